@@ -1,0 +1,1 @@
+"""Fieldbook's shared kit: the small, boring pieces every service uses the same way."""

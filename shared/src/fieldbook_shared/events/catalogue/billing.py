@@ -1,0 +1,146 @@
+"""Events published by the billing service (DESIGN §4). Amounts are strings with two decimals."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from .base import EventData
+
+
+def _money(**kw) -> fields.Decimal:
+    return fields.Decimal(as_string=True, places=2, **kw)
+
+
+class QuoteData(EventData):
+    id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    number = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    status = fields.String(required=True)
+    net = _money(required=True)
+    vat = _money(required=True)
+    total = _money(required=True)
+    work_address_id = fields.String(allow_none=True)
+    job_id = fields.String(allow_none=True)
+    converted_at = fields.DateTime(allow_none=True)
+
+
+class JobData(EventData):
+    id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    number = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    status = fields.String(required=True)
+    quote_id = fields.String(allow_none=True)
+    scheduled_start = fields.DateTime(allow_none=True)
+    scheduled_end = fields.DateTime(allow_none=True)
+    engineer = fields.String(allow_none=True)
+    priority = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    work_address_id = fields.String(allow_none=True)
+    asset_id = fields.String(allow_none=True)
+    total = _money(required=True)
+
+
+class InvoiceData(EventData):
+    id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    number = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    status = fields.String(required=True)
+    invoice_date = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    net = _money(required=True)
+    vat = _money(required=True)
+    total = _money(required=True)
+    outstanding = _money(required=True)
+    retention_amount = _money(required=True)
+    consolidated = fields.Boolean(required=True)
+    job_ids = fields.List(fields.String(), load_default=list)
+
+
+class CreditNoteData(EventData):
+    id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    number = fields.Integer(required=True)
+    invoice_id = fields.String(allow_none=True)
+    credit_date = fields.Date(required=True)
+    breakdown = fields.String(required=True)
+    net = _money(required=True)
+    vat = _money(required=True)
+    total = _money(required=True)
+
+
+class PaymentData(EventData):
+    """A payment received or an account credit issued."""
+
+    id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    method = fields.String(required=True)
+    reference = fields.String(allow_none=True)
+    nominal_account = fields.String(allow_none=True)
+    amount = _money(required=True)
+    received_on = fields.Date(required=True)
+    unallocated = _money(required=True)
+
+
+class AllocationData(EventData):
+    id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    source_type = fields.String(required=True)  # payment, account_credit, credit_note
+    source_id = fields.String(required=True)
+    invoice_id = fields.String(required=True)
+    amount = _money(required=True)
+    allocated_on = fields.Date(required=True)
+
+
+class StatementGeneratedData(EventData):
+    """comms fetches the PDF from billing by `statement_id` (GET /v1/statements/{id}.pdf)."""
+
+    customer_id = fields.String(required=True)
+    statement_id = fields.String(required=True)
+    as_at = fields.Date(required=True)
+    send = fields.Boolean(required=True)
+    balance = _money(allow_none=True)
+    total_due = _money(allow_none=True)
+
+
+class LedgerBalanceChangedData(EventData):
+    customer_id = fields.String(required=True)
+    balance = _money(required=True)
+    total_due = _money(required=True)
+    unallocated = _money(required=True)
+    has_transactions = fields.Boolean(required=True)
+    as_of = fields.DateTime(required=True)
+
+
+class CardStoredData(EventData):
+    id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    brand = fields.String(required=True)
+    last4 = fields.String(required=True)
+    expiry_month = fields.Integer(required=True)
+    expiry_year = fields.Integer(required=True)
+
+
+SCHEMAS: dict[str, type[EventData]] = {
+    "quote.created": QuoteData,
+    "quote.status_changed": QuoteData,
+    "quote.converted": QuoteData,
+    "job.created": JobData,
+    "job.updated": JobData,
+    "job.completed": JobData,
+    "invoice.created": InvoiceData,
+    "invoice.issued": InvoiceData,
+    "invoice.part_paid": InvoiceData,
+    "invoice.paid": InvoiceData,
+    "invoice.voided": InvoiceData,
+    "credit_note.issued": CreditNoteData,
+    "payment.received": PaymentData,
+    "payment.allocated": AllocationData,
+    "account_credit.issued": PaymentData,
+    "statement.generated": StatementGeneratedData,
+    "ledger.balance_changed": LedgerBalanceChangedData,
+    "card.stored": CardStoredData,
+}

@@ -1,0 +1,65 @@
+"""Events published by the comms service."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from .base import EventData
+
+
+class NoteData(EventData):
+    id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    work_address_id = fields.String(allow_none=True)
+    version = fields.Integer(required=True)
+    text = fields.String(required=True)
+    important = fields.Boolean(required=True)
+    do_not_work_with_again = fields.Boolean(required=True)
+    author = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(allow_none=True)
+
+
+class EmailSentData(EventData):
+    email_id = fields.String(required=True)
+    customer_id = fields.String(allow_none=True)
+    work_address_id = fields.String(allow_none=True)
+    mass_email_id = fields.String(allow_none=True)
+    statement_id = fields.String(allow_none=True)
+    to = fields.String(required=True)
+    subject = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    smtp_code = fields.Integer(allow_none=True)
+    sent_at = fields.DateTime(required=True)
+
+
+class EmailFailedData(EventData):
+    email_id = fields.String(required=True)
+    customer_id = fields.String(allow_none=True)
+    work_address_id = fields.String(allow_none=True)
+    mass_email_id = fields.String(allow_none=True)
+    statement_id = fields.String(allow_none=True)
+    to = fields.String(allow_none=True)
+    subject = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    smtp_code = fields.Integer(allow_none=True)
+    reason = fields.String(required=True)
+    permanent = fields.Boolean(required=True)
+    failed_at = fields.DateTime(required=True)
+
+
+class MassEmailCompletedData(EventData):
+    id = fields.String(required=True)
+    total = fields.Integer(required=True, validate=validate.Range(min=0))
+    sent = fields.Integer(required=True)
+    skipped = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+
+
+SCHEMAS: dict[str, type[EventData]] = {
+    "note.created": NoteData,
+    "note.updated": NoteData,
+    "email.sent": EmailSentData,
+    "email.failed": EmailFailedData,
+    "mass_email.completed": MassEmailCompletedData,
+}

@@ -1,0 +1,30 @@
+"""One marshmallow schema per event type: the catalogue of DESIGN §4, in code.
+
+The schemas live in `catalogue/`, one module per producing service; this module merges them.
+Removing or retyping a field is a new `dataschema` version.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema
+
+from .catalogue import accounting, assets, billing, comms, customers, lifecycle
+from .catalogue.base import EventData
+
+EVENT_SCHEMAS: dict[str, type[Schema]] = {}
+for _module in (customers, accounting, assets, billing, comms, lifecycle):
+    _clash = EVENT_SCHEMAS.keys() & _module.SCHEMAS.keys()
+    assert not _clash, f"event types defined twice: {_clash}"
+    EVENT_SCHEMAS.update(_module.SCHEMAS)
+
+_instances: dict[str, Schema] = {}
+
+
+def schema_for(event_type: str) -> Schema:
+    """The schema instance for an event type; KeyError for a type not in the catalogue."""
+    if event_type not in _instances:
+        _instances[event_type] = EVENT_SCHEMAS[event_type]()
+    return _instances[event_type]
+
+
+__all__ = ["EVENT_SCHEMAS", "EventData", "schema_for"]

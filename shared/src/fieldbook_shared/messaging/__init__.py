@@ -1,0 +1,32 @@
+"""Messaging: broker topology, the outbox relay, the inbox consumer, the worker, and a test bus."""
+
+from .consumer import Consumer, Handler, Handlers, Outcome, apply_event
+from .memory_bus import BusMessage, Delivery, InMemoryBus
+from .relay import OutboxRelay, Publisher, RabbitPublisher, outbox_lock_key
+from .topology import (
+    DEAD_LETTER_EXCHANGE,
+    connect,
+    declare_exchange,
+    declare_service_queues,
+)
+from .worker import run_worker
+
+__all__ = [
+    "DEAD_LETTER_EXCHANGE",
+    "BusMessage",
+    "Consumer",
+    "Delivery",
+    "Handler",
+    "Handlers",
+    "InMemoryBus",
+    "OutboxRelay",
+    "Outcome",
+    "Publisher",
+    "RabbitPublisher",
+    "apply_event",
+    "connect",
+    "declare_exchange",
+    "declare_service_queues",
+    "outbox_lock_key",
+    "run_worker",
+]

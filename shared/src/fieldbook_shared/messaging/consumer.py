@@ -1,0 +1,256 @@
+"""The event consumer: inbox-de-duplicated handlers, manual ack after commit, poison to dead letters.
+
+`apply_event` is the whole inbox rule and is what unit tests (through InMemoryBus) exercise;
+`Consumer` adds the broker around it. pika's BlockingConnection is not thread-safe, so handlers
+run on one worker thread (one at a time: the queue's order is kept) and ack/nack through
+`add_callback_threadsafe`, while the I/O thread keeps processing data events (heartbeats).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
+
+import pika
+import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel
+from prometheus_client import Counter
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..context import RequestContext
+from ..db import ProcessedEvent
+from ..events import Event, EventSchemaError, parse_event
+from ..settings import Settings
+from ..uow import UnitOfWork, UnitOfWorkFactory
+from ._backoff import Backoff
+from .topology import connect, declare_exchange, declare_service_queues
+
+log = logging.getLogger("fieldbook.consumer")
+event_log = logging.getLogger("fieldbook.events")
+
+Handler = Callable[[UnitOfWork, Event], None]
+Handlers = Mapping[str, Handler]
+Outcome = Literal["applied", "duplicate", "ignored"]
+
+EVENTS_CONSUMED = Counter(
+    "fieldbook_events_consumed_total",
+    "Events taken from the service's queue, by outcome (applied, duplicate, ignored, failed, invalid).",
+    ["service", "event_type", "outcome"],
+)
+
+
+def apply_event(uow_factory: UnitOfWorkFactory, handlers: Handlers, event: Event) -> Outcome:
+    """Apply `event` at most once: its inbox row and the handler's effects commit together.
+
+    The inbox row is flushed first, so a second delivery of the same id fails on the primary key
+    (and a concurrent one waits for the first transaction, then fails) and is reported as
+    "duplicate" without running the handler. A handler exception rolls everything back.
+    """
+    handler = handlers.get(event.type)
+    if handler is None:
+        return "ignored"
+    context = RequestContext.system(
+        event.tenant_id, actor=f"event:{event.source}", correlation_id=event.correlation_id
+    )
+    uow = uow_factory(context)
+    with uow:
+        assert uow.session is not None
+        uow.session.add(ProcessedEvent(event_id=event.id, event_type=event.type))
+        try:
+            uow.session.flush()
+        except IntegrityError:
+            uow.rollback()
+            return "duplicate"
+        handler(uow, event)
+        uow.commit()
+    return "applied"
+
+
+class _Deliveries:
+    """Per-connection bookkeeping, touched only on the I/O thread (except `abandoned`)."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.cancelled_by_broker = False
+        self.abandoned = threading.Event()  # set when the connection is going away: stop waiting
+
+
+class Consumer:
+    """Consumes `<service>.events` until stopped, reconnecting with backoff.
+
+    `retry_delay` slows the redelivery of a failing message (doubling with its delivery count,
+    capped at 5 s) so a briefly unavailable dependency does not burn the delivery limit in
+    milliseconds. Database connection errors are retried in place without spending a delivery.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        uow_factory: UnitOfWorkFactory,
+        handlers: Handlers,
+        *,
+        retry_delay: float = 0.25,
+        shutdown_grace: float = 10.0,
+    ):
+        self.settings = settings
+        self.uow_factory = uow_factory
+        self.handlers = handlers
+        self.retry_delay = retry_delay
+        self.shutdown_grace = shutdown_grace
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until `stop` is set. Unacked messages return to the queue on connection loss."""
+        backoff = Backoff()
+        while not stop.is_set():
+            try:
+                self._consume(stop, backoff)
+            except (pika.exceptions.AMQPError, OSError) as exc:
+                log.warning("consumer lost the broker: %s: %s", type(exc).__name__, exc)
+            except Exception:
+                log.exception("consumer failed unexpectedly")
+            if not stop.is_set():
+                delay = backoff.next()
+                log.info("consumer reconnecting in %.1fs", delay)
+                stop.wait(delay)
+        log.info("consumer stopped")
+
+    # -- the I/O thread -------------------------------------------------------------------------
+
+    def _consume(self, stop: threading.Event, backoff: Backoff) -> None:
+        settings = self.settings
+        connection = connect(settings, name=f"{settings.service}.consumer")
+        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{settings.service}-events")
+        deliveries = _Deliveries()
+        try:
+            channel = connection.channel()
+            declare_exchange(channel, settings)
+            declare_service_queues(channel, settings, self.handlers.keys())
+            channel.basic_qos(prefetch_count=settings.consumer_prefetch)
+
+            def on_message(ch: BlockingChannel, method, properties, body: bytes) -> None:
+                deliveries.in_flight += 1
+                worker.submit(self._work, connection, ch, deliveries, method, properties, body)
+
+            def on_cancel(_frame) -> None:
+                deliveries.cancelled_by_broker = True
+
+            channel.add_on_cancel_callback(on_cancel)
+            consumer_tag = channel.basic_consume(settings.queue, on_message, auto_ack=False)
+            log.info("consuming %s (%d event types)", settings.queue, len(self.handlers))
+            backoff.reset()
+            while not stop.is_set():
+                connection.process_data_events(time_limit=1)
+                if deliveries.cancelled_by_broker:
+                    raise pika.exceptions.ConsumerCancelled(
+                        f"broker cancelled the consumer on {settings.queue}"
+                    )
+            # Graceful stop: no new deliveries; let the ones already here finish and be acked.
+            channel.basic_cancel(consumer_tag)
+            deadline = time.monotonic() + self.shutdown_grace
+            while deliveries.in_flight and time.monotonic() < deadline:
+                connection.process_data_events(time_limit=0.2)
+        finally:
+            deliveries.abandoned.set()
+            worker.shutdown(wait=True, cancel_futures=True)
+            if connection.is_open:
+                try:
+                    connection.process_data_events(time_limit=0)  # flush the last ack
+                    connection.close()
+                except Exception:
+                    log.debug("error closing consumer connection", exc_info=True)
+
+    @staticmethod
+    def _settle(channel: BlockingChannel, deliveries: _Deliveries, delivery_tag: int, ok: bool) -> None:
+        """Runs on the I/O thread: ack after commit, or nack+requeue (the delivery limit decides)."""
+        deliveries.in_flight -= 1
+        if not channel.is_open:
+            log.info("channel closed before settling delivery %s; the broker will redeliver it", delivery_tag)
+            return
+        if ok:
+            channel.basic_ack(delivery_tag)
+        else:
+            channel.basic_nack(delivery_tag, requeue=True)
+
+    # -- the worker thread ----------------------------------------------------------------------
+
+    def _work(self, connection, channel, deliveries: _Deliveries, method, properties, body: bytes) -> None:
+        try:
+            ok = self._handle(method.routing_key, body, deliveries.abandoned)
+        except Exception:  # never leave a delivery unsettled because of a bug here
+            log.exception("unexpected error handling delivery %s", method.delivery_tag)
+            ok = False
+        if ok is None:
+            return  # the connection is going away; the broker redelivers the message
+        if not ok:
+            delivery_count = int((properties.headers or {}).get("x-delivery-count", 0) or 0)
+            delay = min(5.0, self.retry_delay * (2**delivery_count))
+            if delay and deliveries.abandoned.wait(delay):
+                return
+        try:
+            connection.add_callback_threadsafe(
+                functools.partial(self._settle, channel, deliveries, method.delivery_tag, ok)
+            )
+        except pika.exceptions.ConnectionWrongStateError:
+            log.info(
+                "connection closed before settling delivery %s; the broker will redeliver it",
+                method.delivery_tag,
+            )
+
+    def _handle(self, routing_key: str, body: bytes, abandoned: threading.Event) -> bool | None:
+        """True: ack. False: nack and requeue. None: gave up because the connection is going away."""
+        service = self.settings.service
+        try:
+            event = parse_event(body)
+        except EventSchemaError as exc:
+            EVENTS_CONSUMED.labels(service, routing_key, "invalid").inc()
+            event_log.error(
+                "event rejected: %s",
+                exc,
+                exc_info=True,
+                extra={
+                    "event_id": None,
+                    "event_type": routing_key,
+                    "tenant_id": None,
+                    "correlation_id": None,
+                    "outcome": "invalid",
+                },
+            )
+            return False
+        fields = {
+            "event_id": event.id,
+            "event_type": event.type,
+            "tenant_id": event.tenant_id,
+            "correlation_id": event.correlation_id,
+        }
+        db_backoff = Backoff(base=0.5, cap=10.0)
+        while True:
+            try:
+                outcome = apply_event(self.uow_factory, self.handlers, event)
+            except OperationalError as exc:
+                # The database is unreachable or transiently failing: not the message's fault, so
+                # retry it here (heartbeats keep flowing) rather than spend its delivery attempts.
+                delay = db_backoff.next()
+                event_log.warning(
+                    "database error applying %s; retrying in %.1fs: %s",
+                    event.type,
+                    delay,
+                    exc.orig,
+                    extra={**fields, "outcome": "retry"},
+                )
+                if abandoned.wait(delay):
+                    return None
+                continue
+            except Exception:  # any handler failure: nack, the delivery limit decides
+                EVENTS_CONSUMED.labels(service, event.type, "failed").inc()
+                event_log.exception(
+                    "handler failed for %s %s", event.type, event.id, extra={**fields, "outcome": "failed"}
+                )
+                return False
+            EVENTS_CONSUMED.labels(service, event.type, outcome).inc()
+            event_log.info("event %s %s", event.type, outcome, extra={**fields, "outcome": outcome})
+            return True

@@ -1,0 +1,223 @@
+"""The outbox relay: publishes committed outbox rows to RabbitMQ, in order, at least once.
+
+A row is marked sent only after the broker confirmed it, so a crash between publish and commit
+re-sends it (consumers de-duplicate through their inbox). On PostgreSQL one relay per service
+publishes at a time (a transaction-scoped advisory lock): several relays claiming disjoint
+batches with SKIP LOCKED alone would interleave and break the per-service order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from typing import Protocol
+
+import pika
+import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel
+from prometheus_client import Counter, Gauge
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..db import OutboxMessage, is_postgres, utcnow
+from ..events.envelope import CONTENT_TYPE
+from ..settings import Settings
+from ._backoff import Backoff
+from .topology import connect, declare_exchange
+
+log = logging.getLogger("fieldbook.outbox")
+
+OUTBOX_PUBLISHED = Counter(
+    "fieldbook_outbox_published_total",
+    "Outbox rows published and confirmed by the broker (unroutable ones included).",
+    ["service", "event_type"],
+)
+OUTBOX_UNROUTABLE = Counter(
+    "fieldbook_outbox_unroutable_total",
+    "Outbox rows the broker returned because no queue is bound to their type.",
+    ["service"],
+)
+OUTBOX_PENDING = Gauge("fieldbook_outbox_pending", "Outbox rows not yet published.", ["service"])
+
+PENDING_GAUGE_EVERY_SECONDS = 15.0
+
+
+class Publisher(Protocol):
+    """What the relay publishes through: RabbitPublisher, or InMemoryBus in unit tests."""
+
+    def publish(self, event_type: str, body: str, event_id: str, tenant_id: str) -> bool:
+        """Publish and wait for the broker's confirm; False if nobody is bound to the type."""
+        ...
+
+
+class RabbitPublisher:
+    """Publishes CloudEvents to the topic exchange. The channel must be in confirm mode."""
+
+    def __init__(self, channel: BlockingChannel, exchange: str):
+        self.channel = channel
+        self.exchange = exchange
+
+    def publish(self, event_type: str, body: str, event_id: str, tenant_id: str) -> bool:
+        """Persistent + mandatory; blocks until confirmed. Returns False when unroutable.
+
+        An unroutable message (no queue bound to the type yet) is confirmed by the broker and
+        dropped; it must not jam the outbox, so it counts as published.
+        """
+        properties = pika.BasicProperties(
+            content_type=CONTENT_TYPE,
+            delivery_mode=pika.DeliveryMode.Persistent,
+            message_id=event_id,
+            type=event_type,
+            headers={"tenantid": tenant_id},
+        )
+        try:
+            self.channel.basic_publish(
+                self.exchange,
+                routing_key=event_type,
+                body=body.encode("utf-8"),
+                properties=properties,
+                mandatory=True,
+            )
+        except pika.exceptions.UnroutableError:
+            return False
+        return True
+
+
+def outbox_lock_key(service: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a service's outbox (same in every process)."""
+    digest = hashlib.sha256(f"fieldbook.outbox:{service}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class OutboxRelay:
+    """Moves committed outbox rows to the broker; `run()` is the worker's loop, `relay_once()` one batch."""
+
+    def __init__(
+        self, settings: Settings, sessions: sessionmaker[Session], publisher: Publisher | None = None
+    ):
+        self.settings = settings
+        self.sessions = sessions
+        self.publisher = publisher
+        self.lock_key = outbox_lock_key(settings.service)
+
+    def relay_once(self, publisher: Publisher | None = None) -> int:
+        """Publish one batch of pending rows in id order; return how many were marked sent.
+
+        Stops at the first publish error: the confirmed rows before it are committed as sent, the
+        failing row gets `attempts`/`last_error`, and the error is re-raised so the caller
+        reconnects. Returns 0 without publishing if another relay holds the service's lock.
+        """
+        publisher = publisher or self.publisher
+        if publisher is None:
+            raise ValueError("OutboxRelay.relay_once needs a publisher")
+        service = self.settings.service
+        sent = 0
+        failure: BaseException | None = None
+        with self.sessions() as session, session.begin():
+            postgres = is_postgres(session)
+            if postgres and not session.scalar(select(func.pg_try_advisory_xact_lock(self.lock_key))):
+                return 0
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.sent_at.is_(None))
+                .order_by(OutboxMessage.id)
+                .limit(self.settings.relay_batch_size)
+            )
+            if postgres:
+                query = query.with_for_update(skip_locked=True)
+            for row in session.scalars(query):
+                try:
+                    routed = publisher.publish(row.event_type, row.payload, row.event_id, row.tenant_id)
+                except Exception as exc:  # record on the row, re-raise below
+                    row.attempts = (row.attempts or 0) + 1
+                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    failure = exc
+                    break
+                if routed is False:
+                    OUTBOX_UNROUTABLE.labels(service).inc()
+                    log.warning(
+                        "outbox event %s (%s) is unroutable: no queue is bound to that type; marked sent",
+                        row.event_id,
+                        row.event_type,
+                        extra={
+                            "event_id": row.event_id,
+                            "event_type": row.event_type,
+                            "tenant_id": row.tenant_id,
+                        },
+                    )
+                row.sent_at = utcnow()
+                OUTBOX_PUBLISHED.labels(service, row.event_type).inc()
+                sent += 1
+        if failure is not None:
+            raise failure
+        return sent
+
+    def pending_count(self) -> int:
+        """How many rows wait to be published (for the pending gauge)."""
+        with self.sessions() as session:
+            return (
+                session.scalar(
+                    select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+                )
+                or 0
+            )
+
+    def run(self, stop: threading.Event) -> None:
+        """Relay until `stop` is set, reconnecting with backoff; never skips or drops a row."""
+        settings = self.settings
+        backoff = Backoff()
+        while not stop.is_set():
+            connection = None
+            try:
+                connection = connect(settings, name=f"{settings.service}.relay")
+                channel = connection.channel()
+                channel.confirm_delivery()
+                declare_exchange(channel, settings)
+                publisher = RabbitPublisher(channel, settings.exchange)
+                log.info("outbox relay connected to the broker (exchange %s)", settings.exchange)
+                backoff.reset()
+                self._relay_until_stopped(connection, publisher, stop)
+            except (pika.exceptions.AMQPError, OSError) as exc:
+                log.warning("outbox relay lost the broker: %s: %s", type(exc).__name__, exc)
+            except Exception:
+                log.exception("outbox relay failed unexpectedly")
+            finally:
+                _close_quietly(connection)
+            if not stop.is_set():
+                delay = backoff.next()
+                log.info("outbox relay reconnecting in %.1fs", delay)
+                stop.wait(delay)
+        log.info("outbox relay stopped")
+
+    def _relay_until_stopped(
+        self, connection: pika.BlockingConnection, publisher: Publisher, stop: threading.Event
+    ) -> None:
+        """Inner loop on one connection. Broker errors propagate (reconnect); DB errors back off here."""
+        settings = self.settings
+        db_backoff = Backoff()
+        next_gauge = 0.0
+        while not stop.is_set():
+            try:
+                sent = self.relay_once(publisher)
+                if time.monotonic() >= next_gauge:
+                    OUTBOX_PENDING.labels(settings.service).set(self.pending_count())
+                    next_gauge = time.monotonic() + PENDING_GAUGE_EVERY_SECONDS
+            except SQLAlchemyError as exc:
+                delay = db_backoff.next()
+                log.warning("outbox relay cannot reach the database (%s); retrying in %.1fs", exc, delay)
+                connection.sleep(delay)  # keeps heartbeats flowing while the database is away
+                continue
+            db_backoff.reset()
+            if sent < settings.relay_batch_size:
+                connection.sleep(settings.relay_idle_seconds)
+
+
+def _close_quietly(connection: pika.BlockingConnection | None) -> None:
+    if connection is not None and connection.is_open:
+        try:
+            connection.close()
+        except Exception:  # already broken; nothing to save
+            log.debug("error closing broker connection", exc_info=True)

@@ -1,0 +1,65 @@
+"""All broker topology in one place: the events exchange, each service's queue, its dead letters.
+
+    fieldbook.events (topic) --<event type>--> <service>.events (quorum, delivery limit, DLX)
+    fieldbook.dead-letters (direct) --<service>.events.dead--> <service>.events.dead (quorum)
+
+RabbitMQ 3.10 quorum queues have no default delivery limit: without `x-delivery-limit` a poison
+message is redelivered forever, so it is always declared. Queue arguments cannot change on an
+existing queue (the broker refuses the redeclare with PRECONDITION_FAILED): changing
+`delivery_limit` for a live queue means deleting it or moving the setting to a policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel
+
+from ..settings import Settings
+
+DEAD_LETTER_EXCHANGE = "fieldbook.dead-letters"
+
+
+def declare_exchange(channel: BlockingChannel, settings: Settings) -> None:
+    """The durable topic exchange every service publishes to (routing key = event type)."""
+    channel.exchange_declare(settings.exchange, exchange_type="topic", durable=True)
+
+
+def declare_service_queues(channel: BlockingChannel, settings: Settings, event_types: Iterable[str]) -> None:
+    """The service's quorum queue bound to the types it handles, and its dead-letter queue."""
+    channel.exchange_declare(DEAD_LETTER_EXCHANGE, exchange_type="direct", durable=True)
+    channel.queue_declare(
+        settings.dead_letter_queue,
+        durable=True,
+        arguments={"x-queue-type": "quorum"},
+    )
+    channel.queue_bind(
+        settings.dead_letter_queue, DEAD_LETTER_EXCHANGE, routing_key=settings.dead_letter_queue
+    )
+    channel.queue_declare(
+        settings.queue,
+        durable=True,
+        arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": int(settings.delivery_limit),
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+            "x-dead-letter-routing-key": settings.dead_letter_queue,
+        },
+    )
+    for event_type in sorted(set(event_types)):
+        channel.queue_bind(settings.queue, settings.exchange, routing_key=event_type)
+
+
+def connect(settings: Settings, heartbeat: int = 30, name: str | None = None) -> pika.BlockingConnection:
+    """One blocking connection (one per thread). A single attempt: callers own the retry loop.
+
+    `name` shows up as the connection name in `rabbitmqctl list_connections client_properties`.
+    """
+    params = pika.URLParameters(settings.amqp_url)
+    params.heartbeat = heartbeat
+    params.blocked_connection_timeout = 60  # a broker alarm blocks publishers; give up, reconnect
+    params.connection_attempts = 1
+    params.socket_timeout = 10
+    params.client_properties = {"connection_name": name or f"fieldbook.{settings.service}"}
+    return pika.BlockingConnection(params)

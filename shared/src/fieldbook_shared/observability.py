@@ -1,0 +1,139 @@
+"""JSON logs with a request id, Prometheus metrics that add up across gunicorn workers, health.
+
+Metrics: when `PROMETHEUS_MULTIPROC_DIR` is set (gunicorn, see `gunicorn_conf`), every worker
+writes its samples there and `/metrics` aggregates them; otherwise the process registry is used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+from .context import REQUEST_ID_HEADER
+
+_STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; `extra={...}` fields are kept as keys."""
+
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z"),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STD_ATTRS and not key.startswith("_"):
+                line[key] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """Send every log line to stdout as JSON. Safe to call more than once."""
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter(service))
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.getLogger("pika").setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+HTTP_REQUESTS = Counter(
+    "fieldbook_http_requests_total", "HTTP requests handled", ["service", "method", "endpoint", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "fieldbook_http_request_seconds",
+    "HTTP request latency",
+    ["service", "method", "endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+_access = logging.getLogger("fieldbook.access")
+
+
+def init_request_logging(app: Flask, service: str) -> None:
+    """Request id in and out (`X-Request-Id`), one JSON line and one metric sample per request."""
+
+    @app.before_request
+    def _start():
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else str(uuid.uuid4())
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        request_id = g.get("request_id") or str(uuid.uuid4())
+        response.headers[REQUEST_ID_HEADER] = request_id
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        if endpoint != "/metrics":
+            HTTP_REQUESTS.labels(service, request.method, endpoint, str(response.status_code)).inc()
+            HTTP_LATENCY.labels(service, request.method, endpoint).observe(elapsed)
+        _access.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 1),
+                "tenant_id": g.get("tenant_id"),
+                "actor": g.get("actor"),
+            },
+        )
+        return response
+
+
+def metrics_response() -> Response:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        data = generate_latest(registry)
+    else:
+        data = generate_latest()
+    return Response(data, mimetype=CONTENT_TYPE_LATEST)
+
+
+def init_health(app: Flask, checks: dict[str, Callable[[], None]]) -> None:
+    """`/healthz`: the process answers. `/readyz`: every check passes (each raises on failure)."""
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():
+        results, ok = {}, True
+        for name, check in checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as exc:  # a failed dependency is an answer here, not an error
+                ok = False
+                results[name] = f"unavailable: {type(exc).__name__}"
+        return {"status": "ok" if ok else "unavailable", "checks": results}, (200 if ok else 503)
+
+    @app.get("/metrics")
+    def metrics():
+        return metrics_response()

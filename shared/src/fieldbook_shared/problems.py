@@ -1,0 +1,193 @@
+"""Problem details (RFC 9457) for every error path, and the domain errors that map to them.
+
+Domain code raises `NotFound`, `Conflict`, ...; `register_error_handlers(app)` turns each into an
+`application/problem+json` response. Nothing else ever reaches a client: an unexpected exception
+is logged with its traceback and answered with a plain 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Flask, Response, g
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("fieldbook.errors")
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorised",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    410: "Gone",
+    412: "Precondition failed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}
+
+
+def problem_body(status: int, title: str | None = None, detail: str | None = None, **extra: Any) -> dict:
+    body: dict[str, Any] = {
+        "type": extra.pop("type", None) or f"https://fieldbook.dev/problems/{status}",
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def problem_response(
+    status: int,
+    title: str | None = None,
+    detail: str | None = None,
+    headers: dict | None = None,
+    **extra: Any,
+) -> Response:
+    """A ready `application/problem+json` response; usable outside a request's error handler."""
+    body = problem_body(status, title, detail, **extra)
+    try:
+        request_id = g.get("request_id")
+    except RuntimeError:  # outside an app context
+        request_id = None
+    if request_id and "request_id" not in body:
+        body["request_id"] = request_id
+    resp = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+class DomainError(Exception):
+    """A rule refusal a person can act on. Subclasses pick the status."""
+
+    status = 400
+    title: str | None = None
+
+    def __init__(self, detail: str, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Gone(DomainError):
+    status = 410
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+
+
+class PreconditionRequired(DomainError):
+    status = 428
+
+
+class Unauthorised(DomainError):
+    status = 401
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class ValidationFailed(DomainError):
+    """422 with `errors` {field: [messages]} — for rules a schema cannot express."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, list[str]], detail: str = "The request has invalid fields."):
+        super().__init__(detail, errors=errors)
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages → {"address.postcode": ["..."]}; webargs' location level dropped."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, (dict,)):
+                out.update(flatten_errors(value, name))
+            elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                out[name] = list(value)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    out.update(flatten_errors(item, f"{name}.{i}"))
+            else:
+                out[name] = [str(value)]
+    elif isinstance(messages, list):
+        out[prefix or "_schema"] = [str(m) for m in messages]
+    else:
+        out[prefix or "_schema"] = [str(messages)]
+    return out
+
+
+_LOCATIONS = {"json", "query", "querystring", "headers", "form", "files", "view_args", "path"}
+
+
+def _validation_errors(exc: HTTPException) -> dict[str, list[str]] | None:
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages")
+    if not messages:
+        return None
+    merged: dict[str, list[str]] = {}
+    for location, msgs in messages.items():
+        if location in _LOCATIONS:
+            merged.update(flatten_errors(msgs))
+        else:
+            merged.update(flatten_errors({location: msgs}))
+    return merged
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        return problem_response(exc.status, exc.title, exc.detail, **exc.extra)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        errors = _validation_errors(exc) if status in (400, 422) else None
+        if errors is not None:
+            return problem_response(422, None, "The request has invalid fields.", errors=errors)
+        detail = exc.description if isinstance(exc.description, str) else None
+        if status == 413:
+            detail = "The request body is larger than this service accepts."
+        headers = {}
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            headers["Allow"] = exc.get_response().headers["Allow"]
+        return problem_response(status, None, detail, headers=headers)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc: StaleDataError):
+        return problem_response(
+            412, None, "The record has changed since you read it. Read it again and re-apply your change."
+        )
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):  # pragma: no cover - handled above
+            return _http(exc)
+        log.exception("unhandled error", extra={"request_id": g.get("request_id")})
+        return problem_response(500, None, "Something went wrong on our side. It has been logged.")

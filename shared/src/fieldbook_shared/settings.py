@@ -1,0 +1,74 @@
+"""Settings from the environment, in one place, with defaults for a local run.
+
+Each service builds its own `Settings` with `Settings.from_env("customers")`; the service
+name picks `DATABASE_URL_<SERVICE>` so several services can share one environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def var_dir() -> Path:
+    """Where local runs keep their SQLite files, logs and pid files (`FIELDBOOK_VAR`, default ./var)."""
+    return Path(os.environ.get("FIELDBOOK_VAR", "var")).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    database_url: str
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    exchange: str = "fieldbook.events"
+    internal_token: str = ""
+    testing: bool = False
+    max_body_bytes: int = 1_048_576
+    page_size_default: int = 25
+    page_size_max: int = 100
+    idempotency_ttl_hours: int = 24
+    log_level: str = "INFO"
+    consumer_prefetch: int = 20
+    delivery_limit: int = 5
+    relay_batch_size: int = 100
+    relay_idle_seconds: float = 0.5
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, service: str, **overrides) -> Settings:
+        env = os.environ
+        key = service.upper().replace("-", "_")
+        default_db = f"sqlite:///{var_dir() / (service + '.db')}"
+        values = dict(
+            service=service,
+            database_url=env.get(f"DATABASE_URL_{key}") or env.get("DATABASE_URL") or default_db,
+            amqp_url=env.get("AMQP_URL", cls.amqp_url),
+            exchange=env.get("EVENTS_EXCHANGE", cls.exchange),
+            internal_token=env.get("INTERNAL_TOKEN", ""),
+            testing=_bool(env.get("FIELDBOOK_TESTING")),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
+            page_size_max=int(env.get("PAGE_SIZE_MAX", cls.page_size_max)),
+            log_level=env.get("LOG_LEVEL", cls.log_level),
+            consumer_prefetch=int(env.get("CONSUMER_PREFETCH", cls.consumer_prefetch)),
+            delivery_limit=int(env.get("DELIVERY_LIMIT", cls.delivery_limit)),
+        )
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def queue(self) -> str:
+        return f"{self.service}.events"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.service}.events.dead"

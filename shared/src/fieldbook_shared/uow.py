@@ -1,0 +1,126 @@
+"""The unit of work: one session, one transaction, and the outbox rows that travel with it.
+
+    with uow:
+        customer = uow.customers.get(customer_id)
+        customer.block(reason)
+        uow.publish("customer.blocked", customer.snapshot(), subject=customer.id)
+        uow.commit()
+
+A service subclasses `UnitOfWork` and opens its repositories in `open_repositories`. The unit of
+work is re-entrant: a consumer opens it, records the event in the inbox, and the service function
+it calls opens it again without starting a second transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from .context import RequestContext
+from .db import OutboxMessage, utcnow
+from .events import Event, build_event
+
+
+class UnitOfWork:
+    def __init__(self, sessions: sessionmaker[Session], context: RequestContext, source: str):
+        self._sessions = sessions
+        self.context = context
+        self.source = source
+        self.session: Session | None = None
+        self._depth = 0
+        self.published: list[Event] = []
+
+    @property
+    def tenant_id(self) -> str:
+        return self.context.tenant_id
+
+    def __enter__(self) -> UnitOfWork:
+        if self._depth == 0:
+            self.session = self._sessions()
+            self.published = []
+            self.open_repositories(self.session)
+        self._depth += 1
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self.session is not None:
+            # close() rolls back whatever was not committed and detaches the objects without
+            # expiring them, so the API layer can still read what a use case returned
+            self.session.close()
+            self.session = None
+
+    def open_repositories(self, session: Session) -> None:
+        """Hook for services: attach repositories bound to `session` and `self.tenant_id`."""
+
+    def commit(self) -> None:
+        assert self.session is not None, "commit outside `with uow:`"
+        self.session.commit()
+
+    def rollback(self) -> None:
+        if self.session is not None:
+            self.session.rollback()
+
+    def publish(self, event_type: str, data: dict, subject: str | None = None) -> Event:
+        """Add an event to the outbox in this transaction; it is sent only if the transaction commits."""
+        assert self.session is not None, "publish outside `with uow:`"
+        event = build_event(
+            event_type,
+            source=self.source,
+            tenant_id=self.tenant_id,
+            data=data,
+            subject=subject,
+            correlation_id=self.context.correlation_id or self.context.request_id,
+        )
+        self.session.add(
+            OutboxMessage(
+                event_id=event.id,
+                event_type=event.type,
+                tenant_id=event.tenant_id,
+                subject=subject,
+                payload=event.to_json(),
+            )
+        )
+        self.published.append(event)
+        return event
+
+    def publish_many(self, items: Iterable[tuple[str, dict, str | None]]) -> list[Event]:
+        """`publish` for many events at once: (type, data, subject) each, validated the same way,
+        written to the outbox in the given order by one multi-row INSERT (bulk jobs: imports)."""
+        assert self.session is not None, "publish outside `with uow:`"
+        correlation_id = self.context.correlation_id or self.context.request_id
+        built = [
+            build_event(
+                event_type,
+                source=self.source,
+                tenant_id=self.tenant_id,
+                data=data,
+                subject=subject,
+                correlation_id=correlation_id,
+            )
+            for event_type, data, subject in items
+        ]
+        if built:
+            now = utcnow()
+            self.session.execute(
+                insert(OutboxMessage.__table__),
+                [
+                    {
+                        "event_id": e.id,
+                        "event_type": e.type,
+                        "tenant_id": e.tenant_id,
+                        "subject": e.subject,
+                        "payload": e.to_json(),
+                        "created_at": now,
+                        "attempts": 0,
+                    }
+                    for e in built
+                ],
+            )
+        self.published.extend(built)
+        return built
+
+
+UnitOfWorkFactory = Callable[[RequestContext], UnitOfWork]

@@ -1,0 +1,178 @@
+"""The web kit: problem responses, tenancy, Idempotency-Key, ETag, pagination links, health."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from fieldbook_shared.db import Base, create_engine
+from fieldbook_shared.etag import check_version, etag_for, expected_version
+from fieldbook_shared.problems import Conflict, flatten_errors
+from fieldbook_shared.settings import Settings
+from fieldbook_shared.web import create_service_app, current_uow
+
+calls = {"n": 0}
+
+
+class ThingSchema(Schema):
+    name = fields.String(required=True)
+    size = fields.Integer()
+
+
+blp = Blueprint("things", __name__, url_prefix="/v1/things")
+
+
+@blp.route("")
+class Things(MethodView):
+    @blp.arguments(ThingSchema)
+    @blp.response(201, ThingSchema)
+    def post(self, body):
+        calls["n"] += 1
+        if body["name"] == "clash":
+            raise Conflict("That thing clashes.", other="x")
+        if body["name"] == "boom":
+            raise RuntimeError("internal detail")
+        uow = current_uow()
+        assert uow.tenant_id
+        return body, 201, {"Location": f"/v1/things/{calls['n']}"}
+
+    @blp.response(200, ThingSchema(many=True))
+    @blp.paginate(page_size=2)
+    def get(self, pagination_parameters):
+        pagination_parameters.item_count = 5
+        return [{"name": "a"}, {"name": "b"}]
+
+
+@blp.route("/versioned")
+class Versioned(MethodView):
+    def patch(self):
+        check_version(3, expected_version())
+        return {"ok": True}, 200, {"ETag": etag_for(4)}
+
+
+@pytest.fixture
+def client(tmp_path):
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    Base.metadata.create_all(create_engine(url))
+    settings = Settings(
+        service="things", database_url=url, testing=True, max_body_bytes=10_000, log_level="WARNING"
+    )
+    app = create_service_app(settings, title="Things", blueprints=[blp])
+    return app.test_client()
+
+
+H = {"X-Tenant-Id": "t1", "X-Role": "admin", "X-Actor": "tester"}
+
+
+def test_validation_errors_are_problem_json_with_field_errors(client):
+    resp = client.post("/v1/things", json={"size": "big", "extra": 1}, headers=H)
+    assert resp.status_code == 422
+    assert resp.mimetype == "application/problem+json"
+    body = resp.get_json()
+    assert body["status"] == 422 and body["title"] == "Validation failed"
+    assert set(body["errors"]) == {"name", "size", "extra"}
+
+
+def test_domain_refusal_is_409_with_detail(client):
+    resp = client.post("/v1/things", json={"name": "clash"}, headers=H)
+    assert resp.status_code == 409
+    assert resp.get_json()["detail"] == "That thing clashes."
+    assert resp.get_json()["other"] == "x"
+
+
+def test_unexpected_error_is_500_without_traceback(client):
+    resp = client.post("/v1/things", json={"name": "boom"}, headers=H)
+    assert resp.status_code == 500
+    text = resp.get_data(as_text=True)
+    assert "internal detail" not in text and "Traceback" not in text
+    assert resp.get_json()["request_id"] == resp.headers["X-Request-Id"]
+
+
+def test_not_found_method_not_allowed_and_too_large_are_problems(client):
+    assert client.get("/v1/nothing", headers=H).mimetype == "application/problem+json"
+    assert client.delete("/v1/things", headers=H).status_code == 405
+    big = client.post("/v1/things", data="x" * 20_000, content_type="application/json", headers=H)
+    assert big.status_code == 413 and big.mimetype == "application/problem+json"
+
+
+def test_requests_need_a_tenant(client):
+    assert client.post("/v1/things", json={"name": "a"}).status_code == 401
+
+
+def test_idempotency_key_replays_and_refuses_a_different_body(client):
+    calls["n"] = 0
+    h = {**H, "Idempotency-Key": "k1"}
+    first = client.post("/v1/things", json={"name": "a"}, headers=h)
+    second = client.post("/v1/things", json={"name": "a"}, headers=h)
+    assert calls["n"] == 1
+    assert first.get_data() == second.get_data() and second.headers["Location"] == first.headers["Location"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert client.post("/v1/things", json={"name": "b"}, headers=h).status_code == 422
+    # keys are per tenant
+    other = client.post("/v1/things", json={"name": "a"}, headers={**h, "X-Tenant-Id": "t2"})
+    assert other.status_code == 201 and calls["n"] == 2
+
+
+def test_a_failed_request_releases_its_idempotency_key(client):
+    h = {**H, "Idempotency-Key": "k-boom"}
+    assert client.post("/v1/things", json={"name": "boom"}, headers=h).status_code == 500
+    assert (
+        client.post("/v1/things", json={"name": "boom"}, headers=h).status_code == 500
+    )  # retried, not replayed
+
+
+def test_if_match_required_and_checked(client):
+    assert client.patch("/v1/things/versioned", headers=H).status_code == 428
+    assert client.patch("/v1/things/versioned", headers={**H, "If-Match": '"2"'}).status_code == 412
+    ok = client.patch("/v1/things/versioned", headers={**H, "If-Match": '"3"'})
+    assert ok.status_code == 200 and ok.headers["ETag"] == '"4"'
+
+
+def test_pagination_adds_link_headers(client):
+    resp = client.get("/v1/things?page=2&page_size=2", headers=H)
+    assert json.loads(resp.headers["X-Pagination"])["total"] == 5
+    assert (
+        "<" in resp.headers["Link"]
+        and 'rel="next"' in resp.headers["Link"]
+        and 'rel="prev"' in resp.headers["Link"]
+    )
+
+
+def test_health_and_metrics_need_no_tenant(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert b"fieldbook_http_requests_total" in client.get("/metrics").data
+
+
+def test_flatten_errors_dots_nested_fields():
+    assert flatten_errors({"address": {"postcode": ["Missing."]}, "phones": {0: {"type": ["Bad."]}}}) == {
+        "address.postcode": ["Missing."],
+        "phones.0.type": ["Bad."],
+    }
+
+
+def test_an_abandoned_idempotency_claim_is_taken_over_after_the_timeout(client):
+    import hashlib
+    from datetime import timedelta
+
+    from fieldbook_shared.db import IdempotencyRecord, utcnow
+
+    body = '{"name": "a"}'
+    digest = hashlib.sha256(b"POST/v1/things?" + body.encode()).hexdigest()
+    sessions = client.application.extensions["fieldbook"].sessions
+    with sessions() as s:  # a claim left without a response by a process that died mid-request
+        s.add(IdempotencyRecord(tenant_id="t1", key="k-dead", request_hash=digest, created_at=utcnow()))
+        s.commit()
+    h = {**H, "Idempotency-Key": "k-dead"}
+    fresh = client.post("/v1/things", data=body, content_type="application/json", headers=h)
+    assert fresh.status_code == 409  # a live claim: still being processed
+    with sessions() as s:
+        s.query(IdempotencyRecord).filter_by(key="k-dead").one().created_at = utcnow() - timedelta(minutes=5)
+        s.commit()
+    taken_over = client.post("/v1/things", data=body, content_type="application/json", headers=h)
+    assert taken_over.status_code == 201
+    replayed = client.post("/v1/things", data=body, content_type="application/json", headers=h)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
