@@ -1,0 +1,1 @@
+"""Fieldbook customers service: the customer record — customers, contacts, branches, work addresses."""

@@ -1,0 +1,66 @@
+"""Contacts of a customer: add, edit, archive, make primary, delete."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.web import current_uow
+
+from .. import service
+from .schemas import ContactInSchema, ContactPatchSchema, ContactQuerySchema, ContactSchema
+
+blp = Blueprint(
+    "contacts", __name__, url_prefix="/v1/customers/<uuid:customer_id>/contacts", description="Contacts."
+)
+
+
+def with_etag(contact, status: int = 200, **headers):
+    return contact, status, {"ETag": etag_for(contact.version), **headers}
+
+
+@blp.route("")
+class ContactCollection(MethodView):
+    @blp.arguments(ContactQuerySchema, location="query")
+    @blp.response(200, ContactSchema(many=True))
+    def get(self, query, customer_id):
+        """The customer's contacts, primary first."""
+        return service.list_contacts(current_uow(), str(customer_id), query["include_archived"])
+
+    @blp.arguments(ContactInSchema)
+    @blp.response(201, ContactSchema)
+    def post(self, body, customer_id):
+        """Add a contact; the first one becomes the primary contact."""
+        contact = service.add_contact(current_uow(), str(customer_id), body)
+        return with_etag(contact, 201, Location=f"/v1/customers/{customer_id}/contacts/{contact.id}")
+
+
+@blp.route("/<uuid:contact_id>")
+class ContactItem(MethodView):
+    @blp.response(200, ContactSchema)
+    def get(self, customer_id, contact_id):
+        return with_etag(service.get_contact(current_uow(), str(customer_id), str(contact_id)))
+
+    @blp.arguments(ContactPatchSchema(partial=True))
+    @blp.response(200, ContactSchema)
+    def patch(self, body, customer_id, contact_id):
+        """Edit or archive (`archived: true`) a contact. Needs `If-Match`."""
+        version = expected_version()
+        return with_etag(
+            service.update_contact(current_uow(), str(customer_id), str(contact_id), version, body)
+        )
+
+    @blp.response(204)
+    def delete(self, customer_id, contact_id):
+        """Delete a contact. Needs `If-Match`. If it was primary, the next contact becomes primary."""
+        version = expected_version()
+        service.delete_contact(current_uow(), str(customer_id), str(contact_id), version)
+
+
+@blp.route("/<uuid:contact_id>/primary")
+class ContactPrimary(MethodView):
+    @blp.response(200, ContactSchema)
+    def post(self, customer_id, contact_id):
+        """Make this contact the customer's primary contact (the previous one stops being primary)."""
+        return with_etag(service.make_primary_contact(current_uow(), str(customer_id), str(contact_id)))

@@ -1,0 +1,110 @@
+"""Customers: list + search, create, read, edit, block / unblock."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.web import current_uow
+
+from .. import lifecycle, service
+from ..store.queries import CustomerFilters
+from .schemas import (
+    BlockSchema,
+    CustomerInSchema,
+    CustomerListItemSchema,
+    CustomerPatchSchema,
+    CustomerQuerySchema,
+    CustomerSchema,
+)
+
+blp = Blueprint(
+    "customers", __name__, url_prefix="/v1/customers", description="Customers: the customer record."
+)
+
+
+def with_etag(customer, status: int = 200, **headers):
+    return customer, status, {"ETag": etag_for(customer.version), **headers}
+
+
+def list_row(customer, primary) -> dict:
+    phone = None
+    if primary is not None and primary.phones:
+        phone = primary.phones[0].get("number")
+    return {
+        "id": customer.id,
+        "type": customer.type,
+        "display_name": customer.display_name,
+        "business_type": customer.business_type,
+        "postcode": customer.postcode,
+        "town": customer.town,
+        "email": (primary.email if primary is not None and primary.email else None) or customer.email,
+        "phone": phone or customer.phone,
+        "status": customer.status,
+        "blocked": customer.blocked,
+        "accounts_ref": customer.accounts_ref,
+        "created_at": customer.created_at,
+    }
+
+
+@blp.route("")
+class CustomerCollection(MethodView):
+    @blp.arguments(CustomerQuerySchema, location="query")
+    @blp.response(200, CustomerListItemSchema(many=True))
+    @blp.paginate(page_size=25, max_page_size=100)
+    def get(self, query, pagination_parameters):
+        """List customers; `q` searches name, address, postcode, contact names, email and phone."""
+        rows, total = service.list_customers(
+            current_uow(),
+            CustomerFilters(**query),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return [list_row(c, p) for c, p in rows]
+
+    @blp.arguments(CustomerInSchema)
+    @blp.response(201, CustomerSchema)
+    def post(self, body):
+        """Add a customer (optionally with its primary contact)."""
+        customer = service.create_customer(current_uow(), body)
+        return with_etag(customer, 201, Location=f"/v1/customers/{customer.id}")
+
+
+@blp.route("/<uuid:customer_id>")
+class CustomerItem(MethodView):
+    @blp.response(200, CustomerSchema)
+    def get(self, customer_id):
+        return with_etag(service.get_customer(current_uow(), str(customer_id)))
+
+    @blp.arguments(CustomerPatchSchema(partial=True))
+    @blp.response(200, CustomerSchema)
+    def patch(self, body, customer_id):
+        """Edit a customer. Needs `If-Match` with the ETag last read."""
+        version = expected_version()
+        return with_etag(service.update_customer(current_uow(), str(customer_id), version, body))
+
+    @blp.response(204)
+    def delete(self, customer_id):
+        """Delete the customer and everything that hangs off it, in every service. Needs `If-Match`.
+
+        Refused (409) while the customer has financial transactions: erase it instead.
+        """
+        lifecycle.delete_customer(current_uow(), str(customer_id), expected_version())
+
+
+@blp.route("/<uuid:customer_id>/block")
+class CustomerBlock(MethodView):
+    @blp.arguments(BlockSchema)
+    @blp.response(200, CustomerSchema)
+    def post(self, body, customer_id):
+        """Block the account: quotes can still be made, but not converted to jobs."""
+        return with_etag(service.block_customer(current_uow(), str(customer_id), reason=body["reason"]))
+
+
+@blp.route("/<uuid:customer_id>/unblock")
+class CustomerUnblock(MethodView):
+    @blp.response(200, CustomerSchema)
+    def post(self, customer_id):
+        return with_etag(service.unblock_customer(current_uow(), str(customer_id)))

@@ -1,0 +1,339 @@
+"""marshmallow schemas for every request and response of the customers service.
+
+Requests refuse unknown fields (marshmallow's RAISE), so a typo is a 422, never silently dropped.
+Amounts are strings with two decimals; times are UTC ISO 8601.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..domain import rules
+
+Str = fields.String
+
+
+def _text(max_len: int, **kw) -> fields.String:
+    return fields.String(validate=validate.Length(max=max_len), **kw)
+
+
+def _money(**kw) -> fields.Decimal:
+    return fields.Decimal(places=2, rounding=ROUND_HALF_UP, as_string=True, **kw)
+
+
+class AddressSchema(Schema):
+    line_1 = _text(200, allow_none=True)
+    line_2 = _text(200, allow_none=True)
+    line_3 = _text(200, allow_none=True)
+    town = _text(100, allow_none=True)
+    county = _text(100, allow_none=True)
+    postcode = _text(16, allow_none=True)
+
+
+class PhoneSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(rules.PHONE_TYPES))
+    number = fields.String(
+        required=True, validate=[validate.Length(min=3, max=40), validate.Regexp(r".*\d.*")]
+    )
+
+
+class CommunicationPreferencesSchema(Schema):
+    email = fields.Boolean()
+    sms = fields.Boolean()
+    letter = fields.Boolean()
+    phone = fields.Boolean()
+
+
+class ContactInSchema(Schema):
+    title = _text(30, allow_none=True)
+    first_name = _text(100, allow_none=True)
+    surname = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    position = _text(100, allow_none=True)
+    phones = fields.List(fields.Nested(PhoneSchema), validate=validate.Length(max=10))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    urls = fields.List(fields.Url(), validate=validate.Length(max=10))
+    primary = fields.Boolean()
+    communication_preferences = fields.Nested(CommunicationPreferencesSchema)
+
+
+class ContactPatchSchema(ContactInSchema):
+    archived = fields.Boolean()
+
+
+class ContactSchema(Schema):
+    id = fields.String(dump_only=True)
+    customer_id = fields.String(dump_only=True)
+    title = fields.String(allow_none=True)
+    first_name = fields.String(allow_none=True)
+    surname = fields.String()
+    position = fields.String(allow_none=True)
+    phones = fields.List(fields.Nested(PhoneSchema))
+    email = fields.String(allow_none=True)
+    urls = fields.List(fields.String())
+    primary = fields.Boolean(attribute="is_primary")
+    archived = fields.Boolean()
+    communication_preferences = fields.Dict()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class CustomerInSchema(Schema):
+    type = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    title = _text(30, allow_none=True)
+    first_name = _text(100, allow_none=True)
+    surname = _text(100, allow_none=True)
+    company_name = _text(200, allow_none=True)
+    business_type = _text(100, allow_none=True)
+    address = fields.Nested(AddressSchema, required=True)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    status = fields.String(validate=validate.OneOf(rules.STATUSES))
+    credit_limit = _money(allow_none=True, validate=validate.Range(min=0))
+    payment_terms_days = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=365))
+    account_manager = _text(200, allow_none=True)
+    advertising_source = _text(200, allow_none=True)
+    price_book = _text(200, allow_none=True)
+    invoice_address_format = _text(500, allow_none=True)
+    custom_fields = fields.Dict(keys=fields.String(validate=validate.Length(max=64)))
+    communication_preferences = fields.Nested(CommunicationPreferencesSchema)
+    primary_contact = fields.Nested(ContactInSchema)
+
+
+class CustomerPatchSchema(CustomerInSchema):
+    class Meta:
+        exclude = ("type", "primary_contact")
+
+
+class BlockSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class CustomerSchema(Schema):
+    id = fields.String()
+    type = fields.String()
+    title = fields.String(allow_none=True)
+    first_name = fields.String(allow_none=True)
+    surname = fields.String(allow_none=True)
+    company_name = fields.String(allow_none=True)
+    display_name = fields.String()
+    business_type = fields.String(allow_none=True)
+    address = fields.Method("_address")
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    status = fields.String()
+    blocked = fields.Boolean()
+    block_reason = fields.String(allow_none=True)
+    blocked_at = fields.DateTime(allow_none=True)
+    credit_limit = _money(allow_none=True)
+    payment_terms_days = fields.Integer(allow_none=True)
+    account_manager = fields.String(allow_none=True)
+    advertising_source = fields.String(allow_none=True)
+    price_book = fields.String(allow_none=True)
+    invoice_address_format = fields.String(allow_none=True)
+    custom_fields = fields.Dict()
+    communication_preferences = fields.Dict()
+    accounts_ref = fields.String(allow_none=True)
+    accounts_balance = _money(allow_none=True)
+    accounts_balance_as_of = fields.DateTime(allow_none=True)
+    has_transactions = fields.Boolean(
+        metadata={"description": "Billing holds invoices, payments or credits for it: it cannot be deleted."}
+    )
+    primary_contact = fields.Method("_primary_contact", allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+    def _address(self, obj) -> dict:
+        return {
+            "line_1": obj.address_line_1,
+            "line_2": obj.address_line_2,
+            "line_3": obj.address_line_3,
+            "town": obj.town,
+            "county": obj.county,
+            "postcode": obj.postcode,
+        }
+
+    def _primary_contact(self, obj):
+        primary = next((c for c in obj.contacts if c.is_primary), None)
+        return ContactSchema().dump(primary) if primary else None
+
+
+class CustomerListItemSchema(Schema):
+    """A row of the customer list: what the office sees at a glance (Riggott IMS's columns)."""
+
+    id = fields.String()
+    type = fields.String()
+    display_name = fields.String()
+    business_type = fields.String(allow_none=True)
+    postcode = fields.String(allow_none=True)
+    town = fields.String(allow_none=True)
+    email = fields.String(
+        metadata={"description": "The primary contact's email, else the customer's."}, allow_none=True
+    )
+    phone = fields.String(
+        metadata={"description": "The primary contact's first phone, else the customer's."}, allow_none=True
+    )
+    status = fields.String()
+    blocked = fields.Boolean()
+    accounts_ref = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class CustomerQuerySchema(Schema):
+    q = fields.String(validate=validate.Length(min=1, max=200))
+    type = fields.String()
+    status = fields.String(validate=validate.OneOf(rules.STATUSES))
+    blocked = fields.Boolean()
+    postcode = fields.String(validate=validate.Length(max=16))
+    account_manager = fields.String()
+    accounts_ref = fields.String(validate=validate.Length(max=8))
+    sort = fields.String(
+        load_default="name",
+        validate=validate.OneOf(
+            ["name", "-name", "created_at", "-created_at", "postcode", "-postcode", "accounts_ref"]
+        ),
+    )
+
+
+class ContactQuerySchema(Schema):
+    include_archived = fields.Boolean(load_default=True)
+
+
+class BranchInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    code = _text(50, allow_none=True)
+    address = fields.Nested(AddressSchema, required=True)
+    phones = fields.List(fields.Nested(PhoneSchema), validate=validate.Length(max=10))
+    emails = fields.List(fields.Email(), validate=validate.Length(max=10))
+    default_contact_id = fields.String(allow_none=True)
+
+
+class BranchSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    name = fields.String()
+    code = fields.String(allow_none=True)
+    address = fields.Method("_address")
+    phones = fields.List(fields.Nested(PhoneSchema))
+    emails = fields.List(fields.String())
+    default_contact_id = fields.String(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+    _address = CustomerSchema._address
+
+
+class PersonSchema(Schema):
+    title = _text(30, allow_none=True)
+    first_name = _text(100, allow_none=True)
+    surname = _text(100, allow_none=True)
+    company_name = _text(200, allow_none=True)
+    email = fields.Email(allow_none=True)
+    phone = _text(40, allow_none=True)
+
+
+class WorkAddressInSchema(Schema):
+    name = _text(200, allow_none=True)
+    address = fields.Nested(AddressSchema, required=True)
+    status = fields.String(validate=validate.OneOf(rules.STATUSES))
+    landlord = fields.Nested(PersonSchema, allow_none=True)
+    occupier = fields.Nested(PersonSchema, allow_none=True)
+
+
+class WorkAddressSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    name = fields.String(allow_none=True)
+    address = fields.Method("_address")
+    status = fields.String()
+    landlord = fields.Dict(allow_none=True)
+    occupier = fields.Dict(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+    _address = CustomerSchema._address
+
+
+class CustomFieldDefinitionSchema(Schema):
+    id = fields.String(dump_only=True)
+    key = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    field_type = fields.String(required=True, validate=validate.OneOf(rules.CUSTOM_FIELD_TYPES))
+    choices = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)), validate=validate.Length(max=100)
+    )
+    required = fields.Boolean(load_default=False)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class CustomerTypeSchema(Schema):
+    name = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,49}$"))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    required_fields = fields.List(
+        fields.String(validate=validate.OneOf(rules.REQUIRABLE_FIELDS)), load_default=list
+    )
+    builtin = fields.Boolean(dump_only=True)
+
+    @validates_schema
+    def _no_duplicates(self, data, **kwargs):
+        fields_ = data.get("required_fields") or []
+        if len(set(fields_)) != len(fields_):
+            raise ValidationError("Listed more than once.", "required_fields")
+
+
+class CustomerTypeChangeSchema(CustomerInSchema):
+    """The new type, with any fields that type requires."""
+
+    class Meta:
+        exclude = ("primary_contact", "status", "credit_limit", "custom_fields", "communication_preferences")
+
+    address = fields.Nested(AddressSchema)
+
+
+class MergeRequestSchema(Schema):
+    survivor_id = fields.UUID(required=True, metadata={"description": "The customer that stays."})
+
+
+class MergeConflictSchema(Schema):
+    kind = fields.String()
+    detail = fields.String()
+
+
+class MergePlanSchema(Schema):
+    merged_id = fields.String()
+    survivor_id = fields.String()
+    moves = fields.Dict()
+    conflicts = fields.List(fields.Nested(MergeConflictSchema))
+    merged_by = fields.String()
+    merged_at = fields.String()
+    already_merged = fields.Boolean()
+
+
+class ErasureReportSchema(Schema):
+    customer_id = fields.String()
+    erased_at = fields.DateTime()
+    already_erased = fields.Boolean()
+    services = fields.Dict()
+
+
+class ErasureServiceSchema(Schema):
+    status = fields.String(metadata={"description": "reported | pending"})
+    reported_at = fields.DateTime(allow_none=True)
+    actions = fields.Dict(allow_none=True, metadata={"description": "what the service did (counts)"})
+
+
+class ErasureServicesReportSchema(Schema):
+    customer_id = fields.String()
+    erased_at = fields.DateTime()
+    complete = fields.Boolean()
+    pending = fields.List(fields.String())
+    services = fields.Dict(keys=fields.String(), values=fields.Nested(ErasureServiceSchema))
+
+
+class BranchMergeSchema(Schema):
+    survivor_branch_id = fields.UUID(required=True)

@@ -1,0 +1,93 @@
+"""Branches (sites) and work addresses of a customer."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.web import current_uow
+
+from .. import service
+from .schemas import BranchInSchema, BranchSchema, WorkAddressInSchema, WorkAddressSchema
+
+branches = Blueprint(
+    "branches",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/branches",
+    description="Branches / sites.",
+)
+work_addresses = Blueprint(
+    "work_addresses",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/work-addresses",
+    description="Work addresses: the properties where work is done, with landlord and occupier.",
+)
+
+
+def with_etag(row, status: int = 200, **headers):
+    return row, status, {"ETag": etag_for(row.version), **headers}
+
+
+def optional_version() -> int | None:
+    return expected_version() if request.headers.get("If-Match") else None
+
+
+@branches.route("")
+class BranchCollection(MethodView):
+    @branches.response(200, BranchSchema(many=True))
+    def get(self, customer_id):
+        return service.list_branches(current_uow(), str(customer_id))
+
+    @branches.arguments(BranchInSchema)
+    @branches.response(201, BranchSchema)
+    def post(self, body, customer_id):
+        branch = service.add_branch(current_uow(), str(customer_id), body)
+        return with_etag(branch, 201, Location=f"/v1/customers/{customer_id}/branches/{branch.id}")
+
+
+@branches.route("/<uuid:branch_id>")
+class BranchItem(MethodView):
+    @branches.response(200, BranchSchema)
+    def get(self, customer_id, branch_id):
+        return with_etag(service.get_branch(current_uow(), str(customer_id), str(branch_id)))
+
+    @branches.arguments(BranchInSchema(partial=True))
+    @branches.response(200, BranchSchema)
+    def patch(self, body, customer_id, branch_id):
+        """Edit a branch (`If-Match` honoured when sent)."""
+        return with_etag(
+            service.update_branch(current_uow(), str(customer_id), str(branch_id), optional_version(), body)
+        )
+
+
+@work_addresses.route("")
+class WorkAddressCollection(MethodView):
+    @work_addresses.response(200, WorkAddressSchema(many=True))
+    def get(self, customer_id):
+        return service.list_work_addresses(current_uow(), str(customer_id))
+
+    @work_addresses.arguments(WorkAddressInSchema)
+    @work_addresses.response(201, WorkAddressSchema)
+    def post(self, body, customer_id):
+        """Add a work address; the occupier's surname defaults to "Occupier"."""
+        wa = service.add_work_address(current_uow(), str(customer_id), body)
+        return with_etag(wa, 201, Location=f"/v1/customers/{customer_id}/work-addresses/{wa.id}")
+
+
+@work_addresses.route("/<uuid:work_address_id>")
+class WorkAddressItem(MethodView):
+    @work_addresses.response(200, WorkAddressSchema)
+    def get(self, customer_id, work_address_id):
+        return with_etag(service.get_work_address(current_uow(), str(customer_id), str(work_address_id)))
+
+    @work_addresses.arguments(WorkAddressInSchema(partial=True))
+    @work_addresses.response(200, WorkAddressSchema)
+    def patch(self, body, customer_id, work_address_id):
+        """Edit a work address (`If-Match` honoured when sent)."""
+        return with_etag(
+            service.update_work_address(
+                current_uow(), str(customer_id), str(work_address_id), optional_version(), body
+            )
+        )

@@ -1,0 +1,155 @@
+"""The customer record's rules in plain Python: no Flask, no session.
+
+Names come from the users' words: a customer has a type (private, company, landlord or one the
+tenant defined), a status (active / dormant), may be blocked with a reason, and has custom fields
+validated against the tenant's definitions.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+BUILTIN_TYPES: dict[str, dict] = {
+    "private": {"label": "Private customer", "required_fields": ["surname"]},
+    "company": {"label": "Company", "required_fields": ["company_name"]},
+    "landlord": {"label": "Landlord", "required_fields": ["surname"]},
+}
+# every customer needs these, whatever its type: the scheduling engines depend on them
+ALWAYS_REQUIRED = ("address.line_1", "address.postcode")
+# what a tenant-defined type may require
+REQUIRABLE_FIELDS = (
+    "title",
+    "first_name",
+    "surname",
+    "company_name",
+    "business_type",
+    "email",
+    "phone",
+    "address.town",
+    "account_manager",
+    "advertising_source",
+)
+STATUSES = ("active", "dormant")
+COMMUNICATION_CHANNELS = ("email", "sms", "letter", "phone")
+DEFAULT_COMMUNICATION_PREFERENCES = {channel: True for channel in COMMUNICATION_CHANNELS}
+CUSTOM_FIELD_TYPES = ("text", "number", "date", "boolean", "choice")
+PHONE_TYPES = ("mobile", "home", "work", "fax", "other")
+DEFAULT_OCCUPIER_SURNAME = "Occupier"
+
+
+def _value(values: dict, dotted: str):
+    current = values
+    for part in dotted.split("."):
+        if not isinstance(current, dict):
+            return None
+        current = current.get(part)
+    return current
+
+
+def missing_required(required: list[str] | tuple[str, ...], values: dict) -> dict[str, list[str]]:
+    """{field: ["Required for this customer type."]} for each required field left blank."""
+    errors: dict[str, list[str]] = {}
+    for name in (*ALWAYS_REQUIRED, *required):
+        value = _value(values, name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors[name] = ["Missing data for required field."]
+    return errors
+
+
+def display_name(values: dict) -> str:
+    """How a person reads the customer's name in lists: the company, else 'First Surname'."""
+    company = (values.get("company_name") or "").strip()
+    person = " ".join(p.strip() for p in (values.get("first_name"), values.get("surname")) if p and p.strip())
+    if values.get("type") == "company" and company:
+        return company
+    return person or company or "(no name)"
+
+
+def normalise_postcode(postcode: str | None) -> str | None:
+    """'ls14ab' → 'LS1 4AB' for UK-shaped postcodes; anything else is kept, trimmed and upper-cased."""
+    if postcode is None:
+        return None
+    compact = re.sub(r"\s+", "", postcode).upper()
+    if re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", compact):
+        return f"{compact[:-3]} {compact[-3:]}"
+    return " ".join(postcode.split()).upper()
+
+
+def compact_postcode(postcode: str | None) -> str | None:
+    return re.sub(r"\s+", "", postcode).upper() if postcode else None
+
+
+def digits(text: str | None) -> str | None:
+    """'+44 (0)113 496-0000' → '4401134960000': phones are searched by their digits."""
+    if not text:
+        return None
+    found = re.sub(r"\D", "", text)
+    return found or None
+
+
+def phones_digits(phones: list[dict]) -> str | None:
+    found = [d for d in (digits(p.get("number")) for p in phones or []) if d]
+    return " ".join(found) or None
+
+
+def custom_field_errors(definitions: list, values: dict | None) -> dict[str, list[str]]:
+    """Check `custom_fields` against the tenant's definitions: unknown keys, types, choices, required."""
+    values = values or {}
+    by_key = {d.key: d for d in definitions}
+    errors: dict[str, list[str]] = {}
+    for key in values:
+        if key not in by_key:
+            errors[f"custom_fields.{key}"] = ["Unknown custom field."]
+    for key, definition in by_key.items():
+        value = values.get(key)
+        field = f"custom_fields.{key}"
+        if value is None or value == "":
+            if definition.required:
+                errors[field] = ["Missing data for required field."]
+            continue
+        problem = _custom_value_problem(definition, value)
+        if problem:
+            errors[field] = [problem]
+    return errors
+
+
+def _custom_value_problem(definition, value) -> str | None:
+    kind = definition.field_type
+    if kind == "text":
+        return (
+            None
+            if isinstance(value, str) and len(value) <= 1000
+            else "Must be text of at most 1000 characters."
+        )
+    if kind == "number":
+        if isinstance(value, bool):
+            return "Must be a number."
+        try:
+            Decimal(str(value))
+        except InvalidOperation:
+            return "Must be a number."
+        return None
+    if kind == "boolean":
+        return None if isinstance(value, bool) else "Must be true or false."
+    if kind == "date":
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            return "Must be a date (YYYY-MM-DD)."
+        return None
+    if kind == "choice":
+        return (
+            None
+            if value in (definition.choices or [])
+            else f"Must be one of: {', '.join(definition.choices)}."
+        )
+    return "Unsupported field type."
+
+
+def merged_preferences(current: dict | None, changes: dict | None) -> dict:
+    prefs = dict(DEFAULT_COMMUNICATION_PREFERENCES)
+    prefs.update(current or {})
+    prefs.update(changes or {})
+    return prefs

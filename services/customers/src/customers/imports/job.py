@@ -1,0 +1,248 @@
+"""The import job in the customers worker: claim a queued import, stream its rows, run batches.
+
+Claiming uses `FOR UPDATE SKIP LOCKED` on PostgreSQL (several workers never take the same import)
+and a conditional UPDATE everywhere. Every batch commits its customers, their events (outbox) and
+the import's progress together; the progress UPDATE is conditional on the rows processed so far,
+so a worker that lost the import to another (after a stall) rolls its batch back and stops.
+A stopped worker hands its import back to the queue; one that died is resumed once its heartbeat
+is older than `stale_after`, from the last committed batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from fieldbook_shared.context import RequestContext
+from fieldbook_shared.db import is_postgres, utcnow
+from fieldbook_shared.settings import Settings
+
+from ..store.models import Import, ImportIssue
+from ..uow import CustomersUnitOfWork
+from . import files
+from .rows import CustomerRows, Outcome, WorkAddressRows
+
+log = logging.getLogger("customers.imports")
+
+DEFAULT_BATCH_SIZE = 500
+DEFAULT_STALE_SECONDS = 120.0
+DEFAULT_POLL_SECONDS = 1.0
+
+
+class LostClaim(RuntimeError):
+    """Another worker took the import over; this one stops without writing."""
+
+
+def claim(sessions: sessionmaker[Session], stale_after: timedelta) -> str | None:
+    """Take the oldest queued import (or a running one whose worker died); return its id."""
+    now = utcnow()
+    with sessions() as session, session.begin():
+        stmt = (
+            select(Import.id, Import.status, Import.heartbeat_at)
+            .where(
+                or_(
+                    Import.status == "queued",
+                    and_(Import.status == "running", Import.heartbeat_at < now - stale_after),
+                )
+            )
+            .order_by(Import.queued_at, Import.id)
+            .limit(1)
+        )
+        if is_postgres(session):
+            stmt = stmt.with_for_update(skip_locked=True)
+        found = session.execute(stmt).first()
+        if found is None:
+            return None
+        import_id, status, heartbeat = found
+        taken = session.execute(
+            update(Import)
+            .where(
+                Import.id == import_id,
+                Import.status == status,
+                Import.heartbeat_at.is_(None) if heartbeat is None else Import.heartbeat_at == heartbeat,
+            )
+            .values(status="running", heartbeat_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:
+            return None
+        session.execute(
+            update(Import)
+            .where(Import.id == import_id, Import.started_at.is_(None))
+            .values(started_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return import_id
+
+
+class ImportJob:
+    """One import from its claim to `completed` / `failed` (or back to `queued` on stop)."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        import_id: str,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        source: str = "customers",
+    ):
+        self.sessions = sessions
+        self.import_id = import_id
+        self.batch_size = batch_size
+        self.source = source
+
+    def run(self, stop: threading.Event | None = None) -> str:
+        """Process the import; return its final status."""
+        stop = stop or threading.Event()
+        with self.sessions() as session:
+            imp = session.get(Import, self.import_id)
+            session.expunge(imp)
+        self.done = imp.processed_rows
+        context = RequestContext.system(
+            imp.tenant_id, actor=f"import:{imp.created_by}", correlation_id=imp.id
+        )
+        self.uow = CustomersUnitOfWork(self.sessions, context, self.source)
+        if imp.kind == "customers":
+            processor = CustomerRows(imp.columns, imp.mapping or {}, imp.dry_run, imp.match_key)
+        else:
+            processor = WorkAddressRows(imp.columns, imp.mapping or {}, imp.dry_run)
+        started = time.monotonic()
+        try:
+            rows = files.open_rows(
+                files.iter_chunks(self.sessions, imp.id, imp.chunk_count), imp.encoding, imp.delimiter
+            )
+            if rows.columns != imp.columns:
+                raise files.UnreadableFile("The stored file's header no longer matches the upload.")
+            refused_before = self._refused_rows() if self.done else set()
+            position, batch = 0, []
+            for number, row in rows:
+                position += 1
+                if position <= self.done:  # resuming: committed already
+                    if number not in refused_before:
+                        processor.remember(number, row)
+                    continue
+                batch.append((number, row))
+                if len(batch) >= self.batch_size:
+                    self._commit(processor, batch, total=None)
+                    batch = []
+                    if stop.is_set():
+                        self._requeue()
+                        return "queued"
+            self._commit(processor, batch, total=position, final=True)
+        except LostClaim:
+            log.warning("import %s was taken over by another worker; stopping", self.import_id)
+            return "lost"
+        except files.UnreadableFile as exc:
+            self._fail(str(exc))
+            return "failed"
+        except Exception as exc:
+            log.exception("import %s failed", self.import_id, extra={"tenant_id": imp.tenant_id})
+            self._fail(
+                f"The import stopped on an unexpected error ({type(exc).__name__}); it has been logged."
+            )
+            return "failed"
+        elapsed = time.monotonic() - started
+        log.info(
+            "import %s completed: %d rows in %.1fs (%.0f rows/s)",
+            self.import_id,
+            position - (imp.processed_rows or 0),
+            elapsed,
+            (position - (imp.processed_rows or 0)) / elapsed if elapsed else 0,
+            extra={"tenant_id": imp.tenant_id, "import_id": self.import_id},
+        )
+        return "completed"
+
+    def _refused_rows(self) -> set[int]:
+        with self.sessions() as session:
+            return set(
+                session.scalars(select(ImportIssue.row_number).where(ImportIssue.import_id == self.import_id))
+            )
+
+    def _commit(self, processor, batch: list, total: int | None, final: bool = False) -> None:
+        uow = self.uow
+        with uow:
+            out: Outcome = processor.apply(uow, batch) if batch else Outcome()
+            for issue in out.issues:
+                uow.session.add(ImportIssue(import_id=self.import_id, tenant_id=uow.tenant_id, **issue))
+            values = dict(
+                processed_rows=self.done + len(batch),
+                created_count=Import.created_count + out.created,
+                updated_count=Import.updated_count + out.updated,
+                unchanged_count=Import.unchanged_count + out.unchanged,
+                refused_count=Import.refused_count + out.refused,
+                duplicate_count=Import.duplicate_count + out.duplicates,
+                heartbeat_at=utcnow(),
+            )
+            if final:
+                values.update(status="completed", finished_at=utcnow(), total_rows=total)
+            moved = uow.session.execute(
+                update(Import)
+                .where(
+                    Import.id == self.import_id,
+                    Import.status == "running",
+                    Import.processed_rows == self.done,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if moved.rowcount != 1:
+                uow.rollback()
+                raise LostClaim(self.import_id)
+            uow.commit()
+        self.done += len(batch)
+
+    def _requeue(self) -> None:
+        with self.sessions() as session, session.begin():
+            session.execute(
+                update(Import)
+                .where(Import.id == self.import_id, Import.status == "running")
+                .values(status="queued")
+                .execution_options(synchronize_session=False)
+            )
+
+    def _fail(self, reason: str) -> None:
+        with self.sessions() as session, session.begin():
+            session.execute(
+                update(Import)
+                .where(Import.id == self.import_id)
+                .values(status="failed", error=reason[:2000], finished_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+
+
+def run_next(
+    sessions: sessionmaker[Session], settings: Settings, stop: threading.Event | None = None
+) -> str | None:
+    """Claim and run one import; None when there was nothing to do."""
+    extra = settings.extra or {}
+    import_id = claim(
+        sessions, timedelta(seconds=float(extra.get("import_stale_seconds", DEFAULT_STALE_SECONDS)))
+    )
+    if import_id is None:
+        return None
+    batch_size = int(extra.get("import_batch_size", DEFAULT_BATCH_SIZE))
+    return ImportJob(sessions, import_id, batch_size, settings.service).run(stop)
+
+
+def import_loop(settings: Settings, sessions: sessionmaker[Session]):
+    """The worker's extra loop: run imports one after another; poll while there are none."""
+    poll = float((settings.extra or {}).get("import_poll_seconds", DEFAULT_POLL_SECONDS))
+
+    def run(stop: threading.Event) -> None:
+        log.info("import loop started")
+        while not stop.is_set():
+            try:
+                ran = run_next(sessions, settings, stop)
+            except Exception:  # the database went away: back off, never die
+                log.exception("import loop: could not claim an import")
+                ran = None
+                stop.wait(5 * poll)
+            if ran is None:
+                stop.wait(poll)
+        log.info("import loop stopped")
+
+    return run

@@ -1,0 +1,624 @@
+"""What one batch of CSV rows does: validate, find duplicates and matches, create or update.
+
+Each batch costs a fixed number of queries whatever its size (the existing customers or work
+addresses its rows could collide with, loaded at once), and its writes and events commit with the
+import's progress in one transaction. A dry run takes every decision the same way and writes no
+customer, contact or work address.
+
+Rows use the same rules as the API: the API's marshmallow schemas, `service._set_address`,
+`service._derive`, the required fields of the customer's type and the tenant's custom fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from marshmallow import ValidationError
+from sqlalchemy import func, insert, or_, select
+
+from fieldbook_shared.db import new_id, utcnow
+from fieldbook_shared.problems import ValidationFailed, flatten_errors
+
+from .. import events, service
+from ..api.schemas import CustomerInSchema, WorkAddressInSchema
+from ..domain import imports as keys
+from ..domain import rules
+from ..store.models import Contact, Customer, WorkAddress
+from ..uow import CustomersUnitOfWork
+
+CONTACT_ATTRS = ("title", "first_name", "surname", "position", "email")
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    duplicates: int = 0
+    issues: list[dict] = field(default_factory=list)
+
+
+class _Rows:
+    """Shared by both kinds: parsing a row into fields, the report, the keys seen in the file."""
+
+    field_names: tuple[str, ...] = ()
+
+    def __init__(self, columns: list[str], mapping: dict[str, str], dry_run: bool):
+        self.columns = columns
+        self.mapping = mapping
+        self.dry_run = dry_run
+        self.column_of = {f: c for c, f in mapping.items()}
+        self.seen: dict[bytes, int] = {}  # key → the file's first row with it (8-byte keys)
+
+    def _issue(self, out: Outcome, number: int, kind: str, field_name: str | None, reason: str) -> None:
+        out.issues.append(
+            {
+                "row_number": number,
+                "kind": kind,
+                "field": field_name,
+                "csv_column": self.column_of.get(field_name) if field_name else None,
+                "reason": reason[:500],
+            }
+        )
+
+    def _width_problem(self, row: list[str]) -> str | None:
+        extra = row[len(self.columns) :]
+        if any(v.strip() for v in extra):
+            return f"The row has {len(row)} values but the header names {len(self.columns)} columns."
+        return None
+
+    def _schema_issues(self, out: Outcome, number: int, exc: ValidationError) -> None:
+        for name, messages in flatten_errors(exc.messages).items():
+            self._issue(out, number, "error", keys.import_field(name), "; ".join(messages))
+
+    def _refuse(self, out: Outcome, number: int, errors: dict[str, list[str]]) -> None:
+        for name, messages in errors.items():
+            self._issue(out, number, "error", keys.import_field(name), "; ".join(messages))
+        out.refused += 1
+
+    def _first_seen(self, row_keys: list[tuple[bytes | None, str]]) -> tuple[int, str] | None:
+        for key, what in row_keys:
+            if key is not None and key in self.seen:
+                return self.seen[key], what
+        return None
+
+    def _remember(self, number: int, row_keys) -> None:
+        for key, _what in row_keys:
+            if key is not None:
+                self.seen.setdefault(key, number)
+
+
+# --- customers -------------------------------------------------------------------------------
+
+
+@dataclass
+class _CustomerRow:
+    number: int
+    data: dict
+    accounts_ref: str | None
+    type_given: bool
+    keys: list  # [(key, what it is)]
+    match: bytes | None
+
+
+class CustomerRows(_Rows):
+    def __init__(self, columns, mapping, dry_run, match_key: str | None):
+        super().__init__(columns, mapping, dry_run)
+        self.match_key = match_key
+        self.default_type = keys.default_type(mapping)
+        self.schema = CustomerInSchema()
+        self._required: dict[str, list[str] | dict] = {}
+        self._definitions: list | None = None
+
+    # parsing ---------------------------------------------------------------------------------
+
+    def _parse(self, out: Outcome, number: int, row: list[str]) -> _CustomerRow | None:
+        values = keys.row_values(self.columns, self.mapping, row)
+        problem = self._width_problem(row)
+        refused = False
+        if problem:
+            self._issue(out, number, "error", None, problem)
+            refused = True
+        try:
+            data = self.schema.load(keys.customer_body(values, self.default_type))
+        except ValidationError as exc:
+            self._schema_issues(out, number, exc)
+            data, refused = None, True
+        ref = values.get("accounts_ref")
+        if ref and keys.accounts_ref_problem(ref):
+            self._issue(out, number, "error", "accounts_ref", keys.accounts_ref_problem(ref))
+            refused = True
+        if refused:
+            out.refused += 1
+            return None
+        ref = ref.upper() if ref else None
+        return self._row(number, data, ref, "type" in values)
+
+    def _row(self, number: int, data: dict, ref: str | None, type_given: bool) -> _CustomerRow:
+        postcode = rules.normalise_postcode((data.get("address") or {}).get("postcode"))
+        k_email = keys.email_key(data.get("email"))
+        k_np = keys.name_postcode_key(data, postcode)
+        k_ref = keys.accounts_ref_key(ref)
+        match = {"email": k_email, "name_postcode": k_np, "accounts_ref": k_ref}.get(self.match_key or "")
+        row_keys = [(k_email, "email"), (k_np, "name and postcode"), (k_ref, "accounts ref")]
+        return _CustomerRow(number, data, ref, type_given, row_keys, match)
+
+    def remember(self, number: int, row: list[str]) -> None:
+        """Resuming after a crash: the rows before the resume point count as seen in the file."""
+        values = keys.row_values(self.columns, self.mapping, row)
+        try:
+            data = self.schema.load(keys.customer_body(values, self.default_type))
+        except ValidationError:
+            return
+        ref = values.get("accounts_ref")
+        self._remember(number, self._row(number, data, ref.upper() if ref else None, False).keys)
+
+    # rules -----------------------------------------------------------------------------------
+
+    def _type_rules(self, uow: CustomersUnitOfWork, type_name: str) -> list[str] | dict:
+        """The required fields of a type, or the errors of an unknown one (looked up once per import)."""
+        if type_name not in self._required:
+            try:
+                self._required[type_name] = service._required_fields_for(uow, type_name)
+            except ValidationFailed as exc:
+                self._required[type_name] = exc.extra["errors"]
+        return self._required[type_name]
+
+    def _rule_errors(self, uow, type_name: str, values: dict, custom_fields: dict) -> dict[str, list[str]]:
+        """`service._validate_customer`'s checks, with the tenant's definitions read once per import."""
+        required = self._type_rules(uow, type_name)
+        if isinstance(required, dict):
+            return required
+        if self._definitions is None:
+            with uow.session.no_autoflush:
+                self._definitions = uow.settings.custom_fields()
+        errors = rules.missing_required(required, values)
+        errors.update(rules.custom_field_errors(self._definitions, custom_fields))
+        return errors
+
+    # the batch -------------------------------------------------------------------------------
+
+    def _existing(self, uow: CustomersUnitOfWork, parsed: list[_CustomerRow]) -> list[Customer]:
+        emails = {r.data["email"].strip().lower() for r in parsed if r.data.get("email")}
+        postcodes = {
+            rules.compact_postcode(r.data["address"].get("postcode"))
+            for r in parsed
+            if r.data["address"].get("postcode")
+        }
+        refs = {r.accounts_ref for r in parsed if r.accounts_ref}
+        conditions = []
+        if emails:
+            conditions.append(func.lower(Customer.email).in_(sorted(emails)))
+        if postcodes:
+            conditions.append(Customer.postcode_compact.in_(sorted(postcodes)))
+        if refs:
+            conditions.append(Customer.accounts_ref.in_(sorted(refs)))
+        if not conditions:
+            return []
+        stmt = select(Customer).where(
+            Customer.tenant_id == uow.tenant_id,
+            Customer.merged_into_id.is_(None),
+            or_(*conditions),
+        )
+        if self.match_key and not self.dry_run:
+            # the rows this batch may update are locked until it commits: a concurrent writer (the
+            # consumer storing an accounts ref) waits instead of failing the batch's version check
+            stmt = stmt.with_for_update(of=Customer)
+        return list(uow.session.scalars(stmt))
+
+    def apply(self, uow: CustomersUnitOfWork, batch: list[tuple[int, list[str]]]) -> Outcome:
+        out = Outcome()
+        parsed = [p for p in (self._parse(out, n, row) for n, row in batch) if p is not None]
+        index: dict[str, dict[bytes, list[Customer]]] = {
+            "email": {},
+            "name and postcode": {},
+            "accounts ref": {},
+        }
+        for c in self._existing(uow, parsed):
+            for key, what in (
+                (keys.email_key(c.email), "email"),
+                (keys.name_postcode_key(service._customer_values(c), c.postcode), "name and postcode"),
+                (keys.accounts_ref_key(c.accounts_ref), "accounts ref"),
+            ):
+                if key is not None:
+                    index[what].setdefault(key, []).append(c)
+        match_what = {"email": "email", "name_postcode": "name and postcode", "accounts_ref": "accounts ref"}
+        written: list[tuple[str, object]] = []  # (event type, row) in the order they happened
+        for r in parsed:
+            earlier = self._first_seen(r.keys)
+            if earlier is not None:
+                self._issue(out, r.number, "duplicate", None, f"Same {earlier[1]} as row {earlier[0]}.")
+                out.duplicates += 1
+                continue
+            targets = index[match_what[self.match_key]].get(r.match, []) if self.match_key and r.match else []
+            if len(targets) > 1:
+                field_name = {"email": "email", "accounts_ref": "accounts_ref"}.get(
+                    self.match_key, "postcode"
+                )
+                self._refuse(
+                    out,
+                    r.number,
+                    {
+                        field_name: [
+                            f"Matches {len(targets)} existing customers on {self.match_key}; "
+                            "cannot tell which one to update."
+                        ]
+                    },
+                )
+                continue
+            if targets:
+                self._update(uow, out, r, targets[0], written)
+                continue
+            clash = next(
+                ((what, index[what][k][0]) for k, what in r.keys if k is not None and k in index[what]), None
+            )
+            if clash is not None:
+                what, other = clash
+                self._issue(
+                    out,
+                    r.number,
+                    "duplicate",
+                    None,
+                    f"Same {what} as existing customer {other.display_name} ({other.id}).",
+                )
+                out.duplicates += 1
+                continue
+            self._create(uow, out, r, written)
+        if not self.dry_run and written:
+            created = [obj for event_type, obj in written if event_type == "customer.created"]
+            contacts = [obj for event_type, obj in written if event_type == "contact.created"]
+            _bulk_insert(uow, Customer, created)  # before their contacts (foreign key)
+            _bulk_insert(uow, Contact, contacts)
+            uow.session.flush()  # the updates, through the ORM (version check)
+            uow.publish_many(
+                (
+                    event_type,
+                    events.customer_snapshot(obj)
+                    if isinstance(obj, Customer)
+                    else events.contact_snapshot(obj),
+                    obj.id,
+                )
+                for event_type, obj in written
+            )
+        return out
+
+    def _create(self, uow, out: Outcome, r: _CustomerRow, written: list) -> None:
+        data = r.data
+        customer = Customer(
+            id=new_id(),
+            tenant_id=uow.tenant_id,
+            type=data["type"],
+            status="active",
+            blocked=False,
+            credit_limit=None,
+            custom_fields={},
+            communication_preferences=rules.merged_preferences(None, None),
+        )
+        for name in service.SIMPLE_CUSTOMER_FIELDS:
+            if name in data:
+                setattr(customer, name, data[name])
+        service._set_address(customer, data.get("address") or {})
+        service._derive(customer)
+        customer.accounts_ref = r.accounts_ref
+        errors = self._rule_errors(uow, customer.type, service._customer_values(customer), {})
+        if errors:
+            self._refuse(out, r.number, errors)
+            return
+        self._remember(r.number, r.keys)
+        out.created += 1
+        if self.dry_run:
+            return
+        written.append(("customer.created", customer))  # inserted in bulk by `apply`
+        contact_data = data.get("primary_contact")
+        if contact_data:
+            written.append(("contact.created", _new_contact(uow, customer.id, contact_data)))
+
+    def _update(self, uow, out: Outcome, r: _CustomerRow, customer: Customer, written: list) -> None:
+        data = r.data
+        if r.type_given and data["type"] != customer.type:
+            self._refuse(
+                out,
+                r.number,
+                {
+                    "type": [
+                        f"The customer is {customer.type}; a type is changed with "
+                        "POST /v1/customers/{id}/type, not by an import."
+                    ]
+                },
+            )
+            return
+        changes = {
+            n: data[n]
+            for n in service.SIMPLE_CUSTOMER_FIELDS
+            if n in data and data[n] != getattr(customer, n)
+        }
+        given = dict(data.get("address") or {})
+        if "postcode" in given:
+            given["postcode"] = rules.normalise_postcode(given["postcode"])
+        current = events.address_of(customer)
+        address = {k: v for k, v in given.items() if current.get(k) != v}
+        values = {**service._customer_values(customer), **changes, "address": {**current, **address}}
+        errors = self._rule_errors(uow, customer.type, values, customer.custom_fields or {})
+        if errors:
+            self._refuse(out, r.number, errors)
+            return
+        contact_data = data.get("primary_contact")
+        primary = next((c for c in customer.contacts if c.is_primary), None)
+        contact_changes = _contact_changes(primary, contact_data) if contact_data and primary else {}
+        new_contact = bool(contact_data) and primary is None
+        self._remember(r.number, r.keys)
+        if not changes and not address and not contact_changes and not new_contact:
+            out.unchanged += 1
+            return
+        out.updated += 1
+        if self.dry_run:
+            return
+        if changes or address:
+            for name, value in changes.items():
+                setattr(customer, name, value)
+            service._set_address(customer, address)
+            service._derive(customer)
+            customer.updated_at = utcnow()
+            written.append(("customer.updated", customer))
+        if contact_changes:
+            for name, value in contact_changes.items():
+                setattr(primary, name, value)
+            primary.phone_digits = rules.phones_digits(primary.phones)
+            primary.updated_at = utcnow()
+            written.append(("contact.updated", primary))
+        if new_contact:
+            written.append(("contact.created", _new_contact(uow, customer.id, contact_data)))
+
+
+def _bulk_insert(uow: CustomersUnitOfWork, model, rows: list) -> None:
+    """INSERT new rows with one multi-row statement instead of the ORM's per-object flush.
+
+    The objects stay transient (never in the session); they get what the ORM would give them on
+    insert — the column defaults and version 1 — so their snapshots show what was written.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    version = model.__mapper__.version_id_col
+    defaults = [
+        (column.key, column is version, column.default)
+        for column in table.columns
+        if column is version or column.default is not None
+    ]
+    keys = [column.key for column in table.columns]
+    values = []
+    for obj in rows:
+        state = obj.__dict__  # a transient object's loaded values (no attribute events needed)
+        for key, is_version, default in defaults:
+            if is_version:
+                state[key] = 1
+            elif state.get(key) is None:
+                state[key] = default.arg(None) if default.is_callable else default.arg
+        values.append({key: state.get(key) for key in keys})
+    uow.session.execute(insert(table), values)
+
+
+def _new_contact(uow, customer_id: str, data: dict) -> Contact:
+    """As `service._add_contact` makes it; the customer has no primary yet, so this one is."""
+    contact = Contact(
+        id=new_id(),
+        tenant_id=uow.tenant_id,
+        customer_id=customer_id,
+        title=data.get("title"),
+        first_name=data.get("first_name"),
+        surname=data["surname"],
+        position=data.get("position"),
+        phones=data.get("phones") or [],
+        email=data.get("email"),
+        urls=[],
+        archived=False,
+        is_primary=True,
+        communication_preferences=rules.merged_preferences(None, None),
+    )
+    contact.phone_digits = rules.phones_digits(contact.phones)
+    return contact
+
+
+def _contact_changes(primary: Contact, data: dict) -> dict:
+    changes = {n: data[n] for n in CONTACT_ATTRS if n in data and data[n] != getattr(primary, n)}
+    if data.get("phones"):
+        phone = data["phones"][0]
+        phones = list(primary.phones or [])
+        if not phones or phones[0].get("number") != phone["number"]:
+            changes["phones"] = [phone, *phones[1:]]  # the imported number replaces the first one
+    return changes
+
+
+# --- work addresses --------------------------------------------------------------------------
+
+
+@dataclass
+class _WorkAddressRow:
+    number: int
+    data: dict
+    owner: tuple[str, str]  # (how, value): ("id" | "accounts_ref" | "email", value)
+
+
+class WorkAddressRows(_Rows):
+    def __init__(self, columns, mapping, dry_run):
+        super().__init__(columns, mapping, dry_run)
+        self.schema = WorkAddressInSchema()
+
+    def _parse(self, out: Outcome, number: int, row: list[str]) -> _WorkAddressRow | None:
+        values = keys.row_values(self.columns, self.mapping, row)
+        errors: dict[str, list[str]] = {}
+        problem = self._width_problem(row)
+        if problem:
+            errors["_row"] = [problem]
+        owner = None
+        for how, name in (
+            ("id", "customer_id"),
+            ("accounts_ref", "customer_accounts_ref"),
+            ("email", "customer_email"),
+        ):
+            if name in values:
+                owner = (how, values[name].upper() if how == "accounts_ref" else values[name])
+                break
+        if owner is None:
+            errors["customer"] = [
+                "Missing data: the row names no customer "
+                "(customer_id, customer_accounts_ref or customer_email)."
+            ]
+        elif owner[0] == "id" and not _is_uuid(owner[1]):
+            errors["customer_id"] = ["Not a valid customer id."]
+        try:
+            data = self.schema.load(keys.work_address_body(values))
+        except ValidationError as exc:
+            errors.update({keys.import_field(k): v for k, v in flatten_errors(exc.messages).items()})
+            data = None
+        if data is not None:
+            try:
+                service._require_address(SimpleNamespace(address_line_1=data["address"].get("line_1")))
+            except ValidationFailed as exc:
+                errors.update(exc.extra["errors"])
+        if errors:
+            errors = {(None if k == "_row" else k): v for k, v in errors.items()}
+            for name, messages in errors.items():
+                self._issue(
+                    out, number, "error", keys.import_field(name) if name else None, "; ".join(messages)
+                )
+            out.refused += 1
+            return None
+        return _WorkAddressRow(number, data, owner)
+
+    def remember(self, number: int, row: list[str]) -> None:
+        """Resuming: earlier rows' keys need their customers, which the batch lookups resolve; a
+        resumed work-address import relies on the database (earlier rows are committed) instead."""
+
+    def _owners(self, uow, parsed: list[_WorkAddressRow]) -> list[Customer]:
+        ids = {r.owner[1] for r in parsed if r.owner[0] == "id"}
+        refs = {r.owner[1] for r in parsed if r.owner[0] == "accounts_ref"}
+        emails = {r.owner[1].strip().lower() for r in parsed if r.owner[0] == "email"}
+        conditions = []
+        if ids:
+            conditions.append(Customer.id.in_(sorted(ids)))
+        if refs:
+            conditions.append(Customer.accounts_ref.in_(sorted(refs)))
+        if emails:
+            conditions.append(func.lower(Customer.email).in_(sorted(emails)))
+        if not conditions:
+            return []
+        return list(
+            uow.session.scalars(
+                select(Customer).where(
+                    Customer.tenant_id == uow.tenant_id, Customer.merged_into_id.is_(None), or_(*conditions)
+                )
+            )
+        )
+
+    def apply(self, uow: CustomersUnitOfWork, batch: list[tuple[int, list[str]]]) -> Outcome:
+        out = Outcome()
+        parsed = [p for p in (self._parse(out, n, row) for n, row in batch) if p is not None]
+        owners = self._owners(uow, parsed)
+        by = {"id": {}, "accounts_ref": {}, "email": {}}
+        for c in owners:
+            by["id"].setdefault(c.id, []).append(c)
+            if c.accounts_ref:
+                by["accounts_ref"].setdefault(c.accounts_ref, []).append(c)
+            if c.email:
+                by["email"].setdefault(c.email.strip().lower(), []).append(c)
+        existing: dict[bytes, WorkAddress] = {}
+        if owners:
+            for wa in uow.session.scalars(
+                select(WorkAddress).where(
+                    WorkAddress.tenant_id == uow.tenant_id,
+                    WorkAddress.customer_id.in_(sorted({c.id for c in owners})),
+                )
+            ):
+                existing.setdefault(keys.work_address_key(wa.customer_id, wa.address_line_1, wa.postcode), wa)
+        written: list[tuple[str, WorkAddress]] = []
+        owner_field = {
+            "id": "customer_id",
+            "accounts_ref": "customer_accounts_ref",
+            "email": "customer_email",
+        }
+        for r in parsed:
+            how, value = r.owner
+            found = by[how].get(value.strip().lower() if how == "email" else value, [])
+            if len(found) != 1:
+                reason = (
+                    f"No customer with {how.replace('_', ' ')} {value!r}."
+                    if not found
+                    else f"{len(found)} customers have {how.replace('_', ' ')} {value!r}; use customer_id."
+                )
+                self._refuse(out, r.number, {owner_field[how]: [reason]})
+                continue
+            customer = found[0]
+            address = dict(r.data["address"])
+            if "postcode" in address:
+                address["postcode"] = rules.normalise_postcode(address["postcode"])
+            key = keys.work_address_key(customer.id, address.get("line_1"), address.get("postcode"))
+            if key in self.seen:
+                self._issue(
+                    out,
+                    r.number,
+                    "duplicate",
+                    None,
+                    f"Same customer, address line 1 and postcode as row {self.seen[key]}.",
+                )
+                out.duplicates += 1
+                continue
+            self.seen[key] = r.number
+            wa = existing.get(key)
+            if wa is None:
+                out.created += 1
+                if not self.dry_run:
+                    wa = WorkAddress(
+                        id=new_id(),
+                        tenant_id=uow.tenant_id,
+                        customer_id=customer.id,
+                        name=r.data.get("name"),
+                        status="dormant" if customer.status == "dormant" else "active",
+                        landlord=service._person(r.data.get("landlord")),
+                        occupier=service._person(r.data.get("occupier"), rules.DEFAULT_OCCUPIER_SURNAME),
+                    )
+                    service._set_address(wa, address)
+                    written.append(("work_address.created", wa))  # inserted in bulk below
+                continue
+            changes = {}
+            if "name" in r.data and r.data["name"] != wa.name:
+                changes["name"] = r.data["name"]
+            for role, default in (("landlord", None), ("occupier", rules.DEFAULT_OCCUPIER_SURNAME)):
+                if role in r.data:
+                    merged = service._person({**(getattr(wa, role) or {}), **r.data[role]}, default)
+                    if merged != getattr(wa, role):
+                        changes[role] = merged
+            current = events.address_of(wa)
+            address_changes = {k: v for k, v in address.items() if current.get(k) != v}
+            if not changes and not address_changes:
+                out.unchanged += 1
+                continue
+            out.updated += 1
+            if self.dry_run:
+                continue
+            for name, value in changes.items():
+                setattr(wa, name, value)
+            service._set_address(wa, address_changes)
+            wa.updated_at = utcnow()
+            written.append(("work_address.updated", wa))
+        if not self.dry_run and written:
+            _bulk_insert(
+                uow, WorkAddress, [wa for event_type, wa in written if event_type.endswith("created")]
+            )
+            uow.session.flush()  # the updates, through the ORM (version check)
+            uow.publish_many(
+                (event_type, events.work_address_snapshot(wa), wa.id) for event_type, wa in written
+            )
+        return out
+
+
+def _is_uuid(text: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

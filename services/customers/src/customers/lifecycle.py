@@ -1,0 +1,393 @@
+"""The customer's life as a whole: change type, merge, delete, erase (and merging branches).
+
+Each use case is one transaction in this service plus one event that the other services act on
+(`customer.type_changed`, `customer.merged`, `customer.deleted`, `customer.erased`), so the whole
+record follows without any service reaching into another.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from fieldbook_shared.db import utcnow
+from fieldbook_shared.etag import check_version
+from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
+
+from . import events
+from .service import (
+    SIMPLE_CUSTOMER_FIELDS,
+    _derive,
+    _set_address,
+    _validate_customer,
+)
+from .store.models import Branch, Contact, Customer, CustomerMerge, ErasureReport, WorkAddress
+from .uow import CustomersUnitOfWork
+
+ERASED_NAME = "Erased customer"
+
+
+# --- change type -----------------------------------------------------------------------------
+
+
+def change_customer_type(
+    uow: CustomersUnitOfWork, customer_id: str, expected_version: int | None, data: dict
+) -> Customer:
+    """Permanent: the new type's required fields are checked with the values sent alongside."""
+    with uow:
+        customer = uow.customers.get(customer_id)
+        if expected_version is not None:
+            check_version(customer.version, expected_version)
+        previous_type = customer.type
+        if data["type"] == previous_type:
+            raise Conflict(f"The customer is already of type {previous_type!r}.")
+        customer.type = data["type"]
+        for name in SIMPLE_CUSTOMER_FIELDS:
+            if name in data:
+                setattr(customer, name, data[name])
+        _set_address(customer, data.get("address"))
+        _derive(customer)
+        _validate_customer(uow, customer)
+        customer.updated_at = utcnow()
+        uow.session.flush()
+        snapshot = events.customer_snapshot(customer)
+        uow.publish(
+            "customer.type_changed", {**snapshot, "previous_type": previous_type}, subject=customer.id
+        )
+        uow.publish("customer.updated", snapshot, subject=customer.id)
+        uow.commit()
+        _ = customer.contacts
+        return customer
+
+
+# --- merge -----------------------------------------------------------------------------------
+
+
+def _merge_plan(uow: CustomersUnitOfWork, merged: Customer, survivor: Customer) -> dict:
+    """What would move and which conflicts arise, with how each is resolved."""
+    contacts = uow.contacts.of_customer(merged.id)
+    branches = uow.branches.of_customer(merged.id)
+    work_addresses = uow.work_addresses.of_customer(merged.id)
+    conflicts = []
+    survivor_primary = uow.contacts.primary(survivor.id)
+    merged_primary = uow.contacts.primary(merged.id)
+    if survivor_primary and merged_primary:
+        conflicts.append(
+            {
+                "kind": "two_primary_contacts",
+                "detail": f"Both customers have a primary contact; {survivor_primary.surname!r} stays "
+                f"primary and {merged_primary.surname!r} moves as an ordinary contact.",
+            }
+        )
+    if survivor.accounts_ref and merged.accounts_ref and survivor.accounts_ref != merged.accounts_ref:
+        conflicts.append(
+            {
+                "kind": "two_accounts_refs",
+                "detail": f"The survivor keeps accounts ref {survivor.accounts_ref}; "
+                f"{merged.accounts_ref} is marked inactive in the accounts system, history kept.",
+            }
+        )
+    if survivor.type != merged.type:
+        conflicts.append(
+            {"kind": "different_types", "detail": f"The survivor keeps its type {survivor.type!r}."}
+        )
+    if merged.blocked and not survivor.blocked:
+        conflicts.append(
+            {
+                "kind": "merged_is_blocked",
+                "detail": "The merged customer is blocked, so the survivor becomes blocked.",
+            }
+        )
+    survivor_codes = {b.code for b in uow.branches.of_customer(survivor.id) if b.code}
+    for b in branches:
+        if b.code and b.code in survivor_codes:
+            conflicts.append(
+                {
+                    "kind": "branch_code_clash",
+                    "detail": f"Branch code {b.code!r} exists on both; "
+                    f"the moved branch becomes {b.code + '-M'!r}.",
+                }
+            )
+    return {
+        "merged_id": merged.id,
+        "survivor_id": survivor.id,
+        "moves": {
+            "customers": {
+                "contacts": len(contacts),
+                "branches": len(branches),
+                "work_addresses": len(work_addresses),
+            },
+            "other_services": "billing, assets, comms and accounting-sync re-point their records "
+            "on customer.merged",
+        },
+        "conflicts": conflicts,
+    }
+
+
+def _merge_pair(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str) -> tuple[Customer, Customer]:
+    if str(customer_id) == str(survivor_id):
+        raise ValidationFailed({"survivor_id": ["A customer cannot be merged into itself."]})
+    merged = uow.customers.get(customer_id, for_update=True)
+    try:
+        survivor = uow.customers.get(survivor_id, for_update=True)
+    except Exception as exc:  # NotFound / merged survivor: the survivor's field is what is wrong
+        raise ValidationFailed({"survivor_id": [getattr(exc, "detail", "Not a customer.")]}) from None
+    return merged, survivor
+
+
+def preview_merge(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str) -> dict:
+    with uow:
+        done = _existing_merge(uow, customer_id)
+        if done is not None:
+            return {**done.summary, "already_merged": True}
+        merged, survivor = _merge_pair(uow, customer_id, survivor_id)
+        return {**_merge_plan(uow, merged, survivor), "already_merged": False}
+
+
+def _existing_merge(uow: CustomersUnitOfWork, customer_id: str) -> CustomerMerge | None:
+    return uow.session.scalar(
+        select(CustomerMerge).where(
+            CustomerMerge.tenant_id == uow.tenant_id, CustomerMerge.merged_id == str(customer_id)
+        )
+    )
+
+
+def merge_customers(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str) -> tuple[dict, bool]:
+    """Merge `customer_id` into `survivor_id`. Returns (audit summary, merged now?).
+
+    One transaction: contacts, branches and work addresses move, the merged customer becomes a
+    tombstone pointing at the survivor, the audit row and `customer.merged` are written. Asking
+    again for the same merge answers the recorded one (a no-op); other services apply
+    `customer.merged` idempotently, so a crash anywhere is resumed by the broker's redelivery.
+    """
+    with uow:
+        done = _existing_merge(uow, customer_id)
+        if done is not None:
+            if done.survivor_id != str(survivor_id):
+                raise Conflict(
+                    "This customer was already merged into another customer.", survivor_id=done.survivor_id
+                )
+            return done.summary, False
+        merged, survivor = _merge_pair(uow, customer_id, survivor_id)
+        plan = _merge_plan(uow, merged, survivor)
+        survivor_has_primary = uow.contacts.primary(survivor.id) is not None
+        survivor_codes = {b.code for b in uow.branches.of_customer(survivor.id) if b.code}
+
+        for contact in uow.contacts.of_customer(merged.id):
+            contact.customer_id = survivor.id
+            if contact.is_primary and survivor_has_primary:
+                contact.is_primary = False
+                uow.session.flush()  # the partial unique index sees one primary at a time
+            uow.session.flush()
+            uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
+        for branch in uow.branches.of_customer(merged.id):
+            branch.customer_id = survivor.id
+            if branch.code and branch.code in survivor_codes:
+                branch.code = f"{branch.code}-M"
+            uow.session.flush()
+            uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
+        for wa in uow.work_addresses.of_customer(merged.id):
+            wa.customer_id = survivor.id
+            uow.session.flush()
+            uow.publish("work_address.updated", events.work_address_snapshot(wa), subject=wa.id)
+
+        if merged.blocked and not survivor.blocked:
+            survivor.blocked = True
+            survivor.block_reason = f"Merged from {merged.display_name}: {merged.block_reason or 'blocked'}"
+            survivor.blocked_at = utcnow()
+            survivor.blocked_by = uow.context.actor
+        survivor.has_transactions = survivor.has_transactions or merged.has_transactions
+        survivor.updated_at = utcnow()
+        merged.merged_into_id = survivor.id
+        merged.updated_at = utcnow()
+        uow.session.flush()
+
+        summary = {**plan, "merged_by": uow.context.actor, "merged_at": utcnow().isoformat()}
+        uow.session.add(
+            CustomerMerge(
+                tenant_id=uow.tenant_id,
+                merged_id=merged.id,
+                survivor_id=survivor.id,
+                actor=uow.context.actor,
+                summary=summary,
+            )
+        )
+        uow.publish("customer.updated", events.customer_snapshot(survivor), subject=survivor.id)
+        uow.publish(
+            "customer.merged", {"survivor_id": survivor.id, "merged_id": merged.id}, subject=merged.id
+        )
+        uow.commit()
+        return summary, True
+
+
+def merge_branches(
+    uow: CustomersUnitOfWork, customer_id: str, branch_id: str, survivor_branch_id: str
+) -> Branch:
+    """Merge one branch into another branch of the same customer; refused across customers."""
+    with uow:
+        uow.customers.get(customer_id, for_update=True)
+        if str(branch_id) == str(survivor_branch_id):
+            raise ValidationFailed({"survivor_branch_id": ["A branch cannot be merged into itself."]})
+        merged = uow.branches.get(customer_id, branch_id)
+        survivor = uow.session.scalar(
+            select(Branch).where(Branch.id == str(survivor_branch_id), Branch.tenant_id == uow.tenant_id)
+        )
+        if survivor is None:
+            raise ValidationFailed({"survivor_branch_id": ["No branch with that id."]})
+        if survivor.customer_id != merged.customer_id:
+            raise Conflict("Branches of different customers cannot be merged.")
+        for field in ("phones", "emails"):
+            combined = list(getattr(survivor, field) or [])
+            for item in getattr(merged, field) or []:
+                if item not in combined:
+                    combined.append(item)
+            setattr(survivor, field, combined)
+        if survivor.default_contact_id is None:
+            survivor.default_contact_id = merged.default_contact_id
+        survivor.updated_at = utcnow()
+        uow.session.delete(merged)
+        uow.session.flush()
+        uow.publish("branch.updated", events.branch_snapshot(survivor), subject=survivor.id)
+        uow.publish(
+            "branch.merged",
+            {"customer_id": str(customer_id), "survivor_id": survivor.id, "merged_id": str(branch_id)},
+            subject=str(branch_id),
+        )
+        uow.commit()
+        return survivor
+
+
+# --- delete and erase ------------------------------------------------------------------------
+
+
+def delete_customer(uow: CustomersUnitOfWork, customer_id: str, expected_version: int) -> None:
+    """Gone with everything that hangs off it — unless it has financial transactions (409)."""
+    with uow:
+        customer = uow.customers.get(customer_id, for_update=True)
+        check_version(customer.version, expected_version)
+        if customer.has_transactions:
+            raise Conflict(
+                "This customer has financial transactions (invoices, payments or credits) and cannot be "
+                "deleted. Mark it dormant instead, or erase its personal data."
+            )
+        for model in (WorkAddress, Branch, Contact):
+            uow.session.execute(
+                delete(model).where(model.tenant_id == uow.tenant_id, model.customer_id == customer.id)
+            )
+        uow.session.delete(customer)
+        uow.session.flush()
+        uow.publish("customer.deleted", {"customer_id": customer.id}, subject=customer.id)
+        uow.commit()
+
+
+def erase_customer(uow: CustomersUnitOfWork, customer_id: str) -> dict:
+    """GDPR erasure: personal data anonymised here and, on `customer.erased`, in every service.
+
+    The record stays (financial records elsewhere keep pointing at it) under an anonymous name.
+    """
+    with uow:
+        customer = uow.customers.get(customer_id, for_update=True)
+        if customer.erased_at is not None:
+            return _erasure_report(customer, contacts=0, work_addresses=0, already=True)
+        for name in SIMPLE_CUSTOMER_FIELDS:
+            setattr(customer, name, None)
+        customer.surname = ERASED_NAME if customer.type != "company" else None
+        customer.company_name = ERASED_NAME if customer.type == "company" else None
+        for key in ("line_1", "line_2", "line_3", "town", "county", "postcode"):
+            _set_address(customer, {key: None})
+        customer.custom_fields = {}
+        customer.block_reason = "(erased)" if customer.blocked else None
+        customer.status = "dormant"
+        customer.erased_at = utcnow()
+        customer.updated_at = utcnow()
+        _derive(customer)
+        contacts = uow.contacts.of_customer(customer.id)
+        for contact in contacts:
+            contact.title = contact.first_name = contact.position = contact.email = None
+            contact.surname = ERASED_NAME
+            contact.phones, contact.urls, contact.phone_digits = [], [], None
+            contact.archived = True
+            uow.session.flush()
+            uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
+        work_addresses = uow.work_addresses.of_customer(customer.id)
+        for wa in work_addresses:
+            wa.landlord = None
+            wa.occupier = {"surname": "Occupier"}
+            wa.name = None
+            uow.session.flush()
+            uow.publish("work_address.updated", events.work_address_snapshot(wa), subject=wa.id)
+        uow.session.flush()
+        uow.publish("customer.updated", events.customer_snapshot(customer), subject=customer.id)
+        uow.publish("customer.erased", {"customer_id": customer.id}, subject=customer.id)
+        report = _erasure_report(
+            customer, contacts=len(contacts), work_addresses=len(work_addresses), already=False
+        )
+        record_erasure(uow, customer.id, "customers", report["services"]["customers"])
+        uow.commit()
+        return report
+
+
+def _erasure_report(customer: Customer, contacts: int, work_addresses: int, already: bool) -> dict:
+    return {
+        "customer_id": customer.id,
+        "erased_at": customer.erased_at,
+        "already_erased": already,
+        "services": {
+            "customers": {
+                "customer": "name, contact details, address and custom fields removed; kept as "
+                f"{ERASED_NAME!r}",
+                "contacts_anonymised": contacts,
+                "work_addresses_anonymised": work_addresses,
+            },
+            "others": "billing, assets, comms and accounting-sync anonymise on customer.erased and "
+            "report what they did: GET /v1/customers/{id}/erasure-report",
+        },
+    }
+
+
+# --- the erasure report ----------------------------------------------------------------------
+
+
+def record_erasure(uow: CustomersUnitOfWork, customer_id: str, service: str, actions: dict) -> None:
+    """Keep what one service did on `customer.erased` (the latest report of each service wins)."""
+    row = uow.session.scalar(
+        select(ErasureReport).where(
+            ErasureReport.tenant_id == uow.tenant_id,
+            ErasureReport.customer_id == customer_id,
+            ErasureReport.service == service,
+        )
+    )
+    if row is None:
+        row = ErasureReport(tenant_id=uow.tenant_id, customer_id=customer_id, service=service)
+        uow.session.add(row)
+    row.actions = actions
+    row.reported_at = utcnow()
+
+
+def erasure_report(uow: CustomersUnitOfWork, customer_id: str, services: list[str]) -> dict:
+    """Which services reported their part of the erasure and what they did; which are pending."""
+    with uow:
+        customer = uow.customers.get(customer_id)
+        if customer.erased_at is None:
+            raise NotFound("This customer has not been erased, so there is no erasure report.")
+        rows = {
+            r.service: r
+            for r in uow.session.scalars(
+                select(ErasureReport).where(
+                    ErasureReport.tenant_id == uow.tenant_id, ErasureReport.customer_id == customer.id
+                )
+            )
+        }
+        report = {
+            name: {"status": "reported", "reported_at": rows[name].reported_at, "actions": rows[name].actions}
+            if name in rows
+            else {"status": "pending", "reported_at": None, "actions": None}
+            for name in sorted(set(services) | set(rows))
+        }
+        pending = [name for name, part in report.items() if part["status"] == "pending"]
+        return {
+            "customer_id": customer.id,
+            "erased_at": customer.erased_at,
+            "complete": not pending,
+            "pending": pending,
+            "services": report,
+        }

@@ -1,0 +1,296 @@
+"""Tenant-scoped repositories and the few non-trivial queries (list, filter, search).
+
+Search is one query on every backend: `ILIKE '%term%'` on PostgreSQL, where the pg_trgm GIN
+indexes from the migrations serve it, and `lower(x) LIKE lower('%term%')` on SQLite.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from fieldbook_shared.problems import Gone, NotFound
+
+from ..domain.rules import compact_postcode
+from .models import Branch, Contact, Customer, CustomerType, CustomFieldDefinition, WorkAddress
+
+SORTS = {
+    "name": (Customer.sort_name, Customer.id),
+    "-name": (Customer.sort_name.desc(), Customer.id),
+    "created_at": (Customer.created_at, Customer.id),
+    "-created_at": (Customer.created_at.desc(), Customer.id),
+    "postcode": (Customer.postcode_compact, Customer.id),
+    "-postcode": (Customer.postcode_compact.desc(), Customer.id),
+    "accounts_ref": (Customer.accounts_ref, Customer.id),
+}
+
+
+@dataclass
+class CustomerFilters:
+    q: str | None = None
+    type: str | None = None
+    status: str | None = None
+    blocked: bool | None = None
+    postcode: str | None = None
+    account_manager: str | None = None
+    accounts_ref: str | None = None
+    sort: str = "name"
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _term_clause(term: str):
+    """A customer matches a term when any of its searchable fields, or a contact's, contains it."""
+    like = f"%{_escape_like(term)}%"
+    clauses = [
+        Customer.display_name.ilike(like, escape="\\"),
+        Customer.company_name.ilike(like, escape="\\"),
+        Customer.address_line_1.ilike(like, escape="\\"),
+        Customer.address_line_2.ilike(like, escape="\\"),
+        Customer.town.ilike(like, escape="\\"),
+        Customer.email.ilike(like, escape="\\"),
+        Customer.accounts_ref.ilike(like, escape="\\"),
+    ]
+    contact_clauses = [
+        Contact.surname.ilike(like, escape="\\"),
+        Contact.first_name.ilike(like, escape="\\"),
+        Contact.email.ilike(like, escape="\\"),
+    ]
+    postcode = compact_postcode(term)
+    if postcode and re.fullmatch(r"[A-Z0-9]{2,8}", postcode):
+        clauses.append(Customer.postcode_compact.like(f"%{postcode}%"))
+    only_digits = re.sub(r"\D", "", term)
+    if len(only_digits) >= 3 and len(only_digits) >= len(term.replace(" ", "")) - 3:
+        clauses.append(Customer.phone_digits.like(f"%{only_digits}%"))
+        contact_clauses.append(Contact.phone_digits.like(f"%{only_digits}%"))
+    clauses.append(
+        exists().where(
+            Contact.customer_id == Customer.id, Contact.tenant_id == Customer.tenant_id, or_(*contact_clauses)
+        )
+    )
+    return or_(*clauses)
+
+
+def customers_query(tenant_id: str, f: CustomerFilters) -> Select:
+    stmt = select(Customer).where(Customer.tenant_id == tenant_id, Customer.merged_into_id.is_(None))
+    if f.q:
+        terms = [t for t in f.q.split() if t][:6]
+        # a whole phrase ("John Smith", "LS1 4AB") may match as it stands, or every word on its own
+        stmt = stmt.where(or_(_term_clause(f.q.strip()), and_(*[_term_clause(t) for t in terms])))
+    if f.type:
+        stmt = stmt.where(Customer.type == f.type)
+    if f.status:
+        stmt = stmt.where(Customer.status == f.status)
+    if f.blocked is not None:
+        stmt = stmt.where(Customer.blocked == f.blocked)
+    if f.postcode:
+        stmt = stmt.where(
+            Customer.postcode_compact.like(f"{_escape_like(compact_postcode(f.postcode))}%", escape="\\")
+        )
+    if f.account_manager:
+        stmt = stmt.where(Customer.account_manager == f.account_manager)
+    if f.accounts_ref:
+        stmt = stmt.where(Customer.accounts_ref == f.accounts_ref.upper())
+    return stmt.order_by(*SORTS.get(f.sort, SORTS["name"]))
+
+
+class CustomerMerged(Gone):
+    """The customer was merged into another: its old id answers 301 (reads) or 410 (writes)."""
+
+    def __init__(self, survivor_id: str):
+        super().__init__(
+            "This customer was merged into another customer; use the survivor's id.", survivor_id=survivor_id
+        )
+        self.survivor_id = survivor_id
+
+
+class Customers:
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def get(self, customer_id: str, *, for_update: bool = False, allow_merged: bool = False) -> Customer:
+        stmt = select(Customer).where(Customer.id == str(customer_id), Customer.tenant_id == self.tenant_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        customer = self.session.scalar(stmt)
+        if customer is None:
+            raise NotFound("No customer with that id.")
+        if customer.merged_into_id and not allow_merged:
+            raise CustomerMerged(customer.merged_into_id)
+        return customer
+
+    def find(self, customer_id: str) -> Customer | None:
+        return self.session.scalar(
+            select(Customer).where(Customer.id == str(customer_id), Customer.tenant_id == self.tenant_id)
+        )
+
+    def add(self, customer: Customer) -> None:
+        self.session.add(customer)
+
+    def record_facts(self, customer_id: str, **values) -> None:
+        """Write facts other services report (Sage ref and balance, has-transactions) without
+        moving the version. The ETag guards what office users edit; a background sync must never
+        make their next save fail with 412. Clients cannot write these columns, so no edit of
+        theirs can be lost to them."""
+        self.session.execute(
+            update(Customer)
+            .where(Customer.id == str(customer_id), Customer.tenant_id == self.tenant_id)
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        )
+
+    def page(self, filters: CustomerFilters, page: int, page_size: int) -> tuple[list[Customer], int]:
+        stmt = customers_query(self.tenant_id, filters)
+        total = self.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        items = list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size)))
+        return items, total or 0
+
+
+class Contacts:
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def get(self, customer_id: str, contact_id: str) -> Contact:
+        contact = self.session.scalar(
+            select(Contact).where(
+                Contact.id == str(contact_id),
+                Contact.customer_id == str(customer_id),
+                Contact.tenant_id == self.tenant_id,
+            )
+        )
+        if contact is None:
+            raise NotFound("No contact with that id on this customer.")
+        return contact
+
+    def of_customer(self, customer_id: str, include_archived: bool = True) -> list[Contact]:
+        stmt = select(Contact).where(
+            Contact.customer_id == str(customer_id), Contact.tenant_id == self.tenant_id
+        )
+        if not include_archived:
+            stmt = stmt.where(Contact.archived.is_(False))
+        return list(
+            self.session.scalars(stmt.order_by(Contact.is_primary.desc(), Contact.created_at, Contact.id))
+        )
+
+    def primary(self, customer_id: str) -> Contact | None:
+        return self.session.scalar(
+            select(Contact).where(
+                Contact.customer_id == str(customer_id),
+                Contact.tenant_id == self.tenant_id,
+                Contact.is_primary.is_(True),
+            )
+        )
+
+    def add(self, contact: Contact) -> None:
+        self.session.add(contact)
+
+
+class Branches:
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def get(self, customer_id: str, branch_id: str) -> Branch:
+        branch = self.session.scalar(
+            select(Branch).where(
+                Branch.id == str(branch_id),
+                Branch.customer_id == str(customer_id),
+                Branch.tenant_id == self.tenant_id,
+            )
+        )
+        if branch is None:
+            raise NotFound("No branch with that id on this customer.")
+        return branch
+
+    def of_customer(self, customer_id: str) -> list[Branch]:
+        return list(
+            self.session.scalars(
+                select(Branch)
+                .where(Branch.customer_id == str(customer_id), Branch.tenant_id == self.tenant_id)
+                .order_by(Branch.name, Branch.id)
+            )
+        )
+
+    def add(self, branch: Branch) -> None:
+        self.session.add(branch)
+
+
+class WorkAddresses:
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def get(self, customer_id: str, work_address_id: str) -> WorkAddress:
+        wa = self.session.scalar(
+            select(WorkAddress).where(
+                WorkAddress.id == str(work_address_id),
+                WorkAddress.customer_id == str(customer_id),
+                WorkAddress.tenant_id == self.tenant_id,
+            )
+        )
+        if wa is None:
+            raise NotFound("No work address with that id on this customer.")
+        return wa
+
+    def of_customer(self, customer_id: str) -> list[WorkAddress]:
+        return list(
+            self.session.scalars(
+                select(WorkAddress)
+                .where(WorkAddress.customer_id == str(customer_id), WorkAddress.tenant_id == self.tenant_id)
+                .order_by(WorkAddress.created_at.desc(), WorkAddress.id)
+            )
+        )
+
+    def add(self, wa: WorkAddress) -> None:
+        self.session.add(wa)
+
+
+class Settings:
+    """The tenant's own definitions: custom fields and customer types."""
+
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def custom_fields(self) -> list[CustomFieldDefinition]:
+        return list(
+            self.session.scalars(
+                select(CustomFieldDefinition)
+                .where(CustomFieldDefinition.tenant_id == self.tenant_id)
+                .order_by(CustomFieldDefinition.key)
+            )
+        )
+
+    def custom_field(self, key: str) -> CustomFieldDefinition:
+        found = self.session.scalar(
+            select(CustomFieldDefinition).where(
+                CustomFieldDefinition.tenant_id == self.tenant_id, CustomFieldDefinition.key == key
+            )
+        )
+        if found is None:
+            raise NotFound("No custom field with that key.")
+        return found
+
+    def customer_types(self) -> list[CustomerType]:
+        return list(
+            self.session.scalars(
+                select(CustomerType)
+                .where(CustomerType.tenant_id == self.tenant_id)
+                .order_by(CustomerType.name)
+            )
+        )
+
+    def customer_type(self, name: str) -> CustomerType | None:
+        return self.session.scalar(
+            select(CustomerType).where(CustomerType.tenant_id == self.tenant_id, CustomerType.name == name)
+        )
+
+    def add(self, obj) -> None:
+        self.session.add(obj)

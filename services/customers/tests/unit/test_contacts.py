@@ -1,0 +1,86 @@
+"""Contacts: exactly one primary per customer, archive, delete."""
+
+from __future__ import annotations
+
+from ..conftest import private_customer
+
+
+def _customer(api) -> str:
+    return api.post("/v1/customers", private_customer()).headers["Location"]
+
+
+def test_first_contact_becomes_primary_and_primary_can_move(api, outbox):
+    path = _customer(api)
+    first = api.post(f"{path}/contacts", {"surname": "Smith", "first_name": "Jane"}).get_json()
+    second = api.post(
+        f"{path}/contacts", {"surname": "Jones", "phones": [{"type": "work", "number": "0113 000 1111"}]}
+    ).get_json()
+    assert first["primary"] is True and second["primary"] is False
+    resp = api.post(f"{path}/contacts/{second['id']}/primary")
+    assert resp.status_code == 200 and resp.get_json()["primary"] is True
+    contacts = api.get(f"{path}/contacts").get_json()
+    assert [c["primary"] for c in contacts] == [True, False]
+    assert contacts[0]["id"] == second["id"]
+    assert len(outbox("contact.primary_changed")) == 2
+
+
+def test_adding_a_primary_contact_demotes_the_old_one(api):
+    path = _customer(api)
+    api.post(f"{path}/contacts", {"surname": "Smith"})
+    new = api.post(f"{path}/contacts", {"surname": "Jones", "primary": True}).get_json()
+    primaries = [c["id"] for c in api.get(f"{path}/contacts").get_json() if c["primary"]]
+    assert primaries == [new["id"]]
+    assert api.get(path).get_json()["primary_contact"]["id"] == new["id"]
+
+
+def test_deleting_or_archiving_the_primary_promotes_the_next(api):
+    path = _customer(api)
+    a = api.post(f"{path}/contacts", {"surname": "A"})
+    b = api.post(f"{path}/contacts", {"surname": "B"})
+    c = api.post(f"{path}/contacts", {"surname": "C"})
+    a_path = a.headers["Location"]
+    assert api.delete(a_path).status_code == 428
+    assert api.delete(a_path, headers={"If-Match": a.headers["ETag"]}).status_code == 204
+    assert api.get(b.headers["Location"]).get_json()["primary"] is True
+    b_now = api.get(b.headers["Location"])
+    archived = api.patch(
+        b.headers["Location"], {"archived": True}, headers={"If-Match": b_now.headers["ETag"]}
+    )
+    assert archived.status_code == 200 and archived.get_json()["primary"] is False
+    assert api.get(c.headers["Location"]).get_json()["primary"] is True
+    assert api.post(f"{b.headers['Location']}/primary").status_code == 409
+    active = api.get(f"{path}/contacts", query_string={"include_archived": "false"}).get_json()
+    assert [x["surname"] for x in active] == ["C"]
+
+
+def test_contact_needs_a_surname_and_valid_phones(api):
+    path = _customer(api)
+    assert "surname" in api.post(f"{path}/contacts", {"first_name": "Jane"}).get_json()["errors"]
+    bad_phone = api.post(f"{path}/contacts", {"surname": "S", "phones": [{"type": "pager", "number": "x"}]})
+    assert bad_phone.status_code == 422
+    assert set(bad_phone.get_json()["errors"]) == {"phones.0.type", "phones.0.number"}
+
+
+def test_contact_of_another_customer_is_not_found(api):
+    path_a = _customer(api)
+    path_b = _customer(api)
+    contact = api.post(f"{path_a}/contacts", {"surname": "A"}).get_json()
+    assert api.get(f"{path_b}/contacts/{contact['id']}").status_code == 404
+
+
+def test_branch_default_contact_must_belong_to_the_customer_and_codes_are_unique(api):
+    path_a = _customer(api)
+    path_b = _customer(api)
+    contact_b = api.post(f"{path_b}/contacts", {"surname": "B"}).get_json()
+    address = {"line_1": "Unit 4", "postcode": "LS10 1AB"}
+    bad = api.post(
+        f"{path_a}/branches", {"name": "Depot", "address": address, "default_contact_id": contact_b["id"]}
+    )
+    assert bad.status_code == 422 and "default_contact_id" in bad.get_json()["errors"]
+    assert (
+        api.post(f"{path_a}/branches", {"name": "Depot", "code": "D1", "address": address}).status_code == 201
+    )
+    assert (
+        api.post(f"{path_a}/branches", {"name": "Depot 2", "code": "D1", "address": address}).status_code
+        == 409
+    )

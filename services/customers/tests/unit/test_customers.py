@@ -1,0 +1,268 @@
+"""The customer record through the customers service's HTTP API (as the gateway forwards it)."""
+
+from __future__ import annotations
+
+import json
+
+from customers.store.models import Customer, WorkAddress
+from fieldbook_shared.db import OutboxMessage
+
+from ..conftest import count, private_customer
+
+
+def test_create_customer_answers_201_with_location_etag_and_publishes_customer_created(api, outbox):
+    resp = api.post("/v1/customers", private_customer())
+    assert resp.status_code == 201
+    body = resp.get_json()
+    assert resp.headers["Location"] == f"/v1/customers/{body['id']}"
+    assert resp.headers["ETag"] == '"1"'
+    assert body["display_name"] == "John Smith"
+    assert body["address"]["postcode"] == "LS1 4AB"
+    assert body["status"] == "active" and body["blocked"] is False
+    [event] = outbox("customer.created")
+    assert event["subject"] == body["id"]
+    assert event["tenantid"] == "tenant-a"
+    assert event["data"]["surname"] == "Smith"
+    assert event["data"]["address"]["postcode"] == "LS1 4AB"
+
+
+def test_postcode_is_normalised(api):
+    body = api.post(
+        "/v1/customers", private_customer(address={"line_1": "1 A St", "postcode": " ls14ab "})
+    ).get_json()
+    assert body["address"]["postcode"] == "LS1 4AB"
+
+
+def test_bad_input_gives_field_errors_and_writes_nothing(api, sessions):
+    cases = [
+        (private_customer(surname=None), "surname"),
+        (private_customer(address={"line_1": "1 High Street"}), "address.postcode"),
+        (private_customer(email="not-an-email"), "email"),
+        (private_customer(favourite_colour="blue"), "favourite_colour"),
+        (private_customer(type="company", company_name=""), "company_name"),
+        (private_customer(type="spaceship"), "type"),
+    ]
+    for body, field in cases:
+        resp = api.post("/v1/customers", body)
+        assert resp.status_code == 422, (field, resp.get_json())
+        assert resp.mimetype == "application/problem+json"
+        assert field in resp.get_json()["errors"], (field, resp.get_json())
+    assert count(sessions, Customer) == 0
+    assert count(sessions, OutboxMessage) == 0
+
+
+def test_another_tenants_customer_is_not_found(api):
+    customer_id = api.post("/v1/customers", private_customer()).get_json()["id"]
+    other = api.as_(tenant="tenant-b")
+    assert other.get(f"/v1/customers/{customer_id}").status_code == 404
+    assert other.get("/v1/customers").get_json() == []
+    assert (
+        other.patch(f"/v1/customers/{customer_id}", {"surname": "X"}, headers={"If-Match": '"1"'}).status_code
+        == 404
+    )
+
+
+def test_patch_needs_if_match_and_refuses_a_stale_one(api):
+    created = api.post("/v1/customers", private_customer())
+    path = created.headers["Location"]
+    assert api.patch(path, {"surname": "Smyth"}).status_code == 428
+    ok = api.patch(path, {"surname": "Smyth"}, headers={"If-Match": created.headers["ETag"]})
+    assert ok.status_code == 200 and ok.get_json()["display_name"] == "John Smyth"
+    assert ok.headers["ETag"] == '"2"'  # one edit, one version
+    stale = api.patch(path, {"surname": "Smithers"}, headers={"If-Match": created.headers["ETag"]})
+    assert stale.status_code == 412
+    assert api.get(path).get_json()["surname"] == "Smyth"
+
+
+def test_idempotency_key_replays_the_first_response(api, sessions):
+    key = {"Idempotency-Key": "create-john-1"}
+    first = api.post("/v1/customers", private_customer(), headers=key)
+    second = api.post("/v1/customers", private_customer(), headers=key)
+    assert first.status_code == second.status_code == 201
+    assert first.get_data() == second.get_data()
+    assert second.headers["Location"] == first.headers["Location"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert count(sessions, Customer) == 1
+    reused = api.post("/v1/customers", private_customer(surname="Other"), headers=key)
+    assert reused.status_code == 422 and "Idempotency-Key" in reused.get_json()["errors"]
+
+
+def test_search_by_partial_postcode_contact_surname_phone_digits_and_email(api):
+    john = api.post(
+        "/v1/customers",
+        private_customer(
+            primary_contact={"surname": "Baxendale", "phones": [{"type": "mobile", "number": "07700 900123"}]}
+        ),
+    ).get_json()
+    api.post(
+        "/v1/customers",
+        {
+            "type": "company",
+            "company_name": "Acme Heating Ltd",
+            "address": {"line_1": "9 Mill Lane", "postcode": "M1 2AB"},
+        },
+    )
+
+    def ids(q):
+        return [row["id"] for row in api.get("/v1/customers", query_string={"q": q}).get_json()]
+
+    assert ids("LS1") == [john["id"]]
+    assert ids("ls1 4a") == [john["id"]]
+    assert ids("baxen") == [john["id"]]
+    assert ids("900123") == [john["id"]]
+    assert ids("07700900123") == [john["id"]]
+    assert ids("john.smith@") == [john["id"]]
+    assert ids("high street") == [john["id"]]
+    assert len(ids("acme")) == 1 and john["id"] not in ids("acme")
+    assert ids("nothing-like-this") == []
+
+
+def test_list_shows_the_primary_contacts_phone_and_paginates_with_links(api):
+    for i in range(3):
+        api.post(
+            "/v1/customers",
+            private_customer(
+                surname=f"Smith{i}", primary_contact={"surname": "P", "email": f"p{i}@example.com"}
+            ),
+        )
+    resp = api.get("/v1/customers", query_string={"page_size": 2, "sort": "name"})
+    assert resp.status_code == 200
+    assert json.loads(resp.headers["X-Pagination"])["total"] == 3
+    assert 'rel="next"' in resp.headers["Link"] and "page=2" in resp.headers["Link"]
+    rows = resp.get_json()
+    assert [r["display_name"] for r in rows] == ["John Smith0", "John Smith1"]
+    assert rows[0]["email"] == "p0@example.com"
+
+
+def test_block_only_by_accounts_or_admin_and_publishes(api, outbox):
+    path = api.post("/v1/customers", private_customer()).headers["Location"]
+    assert api.as_(role="sales").post(f"{path}/block", {"reason": "Unpaid invoices"}).status_code == 403
+    resp = api.as_(role="accounts").post(f"{path}/block", {"reason": "Unpaid invoices"})
+    assert resp.status_code == 200
+    assert resp.get_json()["blocked"] is True and resp.get_json()["block_reason"] == "Unpaid invoices"
+    assert api.as_(role="accounts").post(f"{path}/block", {"reason": "again"}).status_code == 409
+    assert outbox("customer.blocked")[0]["data"]["blocked"] is True
+    assert api.post(f"{path}/unblock").get_json()["blocked"] is False
+    assert len(outbox("customer.unblocked")) == 1
+
+
+def test_only_accounts_may_set_a_credit_limit(api):
+    assert (
+        api.as_(role="sales").post("/v1/customers", private_customer(credit_limit="500.00")).status_code
+        == 403
+    )
+    body = api.as_(role="accounts").post("/v1/customers", private_customer(credit_limit="500")).get_json()
+    assert body["credit_limit"] == "500.00"
+
+
+def test_dormant_customer_takes_its_work_addresses_with_it(api, sessions, outbox):
+    created = api.post("/v1/customers", private_customer())
+    path = created.headers["Location"]
+    api.post(f"{path}/work-addresses", {"address": {"line_1": "2 Low Road", "postcode": "LS2 1AA"}})
+    api.post(f"{path}/work-addresses", {"address": {"line_1": "3 Low Road", "postcode": "LS2 1AB"}})
+    etag = api.get(path).headers["ETag"]
+    resp = api.patch(path, {"status": "dormant"}, headers={"If-Match": etag})
+    assert resp.status_code == 200
+    statuses = [wa["status"] for wa in api.get(f"{path}/work-addresses").get_json()]
+    assert statuses == ["dormant", "dormant"]
+    assert len(outbox("work_address.status_changed")) == 2
+    assert outbox("customer.status_changed")[0]["data"]["previous_status"] == "active"
+
+
+def test_custom_fields_are_validated_against_the_tenants_definitions(api):
+    assert (
+        api.post(
+            "/v1/custom-fields", {"key": "boiler_age", "label": "Boiler age", "field_type": "number"}
+        ).status_code
+        == 201
+    )
+    api.post(
+        "/v1/custom-fields",
+        {"key": "tier", "label": "Tier", "field_type": "choice", "choices": ["gold", "silver"]},
+    )
+    ok = api.post("/v1/customers", private_customer(custom_fields={"boiler_age": 12, "tier": "gold"}))
+    assert ok.status_code == 201
+    bad = api.post(
+        "/v1/customers", private_customer(custom_fields={"boiler_age": "old", "tier": "bronze", "x": 1})
+    )
+    assert bad.status_code == 422
+    assert set(bad.get_json()["errors"]) == {
+        "custom_fields.boiler_age",
+        "custom_fields.tier",
+        "custom_fields.x",
+    }
+
+
+def test_tenant_defined_customer_type_requires_its_fields(api):
+    resp = api.post(
+        "/v1/customer-types",
+        {
+            "name": "housing_association",
+            "label": "Housing association",
+            "required_fields": ["company_name", "email"],
+        },
+    )
+    assert resp.status_code == 201
+    names = [t["name"] for t in api.get("/v1/customer-types").get_json()]
+    assert names == ["private", "company", "landlord", "housing_association"]
+    bad = api.post(
+        "/v1/customers", {"type": "housing_association", "address": {"line_1": "1 A", "postcode": "B1 1AA"}}
+    )
+    assert set(bad.get_json()["errors"]) == {"company_name", "email"}
+    good = api.post(
+        "/v1/customers",
+        {
+            "type": "housing_association",
+            "company_name": "Leeds Homes",
+            "email": "a@b.com",
+            "address": {"line_1": "1 A", "postcode": "B1 1AA"},
+        },
+    )
+    assert good.status_code == 201
+
+
+def test_work_address_occupier_defaults_to_occupier(api, sessions):
+    path = api.post("/v1/customers", private_customer()).headers["Location"]
+    resp = api.post(
+        f"{path}/work-addresses",
+        {
+            "address": {"line_1": "Flat 2, 5 Park Row", "postcode": "LS1 5HD"},
+            "landlord": {"surname": "Khan", "company_name": "Khan Lettings"},
+        },
+    )
+    assert resp.status_code == 201
+    assert resp.get_json()["occupier"] == {"surname": "Occupier"}
+    assert resp.get_json()["landlord"]["company_name"] == "Khan Lettings"
+    assert api.post(f"{path}/work-addresses", {"address": {"postcode": "LS1"}}).status_code == 422
+    assert count(sessions, WorkAddress) == 1
+
+
+def test_body_over_the_limit_is_413(api):
+    resp = api.post("/v1/customers", private_customer(business_type="x" * 2_000_000))
+    assert resp.status_code == 413
+    assert resp.mimetype == "application/problem+json"
+
+
+def test_requests_without_the_internal_token_are_refused_outside_test_mode(settings):
+    from customers.app import create_app
+
+    app = create_app(settings.with_(testing=False, internal_token="s3cret"))
+    client = app.test_client()
+    h = {"X-Tenant-Id": "tenant-a", "X-Role": "admin"}
+    assert client.get("/v1/customers", headers=h).status_code == 401
+    assert client.get("/v1/customers", headers={**h, "X-Internal-Token": "wrong"}).status_code == 401
+    assert client.get("/v1/customers", headers={**h, "X-Internal-Token": "s3cret"}).status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+def test_unexpected_errors_answer_500_without_a_traceback(app, api, monkeypatch):
+    from customers import service
+
+    def boom(*a, **k):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(service, "list_customers", boom)
+    resp = api.get("/v1/customers")
+    assert resp.status_code == 500
+    assert "secret internals" not in resp.get_data(as_text=True)
+    assert "Traceback" not in resp.get_data(as_text=True)
