@@ -1,0 +1,83 @@
+"""Accounting: per-customer sync status, the list by status, re-sync, review decisions, balance polls."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.web import current_uow
+
+from .. import service
+from .schemas import (
+    BalancePollSchema,
+    CustomerIdsSchema,
+    PollAcceptedSchema,
+    ReviewSchema,
+    StatusQuerySchema,
+    SyncStatusSchema,
+)
+
+customer_accounting = Blueprint(
+    "customer_accounting",
+    __name__,
+    url_prefix="/v1/customers",
+    description="A customer's link with the accounting system (Sage).",
+)
+accounting = Blueprint(
+    "accounting",
+    __name__,
+    url_prefix="/v1/accounting",
+    description="Sync with the accounting system: status by customer, re-sync, reviews, balances.",
+)
+
+
+@customer_accounting.route("/<uuid:customer_id>/accounting")
+class CustomerAccounting(MethodView):
+    @customer_accounting.response(200, SyncStatusSchema)
+    def get(self, customer_id):
+        """The customer's sync status: accounts ref, last attempt, last error, review candidates."""
+        return service.get_status(current_uow(), str(customer_id))
+
+
+@accounting.route("/sync")
+class SyncList(MethodView):
+    @accounting.arguments(StatusQuerySchema, location="query")
+    @accounting.response(200, SyncStatusSchema(many=True))
+    @accounting.paginate(page_size=25, max_page_size=100)
+    def get(self, query, pagination_parameters):
+        """Customers' sync status, latest change first; `status` filters."""
+        rows, total = service.list_statuses(
+            current_uow(), query.get("status"), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+
+@accounting.route("/resync")
+class Resync(MethodView):
+    @accounting.arguments(CustomerIdsSchema)
+    @accounting.response(202, SyncStatusSchema(many=True))
+    def post(self, body):
+        """Sync these customers again now (a 422 names any id accounting-sync does not know)."""
+        return service.resync(current_uow(), [str(c) for c in body["customer_ids"]])
+
+
+@accounting.route("/reviews/<uuid:customer_id>")
+class Review(MethodView):
+    @accounting.arguments(ReviewSchema)
+    @accounting.response(202, SyncStatusSchema)
+    def post(self, body, customer_id):
+        """Resolve a `needs_review`: link to a chosen Sage contact, or create a new one."""
+        return service.resolve_review(
+            current_uow(), str(customer_id), body["action"], body.get("sage_contact_id")
+        )
+
+
+@accounting.route("/balances/poll")
+class BalancePoll(MethodView):
+    @accounting.arguments(BalancePollSchema)
+    @accounting.response(202, PollAcceptedSchema)
+    def post(self, body):
+        """Read balances from Sage now (all linked customers, or these) → accounting.balance_updated."""
+        req = service.request_balance_poll(current_uow(), [str(c) for c in body["customer_ids"]])
+        return {"request_id": req.id, "customer_ids": req.customer_ids, "requested_at": req.requested_at}

@@ -1,0 +1,80 @@
+"""marshmallow schemas for every request and response of accounting-sync (requests: unknown=RAISE)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..store.models import STATUSES
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class CandidateSchema(Schema):
+    sage_contact_id = fields.String()
+    name = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    postcode = fields.String(allow_none=True)
+    reasons = fields.List(fields.String())
+    linked_to_customer_id = fields.String(allow_none=True)
+
+
+class SyncStatusSchema(Schema):
+    customer_id = fields.String(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"enum": list(STATUSES)})
+    accounts_ref = fields.String(dump_only=True, allow_none=True)
+    sage_contact_id = fields.String(dump_only=True, allow_none=True)
+    attempts = fields.Integer(dump_only=True)
+    last_attempt_at = fields.DateTime(dump_only=True, allow_none=True)
+    next_attempt_at = fields.Method("_next_attempt", dump_only=True, allow_none=True)
+    last_error = fields.String(dump_only=True, allow_none=True)
+    candidates = fields.List(fields.Nested(CandidateSchema), dump_only=True)
+    removed = fields.String(
+        dump_only=True, allow_none=True, metadata={"enum": ["merged", "deleted", "erased"]}
+    )
+    balance = fields.Decimal(
+        places=2, rounding=ROUND_HALF_UP, as_string=True, dump_only=True, allow_none=True
+    )
+    balance_as_of = fields.DateTime(dump_only=True, allow_none=True)
+    linked_at = fields.DateTime(dump_only=True, allow_none=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+    def _next_attempt(self, row):
+        if row.status != "pending" or row.next_attempt_at is None:
+            return None
+        return row.next_attempt_at.isoformat().replace("+00:00", "Z")
+
+
+class StatusQuerySchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class CustomerIdsSchema(StrictSchema):
+    customer_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=500))
+
+
+class BalancePollSchema(StrictSchema):
+    customer_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=500))
+
+
+class ReviewSchema(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(["link", "create"]))
+    sage_contact_id = fields.String(validate=validate.Length(min=1, max=64))
+
+    @validates_schema
+    def _contact_for_link(self, data, **_):
+        if data.get("action") == "link" and not data.get("sage_contact_id"):
+            raise ValidationError("Required to link: the Sage contact to link to.", "sage_contact_id")
+        if data.get("action") == "create" and data.get("sage_contact_id"):
+            raise ValidationError("Only with action link.", "sage_contact_id")
+
+
+class PollAcceptedSchema(Schema):
+    request_id = fields.Integer(dump_only=True)
+    customer_ids = fields.List(fields.String(), dump_only=True)
+    requested_at = fields.DateTime(dump_only=True)

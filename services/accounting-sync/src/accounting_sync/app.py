@@ -1,0 +1,22 @@
+"""The accounting-sync app factory: wiring only."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from fieldbook_shared.settings import Settings
+from fieldbook_shared.web import create_service_app
+
+from .api import accounting
+from .settings import load_settings
+from .uow import SyncUnitOfWork
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    return create_service_app(
+        settings,
+        title="Fieldbook accounting-sync",
+        blueprints=[accounting.customer_accounting, accounting.accounting],
+        uow_class=SyncUnitOfWork,
+    )

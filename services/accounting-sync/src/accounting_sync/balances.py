@@ -1,0 +1,121 @@
+"""Balances back from Sage: polled on a schedule and on demand → `accounting.balance_updated`.
+
+One poll reads every customer contact of the business with `show_balance=true` (paged, 200 a
+page), then, tenant by tenant, stores each linked customer's balance and publishes it when it
+changed (or when someone asked for it). The as-of time is when Sage was read.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from fieldbook_shared.context import RequestContext
+from fieldbook_shared.db import utcnow
+
+from . import events
+from .sage import Accounting, SageError
+from .settings import SyncSettings
+from .store.models import BalancePollRequest
+from .store.queries import linked_rows_all, open_poll_requests
+from .uow import SyncUnitOfWork
+
+log = logging.getLogger("accounting_sync.balances")
+
+
+class BalancePoller:
+    def __init__(
+        self,
+        sync_settings: SyncSettings,
+        sessions: sessionmaker[Session],
+        accounting: Accounting,
+        uow_factory: Callable[[RequestContext], SyncUnitOfWork],
+    ):
+        self.s = sync_settings
+        self.sessions = sessions
+        self.accounting = accounting
+        self.uow_factory = uow_factory
+
+    def run(self, stop: threading.Event) -> None:
+        next_scheduled = time.monotonic() + min(10.0, self.s.balance_poll_seconds)
+        while not stop.is_set():
+            try:
+                scheduled = time.monotonic() >= next_scheduled
+                if self.poll_once(scheduled=scheduled) and scheduled:
+                    next_scheduled = time.monotonic() + self.s.balance_poll_seconds
+                elif scheduled:  # Sage failed: try again sooner than a full period
+                    next_scheduled = time.monotonic() + min(30.0, self.s.balance_poll_seconds)
+            except SQLAlchemyError as exc:
+                log.warning("balance poller cannot reach the database: %s", exc)
+            except Exception:
+                log.exception("balance poller failed unexpectedly")
+            stop.wait(self.s.balance_request_check_seconds)
+
+    def poll_once(self, scheduled: bool = True) -> bool:
+        """Answer open requests, and poll everything when `scheduled`. False if Sage failed."""
+        with self.sessions() as session:
+            requests = [(r.id, r.tenant_id, list(r.customer_ids or [])) for r in open_poll_requests(session)]
+        if not requests and not scheduled:
+            return True
+        as_of = utcnow()
+        try:
+            balances = self.accounting.balances()
+        except SageError as exc:
+            log.warning("balance poll failed: %s", exc)
+            return False
+        forced: dict[str, set[str] | None] = {}  # tenant → customer ids asked for (None: all)
+        for _, tenant, ids in requests:
+            if not ids:
+                forced[tenant] = None
+            elif forced.get(tenant, set()) is not None:
+                forced[tenant] = (forced.get(tenant) or set()) | set(ids)
+        if scheduled:
+            with self.sessions() as session:
+                tenants = {r.tenant_id for r in linked_rows_all(session)}
+        else:
+            tenants = set(forced)
+        request_ids = defaultdict(list)
+        for rid, tenant, _ in requests:
+            request_ids[tenant].append(rid)
+            tenants.add(tenant)
+        for tenant in sorted(tenants):
+            self._apply(tenant, balances, as_of, forced.get(tenant, set()), request_ids.get(tenant, []))
+        return True
+
+    def _apply(
+        self,
+        tenant: str,
+        balances: dict,
+        as_of: datetime,
+        forced: set[str] | None,
+        request_ids: list[int],
+    ) -> None:
+        uow = self.uow_factory(RequestContext.system(tenant, actor="accounting-sync"))
+        with uow:
+            published = 0
+            for row in uow.syncs.linked_rows():
+                balance = balances.get(row.sage_contact_id)
+                if balance is None:
+                    continue
+                asked = forced is None or row.customer_id in forced
+                if balance == row.balance and row.balance_published and not asked:
+                    continue
+                row.balance = balance
+                row.balance_as_of = as_of
+                row.balance_published = True
+                events.publish_balance(uow, row)
+                published += 1
+            for rid in request_ids:
+                req = uow.session.get(BalancePollRequest, rid)
+                if req is not None and req.done_at is None:
+                    req.done_at = as_of
+            uow.commit()
+        if published:
+            log.info("balances: %d published for tenant %s", published, tenant)

@@ -1,0 +1,1 @@
+"""The rules of the sync in plain Python: field mapping, accounts refs, matching, retry policy."""

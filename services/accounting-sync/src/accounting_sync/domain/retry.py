@@ -1,0 +1,41 @@
+"""The retry policy of one customer's sync: exponential backoff with jitter, honouring Retry-After,
+and a limit after which the customer is `failed`."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+
+def backoff_delay(
+    attempts: int,
+    base: float,
+    cap: float,
+    retry_after: float | None = None,
+    rng: Callable[[], float] = random.random,
+) -> float:
+    """Seconds to wait after the `attempts`-th failed attempt (1-based).
+
+    Equal jitter: half the exponential step is fixed, half random, so retries spread out but never
+    come back sooner than half the step. A Retry-After from Sage is a floor, never shortened.
+    """
+    ceiling = min(cap, base * (2 ** max(0, attempts - 1)))
+    delay = ceiling / 2 + rng() * ceiling / 2
+    if retry_after is not None and retry_after > delay:
+        delay = float(retry_after)
+    return delay
+
+
+def gives_up(attempts: int, max_attempts: int) -> bool:
+    return attempts >= max_attempts
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """`Retry-After: 3` → 3.0. An HTTP date or junk → None (we back off anyway)."""
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return max(0.0, seconds)

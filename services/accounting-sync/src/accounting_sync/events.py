@@ -1,0 +1,154 @@
+"""What accounting-sync consumes (customers' events) and publishes (accounting.*).
+
+The consumer only records work: it stores the customer's latest snapshot and marks the row
+`pending` in the same transaction as the inbox row. Talking to Sage is the sync loop's job
+(`sync.py`), so a slow or throttling Sage never holds up the queue. Snapshots carry `version`:
+an older copy arriving late is ignored.
+"""
+
+from __future__ import annotations
+
+from fieldbook_shared.db import utcnow
+from fieldbook_shared.events import Event
+
+from .domain.mapping import to_sage_contact
+from .store.models import FAILED, PENDING, SYNCED, CustomerSync
+from .uow import SyncUnitOfWork
+
+# --- published -----------------------------------------------------------------------------
+
+
+def publish_linked(uow: SyncUnitOfWork, row: CustomerSync) -> None:
+    uow.publish(
+        "accounting.customer_linked",
+        {"customer_id": row.customer_id, "accounts_ref": row.accounts_ref},
+        subject=row.customer_id,
+    )
+
+
+def publish_failed(uow: SyncUnitOfWork, row: CustomerSync) -> None:
+    uow.publish(
+        "accounting.sync_failed",
+        {"customer_id": row.customer_id, "error": (row.last_error or "unknown error")[:2000]},
+        subject=row.customer_id,
+    )
+
+
+def publish_balance(uow: SyncUnitOfWork, row: CustomerSync) -> None:
+    uow.publish(
+        "accounting.balance_updated",
+        {"customer_id": row.customer_id, "balance": row.balance, "as_of": row.balance_as_of},
+        subject=row.customer_id,
+    )
+
+
+# --- consumed ------------------------------------------------------------------------------
+
+
+def _due_now(row: CustomerSync) -> None:
+    row.status = PENDING
+    row.attempts = 0
+    row.last_error = None
+    row.next_attempt_at = utcnow()
+
+
+def on_customer_snapshot(uow: SyncUnitOfWork, event: Event) -> None:
+    """customer.created / updated / type_changed: keep the newest snapshot; push it if Sage's copy
+    would change."""
+    data = event.data
+    row = uow.syncs.find(data["id"], lock=True)
+    if row is None:
+        row = uow.syncs.add(
+            CustomerSync(
+                customer_id=data["id"],
+                status=PENDING,
+                action="upsert",
+                snapshot=data,
+                snapshot_version=data["version"],
+                next_attempt_at=utcnow(),
+                attempts=0,
+                candidates=[],
+            )
+        )
+        return
+    if row.removed or data["version"] <= row.snapshot_version:
+        return  # merged / deleted here, or an older copy than the one we hold
+    before = to_sage_contact(row.snapshot, row.accounts_ref) if row.snapshot else None
+    row.snapshot = data
+    row.snapshot_version = data["version"]
+    if before == to_sage_contact(data, row.accounts_ref):
+        if row.status == SYNCED:
+            row.pushed_version = data["version"]  # nothing Sage holds changed (e.g. the ref echoed back)
+        return
+    if row.status in (SYNCED, FAILED):
+        _due_now(row)
+    # pending: the next attempt takes the newer snapshot; needs_review: a person decides first
+
+
+def _removed(uow: SyncUnitOfWork, customer_id: str, how: str, survivor_id: str | None = None) -> None:
+    row = uow.syncs.find(customer_id, lock=True)
+    if row is None:  # removed before we heard of it: a tombstone stops a late customer.created
+        uow.syncs.add(
+            CustomerSync(
+                customer_id=customer_id,
+                status=SYNCED,
+                action="none",
+                removed=how,
+                survivor_id=survivor_id,
+                candidates=[],
+                attempts=0,
+            )
+        )
+        return
+    if row.removed:
+        return
+    row.removed = how
+    row.survivor_id = survivor_id
+    row.candidates = []
+    if how == "erased" and row.snapshot:
+        row.snapshot = {"id": customer_id}  # anonymised here too; Sage keeps the accounts history
+    if row.sage_contact_id:
+        row.action = "deactivate"
+        _due_now(row)
+    else:
+        row.action = "none"
+        row.status = SYNCED
+        row.last_error = None
+
+
+def on_customer_merged(uow: SyncUnitOfWork, event: Event) -> None:
+    _removed(uow, event.data["merged_id"], "merged", event.data["survivor_id"])
+
+
+def on_customer_deleted(uow: SyncUnitOfWork, event: Event) -> None:
+    _removed(uow, event.data["customer_id"], "deleted")
+
+
+def on_customer_erased(uow: SyncUnitOfWork, event: Event) -> None:
+    customer_id = event.data["customer_id"]
+    _removed(uow, customer_id, "erased")
+    row = uow.syncs.find(customer_id)
+    linked = row is not None and bool(row.sage_contact_id)
+    uow.publish(
+        "customer.erasure_reported",
+        {
+            "customer_id": customer_id,
+            "service": "accounting-sync",
+            "actions": {
+                "snapshot_anonymised": True,
+                # the accounts history stays in the accounting system; the contact is marked inactive
+                "accounts_contact": "marked inactive" if linked else "none linked",
+            },
+        },
+        subject=customer_id,
+    )
+
+
+HANDLERS = {
+    "customer.created": on_customer_snapshot,
+    "customer.updated": on_customer_snapshot,
+    "customer.type_changed": on_customer_snapshot,
+    "customer.merged": on_customer_merged,
+    "customer.deleted": on_customer_deleted,
+    "customer.erased": on_customer_erased,
+}

@@ -1,0 +1,86 @@
+"""Use cases behind the API: one function per action, each taking a unit of work.
+
+Nothing here talks to Sage: a re-sync or a resolved review marks the row `pending` and the worker's
+sync loop does the rest; a balance poll on demand is a request row the worker's poller answers.
+"""
+
+from __future__ import annotations
+
+from fieldbook_shared.problems import Conflict, ValidationFailed
+
+from .events import _due_now
+from .store.models import NEEDS_REVIEW, CustomerSync
+from .uow import SyncUnitOfWork
+
+
+def get_status(uow: SyncUnitOfWork, customer_id: str) -> CustomerSync:
+    with uow:
+        return uow.syncs.get(customer_id)
+
+
+def list_statuses(uow: SyncUnitOfWork, status: str | None, page: int, page_size: int):
+    with uow:
+        return uow.syncs.list(status, page, page_size)
+
+
+def _known(uow: SyncUnitOfWork, customer_ids: list[str], lock: bool = False) -> list[CustomerSync]:
+    rows, errors = [], {}
+    for i, cid in enumerate(customer_ids):
+        row = uow.syncs.find(cid, lock=lock)
+        if row is None:
+            errors[f"customer_ids.{i}"] = ["accounting-sync has not heard of this customer."]
+        rows.append(row)
+    if errors:
+        raise ValidationFailed(errors)
+    return rows
+
+
+def resync(uow: SyncUnitOfWork, customer_ids: list[str]) -> list[CustomerSync]:
+    """SAM's sync button: try these customers again now, from the start (matching included for
+    those not linked yet; a full push for those that are)."""
+    with uow:
+        rows = _known(uow, list(dict.fromkeys(customer_ids)), lock=True)
+        for row in rows:
+            if row.removed:
+                if not row.sage_contact_id:
+                    continue
+                row.action = "deactivate"
+            else:
+                row.action = "upsert"
+            row.candidates = []
+            row.pushed_version = 0
+            _due_now(row)
+        uow.commit()
+        return rows
+
+
+def resolve_review(
+    uow: SyncUnitOfWork, customer_id: str, action: str, sage_contact_id: str | None
+) -> CustomerSync:
+    with uow:
+        row = uow.syncs.get(customer_id, lock=True)
+        if row.status != NEEDS_REVIEW:
+            raise Conflict(
+                f"This customer's sync is {row.status}, not needs_review: there is nothing to resolve."
+            )
+        if action == "link":
+            other = uow.syncs.linked_to([sage_contact_id], customer_id)
+            if other:
+                raise Conflict(
+                    f"That Sage contact is already linked to customer {other[sage_contact_id]}. "
+                    "Merge the two customers instead, or create a new contact."
+                )
+            row.review_contact_id = sage_contact_id
+        row.action = action
+        _due_now(row)
+        uow.commit()
+        return row
+
+
+def request_balance_poll(uow: SyncUnitOfWork, customer_ids: list[str]):
+    with uow:
+        if customer_ids:
+            _known(uow, customer_ids)
+        req = uow.syncs.request_balance_poll(customer_ids, uow.context.actor)
+        uow.commit()
+        return req

@@ -1,0 +1,83 @@
+"""Every setting of the accounting-sync service, from the environment, in one place.
+
+The kit's `Settings` (database, broker, limits) plus `SyncSettings`: where Sage is, its credentials,
+and how hard and how often the worker tries. Defaults point at the local Sage simulator.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+from fieldbook_shared.settings import Settings
+
+SERVICE = "accounting-sync"
+
+
+def load_settings(**overrides) -> Settings:
+    return Settings.from_env(SERVICE, **overrides)
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    # Sage (defaults: the simulator of `services/accounting-sync/simulator`)
+    sage_base_url: str = "http://127.0.0.1:8090"
+    sage_token_url: str = (
+        ""  # default: <sage_base_url>/oauth/token (the real one: https://oauth.accounting.sage.com/token)
+    )
+    sage_client_id: str = "fieldbook-local"
+    sage_client_secret: str = "fieldbook-local-secret"
+    sage_refresh_token: str = "sim-refresh-token"
+    # One Sage business for every tenant of this deployment, for now (a per-tenant mapping is later).
+    sage_business_id: str = "fieldbook-demo"
+    sage_timeout_seconds: float = 10.0
+    # where `idempotency_id` goes in a POST body: "root" ({"contact": …, "idempotency_id": …}) or "contact"
+    sage_idempotency_placement: str = "root"
+    # the sync loop
+    max_attempts: int = 8
+    backoff_base_seconds: float = 2.0
+    backoff_cap_seconds: float = 300.0
+    lease_seconds: float = 30.0  # a claimed row is retried by another loop after this (crash)
+    loop_idle_seconds: float = 0.5
+    sync_threads: int = 4  # on PostgreSQL; SQLite runs one
+    # in-call retries of one Sage request (429 / 5xx / lost connection) before the attempt fails
+    call_retries: int = 2
+    call_retry_max_wait_seconds: float = 3.0  # a longer Retry-After ends the attempt instead
+    # balances
+    balance_poll_seconds: float = 300.0
+    balance_request_check_seconds: float = 1.0
+
+    @property
+    def token_url(self) -> str:
+        return self.sage_token_url or f"{self.sage_base_url.rstrip('/')}/oauth/token"
+
+    @classmethod
+    def from_env(cls, **overrides) -> SyncSettings:
+        env = os.environ
+        d = cls()
+        values = dict(
+            sage_base_url=env.get("SAGE_BASE_URL") or d.sage_base_url,
+            sage_token_url=env.get("SAGE_TOKEN_URL") or d.sage_token_url,
+            sage_client_id=env.get("SAGE_CLIENT_ID") or d.sage_client_id,
+            sage_client_secret=env.get("SAGE_CLIENT_SECRET") or d.sage_client_secret,
+            sage_refresh_token=env.get("SAGE_REFRESH_TOKEN") or d.sage_refresh_token,
+            sage_business_id=env.get("SAGE_BUSINESS_ID") or d.sage_business_id,
+            sage_timeout_seconds=float(env.get("SAGE_TIMEOUT_SECONDS", d.sage_timeout_seconds)),
+            sage_idempotency_placement=env.get("SAGE_IDEMPOTENCY_PLACEMENT", d.sage_idempotency_placement),
+            max_attempts=int(env.get("SYNC_MAX_ATTEMPTS", d.max_attempts)),
+            backoff_base_seconds=float(env.get("SYNC_BACKOFF_BASE_SECONDS", d.backoff_base_seconds)),
+            backoff_cap_seconds=float(env.get("SYNC_BACKOFF_CAP_SECONDS", d.backoff_cap_seconds)),
+            lease_seconds=float(env.get("SYNC_LEASE_SECONDS", d.lease_seconds)),
+            loop_idle_seconds=float(env.get("SYNC_IDLE_SECONDS", d.loop_idle_seconds)),
+            sync_threads=int(env.get("SYNC_THREADS", d.sync_threads)),
+            call_retries=int(env.get("SAGE_CALL_RETRIES", d.call_retries)),
+            call_retry_max_wait_seconds=float(
+                env.get("SAGE_CALL_RETRY_MAX_WAIT_SECONDS", d.call_retry_max_wait_seconds)
+            ),
+            balance_poll_seconds=float(env.get("BALANCE_POLL_SECONDS", d.balance_poll_seconds)),
+        )
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes) -> SyncSettings:
+        return replace(self, **changes)

@@ -1,0 +1,89 @@
+"""SQLAlchemy models of accounting-sync. Every tenant's row carries tenant_id; queries filter by it.
+
+`customer_sync` is this service's view of each customer: the latest snapshot from customers' events
+and where its sync with Sage stands. `sage_credentials` keeps the rotating OAuth tokens of a Sage
+business (credentials belong to the business, which is one setting for every tenant for now).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fieldbook_shared.db import Base, BigIntId, new_id, utcnow
+
+Money = Numeric(12, 2)
+
+PENDING, SYNCED, NEEDS_REVIEW, FAILED = "pending", "synced", "needs_review", "failed"
+STATUSES = (PENDING, SYNCED, NEEDS_REVIEW, FAILED)
+
+
+class CustomerSync(Base):
+    __tablename__ = "customer_sync"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "customer_id", name="uq_customer_sync_customer"),
+        UniqueConstraint("tenant_id", "accounts_ref", name="uq_customer_sync_accounts_ref"),
+        Index("ix_customer_sync_due", "status", "next_attempt_at"),
+        Index("ix_customer_sync_tenant_status", "tenant_id", "status", "updated_at"),
+        Index("ix_customer_sync_contact", "sage_contact_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    # what the next attempt does: "upsert" (link or create, then keep Sage up to date),
+    # "deactivate" (merged / deleted / erased here: mark it inactive in Sage), "link" / "create"
+    # (a person resolved a review), or "none" for a customer removed before it reached Sage
+    action: Mapped[str] = mapped_column(String(16), default="upsert")
+    review_contact_id: Mapped[str | None] = mapped_column(String(64))
+    accounts_ref: Mapped[str | None] = mapped_column(String(8))
+    sage_contact_id: Mapped[str | None] = mapped_column(String(64))
+    snapshot: Mapped[dict | None] = mapped_column()  # the latest customer.* data
+    snapshot_version: Mapped[int] = mapped_column(Integer, default=0)
+    pushed_version: Mapped[int] = mapped_column(Integer, default=0)  # the snapshot Sage has
+    removed: Mapped[str | None] = mapped_column(String(16))  # merged / deleted / erased
+    survivor_id: Mapped[str | None] = mapped_column(String(36))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    claimed_until: Mapped[datetime | None] = mapped_column()
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    candidates: Mapped[list] = mapped_column(default=list)
+    linked_at: Mapped[datetime | None] = mapped_column()
+    balance: Mapped[Decimal | None] = mapped_column(Money)
+    balance_as_of: Mapped[datetime | None] = mapped_column()
+    balance_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BalancePollRequest(Base):
+    """An on-demand balance poll asked for through the API; the worker's poller takes it."""
+
+    __tablename__ = "balance_poll_requests"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    customer_ids: Mapped[list] = mapped_column(default=list)  # empty: every linked customer
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by: Mapped[str | None] = mapped_column(String(200))
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class SageCredentials(Base):
+    """The rotating OAuth tokens of one Sage business; the new refresh token is committed before
+    the new access token is used, and refreshes are serialised by a row lock."""
+
+    __tablename__ = "sage_credentials"
+
+    business_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    access_token: Mapped[str | None] = mapped_column(Text)
+    access_expires_at: Mapped[datetime | None] = mapped_column()
+    bootstrap_token: Mapped[str | None] = mapped_column(Text)  # the SAGE_REFRESH_TOKEN it began with
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,142 @@
+"""Tenant-scoped repositories, and the worker's cross-tenant claim of due sync rows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from fieldbook_shared.db import is_postgres, utcnow
+from fieldbook_shared.problems import NotFound
+
+from .models import PENDING, BalancePollRequest, CustomerSync
+
+
+class Syncs:
+    """The tenant's customer sync rows."""
+
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def find(self, customer_id: str, lock: bool = False) -> CustomerSync | None:
+        stmt = select(CustomerSync).where(
+            CustomerSync.tenant_id == self.tenant_id, CustomerSync.customer_id == customer_id
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.session.scalar(stmt)
+
+    def get(self, customer_id: str, lock: bool = False) -> CustomerSync:
+        row = self.find(customer_id, lock=lock)
+        if row is None:
+            raise NotFound("accounting-sync has not heard of this customer.")
+        return row
+
+    def add(self, row: CustomerSync) -> CustomerSync:
+        row.tenant_id = self.tenant_id
+        self.session.add(row)
+        return row
+
+    def list(self, status: str | None, page: int, page_size: int) -> tuple[list[CustomerSync], int]:
+        where = [CustomerSync.tenant_id == self.tenant_id]
+        if status:
+            where.append(CustomerSync.status == status)
+        total = self.session.scalar(select(func.count()).select_from(CustomerSync).where(*where)) or 0
+        rows = self.session.scalars(
+            select(CustomerSync)
+            .where(*where)
+            .order_by(CustomerSync.updated_at.desc(), CustomerSync.id)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        ).all()
+        return list(rows), total
+
+    def refs_starting(self, stem: str) -> set[str]:
+        rows = self.session.scalars(
+            select(CustomerSync.accounts_ref).where(
+                CustomerSync.tenant_id == self.tenant_id, CustomerSync.accounts_ref.like(f"{stem}%")
+            )
+        )
+        return {r for r in rows if r}
+
+    def linked_to(self, contact_ids: list[str], except_customer: str) -> dict[str, str]:
+        """Sage contact id → the other customer of this tenant linked to it."""
+        if not contact_ids:
+            return {}
+        rows = self.session.execute(
+            select(CustomerSync.sage_contact_id, CustomerSync.customer_id).where(
+                CustomerSync.tenant_id == self.tenant_id,
+                CustomerSync.sage_contact_id.in_(contact_ids),
+                CustomerSync.customer_id != except_customer,
+                CustomerSync.removed.is_(None),
+            )
+        ).all()
+        return {contact: customer for contact, customer in rows}
+
+    def linked_rows(self, customer_ids: list[str] | None = None) -> list[CustomerSync]:
+        stmt = select(CustomerSync).where(
+            CustomerSync.tenant_id == self.tenant_id,
+            CustomerSync.sage_contact_id.is_not(None),
+            CustomerSync.removed.is_(None),
+        )
+        if customer_ids:
+            stmt = stmt.where(CustomerSync.customer_id.in_(customer_ids))
+        return list(self.session.scalars(stmt))
+
+    def request_balance_poll(self, customer_ids: list[str], actor: str | None) -> BalancePollRequest:
+        req = BalancePollRequest(tenant_id=self.tenant_id, customer_ids=customer_ids, requested_by=actor)
+        self.session.add(req)
+        return req
+
+
+# --- the worker's side: across tenants ----------------------------------------------------------
+
+
+def claim_due(session: Session, lease: timedelta, now: datetime | None = None) -> CustomerSync | None:
+    """Take one pending row whose time has come, for `lease`: the caller owns it until then.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several loops claim disjoint rows; the lease (not
+    the row lock) is what keeps the row ours while we talk to Sage outside any transaction, so the
+    event consumer never waits on a Sage call. A crashed loop's lease simply runs out.
+    """
+    now = now or utcnow()
+    stmt = (
+        select(CustomerSync)
+        .where(
+            CustomerSync.status == PENDING,
+            CustomerSync.next_attempt_at <= now,
+            or_(CustomerSync.claimed_until.is_(None), CustomerSync.claimed_until <= now),
+        )
+        .order_by(CustomerSync.next_attempt_at, CustomerSync.id)
+        .limit(1)
+    )
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    row = session.scalar(stmt)
+    if row is None:
+        return None
+    row.claimed_until = now + lease
+    row.claim_token = str(uuid.uuid4())
+    return row
+
+
+def open_poll_requests(session: Session) -> list[BalancePollRequest]:
+    stmt = (
+        select(BalancePollRequest).where(BalancePollRequest.done_at.is_(None)).order_by(BalancePollRequest.id)
+    )
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt.limit(50)))
+
+
+def linked_rows_all(session: Session) -> list[CustomerSync]:
+    return list(
+        session.scalars(
+            select(CustomerSync).where(
+                CustomerSync.sage_contact_id.is_not(None), CustomerSync.removed.is_(None)
+            )
+        )
+    )

@@ -1,0 +1,332 @@
+"""The sync loop of the worker: takes due `pending` rows and brings Sage in line, one customer at a time.
+
+One attempt:
+1. claim (short transaction): the row gets a lease; `FOR UPDATE SKIP LOCKED` on PostgreSQL lets
+   several loops (threads or worker processes) share the work;
+2. talk to Sage outside any transaction: duplicate prevention, then link / create / update /
+   mark inactive;
+3. record the outcome (short transaction, only if the lease is still ours): `synced` +
+   `accounting.customer_linked`, `needs_review` with the candidates, or a retry time from the
+   backoff policy; after `max_attempts` → `failed` + `accounting.sync_failed`.
+
+A crash between 2 and 3 leaves the row pending; when the lease runs out it is tried again, and the
+retry cannot duplicate: the deterministic `idempotency_id` makes Sage replay the first create, and
+the matching finds the contact by its ref, email or name + postcode anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from fieldbook_shared.context import RequestContext
+from fieldbook_shared.db import utcnow
+
+from . import events
+from .domain import mapping, matching, refs, retry
+from .sage import Accounting, SageError
+from .settings import SyncSettings
+from .store.models import FAILED, NEEDS_REVIEW, PENDING, SYNCED, CustomerSync
+from .store.queries import Syncs, claim_due
+from .uow import SyncUnitOfWork
+
+log = logging.getLogger("accounting_sync.sync")
+REF_RACE_RETRIES = 3
+
+
+@dataclass
+class Claim:
+    """What an attempt works from: a copy of the row taken when it was claimed."""
+
+    row_id: str
+    tenant_id: str
+    customer_id: str
+    token: str
+    action: str
+    snapshot: dict | None
+    snapshot_version: int
+    accounts_ref: str | None
+    sage_contact_id: str | None
+    review_contact_id: str | None
+    attempts: int
+    removed: str | None
+    survivor_ref: str | None
+
+
+@dataclass
+class Outcome:
+    kind: str  # linked | created | updated | deactivated | review | nothing
+    contact_id: str | None = None
+    accounts_ref: str | None = None
+    candidates: list[dict] = field(default_factory=list)
+    reason: str = ""
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        sync_settings: SyncSettings,
+        sessions: sessionmaker[Session],
+        accounting: Accounting,
+        uow_factory: Callable[[RequestContext], SyncUnitOfWork],
+    ):
+        self.s = sync_settings
+        self.sessions = sessions
+        self.accounting = accounting
+        self.uow_factory = uow_factory
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                worked = self.run_once()
+            except SQLAlchemyError as exc:
+                log.warning("sync loop cannot reach the database: %s", exc)
+                worked = False
+                stop.wait(2.0)
+            except Exception:
+                log.exception("sync loop failed unexpectedly")
+                worked = False
+                stop.wait(2.0)
+            if not worked:
+                stop.wait(self.s.loop_idle_seconds)
+
+    def run_once(self) -> bool:
+        """One attempt for one due row; False when nothing was due."""
+        claim = self._claim()
+        if claim is None:
+            return False
+        try:
+            outcome = self._attempt(claim)
+        except SageError as exc:
+            self._record_failure(claim, exc)
+        except Exception as exc:  # a bug must not wedge the row: it backs off like a Sage error
+            log.exception("sync attempt for %s failed", claim.customer_id)
+            self._record_failure(
+                claim, SageError(f"internal error: {type(exc).__name__}: {exc}", transient=True)
+            )
+        else:
+            self._record_success(claim, outcome)
+        return True
+
+    def drain(self, limit: int = 1000) -> int:
+        """Run attempts until nothing is due (tests)."""
+        n = 0
+        while n < limit and self.run_once():
+            n += 1
+        return n
+
+    # -- 1. claim -------------------------------------------------------------------------------
+
+    def _claim(self) -> Claim | None:
+        with self.sessions() as session, session.begin():
+            row = claim_due(session, timedelta(seconds=self.s.lease_seconds))
+            if row is None:
+                return None
+            row.attempts += 1
+            row.last_attempt_at = utcnow()
+            survivor_ref = None
+            if row.survivor_id:
+                survivor = Syncs(session, row.tenant_id).find(row.survivor_id)
+                survivor_ref = survivor.accounts_ref if survivor else None
+            return Claim(
+                row_id=row.id,
+                tenant_id=row.tenant_id,
+                customer_id=row.customer_id,
+                token=row.claim_token,
+                action=row.action,
+                snapshot=row.snapshot,
+                snapshot_version=row.snapshot_version,
+                accounts_ref=row.accounts_ref,
+                sage_contact_id=row.sage_contact_id,
+                review_contact_id=row.review_contact_id,
+                attempts=row.attempts,
+                removed=row.removed,
+                survivor_ref=survivor_ref,
+            )
+
+    # -- 2. Sage --------------------------------------------------------------------------------
+
+    def _attempt(self, c: Claim) -> Outcome:
+        if c.action == "none" or (c.removed and not c.sage_contact_id):
+            return Outcome("nothing")
+        if c.action == "deactivate" or c.removed:
+            reason = {"merged": "merged into another customer", "erased": "erased"}.get(
+                c.removed or "", "deleted"
+            )
+            self.accounting.update_contact(
+                c.sage_contact_id, mapping.inactive_contact(c.survivor_ref, reason)
+            )
+            return Outcome("deactivated", c.sage_contact_id, c.accounts_ref)
+        if c.snapshot is None:
+            return Outcome("nothing")
+        if c.action == "link":
+            contact = self.accounting.get_contact(c.review_contact_id)
+            if contact is None:
+                raise SageError(f"Sage has no contact {c.review_contact_id} to link to", 404)
+            return self._link(c, contact, "linked by a person")
+        if c.action == "create":
+            return self._create(c)
+        if c.sage_contact_id:
+            body = mapping.to_sage_contact(c.snapshot, c.accounts_ref)
+            self.accounting.update_contact(c.sage_contact_id, body)
+            return Outcome("updated", c.sage_contact_id, c.accounts_ref)
+        found = self.accounting.find_candidates(c.snapshot, c.accounts_ref)
+        with self.sessions() as session:
+            linked = Syncs(session, c.tenant_id).linked_to(
+                [f["id"] for f in found if f.get("id")], c.customer_id
+            )
+        decision = matching.decide(c.snapshot, c.accounts_ref, found, linked)
+        if decision.action == "link":
+            contact = next(f for f in found if f.get("id") == decision.contact_id)
+            return self._link(c, contact, decision.reason)
+        if decision.action == "review":
+            return Outcome(
+                "review", candidates=[x.to_dict() for x in decision.candidates], reason=decision.reason
+            )
+        return self._create(c)
+
+    def _free_ref(self, c: Claim) -> str:
+        base = refs.ref_base(c.snapshot or {})
+        stem = base[:4]  # every candidate of this base starts with these (SMITHJ01 … SMIT1000)
+        with self.sessions() as session:
+            taken = Syncs(session, c.tenant_id).refs_starting(stem)
+        taken |= self.accounting.taken_refs(stem)
+        return refs.next_free_ref(base, taken)
+
+    def _link(self, c: Claim, contact: dict, reason: str) -> Outcome:
+        theirs = (contact.get("reference") or "").strip().upper()
+        ref = theirs if refs.is_valid_ref(theirs) else (c.accounts_ref or self._free_ref(c))
+        with self.sessions() as session:
+            other = session.scalar(
+                select(CustomerSync.customer_id).where(
+                    CustomerSync.tenant_id == c.tenant_id,
+                    CustomerSync.accounts_ref == ref,
+                    CustomerSync.customer_id != c.customer_id,
+                )
+            )
+        if other:
+            return Outcome(
+                "review",
+                candidates=[
+                    {"sage_contact_id": contact["id"], "reference": ref, "linked_to_customer_id": other}
+                ],
+                reason=f"the contact's accounts ref {ref} already belongs to another customer",
+            )
+        self.accounting.update_contact(contact["id"], mapping.to_sage_contact(c.snapshot, ref))
+        return Outcome("linked", contact["id"], ref, reason=reason)
+
+    def _create(self, c: Claim) -> Outcome:
+        ref = c.accounts_ref or self._free_ref(c)
+        key = mapping.idempotency_id(self.s.sage_business_id, c.tenant_id, c.customer_id)
+        for tries in range(REF_RACE_RETRIES + 1):
+            try:
+                created = self.accounting.create_contact(mapping.to_sage_contact(c.snapshot, ref), key)
+                break
+            except SageError as exc:
+                if exc.status != 422 or "reference" not in exc.sources:
+                    raise
+                # the ref was taken since we looked (a concurrent sync): look again, take the next
+                if c.accounts_ref or tries == REF_RACE_RETRIES:
+                    raise SageError(str(exc), 422, exc.errors, transient=True) from exc
+                ref = self._free_ref(c)
+        # a replayed create answers with the first one's contact: its ref is the one that counts
+        actual = (created.get("reference") or ref or "").upper()
+        return Outcome("created", created["id"], actual if refs.is_valid_ref(actual) else ref)
+
+    # -- 3. record ------------------------------------------------------------------------------
+
+    def _owned(self, uow: SyncUnitOfWork, c: Claim) -> CustomerSync | None:
+        row = uow.syncs.find(c.customer_id, lock=True)
+        if row is None or row.claim_token != c.token:
+            log.warning("lease on %s lost before the outcome was recorded", c.customer_id)
+            return None
+        row.claimed_until = None
+        row.claim_token = None
+        return row
+
+    def _record_success(self, c: Claim, o: Outcome) -> None:
+        uow = self.uow_factory(RequestContext.system(c.tenant_id, actor="accounting-sync"))
+        with uow:
+            row = self._owned(uow, c)
+            if row is None:
+                return
+            if o.kind == "review":
+                row.status = NEEDS_REVIEW
+                row.candidates = o.candidates
+                row.last_error = o.reason
+                row.attempts = 0
+                row.action = "upsert"
+                uow.commit()
+                return
+            newly_linked = o.kind in ("linked", "created") and (
+                row.sage_contact_id != o.contact_id or row.accounts_ref != o.accounts_ref
+            )
+            if o.kind in ("linked", "created"):
+                row.sage_contact_id = o.contact_id
+                row.accounts_ref = o.accounts_ref
+                row.linked_at = utcnow()
+                row.candidates = []
+            if o.kind in ("linked", "created", "updated"):
+                row.pushed_version = c.snapshot_version
+            # changed while we were at Sage (newer snapshot, merged, deleted)? go again at once
+            changed = (
+                row.snapshot_version > c.snapshot_version
+                or row.action != c.action
+                or (bool(row.removed) and not c.removed)
+            )
+            if row.action in ("link", "create"):
+                row.action = "upsert"
+            if row.removed and row.sage_contact_id and not (c.removed and o.kind == "deactivated"):
+                row.action = "deactivate"
+                changed = True
+            row.attempts = 0
+            row.last_error = None
+            row.review_contact_id = None
+            if changed:
+                row.status = PENDING
+                row.next_attempt_at = utcnow()
+            else:
+                row.status = SYNCED
+            if newly_linked:
+                events.publish_linked(uow, row)
+            try:
+                uow.commit()
+            except IntegrityError:  # the ref went to another customer of the tenant meanwhile
+                uow.rollback()
+                self._record_failure(c, SageError(f"accounts ref {o.accounts_ref} is taken", transient=True))
+                return
+        log.info("customer %s %s in Sage (%s)", c.customer_id, o.kind, o.accounts_ref)
+
+    def _record_failure(self, c: Claim, exc: SageError) -> None:
+        uow = self.uow_factory(RequestContext.system(c.tenant_id, actor="accounting-sync"))
+        with uow:
+            row = self._owned(uow, c)
+            if row is None:
+                return
+            row.last_error = str(exc)[:2000]
+            if not exc.transient or retry.gives_up(row.attempts, self.s.max_attempts):
+                row.status = FAILED
+                events.publish_failed(uow, row)
+                log.warning("sync of %s failed after %d attempts: %s", c.customer_id, row.attempts, exc)
+            else:
+                delay = retry.backoff_delay(
+                    row.attempts, self.s.backoff_base_seconds, self.s.backoff_cap_seconds, exc.retry_after
+                )
+                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                log.info(
+                    "sync of %s: attempt %d failed (%s); next in %.1fs",
+                    c.customer_id,
+                    row.attempts,
+                    exc,
+                    delay,
+                )
+            uow.commit()

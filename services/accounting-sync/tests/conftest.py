@@ -1,0 +1,223 @@
+"""Unit-test fixtures: the service on a migrated SQLite file, the in-memory bus, and the Sage
+simulator's Flask app behind the real adapter (requests routed to it without sockets)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from requests.structures import CaseInsensitiveDict
+from sage_simulator.app import create_app as create_simulator
+from sage_simulator.store import Store
+from sqlalchemy import select
+
+from accounting_sync.app import create_app
+from accounting_sync.balances import BalancePoller
+from accounting_sync.events import HANDLERS
+from accounting_sync.manage import MIGRATIONS
+from accounting_sync.sage import SageAccounting
+from accounting_sync.settings import SyncSettings, load_settings
+from accounting_sync.sync import SyncEngine
+from accounting_sync.uow import SyncUnitOfWork
+from fieldbook_shared.db import OutboxMessage
+from fieldbook_shared.events import build_event
+from fieldbook_shared.messaging.memory_bus import InMemoryBus
+from fieldbook_shared.messaging.relay import OutboxRelay
+from fieldbook_shared.migrations import upgrade
+
+TENANT = "tenant-a"
+SAGE_URL = "http://sage.test"
+BUSINESS = "biz-test"
+
+
+class FlaskAdapter(requests.adapters.BaseAdapter):
+    """A requests transport that calls a Flask app in-process."""
+
+    def __init__(self, app):
+        super().__init__()
+        self.client = app.test_client()
+
+    def send(self, request, **kwargs):
+        url = urlsplit(request.url)
+        path = url.path + (f"?{url.query}" if url.query else "")
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        resp = self.client.open(path, method=request.method, headers=dict(request.headers), data=body)
+        out = requests.Response()
+        out.status_code = resp.status_code
+        out._content = resp.get_data()
+        out.headers = CaseInsensitiveDict(dict(resp.headers))
+        out.url = request.url
+        out.request = request
+        out.reason = resp.status.split(" ", 1)[-1]
+        return out
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def settings(tmp_path):
+    url = f"sqlite:///{tmp_path / 'accounting-sync.db'}"
+    upgrade(MIGRATIONS, url)
+    return load_settings(database_url=url, testing=True, log_level="WARNING")
+
+
+@pytest.fixture
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+def sessions(app):
+    return app.extensions["fieldbook"].sessions
+
+
+def headers(role="accounts", tenant=TENANT) -> dict:
+    return {"X-Tenant-Id": tenant, "X-Role": role, "X-Actor": f"test:{role}"}
+
+
+class Api:
+    def __init__(self, client, role="accounts", tenant=TENANT):
+        self.client, self.role, self.tenant = client, role, tenant
+
+    def as_(self, role=None, tenant=None):
+        return Api(self.client, role or self.role, tenant or self.tenant)
+
+    def get(self, path, **kw):
+        return self.client.get(path, headers=headers(self.role, self.tenant), **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.client.post(path, json=json, headers=headers(self.role, self.tenant), **kw)
+
+
+@pytest.fixture
+def api(app):
+    return Api(app.test_client())
+
+
+@pytest.fixture
+def sim_store():
+    return Store("client", "secret", "refresh-0", rate_limit=100_000)
+
+
+@pytest.fixture
+def simulator(sim_store):
+    return create_simulator(sim_store, default_business=BUSINESS)
+
+
+@pytest.fixture
+def sync_settings():
+    return SyncSettings(
+        sage_base_url=SAGE_URL,
+        sage_client_id="client",
+        sage_client_secret="secret",
+        sage_refresh_token="refresh-0",
+        sage_business_id=BUSINESS,
+        max_attempts=4,
+        backoff_base_seconds=0.0,
+        backoff_cap_seconds=0.0,
+    )
+
+
+@pytest.fixture
+def sage(sync_settings, sessions, simulator):
+    http = requests.Session()
+    http.mount(SAGE_URL, FlaskAdapter(simulator))
+    return SageAccounting(sync_settings, sessions, http=http, sleep=lambda _s: None)
+
+
+def uow_factory_for(sessions):
+    return lambda ctx: SyncUnitOfWork(sessions, ctx, "accounting-sync")
+
+
+@pytest.fixture
+def engine(sync_settings, sessions, sage):
+    return SyncEngine(sync_settings, sessions, sage, uow_factory_for(sessions))
+
+
+@pytest.fixture
+def poller(sync_settings, sessions, sage):
+    return BalancePoller(sync_settings, sessions, sage, uow_factory_for(sessions))
+
+
+@pytest.fixture
+def bus(settings, sessions):
+    bus = InMemoryBus()
+    bus.subscribe("accounting-sync", uow_factory_for(sessions), HANDLERS)
+    bus.relay = OutboxRelay(settings, sessions)
+    return bus
+
+
+@pytest.fixture
+def outbox(sessions):
+    def read(event_type: str | None = None) -> list[dict]:
+        with sessions() as s:
+            rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+            events = [json.loads(r.payload) for r in rows]
+        return [e for e in events if event_type is None or e["type"] == event_type]
+
+    return read
+
+
+@pytest.fixture
+def sim(simulator):
+    """The simulator's admin side: seed, count, set balances, faults."""
+    client = simulator.test_client()
+
+    class Sim:
+        def seed(self, **contact):
+            return client.post("/__admin/contacts", json=contact).get_json()["contacts"][0]
+
+        def contacts(self, **query):
+            return client.get("/__admin/contacts", query_string=query).get_json()["contacts"]
+
+        def faults(self, **faults):
+            return client.post("/__admin/faults", json=faults).get_json()
+
+        def set_balance(self, cid, balance):
+            return client.put(f"/__admin/contacts/{cid}/balance", json={"balance": balance})
+
+        def stats(self):
+            return client.get("/__admin/stats").get_json()
+
+    return Sim()
+
+
+_versions: dict[str, int] = {}
+
+
+def customer(**overrides) -> dict:
+    data = {
+        "id": "3f1c2b8e-0000-4000-8000-000000000001",
+        "version": 1,
+        "type": "private",
+        "title": "Mr",
+        "first_name": "John",
+        "surname": "Smith",
+        "company_name": None,
+        "display_name": "Mr John Smith",
+        "address": {
+            "line_1": "1 High Street",
+            "line_2": None,
+            "line_3": None,
+            "town": "Leeds",
+            "county": "West Yorkshire",
+            "postcode": "LS1 4AB",
+        },
+        "email": "john.smith@example.com",
+        "phone": "0113 496 0000",
+        "status": "active",
+        "blocked": False,
+        "credit_limit": "1500.00",
+        "payment_terms_days": 30,
+    }
+    data.update(overrides)
+    return data
+
+
+def deliver(bus, event_type, data, tenant=TENANT, subject=None):
+    event = build_event(event_type, source="customers", tenant_id=tenant, data=data, subject=subject)
+    bus.publish(event_type, event.to_json(), event.id, tenant)
+    return bus.drain()

@@ -1,0 +1,114 @@
+"""The Sage simulator honours the parts of the v3.1 contacts API our adapter relies on."""
+
+import pytest
+from sage_simulator.app import create_app
+from sage_simulator.store import Store
+
+
+@pytest.fixture
+def store():
+    return Store("c", "s", "r0", rate_limit=5, rate_window=60)
+
+
+@pytest.fixture
+def client(store):
+    return create_app(store, default_business="b1").test_client()
+
+
+def token(client, refresh="r0"):
+    r = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh,
+            "client_id": "c",
+            "client_secret": "s",
+        },
+    )
+    return r
+
+
+def auth(client):
+    body = token(client).get_json()
+    return {"Authorization": f"Bearer {body['access_token']}", "X-Business": "b1"}
+
+
+def test_refresh_tokens_rotate(client):
+    first = token(client)
+    assert first.status_code == 200
+    assert token(client, "r0").status_code == 400, "a refresh token works once"
+    assert token(client, first.get_json()["refresh_token"]).status_code == 200
+
+
+def test_bearer_token_is_required_and_errors_are_sages_array(client):
+    r = client.get("/contacts")
+    assert r.status_code == 401
+    [error] = r.get_json()
+    assert set(error) == {"$severity", "$dataCode", "$message", "$source"}
+
+
+def test_validation_errors_name_the_field(client):
+    h = auth(client)
+    r = client.post("/contacts", json={"contact": {"contact_type_ids": ["CUSTOMER"]}}, headers=h)
+    assert r.status_code == 422 and r.get_json()[0]["$source"] == "name"
+
+
+def test_pages_envelope_and_the_last_page_rule(client, store):
+    for i in range(5):
+        store.create("b1", {"name": f"Person {i}", "contact_type_ids": ["CUSTOMER"]})
+    h = auth(client)
+    r = client.get("/contacts?items_per_page=2&page=9", headers=h).get_json()
+    assert (r["$total"], r["$page"], r["$next"], r["$itemsPerPage"]) == (5, 3, None, 2)
+    assert r["$back"].endswith("page=2")
+    assert set(r["$items"][0]) == {"id", "displayed_as", "$path"}
+    first = client.get("/contacts?items_per_page=2&attributes=all&show_balance=true", headers=h).get_json()
+    assert first["$next"] and first["$items"][0]["name"] == "Person 0" and "balance" in first["$items"][0]
+
+
+def test_fuzzy_search_and_email(client, store):
+    store.create(
+        "b1",
+        {
+            "name": "John Smith",
+            "reference": "SMITHJ01",
+            "contact_type_ids": ["CUSTOMER"],
+            "main_contact_person": {"email": "j@x.com"},
+        },
+    )
+    store.create("b1", {"name": "Jon Smithers", "contact_type_ids": ["CUSTOMER"]})
+    h = auth(client)
+
+    def names(q):
+        return sorted(c["displayed_as"] for c in client.get(f"/contacts?{q}", headers=h).get_json()["$items"])
+
+    assert names("search=smith") == ["John Smith (SMITHJ01)", "Jon Smithers"]
+    assert names("search=smithj01") == ["John Smith (SMITHJ01)"]
+    assert names("email=J@X.com") == ["John Smith (SMITHJ01)"]
+
+
+def test_idempotency_id_replays_the_first_create(client, store):
+    h = auth(client)
+    body = {"contact": {"name": "A", "contact_type_ids": ["CUSTOMER"]}, "idempotency_id": "a" * 32}
+    first = client.post("/contacts", json=body, headers=h)
+    again = client.post("/contacts", json=body, headers=h)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] == again.get_json()["id"]
+    assert len(store.query("b1")) == 1
+    bad = client.post("/contacts", json={**body, "idempotency_id": "not-a-guid"}, headers=h)
+    assert bad.status_code == 422
+
+
+def test_rate_limit_per_business_answers_429_with_retry_after(client):
+    h = auth(client)
+    answers = [client.get("/contacts", headers=h) for _ in range(6)]
+    assert [a.status_code for a in answers[:5]] == [200] * 5
+    assert answers[5].status_code == 429 and int(answers[5].headers["Retry-After"]) >= 1
+    assert client.get("/contacts", headers={**h, "X-Business": "b2"}).status_code == 200
+
+
+def test_injected_faults(client):
+    h = auth(client)
+    client.post("/__admin/faults", json={"error_rate_429": 1.0, "retry_after": 3})
+    r = client.get("/contacts", headers=h)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "3"
+    assert client.post("/__admin/faults", json={"bogus": 1}).status_code == 422

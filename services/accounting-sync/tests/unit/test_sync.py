@@ -1,0 +1,219 @@
+"""The sync end to end in one process: events in, the real adapter against the simulator, events out."""
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from accounting_sync.store.models import CustomerSync, SageCredentials
+from fieldbook_shared.db import utcnow
+
+from ..conftest import TENANT, customer, deliver
+
+CID = "3f1c2b8e-0000-4000-8000-000000000001"
+
+
+def row(sessions, customer_id=CID) -> CustomerSync:
+    with sessions() as s:
+        return s.scalar(select(CustomerSync).where(CustomerSync.customer_id == customer_id))
+
+
+def make_due(sessions):
+    with sessions() as s:
+        s.execute(update(CustomerSync).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        s.commit()
+
+
+def test_a_new_customer_reaches_sage_once_and_its_ref_comes_back(bus, engine, sessions, sim, outbox):
+    [delivery] = deliver(bus, "customer.created", customer())
+    assert delivery.outcome == "applied"
+    assert row(sessions).status == "pending"
+
+    assert engine.drain() == 1
+    r = row(sessions)
+    assert (r.status, r.accounts_ref, r.attempts, r.last_error) == ("synced", "SMITHJ01", 0, None)
+    [contact] = sim.contacts()
+    assert contact["id"] == r.sage_contact_id
+    assert contact["reference"] == "SMITHJ01"
+    assert contact["main_address"]["postal_code"] == "LS1 4AB"
+    [linked] = outbox("accounting.customer_linked")
+    assert linked["data"] == {"customer_id": CID, "accounts_ref": "SMITHJ01"}
+    assert linked["tenantid"] == TENANT
+
+
+def test_a_customer_whose_email_is_in_sage_is_linked_not_created(bus, engine, sessions, sim, outbox):
+    existing = sim.seed(
+        name="J. Smith (old)", reference="JS001", main_contact_person={"email": "JOHN.SMITH@example.com"}
+    )
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    r = row(sessions)
+    assert (r.status, r.sage_contact_id, r.accounts_ref) == ("synced", existing["id"], "JS001")
+    assert len(sim.contacts()) == 1
+    assert outbox("accounting.customer_linked")[0]["data"]["accounts_ref"] == "JS001"
+
+
+def test_a_linked_contact_without_a_ref_gets_ours(bus, engine, sessions, sim):
+    sim.seed(name="John Smith", main_address={"postal_code": "ls1 4ab"})
+    deliver(bus, "customer.created", customer(email=None))
+    engine.drain()
+    [contact] = sim.contacts()
+    assert contact["reference"] == row(sessions).accounts_ref == "SMITHJ01"
+
+
+def test_two_look_alikes_need_review_and_a_person_links_one(bus, engine, sessions, sim, api, outbox):
+    a = sim.seed(name="John Smith", main_address={"postal_code": "LS1 4AB"}, reference="SMITHJ01")
+    sim.seed(name="John Smith", main_address={"postal_code": "LS1 4AB"}, reference="SMITHJ02")
+    deliver(bus, "customer.created", customer(email=None))
+    engine.drain()
+    status = api.get(f"/v1/customers/{CID}/accounting").get_json()
+    assert status["status"] == "needs_review"
+    assert {c["sage_contact_id"] for c in status["candidates"]} == {a["id"], sim.contacts()[1]["id"]}
+    assert outbox("accounting.customer_linked") == []
+
+    r = api.post(f"/v1/accounting/reviews/{CID}", json={"action": "link", "sage_contact_id": a["id"]})
+    assert r.status_code == 202, r.get_json()
+    assert r.get_json()["status"] == "pending"
+    engine.drain()
+    status = api.get(f"/v1/customers/{CID}/accounting").get_json()
+    assert (status["status"], status["accounts_ref"], status["candidates"]) == ("synced", "SMITHJ01", [])
+    assert len(sim.contacts()) == 2
+    assert outbox("accounting.customer_linked")[0]["data"]["accounts_ref"] == "SMITHJ01"
+
+
+def test_review_resolved_by_create_makes_a_new_contact_with_a_free_ref(bus, engine, sessions, sim, api):
+    sim.seed(name="John Smith", main_address={"postal_code": "LS1 4AB"}, reference="SMITHJ01")
+    sim.seed(name="John Smith", main_address={"postal_code": "LS1 4AB"}, reference="SMITHJ02")
+    deliver(bus, "customer.created", customer(email=None))
+    engine.drain()
+    assert api.post(f"/v1/accounting/reviews/{CID}", json={"action": "create"}).status_code == 202
+    engine.drain()
+    assert row(sessions).accounts_ref == "SMITHJ03"
+    assert len(sim.contacts()) == 3
+
+
+def test_faults_and_lost_responses_never_make_a_duplicate(bus, engine, sessions, sim):
+    sim.faults(error_rate_429=0.2, error_rate_500=0.2, lose_response_after_create=0.5, retry_after=0)
+    ids = [f"3f1c2b8e-0000-4000-8000-0000000001{i:02d}" for i in range(20)]
+    for i, cid in enumerate(ids):
+        deliver(
+            bus,
+            "customer.created",
+            customer(
+                id=cid,
+                surname=f"Faulty{chr(65 + i)}",
+                email=f"f{i}@example.com",
+                address={"line_1": "1 A St", "postcode": f"LS{i} 1AA"},
+            ),
+        )
+    for _ in range(30):
+        make_due(sessions)
+        engine.drain()
+    statuses = [row(sessions, cid).status for cid in ids]
+    assert statuses == ["synced"] * 20
+    assert len(sim.contacts()) == 20
+    assert len({row(sessions, cid).accounts_ref for cid in ids}) == 20
+
+
+def test_after_the_attempt_limit_the_customer_is_failed_and_sync_failed_is_published(
+    bus, engine, sessions, sim, outbox
+):
+    sim.faults(error_rate_500=1.0)
+    deliver(bus, "customer.created", customer())
+    for _ in range(4):
+        make_due(sessions)
+        engine.drain()
+    r = row(sessions)
+    assert (r.status, r.attempts) == ("failed", 4)
+    assert "500" in r.last_error
+    [failed] = outbox("accounting.sync_failed")
+    assert failed["data"]["customer_id"] == CID
+    assert sim.contacts() == []
+
+
+def test_retry_after_is_honoured_when_longer_than_the_backoff(bus, engine, sessions, sim):
+    sim.faults(error_rate_429=1.0, retry_after=120)
+    deliver(bus, "customer.created", customer())
+    before = utcnow()
+    engine.drain()
+    r = row(sessions)
+    assert r.status == "pending" and r.attempts == 1
+    assert r.next_attempt_at >= before + timedelta(seconds=119)
+    assert "429" in r.last_error
+
+
+def test_an_update_is_pushed_and_an_older_copy_is_ignored(bus, engine, sessions, sim):
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    deliver(bus, "customer.updated", customer(version=3, phone="0113 000 1111"))
+    assert row(sessions).status == "pending"
+    engine.drain()
+    assert sim.contacts()[0]["main_contact_person"]["telephone"] == "0113 000 1111"
+    deliver(bus, "customer.updated", customer(version=2, phone="0113 999 9999"))
+    assert row(sessions).status == "synced"
+    assert row(sessions).snapshot["phone"] == "0113 000 1111"
+
+
+def test_merged_customer_is_marked_inactive_in_sage_never_deleted(bus, engine, sessions, sim):
+    survivor = "3f1c2b8e-0000-4000-8000-000000000002"
+    deliver(bus, "customer.created", customer())
+    deliver(
+        bus,
+        "customer.created",
+        customer(
+            id=survivor,
+            surname="Smythe",
+            email="s@example.com",
+            address={"line_1": "2 A St", "postcode": "M1 1AA"},
+        ),
+    )
+    engine.drain()
+    deliver(bus, "customer.merged", {"survivor_id": survivor, "merged_id": CID})
+    engine.drain()
+    contacts = {c["id"]: c for c in sim.contacts()}
+    assert len(contacts) == 2
+    merged = contacts[row(sessions).sage_contact_id]
+    assert "Inactive in Fieldbook" in merged["notes"] and "SMYTHJ01" in merged["notes"]
+    assert row(sessions).removed == "merged"
+
+
+def test_deleted_before_created_leaves_nothing_to_sync(bus, engine, sessions, sim):
+    deliver(bus, "customer.deleted", {"customer_id": CID})
+    deliver(bus, "customer.created", customer())
+    assert engine.drain() == 0
+    assert sim.contacts() == []
+
+
+def test_balances_are_polled_back(bus, engine, sessions, sim, poller, api, outbox):
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    sim.set_balance(row(sessions).sage_contact_id, "123.45")
+    assert poller.poll_once(scheduled=True)
+    [event] = outbox("accounting.balance_updated")
+    assert event["data"]["balance"] == "123.45"
+    assert event["data"]["customer_id"] == CID
+    poller.poll_once(scheduled=True)
+    assert len(outbox("accounting.balance_updated")) == 1, "unchanged balances are not re-published"
+    assert api.post("/v1/accounting/balances/poll", json={}).status_code == 202
+    poller.poll_once(scheduled=False)
+    assert len(outbox("accounting.balance_updated")) == 2, "on demand: published again"
+    assert api.get(f"/v1/customers/{CID}/accounting").get_json()["balance"] == "123.45"
+
+
+def test_refresh_tokens_rotate_and_the_new_one_is_kept(bus, engine, sessions, sim, sim_store):
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    with sessions() as s:
+        creds = s.scalar(select(SageCredentials))
+    assert creds.refresh_token != "refresh-0"
+    assert creds.refresh_token in sim_store.refresh_tokens
+    assert "refresh-0" not in sim_store.refresh_tokens
+
+
+def test_erasure_of_a_customer_never_synced_is_reported(bus, outbox):
+    deliver(bus, "customer.erased", {"customer_id": CID}, subject=CID)
+    (report,) = outbox("customer.erasure_reported")
+    assert report["data"] == {
+        "customer_id": CID,
+        "service": "accounting-sync",
+        "actions": {"snapshot_anonymised": True, "accounts_contact": "none linked"},
+    }
