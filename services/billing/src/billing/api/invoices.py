@@ -1,0 +1,99 @@
+"""Invoices (from a job or standalone), consolidated invoices, issue and void."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.etag import expected_version
+from fieldbook_shared.web import current_uow
+
+from .. import service
+from .common import optional_version, with_amount, with_etag
+from .schemas import ConsolidatedInSchema, InvoiceInSchema, InvoicePatchSchema, InvoiceSchema
+
+customer_invoices = Blueprint(
+    "customer_invoices",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/invoices",
+    description="A customer's invoices, latest first.",
+)
+invoices = Blueprint("invoices", __name__, url_prefix="/v1/invoices", description="Invoices.")
+consolidated = Blueprint(
+    "consolidated_invoices",
+    __name__,
+    url_prefix="/v1/consolidated-invoices",
+    description="One invoice over several open jobs of one customer.",
+)
+
+
+def _shown(uow_invoice):
+    invoice, outstanding = uow_invoice
+    return with_amount(invoice, "outstanding", outstanding)
+
+
+@customer_invoices.route("")
+class CustomerInvoices(MethodView):
+    @customer_invoices.response(200, InvoiceSchema(many=True))
+    @customer_invoices.paginate(page_size=25, max_page_size=100)
+    def get(self, customer_id, pagination_parameters):
+        rows, total = service.list_for_customer(
+            current_uow(),
+            "invoices",
+            customer_id,
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return [_shown(r) for r in rows]
+
+    @customer_invoices.arguments(InvoiceInSchema)
+    @customer_invoices.response(201, InvoiceSchema)
+    def post(self, body, customer_id):
+        """Invoice a job (lines pre-filled from it) or standalone lines; issued unless `draft`."""
+        invoice = service.create_invoice(current_uow(), str(customer_id), body)
+        shown = _shown(service.get_invoice(current_uow(), invoice.id))
+        return with_etag(shown, 201, Location=f"/v1/invoices/{invoice.id}")
+
+
+@consolidated.route("")
+class ConsolidatedInvoices(MethodView):
+    @consolidated.arguments(ConsolidatedInSchema)
+    @consolidated.response(201, InvoiceSchema)
+    def post(self, body):
+        invoice = service.create_consolidated_invoice(current_uow(), body)
+        shown = _shown(service.get_invoice(current_uow(), invoice.id))
+        return with_etag(shown, 201, Location=f"/v1/invoices/{invoice.id}")
+
+
+@invoices.route("/<uuid:invoice_id>")
+class InvoiceItem(MethodView):
+    @invoices.response(200, InvoiceSchema)
+    def get(self, invoice_id):
+        return with_etag(_shown(service.get_invoice(current_uow(), str(invoice_id))))
+
+    @invoices.arguments(InvoicePatchSchema)
+    @invoices.response(200, InvoiceSchema)
+    def patch(self, body, invoice_id):
+        """Edit a draft invoice. Needs `If-Match`."""
+        version = expected_version()
+        service.update_invoice(current_uow(), str(invoice_id), version, body)
+        return with_etag(_shown(service.get_invoice(current_uow(), str(invoice_id))))
+
+
+@invoices.route("/<uuid:invoice_id>/issue")
+class InvoiceIssue(MethodView):
+    @invoices.response(200, InvoiceSchema)
+    def post(self, invoice_id):
+        service.issue_invoice(current_uow(), str(invoice_id), optional_version())
+        return with_etag(_shown(service.get_invoice(current_uow(), str(invoice_id))))
+
+
+@invoices.route("/<uuid:invoice_id>/void")
+class InvoiceVoid(MethodView):
+    @invoices.response(200, InvoiceSchema)
+    def post(self, invoice_id):
+        """Void (the number stays used). Needs `If-Match`; refused once paid or credited."""
+        version = expected_version()
+        service.void_invoice(current_uow(), str(invoice_id), version)
+        return with_etag(_shown(service.get_invoice(current_uow(), str(invoice_id))))

@@ -1,0 +1,52 @@
+"""Jobs: status, schedule, engineer, priority, category, work address, asset."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.web import current_uow
+
+from .. import service
+from .common import with_etag
+from .schemas import JobInSchema, JobPatchSchema, JobSchema
+
+customer_jobs = Blueprint(
+    "customer_jobs",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/jobs",
+    description="A customer's jobs, latest first.",
+)
+jobs = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Jobs.")
+
+
+@customer_jobs.route("")
+class CustomerJobs(MethodView):
+    @customer_jobs.response(200, JobSchema(many=True))
+    @customer_jobs.paginate(page_size=25, max_page_size=100)
+    def get(self, customer_id, pagination_parameters):
+        rows, total = service.list_for_customer(
+            current_uow(), "jobs", customer_id, pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+    @customer_jobs.arguments(JobInSchema)
+    @customer_jobs.response(201, JobSchema)
+    def post(self, body, customer_id):
+        """A job without a quote (refused while the account is blocked)."""
+        job = service.create_job(current_uow(), str(customer_id), body)
+        return with_etag(job, 201, Location=f"/v1/jobs/{job.id}")
+
+
+@jobs.route("/<uuid:job_id>")
+class JobItem(MethodView):
+    @jobs.response(200, JobSchema)
+    def get(self, job_id):
+        return with_etag(service.get_job(current_uow(), str(job_id)))
+
+    @jobs.arguments(JobPatchSchema)
+    @jobs.response(200, JobSchema)
+    def patch(self, body, job_id):
+        """Reschedule, assign, or move the status (open, completed, aborted, free_of_charge)."""
+        return with_etag(service.update_job(current_uow(), str(job_id), body))

@@ -1,0 +1,156 @@
+"""Credit notes, payments (cash allocation), account credit, stored cards."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.web import current_uow
+
+from .. import cash, service
+from .common import with_amount
+from .schemas import (
+    AccountCreditInSchema,
+    AllocationsInSchema,
+    AllocationsResultSchema,
+    CardInSchema,
+    CardSchema,
+    CreditNoteInSchema,
+    CreditNoteSchema,
+    PaymentInSchema,
+    PaymentSchema,
+)
+
+credit_notes = Blueprint(
+    "credit_notes",
+    __name__,
+    url_prefix="/v1/credit-notes",
+    description="Credit notes against an invoice or a customer.",
+)
+payments = Blueprint(
+    "payments", __name__, url_prefix="/v1/payments", description="Payments and their allocation to invoices."
+)
+account_credit = Blueprint(
+    "account_credit",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/account-credit",
+    description="Account credit: issued to a customer, applied to invoices later.",
+)
+cards = Blueprint(
+    "cards",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/cards",
+    description="Stored cards: the payment provider's token, brand, last 4 digits and expiry only.",
+)
+
+
+def _payment(payment, unallocated, allocations=()):
+    with_amount(payment, "unallocated", unallocated)
+    return with_amount(payment, "allocations", list(allocations))
+
+
+@credit_notes.route("")
+class CreditNotes(MethodView):
+    @credit_notes.arguments(CreditNoteInSchema)
+    @credit_notes.response(201, CreditNoteSchema)
+    def post(self, body):
+        """Credit an invoice (pre-filled with its lines unless given) or the customer."""
+        note = service.create_credit_note(current_uow(), body)
+        note, unallocated = service.get_credit_note(current_uow(), note.id)
+        return with_amount(note, "unallocated", unallocated), 201, {"Location": f"/v1/credit-notes/{note.id}"}
+
+
+@credit_notes.route("/<uuid:credit_note_id>")
+class CreditNoteItem(MethodView):
+    @credit_notes.response(200, CreditNoteSchema)
+    def get(self, credit_note_id):
+        note, unallocated = service.get_credit_note(current_uow(), str(credit_note_id))
+        return with_amount(note, "unallocated", unallocated)
+
+
+@credit_notes.route("/<uuid:credit_note_id>/allocations")
+class CreditNoteAllocations(MethodView):
+    @credit_notes.arguments(AllocationsInSchema)
+    @credit_notes.response(201, AllocationsResultSchema)
+    def post(self, body, credit_note_id):
+        made, unallocated = cash.allocate(current_uow(), "credit_note", str(credit_note_id), body)
+        return {"allocations": made, "unallocated": unallocated}, 201
+
+
+@payments.route("")
+class Payments(MethodView):
+    @payments.arguments(PaymentInSchema)
+    @payments.response(201, PaymentSchema)
+    def post(self, body):
+        """Record a payment (one method), optionally allocated across invoices with partial amounts."""
+        payment, _ = cash.receive_payment(current_uow(), body)
+        shown = _payment(*cash.get_payment(current_uow(), payment.id))
+        return shown, 201, {"Location": f"/v1/payments/{payment.id}"}
+
+
+@payments.route("/<uuid:payment_id>")
+class PaymentItem(MethodView):
+    @payments.response(200, PaymentSchema)
+    def get(self, payment_id):
+        return _payment(*cash.get_payment(current_uow(), str(payment_id)))
+
+
+@payments.route("/<uuid:payment_id>/allocations")
+class PaymentAllocations(MethodView):
+    @payments.arguments(AllocationsInSchema)
+    @payments.response(201, AllocationsResultSchema)
+    def post(self, body, payment_id):
+        """Allocate what is left of a payment; 409 with the figures when it would over-allocate."""
+        made, unallocated = cash.allocate(current_uow(), "payment", str(payment_id), body)
+        return {"allocations": made, "unallocated": unallocated}, 201
+
+
+@account_credit.route("")
+class AccountCredit(MethodView):
+    @account_credit.response(200, PaymentSchema(many=True))
+    def get(self, customer_id):
+        return [_payment(p, u) for p, u in cash.list_account_credit(current_uow(), str(customer_id))]
+
+    @account_credit.arguments(AccountCreditInSchema)
+    @account_credit.response(201, PaymentSchema)
+    def post(self, body, customer_id):
+        """Issue account credit (date, reference, method, nominal account, amount)."""
+        credit, _ = cash.issue_account_credit(current_uow(), str(customer_id), body)
+        shown = _payment(*cash.get_payment(current_uow(), credit.id))
+        return shown, 201, {"Location": f"/v1/customers/{customer_id}/account-credit/{credit.id}"}
+
+
+@account_credit.route("/<uuid:credit_id>")
+class AccountCreditItem(MethodView):
+    @account_credit.response(200, PaymentSchema)
+    def get(self, customer_id, credit_id):
+        payment, unallocated, allocations = cash.get_payment(current_uow(), str(credit_id), "account_credit")
+        if payment.customer_id != str(customer_id):
+            cash.raise_not_found("account_credit")
+        return _payment(payment, unallocated, allocations)
+
+
+@account_credit.route("/<uuid:credit_id>/allocations")
+class AccountCreditAllocations(MethodView):
+    @account_credit.arguments(AllocationsInSchema)
+    @account_credit.response(201, AllocationsResultSchema)
+    def post(self, body, customer_id, credit_id):
+        """Apply account credit to invoices."""
+        made, unallocated = cash.allocate(
+            current_uow(), "account_credit", str(credit_id), body, customer_id=customer_id
+        )
+        return {"allocations": made, "unallocated": unallocated}, 201
+
+
+@cards.route("")
+class Cards(MethodView):
+    @cards.response(200, CardSchema(many=True))
+    def get(self, customer_id):
+        return cash.list_cards(current_uow(), str(customer_id))
+
+    @cards.arguments(CardInSchema)
+    @cards.response(201, CardSchema)
+    def post(self, body, customer_id):
+        """Store a card by its provider token. A card number or security code is refused (422)."""
+        card = cash.add_card(current_uow(), str(customer_id), body)
+        return card, 201, {"Location": f"/v1/customers/{customer_id}/cards/{card.id}"}

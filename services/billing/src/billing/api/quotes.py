@@ -1,0 +1,82 @@
+"""Quotes (estimates): lines with VAT, statuses, and conversion to a job."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.etag import expected_version
+from fieldbook_shared.web import current_uow
+
+from .. import service
+from .common import with_etag
+from .schemas import (
+    ConvertedSchema,
+    ConvertSchema,
+    QuoteInSchema,
+    QuotePatchSchema,
+    QuoteSchema,
+    QuoteStatusSchema,
+)
+
+customer_quotes = Blueprint(
+    "customer_quotes",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/quotes",
+    description="A customer's quotes, latest first.",
+)
+quotes = Blueprint(
+    "quotes", __name__, url_prefix="/v1/quotes", description="Quotes and their conversion to jobs."
+)
+
+
+@customer_quotes.route("")
+class CustomerQuotes(MethodView):
+    @customer_quotes.response(200, QuoteSchema(many=True))
+    @customer_quotes.paginate(page_size=25, max_page_size=100)
+    def get(self, customer_id, pagination_parameters):
+        rows, total = service.list_for_customer(
+            current_uow(), "quotes", customer_id, pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+    @customer_quotes.arguments(QuoteInSchema)
+    @customer_quotes.response(201, QuoteSchema)
+    def post(self, body, customer_id):
+        """Make a quote. A blocked customer can still be quoted; converting is what is refused."""
+        quote = service.create_quote(current_uow(), str(customer_id), body)
+        return with_etag(quote, 201, Location=f"/v1/quotes/{quote.id}")
+
+
+@quotes.route("/<uuid:quote_id>")
+class QuoteItem(MethodView):
+    @quotes.response(200, QuoteSchema)
+    def get(self, quote_id):
+        return with_etag(service.get_quote(current_uow(), str(quote_id)))
+
+    @quotes.arguments(QuotePatchSchema)
+    @quotes.response(200, QuoteSchema)
+    def patch(self, body, quote_id):
+        """Edit a draft or sent quote. Needs `If-Match`."""
+        version = expected_version()
+        return with_etag(service.update_quote(current_uow(), str(quote_id), version, body))
+
+
+@quotes.route("/<uuid:quote_id>/status")
+class QuoteStatus(MethodView):
+    @quotes.arguments(QuoteStatusSchema)
+    @quotes.response(200, QuoteSchema)
+    def post(self, body, quote_id):
+        """Mark a quote sent, accepted or rejected."""
+        return with_etag(service.set_quote_status(current_uow(), str(quote_id), body["status"]))
+
+
+@quotes.route("/<uuid:quote_id>/convert")
+class QuoteConvert(MethodView):
+    @quotes.arguments(ConvertSchema)
+    @quotes.response(201, ConvertedSchema)
+    def post(self, body, quote_id):
+        """Convert to a job: 409 while the account is blocked, or when over the credit limit."""
+        quote, job = service.convert_quote(current_uow(), str(quote_id), body)
+        return {"quote": quote, "job": job}, 201, {"Location": f"/v1/jobs/{job.id}"}

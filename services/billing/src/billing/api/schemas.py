@@ -1,0 +1,472 @@
+"""marshmallow schemas for every request and response of the billing service.
+
+Requests refuse unknown fields (RAISE), so a typo is a 422, never silently dropped. Amounts are
+strings with two decimals in and out; dates are ISO dates, times UTC ISO 8601.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from decimal import ROUND_HALF_UP, Decimal
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from ..domain import money, rules
+
+
+class In(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _money(**kw) -> fields.Decimal:
+    return fields.Decimal(places=2, rounding=ROUND_HALF_UP, as_string=True, **kw)
+
+
+def _positive_money(**kw) -> fields.Decimal:
+    return _money(validate=validate.Range(min=Decimal("0.01"), max=Decimal("9999999999.99")), **kw)
+
+
+def _text(max_len: int, **kw) -> fields.String:
+    return fields.String(validate=validate.Length(max=max_len), **kw)
+
+
+# --- lines -----------------------------------------------------------------------------------------
+
+
+class LineInSchema(In):
+    description = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    quantity = fields.Decimal(
+        required=True, places=3, validate=validate.Range(min=Decimal("0.001"), max=Decimal("999999"))
+    )
+    unit_price = _money(required=True, validate=validate.Range(min=Decimal("0"), max=Decimal("99999999")))
+    vat_rate = fields.Decimal(
+        required=True, places=2, validate=validate.Range(min=Decimal("0"), max=Decimal("100"))
+    )
+    category = fields.String(load_default="other", validate=validate.OneOf(money.CATEGORIES))
+
+
+class LineSchema(Schema):
+    description = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    unit_price = _money()
+    vat_rate = fields.Decimal(as_string=True)
+    category = fields.String()
+    net = _money()
+    vat = _money()
+    total = _money()
+
+
+class InvoiceLineSchema(LineSchema):
+    job_id = fields.String(allow_none=True)
+
+
+_lines_in = dict(validate=validate.Length(min=1, max=500))
+
+
+# --- quotes and jobs -------------------------------------------------------------------------------
+
+
+class QuoteInSchema(In):
+    description = _text(500, allow_none=True)
+    work_address_id = fields.UUID(allow_none=True)
+    lines = fields.List(fields.Nested(LineInSchema), required=True, **_lines_in)
+
+
+class QuotePatchSchema(In):
+    description = _text(500, allow_none=True)
+    work_address_id = fields.UUID(allow_none=True)
+    lines = fields.List(fields.Nested(LineInSchema), **_lines_in)
+
+
+class QuoteStatusSchema(In):
+    status = fields.String(required=True, validate=validate.OneOf(["sent", "accepted", "rejected"]))
+
+
+class QuoteSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    number = fields.Integer()
+    status = fields.String()
+    description = fields.String(allow_none=True)
+    work_address_id = fields.String(allow_none=True)
+    job_id = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(LineSchema))
+    net = _money()
+    vat = _money()
+    total = _money()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    converted_at = fields.DateTime(allow_none=True)
+
+
+class JobFieldsSchema(In):
+    description = _text(500, allow_none=True)
+    scheduled_start = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
+    scheduled_end = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
+    engineer = _text(200, allow_none=True)
+    priority = fields.String(allow_none=True, validate=validate.OneOf(["low", "normal", "high", "urgent"]))
+    category = _text(100, allow_none=True)
+    work_address_id = fields.String(allow_none=True, validate=validate.Length(max=36))
+    asset_id = fields.String(allow_none=True, validate=validate.Length(max=36))
+
+    @validates_schema
+    def _dates(self, data, **kwargs):
+        start, end = data.get("scheduled_start"), data.get("scheduled_end")
+        if start and end and end < start:
+            raise ValidationError("Must not be before scheduled_start.", "scheduled_end")
+
+
+class ConvertSchema(JobFieldsSchema):
+    pass
+
+
+class JobInSchema(JobFieldsSchema):
+    lines = fields.List(fields.Nested(LineInSchema), validate=validate.Length(max=500))
+
+
+class JobPatchSchema(JobFieldsSchema):
+    status = fields.String(validate=validate.OneOf(rules.JOB_STATUSES))
+
+
+class JobSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    number = fields.Integer()
+    quote_id = fields.String(allow_none=True)
+    status = fields.String()
+    description = fields.String(allow_none=True)
+    scheduled_start = fields.DateTime(allow_none=True)
+    scheduled_end = fields.DateTime(allow_none=True)
+    engineer = fields.String(allow_none=True)
+    priority = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    work_address_id = fields.String(allow_none=True)
+    asset_id = fields.String(allow_none=True)
+    total = _money()
+    invoice_id = fields.String(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class ConvertedSchema(Schema):
+    quote = fields.Nested(QuoteSchema)
+    job = fields.Nested(JobSchema)
+
+
+# --- invoices --------------------------------------------------------------------------------------
+
+
+class InvoiceFieldsSchema(In):
+    description = _text(500, allow_none=True)
+    notes = _text(5000, allow_none=True)
+    invoice_date = fields.Date()
+    due_date = fields.Date()
+    retention_pct = fields.Decimal(places=2, validate=validate.Range(min=Decimal("0"), max=Decimal("100")))
+    work_address_id = fields.String(allow_none=True, validate=validate.Length(max=36))
+    draft = fields.Boolean(load_default=False)
+
+
+class InvoiceInSchema(InvoiceFieldsSchema):
+    job_id = fields.UUID(allow_none=True)
+    lines = fields.List(fields.Nested(LineInSchema), **_lines_in)
+
+    @validates_schema
+    def _lines_or_job(self, data, **kwargs):
+        if not data.get("job_id") and not data.get("lines"):
+            raise ValidationError("Give the lines, or the job to invoice.", "lines")
+
+
+class InvoicePatchSchema(In):
+    description = _text(500, allow_none=True)
+    notes = _text(5000, allow_none=True)
+    invoice_date = fields.Date()
+    due_date = fields.Date()
+    retention_pct = fields.Decimal(places=2, validate=validate.Range(min=Decimal("0"), max=Decimal("100")))
+    lines = fields.List(fields.Nested(LineInSchema), **_lines_in)
+
+
+class ConsolidatedJobSchema(In):
+    job_id = fields.UUID(required=True)
+    lines = fields.List(fields.Nested(LineInSchema), validate=validate.Length(max=500))
+
+
+class ConsolidatedInSchema(InvoiceFieldsSchema):
+    customer_id = fields.UUID(required=True)
+    jobs = fields.List(
+        fields.Nested(ConsolidatedJobSchema), required=True, validate=validate.Length(min=2, max=200)
+    )
+
+
+class InvoiceSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    number = fields.Integer()
+    status = fields.String()
+    description = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    job_id = fields.String(allow_none=True)
+    job_ids = fields.List(fields.String())
+    consolidated = fields.Boolean()
+    work_address_id = fields.String(allow_none=True)
+    invoice_address = fields.String(allow_none=True)
+    invoice_date = fields.Date()
+    due_date = fields.Date()
+    lines = fields.List(fields.Nested(InvoiceLineSchema))
+    net = _money()
+    vat = _money()
+    total = _money()
+    retention_pct = fields.Decimal(as_string=True)
+    retention_amount = _money()
+    outstanding = _money()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    issued_at = fields.DateTime(allow_none=True)
+    voided_at = fields.DateTime(allow_none=True)
+
+
+# --- credit notes, payments, account credit ----------------------------------------------------------
+
+
+class CreditNoteInSchema(In):
+    customer_id = fields.UUID()
+    invoice_id = fields.UUID()
+    description = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    notes = _text(5000, allow_none=True)
+    credit_date = fields.Date()
+    breakdown = fields.String(load_default="full", validate=validate.OneOf(money.BREAKDOWNS))
+    lines = fields.List(fields.Nested(LineInSchema), validate=validate.Length(max=500))
+
+    @validates_schema
+    def _target(self, data, **kwargs):
+        if not data.get("customer_id") and not data.get("invoice_id"):
+            raise ValidationError("Give the customer or the invoice to credit.", "customer_id")
+
+
+class CreditNoteSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    invoice_id = fields.String(allow_none=True)
+    number = fields.Integer()
+    description = fields.String()
+    notes = fields.String(allow_none=True)
+    credit_date = fields.Date()
+    breakdown = fields.String()
+    lines = fields.List(fields.Nested(LineSchema))
+    net = _money()
+    vat = _money()
+    total = _money()
+    unallocated = _money()
+    created_at = fields.DateTime()
+
+
+class AllocationInSchema(In):
+    invoice_id = fields.UUID(required=True)
+    amount = _positive_money(required=True)
+
+
+class AllocationsInSchema(In):
+    allocated_on = fields.Date()
+    allocations = fields.List(
+        fields.Nested(AllocationInSchema), required=True, validate=validate.Length(min=1, max=200)
+    )
+
+
+class AllocationSchema(Schema):
+    id = fields.String()
+    source_type = fields.String()
+    source_id = fields.String()
+    invoice_id = fields.String()
+    amount = _money()
+    allocated_on = fields.Date()
+
+
+class AllocationsResultSchema(Schema):
+    allocations = fields.List(fields.Nested(AllocationSchema))
+    unallocated = _money()
+
+
+class PaymentInSchema(In):
+    customer_id = fields.UUID(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(rules.PAYMENT_METHODS))
+    amount = _positive_money(required=True)
+    received_on = fields.Date()
+    reference = _text(200, allow_none=True)
+    nominal_account = _text(64, allow_none=True)
+    allocations = fields.List(fields.Nested(AllocationInSchema), validate=validate.Length(max=200))
+
+
+class AccountCreditInSchema(In):
+    credit_date = fields.Date()
+    reference = _text(200, allow_none=True)
+    method = fields.String(required=True, validate=validate.OneOf(rules.PAYMENT_METHODS))
+    nominal_account = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    amount = _positive_money(required=True)
+
+
+class PaymentSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    kind = fields.String()
+    method = fields.String()
+    reference = fields.String(allow_none=True)
+    nominal_account = fields.String(allow_none=True)
+    amount = _money()
+    received_on = fields.Date()
+    unallocated = _money()
+    allocations = fields.List(fields.Nested(AllocationSchema))
+    created_at = fields.DateTime()
+
+
+# --- cards -------------------------------------------------------------------------------------------
+
+
+class CardInSchema(In):
+    """Only the provider's token and what a person needs to recognise the card."""
+
+    provider = _text(64, allow_none=True)
+    provider_token = fields.String(required=True, validate=validate.Length(min=4, max=255))
+    brand = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    last4 = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    expiry_month = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
+    expiry_year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    name_on_card = _text(200, allow_none=True)
+
+    @pre_load
+    def _no_card_secrets(self, data, **kwargs):
+        """A PAN or CVC is refused by name and by shape, and the message never repeats it."""
+        if isinstance(data, dict):
+            rules.refuse_card_secrets(data)
+        return data
+
+
+class CardSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    provider = fields.String(allow_none=True)
+    brand = fields.String()
+    last4 = fields.String()
+    expiry_month = fields.Integer()
+    expiry_year = fields.Integer()
+    name_on_card = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+# --- figures and statements -----------------------------------------------------------------------------
+
+
+class AccountQuerySchema(In):
+    spend_from = fields.Date()
+    spend_to = fields.Date()
+
+
+class AgeingSchema(Schema):
+    current = _money()
+    _1_30 = _money(data_key="1_30", attribute="1_30")
+    _31_60 = _money(data_key="31_60", attribute="31_60")
+    _61_90 = _money(data_key="61_90", attribute="61_90")
+    over_90 = _money()
+
+
+class SpendSchema(Schema):
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    amount = _money()
+
+
+class AccountSchema(Schema):
+    customer_id = fields.String()
+    name = fields.String(allow_none=True)
+    blocked = fields.Boolean()
+    block_reason = fields.String(allow_none=True)
+    credit_limit = _money(allow_none=True)
+    payment_terms_days = fields.Integer(allow_none=True)
+    balance = _money()
+    total_due = _money()
+    unallocated_credit = _money()
+    account_credit_available = _money()
+    overdue = _money()
+    debt_age_days = fields.Integer()
+    ageing = fields.Nested(AgeingSchema)
+    lifetime_value = _money()
+    spend = fields.Nested(SpendSchema)
+    retentions = _money()
+    open_jobs = fields.Integer()
+    future_jobs = fields.Integer()
+    account_current = fields.Boolean()
+    as_of = fields.Date()
+
+
+class StatementQuerySchema(In):
+    as_at = fields.Date()
+    from_ = fields.Date(data_key="from")
+
+
+class StatementSendSchema(In):
+    as_at = fields.Date()
+    from_ = fields.Date(data_key="from")
+
+
+class StatementItemSchema(Schema):
+    date = fields.Date()
+    kind = fields.String()
+    description = fields.String()
+    reference = fields.String()
+    document_id = fields.String()
+    debit = _money()
+    credit = _money()
+    balance = _money()
+
+
+class UnpaidInvoiceSchema(Schema):
+    invoice_id = fields.String()
+    reference = fields.String()
+    invoice_date = fields.Date()
+    due_date = fields.Date()
+    total = _money()
+    outstanding = _money()
+    days_overdue = fields.Integer()
+
+
+class UnallocatedCreditSchema(Schema):
+    source_id = fields.String()
+    type = fields.String()
+    reference = fields.String()
+    date = fields.Date()
+    amount = _money()
+    unallocated = _money()
+
+
+class StatementCustomerSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    address = fields.List(fields.String())
+    payment_terms_days = fields.Integer(allow_none=True)
+
+
+class StatementSchema(Schema):
+    id = fields.String()
+    customer = fields.Nested(StatementCustomerSchema)
+    as_at = fields.Date()
+    period_from = fields.Date()
+    opening_balance = _money()
+    items = fields.List(fields.Nested(StatementItemSchema))
+    closing_balance = _money()
+    unpaid_invoices = fields.List(fields.Nested(UnpaidInvoiceSchema))
+    unallocated_credits = fields.List(fields.Nested(UnallocatedCreditSchema))
+    ageing = fields.Nested(AgeingSchema)
+    total_due = _money()
+    total_unallocated = _money()
+    balance = _money()
+    adds_up = fields.Boolean()
+    generated_at = fields.DateTime()
+
+
+class ReconciliationSchema(Schema):
+    customers_checked = fields.Integer()
+    ledger_entries = fields.Integer()
+    jobs = fields.Integer()
+    mismatches = fields.List(fields.Dict())
+    ok = fields.Boolean()

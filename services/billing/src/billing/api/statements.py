@@ -1,0 +1,126 @@
+"""Statements of account (JSON and PDF from one computation), the account figures, reconciliation."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.web import current_uow, json_response
+
+from .. import figures
+from ..pdf import render_statement
+from .schemas import (
+    AccountQuerySchema,
+    AccountSchema,
+    ReconciliationSchema,
+    StatementQuerySchema,
+    StatementSchema,
+    StatementSendSchema,
+)
+
+PDF = "application/pdf"
+
+customer_statement = Blueprint(
+    "customer_statement",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>",
+    description="Statement of account and the account figures.",
+)
+statements = Blueprint(
+    "statements",
+    __name__,
+    url_prefix="/v1/statements",
+    description="Statements generated (e.g. sent by email).",
+)
+reconciliation = Blueprint(
+    "reconciliation", __name__, url_prefix="/v1/reconciliation", description="Ledger reconciliation (admin)."
+)
+
+
+def _computed(customer_id, query) -> tuple[dict, dict]:
+    """The statement computed once: (raw for the JSON response schema, its dump for the PDF)."""
+    data = figures.compute_statement(current_uow(), str(customer_id), query.get("as_at"), query.get("from_"))
+    return data, StatementSchema().dump(data)
+
+
+def _pdf(data: dict, name: str) -> Response:
+    settings = current_app.extensions["fieldbook"].settings
+    body = render_statement(data, settings.extra.get("business_name", "Fieldbook"))
+    return Response(body, mimetype=PDF, headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
+def _wants_pdf() -> bool:
+    return request.accept_mimetypes.best_match(["application/json", PDF]) == PDF
+
+
+@customer_statement.route("/statement")
+class Statement(MethodView):
+    @customer_statement.arguments(StatementQuerySchema, location="query")
+    @customer_statement.response(200, StatementSchema)
+    @customer_statement.alt_response(200, description="The same statement as a PDF", content_type=PDF)
+    def get(self, query, customer_id):
+        """The statement as at `as_at` (default today) from `from` (default the first item).
+
+        `Accept: application/pdf` gives the PDF of the very same figures.
+        """
+        raw, data = _computed(customer_id, query)
+        if _wants_pdf():
+            return _pdf(data, f"statement-{data['as_at']}")
+        return raw
+
+
+@customer_statement.route("/statement.pdf")
+class StatementPdf(MethodView):
+    @customer_statement.arguments(StatementQuerySchema, location="query")
+    @customer_statement.alt_response(200, description="The statement as a PDF", content_type=PDF)
+    def get(self, query, customer_id):
+        _, data = _computed(customer_id, query)
+        return _pdf(data, f"statement-{data['as_at']}")
+
+
+@customer_statement.route("/statement/send")
+class StatementSend(MethodView):
+    @customer_statement.arguments(StatementSendSchema)
+    @customer_statement.response(201, StatementSchema)
+    def post(self, body, customer_id):
+        """Generate and keep the statement, and ask comms to email it (`statement.generated`)."""
+        raw, data = _computed(customer_id, body)
+        row = figures.save_statement(current_uow(), str(customer_id), data, send=True)
+        return {**raw, "id": row.id}, 201, {"Location": f"/v1/statements/{row.id}"}
+
+
+@customer_statement.route("/account")
+class Account(MethodView):
+    @customer_statement.arguments(AccountQuerySchema, location="query")
+    @customer_statement.response(200, AccountSchema)
+    def get(self, query, customer_id):
+        """Balance, total due, overdue and debt age, lifetime value, spend, retentions, jobs."""
+        return figures.account_figures(
+            current_uow(), str(customer_id), query.get("spend_from"), query.get("spend_to")
+        )
+
+
+@statements.route("/<uuid:statement_id>")
+class StatementItem(MethodView):
+    @statements.response(200, StatementSchema)
+    def get(self, statement_id):
+        row = figures.get_statement(current_uow(), str(statement_id))
+        return json_response({**row.data, "id": row.id})  # kept as dumped: served as it was
+
+
+@statements.route("/<uuid:statement_id>.pdf")
+class StatementItemPdf(MethodView):
+    @statements.alt_response(200, description="The statement as a PDF", content_type=PDF)
+    def get(self, statement_id):
+        """The kept statement's PDF (what comms attaches to the email)."""
+        row = figures.get_statement(current_uow(), str(statement_id))
+        return _pdf(row.data, f"statement-{row.as_at.isoformat()}")
+
+
+@reconciliation.route("")
+class Reconciliation(MethodView):
+    @reconciliation.response(200, ReconciliationSchema)
+    def get(self):
+        """Recompute every customer's figures from the ledger; `mismatches` must be empty."""
+        return figures.reconcile_tenant(current_uow())

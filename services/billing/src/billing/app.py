@@ -1,0 +1,40 @@
+"""The billing service's app factory: wiring only."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from fieldbook_shared.settings import Settings
+from fieldbook_shared.web import create_service_app
+
+from . import customers_client
+from .api import export_parts, invoices, jobs, money, quotes, statements
+from .settings import load_settings
+from .uow import BillingUnitOfWork
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    customers_client.configure(settings)
+    return create_service_app(
+        settings,
+        title="Fieldbook billing",
+        blueprints=[
+            export_parts.blp,
+            quotes.customer_quotes,
+            quotes.quotes,
+            jobs.customer_jobs,
+            jobs.jobs,
+            invoices.customer_invoices,
+            invoices.invoices,
+            invoices.consolidated,
+            money.credit_notes,
+            money.payments,
+            money.account_credit,
+            money.cards,
+            statements.customer_statement,
+            statements.statements,
+            statements.reconciliation,
+        ],
+        uow_class=BillingUnitOfWork,
+    )

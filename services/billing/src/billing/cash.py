@@ -1,0 +1,211 @@
+"""Use cases of cash: payments, allocations, account credit, stored cards.
+
+Never over-allocate: the credit source (payment, account credit or credit note) and then the
+invoices (in id order) are locked FOR UPDATE before their remaining amounts are read from the
+ledger, so concurrent allocations queue up behind each other and the second one sees the first.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from fieldbook_shared.problems import Conflict, ValidationFailed
+
+from . import events
+from .domain import rules
+from .domain.money import ZERO, cents
+from .service import apply_credit, balance_changed, customer_for, post_to_ledger, today
+from .store.models import Payment, StoredCard
+from .uow import BillingUnitOfWork
+
+SOURCE_LABEL = {"payment": "payment", "account_credit": "account credit", "credit_note": "credit note"}
+
+
+def _check_and_allocate(
+    uow: BillingUnitOfWork,
+    source_type: str,
+    source_id: str,
+    customer_id: str,
+    allocations: list[dict],
+    on: date,
+) -> list:
+    """Allocate parts of a locked credit source to invoices; 409 with the figures when too much."""
+    wanted: dict[str, Decimal] = {}
+    for i, item in enumerate(allocations):
+        amount = cents(item["amount"])
+        if amount <= ZERO:
+            raise ValidationFailed({f"allocations.{i}.amount": ["Must be more than 0.00."]})
+        wanted[str(item["invoice_id"])] = wanted.get(str(item["invoice_id"]), ZERO) + amount
+    remaining = cents(uow.ledger.unallocated(source_id))
+    asked = cents(sum(wanted.values(), ZERO))
+    label = SOURCE_LABEL[source_type]
+    if asked > remaining:
+        raise Conflict(
+            f"Allocating {asked} would over-allocate this {label}: only {remaining} of it is unallocated.",
+            requested=str(asked),
+            unallocated=str(remaining),
+        )
+    invoices = uow.invoices.lock_many(list(wanted))
+    made = []
+    for invoice_id, amount in sorted(wanted.items()):
+        invoice = invoices.get(invoice_id)
+        if invoice is None or invoice.customer_id != customer_id:
+            raise ValidationFailed({"allocations": [f"Invoice {invoice_id} is not one of this customer's."]})
+        if invoice.status not in ("issued", "part_paid", "paid"):
+            raise Conflict(f"Invoice {invoice.number} is {invoice.status}: nothing can be allocated to it.")
+        outstanding = cents(uow.ledger.outstanding(invoice.id))
+        if amount > outstanding:
+            raise Conflict(
+                f"Allocating {amount} to invoice {invoice.number} would over-allocate it: "
+                f"only {outstanding} of its {invoice.total} is outstanding.",
+                invoice_id=invoice.id,
+                requested=str(amount),
+                outstanding=str(outstanding),
+            )
+        made.append(apply_credit(uow, source_type, source_id, customer_id, invoice, amount, on))
+    return made
+
+
+def _new_payment(uow: BillingUnitOfWork, kind: str, customer_id: str, body: dict) -> Payment:
+    payment = Payment(
+        tenant_id=uow.tenant_id,
+        customer_id=customer_id,
+        kind=kind,
+        method=body["method"],
+        reference=body.get("reference"),
+        nominal_account=body.get("nominal_account"),
+        amount=cents(body["amount"]),
+        received_on=body.get("received_on") or body.get("credit_date") or today(),
+        created_by=uow.context.actor,
+    )
+    uow.session.add(payment)
+    uow.session.flush()
+    post_to_ledger(
+        uow,
+        customer_id,
+        entry_date=payment.received_on,
+        kind=kind,
+        document_id=payment.id,
+        reference=payment.reference or ("Payment" if kind == "payment" else "Account credit"),
+        amount=-payment.amount,
+        source_id=payment.id,
+        source_type=kind,
+        source_delta=payment.amount,
+    )
+    return payment
+
+
+def receive_payment(uow: BillingUnitOfWork, body: dict) -> tuple[Payment, Decimal]:
+    """A payment (one method) with optional allocations; what is not allocated stays as credit."""
+    with uow:
+        customer = customer_for(uow, str(body["customer_id"]))
+        payment = _new_payment(uow, "payment", customer.id, body)
+        _check_and_allocate(
+            uow, "payment", payment.id, customer.id, body.get("allocations") or [], payment.received_on
+        )
+        unallocated = cents(uow.ledger.unallocated(payment.id))
+        uow.publish("payment.received", events.payment_data(payment, unallocated), subject=payment.id)
+        balance_changed(uow, customer.id)
+        uow.commit()
+        return payment, unallocated
+
+
+def issue_account_credit(uow: BillingUnitOfWork, customer_id: str, body: dict) -> tuple[Payment, Decimal]:
+    with uow:
+        customer = customer_for(uow, customer_id)
+        credit = _new_payment(uow, "account_credit", customer.id, body)
+        uow.publish("account_credit.issued", events.payment_data(credit, credit.amount), subject=credit.id)
+        balance_changed(uow, customer.id)
+        uow.commit()
+        return credit, credit.amount
+
+
+def get_payment(uow: BillingUnitOfWork, payment_id: str, kind: str | None = None):
+    with uow:
+        payment = uow.payments.get(payment_id)
+        if kind and payment.kind != kind:
+            raise_not_found(kind)
+        return payment, cents(uow.ledger.unallocated(payment.id)), uow.allocations.of_source(payment.id)
+
+
+def raise_not_found(kind: str):
+    from fieldbook_shared.problems import NotFound
+
+    raise NotFound(f"No such {SOURCE_LABEL.get(kind, kind)}.")
+
+
+def allocate(uow: BillingUnitOfWork, source_type: str, source_id: str, body: dict, customer_id=None):
+    """Allocate an existing payment, account credit or credit note to invoices."""
+    with uow:
+        if source_type == "credit_note":
+            source = uow.credit_notes.get(source_id, lock=True)
+        else:
+            source = uow.payments.get(source_id, lock=True)
+            if source.kind != source_type:
+                raise_not_found(source_type)
+        if customer_id is not None and source.customer_id != str(customer_id):
+            raise_not_found(source_type)
+        made = _check_and_allocate(
+            uow,
+            source_type,
+            source.id,
+            source.customer_id,
+            body["allocations"],
+            body.get("allocated_on") or today(),
+        )
+        unallocated = cents(uow.ledger.unallocated(source.id))
+        balance_changed(uow, source.customer_id)
+        uow.commit()
+        return made, unallocated
+
+
+def list_account_credit(uow: BillingUnitOfWork, customer_id: str):
+    with uow:
+        customer_for(uow, customer_id)
+        rows = uow.session.query(Payment).filter_by(
+            tenant_id=uow.tenant_id, customer_id=str(customer_id), kind="account_credit"
+        )
+        return [(p, cents(uow.ledger.unallocated(p.id))) for p in rows.order_by(Payment.received_on.desc())]
+
+
+# --- stored cards -------------------------------------------------------------------------------------
+
+
+def add_card(uow: BillingUnitOfWork, customer_id: str, body: dict) -> StoredCard:
+    rules.refuse_card_secrets(body)  # the schema refuses them too; this is the rule, said once
+    with uow:
+        customer = customer_for(uow, customer_id)
+        card = StoredCard(
+            tenant_id=uow.tenant_id,
+            customer_id=customer.id,
+            provider=body.get("provider"),
+            provider_token=body["provider_token"],
+            brand=body["brand"],
+            last4=body["last4"],
+            expiry_month=body["expiry_month"],
+            expiry_year=body["expiry_year"],
+            name_on_card=body.get("name_on_card"),
+        )
+        uow.session.add(card)
+        uow.session.flush()
+        uow.publish(
+            "card.stored",
+            {
+                "id": card.id,
+                "customer_id": customer.id,
+                "brand": card.brand,
+                "last4": card.last4,
+                "expiry_month": card.expiry_month,
+                "expiry_year": card.expiry_year,
+            },
+            subject=card.id,
+        )
+        uow.commit()
+        return card
+
+
+def list_cards(uow: BillingUnitOfWork, customer_id: str) -> list[StoredCard]:
+    with uow:
+        customer_for(uow, customer_id)
+        return uow.cards.for_customer(str(customer_id))

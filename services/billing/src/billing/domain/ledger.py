@@ -1,0 +1,233 @@
+"""The ledger's arithmetic in plain Python: balances, outstanding amounts, ageing, the statement.
+
+An entry moves three things at once (see store.models.LedgerEntry): the customer's balance
+(`amount`), one invoice's outstanding amount (`invoice_delta`) and one credit source's unallocated
+amount (`source_delta`). For every entry `amount == invoice_delta - source_delta`, so at any date
+
+    balance == total outstanding on invoices - total unallocated credit
+
+and the statement, the account figures and the reconciliation all add up the same entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .money import ZERO, cents
+
+BUCKETS = ("current", "1_30", "31_60", "61_90", "over_90")
+ITEM_KINDS = {
+    "invoice": "Invoice",
+    "invoice_void": "Invoice voided",
+    "credit_note": "Credit note",
+    "payment": "Payment",
+    "account_credit": "Account credit",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    entry_date: date
+    kind: str
+    document_id: str
+    reference: str
+    amount: Decimal
+    invoice_id: str | None = None
+    invoice_delta: Decimal = ZERO
+    source_id: str | None = None
+    source_type: str | None = None
+    source_delta: Decimal = ZERO
+    due_date: date | None = None
+    seq: int = 0
+
+    @classmethod
+    def of(cls, row) -> Entry:
+        return cls(
+            entry_date=row.entry_date,
+            kind=row.kind,
+            document_id=row.document_id,
+            reference=row.reference,
+            amount=Decimal(row.amount),
+            invoice_id=row.invoice_id,
+            invoice_delta=Decimal(row.invoice_delta or 0),
+            source_id=row.source_id,
+            source_type=row.source_type,
+            source_delta=Decimal(row.source_delta or 0),
+            due_date=row.due_date,
+            seq=row.id or 0,
+        )
+
+
+def ordered(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: (e.entry_date, e.seq))
+
+
+def upto(entries: Iterable[Entry], as_at: date) -> list[Entry]:
+    return [e for e in entries if e.entry_date <= as_at]
+
+
+def balance(entries: Iterable[Entry]) -> Decimal:
+    return cents(sum((e.amount for e in entries), ZERO))
+
+
+def outstanding_by_invoice(entries: Iterable[Entry]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for e in entries:
+        if e.invoice_id:
+            out[e.invoice_id] = out.get(e.invoice_id, ZERO) + e.invoice_delta
+    return out
+
+
+def unallocated_by_source(entries: Iterable[Entry]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for e in entries:
+        if e.source_id:
+            out[e.source_id] = out.get(e.source_id, ZERO) + e.source_delta
+    return out
+
+
+def bucket_for(days_overdue: int) -> str:
+    if days_overdue <= 0:
+        return "current"
+    if days_overdue <= 30:
+        return "1_30"
+    if days_overdue <= 60:
+        return "31_60"
+    if days_overdue <= 90:
+        return "61_90"
+    return "over_90"
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    invoice_id: str
+    reference: str
+    invoice_date: date
+    due_date: date
+    total: Decimal
+    outstanding: Decimal
+
+    def days_overdue(self, as_at: date) -> int:
+        return (as_at - self.due_date).days
+
+
+@dataclass(frozen=True)
+class OpenCredit:
+    source_id: str
+    source_type: str
+    reference: str
+    credit_date: date
+    amount: Decimal
+    unallocated: Decimal
+
+
+def open_items(entries: list[Entry]) -> tuple[list[OpenInvoice], list[OpenCredit]]:
+    """Invoices with something outstanding and credits with something unallocated, oldest first."""
+    outstanding = outstanding_by_invoice(entries)
+    unallocated = unallocated_by_source(entries)
+    invoices, credits = [], []
+    for e in ordered(entries):
+        if e.kind == "invoice" and outstanding.get(e.invoice_id, ZERO) != ZERO:
+            invoices.append(
+                OpenInvoice(
+                    e.invoice_id,
+                    e.reference,
+                    e.entry_date,
+                    e.due_date or e.entry_date,
+                    e.invoice_delta,
+                    cents(outstanding[e.invoice_id]),
+                )
+            )
+        elif e.kind in ("credit_note", "payment", "account_credit") and unallocated.get(e.source_id, ZERO):
+            credits.append(
+                OpenCredit(
+                    e.source_id,
+                    e.source_type or e.kind,
+                    e.reference,
+                    e.entry_date,
+                    e.source_delta,
+                    cents(unallocated[e.source_id]),
+                )
+            )
+    return invoices, credits
+
+
+def ageing(invoices: Iterable[OpenInvoice], as_at: date) -> dict[str, Decimal]:
+    buckets = dict.fromkeys(BUCKETS, ZERO)
+    for inv in invoices:
+        buckets[bucket_for(inv.days_overdue(as_at))] += inv.outstanding
+    return {k: cents(v) for k, v in buckets.items()}
+
+
+def statement(entries: Iterable[Entry], as_at: date, period_from: date | None = None) -> dict:
+    """The statement of account as at `as_at`: one computation for the JSON and the PDF.
+
+    Opening balance before `period_from` (default: the first entry, so opening is 0), the period's
+    items with a running balance, the unpaid invoices and unallocated credits as at the date, the
+    ageing of what is unpaid, and the totals, which must agree: closing balance = total due −
+    unallocated credit.
+    """
+    known = ordered(upto(entries, as_at))
+    if period_from is None:
+        period_from = known[0].entry_date if known else as_at
+    opening = balance(e for e in known if e.entry_date < period_from)
+    running = opening
+    items = []
+    for e in known:
+        if e.entry_date < period_from or e.amount == ZERO:
+            continue  # allocations move no balance: they show in the open items instead
+        running += e.amount
+        items.append(
+            {
+                "date": e.entry_date,
+                "kind": e.kind,
+                "description": ITEM_KINDS.get(e.kind, e.kind),
+                "reference": e.reference,
+                "document_id": e.document_id,
+                "debit": cents(e.amount) if e.amount > 0 else ZERO,
+                "credit": cents(-e.amount) if e.amount < 0 else ZERO,
+                "balance": cents(running),
+            }
+        )
+    invoices, credits = open_items(known)
+    total_due = cents(sum((i.outstanding for i in invoices), ZERO))
+    total_unallocated = cents(sum((c.unallocated for c in credits), ZERO))
+    closing = cents(running)
+    return {
+        "as_at": as_at,
+        "period_from": period_from,
+        "opening_balance": cents(opening),
+        "items": items,
+        "closing_balance": closing,
+        "unpaid_invoices": [
+            {
+                "invoice_id": i.invoice_id,
+                "reference": i.reference,
+                "invoice_date": i.invoice_date,
+                "due_date": i.due_date,
+                "total": cents(i.total),
+                "outstanding": i.outstanding,
+                "days_overdue": max(0, i.days_overdue(as_at)),
+            }
+            for i in invoices
+        ],
+        "unallocated_credits": [
+            {
+                "source_id": c.source_id,
+                "type": c.source_type,
+                "reference": c.reference,
+                "date": c.credit_date,
+                "amount": cents(c.amount),
+                "unallocated": c.unallocated,
+            }
+            for c in credits
+        ],
+        "ageing": ageing(invoices, as_at),
+        "total_due": total_due,
+        "total_unallocated": total_unallocated,
+        "balance": closing,
+        "adds_up": closing == total_due - total_unallocated,
+    }

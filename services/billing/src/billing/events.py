@@ -1,0 +1,254 @@
+"""What billing publishes (snapshot builders) and consumes (the customer read model).
+
+Consumed: customers' snapshots (`customer.*` carry `version`: an older copy than the one held is
+ignored, so out-of-order delivery is harmless), work addresses (for invoice addresses and the
+landlord tag), merges, deletes and erasure.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select, update
+
+from fieldbook_shared.db import utcnow
+from fieldbook_shared.events import Event
+
+from .store.models import (
+    Allocation,
+    CreditNote,
+    CustomerSnapshot,
+    Invoice,
+    Job,
+    LedgerEntry,
+    Payment,
+    Quote,
+    QuoteLine,
+    Statement,
+    StoredCard,
+    WorkAddressSnapshot,
+)
+
+# every table whose rows belong to a customer: re-pointed together when customers merge
+CUSTOMER_OWNED = (Quote, Job, Invoice, CreditNote, Payment, Allocation, LedgerEntry, StoredCard, Statement)
+
+ADDRESS_KEYS = ("line_1", "line_2", "line_3", "town", "county", "postcode")
+
+
+# --- published ------------------------------------------------------------------------------------
+
+
+def quote_data(q: Quote) -> dict:
+    return {
+        "id": q.id,
+        "customer_id": q.customer_id,
+        "number": q.number,
+        "version": q.version,
+        "status": q.status,
+        "net": q.net,
+        "vat": q.vat,
+        "total": q.total,
+        "work_address_id": q.work_address_id,
+        "job_id": q.job_id,
+        "converted_at": q.converted_at,
+    }
+
+
+def job_data(j: Job) -> dict:
+    return {
+        "id": j.id,
+        "customer_id": j.customer_id,
+        "number": j.number,
+        "version": j.version,
+        "status": j.status,
+        "quote_id": j.quote_id,
+        "scheduled_start": j.scheduled_start,
+        "scheduled_end": j.scheduled_end,
+        "engineer": j.engineer,
+        "priority": j.priority,
+        "category": j.category,
+        "work_address_id": j.work_address_id,
+        "asset_id": j.asset_id,
+        "total": j.total,
+    }
+
+
+def invoice_data(i: Invoice, outstanding) -> dict:
+    return {
+        "id": i.id,
+        "customer_id": i.customer_id,
+        "number": i.number,
+        "version": i.version,
+        "status": i.status,
+        "invoice_date": i.invoice_date,
+        "due_date": i.due_date,
+        "net": i.net,
+        "vat": i.vat,
+        "total": i.total,
+        "outstanding": outstanding,
+        "retention_amount": i.retention_amount,
+        "consolidated": i.consolidated,
+        "job_ids": list(i.job_ids or []),
+    }
+
+
+def credit_note_data(c: CreditNote) -> dict:
+    return {
+        "id": c.id,
+        "customer_id": c.customer_id,
+        "number": c.number,
+        "invoice_id": c.invoice_id,
+        "credit_date": c.credit_date,
+        "breakdown": c.breakdown,
+        "net": c.net,
+        "vat": c.vat,
+        "total": c.total,
+    }
+
+
+def payment_data(p: Payment, unallocated) -> dict:
+    return {
+        "id": p.id,
+        "customer_id": p.customer_id,
+        "kind": p.kind,
+        "method": p.method,
+        "reference": p.reference,
+        "nominal_account": p.nominal_account,
+        "amount": p.amount,
+        "received_on": p.received_on,
+        "unallocated": unallocated,
+    }
+
+
+# --- consumed: the customer read model -----------------------------------------------------------
+
+
+def apply_customer_snapshot(uow, data: dict) -> CustomerSnapshot | None:
+    """Store a customer snapshot unless the one held is as new or newer. Returns the row."""
+    row = uow.customers.find(data["id"])
+    if row is not None and row.version >= data["version"]:
+        return row
+    if row is None:
+        row = CustomerSnapshot(tenant_id=uow.tenant_id, id=data["id"])
+        uow.session.add(row)
+    address = data.get("address") or {}
+    row.version = data["version"]
+    row.type = data.get("type")
+    row.display_name = data.get("display_name") or data.get("company_name") or data.get("surname") or ""
+    row.company_name = data.get("company_name")
+    row.email = data.get("email")
+    row.status = data.get("status") or "active"
+    row.blocked = bool(data.get("blocked"))
+    row.block_reason = data.get("block_reason")
+    limit = data.get("credit_limit")
+    row.credit_limit = None if limit in (None, "") else limit
+    row.payment_terms_days = data.get("payment_terms_days")
+    row.invoice_address_format = data.get("invoice_address_format")
+    for key in ADDRESS_KEYS:
+        setattr(row, "address_line_" + key[-1] if key.startswith("line_") else key, address.get(key))
+    row.updated_at = utcnow()
+    uow.session.flush()
+    return row
+
+
+def on_customer_snapshot(uow, event: Event) -> None:
+    apply_customer_snapshot(uow, event.data)
+
+
+def on_work_address(uow, event: Event) -> None:
+    data = event.data
+    row = uow.work_addresses.find(data["id"])
+    if row is not None and row.version >= data["version"]:
+        return
+    if row is None:
+        row = WorkAddressSnapshot(tenant_id=uow.tenant_id, id=data["id"])
+        uow.session.add(row)
+    address = data.get("address") or {}
+    row.customer_id = data["customer_id"]
+    row.version = data["version"]
+    row.name = data.get("name")
+    row.status = data.get("status") or "active"
+    row.landlord = data.get("landlord")
+    row.occupier = data.get("occupier")
+    for key in ADDRESS_KEYS:
+        setattr(row, "address_line_" + key[-1] if key.startswith("line_") else key, address.get(key))
+
+
+def on_customer_merged(uow, event: Event) -> None:
+    """Everything of the merged customer becomes the survivor's: one UPDATE per table, idempotent."""
+    merged_id, survivor_id = event.data["merged_id"], event.data["survivor_id"]
+    for model in CUSTOMER_OWNED:
+        uow.session.execute(
+            update(model)
+            .where(model.tenant_id == uow.tenant_id, model.customer_id == merged_id)
+            .values(customer_id=survivor_id)
+        )
+    uow.session.execute(
+        update(WorkAddressSnapshot)
+        .where(WorkAddressSnapshot.tenant_id == uow.tenant_id, WorkAddressSnapshot.customer_id == merged_id)
+        .values(customer_id=survivor_id)
+    )
+    row = uow.customers.find(merged_id)
+    if row is not None:
+        row.deleted = True
+
+
+def on_customer_removed(uow, event: Event) -> None:
+    """Deleted (customers refuses that while billing has transactions) or erased: forget the person.
+
+    A deleted customer's quotes, jobs, cards and statements go with it; it has no invoices,
+    credit notes or payments (customers refuses the delete while billing has reported any).
+    """
+    customer_id = event.data["customer_id"]
+    if event.type == "customer.deleted":
+        quote_ids = select(Quote.id).where(Quote.tenant_id == uow.tenant_id, Quote.customer_id == customer_id)
+        uow.session.execute(delete(QuoteLine).where(QuoteLine.quote_id.in_(quote_ids)))
+        for model in (Quote, Job, StoredCard, Statement):
+            uow.session.execute(
+                delete(model).where(model.tenant_id == uow.tenant_id, model.customer_id == customer_id)
+            )
+    row = uow.customers.find(customer_id)
+    if row is not None:
+        row.deleted = True
+        if event.type == "customer.erased":
+            row.display_name = "Erased customer"
+            row.company_name = row.email = None
+            row.address_line_1 = row.address_line_2 = row.address_line_3 = None
+            row.town = row.county = row.postcode = None
+    if event.type == "customer.erased":
+        uow.publish("customer.erasure_reported", _erasure_actions(uow, customer_id, row), subject=customer_id)
+
+
+def _erasure_actions(uow, customer_id: str, row) -> dict:
+    """billing's part of the erasure report: the name it held is anonymised, the money records stay."""
+
+    def kept(model) -> int:
+        where = (model.tenant_id == uow.tenant_id, model.customer_id == customer_id)
+        return uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    return {
+        "customer_id": customer_id,
+        "service": "billing",
+        "actions": {
+            "customer_name_anonymised": row is not None,
+            "invoices_kept": kept(Invoice),
+            "credit_notes_kept": kept(CreditNote),
+            "payments_kept": kept(Payment),
+            "quotes_kept": kept(Quote),
+            "jobs_kept": kept(Job),
+        },
+    }
+
+
+HANDLERS = {
+    "customer.created": on_customer_snapshot,
+    "customer.updated": on_customer_snapshot,
+    "customer.blocked": on_customer_snapshot,
+    "customer.unblocked": on_customer_snapshot,
+    "customer.status_changed": on_customer_snapshot,
+    "customer.type_changed": on_customer_snapshot,
+    "customer.deleted": on_customer_removed,
+    "customer.erased": on_customer_removed,
+    "customer.merged": on_customer_merged,
+    "work_address.created": on_work_address,
+    "work_address.updated": on_work_address,
+    "work_address.status_changed": on_work_address,
+}

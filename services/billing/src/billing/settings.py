@@ -1,0 +1,23 @@
+"""Every setting of the billing service, from the environment (see the kit's Settings).
+
+Billing's own: `CUSTOMERS_URL` (internal base URL of the customers service, for the one read of a
+customer billing has not heard of yet), `CUSTOMERS_TIMEOUT_SECONDS`, `BILLING_BUSINESS_NAME`
+(the header of statement PDFs).
+"""
+
+import os
+
+from fieldbook_shared.settings import Settings
+
+SERVICE = "billing"
+
+
+def load_settings(**overrides) -> Settings:
+    env = os.environ
+    extra = {
+        "customers_url": env.get("CUSTOMERS_URL", "http://127.0.0.1:8001").rstrip("/"),
+        "customers_timeout": float(env.get("CUSTOMERS_TIMEOUT_SECONDS", "5")),
+        "business_name": env.get("BILLING_BUSINESS_NAME", "Fieldbook"),
+    }
+    extra.update(overrides.pop("extra", {}))
+    return Settings.from_env(SERVICE, extra=extra, **overrides)

@@ -1,0 +1,351 @@
+"""SQLAlchemy models of the billing service. Every table carries tenant_id; every query filters by it.
+
+ONE ledger (`ledger_entries`) holds every money movement of a customer: invoice issued or voided,
+credit note, payment, account credit, allocation. Each entry says what it does to the customer's
+balance (`amount`), to one invoice's outstanding amount (`invoice_id`, `invoice_delta`) and to one
+credit source's unallocated amount (`source_id`, `source_delta`). Every figure, statement and
+status is a sum over these entries; the documents' own columns only describe them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldbook_shared.db import Base, new_id, utcnow
+
+Money = Numeric(12, 2)
+Qty = Numeric(12, 3)
+Rate = Numeric(5, 2)
+
+
+class AddressColumns:
+    address_line_1: Mapped[str | None] = mapped_column(String(200))
+    address_line_2: Mapped[str | None] = mapped_column(String(200))
+    address_line_3: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str | None] = mapped_column(String(100))
+    county: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(16))
+
+
+# --- read models fed by the customers service ---------------------------------------------------
+
+
+class CustomerSnapshot(AddressColumns, Base):
+    """What billing knows of a customer, from customers' events (or one internal read)."""
+
+    __tablename__ = "customer_snapshots"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str | None] = mapped_column(String(50))
+    display_name: Mapped[str] = mapped_column(String(300))
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    block_reason: Mapped[str | None] = mapped_column(String(500))
+    credit_limit: Mapped[Decimal | None] = mapped_column(Money)
+    payment_terms_days: Mapped[int | None] = mapped_column(Integer)
+    invoice_address_format: Mapped[str | None] = mapped_column(String(500))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WorkAddressSnapshot(AddressColumns, Base):
+    __tablename__ = "work_address_snapshots"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    landlord: Mapped[dict | None] = mapped_column(JSON)
+    occupier: Mapped[dict | None] = mapped_column(JSON)
+
+
+# --- numbering -------------------------------------------------------------------------------------
+
+
+class Counter(Base):
+    """The next number of a document kind per tenant; its row is locked FOR UPDATE while numbering."""
+
+    __tablename__ = "counters"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_value: Mapped[int] = mapped_column(Integer, default=1)
+
+
+# --- documents ---------------------------------------------------------------------------------------
+
+
+class LineColumns:
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[Decimal] = mapped_column(Qty)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    vat_rate: Mapped[Decimal] = mapped_column(Rate)
+    category: Mapped[str] = mapped_column(String(16))
+    net: Mapped[Decimal] = mapped_column(Money)
+    vat: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+
+
+class TotalsColumns:
+    net: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    vat: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+
+
+class Quote(TotalsColumns, Base):
+    __tablename__ = "quotes"
+    __table_args__ = (
+        Index("ix_quotes_tenant_customer_created", "tenant_id", "customer_id", "created_at"),
+        UniqueConstraint("tenant_id", "number", name="uq_quotes_tenant_number"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    number: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    description: Mapped[str | None] = mapped_column(String(500))
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    converted_at: Mapped[datetime | None] = mapped_column()
+
+    lines: Mapped[list[QuoteLine]] = relationship(
+        order_by="QuoteLine.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class QuoteLine(LineColumns, Base):
+    __tablename__ = "quote_lines"
+
+    quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"), index=True)
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_tenant_customer_created", "tenant_id", "customer_id", "created_at"),
+        UniqueConstraint("tenant_id", "number", name="uq_jobs_tenant_number"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    number: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    quote_id: Mapped[str | None] = mapped_column(String(36))
+    description: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    scheduled_start: Mapped[datetime | None] = mapped_column()
+    scheduled_end: Mapped[datetime | None] = mapped_column()
+    engineer: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[str | None] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(100))
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    asset_id: Mapped[str | None] = mapped_column(String(36))
+    # the value of the work: the converted quote's lines, what its invoice is pre-filled from
+    lines: Mapped[list] = mapped_column(JSON, default=list)
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    invoice_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Invoice(TotalsColumns, Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        Index("ix_invoices_tenant_customer_date", "tenant_id", "customer_id", "invoice_date"),
+        UniqueConstraint("tenant_id", "number", name="uq_invoices_tenant_number"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    number: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    description: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    job_ids: Mapped[list] = mapped_column(JSON, default=list)
+    consolidated: Mapped[bool] = mapped_column(Boolean, default=False)
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    invoice_address: Mapped[str | None] = mapped_column(Text)
+    invoice_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    retention_pct: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0.00"))
+    retention_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    issued_at: Mapped[datetime | None] = mapped_column()
+    voided_at: Mapped[datetime | None] = mapped_column()
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        order_by="InvoiceLine.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class InvoiceLine(LineColumns, Base):
+    __tablename__ = "invoice_lines"
+
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class CreditNote(TotalsColumns, Base):
+    __tablename__ = "credit_notes"
+    __table_args__ = (
+        Index("ix_credit_notes_tenant_customer", "tenant_id", "customer_id"),
+        UniqueConstraint("tenant_id", "number", name="uq_credit_notes_tenant_number"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    number: Mapped[int] = mapped_column(Integer)
+    invoice_id: Mapped[str | None] = mapped_column(String(36))
+    description: Mapped[str] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    credit_date: Mapped[date] = mapped_column(Date)
+    breakdown: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lines: Mapped[list[CreditNoteLine]] = relationship(
+        order_by="CreditNoteLine.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class CreditNoteLine(LineColumns, Base):
+    __tablename__ = "credit_note_lines"
+
+    credit_note_id: Mapped[str] = mapped_column(ForeignKey("credit_notes.id", ondelete="CASCADE"), index=True)
+
+
+class Payment(Base):
+    """Money received (`kind` payment) or account credit issued (`kind` account_credit)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_tenant_customer", "tenant_id", "customer_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str | None] = mapped_column(String(200))
+    nominal_account: Mapped[str | None] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    received_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Allocation(Base):
+    """Part of a credit source (payment, account credit, credit note) applied to one invoice."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (Index("ix_allocations_tenant_invoice", "tenant_id", "invoice_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    source_type: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str] = mapped_column(String(36), index=True)
+    invoice_id: Mapped[str] = mapped_column(String(36))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    allocated_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        Index("ix_ledger_tenant_customer_date", "tenant_id", "customer_id", "entry_date"),
+        Index("ix_ledger_tenant_invoice", "tenant_id", "invoice_id"),
+        Index("ix_ledger_tenant_source", "tenant_id", "source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    entry_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(24))  # invoice, invoice_void, credit_note, payment, ...
+    document_id: Mapped[str] = mapped_column(String(36))
+    reference: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Money)  # + the customer owes more, − owes less
+    invoice_id: Mapped[str | None] = mapped_column(String(36))
+    invoice_delta: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    source_id: Mapped[str | None] = mapped_column(String(36))
+    source_type: Mapped[str | None] = mapped_column(String(16))
+    source_delta: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    due_date: Mapped[date | None] = mapped_column(Date)  # invoices: for ageing
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredCard(Base):
+    """A card kept at the payment provider: only its token and what a person needs to recognise it."""
+
+    __tablename__ = "stored_cards"
+    __table_args__ = (Index("ix_cards_tenant_customer", "tenant_id", "customer_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    provider: Mapped[str | None] = mapped_column(String(64))
+    provider_token: Mapped[str] = mapped_column(String(255))
+    brand: Mapped[str] = mapped_column(String(32))
+    last4: Mapped[str] = mapped_column(String(4))
+    expiry_month: Mapped[int] = mapped_column(Integer)
+    expiry_year: Mapped[int] = mapped_column(Integer)
+    name_on_card: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Statement(Base):
+    """A statement as computed once: its JSON is what the screen shows and what the PDF draws."""
+
+    __tablename__ = "statements"
+    __table_args__ = (Index("ix_statements_tenant_customer", "tenant_id", "customer_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    as_at: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

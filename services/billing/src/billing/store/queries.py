@@ -1,0 +1,253 @@
+"""Tenant-scoped repositories, the per-tenant counters and the ledger queries.
+
+Another tenant's id is a 404 like a missing one (never a 403, never the data).
+Money rules lock rows `FOR UPDATE` (no-op on SQLite, where writers are serialised anyway).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from fieldbook_shared.db import is_postgres
+from fieldbook_shared.problems import NotFound
+
+from ..domain.ledger import Entry
+from .models import (
+    Allocation,
+    Counter,
+    CreditNote,
+    CustomerSnapshot,
+    Invoice,
+    Job,
+    LedgerEntry,
+    Payment,
+    Quote,
+    Statement,
+    StoredCard,
+    WorkAddressSnapshot,
+)
+
+
+class Repository:
+    model: type
+    label: str = "record"
+
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def _select(self):
+        return select(self.model).where(self.model.tenant_id == self.tenant_id)
+
+    def find(self, id_: str, lock: bool = False):
+        stmt = self._select().where(self.model.id == str(id_))
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.session.scalar(stmt)
+
+    def get(self, id_: str, lock: bool = False):
+        row = self.find(id_, lock=lock)
+        if row is None:
+            raise NotFound(f"No such {self.label}.")
+        return row
+
+    def add(self, row):
+        row.tenant_id = self.tenant_id
+        self.session.add(row)
+        return row
+
+    def page(self, customer_id: str, order_by, page: int, page_size: int) -> tuple[list, int]:
+        where = (self.model.tenant_id == self.tenant_id, self.model.customer_id == customer_id)
+        total = self.session.scalar(select(func.count()).select_from(self.model).where(*where))
+        rows = self.session.scalars(
+            select(self.model)
+            .where(*where)
+            .order_by(*order_by)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        ).all()
+        return list(rows), total or 0
+
+
+class Customers(Repository):
+    model = CustomerSnapshot
+    label = "customer"
+
+    def find(self, id_: str, lock: bool = False):
+        stmt = select(CustomerSnapshot).where(
+            CustomerSnapshot.tenant_id == self.tenant_id, CustomerSnapshot.id == str(id_)
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.session.scalar(stmt)
+
+    def all_ids(self) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(CustomerSnapshot.id).where(CustomerSnapshot.tenant_id == self.tenant_id)
+            ).all()
+        )
+
+
+class WorkAddresses(Repository):
+    model = WorkAddressSnapshot
+    label = "work address"
+
+    def find(self, id_: str, lock: bool = False):
+        return self.session.scalar(
+            select(WorkAddressSnapshot).where(
+                WorkAddressSnapshot.tenant_id == self.tenant_id, WorkAddressSnapshot.id == str(id_)
+            )
+        )
+
+
+class Quotes(Repository):
+    model = Quote
+    label = "quote"
+
+
+class Jobs(Repository):
+    model = Job
+    label = "job"
+
+    def for_customer(self, customer_id: str, ids: list[str] | None = None, lock: bool = False) -> list[Job]:
+        stmt = self._select().where(Job.customer_id == customer_id)
+        if ids is not None:
+            stmt = stmt.where(Job.id.in_(ids))
+        if lock:
+            stmt = stmt.with_for_update()
+        return list(self.session.scalars(stmt.order_by(Job.id)).all())
+
+
+class Invoices(Repository):
+    model = Invoice
+    label = "invoice"
+
+    def lock_many(self, ids: list[str]) -> dict[str, Invoice]:
+        """Lock invoices in id order (one order for every transaction: no deadlock between them)."""
+        rows = self.session.scalars(
+            self._select().where(Invoice.id.in_(sorted(set(ids)))).order_by(Invoice.id).with_for_update()
+        ).all()
+        return {r.id: r for r in rows}
+
+    def for_customer(self, customer_id: str) -> list[Invoice]:
+        return list(self.session.scalars(self._select().where(Invoice.customer_id == customer_id)).all())
+
+
+class CreditNotes(Repository):
+    model = CreditNote
+    label = "credit note"
+
+
+class Payments(Repository):
+    model = Payment
+    label = "payment"
+
+
+class Allocations(Repository):
+    model = Allocation
+    label = "allocation"
+
+    def of_source(self, source_id: str) -> list[Allocation]:
+        return list(
+            self.session.scalars(
+                self._select().where(Allocation.source_id == source_id).order_by(Allocation.created_at)
+            ).all()
+        )
+
+
+class Cards(Repository):
+    model = StoredCard
+    label = "card"
+
+    def for_customer(self, customer_id: str) -> list[StoredCard]:
+        return list(
+            self.session.scalars(
+                self._select().where(StoredCard.customer_id == customer_id).order_by(StoredCard.created_at)
+            ).all()
+        )
+
+
+class Statements(Repository):
+    model = Statement
+    label = "statement"
+
+
+class Counters:
+    """Gap-free numbers per tenant and kind: the counter row is locked until the transaction ends.
+
+    The row is created on first use with INSERT … ON CONFLICT DO NOTHING (two first creations at
+    once cannot both insert), then `SELECT … FOR UPDATE` serialises every numbering transaction of
+    the tenant; a rollback gives the number back, so numbers have no gaps.
+    """
+
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def next(self, name: str) -> int:
+        insert = pg_insert if is_postgres(self.session) else sqlite_insert
+        self.session.execute(
+            insert(Counter)
+            .values(tenant_id=self.tenant_id, name=name, next_value=1)
+            .on_conflict_do_nothing(index_elements=["tenant_id", "name"])
+        )
+        value = self.session.scalar(
+            select(Counter.next_value)
+            .where(Counter.tenant_id == self.tenant_id, Counter.name == name)
+            .with_for_update()
+        )
+        self.session.execute(
+            update(Counter)
+            .where(Counter.tenant_id == self.tenant_id, Counter.name == name)
+            .values(next_value=value + 1)
+        )
+        return value
+
+
+class Ledger:
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def post(self, customer_id: str, **values) -> LedgerEntry:
+        entry = LedgerEntry(tenant_id=self.tenant_id, customer_id=customer_id, **values)
+        self.session.add(entry)
+        self.session.flush()
+        return entry
+
+    def entries(self, customer_id: str, as_at: date | None = None) -> list[Entry]:
+        stmt = select(LedgerEntry).where(
+            LedgerEntry.tenant_id == self.tenant_id, LedgerEntry.customer_id == customer_id
+        )
+        if as_at is not None:
+            stmt = stmt.where(LedgerEntry.entry_date <= as_at)
+        return [Entry.of(r) for r in self.session.scalars(stmt.order_by(LedgerEntry.id)).all()]
+
+    def sums(self, column, key_column, key: str) -> object:
+        return self.session.scalar(
+            select(func.coalesce(func.sum(column), 0)).where(
+                LedgerEntry.tenant_id == self.tenant_id, key_column == key
+            )
+        )
+
+    def outstanding(self, invoice_id: str):
+        return self.sums(LedgerEntry.invoice_delta, LedgerEntry.invoice_id, invoice_id)
+
+    def unallocated(self, source_id: str):
+        return self.sums(LedgerEntry.source_delta, LedgerEntry.source_id, source_id)
+
+    def balance(self, customer_id: str):
+        return self.sums(LedgerEntry.amount, LedgerEntry.customer_id, customer_id)
+
+    def customers(self) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(LedgerEntry.customer_id).where(LedgerEntry.tenant_id == self.tenant_id).distinct()
+            ).all()
+        )

@@ -1,0 +1,166 @@
+"""Unit-test fixtures: the billing app on a migrated SQLite file, an in-memory bus, and a stand-in
+for the customers service's internal read (a dict of customers it "holds")."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from billing import customers_client
+from billing.app import create_app
+from billing.manage import MIGRATIONS
+from billing.settings import load_settings
+from billing.uow import BillingUnitOfWork
+from fieldbook_shared.context import RequestContext
+from fieldbook_shared.db import OutboxMessage
+from fieldbook_shared.events import build_event
+from fieldbook_shared.messaging.memory_bus import InMemoryBus
+from fieldbook_shared.messaging.relay import OutboxRelay
+from fieldbook_shared.migrations import upgrade
+
+TENANT = "tenant-a"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    url = f"sqlite:///{tmp_path / 'billing.db'}"
+    upgrade(MIGRATIONS, url)
+    return load_settings(database_url=url, testing=True, log_level="WARNING")
+
+
+@pytest.fixture
+def customers_service(monkeypatch):
+    """What the customers service would answer to billing's internal GET, by (tenant, id)."""
+    held: dict[tuple[str, str], dict] = {}
+    calls: list[tuple[str, str]] = []
+
+    def fetch(tenant_id, customer_id):
+        calls.append((tenant_id, customer_id))
+        return held.get((tenant_id, customer_id))
+
+    monkeypatch.setattr(customers_client, "fetch_customer", fetch)
+    held_calls = type("Held", (), {})()
+    held_calls.held, held_calls.calls = held, calls
+    return held_calls
+
+
+@pytest.fixture
+def app(settings, customers_service):
+    return create_app(settings)
+
+
+def headers(role: str = "admin", tenant: str = TENANT, **extra) -> dict:
+    return {"X-Tenant-Id": tenant, "X-Role": role, "X-Actor": f"test:{role}", **extra}
+
+
+class Api:
+    def __init__(self, client, role="admin", tenant=TENANT):
+        self.client, self.role, self.tenant = client, role, tenant
+
+    def as_(self, role=None, tenant=None) -> Api:
+        return Api(self.client, role or self.role, tenant or self.tenant)
+
+    def _h(self, extra):
+        return headers(self.role, self.tenant, **(extra or {}))
+
+    def get(self, path, **kw):
+        return self.client.get(path, headers=self._h(kw.pop("headers", None)), **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.client.post(path, json=json, headers=self._h(kw.pop("headers", None)), **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.client.patch(path, json=json, headers=self._h(kw.pop("headers", None)), **kw)
+
+
+@pytest.fixture
+def api(app):
+    return Api(app.test_client())
+
+
+@pytest.fixture
+def sessions(app):
+    return app.extensions["fieldbook"].sessions
+
+
+@pytest.fixture
+def outbox(sessions):
+    def read(event_type: str | None = None) -> list[dict]:
+        with sessions() as s:
+            rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+            events = [json.loads(r.payload) for r in rows]
+        return [e for e in events if event_type is None or e["type"] == event_type]
+
+    return read
+
+
+@pytest.fixture
+def bus(settings, sessions):
+    from billing.events import HANDLERS
+
+    bus = InMemoryBus()
+    bus.subscribe("billing", lambda ctx: BillingUnitOfWork(sessions, ctx, "billing"), HANDLERS)
+    bus.relay = OutboxRelay(settings, sessions)
+    return bus
+
+
+def system_uow(sessions, tenant=TENANT) -> BillingUnitOfWork:
+    return BillingUnitOfWork(sessions, RequestContext.system(tenant), "billing")
+
+
+def customer_data(customer_id: str, version: int = 1, **overrides) -> dict:
+    data = {
+        "id": customer_id,
+        "version": version,
+        "type": "private",
+        "title": "Mr",
+        "first_name": "John",
+        "surname": "Smith",
+        "company_name": None,
+        "display_name": "Mr John Smith",
+        "address": {
+            "line_1": "1 High Street",
+            "line_2": None,
+            "town": "Leeds",
+            "county": None,
+            "postcode": "LS1 4AB",
+        },
+        "email": "john@example.com",
+        "status": "active",
+        "blocked": False,
+        "block_reason": None,
+        "credit_limit": None,
+        "payment_terms_days": 30,
+        "invoice_address_format": None,
+    }
+    data.update(overrides)
+    return data
+
+
+def publish(bus, event_type: str, data: dict, tenant: str = TENANT, source: str = "customers"):
+    event = build_event(event_type, source=source, tenant_id=tenant, data=data, subject=data.get("id"))
+    bus.publish(event_type, event.to_json(), event.id, tenant)
+    return event
+
+
+@pytest.fixture
+def customer(bus):
+    """A customer billing has heard of through customer.created; returns its id."""
+    import uuid
+
+    cid = str(uuid.uuid4())
+    publish(bus, "customer.created", customer_data(cid))
+    bus.drain()
+    return cid
+
+
+def line(description="Labour", quantity="1", unit_price="100.00", vat_rate="20", category="labour") -> dict:
+    return {
+        "description": description,
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "vat_rate": vat_rate,
+        "category": category,
+    }

@@ -1,0 +1,210 @@
+"""Statements (JSON and PDF from one computation), reconciliation, and property tests over the ledger."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from decimal import Decimal
+
+import pypdf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billing.manage import reconcile
+
+from ..conftest import customer_data, line, publish
+
+
+def _text(pdf_bytes: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages)
+
+
+def test_statement_as_at_a_past_date_with_running_balance_and_ageing(api, customer):
+    inv1 = api.post(
+        f"/v1/customers/{customer}/invoices", {"lines": [line()], "invoice_date": "2026-01-01"}
+    ).get_json()
+    api.post(
+        f"/v1/customers/{customer}/invoices",
+        {"lines": [line(unit_price="50.00")], "invoice_date": "2026-03-01"},
+    )
+    api.post(
+        "/v1/payments",
+        {
+            "customer_id": customer,
+            "method": "cash",
+            "amount": "100.00",
+            "received_on": "2026-02-01",
+            "allocations": [{"invoice_id": inv1["id"], "amount": "80.00"}],
+        },
+    )
+    s = api.get(f"/v1/customers/{customer}/statement", query_string={"as_at": "2026-02-15"}).get_json()
+    assert [(i["reference"], i["balance"]) for i in s["items"]] == [("INV 1", "120.00"), ("Payment", "20.00")]
+    assert (s["total_due"], s["total_unallocated"], s["balance"]) == ("40.00", "20.00", "20.00")
+    assert s["ageing"]["1_30"] == "40.00"  # due 31 Jan, 15 days overdue
+    s2 = api.get(
+        f"/v1/customers/{customer}/statement", query_string={"as_at": "2026-03-31", "from": "2026-02-15"}
+    ).get_json()
+    assert s2["opening_balance"] == "20.00" and s2["closing_balance"] == s2["balance"] == "80.00"
+    pdf = api.get(
+        f"/v1/customers/{customer}/statement",
+        query_string={"as_at": "2026-03-31"},
+        headers={"Accept": "application/pdf"},
+    )
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    text = _text(pdf.data)
+    assert "Balance due" in text and "80.00" in text and "INV 2" in text
+
+
+def test_statement_send_keeps_it_and_publishes_for_comms(api, customer, outbox):
+    api.post(f"/v1/customers/{customer}/invoices", {"lines": [line()]})
+    r = api.post(f"/v1/customers/{customer}/statement/send", {})
+    assert r.status_code == 201
+    sid = r.get_json()["id"]
+    [event] = outbox("statement.generated")
+    assert event["data"]["statement_id"] == sid and event["data"]["send"] is True
+    assert event["data"]["customer_id"] == customer
+    pdf = api.get(f"/v1/statements/{sid}.pdf")
+    assert pdf.status_code == 200 and "120.00" in _text(pdf.data)
+    assert api.get(f"/v1/statements/{sid}").get_json()["balance"] == "120.00"
+
+
+def test_a_long_statement_runs_over_several_pages(api, customer):
+    for _ in range(60):
+        api.post(f"/v1/customers/{customer}/invoices", {"lines": [line(unit_price="1.00")]})
+    pdf = api.get(f"/v1/customers/{customer}/statement.pdf")
+    reader = pypdf.PdfReader(io.BytesIO(pdf.data))
+    assert len(reader.pages) >= 2
+    assert "72.00" in _text(pdf.data)
+
+
+def test_reconciliation_reports_zero_mismatches(api, customer, settings, monkeypatch):
+    inv = api.post(f"/v1/customers/{customer}/invoices", {"lines": [line()]}).get_json()
+    api.post(
+        "/v1/credit-notes",
+        {"invoice_id": inv["id"], "description": "part", "lines": [line(unit_price="10.00")]},
+    )
+    api.post(
+        "/v1/payments",
+        {
+            "customer_id": customer,
+            "method": "cash",
+            "amount": "500.00",
+            "allocations": [{"invoice_id": inv["id"], "amount": "50.00"}],
+        },
+    )
+    r = api.get("/v1/reconciliation")
+    assert (
+        r.status_code == 200 and r.get_json()["mismatches"] == [] and r.get_json()["customers_checked"] == 1
+    )
+    assert api.as_(role="accounts").get("/v1/reconciliation").status_code == 403
+    monkeypatch.setenv("DATABASE_URL_BILLING", settings.database_url)
+    report = reconcile()
+    assert report["tenant-a"]["ok"] is True
+
+
+# --- property tests ----------------------------------------------------------------------------------
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2)
+actions = st.lists(
+    st.one_of(
+        st.tuples(st.just("invoice"), amounts, st.sampled_from(["0", "5", "20"])),
+        st.tuples(st.just("credit_invoice"), st.integers(0, 20), amounts),
+        st.tuples(st.just("credit_customer"), amounts),
+        st.tuples(st.just("payment"), amounts, st.lists(st.tuples(st.integers(0, 20), amounts), max_size=3)),
+        st.tuples(st.just("allocate"), st.integers(0, 20), st.integers(0, 20), amounts),
+        st.tuples(st.just("account_credit"), amounts),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions)
+def test_the_ledger_always_adds_up(api, bus, steps):
+    cid = str(uuid.uuid4())
+    publish(bus, "customer.created", customer_data(cid))
+    bus.drain()
+    invoices, sources = [], []
+    invoiced = credited = received = Decimal("0")
+    for step in steps:
+        kind = step[0]
+        if kind == "invoice":
+            r = api.post(
+                f"/v1/customers/{cid}/invoices", {"lines": [line(unit_price=str(step[1]), vat_rate=step[2])]}
+            )
+            assert r.status_code == 201
+            invoices.append(r.get_json()["id"])
+            invoiced += Decimal(r.get_json()["total"])
+        elif kind == "credit_invoice" and invoices:
+            iid = invoices[step[1] % len(invoices)]
+            r = api.post(
+                "/v1/credit-notes",
+                {
+                    "invoice_id": iid,
+                    "description": "x",
+                    "lines": [line(unit_price=str(step[2]), vat_rate="0")],
+                },
+            )
+            assert r.status_code in (201, 409)
+            if r.status_code == 201:
+                credited += Decimal(r.get_json()["total"])
+                sources.append(("credit-notes", r.get_json()["id"]))
+        elif kind == "credit_customer":
+            r = api.post(
+                "/v1/credit-notes",
+                {
+                    "customer_id": cid,
+                    "description": "x",
+                    "lines": [line(unit_price=str(step[1]), vat_rate="0")],
+                },
+            )
+            assert r.status_code == 201
+            credited += step[1]
+            sources.append(("credit-notes", r.get_json()["id"]))
+        elif kind == "payment":
+            allocs = (
+                [{"invoice_id": invoices[i % len(invoices)], "amount": str(a)} for i, a in step[2]]
+                if invoices
+                else []
+            )
+            r = api.post(
+                "/v1/payments",
+                {"customer_id": cid, "method": "cash", "amount": str(step[1]), "allocations": allocs},
+            )
+            assert r.status_code in (201, 409)
+            if r.status_code == 201:
+                received += step[1]
+                sources.append(("payments", r.get_json()["id"]))
+        elif kind == "account_credit":
+            r = api.post(
+                f"/v1/customers/{cid}/account-credit",
+                {"method": "cash", "nominal_account": "4000", "amount": str(step[1])},
+            )
+            assert r.status_code == 201
+            received += step[1]
+        elif kind == "allocate" and invoices and sources:
+            path, sid = sources[step[1] % len(sources)]
+            r = api.post(
+                f"/v1/{path}/{sid}/allocations",
+                {"allocations": [{"invoice_id": invoices[step[2] % len(invoices)], "amount": str(step[3])}]},
+            )
+            assert r.status_code in (201, 409), r.get_json()
+    acc = api.get(f"/v1/customers/{cid}/account").get_json()
+    statement = api.get(f"/v1/customers/{cid}/statement").get_json()
+    rows = api.get(f"/v1/customers/{cid}/invoices", query_string={"page_size": 100}).get_json()
+    # nothing over-allocated: no invoice below 0 or above its total
+    for inv in rows:
+        assert Decimal("0") <= Decimal(inv["outstanding"]) <= Decimal(inv["total"])
+    allocated_to_invoices = invoiced - sum(Decimal(i["outstanding"]) for i in rows)
+    # balance = invoiced − credited − received (payments + account credit), ever
+    assert Decimal(acc["balance"]) == invoiced - credited - received
+    # what is owed on invoices = invoiced − everything allocated to them (credit notes and cash)
+    assert Decimal(acc["total_due"]) == invoiced - allocated_to_invoices
+    assert Decimal(acc["unallocated_credit"]) >= 0
+    assert Decimal(acc["balance"]) == Decimal(acc["total_due"]) - Decimal(acc["unallocated_credit"])
+    # the statement says the same
+    assert statement["balance"] == acc["balance"] and statement["total_due"] == acc["total_due"]
+    assert statement["adds_up"] is True
+    assert sum(Decimal(v) for v in statement["ageing"].values()) == Decimal(statement["total_due"])
+    assert api.get("/v1/reconciliation").get_json()["mismatches"] == []
