@@ -1,0 +1,1 @@
+"""Fieldbook assets service: the equipment at customers' sites and the tenant's asset catalogue."""

@@ -1,0 +1,80 @@
+"""Assets (appliances) of a customer: list with filters, add, read, edit, delete."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.web import current_uow
+
+from .. import service
+from ..store.queries import AssetFilters
+from .schemas import AssetInSchema, AssetQuerySchema, AssetSchema
+
+LOOKUP_EXTENSION = "assets.customer_lookup"
+
+customer_assets = Blueprint(
+    "customer-assets",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/assets",
+    description="A customer's assets (appliances).",
+)
+assets = Blueprint("assets", __name__, url_prefix="/v1/assets", description="One asset.")
+
+
+def lookup():
+    """The customers lookup for records not yet heard of through events (wired in create_app)."""
+    return current_app.extensions.get(LOOKUP_EXTENSION)
+
+
+def with_etag(asset, status: int = 200, **headers):
+    return asset, status, {"ETag": etag_for(asset.version), **headers}
+
+
+@customer_assets.route("")
+class CustomerAssets(MethodView):
+    @customer_assets.arguments(AssetQuerySchema, location="query")
+    @customer_assets.response(200, AssetSchema(many=True))
+    @customer_assets.paginate(page_size=25, max_page_size=100)
+    def get(self, query, customer_id, pagination_parameters):
+        """The customer's assets, latest first; filter by group, fuel type, location, make, site."""
+        items, total = service.list_assets(
+            current_uow(),
+            lookup(),
+            str(customer_id),
+            AssetFilters(**query),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return items
+
+    @customer_assets.arguments(AssetInSchema)
+    @customer_assets.response(201, AssetSchema)
+    def post(self, body, customer_id):
+        """Add an asset. A `product_code` from the catalogue fills brand, description, product class
+        and make; a serial number already in use is a 409 naming its customer."""
+        asset = service.create_asset(current_uow(), lookup(), str(customer_id), body)
+        return with_etag(asset, 201, Location=f"/v1/assets/{asset.id}")
+
+
+@assets.route("/<uuid:asset_id>")
+class AssetItem(MethodView):
+    @assets.response(200, AssetSchema)
+    def get(self, asset_id):
+        return with_etag(service.get_asset(current_uow(), str(asset_id)))
+
+    @assets.arguments(AssetInSchema(partial=True))
+    @assets.response(200, AssetSchema)
+    def patch(self, body, asset_id):
+        """Edit an asset (the technical reference may change at any time). Needs `If-Match`."""
+        version = expected_version()
+        return with_etag(service.update_asset(current_uow(), lookup(), str(asset_id), version, body))
+
+    @assets.response(204)
+    def delete(self, asset_id):
+        """Delete an asset. Honours `If-Match` when sent (412 when stale)."""
+        version = expected_version() if request.headers.get("If-Match") else None
+        service.delete_asset(current_uow(), str(asset_id), version)

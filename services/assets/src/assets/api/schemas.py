@@ -1,0 +1,111 @@
+"""marshmallow schemas for every request and response of the assets service.
+
+Requests refuse unknown fields (marshmallow's RAISE), so a typo is a 422, never silently dropped.
+Ids are UUIDs (a malformed one is a 422 on its field); dates are ISO dates, times UTC ISO 8601.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class Id(fields.UUID):
+    """A UUID in, kept as its canonical string (how every id is stored)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return str(super()._deserialize(value, attr, data, **kwargs))
+
+
+def _text(max_len: int, **kw) -> fields.String:
+    return fields.String(validate=validate.Length(max=max_len), **kw)
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+class CatalogueEntryInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = _text(500, allow_none=True)
+
+
+class CatalogueEntrySchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    description = fields.String(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ModelInSchema(CatalogueEntryInSchema):
+    make_id = Id(required=True)
+    product_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    product_class = _text(100, allow_none=True)
+
+
+class ModelSchema(CatalogueEntrySchema):
+    make_id = fields.String()
+    brand = fields.String(metadata={"description": "The make's name: what an asset's brand is filled with."})
+    product_code = fields.String()
+    product_class = fields.String(allow_none=True)
+
+
+class ModelQuerySchema(Schema):
+    make_id = Id()
+
+
+# --- assets ----------------------------------------------------------------------------------
+
+
+class AssetInSchema(Schema):
+    work_address_id = Id(allow_none=True)
+    branch_id = Id(allow_none=True)
+    serial_number = _text(100, allow_none=True)
+    technical_reference = _text(200, allow_none=True)
+    product_code = _text(64, allow_none=True)
+    brand = _text(200, allow_none=True)
+    description = _text(500, allow_none=True)
+    product_class = _text(100, allow_none=True)
+    asset_group_id = Id(allow_none=True)
+    fuel_type_id = Id(allow_none=True)
+    location_id = Id(allow_none=True)
+    make_id = Id(allow_none=True)
+    install_date = fields.Date(allow_none=True)
+    warranty_expiry = fields.Date(allow_none=True)
+    cost_centre = _text(100, allow_none=True)
+    custom_fields = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)))
+
+
+class AssetSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    work_address_id = fields.String(allow_none=True)
+    branch_id = fields.String(allow_none=True)
+    serial_number = fields.String(allow_none=True)
+    technical_reference = fields.String(allow_none=True)
+    product_code = fields.String(allow_none=True)
+    model_id = fields.String(allow_none=True)
+    brand = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    product_class = fields.String(allow_none=True)
+    asset_group_id = fields.String(allow_none=True)
+    fuel_type_id = fields.String(allow_none=True)
+    location_id = fields.String(allow_none=True)
+    make_id = fields.String(allow_none=True)
+    install_date = fields.Date(allow_none=True)
+    warranty_expiry = fields.Date(allow_none=True)
+    cost_centre = fields.String(allow_none=True)
+    custom_fields = fields.Dict()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class AssetQuerySchema(Schema):
+    asset_group_id = Id()
+    fuel_type_id = Id()
+    location_id = Id()
+    make_id = Id()
+    work_address_id = Id()
+    branch_id = Id()
+    serial_number = fields.String(validate=validate.Length(min=1, max=100))

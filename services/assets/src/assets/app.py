@@ -1,0 +1,25 @@
+"""The assets service's app factory: wiring only."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from fieldbook_shared.settings import Settings
+from fieldbook_shared.web import create_service_app
+
+from .api import assets, catalogue, export_parts
+from .customers_client import CustomersClient
+from .settings import load_settings
+from .uow import AssetsUnitOfWork
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = create_service_app(
+        settings,
+        title="Fieldbook assets",
+        blueprints=[assets.customer_assets, assets.assets, *catalogue.BLUEPRINTS, export_parts.blp],
+        uow_class=AssetsUnitOfWork,
+    )
+    app.extensions[assets.LOOKUP_EXTENSION] = CustomersClient.from_settings(settings)
+    return app

@@ -1,0 +1,1 @@
+"""The assets' rules, free of Flask and SQLAlchemy."""

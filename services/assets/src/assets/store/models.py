@@ -1,0 +1,177 @@
+"""SQLAlchemy models of the assets service. Every table carries tenant_id; every query filters by it.
+
+Three families:
+- the tenant's catalogue: asset groups, fuel types, makes, models (product code → make, description,
+  product class) and locations; names are unique per tenant, compared case- and space-insensitively
+  through a `name_key` column under a unique constraint;
+- assets, with a `version` column (SQLAlchemy's version_id_col): it is the ETag, and its
+  `UPDATE … WHERE version = :seen` settles races between writers that passed the If-Match check;
+- the read model of customers' records (customers, work addresses, branches), fed by their events;
+  a snapshot's `version` lets an older, out-of-order copy be ignored. A removed (deleted or merged)
+  customer stays as a tombstone, so a late snapshot cannot bring it back.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from fieldbook_shared.db import Base, new_id, utcnow
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+class CatalogueColumns:
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))  # lower case, single spaces: what "unique" compares
+    description: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class AssetGroup(CatalogueColumns, Base):
+    __tablename__ = "asset_groups"
+    __table_args__ = (UniqueConstraint("tenant_id", "name_key", name="uq_asset_groups_tenant_name"),)
+
+
+class FuelType(CatalogueColumns, Base):
+    __tablename__ = "fuel_types"
+    __table_args__ = (UniqueConstraint("tenant_id", "name_key", name="uq_fuel_types_tenant_name"),)
+
+
+class Make(CatalogueColumns, Base):
+    __tablename__ = "makes"
+    __table_args__ = (UniqueConstraint("tenant_id", "name_key", name="uq_makes_tenant_name"),)
+
+
+class Location(CatalogueColumns, Base):
+    __tablename__ = "locations"
+    __table_args__ = (UniqueConstraint("tenant_id", "name_key", name="uq_locations_tenant_name"),)
+
+
+class AssetModel(CatalogueColumns, Base):
+    """A model of a make, found by its product code (BMS): picking the code fills an asset's
+    brand (the make's name), description and product class."""
+
+    __tablename__ = "asset_models"
+    __table_args__ = (
+        # a model's name is unique within its make (two makes may both sell a "Combi 30")
+        UniqueConstraint("tenant_id", "make_id", "name_key", name="uq_asset_models_tenant_make_name"),
+        UniqueConstraint("tenant_id", "product_code_key", name="uq_asset_models_tenant_product_code"),
+    )
+
+    make_id: Mapped[str] = mapped_column(ForeignKey("makes.id"), index=True)
+    product_code: Mapped[str] = mapped_column(String(64))
+    product_code_key: Mapped[str] = mapped_column(String(64))
+    product_class: Mapped[str | None] = mapped_column(String(100))
+
+
+# --- assets ----------------------------------------------------------------------------------
+
+
+class Asset(Base):
+    __tablename__ = "assets"
+    __table_args__ = (
+        # serial numbers are unique per tenant; NULLs (no serial number) do not clash
+        UniqueConstraint("tenant_id", "serial_key", name="uq_assets_tenant_serial"),
+        Index("ix_assets_tenant_customer_created", "tenant_id", "customer_id", "created_at"),
+        Index("ix_assets_tenant_work_address", "tenant_id", "work_address_id"),
+        Index("ix_assets_tenant_branch", "tenant_id", "branch_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    customer_id: Mapped[str] = mapped_column(String(36))
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    branch_id: Mapped[str | None] = mapped_column(String(36))
+    serial_number: Mapped[str | None] = mapped_column(String(100))
+    serial_key: Mapped[str | None] = mapped_column(String(100))  # upper case, no spaces
+    technical_reference: Mapped[str | None] = mapped_column(String(200))
+    product_code: Mapped[str | None] = mapped_column(String(64))
+    model_id: Mapped[str | None] = mapped_column(ForeignKey("asset_models.id"), index=True)
+    brand: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(500))
+    product_class: Mapped[str | None] = mapped_column(String(100))
+    asset_group_id: Mapped[str | None] = mapped_column(ForeignKey("asset_groups.id"), index=True)
+    fuel_type_id: Mapped[str | None] = mapped_column(ForeignKey("fuel_types.id"), index=True)
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    make_id: Mapped[str | None] = mapped_column(ForeignKey("makes.id"), index=True)
+    install_date: Mapped[date | None] = mapped_column(Date)
+    warranty_expiry: Mapped[date | None] = mapped_column(Date)
+    cost_centre: Mapped[str | None] = mapped_column(String(100))
+    custom_fields: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+# --- the read model of customers' records ----------------------------------------------------
+
+
+class KnownCustomer(Base):
+    __tablename__ = "known_customers"
+    __table_args__ = (UniqueConstraint("tenant_id", "customer_id", name="uq_known_customers_tenant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    display_name: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str | None] = mapped_column(String(16))
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)  # deleted, erased away or merged
+    merged_into: Mapped[str | None] = mapped_column(String(36))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class KnownWorkAddress(Base):
+    __tablename__ = "known_work_addresses"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "work_address_id", name="uq_known_work_addresses_tenant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    work_address_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[dict] = mapped_column(default=dict)
+    status: Mapped[str | None] = mapped_column(String(16))
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class KnownBranch(Base):
+    __tablename__ = "known_branches"
+    __table_args__ = (UniqueConstraint("tenant_id", "branch_id", name="uq_known_branches_tenant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    branch_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str | None] = mapped_column(String(200))
+    code: Mapped[str | None] = mapped_column(String(50))
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    merged_into: Mapped[str | None] = mapped_column(String(36))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+CATALOGUE_MODELS = {
+    "groups": AssetGroup,
+    "fuel-types": FuelType,
+    "makes": Make,
+    "locations": Location,
+    "models": AssetModel,
+}

@@ -1,0 +1,226 @@
+"""Tenant-scoped repositories: the catalogue, assets (with their filters), and the read model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fieldbook_shared.problems import NotFound
+
+from ..domain.rules import name_key, product_code_key, serial_key
+from .models import (
+    CATALOGUE_MODELS,
+    Asset,
+    AssetModel,
+    KnownBranch,
+    KnownCustomer,
+    KnownWorkAddress,
+)
+
+KIND_WORDS = {
+    "groups": "asset group",
+    "fuel-types": "fuel type",
+    "makes": "make",
+    "models": "model",
+    "locations": "location",
+}
+
+
+class Catalogue:
+    """One tenant's catalogue: asset groups, fuel types, makes, models, locations."""
+
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def get(self, kind: str, entry_id: str, *, field: str | None = None):
+        """The entry; NotFound (404), or when `field` names a request field, None for the caller."""
+        model = CATALOGUE_MODELS[kind]
+        entry = self.session.scalar(
+            select(model).where(model.id == str(entry_id), model.tenant_id == self.tenant_id)
+        )
+        if entry is None and field is None:
+            raise NotFound(f"No {KIND_WORDS[kind]} with that id.")
+        return entry
+
+    def list(self, kind: str, make_id: str | None = None) -> list:
+        model = CATALOGUE_MODELS[kind]
+        stmt = select(model).where(model.tenant_id == self.tenant_id)
+        if make_id is not None and kind == "models":
+            stmt = stmt.where(AssetModel.make_id == make_id)
+        return list(self.session.scalars(stmt.order_by(model.name_key, model.id)))
+
+    def by_name(self, kind: str, name: str, make_id: str | None = None):
+        model = CATALOGUE_MODELS[kind]
+        stmt = select(model).where(model.tenant_id == self.tenant_id, model.name_key == name_key(name))
+        if kind == "models":
+            stmt = stmt.where(AssetModel.make_id == make_id)
+        return self.session.scalar(stmt)
+
+    def model_by_product_code(self, product_code: str) -> AssetModel | None:
+        return self.session.scalar(
+            select(AssetModel).where(
+                AssetModel.tenant_id == self.tenant_id,
+                AssetModel.product_code_key == product_code_key(product_code),
+            )
+        )
+
+    def models_of_make(self, make_id: str) -> int:
+        return self.session.scalar(
+            select(func.count())
+            .select_from(AssetModel)
+            .where(AssetModel.tenant_id == self.tenant_id, AssetModel.make_id == make_id)
+        )
+
+    def add(self, entry) -> None:
+        self.session.add(entry)
+
+
+@dataclass
+class AssetFilters:
+    asset_group_id: str | None = None
+    fuel_type_id: str | None = None
+    location_id: str | None = None
+    make_id: str | None = None
+    work_address_id: str | None = None
+    branch_id: str | None = None
+    serial_number: str | None = None
+
+
+USAGE_COLUMNS = {
+    "groups": Asset.asset_group_id,
+    "fuel-types": Asset.fuel_type_id,
+    "locations": Asset.location_id,
+    "makes": Asset.make_id,
+    "models": Asset.model_id,
+}
+
+
+class Assets:
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def get(self, asset_id: str) -> Asset:
+        asset = self.find(asset_id)
+        if asset is None:
+            raise NotFound("No asset with that id.")
+        return asset
+
+    def find(self, asset_id: str) -> Asset | None:
+        return self.session.scalar(
+            select(Asset).where(Asset.id == str(asset_id), Asset.tenant_id == self.tenant_id)
+        )
+
+    def by_serial(self, serial_number: str) -> Asset | None:
+        return self.session.scalar(
+            select(Asset).where(
+                Asset.tenant_id == self.tenant_id, Asset.serial_key == serial_key(serial_number)
+            )
+        )
+
+    def page(
+        self, customer_id: str, filters: AssetFilters, page: int, page_size: int
+    ) -> tuple[list[Asset], int]:
+        """A customer's assets, latest first, narrowed by every filter given."""
+        stmt = select(Asset).where(Asset.tenant_id == self.tenant_id, Asset.customer_id == str(customer_id))
+        for name in (
+            "asset_group_id",
+            "fuel_type_id",
+            "location_id",
+            "make_id",
+            "work_address_id",
+            "branch_id",
+        ):
+            value = getattr(filters, name)
+            if value is not None:
+                stmt = stmt.where(getattr(Asset, name) == str(value))
+        if filters.serial_number:
+            stmt = stmt.where(Asset.serial_key == serial_key(filters.serial_number))
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        stmt = stmt.order_by(Asset.created_at.desc(), Asset.id.desc())
+        items = list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size)))
+        return items, total or 0
+
+    def of_customer(self, customer_id: str) -> list[Asset]:
+        return list(
+            self.session.scalars(
+                select(Asset)
+                .where(Asset.tenant_id == self.tenant_id, Asset.customer_id == str(customer_id))
+                .order_by(Asset.created_at, Asset.id)
+            )
+        )
+
+    def of_branch(self, branch_id: str) -> list[Asset]:
+        return list(
+            self.session.scalars(
+                select(Asset)
+                .where(Asset.tenant_id == self.tenant_id, Asset.branch_id == str(branch_id))
+                .order_by(Asset.created_at, Asset.id)
+            )
+        )
+
+    def using(self, kind: str, entry_id: str) -> int:
+        """How many assets refer to a catalogue entry."""
+        column = USAGE_COLUMNS[kind]
+        return self.session.scalar(
+            select(func.count())
+            .select_from(Asset)
+            .where(Asset.tenant_id == self.tenant_id, column == entry_id)
+        )
+
+    def add(self, asset: Asset) -> None:
+        self.session.add(asset)
+
+
+class Directory:
+    """The read model of customers' records: who and where an asset may be put."""
+
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def customer(self, customer_id: str) -> KnownCustomer | None:
+        return self.session.scalar(
+            select(KnownCustomer).where(
+                KnownCustomer.tenant_id == self.tenant_id, KnownCustomer.customer_id == str(customer_id)
+            )
+        )
+
+    def work_address(self, work_address_id: str) -> KnownWorkAddress | None:
+        return self.session.scalar(
+            select(KnownWorkAddress).where(
+                KnownWorkAddress.tenant_id == self.tenant_id,
+                KnownWorkAddress.work_address_id == str(work_address_id),
+            )
+        )
+
+    def branch(self, branch_id: str) -> KnownBranch | None:
+        return self.session.scalar(
+            select(KnownBranch).where(
+                KnownBranch.tenant_id == self.tenant_id, KnownBranch.branch_id == str(branch_id)
+            )
+        )
+
+    def work_addresses_of(self, customer_id: str) -> list[KnownWorkAddress]:
+        return list(
+            self.session.scalars(
+                select(KnownWorkAddress).where(
+                    KnownWorkAddress.tenant_id == self.tenant_id, KnownWorkAddress.customer_id == customer_id
+                )
+            )
+        )
+
+    def branches_of(self, customer_id: str) -> list[KnownBranch]:
+        return list(
+            self.session.scalars(
+                select(KnownBranch).where(
+                    KnownBranch.tenant_id == self.tenant_id, KnownBranch.customer_id == customer_id
+                )
+            )
+        )
+
+    def add(self, row) -> None:
+        self.session.add(row)

@@ -1,0 +1,64 @@
+"""The communications log: per customer (everything), per work address (only what concerns it)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.web import current_uow
+
+from .. import service
+from .schemas import CommunicationInSchema, CommunicationQuerySchema, CommunicationSchema
+
+customer_log = Blueprint(
+    "customer_communications",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/communications",
+    description="A customer's communications: notes, emails, calls, SMS; pinned first, then latest.",
+)
+work_address_log = Blueprint(
+    "work_address_communications",
+    __name__,
+    url_prefix="/v1/work-addresses/<uuid:work_address_id>/communications",
+    description="A work address's communications: only the records made on that work address.",
+)
+
+
+@customer_log.route("")
+class CustomerCommunications(MethodView):
+    @customer_log.arguments(CommunicationQuerySchema, location="query")
+    @customer_log.response(200, CommunicationSchema(many=True))
+    @customer_log.paginate(page_size=25, max_page_size=100)
+    def get(self, query, customer_id, pagination_parameters):
+        rows, total = service.customer_communications(
+            current_uow(),
+            str(customer_id),
+            query.get("kind"),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+    @customer_log.arguments(CommunicationInSchema)
+    @customer_log.response(201, CommunicationSchema)
+    def post(self, body, customer_id):
+        """Record a call, SMS or email had outside Fieldbook (direction in or out)."""
+        return service.record_communication(current_uow(), str(customer_id), body)
+
+
+@work_address_log.route("")
+class WorkAddressCommunications(MethodView):
+    @work_address_log.arguments(CommunicationQuerySchema, location="query")
+    @work_address_log.response(200, CommunicationSchema(many=True))
+    @work_address_log.paginate(page_size=25, max_page_size=100)
+    def get(self, query, work_address_id, pagination_parameters):
+        rows, total = service.work_address_communications(
+            current_uow(),
+            str(work_address_id),
+            query.get("kind"),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows

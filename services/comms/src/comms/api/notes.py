@@ -1,0 +1,64 @@
+"""Notes on a customer or a work address: pinned (important) first, "do not work with again"."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.web import current_uow
+
+from .. import service
+from .schemas import NoteInSchema, NotePatchSchema, NoteQuerySchema, NoteSchema
+
+customer_notes = Blueprint(
+    "customer_notes",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/notes",
+    description="Notes on a customer (and its work addresses): pinned first, then latest first.",
+)
+notes = Blueprint("notes", __name__, url_prefix="/v1/notes", description="A note, by id.")
+
+
+def with_etag(note, status: int = 200, **headers):
+    return note, status, {"ETag": etag_for(note.version), **headers}
+
+
+@customer_notes.route("")
+class NoteCollection(MethodView):
+    @customer_notes.arguments(NoteQuerySchema, location="query")
+    @customer_notes.response(200, NoteSchema(many=True))
+    @customer_notes.paginate(page_size=25, max_page_size=100)
+    def get(self, query, customer_id, pagination_parameters):
+        """The customer's notes (`work_address_id` narrows to one work address); pinned first."""
+        rows, total = service.list_notes(
+            current_uow(),
+            str(customer_id),
+            query.get("work_address_id"),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+    @customer_notes.arguments(NoteInSchema)
+    @customer_notes.response(201, NoteSchema)
+    def post(self, body, customer_id):
+        """Add a note; `important` pins it; `do_not_work_with_again` flags the customer."""
+        note = service.add_note(current_uow(), str(customer_id), body)
+        return with_etag(note, 201, Location=f"/v1/notes/{note.id}")
+
+
+@notes.route("/<uuid:note_id>")
+class NoteItem(MethodView):
+    @notes.response(200, NoteSchema)
+    def get(self, note_id):
+        return with_etag(service.get_note(current_uow(), str(note_id)))
+
+    @notes.arguments(NotePatchSchema)
+    @notes.response(200, NoteSchema)
+    def patch(self, body, note_id):
+        """Edit, pin / unpin, flag / unflag a note (`If-Match` honoured when sent)."""
+        version = expected_version() if request.headers.get("If-Match") else None
+        return with_etag(service.update_note(current_uow(), str(note_id), version, body))

@@ -1,0 +1,274 @@
+"""marshmallow schemas for every request and response of the comms service.
+
+Requests refuse unknown fields (RAISE): a typo is a 422, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from ..domain.templates import PLACEHOLDERS
+
+KINDS = ("note", "email", "call", "sms")
+UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+DIRECTIONS = ("in", "out")
+
+
+class In(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# --- notes ---------------------------------------------------------------------------------------
+
+
+class NoteInSchema(In):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    important = fields.Boolean(load_default=False, metadata={"description": "Pinned: listed first."})
+    do_not_work_with_again = fields.Boolean(load_default=False)
+    work_address_id = fields.String(allow_none=True, validate=validate.Regexp(UUID_RE))
+
+
+class NotePatchSchema(In):
+    text = fields.String(validate=validate.Length(min=1, max=20_000))
+    important = fields.Boolean()
+    do_not_work_with_again = fields.Boolean()
+
+
+class NoteSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    work_address_id = fields.String(allow_none=True)
+    text = fields.String()
+    important = fields.Boolean()
+    pinned = fields.Function(lambda note: note.important, metadata={"description": "Same as important."})
+    do_not_work_with_again = fields.Boolean()
+    author = fields.String()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class NoteQuerySchema(In):
+    work_address_id = fields.String(validate=validate.Length(max=36))
+
+
+# --- communications ------------------------------------------------------------------------------
+
+
+class CommunicationInSchema(In):
+    kind = fields.String(required=True, validate=validate.OneOf(("call", "sms", "email")))
+    direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
+    subject = fields.String(allow_none=True, validate=validate.Length(max=500))
+    summary = fields.String(allow_none=True, validate=validate.Length(max=20_000))
+    occurred_at = fields.AwareDateTime(default_timezone=None)
+    pinned = fields.Boolean(load_default=False)
+    work_address_id = fields.String(allow_none=True, validate=validate.Regexp(UUID_RE))
+
+
+class CommunicationSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    work_address_id = fields.String(allow_none=True)
+    kind = fields.String()
+    direction = fields.String()
+    author = fields.String()
+    occurred_at = fields.DateTime()
+    subject = fields.String(allow_none=True)
+    summary = fields.String(allow_none=True)
+    pinned = fields.Boolean()
+    note_id = fields.String(allow_none=True)
+    email_id = fields.String(allow_none=True)
+    status = fields.String(allow_none=True, metadata={"description": "An email's: queued, sent or failed."})
+
+
+class CommunicationQuerySchema(In):
+    kind = fields.String(validate=validate.OneOf(KINDS))
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+_PLACEHOLDER_DOC = (
+    "Placeholders: "
+    + ", ".join(f"[{n}]" for n in PLACEHOLDERS)
+    + '; "First Name" / "Last Name" (quoted) are aliases of [first_name] / [last_name].'
+)
+
+
+class TemplateInSchema(In):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    subject = fields.String(
+        required=True, validate=validate.Length(min=1, max=500), metadata={"description": _PLACEHOLDER_DOC}
+    )
+    body = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200_000),
+        metadata={"description": _PLACEHOLDER_DOC},
+    )
+
+
+class TemplateSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class PlaceholderSchema(Schema):
+    name = fields.String()
+    description = fields.String()
+
+
+# --- emails --------------------------------------------------------------------------------------
+
+
+class AttachmentInSchema(In):
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    content_type = fields.String(
+        load_default="application/octet-stream", validate=validate.Regexp(r"^[\w.+-]+/[\w.+-]+$")
+    )
+    content_base64 = fields.String(required=True)
+
+
+class EmailInSchema(In):
+    customer_id = fields.String(validate=validate.Regexp(UUID_RE))
+    work_address_id = fields.String(validate=validate.Regexp(UUID_RE))
+    to = fields.Email(metadata={"description": "Defaults to the customer's primary contact's email."})
+    template_id = fields.String(validate=validate.Length(max=36))
+    subject = fields.String(validate=validate.Length(min=1, max=500))
+    body = fields.String(validate=validate.Length(min=1, max=200_000))
+    attachments = fields.List(
+        fields.Nested(AttachmentInSchema), load_default=list, validate=validate.Length(max=20)
+    )
+
+
+class AttachmentSchema(Schema):
+    id = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+
+
+class AttemptSchema(Schema):
+    attempted_at = fields.DateTime()
+    outcome = fields.String()
+    smtp_code = fields.Integer(allow_none=True)
+    detail = fields.String(allow_none=True)
+
+
+class EmailSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String(allow_none=True)
+    work_address_id = fields.String(allow_none=True)
+    mass_email_id = fields.String(allow_none=True)
+    statement_id = fields.String(allow_none=True)
+    template_id = fields.String(allow_none=True)
+    to = fields.String(attribute="to_address")
+    to_name = fields.String(allow_none=True)
+    subject = fields.String()
+    body = fields.String()
+    status = fields.String(metadata={"description": "queued, sending, sent or failed."})
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime()
+    smtp_code = fields.Integer(allow_none=True)
+    smtp_response = fields.String(allow_none=True)
+    message_id = fields.String(allow_none=True)
+    author = fields.String()
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    failed_at = fields.DateTime(allow_none=True)
+
+
+class EmailDetailSchema(EmailSchema):
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+    send_log = fields.List(fields.Nested(AttemptSchema))
+
+
+class EmailQuerySchema(In):
+    customer_id = fields.String(validate=validate.Length(max=36))
+    status = fields.String(validate=validate.OneOf(("queued", "sending", "sent", "failed")))
+
+
+# --- mailing lists and mass emails ----------------------------------------------------------------
+
+_ID = fields.String(validate=validate.Regexp(UUID_RE))
+
+
+class MailingListInSchema(In):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    customer_ids = fields.List(_ID, required=True, validate=validate.Length(max=10_000))
+
+
+class MailingListSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    customer_ids = fields.List(fields.String())
+    size = fields.Function(lambda row: len(row.customer_ids or []))
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class MassEmailInSchema(In):
+    customer_ids = fields.List(_ID, validate=validate.Length(min=1, max=10_000))
+    mailing_list_id = fields.String(validate=validate.Length(max=36))
+    template_id = fields.String(validate=validate.Length(max=36))
+    subject = fields.String(validate=validate.Length(min=1, max=500))
+    body = fields.String(validate=validate.Length(min=1, max=200_000))
+    automated = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "An automated send skips dormant customers (default). Opt-outs always count."
+        },
+    )
+    attachments = fields.List(
+        fields.Nested(AttachmentInSchema), load_default=list, validate=validate.Length(max=20)
+    )
+
+
+class MassEmailPreviewInSchema(In):
+    customer_ids = fields.List(_ID, validate=validate.Length(min=1, max=10_000))
+    mailing_list_id = fields.String(validate=validate.Length(max=36))
+    automated = fields.Boolean(load_default=True)
+
+
+class PreviewRowSchema(Schema):
+    customer_id = fields.String()
+    status = fields.String(metadata={"description": "send, skipped, or unknown (not heard of yet)."})
+    reason = fields.String(allow_none=True)
+    to = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+
+
+class MassEmailSchema(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"description": "queued, expanding, sending, completed."})
+    subject = fields.String()
+    automated = fields.Boolean()
+    mailing_list_id = fields.String(allow_none=True)
+    template_id = fields.String(allow_none=True)
+    total = fields.Integer()
+    sent = fields.Integer()
+    skipped = fields.Integer()
+    failed = fields.Integer()
+    pending = fields.Integer(metadata={"description": "Not yet sent, skipped or failed."})
+    skipped_reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
+    author = fields.String()
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class RecipientSchema(Schema):
+    customer_id = fields.String()
+    status = fields.String(metadata={"description": "pending, sending, sent, failed or skipped."})
+    reason = fields.String(allow_none=True)
+    email_id = fields.String(allow_none=True)
+    to = fields.String(allow_none=True)
+
+
+class RecipientQuerySchema(In):
+    status = fields.String(validate=validate.OneOf(("pending", "queued", "skipped")))

@@ -1,0 +1,63 @@
+"""Email templates per tenant, with placeholders checked at save."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.web import current_uow
+
+from .. import service
+from ..domain.templates import PLACEHOLDERS
+from .schemas import PlaceholderSchema, TemplateInSchema, TemplateSchema
+
+blp = Blueprint(
+    "email_templates",
+    __name__,
+    url_prefix="/v1/email-templates",
+    description="Email templates with placeholders; an unknown placeholder is refused (422) at save.",
+)
+
+
+def with_etag(row, status: int = 200, **headers):
+    return row, status, {"ETag": etag_for(row.version), **headers}
+
+
+@blp.route("")
+class TemplateCollection(MethodView):
+    @blp.response(200, TemplateSchema(many=True))
+    def get(self):
+        return service.list_templates(current_uow())
+
+    @blp.arguments(TemplateInSchema)
+    @blp.response(201, TemplateSchema)
+    def post(self, body):
+        row = service.save_template(current_uow(), body)
+        return with_etag(row, 201, Location=f"/v1/email-templates/{row.id}")
+
+
+@blp.route("/placeholders")
+class Placeholders(MethodView):
+    @blp.response(200, PlaceholderSchema(many=True))
+    def get(self):
+        """The placeholders a template may use."""
+        return [{"name": f"[{k}]", "description": v} for k, v in PLACEHOLDERS.items()]
+
+
+@blp.route("/<uuid:template_id>")
+class TemplateItem(MethodView):
+    @blp.response(200, TemplateSchema)
+    def get(self, template_id):
+        return with_etag(service.get_template(current_uow(), str(template_id)))
+
+    @blp.arguments(TemplateInSchema(partial=True))
+    @blp.response(200, TemplateSchema)
+    def patch(self, body, template_id):
+        version = expected_version() if request.headers.get("If-Match") else None
+        return with_etag(service.save_template(current_uow(), body, str(template_id), version))
+
+    @blp.response(204)
+    def delete(self, template_id):
+        service.delete_template(current_uow(), str(template_id))

@@ -1,0 +1,56 @@
+"""The comms service's app factory: wiring only."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from fieldbook_shared.settings import Settings
+from fieldbook_shared.web import create_service_app
+
+from .api import communications, emails, export_parts, mass_emails, notes, templates
+from .clients import CustomersClient
+from .settings import load_settings
+from .uow import CommsUnitOfWork
+
+LARGE_BODY_PATHS = ("/v1/emails", "/v1/mass-emails")
+
+
+def uow_class_for(customers: CustomersClient | None) -> type[CommsUnitOfWork]:
+    """The unit of work, with the lookups of customers comms has not heard of yet."""
+
+    class Uow(CommsUnitOfWork):
+        customer_fetcher = staticmethod(customers.customer) if customers else None
+        work_address_fetcher = staticmethod(customers.work_address) if customers else None
+
+    return Uow
+
+
+def create_app(settings: Settings | None = None, customers: CustomersClient | None = None) -> Flask:
+    settings = settings or load_settings()
+    customers = customers or CustomersClient.from_settings(settings)
+    app = create_service_app(
+        settings,
+        title="Fieldbook comms",
+        blueprints=[
+            export_parts.blp,
+            notes.customer_notes,
+            notes.notes,
+            communications.customer_log,
+            communications.work_address_log,
+            templates.blp,
+            emails.blp,
+            mass_emails.mass_emails,
+            mass_emails.mailing_lists,
+        ],
+        uow_class=uow_class_for(customers),
+    )
+    email_limit = int(settings.extra["max_email_body_bytes"])
+
+    def _larger_body_for_email() -> None:
+        # attachments travel in these bodies (base64 in JSON): they get their own, larger limit;
+        # first in line, before anything (the Idempotency-Key hash) reads the body
+        if request.method == "POST" and request.path.rstrip("/") in LARGE_BODY_PATHS:
+            request.max_content_length = email_limit
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _larger_body_for_email)
+    return app

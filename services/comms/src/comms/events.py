@@ -1,0 +1,188 @@
+"""What the comms service publishes (data builders) and consumes (handlers).
+
+Consumed (queue `comms.events`): customers' customer.* / contact.* / work_address.* snapshots for
+the read model, customer.merged (re-point to the survivor), customer.deleted / customer.erased
+(remove what comms holds about the customer), billing's ledger.balance_changed (`[balance]`), and
+billing's statement.generated (`send: true` → a statement email with the PDF attached).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+
+from fieldbook_shared.events import Event
+
+from . import directory
+from .store.models import Communication, Email, MailingList, MassEmailRecipient, Note
+from .store.queries import repoint_customer
+from .uow import CommsUnitOfWork
+
+# --- published -----------------------------------------------------------------------------------
+
+
+def note_snapshot(note: Note) -> dict:
+    return {
+        "id": note.id,
+        "customer_id": note.customer_id,
+        "work_address_id": note.work_address_id,
+        "version": note.version,
+        "text": note.text,
+        "important": note.important,
+        "do_not_work_with_again": note.do_not_work_with_again,
+        "author": note.author,
+        "created_at": note.created_at,
+        "updated_at": note.updated_at,
+    }
+
+
+def _email_common(email: Email) -> dict:
+    return {
+        "email_id": email.id,
+        "customer_id": email.customer_id,
+        "work_address_id": email.work_address_id,
+        "mass_email_id": email.mass_email_id,
+        "statement_id": email.statement_id,
+        "subject": email.subject,
+        "attempts": email.attempts,
+        "smtp_code": email.smtp_code,
+    }
+
+
+def email_sent_data(email: Email) -> dict:
+    return {**_email_common(email), "to": email.to_address, "sent_at": email.sent_at}
+
+
+def email_failed_data(email: Email, reason: str, permanent: bool = True) -> dict:
+    return {
+        **_email_common(email),
+        "to": email.to_address or None,
+        "reason": reason,
+        "permanent": permanent,
+        "failed_at": email.failed_at,
+    }
+
+
+# --- consumed ------------------------------------------------------------------------------------
+
+
+def on_customer_snapshot(uow: CommsUnitOfWork, event: Event) -> None:
+    directory.apply_customer(uow, event.data)
+
+
+def on_customer_merged(uow: CommsUnitOfWork, event: Event) -> None:
+    """Notes, the communications log and emails of the merged customer move to the survivor."""
+    survivor_id, merged_id = event.data["survivor_id"], event.data["merged_id"]
+    repoint_customer(uow.session, uow.tenant_id, merged_id, survivor_id)
+    for mailing_list in uow.mailing_lists.all():
+        if merged_id in (mailing_list.customer_ids or []):
+            ids = [survivor_id if i == merged_id else i for i in mailing_list.customer_ids]
+            mailing_list.customer_ids = list(dict.fromkeys(ids))
+    directory.tombstone(uow, merged_id, merged_into=survivor_id)
+
+
+def on_customer_removed(uow: CommsUnitOfWork, event: Event) -> None:
+    """Deleted or erased: what comms holds about the customer goes (notes, log, emails)."""
+    customer_id = event.data["customer_id"]
+    session, tenant = uow.session, uow.tenant_id
+    deleted = {}
+    for model, what in (
+        (Note, "notes_deleted"),
+        (Communication, "communications_deleted"),
+        (Email, "emails_deleted"),
+    ):
+        deleted[what] = session.execute(
+            delete(model)
+            .where(model.tenant_id == tenant, model.customer_id == customer_id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    session.execute(
+        delete(MassEmailRecipient)
+        .where(MassEmailRecipient.tenant_id == tenant, MassEmailRecipient.customer_id == customer_id)
+        .execution_options(synchronize_session=False)
+    )
+    for mailing_list in session.scalars(select(MailingList).where(MailingList.tenant_id == tenant)):
+        if customer_id in (mailing_list.customer_ids or []):
+            mailing_list.customer_ids = [i for i in mailing_list.customer_ids if i != customer_id]
+    contacts = uow.directory.contacts_of(customer_id)
+    for contact in contacts:
+        session.delete(contact)
+    row = directory.tombstone(uow, customer_id)
+    for name in ("title", "first_name", "surname", "company_name", "display_name", "email"):
+        setattr(row, name, None)
+    row.address_line_1 = row.address_line_2 = row.town = row.postcode = None
+    if event.type == "customer.erased":
+        actions = {**deleted, "contact_copies_deleted": len(contacts), "customer_copy_anonymised": True}
+        uow.publish(
+            "customer.erasure_reported",
+            {"customer_id": customer_id, "service": "comms", "actions": actions},
+            subject=customer_id,
+        )
+
+
+def on_contact_snapshot(uow: CommsUnitOfWork, event: Event) -> None:
+    directory.apply_contact(uow, event.data)
+
+
+def on_contact_deleted(uow: CommsUnitOfWork, event: Event) -> None:
+    directory.remove_contact(uow, event.data["id"], event.data["customer_id"])
+
+
+def on_work_address_snapshot(uow: CommsUnitOfWork, event: Event) -> None:
+    directory.apply_work_address(uow, event.data)
+
+
+def on_balance_changed(uow: CommsUnitOfWork, event: Event) -> None:
+    """billing's ledger balance, for `[balance]`; a reading older than the one held is ignored."""
+    row = uow.directory.customer(event.data["customer_id"])
+    if row is None or row.removed:
+        return
+    as_of = datetime.fromisoformat(event.data["as_of"].replace("Z", "+00:00"))
+    if row.balance_as_of is not None and row.balance_as_of >= as_of:
+        return
+    row.balance = Decimal(event.data["balance"])
+    row.balance_as_of = as_of
+
+
+def on_statement_generated(uow: CommsUnitOfWork, event: Event) -> None:
+    """`send: true` → one statement email to the primary contact; the sender attaches the PDF."""
+    if not event.data.get("send"):
+        return
+    from . import service  # the use case lives with the other email use cases
+
+    service.queue_statement_email(
+        uow,
+        customer_id=event.data["customer_id"],
+        statement_id=str(event.data["statement_id"]),
+        as_at=event.data.get("as_at"),
+        balance=event.data.get("balance"),
+    )
+
+
+HANDLERS = {
+    **dict.fromkeys(
+        (
+            "customer.created",
+            "customer.updated",
+            "customer.type_changed",
+            "customer.status_changed",
+            "customer.blocked",
+            "customer.unblocked",
+        ),
+        on_customer_snapshot,
+    ),
+    "customer.merged": on_customer_merged,
+    "customer.deleted": on_customer_removed,
+    "customer.erased": on_customer_removed,
+    "contact.created": on_contact_snapshot,
+    "contact.updated": on_contact_snapshot,
+    "contact.primary_changed": on_contact_snapshot,
+    "contact.deleted": on_contact_deleted,
+    "work_address.created": on_work_address_snapshot,
+    "work_address.updated": on_work_address_snapshot,
+    "work_address.status_changed": on_work_address_snapshot,
+    "ledger.balance_changed": on_balance_changed,
+    "statement.generated": on_statement_generated,
+}

@@ -1,0 +1,285 @@
+"""SQLAlchemy models of the comms service. Every table carries tenant_id; every query filters by it.
+
+Read model (fed by customers' events): `customer_copies`, `contact_copies`, `work_address_copies`.
+Owned: notes, the communications log, email templates, emails (+ attachments and each SMTP
+attempt), mailing lists, mass emails and their recipients.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fieldbook_shared.db import Base, new_id, utcnow
+
+Money = Numeric(12, 2)
+
+# --- read model of customers -------------------------------------------------------------------
+
+
+class CustomerCopy(Base):
+    """What comms knows of a customer, from customer.* snapshots (`version` orders them)."""
+
+    __tablename__ = "customer_copies"
+    __table_args__ = (Index("ix_customer_copies_tenant", "tenant_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str | None] = mapped_column(String(50))
+    title: Mapped[str | None] = mapped_column(String(30))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    surname: Mapped[str | None] = mapped_column(String(100))
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address_line_1: Mapped[str | None] = mapped_column(String(200))
+    address_line_2: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    communication_preferences: Mapped[dict] = mapped_column(default=dict)
+    accounts_ref: Mapped[str | None] = mapped_column(String(8))
+    balance: Mapped[Decimal | None] = mapped_column(Money)
+    balance_as_of: Mapped[datetime | None] = mapped_column()
+    # a tombstone: deleted / erased / merged away; later snapshots of it are ignored
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    merged_into: Mapped[str | None] = mapped_column(String(36))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ContactCopy(Base):
+    __tablename__ = "contact_copies"
+    __table_args__ = (Index("ix_contact_copies_customer", "tenant_id", "customer_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(String(30))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    surname: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    communication_preferences: Mapped[dict] = mapped_column(default=dict)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WorkAddressCopy(Base):
+    __tablename__ = "work_address_copies"
+    __table_args__ = (Index("ix_work_address_copies_customer", "tenant_id", "customer_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(200))
+    address_line_1: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+
+
+# --- notes and the communications log -----------------------------------------------------------
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_customer", "tenant_id", "customer_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    work_address_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    text: Mapped[str] = mapped_column(Text)
+    important: Mapped[bool] = mapped_column(Boolean, default=False)
+    do_not_work_with_again: Mapped[bool] = mapped_column(Boolean, default=False)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Communication(Base):
+    """One line of the log: a note, an email, a call or an SMS record, in or out."""
+
+    __tablename__ = "communications"
+    __table_args__ = (
+        Index("ix_communications_customer", "tenant_id", "customer_id", "occurred_at"),
+        Index("ix_communications_work_address", "tenant_id", "work_address_id", "occurred_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(16))  # note | email | call | sms
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    author: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    subject: Mapped[str | None] = mapped_column(String(500))
+    summary: Mapped[str | None] = mapped_column(Text)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    note_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    email_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    status: Mapped[str | None] = mapped_column(String(16))  # an email's: queued | sent | failed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- email ---------------------------------------------------------------------------------------
+
+
+class EmailTemplate(Base):
+    __tablename__ = "email_templates"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_email_templates_tenant_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Email(Base):
+    """One message to one address. Written `queued` by the API; the worker's sender sends it."""
+
+    __tablename__ = "emails"
+    __table_args__ = (
+        Index("ix_emails_due", "status", "next_attempt_at"),
+        Index("ix_emails_customer", "tenant_id", "customer_id", "created_at"),
+        Index("ix_emails_mass_email", "mass_email_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    mass_email_id: Mapped[str | None] = mapped_column(String(36))
+    statement_id: Mapped[str | None] = mapped_column(String(64))
+    template_id: Mapped[str | None] = mapped_column(String(36))
+    to_address: Mapped[str] = mapped_column(String(254))
+    to_name: Mapped[str | None] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    # queued → sending → sent | failed; back to queued (later) after a temporary SMTP failure
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    smtp_code: Mapped[int | None] = mapped_column(Integer)
+    smtp_response: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    failed_at: Mapped[datetime | None] = mapped_column()
+
+
+class Attachment(Base):
+    """A file sent with an email, or with every email of a mass email."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    email_id: Mapped[str | None] = mapped_column(ForeignKey("emails.id", ondelete="CASCADE"), index=True)
+    mass_email_id: Mapped[str | None] = mapped_column(
+        ForeignKey("mass_emails.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class EmailAttempt(Base):
+    """Each SMTP attempt and what the server said: the send log."""
+
+    __tablename__ = "email_attempts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    email_id: Mapped[str] = mapped_column(ForeignKey("emails.id", ondelete="CASCADE"), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))  # sent | temporary | permanent
+    smtp_code: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+# --- mass email ----------------------------------------------------------------------------------
+
+
+class MailingList(Base):
+    __tablename__ = "mailing_lists"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_mailing_lists_tenant_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(200))
+    customer_ids: Mapped[list] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class MassEmail(Base):
+    """A job: one personalised email per recipient, expanded and queued by the worker."""
+
+    __tablename__ = "mass_emails"
+    __table_args__ = (Index("ix_mass_emails_status", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    template_id: Mapped[str | None] = mapped_column(String(36))
+    mailing_list_id: Mapped[str | None] = mapped_column(String(36))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    automated: Mapped[bool] = mapped_column(Boolean, default=True)
+    # queued → expanding → sending (every recipient queued or skipped) → completed
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    author: Mapped[str] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class MassEmailRecipient(Base):
+    __tablename__ = "mass_email_recipients"
+    __table_args__ = (
+        UniqueConstraint("mass_email_id", "customer_id", name="uq_mass_email_recipient"),
+        Index("ix_mass_email_recipients_job", "mass_email_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    mass_email_id: Mapped[str] = mapped_column(ForeignKey("mass_emails.id", ondelete="CASCADE"))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    position: Mapped[int] = mapped_column(Integer)
+    # pending (customer not heard of yet) | queued (email written) | skipped
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str | None] = mapped_column(String(300))
+    email_id: Mapped[str | None] = mapped_column(String(36))

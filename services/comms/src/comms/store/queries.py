@@ -1,0 +1,376 @@
+"""Tenant-scoped repositories of the comms service, and the few non-trivial queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from fieldbook_shared.db import is_postgres
+from fieldbook_shared.problems import NotFound
+
+from .models import (
+    Attachment,
+    Communication,
+    ContactCopy,
+    CustomerCopy,
+    Email,
+    EmailAttempt,
+    EmailTemplate,
+    MailingList,
+    MassEmail,
+    MassEmailRecipient,
+    Note,
+    WorkAddressCopy,
+)
+
+
+class _Repo:
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def add(self, row) -> None:
+        self.session.add(row)
+
+
+class Directory(_Repo):
+    """The read model: customers, contacts and work addresses as customers' events told us."""
+
+    def customer(self, customer_id: str) -> CustomerCopy | None:
+        return self.session.scalar(
+            select(CustomerCopy).where(
+                CustomerCopy.id == str(customer_id), CustomerCopy.tenant_id == self.tenant_id
+            )
+        )
+
+    def customers(self, customer_ids: list[str]) -> dict[str, CustomerCopy]:
+        if not customer_ids:
+            return {}
+        rows = self.session.scalars(
+            select(CustomerCopy).where(
+                CustomerCopy.tenant_id == self.tenant_id, CustomerCopy.id.in_(customer_ids)
+            )
+        )
+        return {row.id: row for row in rows}
+
+    def contact(self, contact_id: str) -> ContactCopy | None:
+        return self.session.scalar(
+            select(ContactCopy).where(ContactCopy.id == contact_id, ContactCopy.tenant_id == self.tenant_id)
+        )
+
+    def contacts_of(self, customer_id: str) -> list[ContactCopy]:
+        return list(
+            self.session.scalars(
+                select(ContactCopy).where(
+                    ContactCopy.tenant_id == self.tenant_id, ContactCopy.customer_id == customer_id
+                )
+            )
+        )
+
+    def primary_contacts(self, customer_ids: list[str]) -> dict[str, ContactCopy]:
+        """The primary, active contact of each customer (the one that drives emails)."""
+        if not customer_ids:
+            return {}
+        rows = self.session.scalars(
+            select(ContactCopy).where(
+                ContactCopy.tenant_id == self.tenant_id,
+                ContactCopy.customer_id.in_(customer_ids),
+                ContactCopy.is_primary.is_(True),
+                ContactCopy.archived.is_(False),
+                ContactCopy.removed.is_(False),
+            )
+        )
+        return {row.customer_id: row for row in rows}
+
+    def work_address(self, work_address_id: str) -> WorkAddressCopy | None:
+        return self.session.scalar(
+            select(WorkAddressCopy).where(
+                WorkAddressCopy.id == str(work_address_id), WorkAddressCopy.tenant_id == self.tenant_id
+            )
+        )
+
+
+class Notes(_Repo):
+    def get(self, note_id: str) -> Note:
+        note = self.session.scalar(
+            select(Note).where(Note.id == str(note_id), Note.tenant_id == self.tenant_id)
+        )
+        if note is None:
+            raise NotFound("No note with that id.")
+        return note
+
+    def of_customer(
+        self, customer_id: str, work_address_id: str | None, page: int, page_size: int
+    ) -> tuple[list[Note], int]:
+        """Pinned (important) first, then latest first."""
+        stmt = select(Note).where(Note.tenant_id == self.tenant_id, Note.customer_id == customer_id)
+        if work_address_id:
+            stmt = stmt.where(Note.work_address_id == work_address_id)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        stmt = stmt.order_by(Note.important.desc(), Note.created_at.desc(), Note.id.desc())
+        return list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
+
+
+class Communications(_Repo):
+    def page(
+        self,
+        *,
+        customer_id: str | None = None,
+        work_address_id: str | None = None,
+        kind: str | None = None,
+        page: int = 1,
+        page_size: int = 25,
+    ) -> tuple[list[Communication], int]:
+        """Pinned first, then latest first. A work address's log holds only what concerns it."""
+        stmt = select(Communication).where(Communication.tenant_id == self.tenant_id)
+        if customer_id is not None:
+            stmt = stmt.where(Communication.customer_id == customer_id)
+        if work_address_id is not None:
+            stmt = stmt.where(Communication.work_address_id == work_address_id)
+        if kind:
+            stmt = stmt.where(Communication.kind == kind)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        stmt = stmt.order_by(
+            Communication.pinned.desc(), Communication.occurred_at.desc(), Communication.id.desc()
+        )
+        return list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
+
+    def of_note(self, note_id: str) -> Communication | None:
+        return self.session.scalar(
+            select(Communication).where(
+                Communication.tenant_id == self.tenant_id, Communication.note_id == note_id
+            )
+        )
+
+    def of_email(self, email_id: str) -> Communication | None:
+        return self.session.scalar(
+            select(Communication).where(
+                Communication.tenant_id == self.tenant_id, Communication.email_id == email_id
+            )
+        )
+
+
+class Templates(_Repo):
+    def get(self, template_id: str) -> EmailTemplate:
+        row = self.session.scalar(
+            select(EmailTemplate).where(
+                EmailTemplate.id == str(template_id), EmailTemplate.tenant_id == self.tenant_id
+            )
+        )
+        if row is None:
+            raise NotFound("No email template with that id.")
+        return row
+
+    def by_name(self, name: str) -> EmailTemplate | None:
+        return self.session.scalar(
+            select(EmailTemplate).where(EmailTemplate.tenant_id == self.tenant_id, EmailTemplate.name == name)
+        )
+
+    def all(self) -> list[EmailTemplate]:
+        return list(
+            self.session.scalars(
+                select(EmailTemplate)
+                .where(EmailTemplate.tenant_id == self.tenant_id)
+                .order_by(EmailTemplate.name, EmailTemplate.id)
+            )
+        )
+
+
+class Emails(_Repo):
+    def get(self, email_id: str) -> Email:
+        row = self.session.scalar(
+            select(Email).where(Email.id == str(email_id), Email.tenant_id == self.tenant_id)
+        )
+        if row is None:
+            raise NotFound("No email with that id.")
+        return row
+
+    def page(self, customer_id: str | None, status: str | None, page: int, page_size: int):
+        stmt = select(Email).where(Email.tenant_id == self.tenant_id)
+        if customer_id:
+            stmt = stmt.where(Email.customer_id == customer_id)
+        if status:
+            stmt = stmt.where(Email.status == status)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        stmt = stmt.order_by(Email.created_at.desc(), Email.id.desc())
+        return list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
+
+    def attachments(self, email: Email) -> list[Attachment]:
+        clauses = [Attachment.email_id == email.id]
+        stmt = select(Attachment).where(Attachment.tenant_id == email.tenant_id)
+        if email.mass_email_id:
+            stmt = stmt.where(
+                (Attachment.email_id == email.id) | (Attachment.mass_email_id == email.mass_email_id)
+            )
+        else:
+            stmt = stmt.where(*clauses)
+        return list(self.session.scalars(stmt.order_by(Attachment.filename, Attachment.id)))
+
+    def attempts(self, email_id: str) -> list[EmailAttempt]:
+        return list(
+            self.session.scalars(
+                select(EmailAttempt)
+                .where(EmailAttempt.tenant_id == self.tenant_id, EmailAttempt.email_id == email_id)
+                .order_by(EmailAttempt.attempted_at, EmailAttempt.id)
+            )
+        )
+
+
+class MailingLists(_Repo):
+    def get(self, list_id: str) -> MailingList:
+        row = self.session.scalar(
+            select(MailingList).where(MailingList.id == str(list_id), MailingList.tenant_id == self.tenant_id)
+        )
+        if row is None:
+            raise NotFound("No mailing list with that id.")
+        return row
+
+    def by_name(self, name: str) -> MailingList | None:
+        return self.session.scalar(
+            select(MailingList).where(MailingList.tenant_id == self.tenant_id, MailingList.name == name)
+        )
+
+    def all(self) -> list[MailingList]:
+        return list(
+            self.session.scalars(
+                select(MailingList)
+                .where(MailingList.tenant_id == self.tenant_id)
+                .order_by(MailingList.name, MailingList.id)
+            )
+        )
+
+
+class MassEmails(_Repo):
+    def get(self, job_id: str) -> MassEmail:
+        row = self.session.scalar(
+            select(MassEmail).where(MassEmail.id == str(job_id), MassEmail.tenant_id == self.tenant_id)
+        )
+        if row is None:
+            raise NotFound("No mass email with that id.")
+        return row
+
+    def page(self, page: int, page_size: int) -> tuple[list[MassEmail], int]:
+        stmt = select(MassEmail).where(MassEmail.tenant_id == self.tenant_id)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        stmt = stmt.order_by(MassEmail.created_at.desc(), MassEmail.id.desc())
+        return list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
+
+    def recipients(self, job_id: str, status: str | None = None) -> list[MassEmailRecipient]:
+        stmt = select(MassEmailRecipient).where(
+            MassEmailRecipient.tenant_id == self.tenant_id, MassEmailRecipient.mass_email_id == job_id
+        )
+        if status:
+            stmt = stmt.where(MassEmailRecipient.status == status)
+        return list(self.session.scalars(stmt.order_by(MassEmailRecipient.position)))
+
+    def progress(self, job_id: str) -> dict:
+        """total / queued / sent / skipped / failed, from the recipients and their emails."""
+        recipients = {
+            status: n
+            for status, n in self.session.execute(
+                select(MassEmailRecipient.status, func.count())
+                .where(
+                    MassEmailRecipient.tenant_id == self.tenant_id, MassEmailRecipient.mass_email_id == job_id
+                )
+                .group_by(MassEmailRecipient.status)
+            )
+        }
+        emails = {
+            status: n
+            for status, n in self.session.execute(
+                select(Email.status, func.count())
+                .where(Email.tenant_id == self.tenant_id, Email.mass_email_id == job_id)
+                .group_by(Email.status)
+            )
+        }
+        return {
+            "pending": recipients.get("pending", 0),
+            "skipped": recipients.get("skipped", 0),
+            "sent": emails.get("sent", 0),
+            "failed": emails.get("failed", 0),
+            "sending": emails.get("queued", 0) + emails.get("sending", 0),
+        }
+
+    def skipped_reasons(self, job_id: str) -> dict[str, int]:
+        return {
+            reason: n
+            for reason, n in self.session.execute(
+                select(MassEmailRecipient.reason, func.count())
+                .where(
+                    MassEmailRecipient.tenant_id == self.tenant_id,
+                    MassEmailRecipient.mass_email_id == job_id,
+                    MassEmailRecipient.status == "skipped",
+                )
+                .group_by(MassEmailRecipient.reason)
+            )
+        }
+
+
+# --- the worker's claims (across tenants) ---------------------------------------------------------
+
+
+def claim_due_emails(session: Session, now: datetime, lease_until: datetime, limit: int) -> list[Email]:
+    """Take up to `limit` emails due for sending (or whose sender died mid-lease): mark them sending.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED`, so several workers share the queue without taking the
+    same email; the caller commits at once, which releases the row locks and keeps the lease.
+    """
+    due = (Email.status == "queued") & (Email.next_attempt_at <= now)
+    stale = (Email.status == "sending") & (Email.lease_until < now)
+    stmt = select(Email).where(due | stale).order_by(Email.next_attempt_at, Email.created_at).limit(limit)
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    emails = list(session.scalars(stmt))
+    for email in emails:
+        email.status = "sending"
+        email.lease_until = lease_until
+    return emails
+
+
+def claim_mass_email(session: Session, now: datetime, lease_until: datetime) -> MassEmail | None:
+    """One job to work on: queued, or expanding with an expired lease (its worker died)."""
+    runnable = (MassEmail.status == "queued") | (
+        MassEmail.status.in_(("expanding",))
+        & ((MassEmail.lease_until.is_(None)) | (MassEmail.lease_until < now))
+    )
+    stmt = select(MassEmail).where(runnable).order_by(MassEmail.created_at).limit(1)
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    job = session.scalar(stmt)
+    if job is not None:
+        job.status = "expanding"
+        job.lease_until = lease_until
+        job.started_at = job.started_at or now
+    return job
+
+
+def sending_jobs(session: Session) -> list[MassEmail]:
+    return list(session.scalars(select(MassEmail).where(MassEmail.status == "sending")))
+
+
+def open_emails_of_job(session: Session, job_id: str) -> int:
+    return (
+        session.scalar(
+            select(func.count()).where(Email.mass_email_id == job_id, Email.status.in_(("queued", "sending")))
+        )
+        or 0
+    )
+
+
+def repoint_customer(session: Session, tenant_id: str, merged_id: str, survivor_id: str) -> None:
+    """Every record of the merged customer now belongs to the survivor."""
+    session.execute(
+        update(Note)
+        .where(Note.tenant_id == tenant_id, Note.customer_id == merged_id)
+        .values(customer_id=survivor_id, version=Note.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    for model in (Communication, Email, WorkAddressCopy, ContactCopy):
+        session.execute(
+            update(model)
+            .where(model.tenant_id == tenant_id, model.customer_id == merged_id)
+            .values(customer_id=survivor_id)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,105 @@
+"""Mass email: one personalised email per recipient, skips with reasons, mailing lists, progress."""
+
+from __future__ import annotations
+
+import uuid
+
+from ..conftest import contact_data, known_customer, publish
+
+
+def _population(bus):
+    ok = [known_customer(bus, first_name=f"F{i}", surname=f"S{i}") for i in range(4)]
+    no_email = known_customer(bus, with_contact=False)
+    opted_out = known_customer(bus, communication_preferences={"email": False})
+    dormant = known_customer(bus, status="dormant")
+    return ok, no_email, opted_out, dormant
+
+
+def test_mass_email_sends_one_personalised_email_each_and_skips_with_reasons(
+    api, bus, runner, sender, smtp, outbox
+):
+    ok, no_email, opted_out, dormant = _population(bus)
+    # each ok customer gets its own primary contact with its own names
+    for i, c in enumerate(ok):
+        publish(
+            bus,
+            "contact.updated",
+            contact_data(
+                c["id"], first_name=f"First{i}", surname=f"Last{i}", email=f"c{i}@example.com", version=5
+            ),
+        )
+    bus.drain()
+    ids = [c["id"] for c in ok] + [no_email["id"], opted_out["id"], dormant["id"]]
+    preview = api.post("/v1/mass-emails/preview", {"customer_ids": ids}).get_json()
+    assert [p["status"] for p in preview] == ["send"] * 4 + ["skipped"] * 3
+
+    r = api.post(
+        "/v1/mass-emails", {"customer_ids": ids, "subject": "News", "body": "Hello [first_name] [last_name]"}
+    )
+    assert r.status_code == 202, r.get_json()
+    job = r.get_json()
+    assert job["total"] == 7 and job["status"] == "queued"
+
+    runner.step()
+    while sender.send_due():
+        pass
+    runner.step()
+    done = api.get(f"/v1/mass-emails/{job['id']}").get_json()
+    assert done["status"] == "completed"
+    assert (done["sent"], done["skipped"], done["failed"], done["pending"]) == (4, 3, 0, 0)
+    assert done["skipped_reasons"] == {
+        "no email address": 1,
+        "opted out of email": 1,
+        "dormant customer (automated sends are not made to dormant customers)": 1,
+    }
+    bodies = sorted(m.get_content().strip() for m in smtp.delivered)
+    assert bodies == [f"Hello First{i} Last{i}" for i in range(4)]
+    assert outbox("mass_email.completed")[0]["data"]["sent"] == 4
+    skipped = api.get(
+        f"/v1/mass-emails/{job['id']}/recipients", query_string={"status": "skipped"}
+    ).get_json()
+    assert {s["customer_id"] for s in skipped} == {no_email["id"], opted_out["id"], dormant["id"]}
+
+
+def test_manual_mass_email_includes_dormant(api, bus, runner, sender, smtp):
+    dormant = known_customer(bus, status="dormant")
+    job = api.post(
+        "/v1/mass-emails", {"customer_ids": [dormant["id"]], "subject": "s", "body": "b", "automated": False}
+    ).get_json()
+    runner.step()
+    sender.send_due()
+    runner.step()
+    assert api.get(f"/v1/mass-emails/{job['id']}").get_json()["sent"] == 1
+
+
+def test_mailing_list_save_load_list_delete_and_send(api, bus, runner, sender, smtp):
+    a, b = known_customer(bus), known_customer(bus)
+    r = api.post("/v1/mailing-lists", {"name": "Boiler owners", "customer_ids": [a["id"], b["id"], a["id"]]})
+    assert r.status_code == 201
+    ml = r.get_json()
+    assert ml["customer_ids"] == [a["id"], b["id"]]
+    assert api.post("/v1/mailing-lists", {"name": "Boiler owners", "customer_ids": []}).status_code == 409
+    assert [x["id"] for x in api.get("/v1/mailing-lists").get_json()] == [ml["id"]]
+    assert api.get(f"/v1/mailing-lists/{ml['id']}").get_json()["size"] == 2
+    job = api.post("/v1/mass-emails", {"mailing_list_id": ml["id"], "subject": "s", "body": "b"}).get_json()
+    runner.step()
+    sender.send_due()
+    runner.step()
+    assert api.get(f"/v1/mass-emails/{job['id']}").get_json()["sent"] == 2
+    assert api.delete(f"/v1/mailing-lists/{ml['id']}").status_code == 204
+    assert api.get(f"/v1/mailing-lists/{ml['id']}").status_code == 404
+
+
+def test_unknown_customer_in_a_mass_email_is_skipped_with_the_reason(api, bus, runner, customers):
+    ghost = str(uuid.uuid4())
+    job = api.post("/v1/mass-emails", {"customer_ids": [ghost], "subject": "s", "body": "b"}).get_json()
+    runner.step()
+    runner.step()
+    done = api.get(f"/v1/mass-emails/{job['id']}").get_json()
+    assert done["skipped_reasons"] == {"no such customer": 1} and done["status"] == "completed"
+
+
+def test_mass_email_needs_ids_or_a_list_and_known_placeholders(api):
+    assert api.post("/v1/mass-emails", {"subject": "s", "body": "b"}).status_code == 422
+    r = api.post("/v1/mass-emails", {"customer_ids": [str(uuid.uuid4())], "subject": "s", "body": "[x]"})
+    assert r.status_code == 422 and "[x]" in r.get_json()["errors"]["body"][0]
