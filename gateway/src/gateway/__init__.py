@@ -1,0 +1,1 @@
+"""Fieldbook gateway: the one public door to every service."""

@@ -1,0 +1,119 @@
+"""Tenants and API keys: create, list, revoke, and find the key a request presents.
+
+A key is `secrets.token_urlsafe(32)` (43 characters, 256 random bits), shown once. The store keeps
+its first 8 characters (to find the row) and the SHA-256 of the whole key (to check it); a fast
+hash is enough because the key is random, not a password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldbook_shared.context import ROLES
+from fieldbook_shared.db import utcnow
+
+from .store import ApiKey, Tenant
+
+PREFIX_LEN = 8
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a valid key speaks for; what the gateway forwards as X-Tenant-Id / X-Actor / X-Role."""
+
+    key_id: str
+    tenant_id: str
+    name: str
+    role: str
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.name}"
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: str
+    tenant_id: str
+    name: str
+    role: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def generate_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def create_tenant(session: Session, name: str, tenant_id: str | None = None) -> Tenant:
+    """A new tenant; `tenant_id` lets a deployment reuse an id it already uses elsewhere."""
+    name = name.strip()
+    if not name:
+        raise ValueError("a tenant needs a name")
+    tid = str(uuid.UUID(tenant_id)) if tenant_id else str(uuid.uuid4())
+    if session.get(Tenant, tid) is not None:
+        raise ValueError(f"tenant {tid} already exists")
+    tenant = Tenant(id=tid, name=name, created_at=utcnow())
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
+def create_key(session: Session, tenant_id: str, role: str, name: str | None = None) -> tuple[ApiKey, str]:
+    """A new key for a tenant: returns the row and the plain key, which is never stored."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if session.get(Tenant, tenant_id) is None:
+        raise ValueError(f"no tenant {tenant_id}")
+    plain = generate_key()
+    row = ApiKey(
+        tenant_id=tenant_id,
+        name=(name or role).strip() or role,
+        role=role,
+        prefix=plain[:PREFIX_LEN],
+        key_hash=hash_key(plain),
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row, plain
+
+
+def list_keys(session: Session, tenant_id: str) -> list[KeyInfo]:
+    rows = session.scalars(select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.created_at))
+    return [KeyInfo(r.id, r.tenant_id, r.name, r.role, r.prefix, r.created_at, r.revoked_at) for r in rows]
+
+
+def revoke_key(session: Session, key_id: str) -> ApiKey:
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        raise ValueError(f"no key {key_id}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    return row
+
+
+def find_principal(session: Session, plain: str) -> Principal | None:
+    """The live key matching `plain`, or None. Hashes are compared in constant time."""
+    if len(plain) < PREFIX_LEN:
+        return None
+    wanted = hash_key(plain)
+    candidates = session.scalars(select(ApiKey).where(ApiKey.prefix == plain[:PREFIX_LEN]))
+    found = None
+    for row in candidates:
+        if hmac.compare_digest(row.key_hash, wanted) and row.revoked_at is None:
+            found = Principal(key_id=row.id, tenant_id=row.tenant_id, name=row.name, role=row.role)
+    return found

@@ -1,0 +1,192 @@
+"""`GET /v1/customers/{id}/overview`: the customer's whole record in one call.
+
+The gateway asks every service at once (a thread per call) and waits at most the overview
+deadline. Each section carries its own status, so one service down degrades its section, not the
+page: the answer is still 200, with `complete: false` and the missing services listed. Calls go
+through the same per-upstream circuit breakers as forwarded requests, so a dead service is not
+hammered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from flask import Response, g, request
+
+from fieldbook_shared.context import CORRELATION_HEADER
+from fieldbook_shared.problems import problem_response
+
+from .keys import Principal
+from .routing import ACCOUNTING, ASSETS, BILLING, COMMS, CUSTOMERS
+from .state import Gateway
+
+RECENT = 5
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    service: str
+    path: str
+    params: dict | None = None
+
+
+def _calls(customer_id: str) -> list[Call]:
+    base = f"/v1/customers/{customer_id}"
+    recent = {"page": 1, "page_size": RECENT}
+    return [
+        Call("customer", CUSTOMERS, base),
+        Call("contacts", CUSTOMERS, f"{base}/contacts", {"include_archived": "false"}),
+        Call("accounting", ACCOUNTING, f"{base}/accounting"),
+        Call("account", BILLING, f"{base}/account"),
+        Call("quotes", BILLING, f"{base}/quotes", recent),
+        Call("jobs", BILLING, f"{base}/jobs", recent),
+        Call("invoices", BILLING, f"{base}/invoices", recent),
+        Call("assets", ASSETS, f"{base}/assets", {"page": 1, "page_size": 1}),
+        Call("notes", COMMS, f"{base}/notes", {"page": 1, "page_size": 100}),
+    ]
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_pid: int | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    """One pool per process, made after gunicorn forks."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool, _pool_pid = ThreadPoolExecutor(max_workers=32, thread_name_prefix="overview"), os.getpid()
+        return _pool
+
+
+def customer_overview(gw: Gateway, principal: Principal, path: str) -> Response:
+    customer_id = path.rstrip("/").split("/")[-2]
+    deadline = gw.settings.overview_deadline
+    ids = {
+        "request_id": g.get("request_id") or "",
+        "correlation_id": request.headers.get(CORRELATION_HEADER) or g.get("request_id") or "",
+    }
+    calls = _calls(customer_id)
+    enabled = set(gw.settings.enabled_upstreams)
+    futures = {
+        call.name: _executor().submit(
+            gw.proxy.fetch_json,
+            call.service,
+            principal,
+            call.path,
+            params=call.params,
+            ids=ids,
+            timeout=deadline,
+        )
+        for call in calls
+        if call.service in enabled
+    }
+    wait(futures.values(), timeout=deadline, return_when=FIRST_EXCEPTION)
+    results: dict[str, tuple[str, int | None, dict, object]] = {}
+    for call in calls:
+        future = futures.get(call.name)
+        if future is None:
+            results[call.name] = ("not_deployed", None, {}, None)
+        elif future.done() and future.exception() is None:
+            results[call.name] = future.result()
+        else:
+            results[call.name] = ("timeout", None, {}, None)
+
+    outcome, status, headers, customer = results["customer"]
+    if outcome != "ok":
+        return problem_response(503, detail="The customers service is unavailable, so there is no overview.")
+    if status == 301:
+        survivor = (customer or {}).get("survivor_id")
+        return problem_response(
+            301,
+            "Moved permanently",
+            "This customer was merged into another customer.",
+            headers={"Location": f"/v1/customers/{survivor}/overview"},
+            survivor_id=survivor,
+        )
+    if status != 200:
+        return Response(json.dumps(customer), status=status or 502, mimetype="application/problem+json")
+
+    sections = _sections(results, customer)
+    unavailable = sorted({s["service"] for s in sections.values() if s["status"] != "ok"})
+    body = {"customer_id": customer_id, "complete": not unavailable, "unavailable": unavailable, **sections}
+    return Response(json.dumps(body, default=str), status=200, mimetype="application/json")
+
+
+def _section(service: str, parts: list[tuple[str, int | None, dict, object]], build) -> dict:
+    """A section is ok only when every call behind it answered 2xx (404 counts as 'nothing yet')."""
+    for outcome, status, _h, _b in parts:
+        if outcome != "ok":
+            return {"service": service, "status": "unavailable", "reason": outcome}
+        if status is not None and status >= 500:
+            return {"service": service, "status": "unavailable", "reason": f"answered {status}"}
+    try:
+        return {"service": service, "status": "ok", **build()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return {"service": service, "status": "unavailable", "reason": "unexpected answer"}
+
+
+def _body(result, default):
+    outcome, status, _h, body = result
+    return body if outcome == "ok" and status is not None and status < 300 else default
+
+
+def _total(result) -> int:
+    _o, _s, headers, body = result
+    raw = headers.get("X-Pagination")
+    if raw:
+        return int(json.loads(raw).get("total", 0))
+    return len(body or [])
+
+
+def _sections(r: dict, customer: dict) -> dict:
+    contacts = _body(r["contacts"], [])
+    contacts = [c for c in contacts if isinstance(c, dict)] if isinstance(contacts, list) else []
+    primary = next((c for c in contacts if c.get("primary")), None) or customer.get("primary_contact")
+    notes = _body(r["notes"], [])
+    notes = [n for n in notes if isinstance(n, dict)] if isinstance(notes, list) else []
+    return {
+        "details": {
+            "service": CUSTOMERS,
+            "status": "ok",
+            "customer": customer,
+            "primary_contact": primary,
+            "contacts": len(contacts),
+        },
+        "accounting": _section(
+            ACCOUNTING,
+            [r["accounting"]],
+            lambda: {
+                "accounts_ref": customer.get("accounts_ref"),
+                "accounts_balance": customer.get("accounts_balance"),
+                "accounts_balance_as_of": customer.get("accounts_balance_as_of"),
+                "sync_status": (_body(r["accounting"], {}) or {}).get("status", "pending"),
+                "last_error": (_body(r["accounting"], {}) or {}).get("last_error"),
+            },
+        ),
+        "ledger": _section(BILLING, [r["account"]], lambda: {"figures": _body(r["account"], None)}),
+        "recent": _section(
+            BILLING,
+            [r["quotes"], r["jobs"], r["invoices"]],
+            lambda: {
+                "quotes": _body(r["quotes"], [])[:RECENT],
+                "jobs": _body(r["jobs"], [])[:RECENT],
+                "invoices": _body(r["invoices"], [])[:RECENT],
+            },
+        ),
+        "assets": _section(ASSETS, [r["assets"]], lambda: {"count": _total(r["assets"])}),
+        "notes": _section(
+            COMMS,
+            [r["notes"]],
+            lambda: {
+                "pinned": [n for n in notes if n.get("pinned") or n.get("important")],
+                "do_not_work_with_again": any(n.get("do_not_work_with_again") for n in notes),
+            },
+        ),
+    }

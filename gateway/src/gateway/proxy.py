@@ -1,0 +1,305 @@
+"""Forward a public request to its service, with the identity the gateway vouches for.
+
+What a client sent as identity (X-Tenant-Id, X-Actor, X-Role, X-Internal-Token, X-Forwarded-*,
+its API key) never reaches a service: those headers are dropped and the gateway sets its own.
+Each upstream has connect and read timeouts and a circuit breaker, so a dead service costs a
+client a quick 503 rather than a hung request.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from urllib.parse import quote
+
+import requests
+from flask import Response, g, request
+from prometheus_client import Counter, Histogram
+from requests.adapters import HTTPAdapter
+
+from fieldbook_shared.context import (
+    ACTOR_HEADER,
+    CORRELATION_HEADER,
+    INTERNAL_TOKEN_HEADER,
+    REQUEST_ID_HEADER,
+    ROLE_HEADER,
+    TENANT_HEADER,
+)
+from fieldbook_shared.problems import problem_response
+
+from .keys import Principal
+from .settings import Settings
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# Never taken from the client: identity the gateway sets, the key itself, and framing it recomputes.
+CLIENT_HEADERS_DROPPED = frozenset(
+    {
+        "host",
+        "content-length",
+        "accept-encoding",  # so services answer uncompressed and bodies pass through byte for byte
+        "authorization",
+        "x-api-key",
+        "forwarded",
+        TENANT_HEADER.lower(),
+        ACTOR_HEADER.lower(),
+        ROLE_HEADER.lower(),
+        INTERNAL_TOKEN_HEADER.lower(),
+        REQUEST_ID_HEADER.lower(),
+        CORRELATION_HEADER.lower(),
+    }
+)
+UPSTREAM_HEADERS_DROPPED = frozenset({"content-length", "server", "date"})
+
+UPSTREAM_REQUESTS = Counter(
+    "fieldbook_gateway_upstream_requests_total", "Requests forwarded by the gateway", ["upstream", "outcome"]
+)
+UPSTREAM_LATENCY = Histogram(
+    "fieldbook_gateway_upstream_seconds",
+    "Time an upstream took to answer",
+    ["upstream"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
+)
+
+
+def _connection_tokens(headers: Iterable[tuple[str, str]]) -> set[str]:
+    """Headers named in `Connection:` are hop-by-hop too (RFC 9110 §7.6.1)."""
+    names: set[str] = set()
+    for key, value in headers:
+        if key.lower() == "connection":
+            names.update(t.strip().lower() for t in value.split(",") if t.strip())
+    return names
+
+
+def forwardable_request_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    headers = list(headers)
+    dropped = HOP_BY_HOP | CLIENT_HEADERS_DROPPED | _connection_tokens(headers)
+    return [
+        (k, v) for k, v in headers if k.lower() not in dropped and not k.lower().startswith("x-forwarded-")
+    ]
+
+
+def _printable_id(value: str | None) -> str | None:
+    return value if value and len(value) <= 128 and value.isprintable() else None
+
+
+class CircuitBreaker:
+    """Closed → (N consecutive failures) → open for `open_seconds` → half-open: one trial request.
+
+    Per process and per upstream. A failure is a connection error or a timeout; any HTTP answer,
+    even a 500, shows the service is there and closes the breaker.
+    """
+
+    def __init__(
+        self, failures: int = 5, open_seconds: float = 10.0, clock: Callable[[], float] = time.monotonic
+    ):
+        self.threshold = failures
+        self.open_seconds = open_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._trial_running = False
+
+    def allow(self) -> tuple[bool, int]:
+        """(may this request go?, seconds to wait when not)."""
+        with self._lock:
+            if self._opened_at is None:
+                return True, 0
+            waited = self._clock() - self._opened_at
+            if waited < self.open_seconds:
+                return False, max(1, int(self.open_seconds - waited + 0.999))
+            if self._trial_running:
+                return False, 1
+            self._trial_running = True
+            return True, 0
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._failures = 0
+            self._opened_at = None
+            self._trial_running = False
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._trial_running or self._failures >= self.threshold:
+                self._opened_at = self._clock()
+            self._trial_running = False
+
+    @property
+    def is_open(self) -> bool:
+        with self._lock:
+            return self._opened_at is not None
+
+
+class Proxy:
+    """One `requests.Session` per process (pooled keep-alive connections), one breaker per upstream."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.breakers = {
+            name: CircuitBreaker(settings.breaker_failures, settings.breaker_open_seconds)
+            for name in settings.upstream_urls
+        }
+        self._session: requests.Session | None = None
+        self._session_pid: int | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> requests.Session:
+        """Made lazily and again after a fork: gunicorn workers must not share sockets."""
+        with self._lock:
+            if self._session is None or self._session_pid != os.getpid():
+                session = requests.Session()
+                session.headers.clear()  # no default User-Agent / Accept-Encoding of our own
+                session.trust_env = False  # never route service calls through an environment proxy
+                adapter = HTTPAdapter(pool_connections=8, pool_maxsize=32, max_retries=0)
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+                self._session, self._session_pid = session, os.getpid()
+            return self._session
+
+    def forward(self, service: str, principal: Principal, body: bytes) -> Response:
+        """Send the current request to `service`; its answer, or a problem saying what failed."""
+        breaker = self.breakers[service]
+        allowed, wait = breaker.allow()
+        if not allowed:
+            UPSTREAM_REQUESTS.labels(service, "circuit_open").inc()
+            return problem_response(
+                503,
+                detail=f"The {service} service is unavailable; try again in a few seconds.",
+                headers={"Retry-After": str(wait)},
+            )
+        base = self.settings.upstream_url(service)
+        url = base + quote(request.path, safe="/:@!$&'()*+,;=~-._")
+        if request.query_string:
+            url += "?" + request.query_string.decode("latin-1")
+        started = time.perf_counter()
+        try:
+            upstream = self.session.request(
+                request.method,
+                url,
+                headers=self._headers(principal),
+                data=body or None,
+                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            breaker.record_failure()
+            UPSTREAM_REQUESTS.labels(service, "timeout").inc()
+            return problem_response(504, detail=f"The {service} service did not answer in time.")
+        except requests.RequestException:
+            breaker.record_failure()
+            UPSTREAM_REQUESTS.labels(service, "unavailable").inc()
+            return problem_response(502, detail=f"The {service} service is unavailable.")
+        breaker.record_success()
+        UPSTREAM_REQUESTS.labels(service, str(upstream.status_code)).inc()
+        UPSTREAM_LATENCY.labels(service).observe(time.perf_counter() - started)
+        return self._response(upstream, base)
+
+    def fetch_json(
+        self,
+        service: str,
+        principal: Principal,
+        path: str,
+        *,
+        params: dict | None,
+        ids: dict[str, str],
+        timeout: float,
+    ) -> tuple[str, int | None, dict, object]:
+        """A GET for the gateway's own use (the overview), callable from any thread.
+
+        Returns (outcome, status, headers, json body): outcome is "ok", "unavailable" or "timeout".
+        Goes through the upstream's circuit breaker like any forwarded request.
+        """
+        breaker = self.breakers[service]
+        allowed, _ = breaker.allow()
+        if not allowed:
+            UPSTREAM_REQUESTS.labels(service, "circuit_open").inc()
+            return "unavailable", None, {}, None
+        headers = {
+            TENANT_HEADER: principal.tenant_id,
+            ACTOR_HEADER: principal.actor,
+            ROLE_HEADER: principal.role,
+            REQUEST_ID_HEADER: ids["request_id"],
+            CORRELATION_HEADER: ids["correlation_id"],
+            INTERNAL_TOKEN_HEADER: self.settings.internal_token,
+            "Accept": "application/json",
+        }
+        started = time.perf_counter()
+        try:
+            upstream = self.session.get(
+                self.settings.upstream_url(service) + path,
+                params=params,
+                headers=headers,
+                timeout=(min(self.settings.connect_timeout, timeout), timeout),
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            breaker.record_failure()
+            UPSTREAM_REQUESTS.labels(service, "timeout").inc()
+            return "timeout", None, {}, None
+        except requests.RequestException:
+            breaker.record_failure()
+            UPSTREAM_REQUESTS.labels(service, "unavailable").inc()
+            return "unavailable", None, {}, None
+        breaker.record_success()
+        UPSTREAM_REQUESTS.labels(service, str(upstream.status_code)).inc()
+        UPSTREAM_LATENCY.labels(service).observe(time.perf_counter() - started)
+        try:
+            body = upstream.json()
+        except ValueError:
+            body = None
+        return "ok", upstream.status_code, dict(upstream.headers), body
+
+    def _headers(self, principal: Principal) -> dict[str, str]:
+        headers = dict(forwardable_request_headers(request.headers.items()))
+        request_id = g.get("request_id") or ""
+        headers[TENANT_HEADER] = principal.tenant_id
+        headers[ACTOR_HEADER] = principal.actor
+        headers[ROLE_HEADER] = principal.role
+        headers[REQUEST_ID_HEADER] = request_id
+        headers[CORRELATION_HEADER] = _printable_id(request.headers.get(CORRELATION_HEADER)) or request_id
+        headers[INTERNAL_TOKEN_HEADER] = self.settings.internal_token
+        headers["X-Forwarded-For"] = request.remote_addr or ""
+        headers["X-Forwarded-Proto"] = request.scheme
+        headers["X-Forwarded-Host"] = request.host
+        return headers
+
+    @staticmethod
+    def _response(upstream: requests.Response, base: str) -> Response:
+        raw = (
+            list(upstream.raw.headers.items()) if upstream.raw is not None else list(upstream.headers.items())
+        )
+        dropped = HOP_BY_HOP | UPSTREAM_HEADERS_DROPPED | _connection_tokens(raw)
+        public_base = request.host_url.rstrip("/")
+        headers: list[tuple[str, str]] = []
+        for key, value in raw:
+            lower = key.lower()
+            if lower in dropped:
+                continue
+            if lower == "content-encoding" and value.strip().lower() in ("gzip", "deflate"):
+                continue  # requests has already decoded the body
+            if lower in ("location", "link", "content-location"):
+                value = value.replace(base, public_base)  # a service's own address never leaks out
+            headers.append((key, value))
+        response = Response(upstream.content, status=upstream.status_code)
+        del response.headers["Content-Type"]
+        for key, value in headers:
+            response.headers.add(key, value)
+        return response

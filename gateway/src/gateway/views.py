@@ -1,0 +1,172 @@
+"""The gateway's HTTP surface: the /v1 pipeline, the merged OpenAPI document and the docs page.
+
+Every /v1 request goes through the same steps, in this order:
+key (401) → route (404) → rate limit (429) → body size (413) → role (403) → forward (502/503/504).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Blueprint, Response, g, request, send_from_directory
+
+from fieldbook_shared.problems import problem_response
+
+from . import overview, roles, routing
+from .auth import presented_key
+from .state import current_gateway
+
+bp = Blueprint("gateway", __name__, static_folder="static", static_url_path="/docs")
+
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+IMPORTS = routing.compile_pattern("/v1/imports")  # CSV uploads get the larger body limit
+EMAILS = (routing.compile_pattern("/v1/emails"), routing.compile_pattern("/v1/mass-emails"))  # attachments
+SWAGGER_ASSETS = {
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "favicon-16x16.png",
+    "favicon-32x32.png",
+}
+
+
+def _is_clean(path: str) -> bool:
+    """No empty, `.` or `..` segments: the HTTP client would collapse them after the role check."""
+    segments = path.split("/")[1:]
+    if segments and segments[-1] == "":
+        segments = segments[:-1]
+    return all(s not in ("", ".", "..") for s in segments)
+
+
+DRAIN_LIMIT = 32 * 1024 * 1024
+
+
+def _read_body(limit: int) -> bytes | None:
+    """The request body, or None when it is larger than `limit`.
+
+    Reads at most `limit + 1` bytes from the stream, so a chunked body without Content-Length is
+    measured too (werkzeug's own limit would silently cut it). A body refused on its declared
+    length is read and discarded up to a bound first: clients that send the whole body before
+    reading the answer then get the 413 instead of a reset connection.
+    """
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        _discard(request.stream, min(declared, DRAIN_LIMIT))
+        return None
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = request.stream.read(min(65536, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    _discard(request.stream, DRAIN_LIMIT)
+    return None
+
+
+def _discard(stream, at_most: int) -> None:
+    left = at_most
+    while left > 0:
+        chunk = stream.read(min(65536, left))
+        if not chunk:
+            return
+        left -= len(chunk)
+
+
+def _json_or_none(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _body_limit(path: str) -> int:
+    settings = current_gateway().settings
+    if IMPORTS.match(path):
+        return settings.max_import_body_bytes
+    if any(p.match(path) for p in EMAILS):
+        return settings.max_email_body_bytes
+    return settings.max_body_bytes
+
+
+@bp.route("/v1", methods=METHODS, defaults={"rest": ""})
+@bp.route("/v1/<path:rest>", methods=METHODS)
+def public_api(rest: str) -> Response:
+    gw = current_gateway()
+    path = request.path
+
+    plain = presented_key(request.headers)
+    principal = gw.authenticator.authenticate(plain) if plain else None
+    if principal is None:
+        detail = (
+            "The API key is not valid or has been revoked."
+            if plain
+            else "Send your API key as `Authorization: Bearer <key>` (or `X-API-Key: <key>`)."
+        )
+        return problem_response(401, detail=detail, headers={"WWW-Authenticate": 'Bearer realm="fieldbook"'})
+    g.tenant_id, g.actor = principal.tenant_id, principal.actor
+
+    route = routing.resolve(path) if _is_clean(path) else None
+    if route is None:
+        return problem_response(404, detail=f"There is no resource at {path}.")
+
+    decision = gw.limiter.hit(principal.key_id)
+    limit_headers = {
+        "X-RateLimit-Limit": str(decision.limit),
+        "X-RateLimit-Remaining": str(decision.remaining),
+    }
+    if not decision.allowed:
+        return problem_response(
+            429,
+            detail=f"This key may make {decision.limit} requests a minute; "
+            f"try again in {decision.retry_after} s.",
+            headers={"Retry-After": str(decision.retry_after), **limit_headers},
+        )
+
+    limit = _body_limit(path)
+    body = _read_body(limit)
+    if body is None:
+        return problem_response(
+            413, detail=f"The request body is larger than {limit} bytes.", max_bytes=limit
+        )
+
+    allowed = roles.allowed_roles(request.method, path, _json_or_none(body))
+    if principal.role not in allowed:
+        return problem_response(
+            403, detail=roles.refusal_detail(allowed, request.method, path), allowed_roles=list(allowed)
+        )
+
+    if route.service == routing.GATEWAY:
+        return overview.customer_overview(gw, principal, path)
+
+    if route.service not in gw.settings.enabled_upstreams:
+        return problem_response(
+            503, detail=f"The {route.service} service is not available in this deployment."
+        )
+
+    response = gw.proxy.forward(route.service, principal, body)
+    for key, value in limit_headers.items():
+        response.headers[key] = value
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    doc = current_gateway().specs.document()
+    return Response(json.dumps(doc), mimetype="application/json")
+
+
+@bp.get("/docs")
+def docs_page() -> Response:
+    return send_from_directory(bp.static_folder, "docs.html")  # type: ignore[arg-type]
+
+
+@bp.get("/docs/assets/<name>")
+def docs_asset(name: str) -> Response:
+    if name not in SWAGGER_ASSETS:
+        return problem_response(404, detail=f"There is no docs asset {name}.")
+    return send_from_directory(str(swagger_ui_bundle.swagger_ui_path), name, max_age=3600)

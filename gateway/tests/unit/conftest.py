@@ -1,0 +1,159 @@
+"""Gateway test fixtures: a gateway on a SQLite file in tmp_path, and fake services on loopback.
+
+The fake services are tiny Flask apps served by werkzeug in a thread on 127.0.0.1, so the
+gateway's real HTTP client, timeouts and header handling are what is tested.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pytest
+from flask import Flask, Response, request
+from werkzeug.serving import make_server
+
+from gateway import keys
+from gateway.app import create_app
+from gateway.manage import migrate
+from gateway.settings import Settings
+
+INTERNAL_TOKEN = "test-internal-token"
+
+
+class FakeService:
+    """Echoes what it received as JSON; `/slow` sleeps; `/openapi.json` and `/readyz` are settable."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.calls: list[dict] = []
+        self.spec: dict = {"openapi": "3.0.3", "info": {"title": name, "version": "1"}, "paths": {}}
+        self.ready_status = 200
+        self.slow_seconds = 1.0
+        app = Flask(name)
+
+        @app.get("/openapi.json")
+        def openapi():
+            return self.spec
+
+        @app.get("/readyz")
+        def readyz():
+            return {"status": "ok" if self.ready_status == 200 else "unavailable"}, self.ready_status
+
+        @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        def echo(path):
+            call = {
+                "service": self.name,
+                "method": request.method,
+                "path": request.path,
+                "query": request.query_string.decode(),
+                "headers": dict(request.headers),
+                "body_length": len(request.get_data()),
+            }
+            self.calls.append(call)
+            if path.endswith("/slow"):
+                time.sleep(self.slow_seconds)
+            status = 201 if request.method == "POST" else 200
+            resp = Response(json.dumps(call), status=status, mimetype="application/json")
+            if status == 201:
+                resp.headers["Location"] = f"{self.url}{request.path}/123"
+            resp.headers["ETag"] = '"v1"'
+            resp.headers["X-Pagination"] = '{"total": 1, "page": 1}'
+            resp.headers.add("Link", f'<{self.url}{request.path}?page=2>; rel="next"')
+            return resp
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.ready_status = 200
+        self.spec = {"openapi": "3.0.3", "info": {"title": self.name, "version": "1"}, "paths": {}}
+
+    @property
+    def last(self) -> dict:
+        assert self.calls, f"{self.name} received no request"
+        return self.calls[-1]
+
+
+def closed_port_url() -> str:
+    """An address where nothing listens: connections are refused at once."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def fake_services():
+    services = {"customers": FakeService("customers"), "billing": FakeService("billing")}
+    yield services
+    for service in services.values():
+        service.server.shutdown()
+
+
+@dataclass
+class GatewayHarness:
+    app: Flask
+    settings: Settings
+    tenant_id: str
+    keys: dict[str, str] = field(default_factory=dict)  # role → plain key
+
+    @property
+    def client(self):
+        return self.app.test_client()
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+    def session(self):
+        return self.app.extensions["fieldbook_gateway"].sessions()
+
+
+@pytest.fixture
+def make_gateway(tmp_path, fake_services):
+    """Build a migrated gateway with one tenant and a key per role; keyword args override settings."""
+    for service in fake_services.values():
+        service.reset()
+    dead = closed_port_url()
+
+    def build(**overrides) -> GatewayHarness:
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path / 'gateway.db'}",
+            internal_token=INTERNAL_TOKEN,
+            upstream_urls={
+                "customers": fake_services["customers"].url,
+                "billing": fake_services["billing"].url,
+                "assets": dead,
+                "comms": dead,
+                "accounting-sync": dead,
+            },
+            enabled_upstreams=("customers", "billing", "assets", "comms", "accounting-sync"),
+            connect_timeout=0.5,
+            read_timeout=0.3,
+            readyz_timeout=0.5,
+            openapi_timeout=0.5,
+            testing=True,
+        ).with_(**overrides)
+        migrate(settings)
+        app = create_app(settings)
+        with app.extensions["fieldbook_gateway"].sessions() as session:
+            tenant = keys.create_tenant(session, "Acme Heating")
+            plain = {}
+            for role in ("admin", "accounts", "sales", "engineer", "readonly", "partner"):
+                _, plain[role] = keys.create_key(session, tenant.id, role, name=f"{role}-key")
+            session.commit()
+            return GatewayHarness(app, settings, tenant.id, plain)
+
+    return build
+
+
+@pytest.fixture
+def gw(make_gateway) -> GatewayHarness:
+    return make_gateway()

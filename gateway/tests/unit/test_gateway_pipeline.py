@@ -1,0 +1,213 @@
+"""The /v1 pipeline as a client sees it: keys, roles, identity headers, limits, upstream failures."""
+
+from __future__ import annotations
+
+import uuid
+
+from gateway import keys
+
+CUSTOMER = str(uuid.uuid4())
+PROBLEM = "application/problem+json"
+
+
+def test_request_without_key_is_refused_with_401(gw, fake_services):
+    resp = gw.client.get("/v1/customers")
+    assert resp.status_code == 401
+    assert resp.mimetype == PROBLEM
+    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+    assert fake_services["customers"].calls == []
+
+
+def test_unknown_key_is_refused_with_401(gw):
+    resp = gw.client.get(
+        "/v1/customers", headers={"Authorization": "Bearer not-a-real-key-at-all-0123456789"}
+    )
+    assert resp.status_code == 401
+    assert resp.json["detail"] == "The API key is not valid or has been revoked."
+    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_revoked_key_is_refused_with_401(gw):
+    with gw.session() as session:
+        row, plain = keys.create_key(session, gw.tenant_id, "admin", name="old")
+        keys.revoke_key(session, row.id)
+        session.commit()
+    assert gw.client.get("/v1/customers", headers={"X-API-Key": plain}).status_code == 401
+
+
+def test_x_api_key_header_is_accepted(gw, fake_services):
+    resp = gw.client.get("/v1/customers", headers={"X-API-Key": gw.keys["readonly"]})
+    assert resp.status_code == 200
+    assert fake_services["customers"].last["path"] == "/v1/customers"
+
+
+def test_readonly_key_cannot_write(gw, fake_services):
+    resp = gw.client.post("/v1/customers", json={"surname": "Smith"}, headers=gw.auth("readonly"))
+    assert resp.status_code == 403
+    assert resp.mimetype == PROBLEM
+    assert "readonly" not in resp.json["allowed_roles"]
+    assert "sales" in resp.json["allowed_roles"]
+    assert fake_services["customers"].calls == []
+
+
+def test_sales_cannot_block_a_customer_but_accounts_can(gw, fake_services):
+    path = f"/v1/customers/{CUSTOMER}/block"
+    refused = gw.client.post(path, json={"reason": "debt"}, headers=gw.auth("sales"))
+    assert refused.status_code == 403
+    assert refused.json["allowed_roles"] == ["admin", "accounts"]
+    assert refused.json["detail"] == f"Only admin and accounts keys may POST {path}."
+    assert fake_services["customers"].calls == []
+
+    done = gw.client.post(path, json={"reason": "debt"}, headers=gw.auth("accounts"))
+    assert done.status_code == 201
+    assert fake_services["customers"].last["path"] == path
+
+
+def test_sales_cannot_set_a_credit_limit_but_may_edit_the_name(gw):
+    path = f"/v1/customers/{CUSTOMER}"
+    assert (
+        gw.client.patch(path, json={"credit_limit": "5000.00"}, headers=gw.auth("sales")).status_code == 403
+    )
+    assert gw.client.patch(path, json={"surname": "Jones"}, headers=gw.auth("sales")).status_code == 200
+    assert (
+        gw.client.patch(path, json={"credit_limit": "5000.00"}, headers=gw.auth("accounts")).status_code
+        == 200
+    )
+
+
+def test_only_admin_deletes_a_customer(gw):
+    path = f"/v1/customers/{CUSTOMER}"
+    assert gw.client.delete(path, headers=gw.auth("accounts")).status_code == 403
+    assert gw.client.delete(path, headers=gw.auth("admin")).status_code == 200
+
+
+def test_client_identity_headers_are_replaced_by_the_keys(gw, fake_services):
+    forged_tenant = str(uuid.uuid4())
+    resp = gw.client.get(
+        "/v1/customers?q=smith&page=2",
+        headers={
+            **gw.auth("sales"),
+            "X-Tenant-Id": forged_tenant,
+            "X-Role": "admin",
+            "X-Actor": "someone-else",
+            "X-Internal-Token": "forged",
+            "X-Forwarded-For": "6.6.6.6",
+            "X-Forwarded-Host": "evil.example",
+            "X-Correlation-Id": "corr-123",
+            "Accept": "application/json",
+        },
+    )
+    assert resp.status_code == 200
+    seen = fake_services["customers"].last
+    headers = seen["headers"]
+    assert headers["X-Tenant-Id"] == gw.tenant_id
+    assert headers["X-Role"] == "sales"
+    assert headers["X-Actor"] == "key:sales-key"
+    assert headers["X-Internal-Token"] == gw.settings.internal_token != "forged"
+    assert headers["X-Forwarded-For"] == "127.0.0.1"
+    assert headers["X-Forwarded-Host"] == "localhost"
+    assert headers["X-Correlation-Id"] == "corr-123"
+    assert headers["X-Request-Id"] == resp.headers["X-Request-Id"]
+    assert headers["Accept"] == "application/json"
+    assert "Authorization" not in headers
+    assert seen["query"] == "q=smith&page=2"
+
+
+def test_correlation_id_defaults_to_the_request_id(gw, fake_services):
+    resp = gw.client.get("/v1/customers", headers={**gw.auth("sales"), "X-Request-Id": "req-42"})
+    assert resp.headers["X-Request-Id"] == "req-42"
+    assert fake_services["customers"].last["headers"]["X-Correlation-Id"] == "req-42"
+
+
+def test_the_services_answer_passes_through_without_its_address(gw, fake_services):
+    resp = gw.client.post("/v1/customers", json={"surname": "Smith"}, headers=gw.auth("sales"))
+    assert resp.status_code == 201
+    assert resp.mimetype == "application/json"
+    assert resp.headers["Location"] == "http://localhost/v1/customers/123"
+    assert resp.headers["ETag"] == '"v1"'
+    assert resp.headers["X-Pagination"] == '{"total": 1, "page": 1}'
+    assert resp.headers["Link"] == '<http://localhost/v1/customers?page=2>; rel="next"'
+    assert resp.headers["X-RateLimit-Limit"] == "600"
+    assert fake_services["customers"].last["body_length"] == len(b'{"surname": "Smith"}')
+
+
+def test_routing_sends_customer_invoices_to_billing_and_the_customer_to_customers(gw, fake_services):
+    assert (
+        gw.client.get(f"/v1/customers/{CUSTOMER}/invoices", headers=gw.auth("readonly")).json["service"]
+        == "billing"
+    )
+    assert (
+        gw.client.get(f"/v1/customers/{CUSTOMER}", headers=gw.auth("readonly")).json["service"] == "customers"
+    )
+
+
+def test_unknown_path_is_a_404_problem(gw):
+    resp = gw.client.get("/v1/nothing-here", headers=gw.auth("admin"))
+    assert resp.status_code == 404
+    assert resp.mimetype == PROBLEM
+    assert gw.client.get("/elsewhere", headers=gw.auth("admin")).mimetype == PROBLEM
+
+
+def test_dot_segments_cannot_sneak_past_the_role_table(gw, fake_services):
+    resp = gw.client.post(f"/v1/customers/{CUSTOMER}/contacts/../block", json={}, headers=gw.auth("sales"))
+    assert resp.status_code == 404
+    assert fake_services["customers"].calls == []
+
+
+def test_rate_limit_answers_429_with_retry_after(make_gateway, fake_services):
+    gw = make_gateway(rate_limit_per_minute=3)
+    for _ in range(3):
+        assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code == 200
+    resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))
+    assert resp.status_code == 429
+    assert resp.mimetype == PROBLEM
+    assert 1 <= int(resp.headers["Retry-After"]) <= 60
+    assert len(fake_services["customers"].calls) == 3
+    # the limit is per key: another key of the same tenant is not held back
+    assert gw.client.get("/v1/customers", headers=gw.auth("admin")).status_code == 200
+
+
+def test_large_body_is_refused_with_413_before_forwarding(make_gateway, fake_services):
+    gw = make_gateway(max_body_bytes=1000)
+    resp = gw.client.post(
+        "/v1/customers", data=b"x" * 1001, content_type="application/json", headers=gw.auth("sales")
+    )
+    assert resp.status_code == 413
+    assert resp.mimetype == PROBLEM
+    assert fake_services["customers"].calls == []
+    ok = gw.client.post(
+        "/v1/customers", data=b"x" * 1000, content_type="application/json", headers=gw.auth("sales")
+    )
+    assert ok.status_code == 201
+
+
+def test_upstream_down_is_502_and_the_breaker_then_answers_503(gw):
+    path = f"/v1/customers/{CUSTOMER}/accounting"
+    for _ in range(5):  # accounting is for accounts and admin keys only
+        resp = gw.client.get(path, headers=gw.auth("accounts"))
+        assert resp.status_code == 502
+        assert resp.json["detail"] == "The accounting-sync service is unavailable."
+    opened = gw.client.get(path, headers=gw.auth("accounts"))
+    assert opened.status_code == 503
+    assert opened.mimetype == PROBLEM
+    assert 1 <= int(opened.headers["Retry-After"]) <= 10
+
+
+def test_upstream_timeout_is_504(gw, fake_services):
+    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/slow", headers=gw.auth("readonly"))
+    assert resp.status_code == 504
+    assert resp.mimetype == PROBLEM
+    assert resp.json["detail"] == "The customers service did not answer in time."
+
+
+def test_a_service_not_enabled_is_503_without_a_call(make_gateway, fake_services):
+    gw = make_gateway(enabled_upstreams=("customers",))
+    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/invoices", headers=gw.auth("readonly"))
+    assert resp.status_code == 503
+    assert fake_services["billing"].calls == []
+
+
+def test_gateway_errors_are_problems(gw):
+    resp = gw.client.post("/healthz")
+    assert resp.status_code == 405
+    assert resp.mimetype == PROBLEM
