@@ -1,0 +1,181 @@
+"""Fixtures of the end-to-end suite: infrastructure, the running system, tenants, AMQP.
+
+See README.md. In short: `E2E_AMQP_URL` + `E2E_DATABASE_URL`, else testcontainers when Docker
+answers, else fail (CI set) or skip (not CI).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from harness.amqp import Amqp
+from harness.infra import InfrastructureUnavailable, allocate, resolve
+from harness.processes import ApiSession, System
+
+SERVICES = ["customers", "assets", "comms", "billing", "accounting-sync", "gateway"]
+
+_running: System | None = None
+_run_dir: Path | None = None
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def unavailable(reason: str):
+    """Fail under CI (never skip silently there), skip otherwise."""
+    if in_ci():
+        pytest.fail(f"e2e infrastructure unavailable (CI is set, so this fails): {reason}", pytrace=False)
+    pytest.skip(f"e2e infrastructure unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def infra():
+    try:
+        infrastructure = resolve()
+    except InfrastructureUnavailable as exc:
+        unavailable(str(exc))
+    yield infrastructure
+    infrastructure.close()
+
+
+@pytest.fixture(scope="session")
+def system(infra):
+    global _running, _run_dir
+    run_id = secrets.token_hex(4)
+    _run_dir = Path(tempfile.mkdtemp(prefix=f"fbe2e-{run_id}-"))
+    resources = allocate(infra, run_id, SERVICES)
+    sys_ = System(
+        run_dir=_run_dir,
+        amqp_url=resources.amqp_url,
+        broker=infra.broker,
+        database_urls={s: resources.database_url(s) for s in SERVICES},
+    )
+    _running = sys_
+    atexit.register(sys_.stop_all)  # belt and braces if the session dies before teardown
+    try:
+        try:
+            sys_.start_all()
+        except Exception as exc:
+            pytest.fail(
+                f"the system did not start: {exc}\n\nprocess logs (tails):\n{sys_.log_tails(60)}",
+                pytrace=False,
+            )
+        yield sys_
+    finally:
+        sys_.stop_all()
+        atexit.unregister(sys_.stop_all)
+        resources.release()
+        _running = None
+
+
+@pytest.fixture(scope="session")
+def amqp(system):
+    helper = Amqp(system.amqp_url)
+    yield helper
+    helper.close_queues()
+
+
+@pytest.fixture
+def smtp(system):
+    """The suite's SMTP server (comms sends to it); never left refusing after a test."""
+    yield system.smtp
+    system.smtp.refusing = False
+
+
+@pytest.fixture
+def broker(system):
+    """The broker, for tests that stop it; always started again afterwards."""
+    if not system.broker.can_control:
+        unavailable("cannot stop/start the broker here (no local rabbitmqctl for E2E_AMQP_URL, no container)")
+    yield system.broker
+    if not system.broker.is_up():
+        system.broker.start()
+
+
+@dataclass
+class Tenant:
+    """A fresh tenant with an admin key; `client(role)` gives a session with a new key of that role."""
+
+    system: System
+    id: str
+    name: str
+    admin_key: str
+    _clients: dict[str, ApiSession] = field(default_factory=dict)
+
+    @property
+    def admin(self) -> ApiSession:
+        return self.client("admin")
+
+    def client(self, role: str = "admin") -> ApiSession:
+        if role not in self._clients:
+            key = self.admin_key if role == "admin" else self.system.create_key(self.id, role, f"e2e-{role}")
+            self._clients[role] = self.system.client(key)
+        return self._clients[role]
+
+
+def new_tenant(system: System, label: str = "tenant") -> Tenant:
+    name = f"e2e {label} {secrets.token_hex(3)}"
+    tenant_id = system.create_tenant(name)
+    return Tenant(system, tenant_id, name, system.create_key(tenant_id, "admin", "e2e-admin"))
+
+
+@pytest.fixture
+def tenant(system) -> Tenant:
+    """A tenant of its own for each test, so counts and searches see only the test's data."""
+    return new_tenant(system, "a")
+
+
+@pytest.fixture
+def other_tenant(system) -> Tenant:
+    return new_tenant(system, "b")
+
+
+@pytest.fixture
+def events(amqp):
+    """Bind exclusive test queues to fieldbook.events: `events("customer.created", ...)`."""
+    queues = []
+
+    def bind(*routing_keys: str, durable: bool = False):
+        q = amqp.bind_test_queue(list(routing_keys) or ["#"], durable=durable)
+        queues.append(q)
+        return q
+
+    yield bind
+    for q in queues:
+        q.close()
+
+
+# ---------------------------------------------------------------------------------- reporting
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _running is not None and call.excinfo is not None:
+        if not call.excinfo.errisinstance((pytest.skip.Exception,)):
+            report.sections.append(("fieldbook process logs (tails)", _running.log_tails()))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _run_dir is None or not _run_dir.exists():
+        return
+    if session.testsfailed or os.environ.get("E2E_KEEP_LOGS"):
+        session.config._e2e_kept = _run_dir  # type: ignore[attr-defined]
+    else:
+        shutil.rmtree(_run_dir, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    kept = getattr(terminalreporter.config, "_e2e_kept", None)
+    if kept:
+        terminalreporter.write_line(f"e2e: process logs kept in {kept}/logs")

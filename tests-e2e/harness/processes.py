@@ -1,0 +1,550 @@
+"""The system under test as real processes: migrations, gunicorn web processes, the worker.
+
+Each process runs in its own process group with its output in `<run dir>/logs/<name>.log`, so a
+test can SIGKILL one of them (and its gunicorn workers) and start it again, and teardown leaves
+nothing running.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pika
+import requests
+
+from .infra import Broker, amqp_parameters
+from .smtp import SmtpServer
+
+BIN = Path(sys.executable).parent  # the venv's bin directory (not resolved: it may be a symlink)
+READY_TIMEOUT = 60.0
+HTTP_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def executable(name: str) -> str:
+    path = BIN / name
+    if not path.exists():
+        raise RuntimeError(f"{name} is not installed in the environment running pytest ({BIN})")
+    return str(path)
+
+
+def tail(path: Path, lines: int = 40, width: int = 400) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - 64 * 1024))
+            text = fh.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return "(no log)"
+    return "\n".join(
+        line if len(line) <= width else line[:width] + " …" for line in text.splitlines()[-lines:]
+    )
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+@dataclass
+class Process:
+    """One long-running process of the system."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    log_path: Path
+    ready_url: str | None = None  # GET must answer 200 when the process is ready
+    popen: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        if self.alive:
+            raise RuntimeError(f"{self.name} is already running")
+        env = dict(self.env)
+        if "PROMETHEUS_MULTIPROC_DIR" in env:  # a fresh directory per start of a web process
+            metrics = Path(env["PROMETHEUS_MULTIPROC_DIR"]).with_name(
+                f"metrics-{self.name}-{secrets.token_hex(3)}"
+            )
+            metrics.mkdir(parents=True)
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+        with open(self.log_path, "ab") as log:
+            log.write(f"\n===== e2e: starting {self.name}: {' '.join(self.argv)}\n".encode())
+            log.flush()
+            self.popen = subprocess.Popen(
+                self.argv,
+                env=env,
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own session + process group: killpg reaches gunicorn workers
+            )
+
+    @property
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def _signal_group(self, sig: int) -> None:
+        if self.popen is None:
+            return
+        try:
+            os.killpg(self.popen.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group, as a crash would."""
+        self._signal_group(signal.SIGKILL)
+        if self.popen is not None:
+            self.popen.wait(timeout=10)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM the group, wait, SIGKILL what is left."""
+        if self.popen is None:
+            return
+        self._signal_group(signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        self._signal_group(signal.SIGKILL)  # gunicorn workers or stragglers left in the group
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            print(f"e2e teardown: {self.name} (pid {self.popen.pid}) did not die")
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT, check=None) -> None:
+        deadline = time.monotonic() + timeout
+        last = "not tried"
+        while True:
+            if self.popen is not None and self.popen.poll() is not None:
+                raise StartupError(f"{self.name} exited with code {self.popen.returncode} while starting")
+            try:
+                if self.ready_url is not None:
+                    r = requests.get(self.ready_url, timeout=3)
+                    if r.status_code == 200:
+                        return
+                    last = f"{r.status_code} {r.text[:300]}"
+                elif check is not None:
+                    ok, last = check()
+                    if ok:
+                        return
+                else:
+                    return
+            except requests.RequestException as exc:
+                last = f"{type(exc).__name__}"
+            if time.monotonic() >= deadline:
+                raise StartupError(f"{self.name} not ready within {timeout:.0f}s (last: {last})")
+            time.sleep(0.25)
+
+    def tail(self, lines: int = 40) -> str:
+        return tail(self.log_path, lines)
+
+
+class ApiSession(requests.Session):
+    """A requests.Session with a base URL and a default timeout: `s.get("/v1/customers")`."""
+
+    def __init__(self, base_url: str, headers: dict[str, str] | None = None, timeout: float = HTTP_TIMEOUT):
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self.default_timeout = timeout
+        if headers:
+            self.headers.update(headers)
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        if url.startswith("/"):
+            url = self.base_url + url
+        kwargs.setdefault("timeout", self.default_timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+@dataclass
+class System:
+    """The running Fieldbook: gateway + customers web + customers worker on one run's databases/vhost."""
+
+    run_dir: Path
+    amqp_url: str
+    broker: Broker
+    database_urls: dict[str, str]  # service -> postgresql+psycopg:// URL
+    internal_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    rate_limit_per_minute: int = 100_000
+    delivery_limit: int = 3
+    processes: dict[str, Process] = field(default_factory=dict)
+    gateway_url: str = ""
+    customers_url: str = ""
+    assets_url: str = ""
+    comms_url: str = ""
+    billing_url: str = ""
+    accounting_sync_url: str = ""
+    sage_url: str = ""  # the Sage simulator (a real process; its admin endpoints seed and count)
+    smtp: SmtpServer | None = None  # the suite's SMTP server on loopback (comms sends to it)
+
+    # ----------------------------------------------------------------- environment and commands
+
+    @property
+    def log_dir(self) -> Path:
+        return self.run_dir / "logs"
+
+    def base_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "E2E_"))}
+        for key in ("AMQP_URL", "FIELDBOOK_TESTING", "INTERNAL_TOKEN", "PROMETHEUS_MULTIPROC_DIR"):
+            env.pop(key, None)
+        env.update(
+            PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+            PYTHONUNBUFFERED="1",
+            AMQP_URL=self.amqp_url,
+            INTERNAL_TOKEN=self.internal_token,
+            LOG_LEVEL="INFO",
+            FIELDBOOK_VAR=str(self.run_dir / "var"),
+            DELIVERY_LIMIT=str(self.delivery_limit),
+            # some seventeen processes share one PostgreSQL: small pools keep them under max_connections
+            DB_POOL_SIZE=os.environ.get("E2E_DB_POOL_SIZE", "2"),
+            DB_MAX_OVERFLOW=os.environ.get("E2E_DB_MAX_OVERFLOW", "3"),
+        )
+        for service, url in self.database_urls.items():
+            env[f"DATABASE_URL_{service.upper().replace('-', '_')}"] = url
+        return env
+
+    def run(
+        self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 120.0, check: bool = True
+    ):
+        """Run a short command (migrations, CLIs) and return the CompletedProcess."""
+        proc = subprocess.run(
+            argv,
+            env=env or self.base_env(),
+            cwd=self.run_dir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+        with open(self.log_dir / "commands.log", "a") as log:
+            log.write(f"$ {' '.join(argv)}\n[exit {proc.returncode}]\n{proc.stdout}{proc.stderr}\n")
+        if check and proc.returncode != 0:
+            raise RuntimeError(
+                f"{' '.join(argv)} exited {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
+            )
+        return proc
+
+    def python(self, *args: str, **kwargs):
+        return self.run([sys.executable, *args], **kwargs)
+
+    # --------------------------------------------------------------------------- process table
+
+    def gunicorn(self, name: str, app: str, port: int, extra_env: dict[str, str]) -> Process:
+        env = self.base_env()
+        runtime = self.run_dir / "run" / name  # gunicorn >= 25 puts its control socket in $XDG_RUNTIME_DIR:
+        runtime.mkdir(parents=True, exist_ok=True)  # one per process, not one shared ~/.gunicorn/gunicorn.ctl
+        env.update(
+            WEB_CONCURRENCY="2",
+            PROMETHEUS_MULTIPROC_DIR=str(self.run_dir / "metrics" / name),
+            XDG_RUNTIME_DIR=str(runtime),
+            **extra_env,
+        )
+        argv = [
+            executable("gunicorn"),
+            "-c",
+            "python:fieldbook_shared.gunicorn_conf",
+            "-b",
+            f"127.0.0.1:{port}",
+            app,
+        ]
+        return Process(
+            name, argv, env, self.run_dir, self.log_dir / f"{name}.log", f"http://127.0.0.1:{port}/readyz"
+        )
+
+    def gateway_env(self, **overrides: str) -> dict[str, str]:
+        env = dict(
+            CUSTOMERS_URL=self.customers_url,
+            ASSETS_URL=self.assets_url,
+            COMMS_URL=self.comms_url,
+            BILLING_URL=self.billing_url,
+            ACCOUNTING_SYNC_URL=self.accounting_sync_url,
+            GATEWAY_UPSTREAMS="customers,assets,comms,billing,accounting-sync",
+            RATE_LIMIT_PER_MINUTE=str(self.rate_limit_per_minute),
+        )
+        env.update(overrides)
+        return env
+
+    def build(self) -> None:
+        (self.run_dir / "var").mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "metrics").mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        customers_port, gateway_port = free_port(), free_port()
+        self.customers_url = f"http://127.0.0.1:{customers_port}"
+        self.gateway_url = f"http://127.0.0.1:{gateway_port}"
+        self.processes["customers-web"] = self.gunicorn(
+            "customers-web", "customers.app:create_app()", customers_port, {}
+        )
+        worker_env = self.base_env()
+        self.processes["customers-worker"] = Process(
+            "customers-worker",
+            [sys.executable, "-m", "customers.worker"],
+            worker_env,
+            self.run_dir,
+            self.log_dir / "customers-worker.log",
+        )
+        assets_port = free_port()
+        self.assets_url = f"http://127.0.0.1:{assets_port}"
+        self.processes["assets-web"] = self.gunicorn(
+            "assets-web", "assets.app:create_app()", assets_port, {"CUSTOMERS_URL": self.customers_url}
+        )
+        self.processes["assets-worker"] = Process(
+            "assets-worker",
+            [sys.executable, "-m", "assets.worker"],
+            self.base_env(),
+            self.run_dir,
+            self.log_dir / "assets-worker.log",
+        )
+        billing_port = free_port()
+        self.billing_url = f"http://127.0.0.1:{billing_port}"
+        self.build_comms()  # after billing's URL: comms fetches statement PDFs from it
+        self.processes["billing-web"] = self.gunicorn(
+            "billing-web", "billing.app:create_app()", billing_port, {"CUSTOMERS_URL": self.customers_url}
+        )
+        self.processes["billing-worker"] = Process(
+            "billing-worker",
+            [sys.executable, "-m", "billing.worker"],
+            {**self.base_env(), "CUSTOMERS_URL": self.customers_url},
+            self.run_dir,
+            self.log_dir / "billing-worker.log",
+        )
+        self.build_accounting()
+        # the export of all customer data pulls the other services' parts
+        self.processes["customers-worker"].env.update(
+            BILLING_URL=self.billing_url, ASSETS_URL=self.assets_url, COMMS_URL=self.comms_url
+        )
+        self.processes["gateway-web"] = self.gunicorn(
+            "gateway-web", "gateway.app:create_app()", gateway_port, self.gateway_env()
+        )
+
+    def accounting_env(self) -> dict[str, str]:
+        """accounting-sync against the suite's Sage simulator; short backoffs and polls."""
+        return dict(
+            SAGE_BASE_URL=self.sage_url,
+            SAGE_CLIENT_ID="e2e-client",
+            SAGE_CLIENT_SECRET="e2e-secret",
+            SAGE_REFRESH_TOKEN="e2e-refresh-token",
+            SAGE_BUSINESS_ID="e2e-business",
+            SYNC_BACKOFF_BASE_SECONDS="0.5",
+            SYNC_BACKOFF_CAP_SECONDS="5",
+            SYNC_MAX_ATTEMPTS="12",
+            SYNC_LEASE_SECONDS="8",
+            SYNC_IDLE_SECONDS="0.2",
+            SYNC_THREADS="3",
+            SAGE_TIMEOUT_SECONDS="5",
+            BALANCE_POLL_SECONDS="3600",
+        )
+
+    def build_accounting(self) -> None:
+        sim_port, web_port = free_port(), free_port()
+        self.sage_url = f"http://127.0.0.1:{sim_port}"
+        self.accounting_sync_url = f"http://127.0.0.1:{web_port}"
+        sim_env = {
+            **self.base_env(),
+            "SIM_CLIENT_ID": "e2e-client",
+            "SIM_CLIENT_SECRET": "e2e-secret",
+            "SIM_REFRESH_TOKEN": "e2e-refresh-token",
+            "SIM_DEFAULT_BUSINESS": "e2e-business",
+            "SIM_RATE_LIMIT": "100000",
+        }
+        self.processes["sage-simulator"] = Process(
+            "sage-simulator",
+            [sys.executable, "-m", "sage_simulator", "--port", str(sim_port)],
+            sim_env,
+            self.run_dir,
+            self.log_dir / "sage-simulator.log",
+            f"{self.sage_url}/healthz",
+        )
+        self.processes["accounting-sync-web"] = self.gunicorn(
+            "accounting-sync-web", "accounting_sync.app:create_app()", web_port, {}
+        )
+        self.processes["accounting-sync-worker"] = Process(
+            "accounting-sync-worker",
+            [sys.executable, "-m", "accounting_sync.worker"],
+            {**self.base_env(), **self.accounting_env()},
+            self.run_dir,
+            self.log_dir / "accounting-sync-worker.log",
+        )
+
+    def comms_env(self) -> dict[str, str]:
+        """comms sends to the suite's own SMTP server (harness/smtp.py); quick retries and polls."""
+        return dict(
+            CUSTOMERS_URL=self.customers_url,
+            BILLING_URL=self.billing_url,
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=str(self.smtp.port),
+            EMAIL_FROM="office@fieldbook-e2e.example",
+            SMTP_RETRY_BASE_SECONDS="0.5",
+            SMTP_RETRY_MAX_SECONDS="2",
+            SMTP_MAX_ATTEMPTS="100",
+            SENDER_POLL_SECONDS="0.2",
+            MASS_EMAIL_POLL_SECONDS="0.3",
+            MASS_EMAIL_WAIT_SECONDS="30",
+        )
+
+    def build_comms(self) -> None:
+        if self.smtp is None:
+            self.smtp = SmtpServer()
+            self.smtp.start()
+        comms_port = free_port()
+        self.comms_url = f"http://127.0.0.1:{comms_port}"
+        self.processes["comms-web"] = self.gunicorn(
+            "comms-web", "comms.app:create_app()", comms_port, self.comms_env()
+        )
+        self.processes["comms-worker"] = Process(
+            "comms-worker",
+            [sys.executable, "-m", "comms.worker"],
+            {**self.base_env(), **self.comms_env()},
+            self.run_dir,
+            self.log_dir / "comms-worker.log",
+        )
+
+    def migrate(self) -> None:
+        self.python("-m", "customers.manage", "migrate")
+        self.python("-m", "assets.manage", "migrate")
+        self.python("-m", "comms.manage", "migrate")
+        self.python("-m", "billing.manage", "migrate")
+        self.python("-m", "accounting_sync.manage", "migrate")
+        self.python("-m", "gateway.manage", "migrate")
+
+    def start_all(self) -> None:
+        self.build()
+        self.migrate()
+        order = [
+            "customers-web",
+            "customers-worker",
+            "assets-web",
+            "assets-worker",
+            "comms-web",
+            "comms-worker",
+            "billing-web",
+            "billing-worker",
+            "sage-simulator",
+            "accounting-sync-web",
+            "accounting-sync-worker",
+            "gateway-web",
+        ]
+        for name in order:
+            self.processes[name].start()
+        for name in order:
+            self.wait_ready(name)
+
+    def wait_ready(self, name: str, timeout: float = READY_TIMEOUT) -> None:
+        proc = self.processes[name]
+        if name == "customers-worker":
+            proc.wait_ready(timeout, check=lambda: self._consuming("customers.events"))
+        elif name == "assets-worker":
+            proc.wait_ready(timeout, check=lambda: self._consuming("assets.events"))
+        elif name == "comms-worker":
+            proc.wait_ready(timeout, check=lambda: self._consuming("comms.events"))
+        elif name == "billing-worker":
+            proc.wait_ready(timeout, check=lambda: self._consuming("billing.events"))
+        elif name == "accounting-sync-worker":
+            proc.wait_ready(timeout, check=lambda: self._consuming("accounting-sync.events"))
+        else:
+            proc.wait_ready(timeout)
+
+    def _consuming(self, queue: str) -> tuple[bool, str]:
+        """Ready when the service's queue exists and has a consumer."""
+        try:
+            conn = pika.BlockingConnection(amqp_parameters(self.amqp_url))
+        except Exception as exc:  # noqa: BLE001
+            return False, f"broker: {exc}"
+        try:
+            ch = conn.channel()
+            ok = ch.queue_declare(queue, passive=True)
+            consumers = ok.method.consumer_count
+            return consumers >= 1, f"{queue} has {consumers} consumers"
+        except pika.exceptions.ChannelClosedByBroker as exc:
+            return False, f"{queue}: {exc.reply_text}"
+        finally:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def kill(self, name: str) -> None:
+        self.processes[name].kill()
+
+    def start(self, name: str, wait: bool = True) -> None:
+        self.processes[name].start()
+        if wait:
+            self.wait_ready(name)
+
+    def restart(self, name: str, wait: bool = True) -> None:
+        """SIGKILL the process (as a crash would) and start it again."""
+        self.kill(name)
+        self.start(name, wait=wait)
+
+    def start_extra_gateway(self, name: str, **env: str) -> str:
+        """Another gateway process on the same database with different settings; returns its URL.
+
+        Remove it with `remove_process(name)`.
+        """
+        if name in self.processes:
+            raise RuntimeError(f"process {name} exists")
+        port = free_port()
+        self.processes[name] = self.gunicorn(name, "gateway.app:create_app()", port, self.gateway_env(**env))
+        self.start(name)
+        return f"http://127.0.0.1:{port}"
+
+    def remove_process(self, name: str) -> None:
+        self.processes.pop(name).stop()
+
+    def stop_all(self) -> None:
+        procs = [p for p in self.processes.values() if p.popen is not None]
+        for p in procs:  # SIGTERM all groups first, so they shut down in parallel
+            p._signal_group(signal.SIGTERM)
+        for p in procs:
+            p.stop(timeout=20)
+        if self.smtp is not None:
+            self.smtp.stop()
+            self.smtp = None
+
+    def log_tails(self, lines: int = 20) -> str:
+        parts = []
+        for name, proc in self.processes.items():
+            state = "running" if proc.alive else f"exited {proc.popen.returncode if proc.popen else '-'}"
+            parts.append(f"----- {name} ({state}) {proc.log_path}\n{proc.tail(lines)}")
+        commands = self.log_dir / "commands.log"
+        if commands.exists():
+            parts.append(f"----- commands\n{tail(commands, lines)}")
+        return "\n".join(parts)
+
+    # ------------------------------------------------------------------------- tenants and keys
+
+    def create_tenant(self, name: str) -> str:
+        out = self.python("-m", "gateway.manage", "create-tenant", name).stdout.strip()
+        assert out and "\n" not in out, f"create-tenant should print only the id, printed {out!r}"
+        return out
+
+    def create_key(self, tenant_id: str, role: str, name: str | None = None) -> str:
+        name = name or f"e2e-{role}"
+        out = self.python(
+            "-m", "gateway.manage", "create-key", "--tenant", tenant_id, "--role", role, "--name", name
+        ).stdout.strip()
+        assert out and "\n" not in out, f"create-key should print only the key, printed {out!r}"
+        return out
+
+    def client(self, key: str | None = None, base_url: str | None = None) -> ApiSession:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return ApiSession(base_url or self.gateway_url, headers)
+
+    def dead_letters(self, *args: str, check: bool = True):
+        """Run `fieldbook-dead-letters` against the run's vhost."""
+        return self.run([executable("fieldbook-dead-letters"), *args], check=check)

@@ -1,0 +1,156 @@
+"""Seed data for the suites that need one record of every kind: fuzzing, cross-tenant checks.
+
+`one_of_each(client)` makes them through the public API (so every service and read model is
+involved) and returns their ids by the name the OpenAPI paths give them (`customer_id`, ...).
+`ITEM_PATHS` says where each kind of record lives.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from .api import create_customer, expect, private_customer, unique
+from .polling import eventually
+
+CATALOGUE_KINDS = ("groups", "fuel-types", "makes", "locations", "models")
+
+# resource type -> (path of one record, the ids it needs)
+ITEM_PATHS: dict[str, str] = {
+    "customer": "/v1/customers/{customer_id}",
+    "contact": "/v1/customers/{customer_id}/contacts/{contact_id}",
+    "branch": "/v1/customers/{customer_id}/branches/{branch_id}",
+    "work address": "/v1/customers/{customer_id}/work-addresses/{work_address_id}",
+    "quote": "/v1/quotes/{quote_id}",
+    "job": "/v1/jobs/{job_id}",
+    "invoice": "/v1/invoices/{invoice_id}",
+    "payment": "/v1/payments/{payment_id}",
+    "credit note": "/v1/credit-notes/{credit_note_id}",
+    "account credit": "/v1/customers/{customer_id}/account-credit/{credit_id}",
+    "asset": "/v1/assets/{asset_id}",
+    "note": "/v1/notes/{note_id}",
+    "email template": "/v1/email-templates/{template_id}",
+    "mailing list": "/v1/mailing-lists/{list_id}",
+    **{f"catalogue {kind}": f"/v1/asset-catalogue/{kind}/{{entry:{kind}}}" for kind in CATALOGUE_KINDS},
+}
+
+
+def item_path(kind: str, ids: dict[str, str]) -> str:
+    path = ITEM_PATHS[kind]
+    for name, value in ids.items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+def _line(unit_price: str = "100.00") -> dict:
+    return {"description": "Service", "quantity": "1", "unit_price": unit_price, "vat_rate": "20"}
+
+
+def one_of_each(client) -> dict[str, str]:
+    """One record of each kind in the client's tenant, by the name of its path parameter.
+
+    Catalogue entries are `entry:<kind>` (they all go by `{entry_id}`).
+    """
+    ids: dict[str, str] = {}
+    customer = create_customer(client, private_customer(surname="Fuzz", payment_terms_days=30))
+    cid = ids["customer_id"] = customer["id"]
+    base = f"/v1/customers/{cid}"
+    ids["contact_id"] = expect(client.post(f"{base}/contacts", json={"surname": "Contact"}), 201).json()["id"]
+    ids["branch_id"] = expect(
+        client.post(
+            f"{base}/branches",
+            json={"name": "North", "address": {"line_1": "3 North Rd", "postcode": "LS2 7AA"}},
+        ),
+        201,
+    ).json()["id"]
+    ids["work_address_id"] = expect(
+        client.post(
+            f"{base}/work-addresses",
+            json={"address": {"line_1": "4 Site Way", "postcode": "LS3 1AA"}},
+        ),
+        201,
+    ).json()["id"]
+
+    # billing: wait for its read model of the customer, then one of each money record
+    eventually(
+        lambda: expect(client.get(f"{base}/account"), 200).json(),
+        timeout=30,
+        message="billing knows the fuzzing customer",
+    )
+    today = date.today()
+    ids["quote_id"] = expect(client.post(f"{base}/quotes", json={"lines": [_line()]}), 201).json()["id"]
+    ids["job_id"] = expect(client.post(f"{base}/jobs", json={"description": "Boiler service"}), 201).json()[
+        "id"
+    ]
+    invoice = expect(
+        client.post(
+            f"{base}/invoices",
+            json={"invoice_date": (today - timedelta(days=5)).isoformat(), "lines": [_line("240.00")]},
+        ),
+        201,
+    ).json()
+    ids["invoice_id"] = invoice["id"]
+    ids["payment_id"] = expect(
+        client.post(
+            "/v1/payments",
+            json={
+                "customer_id": cid,
+                "method": "bank_transfer",
+                "amount": "50.00",
+                "received_on": today.isoformat(),
+            },
+        ),
+        201,
+    ).json()["id"]
+    ids["credit_note_id"] = expect(
+        client.post(
+            "/v1/credit-notes",
+            json={"invoice_id": invoice["id"], "description": "Goodwill", "lines": [_line("10.00")]},
+        ),
+        201,
+    ).json()["id"]
+    ids["credit_id"] = expect(
+        client.post(
+            f"{base}/account-credit",
+            json={
+                "amount": "20.00",
+                "method": "bank_transfer",
+                "nominal_account": "4000",
+                "credit_date": today.isoformat(),
+            },
+        ),
+        201,
+    ).json()["id"]
+
+    # assets: the catalogue and one asset
+    for kind in CATALOGUE_KINDS[:-1]:
+        ids[f"entry:{kind}"] = expect(
+            client.post(f"/v1/asset-catalogue/{kind}", json={"name": f"Fuzz {kind}"}), 201
+        ).json()["id"]
+    ids["entry:models"] = expect(
+        client.post(
+            "/v1/asset-catalogue/models",
+            json={"name": "Fuzz model", "make_id": ids["entry:makes"], "product_code": unique("FZ-")},
+        ),
+        201,
+    ).json()["id"]
+    eventually(
+        lambda: expect(client.get(f"{base}/assets"), 200),
+        timeout=30,
+        message="assets knows the fuzzing customer",
+    )
+    ids["asset_id"] = expect(
+        client.post(f"{base}/assets", json={"serial_number": unique("SN-")}), 201
+    ).json()["id"]
+
+    # comms
+    ids["note_id"] = expect(client.post(f"{base}/notes", json={"text": "Fuzz note"}), 201).json()["id"]
+    ids["template_id"] = expect(
+        client.post(
+            "/v1/email-templates", json={"name": "Fuzz", "subject": "Hello", "body": "Dear [first_name]"}
+        ),
+        201,
+    ).json()["id"]
+    ids["list_id"] = expect(
+        client.post("/v1/mailing-lists", json={"name": "Fuzz list", "customer_ids": [cid]}), 201
+    ).json()["id"]
+    return ids

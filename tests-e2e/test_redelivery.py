@@ -1,0 +1,36 @@
+"""The consumer's inbox: an event delivered again (same id) is acknowledged but not applied twice."""
+
+from harness.amqp import cloud_event
+from harness.api import create_customer, expect, private_customer
+from harness.polling import consistently, eventually
+
+
+def accounts_ref(client, customer_id: str):
+    return expect(client.get(f"/v1/customers/{customer_id}"), 200).json()["accounts_ref"]
+
+
+def test_redelivered_event_id_is_not_applied_twice(amqp, tenant):
+    client = tenant.admin
+    customer = create_customer(client, private_customer(surname="Linked"))["id"]
+    sentinel = create_customer(client, private_customer(surname="Sentinel"))["id"]
+
+    def linked(cid: str, ref: str, event_id: str | None = None) -> dict:
+        data = {"customer_id": cid, "accounts_ref": ref}
+        return cloud_event(
+            "accounting.customer_linked", data, tenant_id=tenant.id, subject=cid, event_id=event_id
+        )
+
+    first = linked(customer, "AAA1")
+    amqp.publish(first)
+    eventually(lambda: accounts_ref(client, customer) == "AAA1", timeout=20)
+
+    amqp.publish(linked(customer, "BBB2"))
+    eventually(lambda: accounts_ref(client, customer) == "BBB2", timeout=20)
+
+    amqp.publish(first)  # the very same event again, as a redelivery would bring it
+    # The queue is consumed in order: once a later event is applied, the duplicate has been handled.
+    amqp.publish(linked(sentinel, "SENT1"))
+    eventually(lambda: accounts_ref(client, sentinel) == "SENT1", timeout=20)
+
+    consistently(lambda: accounts_ref(client, customer) == "BBB2", duration=2)
+    assert amqp.queue_depth("customers.events") == 0
