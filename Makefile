@@ -1,0 +1,199 @@
+# Fieldbook: the two commands are `make up` (run it all locally) and `make test` (every check).
+# GNU make + bash. See README.md.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-print-directory
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+PYTHON ?= python3
+VENV := $(ROOT)/.venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.fieldbook-installed
+
+# Every package of the repository, kit first. A package is installed and tested only once its
+# folder has a pyproject.toml (resp. a tests/ folder), so this works while folders are still empty.
+PACKAGES := shared services/customers gateway services/billing services/assets services/comms services/accounting-sync
+PRESENT := $(foreach p,$(PACKAGES),$(if $(wildcard $(ROOT)/$(p)/pyproject.toml),$(p)))
+PYPROJECTS := $(foreach p,$(PRESENT),$(ROOT)/$(p)/pyproject.toml)
+TEST_TOOLS := pytest pytest-xdist requests ruff honcho testcontainers hypothesis pypdf schemathesis==4.32.5
+# What `make validate-deploy` needs: the compose schema ships with check-jsonschema, the Kubernetes
+# schemas with kubernetes-validate (both offline).
+DEPLOY_TOOLS := pyyaml jsonschema check-jsonschema kubernetes-validate
+
+# Extra arguments for every pytest run, e.g. `make test PYTEST_ARGS='-x -k contacts'`.
+PYTEST_ARGS ?=
+
+# The e2e suite takes RabbitMQ + PostgreSQL from E2E_AMQP_URL / E2E_DATABASE_URL, else starts them
+# with testcontainers. Where no Docker engine answers, default to the machine's local servers.
+# (Only checked when an e2e run is asked for: `docker info` can be slow.)
+ifneq ($(filter test test-e2e chaos,$(MAKECMDGOALS)),)
+DOCKER_ANSWERS := $(shell timeout 20 docker info >/dev/null 2>&1 && echo yes)
+ifneq ($(DOCKER_ANSWERS),yes)
+E2E_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2F
+E2E_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export E2E_AMQP_URL E2E_DATABASE_URL
+endif
+endif
+
+.PHONY: help install up down logs test test-unit test-e2e chaos lint validate-deploy fmt clean distclean bench FORCE
+
+help:
+	@echo "make up         install, migrate, start everything in the background, create demo data"
+	echo "make down       stop what make up started"
+	echo "make logs       follow the logs of the running system"
+	echo "make test       lint + every package's tests + the end-to-end suite"
+	echo "make test-unit  each package's tests/ (unit + integration)"
+	echo "make test-e2e   the end-to-end suite (tests-e2e/)"
+	echo "make lint       ruff check;  make fmt: ruff format + ruff check --fix"
+	echo "make validate-deploy  docker-compose.yml and deploy/k8s checked offline"
+	echo "make bench      the system on PostgreSQL + RabbitMQ, bulk data, figures vs anchors (BENCH_CUSTOMERS=1000000)"
+	echo "make chaos      slow fault scenarios (tests-chaos/, not in make test): stops the broker, RESTARTS PostgreSQL"
+	echo "make install    the virtualenv (.venv) with every package, editable"
+	echo "make clean      stop, remove var/ and caches (keeps .venv);  make distclean: also .venv"
+
+# ------------------------------------------------------------------------------------ install
+
+install: $(STAMP)
+
+# Re-run when a pyproject.toml (or this Makefile) is newer than the stamp, or the set of
+# packages present changed since the last install.
+ifneq ($(shell cat $(STAMP) 2>/dev/null),$(strip $(PRESENT)))
+$(STAMP): FORCE
+endif
+$(STAMP): $(PYPROJECTS) $(ROOT)/Makefile
+	@cd "$(ROOT)"
+	if [ ! -x "$(BIN)/python" ]; then
+	  echo "==> creating the virtualenv .venv ($(PYTHON) -m venv)"
+	  $(PYTHON) -m venv "$(VENV)"
+	fi
+	echo "==> pip install (packages: $(or $(PRESENT),none yet))"
+	"$(BIN)/python" -m pip install --quiet --upgrade pip
+	if [ -f shared/pyproject.toml ]; then
+	  "$(BIN)/python" -m pip install --quiet -e shared
+	fi
+	"$(BIN)/python" -m pip install --quiet $(foreach p,$(filter-out shared,$(PRESENT)),-e $(p)) $(TEST_TOOLS) $(DEPLOY_TOOLS)
+	echo "$(strip $(PRESENT))" > "$(STAMP)"
+
+FORCE:
+
+# ------------------------------------------------------------------------------ running locally
+
+up:
+	@bash "$(ROOT)/scripts/up.sh"
+
+down:
+	@bash "$(ROOT)/scripts/down.sh"
+
+logs:
+	@log="$${FIELDBOOK_VAR:-$(ROOT)/var}/log/fieldbook.log"
+	if [ ! -f "$$log" ]; then echo "no log yet at $$log: run make up first" >&2; exit 1; fi
+	exec tail -n 100 -F "$$log"
+
+# -------------------------------------------------------------------------------------- checks
+
+test: install
+	@status=0
+	$(MAKE) -f "$(ROOT)/Makefile" lint || status=1
+	$(MAKE) -f "$(ROOT)/Makefile" validate-deploy || status=1
+	$(MAKE) -f "$(ROOT)/Makefile" test-unit || status=1
+	$(MAKE) -f "$(ROOT)/Makefile" test-e2e || status=1
+	if [ $$status -ne 0 ]; then echo "==> make test: FAILED (see above)" >&2; else echo "==> make test: all passed"; fi
+	exit $$status
+
+lint: install
+	@cd "$(ROOT)"
+	echo "==> ruff check"
+	"$(BIN)/ruff" check .
+
+# docker-compose.yml and deploy/k8s, offline: no Docker engine or cluster needed (scripts/validate_deploy.py).
+validate-deploy: install
+	@cd "$(ROOT)"
+	echo "==> validate-deploy (docker-compose.yml, deploy/k8s)"
+	"$(BIN)/python" scripts/validate_deploy.py --self-test
+
+fmt: install
+	@cd "$(ROOT)"
+	"$(BIN)/ruff" format .
+	"$(BIN)/ruff" check --fix .
+
+# Each package's tests/ in its own pytest run, from the package folder (its own pytest settings).
+# Exit code 5 (no tests collected) is a failure only when the folder holds test files.
+test-unit: install
+	@cd "$(ROOT)"
+	failed=()
+	for pkg in $(PACKAGES); do
+	  if [ ! -d "$$pkg/tests" ]; then
+	    echo "==> $$pkg: no tests/ folder, skipped"
+	    continue
+	  fi
+	  echo "==> $$pkg: pytest tests"
+	  rc=0
+	  (cd "$$pkg" && "$(BIN)/pytest" -q $(PYTEST_ARGS) tests) || rc=$$?
+	  if [ $$rc -eq 5 ] && [ -z "$$(find "$$pkg/tests" -name 'test_*.py' -o -name '*_test.py' | head -n 1)" ]; then
+	    echo "    (no test files in $$pkg/tests yet)"
+	    rc=0
+	  fi
+	  if [ $$rc -ne 0 ]; then failed+=("$$pkg (exit $$rc)"); fi
+	done
+	if [ $${#failed[@]} -gt 0 ]; then
+	  echo "==> test-unit FAILED: $${failed[*]}" >&2
+	  exit 1
+	fi
+
+# The e2e suite starts its own processes on its own databases/vhost; whatever is left of them
+# afterwards (found by the FIELDBOOK_STACK marker in their environment) is stopped here.
+test-e2e: install
+	@cd "$(ROOT)"
+	if [ -z "$$(find tests-e2e -name 'test_*.py' 2>/dev/null | head -n 1)" ]; then
+	  echo "==> tests-e2e: no tests yet, skipped"
+	  exit 0
+	fi
+	echo "==> tests-e2e: pytest (broker: $${E2E_AMQP_URL:-testcontainers}, database: $${E2E_DATABASE_URL:-testcontainers})"
+	stack="e2e-$$$$-$$RANDOM"
+	rc=0
+	(cd tests-e2e && FIELDBOOK_STACK="$$stack" "$(BIN)/pytest" -q $(PYTEST_ARGS)) || rc=$$?
+	bash scripts/down.sh --stack "$$stack" --quiet
+	exit $$rc
+
+# Not part of `make test`: slow, and it disturbs the machine — it stops the broker for 30 s and
+# restarts the local PostgreSQL cluster (every client of both notices). Prints one table at the end.
+chaos: install
+	@cd "$(ROOT)"
+	echo "==> chaos (tests-chaos/): broker: $${E2E_AMQP_URL:-testcontainers}, database: $${E2E_DATABASE_URL:-testcontainers}"
+	echo "==> WARNING: stops RabbitMQ for 30 s and restarts PostgreSQL: other users of this machine's servers notice"
+	stack="chaos-$$$$-$$RANDOM"
+	rc=0
+	(cd tests-chaos && FIELDBOOK_STACK="$$stack" "$(BIN)/pytest" $(PYTEST_ARGS)) || rc=$$?
+	bash scripts/down.sh --stack "$$stack" --quiet
+	exit $$rc
+
+# The benchmark (bench/, not part of `make test`): wrk and nginx from Debian's packages, then the
+# whole system through the e2e harness on the local PostgreSQL + RabbitMQ (or E2E_* URLs).
+bench: install
+	@cd "$(ROOT)"
+	missing=""
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"
+	{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || missing="$$missing nginx"
+	if [ -n "$$missing" ]; then
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"
+	  echo "==> apt-get install -y$$missing"
+	  $$sudo apt-get install -y $$missing || { $$sudo apt-get update && $$sudo apt-get install -y $$missing; }
+	fi
+	export E2E_AMQP_URL="$${E2E_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2F}"
+	export E2E_DATABASE_URL="$${E2E_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
+	"$(BIN)/python" bench/run.py
+
+# ------------------------------------------------------------------------------------ cleaning
+
+clean:
+	@cd "$(ROOT)"
+	if [ -f scripts/down.sh ]; then bash scripts/down.sh --quiet; fi
+	rm -rf var .ruff_cache
+	find . -path ./.venv -prune -o \( -name __pycache__ -o -name .pytest_cache -o -name '*.egg-info' \) -type d -print0 \
+	  | xargs -0 rm -rf
+
+distclean: clean
+	@rm -rf "$(VENV)"

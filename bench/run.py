@@ -1,0 +1,241 @@
+"""`make bench`: the whole system on PostgreSQL + RabbitMQ, bulk data, one table of figures beside
+their anchors (all measured in this run), written to bench/results.json and the README.
+
+The system is the e2e harness's (tests-e2e/harness): every service's real processes on this run's
+own databases and vhost, removed at the end. Settings (environment):
+
+  BENCH_CUSTOMERS          customers loaded with COPY (default 1,000,000)
+  BENCH_INVOICED           customers given an invoice through billing's API (default 10,000)
+  BENCH_STATEMENT_INVOICES invoices of the statement customer (default 1,000)
+  BENCH_IMPORT_ROWS        work addresses in the CSV import (default 100,000)
+  BENCH_EVENTS             events through the outbox relay and raw pika (default 5,000)
+  BENCH_SYNC_CREATIONS     customers created at BENCH_SYNC_RATE/s (default 500 at 50/s)
+  BENCH_WRK_SECONDS        seconds per wrk run (default 15)
+  BENCH_SEARCH_QUERIES     queries per search kind (default 30)
+  E2E_AMQP_URL, E2E_DATABASE_URL  the servers, as for the e2e suite
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT / "tests-e2e"), str(HERE)]
+
+import data  # noqa: E402
+import measure  # noqa: E402
+
+from harness.infra import allocate, resolve  # noqa: E402
+from harness.processes import System  # noqa: E402
+
+SERVICES = ["customers", "assets", "comms", "billing", "accounting-sync", "gateway"]
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def setting(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def say(text: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+
+    def version(argv):
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+            return (out.stdout + out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return "unknown"
+
+    return {
+        "cpu": f"{cpu} × {os.cpu_count()}",
+        "memory": f"{mem_kib / 1024 / 1024:.0f} GiB",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "nginx": version(["nginx", "-v"]),
+        "wrk": version(["wrk", "-v"]),
+    }
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| measurement | Fieldbook | anchor | anchor figure |", "|---|---|---|---|"]
+    for r in rows:
+        cells = [r["measure"], r["figure"], r["anchor"], r["anchor_figure"]]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def update_readme(markdown: str) -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        say("README.md has no bench markers; not updated")
+        return
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    readme.write_text(f"{head}{README_START}\n{markdown}\n{README_END}{tail}")
+
+
+def main() -> int:
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            print(f"bench: {tool} is not installed (make bench installs it with apt-get)", file=sys.stderr)
+            return 2
+    size = setting("BENCH_CUSTOMERS", 1_000_000)
+    invoiced = min(setting("BENCH_INVOICED", 10_000), size)
+    statement_invoices = setting("BENCH_STATEMENT_INVOICES", 1_000)
+    import_rows = setting("BENCH_IMPORT_ROWS", 100_000)
+    n_events = setting("BENCH_EVENTS", 5_000)
+    sync_count = setting("BENCH_SYNC_CREATIONS", 500)
+    sync_rate = float(os.environ.get("BENCH_SYNC_RATE", 50))
+    wrk_seconds = setting("BENCH_WRK_SECONDS", 15)
+    per_kind = setting("BENCH_SEARCH_QUERIES", 30)
+
+    infra = resolve()
+    run_id = secrets.token_hex(4)
+    run_dir = Path(tempfile.mkdtemp(prefix=f"fbbench-{run_id}-"))
+    run_dir.chmod(0o755)  # nginx may run as nobody under it
+    resources = allocate(infra, run_id, SERVICES)
+    system = System(
+        run_dir=run_dir,
+        amqp_url=resources.amqp_url,
+        broker=infra.broker,
+        database_urls={s: resources.database_url(s) for s in SERVICES},
+        rate_limit_per_minute=1_000_000_000,
+    )
+    rows: list[dict] = []
+    started = time.monotonic()
+    ok = False
+    try:
+        say(f"starting the system (run dir {run_dir})")
+        system.start_all()
+        tenant_id = system.create_tenant("bench")
+        key = system.create_key(tenant_id, "admin", "bench")
+
+        def client():
+            return system.client(key)
+
+        api = client()
+
+        say(f"loading {size:,} customers with COPY")
+        t = time.perf_counter()
+        counts = data.load_customers(measure.pg(system, "customers"), tenant_id, size, say)
+        load_s = time.perf_counter() - t
+        rows.append(
+            measure.row(
+                f"data: {counts['customers']:,} customers, {counts['contacts']:,} contacts, "
+                f"{counts['work_addresses']:,} work addresses (COPY + trigram indexes)",
+                f"{load_s:.0f} s",
+                "—",
+                "—",
+                counts=counts,
+                seconds=load_s,
+            )
+        )
+        sample = data.sample(measure.pg(system, "customers"), tenant_id, max(per_kind, 1000))
+        ids = [s["id"] for s in sample]
+
+        say(
+            f"invoicing {invoiced:,} customers + {statement_invoices:,} invoices for one"
+            " through billing's API"
+        )
+        statement_customer = ids[0]
+        with_invoice = data.sample_ids(measure.pg(system, "customers"), tenant_id, invoiced)
+        n1, s1, r1 = measure.post_invoices(client, with_invoice)
+        n0, s0, r0 = measure.post_invoices(client, [statement_customer], threads=1)  # billing learns it once
+        n2, s2, r2 = measure.post_invoices(client, [statement_customer] * (statement_invoices - 1), threads=4)
+        n2, s2 = n2 + n0, s2 + s0
+        rows.append(
+            measure.row(
+                f"data: {n1 + n2:,} invoices for {len(set(with_invoice) | {statement_customer}):,} customers"
+                " (POST through the gateway)",
+                f"{(n1 + n2) / (s1 + s2):,.0f} invoices/s",
+                "—",
+                f"{r0 + r1 + r2} POSTs retried after a 503",
+            )
+        )
+
+        say("GET /v1/customers/{id}: gateway vs direct vs nginx (wrk)")
+        rows += measure.http_get(system, key, tenant_id, ids, wrk_seconds)
+        say("search")
+        rows += measure.search(system, api, tenant_id, sample, per_kind)
+        say("statement PDF")
+        rows += measure.statement_pdf(api, statement_customer, statement_invoices)
+        say(f"customer.created → accounts ref at {sync_rate:.0f}/s")
+        rows += measure.sync_latency(system, client, sync_rate, sync_count)
+        say(f"bus: {n_events:,} events")
+        rows += measure.bus(system, api, tenant_id, n_events)
+        say(f"CSV import of {import_rows:,} work addresses")
+        rows += measure.csv_import(system, api, ids, import_rows)
+        rows += measure.peak_rss(system)
+        ok = True
+    except Exception:
+        say(f"FAILED; process logs (tails):\n{system.log_tails(15)}")
+        raise
+    finally:
+        system.stop_all()
+        resources.release()
+        infra.close()
+        if ok:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            print(f"bench: logs kept in {run_dir}/logs", file=sys.stderr)
+
+    info = machine()
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    results = {
+        "run_at": when,
+        "customers": size,
+        "wall_seconds": round(time.monotonic() - started),
+        "machine": info,
+        "settings": {
+            "BENCH_CUSTOMERS": size,
+            "BENCH_INVOICED": invoiced,
+            "BENCH_STATEMENT_INVOICES": statement_invoices,
+            "BENCH_IMPORT_ROWS": import_rows,
+            "BENCH_EVENTS": n_events,
+            "BENCH_SYNC_CREATIONS": sync_count,
+            "BENCH_SYNC_RATE": sync_rate,
+            "BENCH_WRK_SECONDS": wrk_seconds,
+            "BENCH_SEARCH_QUERIES": per_kind,
+        },
+        "rows": rows,
+    }
+    (HERE / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    markdown = (
+        f"Latest `make bench`: {when}, **{size:,} customers**, {results['wall_seconds']} s in all. "
+        f"Machine: {info['cpu']}, {info['memory']} RAM, {info['os']}, Python {info['python']}; "
+        f"PostgreSQL and RabbitMQ on the same machine; every process (gunicorn with 2 workers per web, "
+        f"one worker per service, wrk, nginx) shares it.\n\n{table(rows)}"
+    )
+    print("\n" + markdown + "\n")
+    update_readme(markdown)
+    say("written bench/results.json and the README's Benchmarks section")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# `make up`: from a fresh clone to a running Fieldbook with a demo tenant, in one command.
+#
+#  1. make install (the .venv with every package present)
+#  2. check that RabbitMQ (AMQP_URL) and, where a DATABASE_URL_* names one, PostgreSQL answer
+#  3. INTERNAL_TOKEN: generated once, kept in var/secrets.env
+#  4. migrations: python -m <package>.manage migrate, for each service present, then the gateway
+#  5. var/Procfile from the packages present; honcho in the background (own session),
+#     logs in var/log/fieldbook.log, pid in var/run/honcho.pid
+#  6. wait for the gateway's /readyz, with a deadline
+#  7. demo tenant + admin key (once; kept in var/demo.env), demo customers (once)
+#  8. print the gateway URL, the key and a curl to try
+#
+# Settings come from the environment (README: Configuration). Defaults: SQLite files under var/
+# (FIELDBOOK_VAR), the local RabbitMQ. UP_TIMEOUT (seconds, default 90) bounds the wait in step 6.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+VAR=$(realpath -m "${FIELDBOOK_VAR:-$ROOT/var}")
+BIN="$ROOT/.venv/bin"
+PY="$BIN/python"
+LOG="$VAR/log/fieldbook.log"
+PIDFILE="$VAR/run/honcho.pid"
+GATEWAY_PORT=8000
+GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"
+DEMO_TENANT_NAME="Demo Heating Ltd"
+
+step() { printf '==> %s\n' "$*"; }
+die() { printf '\nerror: %s\n' "$*" >&2; exit 1; }
+
+# ------------------------------------------------------------------------------------ 1. install
+step "installing (make install)"
+"${MAKE:-make}" -s -C "$ROOT" --no-print-directory install
+
+export PATH="$BIN:$PATH"
+export FIELDBOOK_VAR="$VAR"
+export AMQP_URL="${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2F}"
+mkdir -p "$VAR/log" "$VAR/run"
+
+# Which packages are installed and can run: lines "<service> <package> <port> <app,worker,manage>".
+mapfile -t MODULES < <("$PY" "$ROOT/scripts/devstack.py" modules)
+has_part() { [[ ",$1," == *",$2,"* ]]; }
+gateway_parts=""
+comms_parts=""
+for line in "${MODULES[@]}"; do
+  read -r service _ _ parts <<<"$line"
+  [ "$service" = gateway ] && gateway_parts=$parts
+  [ "$service" = comms ] && comms_parts=$parts
+  [ "$service" = accounting-sync ] && accounting_parts=$parts
+done
+# accounting-sync talks to the Sage simulator (DESIGN §1, port 8090) unless SAGE_BASE_URL names a real Sage
+SAGE_SIMULATOR_PORT=8090
+run_sage_simulator() { has_part "${accounting_parts:-}" worker && [ -z "${SAGE_BASE_URL:-}" ]; }
+# comms sends its email to a local SMTP sink (DESIGN §1, port 8025) that keeps each message in var/mail/
+SMTP_SINK_PORT=8025
+MAIL_DIR="$VAR/mail"
+if ! has_part "$gateway_parts" app || ! has_part "$gateway_parts" manage; then
+  die "the gateway package (gateway.app, gateway.manage) is not installed yet: nothing to start."
+fi
+
+# Already running? Then only make sure it is ready and print how to use it.
+running=0
+if [ -f "$PIDFILE" ] && pid=$(cat "$PIDFILE") && [ -n "$pid" ] \
+  && { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -qxF "FIELDBOOK_STACK=$VAR"; then
+  running=1
+  step "Fieldbook is already running (honcho pid $pid); \`make down\` first to restart it with new code"
+fi
+
+# ------------------------------------------------------------------------------- 2. preflight
+ports=()
+if [ $running -eq 0 ]; then
+  for line in "${MODULES[@]}"; do
+    read -r _ _ port parts <<<"$line"
+    has_part "$parts" app && ports+=("$port")
+  done
+  has_part "$comms_parts" worker && ports+=("$SMTP_SINK_PORT")
+  run_sage_simulator && ports+=("$SAGE_SIMULATOR_PORT")
+fi
+step "checking the broker and databases"
+"$PY" "$ROOT/scripts/devstack.py" preflight --ports "${ports[@]}" || exit 1
+
+# --------------------------------------------------------------------------- 3. internal token
+SECRETS="$VAR/secrets.env"
+if [ -z "${INTERNAL_TOKEN:-}" ] && [ -f "$SECRETS" ]; then
+  INTERNAL_TOKEN=$(sed -n 's/^INTERNAL_TOKEN=//p' "$SECRETS" | tail -n 1)
+fi
+if [ -z "${INTERNAL_TOKEN:-}" ]; then
+  INTERNAL_TOKEN=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
+  (umask 077 && printf 'INTERNAL_TOKEN=%s\n' "$INTERNAL_TOKEN" >"$SECRETS")
+  step "generated INTERNAL_TOKEN (kept in ${SECRETS#"$ROOT"/})"
+fi
+export INTERNAL_TOKEN
+
+if [ $running -eq 0 ]; then
+  # ------------------------------------------------------------------------------ 4. migrations
+  for line in "${MODULES[@]}"; do  # services first, the gateway last (it is listed last)
+    read -r service package _ parts <<<"$line"
+    has_part "$parts" manage || continue
+    step "migrating $service (python -m $package.manage migrate)"
+    "$PY" -m "$package.manage" migrate || die "the migration of $service failed (see above)."
+  done
+
+  # --------------------------------------------------------------------------- 5. start
+  procfile="$VAR/Procfile"
+  upstreams=()
+  : >"$procfile.new"
+  rm -rf "$VAR/run/prometheus"
+  for line in "${MODULES[@]}"; do
+    read -r service package port parts <<<"$line"
+    web_name=$service-web
+    [ "$service" = gateway ] && web_name=gateway
+    for kind in web worker; do
+      if [ $kind = web ]; then
+        has_part "$parts" app || continue
+        name=$web_name
+        command="gunicorn -c python:fieldbook_shared.gunicorn_conf -b 127.0.0.1:$port '$package.app:create_app()'"
+        [ "$service" = gateway ] || upstreams+=("$service")
+      else
+        if [ "$service" = gateway ] || ! has_part "$parts" worker; then continue; fi
+        name=$service-worker
+        command="python -m $package.worker"
+      fi
+      metrics="$VAR/run/prometheus/$name"
+      mkdir -p "$metrics"
+      printf '%s: PROMETHEUS_MULTIPROC_DIR=%q exec %s\n' "$name" "$metrics" "$command" >>"$procfile.new"
+    done
+  done
+  if has_part "$comms_parts" worker; then
+    printf 'smtp-sink: exec python scripts/smtp_sink.py --port %s --dir %q\n' "$SMTP_SINK_PORT" "$MAIL_DIR" >>"$procfile.new"
+  fi
+  if run_sage_simulator; then
+    printf 'sage-simulator: exec python -m sage_simulator --port %s\n' "$SAGE_SIMULATOR_PORT" >>"$procfile.new"
+  fi
+  mv "$procfile.new" "$procfile"
+  # The gateway routes to, merges the OpenAPI of and waits in /readyz for the services that run here.
+  GATEWAY_UPSTREAMS=$(IFS=,; echo "${upstreams[*]}")
+  export GATEWAY_UPSTREAMS
+
+  step "starting: $(cut -d: -f1 "$procfile" | paste -sd' ' -) (logs: ${LOG#"$ROOT"/})"
+  rm -f "$PIDFILE"
+  printf '\n===== make up %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$LOG"
+  # setsid: honcho leads a session and process group of its own, so `make down` can signal the
+  # group and no terminal hang-up reaches it. FIELDBOOK_STACK marks every process of this stack.
+  # `-e /dev/null`: honcho must not pick up a .env lying in the repository root.
+  # shellcheck disable=SC2016 # $$ is expanded by the inner bash: its own pid, which honcho keeps
+  FIELDBOOK_STACK="$VAR" PYTHONUNBUFFERED=1 setsid bash -c \
+    'echo $$ >"$0"; exec nohup "$1" -f "$2" -d "$3" -e /dev/null start' \
+    "$PIDFILE" "$BIN/honcho" "$procfile" "$ROOT" >>"$LOG" 2>&1 </dev/null &
+  for _ in $(seq 50); do [ -s "$PIDFILE" ] && break; sleep 0.1; done
+  [ -s "$PIDFILE" ] || die "honcho did not start; see ${LOG#"$ROOT"/}"
+  pid=$(cat "$PIDFILE")
+fi
+
+# ------------------------------------------------------------------------------ 6. wait ready
+step "waiting for $GATEWAY_URL/readyz"
+if ! why=$("$PY" "$ROOT/scripts/devstack.py" wait-ready "$GATEWAY_URL/readyz" --pid "$pid" \
+  --timeout "${UP_TIMEOUT:-90}" 2>&1); then
+  printf '\n----- last lines of %s\n' "$LOG" >&2
+  tail -n 60 "$LOG" >&2 || true
+  printf -- '-----\n\n%s\n' "$why" >&2
+  if [ $running -eq 0 ]; then
+    bash "$ROOT/scripts/down.sh" --quiet || true
+    die "Fieldbook did not become ready; it has been stopped again. The whole log: ${LOG#"$ROOT"/}"
+  fi
+  die "the running Fieldbook is not ready. Follow it with \`make logs\`, or restart it: make down && make up"
+fi
+
+# ----------------------------------------------------------------------- 7. demo tenant + data
+DEMO="$VAR/demo.env"
+DEMO_TENANT_ID="" DEMO_API_KEY="" DEMO_DATA_LOADED=""
+if [ -f "$DEMO" ]; then
+  DEMO_TENANT_ID=$(sed -n 's/^DEMO_TENANT_ID=//p' "$DEMO" | tail -n 1)
+  DEMO_API_KEY=$(sed -n 's/^DEMO_API_KEY=//p' "$DEMO" | tail -n 1)
+  DEMO_DATA_LOADED=$(sed -n 's/^DEMO_DATA_LOADED=//p' "$DEMO" | tail -n 1)
+fi
+save_demo() {
+  (umask 077 && printf 'DEMO_TENANT_ID=%s\nDEMO_API_KEY=%s\nDEMO_DATA_LOADED=%s\n' \
+    "$DEMO_TENANT_ID" "$DEMO_API_KEY" "$DEMO_DATA_LOADED" >"$DEMO")
+}
+key_status() { "$PY" "$ROOT/scripts/devstack.py" status "$GATEWAY_URL/v1/customers?page_size=1" --key "$1"; }
+
+status=none
+if [ -n "$DEMO_API_KEY" ]; then
+  status=$(key_status "$DEMO_API_KEY")
+  case "$status" in
+    200) ;;
+    401 | 403) step "the saved demo key is refused ($status), e.g. after a new gateway database: making a new one" ;;
+    *) die "GET $GATEWAY_URL/v1/customers with the demo key answered $status; see \`make logs\`." ;;
+  esac
+fi
+if [ "$status" != 200 ]; then
+  DEMO_TENANT_ID=$("$PY" -m gateway.manage create-tenant "$DEMO_TENANT_NAME") \
+    || die "python -m gateway.manage create-tenant failed (see above)."
+  DEMO_API_KEY=$("$PY" -m gateway.manage create-key --tenant "$DEMO_TENANT_ID" --role admin --name demo-admin) \
+    || die "python -m gateway.manage create-key failed (see above)."
+  [[ -n "$DEMO_TENANT_ID" && "$DEMO_TENANT_ID" != *$'\n'* && -n "$DEMO_API_KEY" && "$DEMO_API_KEY" != *$'\n'* ]] \
+    || die "gateway.manage should print only the tenant id / the key on stdout (got '$DEMO_TENANT_ID' / '$DEMO_API_KEY')."
+  DEMO_DATA_LOADED=""
+  save_demo
+  step "created the demo tenant \"$DEMO_TENANT_NAME\" ($DEMO_TENANT_ID) and an admin key (kept in ${DEMO#"$ROOT"/})"
+fi
+if [ "$DEMO_DATA_LOADED" != yes ]; then
+  step "loading the demo customers"
+  "$PY" "$ROOT/scripts/demo_data.py" --url "$GATEWAY_URL" --key "$DEMO_API_KEY" \
+    || die "loading the demo data failed (see above); Fieldbook is running: \`make logs\`, then \`make up\` again."
+  DEMO_DATA_LOADED=yes
+  save_demo
+fi
+
+# ------------------------------------------------------------------------------------- 8. done
+cat <<EOF
+
+Fieldbook is up.
+
+  gateway   $GATEWAY_URL        (API docs: $GATEWAY_URL/docs)
+  tenant    $DEMO_TENANT_NAME ($DEMO_TENANT_ID)
+  API key   $DEMO_API_KEY   (role admin)
+
+Try it:
+
+  curl -s -H 'Authorization: Bearer $DEMO_API_KEY' '$GATEWAY_URL/v1/customers?page_size=10'
+
+make logs   follow the logs      make down   stop everything
+EOF
+if has_part "$comms_parts" worker; then
+  printf '\nEmail from comms goes to the local SMTP sink (127.0.0.1:%s): each message is kept as a .eml in %s\n' \
+    "$SMTP_SINK_PORT" "${MAIL_DIR#"$ROOT"/}"
+fi
