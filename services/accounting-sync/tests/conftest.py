@@ -104,7 +104,7 @@ def sim_store():
 
 @pytest.fixture
 def simulator(sim_store):
-    return create_simulator(sim_store, default_business=BUSINESS)
+    return create_simulator(sim_store, default_business=BUSINESS, seed=20261123)  # repeatable faults
 
 
 @pytest.fixture

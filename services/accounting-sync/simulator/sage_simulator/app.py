@@ -60,7 +60,9 @@ def sage_errors(status: int, code: str, message: str, source: str | None = None,
     return resp
 
 
-def create_app(store: Store | None = None, default_business: str | None = None) -> Flask:
+def create_app(
+    store: Store | None = None, default_business: str | None = None, seed: int | None = None
+) -> Flask:
     app = Flask("sage_simulator")
     store = store or Store(
         client_id=os.environ.get("SIM_CLIENT_ID", "fieldbook-local"),
@@ -80,7 +82,9 @@ def create_app(store: Store | None = None, default_business: str | None = None) 
         )
     default_business = default_business or os.environ.get("SIM_DEFAULT_BUSINESS", "fieldbook-demo")
     app.extensions["sage_store"] = store
-    rng = random.Random()
+    # faults are rolled from this generator: a seed (argument or SIM_SEED) makes a run repeatable
+    env_seed = os.environ.get("SIM_SEED")
+    rng = random.Random(seed if seed is not None else (int(env_seed) if env_seed else None))
 
     def business_id() -> str:
         return request.headers.get("X-Business") or default_business
