@@ -115,6 +115,11 @@ class Tenant:
     def admin(self) -> ApiSession:
         return self.client("admin")
 
+    @property
+    def sage_business(self) -> str:
+        """The tenant's own business in the Sage simulator (set by `new_tenant`)."""
+        return f"e2e-{self.id}"
+
     def client(self, role: str = "admin") -> ApiSession:
         if role not in self._clients:
             key = self.admin_key if role == "admin" else self.system.create_key(self.id, role, f"e2e-{role}")
@@ -125,7 +130,12 @@ class Tenant:
 def new_tenant(system: System, label: str = "tenant") -> Tenant:
     name = f"e2e {label} {secrets.token_hex(3)}"
     tenant_id = system.create_tenant(name)
-    return Tenant(system, tenant_id, name, system.create_key(tenant_id, "admin", "e2e-admin"))
+    tenant = Tenant(system, tenant_id, name, system.create_key(tenant_id, "admin", "e2e-admin"))
+    # a Sage business of its own, as a real tenant has: matching in Sage never sees other tests'
+    # customers (all tenants in one business made look-alikes from other tests link or need review)
+    r = tenant.admin.put("/v1/accounting/business", json={"business_id": tenant.sage_business})
+    assert r.status_code == 200, r.text
+    return tenant
 
 
 @pytest.fixture

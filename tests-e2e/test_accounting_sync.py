@@ -29,8 +29,8 @@ def letters(n: int = 6) -> str:
 class Simulator:
     """The Sage simulator's admin endpoints (seed, count, balances, faults)."""
 
-    def __init__(self, url: str):
-        self.http = ApiSession(url, timeout=15)
+    def __init__(self, url: str, business: str):
+        self.http = ApiSession(url, headers={"X-Business": business}, timeout=15)
 
     def seed(self, **contact) -> dict:
         return expect(self.http.post("/__admin/contacts", json=contact), 201).json()["contacts"][0]
@@ -51,8 +51,8 @@ NO_FAULTS = dict(
 
 
 @pytest.fixture
-def sim(system):
-    simulator = Simulator(system.sage_url)
+def sim(system, tenant):
+    simulator = Simulator(system.sage_url, tenant.sage_business)
     simulator.faults(**NO_FAULTS)
     yield simulator
     simulator.faults(**NO_FAULTS)

@@ -19,8 +19,8 @@ def accounts_ref(client, customer_id: str) -> str:
     return ref
 
 
-def sage_contact(system, reference: str) -> dict:
-    sim = ApiSession(system.sage_url, timeout=15)
+def sage_contact(tenant, reference: str) -> dict:
+    sim = ApiSession(tenant.system.sage_url, headers={"X-Business": tenant.sage_business}, timeout=15)
     contacts = expect(sim.get("/__admin/contacts", params={"reference": reference}), 200).json()["contacts"]
     assert len(contacts) == 1, contacts
     return contacts[0]
@@ -73,7 +73,7 @@ def test_merge_moves_everything_to_the_survivor_in_every_service_and_is_a_no_op_
 
     # the accounts system marks A inactive (its history stays in Sage)
     def inactive():
-        contact = sage_contact(system, ref_a)
+        contact = sage_contact(tenant, ref_a)
         assert (contact.get("notes") or "").startswith("Inactive in Fieldbook: merged"), contact
         return contact
 

@@ -288,8 +288,8 @@ def table(rows: list[Row]) -> str:
 class Sim:
     """The Sage simulator's admin endpoints (faults, contacts)."""
 
-    def __init__(self, url: str):
-        self.http = ApiSession(url, timeout=15)
+    def __init__(self, url: str, business: str):
+        self.http = ApiSession(url, headers={"X-Business": business}, timeout=15)
 
     def faults(self, **faults) -> dict:
         r = self.http.post("/__admin/faults", json=faults)
@@ -309,7 +309,7 @@ class Scenario:
         self.name, self.system, self.tenant, self.queue = name, system, tenant, queue
         self.settle_timeout = settle_timeout
         self.db = Databases(system.database_urls)
-        self.sim = Sim(system.sage_url)
+        self.sim = Sim(system.sage_url, tenant.sage_business)
         self.token = letters(10)
         self.loads: list[Load] = []
         self.t0 = time.monotonic()

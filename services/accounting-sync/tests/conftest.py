@@ -91,6 +91,9 @@ class Api:
     def post(self, path, json=None, **kw):
         return self.client.post(path, json=json, headers=headers(self.role, self.tenant), **kw)
 
+    def put(self, path, json=None, **kw):
+        return self.client.put(path, json=json, headers=headers(self.role, self.tenant), **kw)
+
 
 @pytest.fixture
 def api(app):

@@ -8,15 +8,18 @@ from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app
 
 from .api import accounting
-from .settings import load_settings
+from .settings import SyncSettings, load_settings
 from .uow import SyncUnitOfWork
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="Fieldbook accounting-sync",
         blueprints=[accounting.customer_accounting, accounting.accounting],
         uow_class=SyncUnitOfWork,
     )
+    # the Sage business of tenants that have not chosen their own
+    app.config["SAGE_DEFAULT_BUSINESS"] = SyncSettings.from_env().sage_business_id
+    return app

@@ -1,8 +1,9 @@
 """Balances back from Sage: polled on a schedule and on demand → `accounting.balance_updated`.
 
-One poll reads every customer contact of the business with `show_balance=true` (paged, 200 a
-page), then, tenant by tenant, stores each linked customer's balance and publishes it when it
-changed (or when someone asked for it). The as-of time is when Sage was read.
+One poll reads, for each Sage business the tenants concerned use, every customer contact with
+`show_balance=true` (paged, 200 a page), then, tenant by tenant, stores each linked customer's
+balance and publishes it when it changed (or when someone asked for it). The as-of time is when
+Sage was read. A business that fails is tried again on the next poll; the others are applied.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from . import events
 from .sage import Accounting, SageError
 from .settings import SyncSettings
 from .store.models import BalancePollRequest
-from .store.queries import linked_rows_all, open_poll_requests
+from .store.queries import businesses_of, linked_rows_all, open_poll_requests
 from .uow import SyncUnitOfWork
 
 log = logging.getLogger("accounting_sync.balances")
@@ -64,30 +65,36 @@ class BalancePoller:
             requests = [(r.id, r.tenant_id, list(r.customer_ids or [])) for r in open_poll_requests(session)]
         if not requests and not scheduled:
             return True
-        as_of = utcnow()
-        try:
-            balances = self.accounting.balances()
-        except SageError as exc:
-            log.warning("balance poll failed: %s", exc)
-            return False
         forced: dict[str, set[str] | None] = {}  # tenant → customer ids asked for (None: all)
         for _, tenant, ids in requests:
             if not ids:
                 forced[tenant] = None
             elif forced.get(tenant, set()) is not None:
                 forced[tenant] = (forced.get(tenant) or set()) | set(ids)
-        if scheduled:
-            with self.sessions() as session:
-                tenants = {r.tenant_id for r in linked_rows_all(session)}
-        else:
-            tenants = set(forced)
-        request_ids = defaultdict(list)
-        for rid, tenant, _ in requests:
-            request_ids[tenant].append(rid)
-            tenants.add(tenant)
+        with self.sessions() as session:
+            tenants = {r.tenant_id for r in linked_rows_all(session)} if scheduled else set(forced)
+            request_ids = defaultdict(list)
+            for rid, tenant, _ in requests:
+                request_ids[tenant].append(rid)
+                tenants.add(tenant)
+            business = businesses_of(session, tenants, self.s.sage_business_id)
+        ok = True
+        read: dict[str, tuple[dict, datetime] | None] = {}
         for tenant in sorted(tenants):
+            bid = business[tenant]
+            if bid not in read:
+                as_of = utcnow()
+                try:
+                    read[bid] = (self.accounting.for_business(bid).balances(), as_of)
+                except SageError as exc:
+                    log.warning("balance poll of business %s failed: %s", bid, exc)
+                    read[bid] = None
+            if read[bid] is None:
+                ok = False
+                continue
+            balances, as_of = read[bid]
             self._apply(tenant, balances, as_of, forced.get(tenant, set()), request_ids.get(tenant, []))
-        return True
+        return ok
 
     def _apply(
         self,

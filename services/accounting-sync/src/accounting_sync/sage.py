@@ -14,6 +14,7 @@ Cloud Accounting v3.1 contacts API (the simulator in `simulator/` speaks the sam
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -66,6 +67,9 @@ class Accounting(Protocol):
     def create_contact(self, contact: dict, idempotency_id: str) -> dict: ...
     def update_contact(self, contact_id: str, contact: dict) -> dict: ...
     def balances(self) -> dict[str, Decimal]: ...
+    def for_business(self, business_id: str) -> Accounting:
+        """The same package, speaking to another business (a tenant's own Sage business)."""
+        ...
 
 
 def _error_message(errors: list, fallback: str) -> str:
@@ -178,6 +182,15 @@ class SageAccounting:
         self._shared_http = http  # tests pass one (e.g. a Flask test client adapter)
         self.tokens = TokenStore(sessions, settings, http or requests.Session())
         self.sleep = sleep
+        self.business_id = settings.sage_business_id
+
+    def for_business(self, business_id: str) -> SageAccounting:
+        """A view on another business: same login (tokens), HTTP sessions and retries."""
+        if business_id == self.business_id:
+            return self
+        view = copy.copy(self)
+        view.business_id = business_id
+        return view
 
     # -- HTTP ---------------------------------------------------------------------------------
 
@@ -197,7 +210,7 @@ class SageAccounting:
         while True:
             headers = {
                 "Authorization": f"Bearer {self.tokens.access_token()}",
-                "X-Business": s.sage_business_id,
+                "X-Business": self.business_id,
                 "Accept": "application/json",
             }
             try:

@@ -6,10 +6,12 @@ sync loop does the rest; a balance poll on demand is a request row the worker's 
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from fieldbook_shared.problems import Conflict, ValidationFailed
 
 from .events import _due_now
-from .store.models import NEEDS_REVIEW, CustomerSync
+from .store.models import NEEDS_REVIEW, CustomerSync, SageBusiness
 from .uow import SyncUnitOfWork
 
 
@@ -84,3 +86,48 @@ def request_balance_poll(uow: SyncUnitOfWork, customer_ids: list[str]):
         req = uow.syncs.request_balance_poll(customer_ids, uow.context.actor)
         uow.commit()
         return req
+
+
+def get_business(uow: SyncUnitOfWork, default: str) -> dict:
+    """The Sage business this tenant's customers are synced to."""
+    with uow:
+        chosen = uow.session.get(SageBusiness, uow.context.tenant_id)
+        return _business_view(chosen, default)
+
+
+def set_business(uow: SyncUnitOfWork, business_id: str, default: str) -> dict:
+    """Choose the tenant's Sage business. Refused (409) once customers are linked in another
+    business: their Sage contacts live there, so moving them is a migration, not a setting."""
+    tenant = uow.context.tenant_id
+    with uow:
+        chosen = uow.session.get(SageBusiness, tenant, with_for_update=True)
+        current = chosen.business_id if chosen is not None else default
+        if business_id != current:
+            linked = uow.session.scalar(
+                select(CustomerSync.customer_id)
+                .where(CustomerSync.tenant_id == tenant, CustomerSync.sage_contact_id.is_not(None))
+                .limit(1)
+            )
+            if linked is not None:
+                raise Conflict(
+                    f"Customers are already linked in Sage business {current}; "
+                    "the business cannot change under them."
+                )
+        if chosen is None:
+            chosen = SageBusiness(tenant_id=tenant, business_id=business_id, updated_by=uow.context.actor)
+            uow.session.add(chosen)
+        else:
+            chosen.business_id, chosen.updated_by = business_id, uow.context.actor
+        uow.commit()
+        return _business_view(chosen, default)
+
+
+def _business_view(chosen: SageBusiness | None, default: str) -> dict:
+    if chosen is None:
+        return {"business_id": default, "is_default": True, "updated_at": None, "updated_by": None}
+    return {
+        "business_id": chosen.business_id,
+        "is_default": False,
+        "updated_at": chosen.updated_at,
+        "updated_by": chosen.updated_by,
+    }

@@ -28,7 +28,7 @@ class SyncSettings:
     sage_client_id: str = "fieldbook-local"
     sage_client_secret: str = "fieldbook-local-secret"
     sage_refresh_token: str = "sim-refresh-token"
-    # One Sage business for every tenant of this deployment, for now (a per-tenant mapping is later).
+    # The Sage business of a tenant that has not chosen its own (PUT /v1/accounting/business).
     sage_business_id: str = "fieldbook-demo"
     sage_timeout_seconds: float = 10.0
     # where `idempotency_id` goes in a POST body: "root" ({"contact": …, "idempotency_id": …}) or "contact"

@@ -34,7 +34,7 @@ from .domain import mapping, matching, refs, retry
 from .sage import Accounting, SageError
 from .settings import SyncSettings
 from .store.models import FAILED, NEEDS_REVIEW, PENDING, SYNCED, CustomerSync
-from .store.queries import Syncs, claim_due
+from .store.queries import Syncs, business_of, claim_due
 from .uow import SyncUnitOfWork
 
 log = logging.getLogger("accounting_sync.sync")
@@ -58,6 +58,7 @@ class Claim:
     attempts: int
     removed: str | None
     survivor_ref: str | None
+    business_id: str  # the tenant's Sage business
 
 
 @dataclass
@@ -151,9 +152,14 @@ class SyncEngine:
                 attempts=row.attempts,
                 removed=row.removed,
                 survivor_ref=survivor_ref,
+                business_id=business_of(session, row.tenant_id, self.s.sage_business_id),
             )
 
     # -- 2. Sage --------------------------------------------------------------------------------
+
+    def _sage(self, c: Claim) -> Accounting:
+        """The accounting package, speaking to this customer's tenant's business."""
+        return self.accounting.for_business(c.business_id)
 
     def _attempt(self, c: Claim) -> Outcome:
         if c.action == "none" or (c.removed and not c.sage_contact_id):
@@ -162,14 +168,12 @@ class SyncEngine:
             reason = {"merged": "merged into another customer", "erased": "erased"}.get(
                 c.removed or "", "deleted"
             )
-            self.accounting.update_contact(
-                c.sage_contact_id, mapping.inactive_contact(c.survivor_ref, reason)
-            )
+            self._sage(c).update_contact(c.sage_contact_id, mapping.inactive_contact(c.survivor_ref, reason))
             return Outcome("deactivated", c.sage_contact_id, c.accounts_ref)
         if c.snapshot is None:
             return Outcome("nothing")
         if c.action == "link":
-            contact = self.accounting.get_contact(c.review_contact_id)
+            contact = self._sage(c).get_contact(c.review_contact_id)
             if contact is None:
                 raise SageError(f"Sage has no contact {c.review_contact_id} to link to", 404)
             return self._link(c, contact, "linked by a person")
@@ -177,9 +181,9 @@ class SyncEngine:
             return self._create(c)
         if c.sage_contact_id:
             body = mapping.to_sage_contact(c.snapshot, c.accounts_ref)
-            self.accounting.update_contact(c.sage_contact_id, body)
+            self._sage(c).update_contact(c.sage_contact_id, body)
             return Outcome("updated", c.sage_contact_id, c.accounts_ref)
-        found = self.accounting.find_candidates(c.snapshot, c.accounts_ref)
+        found = self._sage(c).find_candidates(c.snapshot, c.accounts_ref)
         with self.sessions() as session:
             linked = Syncs(session, c.tenant_id).linked_to(
                 [f["id"] for f in found if f.get("id")], c.customer_id
@@ -199,7 +203,7 @@ class SyncEngine:
         stem = base[:4]  # every candidate of this base starts with these (SMITHJ01 … SMIT1000)
         with self.sessions() as session:
             taken = Syncs(session, c.tenant_id).refs_starting(stem)
-        taken |= self.accounting.taken_refs(stem)
+        taken |= self._sage(c).taken_refs(stem)
         return refs.next_free_ref(base, taken)
 
     def _link(self, c: Claim, contact: dict, reason: str) -> Outcome:
@@ -221,15 +225,15 @@ class SyncEngine:
                 ],
                 reason=f"the contact's accounts ref {ref} already belongs to another customer",
             )
-        self.accounting.update_contact(contact["id"], mapping.to_sage_contact(c.snapshot, ref))
+        self._sage(c).update_contact(contact["id"], mapping.to_sage_contact(c.snapshot, ref))
         return Outcome("linked", contact["id"], ref, reason=reason)
 
     def _create(self, c: Claim) -> Outcome:
         ref = c.accounts_ref or self._free_ref(c)
-        key = mapping.idempotency_id(self.s.sage_business_id, c.tenant_id, c.customer_id)
+        key = mapping.idempotency_id(c.business_id, c.tenant_id, c.customer_id)
         for tries in range(REF_RACE_RETRIES + 1):
             try:
-                created = self.accounting.create_contact(mapping.to_sage_contact(c.snapshot, ref), key)
+                created = self._sage(c).create_contact(mapping.to_sage_contact(c.snapshot, ref), key)
                 break
             except SageError as exc:
                 if exc.status != 422 or "reference" not in exc.sources:

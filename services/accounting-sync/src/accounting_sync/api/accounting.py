@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -10,6 +11,7 @@ from fieldbook_shared.web import current_uow
 from .. import service
 from .schemas import (
     BalancePollSchema,
+    BusinessSchema,
     CustomerIdsSchema,
     PollAcceptedSchema,
     ReviewSchema,
@@ -81,3 +83,19 @@ class BalancePoll(MethodView):
         """Read balances from Sage now (all linked customers, or these) → accounting.balance_updated."""
         req = service.request_balance_poll(current_uow(), [str(c) for c in body["customer_ids"]])
         return {"request_id": req.id, "customer_ids": req.customer_ids, "requested_at": req.requested_at}
+
+
+@accounting.route("/business")
+class Business(MethodView):
+    @accounting.response(200, BusinessSchema)
+    def get(self):
+        """The Sage business this tenant's customers are synced to."""
+        return service.get_business(current_uow(), current_app.config["SAGE_DEFAULT_BUSINESS"])
+
+    @accounting.arguments(BusinessSchema)
+    @accounting.response(200, BusinessSchema)
+    def put(self, body):
+        """Choose the tenant's Sage business (admin). 409 once customers are linked in another."""
+        return service.set_business(
+            current_uow(), body["business_id"], current_app.config["SAGE_DEFAULT_BUSINESS"]
+        )

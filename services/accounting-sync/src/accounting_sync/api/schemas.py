@@ -78,3 +78,16 @@ class PollAcceptedSchema(Schema):
     request_id = fields.Integer(dump_only=True)
     customer_ids = fields.List(fields.String(), dump_only=True)
     requested_at = fields.DateTime(dump_only=True)
+
+
+class BusinessSchema(StrictSchema):
+    business_id = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9._:-]{1,100}$", error="1 to 100 letters, digits, . _ : or -."),
+        metadata={"description": "The Sage business id (sent to Sage as `X-Business`)."},
+    )
+    is_default = fields.Boolean(
+        dump_only=True, metadata={"description": "True when the tenant has not chosen one: the deployment's."}
+    )
+    updated_at = fields.DateTime(dump_only=True, allow_none=True)
+    updated_by = fields.String(dump_only=True, allow_none=True)

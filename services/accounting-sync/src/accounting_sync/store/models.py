@@ -1,8 +1,10 @@
 """SQLAlchemy models of accounting-sync. Every tenant's row carries tenant_id; queries filter by it.
 
 `customer_sync` is this service's view of each customer: the latest snapshot from customers' events
-and where its sync with Sage stands. `sage_credentials` keeps the rotating OAuth tokens of a Sage
-business (credentials belong to the business, which is one setting for every tenant for now).
+and where its sync with Sage stands. `sage_businesses` says which Sage business each tenant's
+customers live in (the deployment's SAGE_BUSINESS_ID when a tenant has none), so one tenant's
+customers are never matched or linked to another's. `sage_credentials` keeps the rotating OAuth
+tokens of the Sage connection (one Sage login reaches every business it is a user of).
 """
 
 from __future__ import annotations
@@ -87,3 +89,14 @@ class SageCredentials(Base):
     access_expires_at: Mapped[datetime | None] = mapped_column()
     bootstrap_token: Mapped[str | None] = mapped_column(Text)  # the SAGE_REFRESH_TOKEN it began with
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SageBusiness(Base):
+    """The Sage business (`X-Business`) a tenant's customers are synced to."""
+
+    __tablename__ = "sage_businesses"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    business_id: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(200))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from fieldbook_shared.db import is_postgres, utcnow
 from fieldbook_shared.problems import NotFound
 
-from .models import PENDING, BalancePollRequest, CustomerSync
+from .models import PENDING, BalancePollRequest, CustomerSync, SageBusiness
 
 
 class Syncs:
@@ -140,3 +140,20 @@ def linked_rows_all(session: Session) -> list[CustomerSync]:
             )
         )
     )
+
+
+def business_of(session: Session, tenant_id: str, default: str) -> str:
+    """The Sage business of a tenant: its own setting, else the deployment's default."""
+    chosen = session.get(SageBusiness, tenant_id)
+    return chosen.business_id if chosen is not None else default
+
+
+def businesses_of(session: Session, tenant_ids: set[str], default: str) -> dict[str, str]:
+    chosen = dict(
+        session.execute(
+            select(SageBusiness.tenant_id, SageBusiness.business_id).where(
+                SageBusiness.tenant_id.in_(tenant_ids)
+            )
+        ).all()
+    )
+    return {t: chosen.get(t, default) for t in tenant_ids}

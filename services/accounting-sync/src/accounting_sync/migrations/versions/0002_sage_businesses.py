@@ -1,0 +1,31 @@
+"""sage_businesses: the Sage business of each tenant
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23 15:40:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import fieldbook_shared.db
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "sage_businesses",
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("business_id", sa.String(length=100), nullable=False),
+        sa.Column("updated_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=200), nullable=True),
+        sa.PrimaryKeyConstraint("tenant_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("sage_businesses")
