@@ -198,12 +198,16 @@ class SyncEngine:
             )
         return self._create(c)
 
-    def _free_ref(self, c: Claim) -> str:
+    def _free_ref(self, c: Claim, ask_sage: bool = True) -> str:
+        """The next free accounts ref for the customer's base. Without `ask_sage`, only the refs we
+        gave out count: a create with a ref Sage already holds answers 422 and we ask then, so the
+        common case costs no listing of Sage's contacts (which grows with every SMITH)."""
         base = refs.ref_base(c.snapshot or {})
         stem = base[:4]  # every candidate of this base starts with these (SMITHJ01 … SMIT1000)
         with self.sessions() as session:
             taken = Syncs(session, c.tenant_id).refs_starting(stem)
-        taken |= self._sage(c).taken_refs(stem)
+        if ask_sage:
+            taken |= self._sage(c).taken_refs(stem)
         return refs.next_free_ref(base, taken)
 
     def _link(self, c: Claim, contact: dict, reason: str) -> Outcome:
@@ -229,7 +233,7 @@ class SyncEngine:
         return Outcome("linked", contact["id"], ref, reason=reason)
 
     def _create(self, c: Claim) -> Outcome:
-        ref = c.accounts_ref or self._free_ref(c)
+        ref = c.accounts_ref or self._free_ref(c, ask_sage=False)
         key = mapping.idempotency_id(c.business_id, c.tenant_id, c.customer_id)
         for tries in range(REF_RACE_RETRIES + 1):
             try:

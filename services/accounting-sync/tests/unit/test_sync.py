@@ -222,3 +222,18 @@ def test_erasure_of_a_customer_never_synced_is_reported(bus, outbox):
         "service": "accounting-sync",
         "actions": {"snapshot_anonymised": True, "accounts_contact": "none linked"},
     }
+
+
+def test_claims_are_fair_across_tenants_so_a_big_import_does_not_starve_another_tenant(bus, sessions):
+    from accounting_sync.store.queries import claim_due
+
+    for i in range(50):
+        deliver(bus, "customer.created", customer(id=f"3f1c2b8e-0000-4000-8000-0000000a{i:04d}"), tenant="big")
+    deliver(bus, "customer.created", customer(id="3f1c2b8e-0000-4000-8000-0000000b0001"), tenant="small")
+    make_due(sessions)
+    claimed = []
+    for _ in range(20):  # the small tenant is drawn half the time: missing it 20 times is 1 in a million
+        with sessions() as s, s.begin():
+            claimed.append(claim_due(s, timedelta(minutes=5)).tenant_id)
+    assert "small" in claimed
+    assert claimed.count("small") == 1, "a claimed row is leased: it is not handed out again"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import datetime, timedelta
 
@@ -98,29 +99,35 @@ class Syncs:
 def claim_due(session: Session, lease: timedelta, now: datetime | None = None) -> CustomerSync | None:
     """Take one pending row whose time has come, for `lease`: the caller owns it until then.
 
+    Fair across tenants: a tenant is drawn at random among those with due rows, then its oldest
+    due row is taken, so one tenant's import of 10,000 customers does not make another tenant's
+    new customer wait behind all of them.
+
     On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several loops claim disjoint rows; the lease (not
     the row lock) is what keeps the row ours while we talk to Sage outside any transaction, so the
     event consumer never waits on a Sage call. A crashed loop's lease simply runs out.
     """
     now = now or utcnow()
-    stmt = (
-        select(CustomerSync)
-        .where(
-            CustomerSync.status == PENDING,
-            CustomerSync.next_attempt_at <= now,
-            or_(CustomerSync.claimed_until.is_(None), CustomerSync.claimed_until <= now),
-        )
-        .order_by(CustomerSync.next_attempt_at, CustomerSync.id)
-        .limit(1)
+    due = (
+        CustomerSync.status == PENDING,
+        CustomerSync.next_attempt_at <= now,
+        or_(CustomerSync.claimed_until.is_(None), CustomerSync.claimed_until <= now),
     )
-    if is_postgres(session):
-        stmt = stmt.with_for_update(skip_locked=True)
-    row = session.scalar(stmt)
-    if row is None:
+    tenants = list(session.scalars(select(CustomerSync.tenant_id).where(*due).distinct().limit(1000)))
+    if not tenants:
         return None
-    row.claimed_until = now + lease
-    row.claim_token = str(uuid.uuid4())
-    return row
+    oldest_first = (
+        select(CustomerSync).where(*due).order_by(CustomerSync.next_attempt_at, CustomerSync.id).limit(1)
+    )
+    for stmt in (oldest_first.where(CustomerSync.tenant_id == random.choice(tenants)), oldest_first):
+        if is_postgres(session):
+            stmt = stmt.with_for_update(skip_locked=True)
+        row = session.scalar(stmt)
+        if row is not None:
+            row.claimed_until = now + lease
+            row.claim_token = str(uuid.uuid4())
+            return row
+    return None
 
 
 def open_poll_requests(session: Session) -> list[BalancePollRequest]:
