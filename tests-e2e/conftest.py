@@ -167,6 +167,12 @@ def events(amqp):
 # ---------------------------------------------------------------------------------- reporting
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Tests marked `floods_the_bus` run last: the events they leave behind (10,000 customers to
+    apply and sync) would otherwise sit in the queues ahead of every later test's events."""
+    items.sort(key=lambda item: item.get_closest_marker("floods_the_bus") is not None)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -8,6 +8,8 @@ import io
 import json
 import time
 
+import pytest
+
 from harness.api import customer_count, expect
 from harness.polling import eventually
 
@@ -121,6 +123,7 @@ def report(client, import_id: str) -> list[dict]:
         page += 1
 
 
+@pytest.mark.floods_the_bus
 def test_import_of_10000_rows_imports_the_good_ones_reports_the_others_and_reimports_as_updates(tenant):
     client = tenant.admin
     body, bad, dupes = build_file()

@@ -517,19 +517,29 @@ def check(row: Row, *, failures_allowed: bool = False, max_failure_seconds: floa
 # ------------------------------------------------------------------------------------ scenarios
 
 
-def wait_answering(client: ApiSession, timeout: float = 60.0) -> float:
-    """Poll a cheap read through the gateway until it answers 200 (upstream back, breaker closed);
-    return when that was (time.monotonic())."""
+def wait_answering(client: ApiSession, timeout: float = 60.0, in_a_row: int = 12) -> float:
+    """Poll a cheap read through the gateway until it answers 200 `in_a_row` times (upstream back,
+    breakers closed); return when that was (time.monotonic()). Several in a row, because each
+    gateway worker process keeps its own breaker: one 200 shows only one worker's is closed."""
     deadline = time.monotonic() + timeout
+    streak = 0
     while True:
         try:
-            if client.get("/v1/customers", params={"page_size": 1}, timeout=5).status_code == 200:
-                return time.monotonic()
+            # a new connection each time, so the probes reach every gateway worker
+            r = client.get(
+                "/v1/customers", params={"page_size": 1}, headers={"Connection": "close"}, timeout=5
+            )
+            ok = r.status_code == 200
         except Exception:  # noqa: BLE001 - not back yet
-            pass
+            ok = False
+        streak = streak + 1 if ok else 0
+        if streak >= in_a_row:
+            return time.monotonic()
         if time.monotonic() > deadline:
-            raise AssertionError(f"the gateway did not answer 200 within {timeout:.0f}s")
-        time.sleep(0.2)
+            raise AssertionError(
+                f"the gateway did not answer 200 {in_a_row} times in a row within {timeout:.0f}s"
+            )
+        time.sleep(0.05 if ok else 0.2)
 
 
 def broker_outage(s: Scenario, broker, n: int, outage: float, concurrency: int = 16) -> Row:

@@ -539,17 +539,84 @@ def void_invoice(uow: BillingUnitOfWork, invoice_id: str, version: int) -> Invoi
         return invoice
 
 
+def _latest_first(model) -> tuple:
+    first = model.invoice_date if model is Invoice else model.created_at
+    return first.desc(), model.number.desc()
+
+
 def list_for_customer(uow: BillingUnitOfWork, repo_name: str, customer_id: str, page: int, page_size: int):
     """Quotes, jobs or invoices of a customer, latest first."""
     with uow:
         customer_for(uow, customer_id)
         repo = getattr(uow, repo_name)
-        model = repo.model
-        first = model.invoice_date if model is Invoice else model.created_at
-        rows, total = repo.page(str(customer_id), (first.desc(), model.number.desc()), page, page_size)
-        if model is Invoice:
+        rows, total = repo.page(str(customer_id), _latest_first(repo.model), page, page_size)
+        if repo.model is Invoice:
             rows = [(r, cents(uow.ledger.outstanding(r.id))) for r in rows]
         return rows, total
+
+
+def export_records(uow: BillingUnitOfWork, repo_name: str, customer_id: str) -> tuple[str, list[dict]]:
+    """All of a customer's quotes, jobs or invoices in the list's order, as the export's records.
+
+    Returns the customer's name and one dict per document (keys: `record_exports.COLUMNS`).
+    """
+    with uow:
+        customer = customer_for(uow, customer_id)
+        repo = getattr(uow, repo_name)
+        rows = repo.all_for_customer(customer.id, _latest_first(repo.model))
+        if repo_name == "invoices":
+            figures = uow.ledger.invoice_figures(customer.id)
+            records = [_invoice_record(r, *figures.get(r.id, (ZERO, ZERO, ZERO))) for r in rows]
+        elif repo_name == "jobs":
+            places = uow.work_addresses.by_ids({r.work_address_id for r in rows if r.work_address_id})
+            records = [_job_record(r, places.get(r.work_address_id)) for r in rows]
+        else:
+            records = [_quote_record(r) for r in rows]
+        return customer.display_name, records
+
+
+def _invoice_record(invoice: Invoice, outstanding, paid, credited) -> dict:
+    return {
+        "number": invoice.number,
+        "invoice_date": invoice.invoice_date,
+        "due_date": invoice.due_date,
+        "description": invoice.description,
+        "status": invoice.status,
+        "net": cents(invoice.net),
+        "vat": cents(invoice.vat),
+        "total": cents(invoice.total),
+        "paid": cents(paid),
+        "credited": cents(credited),
+        "outstanding": cents(outstanding),
+    }
+
+
+def _job_record(job: Job, work_address) -> dict:
+    place = None
+    if work_address is not None:
+        parts = [work_address.name, work_address.address_line_1, work_address.town, work_address.postcode]
+        place = ", ".join(p for p in parts if p)
+    return {
+        "number": job.number,
+        "description": job.description,
+        "status": job.status,
+        "scheduled_date": job.scheduled_start.date() if job.scheduled_start else None,
+        "engineer": job.engineer,
+        "category": job.category,
+        "work_address": place,
+    }
+
+
+def _quote_record(quote: Quote) -> dict:
+    return {
+        "number": quote.number,
+        "date": quote.created_at.date(),
+        "description": quote.description,
+        "status": quote.status,
+        "net": cents(quote.net),
+        "vat": cents(quote.vat),
+        "total": cents(quote.total),
+    }
 
 
 # --- credit notes ---------------------------------------------------------------------------------

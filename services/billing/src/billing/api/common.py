@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, current_app, request
 
 from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.web import current_uow
+
+from .. import record_exports, service
+
+# what the export endpoints answer, for the OpenAPI document (flask-smorest has no schema for files)
+EXPORT_RESPONSES = {
+    "200": {
+        "description": "The file, as an attachment.",
+        "content": {
+            mimetype.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+            for mimetype in record_exports.MIMETYPES.values()
+        },
+    }
+}
 
 
 def with_etag(row, status: int = 200, **headers):
@@ -19,3 +33,15 @@ def with_amount(row, name: str, value):
     """Attach a figure derived from the ledger (outstanding, unallocated) for the response schema."""
     setattr(row, name, value)
     return row
+
+
+def export_response(kind: str, customer_id, fmt: str) -> Response:
+    """All of a customer's invoices, jobs or quotes (the list's rows and order) as a file."""
+    customer_id = str(customer_id)
+    name, records = service.export_records(current_uow(), kind, customer_id)
+    business_name = current_app.extensions["fieldbook"].settings.extra.get("business_name", "Fieldbook")
+    body = record_exports.render(kind, fmt, records, name, business_name)
+    disposition = f'attachment; filename="{record_exports.filename(kind, customer_id, fmt)}"'
+    return Response(
+        body, content_type=record_exports.MIMETYPES[fmt], headers={"Content-Disposition": disposition}
+    )

@@ -9,8 +9,14 @@ from fieldbook_shared.etag import expected_version
 from fieldbook_shared.web import current_uow
 
 from .. import service
-from .common import optional_version, with_amount, with_etag
-from .schemas import ConsolidatedInSchema, InvoiceInSchema, InvoicePatchSchema, InvoiceSchema
+from .common import EXPORT_RESPONSES, export_response, optional_version, with_amount, with_etag
+from .schemas import (
+    ConsolidatedInSchema,
+    ExportQuerySchema,
+    InvoiceInSchema,
+    InvoicePatchSchema,
+    InvoiceSchema,
+)
 
 customer_invoices = Blueprint(
     "customer_invoices",
@@ -30,6 +36,15 @@ consolidated = Blueprint(
 def _shown(uow_invoice):
     invoice, outstanding = uow_invoice
     return with_amount(invoice, "outstanding", outstanding)
+
+
+@customer_invoices.route("/export")
+class CustomerInvoicesExport(MethodView):
+    @customer_invoices.arguments(ExportQuerySchema, location="query")
+    @customer_invoices.doc(responses=EXPORT_RESPONSES)
+    def get(self, query, customer_id):
+        """All of the customer's invoices (the list's rows and order, no pages) as CSV, XLSX or PDF."""
+        return export_response("invoices", customer_id, query["format"])
 
 
 @customer_invoices.route("")

@@ -8,8 +8,8 @@ from flask_smorest import Blueprint
 from fieldbook_shared.web import current_uow
 
 from .. import service
-from .common import with_etag
-from .schemas import JobInSchema, JobPatchSchema, JobSchema
+from .common import EXPORT_RESPONSES, export_response, with_etag
+from .schemas import ExportQuerySchema, JobInSchema, JobPatchSchema, JobSchema
 
 customer_jobs = Blueprint(
     "customer_jobs",
@@ -18,6 +18,15 @@ customer_jobs = Blueprint(
     description="A customer's jobs, latest first.",
 )
 jobs = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Jobs.")
+
+
+@customer_jobs.route("/export")
+class CustomerJobsExport(MethodView):
+    @customer_jobs.arguments(ExportQuerySchema, location="query")
+    @customer_jobs.doc(responses=EXPORT_RESPONSES)
+    def get(self, query, customer_id):
+        """All of the customer's jobs (the list's rows and order, no pages) as CSV, XLSX or PDF."""
+        return export_response("jobs", customer_id, query["format"])
 
 
 @customer_jobs.route("")

@@ -9,10 +9,11 @@ from fieldbook_shared.etag import expected_version
 from fieldbook_shared.web import current_uow
 
 from .. import service
-from .common import with_etag
+from .common import EXPORT_RESPONSES, export_response, with_etag
 from .schemas import (
     ConvertedSchema,
     ConvertSchema,
+    ExportQuerySchema,
     QuoteInSchema,
     QuotePatchSchema,
     QuoteSchema,
@@ -28,6 +29,15 @@ customer_quotes = Blueprint(
 quotes = Blueprint(
     "quotes", __name__, url_prefix="/v1/quotes", description="Quotes and their conversion to jobs."
 )
+
+
+@customer_quotes.route("/export")
+class CustomerQuotesExport(MethodView):
+    @customer_quotes.arguments(ExportQuerySchema, location="query")
+    @customer_quotes.doc(responses=EXPORT_RESPONSES)
+    def get(self, query, customer_id):
+        """All of the customer's quotes (the list's rows and order, no pages) as CSV, XLSX or PDF."""
+        return export_response("quotes", customer_id, query["format"])
 
 
 @customer_quotes.route("")

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from .. import record_exports
 from ..domain import money, rules
 
 
@@ -397,6 +398,14 @@ class AccountSchema(Schema):
     future_jobs = fields.Integer()
     account_current = fields.Boolean()
     as_of = fields.Date()
+
+
+class ExportQuerySchema(In):
+    format = fields.String(
+        load_default="csv",
+        validate=validate.OneOf(record_exports.FORMATS),
+        metadata={"description": "csv (default), xlsx or pdf."},
+    )
 
 
 class StatementQuerySchema(In):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -73,6 +73,11 @@ class Repository:
         ).all()
         return list(rows), total or 0
 
+    def all_for_customer(self, customer_id: str, order_by) -> list:
+        """Every row of the customer in the list's order (exports: no paging)."""
+        stmt = self._select().where(self.model.customer_id == customer_id).order_by(*order_by)
+        return list(self.session.scalars(stmt).all())
+
 
 class Customers(Repository):
     model = CustomerSnapshot
@@ -104,6 +109,16 @@ class WorkAddresses(Repository):
                 WorkAddressSnapshot.tenant_id == self.tenant_id, WorkAddressSnapshot.id == str(id_)
             )
         )
+
+    def by_ids(self, ids: set[str]) -> dict[str, WorkAddressSnapshot]:
+        if not ids:
+            return {}
+        rows = self.session.scalars(
+            select(WorkAddressSnapshot).where(
+                WorkAddressSnapshot.tenant_id == self.tenant_id, WorkAddressSnapshot.id.in_(sorted(ids))
+            )
+        ).all()
+        return {r.id: r for r in rows}
 
 
 class Quotes(Repository):
@@ -210,6 +225,10 @@ class Counters:
         return value
 
 
+def _money_sum(expr):
+    return type_coerce(func.coalesce(func.sum(expr), 0), LedgerEntry.amount.type)
+
+
 class Ledger:
     def __init__(self, session: Session, tenant_id: str):
         self.session = session
@@ -238,6 +257,31 @@ class Ledger:
 
     def outstanding(self, invoice_id: str):
         return self.sums(LedgerEntry.invoice_delta, LedgerEntry.invoice_id, invoice_id)
+
+    def invoice_figures(self, customer_id: str) -> dict[str, tuple]:
+        """Per invoice of the customer: (outstanding, paid, credited), summed over its entries.
+
+        Paid is what payments and account credit allocated to it; credited, what credit notes did.
+        """
+
+        def allocated(*source_types: str):
+            applies = and_(LedgerEntry.kind == "allocation", LedgerEntry.source_type.in_(source_types))
+            return _money_sum(case((applies, -LedgerEntry.invoice_delta), else_=0))
+
+        invoices = select(Invoice.id).where(
+            Invoice.tenant_id == self.tenant_id, Invoice.customer_id == customer_id
+        )
+        rows = self.session.execute(
+            select(
+                LedgerEntry.invoice_id,
+                _money_sum(LedgerEntry.invoice_delta),
+                allocated("payment", "account_credit"),
+                allocated("credit_note"),
+            )
+            .where(LedgerEntry.tenant_id == self.tenant_id, LedgerEntry.invoice_id.in_(invoices))
+            .group_by(LedgerEntry.invoice_id)
+        ).all()
+        return {invoice_id: tuple(figures) for invoice_id, *figures in rows}
 
     def unallocated(self, source_id: str):
         return self.sums(LedgerEntry.source_delta, LedgerEntry.source_id, source_id)
