@@ -552,11 +552,12 @@ def bus(system: System, client, tenant_id: str, n: int, timeout: float = 300) ->
     ids = [e[0] for e in events]
     with connect(pg(system, "customers"), autocommit=True) as conn:
         with conn.transaction():
+            # read the clock before COPY starts: a query on the connection during COPY deadlocks
+            now = conn.execute("SELECT clock_timestamp()").fetchone()[0]
             with conn.cursor().copy(
                 "COPY outbox (event_id, event_type, tenant_id, subject, payload, created_at, attempts)"
                 " FROM STDIN"
             ) as cp:
-                now = conn.execute("SELECT clock_timestamp()").fetchone()[0]
                 for eid, cid, payload in events:
                     cp.write_row((eid, "customer.created", tenant_id, cid, payload, now, 0))
         deadline = time.monotonic() + timeout
@@ -640,7 +641,7 @@ def csv_import(
             break
         time.sleep(0.25)
     import_s = time.perf_counter() - started
-    if state["status"] != "completed" or state["created_count"] != rows_wanted:
+    if state["status"] != "completed" or state["counts"]["created"] != rows_wanted:
         raise RuntimeError(f"import did not complete cleanly: {state}")
     with connect(pg(system, "customers"), autocommit=True) as conn:
         conn.execute(

@@ -12,17 +12,23 @@ own databases and vhost, removed at the end. Settings (environment):
   BENCH_SYNC_CREATIONS     customers created at BENCH_SYNC_RATE/s (default 500 at 50/s)
   BENCH_WRK_SECONDS        seconds per wrk run (default 15)
   BENCH_SEARCH_QUERIES     queries per search kind (default 30)
+  BENCH_STEPS              comma list of steps to run (default all): invoices, http, search,
+                           statement, sync, bus, import, rss
   E2E_AMQP_URL, E2E_DATABASE_URL  the servers, as for the e2e suite
+
+A hung run prints every thread's stack on SIGUSR1 (`kill -USR1 <pid>`).
 """
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import platform
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -113,6 +119,15 @@ def main() -> int:
     sync_rate = float(os.environ.get("BENCH_SYNC_RATE", 50))
     wrk_seconds = setting("BENCH_WRK_SECONDS", 15)
     per_kind = setting("BENCH_SEARCH_QUERIES", 30)
+    all_steps = ["invoices", "http", "search", "statement", "sync", "bus", "import", "rss"]
+    steps = [s.strip() for s in os.environ.get("BENCH_STEPS", ",".join(all_steps)).split(",") if s.strip()]
+    unknown = sorted(set(steps) - set(all_steps))
+    if unknown:
+        print(f"bench: unknown BENCH_STEPS {unknown}; known: {all_steps}", file=sys.stderr)
+        return 2
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    # SIGTERM (`kill`, timeout) unwinds through the finally below, which stops every process
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     infra = resolve()
     run_id = secrets.token_hex(4)
@@ -158,39 +173,49 @@ def main() -> int:
         sample = data.sample(measure.pg(system, "customers"), tenant_id, max(per_kind, 1000))
         ids = [s["id"] for s in sample]
 
-        say(
-            f"invoicing {invoiced:,} customers + {statement_invoices:,} invoices for one"
-            " through billing's API"
-        )
         statement_customer = ids[0]
-        with_invoice = data.sample_ids(measure.pg(system, "customers"), tenant_id, invoiced)
-        n1, s1, r1 = measure.post_invoices(client, with_invoice)
-        n0, s0, r0 = measure.post_invoices(client, [statement_customer], threads=1)  # billing learns it once
-        n2, s2, r2 = measure.post_invoices(client, [statement_customer] * (statement_invoices - 1), threads=4)
-        n2, s2 = n2 + n0, s2 + s0
-        rows.append(
-            measure.row(
-                f"data: {n1 + n2:,} invoices for {len(set(with_invoice) | {statement_customer}):,} customers"
-                " (POST through the gateway)",
-                f"{(n1 + n2) / (s1 + s2):,.0f} invoices/s",
-                "—",
-                f"{r0 + r1 + r2} POSTs retried after a 503",
+        if "invoices" in steps:
+            say(
+                f"invoicing {invoiced:,} customers + {statement_invoices:,} invoices for one"
+                " through billing's API"
             )
-        )
-
-        say("GET /v1/customers/{id}: gateway vs direct vs nginx (wrk)")
-        rows += measure.http_get(system, key, tenant_id, ids, wrk_seconds)
-        say("search")
-        rows += measure.search(system, api, tenant_id, sample, per_kind)
-        say("statement PDF")
-        rows += measure.statement_pdf(api, statement_customer, statement_invoices)
-        say(f"customer.created → accounts ref at {sync_rate:.0f}/s")
-        rows += measure.sync_latency(system, client, sync_rate, sync_count)
-        say(f"bus: {n_events:,} events")
-        rows += measure.bus(system, api, tenant_id, n_events)
-        say(f"CSV import of {import_rows:,} work addresses")
-        rows += measure.csv_import(system, api, ids, import_rows)
-        rows += measure.peak_rss(system)
+            with_invoice = data.sample_ids(measure.pg(system, "customers"), tenant_id, invoiced)
+            n1, s1, r1 = measure.post_invoices(client, with_invoice)
+            # billing learns the statement customer once, then its invoices come four at a time
+            n0, s0, r0 = measure.post_invoices(client, [statement_customer], threads=1)
+            more = [statement_customer] * (statement_invoices - 1)
+            n2, s2, r2 = measure.post_invoices(client, more, threads=4)
+            n2, s2 = n2 + n0, s2 + s0
+            rows.append(
+                measure.row(
+                    f"data: {n1 + n2:,} invoices for"
+                    f" {len(set(with_invoice) | {statement_customer}):,} customers"
+                    " (POST through the gateway)",
+                    f"{(n1 + n2) / (s1 + s2):,.0f} invoices/s",
+                    "—",
+                    f"{r0 + r1 + r2} POSTs retried after a 503",
+                )
+            )
+        if "http" in steps:
+            say("GET /v1/customers/{id}: gateway vs direct vs nginx (wrk)")
+            rows += measure.http_get(system, key, tenant_id, ids, wrk_seconds)
+        if "search" in steps:
+            say("search")
+            rows += measure.search(system, api, tenant_id, sample, per_kind)
+        if "statement" in steps and "invoices" in steps:
+            say("statement PDF")
+            rows += measure.statement_pdf(api, statement_customer, statement_invoices)
+        if "sync" in steps:
+            say(f"customer.created → accounts ref at {sync_rate:.0f}/s")
+            rows += measure.sync_latency(system, client, sync_rate, sync_count)
+        if "bus" in steps:
+            say(f"bus: {n_events:,} events")
+            rows += measure.bus(system, api, tenant_id, n_events)
+        if "import" in steps:
+            say(f"CSV import of {import_rows:,} work addresses")
+            rows += measure.csv_import(system, api, ids, import_rows)
+        if "rss" in steps:
+            rows += measure.peak_rss(system)
         ok = True
     except Exception:
         say(f"FAILED; process logs (tails):\n{system.log_tails(15)}")
@@ -224,6 +249,10 @@ def main() -> int:
         },
         "rows": rows,
     }
+    if steps != all_steps:
+        print("\n" + table(rows) + "\n")
+        say(f"only {steps} ran: bench/results.json and the README left as they were")
+        return 0
     (HERE / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     markdown = (
         f"Latest `make bench`: {when}, **{size:,} customers**, {results['wall_seconds']} s in all. "

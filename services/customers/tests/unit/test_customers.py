@@ -113,6 +113,9 @@ def test_search_by_partial_postcode_contact_surname_phone_digits_and_email(api):
     assert ids("07700900123") == [john["id"]]
     assert ids("john.smith@") == [john["id"]]
     assert ids("high street") == [john["id"]]
+    # every word on its own, one in a contact's fields and one in the customer's
+    assert ids("baxen ls1") == [john["id"]]
+    assert ids("baxen acme") == []
     assert len(ids("acme")) == 1 and john["id"] not in ids("acme")
     assert ids("nothing-like-this") == []
 
