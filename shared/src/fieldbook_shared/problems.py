@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -183,6 +184,24 @@ def register_error_handlers(app: Flask) -> None:
     def _stale(exc: StaleDataError):
         return problem_response(
             412, None, "The record has changed since you read it. Read it again and re-apply your change."
+        )
+
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError):
+        # The database went away (restart, failover) or refused a transient conflict: nothing of
+        # this request was committed, so the client may send it again. Anything else is a 500.
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            return _unexpected(exc)
+        log.warning(
+            "database unavailable: %s",
+            type(exc.orig or exc).__name__,
+            extra={"request_id": g.get("request_id")},
+        )
+        return problem_response(
+            503,
+            None,
+            "The database is not reachable right now; nothing was saved. Try again in a moment.",
+            headers={"Retry-After": "2"},
         )
 
     @app.errorhandler(Exception)

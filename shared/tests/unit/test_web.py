@@ -8,6 +8,7 @@ import pytest
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+from sqlalchemy.exc import OperationalError
 
 from fieldbook_shared.db import Base, create_engine
 from fieldbook_shared.etag import check_version, etag_for, expected_version
@@ -36,6 +37,8 @@ class Things(MethodView):
             raise Conflict("That thing clashes.", other="x")
         if body["name"] == "boom":
             raise RuntimeError("internal detail")
+        if body["name"] == "db-gone":
+            raise OperationalError("INSERT ...", {}, RuntimeError("server closed the connection"))
         uow = current_uow()
         assert uow.tenant_id
         return body, 201, {"Location": f"/v1/things/{calls['n']}"}
@@ -90,6 +93,14 @@ def test_unexpected_error_is_500_without_traceback(client):
     text = resp.get_data(as_text=True)
     assert "internal detail" not in text and "Traceback" not in text
     assert resp.get_json()["request_id"] == resp.headers["X-Request-Id"]
+
+
+def test_a_database_that_went_away_is_503_with_retry_after(client):
+    resp = client.post("/v1/things", json={"name": "db-gone"}, headers=H)
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "2"
+    assert resp.mimetype == "application/problem+json"
+    text = resp.get_data(as_text=True)
+    assert "server closed" not in text and "INSERT" not in text and "Traceback" not in text
 
 
 def test_not_found_method_not_allowed_and_too_large_are_problems(client):

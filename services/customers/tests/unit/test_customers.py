@@ -116,6 +116,17 @@ def test_search_by_partial_postcode_contact_surname_phone_digits_and_email(api):
     # every word on its own, one in a contact's fields and one in the customer's
     assert ids("baxen ls1") == [john["id"]]
     assert ids("baxen acme") == []
+    # a postcode with its space is the postcode, not "L1" and "5AB" anywhere in the record
+    works = api.post(
+        "/v1/customers",
+        {
+            "type": "company",
+            "company_name": "Unit 5AB Works",
+            "address": {"line_1": "2 Dock Road", "postcode": "L1 9ZZ"},
+        },
+    ).get_json()
+    assert ids("l1 9z") == [works["id"]]
+    assert ids("L1 5AB") == []
     assert len(ids("acme")) == 1 and john["id"] not in ids("acme")
     assert ids("nothing-like-this") == []
 

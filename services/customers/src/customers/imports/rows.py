@@ -526,10 +526,17 @@ class WorkAddressRows(_Rows):
                 by["email"].setdefault(c.email.strip().lower(), []).append(c)
         existing: dict[bytes, WorkAddress] = {}
         if owners:
+            # only the owners' sites at this batch's postcodes: a customer with thousands of sites
+            # must not load them all for every batch
+            postcodes = {rules.compact_postcode(r.data["address"].get("postcode")) or "" for r in parsed}
+            at_postcodes = [WorkAddress.postcode_compact.in_(sorted(postcodes - {""}))]
+            if "" in postcodes:
+                at_postcodes += [WorkAddress.postcode_compact.is_(None), WorkAddress.postcode_compact == ""]
             for wa in uow.session.scalars(
                 select(WorkAddress).where(
                     WorkAddress.tenant_id == uow.tenant_id,
                     WorkAddress.customer_id.in_(sorted({c.id for c in owners})),
+                    or_(*at_postcodes),
                 )
             ):
                 existing.setdefault(keys.work_address_key(wa.customer_id, wa.address_line_1, wa.postcode), wa)

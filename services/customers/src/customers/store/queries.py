@@ -46,6 +46,10 @@ class CustomerFilters:
     sort: str = "name"
 
 
+# a whole or partial UK postcode with its space: outward code, then the start of the inward code
+POSTCODE_QUERY = re.compile(r"[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s+[0-9][A-Za-z]{0,2}")
+
+
 def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -83,8 +87,9 @@ def _term_ids(tenant_id: str, term: str) -> CompoundSelect:
 def _search_ids(tenant_id: str, q: str) -> CompoundSelect | Select:
     """A whole phrase ("John Smith", "LS1 4AB") may match as it stands, or every word on its own."""
     terms = [t for t in q.split() if t][:6]
-    if len(terms) == 1:
-        return _term_ids(tenant_id, terms[0])
+    if len(terms) == 1 or POSTCODE_QUERY.fullmatch(q.strip()):
+        # "LS1 4AB", "ls1 4": the postcode, not every customer with "ls1" and "4" somewhere
+        return _term_ids(tenant_id, q.strip())
     # SQLite cannot nest compound selects directly: each set is wrapped as a subquery
     every_word = intersect(*[select(_term_ids(tenant_id, t).subquery().c[0]) for t in terms])
     return union(
