@@ -485,6 +485,19 @@ def test_work_addresses_import_creates_then_updates_by_customer_line_1_and_postc
     [event] = outbox("work_address.updated")
     assert event["data"]["occupier"]["surname"] == "Newman"
 
+    # a site without a postcode is found again by customer and line 1
+    for occupier, expected in (("First", "created"), ("Second", "updated")):
+        done = run_import(
+            api,
+            settings,
+            sessions,
+            csv_bytes([["owner@example.com", "9 Lane End", "", occupier, ""]], header),
+            mapping,
+            kind="work_addresses",
+        )
+        assert done["counts"][expected] == 1, done["counts"]
+    assert count(sessions, WorkAddress) == 3
+
 
 # --- the job ------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from marshmallow import ValidationError
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select, tuple_
 
 from fieldbook_shared.db import new_id, utcnow
 from fieldbook_shared.problems import ValidationFailed, flatten_errors
@@ -524,20 +524,35 @@ class WorkAddressRows(_Rows):
                 by["accounts_ref"].setdefault(c.accounts_ref, []).append(c)
             if c.email:
                 by["email"].setdefault(c.email.strip().lower(), []).append(c)
+
+        def owner_of(r: _WorkAddressRow) -> list[Customer]:
+            how, value = r.owner
+            return by[how].get(value.strip().lower() if how == "email" else value, [])
+
+        # the sites this batch could update: only the (customer, postcode) pairs it names, so a
+        # customer with thousands of sites costs no more than one with a few
+        pairs = {
+            (found[0].id, rules.compact_postcode(r.data["address"].get("postcode")) or "")
+            for r in parsed
+            if len(found := owner_of(r)) == 1
+        }
         existing: dict[bytes, WorkAddress] = {}
-        if owners:
-            # only the owners' sites at this batch's postcodes: a customer with thousands of sites
-            # must not load them all for every batch
-            postcodes = {rules.compact_postcode(r.data["address"].get("postcode")) or "" for r in parsed}
-            at_postcodes = [WorkAddress.postcode_compact.in_(sorted(postcodes - {""}))]
-            if "" in postcodes:
-                at_postcodes += [WorkAddress.postcode_compact.is_(None), WorkAddress.postcode_compact == ""]
-            for wa in uow.session.scalars(
-                select(WorkAddress).where(
-                    WorkAddress.tenant_id == uow.tenant_id,
-                    WorkAddress.customer_id.in_(sorted({c.id for c in owners})),
-                    or_(*at_postcodes),
+        with_postcode = sorted(p for p in pairs if p[1])
+        without_postcode = sorted({c for c, postcode in pairs if not postcode})
+        conditions = []
+        if with_postcode:
+            site = tuple_(WorkAddress.customer_id, WorkAddress.postcode_compact)
+            conditions.append(site.in_(with_postcode))
+        if without_postcode:
+            conditions.append(
+                and_(
+                    WorkAddress.customer_id.in_(without_postcode),
+                    or_(WorkAddress.postcode_compact.is_(None), WorkAddress.postcode_compact == ""),
                 )
+            )
+        if conditions:
+            for wa in uow.session.scalars(
+                select(WorkAddress).where(WorkAddress.tenant_id == uow.tenant_id, or_(*conditions))
             ):
                 existing.setdefault(keys.work_address_key(wa.customer_id, wa.address_line_1, wa.postcode), wa)
         written: list[tuple[str, WorkAddress]] = []
@@ -548,7 +563,7 @@ class WorkAddressRows(_Rows):
         }
         for r in parsed:
             how, value = r.owner
-            found = by[how].get(value.strip().lower() if how == "email" else value, [])
+            found = owner_of(r)
             if len(found) != 1:
                 reason = (
                     f"No customer with {how.replace('_', ' ')} {value!r}."
