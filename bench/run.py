@@ -202,7 +202,9 @@ def main() -> int:
         if "search" in steps:
             say("search")
             rows += measure.search(system, api, tenant_id, sample, per_kind)
-        if "statement" in steps and "invoices" in steps:
+        if "statement" in steps and "invoices" not in steps:
+            say("statement PDF skipped: it needs the invoices step")
+        elif "statement" in steps:
             say("statement PDF")
             rows += measure.statement_pdf(api, statement_customer, statement_invoices)
         if "sync" in steps:
@@ -249,7 +251,7 @@ def main() -> int:
         },
         "rows": rows,
     }
-    if steps != all_steps:
+    if set(steps) != set(all_steps):
         print("\n" + table(rows) + "\n")
         say(f"only {steps} ran: bench/results.json and the README left as they were")
         return 0

@@ -84,7 +84,7 @@ def _term_ids(tenant_id: str, term: str) -> CompoundSelect:
     )
 
 
-def _search_ids(tenant_id: str, q: str) -> CompoundSelect | Select:
+def _search_ids(tenant_id: str, q: str) -> CompoundSelect:
     """A whole phrase ("John Smith", "LS1 4AB") may match as it stands, or every word on its own."""
     terms = [t for t in q.split() if t][:6]
     if len(terms) == 1 or POSTCODE_QUERY.fullmatch(q.strip()):
