@@ -19,16 +19,21 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-# service name → (import package, local port): DESIGN §1. The gateway is listed last on purpose:
-# it is migrated after the services and started in front of them.
+# service name → (import package, local port as an offset from FIELDBOOK_PORT_BASE, default 8000):
+# DESIGN §1. The gateway is listed last on purpose: it is migrated after the services and started
+# in front of them.
 SERVICES = [
-    ("customers", "customers", 8001),
-    ("billing", "billing", 8002),
-    ("assets", "assets", 8003),
-    ("comms", "comms", 8004),
-    ("accounting-sync", "accounting_sync", 8005),
-    ("gateway", "gateway", 8000),
+    ("customers", "customers", 1),
+    ("billing", "billing", 2),
+    ("assets", "assets", 3),
+    ("comms", "comms", 4),
+    ("accounting-sync", "accounting_sync", 5),
+    ("gateway", "gateway", 0),
 ]
+
+
+def port_base() -> int:
+    return int(os.environ.get("FIELDBOOK_PORT_BASE") or "8000")
 
 
 def _has(module: str) -> bool:
@@ -40,7 +45,8 @@ def _has(module: str) -> bool:
 
 def cmd_modules(_args) -> int:
     """One line per installed service package: name, package, port, and which of app/worker/manage exist."""
-    for service, package, port in SERVICES:
+    for service, package, offset in SERVICES:
+        port = port_base() + offset
         if not _has(package):
             continue
         parts = [m for m in ("app", "worker", "manage") if _has(f"{package}.{m}")]

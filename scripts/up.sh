@@ -22,7 +22,12 @@ BIN="$ROOT/.venv/bin"
 PY="$BIN/python"
 LOG="$VAR/log/fieldbook.log"
 PIDFILE="$VAR/run/honcho.pid"
-GATEWAY_PORT=8000
+# Ports (DESIGN §1): the gateway on FIELDBOOK_PORT_BASE (default 8000), the services on base+1..5,
+# the SMTP sink on base+25, the Sage simulator on base+90; another base runs a second stack beside it.
+PORT_BASE=${FIELDBOOK_PORT_BASE:-8000}
+[[ "$PORT_BASE" =~ ^[0-9]+$ ]] || { echo "error: FIELDBOOK_PORT_BASE must be a port number" >&2; exit 1; }
+export FIELDBOOK_PORT_BASE=$PORT_BASE
+GATEWAY_PORT=$PORT_BASE
 GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"
 DEMO_TENANT_NAME="Demo Heating Ltd"
 
@@ -50,11 +55,30 @@ for line in "${MODULES[@]}"; do
   [ "$service" = accounting-sync ] && accounting_parts=$parts
 done
 # accounting-sync talks to the Sage simulator (DESIGN §1, port 8090) unless SAGE_BASE_URL names a real Sage
-SAGE_SIMULATOR_PORT=8090
-run_sage_simulator() { has_part "${accounting_parts:-}" worker && [ -z "${SAGE_BASE_URL:-}" ]; }
-# comms sends its email to a local SMTP sink (DESIGN §1, port 8025) that keeps each message in var/mail/
-SMTP_SINK_PORT=8025
+SAGE_SIMULATOR_PORT=$((PORT_BASE + 90))
+sage_simulator=0
+if has_part "${accounting_parts:-}" worker && [ -z "${SAGE_BASE_URL:-}" ]; then
+  sage_simulator=1
+  export SAGE_BASE_URL="http://127.0.0.1:$SAGE_SIMULATOR_PORT"
+fi
+run_sage_simulator() { [ $sage_simulator -eq 1 ]; }
+# comms sends its email to a local SMTP sink (DESIGN §1, port 8025) that keeps each message in var/mail/,
+# unless SMTP_HOST names a real server
+SMTP_SINK_PORT=$((PORT_BASE + 25))
+smtp_sink=0
+if has_part "${comms_parts:-}" worker && [ -z "${SMTP_HOST:-}" ]; then
+  smtp_sink=1
+  export SMTP_HOST=127.0.0.1 SMTP_PORT=$SMTP_SINK_PORT
+fi
+run_smtp_sink() { [ $smtp_sink -eq 1 ]; }
 MAIL_DIR="$VAR/mail"
+# Each service finds the others at their local ports (CUSTOMERS_URL, BILLING_URL, ...).
+for line in "${MODULES[@]}"; do
+  read -r service _ port _ <<<"$line"
+  [ "$service" = gateway ] && continue
+  name=$(tr 'a-z-' 'A-Z_' <<<"$service")_URL
+  export "$name=http://127.0.0.1:$port"
+done
 if ! has_part "$gateway_parts" app || ! has_part "$gateway_parts" manage; then
   die "the gateway package (gateway.app, gateway.manage) is not installed yet: nothing to start."
 fi
@@ -74,7 +98,7 @@ if [ $running -eq 0 ]; then
     read -r _ _ port parts <<<"$line"
     has_part "$parts" app && ports+=("$port")
   done
-  has_part "$comms_parts" worker && ports+=("$SMTP_SINK_PORT")
+  run_smtp_sink && ports+=("$SMTP_SINK_PORT")
   run_sage_simulator && ports+=("$SAGE_SIMULATOR_PORT")
 fi
 step "checking the broker and databases"
@@ -126,7 +150,7 @@ if [ $running -eq 0 ]; then
       printf '%s: PROMETHEUS_MULTIPROC_DIR=%q exec %s\n' "$name" "$metrics" "$command" >>"$procfile.new"
     done
   done
-  if has_part "$comms_parts" worker; then
+  if run_smtp_sink; then
     printf 'smtp-sink: exec python scripts/smtp_sink.py --port %s --dir %q\n' "$SMTP_SINK_PORT" "$MAIL_DIR" >>"$procfile.new"
   fi
   if run_sage_simulator; then
@@ -223,7 +247,7 @@ Try it:
 
 make logs   follow the logs      make down   stop everything
 EOF
-if has_part "$comms_parts" worker; then
+if run_smtp_sink; then
   printf '\nEmail from comms goes to the local SMTP sink (127.0.0.1:%s): each message is kept as a .eml in %s\n' \
     "$SMTP_SINK_PORT" "${MAIL_DIR#"$ROOT"/}"
 fi
