@@ -112,7 +112,9 @@ def metrics_response() -> Response:
         data = generate_latest(registry)
     else:
         data = generate_latest()
-    return Response(data, mimetype=CONTENT_TYPE_LATEST)
+    # `headers`, not `mimetype`: CONTENT_TYPE_LATEST already names its charset, and Flask would add
+    # a second one to a mimetype
+    return Response(data, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 def init_health(app: Flask, checks: dict[str, Callable[[], None]]) -> None:

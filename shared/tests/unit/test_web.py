@@ -158,6 +158,14 @@ def test_health_and_metrics_need_no_tenant(client):
     assert b"fieldbook_http_requests_total" in client.get("/metrics").data
 
 
+def test_metrics_content_type_names_its_charset_once(client):
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    resp = client.get("/metrics")
+    assert resp.headers["Content-Type"] == CONTENT_TYPE_LATEST
+    assert resp.headers["Content-Type"].count("charset") == 1
+
+
 def test_flatten_errors_dots_nested_fields():
     assert flatten_errors({"address": {"postcode": ["Missing."]}, "phones": {0: {"type": ["Bad."]}}}) == {
         "address.postcode": ["Missing."],
