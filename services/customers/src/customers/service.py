@@ -65,14 +65,20 @@ def _required_fields_for(uow: CustomersUnitOfWork, type_name: str) -> list[str]:
     return list(tenant_type.required_fields)
 
 
-def _validate_customer(uow: CustomersUnitOfWork, customer: Customer) -> None:
+def _validate_customer(
+    uow: CustomersUnitOfWork, customer: Customer, custom_fields: dict | None = None, new: bool = False
+) -> None:
+    """The type's required fields, and the custom fields this request sets (`custom_fields`).
+
+    Stored custom fields the request does not touch are not checked again (see
+    `rules.custom_field_errors`)."""
     values = _customer_values(customer)
     # the lookups below must not flush the half-edited customer (one UPDATE, one version bump)
     with uow.session.no_autoflush:
         required = _required_fields_for(uow, customer.type)
-        definitions = uow.settings.custom_fields()
+        definitions = uow.settings.custom_fields() if (custom_fields or new) else []
     errors = rules.missing_required(required, values)
-    errors.update(rules.custom_field_errors(definitions, customer.custom_fields))
+    errors.update(rules.custom_field_errors(definitions, custom_fields, new_customer=new))
     if errors:
         raise ValidationFailed(errors)
 
@@ -131,7 +137,7 @@ def create_customer(uow: CustomersUnitOfWork, data: dict) -> Customer:
             type=data["type"],
             status=data.get("status", "active"),
             credit_limit=data.get("credit_limit"),
-            custom_fields=data.get("custom_fields") or {},
+            custom_fields={k: v for k, v in (data.get("custom_fields") or {}).items() if v is not None},
             communication_preferences=rules.merged_preferences(None, data.get("communication_preferences")),
         )
         for name in SIMPLE_CUSTOMER_FIELDS:
@@ -139,7 +145,7 @@ def create_customer(uow: CustomersUnitOfWork, data: dict) -> Customer:
                 setattr(customer, name, data[name])
         _set_address(customer, data.get("address") or {})
         _derive(customer)
-        _validate_customer(uow, customer)
+        _validate_customer(uow, customer, data.get("custom_fields") or {}, new=True)
         uow.customers.add(customer)
         uow.session.flush()
         uow.publish("customer.created", events.customer_snapshot(customer), subject=customer.id)
@@ -179,7 +185,7 @@ def update_customer(
         new_status = changes.get("status", previous_status)
         customer.status = new_status
         _derive(customer)
-        _validate_customer(uow, customer)
+        _validate_customer(uow, customer, changes.get("custom_fields"))
         customer.updated_at = utcnow()
         uow.session.flush()  # the version check happens here: UPDATE … WHERE version = :seen
         uow.publish("customer.updated", events.customer_snapshot(customer), subject=customer.id)

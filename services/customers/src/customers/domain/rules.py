@@ -94,17 +94,27 @@ def phones_digits(phones: list[dict]) -> str | None:
     return " ".join(found) or None
 
 
-def custom_field_errors(definitions: list, values: dict | None) -> dict[str, list[str]]:
-    """Check `custom_fields` against the tenant's definitions: unknown keys, types, choices, required."""
+def custom_field_errors(
+    definitions: list, values: dict | None, *, new_customer: bool
+) -> dict[str, list[str]]:
+    """Check the custom fields a request sets against the tenant's definitions.
+
+    Only the keys in `values` are checked (unknown key, type, choice; a required field may not be
+    blanked), so values already stored never block an unrelated edit: not after their definition
+    was removed, nor after a field became required. A new customer must also fill every required
+    field. Setting a key to null removes it, which is always allowed for a key whose definition
+    was removed (its value is kept, unchecked, until someone clears it).
+    """
     values = values or {}
     by_key = {d.key: d for d in definitions}
     errors: dict[str, list[str]] = {}
-    for key in values:
-        if key not in by_key:
-            errors[f"custom_fields.{key}"] = ["Unknown custom field."]
-    for key, definition in by_key.items():
-        value = values.get(key)
+    for key, value in values.items():
         field = f"custom_fields.{key}"
+        definition = by_key.get(key)
+        if definition is None:
+            if value is not None or new_customer:
+                errors[field] = ["Unknown custom field."]
+            continue
         if value is None or value == "":
             if definition.required:
                 errors[field] = ["Missing data for required field."]
@@ -112,6 +122,10 @@ def custom_field_errors(definitions: list, values: dict | None) -> dict[str, lis
         problem = _custom_value_problem(definition, value)
         if problem:
             errors[field] = [problem]
+    if new_customer:
+        for key, definition in by_key.items():
+            if definition.required and key not in values:
+                errors[f"custom_fields.{key}"] = ["Missing data for required field."]
     return errors
 
 

@@ -166,8 +166,11 @@ class CustomerRows(_Rows):
                 self._required[type_name] = exc.extra["errors"]
         return self._required[type_name]
 
-    def _rule_errors(self, uow, type_name: str, values: dict, custom_fields: dict) -> dict[str, list[str]]:
-        """`service._validate_customer`'s checks, with the tenant's definitions read once per import."""
+    def _rule_errors(self, uow, type_name: str, values: dict, new: bool) -> dict[str, list[str]]:
+        """`service._validate_customer`'s checks, with the tenant's definitions read once per import.
+
+        An import sets no custom fields: a new customer still needs the required ones, an existing
+        customer's stored values are not checked again (as for an edit through the API)."""
         required = self._type_rules(uow, type_name)
         if isinstance(required, dict):
             return required
@@ -175,7 +178,7 @@ class CustomerRows(_Rows):
             with uow.session.no_autoflush:
                 self._definitions = uow.settings.custom_fields()
         errors = rules.missing_required(required, values)
-        errors.update(rules.custom_field_errors(self._definitions, custom_fields))
+        errors.update(rules.custom_field_errors(self._definitions, {}, new_customer=new))
         return errors
 
     # the batch -------------------------------------------------------------------------------
@@ -302,7 +305,7 @@ class CustomerRows(_Rows):
         service._set_address(customer, data.get("address") or {})
         service._derive(customer)
         customer.accounts_ref = r.accounts_ref
-        errors = self._rule_errors(uow, customer.type, service._customer_values(customer), {})
+        errors = self._rule_errors(uow, customer.type, service._customer_values(customer), new=True)
         if errors:
             self._refuse(out, r.number, errors)
             return
@@ -340,7 +343,7 @@ class CustomerRows(_Rows):
         current = events.address_of(customer)
         address = {k: v for k, v in given.items() if current.get(k) != v}
         values = {**service._customer_values(customer), **changes, "address": {**current, **address}}
-        errors = self._rule_errors(uow, customer.type, values, customer.custom_fields or {})
+        errors = self._rule_errors(uow, customer.type, values, new=False)
         if errors:
             self._refuse(out, r.number, errors)
             return
