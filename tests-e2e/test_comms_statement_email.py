@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from harness.api import create_customer, expect, private_customer
-from harness.polling import eventually
+from harness.polling import consistently, eventually
 
 
 def test_statement_send_in_billing_ends_as_one_email_with_the_pdf_attached(tenant, smtp):
@@ -33,7 +33,11 @@ def test_statement_send_in_billing_ends_as_one_email_with_the_pdf_attached(tenan
     assert pdf.get_content().startswith(b"%PDF")
     assert pdf.get_filename() == f"statement-{statement_id}.pdf"
 
-    emails = expect(client.get("/v1/emails", params={"customer_id": customer["id"]}), 200).json()
-    assert [(e["statement_id"], e["status"]) for e in emails] == [(statement_id, "sent")]
-    smtp_count = len(smtp.messages_to(domain))
-    assert smtp_count == 1, "the statement was emailed more than once"
+    # comms records `sent` only after the server has stored the message: wait for it
+    def recorded_sent():
+        emails = expect(client.get("/v1/emails", params={"customer_id": customer["id"]}), 200).json()
+        assert [(e["statement_id"], e["status"]) for e in emails] == [(statement_id, "sent")], emails
+        return emails
+
+    eventually(recorded_sent, timeout=30, message="comms records the statement email as sent")
+    consistently(lambda: len(smtp.messages_to(domain)) == 1, duration=2.0)  # emailed once, not again
