@@ -20,6 +20,46 @@ def test_placeholders_in_both_forms_render_the_primary_contact():
     assert render(text, values) == 'Dear Jane Doe, (Jane Doe) re Mr John Smith; "quoted words" stay.'
 
 
+def test_placeholders_match_whatever_the_case_and_spacing():
+    values = {"first_name": "Jane", "last_name": "Doe"}
+    assert render("[First_Name] [FIRST_NAME] [First Name] [last_NAME]", values) == "Jane Jane Jane Doe"
+
+
+def test_only_first_name_and_last_name_have_a_quoted_alias():
+    values = {"title": "Mr", "first_name": "Jane", "customer_name": "ACME", "email": "j@example.com"}
+    text = 'Check the "Title" field, the "Email" and "Customer Name"; dear "first name".'
+    assert render(text, values) == 'Check the "Title" field, the "Email" and "Customer Name"; dear Jane.'
+
+
+def test_a_substituted_value_is_not_scanned_again():
+    values = {"first_name": 'Ann "Last Name" [last_name]', "last_name": "Doe", "title": "[balance]"}
+    assert render('[title] [first_name] "Last Name"', values) == '[balance] Ann "Last Name" [last_name] Doe'
+
+
+def test_placeholders_not_in_lower_case_are_checked_and_rendered(api, bus, sender, smtp):
+    r = api.post(
+        "/v1/email-templates",
+        {"name": "Shouting", "subject": "Hi [FIRST_NAME]", "body": "Dear [First_Name] [Last Name]"},
+    )
+    assert r.status_code == 201, r.get_json()
+    c = known_customer(bus)
+    r = api.post("/v1/emails", {"customer_id": c["id"], "template_id": r.get_json()["id"]})
+    assert r.status_code == 202, r.get_json()
+    sender.send_due()
+    [message] = smtp.delivered
+    assert message["Subject"] == "Hi Jane"
+    assert message.get_content().strip() == "Dear Jane Doe"
+
+
+def test_unknown_bracketed_names_in_any_case_or_with_spaces_are_refused_naming_them(api):
+    body = {"name": "Bad", "subject": "Hi [First_Nme]", "body": "Please [see attached]. Ref [1] [#2]"}
+    r = api.post("/v1/email-templates", body)
+    assert r.status_code == 422
+    errors = r.get_json()["errors"]
+    assert errors["subject"][0].startswith("Unknown placeholder [First_Nme].")
+    assert errors["body"][0].startswith("Unknown placeholder [see attached].")  # [1], [#2] are text
+
+
 def test_unknown_placeholder_is_refused_at_save_naming_it(api):
     r = api.post(
         "/v1/email-templates",

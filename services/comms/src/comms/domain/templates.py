@@ -1,9 +1,16 @@
 """Placeholders in email subjects and bodies.
 
-`[first_name]` style (lower case, digits, underscores between square brackets) is the placeholder
-form; every such name must be known, or the template is refused naming it. SAM's quoted form
-("First Name", “Last Name”, in straight or curly double quotes) is an alias of the same
-placeholder; quoted text that is not a placeholder's name is left alone (it is prose).
+The bracketed form is the placeholder form: a letter, then letters, digits, underscores or spaces,
+between square brackets. Case and spacing do not matter: `[first_name]`, `[First_Name]`,
+`[FIRST_NAME]` and `[First Name]` all mean `first_name`. Every bracketed name must be known, or the
+text is refused naming it (so `[see attached]` is refused too: write it another way). Brackets
+around anything else (`[1]`, `[#42]`, `[-]`) are plain text.
+
+SAM's quoted form is an alias of two placeholders only: "First Name" and "Last Name" (straight or
+curly double quotes, any case). Other quoted words are prose and stay as written.
+
+Rendering is one pass over the text: a substituted value is never scanned again, so a name that
+happens to contain "[last_name]" or "Last Name" goes out as written.
 """
 
 from __future__ import annotations
@@ -26,21 +33,23 @@ PLACEHOLDERS: dict[str, str] = {
     "balance": "The customer's account balance, two decimals (0.00 when none is known).",
 }
 
-BRACKETED = re.compile(r"\[([a-z][a-z0-9_]*)\]")
-# "First Name", “Last Name”: a quoted name of a known placeholder, words separated by spaces
-QUOTED = re.compile(r"[\"“”]([A-Za-z][A-Za-z0-9 ]*?)[\"“”]")
+BRACKETED = re.compile(r"\[([A-Za-z][A-Za-z0-9_ ]*)\]")
+QUOTED_ALIASES = {"first name": "first_name", "last name": "last_name"}
+# one pattern for both forms, so one pass replaces every placeholder and never re-reads a value
+PLACEHOLDER_OR_ALIAS = re.compile(BRACKETED.pattern + r"|[\"“”]((?:first|last) +name)[\"“”]", re.IGNORECASE)
 CENT = Decimal("0.01")
 
 
-def _alias_key(words: str) -> str:
-    return "_".join(words.lower().split())
+def placeholder_key(name: str) -> str:
+    """`First Name`, `FIRST_NAME`, ` first  name ` → `first_name`."""
+    return re.sub(r"[\s_]+", "_", name.strip().lower())
 
 
 def unknown_placeholders(text: str) -> list[str]:
-    """The bracketed names in `text` that are not placeholders, in order of appearance, once each."""
+    """The bracketed names in `text` that are not placeholders, as written, in order, once each."""
     seen: list[str] = []
     for name in BRACKETED.findall(text or ""):
-        if name not in PLACEHOLDERS and name not in seen:
+        if placeholder_key(name) not in PLACEHOLDERS and name not in seen:
             seen.append(name)
     return seen
 
@@ -65,14 +74,14 @@ def format_amount(value: Decimal | str | None) -> str:
 
 
 def render(text: str, values: dict[str, str | None]) -> str:
-    """Replace every placeholder (both forms) with its value; a missing value renders empty."""
+    """Replace every placeholder (both forms) with its value in one pass; a missing value renders
+    empty; an unknown bracketed name is left as written (saving refuses it beforehand)."""
 
-    def bracketed(match: re.Match) -> str:
-        name = match.group(1)
-        return values.get(name) or "" if name in PLACEHOLDERS else match.group(0)
+    def replace(match: re.Match) -> str:
+        bracketed, quoted = match.group(1), match.group(2)
+        if bracketed is not None:
+            key = placeholder_key(bracketed)
+            return (values.get(key) or "") if key in PLACEHOLDERS else match.group(0)
+        return values.get(QUOTED_ALIASES[" ".join(quoted.lower().split())]) or ""
 
-    def quoted(match: re.Match) -> str:
-        name = _alias_key(match.group(1))
-        return values.get(name) or "" if name in PLACEHOLDERS else match.group(0)
-
-    return QUOTED.sub(quoted, BRACKETED.sub(bracketed, text or ""))
+    return PLACEHOLDER_OR_ALIAS.sub(replace, text or "")
