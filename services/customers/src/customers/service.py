@@ -312,16 +312,41 @@ def add_contact(uow: CustomersUnitOfWork, customer_id: str, data: dict) -> Conta
         return contact
 
 
+CONTACT_FIELDS = ("title", "first_name", "surname", "position", "phones", "email", "urls")
+ONE_PRIMARY = "A customer keeps exactly one primary contact: make another contact primary instead."
+ARCHIVED_NOT_PRIMARY = "An archived contact cannot be the primary contact. Restore it first."
+
+
 def update_contact(
     uow: CustomersUnitOfWork, customer_id: str, contact_id: str, expected_version: int, changes: dict
 ) -> Contact:
+    """Edit, archive / restore, or make primary (`primary: true`, as POST …/primary does).
+
+    `primary: false` on the primary contact is refused (422): the customer keeps exactly one, so
+    the way to move it is to make another contact primary. On a contact that is not primary it
+    changes nothing."""
     with uow:
+        make_primary = changes.get("primary") is True
+        if make_primary:
+            uow.customers.get(customer_id, for_update=True)  # serialises concurrent primary changes
         contact = uow.contacts.get(customer_id, contact_id)
         check_version(contact.version, expected_version)
         errors = _contact_errors(changes)
+        archiving = changes.get("archived") is True and not contact.archived
+        if make_primary and changes.get("archived") is True:
+            errors["primary"] = [ARCHIVED_NOT_PRIMARY]
+        elif changes.get("primary") is False and contact.is_primary and not archiving:
+            errors["primary"] = [ONE_PRIMARY]
         if errors:
             raise ValidationFailed(errors)
-        for name in ("title", "first_name", "surname", "position", "phones", "email", "urls"):
+        restoring = changes.get("archived") is False and contact.archived
+        if make_primary and contact.archived and not restoring:
+            raise Conflict(ARCHIVED_NOT_PRIMARY)
+        becomes_primary = make_primary and not contact.is_primary
+        if becomes_primary:
+            # the old primary steps down first: the database allows one primary per customer
+            _step_down_primary(uow, customer_id, keep=contact.id)
+        for name in CONTACT_FIELDS:
             if name in changes:
                 setattr(contact, name, changes[name])
         contact.phone_digits = rules.phones_digits(contact.phones)
@@ -329,19 +354,24 @@ def update_contact(
             contact.communication_preferences = rules.merged_preferences(
                 contact.communication_preferences, changes["communication_preferences"]
             )
-        if changes.get("archived") is True and not contact.archived:
+        contact.updated_at = utcnow()
+        if archiving:
             contact.archived = True
             if contact.is_primary:
                 contact.is_primary = False
                 uow.session.flush()
                 _promote_next_primary(uow, customer_id, exclude=contact.id)
-        elif changes.get("archived") is False:
+        elif restoring:
             contact.archived = False
-            if uow.contacts.primary(customer_id) is None:
+            if not becomes_primary and uow.contacts.primary(customer_id) is None:
                 contact.is_primary = True
-        contact.updated_at = utcnow()
+        if becomes_primary:
+            contact.is_primary = True
         uow.session.flush()
-        uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
+        if set(changes) - {"primary"}:
+            uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
+        if becomes_primary:
+            uow.publish("contact.primary_changed", events.contact_snapshot(contact), subject=contact.id)
         uow.commit()
         return contact
 
@@ -355,19 +385,24 @@ def _promote_next_primary(uow: CustomersUnitOfWork, customer_id: str, exclude: s
             return
 
 
+def _step_down_primary(uow: CustomersUnitOfWork, customer_id: str, keep: str) -> None:
+    """The customer's current primary contact (if any but `keep`) stops being primary."""
+    current = uow.contacts.primary(customer_id)
+    if current is not None and current.id != keep:
+        current.is_primary = False
+        uow.session.flush()
+        uow.publish("contact.primary_changed", events.contact_snapshot(current), subject=current.id)
+
+
 def make_primary_contact(uow: CustomersUnitOfWork, customer_id: str, contact_id: str) -> Contact:
     with uow:
         uow.customers.get(customer_id, for_update=True)  # serialises concurrent primary changes
         contact = uow.contacts.get(customer_id, contact_id)
         if contact.archived:
-            raise Conflict("An archived contact cannot be the primary contact. Restore it first.")
+            raise Conflict(ARCHIVED_NOT_PRIMARY)
         if contact.is_primary:
             return contact
-        current = uow.contacts.primary(customer_id)
-        if current is not None:
-            current.is_primary = False
-            uow.session.flush()
-            uow.publish("contact.primary_changed", events.contact_snapshot(current), subject=current.id)
+        _step_down_primary(uow, customer_id, keep=contact.id)
         contact.is_primary = True
         uow.session.flush()
         uow.publish("contact.primary_changed", events.contact_snapshot(contact), subject=contact.id)

@@ -84,3 +84,51 @@ def test_branch_default_contact_must_belong_to_the_customer_and_codes_are_unique
         api.post(f"{path_a}/branches", {"name": "Depot 2", "code": "D1", "address": address}).status_code
         == 409
     )
+
+
+def _patch(api, path: str, body: dict):
+    return api.patch(path, body, headers={"If-Match": api.get(path).headers["ETag"]})
+
+
+def test_patch_primary_true_makes_the_contact_primary_like_the_primary_action(api, outbox):
+    path = _customer(api)
+    first = api.post(f"{path}/contacts", {"surname": "Smith"}).get_json()
+    second = api.post(f"{path}/contacts", {"surname": "Jones"}).headers["Location"]
+    resp = _patch(api, second, {"primary": True, "position": "Site manager"})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["primary"] is True and resp.get_json()["position"] == "Site manager"
+    assert resp.headers["ETag"] == '"2"'  # one edit, one version
+    primaries = [c["surname"] for c in api.get(f"{path}/contacts").get_json() if c["primary"]]
+    assert primaries == ["Jones"]
+    assert api.get(path).get_json()["primary_contact"]["surname"] == "Jones"
+    changed = outbox("contact.primary_changed")
+    assert [(e["data"]["id"], e["data"]["primary"]) for e in changed] == [
+        (first["id"], False),
+        (resp.get_json()["id"], True),
+    ]
+    assert outbox("contact.updated")[-1]["data"]["position"] == "Site manager"
+
+
+def test_patch_primary_false_on_the_primary_is_refused_with_the_reason(api, outbox):
+    path = _customer(api)
+    only = api.post(f"{path}/contacts", {"surname": "Smith"}).headers["Location"]
+    events_before = outbox.count()
+    resp = _patch(api, only, {"primary": False})
+    assert resp.status_code == 422
+    assert "exactly one primary" in resp.get_json()["errors"]["primary"][0]
+    assert api.get(only).get_json()["primary"] is True
+    assert outbox.count() == events_before
+
+
+def test_an_archived_contact_becomes_primary_only_when_restored_in_the_same_edit(api):
+    path = _customer(api)
+    api.post(f"{path}/contacts", {"surname": "Smith"})
+    other = api.post(f"{path}/contacts", {"surname": "Jones"}).headers["Location"]
+    assert _patch(api, other, {"archived": True}).status_code == 200
+    assert _patch(api, other, {"primary": True}).status_code == 409
+    both = _patch(api, other, {"primary": True, "archived": True})
+    assert both.status_code == 422 and "primary" in both.get_json()["errors"]
+    restored = _patch(api, other, {"primary": True, "archived": False})
+    assert restored.status_code == 200
+    assert restored.get_json()["primary"] is True and restored.get_json()["archived"] is False
+    assert [c["surname"] for c in api.get(f"{path}/contacts").get_json() if c["primary"]] == ["Jones"]

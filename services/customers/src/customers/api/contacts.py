@@ -45,7 +45,9 @@ class ContactItem(MethodView):
     @blp.arguments(ContactPatchSchema(partial=True))
     @blp.response(200, ContactSchema)
     def patch(self, body, customer_id, contact_id):
-        """Edit or archive (`archived: true`) a contact. Needs `If-Match`."""
+        """Edit, archive (`archived: true`) or make primary (`primary: true`) a contact. Needs `If-Match`.
+
+        `primary: false` on the primary contact is refused: make another contact primary instead."""
         version = expected_version()
         return with_etag(
             service.update_contact(current_uow(), str(customer_id), str(contact_id), version, body)
