@@ -1,6 +1,8 @@
 """An event the customers service cannot process ends in its dead-letter queue; the queue keeps flowing,
 and the operator command lists and replays it."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from harness.amqp import cloud_event
@@ -13,6 +15,15 @@ QUEUE = "customers.events"
 
 def accounts_ref(client, customer_id: str):
     return expect(client.get(f"/v1/customers/{customer_id}"), 200).json()["accounts_ref"]
+
+
+def accounts_balance(client, customer_id: str):
+    return expect(client.get(f"/v1/customers/{customer_id}"), 200).json()["accounts_balance"]
+
+
+def balance_event(tenant, customer_id: str, balance: str, as_of: datetime) -> dict:
+    data = {"customer_id": customer_id, "balance": balance, "as_of": as_of.isoformat()}
+    return cloud_event("accounting.balance_updated", data, tenant_id=tenant.id, subject=customer_id)
 
 
 @pytest.fixture
@@ -32,27 +43,29 @@ def test_poison_event_is_dead_lettered_and_replayable_while_good_events_still_fl
     eventually(lambda: accounts_ref(client, cid), timeout=60, message="linked by accounting-sync")
     assert amqp.queue_depth(DEAD) == 0
 
-    too_long_ref = {"customer_id": cid, "accounts_ref": "X" * 40}
-    poison = cloud_event("accounting.customer_linked", too_long_ref, tenant_id=tenant.id, subject=cid)
+    # A well-formed event (it passes the catalogue's schema) that the handler cannot apply: a balance
+    # of 10^20 does not fit the customer's NUMERIC(12, 2) column, so every delivery fails in the
+    # database and is rolled back. Its reading is the newest (a later one would make it stale, and so
+    # skipped, once a good one is applied). A good event is published right behind it.
+    now = datetime.now(UTC)
+    poison = balance_event(tenant, cid, "99999999999999999999.99", as_of=now + timedelta(hours=1))
+    good = balance_event(tenant, cid, "12.34", as_of=now)
     amqp.publish(poison)
-    eventually(lambda: amqp.queue_depth(DEAD) == 1, timeout=30, message="poison message not dead-lettered")
-
-    good = cloud_event(
-        "accounting.customer_linked",
-        {"customer_id": cid, "accounts_ref": "GOOD01"},
-        tenant_id=tenant.id,
-        subject=cid,
-    )
     amqp.publish(good)
+
     eventually(
-        lambda: accounts_ref(client, cid) == "GOOD01",
-        timeout=20,
-        message="good event after poison not applied",
+        lambda: accounts_balance(client, cid) == "12.34",
+        timeout=30,
+        message="the good event behind the poison was not applied",
     )
+    eventually(lambda: amqp.queue_depth(DEAD) == 1, timeout=60, message="poison message not dead-lettered")
+    eventually(lambda: amqp.queue_depth(QUEUE) == 0, timeout=30, message="the queue did not drain")
 
     listing = system.dead_letters("--service", "customers", "list")
-    assert poison["id"] in listing.stdout, listing.stdout
-    assert "accounting.customer_linked" in listing.stdout
+    [line] = [line for line in listing.stdout.splitlines() if poison["id"] in line]
+    assert "accounting.balance_updated" in line
+    assert "reason=delivery_limit" in line, line  # dead after the delivery limit, not rejected at once
+    assert f"from={QUEUE}" in line, line
     assert amqp.queue_depth(DEAD) == 1, "listing must not consume dead letters"
 
     # Replay with the worker stopped, so the replayed message can be seen back in the service's queue.
@@ -68,10 +81,14 @@ def test_poison_event_is_dead_lettered_and_replayable_while_good_events_still_fl
 
     # Still poison: it fails again and returns to the dead letters, and was never applied.
     eventually(
-        lambda: amqp.queue_depth(DEAD) == 1, timeout=30, message="replayed poison not dead-lettered again"
+        lambda: amqp.queue_depth(DEAD) == 1, timeout=60, message="replayed poison not dead-lettered again"
     )
     eventually(lambda: amqp.queue_depth(QUEUE) == 0, timeout=30, message="the queue did not drain")
-    assert accounts_ref(client, cid) == "GOOD01"
+    # never applied: neither its balance nor its (future) reading time is on the customer (Sage's own
+    # poll may have replaced the good reading by now)
+    after = expect(client.get(f"/v1/customers/{cid}"), 200).json()
+    assert after["accounts_balance"] in ("12.34", "0.00"), after["accounts_balance"]
+    assert datetime.fromisoformat(after["accounts_balance_as_of"]) < now + timedelta(minutes=30)
 
 
 def test_event_missing_its_customer_id_is_dead_lettered(system, amqp, tenant, dead_letters_emptied):

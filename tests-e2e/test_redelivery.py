@@ -27,6 +27,7 @@ def test_redelivered_event_id_is_not_applied_twice(amqp, tenant):
     for cid in (customer, sentinel):
         eventually(lambda cid=cid: accounts_ref(client, cid), timeout=60, message="linked by accounting-sync")
 
+    dead_before = amqp.queue_depth("customers.events.dead")
     first = linked(customer, "AAA1")
     amqp.publish(first)
     eventually(lambda: accounts_ref(client, customer) == "AAA1", timeout=20)
@@ -41,3 +42,5 @@ def test_redelivered_event_id_is_not_applied_twice(amqp, tenant):
 
     consistently(lambda: accounts_ref(client, customer) == "BBB2", duration=2)
     assert amqp.queue_depth("customers.events") == 0
+    # acknowledged as a duplicate, not failed into the dead letters
+    assert amqp.queue_depth("customers.events.dead") == dead_before
