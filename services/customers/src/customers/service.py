@@ -417,6 +417,14 @@ def delete_contact(
         contact = uow.contacts.get(customer_id, contact_id)
         check_version(contact.version, expected_version)
         was_primary = contact.is_primary
+        # a branch whose default site contact this was loses it as a change of its own (version,
+        # branch.updated), not through the foreign key's ON DELETE SET NULL behind its back
+        for branch in uow.branches.of_customer(customer_id):
+            if branch.default_contact_id == contact.id:
+                branch.default_contact_id = None
+                branch.updated_at = utcnow()
+                uow.session.flush()
+                uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
         uow.session.delete(contact)
         uow.session.flush()
         uow.publish("contact.deleted", {"id": contact_id, "customer_id": customer_id}, subject=contact_id)

@@ -132,3 +132,25 @@ def test_an_archived_contact_becomes_primary_only_when_restored_in_the_same_edit
     assert restored.status_code == 200
     assert restored.get_json()["primary"] is True and restored.get_json()["archived"] is False
     assert [c["surname"] for c in api.get(f"{path}/contacts").get_json() if c["primary"]] == ["Jones"]
+
+
+def test_deleting_a_branchs_default_contact_clears_it_as_a_branch_change(api, outbox):
+    path = _customer(api)
+    contact = api.post(f"{path}/contacts", {"surname": "Smith"})
+    address = {"line_1": "Unit 4", "postcode": "LS10 1AB"}
+    depot = api.post(
+        f"{path}/branches",
+        {"name": "Depot", "address": address, "default_contact_id": contact.get_json()["id"]},
+    )
+    other = api.post(f"{path}/branches", {"name": "Yard", "address": address})
+    assert (
+        api.delete(contact.headers["Location"], headers={"If-Match": contact.headers["ETag"]}).status_code
+        == 204
+    )
+    after = api.get(depot.headers["Location"])
+    assert after.get_json()["default_contact_id"] is None
+    assert after.headers["ETag"] == '"2"'
+    [updated] = outbox("branch.updated")
+    assert updated["data"]["id"] == depot.get_json()["id"]
+    assert updated["data"]["default_contact_id"] is None and updated["data"]["version"] == 2
+    assert api.get(other.headers["Location"]).headers["ETag"] == '"1"'
