@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ..conftest import private_customer
 from .test_imports import csv_bytes, person, run_import
 
@@ -77,3 +79,23 @@ def test_an_import_updates_customers_that_hold_a_removed_field(api, settings, se
     changed = run_import(api, settings, sessions, csv_bytes([person(1, Town="Bradford")]), match_key="email")
     assert changed["counts"]["updated"] == 1 and changed["counts"]["refused"] == 0
     assert api.get(path).get_json()["address"]["town"] == "Bradford"
+
+
+def test_a_number_field_takes_only_finite_json_numbers(api):
+    _define(api, "boiler_age", "number")
+    for value in ("12", "NaN", "Infinity", "1e3", True, 1e16, [1]):
+        resp = api.post("/v1/customers", private_customer(custom_fields={"boiler_age": value}))
+        assert resp.status_code == 422, value
+        assert list(resp.get_json()["errors"]) == ["custom_fields.boiler_age"]
+    # a bare NaN / Infinity in the JSON body is no number either
+    for literal in ("NaN", "Infinity", "-Infinity"):
+        body = json.dumps(private_customer(custom_fields={"boiler_age": 0})).replace(
+            '"boiler_age": 0', f'"boiler_age": {literal}'
+        )
+        resp = api.post("/v1/customers", data=body, content_type="application/json")
+        assert resp.status_code == 422, literal
+        assert list(resp.get_json()["errors"]) == ["custom_fields.boiler_age"]
+    for value in (12, 12.5, -3, 0):
+        created = api.post("/v1/customers", private_customer(custom_fields={"boiler_age": value}))
+        assert created.status_code == 201, value
+        assert created.get_json()["custom_fields"] == {"boiler_age": value}

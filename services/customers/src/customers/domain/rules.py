@@ -7,9 +7,9 @@ validated against the tenant's definitions.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 BUILTIN_TYPES: dict[str, dict] = {
     "private": {"label": "Private customer", "required_fields": ["surname"]},
@@ -37,6 +37,8 @@ DEFAULT_COMMUNICATION_PREFERENCES = {channel: True for channel in COMMUNICATION_
 CUSTOM_FIELD_TYPES = ("text", "number", "date", "boolean", "choice")
 PHONE_TYPES = ("mobile", "home", "work", "fax", "other")
 DEFAULT_OCCUPIER_SURNAME = "Occupier"
+# custom number fields stay below this: whole numbers remain exact in any JSON reader (JavaScript too)
+MAX_CUSTOM_NUMBER = 10**15
 
 
 def _value(values: dict, dotted: str):
@@ -138,12 +140,14 @@ def _custom_value_problem(definition, value) -> str | None:
             else "Must be text of at most 1000 characters."
         )
     if kind == "number":
-        if isinstance(value, bool):
-            return "Must be a number."
-        try:
-            Decimal(str(value))
-        except InvalidOperation:
-            return "Must be a number."
+        # a JSON number, not text that looks like one ("12", "NaN", "Infinity"): it is stored and
+        # published as the number it is, and every reader can take it as a Decimal
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "Must be a number (not text)."
+        if isinstance(value, float) and not math.isfinite(value):
+            return "Must be a finite number."
+        if abs(value) >= MAX_CUSTOM_NUMBER:
+            return "Must be between -1e15 and 1e15."
         return None
     if kind == "boolean":
         return None if isinstance(value, bool) else "Must be true or false."
