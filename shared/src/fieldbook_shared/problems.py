@@ -2,17 +2,21 @@
 
 Domain code raises `NotFound`, `Conflict`, ...; `register_error_handlers(app)` turns each into an
 `application/problem+json` response. Nothing else ever reaches a client: an unexpected exception
-is logged with its traceback and answered with a plain 500.
+is logged with its traceback and answered with a plain 500. A constraint the database refused
+(`IntegrityError`) is answered without its SQL: a duplicate or a broken reference is a 409, a
+missing required value or a failed CHECK a 422, naming the fields and constraint where known.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -161,6 +165,89 @@ def _validation_errors(exc: HTTPException) -> dict[str, list[str]] | None:
     return merged
 
 
+@dataclass(frozen=True)
+class IntegrityViolation:
+    """What a database constraint refused, without the SQL or the values."""
+
+    kind: str  # unique, foreign_key, not_null, check, other
+    fields: tuple[str, ...] = ()
+    constraint: str | None = None
+    still_referenced: bool = False  # foreign_key: a delete/update left rows pointing at this one
+
+
+# PostgreSQL SQLSTATEs (class 23, integrity constraint violation): 23505 is unique_violation
+_SQLSTATE_KINDS = {"23505": "unique", "23503": "foreign_key", "23502": "not_null", "23514": "check"}
+# SQLite messages: "UNIQUE constraint failed: t.tenant_id, t.email" (primary keys too),
+# "FOREIGN KEY constraint failed", "NOT NULL constraint failed: t.name", "CHECK constraint failed: ck_n"
+_SQLITE_KINDS = {"UNIQUE": "unique", "FOREIGN KEY": "foreign_key", "NOT NULL": "not_null", "CHECK": "check"}
+# Every row carries the tenant; the client never sends it, so it is no field of theirs to name.
+_UNNAMED_COLUMNS = {"tenant_id"}
+
+
+def _public_fields(columns: list[str]) -> tuple[str, ...]:
+    return tuple(c for c in columns if re.fullmatch(r"\w+", c) and c not in _UNNAMED_COLUMNS)
+
+
+def integrity_violation(exc: IntegrityError) -> IntegrityViolation:
+    """Classify an IntegrityError from PostgreSQL (psycopg's sqlstate + diag) or SQLite (message)."""
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    if sqlstate and diag is not None:
+        detail = diag.message_detail or ""  # "Key (tenant_id, email)=(…) already exists." — has values
+        keys = re.match(r"Key \((.+?)\)=\(", detail)
+        columns = keys.group(1).split(", ") if keys else [diag.column_name] if diag.column_name else []
+        return IntegrityViolation(
+            _SQLSTATE_KINDS.get(sqlstate, "other"),
+            _public_fields(columns),
+            diag.constraint_name,
+            "is still referenced" in detail,
+        )
+    message = str(orig)
+    for prefix, kind in _SQLITE_KINDS.items():
+        if message.startswith(f"{prefix} constraint failed"):
+            named = message.partition(":")[2].strip()
+            if kind == "check":
+                return IntegrityViolation(kind, constraint=named or None)
+            columns = [c.strip().rsplit(".", 1)[-1] for c in named.split(",")] if named else []
+            return IntegrityViolation(kind, _public_fields(columns))
+    return IntegrityViolation("other")
+
+
+def _integrity_problem(violation: IntegrityViolation) -> Response:
+    fields, constraint = violation.fields, violation.constraint
+    names = " and ".join(fields)
+    if violation.kind == "unique":
+        detail = (
+            f"Another record already has this {names}."
+            if fields
+            else "This record duplicates one that exists."
+        )
+        errors = {f: ["Already used by another record."] for f in fields} or None
+        return problem_response(409, None, detail, errors=errors, constraint=constraint)
+    if violation.kind == "foreign_key":
+        errors = None
+        if violation.still_referenced:
+            detail = "Other records still refer to this one, so it cannot be removed."
+        elif fields:
+            detail = f"The {names} given refers to a record that does not exist."
+            errors = {f: ["Refers to a record that does not exist."] for f in fields}
+        else:  # SQLite does not say which way round
+            detail = (
+                "This change refers to a record that does not exist, or removes one that other "
+                "records still refer to."
+            )
+        return problem_response(409, None, detail, errors=errors, constraint=constraint)
+    if violation.kind == "not_null":
+        errors = {f: ["Missing data for required field."] for f in fields} or None
+        return problem_response(422, None, "A required value is missing.", errors=errors)
+    if violation.kind == "check":
+        return problem_response(
+            422, None, "A value is outside what this record allows.", constraint=constraint
+        )
+    return problem_response(409, None, "The change conflicts with the records stored.", constraint=constraint)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
@@ -185,6 +272,21 @@ def register_error_handlers(app: Flask) -> None:
         return problem_response(
             412, None, "The record has changed since you read it. Read it again and re-apply your change."
         )
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError):
+        # Usually two requests racing past the same check, or a rule only the schema enforces.
+        # Nothing was committed. Neither the answer nor the log carries the SQL or the values
+        # (customers' emails and names would outlive an erasure in the logs).
+        violation = integrity_violation(exc)
+        log.warning(
+            "database refused a %s constraint %s on %s",
+            violation.kind,
+            violation.constraint or "",
+            ", ".join(violation.fields) or "-",
+            extra={"request_id": g.get("request_id"), "error": type(exc.orig or exc).__name__},
+        )
+        return _integrity_problem(violation)
 
     @app.errorhandler(DBAPIError)
     def _database(exc: DBAPIError):

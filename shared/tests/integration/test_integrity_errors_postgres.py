@@ -1,0 +1,51 @@
+"""The same constraint answers on PostgreSQL, read from psycopg's sqlstate (23505 unique_violation,
+23503 foreign_key_violation, 23502 not_null_violation, 23514 check_violation) and diagnostics."""
+
+from __future__ import annotations
+
+import pytest
+from kit_support import gadgets_client
+
+pytestmark = pytest.mark.integration
+
+H = {"X-Tenant-Id": "t1", "X-Role": "admin", "X-Actor": "tester"}
+
+
+def assert_no_sql(resp):
+    text = resp.get_data(as_text=True)
+    for leaked in ("INSERT", "DELETE", "Key (", "Failing row", "SN-1", "Traceback"):
+        assert leaked not in text
+
+
+def test_constraint_violations_on_postgres_are_409_and_422_problems(database_url):
+    client = gadgets_client(database_url)
+    assert (
+        client.post("/v1/gadgets", json={"name": "a", "serial_number": "SN-1"}, headers=H).status_code == 201
+    )
+
+    duplicate = client.post("/v1/gadgets", json={"name": "b", "serial_number": "SN-1"}, headers=H)
+    assert duplicate.status_code == 409
+    assert duplicate.get_json()["errors"] == {"serial_number": ["Already used by another record."]}
+    assert duplicate.get_json()["constraint"] == "uq_test_gadgets_serial_number"
+    assert_no_sql(duplicate)
+
+    missing_shelf = client.post("/v1/gadgets", json={"name": "a", "shelf_id": 99}, headers=H)
+    assert missing_shelf.status_code == 409
+    assert missing_shelf.get_json()["errors"] == {"shelf_id": ["Refers to a record that does not exist."]}
+    assert_no_sql(missing_shelf)
+
+    assert client.put("/v1/gadgets/shelves/1", headers=H).status_code == 200
+    assert client.post("/v1/gadgets", json={"name": "a", "shelf_id": 1}, headers=H).status_code == 201
+    in_use = client.delete("/v1/gadgets/shelves/1", headers=H)
+    assert in_use.status_code == 409
+    assert in_use.get_json()["detail"] == "Other records still refer to this one, so it cannot be removed."
+    assert_no_sql(in_use)
+
+    no_name = client.post("/v1/gadgets", json={"serial_number": "SN-2"}, headers=H)
+    assert no_name.status_code == 422
+    assert no_name.get_json()["errors"] == {"name": ["Missing data for required field."]}
+    assert_no_sql(no_name)
+
+    too_light = client.post("/v1/gadgets", json={"name": "a", "weight": 0}, headers=H)
+    assert too_light.status_code == 422 and too_light.get_json()["constraint"] == "ck_test_gadgets_weight"
+    assert_no_sql(too_light)
