@@ -11,6 +11,7 @@ from __future__ import annotations
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.events import Event
 
+from .domain import refs
 from .domain.mapping import to_sage_contact
 from .store.models import FAILED, PENDING, SYNCED, CustomerSync
 from .uow import SyncUnitOfWork
@@ -52,6 +53,18 @@ def _due_now(row: CustomerSync) -> None:
     row.next_attempt_at = utcnow()
 
 
+def _take_customers_ref(uow: SyncUnitOfWork, row: CustomerSync, data: dict) -> None:
+    """The accounts ref on the customer's record (imported from a seed system's "sage ref") is the
+    one the sync looks for in Sage first, links with, and creates with. Not once linked: the
+    link's ref is the truth then. Not when another customer of the tenant holds it: the sync
+    still searches Sage by it (`sync.py`), and a contact carrying it goes to a person."""
+    ref = refs.customers_ref(data)
+    if ref is None or row.sage_contact_id or row.accounts_ref == ref:
+        return
+    if uow.syncs.holder_of_ref(ref, except_customer=row.customer_id) is None:
+        row.accounts_ref = ref
+
+
 def on_customer_snapshot(uow: SyncUnitOfWork, event: Event) -> None:
     """customer.created / updated / type_changed: keep the newest snapshot; push it if Sage's copy
     would change."""
@@ -70,10 +83,12 @@ def on_customer_snapshot(uow: SyncUnitOfWork, event: Event) -> None:
                 candidates=[],
             )
         )
+        _take_customers_ref(uow, row, data)
         return
     if row.removed or data["version"] <= row.snapshot_version:
         return  # merged / deleted here, or an older copy than the one we hold
     before = to_sage_contact(row.snapshot, row.accounts_ref) if row.snapshot else None
+    _take_customers_ref(uow, row, data)
     row.snapshot = data
     row.snapshot_version = data["version"]
     if before == to_sage_contact(data, row.accounts_ref):

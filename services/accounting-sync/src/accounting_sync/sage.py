@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldbook_shared.db import is_postgres, utcnow
 
-from .domain import mapping
+from .domain import mapping, matching
 from .domain.retry import parse_retry_after
 from .settings import SyncSettings
 from .store.models import SageCredentials
@@ -268,19 +268,33 @@ class SageAccounting:
     # -- Accounting ---------------------------------------------------------------------------
 
     def find_candidates(self, customer: dict, accounts_ref: str | None) -> list[dict]:
-        """Contacts that might be this customer: by our ref, by email, by name (fuzzy; exact
-        comparison is the matching rules' job)."""
-        found: list[dict] = []
+        """Contacts that might be this customer, each once (exact comparison is the matching
+        rules' job). By the accounts ref first: a contact carrying it is a clear match and ends the
+        search. Then by email, and by the name's search stem (`matching.search_stem`: the surname,
+        or a company's first distinctive word): Sage's `search` wants every word to match, so the
+        full name would miss "Acme Heating Limited" for "Acme Heating Ltd", or "Mary Smith" at the
+        customer's postcode; the stem finds them and the full name too. One to three list calls
+        (more only for a stem with over 200 contacts)."""
         base = {"contact_type_id": mapping.CUSTOMER_TYPE_ID, "attributes": "all"}
         if accounts_ref:
-            found += list(self._list({**base, "search": accounts_ref}))
+            wanted = accounts_ref.strip().upper()
+            by_ref = [
+                c
+                for c in self._list({**base, "search": wanted})
+                if (c.get("reference") or "").strip().upper() == wanted
+            ]
+            if by_ref:
+                return by_ref
+        found: dict[str, dict] = {}
         email = (customer.get("email") or "").strip()
         if email:
-            found += list(self._list({**base, "email": email}))
-        name = mapping.contact_name(customer)
-        if name:
-            found += list(self._list({**base, "search": name}))
-        return found
+            for c in self._list({**base, "email": email}):
+                found.setdefault(c.get("id"), c)
+        stem = matching.search_stem(customer)
+        if stem:
+            for c in self._list({**base, "search": stem}):
+                found.setdefault(c.get("id"), c)
+        return [c for cid, c in found.items() if cid]
 
     def taken_refs(self, stem: str) -> set[str]:
         items = self._list({"search": stem, "attributes": "reference"})

@@ -183,12 +183,17 @@ class SyncEngine:
             body = mapping.to_sage_contact(c.snapshot, c.accounts_ref)
             self._sage(c).update_contact(c.sage_contact_id, body)
             return Outcome("updated", c.sage_contact_id, c.accounts_ref)
-        found = self._sage(c).find_candidates(c.snapshot, c.accounts_ref)
+        # the ref we look for: the row's (the customer's own, or the one we chose before a create),
+        # else the one on the customer's record even if another customer holds it here
+        wanted = c.accounts_ref or refs.customers_ref(c.snapshot)
+        found = self._sage(c).find_candidates(c.snapshot, wanted)
         with self.sessions() as session:
             linked = Syncs(session, c.tenant_id).linked_to(
                 [f["id"] for f in found if f.get("id")], c.customer_id
             )
-        decision = matching.decide(c.snapshot, c.accounts_ref, found, linked)
+        decision = matching.decide(
+            c.snapshot, wanted, found, linked, ref_is_customers=self._is_customers_ref(c, wanted)
+        )
         if decision.action == "link":
             contact = next(f for f in found if f.get("id") == decision.contact_id)
             return self._link(c, contact, decision.reason)
@@ -232,8 +237,32 @@ class SyncEngine:
         self._sage(c).update_contact(contact["id"], mapping.to_sage_contact(c.snapshot, ref))
         return Outcome("linked", contact["id"], ref, reason=reason)
 
+    @staticmethod
+    def _is_customers_ref(c: Claim, ref: str | None) -> bool:
+        """Is `ref` the one on the customer's record (not one we chose)? Then it is kept as it is."""
+        return bool(ref) and ref == refs.customers_ref(c.snapshot)
+
+    def _keep_ref(self, c: Claim, ref: str) -> str:
+        """Save the ref we are about to create with on the row, before the POST: a retry after a
+        lost response then finds the contact by it, and no other customer of the tenant gets it
+        (the unique index says who was first; the loser takes the next free one)."""
+        for _ in range(REF_RACE_RETRIES + 1):
+            try:
+                with self.sessions() as session, session.begin():
+                    row = Syncs(session, c.tenant_id).find(c.customer_id, lock=True)
+                    if row is None or row.claim_token != c.token:
+                        raise SageError("the lease ran out before the create", transient=True)
+                    row.accounts_ref = ref
+            except IntegrityError:
+                ref = self._free_ref(c, ask_sage=False)
+                continue
+            c.accounts_ref = ref
+            return ref
+        raise SageError("no free accounts ref could be kept for this customer", transient=True)
+
     def _create(self, c: Claim) -> Outcome:
-        ref = c.accounts_ref or self._free_ref(c, ask_sage=False)
+        ref = c.accounts_ref or self._keep_ref(c, self._free_ref(c, ask_sage=False))
+        customers_ref = self._is_customers_ref(c, ref)
         key = mapping.idempotency_id(c.business_id, c.tenant_id, c.customer_id)
         for tries in range(REF_RACE_RETRIES + 1):
             try:
@@ -242,10 +271,11 @@ class SyncEngine:
             except SageError as exc:
                 if exc.status != 422 or "reference" not in exc.sources:
                     raise
-                # the ref was taken since we looked (a concurrent sync): look again, take the next
-                if c.accounts_ref or tries == REF_RACE_RETRIES:
+                # the customer's own ref is never swapped for another; one we chose was taken in
+                # Sage since we looked (a concurrent sync): look again, keep and take the next
+                if customers_ref or tries == REF_RACE_RETRIES:
                     raise SageError(str(exc), 422, exc.errors, transient=True) from exc
-                ref = self._free_ref(c)
+                ref = self._keep_ref(c, self._free_ref(c))
         # a replayed create answers with the first one's contact: its ref is the one that counts
         actual = (created.get("reference") or ref or "").upper()
         return Outcome("created", created["id"], actual if refs.is_valid_ref(actual) else ref)

@@ -228,7 +228,9 @@ def test_claims_are_fair_across_tenants_so_a_big_import_does_not_starve_another_
     from accounting_sync.store.queries import claim_due
 
     for i in range(50):
-        deliver(bus, "customer.created", customer(id=f"3f1c2b8e-0000-4000-8000-0000000a{i:04d}"), tenant="big")
+        deliver(
+            bus, "customer.created", customer(id=f"3f1c2b8e-0000-4000-8000-0000000a{i:04d}"), tenant="big"
+        )
     deliver(bus, "customer.created", customer(id="3f1c2b8e-0000-4000-8000-0000000b0001"), tenant="small")
     make_due(sessions)
     claimed = []
@@ -237,3 +239,141 @@ def test_claims_are_fair_across_tenants_so_a_big_import_does_not_starve_another_
             claimed.append(claim_due(s, timedelta(minutes=5)).tenant_id)
     assert "small" in claimed
     assert claimed.count("small") == 1, "a claimed row is leased: it is not handed out again"
+
+
+# -- the customer's own accounts ref (imported from the seed systems' "sage ref") -------------------
+
+
+def test_a_customers_own_ref_finds_its_sage_contact_first_and_links_it(bus, engine, sessions, sim, outbox):
+    existing = sim.seed(name="J Smith & Co", reference="SMI001")  # no email, other name: only the ref
+    before = sim.stats()["requests"]
+    deliver(bus, "customer.created", customer(accounts_ref="smi001"))
+    assert row(sessions).accounts_ref == "SMI001"
+    engine.drain()
+    r = row(sessions)
+    assert (r.status, r.sage_contact_id, r.accounts_ref) == ("synced", existing["id"], "SMI001")
+    assert len(sim.contacts()) == 1
+    assert outbox("accounting.customer_linked")[0]["data"]["accounts_ref"] == "SMI001"
+    assert sim.stats()["requests"] - before == 2, "one search by the ref, one PUT: no other search"
+
+
+def test_a_customers_own_ref_absent_from_sage_is_the_one_created(bus, engine, sessions, sim, outbox):
+    deliver(bus, "customer.created", customer(accounts_ref="JS-0042"))
+    engine.drain()
+    [contact] = sim.contacts()
+    assert contact["reference"] == row(sessions).accounts_ref == "JS-0042"
+    assert outbox("accounting.customer_linked")[0]["data"]["accounts_ref"] == "JS-0042"
+
+
+def test_a_match_by_email_without_a_ref_takes_the_customers_own(bus, engine, sessions, sim):
+    existing = sim.seed(name="John Smith", main_contact_person={"email": "john.smith@example.com"})
+    deliver(bus, "customer.created", customer(accounts_ref="SMI001"))
+    engine.drain()
+    [contact] = sim.contacts()
+    assert (contact["id"], contact["reference"]) == (existing["id"], "SMI001")
+    assert row(sessions).status == "synced"
+
+
+def test_a_match_by_email_with_another_ref_than_the_customers_own_goes_to_a_person(
+    bus, engine, sessions, sim
+):
+    sim.seed(name="John Smith", reference="JSMITH", main_contact_person={"email": "john.smith@example.com"})
+    deliver(bus, "customer.created", customer(accounts_ref="SMI001"))
+    engine.drain()
+    r = row(sessions)
+    assert r.status == "needs_review" and "JSMITH" in r.last_error and "SMI001" in r.last_error
+    assert len(sim.contacts()) == 1
+
+
+def test_a_customers_own_ref_held_by_another_customer_is_not_taken_and_goes_to_a_person(
+    bus, engine, sessions, sim
+):
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    assert row(sessions).accounts_ref == "SMITHJ01"
+    second = "3f1c2b8e-0000-4000-8000-000000000002"
+    deliver(
+        bus,
+        "customer.created",
+        customer(id=second, first_name="Mary", email="m@example.com", accounts_ref="SMITHJ01"),
+    )
+    assert row(sessions, second).accounts_ref is None
+    engine.drain()
+    r = row(sessions, second)
+    assert r.status == "needs_review"
+    assert r.candidates[0]["linked_to_customer_id"] == CID
+    assert len(sim.contacts()) == 1
+
+
+# -- look-alikes Sage's every-word search would miss ----------------------------------------------
+
+
+def test_a_company_is_linked_to_the_same_name_with_other_noise_words_at_its_postcode(
+    bus, engine, sessions, sim
+):
+    existing = sim.seed(name="Acme Heating Limited", main_address={"postal_code": "LS1 4AB"})
+    deliver(
+        bus,
+        "customer.created",
+        customer(type="company", first_name=None, surname=None, company_name="Acme Heating Ltd", email=None),
+    )
+    engine.drain()
+    r = row(sessions)
+    assert (r.status, r.sage_contact_id) == ("synced", existing["id"])
+    assert len(sim.contacts()) == 1
+
+
+def test_the_same_surname_at_the_same_postcode_needs_review(bus, engine, sessions, sim):
+    mary = sim.seed(name="Mary Smith", main_address={"postal_code": "LS1 4AB"})
+    deliver(bus, "customer.created", customer(email=None))
+    engine.drain()
+    r = row(sessions)
+    assert r.status == "needs_review"
+    assert [(c["sage_contact_id"], c["reasons"]) for c in r.candidates] == [
+        (mary["id"], ["same_surname_postcode"])
+    ]
+    assert len(sim.contacts()) == 1
+
+
+def test_a_new_customer_costs_three_sage_calls(bus, engine, sessions, sim):
+    for i in range(5):
+        sim.seed(name=f"Person{i} Smith", main_address={"postal_code": f"M{i} 1AA"})  # a busy surname
+    before = sim.stats()["requests"]
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    assert row(sessions).status == "synced"
+    assert sim.stats()["requests"] - before == 3, "search by email, search by surname, create"
+
+
+# -- a create whose response was lost ---------------------------------------------------------------
+
+
+def test_a_lost_create_without_email_or_postcode_links_its_own_contact(
+    bus, engine, sessions, sage, sim, outbox
+):
+    sage.settings = replace(sage.settings, call_retries=0)  # the lost answer ends the attempt
+    deliver(bus, "customer.created", customer(email=None, address={"line_1": "1 High Street"}))
+    sim.faults(lose_response_after_create=1.0)
+    assert engine.run_once()  # one attempt: searched, created, the answer lost
+    r = row(sessions)
+    assert (r.status, r.accounts_ref) == ("pending", "SMITHJ01"), "the ref was kept before the POST"
+    assert len(sim.contacts()) == 1 and sim.stats()["lost_responses"] == 1
+
+    sim.faults(lose_response_after_create=0.0)
+    make_due(sessions)
+    engine.drain()
+    r = row(sessions)
+    assert (r.status, r.accounts_ref) == ("synced", "SMITHJ01"), r.last_error
+    assert len(sim.contacts()) == 1
+    assert sim.stats()["replays"] == 0, "found by its ref, not created again"
+    assert [e["data"]["accounts_ref"] for e in outbox("accounting.customer_linked")] == ["SMITHJ01"]
+
+
+def test_a_contact_carrying_our_customer_id_is_ours_whatever_else_looks_alike(bus, engine, sessions, sim):
+    sim.seed(name="John Smith")
+    ours = sim.seed(name="John Smith", source_guid="3f1c2b8e000040008000000000000001")
+    deliver(bus, "customer.created", customer(email=None, address={"line_1": "1 High Street"}))
+    engine.drain()
+    r = row(sessions)
+    assert (r.status, r.sage_contact_id) == ("synced", ours["id"])
+    assert len(sim.contacts()) == 2

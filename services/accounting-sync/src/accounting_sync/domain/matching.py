@@ -1,16 +1,26 @@
 """Duplicate prevention before any create: is this customer already in Sage?
 
 Evidence per Sage contact, strongest first:
-- `reference`: the contact carries the accounts ref we gave this customer — it is ours (a create
-  whose response was lost, or an earlier link): link.
+- `source_guid`: the contact carries this customer's id in `source_guid` — we created it (a create
+  whose response was lost): it is ours, link, before any other rule.
+- `reference`: the contact carries this customer's accounts ref (the one on the customer's record,
+  e.g. imported from the seed systems' "sage ref" column, or the one we chose for it): link.
 - `email`: the same email (case-insensitive) — strong.
 - `name_postcode`: the same normalised name and the same postcode — strong.
-- `similar_name` (same name, other or no postcode) or `same_surname_postcode` (same postcode and
-  the same last name word) — weak: a person must look.
+- `similar_name` (same name, other or no postcode), `same_surname_postcode` (same postcode and
+  the same last name word) or `similar_name_postcode` (same postcode and the same first
+  distinctive word, e.g. "Acme Heating" and "Acme Heating Services") — weak: a person must look.
 
-Decision: a reference match → link. Exactly one contact with strong evidence, not already linked
-to another customer of the tenant → link. Several strong, a strong one already linked elsewhere, or
-only weak ones → needs_review with the candidates. Nothing → create. Never a blind create.
+Decision: our own contact (`source_guid`) → link. A reference match → link. Exactly one contact
+with strong evidence, not already linked to another customer of the tenant → link — unless the
+customer's record names its own accounts ref and that contact carries a different one: then the
+two disagree about which account this is, and a person decides. Several strong, a strong one
+already linked elsewhere, or only weak ones → needs_review with the candidates. Nothing → create.
+Never a blind create.
+
+Sage's `search` wants every word to match, so "Acme Heating Ltd" would not find "Acme Heating
+Limited": the adapter searches by `search_stem` (the surname, or a company's first distinctive
+word) and these rules compare exactly.
 """
 
 from __future__ import annotations
@@ -21,17 +31,45 @@ from dataclasses import dataclass, field
 from .mapping import contact_email, contact_name, contact_postcode
 
 _TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx", "rev"}
-_COMPANY_NOISE = {"the", "ltd", "limited", "plc", "llp", "co", "company", "inc"}
+_COMPANY_NOISE = {"the", "ltd", "limited", "plc", "llp", "co", "company", "inc", "and"}
 STRONG = ("email", "name_postcode")
+STEM_MIN_LETTERS = 4  # a company's search stem takes leading words until it has this many letters
+SURNAME_MIN_LETTERS = 3  # shorter surnames ("Li") search with the first name too
+
+
+def _words(text: str | None) -> list[str]:
+    text = re.sub(r"['’.]", "", (text or "").lower())
+    return [w for w in re.split(r"[^a-z0-9]+", text) if w]
 
 
 def normalise_name(name: str | None) -> str:
-    """'The Acme Heating Co. Ltd' → 'acme heating'; 'Mr J. O'Neil' → 'j oneil'."""
-    text = (name or "").lower().replace("&", " and ")
-    text = re.sub(r"['’.]", "", text)
-    words = [w for w in re.split(r"[^a-z0-9]+", text) if w]
-    words = [w for w in words if w not in _TITLES and w not in _COMPANY_NOISE]
+    """'The Acme Heating Co. Ltd' → 'acme heating'; 'Smith & Sons' → 'smith sons';
+    'Mr J. O'Neil' → 'j oneil'."""
+    words = [w for w in _words(name) if w not in _TITLES and w not in _COMPANY_NOISE]
     return " ".join(words)
+
+
+def _stem_of(normalised: str) -> str:
+    """The leading words of a normalised name until they hold STEM_MIN_LETTERS letters."""
+    stem: list[str] = []
+    for word in normalised.split():
+        stem.append(word)
+        if len("".join(stem)) >= STEM_MIN_LETTERS:
+            break
+    return " ".join(stem)
+
+
+def search_stem(customer: dict) -> str:
+    """What to ask Sage's `search` for, so that look-alikes come back too: a person's surname
+    ('smith' finds John and Mary Smith), a company's first distinctive word(s) ('acme' finds Acme
+    Heating Ltd and Acme Heating Limited). One search that also covers the full name."""
+    name = normalise_name(contact_name(customer))
+    if customer.get("type") != "company" and customer.get("surname"):
+        surname = " ".join(_words(customer["surname"]))
+        if len(surname.replace(" ", "")) >= SURNAME_MIN_LETTERS:
+            return surname
+        return name or surname
+    return _stem_of(name) or " ".join(_words(contact_name(customer)))
 
 
 def compact_postcode(postcode: str | None) -> str:
@@ -72,8 +110,14 @@ class Decision:
     reason: str = ""
 
 
+def _guid(value) -> str:
+    return re.sub(r"[^0-9a-f]", "", str(value or "").lower())
+
+
 def evidence(customer: dict, accounts_ref: str | None, contact: dict) -> list[str]:
     reasons = []
+    if customer.get("id") and _guid(contact.get("source_guid")) == _guid(customer["id"]):
+        reasons.append("source_guid")
     ref = (contact.get("reference") or "").strip().upper()
     if accounts_ref and ref and ref == accounts_ref.upper():
         reasons.append("reference")
@@ -87,8 +131,11 @@ def evidence(customer: dict, accounts_ref: str | None, contact: dict) -> list[st
     same_pc = bool(ours_pc) and ours_pc == theirs_pc
     if ours_name and ours_name == theirs_name:
         reasons.append("name_postcode" if same_pc else "similar_name")
-    elif same_pc and ours_name and theirs_name and ours_name.split()[-1] == theirs_name.split()[-1]:
-        reasons.append("same_surname_postcode")
+    elif same_pc and ours_name and theirs_name:
+        if ours_name.split()[-1] == theirs_name.split()[-1]:
+            reasons.append("same_surname_postcode")
+        elif customer.get("type") == "company" and _stem_of(ours_name) == _stem_of(theirs_name):
+            reasons.append("similar_name_postcode")
     return reasons
 
 
@@ -97,9 +144,12 @@ def decide(
     accounts_ref: str | None,
     contacts: list[dict],
     linked: dict[str, str] | None = None,
+    ref_is_customers: bool = False,
 ) -> Decision:
     """`contacts`: what Sage returned for the searches (duplicates allowed); `linked`: Sage contact
-    id → the tenant's customer id already linked to it (this customer excluded)."""
+    id → the tenant's customer id already linked to it (this customer excluded);
+    `ref_is_customers`: `accounts_ref` comes from the customer's record (not chosen by us), so a
+    match carrying another ref is a disagreement for a person, not a link."""
     linked = linked or {}
     seen: dict[str, Candidate] = {}
     for contact in contacts:
@@ -119,6 +169,16 @@ def decide(
             linked_to=linked.get(cid),
         )
     found = list(seen.values())
+    ours = [c for c in found if "source_guid" in c.reasons]
+    if len(ours) == 1 and ours[0].linked_to is None:
+        return Decision("link", ours[0].contact_id, found, "we created this contact for this customer")
+    if ours:
+        reason = (
+            "several contacts in Sage carry this customer's id"
+            if len(ours) > 1
+            else "the contact we created for this customer is linked to another customer"
+        )
+        return Decision("review", None, found, reason)
     by_ref = [c for c in found if "reference" in c.reasons]
     if len(by_ref) == 1 and by_ref[0].linked_to is None:
         return Decision(
@@ -126,6 +186,15 @@ def decide(
         )
     strong = [c for c in found if c.strong]
     if len(strong) == 1 and strong[0].linked_to is None and len(by_ref) == 0:
+        theirs = (strong[0].reference or "").strip().upper()
+        if ref_is_customers and accounts_ref and theirs and theirs != accounts_ref.upper():
+            return Decision(
+                "review",
+                None,
+                found,
+                f"the matching contact in Sage has accounts ref {theirs}, "
+                f"the customer's record says {accounts_ref.upper()}",
+            )
         why = " and ".join(strong[0].reasons)
         return Decision("link", strong[0].contact_id, found, f"one clear match by {why}")
     if not found:

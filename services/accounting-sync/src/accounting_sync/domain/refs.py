@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 
 MAX_LEN = 8
 REF_RE = re.compile(r"^[A-Z0-9]{1,8}$")
+# what the customers service accepts on a customer's record (imports of the seed systems' "sage ref")
+CUSTOMERS_REF_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-_./&]{0,7}$")
 _COMPANY_NOISE = {"THE", "LTD", "LIMITED", "PLC", "LLP", "CO", "COMPANY", "AND", "INC", "GROUP"}
 
 
@@ -17,6 +19,13 @@ def _letters(text: str | None) -> str:
 
 def is_valid_ref(ref: str | None) -> bool:
     return bool(ref) and bool(REF_RE.match(ref))
+
+
+def customers_ref(customer: dict | None) -> str | None:
+    """The accounts ref on the customer's own record (e.g. imported from a seed system's "sage ref"
+    column), upper case; None when it has none or it could not be a Sage 50 ref."""
+    ref = ((customer or {}).get("accounts_ref") or "").strip().upper()
+    return ref if CUSTOMERS_REF_RE.match(ref) else None
 
 
 def ref_base(customer: dict) -> str:

@@ -63,6 +63,16 @@ class Syncs:
         )
         return {r for r in rows if r}
 
+    def holder_of_ref(self, ref: str, except_customer: str) -> str | None:
+        """The other customer of this tenant holding this accounts ref, if any."""
+        return self.session.scalar(
+            select(CustomerSync.customer_id).where(
+                CustomerSync.tenant_id == self.tenant_id,
+                CustomerSync.accounts_ref == ref,
+                CustomerSync.customer_id != except_customer,
+            )
+        )
+
     def linked_to(self, contact_ids: list[str], except_customer: str) -> dict[str, str]:
         """Sage contact id → the other customer of this tenant linked to it."""
         if not contact_ids:
