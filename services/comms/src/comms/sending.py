@@ -1,12 +1,16 @@
 """The worker's own loops: the SMTP sender and the mass-email jobs (beside the kit's relay and consumer).
 
-Sender: claims due emails (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a lease against a dead worker),
-sends each over SMTP outside any transaction, then records the outcome with its event in one
-transaction: 2xx → sent (`email.sent`); 4xx, refused or lost connection → queued again with backoff
-(temporary), until `SMTP_MAX_ATTEMPTS`; 5xx → failed (`email.failed`). Every attempt is logged.
+Sender: claims due emails under a claim token (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a lease
+against a dead worker), sends each over SMTP outside any transaction, then records the outcome with
+its event in one transaction: 2xx → sent (`email.sent`); 4xx, refused or lost connection → queued
+again with backoff (temporary), until `SMTP_MAX_ATTEMPTS`; 5xx → failed (`email.failed`). Every
+attempt is logged. Just before each send the claim is checked and the lease renewed for that email;
+a worker whose token is no longer on the row (its lease ran out and another worker took the email)
+neither sends nor records it.
 
-Mass email: claims a queued job, expands its recipients into queued emails or skips (with the
-reason), and completes it (`mass_email.completed`) when no email of it is left to send.
+Mass email: claims a queued job under a token, expands its recipients into queued emails or skips
+(with the reason) holding the job's row locked, and completes it (`mass_email.completed`) when no
+email of it is left to send.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 import smtplib
 import ssl
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
@@ -31,7 +36,14 @@ from . import events, service
 from .clients import BillingClient, UpstreamUnavailable
 from .domain.smtp import PERMANENT, SENT, TEMPORARY, SendOutcome, classify_code, retry_delay
 from .store.models import Attachment, Email, EmailAttempt, MassEmail
-from .store.queries import claim_due_emails, claim_mass_email, open_emails_of_job, sending_jobs
+from .store.queries import (
+    claim_due_emails,
+    claim_mass_email,
+    locked_email,
+    locked_mass_email,
+    open_emails_of_job,
+    sending_jobs,
+)
 from .uow import CommsUnitOfWork
 
 log = logging.getLogger("comms.sending")
@@ -155,44 +167,70 @@ class Sender:
             if not busy:
                 stop.wait(self.settings.extra["sender_poll"])
 
-    def claim(self) -> list[str]:
-        x = self.settings.extra
-        now = utcnow()
+    def _lease_until(self):
+        return utcnow() + timedelta(seconds=self.settings.extra["sending_lease"])
+
+    def claim(self) -> tuple[str, list[str]]:
+        """(claim token, ids of the emails claimed under it)."""
+        token = str(uuid.uuid4())
         with self.sessions() as session:
             emails = claim_due_emails(
-                session, now, now + timedelta(seconds=x["sending_lease"]), int(x["sender_batch"])
+                session, utcnow(), self._lease_until(), int(self.settings.extra["sender_batch"]), token
             )
             ids = [e.id for e in emails]
             session.commit()
-        return ids
+        return token, ids
 
     def send_due(self, stop: threading.Event | None = None) -> int:
         """Send one batch of due emails; return how many were tried."""
-        ids = self.claim()
+        token, ids = self.claim()
         if not ids:
             return 0
+        self.send_claimed(token, ids, stop)
+        return len(ids)
+
+    def send_claimed(self, token: str, ids: list[str], stop: threading.Event | None = None) -> None:
+        """Send the emails claimed under `token`, one by one; one email's trouble never stops the rest."""
         transport = self.transport_factory()
         try:
             for email_id in ids:
                 if stop is not None and stop.is_set():
-                    self._release(email_id)
+                    self._release(email_id, token)
                     continue
-                self._send_one(email_id, transport)
+                try:
+                    self._send_one(email_id, token, transport)
+                except Exception:  # noqa: BLE001 - its lease runs out and it is taken again
+                    log.exception("email %s: sending failed", email_id, extra={"email_id": email_id})
         finally:
             transport.close()
-        return len(ids)
 
-    def _release(self, email_id: str) -> None:
+    def _release(self, email_id: str, token: str) -> None:
         with self.sessions() as session:
-            email = session.get(Email, email_id)
-            if email is not None and email.status == "sending":
-                email.status, email.lease_until = "queued", None
+            email = locked_email(session, email_id)
+            if email is not None and email.status == "sending" and email.claim_token == token:
+                email.status, email.lease_until, email.claim_token = "queued", None, None
                 session.commit()
 
-    def _prepare(self, email_id: str) -> tuple[EmailMessage | None, Email | None, SendOutcome | None]:
+    def _hold(self, email_id: str, token: str) -> bool:
+        """True when the claim is still ours; then the lease starts afresh for this one email, so a
+        long batch never lets another worker take (and send) an email this one is about to send."""
+        with self.sessions() as session:
+            email = locked_email(session, email_id)
+            if email is None or email.status != "sending" or email.claim_token != token:
+                return False
+            email.lease_until = self._lease_until()
+            session.commit()
+            return True
+
+    def _prepare(
+        self, email_id: str, token: str
+    ) -> tuple[EmailMessage | None, Email | None, SendOutcome | None]:
+        if not self._hold(email_id, token):
+            log.info("email %s: claim lost or email gone; not sent here", email_id)
+            return None, None, None
         with self.sessions() as session:
             email = session.get(Email, email_id)
-            if email is None or email.status != "sending":
+            if email is None:
                 return None, None, None
             attachments = list(
                 session.scalars(
@@ -233,13 +271,14 @@ class Sender:
                 session.commit()
             return build_message(email, attachments, self.settings), email, None
 
-    def _send_one(self, email_id: str, transport: SmtpTransport) -> None:
-        message, email, outcome = self._prepare(email_id)
+    def _send_one(self, email_id: str, token: str, transport: SmtpTransport) -> None:
+        message, email, outcome = self._prepare(email_id, token)
         if email is None:
             return
         if outcome is None:
             outcome = transport.send(message)
-        self.record(email, outcome)
+        if not self.record(email, outcome, token):
+            return
         log.info(
             "email %s %s",
             email.id,
@@ -252,17 +291,30 @@ class Sender:
             },
         )
 
-    def record(self, claimed: Email, outcome: SendOutcome) -> None:
-        """The attempt, the email's new state and its event, in one transaction."""
+    def record(self, claimed: Email, outcome: SendOutcome, token: str) -> bool:
+        """The attempt, the email's new state and its event, in one transaction. False (nothing
+        recorded) when the email is gone (its customer was deleted meanwhile) or the claim is no
+        longer ours."""
         x = self.settings.extra
         uow = self.uow_factory(RequestContext.system(claimed.tenant_id, actor="system:comms-sender"))
         with uow:
-            email = uow.emails.get(claimed.id)
+            email = locked_email(uow.session, claimed.id)
+            if email is None or email.status != "sending" or email.claim_token != token:
+                log.warning(
+                    "email %s: %s %s was not recorded (%s)",
+                    claimed.id,
+                    outcome.outcome,
+                    outcome.code,
+                    "the email was removed meanwhile" if email is None else "the claim was lost",
+                    extra={"email_id": claimed.id, "tenant_id": claimed.tenant_id},
+                )
+                return False
             now = utcnow()
             email.attempts += 1
             email.smtp_code = outcome.code
             email.smtp_response = outcome.detail[:2000]
             email.lease_until = None
+            email.claim_token = None
             uow.session.add(
                 EmailAttempt(
                     tenant_id=email.tenant_id,
@@ -299,6 +351,7 @@ class Sender:
             if entry is not None:
                 entry.status = email.status if email.status != "sending" else "queued"
             uow.commit()
+            return True
 
 
 # --- mass-email jobs -------------------------------------------------------------------------------
@@ -327,31 +380,47 @@ class MassEmailRunner:
         self.complete_finished()
         return busy
 
-    def expand_one(self) -> bool:
-        x = self.settings.extra
-        now = utcnow()
+    def claim(self) -> tuple[str, str, str] | None:
+        """(job id, tenant id, claim token) of one job to expand, or None."""
+        token, now = str(uuid.uuid4()), utcnow()
         with self.sessions() as session:
-            job = claim_mass_email(session, now, now + timedelta(seconds=60))
+            job = claim_mass_email(session, now, now + timedelta(seconds=60), token)
             if job is None:
-                return False
-            job_id, tenant_id = job.id, job.tenant_id
+                return None
+            claimed = (job.id, job.tenant_id, token)
             session.commit()
+        return claimed
+
+    def expand_one(self) -> bool:
+        claimed = self.claim()
+        return False if claimed is None else self.expand(*claimed)
+
+    def expand(self, job_id: str, tenant_id: str, token: str) -> bool:
+        """Expand the job claimed under `token`. Its row stays locked while recipients are turned
+        into emails (lookups included), so no other worker expands it at the same time; a claim
+        lost before the lock is taken expands nothing."""
+        x = self.settings.extra
         uow = self.uow_factory(RequestContext.system(tenant_id, actor="system:comms-mass-email"))
         done = False
         try:
             with uow:
-                job = uow.mass_emails.get(job_id)
+                job = locked_mass_email(uow.session, job_id, token)
+                if job is None:
+                    log.info("mass email %s: claim lost; another worker expands it", job_id)
+                    return False
                 done = service.expand_mass_email(uow, job, utcnow(), float(x["mass_email_wait"]))
                 job.status = "sending" if done else "expanding"
                 # not done: customers not heard of yet; look again after a poll interval
                 job.lease_until = None if done else utcnow() + timedelta(seconds=float(x["mass_email_poll"]))
+                job.claim_token = None
                 uow.commit()
         except UpstreamUnavailable as exc:
             log.warning("mass email %s waits for customers: %s", job_id, exc.detail)
             with self.sessions() as session:
                 row = session.get(MassEmail, job_id)
-                row.lease_until = utcnow() + timedelta(seconds=5)
-                session.commit()
+                if row is not None and row.claim_token == token:
+                    row.lease_until = utcnow() + timedelta(seconds=5)
+                    session.commit()
         return done
 
     def complete_finished(self) -> None:

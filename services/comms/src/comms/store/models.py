@@ -186,6 +186,8 @@ class Email(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column()
+    # the sender's claim that holds the lease: a worker whose token is gone neither sends nor records
+    claim_token: Mapped[str | None] = mapped_column(String(36))
     smtp_code: Mapped[int | None] = mapped_column(Integer)
     smtp_response: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(300))
@@ -262,6 +264,7 @@ class MassEmail(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     author: Mapped[str] = mapped_column(String(200))
     lease_until: Mapped[datetime | None] = mapped_column()
+    claim_token: Mapped[str | None] = mapped_column(String(36))  # the expanding worker's claim
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()

@@ -311,11 +311,16 @@ class MassEmails(_Repo):
 # --- the worker's claims (across tenants) ---------------------------------------------------------
 
 
-def claim_due_emails(session: Session, now: datetime, lease_until: datetime, limit: int) -> list[Email]:
-    """Take up to `limit` emails due for sending (or whose sender died mid-lease): mark them sending.
+def claim_due_emails(
+    session: Session, now: datetime, lease_until: datetime, limit: int, token: str
+) -> list[Email]:
+    """Take up to `limit` emails due for sending (or whose sender died mid-lease): mark them sending
+    under the claim `token`.
 
     On PostgreSQL `FOR UPDATE SKIP LOCKED`, so several workers share the queue without taking the
-    same email; the caller commits at once, which releases the row locks and keeps the lease.
+    same email; the caller commits at once, which releases the row locks and keeps the lease. A
+    lease that runs out lets another worker claim the email with its own token: the first one
+    then finds its token gone (`locked_email`) and leaves the email alone.
     """
     due = (Email.status == "queued") & (Email.next_attempt_at <= now)
     stale = (Email.status == "sending") & (Email.lease_until < now)
@@ -326,11 +331,19 @@ def claim_due_emails(session: Session, now: datetime, lease_until: datetime, lim
     for email in emails:
         email.status = "sending"
         email.lease_until = lease_until
+        email.claim_token = token
     return emails
 
 
-def claim_mass_email(session: Session, now: datetime, lease_until: datetime) -> MassEmail | None:
-    """One job to work on: queued, or expanding with an expired lease (its worker died)."""
+def locked_email(session: Session, email_id: str) -> Email | None:
+    """The email, its row locked until the transaction ends (PostgreSQL), to check a claim."""
+    return session.scalar(select(Email).where(Email.id == email_id).with_for_update())
+
+
+def claim_mass_email(session: Session, now: datetime, lease_until: datetime, token: str) -> MassEmail | None:
+    """One job to work on: queued, or expanding with an expired lease (its worker died); marked
+    with the claim `token`. A worker expanding a job holds its row locked (`locked_mass_email`),
+    so nobody claims it meanwhile, however long the lookups take."""
     runnable = (MassEmail.status == "queued") | (
         MassEmail.status.in_(("expanding",))
         & ((MassEmail.lease_until.is_(None)) | (MassEmail.lease_until < now))
@@ -342,8 +355,18 @@ def claim_mass_email(session: Session, now: datetime, lease_until: datetime) -> 
     if job is not None:
         job.status = "expanding"
         job.lease_until = lease_until
+        job.claim_token = token
         job.started_at = job.started_at or now
     return job
+
+
+def locked_mass_email(session: Session, job_id: str, token: str) -> MassEmail | None:
+    """The job, row locked, if the claim `token` is still its own; None when the claim was lost."""
+    return session.scalar(
+        select(MassEmail)
+        .where(MassEmail.id == job_id, MassEmail.claim_token == token, MassEmail.status == "expanding")
+        .with_for_update()
+    )
 
 
 def sending_jobs(session: Session) -> list[MassEmail]:
