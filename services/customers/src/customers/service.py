@@ -90,6 +90,13 @@ def _derive(customer: Customer) -> None:
     customer.phone_digits = rules.digits(customer.phone)
 
 
+def _unchanged(uow: CustomersUnitOfWork, row) -> bool:
+    """True when the edits applied to `row` leave every column as stored. A PATCH that changes
+    nothing answers 200 with the same version (and ETag) and publishes no event. Ask before any
+    query could autoflush the edits (after a flush they no longer count as edits)."""
+    return not uow.session.is_modified(row, include_collections=False)
+
+
 def _require_accounts_role(uow: CustomersUnitOfWork, what: str) -> None:
     if uow.context.role not in ACCOUNTS_ROLES:
         raise Forbidden(f"Only the accounts and admin roles may {what}.")
@@ -186,6 +193,9 @@ def update_customer(
         customer.status = new_status
         _derive(customer)
         _validate_customer(uow, customer, changes.get("custom_fields"))
+        if _unchanged(uow, customer):
+            _ = customer.contacts
+            return customer
         customer.updated_at = utcnow()
         uow.session.flush()  # the version check happens here: UPDATE … WHERE version = :seen
         uow.publish("customer.updated", events.customer_snapshot(customer), subject=customer.id)
@@ -354,21 +364,26 @@ def update_contact(
             contact.communication_preferences = rules.merged_preferences(
                 contact.communication_preferences, changes["communication_preferences"]
             )
-        contact.updated_at = utcnow()
+        archived_primary = archiving and contact.is_primary
         if archiving:
             contact.archived = True
-            if contact.is_primary:
-                contact.is_primary = False
-                uow.session.flush()
-                _promote_next_primary(uow, customer_id, exclude=contact.id)
+            contact.is_primary = False
         elif restoring:
             contact.archived = False
-            if not becomes_primary and uow.contacts.primary(customer_id) is None:
+            with uow.session.no_autoflush:
+                nobody_primary = uow.contacts.primary(customer_id) is None
+            if nobody_primary and not becomes_primary:
                 contact.is_primary = True
+        edited = not _unchanged(uow, contact)
         if becomes_primary:
             contact.is_primary = True
+        if not edited and not becomes_primary:
+            return contact
+        contact.updated_at = utcnow()
         uow.session.flush()
-        if set(changes) - {"primary"}:
+        if archived_primary:
+            _promote_next_primary(uow, customer_id, exclude=contact.id)
+        if edited:
             uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
         if becomes_primary:
             uow.publish("contact.primary_changed", events.contact_snapshot(contact), subject=contact.id)
@@ -497,6 +512,8 @@ def update_branch(
                 setattr(branch, name, changes[name])
         _set_address(branch, changes.get("address"))
         _require_address(branch)
+        if _unchanged(uow, branch):
+            return branch
         branch.updated_at = utcnow()
         uow.session.flush()
         uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
@@ -583,6 +600,8 @@ def update_work_address(
             wa.occupier = _person(changes["occupier"], rules.DEFAULT_OCCUPIER_SURNAME)
         _set_address(wa, changes.get("address"))
         _require_address(wa)
+        if _unchanged(uow, wa):
+            return wa
         wa.updated_at = utcnow()
         uow.session.flush()
         uow.publish("work_address.updated", events.work_address_snapshot(wa), subject=wa.id)
