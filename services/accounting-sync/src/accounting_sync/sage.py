@@ -9,7 +9,10 @@ Cloud Accounting v3.1 contacts API (the simulator in `simulator/` speaks the sam
   page again, so a loop that counted pages would never end).
 - Errors are Sage's array of `{"$severity", "$dataCode", "$message", "$source"}`. 429 and 5xx and a
   lost connection are transient: retried a few times in place (honouring a short Retry-After), then
-  reported to the sync loop as `SageError(transient=True, retry_after=…)`.
+  reported to the sync loop as `SageError(transient=True, retry_after=…)`; the sync loop does not
+  count a 429 as a failed attempt.
+- Pacing: every call first waits for the business's token bucket (`pacing.py`,
+  `SAGE_CALLS_PER_MINUTE`), so a big import stays under Sage's rate limit instead of hitting it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from fieldbook_shared.db import is_postgres, utcnow
 
 from .domain import mapping, matching
 from .domain.retry import parse_retry_after
+from .pacing import CallPacer
 from .settings import SyncSettings
 from .store.models import SageCredentials
 
@@ -183,6 +187,8 @@ class SageAccounting:
         self.tokens = TokenStore(sessions, settings, http or requests.Session())
         self.sleep = sleep
         self.business_id = settings.sage_business_id
+        # shared by every business view (`for_business`) and thread of this process
+        self.pacer = CallPacer(settings.sage_calls_per_minute, sleep=sleep)
 
     def for_business(self, business_id: str) -> SageAccounting:
         """A view on another business: same login (tokens), HTTP sessions and retries."""
@@ -208,6 +214,7 @@ class SageAccounting:
         retries = 0
         refreshed = False
         while True:
+            self.pacer.wait(self.business_id)  # every call counts towards Sage's limit, retries too
             headers = {
                 "Authorization": f"Bearer {self.tokens.access_token()}",
                 "X-Business": self.business_id,

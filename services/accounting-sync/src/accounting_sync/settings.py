@@ -43,6 +43,10 @@ class SyncSettings:
     # in-call retries of one Sage request (429 / 5xx / lost connection) before the attempt fails
     call_retries: int = 2
     call_retry_max_wait_seconds: float = 3.0  # a longer Retry-After ends the attempt instead
+    # pacing per business in each worker process (pacing.py); Sage allows ~200 a minute; 0 = off
+    sage_calls_per_minute: float = 180.0
+    # a 429 without Retry-After: wait this long (plus jitter) before the next attempt
+    throttled_wait_seconds: float = 5.0
     # balances
     balance_poll_seconds: float = 300.0
     balance_request_check_seconds: float = 1.0
@@ -74,6 +78,8 @@ class SyncSettings:
             call_retry_max_wait_seconds=float(
                 env.get("SAGE_CALL_RETRY_MAX_WAIT_SECONDS", d.call_retry_max_wait_seconds)
             ),
+            sage_calls_per_minute=float(env.get("SAGE_CALLS_PER_MINUTE", d.sage_calls_per_minute)),
+            throttled_wait_seconds=float(env.get("SYNC_THROTTLED_WAIT_SECONDS", d.throttled_wait_seconds)),
             balance_poll_seconds=float(env.get("BALANCE_POLL_SECONDS", d.balance_poll_seconds)),
         )
         values.update(overrides)

@@ -7,7 +7,8 @@ One attempt:
    mark inactive;
 3. record the outcome (short transaction, only if the lease is still ours): `synced` +
    `accounting.customer_linked`, `needs_review` with the candidates, or a retry time from the
-   backoff policy; after `max_attempts` → `failed` + `accounting.sync_failed`.
+   backoff policy (a 429 waits for its Retry-After and does not count as an attempt); after
+   `max_attempts` → `failed` + `accounting.sync_failed`.
 
 A crash between 2 and 3 leaves the row pending; when the lease runs out it is tried again, and the
 retry cannot duplicate: the deterministic `idempotency_id` makes Sage replay the first create, and
@@ -351,7 +352,12 @@ class SyncEngine:
             if row is None:
                 return
             row.last_error = str(exc)[:2000]
-            if not exc.transient or retry.gives_up(row.attempts, self.s.max_attempts):
+            if exc.status == 429:  # Sage asks us to slow down: wait as told, the attempt is not used up
+                row.attempts = max(0, row.attempts - 1)
+                delay = retry.throttled_delay(exc.retry_after, self.s.throttled_wait_seconds)
+                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                log.info("sync of %s throttled by Sage; next in %.1fs", c.customer_id, delay)
+            elif not exc.transient or retry.gives_up(row.attempts, self.s.max_attempts):
                 row.status = FAILED
                 events.publish_failed(uow, row)
                 log.warning("sync of %s failed after %d attempts: %s", c.customer_id, row.attempts, exc)

@@ -1,6 +1,7 @@
 """The retry policy: exponential backoff with jitter, Retry-After honoured, a limit."""
 
-from accounting_sync.domain.retry import backoff_delay, gives_up, parse_retry_after
+from accounting_sync.domain.retry import backoff_delay, gives_up, parse_retry_after, throttled_delay
+from accounting_sync.pacing import CallPacer
 
 
 def test_backoff_doubles_up_to_the_cap_with_jitter_in_the_upper_half():
@@ -25,3 +26,54 @@ def test_retry_after_header_parsing():
     assert parse_retry_after(" 0 ") == 0.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
     assert parse_retry_after(None) is None
+
+
+def test_a_throttled_row_waits_for_retry_after_plus_jitter():
+    assert throttled_delay(10, fallback=5, rng=lambda: 0.0) == 10
+    assert throttled_delay(10, fallback=5, rng=lambda: 1.0) == 15
+    assert throttled_delay(0, fallback=5, rng=lambda: 1.0) == 1, "at least a second's spread"
+    assert throttled_delay(None, fallback=5, rng=lambda: 0.0) == 5
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_pacing_allows_a_short_burst_then_spaces_calls_to_the_rate():
+    clock = Clock()
+    pacer = CallPacer(180, sleep=clock.sleep, clock=clock)
+    for _ in range(18):  # a tenth of a minute's calls at once
+        pacer.wait("biz")
+    assert clock.slept == []
+    pacer.wait("biz")
+    pacer.wait("biz")
+    assert [round(s, 3) for s in clock.slept] == [0.333, 0.333]
+    pacer.wait("other-biz")
+    assert len(clock.slept) == 2, "each business has its own budget"
+
+
+def test_pacing_keeps_any_minute_under_sages_limit():
+    clock = Clock()
+    pacer = CallPacer(180, sleep=clock.sleep, clock=clock)
+    start, calls = clock.now, 0
+    while clock.now - start < 60:
+        pacer.wait("biz")
+        calls += 1
+    assert 180 <= calls <= 198
+
+
+def test_pacing_threads_queue_behind_each_other_and_zero_turns_it_off():
+    clock = Clock()
+    pacer = CallPacer(60, clock=clock)  # 1 a second, a burst of 6
+    delays = [pacer.delay("biz") for _ in range(9)]  # 9 threads asking at the same instant
+    assert delays == [0, 0, 0, 0, 0, 0, 1, 2, 3]
+    assert CallPacer(0).delay("biz") == 0

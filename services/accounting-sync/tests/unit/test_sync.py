@@ -135,15 +135,31 @@ def test_after_the_attempt_limit_the_customer_is_failed_and_sync_failed_is_publi
     assert sim.contacts() == []
 
 
-def test_retry_after_is_honoured_when_longer_than_the_backoff(bus, engine, sessions, sim):
+def test_a_throttled_customer_waits_for_retry_after_without_using_an_attempt(bus, engine, sessions, sim):
     sim.faults(error_rate_429=1.0, retry_after=120)
     deliver(bus, "customer.created", customer())
     before = utcnow()
     engine.drain()
     r = row(sessions)
-    assert r.status == "pending" and r.attempts == 1
-    assert r.next_attempt_at >= before + timedelta(seconds=119)
+    assert (r.status, r.attempts) == ("pending", 0)
+    assert before + timedelta(seconds=119) <= r.next_attempt_at <= before + timedelta(seconds=181)
     assert "429" in r.last_error
+
+
+def test_throttling_never_uses_up_attempts(bus, engine, sessions, sim):
+    sim.faults(error_rate_429=1.0, retry_after=0)
+    deliver(bus, "customer.created", customer())
+    for _ in range(10):  # more rounds than max_attempts (4)
+        make_due(sessions)
+        engine.drain()
+    r = row(sessions)
+    assert (r.status, r.attempts) == ("pending", 0)
+    assert "429" in r.last_error
+    sim.faults(error_rate_429=0.0)
+    make_due(sessions)
+    engine.drain()
+    assert row(sessions).status == "synced"
+    assert len(sim.contacts()) == 1
 
 
 def test_an_update_is_pushed_and_an_older_copy_is_ignored(bus, engine, sessions, sim):

@@ -1,5 +1,6 @@
 """The retry policy of one customer's sync: exponential backoff with jitter, honouring Retry-After,
-and a limit after which the customer is `failed`."""
+and a limit after which the customer is `failed`. A 429 (Sage throttling us) is no failure: it does
+not use up an attempt, the row just waits for the Retry-After, with jitter."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ def backoff_delay(
     if retry_after is not None and retry_after > delay:
         delay = float(retry_after)
     return delay
+
+
+def throttled_delay(
+    retry_after: float | None, fallback: float, rng: Callable[[], float] = random.random
+) -> float:
+    """Seconds to wait after a 429: Sage's Retry-After (else `fallback`) plus up to half as much
+    again at random — at least a second's spread — so the throttled rows of a big import do not all
+    come back in the same instant."""
+    wait = float(retry_after) if retry_after is not None else fallback
+    return wait + rng() * max(1.0, wait / 2)
 
 
 def gives_up(attempts: int, max_attempts: int) -> bool:
