@@ -34,6 +34,8 @@ class Settings:
     page_size_default: int = 25
     page_size_max: int = 100
     idempotency_ttl_hours: int = 24
+    outbox_retention_hours: int = 168
+    inbox_retention_days: int = 30
     log_level: str = "INFO"
     consumer_prefetch: int = 20
     delivery_limit: int = 5
@@ -55,6 +57,9 @@ class Settings:
             testing=_bool(env.get("FIELDBOOK_TESTING")),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             page_size_max=int(env.get("PAGE_SIZE_MAX", cls.page_size_max)),
+            idempotency_ttl_hours=int(env.get("IDEMPOTENCY_TTL_HOURS", cls.idempotency_ttl_hours)),
+            outbox_retention_hours=int(env.get("OUTBOX_RETENTION_HOURS", cls.outbox_retention_hours)),
+            inbox_retention_days=int(env.get("INBOX_RETENTION_DAYS", cls.inbox_retention_days)),
             log_level=env.get("LOG_LEVEL", cls.log_level),
             consumer_prefetch=int(env.get("CONSUMER_PREFETCH", cls.consumer_prefetch)),
             delivery_limit=int(env.get("DELIVERY_LIMIT", cls.delivery_limit)),

@@ -4,6 +4,8 @@ A row is marked sent only after the broker confirmed it, so a crash between publ
 re-sends it (consumers de-duplicate through their inbox). On PostgreSQL one relay per service
 publishes at a time (a transaction-scoped advisory lock): several relays claiming disjoint
 batches with SKIP LOCKED alone would interleave and break the per-service order.
+
+Every few minutes the relay also purges what the kit's tables no longer need (`retention`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import OutboxMessage, is_postgres, utcnow
 from ..events.envelope import CONTENT_TYPE
+from ..retention import PURGE_BACKLOG_EVERY_SECONDS, PURGE_EVERY_SECONDS, purge_expired
 from ..settings import Settings
 from ._backoff import Backoff
 from .topology import connect, declare_exchange
@@ -165,6 +168,18 @@ class OutboxRelay:
                 or 0
             )
 
+    def _purge(self) -> float:
+        """Purge expired rows of the kit's tables; return the seconds until the next purge.
+
+        A failed purge is logged and tried again at the next interval: it never holds up relaying.
+        """
+        try:
+            purged = purge_expired(self.sessions, self.settings)
+        except SQLAlchemyError as exc:
+            log.warning("purging expired outbox, inbox and idempotency rows failed: %s", exc)
+            return PURGE_EVERY_SECONDS
+        return PURGE_BACKLOG_EVERY_SECONDS if purged.more else PURGE_EVERY_SECONDS
+
     def run(self, stop: threading.Event) -> None:
         """Relay until `stop` is set, reconnecting with backoff; never skips or drops a row."""
         settings = self.settings
@@ -199,12 +214,15 @@ class OutboxRelay:
         settings = self.settings
         db_backoff = Backoff()
         next_gauge = 0.0
+        next_purge = time.monotonic() + PURGE_BACKLOG_EVERY_SECONDS  # not in the first busy seconds
         while not stop.is_set():
             try:
                 sent = self.relay_once(publisher)
                 if time.monotonic() >= next_gauge:
                     OUTBOX_PENDING.labels(settings.service).set(self.pending_count())
                     next_gauge = time.monotonic() + PENDING_GAUGE_EVERY_SECONDS
+                if time.monotonic() >= next_purge:
+                    next_purge = time.monotonic() + self._purge()
             except SQLAlchemyError as exc:
                 delay = db_backoff.next()
                 log.warning("outbox relay cannot reach the database (%s); retrying in %.1fs", exc, delay)
