@@ -66,6 +66,11 @@ def resolve_review(
                 f"This customer's sync is {row.status}, not needs_review: there is nothing to resolve."
             )
         if action == "link":
+            offered = {c.get("sage_contact_id") for c in row.candidates or []}
+            if sage_contact_id not in offered:
+                raise ValidationFailed(
+                    {"sage_contact_id": ["Must be one of this customer's review candidates."]}
+                )
             other = uow.syncs.linked_to([sage_contact_id], customer_id)
             if other:
                 raise Conflict(

@@ -83,3 +83,16 @@ def test_balance_poll_on_demand_is_accepted_for_known_customers(api, bus):
     r = api.post("/v1/accounting/balances/poll", json={"customer_ids": [CID]})
     assert r.status_code == 202 and r.get_json()["customer_ids"] == [CID]
     assert api.post("/v1/accounting/balances/poll", json={"customer_ids": [OTHER]}).status_code == 422
+
+
+def test_a_review_links_only_to_one_of_its_candidates(api, bus, engine, sim):
+    a = sim.seed(name="John Smith", main_address={"postal_code": "LS1 4AB"}, reference="SMITHJ01")
+    sim.seed(name="John Smith", main_address={"postal_code": "LS1 4AB"}, reference="SMITHJ02")
+    stranger = sim.seed(name="Someone Else", reference="ELSE01")
+    deliver(bus, "customer.created", customer(email=None))
+    engine.drain()
+    r = api.post(f"/v1/accounting/reviews/{CID}", json={"action": "link", "sage_contact_id": stranger["id"]})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["sage_contact_id"]
+    assert api.get(f"/v1/customers/{CID}/accounting").get_json()["status"] == "needs_review"
+    r = api.post(f"/v1/accounting/reviews/{CID}", json={"action": "link", "sage_contact_id": a["id"]})
+    assert r.status_code == 202

@@ -38,7 +38,7 @@ def test_private_customer_maps_to_a_sage_customer_contact():
         "telephone": "0113 496 0000",
     }
     assert body["email"] == "john.smith@example.com"
-    assert body["credit_limit"] == 1500.0
+    assert body["credit_limit"] == "1500.00"
     assert body["credit_days"] == 30
     assert body["source_guid"] == "3f1c2b8e000040008000000000000001"
 
@@ -65,8 +65,9 @@ def test_company_is_named_by_its_company_and_empty_fields_are_left_out():
 
 
 def test_credit_limit_is_rounded_half_up_to_pennies():
-    assert mapping.money("10.005") == 10.01
-    assert mapping.money("10.004") == 10.0
+    assert mapping.money("10.005") == "10.01"
+    assert mapping.money("10.004") == "10.00"
+    assert mapping.money("12345678901.10") == "12345678901.10", "exact: no float on the way"
 
 
 def test_idempotency_id_is_32_hex_characters_and_deterministic_per_business_tenant_customer():

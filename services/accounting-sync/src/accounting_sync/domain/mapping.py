@@ -16,7 +16,7 @@ Fieldbook (customer.created / customer.updated snapshot) → Sage v3.1 `contact`
 | first_name + surname (or company name) | `main_contact_person.name` |
 | email | `main_contact_person.email` and `email` |
 | phone | `main_contact_person.telephone` |
-| credit_limit (Decimal, 2 places) | `credit_limit` (number) |
+| credit_limit (Decimal, 2 places) | `credit_limit` (decimal string, "1500.00") |
 | payment_terms_days | `credit_days` (null → the business's default) |
 | id | `source_guid` (hyphenless) |
 """
@@ -54,11 +54,12 @@ def contact_name(customer: dict) -> str:
     )
 
 
-def money(value) -> float | None:
-    """Decimal → the number Sage's JSON expects, rounded to pennies with ROUND_HALF_UP first."""
+def money(value) -> str | None:
+    """An amount for Sage's JSON: rounded to pennies with ROUND_HALF_UP and sent as a decimal string
+    ("1500.00"), never through float. Sage reads decimal attributes from strings too."""
     if value is None or value == "":
         return None
-    return float(Decimal(str(value)).quantize(CENT, ROUND_HALF_UP))
+    return str(Decimal(str(value)).quantize(CENT, ROUND_HALF_UP))
 
 
 def to_sage_contact(customer: dict, accounts_ref: str | None) -> dict:
