@@ -7,7 +7,7 @@ import json
 from customers.store.models import Customer, WorkAddress
 from fieldbook_shared.db import OutboxMessage
 
-from ..conftest import count, private_customer
+from ..conftest import count, private_customer, system_uow
 
 
 def test_create_customer_answers_201_with_location_etag_and_publishes_customer_created(api, outbox):
@@ -280,3 +280,22 @@ def test_unexpected_errors_answer_500_without_a_traceback(app, api, monkeypatch)
     assert resp.status_code == 500
     assert "secret internals" not in resp.get_data(as_text=True)
     assert "Traceback" not in resp.get_data(as_text=True)
+
+
+def test_list_sorts_by_accounts_ref_both_ways_and_refuses_an_unknown_sort(api, sessions):
+    ids = {}
+    for ref, surname in (("SMI002", "Adams"), ("ADA001", "Brown"), ("BRO003", "Clark")):
+        ids[ref] = api.post("/v1/customers", private_customer(surname=surname)).get_json()["id"]
+        uow = system_uow(sessions)
+        with uow:
+            uow.customers.record_facts(ids[ref], accounts_ref=ref)
+            uow.commit()
+
+    def refs(sort):
+        resp = api.get("/v1/customers", query_string={"sort": sort})
+        assert resp.status_code == 200, resp.get_json()
+        return [row["accounts_ref"] for row in resp.get_json()]
+
+    assert refs("accounts_ref") == ["ADA001", "BRO003", "SMI002"]
+    assert refs("-accounts_ref") == ["SMI002", "BRO003", "ADA001"]
+    assert api.get("/v1/customers", query_string={"sort": "-colour"}).status_code == 422

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..domain import rules
+from ..store.queries import SORTS
 
 Str = fields.String
 
@@ -190,12 +191,7 @@ class CustomerQuerySchema(Schema):
     postcode = fields.String(validate=validate.Length(max=16))
     account_manager = fields.String()
     accounts_ref = fields.String(validate=validate.Length(max=8))
-    sort = fields.String(
-        load_default="name",
-        validate=validate.OneOf(
-            ["name", "-name", "created_at", "-created_at", "postcode", "-postcode", "accounts_ref"]
-        ),
-    )
+    sort = fields.String(load_default="name", validate=validate.OneOf(list(SORTS)))
 
 
 class ContactQuerySchema(Schema):

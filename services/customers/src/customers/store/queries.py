@@ -31,6 +31,7 @@ SORTS = {
     "postcode": (Customer.postcode_compact, Customer.id),
     "-postcode": (Customer.postcode_compact.desc(), Customer.id),
     "accounts_ref": (Customer.accounts_ref, Customer.id),
+    "-accounts_ref": (Customer.accounts_ref.desc(), Customer.id),
 }
 
 
