@@ -88,11 +88,18 @@ def _summary(text: str | None) -> str | None:
 
 
 def list_notes(
-    uow: CommsUnitOfWork, customer_id: str, work_address_id: str | None, page: int, page_size: int
+    uow: CommsUnitOfWork,
+    customer_id: str,
+    work_address_id: str | None,
+    do_not_work_with_again: bool | None,
+    page: int,
+    page_size: int,
 ):
     with uow:
         _customer(uow, customer_id)
-        return uow.notes.of_customer(str(customer_id), work_address_id, page, page_size)
+        return uow.notes.of_customer(
+            str(customer_id), work_address_id, page, page_size, do_not_work_with_again=do_not_work_with_again
+        )
 
 
 def add_note(uow: CommsUnitOfWork, customer_id: str, data: dict) -> Note:

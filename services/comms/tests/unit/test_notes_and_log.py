@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from ..conftest import TENANT, known_customer, publish
@@ -36,6 +37,27 @@ def test_pinned_note_lists_first_then_latest_first(api, bus, outbox):
     log = api.get(f"/v1/customers/{c['id']}/communications").get_json()
     assert log[0]["note_id"] == pinned["id"] and log[0]["pinned"] is True
     assert [e["data"]["id"] for e in outbox("note.created")] == [first["id"], pinned["id"], latest["id"]]
+
+
+def test_do_not_work_with_again_filter_finds_the_flag_beyond_the_first_page(api, bus):
+    c = known_customer(bus)
+    flagged = api.post(
+        f"/v1/customers/{c['id']}/notes", {"text": "Abusive on site", "do_not_work_with_again": True}
+    ).get_json()
+    for i in range(120):  # the flag is on the oldest note, far past a page of 100
+        api.post(f"/v1/customers/{c['id']}/notes", {"text": f"Note {i}"})
+
+    r = api.get(
+        f"/v1/customers/{c['id']}/notes", query_string={"do_not_work_with_again": "true", "page_size": 1}
+    )
+    assert r.status_code == 200
+    assert [n["id"] for n in r.get_json()] == [flagged["id"]]
+    assert json.loads(r.headers["X-Pagination"])["total"] == 1
+    r = api.get(f"/v1/customers/{c['id']}/notes", query_string={"do_not_work_with_again": "false"})
+    assert json.loads(r.headers["X-Pagination"])["total"] == 120
+    other = known_customer(bus)
+    r = api.get(f"/v1/customers/{other['id']}/notes", query_string={"do_not_work_with_again": "true"})
+    assert r.get_json() == [] and json.loads(r.headers["X-Pagination"])["total"] == 0
 
 
 def test_do_not_work_with_again_and_unpinning_through_patch(api, bus, outbox):

@@ -31,11 +31,13 @@ class NoteCollection(MethodView):
     @customer_notes.response(200, NoteSchema(many=True))
     @customer_notes.paginate(page_size=25, max_page_size=100)
     def get(self, query, customer_id, pagination_parameters):
-        """The customer's notes (`work_address_id` narrows to one work address); pinned first."""
+        """The customer's notes, pinned first; `work_address_id` narrows to one work address,
+        `do_not_work_with_again` to the notes with (or without) the flag."""
         rows, total = service.list_notes(
             current_uow(),
             str(customer_id),
             query.get("work_address_id"),
+            query.get("do_not_work_with_again"),
             pagination_parameters.page,
             pagination_parameters.page_size,
         )

@@ -51,6 +51,9 @@ class NoteSchema(Schema):
 
 class NoteQuerySchema(In):
     work_address_id = fields.String(validate=validate.Length(max=36))
+    do_not_work_with_again = fields.Boolean(
+        metadata={"description": "true: only the flagged notes (the total says if the customer has any)."}
+    )
 
 
 # --- communications ------------------------------------------------------------------------------

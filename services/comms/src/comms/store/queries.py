@@ -102,12 +102,19 @@ class Notes(_Repo):
         return note
 
     def of_customer(
-        self, customer_id: str, work_address_id: str | None, page: int, page_size: int
+        self,
+        customer_id: str,
+        work_address_id: str | None,
+        page: int,
+        page_size: int,
+        do_not_work_with_again: bool | None = None,
     ) -> tuple[list[Note], int]:
         """Pinned (important) first, then latest first."""
         stmt = select(Note).where(Note.tenant_id == self.tenant_id, Note.customer_id == customer_id)
         if work_address_id:
             stmt = stmt.where(Note.work_address_id == work_address_id)
+        if do_not_work_with_again is not None:
+            stmt = stmt.where(Note.do_not_work_with_again.is_(do_not_work_with_again))
         total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         stmt = stmt.order_by(Note.important.desc(), Note.created_at.desc(), Note.id.desc())
         return list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
