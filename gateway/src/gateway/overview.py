@@ -47,7 +47,9 @@ def _calls(customer_id: str) -> list[Call]:
         Call("jobs", BILLING, f"{base}/jobs", recent),
         Call("invoices", BILLING, f"{base}/invoices", recent),
         Call("assets", ASSETS, f"{base}/assets", {"page": 1, "page_size": 1}),
-        Call("notes", COMMS, f"{base}/notes", {"page": 1, "page_size": 100}),
+        Call("notes", COMMS, f"{base}/notes", {"page": 1, "page_size": 100}),  # pinned first
+        # the flag may sit on any note, however old: ask comms for the flagged ones (the total says)
+        Call("flagged_notes", COMMS, f"{base}/notes", {"do_not_work_with_again": "true", "page_size": 1}),
     ]
 
 
@@ -145,6 +147,17 @@ def _total(result) -> int:
     return len(body or [])
 
 
+def _any(result) -> bool:
+    """Whether a filtered list has anything: 404 (the customer not heard of yet) says no; any other
+    refusal is an unexpected answer (the section says so), never a silent no."""
+    _o, status, _h, _b = result
+    if status == 404:
+        return False
+    if status is None or not 200 <= status < 300:
+        raise ValueError(f"answered {status}")
+    return _total(result) > 0
+
+
 def _sections(r: dict, customer: dict) -> dict:
     contacts = _body(r["contacts"], [])
     contacts = [c for c in contacts if isinstance(c, dict)] if isinstance(contacts, list) else []
@@ -183,10 +196,10 @@ def _sections(r: dict, customer: dict) -> dict:
         "assets": _section(ASSETS, [r["assets"]], lambda: {"count": _total(r["assets"])}),
         "notes": _section(
             COMMS,
-            [r["notes"]],
+            [r["notes"], r["flagged_notes"]],
             lambda: {
                 "pinned": [n for n in notes if n.get("pinned") or n.get("important")],
-                "do_not_work_with_again": any(n.get("do_not_work_with_again") for n in notes),
+                "do_not_work_with_again": _any(r["flagged_notes"]),
             },
         ),
     }

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
 import time
 
+import pytest
+from flask import Flask, Response, request
+from werkzeug.serving import make_server
+
 CUSTOMER = "0b0c5f0e-8a37-4c55-9f55-3a7d0a1e2f10"
+UNFLAGGED = "1c1d6f1f-9b48-4d66-8a66-4b8e1b2f3a21"
+UNKNOWN_TO_COMMS = "2d2e7a2a-ac59-4e77-9b77-5c9f2c3a4b32"
 
 
 def test_overview_answers_with_each_section_and_marks_dead_services_unavailable(gw, fake_services):
@@ -51,3 +59,54 @@ def test_overview_with_billing_down_still_answers_and_the_breaker_opens(make_gat
 
 def test_overview_needs_a_key(gw):
     assert gw.client.get(f"/v1/customers/{CUSTOMER}/overview").status_code == 401
+
+
+@pytest.fixture
+def fake_comms():
+    """comms with 101 notes on CUSTOMER: one pinned first, the "do not work with again" one the oldest,
+    so past the first page of 100; UNFLAGGED has notes but no flag; UNKNOWN_TO_COMMS is a 404."""
+    app, calls = Flask("comms"), []
+
+    @app.get("/v1/customers/<customer_id>/notes")
+    def notes(customer_id):
+        calls.append(dict(request.args))
+        if customer_id == UNKNOWN_TO_COMMS:
+            return Response(json.dumps({"status": 404}), 404, mimetype="application/problem+json")
+        rows = [{"id": "pinned", "important": True, "pinned": True, "do_not_work_with_again": False}]
+        rows += [{"id": f"n{i}", "important": False, "do_not_work_with_again": False} for i in range(100)]
+        if customer_id == CUSTOMER:
+            rows.append({"id": "oldest", "important": False, "do_not_work_with_again": True})
+        if request.args.get("do_not_work_with_again") == "true":
+            rows = [n for n in rows if n["do_not_work_with_again"]]
+        page_size = int(request.args.get("page_size", 25))
+        resp = Response(json.dumps(rows[:page_size]), 200, mimetype="application/json")
+        resp.headers["X-Pagination"] = json.dumps({"total": len(rows), "page": 1})
+        return resp
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", calls
+    server.shutdown()
+
+
+def test_do_not_work_with_again_shows_even_when_the_flagged_note_is_past_the_first_100(
+    make_gateway, fake_comms
+):
+    url, calls = fake_comms
+    gw = make_gateway()
+    gw.settings.upstream_urls["comms"] = url
+
+    def notes_section(customer_id):
+        resp = gw.client.get(f"/v1/customers/{customer_id}/overview", headers=gw.auth("readonly"))
+        assert resp.status_code == 200
+        return resp.get_json()["notes"]
+
+    notes = notes_section(CUSTOMER)
+    assert notes["status"] == "ok"
+    assert notes["do_not_work_with_again"] is True
+    assert [n["id"] for n in notes["pinned"]] == ["pinned"]
+    assert {"do_not_work_with_again": "true", "page_size": "1"} in calls
+
+    assert notes_section(UNFLAGGED)["do_not_work_with_again"] is False
+    unknown = notes_section(UNKNOWN_TO_COMMS)
+    assert (unknown["status"], unknown["do_not_work_with_again"], unknown["pinned"]) == ("ok", False, [])
