@@ -22,8 +22,9 @@ dropped after the contact was stored).
 
 Admin (tests and demos, no auth — bind it to localhost): `GET/POST /__admin/faults`,
 `GET /__admin/contacts` (`business`, `search`, `email`, `reference`), `GET /__admin/contacts/count`,
-`POST /__admin/contacts` (seed), `PUT /__admin/contacts/{id}/balance`, `GET /__admin/stats`,
-`POST /__admin/reset`.
+`POST /__admin/contacts` (seed), `PUT /__admin/contacts/{id}/balance`, `GET /__admin/stats` (counters:
+requests, creates, replays, throttled by the rate limit, and the faults that fired: injected_429,
+injected_500, lost_responses), `POST /__admin/reset`.
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ def create_app(
             time.sleep(f.latency_ms / 1000)
         roll = rng.random()
         if roll < f.error_rate_429:
+            store.counters["injected_429"] += 1
             return sage_errors(
                 429,
                 "RateLimitExceeded",
@@ -130,6 +132,7 @@ def create_app(
                 headers={"Retry-After": str(f.retry_after)},
             )
         if roll < f.error_rate_429 + f.error_rate_500:
+            store.counters["injected_500"] += 1
             return sage_errors(500, "InternalServerError", "Something went wrong (injected).")
         return None
 

@@ -73,7 +73,16 @@ class Store:
         self.access_tokens: dict[str, float] = {}  # token → expiry (monotonic)
         self.businesses: dict[str, Business] = {}
         self.faults = Faults()
-        self.counters = {"requests": 0, "creates": 0, "replays": 0, "lost_responses": 0, "throttled": 0}
+        # throttled: real rate-limit 429s; injected_429 / injected_500 / lost_responses: faults that fired
+        self.counters = {
+            "requests": 0,
+            "creates": 0,
+            "replays": 0,
+            "lost_responses": 0,
+            "throttled": 0,
+            "injected_429": 0,
+            "injected_500": 0,
+        }
 
     # -- auth ---------------------------------------------------------------------------------
 

@@ -111,4 +111,8 @@ def test_injected_faults(client):
     client.post("/__admin/faults", json={"error_rate_429": 1.0, "retry_after": 3})
     r = client.get("/contacts", headers=h)
     assert r.status_code == 429 and r.headers["Retry-After"] == "3"
+    client.post("/__admin/faults", json={"error_rate_429": 0.0, "error_rate_500": 1.0})
+    assert client.get("/contacts", headers=h).status_code == 500
+    stats = client.get("/__admin/stats").get_json()
+    assert (stats["injected_429"], stats["injected_500"], stats["throttled"]) == (1, 1, 0)
     assert client.post("/__admin/faults", json={"bogus": 1}).status_code == 422
