@@ -2,8 +2,9 @@
 
 Consumed (queue `comms.events`): customers' customer.* / contact.* / work_address.* snapshots for
 the read model, customer.merged (re-point to the survivor), customer.deleted / customer.erased
-(remove what comms holds about the customer), billing's ledger.balance_changed (`[balance]`), and
-billing's statement.generated (`send: true` → a statement email with the PDF attached).
+(remove what comms holds about the customer; its part in mass emails stays counted, without
+personal data), billing's ledger.balance_changed (`[balance]`), and billing's statement.generated
+(`send: true` → a statement email with the PDF attached).
 """
 
 from __future__ import annotations
@@ -11,12 +12,21 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from fieldbook_shared.events import Event
 
 from . import directory
-from .store.models import Communication, Email, MailingList, MassEmailRecipient, Note
+from .domain import recipients
+from .store.models import (
+    Attachment,
+    Communication,
+    Email,
+    EmailAttempt,
+    MailingList,
+    MassEmailRecipient,
+    Note,
+)
 from .store.queries import repoint_customer
 from .uow import CommsUnitOfWork
 
@@ -83,10 +93,67 @@ def on_customer_merged(uow: CommsUnitOfWork, event: Event) -> None:
     directory.tombstone(uow, merged_id, merged_into=survivor_id)
 
 
+def _settle_mass_emails(session, tenant: str, customer_id: str) -> dict[str, int]:
+    """A removed customer's part in mass emails, so each job's figures still add up to its total:
+    what was sent or failed stays counted, its email kept without anything personal (no customer,
+    address, name, subject, body or server reply); what was not sent yet is skipped ("customer
+    deleted") and its email goes with the customer's other emails."""
+    kept = list(
+        session.scalars(
+            select(Email.id).where(
+                Email.tenant_id == tenant,
+                Email.customer_id == customer_id,
+                Email.mass_email_id.is_not(None),
+                Email.status.in_(("sent", "failed")),
+            )
+        )
+    )
+    if kept:
+        session.execute(
+            update(Email)
+            .where(Email.id.in_(kept))
+            .values(
+                customer_id=None,
+                work_address_id=None,
+                to_address="",
+                to_name=None,
+                subject="",
+                body="",
+                smtp_response=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(EmailAttempt)
+            .where(EmailAttempt.email_id.in_(kept))
+            .values(detail=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(Attachment)
+            .where(Attachment.email_id.in_(kept))
+            .execution_options(synchronize_session=False)
+        )
+    mine = (MassEmailRecipient.tenant_id == tenant) & (MassEmailRecipient.customer_id == customer_id)
+    not_sent = (MassEmailRecipient.status == "pending") | (
+        (MassEmailRecipient.status == "queued")
+        & (MassEmailRecipient.email_id.is_(None) | MassEmailRecipient.email_id.not_in(kept))
+    )
+    skipped = session.execute(
+        update(MassEmailRecipient)
+        .where(mine, not_sent)
+        .values(status="skipped", reason=recipients.SKIP_REMOVED, email_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return {"mass_email_recipients_skipped": skipped, "mass_emails_anonymised": len(kept)}
+
+
 def on_customer_removed(uow: CommsUnitOfWork, event: Event) -> None:
-    """Deleted or erased: what comms holds about the customer goes (notes, log, emails)."""
+    """Deleted or erased: what comms holds about the customer goes (notes, log, emails); its part in
+    mass emails is settled so their figures still add up (`_settle_mass_emails`)."""
     customer_id = event.data["customer_id"]
     session, tenant = uow.session, uow.tenant_id
+    settled = _settle_mass_emails(session, tenant, customer_id)
     deleted = {}
     for model, what in (
         (Note, "notes_deleted"),
@@ -98,11 +165,6 @@ def on_customer_removed(uow: CommsUnitOfWork, event: Event) -> None:
             .where(model.tenant_id == tenant, model.customer_id == customer_id)
             .execution_options(synchronize_session=False)
         ).rowcount
-    session.execute(
-        delete(MassEmailRecipient)
-        .where(MassEmailRecipient.tenant_id == tenant, MassEmailRecipient.customer_id == customer_id)
-        .execution_options(synchronize_session=False)
-    )
     for mailing_list in session.scalars(select(MailingList).where(MailingList.tenant_id == tenant)):
         if customer_id in (mailing_list.customer_ids or []):
             mailing_list.customer_ids = [i for i in mailing_list.customer_ids if i != customer_id]
@@ -114,7 +176,12 @@ def on_customer_removed(uow: CommsUnitOfWork, event: Event) -> None:
         setattr(row, name, None)
     row.address_line_1 = row.address_line_2 = row.town = row.postcode = None
     if event.type == "customer.erased":
-        actions = {**deleted, "contact_copies_deleted": len(contacts), "customer_copy_anonymised": True}
+        actions = {
+            **deleted,
+            **settled,
+            "contact_copies_deleted": len(contacts),
+            "customer_copy_anonymised": True,
+        }
         uow.publish(
             "customer.erasure_reported",
             {"customer_id": customer_id, "service": "comms", "actions": actions},

@@ -632,7 +632,7 @@ def mass_email_recipients(uow: CommsUnitOfWork, job_id: str, status: str | None)
                     "status": "sending" if status_now in ("queued",) and email is not None else status_now,
                     "reason": r.reason,
                     "email_id": r.email_id,
-                    "to": email.to_address if email else None,
+                    "to": (email.to_address or None) if email else None,
                 }
             )
         return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from comms.domain.smtp import SENT, TEMPORARY, SendOutcome
+
 from ..conftest import contact_data, known_customer, publish
 
 
@@ -103,3 +105,41 @@ def test_mass_email_needs_ids_or_a_list_and_known_placeholders(api):
     assert api.post("/v1/mass-emails", {"subject": "s", "body": "b"}).status_code == 422
     r = api.post("/v1/mass-emails", {"customer_ids": [str(uuid.uuid4())], "subject": "s", "body": "[x]"})
     assert r.status_code == 422 and "[x]" in r.get_json()["errors"]["body"][0]
+
+
+def test_customers_deleted_or_erased_during_a_mass_email_keep_its_figures_adding_up(
+    api, bus, runner, sender, smtp, outbox
+):
+    sent_then_erased, queued_then_deleted, stays, deleted_before = (known_customer(bus) for _ in range(4))
+    ids = [c["id"] for c in (sent_then_erased, queued_then_deleted, stays, deleted_before)]
+    job = api.post("/v1/mass-emails", {"customer_ids": ids, "subject": "s", "body": "Dear [last_name]"})
+    job = job.get_json()
+    publish(bus, "customer.deleted", {"customer_id": deleted_before["id"]})  # before it is expanded
+    bus.drain()
+    runner.step()
+    # the first is sent, the second refused for now (queued again), the third sent
+    smtp.script = [SendOutcome(SENT, 250, "ok"), SendOutcome(TEMPORARY, 451, "try later")]
+    sender.send_due()
+    [erased_email] = [
+        r["email_id"]
+        for r in api.get(f"/v1/mass-emails/{job['id']}/recipients").get_json()
+        if r["customer_id"] == sent_then_erased["id"]
+    ]
+
+    publish(bus, "customer.erased", {"customer_id": sent_then_erased["id"]})
+    publish(bus, "customer.deleted", {"customer_id": queued_then_deleted["id"]})
+    bus.drain()
+    while sender.send_due():
+        pass
+    runner.step()
+
+    done = api.get(f"/v1/mass-emails/{job['id']}").get_json()
+    assert done["status"] == "completed"
+    assert (done["total"], done["sent"], done["skipped"], done["failed"], done["pending"]) == (4, 2, 2, 0, 0)
+    assert done["skipped_reasons"] == {"customer deleted": 2}
+    assert len(smtp.delivered) == 2
+    kept = api.get(f"/v1/emails/{erased_email}").get_json()
+    assert kept["status"] == "sent" and kept["customer_id"] is None
+    assert (kept["to"], kept["subject"], kept["body"], kept["to_name"]) == ("", "", "", None)
+    report = outbox("customer.erasure_reported")[0]["data"]["actions"]
+    assert (report["mass_emails_anonymised"], report["mass_email_recipients_skipped"]) == (1, 0)
