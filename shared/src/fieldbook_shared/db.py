@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy import create_engine as _create_engine
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -127,3 +129,41 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def is_postgres(session_or_engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "postgresql"
+
+
+# PostgreSQL SQLSTATEs that say "try again", not "this statement is wrong": class 08 (connection
+# exception), 57P01-57P03 (server shutting down / starting up), 53300 too many connections,
+# 40001 serialization failure, 40P01 deadlock. 57014 query_canceled (a statement timeout) is not here:
+# a handler that always times out must use up its deliveries and reach the dead letters.
+_TRANSIENT_SQLSTATES = {"57P01", "57P02", "57P03", "53300", "40001", "40P01"}
+# Errors raised before any statement ran carry no SQLSTATE; psycopg and sqlite3 say it in words.
+_TRANSIENT_MESSAGES = (
+    "could not connect",
+    "connection failed",
+    "connection refused",
+    "connection timed out",
+    "timeout expired",
+    "server closed the connection",
+    "connection is closed",
+    "connection is lost",
+    "consuming input failed",
+    "terminating connection",
+    "ssl connection has been closed",
+    "database is locked",  # SQLite: another writer held the lock past the busy timeout
+)
+
+
+def is_transient_database_error(exc: BaseException) -> bool:
+    """Whether `exc` is the database being unreachable or briefly busy (worth retrying as is),
+    rather than something about the statement or the data (retrying cannot help)."""
+    if isinstance(exc, PoolTimeout):  # every pooled connection busy
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith("08") or sqlstate in _TRANSIENT_SQLSTATES
+    message = str(exc.orig or exc).lower()
+    return any(words in message for words in _TRANSIENT_MESSAGES)

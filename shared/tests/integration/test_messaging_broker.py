@@ -24,7 +24,7 @@ from kit_support import (
     wait_until,
 )
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.events import build_event, parse_event
@@ -338,7 +338,7 @@ def test_consumer_survives_losing_its_connection_mid_handler_without_applying_tw
     assert broker.message_count(settings.dead_letter_queue) == 0
 
 
-def test_unreadable_message_is_dead_lettered(broker, pg_sessions):
+def test_unreadable_message_is_rejected_straight_to_the_dead_letters(broker, pg_sessions):
     settings, consumer = start_consumer(broker, pg_sessions, on_customer_deleted)
     with consumer, broker.channel() as channel:
         channel.basic_publish(settings.exchange, "customer.deleted", b"{not json")
@@ -346,6 +346,36 @@ def test_unreadable_message_is_dead_lettered(broker, pg_sessions):
             lambda: broker.message_count(settings.dead_letter_queue) == 1,
             what="the unreadable message to die",
         )
+    [(properties, body)] = broker.drain(settings.dead_letter_queue)
+    assert body == b"{not json"
+    [death] = properties.headers["x-death"]
+    assert (death["reason"], death["count"]) == ("rejected", 1)  # one delivery, not the whole limit
+
+
+def test_a_statement_that_keeps_failing_reaches_the_dead_letters_and_the_queue_flows(broker, pg_sessions):
+    attempts = []
+
+    def times_out(uow, event):
+        if event.data["customer_id"] == "slow":
+            attempts.append(event.id)
+            uow.session.execute(text("SET LOCAL statement_timeout = 1"))
+            uow.session.execute(text("SELECT pg_sleep(1)"))  # QueryCanceled, an OperationalError
+        on_customer_deleted(uow, event)
+
+    settings, consumer = start_consumer(broker, pg_sessions, times_out)
+    slow, good = deleted_event("slow"), deleted_event("good")
+    with consumer:
+        publish_event(settings, slow)
+        publish_event(settings, good)
+        wait_until(
+            lambda: broker.message_count(settings.dead_letter_queue) == 1, what="the failing event to die"
+        )
+        wait_until(lambda: customers_applied(pg_sessions) == ["good"], what="the next event to be applied")
+
+    assert len(attempts) == settings.delivery_limit + 1
+    [(properties, _body)] = broker.drain(settings.dead_letter_queue)
+    assert properties.message_id == slow.id
+    assert properties.headers["x-death"][0]["reason"] == "delivery_limit"
 
 
 def test_dead_letters_can_be_listed_without_consuming_them_and_replayed(

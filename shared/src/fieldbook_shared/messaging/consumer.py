@@ -4,6 +4,16 @@
 `Consumer` adds the broker around it. pika's BlockingConnection is not thread-safe, so handlers
 run on one worker thread (one at a time: the queue's order is kept) and ack/nack through
 `add_callback_threadsafe`, while the I/O thread keeps processing data events (heartbeats).
+
+What happens to a delivery:
+- applied, a duplicate, or a type the service ignores: ack (after the commit);
+- the database unreachable or briefly busy (`is_transient_database_error`): retried in place,
+  without spending a delivery, until it answers;
+- any other failure, including other database errors (a statement timeout, a missing column):
+  nack + requeue, so the queue's delivery limit sends a message that keeps failing to the dead
+  letters instead of blocking the queue;
+- a message that is no valid event (not JSON, unknown type, data not matching its schema):
+  rejected without requeue, straight to the dead letters — no delivery can fix it.
 """
 
 from __future__ import annotations
@@ -20,10 +30,10 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from prometheus_client import Counter
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from ..context import RequestContext
-from ..db import ProcessedEvent
+from ..db import ProcessedEvent, is_transient_database_error
 from ..events import Event, EventSchemaError, parse_event
 from ..settings import Settings
 from ..uow import UnitOfWork, UnitOfWorkFactory
@@ -36,6 +46,7 @@ event_log = logging.getLogger("fieldbook.events")
 Handler = Callable[[UnitOfWork, Event], None]
 Handlers = Mapping[str, Handler]
 Outcome = Literal["applied", "duplicate", "ignored"]
+Settlement = Literal["ack", "requeue", "reject"]
 
 EVENTS_CONSUMED = Counter(
     "fieldbook_events_consumed_total",
@@ -85,7 +96,8 @@ class Consumer:
 
     `retry_delay` slows the redelivery of a failing message (doubling with its delivery count,
     capped at 5 s) so a briefly unavailable dependency does not burn the delivery limit in
-    milliseconds. Database connection errors are retried in place without spending a delivery.
+    milliseconds. Database connection errors are retried in place without spending a delivery;
+    invalid events are rejected to the dead letters at once.
     """
 
     def __init__(
@@ -165,14 +177,19 @@ class Consumer:
                     log.debug("error closing consumer connection", exc_info=True)
 
     @staticmethod
-    def _settle(channel: BlockingChannel, deliveries: _Deliveries, delivery_tag: int, ok: bool) -> None:
-        """Runs on the I/O thread: ack after commit, or nack+requeue (the delivery limit decides)."""
+    def _settle(
+        channel: BlockingChannel, deliveries: _Deliveries, delivery_tag: int, settlement: Settlement
+    ) -> None:
+        """Runs on the I/O thread: ack after commit, nack+requeue (the delivery limit decides), or
+        reject without requeue (the queue's dead-letter exchange takes it)."""
         deliveries.in_flight -= 1
         if not channel.is_open:
             log.info("channel closed before settling delivery %s; the broker will redeliver it", delivery_tag)
             return
-        if ok:
+        if settlement == "ack":
             channel.basic_ack(delivery_tag)
+        elif settlement == "reject":
+            channel.basic_reject(delivery_tag, requeue=False)
         else:
             channel.basic_nack(delivery_tag, requeue=True)
 
@@ -180,20 +197,20 @@ class Consumer:
 
     def _work(self, connection, channel, deliveries: _Deliveries, method, properties, body: bytes) -> None:
         try:
-            ok = self._handle(method.routing_key, body, deliveries.abandoned)
+            settlement = self._handle(method.routing_key, body, deliveries.abandoned)
         except Exception:  # never leave a delivery unsettled because of a bug here
             log.exception("unexpected error handling delivery %s", method.delivery_tag)
-            ok = False
-        if ok is None:
+            settlement = "requeue"
+        if settlement is None:
             return  # the connection is going away; the broker redelivers the message
-        if not ok:
+        if settlement == "requeue":
             delivery_count = int((properties.headers or {}).get("x-delivery-count", 0) or 0)
             delay = min(5.0, self.retry_delay * (2**delivery_count))
             if delay and deliveries.abandoned.wait(delay):
                 return
         try:
             connection.add_callback_threadsafe(
-                functools.partial(self._settle, channel, deliveries, method.delivery_tag, ok)
+                functools.partial(self._settle, channel, deliveries, method.delivery_tag, settlement)
             )
         except pika.exceptions.ConnectionWrongStateError:
             log.info(
@@ -201,26 +218,26 @@ class Consumer:
                 method.delivery_tag,
             )
 
-    def _handle(self, routing_key: str, body: bytes, abandoned: threading.Event) -> bool | None:
-        """True: ack. False: nack and requeue. None: gave up because the connection is going away."""
+    def _handle(self, routing_key: str, body: bytes, abandoned: threading.Event) -> Settlement | None:
+        """How to settle the delivery; None: gave up because the connection is going away."""
         service = self.settings.service
         try:
             event = parse_event(body)
         except EventSchemaError as exc:
             EVENTS_CONSUMED.labels(service, routing_key, "invalid").inc()
             event_log.error(
-                "event rejected: %s",
+                "event rejected to the dead letters, no delivery can fix it: %s",
                 exc,
-                exc_info=True,
                 extra={
                     "event_id": None,
                     "event_type": routing_key,
                     "tenant_id": None,
                     "correlation_id": None,
                     "outcome": "invalid",
+                    "reason": str(exc)[:1000],
                 },
             )
-            return False
+            return "reject"
         fields = {
             "event_id": event.id,
             "event_type": event.type,
@@ -231,26 +248,29 @@ class Consumer:
         while True:
             try:
                 outcome = apply_event(self.uow_factory, self.handlers, event)
-            except OperationalError as exc:
-                # The database is unreachable or transiently failing: not the message's fault, so
-                # retry it here (heartbeats keep flowing) rather than spend its delivery attempts.
+            except Exception as exc:
+                if not is_transient_database_error(exc):  # the handler's failure: the limit decides
+                    EVENTS_CONSUMED.labels(service, event.type, "failed").inc()
+                    event_log.exception(
+                        "handler failed for %s %s",
+                        event.type,
+                        event.id,
+                        extra={**fields, "outcome": "failed"},
+                    )
+                    return "requeue"
+                # The database is unreachable or briefly busy: not the message's fault, so retry it
+                # here (heartbeats keep flowing) rather than spend its delivery attempts.
                 delay = db_backoff.next()
                 event_log.warning(
-                    "database error applying %s; retrying in %.1fs: %s",
+                    "database unavailable applying %s; retrying in %.1fs: %s",
                     event.type,
                     delay,
-                    exc.orig,
+                    getattr(exc, "orig", None) or exc,
                     extra={**fields, "outcome": "retry"},
                 )
                 if abandoned.wait(delay):
                     return None
                 continue
-            except Exception:  # any handler failure: nack, the delivery limit decides
-                EVENTS_CONSUMED.labels(service, event.type, "failed").inc()
-                event_log.exception(
-                    "handler failed for %s %s", event.type, event.id, extra={**fields, "outcome": "failed"}
-                )
-                return False
             EVENTS_CONSUMED.labels(service, event.type, outcome).inc()
             event_log.info("event %s %s", event.type, outcome, extra={**fields, "outcome": outcome})
-            return True
+            return "ack"

@@ -1,0 +1,144 @@
+"""How the consumer settles a delivery: ack, retry in place, requeue (counts), or reject (dead letters)."""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import psycopg.errors
+import pytest
+from kit_support import TENANT, effects, inbox_ids, on_customer_deleted, uow_factory
+from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from fieldbook_shared.db import is_transient_database_error
+from fieldbook_shared.events import build_event
+from fieldbook_shared.messaging import Consumer
+from fieldbook_shared.settings import Settings
+
+
+def deleted_event(customer_id: str = "c1"):
+    return build_event(
+        "customer.deleted", source="customers", tenant_id=TENANT, data={"customer_id": customer_id}
+    )
+
+
+def consumer(sessions, handler) -> Consumer:
+    settings = Settings(service="billing", database_url="sqlite://")
+    return Consumer(settings, uow_factory(sessions), {"customer.deleted": handler}, retry_delay=0)
+
+
+def operational(orig: Exception, invalidated: bool = False) -> OperationalError:
+    return OperationalError("SELECT ...", {}, orig, connection_invalidated=invalidated)
+
+
+def pg_error(cls) -> Exception:
+    return cls("from the server")
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        operational(psycopg.OperationalError("connection failed: ... Connection refused")),
+        operational(psycopg.OperationalError("consuming input failed: server closed the connection")),
+        operational(RuntimeError("anything"), invalidated=True),
+        InterfaceError("SELECT", {}, RuntimeError("the connection is closed"), connection_invalidated=True),
+        operational(pg_error(psycopg.errors.AdminShutdown)),  # 57P01
+        operational(pg_error(psycopg.errors.CannotConnectNow)),  # 57P03
+        operational(pg_error(psycopg.errors.DeadlockDetected)),  # 40P01
+        operational(pg_error(psycopg.errors.SerializationFailure)),  # 40001
+        operational(RuntimeError("database is locked")),  # SQLite
+        PoolTimeout("QueuePool limit of size 5 overflow 10 reached"),
+    ],
+    ids=lambda exc: type(getattr(exc, "orig", exc)).__name__ + ":" + str(getattr(exc, "orig", exc))[:20],
+)
+def test_an_unreachable_or_busy_database_is_transient(exc):
+    assert is_transient_database_error(exc)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        operational(pg_error(psycopg.errors.QueryCanceled)),  # 57014: a statement timeout
+        operational(pg_error(psycopg.errors.LockNotAvailable)),  # 55P03: lock_timeout / NOWAIT
+        operational(RuntimeError("no such column: customers.nickname")),  # SQLite
+        ValueError("handler bug"),
+    ],
+    ids=lambda exc: str(getattr(exc, "orig", exc))[:30],
+)
+def test_a_failing_statement_is_not_transient(exc):
+    assert not is_transient_database_error(exc)
+
+
+def test_a_valid_event_is_acked_after_it_is_applied(sqlite_sessions):
+    event = deleted_event("c1")
+    assert (
+        consumer(sqlite_sessions, on_customer_deleted)._handle(event.type, event.to_json(), threading.Event())
+        == "ack"
+    )
+    assert inbox_ids(sqlite_sessions) == {event.id}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b'{"specversion": "1.0"}',
+        deleted_event().to_json().replace('"customer_id"', '"client_id"'),
+    ],
+    ids=["not-json", "no-envelope", "data-off-schema"],
+)
+def test_an_invalid_event_is_rejected_straight_to_the_dead_letters(sqlite_sessions, body, caplog):
+    def handler(uow, event):  # pragma: no cover - must not run
+        raise AssertionError("an invalid event reached its handler")
+
+    with caplog.at_level("ERROR", logger="fieldbook.events"):
+        assert (
+            consumer(sqlite_sessions, handler)._handle("customer.deleted", body, threading.Event())
+            == "reject"
+        )
+    [record] = caplog.records
+    assert record.outcome == "invalid" and record.reason
+
+
+def test_a_statement_that_keeps_failing_spends_a_delivery(sqlite_sessions):
+    def missing_column(uow, event):
+        uow.session.execute(text("SELECT nickname FROM processed_events"))  # "no such column"
+
+    event = deleted_event("c1")
+    settlement = consumer(sqlite_sessions, missing_column)._handle(
+        event.type, event.to_json(), threading.Event()
+    )
+
+    assert settlement == "requeue"  # the delivery limit then sends it to the dead letters
+    assert inbox_ids(sqlite_sessions) == set()
+
+
+def test_a_database_that_went_away_is_retried_without_spending_a_delivery(sqlite_sessions, monkeypatch):
+    import fieldbook_shared.messaging.consumer as consumer_module
+
+    monkeypatch.setattr(consumer_module, "Backoff", lambda **_: SimpleNamespace(next=lambda: 0.0))
+    failures = iter([operational(psycopg.OperationalError("server closed the connection unexpectedly"))] * 2)
+
+    def comes_back(uow, event):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        on_customer_deleted(uow, event)
+
+    event = deleted_event("c1")
+    assert (
+        consumer(sqlite_sessions, comes_back)._handle(event.type, event.to_json(), threading.Event()) == "ack"
+    )
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["c1"]
+
+
+def test_a_retry_gives_up_when_the_connection_is_going_away(sqlite_sessions):
+    def never_reachable(uow, event):
+        raise operational(psycopg.OperationalError("connection failed"))
+
+    abandoned = threading.Event()
+    abandoned.set()
+    event = deleted_event("c1")
+    assert consumer(sqlite_sessions, never_reachable)._handle(event.type, event.to_json(), abandoned) is None
