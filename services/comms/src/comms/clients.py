@@ -1,8 +1,8 @@
 """The synchronous reads of comms (DESIGN §1): a customer it has not yet heard of, from customers;
 a statement PDF, from billing. Internal URLs, the internal token, the tenant, a timeout.
 
-404 → None (no such record for this tenant); anything else that is not a 200 → `UpstreamUnavailable`
-(503), so a request never guesses.
+404 → None (no such record for this tenant); anything else that is not a 200, or a 200 whose body
+is not a JSON object, → `UpstreamUnavailable` (503), so a request never guesses (nor fails with 500).
 """
 
 from __future__ import annotations
@@ -52,6 +52,16 @@ class _Client:
             )
         return resp
 
+    def _object(self, resp: requests.Response) -> dict:
+        """The JSON object of a 200; an unreadable body (not JSON, not an object) is a 503 here."""
+        try:
+            data = resp.json()
+        except ValueError as exc:
+            raise UpstreamUnavailable(f"The {self.name} service gave an unreadable answer.") from exc
+        if not isinstance(data, dict):
+            raise UpstreamUnavailable(f"The {self.name} service gave an unexpected answer.")
+        return data
+
 
 class CustomersClient(_Client):
     name = "customers"
@@ -64,16 +74,11 @@ class CustomersClient(_Client):
     def customer(self, tenant_id: str, customer_id: str) -> dict | None:
         """The customer with its `primary_contact`, or None."""
         resp = self._get(tenant_id, f"/v1/customers/{customer_id}")
-        if resp is None:
-            return None
-        try:
-            return resp.json()
-        except ValueError as exc:
-            raise UpstreamUnavailable("The customers service gave an unreadable answer.") from exc
+        return None if resp is None else self._object(resp)
 
     def work_address(self, tenant_id: str, customer_id: str, work_address_id: str) -> dict | None:
         resp = self._get(tenant_id, f"/v1/customers/{customer_id}/work-addresses/{work_address_id}")
-        return None if resp is None else resp.json()
+        return None if resp is None else self._object(resp)
 
 
 class BillingClient(_Client):
