@@ -7,13 +7,31 @@ import random
 import secrets
 import string
 import threading
+import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from harness.api import expect, private_customer
+from harness.chaos import Databases
 from harness.polling import eventually
 from harness.processes import ApiSession
+
+# The suite's simulator allows 100,000 calls a minute (SIM_RATE_LIMIT); the worker's own pacing
+# (SAGE_CALLS_PER_MINUTE, default 180 a minute per business, like real Sage) would make the
+# 200-customer run below take 4 minutes. The module raises it, restarting the worker once, unless
+# the harness already runs the worker with this value.
+SUITE_CALLS_PER_MINUTE = "6000"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def worker_paced_for_the_simulator(system):
+    worker = system.processes["accounting-sync-worker"]
+    if worker.env.get("SAGE_CALLS_PER_MINUTE") != SUITE_CALLS_PER_MINUTE:
+        worker.env["SAGE_CALLS_PER_MINUTE"] = SUITE_CALLS_PER_MINUTE
+        worker.stop()
+        system.start("accounting-sync-worker")
 
 
 def token() -> str:
@@ -43,6 +61,10 @@ class Simulator:
 
     def faults(self, **faults) -> dict:
         return expect(self.http.post("/__admin/faults", json=faults), 200).json()
+
+    def stats(self) -> dict:
+        """Counters of the whole simulator: requests, creates, replays, and the faults that fired."""
+        return expect(self.http.get("/__admin/stats"), 200).json()
 
 
 NO_FAULTS = dict(
@@ -101,7 +123,7 @@ def test_a_new_customer_gets_its_accounts_ref_and_sage_holds_exactly_one_contact
     assert status["sage_contact_id"] == contact["id"]
     # searchable by the ref in the customer list
     rows = expect(tenant.admin.get("/v1/customers", params={"q": ref}), 200).json()
-    assert [r["id"] for r in rows] == [created["id"]]
+    assert [(r["id"], r["accounts_ref"]) for r in rows] == [(created["id"], ref)]
     # accounts and admin only
     assert tenant.client("sales").get(f"/v1/customers/{created['id']}/accounting").status_code == 403
 
@@ -118,6 +140,7 @@ def test_a_customer_whose_email_is_already_in_sage_is_linked_not_created(tenant,
 
     assert eventually(lambda: accounts_ref_of(tenant.admin, created["id"]), timeout=30) == ref
     assert sim.contacts(email=email) == [sim.contacts(reference=ref)[0]]
+    assert len(sim.contacts()) == 1, "the tenant's Sage business holds that one contact, nothing new"
     assert sync_status(tenant.client("accounts"), created["id"])["sage_contact_id"] == existing["id"]
 
 
@@ -194,6 +217,7 @@ def assert_exactly_once(sim, first: str, customers: list[dict]) -> None:
 
 
 def test_with_20_percent_faults_and_lost_responses_200_customers_all_sync_exactly_once(tenant, sim):
+    before = sim.stats()
     sim.faults(error_rate_429=0.1, error_rate_500=0.1, lose_response_after_create=0.2, retry_after=1)
     first = token()
     customers = create_many(tenant.admin, [customer_body(first) for _ in range(200)])
@@ -202,6 +226,9 @@ def test_with_20_percent_faults_and_lost_responses_200_customers_all_sync_exactl
 
     wait_all_synced(accounts, ids, timeout=150)
     sim.faults(**NO_FAULTS)
+    after = sim.stats()
+    fired = {k: after[k] - before[k] for k in ("injected_429", "injected_500", "lost_responses")}
+    assert all(n > 0 for n in fired.values()), f"the faults must have fired: {fired}"
     assert_exactly_once(sim, first, customers)
     failed = expect(accounts.get("/v1/accounting/sync", params={"status": "failed"}), 200).json()
     assert failed == []
@@ -234,27 +261,54 @@ def test_broker_restart_and_a_killed_worker_still_sync_every_customer_exactly_on
     tenant, sim, system, broker
 ):
     first = token()
-    bodies = [customer_body(first) for _ in range(40)]
+    bodies = [customer_body(first) for _ in range(60)]
     customers: list[dict] = []
     done = threading.Event()
 
-    def create():
+    def create():  # a steady trickle, so the outage and the kill land in the middle of the run
         try:
-            customers.extend(create_many(tenant.admin, bodies, workers=4))
+            for body in bodies:
+                customers.append(expect(tenant.admin.post("/v1/customers", json=body), 201).json())
+                time.sleep(0.1)
         finally:
             done.set()
 
-    sim.faults(latency_ms=30)  # a little slower, so the kill lands mid-run
+    def in_sage() -> int:
+        return len(sim.contacts(search=first))
+
+    worker = system.processes["accounting-sync-worker"]
+    sim.faults(latency_ms=100)  # about 0.3 s of Sage per customer: the sync takes a while
     creator = threading.Thread(target=create)
     creator.start()
-    eventually(lambda: len(sim.contacts(search=first)) >= 3, timeout=30, message="sync under way")
-    system.kill("accounting-sync-worker")  # SIGKILL, mid-run
+    eventually(lambda: in_sage() >= 3, timeout=30, message="sync under way")
+
+    # 1. the broker goes away and comes back while the worker RUNS (its consumer and relay lose it)
     broker.stop()
+    created_during_outage_from = len(customers)
     broker.start()
+    assert worker.alive, "the worker must ride out a broker restart"
+    # more contacts than customers created before the outage: one created during it was synced,
+    # so the running worker consumes again
+    eventually(
+        lambda: in_sage() > created_during_outage_from,
+        timeout=60,
+        message="the running worker syncs customers created while the broker was down",
+    )
+    assert worker.alive
+
+    # 2. SIGKILL the worker mid-run (Sage calls in flight, leases held), then start it again
+    at_kill = in_sage()
+    system.kill("accounting-sync-worker")
     system.start("accounting-sync-worker")  # waits until it consumes again
     creator.join(timeout=120)
-    assert done.is_set() and len(customers) == 40
+    assert done.is_set() and len(customers) == len(bodies)
+    assert at_kill < len(customers), "the kill landed before every customer was in Sage"
 
-    wait_all_synced(tenant.client("accounts"), [c["id"] for c in customers], timeout=120)
+    ids = [c["id"] for c in customers]
+    wait_all_synced(tenant.client("accounts"), ids, timeout=120)
     sim.faults(**NO_FAULTS)
     assert_exactly_once(sim, first, customers)
+    # and each customer was announced linked exactly once (accounting-sync's outbox)
+    outbox = Databases(system.database_urls).outbox("accounting-sync", tenant.id)
+    linked = Counter(subject for _id, kind, subject, _sent in outbox if kind == "accounting.customer_linked")
+    assert {cid: linked[cid] for cid in ids} == {cid: 1 for cid in ids}
