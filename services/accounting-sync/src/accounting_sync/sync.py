@@ -12,7 +12,8 @@ One attempt:
 
 A crash between 2 and 3 leaves the row pending; when the lease runs out it is tried again, and the
 retry cannot duplicate: the deterministic `idempotency_id` makes Sage replay the first create, and
-the matching finds the contact by its ref, email or name + postcode anyway.
+the matching finds the contact anyway — by the ref, saved on the row before the POST, or by its
+`source_guid` (our customer id), which makes it ours before any other rule.
 """
 
 from __future__ import annotations
