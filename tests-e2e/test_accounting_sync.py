@@ -18,21 +18,6 @@ from harness.chaos import Databases
 from harness.polling import eventually
 from harness.processes import ApiSession
 
-# The suite's simulator allows 100,000 calls a minute (SIM_RATE_LIMIT); the worker's own pacing
-# (SAGE_CALLS_PER_MINUTE, default 180 a minute per business, like real Sage) would make the
-# 200-customer run below take 4 minutes. The module raises it, restarting the worker once, unless
-# the harness already runs the worker with this value.
-SUITE_CALLS_PER_MINUTE = "6000"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def worker_paced_for_the_simulator(system):
-    worker = system.processes["accounting-sync-worker"]
-    if worker.env.get("SAGE_CALLS_PER_MINUTE") != SUITE_CALLS_PER_MINUTE:
-        worker.env["SAGE_CALLS_PER_MINUTE"] = SUITE_CALLS_PER_MINUTE
-        worker.stop()
-        system.start("accounting-sync-worker")
-
 
 def token() -> str:
     return "".join(random.choices(string.ascii_lowercase, k=8))
