@@ -7,6 +7,8 @@
 - Pages: Flask-Smorest's `page` has no upper bound, and `(page - 1) * page_size` past 2**63 is an
   error in the database. Pages above `MAX_PAGE` are refused with a 422 and the limit is written
   into the document.
+- Page sizes: on `pagination.paginate(blp)` endpoints the document shows the service's configured
+  default and maximum `page_size` (PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX), not Flask-Smorest's bound.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from apispec import BasePlugin
 from flask import Flask, request
 from marshmallow import fields
 
+from .pagination import PAGE_SIZE_CEILING
 from .problems import ValidationFailed
 
 MAX_PAGE = 1_000_000
@@ -37,17 +40,29 @@ def decimal2properties(self, field: fields.Field, ret: dict, **kwargs: Any) -> d
 
 
 class PageLimitPlugin(BasePlugin):
-    """Writes `maximum: MAX_PAGE` on every `page` query parameter (after the marshmallow plugin)."""
+    """Writes `maximum: MAX_PAGE` on every `page` query parameter, and the service's page sizes on
+    the `page_size` of `paginate(blp)` endpoints (after the marshmallow plugin)."""
+
+    def __init__(self, page_size_default: int = 25, page_size_max: int = 100):
+        super().__init__()
+        self.page_size_default = min(page_size_default, page_size_max)
+        self.page_size_max = page_size_max
 
     def operation_helper(self, path=None, operations=None, **kwargs: Any) -> None:
         for operation in (operations or {}).values():
             if not isinstance(operation, dict):
                 continue
             for param in operation.get("parameters") or []:
-                if isinstance(param, dict) and param.get("in") == "query" and param.get("name") == "page":
-                    schema = param.get("schema")
-                    if isinstance(schema, dict) and schema.get("type") == "integer":
-                        schema.setdefault("maximum", MAX_PAGE)
+                if not (isinstance(param, dict) and param.get("in") == "query"):
+                    continue
+                schema = param.get("schema")
+                if not (isinstance(schema, dict) and schema.get("type") == "integer"):
+                    continue
+                if param.get("name") == "page":
+                    schema.setdefault("maximum", MAX_PAGE)
+                elif param.get("name") == "page_size" and schema.get("maximum") == PAGE_SIZE_CEILING:
+                    schema["maximum"] = self.page_size_max
+                    schema["default"] = self.page_size_default
 
 
 def init_decimal_docs(api) -> None:

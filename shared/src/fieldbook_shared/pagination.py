@@ -1,11 +1,65 @@
-"""Pagination: Flask-Smorest writes `X-Pagination`; we add RFC 8288 `Link` headers from it."""
+"""Pagination: `@paginate(blp)` with the service's page sizes, `X-Pagination` and `Link` headers.
+
+Every list endpoint takes its page sizes from the running service's Settings (`PAGE_SIZE_DEFAULT`,
+`PAGE_SIZE_MAX`), read per request, so a service built with other settings honours them:
+
+    @blp.response(200, CustomerSchema(many=True))
+    @paginate(blp)
+    def get(self, query, pagination_parameters): ...
+
+Flask-Smorest parses `page` / `page_size` and writes `X-Pagination`; it is given a ceiling
+(`PAGE_SIZE_CEILING`) only as a bound, and the configured maximum is checked here (422 above it).
+`apidoc.PageLimitPlugin` writes the configured default and maximum into the OpenAPI document. An
+endpoint with limits of its own (a report's rows) keeps calling `blp.paginate(...)` itself.
+We add RFC 8288 `Link` headers to every `X-Pagination`.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
+from flask_smorest import Blueprint
+
+from .problems import ValidationFailed
+from .settings import Settings
+
+# Flask-Smorest's own bound for `page_size` on `paginate(blp)` endpoints: far above any sensible
+# PAGE_SIZE_MAX, so the configured maximum below is what clients meet. (page ≤ apidoc.MAX_PAGE
+# times this stays well inside a 64-bit OFFSET.)
+PAGE_SIZE_CEILING = 2**31 - 1
+
+
+def page_sizes() -> tuple[int, int]:
+    """(default, maximum) page size of the running service; the default never above the maximum."""
+    settings: Settings | None = current_app.config.get("FIELDBOOK_SETTINGS")
+    maximum = settings.page_size_max if settings else Settings.page_size_max
+    default = settings.page_size_default if settings else Settings.page_size_default
+    return min(default, maximum), maximum
+
+
+def paginate(blp: Blueprint) -> Callable:
+    """`blp.paginate()` for a view that pages itself (`pagination_parameters.item_count = total`),
+    with the service's default and maximum page size."""
+    smorest = blp.paginate(page_size=Settings.page_size_default, max_page_size=PAGE_SIZE_CEILING)
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def with_service_page_sizes(*args, pagination_parameters, **kwargs):
+            default, maximum = page_sizes()
+            if "page_size" not in request.args:
+                pagination_parameters.page_size = default
+            elif pagination_parameters.page_size > maximum:
+                message = f"Must be greater than or equal to 1 and less than or equal to {maximum}."
+                raise ValidationFailed({"page_size": [message]})
+            return view(*args, pagination_parameters=pagination_parameters, **kwargs)
+
+        return smorest(with_service_page_sizes)
+
+    return decorator
 
 
 def init_link_headers(app: Flask) -> None:

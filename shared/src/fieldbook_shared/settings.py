@@ -56,6 +56,7 @@ class Settings:
             internal_token=env.get("INTERNAL_TOKEN", ""),
             testing=_bool(env.get("FIELDBOOK_TESTING")),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
+            page_size_default=int(env.get("PAGE_SIZE_DEFAULT", cls.page_size_default)),
             page_size_max=int(env.get("PAGE_SIZE_MAX", cls.page_size_max)),
             idempotency_ttl_hours=int(env.get("IDEMPOTENCY_TTL_HOURS", cls.idempotency_ttl_hours)),
             outbox_retention_hours=int(env.get("OUTBOX_RETENTION_HOURS", cls.outbox_retention_hours)),

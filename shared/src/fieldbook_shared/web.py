@@ -83,7 +83,7 @@ def create_service_app(
         app,
         spec_kwargs={
             "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
-            "extra_plugins": [apidoc.PageLimitPlugin()],
+            "extra_plugins": [apidoc.PageLimitPlugin(settings.page_size_default, settings.page_size_max)],
         },
     )
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from fieldbook_shared.db import Base, create_engine
 from fieldbook_shared.etag import check_version, etag_for, expected_version
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.problems import Conflict, flatten_errors
 from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app, current_uow
@@ -48,6 +49,15 @@ class Things(MethodView):
     def get(self, pagination_parameters):
         pagination_parameters.item_count = 5
         return [{"name": "a"}, {"name": "b"}]
+
+
+@blp.route("/paged")
+class Paged(MethodView):
+    @blp.response(200, ThingSchema(many=True))
+    @paginate(blp)
+    def get(self, pagination_parameters):
+        pagination_parameters.item_count = 10
+        return [{"name": "x", "size": pagination_parameters.page_size}]
 
 
 @blp.route("/versioned")
@@ -195,3 +205,64 @@ def test_an_abandoned_idempotency_claim_is_taken_over_after_the_timeout(client):
     assert taken_over.status_code == 201
     replayed = client.post("/v1/things", data=body, content_type="application/json", headers=h)
     assert replayed.headers["Idempotent-Replayed"] == "true"
+
+
+@pytest.fixture
+def small_pages_client(tmp_path):
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    Base.metadata.create_all(create_engine(url))
+    settings = Settings(
+        service="things",
+        database_url=url,
+        testing=True,
+        log_level="WARNING",
+        page_size_default=2,
+        page_size_max=3,
+    )
+    return create_service_app(settings, title="Things", blueprints=[blp]).test_client()
+
+
+def page_size_used(resp) -> int:
+    return resp.get_json()[0]["size"]
+
+
+def test_list_pages_follow_the_services_page_size_settings(small_pages_client):
+    client = small_pages_client
+    default = client.get("/v1/things/paged", headers=H)
+    assert page_size_used(default) == 2
+    assert json.loads(default.headers["X-Pagination"])["total_pages"] == 5
+    assert page_size_used(client.get("/v1/things/paged?page_size=3", headers=H)) == 3
+
+    too_big = client.get("/v1/things/paged?page_size=4", headers=H)
+    assert too_big.status_code == 422 and too_big.mimetype == "application/problem+json"
+    assert too_big.get_json()["errors"] == {
+        "page_size": ["Must be greater than or equal to 1 and less than or equal to 3."]
+    }
+    assert client.get("/v1/things/paged?page_size=0", headers=H).status_code == 422
+    assert client.get("/v1/things/paged?page_size=99999999999999", headers=H).status_code == 422
+
+
+def test_the_default_page_size_never_exceeds_the_maximum(tmp_path):
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    settings = Settings(
+        service="things", database_url=url, testing=True, log_level="WARNING", page_size_max=10
+    )
+    client = create_service_app(settings, title="Things", blueprints=[blp]).test_client()
+    assert page_size_used(client.get("/v1/things/paged", headers=H)) == 10  # not the default 25
+
+
+def test_openapi_documents_the_configured_page_sizes(small_pages_client):
+    spec = small_pages_client.get("/openapi.json").get_json()
+    params = {p["name"]: p for p in spec["paths"]["/v1/things/paged"]["get"]["parameters"]}
+    assert params["page_size"]["schema"]["maximum"] == 3
+    assert params["page_size"]["schema"]["default"] == 2
+    # an endpoint with its own limits keeps them
+    own = {p["name"]: p for p in spec["paths"]["/v1/things"]["get"]["parameters"]}
+    assert own["page_size"]["schema"]["default"] == 2 and own["page_size"]["schema"]["maximum"] == 100
+
+
+def test_settings_read_page_sizes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PAGE_SIZE_DEFAULT", "10")
+    monkeypatch.setenv("PAGE_SIZE_MAX", "500")
+    settings = Settings.from_env("things")
+    assert (settings.page_size_default, settings.page_size_max) == (10, 500)

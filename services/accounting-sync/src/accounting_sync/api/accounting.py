@@ -6,6 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -45,7 +46,7 @@ class CustomerAccounting(MethodView):
 class SyncList(MethodView):
     @accounting.arguments(StatusQuerySchema, location="query")
     @accounting.response(200, SyncStatusSchema(many=True))
-    @accounting.paginate(page_size=25, max_page_size=100)
+    @paginate(accounting)
     def get(self, query, pagination_parameters):
         """Customers' sync status, latest change first; `status` filters."""
         rows, total = service.list_statuses(

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -37,7 +38,7 @@ def with_etag(asset, status: int = 200, **headers):
 class CustomerAssets(MethodView):
     @customer_assets.arguments(AssetQuerySchema, location="query")
     @customer_assets.response(200, AssetSchema(many=True))
-    @customer_assets.paginate(page_size=25, max_page_size=100)
+    @paginate(customer_assets)
     def get(self, query, customer_id, pagination_parameters):
         """The customer's assets, latest first; filter by group, fuel type, location, make, site."""
         items, total = service.list_assets(

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.etag import expected_version
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -50,7 +51,7 @@ class CustomerInvoicesExport(MethodView):
 @customer_invoices.route("")
 class CustomerInvoices(MethodView):
     @customer_invoices.response(200, InvoiceSchema(many=True))
-    @customer_invoices.paginate(page_size=25, max_page_size=100)
+    @paginate(customer_invoices)
     def get(self, customer_id, pagination_parameters):
         rows, total = service.list_for_customer(
             current_uow(),

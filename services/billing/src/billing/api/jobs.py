@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -32,7 +33,7 @@ class CustomerJobsExport(MethodView):
 @customer_jobs.route("")
 class CustomerJobs(MethodView):
     @customer_jobs.response(200, JobSchema(many=True))
-    @customer_jobs.paginate(page_size=25, max_page_size=100)
+    @paginate(customer_jobs)
     def get(self, customer_id, pagination_parameters):
         rows, total = service.list_for_customer(
             current_uow(), "jobs", customer_id, pagination_parameters.page, pagination_parameters.page_size

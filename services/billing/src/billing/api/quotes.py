@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.etag import expected_version
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -43,7 +44,7 @@ class CustomerQuotesExport(MethodView):
 @customer_quotes.route("")
 class CustomerQuotes(MethodView):
     @customer_quotes.response(200, QuoteSchema(many=True))
-    @customer_quotes.paginate(page_size=25, max_page_size=100)
+    @paginate(customer_quotes)
     def get(self, customer_id, pagination_parameters):
         rows, total = service.list_for_customer(
             current_uow(), "quotes", customer_id, pagination_parameters.page, pagination_parameters.page_size

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -28,7 +29,7 @@ work_address_log = Blueprint(
 class CustomerCommunications(MethodView):
     @customer_log.arguments(CommunicationQuerySchema, location="query")
     @customer_log.response(200, CommunicationSchema(many=True))
-    @customer_log.paginate(page_size=25, max_page_size=100)
+    @paginate(customer_log)
     def get(self, query, customer_id, pagination_parameters):
         rows, total = service.customer_communications(
             current_uow(),
@@ -51,7 +52,7 @@ class CustomerCommunications(MethodView):
 class WorkAddressCommunications(MethodView):
     @work_address_log.arguments(CommunicationQuerySchema, location="query")
     @work_address_log.response(200, CommunicationSchema(many=True))
-    @work_address_log.paginate(page_size=25, max_page_size=100)
+    @paginate(work_address_log)
     def get(self, query, work_address_id, pagination_parameters):
         rows, total = service.work_address_communications(
             current_uow(),

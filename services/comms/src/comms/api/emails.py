@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -38,7 +39,7 @@ def detail(email, attachments, attempts) -> dict:
 class EmailCollection(MethodView):
     @blp.arguments(EmailQuerySchema, location="query")
     @blp.response(200, EmailSchema(many=True))
-    @blp.paginate(page_size=25, max_page_size=100)
+    @paginate(blp)
     def get(self, query, pagination_parameters):
         """Emails, latest first (`customer_id`, `status` filter)."""
         rows, total = service.list_emails(

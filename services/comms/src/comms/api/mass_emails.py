@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -38,7 +39,7 @@ mailing_lists = Blueprint(
 @mass_emails.route("")
 class MassEmailCollection(MethodView):
     @mass_emails.response(200, MassEmailSchema(many=True))
-    @mass_emails.paginate(page_size=25, max_page_size=100)
+    @paginate(mass_emails)
     def get(self, pagination_parameters):
         rows, total = service.list_mass_emails(
             current_uow(), pagination_parameters.page, pagination_parameters.page_size

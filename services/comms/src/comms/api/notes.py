@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -29,7 +30,7 @@ def with_etag(note, status: int = 200, **headers):
 class NoteCollection(MethodView):
     @customer_notes.arguments(NoteQuerySchema, location="query")
     @customer_notes.response(200, NoteSchema(many=True))
-    @customer_notes.paginate(page_size=25, max_page_size=100)
+    @paginate(customer_notes)
     def get(self, query, customer_id, pagination_parameters):
         """The customer's notes, pinned first; `work_address_id` narrows to one work address,
         `do_not_work_with_again` to the notes with (or without) the flag."""

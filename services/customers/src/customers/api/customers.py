@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import lifecycle, service
@@ -52,7 +53,7 @@ def list_row(customer, primary) -> dict:
 class CustomerCollection(MethodView):
     @blp.arguments(CustomerQuerySchema, location="query")
     @blp.response(200, CustomerListItemSchema(many=True))
-    @blp.paginate(page_size=25, max_page_size=100)
+    @paginate(blp)
     def get(self, query, pagination_parameters):
         """List customers; `q` searches name, address, postcode, contact names, email and phone."""
         rows, total = service.list_customers(

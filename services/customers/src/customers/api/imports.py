@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.problems import DomainError, Forbidden, ValidationFailed
 from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import current_uow, request_context
@@ -195,7 +196,7 @@ class ImportCollection(MethodView):
         return imp, 201, {"Location": f"/v1/imports/{imp.id}"}
 
     @blp.response(200, ImportSchema(many=True))
-    @blp.paginate(page_size=25, max_page_size=100)
+    @paginate(blp)
     def get(self, pagination_parameters):
         """The tenant's imports, latest first."""
         items, total = service.list_imports(
