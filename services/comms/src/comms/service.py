@@ -179,13 +179,8 @@ def customer_communications(
 def work_address_communications(
     uow: CommsUnitOfWork, work_address_id: str, kind: str | None, page: int, page_size: int
 ):
-    """Only what concerns the work address: records made on it, never the owner's other ones.
-    404 when comms knows no such work address of this tenant: none in its read model (fed by
-    customers' work_address.* events) and no record made on it."""
+    """Only what concerns the work address: records made on it, never the owner's other ones."""
     with uow:
-        known = uow.directory.work_address(str(work_address_id)) is not None
-        if not known and not uow.communications.any_on_work_address(str(work_address_id)):
-            raise NotFound("No work address with that id.")
         return uow.communications.page(
             work_address_id=str(work_address_id), kind=kind, page=page, page_size=page_size
         )

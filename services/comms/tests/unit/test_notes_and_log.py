@@ -115,16 +115,6 @@ def test_work_address_log_holds_only_its_own_records(api, bus):
     assert len(api.get(f"/v1/customers/{c['id']}/communications").get_json()) == 4
 
 
-def test_a_work_address_comms_does_not_know_has_no_log_404(api, bus):
-    c = known_customer(bus)
-    assert api.get(f"/v1/work-addresses/{uuid.uuid4()}/communications").status_code == 404
-    wa = _work_address(bus, c["id"])  # known from its event, nothing recorded on it yet
-    r = api.get(f"/v1/work-addresses/{wa['id']}/communications")
-    assert r.status_code == 200 and r.get_json() == []
-    theirs = _work_address(bus, known_customer(bus, tenant="tenant-b")["id"], tenant="tenant-b")
-    assert api.get(f"/v1/work-addresses/{theirs['id']}/communications").status_code == 404
-
-
 def test_work_address_of_another_customer_is_refused(api, bus):
     c, other = known_customer(bus), known_customer(bus)
     wa = _work_address(bus, other["id"])

@@ -144,19 +144,6 @@ class Communications(_Repo):
         )
         return list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
 
-    def any_on_work_address(self, work_address_id: str) -> bool:
-        return (
-            self.session.scalar(
-                select(Communication.id)
-                .where(
-                    Communication.tenant_id == self.tenant_id,
-                    Communication.work_address_id == work_address_id,
-                )
-                .limit(1)
-            )
-            is not None
-        )
-
     def of_note(self, note_id: str) -> Communication | None:
         return self.session.scalar(
             select(Communication).where(
