@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from fieldbook_shared.db import Base, create_engine
 from fieldbook_shared.etag import check_version, etag_for, expected_version
 from fieldbook_shared.pagination import paginate
-from fieldbook_shared.problems import Conflict, flatten_errors
+from fieldbook_shared.problems import Conflict, PreconditionFailed, flatten_errors
 from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app, current_uow
 
@@ -151,6 +151,34 @@ def test_if_match_required_and_checked(client):
     assert client.patch("/v1/things/versioned", headers={**H, "If-Match": '"2"'}).status_code == 412
     ok = client.patch("/v1/things/versioned", headers={**H, "If-Match": '"3"'})
     assert ok.status_code == 200 and ok.headers["ETag"] == '"4"'
+
+
+@pytest.mark.parametrize(
+    "if_match, status",
+    [
+        ("*", 200),  # RFC 9110: any current version of a record that exists
+        (' "2", "3" ', 200),  # one of the listed tags matches
+        ('W/"3"', 412),  # If-Match compares strongly: a weak tag never matches
+        ('W/"3", "2"', 412),
+        ('W/"2", "3"', 200),
+        ("3", 412),  # not a quoted entity tag
+        ('"abc"', 412),
+        ('"²"', 412),
+        ("   ", 428),
+    ],
+)
+def test_if_match_star_list_and_strong_comparison(client, if_match, status):
+    assert client.patch("/v1/things/versioned", headers={**H, "If-Match": if_match}).status_code == status
+
+
+def test_check_version_accepts_a_plain_version_a_set_or_any():
+    check_version(3, 3)
+    check_version(3, frozenset({2, 3}))
+    check_version(3, None)
+    with pytest.raises(PreconditionFailed):
+        check_version(3, frozenset({1, 2}))
+    with pytest.raises(PreconditionFailed):
+        check_version(3, 2)
 
 
 def test_pagination_adds_link_headers(client):
