@@ -1,4 +1,10 @@
-"""JSON logs with a request id, Prometheus metrics that add up across gunicorn workers, health.
+"""JSON logs with request and correlation ids, Prometheus metrics that add up across gunicorn
+workers, health.
+
+Every request gets one access line with its request id, tenant and correlation id. The correlation
+id is the request's `X-Correlation-Id` (the gateway always sends one) or else its request id: the
+same id the events written by the request carry (`correlationid`), so a request's line and the
+lines of the events it caused, in every service, share it.
 
 Metrics: when `PROMETHEUS_MULTIPROC_DIR` is set (gunicorn, see `gunicorn_conf`), every worker
 writes its samples there and `/metrics` aggregates them; otherwise the process registry is used.
@@ -18,7 +24,7 @@ from datetime import UTC, datetime
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
-from .context import REQUEST_ID_HEADER
+from .context import CORRELATION_HEADER, REQUEST_ID_HEADER
 
 _STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -70,13 +76,19 @@ HTTP_LATENCY = Histogram(
 _access = logging.getLogger("fieldbook.access")
 
 
+def _printable_id(value: str | None) -> str | None:
+    """An id from a header, if it is one: printable and at most 128 characters."""
+    return value if value and len(value) <= 128 and value.isprintable() else None
+
+
 def init_request_logging(app: Flask, service: str) -> None:
-    """Request id in and out (`X-Request-Id`), one JSON line and one metric sample per request."""
+    """Request id in and out (`X-Request-Id`), the correlation id, one JSON line and one metric
+    sample per request."""
 
     @app.before_request
     def _start():
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else str(uuid.uuid4())
+        g.request_id = _printable_id(request.headers.get(REQUEST_ID_HEADER)) or str(uuid.uuid4())
+        g.correlation_id = _printable_id(request.headers.get(CORRELATION_HEADER)) or g.request_id
         g.started = time.perf_counter()
 
     @app.after_request
@@ -92,6 +104,7 @@ def init_request_logging(app: Flask, service: str) -> None:
             "request",
             extra={
                 "request_id": request_id,
+                "correlation_id": g.get("correlation_id") or request_id,
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,

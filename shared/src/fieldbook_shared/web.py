@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import apidoc, idempotency, inputs
 from .context import (
     ACTOR_HEADER,
-    CORRELATION_HEADER,
     INTERNAL_TOKEN_HEADER,
     ROLE_HEADER,
     ROLES,
@@ -147,7 +146,7 @@ def _init_tenancy(app: Flask, settings: Settings) -> None:
             actor=g.actor,
             role=role,
             request_id=g.request_id,
-            correlation_id=request.headers.get(CORRELATION_HEADER) or g.request_id,
+            correlation_id=g.correlation_id,
         )
         return None
 

@@ -294,3 +294,26 @@ def test_settings_read_page_sizes_from_the_environment(monkeypatch):
     monkeypatch.setenv("PAGE_SIZE_MAX", "500")
     settings = Settings.from_env("things")
     assert (settings.page_size_default, settings.page_size_max) == (10, 500)
+
+
+def access_lines(caplog) -> list:
+    return [r for r in caplog.records if r.name == "fieldbook.access"]
+
+
+def test_the_access_log_carries_the_correlation_id(client, caplog):
+    with caplog.at_level("INFO", logger="fieldbook.access"):
+        client.get("/v1/things?page=1", headers={**H, "X-Correlation-Id": "corr-1", "X-Request-Id": "req-1"})
+        client.get("/v1/things?page=1", headers={**H, "X-Request-Id": "req-2"})
+        client.get("/healthz", headers={"X-Correlation-Id": "x" * 500})
+    carried, own, refused = access_lines(caplog)
+    assert (carried.request_id, carried.correlation_id, carried.tenant_id) == ("req-1", "corr-1", "t1")
+    # without one, the request id: the correlation id its events carry
+    assert (own.request_id, own.correlation_id) == ("req-2", "req-2")
+    assert refused.correlation_id == refused.request_id  # an oversized header is not an id
+
+
+def test_the_unit_of_work_carries_the_logged_correlation_id(client):
+    app = client.application
+    with app.test_request_context(headers={**H, "X-Correlation-Id": "corr-9"}):
+        app.preprocess_request()
+        assert current_uow().context.correlation_id == "corr-9"
