@@ -716,7 +716,8 @@ def check_k8s(objects: list[dict], where: str, problems: Problems, production: b
                 p.get("containerPort") for p in c.get("ports") or []
             }
             if kind == "Deployment" and component == "web":
-                for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
+                probes = (("readinessProbe", "/readyz?only=database"), ("livenessProbe", "/healthz"))
+                for probe, path in probes:
                     get = (c.get(probe) or {}).get("httpGet") or {}
                     if get.get("path") != path:
                         problems.add(where, f"{cw}: {probe} should GET {path}")
@@ -911,7 +912,7 @@ SELF_TESTS: list[tuple[str, str, Callable]] = [
 K8S_SELF_TESTS: list[tuple[str, str, Callable]] = [
     ("k8s: a worker without its HPA", "HorizontalPodAutoscalers scale it",
      lambda objs: objs.remove(_find(objs, "HorizontalPodAutoscaler", "comms-worker"))),
-    ("k8s: a web container without its readiness probe", "readinessProbe should GET /readyz",
+    ("k8s: a web container without its readiness probe", "readinessProbe should GET /readyz?only=database",
      lambda objs: _container(objs, "Deployment", "billing-web").pop("readinessProbe")),
     ("k8s: an unknown field (strict schema)", "Kubernetes",
      lambda objs: _find(objs, "Deployment", "assets-web")["spec"].update(replicaz=3)),

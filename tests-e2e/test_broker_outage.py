@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 import pytest
+import requests
 
 from harness.api import expect, private_customer
 
@@ -12,7 +13,9 @@ CUSTOMERS = 50
 PATCHED = 10
 
 
-def test_customers_created_during_a_broker_outage_are_all_published_once_in_order(tenant, events, broker):
+def test_customers_created_during_a_broker_outage_are_all_published_once_in_order(
+    system, tenant, events, broker
+):
     # Bound before the outage, durable and not exclusive, so it outlives the broker's stop.
     queue = events("customer.created", "customer.updated", durable=True)
     client = tenant.admin
@@ -29,6 +32,12 @@ def test_customers_created_during_a_broker_outage_are_all_published_once_in_orde
                 f"/v1/customers/{c['id']}", json={"first_name": "Patched"}, headers={"If-Match": c["etag"]}
             )
             expect(r, 200)
+        # readiness as the deployment probes it (database only) keeps the web processes in rotation;
+        # the full /readyz tells the operator the broker is missing
+        for url in (system.customers_url, system.gateway_url):
+            assert requests.get(f"{url}/readyz?only=database", timeout=10).status_code == 200, url
+        full = requests.get(f"{system.customers_url}/readyz", timeout=10)
+        assert full.status_code == 503 and full.json()["checks"]["broker"].startswith("unavailable")
     finally:
         broker.start()
 

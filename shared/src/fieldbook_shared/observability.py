@@ -131,7 +131,13 @@ def metrics_response() -> Response:
 
 
 def init_health(app: Flask, checks: dict[str, Callable[[], None]]) -> None:
-    """`/healthz`: the process answers. `/readyz`: every check passes (each raises on failure)."""
+    """`/healthz`: the process answers. `/readyz`: every check passes (each raises on failure).
+
+    `/readyz?only=database` runs only the named checks (comma-separated). A web process serves every
+    request with the database alone (its events wait in the outbox while the broker is away), so its
+    readiness probe asks only for that: a broker outage must not take the API out of rotation. The
+    full `/readyz` stays the operator's view of every dependency.
+    """
 
     @app.get("/healthz")
     def healthz():
@@ -139,8 +145,15 @@ def init_health(app: Flask, checks: dict[str, Callable[[], None]]) -> None:
 
     @app.get("/readyz")
     def readyz():
+        wanted = checks
+        if only := request.args.get("only"):
+            names = [name.strip() for name in only.split(",") if name.strip()]
+            unknown = sorted(set(names) - set(checks))
+            if unknown:
+                return {"status": "unknown check", "unknown": unknown, "checks": sorted(checks)}, 400
+            wanted = {name: checks[name] for name in names}
         results, ok = {}, True
-        for name, check in checks.items():
+        for name, check in wanted.items():
             try:
                 check()
                 results[name] = "ok"

@@ -317,3 +317,29 @@ def test_the_unit_of_work_carries_the_logged_correlation_id(client):
     with app.test_request_context(headers={**H, "X-Correlation-Id": "corr-9"}):
         app.preprocess_request()
         assert current_uow().context.correlation_id == "corr-9"
+
+
+def test_readyz_only_runs_the_named_checks(tmp_path):
+    """A web pod's readiness asks for the database alone: a broker outage leaves the API serving."""
+    url = f"sqlite:///{tmp_path / 'ready.db'}"
+    settings = Settings(
+        service="things",
+        database_url=url,
+        amqp_url="amqp://guest:guest@127.0.0.1:1/%2F",  # nothing listens there
+        testing=True,
+        log_level="WARNING",
+    )
+    client = create_service_app(settings, title="Things", blueprints=[]).test_client()
+
+    full = client.get("/readyz")
+    assert full.status_code == 503
+    assert full.get_json()["checks"]["database"] == "ok"
+    assert full.get_json()["checks"]["broker"].startswith("unavailable")
+
+    database_only = client.get("/readyz?only=database")
+    assert database_only.status_code == 200
+    assert database_only.get_json() == {"status": "ok", "checks": {"database": "ok"}}
+
+    unknown = client.get("/readyz?only=database,disk")
+    assert unknown.status_code == 400
+    assert unknown.get_json()["unknown"] == ["disk"]
