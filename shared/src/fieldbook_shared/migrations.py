@@ -9,6 +9,8 @@ frozen like any other table; a change to them later is a migration in every serv
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from alembic import command, context
@@ -27,6 +29,24 @@ def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> 
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(migrations_dir, database_url), revision)
+
+
+def migrate_service(migrations_dir: Path, settings, event_types: Iterable[str]) -> None:
+    """`python -m <package>.manage migrate`: the database to head, then the service's queue on the
+    broker, so events published before its worker first starts wait for it (see
+    `messaging.topology.declare_queues`). A broker that does not answer is reported, not fatal."""
+    from .messaging.topology import declare_queues
+
+    upgrade(migrations_dir, settings.database_url)
+    problem = declare_queues(settings, event_types)
+    if problem is None:
+        print(f"{settings.service}: queue {settings.queue} declared", file=sys.stderr)
+    else:
+        print(
+            f"{settings.service}: the broker did not answer ({problem}); "
+            "the worker declares its queue when it starts",
+            file=sys.stderr,
+        )
 
 
 def run_env(metadata: MetaData) -> None:

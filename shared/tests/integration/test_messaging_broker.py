@@ -37,6 +37,7 @@ from fieldbook_shared.messaging import (
     connect,
     deadletters,
     declare_exchange,
+    declare_queues,
     declare_service_queues,
     outbox_lock_key,
     run_worker,
@@ -529,3 +530,17 @@ def test_worker_process_stops_cleanly_on_sigterm(broker, tmp_path):
     reader.join(timeout=5)
     output = "".join(lines)
     assert "received SIGTERM" in output and f"worker for {settings.service} stopped" in output
+
+
+def test_migrate_declares_the_queue_so_events_published_before_the_worker_starts_wait_for_it(broker):
+    settings = broker.settings("early")
+    assert declare_queues(settings, ["thing.created"]) is None
+    with broker.channel() as channel:  # published before any worker of the service ever ran
+        channel.basic_publish(settings.exchange, "thing.created", b"{}")
+        channel.basic_publish(settings.exchange, "thing.deleted", b"{}")  # not bound: not kept
+    wait_until(lambda: broker.message_count(settings.queue) == 1, what="the early event in the queue")
+    assert broker.message_count(settings.dead_letter_queue) == 0
+
+    unreachable = broker.settings("nobroker", amqp_url="amqp://guest:guest@127.0.0.1:1/%2F")
+    broker.created.remove(unreachable)
+    assert declare_queues(unreachable, ["thing.created"])  # a reason, not an exception

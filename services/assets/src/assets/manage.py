@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from fieldbook_shared.migrations import upgrade
+from fieldbook_shared.migrations import migrate_service
 
+from .events import HANDLERS
 from .settings import load_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "migrate":
         settings = load_settings()
-        upgrade(MIGRATIONS, settings.database_url)
+        migrate_service(MIGRATIONS, settings, HANDLERS)
         print("assets: migrated to head", file=sys.stderr)
     return 0
 

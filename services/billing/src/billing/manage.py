@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import create_engine, session_factory
-from fieldbook_shared.migrations import upgrade
+from fieldbook_shared.migrations import migrate_service
 
+from .events import HANDLERS
 from .settings import load_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "migrate":
         settings = load_settings()
-        upgrade(MIGRATIONS, settings.database_url)
+        migrate_service(MIGRATIONS, settings, HANDLERS)
         print("billing: migrated to head", file=sys.stderr)
         return 0
     report = reconcile(args.tenant)

@@ -7,6 +7,7 @@ from .topology import (
     DEAD_LETTER_EXCHANGE,
     connect,
     declare_exchange,
+    declare_queues,
     declare_service_queues,
 )
 from .worker import run_worker
@@ -26,6 +27,7 @@ __all__ = [
     "apply_event",
     "connect",
     "declare_exchange",
+    "declare_queues",
     "declare_service_queues",
     "outbox_lock_key",
     "run_worker",

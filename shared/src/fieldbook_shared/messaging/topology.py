@@ -63,3 +63,25 @@ def connect(settings: Settings, heartbeat: int = 30, name: str | None = None) ->
     params.socket_timeout = 10
     params.client_properties = {"connection_name": name or f"fieldbook.{settings.service}"}
     return pika.BlockingConnection(params)
+
+
+def declare_queues(settings: Settings, event_types: Iterable[str]) -> str | None:
+    """Declare the exchange and the service's queues now, at deploy time (`manage migrate`), not only
+    when its worker first starts: an event published before the queue exists is routed to no one and
+    lost to this service. Returns None, or why it could not be done (the broker does not answer, or
+    refuses a queue declared with other arguments); the worker declares the same when it starts and
+    fails loudly there, so a deploy does not fail on it here."""
+    try:
+        connection = connect(settings, heartbeat=0, name=f"fieldbook.{settings.service}.migrate")
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return f"{type(exc).__name__}: {exc}".rstrip(": ")
+    try:
+        channel = connection.channel()
+        declare_exchange(channel, settings)
+        declare_service_queues(channel, settings, event_types)
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return f"{type(exc).__name__}: {exc}".rstrip(": ")
+    finally:
+        if connection.is_open:
+            connection.close()
+    return None
