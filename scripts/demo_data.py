@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 import requests
 
@@ -283,11 +284,24 @@ class DemoDataError(RuntimeError):
     pass
 
 
+# Answers that say "try again shortly" (busy database, rate limit, a service still warming up).
+RETRYABLE = {429, 502, 503, 504}
+ATTEMPTS = 6
+
+
 def post(session: requests.Session, url: str, body: dict, key: str) -> dict:
-    response = session.post(url, json=body, headers={"Idempotency-Key": f"{KEY_PREFIX}-{key}"}, timeout=30)
-    if response.status_code not in (200, 201):
-        raise DemoDataError(f"POST {url} answered {response.status_code}: {response.text[:1000]}")
-    return response.json()
+    """POST once, or again after a retryable answer: the fixed Idempotency-Key makes a repeat of a
+    POST that did go through answer with the same record instead of making a second one."""
+    headers = {"Idempotency-Key": f"{KEY_PREFIX}-{key}"}
+    for attempt in range(1, ATTEMPTS + 1):
+        response = session.post(url, json=body, headers=headers, timeout=30)
+        if response.status_code in (200, 201):
+            return response.json()
+        if response.status_code not in RETRYABLE or attempt == ATTEMPTS:
+            break
+        wait = response.headers.get("Retry-After", "")
+        time.sleep(min(float(wait) if wait.isdigit() else attempt, 10.0))
+    raise DemoDataError(f"POST {url} answered {response.status_code}: {response.text[:1000]}")
 
 
 def load(base_url: str, api_key: str) -> tuple[int, int, int]:

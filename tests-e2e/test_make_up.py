@@ -140,7 +140,12 @@ def test_make_up_on_a_fresh_checkout_prints_a_working_url_and_key_and_make_down_
 
     up = subprocess.run(["make", "up"], cwd=folder, env=env, capture_output=True, text=True, timeout=900)
     output = up.stdout + up.stderr
-    assert up.returncode == 0, f"`make up` failed ({up.returncode}):\n{output[-6000:]}"
+    if up.returncode != 0:
+        log = folder / "var" / "log" / "fieldbook.log"
+        tail = log.read_text(errors="replace")[-6000:] if log.exists() else "(no log)"
+        pytest.fail(
+            f"`make up` failed ({up.returncode}):\n{output[-6000:]}\n--- var/log/fieldbook.log:\n{tail}"
+        )
     assert (folder / ".venv" / "bin" / "python").exists(), "make up made no virtualenv of its own"
 
     url = printed(r"^\s*gateway\s+(http://\S+)", output)
