@@ -13,7 +13,7 @@ from fieldbook_shared.events import Event
 
 from .domain import refs
 from .domain.mapping import to_sage_contact
-from .store.models import FAILED, PENDING, SYNCED, CustomerSync
+from .store.models import FAILED, NOT_NEEDED, PENDING, SYNCED, CustomerSync
 from .uow import SyncUnitOfWork
 
 # --- published -----------------------------------------------------------------------------
@@ -51,6 +51,18 @@ def _due_now(row: CustomerSync) -> None:
     row.attempts = 0
     row.last_error = None
     row.next_attempt_at = utcnow()
+
+
+def close_unsent(row: CustomerSync) -> None:
+    """A customer merged / deleted / erased before it reached Sage: `not_needed`, and never claimed
+    again (only `pending` rows are), so nothing is created in Sage for it. Its attempts stay as
+    they were: the history of what was tried."""
+    row.status = NOT_NEEDED
+    row.action = "none"
+    row.candidates = []
+    row.last_error = None
+    row.review_contact_id = None
+    row.next_attempt_at = None
 
 
 def _take_customers_ref(uow: SyncUnitOfWork, row: CustomerSync, data: dict) -> None:
@@ -106,7 +118,7 @@ def _removed(uow: SyncUnitOfWork, customer_id: str, how: str, survivor_id: str |
         uow.syncs.add(
             CustomerSync(
                 customer_id=customer_id,
-                status=SYNCED,
+                status=NOT_NEEDED,
                 action="none",
                 removed=how,
                 survivor_id=survivor_id,
@@ -126,9 +138,7 @@ def _removed(uow: SyncUnitOfWork, customer_id: str, how: str, survivor_id: str |
         row.action = "deactivate"
         _due_now(row)
     else:
-        row.action = "none"
-        row.status = SYNCED
-        row.last_error = None
+        close_unsent(row)
 
 
 def on_customer_merged(uow: SyncUnitOfWork, event: Event) -> None:

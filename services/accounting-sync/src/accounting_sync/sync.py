@@ -299,6 +299,10 @@ class SyncEngine:
             row = self._owned(uow, c)
             if row is None:
                 return
+            if row.removed and not row.sage_contact_id and o.kind not in ("linked", "created"):
+                events.close_unsent(row)  # removed before it reached Sage (now, or while we were there)
+                uow.commit()
+                return
             if o.kind == "review":
                 row.status = NEEDS_REVIEW
                 row.candidates = o.candidates
@@ -351,6 +355,10 @@ class SyncEngine:
         with uow:
             row = self._owned(uow, c)
             if row is None:
+                return
+            if row.removed and not row.sage_contact_id:
+                events.close_unsent(row)  # removed while we were at Sage: no reason to try again
+                uow.commit()
                 return
             row.last_error = str(exc)[:2000]
             if exc.status == 429:  # Sage asks us to slow down: wait as told, the attempt is not used up

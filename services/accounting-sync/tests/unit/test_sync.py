@@ -202,6 +202,126 @@ def test_deleted_before_created_leaves_nothing_to_sync(bus, engine, sessions, si
     deliver(bus, "customer.created", customer())
     assert engine.drain() == 0
     assert sim.contacts() == []
+    assert row(sessions).status == "not_needed"
+
+
+def test_a_pending_customer_deleted_or_erased_before_its_first_attempt_is_not_needed(
+    bus, engine, sessions, sim
+):
+    other = "3f1c2b8e-0000-4000-8000-000000000003"
+    deliver(bus, "customer.created", customer())
+    deliver(bus, "customer.created", customer(id=other, surname="Jones", email=None))
+    deliver(bus, "customer.deleted", {"customer_id": CID})
+    deliver(bus, "customer.erased", {"customer_id": other}, subject=other)
+    assert engine.drain() == 0
+    assert [row(sessions, c).status for c in (CID, other)] == ["not_needed", "not_needed"]
+    assert row(sessions, other).status_reason.startswith("Customer erased before it reached Sage")
+    assert sim.contacts() == []
+
+
+def test_a_failed_customer_deleted_before_it_reached_sage_is_not_needed_never_synced(
+    bus, engine, sessions, sim, api, outbox
+):
+    sim.faults(error_rate_500=1.0)
+    deliver(bus, "customer.created", customer())
+    engine.drain()  # no backoff in tests: every attempt at once, then failed
+    assert row(sessions).status == "failed"
+    deliver(bus, "customer.deleted", {"customer_id": CID})
+    sim.faults(error_rate_500=0.0)
+    make_due(sessions)
+    assert engine.drain() == 0, "nothing left to claim"
+    status = api.get(f"/v1/customers/{CID}/accounting").get_json()
+    assert status["status"] == "not_needed"
+    assert status["status_reason"] == (
+        "Customer deleted before it reached Sage: nothing was created in Sage for it."
+    )
+    assert (status["removed"], status["sage_contact_id"], status["next_attempt_at"]) == (
+        "deleted",
+        None,
+        None,
+    )
+    assert api.post("/v1/accounting/resync", json={"customer_ids": [CID]}).status_code == 202
+    assert engine.drain() == 0
+    deliver(bus, "customer.updated", customer(version=2, phone="0113 999 9999"))
+    make_due(sessions)
+    assert engine.drain() == 0
+    assert sim.contacts() == []
+    assert outbox("accounting.customer_linked") == []
+    assert len(outbox("accounting.sync_failed")) == 1, "the one before the deletion"
+    listed = api.get("/v1/accounting/sync", query_string={"status": "not_needed"}).get_json()
+    assert [r["customer_id"] for r in listed] == [CID]
+    assert api.get("/v1/accounting/sync", query_string={"status": "synced"}).get_json() == []
+
+
+def test_a_merged_customer_waiting_for_review_is_not_needed_and_its_review_closed(
+    bus, engine, sessions, sim, api
+):
+    survivor = "3f1c2b8e-0000-4000-8000-000000000002"
+    sim.seed(name="John Smith", contact_type_ids=["CUSTOMER"], email="john.smith@example.com")
+    sim.seed(name="J Smith", contact_type_ids=["CUSTOMER"], email="john.smith@example.com")
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    assert row(sessions).status == "needs_review"
+    deliver(bus, "customer.merged", {"survivor_id": survivor, "merged_id": CID})
+    status = api.get(f"/v1/customers/{CID}/accounting").get_json()
+    assert (status["status"], status["candidates"], status["last_error"]) == ("not_needed", [], None)
+    assert status["status_reason"].startswith("Merged into another customer before it reached Sage")
+    assert api.post(f"/v1/accounting/reviews/{CID}", json={"action": "create"}).status_code == 409
+    assert engine.drain() == 0
+    assert len(sim.contacts()) == 2
+
+
+def test_a_customer_deleted_while_its_attempt_is_at_sage_ends_not_needed(
+    bus, engine, sessions, sage, sim, monkeypatch, outbox
+):
+    """The attempt ends without a contact (here a review, then a failure): nothing to mark inactive."""
+    sim.seed(name="John Smith", contact_type_ids=["CUSTOMER"], email="john.smith@example.com")
+    sim.seed(name="J Smith", contact_type_ids=["CUSTOMER"], email="john.smith@example.com")
+    deliver(bus, "customer.created", customer())
+    searches = sage.find_candidates
+
+    def deleted_meanwhile(*args, **kwargs):
+        deliver(bus, "customer.deleted", {"customer_id": CID})
+        return searches(*args, **kwargs)
+
+    monkeypatch.setattr(sage, "find_candidates", deleted_meanwhile)
+    engine.drain()
+    assert (row(sessions).status, row(sessions).candidates) == ("not_needed", [])
+
+    other = "3f1c2b8e-0000-4000-8000-000000000003"
+    deliver(bus, "customer.created", customer(id=other, email=None, surname="Jones"))
+    monkeypatch.setattr(sage, "find_candidates", searches)
+
+    def fails_after_deletion(*args, **kwargs):
+        deliver(bus, "customer.deleted", {"customer_id": other})
+        sim.faults(error_rate_500=1.0)
+        return searches(*args, **kwargs)
+
+    monkeypatch.setattr(sage, "find_candidates", fails_after_deletion)
+    engine.drain()
+    r = row(sessions, other)
+    assert (r.status, r.last_error) == ("not_needed", None)
+    assert outbox("accounting.sync_failed") == []
+    assert len(sim.contacts()) == 2, "only the two seeded"
+
+
+def test_a_customer_deleted_while_being_created_in_sage_is_then_marked_inactive(
+    bus, engine, sessions, sage, sim, monkeypatch
+):
+    deliver(bus, "customer.created", customer())
+    creates = sage.create_contact
+
+    def deleted_meanwhile(*args, **kwargs):
+        deliver(bus, "customer.deleted", {"customer_id": CID})
+        return creates(*args, **kwargs)
+
+    monkeypatch.setattr(sage, "create_contact", deleted_meanwhile)
+    engine.drain()
+    r = row(sessions)
+    assert (r.status, r.removed) == ("synced", "deleted")
+    [contact] = sim.contacts()
+    assert contact["id"] == r.sage_contact_id
+    assert "Inactive in Fieldbook: deleted" in contact["notes"]
 
 
 def test_balances_are_polled_back(bus, engine, sessions, sim, poller, api, outbox):

@@ -8,6 +8,13 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from ..store.models import STATUSES
 
+STATUS_HELP = (
+    "`pending`: waiting for (or between) attempts; `synced`: Sage holds the customer (a merged, deleted or "
+    "erased one is marked inactive there); `needs_review`: a person chooses the Sage contact; `failed`: "
+    "the attempts ran out, see `last_error`; `not_needed`: merged, deleted or erased in Fieldbook before "
+    "it reached Sage, so nothing was (or will be) created there, see `status_reason`."
+)
+
 
 class StrictSchema(Schema):
     class Meta:
@@ -26,7 +33,14 @@ class CandidateSchema(Schema):
 
 class SyncStatusSchema(Schema):
     customer_id = fields.String(dump_only=True)
-    status = fields.String(dump_only=True, metadata={"enum": list(STATUSES)})
+    status = fields.String(dump_only=True, metadata={"enum": list(STATUSES), "description": STATUS_HELP})
+    status_reason = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "Why the status is `not_needed` (e.g. customer deleted before it reached Sage)."
+        },
+    )
     accounts_ref = fields.String(dump_only=True, allow_none=True)
     sage_contact_id = fields.String(dump_only=True, allow_none=True)
     attempts = fields.Integer(dump_only=True)
@@ -51,7 +65,7 @@ class SyncStatusSchema(Schema):
 
 
 class StatusQuerySchema(StrictSchema):
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": STATUS_HELP})
 
 
 class CustomerIdsSchema(StrictSchema):

@@ -20,7 +20,15 @@ from fieldbook_shared.db import Base, BigIntId, new_id, utcnow
 Money = Numeric(12, 2)
 
 PENDING, SYNCED, NEEDS_REVIEW, FAILED = "pending", "synced", "needs_review", "failed"
-STATUSES = (PENDING, SYNCED, NEEDS_REVIEW, FAILED)
+# merged / deleted / erased in Fieldbook before it ever reached Sage: nothing is sent for it, ever
+NOT_NEEDED = "not_needed"
+STATUSES = (PENDING, SYNCED, NEEDS_REVIEW, FAILED, NOT_NEEDED)
+
+NOT_NEEDED_REASONS = {
+    "merged": "Merged into another customer before it reached Sage: nothing was created in Sage for it.",
+    "deleted": "Customer deleted before it reached Sage: nothing was created in Sage for it.",
+    "erased": "Customer erased before it reached Sage: nothing was created in Sage for it.",
+}
 
 
 class CustomerSync(Base):
@@ -62,6 +70,13 @@ class CustomerSync(Base):
     balance_published: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def status_reason(self) -> str | None:
+        """Why the status is `not_needed`, in the accountant's words; None for other statuses."""
+        if self.status != NOT_NEEDED:
+            return None
+        return NOT_NEEDED_REASONS.get(self.removed or "", NOT_NEEDED_REASONS["deleted"])
 
 
 class BalancePollRequest(Base):
