@@ -9,7 +9,8 @@ Sage side (what accounting-sync's adapter calls, unchanged against the real API)
   the end returns the last page.
 - `GET /contacts/{id}` (`show_balance`), `POST /contacts` (201; `{"contact": …}`, an optional
   `idempotency_id` at the root or in the contact: the same id replays the first response),
-  `PUT /contacts/{id}` (200), `DELETE /contacts/{id}` (204).
+  `PUT /contacts/{id}` (200; the fields sent replace the contact's, `notes` included, the others
+  stay), `DELETE /contacts/{id}` (204).
 - Every call needs `Authorization: Bearer <access token>` (401 otherwise); `X-Business` selects the
   business (default `SIM_DEFAULT_BUSINESS`). Errors are Sage's array of
   `{"$severity", "$dataCode", "$message", "$source"}`. A rate limit per business (429 +

@@ -170,7 +170,13 @@ class SyncEngine:
             reason = {"merged": "merged into another customer", "erased": "erased"}.get(
                 c.removed or "", "deleted"
             )
-            self._sage(c).update_contact(c.sage_contact_id, mapping.inactive_contact(c.survivor_ref, reason))
+            sage = self._sage(c)
+            contact = sage.get_contact(c.sage_contact_id)  # its notes: ours go under them
+            if contact is None:
+                raise SageError(f"Sage has no contact {c.sage_contact_id} to mark inactive", 404)
+            body = mapping.inactive_contact(contact.get("notes"), c.survivor_ref, reason)
+            if body is not None:
+                sage.update_contact(c.sage_contact_id, body)
             return Outcome("deactivated", c.sage_contact_id, c.accounts_ref)
         if c.snapshot is None:
             return Outcome("nothing")

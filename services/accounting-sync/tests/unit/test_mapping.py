@@ -88,3 +88,18 @@ def test_balance_and_contact_fields_are_read_back():
     assert mapping.contact_email(contact) == "x@y.z"
     assert mapping.contact_postcode(contact) == "LS1 4AB"
     assert mapping.balance_of({}) is None
+
+
+def test_the_inactive_line_goes_under_the_accountants_notes_once():
+    line = "Inactive in Fieldbook: merged into another customer (use SMYTHJ01)"
+    assert mapping.inactive_contact(None, "SMYTHJ01", "merged into another customer") == {"notes": line}
+    assert mapping.inactive_contact("", None, "deleted") == {"notes": "Inactive in Fieldbook: deleted"}
+    kept = mapping.inactive_contact(
+        "Pays by BACS.\nCall before 10am.\n", "SMYTHJ01", "merged into another customer"
+    )
+    assert kept == {"notes": f"Pays by BACS.\nCall before 10am.\n{line}"}
+    assert mapping.inactive_contact(kept["notes"], "SMYTHJ01", "merged into another customer") is None
+    assert (
+        mapping.inactive_contact(f"{line}\r\nPays by BACS.", "SMYTHJ01", "merged into another customer")
+        is None
+    )

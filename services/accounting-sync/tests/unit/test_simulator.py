@@ -53,6 +53,20 @@ def test_validation_errors_name_the_field(client):
     assert r.status_code == 422 and r.get_json()[0]["$source"] == "name"
 
 
+def test_a_put_replaces_the_fields_it_sends_and_keeps_the_others(client, store):
+    """Why marking a contact inactive reads its notes first: a PUT of `notes` replaces them."""
+    cid = store.create("b1", {"name": "Ann Lee", "contact_type_ids": ["CUSTOMER"], "notes": "Pays by BACS."})[
+        "id"
+    ]
+    h = auth(client)
+    r = client.put(
+        f"/contacts/{cid}", json={"contact": {"notes": "Inactive in Fieldbook: deleted"}}, headers=h
+    )
+    assert r.status_code == 200
+    contact = client.get(f"/contacts/{cid}", headers=h).get_json()
+    assert (contact["name"], contact["notes"]) == ("Ann Lee", "Inactive in Fieldbook: deleted")
+
+
 def test_pages_envelope_and_the_last_page_rule(client, store):
     for i in range(5):
         store.create("b1", {"name": f"Person {i}", "contact_type_ids": ["CUSTOMER"]})

@@ -197,6 +197,35 @@ def test_merged_customer_is_marked_inactive_in_sage_never_deleted(bus, engine, s
     assert row(sessions).removed == "merged"
 
 
+def test_marking_a_contact_inactive_keeps_the_accountants_notes_and_writes_our_line_once(
+    bus, engine, sessions, sage, sim, api, monkeypatch
+):
+    seeded = sim.seed(
+        name="John Smith",
+        email="john.smith@example.com",
+        main_address={"postal_code": "LS1 4AB"},
+        notes="Pays by BACS. Call Mrs Smith before 10am.",
+    )
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    assert row(sessions).sage_contact_id == seeded["id"]
+    puts = []
+    update_contact = sage.update_contact
+    monkeypatch.setattr(
+        sage, "update_contact", lambda cid, body: puts.append(body) or update_contact(cid, body)
+    )
+    deliver(bus, "customer.deleted", {"customer_id": CID})
+    engine.drain()
+    [contact] = sim.contacts()
+    assert contact["notes"] == "Pays by BACS. Call Mrs Smith before 10am.\nInactive in Fieldbook: deleted"
+    assert len(puts) == 1
+    api.post("/v1/accounting/resync", json={"customer_ids": [CID]})  # marked inactive again: a repeat
+    engine.drain()
+    assert row(sessions).status == "synced"
+    assert sim.contacts()[0]["notes"] == contact["notes"]
+    assert len(puts) == 1, "the line is there already: nothing to write"
+
+
 def test_deleted_before_created_leaves_nothing_to_sync(bus, engine, sessions, sim):
     deliver(bus, "customer.deleted", {"customer_id": CID})
     deliver(bus, "customer.created", customer())

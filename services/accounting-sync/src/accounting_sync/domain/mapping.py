@@ -92,13 +92,24 @@ def to_sage_contact(customer: dict, accounts_ref: str | None) -> dict:
     return {k: v for k, v in body.items() if v is not None}
 
 
-def inactive_contact(survivor_ref: str | None, reason: str) -> dict:
-    """What marks a contact inactive. v3.1 contacts have no active flag and we never delete
-    accounts history, so the contact keeps everything and says so in its notes."""
+def inactive_note(survivor_ref: str | None, reason: str) -> str:
+    """The line that says a contact is inactive in Fieldbook (and which ref to use instead)."""
     note = f"Inactive in Fieldbook: {reason}"
     if survivor_ref:
         note += f" (use {survivor_ref})"
-    return {"notes": note}
+    return note
+
+
+def inactive_contact(current_notes: str | None, survivor_ref: str | None, reason: str) -> dict | None:
+    """What marks a contact inactive. v3.1 contacts have no active flag and we never delete
+    accounts history, so the contact keeps everything and says so in its `notes`. A PUT replaces
+    the notes, so our line is added under the accountant's (read first with a GET), never instead
+    of them; None when the line is there already (a repeat: nothing to write)."""
+    note = inactive_note(survivor_ref, reason)
+    existing = (current_notes or "").rstrip()
+    if note in (line.strip() for line in existing.splitlines()):
+        return None
+    return {"notes": f"{existing}\n{note}" if existing else note}
 
 
 def contact_email(contact: dict) -> str | None:
