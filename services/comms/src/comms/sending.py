@@ -2,11 +2,11 @@
 
 Sender: claims due emails under a claim token (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a lease
 against a dead worker), sends each over SMTP outside any transaction, then records the outcome with
-its event in one transaction: 2xx → sent (`email.sent`); 4xx, refused or lost connection → queued
-again with backoff (temporary), until `SMTP_MAX_ATTEMPTS`; 5xx → failed (`email.failed`). Every
-attempt is logged. Just before each send the claim is checked and the lease renewed for that email;
-a worker whose token is no longer on the row (its lease ran out and another worker took the email)
-neither sends nor records it.
+its event in one transaction: 2xx → sent (`email.sent`); 4xx, refused or lost connection, a refused
+login → queued again with backoff (temporary), until `SMTP_MAX_ATTEMPTS`; 5xx → failed
+(`email.failed`). Every attempt is logged. Just before each send the claim is checked and the lease
+renewed for that email; a worker whose token is no longer on the row (its lease ran out and another
+worker took the email) neither sends nor records it.
 
 Mass email: claims a queued job under a token, expands its recipients into queued emails or skips
 (with the reason) holding the job's row locked, and completes it (`mass_email.completed`) when no
@@ -65,6 +65,7 @@ class SmtpTransport:
         self.starttls, self.use_ssl = bool(x["smtp_starttls"]), bool(x["smtp_ssl"])
         self.timeout = float(x["smtp_timeout"])
         self._conn: smtplib.SMTP | None = None
+        self._login_refused: SendOutcome | None = None
 
     def _connect(self) -> smtplib.SMTP:
         if self.use_ssl:
@@ -73,21 +74,35 @@ class SmtpTransport:
             )
         else:
             conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            if self.starttls:
+        try:
+            if self.starttls and not self.use_ssl:
                 conn.starttls(context=ssl.create_default_context())
-        if self.username:
-            conn.login(self.username, self.password)
+            if self.username:
+                conn.login(self.username, self.password)
+        except BaseException:
+            conn.close()  # a half-opened connection is not left behind
+            raise
         return conn
 
     def send(self, message: EmailMessage) -> SendOutcome:
+        if self._login_refused is not None:  # one refused login per batch, not one per email
+            return self._login_refused
         try:
             if self._conn is None:
                 self._conn = self._connect()
             refused = self._conn.send_message(message)
+        except smtplib.SMTPAuthenticationError as exc:
+            # SMTP_USERNAME / SMTP_PASSWORD refused: the configuration's trouble, not the email's,
+            # whatever the code (535 included): retried with backoff, so fixing the setting in time
+            # loses nothing
+            self._login_refused = SendOutcome(
+                TEMPORARY, exc.smtp_code, f"SMTP login refused: {_text(exc.smtp_error)}"
+            )
+            return self._login_refused
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()), (None, b""))
             return SendOutcome(classify_code(code), code, _text(text))
-        except smtplib.SMTPResponseException as exc:  # sender refused, data error, helo, auth, connect
+        except smtplib.SMTPResponseException as exc:  # sender refused, data error, helo, connect
             self.close()
             outcome = classify_code(exc.smtp_code)
             return SendOutcome(
