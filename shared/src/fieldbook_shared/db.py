@@ -77,7 +77,7 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(100))
-    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # the retention purge
 
 
 class IdempotencyRecord(Base):
