@@ -6,7 +6,7 @@ import base64
 from datetime import date
 from decimal import Decimal
 
-from comms.domain.smtp import PERMANENT, TEMPORARY, SendOutcome
+from comms.domain.smtp import PERMANENT, SENT, TEMPORARY, SendOutcome, classify_code
 from comms.domain.templates import render
 
 from ..conftest import contact_data, customer_data, known_customer, publish
@@ -253,3 +253,16 @@ def test_a_contact_not_heard_of_yet_is_read_from_customers_before_refusing(api, 
     r = api.post("/v1/emails", {"customer_id": c["id"], "subject": "s", "body": "Hi [first_name]"})
     assert r.status_code == 202, r.get_json()
     assert r.get_json()["to"] == "fresh@example.com" and r.get_json()["body"] == "Hi Fresh"
+
+
+def test_reply_codes_about_our_configuration_are_retried_not_failed_for_good():
+    """A 5xx about the recipient or the message fails the email for good; one that says our login
+    or TLS settings are wrong (auth required, too weak, refused, encryption required) is retried:
+    fixing the settings in time loses nothing."""
+    assert classify_code(250) == SENT
+    assert classify_code(451) == TEMPORARY
+    assert classify_code(None) == TEMPORARY
+    for code in (550, 552, 553, 554):
+        assert classify_code(code) == PERMANENT, code
+    for code in (530, 534, 535, 538):
+        assert classify_code(code) == TEMPORARY, code

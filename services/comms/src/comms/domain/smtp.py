@@ -16,12 +16,21 @@ class SendOutcome:
     message_id: str | None = None
 
 
+# 5xx codes about our own connection, not the recipient (RFC 4954): authentication required (530),
+# mechanism too weak (534), credentials refused (535), encryption required (538). Fixing the
+# settings in time loses nothing, so they are retried like a 4xx.
+CONFIGURATION_CODES = frozenset({530, 534, 535, 538})
+
+
 def classify_code(code: int | None) -> str:
-    """An SMTP reply code's class: 2xx sent, 4xx temporary, 5xx permanent, unknown temporary."""
+    """An SMTP reply code's class: 2xx sent, 4xx temporary, 5xx permanent (except the codes that
+    say our configuration is wrong: temporary), unknown temporary."""
     if code is None:
         return TEMPORARY
     if 200 <= code < 400:
         return SENT
+    if code in CONFIGURATION_CODES:
+        return TEMPORARY
     if 500 <= code < 600:
         return PERMANENT
     return TEMPORARY
