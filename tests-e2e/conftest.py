@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from fieldbook_shared import testing as fieldbook_testing
 from harness.amqp import Amqp
 from harness.infra import InfrastructureUnavailable, allocate, resolve
 from harness.processes import ApiSession, System
@@ -26,15 +27,9 @@ _running: System | None = None
 _run_dir: Path | None = None
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 def unavailable(reason: str):
     """Fail under CI (never skip silently there), skip otherwise."""
-    if in_ci():
-        pytest.fail(f"e2e infrastructure unavailable (CI is set, so this fails): {reason}", pytrace=False)
-    pytest.skip(f"e2e infrastructure unavailable: {reason}")
+    fieldbook_testing.unavailable(f"e2e infrastructure unavailable: {reason}")
 
 
 @pytest.fixture(scope="session")

@@ -21,18 +21,10 @@ from sqlalchemy.engine import make_url
 
 from fieldbook_shared.db import create_engine, session_factory
 from fieldbook_shared.settings import Settings
+from fieldbook_shared.testing import unreachable
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _unavailable(what: str, variable: str, exc: Exception) -> None:
-    message = (
-        f"{what} is not reachable ({type(exc).__name__}: {str(exc) or repr(exc)}); start it or set {variable}"
-    )
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +35,7 @@ def amqp_url() -> str:
     try:
         pika.BlockingConnection(params).close()
     except Exception as exc:  # any failure means "no broker"
-        _unavailable("RabbitMQ", "AMQP_URL", exc)
+        unreachable("RabbitMQ", "AMQP_URL", exc)
     return AMQP_URL
 
 
@@ -52,7 +44,7 @@ def postgres_url() -> str:
     try:
         psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3).close()
     except Exception as exc:  # any failure means "no database server"
-        _unavailable("PostgreSQL", "TEST_POSTGRES_URL", exc)
+        unreachable("PostgreSQL", "TEST_POSTGRES_URL", exc)
     return POSTGRES_URL
 
 

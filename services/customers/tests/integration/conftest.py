@@ -21,18 +21,10 @@ from customers.app import create_app
 from customers.manage import MIGRATIONS
 from customers.settings import load_settings
 from fieldbook_shared.migrations import upgrade
+from fieldbook_shared.testing import unreachable
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN = uuid.uuid4().hex[:8]
-
-
-def _unavailable(what: str, variable: str, exc: Exception) -> None:
-    message = (
-        f"{what} is not reachable ({type(exc).__name__}: {str(exc) or repr(exc)}); start it or set {variable}"
-    )
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 def _sqlalchemy_url(name: str) -> str:
@@ -50,7 +42,7 @@ def postgres_url() -> str:
     try:
         psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3).close()
     except Exception as exc:  # any failure means "no database server"
-        _unavailable("PostgreSQL", "TEST_POSTGRES_URL", exc)
+        unreachable("PostgreSQL", "TEST_POSTGRES_URL", exc)
     return POSTGRES_URL
 
 
