@@ -17,6 +17,8 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData, engine_from_config, pool
 
+from .settings import Settings
+
 
 def alembic_config(migrations_dir: Path, database_url: str) -> Config:
     cfg = Config()
@@ -31,7 +33,7 @@ def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> 
     command.upgrade(alembic_config(migrations_dir, database_url), revision)
 
 
-def migrate_service(migrations_dir: Path, settings, event_types: Iterable[str]) -> None:
+def migrate_service(migrations_dir: Path, settings: Settings, event_types: Iterable[str]) -> None:
     """`python -m <package>.manage migrate`: the database to head, then the service's queue on the
     broker, so events published before its worker first starts wait for it (see
     `messaging.topology.declare_queues`). A broker that does not answer is reported, not fatal."""
