@@ -202,7 +202,7 @@ save_demo() {
   (umask 077 && printf 'DEMO_TENANT_ID=%s\nDEMO_API_KEY=%s\nDEMO_DATA_LOADED=%s\n' \
     "$DEMO_TENANT_ID" "$DEMO_API_KEY" "$DEMO_DATA_LOADED" >"$DEMO")
 }
-key_status() { "$PY" "$ROOT/scripts/devstack.py" status "$GATEWAY_URL/v1/customers?page_size=1" --key "$1"; }
+key_status() { "$PY" "$ROOT/scripts/devstack.py" status "$GATEWAY_URL/v1/customers?page_size=1" --key="$1"; }
 
 status=none
 if [ -n "$DEMO_API_KEY" ]; then
@@ -226,7 +226,7 @@ if [ "$status" != 200 ]; then
 fi
 if [ "$DEMO_DATA_LOADED" != yes ]; then
   step "loading the demo customers"
-  "$PY" "$ROOT/scripts/demo_data.py" --url "$GATEWAY_URL" --key "$DEMO_API_KEY" \
+  "$PY" "$ROOT/scripts/demo_data.py" --url "$GATEWAY_URL" --key="$DEMO_API_KEY" \
     || die "loading the demo data failed (see above); Fieldbook is running: \`make logs\`, then \`make up\` again."
   DEMO_DATA_LOADED=yes
   save_demo

@@ -1,8 +1,10 @@
 """Tenants and API keys: create, list, revoke, and find the key a request presents.
 
-A key is `secrets.token_urlsafe(32)` (43 characters, 256 random bits), shown once. The store keeps
-its first 8 characters (to find the row) and the SHA-256 of the whole key (to check it); a fast
-hash is enough because the key is random, not a password.
+A key is `fb_` + `secrets.token_urlsafe(32)` (46 characters, 256 random bits), shown once. The
+`fb_` makes a leaked key recognisable to secret scanners and means a key never starts with `-`
+(which command lines would take for an option). The store keeps its first 8 characters (to find the
+row) and the SHA-256 of the whole key (to check it); a fast hash is enough because the key is
+random, not a password. Keys made before the `fb_` form still work.
 """
 
 from __future__ import annotations
@@ -54,8 +56,11 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+KEY_FORM = "fb_"
+
+
 def generate_key() -> str:
-    return secrets.token_urlsafe(32)
+    return KEY_FORM + secrets.token_urlsafe(32)
 
 
 def create_tenant(session: Session, name: str, tenant_id: str | None = None) -> Tenant:

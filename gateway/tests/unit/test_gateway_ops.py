@@ -129,6 +129,13 @@ def test_cli_prints_only_the_tenant_id_and_the_key(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[1].split("\t")[-1] != ""
 
 
+def test_keys_are_recognisable_and_never_read_as_a_command_line_option(monkeypatch):
+    # token_urlsafe starts with "-" one time in 64: `demo_data.py --key -abc…` then failed in CI.
+    monkeypatch.setattr(keys.secrets, "token_urlsafe", lambda n: "-" + "x" * 42)
+    plain = keys.generate_key()
+    assert plain.startswith("fb_") and not plain.startswith("-") and len(plain) == 46
+
+
 def test_cli_refuses_bad_input(tmp_path, capsys):
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'cli.db'}")
     main(["migrate"], settings)
