@@ -3,7 +3,7 @@
 Sender: claims due emails under a claim token (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a lease
 against a dead worker), sends each over SMTP outside any transaction, then records the outcome with
 its event in one transaction: 2xx → sent (`email.sent`); 4xx, refused or lost connection, a refused
-login → queued again with backoff (temporary), until `SMTP_MAX_ATTEMPTS`; 5xx → failed
+login or greeting → queued again with backoff (temporary), until `SMTP_MAX_ATTEMPTS`; 5xx → failed
 (`email.failed`). Every attempt is logged. Just before each send the claim is checked and the lease
 renewed for that email; a worker whose token is no longer on the row (its lease ran out and another
 worker took the email) neither sends nor records it.
@@ -65,7 +65,7 @@ class SmtpTransport:
         self.starttls, self.use_ssl = bool(x["smtp_starttls"]), bool(x["smtp_ssl"])
         self.timeout = float(x["smtp_timeout"])
         self._conn: smtplib.SMTP | None = None
-        self._login_refused: SendOutcome | None = None
+        self._refused_for_batch: SendOutcome | None = None  # a refused login or greeting
 
     def _connect(self) -> smtplib.SMTP:
         if self.use_ssl:
@@ -85,8 +85,8 @@ class SmtpTransport:
         return conn
 
     def send(self, message: EmailMessage) -> SendOutcome:
-        if self._login_refused is not None:  # one refused login per batch, not one per email
-            return self._login_refused
+        if self._refused_for_batch is not None:  # one refused login/greeting per batch, not one per email
+            return self._refused_for_batch
         try:
             if self._conn is None:
                 self._conn = self._connect()
@@ -95,10 +95,18 @@ class SmtpTransport:
             # SMTP_USERNAME / SMTP_PASSWORD refused: the configuration's trouble, not the email's,
             # whatever the code (535 included): retried with backoff, so fixing the setting in time
             # loses nothing
-            self._login_refused = SendOutcome(
+            self._refused_for_batch = SendOutcome(
                 TEMPORARY, exc.smtp_code, f"SMTP login refused: {_text(exc.smtp_error)}"
             )
-            return self._login_refused
+            return self._refused_for_batch
+        except (smtplib.SMTPConnectError, smtplib.SMTPHeloError) as exc:
+            # the server turned the connection away (a 554 greeting, "421 too busy", HELO refused):
+            # nothing was said about this email, so even a 5xx is retried with backoff
+            self.close()
+            self._refused_for_batch = SendOutcome(
+                TEMPORARY, exc.smtp_code, f"SMTP server refused the connection: {_text(exc.smtp_error)}"
+            )
+            return self._refused_for_batch
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()), (None, b""))
             return SendOutcome(classify_code(code), code, _text(text))

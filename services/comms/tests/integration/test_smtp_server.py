@@ -1,6 +1,7 @@
 """The real SmtpTransport against a real SMTP server (aiosmtpd) on loopback: a 5xx refusal fails the
 email for good with the server's words; login with SMTP_USERNAME / SMTP_PASSWORD; STARTTLS, with the
-server's certificate checked against the trusted CAs (a test CA, through OpenSSL's SSL_CERT_FILE)."""
+server's certificate checked against the trusted CAs (a test CA, through OpenSSL's SSL_CERT_FILE);
+implicit TLS (SMTP_SSL, port 465 style); a server that turns the connection away."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class LoopbackSmtp:
     """An aiosmtpd server on 127.0.0.1, on a port the OS picks, in its own thread. `rcpt_reply` /
     `data_reply` (e.g. "550 5.1.1 …") refuse at that step; `accepted` holds what was delivered."""
 
-    def __init__(self, **smtp_options):
+    def __init__(self, server_ssl: ssl.SSLContext | None = None, **smtp_options):
         self.rcpt_reply = self.data_reply = None
         self.rcpts: list[str] = []
         self.accepted: list[dict] = []
@@ -43,7 +44,7 @@ class LoopbackSmtp:
             self.connections += 1
             return SMTP(self, loop=self.loop, **options)
 
-        create = self.loop.create_server(connection, "127.0.0.1", 0)
+        create = self.loop.create_server(connection, "127.0.0.1", 0, ssl=server_ssl)  # ssl: implicit TLS
         self.server = asyncio.run_coroutine_threadsafe(create, self.loop).result(5)
         self.port = self.server.sockets[0].getsockname()[1]
 
@@ -67,7 +68,7 @@ class LoopbackSmtp:
             {
                 "message": message,
                 "login": session.auth_data and session.auth_data.login,
-                "tls": session.ssl is not None,
+                "tls": server.transport.get_extra_info("ssl_object") is not None,  # STARTTLS or implicit
             }
         )
         return "250 Message accepted for delivery"
@@ -89,8 +90,8 @@ class LoopbackSmtp:
 def server():
     servers = []
 
-    def start(**smtp_options):
-        servers.append(LoopbackSmtp(**smtp_options))
+    def start(server_ssl=None, **smtp_options):
+        servers.append(LoopbackSmtp(server_ssl, **smtp_options))
         return servers[-1]
 
     yield start
@@ -262,3 +263,98 @@ def test_starttls_refuses_a_certificate_nobody_trusts_and_sends_nothing(
     assert email["status"] == "queued" and email["smtp_code"] is None  # retried: the server may fix it
     assert "certificate verify failed" in email["smtp_response"]
     assert smtp.logins == [] and smtp.accepted == []
+
+
+# --- implicit TLS (SMTP_SSL) ----------------------------------------------------------------------------
+
+
+def test_implicit_tls_with_a_trusted_certificate_then_login_and_delivery(
+    api, settings, sessions, uow_factory, server, certificate, monkeypatch
+):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    # the whole connection is TLS from the first byte, so aiosmtpd's STARTTLS rule is not needed
+    smtp = server(server_ssl=context, auth_required=True)
+    sender = real_sender(
+        settings, sessions, uow_factory, smtp.port, smtp_ssl=True, smtp_username=USER, smtp_password=PASSWORD
+    )
+    email_id = _queue(api)
+
+    assert sender.send_due() == 1
+    assert api.get(f"/v1/emails/{email_id}").get_json()["status"] == "sent"
+    [delivered] = smtp.accepted
+    assert delivered["tls"] is True and delivered["login"] == USER.encode()
+
+
+def test_implicit_tls_refuses_a_certificate_nobody_trusts(
+    api, settings, sessions, uow_factory, server, certificate, monkeypatch, tmp_path
+):
+    (tmp_path / "none.pem").write_text("")
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    smtp = server(server_ssl=context)
+    sender = real_sender(settings, sessions, uow_factory, smtp.port, smtp_ssl=True)
+    email_id = _queue(api)
+
+    sender.send_due()
+    email = api.get(f"/v1/emails/{email_id}").get_json()
+    assert email["status"] == "queued" and "certificate verify failed" in email["smtp_response"]
+    assert smtp.accepted == []
+
+
+# --- a server that turns the connection away ---------------------------------------------------------
+
+
+class RefusingGreeter:
+    """A server that answers every connection with one reply line (a 554 greeting) and hangs up."""
+
+    def __init__(self, reply: str):
+        self.connections = 0
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+        async def greet(reader, writer):
+            self.connections += 1
+            writer.write(reply.encode() + b"\r\n")
+            await writer.drain()
+            writer.close()
+
+        create = asyncio.start_server(greet, "127.0.0.1", 0)
+        self.server = asyncio.run_coroutine_threadsafe(create, self.loop).result(5)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.server.close)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+def test_a_5xx_greeting_says_nothing_about_the_email_so_it_is_retried_once_per_batch(
+    api, settings, sessions, uow_factory, outbox
+):
+    """A 554 greeting (the server refuses service to us) is not the recipient's refusal: every email
+    stays queued with the server's words, one connection per batch, failed only after the limit."""
+    greeter = RefusingGreeter("554 5.3.2 No SMTP service here")
+    try:
+        sender = real_sender(settings, sessions, uow_factory, greeter.port)
+        ids = [_queue(api), _queue(api, to="john@example.com")]
+
+        assert sender.send_due() == 2
+        assert greeter.connections == 1
+        for email_id in ids:
+            email = api.get(f"/v1/emails/{email_id}").get_json()
+            assert email["status"] == "queued" and email["smtp_code"] == 554
+            assert email["smtp_response"] == "SMTP server refused the connection: 5.3.2 No SMTP service here"
+        assert outbox("email.failed") == []
+
+        sender.send_due()
+        sender.send_due()  # SMTP_MAX_ATTEMPTS is 3 in these tests
+        for email_id in ids:
+            assert api.get(f"/v1/emails/{email_id}").get_json()["status"] == "failed"
+        assert {e["data"]["permanent"] for e in outbox("email.failed")} == {False}
+    finally:
+        greeter.stop()
