@@ -134,11 +134,18 @@ def _removed(uow: SyncUnitOfWork, customer_id: str, how: str, survivor_id: str |
     row.candidates = []
     if how == "erased" and row.snapshot:
         row.snapshot = {"id": customer_id}  # anonymised here too; Sage keeps the accounts history
-    if row.sage_contact_id:
-        row.action = "deactivate"
+    if row.sage_contact_id or may_be_in_sage(row):
+        row.action = "deactivate"  # without a contact id, the sync looks for it by its ref first
         _due_now(row)
     else:
         close_unsent(row)
+
+
+def may_be_in_sage(row: CustomerSync) -> bool:
+    """Could a create have reached Sage though we hold no contact id? The ref is saved on the row
+    before the POST, so: an attempt was made (or is being made) with a ref — a create whose answer
+    was lost, or one still at Sage. The sync then searches Sage by the ref for our own contact."""
+    return bool(row.accounts_ref) and (row.attempts or 0) > 0
 
 
 def on_customer_merged(uow: SyncUnitOfWork, event: Event) -> None:
@@ -153,7 +160,12 @@ def on_customer_erased(uow: SyncUnitOfWork, event: Event) -> None:
     customer_id = event.data["customer_id"]
     _removed(uow, customer_id, "erased")
     row = uow.syncs.find(customer_id)
-    linked = row is not None and bool(row.sage_contact_id)
+    if row is not None and row.sage_contact_id:
+        contact = "marked inactive"
+    elif row is not None and row.action == "deactivate":  # a create's answer was lost: found by its ref
+        contact = "marked inactive if Sage holds one created for it"
+    else:
+        contact = "none linked"
     uow.publish(
         "customer.erasure_reported",
         {
@@ -162,7 +174,7 @@ def on_customer_erased(uow: SyncUnitOfWork, event: Event) -> None:
             "actions": {
                 "snapshot_anonymised": True,
                 # the accounts history stays in the accounting system; the contact is marked inactive
-                "accounts_contact": "marked inactive" if linked else "none linked",
+                "accounts_contact": contact,
             },
         },
         subject=customer_id,

@@ -164,6 +164,9 @@ class SyncEngine:
         return self.accounting.for_business(c.business_id)
 
     def _attempt(self, c: Claim) -> Outcome:
+        if c.removed and not c.sage_contact_id and c.action == "deactivate":
+            # removed while a create may have reached Sage (its answer lost): find our own contact
+            c.sage_contact_id = self._own_contact_by_ref(c)
         if c.action == "none" or (c.removed and not c.sage_contact_id):
             return Outcome("nothing")
         if c.action == "deactivate" or c.removed:
@@ -210,6 +213,15 @@ class SyncEngine:
                 "review", candidates=[x.to_dict() for x in decision.candidates], reason=decision.reason
             )
         return self._create(c)
+
+    def _own_contact_by_ref(self, c: Claim) -> str | None:
+        """The id of the contact we created for this customer (its ref, and our `source_guid`), if
+        Sage holds one; a contact of someone else carrying the ref is not ours to mark inactive."""
+        if not c.accounts_ref:
+            return None
+        found = self._sage(c).find_candidates({"id": c.customer_id}, c.accounts_ref)
+        ours = [f for f in found if matching.is_ours(c.customer_id, f)]
+        return ours[0]["id"] if ours else None
 
     def _free_ref(self, c: Claim, ask_sage: bool = True) -> str:
         """The next free accounts ref for the customer's base. Without `ask_sage`, only the refs we
@@ -305,6 +317,8 @@ class SyncEngine:
             row = self._owned(uow, c)
             if row is None:
                 return
+            if o.kind == "deactivated" and not row.sage_contact_id:
+                row.sage_contact_id = o.contact_id  # found by its ref after a lost create, now inactive
             if row.removed and not row.sage_contact_id and o.kind not in ("linked", "created"):
                 events.close_unsent(row)  # removed before it reached Sage (now, or while we were there)
                 uow.commit()
@@ -362,7 +376,7 @@ class SyncEngine:
             row = self._owned(uow, c)
             if row is None:
                 return
-            if row.removed and not row.sage_contact_id:
+            if row.removed and not row.sage_contact_id and row.action != "deactivate":
                 events.close_unsent(row)  # removed while we were at Sage: no reason to try again
                 uow.commit()
                 return

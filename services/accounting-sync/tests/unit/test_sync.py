@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from accounting_sync.store.models import CustomerSync, SageCredentials
@@ -532,6 +533,61 @@ def test_a_lost_create_without_email_or_postcode_links_its_own_contact(
     assert len(sim.contacts()) == 1
     assert sim.stats()["replays"] == 0, "found by its ref, not created again"
     assert [e["data"]["accounts_ref"] for e in outbox("accounting.customer_linked")] == ["SMITHJ01"]
+
+
+@pytest.mark.parametrize("removal", ["customer.deleted", "customer.erased"])
+def test_a_customer_removed_while_its_create_reached_sage_but_the_answer_was_lost_is_marked_inactive(
+    bus, engine, sessions, sage, sim, monkeypatch, outbox, removal
+):
+    """No contact id on the row, yet the contact exists in Sage: the sync finds it by the ref kept
+    before the POST (and our source_guid on it) and marks it inactive rather than forgetting it."""
+    sage.settings = replace(sage.settings, call_retries=0)  # the lost answer ends the attempt
+    deliver(bus, "customer.created", customer())
+    creates = sage.create_contact
+
+    def removed_meanwhile(*args, **kwargs):
+        deliver(bus, removal, {"customer_id": CID}, subject=CID)
+        return creates(*args, **kwargs)
+
+    monkeypatch.setattr(sage, "create_contact", removed_meanwhile)
+    sim.faults(lose_response_after_create=1.0)
+    assert engine.run_once()
+    assert sim.stats()["lost_responses"] == 1 and row(sessions).sage_contact_id is None
+    assert row(sessions).status == "pending", "not forgotten as not_needed: the contact may be in Sage"
+
+    sim.faults(lose_response_after_create=0.0)
+    make_due(sessions)
+    engine.drain()
+    r = row(sessions)
+    [contact] = sim.contacts()
+    assert (r.status, r.sage_contact_id, r.accounts_ref) == ("synced", contact["id"], "SMITHJ01")
+    assert contact["notes"].endswith("Inactive in Fieldbook: " + removal.split(".")[1])
+    assert sim.stats()["replays"] == 0, "found by its ref, never created again"
+    assert outbox("accounting.customer_linked") == [] and outbox("accounting.sync_failed") == []
+    if removal == "customer.erased":
+        [report] = outbox("customer.erasure_reported")
+        assert report["data"]["actions"]["accounts_contact"] == (
+            "marked inactive if Sage holds one created for it"
+        )
+
+
+def test_a_removed_customers_ref_on_someone_elses_contact_is_not_marked_inactive(
+    bus, engine, sessions, sage, sim
+):
+    """The customer's own ref (from its record) was tried, Sage failed, then it was deleted: the
+    contact carrying that ref is not one we created, so it is left alone."""
+    theirs = sim.seed(name="Someone Else", reference="SMI001")
+    sim.faults(error_rate_500=1.0)
+    deliver(bus, "customer.created", customer(accounts_ref="smi001"))
+    engine.drain()
+    assert row(sessions).status == "failed"
+    deliver(bus, "customer.deleted", {"customer_id": CID})
+    sim.faults(error_rate_500=0.0)
+    make_due(sessions)
+    engine.drain()
+    assert (row(sessions).status, row(sessions).sage_contact_id) == ("not_needed", None)
+    [contact] = sim.contacts()
+    assert contact["id"] == theirs["id"] and "Inactive" not in (contact.get("notes") or "")
 
 
 def test_a_contact_carrying_our_customer_id_is_ours_whatever_else_looks_alike(bus, engine, sessions, sim):

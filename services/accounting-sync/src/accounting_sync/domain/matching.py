@@ -114,9 +114,14 @@ def _guid(value) -> str:
     return re.sub(r"[^0-9a-f]", "", str(value or "").lower())
 
 
+def is_ours(customer_id: str, contact: dict) -> bool:
+    """Did we create this contact for this customer? It carries the customer's id in `source_guid`."""
+    return bool(customer_id) and _guid(contact.get("source_guid")) == _guid(customer_id)
+
+
 def evidence(customer: dict, accounts_ref: str | None, contact: dict) -> list[str]:
     reasons = []
-    if customer.get("id") and _guid(contact.get("source_guid")) == _guid(customer["id"]):
+    if is_ours(customer.get("id"), contact):
         reasons.append("source_guid")
     ref = (contact.get("reference") or "").strip().upper()
     if accounts_ref and ref and ref == accounts_ref.upper():
