@@ -65,8 +65,20 @@ def sim(system, tenant):
     simulator.faults(**NO_FAULTS)
 
 
+_SURNAMES_USED: set[str] = set()
+
+
+def fresh_surname() -> str:
+    """A random surname no other customer of this run has: two customers sharing a first name, a
+    surname and (by chance) a postcode would rightly be matched to one Sage contact."""
+    while (surname := letters()) in _SURNAMES_USED:
+        pass
+    _SURNAMES_USED.add(surname)
+    return surname
+
+
 def customer_body(first: str, surname: str | None = None, **overrides) -> dict:
-    surname = surname or letters()
+    surname = surname or fresh_surname()
     body = private_customer(
         first_name=first,
         surname=surname,
@@ -209,7 +221,7 @@ def test_with_20_percent_faults_and_lost_responses_200_customers_all_sync_exactl
     ids = [c["id"] for c in customers]
     accounts = tenant.client("accounts")
 
-    wait_all_synced(accounts, ids, timeout=150)
+    wait_all_synced(accounts, ids, timeout=300)  # returns as soon as all are synced
     sim.faults(**NO_FAULTS)
     after = sim.stats()
     fired = {k: after[k] - before[k] for k in ("injected_429", "injected_500", "lost_responses")}
@@ -247,13 +259,27 @@ def test_broker_restart_and_a_killed_worker_still_sync_every_customer_exactly_on
 ):
     first = token()
     bodies = [customer_body(first) for _ in range(60)]
+    before_outage, during_outage = 10, 20
     customers: list[dict] = []
-    done = threading.Event()
+    outage, outage_over, created_during_outage, done = (threading.Event() for _ in range(4))
 
-    def create():  # a steady trickle, so the outage and the kill land in the middle of the run
+    def post(body):
+        customers.append(expect(tenant.admin.post("/v1/customers", json=body), 201).json())
+
+    def create():
+        """10 customers, then 20 while the broker is down, then a trickle of 30 once it is back, so
+        the kill lands while there is still work to do. Each phase waits for the test's signal:
+        the outage and the kill land where they should whatever the machine's speed."""
         try:
-            for body in bodies:
-                customers.append(expect(tenant.admin.post("/v1/customers", json=body), 201).json())
+            for body in bodies[:before_outage]:
+                post(body)
+            assert outage.wait(120)
+            for body in bodies[before_outage : before_outage + during_outage]:
+                post(body)
+            created_during_outage.set()
+            assert outage_over.wait(120)
+            for body in bodies[before_outage + during_outage :]:
+                post(body)
                 time.sleep(0.1)
         finally:
             done.set()
@@ -265,18 +291,20 @@ def test_broker_restart_and_a_killed_worker_still_sync_every_customer_exactly_on
     sim.faults(latency_ms=100)  # about 0.3 s of Sage per customer: the sync takes a while
     creator = threading.Thread(target=create)
     creator.start()
-    eventually(lambda: in_sage() >= 3, timeout=30, message="sync under way")
+    eventually(lambda: in_sage() >= 3, timeout=60, message="sync under way")
 
     # 1. the broker goes away and comes back while the worker RUNS (its consumer and relay lose it)
     broker.stop()
-    created_during_outage_from = len(customers)
+    outage.set()
+    assert created_during_outage.wait(120), "customers are created (201) while the broker is down"
     broker.start()
+    outage_over.set()
     assert worker.alive, "the worker must ride out a broker restart"
     # more contacts than customers created before the outage: one created during it was synced,
     # so the running worker consumes again
     eventually(
-        lambda: in_sage() > created_during_outage_from,
-        timeout=60,
+        lambda: in_sage() > before_outage,
+        timeout=90,
         message="the running worker syncs customers created while the broker was down",
     )
     assert worker.alive

@@ -44,7 +44,7 @@ def billing_knows(client, customer_id: str, **expected) -> dict:
             assert r[key] == value, f"{key}: {r[key]!r} != {value!r}"
         return r
 
-    return eventually(check, timeout=20, message="billing's read model")
+    return eventually(check, timeout=60, message="billing's read model")
 
 
 def test_blocked_customer_can_be_quoted_but_not_converted_until_unblocked(tenant):

@@ -152,7 +152,7 @@ def test_smtp_refusing_with_4xx_for_a_while_then_each_email_is_delivered_once(te
             lambda e=e: (
                 (s := expect(client.get(f"/v1/emails/{e['id']}"), 200).json())["status"] == "sent" and s
             ),
-            timeout=20,
+            timeout=60,
         )
         outcomes = [a["outcome"] for a in final["send_log"]]
         assert outcomes[-1] == "sent" and set(outcomes[:-1]) == {"temporary"} and len(outcomes) >= 3, outcomes

@@ -37,7 +37,7 @@ def test_create_publishes_exactly_one_customer_created_cloudevent(tenant, events
     customer = r.json()
     mine = lambda body: body.get("subject") == customer["id"]  # noqa: E731
 
-    [message] = queue.wait_for(1, "customer.created", timeout=20, where=mine)
+    [message] = queue.wait_for(1, "customer.created", timeout=60, where=mine)
     queue.get_all(timeout=3)  # a little longer: a duplicate would show up here
     assert len(queue.matching("customer.created", mine)) == 1, "customer.created delivered more than once"
 

@@ -74,7 +74,7 @@ def _free(port: int) -> bool:
 
 def free_port_base() -> int:
     for _ in range(200):
-        base = random.randrange(20000, 40000, 100)
+        base = random.randrange(20000, 32000, 100)  # below the kernel's ephemeral ports (32768-)
         if all(_free(base + offset) for offset in PORT_OFFSETS):
             return base
     raise AssertionError("no free block of ports for a second Fieldbook stack")

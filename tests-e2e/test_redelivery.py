@@ -30,15 +30,15 @@ def test_redelivered_event_id_is_not_applied_twice(amqp, tenant):
     dead_before = amqp.queue_depth("customers.events.dead")
     first = linked(customer, "AAA1")
     amqp.publish(first)
-    eventually(lambda: accounts_ref(client, customer) == "AAA1", timeout=20)
+    eventually(lambda: accounts_ref(client, customer) == "AAA1", timeout=60)
 
     amqp.publish(linked(customer, "BBB2"))
-    eventually(lambda: accounts_ref(client, customer) == "BBB2", timeout=20)
+    eventually(lambda: accounts_ref(client, customer) == "BBB2", timeout=60)
 
     amqp.publish(first)  # the very same event again, as a redelivery would bring it
     # The queue is consumed in order: once a later event is applied, the duplicate has been handled.
     amqp.publish(linked(sentinel, "SENT1"))
-    eventually(lambda: accounts_ref(client, sentinel) == "SENT1", timeout=20)
+    eventually(lambda: accounts_ref(client, sentinel) == "SENT1", timeout=60)
 
     consistently(lambda: accounts_ref(client, customer) == "BBB2", duration=2)
     assert amqp.queue_depth("customers.events") == 0

@@ -150,7 +150,7 @@ class TestQueue:
         self,
         n: int,
         event_type: str | None = None,
-        timeout: float = 20.0,
+        timeout: float = 60.0,
         where: Callable[[dict], bool] | None = None,
         interval: float = 0.1,
     ) -> list[Message]:

@@ -13,7 +13,7 @@ class Timeout(AssertionError):
     """The condition did not hold before the deadline; carries the last error or value."""
 
 
-def eventually(fn: Callable[[], T], timeout: float = 15.0, interval: float = 0.2, message: str = "") -> T:
+def eventually(fn: Callable[[], T], timeout: float = 30.0, interval: float = 0.2, message: str = "") -> T:
     """Call `fn` until it returns a truthy value without raising an AssertionError; return that value.
 
     `fn` may assert (the last assertion is reported on timeout) or return a falsy value to go on.

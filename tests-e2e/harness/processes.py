@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,17 +20,12 @@ import pika
 import requests
 
 from .infra import Broker, amqp_parameters
+from .ports import free_port
 from .smtp import SmtpServer
 
 BIN = Path(sys.executable).parent  # the venv's bin directory (not resolved: it may be a symlink)
 READY_TIMEOUT = 60.0
 HTTP_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def executable(name: str) -> str:

@@ -7,7 +7,7 @@ involved) and returns their ids by the name the OpenAPI paths give them (`custom
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 from .api import create_customer, expect, private_customer, unique
 from .polling import eventually
@@ -76,7 +76,7 @@ def one_of_each(client) -> dict[str, str]:
         timeout=30,
         message="billing knows the fuzzing customer",
     )
-    today = date.today()
+    today = datetime.now(UTC).date()  # billing's today is the UTC date
     ids["quote_id"] = expect(client.post(f"{base}/quotes", json={"lines": [_line()]}), 201).json()["id"]
     ids["job_id"] = expect(client.post(f"{base}/jobs", json={"description": "Boiler service"}), 201).json()[
         "id"

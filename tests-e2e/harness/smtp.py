@@ -14,6 +14,8 @@ from email.policy import default
 
 from aiosmtpd.controller import Controller
 
+from .ports import free_port
+
 REFUSAL = "451 4.3.0 Mailbox temporarily unavailable, try again later"
 
 
@@ -42,7 +44,7 @@ class SmtpServer:
         self.messages: list[tuple[list[str], EmailMessage]] = []
         self.refusing = False
         self.refusals = 0
-        self._controller = Controller(_Handler(self), hostname=host, port=port or _free_port())
+        self._controller = Controller(_Handler(self), hostname=host, port=port or free_port())
 
     @property
     def port(self) -> int:
@@ -58,11 +60,3 @@ class SmtpServer:
         """Accepted messages with a recipient ending in `suffix` (each test uses its own domain)."""
         with self.lock:
             return [m for rcpts, m in self.messages if any(r.lower().endswith(suffix.lower()) for r in rcpts)]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

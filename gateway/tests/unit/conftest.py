@@ -32,7 +32,7 @@ class FakeService:
         self.calls: list[dict] = []
         self.spec: dict = {"openapi": "3.0.3", "info": {"title": name, "version": "1"}, "paths": {}}
         self.ready_status = 200
-        self.slow_seconds = 1.0
+        self.slow_seconds = 2.5  # past the read timeout (1.0) by a margin a busy machine keeps
         app = Flask(name)
 
         @app.get("/openapi.json")
@@ -135,10 +135,10 @@ def make_gateway(tmp_path, fake_services):
                 "accounting-sync": dead,
             },
             enabled_upstreams=("customers", "billing", "assets", "comms", "accounting-sync"),
-            connect_timeout=0.5,
-            read_timeout=0.3,
-            readyz_timeout=0.5,
-            openapi_timeout=0.5,
+            connect_timeout=2.0,
+            read_timeout=1.0,
+            readyz_timeout=1.0,
+            openapi_timeout=1.0,
             testing=True,
         ).with_(**overrides)
         migrate(settings)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
+
+from billing.service import today
 
 from ..conftest import line
 
@@ -118,7 +120,7 @@ def test_credit_note_breakdowns_keep_the_same_total(api, customer):
 
 
 def test_figures_overdue_debt_age_and_lifetime_value(api, customer):
-    old = (date.today() - timedelta(days=75)).isoformat()
+    old = (today() - timedelta(days=75)).isoformat()  # billing's today: the UTC date
     api.post(
         f"/v1/customers/{customer}/invoices", {"lines": [line()], "invoice_date": old}
     )  # due 45 days ago
