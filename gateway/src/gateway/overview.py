@@ -20,6 +20,7 @@ from flask import Response, g, request
 from fieldbook_shared.context import CORRELATION_HEADER
 from fieldbook_shared.problems import problem_response
 
+from . import roles
 from .keys import Principal
 from .routing import ACCOUNTING, ASSETS, BILLING, COMMS, CUSTOMERS
 from .state import Gateway
@@ -76,6 +77,8 @@ def customer_overview(gw: Gateway, principal: Principal, path: str) -> Response:
     }
     calls = _calls(customer_id)
     enabled = set(gw.settings.enabled_upstreams)
+    # the role table holds here too: a section the key may not read on its own is not fetched
+    refused = {call.name for call in calls if not roles.is_allowed(principal.role, "GET", call.path)}
     futures = {
         call.name: _executor().submit(
             gw.proxy.fetch_json,
@@ -87,13 +90,15 @@ def customer_overview(gw: Gateway, principal: Principal, path: str) -> Response:
             timeout=deadline,
         )
         for call in calls
-        if call.service in enabled
+        if call.service in enabled and call.name not in refused
     }
     wait(futures.values(), timeout=deadline, return_when=FIRST_EXCEPTION)
     results: dict[str, tuple[str, int | None, dict, object]] = {}
     for call in calls:
         future = futures.get(call.name)
-        if future is None:
+        if call.name in refused:
+            results[call.name] = ("forbidden", None, {}, None)
+        elif future is None:
             results[call.name] = ("not_deployed", None, {}, None)
         elif future.done() and future.exception() is None:
             results[call.name] = future.result()
@@ -101,6 +106,9 @@ def customer_overview(gw: Gateway, principal: Principal, path: str) -> Response:
             results[call.name] = ("timeout", None, {}, None)
 
     outcome, status, headers, customer = results["customer"]
+    if outcome == "forbidden":
+        allowed = roles.allowed_roles("GET", f"/v1/customers/{customer_id}")
+        return problem_response(403, detail=roles.refusal_detail(allowed, "GET", request.path))
     if outcome != "ok":
         return problem_response(503, detail="The customers service is unavailable, so there is no overview.")
     if status == 301:
@@ -116,13 +124,16 @@ def customer_overview(gw: Gateway, principal: Principal, path: str) -> Response:
         return Response(json.dumps(customer), status=status or 502, mimetype="application/problem+json")
 
     sections = _sections(results, customer)
-    unavailable = sorted({s["service"] for s in sections.values() if s["status"] != "ok"})
+    unavailable = sorted({s["service"] for s in sections.values() if s["status"] == "unavailable"})
     body = {"customer_id": customer_id, "complete": not unavailable, "unavailable": unavailable, **sections}
     return Response(json.dumps(body, default=str), status=200, mimetype="application/json")
 
 
 def _section(service: str, parts: list[tuple[str, int | None, dict, object]], build) -> dict:
-    """A section is ok only when every call behind it answered 2xx (404 counts as 'nothing yet')."""
+    """A section is ok only when every call behind it answered 2xx (404 counts as 'nothing yet');
+    forbidden when the key's role may not read one of its calls (the role table, as for the call itself)."""
+    if any(outcome == "forbidden" for outcome, _s, _h, _b in parts):
+        return {"service": service, "status": "forbidden", "reason": "this key's role may not read it"}
     for outcome, status, _h, _b in parts:
         if outcome != "ok":
             return {"service": service, "status": "unavailable", "reason": outcome}

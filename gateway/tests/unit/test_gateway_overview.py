@@ -18,7 +18,7 @@ UNKNOWN_TO_COMMS = "2d2e7a2a-ac59-4e77-9b77-5c9f2c3a4b32"
 
 def test_overview_answers_with_each_section_and_marks_dead_services_unavailable(gw, fake_services):
     started = time.monotonic()
-    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth("readonly"))
+    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth("admin"))
     assert resp.status_code == 200
     assert time.monotonic() - started < 5  # dead services refuse at once; nothing waits a timeout out
     body = resp.get_json()
@@ -110,3 +110,54 @@ def test_do_not_work_with_again_shows_even_when_the_flagged_note_is_past_the_fir
     assert notes_section(UNFLAGGED)["do_not_work_with_again"] is False
     unknown = notes_section(UNKNOWN_TO_COMMS)
     assert (unknown["status"], unknown["do_not_work_with_again"], unknown["pinned"]) == ("ok", False, [])
+
+
+@pytest.fixture
+def fake_accounting():
+    """accounting-sync answering the sync status with Sage's error text."""
+    app, calls = Flask("accounting-sync"), []
+
+    @app.get("/v1/customers/<customer_id>/accounting")
+    def accounting(customer_id):
+        calls.append(request.path)
+        body = {"status": "failed", "last_error": "Sage said: invalid postcode"}
+        return Response(json.dumps(body), 200, mimetype="application/json")
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", calls
+    server.shutdown()
+
+
+@pytest.mark.parametrize("role", ["readonly", "partner", "sales", "engineer"])
+def test_overview_hides_the_accounting_section_from_roles_that_may_not_read_it(
+    make_gateway, fake_accounting, role
+):
+    url, calls = fake_accounting
+    gw = make_gateway()
+    gw.settings.upstream_urls["accounting-sync"] = url
+    assert gw.client.get(f"/v1/customers/{CUSTOMER}/accounting", headers=gw.auth(role)).status_code == 403
+
+    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth(role))
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["accounting"] == {
+        "service": "accounting-sync",
+        "status": "forbidden",
+        "reason": "this key's role may not read it",
+    }
+    assert "Sage said" not in resp.get_data(as_text=True)
+    assert calls == []  # the service is not even asked
+    assert "accounting-sync" not in body["unavailable"]
+
+
+@pytest.mark.parametrize("role", ["admin", "accounts"])
+def test_overview_shows_the_accounting_section_to_money_roles(make_gateway, fake_accounting, role):
+    url, calls = fake_accounting
+    gw = make_gateway()
+    gw.settings.upstream_urls["accounting-sync"] = url
+    body = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth(role)).get_json()
+    assert body["accounting"]["status"] == "ok"
+    assert body["accounting"]["sync_status"] == "failed"
+    assert body["accounting"]["last_error"] == "Sage said: invalid postcode"
+    assert calls == [f"/v1/customers/{CUSTOMER}/accounting"]
