@@ -169,6 +169,21 @@ def test_only_accounts_may_set_a_credit_limit(api):
     assert body["credit_limit"] == "500.00"
 
 
+def test_a_credit_limit_beyond_its_column_is_a_422_naming_the_field(api, sessions):
+    accounts = api.as_(role="accounts")
+    for value in ("1e20", "10000000000.00", "9999999999.995", "1e40", "-1"):
+        resp = accounts.post("/v1/customers", private_customer(credit_limit=value))
+        assert resp.status_code == 422, (value, resp.get_json())
+        assert "credit_limit" in resp.get_json()["errors"], value
+    assert count(sessions, Customer) == 0
+    created = accounts.post("/v1/customers", private_customer(credit_limit="9999999999.99"))
+    assert created.status_code == 201 and created.get_json()["credit_limit"] == "9999999999.99"
+    edit = accounts.patch(
+        created.headers["Location"], {"credit_limit": "1e20"}, headers={"If-Match": created.headers["ETag"]}
+    )
+    assert edit.status_code == 422 and "credit_limit" in edit.get_json()["errors"]
+
+
 def test_dormant_customer_takes_its_work_addresses_with_it(api, sessions, outbox):
     created = api.post("/v1/customers", private_customer())
     path = created.headers["Location"]

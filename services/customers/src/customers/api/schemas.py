@@ -6,7 +6,7 @@ Amounts are strings with two decimals; times are UTC ISO 8601.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -18,6 +18,11 @@ Str = fields.String
 
 def _text(max_len: int, **kw) -> fields.String:
     return fields.String(validate=validate.Length(max=max_len), **kw)
+
+
+# the largest amount a Money column (NUMERIC(12, 2)) holds: a larger one is a 422 naming the field,
+# never a numeric overflow in the database (PostgreSQL) or a value no other reader can store
+MAX_AMOUNT = Decimal("9999999999.99")
 
 
 def _money(**kw) -> fields.Decimal:
@@ -92,7 +97,7 @@ class CustomerInSchema(Schema):
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     phone = fields.String(allow_none=True, validate=validate.Length(max=40))
     status = fields.String(validate=validate.OneOf(rules.STATUSES))
-    credit_limit = _money(allow_none=True, validate=validate.Range(min=0))
+    credit_limit = _money(allow_none=True, validate=validate.Range(min=0, max=MAX_AMOUNT))
     payment_terms_days = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=365))
     account_manager = _text(200, allow_none=True)
     advertising_source = _text(200, allow_none=True)
