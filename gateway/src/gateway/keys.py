@@ -83,10 +83,14 @@ def create_key(session: Session, tenant_id: str, role: str, name: str | None = N
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if session.get(Tenant, tenant_id) is None:
         raise ValueError(f"no tenant {tenant_id}")
+    name = (name or role).strip() or role
+    if not all(" " <= c <= "~" for c in name):
+        # the name travels to every service as `X-Actor: key:<name>`, an HTTP header
+        raise ValueError(f"a key name must be printable ASCII (letters, digits, spaces, punctuation): {name!r}")
     plain = generate_key()
     row = ApiKey(
         tenant_id=tenant_id,
-        name=(name or role).strip() or role,
+        name=name,
         role=role,
         prefix=plain[:PREFIX_LEN],
         key_hash=hash_key(plain),

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 from flask import Response, g, request
 
-from fieldbook_shared.context import CORRELATION_HEADER
+from fieldbook_shared.context import ACTOR_HEADER, CORRELATION_HEADER
 from fieldbook_shared.problems import problem_response
 
 from . import roles
 from .keys import Principal
+from .proxy import unsendable_problem
 from .routing import ACCOUNTING, ASSETS, BILLING, COMMS, CUSTOMERS
 from .state import Gateway
 
@@ -109,6 +110,8 @@ def customer_overview(gw: Gateway, principal: Principal, path: str) -> Response:
     if outcome == "forbidden":
         allowed = roles.allowed_roles("GET", f"/v1/customers/{customer_id}")
         return problem_response(403, detail=roles.refusal_detail(allowed, "GET", request.path))
+    if outcome == "unsendable":
+        return unsendable_problem(ACTOR_HEADER)
     if outcome != "ok":
         return problem_response(503, detail="The customers service is unavailable, so there is no overview.")
     if status == 301:

@@ -8,6 +8,7 @@ client a quick 503 rather than a hung request.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -65,6 +66,8 @@ CLIENT_HEADERS_DROPPED = frozenset(
 )
 UPSTREAM_HEADERS_DROPPED = frozenset({"content-length", "server", "date"})
 
+log = logging.getLogger("fieldbook.gateway.proxy")
+
 UPSTREAM_REQUESTS = Counter(
     "fieldbook_gateway_upstream_requests_total", "Requests forwarded by the gateway", ["upstream", "outcome"]
 )
@@ -97,6 +100,30 @@ def _printable_id(value: str | None) -> str | None:
     return value if value and len(value) <= 128 and value.isprintable() else None
 
 
+def unsendable_header(headers: dict[str, str]) -> str | None:
+    """The first header whose value HTTP/1.1 cannot carry (values are Latin-1), or None.
+
+    A key named before names had to be printable ASCII may hold any character; its X-Actor would
+    make the HTTP client raise mid-request.
+    """
+    for name, value in headers.items():
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            return name
+    return None
+
+
+def unsendable_problem(name: str) -> Response:
+    log.error("request not forwarded: its %s header cannot be encoded as Latin-1", name)
+    detail = (
+        "This key's name cannot be sent to the services; use a key whose name is plain ASCII."
+        if name == ACTOR_HEADER
+        else f"The gateway cannot send the {name} header to the services."
+    )
+    return problem_response(500, detail=detail)
+
+
 class CircuitBreaker:
     """Closed → (N consecutive failures) → open for `open_seconds` → half-open: one trial request.
 
@@ -114,6 +141,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._trial_running = False
+        self._trial_thread: int | None = None
 
     def allow(self) -> tuple[bool, int]:
         """(may this request go?, seconds to wait when not)."""
@@ -126,6 +154,7 @@ class CircuitBreaker:
             if self._trial_running:
                 return False, 1
             self._trial_running = True
+            self._trial_thread = threading.get_ident()
             return True, 0
 
     def record_success(self) -> None:
@@ -133,6 +162,14 @@ class CircuitBreaker:
             self._failures = 0
             self._opened_at = None
             self._trial_running = False
+
+    def release(self) -> None:
+        """End this thread's half-open trial if no verdict was recorded for it (it raised, or its
+        outcome does not count). Called in a `finally`: a trial left running would answer 503 to
+        every later request of this worker, for ever."""
+        with self._lock:
+            if self._trial_running and self._trial_thread == threading.get_ident():
+                self._trial_running = False
 
     def record_failure(self) -> None:
         with self._lock:
@@ -176,6 +213,10 @@ class Proxy:
 
     def forward(self, service: str, principal: Principal, body: bytes) -> Response:
         """Send the current request to `service`; its answer, or a problem saying what failed."""
+        headers = self._headers(principal)
+        unsendable = unsendable_header(headers)
+        if unsendable:
+            return unsendable_problem(unsendable)
         breaker = self.breakers[service]
         allowed, wait = breaker.allow()
         if not allowed:
@@ -194,7 +235,7 @@ class Proxy:
             upstream = self.session.request(
                 request.method,
                 url,
-                headers=self._headers(principal),
+                headers=headers,
                 data=body or None,
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                 allow_redirects=False,
@@ -207,6 +248,13 @@ class Proxy:
             breaker.record_failure()
             UPSTREAM_REQUESTS.labels(service, "unavailable").inc()
             return problem_response(502, detail=f"The {service} service is unavailable.")
+        except Exception:
+            breaker.record_failure()
+            UPSTREAM_REQUESTS.labels(service, "error").inc()
+            log.exception("forwarding to %s failed unexpectedly", service)
+            return problem_response(502, detail=f"The {service} service is unavailable.")
+        finally:
+            breaker.release()
         breaker.record_success()
         UPSTREAM_REQUESTS.labels(service, str(upstream.status_code)).inc()
         UPSTREAM_LATENCY.labels(service).observe(time.perf_counter() - started)
@@ -224,14 +272,10 @@ class Proxy:
     ) -> tuple[str, int | None, dict, object]:
         """A GET for the gateway's own use (the overview), callable from any thread.
 
-        Returns (outcome, status, headers, json body): outcome is "ok", "unavailable" or "timeout".
+        Returns (outcome, status, headers, json body): outcome is "ok", "unavailable", "timeout" or
+        "unsendable" (an identity header HTTP cannot carry; nothing was sent).
         Goes through the upstream's circuit breaker like any forwarded request.
         """
-        breaker = self.breakers[service]
-        allowed, _ = breaker.allow()
-        if not allowed:
-            UPSTREAM_REQUESTS.labels(service, "circuit_open").inc()
-            return "unavailable", None, {}, None
         headers = {
             TENANT_HEADER: principal.tenant_id,
             ACTOR_HEADER: principal.actor,
@@ -241,6 +285,13 @@ class Proxy:
             INTERNAL_TOKEN_HEADER: self.settings.internal_token,
             "Accept": "application/json",
         }
+        if unsendable_header(headers):
+            return "unsendable", None, {}, None
+        breaker = self.breakers[service]
+        allowed, _ = breaker.allow()
+        if not allowed:
+            UPSTREAM_REQUESTS.labels(service, "circuit_open").inc()
+            return "unavailable", None, {}, None
         started = time.perf_counter()
         try:
             upstream = self.session.get(
@@ -258,6 +309,13 @@ class Proxy:
             breaker.record_failure()
             UPSTREAM_REQUESTS.labels(service, "unavailable").inc()
             return "unavailable", None, {}, None
+        except Exception:
+            breaker.record_failure()
+            UPSTREAM_REQUESTS.labels(service, "error").inc()
+            log.exception("the overview's call to %s failed unexpectedly", service)
+            return "unavailable", None, {}, None
+        finally:
+            breaker.release()
         breaker.record_success()
         UPSTREAM_REQUESTS.labels(service, str(upstream.status_code)).inc()
         UPSTREAM_LATENCY.labels(service).observe(time.perf_counter() - started)

@@ -1,0 +1,94 @@
+"""The proxy under trouble: exceptions, unsendable headers, slow clients, upstream failures."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from gateway import keys
+from gateway.proxy import CircuitBreaker
+from gateway.store import ApiKey
+
+CUSTOMER = str(uuid.uuid4())
+PROBLEM = "application/problem+json"
+
+
+def _proxy(gw):
+    return gw.app.extensions["fieldbook_gateway"].proxy
+
+
+def test_a_trial_that_ends_without_a_verdict_is_released():
+    now = [0.0]
+    breaker = CircuitBreaker(failures=1, open_seconds=10, clock=lambda: now[0])
+    breaker.record_failure()
+    now[0] = 11
+    assert breaker.allow() == (True, 0)  # the half-open trial
+    assert breaker.allow()[0] is False
+    breaker.release()  # it ended in an exception: no verdict
+    assert breaker.allow() == (True, 0)  # the next request is the trial, not a 503 forever
+
+
+def test_an_unexpected_exception_in_the_half_open_trial_does_not_lock_the_breaker(make_gateway, monkeypatch):
+    gw = make_gateway(breaker_failures=1, breaker_open_seconds=0.2)
+    proxy = _proxy(gw)
+    proxy.breakers["customers"].record_failure()  # open
+    time.sleep(0.3)  # half-open
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("not a RequestException")
+
+    monkeypatch.setattr(proxy.session, "request", boom)
+    resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))  # the trial
+    assert resp.status_code == 502
+    assert resp.mimetype == PROBLEM
+    monkeypatch.undo()
+    time.sleep(0.3)  # the failed trial opened it again, for open_seconds only
+    assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code == 200
+    assert not proxy.breakers["customers"].is_open
+
+
+def _key_named(gw, name: str) -> str:
+    """A key whose name predates the printable-ASCII rule (written to the table directly)."""
+    with gw.session() as session:
+        row, plain = keys.create_key(session, gw.tenant_id, "sales", name="placeholder")
+        session.get(ApiKey, row.id).name = name
+        session.commit()
+    return plain
+
+
+def test_a_key_name_that_cannot_go_in_a_header_is_a_500_problem_and_the_breaker_stays_closed(
+    make_gateway, fake_services
+):
+    gw = make_gateway(breaker_failures=1)
+    plain = _key_named(gw, "李 office")
+    for _ in range(3):
+        resp = gw.client.get("/v1/customers", headers={"Authorization": f"Bearer {plain}"})
+        assert resp.status_code == 500
+        assert resp.mimetype == PROBLEM
+    assert fake_services["customers"].calls == []
+    assert not _proxy(gw).breakers["customers"].is_open
+    assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code == 200
+    overview = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers={"Authorization": f"Bearer {plain}"})
+    assert overview.status_code == 500
+    assert not _proxy(gw).breakers["customers"].is_open
+
+
+def test_a_latin1_key_name_reaches_the_service(make_gateway, fake_services):
+    gw = make_gateway()
+    plain = _key_named(gw, "Zoë")
+    assert gw.client.get("/v1/customers", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+    assert fake_services["customers"].last["headers"]["X-Actor"] == "key:Zoë"
+
+
+@pytest.mark.parametrize("name", ["李", "tab\there", "new\nline", "Zoë", ""])
+def test_create_key_refuses_names_that_are_not_printable_ascii(gw, name):
+    with gw.session() as session, pytest.raises(ValueError, match="printable ASCII"):
+        keys.create_key(session, gw.tenant_id, "sales", name=name or "\x7f")
+
+
+def test_create_key_accepts_a_plain_name(gw):
+    with gw.session() as session:
+        row, _ = keys.create_key(session, gw.tenant_id, "sales", name="  Web console #2  ")
+    assert row.name == "Web console #2"
