@@ -86,7 +86,9 @@ def create_key(session: Session, tenant_id: str, role: str, name: str | None = N
     name = (name or role).strip() or role
     if not all(" " <= c <= "~" for c in name):
         # the name travels to every service as `X-Actor: key:<name>`, an HTTP header
-        raise ValueError(f"a key name must be printable ASCII (letters, digits, spaces, punctuation): {name!r}")
+        raise ValueError(
+            f"a key name must be printable ASCII (letters, digits, spaces, punctuation): {name!r}"
+        )
     plain = generate_key()
     row = ApiKey(
         tenant_id=tenant_id,
