@@ -70,7 +70,9 @@ def test_a_key_name_that_cannot_go_in_a_header_is_a_500_problem_and_the_breaker_
     assert fake_services["customers"].calls == []
     assert not _proxy(gw).breakers["customers"].is_open
     assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code == 200
-    overview = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers={"Authorization": f"Bearer {plain}"})
+    overview = gw.client.get(
+        f"/v1/customers/{CUSTOMER}/overview", headers={"Authorization": f"Bearer {plain}"}
+    )
     assert overview.status_code == 500
     assert not _proxy(gw).breakers["customers"].is_open
 
