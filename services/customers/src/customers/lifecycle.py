@@ -24,6 +24,24 @@ from .store.models import Branch, Contact, Customer, CustomerMerge, ErasureRepor
 from .uow import CustomersUnitOfWork
 
 ERASED_NAME = "Erased customer"
+BLOCK_REASON_LENGTH = Customer.__table__.c.block_reason.type.length
+BRANCH_CODE_LENGTH = Branch.__table__.c.code.type.length
+
+
+def _fit(text: str, length: int) -> str:
+    """`text` cut to a column's `length`, ending in "…" when something was cut."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _moved_branch_code(code: str, taken: set[str]) -> str:
+    """A code for a branch moving onto a customer that already uses `code`: "D1-M", else "D1-M2", …,
+    its stem shortened so that it stays within the column."""
+    for n in range(1, len(taken) + 2):
+        suffix = "-M" if n == 1 else f"-M{n}"
+        candidate = code[: BRANCH_CODE_LENGTH - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+    raise AssertionError("unreachable: more candidates than taken codes")
 
 
 # --- change type -----------------------------------------------------------------------------
@@ -97,14 +115,14 @@ def _merge_plan(uow: CustomersUnitOfWork, merged: Customer, survivor: Customer) 
                 "detail": "The merged customer is blocked, so the survivor becomes blocked.",
             }
         )
-    survivor_codes = {b.code for b in uow.branches.of_customer(survivor.id) if b.code}
+    renamed = _moved_branch_codes(uow, branches, survivor.id)
     for b in branches:
-        if b.code and b.code in survivor_codes:
+        if b.id in renamed:
             conflicts.append(
                 {
                     "kind": "branch_code_clash",
                     "detail": f"Branch code {b.code!r} exists on both; "
-                    f"the moved branch becomes {b.code + '-M'!r}.",
+                    f"the moved branch becomes {renamed[b.id]!r}.",
                 }
             )
     return {
@@ -121,6 +139,19 @@ def _merge_plan(uow: CustomersUnitOfWork, merged: Customer, survivor: Customer) 
         },
         "conflicts": conflicts,
     }
+
+
+def _moved_branch_codes(uow: CustomersUnitOfWork, branches: list[Branch], survivor_id: str) -> dict[str, str]:
+    """{branch id: new code} for the moving branches whose code the survivor already uses."""
+    taken = {b.code for b in uow.branches.of_customer(survivor_id) if b.code}
+    clashing = {b.id for b in branches if b.code and b.code in taken}
+    taken |= {b.code for b in branches if b.code}
+    renamed = {}
+    for b in branches:
+        if b.id in clashing:
+            renamed[b.id] = _moved_branch_code(b.code, taken)
+            taken.add(renamed[b.id])
+    return renamed
 
 
 def _merge_pair(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str) -> tuple[Customer, Customer]:
@@ -170,7 +201,7 @@ def merge_customers(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str
         merged, survivor = _merge_pair(uow, customer_id, survivor_id)
         plan = _merge_plan(uow, merged, survivor)
         survivor_has_primary = uow.contacts.primary(survivor.id) is not None
-        survivor_codes = {b.code for b in uow.branches.of_customer(survivor.id) if b.code}
+        renamed = _moved_branch_codes(uow, uow.branches.of_customer(merged.id), survivor.id)
 
         for contact in uow.contacts.of_customer(merged.id):
             contact.customer_id = survivor.id
@@ -181,8 +212,8 @@ def merge_customers(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str
             uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
         for branch in uow.branches.of_customer(merged.id):
             branch.customer_id = survivor.id
-            if branch.code and branch.code in survivor_codes:
-                branch.code = f"{branch.code}-M"
+            if branch.id in renamed:
+                branch.code = renamed[branch.id]
             uow.session.flush()
             uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
         for wa in uow.work_addresses.of_customer(merged.id):
@@ -192,7 +223,9 @@ def merge_customers(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str
 
         if merged.blocked and not survivor.blocked:
             survivor.blocked = True
-            survivor.block_reason = f"Merged from {merged.display_name}: {merged.block_reason or 'blocked'}"
+            survivor.block_reason = _fit(
+                f"Merged from {merged.display_name}: {merged.block_reason or 'blocked'}", BLOCK_REASON_LENGTH
+            )
             survivor.blocked_at = utcnow()
             survivor.blocked_by = uow.context.actor
         survivor.has_transactions = survivor.has_transactions or merged.has_transactions

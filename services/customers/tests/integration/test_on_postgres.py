@@ -247,3 +247,25 @@ def test_a_change_that_fails_midway_leaves_neither_the_change_nor_its_events(api
         assert customer.status == "active" and customer.version == 1
         types = s.scalars(select(OutboxMessage.event_type).where(OutboxMessage.subject == customer.id)).all()
     assert types == ["customer.created"]
+
+
+# --- what the columns hold ---------------------------------------------------------------------
+
+
+def test_values_beyond_a_column_are_refused_or_fitted_never_a_database_error(api):
+    accounts = api.as_(role="accounts")
+    too_big = accounts.post("/v1/customers", private_customer(credit_limit="1e20"))
+    assert too_big.status_code == 422 and "credit_limit" in too_big.get_json()["errors"]
+    merged = api.post(
+        "/v1/customers", private_customer(type="company", company_name="C" * 200, surname="A")
+    ).get_json()
+    survivor = api.post("/v1/customers", private_customer(surname="B")).get_json()
+    address = {"line_1": "Unit 1", "postcode": "LS10 1AB"}
+    for owner in (merged, survivor):
+        api.post(
+            f"/v1/customers/{owner['id']}/branches", {"name": "Depot", "code": "X" * 50, "address": address}
+        )
+    assert api.post(f"/v1/customers/{merged['id']}/block", {"reason": "R" * 500}).status_code == 200
+    resp = api.post(f"/v1/customers/{merged['id']}/merge", {"survivor_id": survivor["id"]})
+    assert resp.status_code == 200, resp.get_json()
+    assert len(api.get(f"/v1/customers/{survivor['id']}").get_json()["block_reason"]) == 500

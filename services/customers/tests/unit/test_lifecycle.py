@@ -84,6 +84,40 @@ def test_merging_a_blocked_customer_blocks_the_survivor(api):
     assert survivor["blocked"] is True and "Bounced cheque" in survivor["block_reason"]
 
 
+def test_merge_keeps_the_survivors_block_reason_within_its_column(api, sessions):
+    a = _new(api, type="company", company_name="C" * 200, surname="Alpha")
+    b = _new(api, surname="Bravo")
+    assert api.post(f"/v1/customers/{a['id']}/block", {"reason": "R" * 500}).status_code == 200
+    assert api.post(f"/v1/customers/{a['id']}/merge", {"survivor_id": b["id"]}).status_code == 200
+    survivor = api.get(f"/v1/customers/{b['id']}").get_json()
+    assert survivor["blocked"] is True
+    assert len(survivor["block_reason"]) == 500
+    assert survivor["block_reason"].startswith("Merged from " + "C" * 200 + ": RRR")
+    assert survivor["block_reason"].endswith("…")
+
+
+def test_merge_gives_clashing_branch_codes_new_codes_within_the_column(api):
+    a = _new(api, surname="Alpha")
+    b = _new(api, surname="Bravo")
+    address = {"line_1": "Unit 1", "postcode": "LS10 1AB"}
+    long_code = "X" * 50
+    for code in ("D1", "D1-M", long_code):
+        assert api.post(f"/v1/customers/{b['id']}/branches", {"name": code, "code": code, "address": address})
+    for code in ("D1", long_code):
+        api.post(
+            f"/v1/customers/{a['id']}/branches", {"name": f"moved {code}", "code": code, "address": address}
+        )
+    preview = api.post(f"/v1/customers/{a['id']}/merge/preview", {"survivor_id": b["id"]}).get_json()
+    assert sorted(c["detail"] for c in preview["conflicts"] if c["kind"] == "branch_code_clash") == [
+        "Branch code 'D1' exists on both; the moved branch becomes 'D1-M2'.",
+        f"Branch code '{long_code}' exists on both; the moved branch becomes '{'X' * 48}-M'.",
+    ]
+    assert api.post(f"/v1/customers/{a['id']}/merge", {"survivor_id": b["id"]}).status_code == 200
+    codes = {x["name"]: x["code"] for x in api.get(f"/v1/customers/{b['id']}/branches").get_json()}
+    assert codes["moved D1"] == "D1-M2" and codes[f"moved {long_code}"] == "X" * 48 + "-M"
+    assert all(len(code) <= 50 for code in codes.values()) and len(set(codes.values())) == 5
+
+
 def test_delete_needs_if_match_and_removes_everything(api, sessions, outbox):
     customer = _new(api, primary_contact={"surname": "P"})
     path = f"/v1/customers/{customer['id']}"
