@@ -339,6 +339,38 @@ def test_consumer_survives_losing_its_connection_mid_handler_without_applying_tw
     assert broker.message_count(settings.dead_letter_queue) == 0
 
 
+def test_consumer_reconnects_when_the_broker_closes_its_channel(broker, pg_sessions, monkeypatch):
+    settle = Consumer._settle
+    spoiled: list[int] = []
+
+    def ack_an_unknown_tag_once(channel, deliveries, delivery_tag, settlement):
+        if not spoiled:  # PRECONDITION_FAILED: the broker closes the channel, the connection stays
+            spoiled.append(delivery_tag)
+            delivery_tag += 1000
+        settle(channel, deliveries, delivery_tag, settlement)
+
+    monkeypatch.setattr(Consumer, "_settle", staticmethod(ack_an_unknown_tag_once))
+    settings, consumer = start_consumer(broker, pg_sessions, on_customer_deleted)
+    first, second = deleted_event("c1"), deleted_event("c2")
+    labels = {"service": settings.service, "event_type": first.type, "outcome": "duplicate"}
+    duplicates_before = metric("fieldbook_events_consumed_total", **labels)
+
+    with consumer:
+        publish_event(settings, first)
+        wait_until(lambda: spoiled, what="the first delivery to be settled")
+        publish_event(settings, second)
+        wait_until(
+            lambda: customers_applied(pg_sessions) == ["c1", "c2"], what="the consumer to consume again"
+        )
+        wait_until(
+            lambda: metric("fieldbook_events_consumed_total", **labels) == duplicates_before + 1,
+            what="the returned first delivery to be acked as a duplicate",
+        )
+
+    assert broker.message_count(settings.queue) == 0
+    assert broker.message_count(settings.dead_letter_queue) == 0
+
+
 def test_unreadable_message_is_rejected_straight_to_the_dead_letters(broker, pg_sessions):
     settings, consumer = start_consumer(broker, pg_sessions, on_customer_deleted)
     with consumer, broker.channel() as channel:

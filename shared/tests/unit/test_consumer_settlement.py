@@ -142,3 +142,96 @@ def test_a_retry_gives_up_when_the_connection_is_going_away(sqlite_sessions):
     abandoned.set()
     event = deleted_event("c1")
     assert consumer(sqlite_sessions, never_reachable)._handle(event.type, event.to_json(), abandoned) is None
+
+
+def test_a_database_that_stays_away_is_requeued_before_the_brokers_consumer_timeout(
+    sqlite_sessions, monkeypatch
+):
+    import fieldbook_shared.messaging.consumer as consumer_module
+
+    monkeypatch.setattr(consumer_module, "Backoff", lambda **_: SimpleNamespace(next=lambda: 0.01))
+    attempts = []
+    abandoned = threading.Event()
+
+    def never_reachable(uow, event):
+        attempts.append(event.id)
+        if len(attempts) >= 100:
+            abandoned.set()  # the test's own limit: stop a consumer that would retry forever
+        raise operational(psycopg.OperationalError("connection failed"))
+
+    subject = consumer(sqlite_sessions, never_reachable)
+    subject.retry_in_place_seconds = 0.2
+    event = deleted_event("c1")
+
+    assert subject._handle(event.type, event.to_json(), abandoned) == "requeue"
+    assert 2 <= len(attempts) <= 25  # retried in place for a while, then handed back to the broker
+    assert inbox_ids(sqlite_sessions) == set()
+
+
+class FakeChannel:
+    """Just enough of pika's BlockingChannel for `Consumer._consume`."""
+
+    def __init__(self) -> None:
+        self.is_closed = False
+        self.cancelled = False
+
+    @property
+    def is_open(self) -> bool:
+        return not self.is_closed
+
+    def basic_qos(self, **_kwargs) -> None:
+        pass
+
+    def add_on_cancel_callback(self, _callback) -> None:
+        pass
+
+    def basic_consume(self, _queue, _callback, auto_ack: bool) -> str:
+        assert auto_ack is False
+        return "ctag"
+
+    def basic_cancel(self, _tag) -> None:
+        self.cancelled = True
+
+
+class FakeConnection:
+    """A connection that stays up while the broker closes its channel after `close_after` polls."""
+
+    def __init__(self, stop: threading.Event, close_after: int = 2, give_up_after: int = 20) -> None:
+        self.stop = stop
+        self.close_after = close_after
+        self.give_up_after = give_up_after
+        self.polls = 0
+        self.is_open = True
+        self.channel_ = FakeChannel()
+
+    def channel(self) -> FakeChannel:
+        return self.channel_
+
+    def process_data_events(self, time_limit: float = 0) -> None:
+        # pika's process_data_events does not raise when only the channel is closed by the broker
+        self.polls += 1
+        if self.polls >= self.close_after:
+            self.channel_.is_closed = True
+        if self.polls >= self.give_up_after:
+            self.stop.set()  # a consumer that does not notice would poll a dead channel forever
+
+    def close(self) -> None:
+        self.is_open = False
+
+
+def test_a_channel_closed_by_the_broker_makes_the_consumer_reconnect(sqlite_sessions, monkeypatch):
+    import pika.exceptions
+
+    import fieldbook_shared.messaging.consumer as consumer_module
+
+    stop = threading.Event()
+    connection = FakeConnection(stop)
+    monkeypatch.setattr(consumer_module, "connect", lambda settings, name: connection)
+    monkeypatch.setattr(consumer_module, "declare_exchange", lambda channel, settings: None)
+    monkeypatch.setattr(consumer_module, "declare_service_queues", lambda channel, settings, types: None)
+
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker):
+        consumer(sqlite_sessions, on_customer_deleted)._consume(stop, consumer_module.Backoff())
+
+    assert not stop.is_set()  # noticed on the pass after the close, not after giving up
+    assert not connection.is_open  # closed, so run() reconnects on a fresh connection

@@ -4,11 +4,15 @@
 `Consumer` adds the broker around it. pika's BlockingConnection is not thread-safe, so handlers
 run on one worker thread (one at a time: the queue's order is kept) and ack/nack through
 `add_callback_threadsafe`, while the I/O thread keeps processing data events (heartbeats).
+When the broker closes the channel (an unacked delivery past consumer_timeout, an unknown delivery
+tag) or cancels the consumer, the connection may stay up: the consumer notices, and reconnects.
 
 What happens to a delivery:
 - applied, a duplicate, or a type the service ignores: ack (after the commit);
 - the database unreachable or briefly busy (`is_transient_database_error`): retried in place,
-  without spending a delivery, until it answers;
+  without spending a delivery, for up to `retry_in_place_seconds` (10 minutes) from the delivery,
+  then nack + requeue: RabbitMQ closes a channel whose delivery stays unacked past its
+  consumer_timeout (30 minutes by default), which would return every message of the channel;
 - any other failure, including other database errors (a statement timeout, a missing column):
   nack + requeue, so the queue's delivery limit sends a message that keeps failing to the dead
   letters instead of blocking the queue;
@@ -47,6 +51,10 @@ Handler = Callable[[UnitOfWork, Event], None]
 Handlers = Mapping[str, Handler]
 Outcome = Literal["applied", "duplicate", "ignored"]
 Settlement = Literal["ack", "requeue", "reject"]
+
+# How long a delivery may wait for the database in place before it is requeued: well below
+# RabbitMQ's default consumer_timeout (30 minutes), past which the broker closes the channel.
+RETRY_IN_PLACE_SECONDS = 600.0
 
 EVENTS_CONSUMED = Counter(
     "fieldbook_events_consumed_total",
@@ -96,8 +104,9 @@ class Consumer:
 
     `retry_delay` slows the redelivery of a failing message (doubling with its delivery count,
     capped at 5 s) so a briefly unavailable dependency does not burn the delivery limit in
-    milliseconds. Database connection errors are retried in place without spending a delivery;
-    invalid events are rejected to the dead letters at once.
+    milliseconds. Database connection errors are retried in place without spending a delivery,
+    for up to `retry_in_place_seconds` after the delivery arrived (well inside the broker's
+    consumer_timeout), then requeued; invalid events are rejected to the dead letters at once.
     """
 
     def __init__(
@@ -108,12 +117,14 @@ class Consumer:
         *,
         retry_delay: float = 0.25,
         shutdown_grace: float = 10.0,
+        retry_in_place_seconds: float = RETRY_IN_PLACE_SECONDS,
     ):
         self.settings = settings
         self.uow_factory = uow_factory
         self.handlers = handlers
         self.retry_delay = retry_delay
         self.shutdown_grace = shutdown_grace
+        self.retry_in_place_seconds = retry_in_place_seconds
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set. Unacked messages return to the queue on connection loss."""
@@ -121,6 +132,8 @@ class Consumer:
         while not stop.is_set():
             try:
                 self._consume(stop, backoff)
+            except pika.exceptions.ChannelClosedByBroker as exc:
+                log.error("the broker closed the consumer's channel: %s", exc)
             except (pika.exceptions.AMQPError, OSError) as exc:
                 log.warning("consumer lost the broker: %s: %s", type(exc).__name__, exc)
             except Exception:
@@ -146,7 +159,8 @@ class Consumer:
 
             def on_message(ch: BlockingChannel, method, properties, body: bytes) -> None:
                 deliveries.in_flight += 1
-                worker.submit(self._work, connection, ch, deliveries, method, properties, body)
+                retry_until = time.monotonic() + self.retry_in_place_seconds
+                worker.submit(self._work, connection, ch, deliveries, method, properties, body, retry_until)
 
             def on_cancel(_frame) -> None:
                 deliveries.cancelled_by_broker = True
@@ -161,6 +175,8 @@ class Consumer:
                     raise pika.exceptions.ConsumerCancelled(
                         f"broker cancelled the consumer on {settings.queue}"
                     )
+                if channel.is_closed:  # closed by the broker while the connection stays up
+                    raise _channel_closed(channel)
             # Graceful stop: no new deliveries; let the ones already here finish and be acked.
             channel.basic_cancel(consumer_tag)
             deadline = time.monotonic() + self.shutdown_grace
@@ -195,9 +211,18 @@ class Consumer:
 
     # -- the worker thread ----------------------------------------------------------------------
 
-    def _work(self, connection, channel, deliveries: _Deliveries, method, properties, body: bytes) -> None:
+    def _work(
+        self,
+        connection,
+        channel,
+        deliveries: _Deliveries,
+        method,
+        properties,
+        body: bytes,
+        retry_until: float | None = None,
+    ) -> None:
         try:
-            settlement = self._handle(method.routing_key, body, deliveries.abandoned)
+            settlement = self._handle(method.routing_key, body, deliveries.abandoned, retry_until)
         except Exception:  # never leave a delivery unsettled because of a bug here
             log.exception("unexpected error handling delivery %s", method.delivery_tag)
             settlement = "requeue"
@@ -218,9 +243,17 @@ class Consumer:
                 method.delivery_tag,
             )
 
-    def _handle(self, routing_key: str, body: bytes, abandoned: threading.Event) -> Settlement | None:
-        """How to settle the delivery; None: gave up because the connection is going away."""
+    def _handle(
+        self, routing_key: str, body: bytes, abandoned: threading.Event, retry_until: float | None = None
+    ) -> Settlement | None:
+        """How to settle the delivery; None: gave up because the connection is going away.
+
+        A database that stays unavailable is retried in place until `retry_until` (monotonic; by
+        default `retry_in_place_seconds` from now), then the delivery is requeued.
+        """
         service = self.settings.service
+        if retry_until is None:
+            retry_until = time.monotonic() + self.retry_in_place_seconds
         try:
             event = parse_event(body)
         except EventSchemaError as exc:
@@ -259,8 +292,19 @@ class Consumer:
                     )
                     return "requeue"
                 # The database is unreachable or briefly busy: not the message's fault, so retry it
-                # here (heartbeats keep flowing) rather than spend its delivery attempts.
+                # here (heartbeats keep flowing) rather than spend its delivery attempts, but not
+                # for so long that the broker's consumer_timeout closes the channel.
                 delay = db_backoff.next()
+                if time.monotonic() + delay > retry_until:
+                    EVENTS_CONSUMED.labels(service, event.type, "failed").inc()
+                    event_log.warning(
+                        "database still unavailable applying %s; requeued rather than held unacked "
+                        "past the broker's consumer timeout: %s",
+                        event.type,
+                        getattr(exc, "orig", None) or exc,
+                        extra={**fields, "outcome": "requeue"},
+                    )
+                    return "requeue"
                 event_log.warning(
                     "database unavailable applying %s; retrying in %.1fs: %s",
                     event.type,
@@ -274,3 +318,11 @@ class Consumer:
             EVENTS_CONSUMED.labels(service, event.type, outcome).inc()
             event_log.info("event %s %s", event.type, outcome, extra={**fields, "outcome": outcome})
             return "ack"
+
+
+def _channel_closed(channel: BlockingChannel) -> pika.exceptions.AMQPError:
+    """The error to reconnect on for a channel the broker closed: its own reason when pika kept it."""
+    reason = getattr(channel, "_closing_reason", None)  # pika saves the broker's Channel.Close here
+    if isinstance(reason, pika.exceptions.ChannelClosedByBroker):
+        return reason
+    return pika.exceptions.ChannelClosedByBroker(0, "the consumer's channel was closed")
