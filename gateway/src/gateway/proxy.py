@@ -65,6 +65,8 @@ CLIENT_HEADERS_DROPPED = frozenset(
     }
 )
 UPSTREAM_HEADERS_DROPPED = frozenset({"content-length", "server", "date"})
+# Answers that say the service (or what stands in front of it) is down: they count toward the breaker.
+BREAKER_STATUSES = frozenset({502, 503, 504})
 
 log = logging.getLogger("fieldbook.gateway.proxy")
 
@@ -127,8 +129,9 @@ def unsendable_problem(name: str) -> Response:
 class CircuitBreaker:
     """Closed → (N consecutive failures) → open for `open_seconds` → half-open: one trial request.
 
-    Per process and per upstream. A failure is a connection error or a timeout; any HTTP answer,
-    even a 500, shows the service is there and closes the breaker.
+    Per process and per upstream. What counts as a failure is the proxy's call (`Proxy._send`):
+    a failed connection, a connect timeout, a 502/503/504; any other answer, even a 500, shows the
+    service is there and closes the breaker.
     """
 
     def __init__(
@@ -217,47 +220,31 @@ class Proxy:
         unsendable = unsendable_header(headers)
         if unsendable:
             return unsendable_problem(unsendable)
-        breaker = self.breakers[service]
-        allowed, wait = breaker.allow()
-        if not allowed:
-            UPSTREAM_REQUESTS.labels(service, "circuit_open").inc()
-            return problem_response(
-                503,
-                detail=f"The {service} service is unavailable; try again in a few seconds.",
-                headers={"Retry-After": str(wait)},
-            )
         base = self.settings.upstream_url(service)
         url = base + quote(request.path, safe="/:@!$&'()*+,;=~-._")
         if request.query_string:
             url += "?" + request.query_string.decode("latin-1")
-        started = time.perf_counter()
-        try:
-            upstream = self.session.request(
+        outcome, upstream, wait = self._send(
+            service,
+            lambda: self.session.request(
                 request.method,
                 url,
                 headers=headers,
                 data=body or None,
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                 allow_redirects=False,
+            ),
+        )
+        if outcome == "circuit_open":
+            return problem_response(
+                503,
+                detail=f"The {service} service is unavailable; try again in a few seconds.",
+                headers={"Retry-After": str(wait)},
             )
-        except requests.Timeout:
-            breaker.record_failure()
-            UPSTREAM_REQUESTS.labels(service, "timeout").inc()
+        if outcome == "timeout":
             return problem_response(504, detail=f"The {service} service did not answer in time.")
-        except requests.RequestException:
-            breaker.record_failure()
-            UPSTREAM_REQUESTS.labels(service, "unavailable").inc()
+        if upstream is None:
             return problem_response(502, detail=f"The {service} service is unavailable.")
-        except Exception:
-            breaker.record_failure()
-            UPSTREAM_REQUESTS.labels(service, "error").inc()
-            log.exception("forwarding to %s failed unexpectedly", service)
-            return problem_response(502, detail=f"The {service} service is unavailable.")
-        finally:
-            breaker.release()
-        breaker.record_success()
-        UPSTREAM_REQUESTS.labels(service, str(upstream.status_code)).inc()
-        UPSTREAM_LATENCY.labels(service).observe(time.perf_counter() - started)
         return self._response(upstream, base)
 
     def fetch_json(
@@ -287,43 +274,69 @@ class Proxy:
         }
         if unsendable_header(headers):
             return "unsendable", None, {}, None
-        breaker = self.breakers[service]
-        allowed, _ = breaker.allow()
-        if not allowed:
-            UPSTREAM_REQUESTS.labels(service, "circuit_open").inc()
-            return "unavailable", None, {}, None
-        started = time.perf_counter()
-        try:
-            upstream = self.session.get(
+        outcome, upstream, _ = self._send(
+            service,
+            lambda: self.session.get(
                 self.settings.upstream_url(service) + path,
                 params=params,
                 headers=headers,
                 timeout=(min(self.settings.connect_timeout, timeout), timeout),
                 allow_redirects=False,
-            )
-        except requests.Timeout:
-            breaker.record_failure()
-            UPSTREAM_REQUESTS.labels(service, "timeout").inc()
-            return "timeout", None, {}, None
-        except requests.RequestException:
-            breaker.record_failure()
-            UPSTREAM_REQUESTS.labels(service, "unavailable").inc()
-            return "unavailable", None, {}, None
-        except Exception:
-            breaker.record_failure()
-            UPSTREAM_REQUESTS.labels(service, "error").inc()
-            log.exception("the overview's call to %s failed unexpectedly", service)
-            return "unavailable", None, {}, None
-        finally:
-            breaker.release()
-        breaker.record_success()
-        UPSTREAM_REQUESTS.labels(service, str(upstream.status_code)).inc()
-        UPSTREAM_LATENCY.labels(service).observe(time.perf_counter() - started)
+            ),
+        )
+        if upstream is None:
+            return ("timeout" if outcome == "timeout" else "unavailable"), None, {}, None
         try:
             body = upstream.json()
         except ValueError:
             body = None
         return "ok", upstream.status_code, dict(upstream.headers), body
+
+    def _send(
+        self, service: str, send: Callable[[], requests.Response]
+    ) -> tuple[str, requests.Response | None, int]:
+        """`send()` under `service`'s circuit breaker: (outcome, answer or None, Retry-After).
+
+        Outcome "ok" (any HTTP answer), "circuit_open", "timeout", "unavailable" or "error". Only
+        signs that the service itself is down count toward opening the breaker: a refused or failed
+        connection, a connect timeout, an unexpected exception, an answer 502/503/504. A read
+        timeout does not: one client's slow requests on one endpoint must not shut the service
+        for every tenant.
+        """
+        breaker = self.breakers[service]
+        allowed, wait = breaker.allow()
+        if not allowed:
+            UPSTREAM_REQUESTS.labels(service, "circuit_open").inc()
+            return "circuit_open", None, wait
+        started = time.perf_counter()
+        try:
+            upstream = send()
+        except requests.ConnectTimeout:
+            breaker.record_failure()
+            outcome = "timeout"
+        except requests.Timeout:  # the read timeout: the service is there, this request is slow
+            outcome = "timeout"
+        except requests.ConnectionError:
+            breaker.record_failure()
+            outcome = "unavailable"
+        except requests.RequestException:  # a malformed answer: the service is there
+            outcome = "unavailable"
+        except Exception:
+            breaker.record_failure()
+            log.exception("calling %s failed unexpectedly", service)
+            outcome = "error"
+        else:
+            if upstream.status_code in BREAKER_STATUSES:
+                breaker.record_failure()
+            else:
+                breaker.record_success()
+            UPSTREAM_REQUESTS.labels(service, str(upstream.status_code)).inc()
+            UPSTREAM_LATENCY.labels(service).observe(time.perf_counter() - started)
+            return "ok", upstream, 0
+        finally:
+            breaker.release()
+        UPSTREAM_REQUESTS.labels(service, outcome).inc()
+        return outcome, None, 0
 
     def _headers(self, principal: Principal) -> dict[str, str]:
         headers = dict(forwardable_request_headers(request.headers.items()))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
 import pytest
+from flask import Flask, Response, request
+from werkzeug.serving import make_server
 
 from gateway import keys
 from gateway.proxy import CircuitBreaker
@@ -94,3 +97,61 @@ def test_create_key_accepts_a_plain_name(gw):
     with gw.session() as session:
         row, _ = keys.create_key(session, gw.tenant_id, "sales", name="  Web console #2  ")
     assert row.name == "Web console #2"
+
+
+class ScriptedService:
+    """A service whose next answers are set by the test: status, content type, body."""
+
+    def __init__(self):
+        self.status, self.content_type, self.body = 200, "application/json", b"{}"
+        self.calls: list[str] = []
+        app = Flask("scripted")
+
+        @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+        def answer(path):
+            self.calls.append(request.full_path)
+            return Response(self.body, status=self.status, content_type=self.content_type)
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def scripted():
+    service = ScriptedService()
+    yield service
+    service.server.shutdown()
+
+
+def test_read_timeouts_answer_504_but_do_not_open_the_breaker(make_gateway, fake_services):
+    gw = make_gateway(read_timeout=0.3, breaker_failures=3)
+    for _ in range(5):  # one client, one slow endpoint
+        resp = gw.client.get(f"/v1/customers/{CUSTOMER}/slow", headers=gw.auth("sales"))
+        assert resp.status_code == 504
+        assert resp.json["detail"] == "The customers service did not answer in time."
+    assert not _proxy(gw).breakers["customers"].is_open
+    assert gw.client.get("/v1/customers", headers=gw.auth("admin")).status_code == 200  # other tenants
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_upstream_gateway_errors_open_the_breaker(make_gateway, scripted, status):
+    gw = make_gateway(breaker_failures=3)
+    gw.settings.upstream_urls["customers"] = scripted.url
+    scripted.status, scripted.content_type = status, "application/problem+json"
+    scripted.body = b'{"status": %d, "title": "down"}' % status
+    for _ in range(3):
+        assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code in (502, status)
+    resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))
+    assert resp.status_code == 503 and "Retry-After" in resp.headers
+    assert len(scripted.calls) == 3
+
+
+def test_an_upstream_500_does_not_open_the_breaker(make_gateway, scripted):
+    gw = make_gateway(breaker_failures=2)
+    gw.settings.upstream_urls["customers"] = scripted.url
+    scripted.status, scripted.content_type = 500, "application/problem+json"
+    scripted.body = b'{"status": 500, "title": "Internal Server Error"}'
+    for _ in range(4):
+        assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code == 500
+    assert len(scripted.calls) == 4
