@@ -235,3 +235,61 @@ def test_a_channel_closed_by_the_broker_makes_the_consumer_reconnect(sqlite_sess
 
     assert not stop.is_set()  # noticed on the pass after the close, not after giving up
     assert not connection.is_open  # closed, so run() reconnects on a fresh connection
+
+
+class RecordingChannel:
+    is_open = True
+
+    def __init__(self) -> None:
+        self.settled: list[tuple[str, int]] = []
+
+    def basic_ack(self, tag) -> None:
+        self.settled.append(("ack", tag))
+
+    def basic_nack(self, tag, requeue: bool) -> None:
+        self.settled.append(("requeue" if requeue else "nack", tag))
+
+    def basic_reject(self, tag, requeue: bool) -> None:
+        self.settled.append(("reject", tag))
+
+
+class InlineConnection:
+    """Runs the thread-safe callback at once, as the I/O thread would soon after."""
+
+    def add_callback_threadsafe(self, callback) -> None:
+        callback()
+
+
+class HeadersThatFail:
+    @property
+    def headers(self):
+        raise RuntimeError("a property pika could not decode")
+
+
+@pytest.mark.parametrize(
+    "properties",
+    [
+        SimpleNamespace(headers={"x-delivery-count": "lots"}),  # a foreign sender's header
+        SimpleNamespace(headers={"x-delivery-count": [1]}),
+        HeadersThatFail(),
+    ],
+    ids=["text-count", "list-count", "headers-raise"],
+)
+def test_a_delivery_is_always_settled_even_when_its_properties_are_odd(sqlite_sessions, properties):
+    import fieldbook_shared.messaging.consumer as consumer_module
+
+    def fails(uow, event):
+        raise RuntimeError("handler bug")
+
+    deliveries = consumer_module._Deliveries()
+    deliveries.in_flight = 1
+    channel = RecordingChannel()
+    event = deleted_event("c1")
+    method = SimpleNamespace(routing_key=event.type, delivery_tag=7)
+
+    consumer(sqlite_sessions, fails)._work(
+        InlineConnection(), channel, deliveries, method, properties, event.to_json().encode()
+    )
+
+    assert channel.settled == [("requeue", 7)]
+    assert deliveries.in_flight == 0

@@ -221,27 +221,33 @@ class Consumer:
         body: bytes,
         retry_until: float | None = None,
     ) -> None:
+        """Handle one delivery and settle it: every path ends in a settlement, or in giving the
+        delivery back to the broker because the connection is going away."""
+        tag = getattr(method, "delivery_tag", None)
+        settlement: Settlement | None
         try:
-            settlement = self._handle(method.routing_key, body, deliveries.abandoned, retry_until)
-        except Exception:  # never leave a delivery unsettled because of a bug here
-            log.exception("unexpected error handling delivery %s", method.delivery_tag)
+            try:
+                settlement = self._handle(method.routing_key, body, deliveries.abandoned, retry_until)
+            except Exception:  # never leave a delivery unsettled because of a bug here
+                log.exception("unexpected error handling delivery %s", tag)
+                settlement = "requeue"
+            if settlement is None:
+                return  # the connection is going away; the broker redelivers the message
+            if settlement == "requeue":
+                delay = min(5.0, self.retry_delay * (2 ** _delivery_count(properties)))
+                if delay and deliveries.abandoned.wait(delay):
+                    return
+        except Exception:  # whatever went wrong after the handler, the delivery is still settled
+            log.exception("unexpected error settling delivery %s; requeueing it", tag)
             settlement = "requeue"
-        if settlement is None:
-            return  # the connection is going away; the broker redelivers the message
-        if settlement == "requeue":
-            delivery_count = int((properties.headers or {}).get("x-delivery-count", 0) or 0)
-            delay = min(5.0, self.retry_delay * (2**delivery_count))
-            if delay and deliveries.abandoned.wait(delay):
-                return
         try:
             connection.add_callback_threadsafe(
-                functools.partial(self._settle, channel, deliveries, method.delivery_tag, settlement)
+                functools.partial(self._settle, channel, deliveries, tag, settlement)
             )
         except pika.exceptions.ConnectionWrongStateError:
-            log.info(
-                "connection closed before settling delivery %s; the broker will redeliver it",
-                method.delivery_tag,
-            )
+            log.info("connection closed before settling delivery %s; the broker will redeliver it", tag)
+        except Exception:  # the broker redelivers it when the connection goes
+            log.exception("could not settle delivery %s; the broker will redeliver it", tag)
 
     def _handle(
         self, routing_key: str, body: bytes, abandoned: threading.Event, retry_until: float | None = None
@@ -318,6 +324,15 @@ class Consumer:
             EVENTS_CONSUMED.labels(service, event.type, outcome).inc()
             event_log.info("event %s %s", event.type, outcome, extra={**fields, "outcome": outcome})
             return "ack"
+
+
+def _delivery_count(properties) -> int:
+    """The quorum queue's x-delivery-count header; 0 when absent or not a number (a foreign sender)."""
+    value = (getattr(properties, "headers", None) or {}).get("x-delivery-count")
+    try:
+        return max(0, min(int(value or 0), 16))
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def _channel_closed(channel: BlockingChannel) -> pika.exceptions.AMQPError:
