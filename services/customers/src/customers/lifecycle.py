@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.etag import check_version
+from fieldbook_shared.etag import ExpectedVersion, check_version
 from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
 
 from . import events
@@ -48,13 +48,12 @@ def _moved_branch_code(code: str, taken: set[str]) -> str:
 
 
 def change_customer_type(
-    uow: CustomersUnitOfWork, customer_id: str, expected_version: int | None, data: dict
+    uow: CustomersUnitOfWork, customer_id: str, expected_version: ExpectedVersion, data: dict
 ) -> Customer:
     """Permanent: the new type's required fields are checked with the values sent alongside."""
     with uow:
         customer = uow.customers.get(customer_id)
-        if expected_version is not None:
-            check_version(customer.version, expected_version)
+        check_version(customer.version, expected_version)
         previous_type = customer.type
         if data["type"] == previous_type:
             raise Conflict(f"The customer is already of type {previous_type!r}.")

@@ -7,7 +7,7 @@ transaction (`uow.publish`) and commits once.
 from __future__ import annotations
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.etag import check_version
+from fieldbook_shared.etag import ExpectedVersion, check_version
 from fieldbook_shared.problems import Conflict, Forbidden, ValidationFailed
 
 from . import events
@@ -497,12 +497,15 @@ def add_branch(uow: CustomersUnitOfWork, customer_id: str, data: dict) -> Branch
 
 
 def update_branch(
-    uow: CustomersUnitOfWork, customer_id: str, branch_id: str, expected_version: int | None, changes: dict
+    uow: CustomersUnitOfWork,
+    customer_id: str,
+    branch_id: str,
+    expected_version: ExpectedVersion,
+    changes: dict,
 ) -> Branch:
     with uow:
         branch = uow.branches.get(customer_id, branch_id)
-        if expected_version is not None:
-            check_version(branch.version, expected_version)
+        check_version(branch.version, expected_version)
         if "default_contact_id" in changes:
             _check_default_contact(uow, customer_id, changes["default_contact_id"])
         if "code" in changes and changes["code"] != branch.code:
@@ -582,13 +585,12 @@ def update_work_address(
     uow: CustomersUnitOfWork,
     customer_id: str,
     work_address_id: str,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     changes: dict,
 ) -> WorkAddress:
     with uow:
         wa = uow.work_addresses.get(customer_id, work_address_id)
-        if expected_version is not None:
-            check_version(wa.version, expected_version)
+        check_version(wa.version, expected_version)
         previous_status = wa.status
         if "name" in changes:
             wa.name = changes["name"]

@@ -16,17 +16,18 @@ def _new(api, **overrides):
 def test_change_type_checks_the_new_types_required_fields(api, outbox):
     customer = _new(api)
     path = f"/v1/customers/{customer['id']}/type"
-    refused = api.post(path, {"type": "company"})
+    if_match = {"If-Match": '"1"'}
+    refused = api.post(path, {"type": "company"}, headers=if_match)
     assert refused.status_code == 422 and "company_name" in refused.get_json()["errors"]
-    changed = api.post(path, {"type": "company", "company_name": "Smith Plumbing Ltd"})
-    assert changed.status_code == 200
+    changed = api.post(path, {"type": "company", "company_name": "Smith Plumbing Ltd"}, headers=if_match)
+    assert changed.status_code == 200 and changed.headers["ETag"] == '"2"'
     assert (
         changed.get_json()["type"] == "company" and changed.get_json()["display_name"] == "Smith Plumbing Ltd"
     )
     [event] = outbox("customer.type_changed")
     assert event["data"]["previous_type"] == "private" and event["data"]["type"] == "company"
     assert (
-        api.as_(role="sales").post(path, {"type": "private"}).status_code == 200
+        api.as_(role="sales").post(path, {"type": "private"}, headers={"If-Match": '"2"'}).status_code == 200
     )  # role rules live at the gateway
 
 

@@ -1,4 +1,5 @@
-"""A PATCH that changes nothing answers 200 with the same version and ETag and publishes nothing."""
+"""A PATCH that changes nothing answers 200 with the same version and ETag and publishes nothing;
+every PATCH (and a type change) needs If-Match: 428 without, 412 when stale."""
 
 from __future__ import annotations
 
@@ -67,3 +68,25 @@ def test_a_stale_if_match_is_refused_even_when_nothing_would_change(api, records
     path, _ = records["customer"]
     _patch(api, path, {"surname": "Smyth"})
     assert api.patch(path, {}, headers={"If-Match": '"1"'}).status_code == 412
+
+
+@pytest.mark.parametrize("kind", ["customer", "contact", "branch", "work address"])
+def test_every_patch_needs_if_match_and_refuses_a_stale_one(api, outbox, records, kind):
+    path, _ = records[kind]
+    before = api.get(path)
+    events_before = outbox.count()
+    body = {"work address": {"name": "Flat 2"}, "branch": {"name": "Yard"}}.get(kind, {"surname": "Smyth"})
+    assert api.patch(path, body).status_code == 428
+    assert api.patch(path, body, headers={"If-Match": '"9"'}).status_code == 412
+    assert api.get(path).get_json() == before.get_json() and outbox.count() == events_before
+    assert api.patch(path, body, headers={"If-Match": before.headers["ETag"]}).status_code == 200
+
+
+def test_a_type_change_needs_if_match_and_refuses_a_stale_one(api, records):
+    path, _ = records["customer"]
+    change = {"type": "company", "company_name": "Smith Plumbing Ltd"}
+    assert api.post(f"{path}/type", change).status_code == 428
+    assert api.post(f"{path}/type", change, headers={"If-Match": '"9"'}).status_code == 412
+    assert api.get(path).get_json()["type"] == "private"
+    changed = api.post(f"{path}/type", change, headers={"If-Match": api.get(path).headers["ETag"]})
+    assert changed.status_code == 200 and changed.get_json()["type"] == "company"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -34,8 +34,9 @@ class CustomerType(MethodView):
     @blp.arguments(CustomerTypeChangeSchema)
     @blp.response(200, CustomerSchema)
     def post(self, body, customer_id):
-        """Change the customer's type — permanent; the new type's required fields are checked."""
-        version = expected_version() if request.headers.get("If-Match") else None
+        """Change the customer's type — permanent; the new type's required fields are checked.
+        Needs `If-Match` with the ETag last read."""
+        version = expected_version()
         customer = lifecycle.change_customer_type(current_uow(), str(customer_id), version, body)
         return customer, 200, {"ETag": etag_for(customer.version)}
 

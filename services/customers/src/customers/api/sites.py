@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -30,10 +29,6 @@ def with_etag(row, status: int = 200, **headers):
     return row, status, {"ETag": etag_for(row.version), **headers}
 
 
-def optional_version() -> int | None:
-    return expected_version() if request.headers.get("If-Match") else None
-
-
 @branches.route("")
 class BranchCollection(MethodView):
     @branches.response(200, BranchSchema(many=True))
@@ -56,9 +51,10 @@ class BranchItem(MethodView):
     @branches.arguments(BranchInSchema(partial=True))
     @branches.response(200, BranchSchema)
     def patch(self, body, customer_id, branch_id):
-        """Edit a branch (`If-Match` honoured when sent)."""
+        """Edit a branch. Needs `If-Match` with the ETag last read."""
+        version = expected_version()
         return with_etag(
-            service.update_branch(current_uow(), str(customer_id), str(branch_id), optional_version(), body)
+            service.update_branch(current_uow(), str(customer_id), str(branch_id), version, body)
         )
 
 
@@ -85,9 +81,8 @@ class WorkAddressItem(MethodView):
     @work_addresses.arguments(WorkAddressInSchema(partial=True))
     @work_addresses.response(200, WorkAddressSchema)
     def patch(self, body, customer_id, work_address_id):
-        """Edit a work address (`If-Match` honoured when sent)."""
+        """Edit a work address. Needs `If-Match` with the ETag last read."""
+        version = expected_version()
         return with_etag(
-            service.update_work_address(
-                current_uow(), str(customer_id), str(work_address_id), optional_version(), body
-            )
+            service.update_work_address(current_uow(), str(customer_id), str(work_address_id), version, body)
         )
