@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
+import uuid
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from flask import Response, g, request
 
@@ -27,6 +30,17 @@ from .routing import ACCOUNTING, ASSETS, BILLING, COMMS, CUSTOMERS
 from .state import Gateway
 
 RECENT = 5
+METHODS = ("GET", "HEAD")
+# the id segment of /v1/customers/{id}/overview: a UUID as the services' routes take it
+_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+
+
+def customer_id_from(path: str) -> str | None:
+    """The customer id of an overview path, canonical (lower case), or None when it is not a UUID."""
+    segments = path.rstrip("/").split("/")
+    if len(segments) != 5 or not _UUID.fullmatch(segments[3]):
+        return None
+    return str(uuid.UUID(segments[3]))
 
 
 @dataclass(frozen=True)
@@ -38,7 +52,7 @@ class Call:
 
 
 def _calls(customer_id: str) -> list[Call]:
-    base = f"/v1/customers/{customer_id}"
+    base = f"/v1/customers/{quote(customer_id, safe='')}"
     recent = {"page": 1, "page_size": RECENT}
     return [
         Call("customer", CUSTOMERS, base),
@@ -69,8 +83,8 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
-def customer_overview(gw: Gateway, principal: Principal, path: str) -> Response:
-    customer_id = path.rstrip("/").split("/")[-2]
+def customer_overview(gw: Gateway, principal: Principal, customer_id: str) -> Response:
+    """The overview of `customer_id`, a UUID the caller has checked (`customer_id_from`)."""
     deadline = gw.settings.overview_deadline
     ids = {
         "request_id": g.get("request_id") or "",
@@ -115,12 +129,12 @@ def customer_overview(gw: Gateway, principal: Principal, path: str) -> Response:
     if outcome != "ok":
         return problem_response(503, detail="The customers service is unavailable, so there is no overview.")
     if status == 301:
-        survivor = (customer or {}).get("survivor_id")
+        survivor = str((customer or {}).get("survivor_id"))
         return problem_response(
             301,
             "Moved permanently",
             "This customer was merged into another customer.",
-            headers={"Location": f"/v1/customers/{survivor}/overview"},
+            headers={"Location": f"/v1/customers/{quote(survivor, safe='')}/overview"},
             survivor_id=survivor,
         )
     if status != 200:

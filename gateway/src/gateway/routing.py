@@ -45,14 +45,19 @@ class Route:
     regex: re.Pattern[str]
 
 
-def _table(rows: list[tuple[str, str]]) -> list[Route]:
-    return [Route(p, s, compile_pattern(p)) for p, s in rows]
+def _table(rows: list[tuple]) -> list[Route]:
+    """Rows are (pattern, service) or (pattern, service, EXACT): EXACT matches the path alone."""
+    return [Route(row[0], row[1], compile_pattern(row[0], prefix=len(row) < 3)) for row in rows]
+
+
+EXACT = "exact"
 
 
 ROUTES: list[Route] = _table(
     [
-        # The customer's whole record in one call: the gateway fans out.
-        ("/v1/customers/{id}/overview", GATEWAY),
+        # The customer's whole record in one call: the gateway fans out. That path only: what lies
+        # below it is the customers catch-all's (a 404 there).
+        ("/v1/customers/{id}/overview", GATEWAY, EXACT),
         # Customer sub-resources owned by other services: before the customers catch-all.
         ("/v1/customers/{id}/invoices", BILLING),
         ("/v1/customers/{id}/quotes", BILLING),

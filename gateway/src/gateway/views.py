@@ -113,6 +113,17 @@ def public_api(rest: str) -> Response:
     route = routing.resolve(path) if _is_clean(path) else None
     if route is None:
         return problem_response(404, detail=f"There is no resource at {path}.")
+    customer_id = None
+    if route.service == routing.GATEWAY:  # the overview: read only, of a customer id that is a UUID
+        if request.method not in overview.METHODS:
+            return problem_response(
+                405,
+                detail=f"{request.method} is not allowed on the overview; it is read only.",
+                headers={"Allow": ", ".join(overview.METHODS)},
+            )
+        customer_id = overview.customer_id_from(path)
+        if customer_id is None:
+            return problem_response(404, detail=f"There is no resource at {path}.")
 
     decision = gw.limiter.hit(principal.key_id)
     limit_headers = {
@@ -140,8 +151,8 @@ def public_api(rest: str) -> Response:
             403, detail=roles.refusal_detail(allowed, request.method, path), allowed_roles=list(allowed)
         )
 
-    if route.service == routing.GATEWAY:
-        return overview.customer_overview(gw, principal, path)
+    if customer_id is not None:
+        return overview.customer_overview(gw, principal, customer_id)
 
     if route.service not in gw.settings.enabled_upstreams:
         return problem_response(

@@ -161,3 +161,48 @@ def test_overview_shows_the_accounting_section_to_money_roles(make_gateway, fake
     assert body["accounting"]["sync_status"] == "failed"
     assert body["accounting"]["last_error"] == "Sage said: invalid postcode"
     assert calls == [f"/v1/customers/{CUSTOMER}/accounting"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_overview_is_read_only(gw, fake_services, method):
+    resp = gw.client.open(f"/v1/customers/{CUSTOMER}/overview", method=method, headers=gw.auth("admin"))
+    assert resp.status_code == 405
+    assert resp.mimetype == "application/problem+json"
+    assert resp.headers["Allow"] == "GET, HEAD"
+    assert fake_services["customers"].calls == [] and fake_services["billing"].calls == []
+
+
+def test_overview_answers_head(gw, fake_services):
+    resp = gw.client.head(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth("sales"))
+    assert resp.status_code == 200
+    assert resp.data == b""
+
+
+@pytest.mark.parametrize(
+    "customer_id", ["abc", "abc%3Fx=1%23", "not-a-uuid-0b0c5f0e-8a37-4c55-9f55-3a7d0a1e2f10", "%2e%2e"]
+)
+def test_overview_of_an_id_that_is_not_a_uuid_is_a_404_without_calls(gw, fake_services, customer_id):
+    resp = gw.client.get(f"/v1/customers/{customer_id}/overview", headers=gw.auth("admin"))
+    assert resp.status_code == 404
+    assert resp.mimetype == "application/problem+json"
+    assert fake_services["customers"].calls == [] and fake_services["billing"].calls == []
+
+
+def test_overview_asks_the_services_with_the_canonical_id(gw, fake_services):
+    resp = gw.client.get(f"/v1/customers/{CUSTOMER.upper()}/overview", headers=gw.auth("admin"))
+    assert resp.status_code == 200
+    assert resp.json["customer_id"] == CUSTOMER
+    assert fake_services["customers"].calls[0]["path"] in (
+        f"/v1/customers/{CUSTOMER}",
+        f"/v1/customers/{CUSTOMER}/contacts",
+    )
+    assert all(
+        CUSTOMER in c["path"] for c in fake_services["customers"].calls + fake_services["billing"].calls
+    )
+
+
+def test_paths_below_the_overview_are_not_the_overview(gw, fake_services):
+    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview/zzz", headers=gw.auth("admin"))
+    assert "complete" not in (resp.get_json(silent=True) or {})
+    assert fake_services["customers"].last["path"] == f"/v1/customers/{CUSTOMER}/overview/zzz"
+    assert fake_services["billing"].calls == []
