@@ -3,8 +3,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
-from kit_support import gadgets_client
+from kit_support import TENANT, effects, gadgets_client, inbox_ids, on_customer_deleted, uow_factory
+from sqlalchemy.exc import IntegrityError
+
+from fieldbook_shared.events import build_event
+from fieldbook_shared.messaging import apply_event
 
 pytestmark = pytest.mark.integration
 
@@ -49,3 +55,17 @@ def test_constraint_violations_on_postgres_are_409_and_422_problems(database_url
     too_light = client.post("/v1/gadgets", json={"name": "a", "weight": 0}, headers=H)
     assert too_light.status_code == 422 and too_light.get_json()["constraint"] == "ck_test_gadgets_weight"
     assert_no_sql(too_light)
+
+
+@pytest.mark.filterwarnings("ignore:Column 'processed_events.event_id'")
+def test_only_an_inbox_key_already_there_is_a_duplicate_on_postgres(pg_sessions):
+    handlers = {"customer.deleted": on_customer_deleted}
+    event = build_event("customer.deleted", source="c", tenant_id=TENANT, data={"customer_id": "c1"})
+
+    assert apply_event(uow_factory(pg_sessions), handlers, event) == "applied"
+    assert apply_event(uow_factory(pg_sessions), handlers, event) == "duplicate"  # 23505 on the key
+    with pytest.raises(IntegrityError):  # 23502 not_null_violation: no "duplicate", no ack
+        apply_event(uow_factory(pg_sessions), handlers, dataclasses.replace(event, id=None))
+
+    assert [e.customer_id for e in effects(pg_sessions)] == ["c1"]
+    assert inbox_ids(pg_sessions) == {event.id}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from types import SimpleNamespace
 
@@ -22,6 +23,11 @@ def deleted_event(customer_id: str = "c1"):
     return build_event(
         "customer.deleted", source="customers", tenant_id=TENANT, data={"customer_id": customer_id}
     )
+
+
+def envelope(**changes) -> bytes:
+    """A valid customer.deleted event with some envelope attributes replaced."""
+    return json.dumps(deleted_event().to_dict() | changes).encode()
 
 
 def consumer(sessions, handler) -> Consumer:
@@ -86,8 +92,32 @@ def test_a_valid_event_is_acked_after_it_is_applied(sqlite_sessions):
         b"{not json",
         b'{"specversion": "1.0"}',
         deleted_event().to_json().replace('"customer_id"', '"client_id"'),
+        b"[" * 100_000 + b"]" * 100_000,
+        envelope(id=None),
+        envelope(id=""),
+        envelope(id="x" * 37),  # longer than the inbox's event_id column
+        envelope(id=12),
+        envelope(type=["customer.deleted"]),
+        envelope(source=None),
+        envelope(tenantid=" "),
+        envelope(tenantid="t" * 65),
+        envelope(specversion=1.0),
     ],
-    ids=["not-json", "no-envelope", "data-off-schema"],
+    ids=[
+        "not-json",
+        "no-envelope",
+        "data-off-schema",
+        "nested-too-deep",
+        "id-null",
+        "id-empty",
+        "id-too-long",
+        "id-number",
+        "type-list",
+        "source-null",
+        "tenant-blank",
+        "tenant-too-long",
+        "specversion-number",
+    ],
 )
 def test_an_invalid_event_is_rejected_straight_to_the_dead_letters(sqlite_sessions, body, caplog):
     def handler(uow, event):  # pragma: no cover - must not run

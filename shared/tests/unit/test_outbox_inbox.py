@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from kit_support import (
     TENANT,
@@ -128,6 +130,20 @@ def test_event_is_applied_once_and_a_redelivery_is_a_duplicate(sqlite_sessions):
     [effect] = effects(sqlite_sessions)
     assert (effect.customer_id, effect.tenant_id, effect.actor) == ("c1", TENANT, "event:customers")
     assert inbox_ids(sqlite_sessions) == {event.id}
+
+
+@pytest.mark.filterwarnings("ignore:Column 'processed_events.event_id'")
+def test_an_inbox_write_that_fails_for_another_reason_than_a_duplicate_is_no_duplicate(sqlite_sessions):
+    from sqlalchemy.exc import IntegrityError
+
+    handlers = {"customer.deleted": on_customer_deleted}
+    no_id = dataclasses.replace(deleted_event("c1"), id=None)  # NOT NULL, not a redelivery
+
+    with pytest.raises(IntegrityError):
+        apply_event(uow_factory(sqlite_sessions), handlers, no_id)
+
+    assert effects(sqlite_sessions) == []
+    assert inbox_ids(sqlite_sessions) == set()
 
 
 def test_handler_exception_leaves_no_inbox_row_and_no_effects(sqlite_sessions):

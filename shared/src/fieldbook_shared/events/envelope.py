@@ -14,6 +14,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from ..db import OutboxMessage, ProcessedEvent
 from .schemas import schema_for
 
 CONTENT_TYPE = "application/cloudevents+json"
@@ -86,19 +87,41 @@ def build_event(
 
 
 _REQUIRED = ("specversion", "id", "source", "type", "tenantid", "data")
+# Envelope attributes that must be non-empty strings, with the longest the kit's tables store.
+_STRINGS = {
+    "specversion": None,
+    "id": ProcessedEvent.__table__.c.event_id.type.length,  # the inbox key
+    "source": None,
+    "type": None,
+    "tenantid": OutboxMessage.__table__.c.tenant_id.type.length,
+}
+
+
+def _envelope_problems(raw: dict) -> dict[str, str]:
+    problems = {}
+    for key, longest in _STRINGS.items():
+        value = raw[key]
+        if not isinstance(value, str) or not value.strip():
+            problems[key] = "must be a non-empty string"
+        elif longest is not None and len(value) > longest:
+            problems[key] = f"must be at most {longest} characters"
+    return problems
 
 
 def parse_event(body: bytes | str | dict) -> Event:
     """Read a CloudEvent from the wire; raise EventSchemaError if it cannot be trusted."""
     try:
         raw = body if isinstance(body, dict) else json.loads(body)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise EventSchemaError("event body is not JSON") from exc
     if not isinstance(raw, dict):
         raise EventSchemaError("event body is not an object")
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         raise EventSchemaError("event envelope is missing fields", missing)
+    problems = _envelope_problems(raw)
+    if problems:
+        raise EventSchemaError("event envelope is not valid", problems)
     if raw["specversion"] != SPEC_VERSION:
         raise EventSchemaError(f"unsupported specversion {raw['specversion']!r}")
     try:

@@ -16,8 +16,9 @@ What happens to a delivery:
 - any other failure, including other database errors (a statement timeout, a missing column):
   nack + requeue, so the queue's delivery limit sends a message that keeps failing to the dead
   letters instead of blocking the queue;
-- a message that is no valid event (not JSON, unknown type, data not matching its schema):
-  rejected without requeue, straight to the dead letters — no delivery can fix it.
+- a message that is no valid event (not JSON, an envelope whose id, type, source, tenant or
+  specversion is no non-empty string or longer than its column, unknown type, data not matching
+  its schema): rejected without requeue, straight to the dead letters — no delivery can fix it.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def apply_event(uow_factory: UnitOfWorkFactory, handlers: Handlers, event: Event
 
     The inbox row is flushed first, so a second delivery of the same id fails on the primary key
     (and a concurrent one waits for the first transaction, then fails) and is reported as
-    "duplicate" without running the handler. A handler exception rolls everything back.
+    "duplicate" without running the handler. Any other error writing the inbox row propagates.
+    A handler exception rolls everything back.
     """
     handler = handlers.get(event.type)
     if handler is None:
@@ -82,12 +84,26 @@ def apply_event(uow_factory: UnitOfWorkFactory, handlers: Handlers, event: Event
         uow.session.add(ProcessedEvent(event_id=event.id, event_type=event.type))
         try:
             uow.session.flush()
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not _is_inbox_duplicate(exc):  # not "seen before": the limit, then the dead letters
+                raise
             uow.rollback()
             return "duplicate"
         handler(uow, event)
         uow.commit()
     return "applied"
+
+
+def _is_inbox_duplicate(exc: IntegrityError) -> bool:
+    """Whether writing the inbox row failed because its event id is already there."""
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:  # PostgreSQL: unique_violation on processed_events
+        diag = getattr(orig, "diag", None)
+        table = getattr(diag, "table_name", None)
+        return sqlstate == "23505" and table in (None, ProcessedEvent.__tablename__)
+    # SQLite: "UNIQUE constraint failed: processed_events.event_id" (primary keys too)
+    return str(orig).startswith(f"UNIQUE constraint failed: {ProcessedEvent.__tablename__}.event_id")
 
 
 class _Deliveries:
