@@ -17,9 +17,11 @@ Sage side (what accounting-sync's adapter calls, unchanged against the real API)
   Retry-After).
 
 Faults (`POST /__admin/faults` or env `SIM_ERROR_RATE_429`, `SIM_ERROR_RATE_500`, `SIM_LATENCY_MS`,
-`SIM_LOSE_RESPONSE_AFTER_CREATE`, `SIM_RETRY_AFTER`): a fraction of /contacts calls answered 429
-(with Retry-After) or 500, added latency, and creates whose response is lost (the connection is
-dropped after the contact was stored).
+`SIM_LOSE_RESPONSE_AFTER_CREATE`, `SIM_RETRY_AFTER`, `SIM_IGNORE_IDEMPOTENCY_ID`,
+`SIM_OMIT_RETRY_AFTER`): a fraction of /contacts calls answered 429 (with Retry-After, unless
+`omit_retry_after`) or 500, added latency, creates whose response is lost (the connection is
+dropped after the contact was stored), and `ignore_idempotency_id`: a repeated `idempotency_id`
+creates again (or meets 422 "reference taken") instead of replaying the first answer.
 
 Admin (tests and demos, no auth — bind it to localhost): `GET/POST /__admin/faults`,
 `GET /__admin/contacts` (`business`, `search`, `email`, `reference`), `GET /__admin/contacts/count`,
@@ -53,6 +55,10 @@ def _env_float(name: str, default: float) -> float:
         return default
 
 
+def _env_bool(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
+
+
 def sage_errors(status: int, code: str, message: str, source: str | None = None, headers=None) -> Response:
     body = [{"$severity": "error", "$dataCode": code, "$message": message, "$source": source or ""}]
     resp = jsonify(body)
@@ -81,6 +87,8 @@ def create_app(
             latency_ms=int(_env_float("SIM_LATENCY_MS", 0)),
             lose_response_after_create=_env_float("SIM_LOSE_RESPONSE_AFTER_CREATE", 0.0),
             retry_after=int(_env_float("SIM_RETRY_AFTER", 1)),
+            ignore_idempotency_id=_env_bool("SIM_IGNORE_IDEMPOTENCY_ID"),
+            omit_retry_after=_env_bool("SIM_OMIT_RETRY_AFTER"),
         )
     default_business = default_business or os.environ.get("SIM_DEFAULT_BUSINESS", "fieldbook-demo")
     app.extensions["sage_store"] = store
@@ -115,12 +123,11 @@ def create_app(
             return sage_errors(
                 401, "AuthenticationFailed", "The access token is missing, invalid or expired."
             )
+        f = store.faults
         wait = store.throttle(business_id())
         if wait is not None:
-            return sage_errors(
-                429, "RateLimitExceeded", "Too many requests.", headers={"Retry-After": str(wait)}
-            )
-        f = store.faults
+            headers = {} if f.omit_retry_after else {"Retry-After": str(wait)}
+            return sage_errors(429, "RateLimitExceeded", "Too many requests.", headers=headers)
         if f.latency_ms:
             time.sleep(f.latency_ms / 1000)
         roll = rng.random()
@@ -130,7 +137,7 @@ def create_app(
                 429,
                 "RateLimitExceeded",
                 "Too many requests (injected).",
-                headers={"Retry-After": str(f.retry_after)},
+                headers={} if f.omit_retry_after else {"Retry-After": str(f.retry_after)},
             )
         if roll < f.error_rate_429 + f.error_rate_500:
             store.counters["injected_500"] += 1
@@ -233,6 +240,8 @@ def create_app(
             )
         biz = business_id()
         with store.lock:  # check, create and remember as one step: a concurrent repeat replays
+            if key and store.faults.ignore_idempotency_id:
+                key = None  # the fault: Sage does not honour the id (placement / retention unconfirmed)
             if key:
                 replay = store.replay(biz, key.lower())
                 if replay is not None:

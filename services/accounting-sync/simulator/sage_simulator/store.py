@@ -36,8 +36,20 @@ class Faults:
     latency_ms: int = 0
     lose_response_after_create: float = 0.0
     retry_after: int = 1
+    # Sage's idempotency is unconfirmed: with this, a repeated idempotency_id is a new create
+    ignore_idempotency_id: bool = False
+    # whether Sage's 429 carries Retry-After is unconfirmed: with this, no 429 does
+    omit_retry_after: bool = False
 
-    FIELDS = ("error_rate_429", "error_rate_500", "latency_ms", "lose_response_after_create", "retry_after")
+    FIELDS = (
+        "error_rate_429",
+        "error_rate_500",
+        "latency_ms",
+        "lose_response_after_create",
+        "retry_after",
+        "ignore_idempotency_id",
+        "omit_retry_after",
+    )
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.FIELDS}

@@ -130,3 +130,27 @@ def test_injected_faults(client):
     stats = client.get("/__admin/stats").get_json()
     assert (stats["injected_429"], stats["injected_500"], stats["throttled"]) == (1, 1, 0)
     assert client.post("/__admin/faults", json={"bogus": 1}).status_code == 422
+
+
+def test_the_ignore_idempotency_id_fault_creates_again(client, store):
+    h = auth(client)
+    client.post("/__admin/faults", json={"ignore_idempotency_id": True})
+    body = {"contact": {"name": "A", "contact_type_ids": ["CUSTOMER"]}, "idempotency_id": "a" * 32}
+    first = client.post("/contacts", json=body, headers=h)
+    again = client.post("/contacts", json=body, headers=h)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] != again.get_json()["id"]
+    with_ref = {**body, "contact": {**body["contact"], "reference": "AREF01"}}
+    assert client.post("/contacts", json=with_ref, headers=h).status_code == 201
+    taken = client.post("/contacts", json=with_ref, headers=h)
+    assert taken.status_code == 422 and taken.get_json()[0]["$source"] == "reference"
+
+
+def test_the_omit_retry_after_fault_answers_429_without_the_header(client):
+    h = auth(client)
+    client.post("/__admin/faults", json={"error_rate_429": 1.0, "omit_retry_after": True})
+    r = client.get("/contacts", headers=h)
+    assert r.status_code == 429 and "Retry-After" not in r.headers
+    client.post("/__admin/faults", json={"error_rate_429": 0.0})  # the rate limit's own 429 too
+    answers = [client.get("/contacts", headers=h) for _ in range(6)]
+    assert answers[-1].status_code == 429 and "Retry-After" not in answers[-1].headers

@@ -163,6 +163,20 @@ def test_throttling_never_uses_up_attempts(bus, engine, sessions, sim):
     assert len(sim.contacts()) == 1
 
 
+def test_a_429_without_retry_after_waits_the_throttled_wait_without_using_an_attempt(
+    bus, engine, sessions, sim
+):
+    sim.faults(error_rate_429=1.0, omit_retry_after=True)
+    deliver(bus, "customer.created", customer())
+    before = utcnow()
+    engine.drain()
+    r = row(sessions)
+    assert (r.status, r.attempts) == ("pending", 0)
+    # SYNC_THROTTLED_WAIT_SECONDS (5) plus up to half as much again
+    assert before + timedelta(seconds=4.9) <= r.next_attempt_at <= before + timedelta(seconds=8)
+    assert "429" in r.last_error
+
+
 def test_an_update_is_pushed_and_an_older_copy_is_ignored(bus, engine, sessions, sim):
     deliver(bus, "customer.created", customer())
     engine.drain()
