@@ -227,6 +227,7 @@ def merge_customers(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str
             )
             survivor.blocked_at = utcnow()
             survivor.blocked_by = uow.context.actor
+            survivor.unblock_reason = survivor.unblocked_at = survivor.unblocked_by = None
         survivor.has_transactions = survivor.has_transactions or merged.has_transactions
         survivor.updated_at = utcnow()
         merged.merged_into_id = survivor.id
@@ -328,6 +329,7 @@ def erase_customer(uow: CustomersUnitOfWork, customer_id: str) -> dict:
             _set_address(customer, {key: None})
         customer.custom_fields = {}
         customer.block_reason = "(erased)" if customer.blocked else None
+        customer.unblock_reason = "(erased)" if customer.unblock_reason else None
         customer.status = "dormant"
         customer.erased_at = utcnow()
         customer.updated_at = utcnow()

@@ -231,6 +231,7 @@ def block_customer(uow: CustomersUnitOfWork, customer_id: str, reason: str) -> C
         customer.block_reason = reason
         customer.blocked_at = utcnow()
         customer.blocked_by = uow.context.actor
+        customer.unblock_reason = customer.unblocked_at = customer.unblocked_by = None
         customer.updated_at = utcnow()
         uow.session.flush()
         uow.publish("customer.blocked", events.customer_snapshot(customer), subject=customer.id)
@@ -239,7 +240,7 @@ def block_customer(uow: CustomersUnitOfWork, customer_id: str, reason: str) -> C
         return customer
 
 
-def unblock_customer(uow: CustomersUnitOfWork, customer_id: str) -> Customer:
+def unblock_customer(uow: CustomersUnitOfWork, customer_id: str, reason: str | None = None) -> Customer:
     with uow:
         _require_accounts_role(uow, "unblock an account")
         customer = uow.customers.get(customer_id, for_update=True)
@@ -249,6 +250,9 @@ def unblock_customer(uow: CustomersUnitOfWork, customer_id: str) -> Customer:
         customer.block_reason = None
         customer.blocked_at = None
         customer.blocked_by = None
+        customer.unblock_reason = reason
+        customer.unblocked_at = utcnow()
+        customer.unblocked_by = uow.context.actor
         customer.updated_at = utcnow()
         uow.session.flush()
         uow.publish("customer.unblocked", events.customer_snapshot(customer), subject=customer.id)

@@ -160,6 +160,41 @@ def test_block_only_by_accounts_or_admin_and_publishes(api, outbox):
     assert len(outbox("customer.unblocked")) == 1
 
 
+def test_a_blank_block_reason_is_refused_and_a_reason_is_kept_trimmed(api, outbox):
+    path = api.post("/v1/customers", private_customer()).headers["Location"]
+    for reason in ("", "   ", "\t\n"):
+        resp = api.post(f"{path}/block", {"reason": reason})
+        assert resp.status_code == 422 and "reason" in resp.get_json()["errors"], reason
+    assert api.get(path).get_json()["blocked"] is False and outbox("customer.blocked") == []
+    blocked = api.post(f"{path}/block", {"reason": "  Unpaid invoices "})
+    assert blocked.get_json()["block_reason"] == "Unpaid invoices"
+
+
+def test_unblock_keeps_who_unblocked_and_why_and_refuses_unknown_fields(api, outbox):
+    path = api.post("/v1/customers", private_customer()).headers["Location"]
+    api.post(f"{path}/block", {"reason": "Unpaid invoices"})
+    accounts = api.as_(role="accounts")
+    unknown = accounts.post(f"{path}/unblock", {"reason": "Paid", "notify": True})
+    assert unknown.status_code == 422 and "notify" in unknown.get_json()["errors"]
+    too_long = accounts.post(f"{path}/unblock", {"reason": "x" * 501})
+    assert too_long.status_code == 422 and "reason" in too_long.get_json()["errors"]
+    assert api.get(path).get_json()["blocked"] is True
+    resp = accounts.post(f"{path}/unblock", {"reason": " Paid in full "})
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["blocked"] is False and body["block_reason"] is None
+    assert body["unblock_reason"] == "Paid in full" and body["unblocked_by"] == "test:accounts"
+    assert body["unblocked_at"] is not None
+    assert api.get(path).get_json()["unblock_reason"] == "Paid in full"
+    assert len(outbox("customer.unblocked")) == 1
+    # the next block starts afresh; an unblock without a body or reason still works
+    reblocked = api.post(f"{path}/block", {"reason": "Again"}).get_json()
+    assert reblocked["unblock_reason"] is None and reblocked["unblocked_by"] is None
+    again = accounts.post(f"{path}/unblock")
+    assert again.status_code == 200 and again.get_json()["unblock_reason"] is None
+    assert again.get_json()["unblocked_by"] == "test:accounts"
+
+
 def test_only_accounts_may_set_a_credit_limit(api):
     assert (
         api.as_(role="sales").post("/v1/customers", private_customer(credit_limit="500.00")).status_code

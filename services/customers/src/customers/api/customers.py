@@ -18,6 +18,7 @@ from .schemas import (
     CustomerPatchSchema,
     CustomerQuerySchema,
     CustomerSchema,
+    UnblockSchema,
 )
 
 blp = Blueprint(
@@ -106,6 +107,10 @@ class CustomerBlock(MethodView):
 
 @blp.route("/<uuid:customer_id>/unblock")
 class CustomerUnblock(MethodView):
+    @blp.arguments(UnblockSchema)
     @blp.response(200, CustomerSchema)
-    def post(self, customer_id):
-        return with_etag(service.unblock_customer(current_uow(), str(customer_id)))
+    def post(self, body, customer_id):
+        """Unblock the account, optionally saying why; the record keeps who unblocked, when and why."""
+        return with_etag(
+            service.unblock_customer(current_uow(), str(customer_id), reason=body.get("reason") or None)
+        )

@@ -25,6 +25,13 @@ def _text(max_len: int, **kw) -> fields.String:
 MAX_AMOUNT = Decimal("9999999999.99")
 
 
+class Trimmed(fields.String):
+    """Text stored without surrounding whitespace, so that "   " is as empty as ""."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
 def _money(**kw) -> fields.Decimal:
     return fields.Decimal(places=2, rounding=ROUND_HALF_UP, as_string=True, **kw)
 
@@ -114,7 +121,11 @@ class CustomerPatchSchema(CustomerInSchema):
 
 
 class BlockSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = Trimmed(required=True, validate=validate.Length(min=1, max=500))
+
+
+class UnblockSchema(Schema):
+    reason = Trimmed(allow_none=True, validate=validate.Length(max=500))
 
 
 class CustomerSchema(Schema):
@@ -133,6 +144,9 @@ class CustomerSchema(Schema):
     blocked = fields.Boolean()
     block_reason = fields.String(allow_none=True)
     blocked_at = fields.DateTime(allow_none=True)
+    unblock_reason = fields.String(allow_none=True)
+    unblocked_at = fields.DateTime(allow_none=True)
+    unblocked_by = fields.String(allow_none=True)
     credit_limit = _money(allow_none=True)
     payment_terms_days = fields.Integer(allow_none=True)
     account_manager = fields.String(allow_none=True)
