@@ -68,7 +68,16 @@ UPSTREAM_HEADERS_DROPPED = frozenset({"content-length", "server", "date"})
 # Answers that say the service (or what stands in front of it) is down: they count toward the breaker.
 BREAKER_STATUSES = frozenset({502, 503, 504})
 
+# An upstream 5xx reaches the client only as one of these; any other body is logged, not passed on.
+JSON_TYPES = frozenset({"application/problem+json", "application/json"})
+ERROR_LOG_BYTES = 2048
+
 log = logging.getLogger("fieldbook.gateway.proxy")
+
+
+def _mimetype(upstream: requests.Response) -> str:
+    return (upstream.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
 
 UPSTREAM_REQUESTS = Counter(
     "fieldbook_gateway_upstream_requests_total", "Requests forwarded by the gateway", ["upstream", "outcome"]
@@ -245,6 +254,16 @@ class Proxy:
             return problem_response(504, detail=f"The {service} service did not answer in time.")
         if upstream is None:
             return problem_response(502, detail=f"The {service} service is unavailable.")
+        if upstream.status_code >= 500 and _mimetype(upstream) not in JSON_TYPES:
+            # an error page (a traceback, a database host) is for the operator, not the client
+            log.error(
+                "%s answered %s with %s; not passed on. Its first 2 KB: %r",
+                service,
+                upstream.status_code,
+                upstream.headers.get("Content-Type") or "no content type",
+                upstream.content[:ERROR_LOG_BYTES],
+            )
+            return problem_response(502, detail=f"The {service} service gave an unexpected answer.")
         return self._response(upstream, base)
 
     def fetch_json(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -99,6 +100,15 @@ def test_create_key_accepts_a_plain_name(gw):
     assert row.name == "Web console #2"
 
 
+class _LogRecords(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 class ScriptedService:
     """A service whose next answers are set by the test: status, content type, body."""
 
@@ -155,3 +165,31 @@ def test_an_upstream_500_does_not_open_the_breaker(make_gateway, scripted):
     for _ in range(4):
         assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code == 500
     assert len(scripted.calls) == 4
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type"), [(500, "text/html; charset=utf-8"), (503, "text/plain"), (500, None)]
+)
+def test_an_upstream_error_page_never_reaches_the_client(make_gateway, scripted, status, content_type):
+    gw = make_gateway()
+    logged = _LogRecords()
+    logging.getLogger("fieldbook.gateway.proxy").addHandler(logged)
+    gw.settings.upstream_urls["customers"] = scripted.url
+    scripted.status, scripted.content_type = status, content_type
+    scripted.body = b"<pre>Traceback (most recent call last): connect to db-host-7.internal:5432</pre>"
+    resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))
+    assert resp.status_code == 502
+    assert resp.mimetype == PROBLEM
+    assert resp.json["detail"] == "The customers service gave an unexpected answer."
+    assert b"db-host-7" not in resp.data
+    logging.getLogger("fieldbook.gateway.proxy").removeHandler(logged)
+    assert any("db-host-7" in m for m in logged.messages)  # for the operator, in the log
+
+
+def test_an_upstream_problem_passes_through(make_gateway, scripted):
+    gw = make_gateway()
+    gw.settings.upstream_urls["customers"] = scripted.url
+    scripted.status, scripted.content_type = 500, "application/problem+json"
+    scripted.body = b'{"status": 500, "title": "Internal Server Error", "request_id": "r1"}'
+    resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))
+    assert (resp.status_code, resp.mimetype, resp.data) == (500, PROBLEM, scripted.body)
