@@ -12,8 +12,9 @@ One attempt:
 
 A crash between 2 and 3 leaves the row pending; when the lease runs out it is tried again, and the
 retry cannot duplicate: the deterministic `idempotency_id` makes Sage replay the first create, and
-the matching finds the contact anyway — by the ref, saved on the row before the POST, or by its
-`source_guid` (our customer id), which makes it ours before any other rule.
+the matching finds the contact anyway — by its `source_guid` (our customer id), which makes it
+ours before any other rule, on the contact carrying the ref saved on the row before the POST. A
+ref we chose on a contact without our `source_guid` is someone else's: the ref is taken.
 """
 
 from __future__ import annotations
@@ -197,14 +198,18 @@ class SyncEngine:
         # the ref we look for: the row's (the customer's own, or the one we chose before a create),
         # else the one on the customer's record even if another customer holds it here
         wanted = c.accounts_ref or refs.customers_ref(c.snapshot)
+        customers_ref = self._is_customers_ref(c, wanted)
         found = self._sage(c).find_candidates(c.snapshot, wanted)
+        if wanted and not customers_ref and self._held_by_someone_else(c, wanted, found):
+            # a ref we chose (e.g. kept before a create that failed) is on a contact that is not
+            # ours: the ref is taken in Sage. Keep the next free one and look by email and name.
+            wanted = self._keep_ref(c, self._free_ref(c))
+            found = self._sage(c).find_candidates(c.snapshot, None)
         with self.sessions() as session:
             linked = Syncs(session, c.tenant_id).linked_to(
                 [f["id"] for f in found if f.get("id")], c.customer_id
             )
-        decision = matching.decide(
-            c.snapshot, wanted, found, linked, ref_is_customers=self._is_customers_ref(c, wanted)
-        )
+        decision = matching.decide(c.snapshot, wanted, found, linked, ref_is_customers=customers_ref)
         if decision.action == "link":
             contact = next(f for f in found if f.get("id") == decision.contact_id)
             return self._link(c, contact, decision.reason)
@@ -217,11 +222,27 @@ class SyncEngine:
     def _own_contact_by_ref(self, c: Claim) -> str | None:
         """The id of the contact we created for this customer (its ref, and our `source_guid`), if
         Sage holds one; a contact of someone else carrying the ref is not ours to mark inactive."""
-        if not c.accounts_ref:
+        contact = self._own_contact(c, c.accounts_ref)
+        return contact["id"] if contact else None
+
+    def _own_contact(self, c: Claim, ref: str | None) -> dict | None:
+        """The contact carrying `ref` and our `source_guid` (a create of ours), if Sage holds one."""
+        if not ref:
             return None
-        found = self._sage(c).find_candidates({"id": c.customer_id}, c.accounts_ref)
-        ours = [f for f in found if matching.is_ours(c.customer_id, f)]
-        return ours[0]["id"] if ours else None
+        found = self._sage(c).find_candidates({"id": c.customer_id}, ref)
+        wanted = ref.strip().upper()
+        ours = [
+            f
+            for f in found
+            if matching.is_ours(c.customer_id, f) and (f.get("reference") or "").strip().upper() == wanted
+        ]
+        return ours[0] if ours else None
+
+    @staticmethod
+    def _held_by_someone_else(c: Claim, ref: str, found: list[dict]) -> bool:
+        """Does a contact that is not ours carry `ref` (and none of ours)?"""
+        holders = [f for f in found if (f.get("reference") or "").strip().upper() == ref.upper()]
+        return bool(holders) and not any(matching.is_ours(c.customer_id, f) for f in holders)
 
     def _free_ref(self, c: Claim, ask_sage: bool = True) -> str:
         """The next free accounts ref for the customer's base. Without `ask_sage`, only the refs we
@@ -291,6 +312,11 @@ class SyncEngine:
             except SageError as exc:
                 if exc.status != 422 or "reference" not in exc.sources:
                     raise
+                # our own create, whose answer was lost and which Sage did not replay (the
+                # idempotency_id's placement and retention are unconfirmed): it is the contact
+                mine = self._own_contact(c, ref)
+                if mine is not None:
+                    return self._link(c, mine, "our create, found by its ref after a lost answer")
                 # the customer's own ref is never swapped for another; one we chose was taken in
                 # Sage since we looked (a concurrent sync): look again, keep and take the next
                 if customers_ref or tries == REF_RACE_RETRIES:

@@ -76,9 +76,19 @@ def test_a_match_already_linked_to_another_customer_needs_review():
     assert d.candidates[0].linked_to == "other-customer"
 
 
-def test_our_own_accounts_ref_links_even_among_look_alikes():
-    d = decide(customer(), "SMITHJ01", [contact("c1", reference="smithj01"), contact("c2")])
+def test_the_customers_own_accounts_ref_links_even_among_look_alikes():
+    d = decide(
+        customer(), "SMITHJ01", [contact("c1", reference="smithj01"), contact("c2")], ref_is_customers=True
+    )
     assert (d.action, d.contact_id) == ("link", "c1")
+
+
+def test_a_ref_we_chose_is_no_evidence_on_someone_elses_contact():
+    sarah = contact("c1", name="Sarah Jones", postcode="BD1 1AA", reference="SMITHJ01")
+    assert decide(customer(), "SMITHJ01", [sarah]).action == "create"
+    ours = contact("c2", name="Sarah Jones", reference="SMITHJ01", source_guid=CUSTOMER_GUID)
+    d = decide(customer(), "SMITHJ01", [ours])
+    assert (d.action, d.contact_id) == ("link", "c2") and "reference" in d.candidates[0].reasons
 
 
 def test_name_normalisation():

@@ -612,3 +612,56 @@ def test_a_contact_carrying_our_customer_id_is_ours_whatever_else_looks_alike(bu
     r = row(sessions)
     assert (r.status, r.sage_contact_id) == ("synced", ours["id"])
     assert len(sim.contacts()) == 2
+
+
+# -- a ref we chose is ours only on our own contact -------------------------------------------------
+
+
+def fail_first_create(monkeypatch, sage, status=503):
+    from accounting_sync.sage import SageError
+
+    creates = sage.create_contact
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise SageError(f"POST /contacts: Sage answered {status}", status, transient=True)
+        return creates(*args, **kwargs)
+
+    monkeypatch.setattr(sage, "create_contact", flaky)
+
+
+def test_a_retried_create_never_links_someone_elses_contact_carrying_the_ref_we_chose(
+    bus, engine, sessions, sage, sim, monkeypatch, outbox
+):
+    sarah = sim.seed(name="Sarah Jones", reference="SMITHJ01", main_address={"postal_code": "BD1 1AA"})
+    fail_first_create(monkeypatch, sage)
+    deliver(bus, "customer.created", customer())
+    engine.run_once()
+    assert (row(sessions).status, row(sessions).accounts_ref) == ("pending", "SMITHJ01")
+
+    make_due(sessions)
+    engine.drain()
+    r = row(sessions)
+    assert (r.status, r.accounts_ref) == ("synced", "SMITHJ02"), r.last_error
+    contacts = {c["id"]: c for c in sim.contacts()}
+    assert len(contacts) == 2 and r.sage_contact_id != sarah["id"]
+    assert contacts[sarah["id"]]["name"] == "Sarah Jones"
+    assert contacts[sarah["id"]]["reference"] == "SMITHJ01"
+    assert contacts[r.sage_contact_id]["name"] == "John Smith"
+    assert [e["data"]["accounts_ref"] for e in outbox("accounting.customer_linked")] == ["SMITHJ02"]
+
+
+def test_a_lost_create_without_idempotency_is_found_by_its_ref_not_created_again(
+    bus, engine, sessions, sim, outbox
+):
+    """Sage does not replay the idempotency_id: the in-place retry of the POST meets 422 "reference
+    taken" on our own ref. The contact holding it carries our source_guid: it is our create."""
+    sim.faults(ignore_idempotency_id=True, lose_response_after_create=1.0)
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    r = row(sessions)
+    [contact] = sim.contacts()
+    assert (r.status, r.accounts_ref, r.sage_contact_id) == ("synced", "SMITHJ01", contact["id"])
+    assert [e["data"]["accounts_ref"] for e in outbox("accounting.customer_linked")] == ["SMITHJ01"]

@@ -3,8 +3,9 @@
 Evidence per Sage contact, strongest first:
 - `source_guid`: the contact carries this customer's id in `source_guid` — we created it (a create
   whose response was lost): it is ours, link, before any other rule.
-- `reference`: the contact carries this customer's accounts ref (the one on the customer's record,
-  e.g. imported from the seed systems' "sage ref" column, or the one we chose for it): link.
+- `reference`: the contact carries the accounts ref on the customer's record (e.g. imported from
+  the seed systems' "sage ref" column): link. A ref we chose ourselves is no evidence on a contact
+  without our `source_guid`: someone else holds it (the sync then takes the next free one).
 - `email`: the same email (case-insensitive) — strong.
 - `name_postcode`: the same normalised name and the same postcode — strong.
 - `similar_name` (same name, other or no postcode), `same_surname_postcode` (same postcode and
@@ -119,12 +120,18 @@ def is_ours(customer_id: str, contact: dict) -> bool:
     return bool(customer_id) and _guid(contact.get("source_guid")) == _guid(customer_id)
 
 
-def evidence(customer: dict, accounts_ref: str | None, contact: dict) -> list[str]:
+def evidence(
+    customer: dict, accounts_ref: str | None, contact: dict, ref_is_customers: bool = False
+) -> list[str]:
+    """Why `contact` might be this customer. The accounts ref counts as evidence only when it is
+    the customer's own (`ref_is_customers`), or on our own contact: a ref we chose ourselves on
+    someone else's contact only says the ref is taken in Sage."""
     reasons = []
-    if is_ours(customer.get("id"), contact):
+    ours = is_ours(customer.get("id"), contact)
+    if ours:
         reasons.append("source_guid")
     ref = (contact.get("reference") or "").strip().upper()
-    if accounts_ref and ref and ref == accounts_ref.upper():
+    if accounts_ref and ref and ref == accounts_ref.upper() and (ref_is_customers or ours):
         reasons.append("reference")
     email = (customer.get("email") or "").strip().lower()
     if email and (contact_email(contact) or "").lower() == email:
@@ -154,14 +161,15 @@ def decide(
     """`contacts`: what Sage returned for the searches (duplicates allowed); `linked`: Sage contact
     id → the tenant's customer id already linked to it (this customer excluded);
     `ref_is_customers`: `accounts_ref` comes from the customer's record (not chosen by us), so a
-    match carrying another ref is a disagreement for a person, not a link."""
+    contact carrying it is a match, and a match carrying another ref is a disagreement for a
+    person, not a link. A ref we chose matches only on a contact carrying our `source_guid`."""
     linked = linked or {}
     seen: dict[str, Candidate] = {}
     for contact in contacts:
         cid = contact.get("id")
         if not cid or cid in seen:
             continue
-        reasons = evidence(customer, accounts_ref, contact)
+        reasons = evidence(customer, accounts_ref, contact, ref_is_customers)
         if not reasons:
             continue
         seen[cid] = Candidate(
