@@ -4,9 +4,11 @@ Sender: claims due emails under a claim token (`FOR UPDATE SKIP LOCKED` on Postg
 against a dead worker), sends each over SMTP outside any transaction, then records the outcome with
 its event in one transaction: 2xx → sent (`email.sent`); 4xx, refused or lost connection, a refused
 login or greeting → queued again with backoff (temporary), until `SMTP_MAX_ATTEMPTS`; 5xx → failed
-(`email.failed`). Every attempt is logged. Just before each send the claim is checked and the lease
-renewed for that email; a worker whose token is no longer on the row (its lease ran out and another
-worker took the email) neither sends nor records it.
+(`email.failed`); an email no message can be made of (a header the mail format cannot carry, an
+address SMTP cannot send to) → failed at once (`email.failed`), never retried. Every attempt is
+logged. Just before each send the claim is checked and the lease renewed for that email; a worker
+whose token is no longer on the row (its lease ran out and another worker took the email) neither
+sends nor records it.
 
 Mass email: claims a queued job under a token, expands its recipients into queued emails or skips
 (with the reason) holding the job's row locked, and completes it (`mass_email.completed`) when no
@@ -34,6 +36,7 @@ from fieldbook_shared.settings import Settings
 
 from . import events, service
 from .clients import BillingClient, UpstreamUnavailable
+from .domain.messages import one_line
 from .domain.smtp import PERMANENT, SENT, TEMPORARY, SendOutcome, classify_code, retry_delay
 from .store.models import Attachment, Email, EmailAttempt, MassEmail
 from .store.queries import (
@@ -141,8 +144,8 @@ def build_message(email: Email, attachments: list[Attachment], settings: Setting
     x = settings.extra
     msg = EmailMessage()
     msg["From"] = formataddr((x["email_from_name"], x["email_from"]))
-    msg["To"] = formataddr((email.to_name or "", email.to_address))
-    msg["Subject"] = email.subject
+    msg["To"] = formataddr((one_line(email.to_name), email.to_address))
+    msg["Subject"] = one_line(email.subject)
     msg["Date"] = format_datetime(utcnow())
     domain = x["email_from"].rsplit("@", 1)[-1] or None
     msg["Message-ID"] = email.message_id or make_msgid(idstring=email.id.replace("-", ""), domain=domain)
@@ -154,7 +157,7 @@ def build_message(email: Email, attachments: list[Attachment], settings: Setting
             a.content,
             maintype=maintype or "application",
             subtype=subtype or "octet-stream",
-            filename=a.filename,
+            filename=one_line(a.filename),
         )
     return msg
 
@@ -292,7 +295,11 @@ class Sender:
                     domain=self.settings.extra["email_from"].rsplit("@", 1)[-1] or None,
                 )
                 session.commit()
-            return build_message(email, attachments, self.settings), email, None
+            try:
+                return build_message(email, attachments, self.settings), email, None
+            except Exception as exc:  # noqa: BLE001 - no retry can ever send it: failed for good
+                log.warning("email %s: the message cannot be built: %s", email.id, exc)
+                return None, email, SendOutcome(PERMANENT, None, f"the message cannot be built: {exc}")
 
     def _send_one(self, email_id: str, token: str, transport: SmtpTransport) -> None:
         message, email, outcome = self._prepare(email_id, token)

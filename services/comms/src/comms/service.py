@@ -20,6 +20,7 @@ from fieldbook_shared.problems import Conflict, DomainError, NotFound, Validatio
 from . import directory, events
 from .directory import CustomerFetcher
 from .domain import recipients, templates
+from .domain.messages import one_line
 from .store.models import (
     Attachment,
     Communication,
@@ -386,8 +387,8 @@ def queue_email(
         statement_id=statement_id,
         template_id=template_id,
         to_address=to_address,
-        to_name=to_name or None,
-        subject=subject,
+        to_name=one_line(to_name) or None,
+        subject=one_line(subject),
         body=body,
         status="queued",
         attempts=0,
@@ -407,7 +408,7 @@ def queue_email(
                 direction="out",
                 author=email.author,
                 occurred_at=now,
-                subject=subject,
+                subject=email.subject,
                 summary=_summary(body),
                 email_id=email.id,
                 status="queued",

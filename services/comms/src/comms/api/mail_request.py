@@ -12,10 +12,27 @@ from fieldbook_shared.problems import ValidationFailed, flatten_errors
 from fieldbook_shared.web import state
 
 from .. import service
+from ..domain.messages import has_line_break
+
+MAX_NAME = 255  # attachments.filename and attachments.content_type
 
 
 def _limit() -> int:
     return int(state().settings.extra["max_attachments_bytes"])
+
+
+def _check_files(files: list[service.NewAttachment]) -> None:
+    """A file part's name and type go into the message's headers and their columns: one line each,
+    at most 255 characters."""
+    errors: dict[str, list[str]] = {}
+    for i, f in enumerate(files):
+        for name, value in (("filename", f.filename), ("content_type", f.content_type)):
+            if has_line_break(value):
+                errors.setdefault(f"attachments.{i}.{name}", []).append("Must be one line (no line breaks).")
+            if len(value) > MAX_NAME:
+                errors.setdefault(f"attachments.{i}.{name}", []).append(f"Longer than {MAX_NAME} characters.")
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def load_mail_request(schema: Schema) -> tuple[dict, list[service.NewAttachment]]:
@@ -33,6 +50,7 @@ def load_mail_request(schema: Schema) -> tuple[dict, list[service.NewAttachment]
             )
             for f in request.files.getlist("attachments")
         ]
+        _check_files(files)
     else:
         body = request.get_json(silent=True)
         files = []

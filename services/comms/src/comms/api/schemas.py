@@ -5,8 +5,9 @@ Requests refuse unknown fields (RAISE): a typo is a 422, never silently dropped.
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from ..domain.messages import MAX_ADDRESS, has_line_break, sendable_address
 from ..domain.templates import PLACEHOLDERS
 
 KINDS = ("note", "email", "call", "sms")
@@ -17,6 +18,26 @@ DIRECTIONS = ("in", "out")
 class In(Schema):
     class Meta:
         unknown = RAISE
+
+
+def one_line(value: str) -> None:
+    """A header's text (a subject, a file name) is one line: CR or LF would start a header of its own."""
+    if has_line_break(value):
+        raise ValidationError("Must be one line (no line breaks).")
+
+
+class SendableEmail(fields.Email):
+    """An email address SMTP can send to, as it will be sent (the domain IDNA-encoded)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(max=MAX_ADDRESS), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        address = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return sendable_address(address)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 # --- notes ---------------------------------------------------------------------------------------
@@ -101,7 +122,9 @@ _PLACEHOLDER_DOC = (
 class TemplateInSchema(In):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     subject = fields.String(
-        required=True, validate=validate.Length(min=1, max=500), metadata={"description": _PLACEHOLDER_DOC}
+        required=True,
+        validate=[validate.Length(min=1, max=500), one_line],
+        metadata={"description": _PLACEHOLDER_DOC},
     )
     body = fields.String(
         required=True,
@@ -129,7 +152,7 @@ class PlaceholderSchema(Schema):
 
 
 class AttachmentInSchema(In):
-    filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    filename = fields.String(required=True, validate=[validate.Length(min=1, max=255), one_line])
     content_type = fields.String(
         load_default="application/octet-stream", validate=validate.Regexp(r"^[\w.+-]+/[\w.+-]+$")
     )
@@ -139,9 +162,14 @@ class AttachmentInSchema(In):
 class EmailInSchema(In):
     customer_id = fields.String(validate=validate.Regexp(UUID_RE))
     work_address_id = fields.String(validate=validate.Regexp(UUID_RE))
-    to = fields.Email(metadata={"description": "Defaults to the customer's primary contact's email."})
+    to = SendableEmail(
+        metadata={
+            "description": "Defaults to the customer's primary contact's email. An address SMTP can send "
+            "to: ASCII before the @; an international domain is sent IDNA-encoded."
+        }
+    )
     template_id = fields.String(validate=validate.Length(max=36))
-    subject = fields.String(validate=validate.Length(min=1, max=500))
+    subject = fields.String(validate=[validate.Length(min=1, max=500), one_line])
     body = fields.String(validate=validate.Length(min=1, max=200_000))
     attachments = fields.List(
         fields.Nested(AttachmentInSchema), load_default=list, validate=validate.Length(max=20)
@@ -219,7 +247,7 @@ class MassEmailInSchema(In):
     customer_ids = fields.List(_ID, validate=validate.Length(min=1, max=10_000))
     mailing_list_id = fields.String(validate=validate.Length(max=36))
     template_id = fields.String(validate=validate.Length(max=36))
-    subject = fields.String(validate=validate.Length(min=1, max=500))
+    subject = fields.String(validate=[validate.Length(min=1, max=500), one_line])
     body = fields.String(validate=validate.Length(min=1, max=200_000))
     automated = fields.Boolean(
         load_default=True,
