@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from types import SimpleNamespace
 
 import psycopg.errors
@@ -323,3 +324,83 @@ def test_a_delivery_is_always_settled_even_when_its_properties_are_odd(sqlite_se
 
     assert channel.settled == [("requeue", 7)]
     assert deliveries.in_flight == 0
+
+
+def patch_broker(monkeypatch, connection) -> None:
+    import fieldbook_shared.messaging.consumer as consumer_module
+
+    monkeypatch.setattr(consumer_module, "connect", lambda settings, name: connection)
+    monkeypatch.setattr(consumer_module, "declare_exchange", lambda channel, settings: None)
+    monkeypatch.setattr(consumer_module, "declare_service_queues", lambda channel, settings, types: None)
+
+
+def test_connecting_alone_does_not_reset_the_consumers_backoff(sqlite_sessions, monkeypatch):
+    import pika.exceptions
+
+    from fieldbook_shared.messaging._backoff import Backoff
+
+    stop = threading.Event()
+    patch_broker(monkeypatch, FakeConnection(stop))
+    backoff = Backoff()
+    backoff.failures = 5  # several reconnects in a row have failed
+
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker):
+        consumer(sqlite_sessions, on_customer_deleted)._consume(stop, backoff)
+
+    assert backoff.failures == 5  # the next reconnect waits longer, not 0.25-0.5 s
+
+
+class DeliveringChannel(FakeChannel):
+    """Delivers one event; records how it was settled."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_message = None
+        self.settled: list[int] = []
+
+    def basic_consume(self, _queue, callback, auto_ack: bool) -> str:
+        self.on_message = callback
+        return "ctag"
+
+    def basic_ack(self, tag) -> None:
+        self.settled.append(tag)
+
+
+class DeliveringConnection(FakeConnection):
+    """Delivers one message on the first poll, runs thread-safe callbacks, stops once it is acked."""
+
+    def __init__(self, stop: threading.Event, body: bytes) -> None:
+        super().__init__(stop, close_after=10**9, give_up_after=500)
+        self.channel_ = DeliveringChannel()
+        self.body = body
+        self.callbacks: list = []
+
+    def add_callback_threadsafe(self, callback) -> None:
+        self.callbacks.append(callback)
+
+    def process_data_events(self, time_limit: float = 0) -> None:
+        self.polls += 1
+        if self.polls == 1:
+            method = SimpleNamespace(routing_key="customer.deleted", delivery_tag=1)
+            self.channel_.on_message(self.channel_, method, SimpleNamespace(headers={}), self.body)
+        while self.callbacks:
+            self.callbacks.pop(0)()
+        if self.channel_.settled or self.polls >= self.give_up_after:
+            self.stop.set()
+        else:
+            time.sleep(0.01)
+
+
+def test_a_settled_delivery_resets_the_consumers_backoff(sqlite_sessions, monkeypatch):
+    from fieldbook_shared.messaging._backoff import Backoff
+
+    stop = threading.Event()
+    connection = DeliveringConnection(stop, deleted_event("c1").to_json().encode())
+    patch_broker(monkeypatch, connection)
+    backoff = Backoff()
+    backoff.failures = 5
+
+    consumer(sqlite_sessions, on_customer_deleted)._consume(stop, backoff)
+
+    assert connection.channel_.settled == [1]
+    assert backoff.failures == 0

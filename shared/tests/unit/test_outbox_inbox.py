@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 
+import pika.exceptions
 import pytest
 from kit_support import (
     TENANT,
@@ -244,3 +246,80 @@ def test_publish_many_refuses_data_that_does_not_match_the_schema(sqlite_session
     with uow, pytest.raises(EventSchemaError):
         uow.publish_many([("customer.deleted", {"customer_id": "c1"}, "c1"), ("customer.deleted", {}, None)])
     assert outbox_rows(sqlite_sessions) == []
+
+
+class CountedStop(threading.Event):
+    """A `stop` whose waits return at once, recording the delays asked for; set after `rounds`."""
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__()
+        self.rounds = rounds
+        self.delays: list[float] = []
+
+    def wait(self, timeout=None) -> bool:
+        self.delays.append(timeout)
+        if len(self.delays) >= self.rounds:
+            self.set()
+        return self.is_set()
+
+
+class RefusingChannel:
+    """A channel on which the broker refuses every publish (say ACCESS_REFUSED on the exchange)."""
+
+    def confirm_delivery(self) -> None:
+        pass
+
+    def basic_publish(self, *args, **kwargs) -> None:
+        raise pika.exceptions.ChannelClosedByBroker(403, "ACCESS_REFUSED - write access refused")
+
+
+class ConnectedConnection:
+    is_open = True
+
+    def channel(self) -> RefusingChannel:
+        return RefusingChannel()
+
+    def sleep(self, seconds: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_publish_refused_after_every_connect_backs_off_and_is_logged_as_stuck(
+    sqlite_sessions, monkeypatch, caplog
+):
+    import fieldbook_shared.messaging.relay as relay_module
+
+    monkeypatch.setattr(relay_module, "connect", lambda settings, name: ConnectedConnection())
+    monkeypatch.setattr(relay_module, "declare_exchange", lambda channel, settings: None)
+    event_id = publish_deleted(sqlite_sessions, "c1")
+    stop = CountedStop(rounds=relay_module.STUCK_ROW_ATTEMPTS)
+
+    with caplog.at_level("WARNING", logger="fieldbook.outbox"):
+        OutboxRelay(make_settings(), sqlite_sessions).run(stop)
+
+    assert max(stop.delays[-3:]) >= 4.0  # backing off (up to 10 s), not reconnecting every 0.5 s
+    [row] = outbox_rows(sqlite_sessions)
+    assert row.sent_at is None and row.attempts == relay_module.STUCK_ROW_ATTEMPTS
+    [stuck] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert stuck.event_id == event_id and "failed to publish 10 times" in stuck.getMessage()
+
+
+def test_the_relay_backoff_is_reset_once_a_batch_is_confirmed(sqlite_sessions):
+    from fieldbook_shared.messaging._backoff import Backoff
+
+    publish_deleted(sqlite_sessions, "c1")
+    backoff = Backoff()
+    backoff.failures = 5
+    stop = threading.Event()
+
+    class StopWhenIdle(ConnectedConnection):
+        def sleep(self, seconds: float) -> None:
+            stop.set()
+
+    OutboxRelay(make_settings(), sqlite_sessions)._relay_until_stopped(
+        StopWhenIdle(), InMemoryBus(), stop, backoff
+    )
+
+    assert backoff.failures == 0

@@ -111,6 +111,7 @@ class _Deliveries:
 
     def __init__(self) -> None:
         self.in_flight = 0
+        self.settled = 0  # deliveries acked, requeued or rejected on this connection
         self.cancelled_by_broker = False
         self.abandoned = threading.Event()  # set when the connection is going away: stop waiting
 
@@ -184,9 +185,12 @@ class Consumer:
             channel.add_on_cancel_callback(on_cancel)
             consumer_tag = channel.basic_consume(settings.queue, on_message, auto_ack=False)
             log.info("consuming %s (%d event types)", settings.queue, len(self.handlers))
-            backoff.reset()
             while not stop.is_set():
                 connection.process_data_events(time_limit=1)
+                if deliveries.settled and channel.is_open:
+                    # progress, not just a connection: a failure that comes back right after
+                    # connecting keeps backing off instead of reconnecting every half second
+                    backoff.reset()
                 if deliveries.cancelled_by_broker:
                     raise pika.exceptions.ConsumerCancelled(
                         f"broker cancelled the consumer on {settings.queue}"
@@ -224,6 +228,7 @@ class Consumer:
             channel.basic_reject(delivery_tag, requeue=False)
         else:
             channel.basic_nack(delivery_tag, requeue=True)
+        deliveries.settled += 1
 
     # -- the worker thread ----------------------------------------------------------------------
 

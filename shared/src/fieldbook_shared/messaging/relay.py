@@ -46,6 +46,9 @@ OUTBOX_UNROUTABLE = Counter(
 OUTBOX_PENDING = Gauge("fieldbook_outbox_pending", "Outbox rows not yet published.", ["service"])
 
 PENDING_GAUGE_EVERY_SECONDS = 15.0
+# A row at the head of the outbox that failed this many times (and every as many more) is logged
+# at error level: the broker keeps refusing it, and everything behind it waits.
+STUCK_ROW_ATTEMPTS = 10
 
 
 class Publisher(Protocol):
@@ -137,6 +140,19 @@ class OutboxRelay:
                 except Exception as exc:  # record on the row, re-raise below
                     row.attempts = (row.attempts or 0) + 1
                     row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    if row.attempts % STUCK_ROW_ATTEMPTS == 0:
+                        log.error(
+                            "outbox event %s (%s) has failed to publish %d times and holds up the outbox: %s",
+                            row.event_id,
+                            row.event_type,
+                            row.attempts,
+                            row.last_error,
+                            extra={
+                                "event_id": row.event_id,
+                                "event_type": row.event_type,
+                                "tenant_id": row.tenant_id,
+                            },
+                        )
                     failure = exc
                     break
                 if routed is False:
@@ -193,8 +209,7 @@ class OutboxRelay:
                 declare_exchange(channel, settings)
                 publisher = RabbitPublisher(channel, settings.exchange)
                 log.info("outbox relay connected to the broker (exchange %s)", settings.exchange)
-                backoff.reset()
-                self._relay_until_stopped(connection, publisher, stop)
+                self._relay_until_stopped(connection, publisher, stop, backoff)
             except (pika.exceptions.AMQPError, OSError) as exc:
                 log.warning("outbox relay lost the broker: %s: %s", type(exc).__name__, exc)
             except Exception:
@@ -208,9 +223,17 @@ class OutboxRelay:
         log.info("outbox relay stopped")
 
     def _relay_until_stopped(
-        self, connection: pika.BlockingConnection, publisher: Publisher, stop: threading.Event
+        self,
+        connection: pika.BlockingConnection,
+        publisher: Publisher,
+        stop: threading.Event,
+        backoff: Backoff | None = None,
     ) -> None:
-        """Inner loop on one connection. Broker errors propagate (reconnect); DB errors back off here."""
+        """Inner loop on one connection. Broker errors propagate (reconnect); DB errors back off here.
+
+        The reconnect `backoff` is reset only once a batch was confirmed: connecting alone is no
+        progress when the failure comes after it (a publish the broker refuses every time).
+        """
         settings = self.settings
         db_backoff = Backoff()
         next_gauge = 0.0
@@ -229,6 +252,8 @@ class OutboxRelay:
                 connection.sleep(delay)  # keeps heartbeats flowing while the database is away
                 continue
             db_backoff.reset()
+            if sent and backoff is not None:
+                backoff.reset()
             if sent < settings.relay_batch_size:
                 connection.sleep(settings.relay_idle_seconds)
 
