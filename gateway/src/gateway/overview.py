@@ -10,6 +10,7 @@ hammered.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -30,6 +31,7 @@ from .routing import ACCOUNTING, ASSETS, BILLING, COMMS, CUSTOMERS
 from .state import Gateway
 
 RECENT = 5
+log = logging.getLogger("fieldbook.gateway.overview")
 METHODS = ("GET", "HEAD")
 # the id segment of /v1/customers/{id}/overview: a UUID as the services' routes take it
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
@@ -128,8 +130,12 @@ def customer_overview(gw: Gateway, principal: Principal, customer_id: str) -> Re
         return unsendable_problem(ACTOR_HEADER)
     if outcome != "ok":
         return problem_response(503, detail="The customers service is unavailable, so there is no overview.")
+    if not isinstance(customer, dict):  # an error page, a list, no JSON at all
+        return _unexpected_answer(status, headers)
     if status == 301:
-        survivor = str((customer or {}).get("survivor_id"))
+        survivor = customer.get("survivor_id")
+        if not isinstance(survivor, str) or not _UUID.fullmatch(survivor):
+            return _unexpected_answer(status, headers)
         return problem_response(
             301,
             "Moved permanently",
@@ -137,13 +143,22 @@ def customer_overview(gw: Gateway, principal: Principal, customer_id: str) -> Re
             headers={"Location": f"/v1/customers/{quote(survivor, safe='')}/overview"},
             survivor_id=survivor,
         )
-    if status != 200:
+    if status != 200:  # customers' own problem (404, 403 …): passed on
         return Response(json.dumps(customer), status=status or 502, mimetype="application/problem+json")
 
     sections = _sections(results, customer)
     unavailable = sorted({s["service"] for s in sections.values() if s["status"] == "unavailable"})
     body = {"customer_id": customer_id, "complete": not unavailable, "unavailable": unavailable, **sections}
     return Response(json.dumps(body, default=str), status=200, mimetype="application/json")
+
+
+def _unexpected_answer(status: int | None, headers: dict) -> Response:
+    log.error(
+        "the overview's customer call got %s with %s; answering 502",
+        status,
+        headers.get("Content-Type") or "no content type",
+    )
+    return problem_response(502, detail="The customers service gave an unexpected answer.")
 
 
 def _section(service: str, parts: list[tuple[str, int | None, dict, object]], build) -> dict:

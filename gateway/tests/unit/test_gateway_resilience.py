@@ -193,3 +193,38 @@ def test_an_upstream_problem_passes_through(make_gateway, scripted):
     scripted.body = b'{"status": 500, "title": "Internal Server Error", "request_id": "r1"}'
     resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))
     assert (resp.status_code, resp.mimetype, resp.data) == (500, PROBLEM, scripted.body)
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type", "body"),
+    [
+        (500, "text/html", b"<h1>Internal Server Error</h1>"),
+        (500, "application/json", b"not json at all"),
+        (200, "application/json", b"[1, 2, 3]"),
+        (200, "application/json", b'"a string"'),
+        (200, "text/html", b"<html></html>"),
+        (404, "text/html", b"<h1>Not Found</h1>"),
+        (301, "application/json", b"[]"),
+    ],
+)
+def test_overview_answers_502_when_customers_gives_an_unexpected_answer(
+    make_gateway, scripted, status, content_type, body
+):
+    gw = make_gateway()
+    gw.settings.upstream_urls["customers"] = scripted.url
+    scripted.status, scripted.content_type, scripted.body = status, content_type, body
+    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth("admin"))
+    assert resp.status_code == 502
+    assert resp.mimetype == PROBLEM
+    assert resp.json["detail"] == "The customers service gave an unexpected answer."
+
+
+def test_overview_passes_on_customers_own_404_problem(make_gateway, scripted):
+    gw = make_gateway()
+    gw.settings.upstream_urls["customers"] = scripted.url
+    scripted.status, scripted.content_type = 404, "application/problem+json"
+    scripted.body = b'{"status": 404, "title": "Not Found", "detail": "No customer here."}'
+    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth("admin"))
+    assert resp.status_code == 404
+    assert resp.mimetype == PROBLEM
+    assert resp.json["detail"] == "No customer here."
