@@ -16,6 +16,7 @@ from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
 from . import events
 from .service import (
     SIMPLE_CUSTOMER_FIELDS,
+    _clear_default_contact,
     _derive,
     _set_address,
     _validate_customer,
@@ -340,7 +341,9 @@ def erase_customer(uow: CustomersUnitOfWork, customer_id: str) -> dict:
             contact.surname = ERASED_NAME
             contact.phones, contact.urls, contact.phone_digits = [], [], None
             contact.archived = True
+            contact.is_primary = False  # an archived contact is never primary
             uow.session.flush()
+            _clear_default_contact(uow, customer.id, contact.id)
             uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
         work_addresses = uow.work_addresses.of_customer(customer.id)
         for wa in work_addresses:

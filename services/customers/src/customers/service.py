@@ -377,7 +377,9 @@ def update_contact(
             with uow.session.no_autoflush:
                 nobody_primary = uow.contacts.primary(customer_id) is None
             if nobody_primary and not becomes_primary:
+                # a customer without a primary (all its contacts were archived) gets this one back
                 contact.is_primary = True
+                becomes_primary = True
         edited = not _unchanged(uow, contact)
         if becomes_primary:
             contact.is_primary = True
@@ -387,6 +389,8 @@ def update_contact(
         uow.session.flush()
         if archived_primary:
             _promote_next_primary(uow, customer_id, exclude=contact.id)
+        if archiving:
+            _clear_default_contact(uow, customer_id, contact.id)
         if edited:
             uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
         if becomes_primary:
@@ -436,14 +440,7 @@ def delete_contact(
         contact = uow.contacts.get(customer_id, contact_id)
         check_version(contact.version, expected_version)
         was_primary = contact.is_primary
-        # a branch whose default site contact this was loses it as a change of its own (version,
-        # branch.updated), not through the foreign key's ON DELETE SET NULL behind its back
-        for branch in uow.branches.of_customer(customer_id):
-            if branch.default_contact_id == contact.id:
-                branch.default_contact_id = None
-                branch.updated_at = utcnow()
-                uow.session.flush()
-                uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
+        _clear_default_contact(uow, customer_id, contact.id)
         uow.session.delete(contact)
         uow.session.flush()
         uow.publish("contact.deleted", {"id": contact_id, "customer_id": customer_id}, subject=contact_id)
@@ -455,15 +452,35 @@ def delete_contact(
 # --- branches --------------------------------------------------------------------------------
 
 
+def _clear_default_contact(uow: CustomersUnitOfWork, customer_id: str, contact_id: str) -> None:
+    """A branch whose default site contact is deleted, archived or erased loses it as a change of
+    its own (version, `branch.updated`), not through the foreign key's ON DELETE SET NULL behind
+    its back."""
+    for branch in uow.branches.of_customer(customer_id):
+        if branch.default_contact_id == contact_id:
+            branch.default_contact_id = None
+            branch.updated_at = utcnow()
+            uow.session.flush()
+            uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
+
+
 def _check_default_contact(uow: CustomersUnitOfWork, customer_id: str, contact_id: str | None) -> None:
     if contact_id is None:
         return
     from fieldbook_shared.problems import NotFound
 
     try:
-        uow.contacts.get(customer_id, contact_id)
+        contact = uow.contacts.get(customer_id, contact_id)
     except NotFound:
         raise ValidationFailed({"default_contact_id": ["Not a contact of this customer."]}) from None
+    if contact.archived:
+        raise ValidationFailed(
+            {
+                "default_contact_id": [
+                    "An archived contact cannot be the default site contact. Restore it first."
+                ]
+            }
+        )
 
 
 def list_branches(uow: CustomersUnitOfWork, customer_id: str) -> list[Branch]:

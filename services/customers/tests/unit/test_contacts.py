@@ -154,3 +154,39 @@ def test_deleting_a_branchs_default_contact_clears_it_as_a_branch_change(api, ou
     assert updated["data"]["id"] == depot.get_json()["id"]
     assert updated["data"]["default_contact_id"] is None and updated["data"]["version"] == 2
     assert api.get(other.headers["Location"]).headers["ETag"] == '"1"'
+
+
+def test_restoring_a_contact_that_becomes_primary_publishes_primary_changed(api, outbox):
+    path = _customer(api)
+    only = api.post(f"{path}/contacts", {"surname": "Smith"}).headers["Location"]
+    archived = _patch(api, only, {"archived": True}).get_json()
+    assert archived["primary"] is False and api.get(path).get_json()["primary_contact"] is None
+    changed_before = len(outbox("contact.primary_changed"))
+    restored = _patch(api, only, {"archived": False})
+    assert restored.status_code == 200 and restored.get_json()["primary"] is True
+    changed = outbox("contact.primary_changed")[changed_before:]
+    assert [(e["data"]["id"], e["data"]["primary"]) for e in changed] == [(restored.get_json()["id"], True)]
+    assert outbox("contact.updated")[-1]["data"]["archived"] is False
+
+
+def test_archiving_a_branchs_default_contact_clears_it_and_an_archived_one_cannot_be_named(api, outbox):
+    path = _customer(api)
+    api.post(f"{path}/contacts", {"surname": "Primary"})
+    contact = api.post(f"{path}/contacts", {"surname": "Smith"})
+    contact_id = contact.get_json()["id"]
+    address = {"line_1": "Unit 4", "postcode": "LS10 1AB"}
+    depot = api.post(
+        f"{path}/branches", {"name": "Depot", "address": address, "default_contact_id": contact_id}
+    )
+    assert _patch(api, contact.headers["Location"], {"archived": True}).status_code == 200
+    after = api.get(depot.headers["Location"])
+    assert after.get_json()["default_contact_id"] is None and after.headers["ETag"] == '"2"'
+    [updated] = outbox("branch.updated")
+    assert updated["data"]["default_contact_id"] is None and updated["data"]["version"] == 2
+
+    named = {"name": "Yard", "address": address, "default_contact_id": contact_id}
+    refused = api.post(f"{path}/branches", named)
+    assert refused.status_code == 422 and "default_contact_id" in refused.get_json()["errors"]
+    patched = _patch(api, depot.headers["Location"], {"default_contact_id": contact_id})
+    assert patched.status_code == 422 and "default_contact_id" in patched.get_json()["errors"]
+    assert api.get(depot.headers["Location"]).get_json()["default_contact_id"] is None

@@ -157,6 +157,27 @@ def test_erase_anonymises_and_reports(api, outbox):
     assert api.post(f"{path}/erase").get_json()["already_erased"] is True
 
 
+def test_erase_leaves_no_archived_contact_primary_nor_a_branchs_default(api, outbox):
+    customer = _new(api, primary_contact={"surname": "Smith"})
+    path = f"/v1/customers/{customer['id']}"
+    contact_id = customer["primary_contact"]["id"]
+    branch = api.post(
+        f"{path}/branches",
+        {
+            "name": "Depot",
+            "address": {"line_1": "Unit 4", "postcode": "LS10 1AB"},
+            "default_contact_id": contact_id,
+        },
+    )
+    assert api.post(f"{path}/erase").status_code == 200
+    [contact] = api.get(f"{path}/contacts").get_json()
+    assert contact["archived"] is True and contact["primary"] is False
+    assert api.get(path).get_json()["primary_contact"] is None
+    assert outbox("contact.updated")[-1]["data"]["primary"] is False
+    assert api.get(branch.headers["Location"]).get_json()["default_contact_id"] is None
+    assert outbox("branch.updated")[-1]["data"]["default_contact_id"] is None
+
+
 def test_merge_branches_within_one_customer_only(api, outbox):
     a = _new(api)
     b = _new(api)
