@@ -57,6 +57,7 @@ class Claim:
     snapshot_version: int
     accounts_ref: str | None
     sage_contact_id: str | None
+    deleted_contact_id: str | None
     review_contact_id: str | None
     attempts: int
     removed: str | None
@@ -66,7 +67,7 @@ class Claim:
 
 @dataclass
 class Outcome:
-    kind: str  # linked | created | updated | deactivated | review | nothing
+    kind: str  # linked | created | updated | unlinked (deleted in Sage) | deactivated | review | nothing
     contact_id: str | None = None
     accounts_ref: str | None = None
     candidates: list[dict] = field(default_factory=list)
@@ -151,6 +152,7 @@ class SyncEngine:
                 snapshot_version=row.snapshot_version,
                 accounts_ref=row.accounts_ref,
                 sage_contact_id=row.sage_contact_id,
+                deleted_contact_id=row.deleted_contact_id,
                 review_contact_id=row.review_contact_id,
                 attempts=row.attempts,
                 removed=row.removed,
@@ -176,11 +178,17 @@ class SyncEngine:
             )
             sage = self._sage(c)
             contact = sage.get_contact(c.sage_contact_id)  # its notes: ours go under them
-            if contact is None:
-                raise SageError(f"Sage has no contact {c.sage_contact_id} to mark inactive", 404)
+            if contact is None:  # deleted in Sage: nothing left to mark inactive
+                log.info("contact %s of %s is gone from Sage: nothing to mark inactive", *self._ids(c))
+                return Outcome("deactivated", c.sage_contact_id, c.accounts_ref)
             body = mapping.inactive_contact(contact.get("notes"), c.survivor_ref, reason)
             if body is not None:
-                sage.update_contact(c.sage_contact_id, body)
+                try:
+                    sage.update_contact(c.sage_contact_id, body)
+                except SageError as exc:
+                    if exc.status != 404:
+                        raise
+                    log.info("contact %s of %s went from Sage meanwhile", *self._ids(c))
             return Outcome("deactivated", c.sage_contact_id, c.accounts_ref)
         if c.snapshot is None:
             return Outcome("nothing")
@@ -193,7 +201,17 @@ class SyncEngine:
             return self._create(c)
         if c.sage_contact_id:
             body = mapping.to_sage_contact(c.snapshot, c.accounts_ref)
-            self._sage(c).update_contact(c.sage_contact_id, body)
+            try:
+                self._sage(c).update_contact(c.sage_contact_id, body)
+            except SageError as exc:
+                if exc.status != 404:
+                    raise
+                # deleted in Sage: the link is dead. The next attempt matches again (link, create
+                # with the same ref, or a person decides)
+                return Outcome(
+                    "unlinked",
+                    reason=f"Sage contact {c.sage_contact_id} was deleted in Sage; matching again",
+                )
             return Outcome("updated", c.sage_contact_id, c.accounts_ref)
         # the ref we look for: the row's (the customer's own, or the one we chose before a create),
         # else the one on the customer's record even if another customer holds it here
@@ -218,6 +236,10 @@ class SyncEngine:
                 "review", candidates=[x.to_dict() for x in decision.candidates], reason=decision.reason
             )
         return self._create(c)
+
+    @staticmethod
+    def _ids(c: Claim) -> tuple[str | None, str]:
+        return c.sage_contact_id, c.customer_id
 
     def _own_contact_by_ref(self, c: Claim) -> str | None:
         """The id of the contact we created for this customer (its ref, and our `source_guid`), if
@@ -304,7 +326,7 @@ class SyncEngine:
     def _create(self, c: Claim) -> Outcome:
         ref = c.accounts_ref or self._keep_ref(c, self._free_ref(c, ask_sage=False))
         customers_ref = self._is_customers_ref(c, ref)
-        key = mapping.idempotency_id(c.business_id, c.tenant_id, c.customer_id)
+        key = mapping.idempotency_id(c.business_id, c.tenant_id, c.customer_id, c.deleted_contact_id)
         for tries in range(REF_RACE_RETRIES + 1):
             try:
                 created = self._sage(c).create_contact(mapping.to_sage_contact(c.snapshot, ref), key)
@@ -342,6 +364,18 @@ class SyncEngine:
         with uow:
             row = self._owned(uow, c)
             if row is None:
+                return
+            if o.kind == "unlinked":
+                if not row.removed:  # removed meanwhile: the deactivation finds it gone, and is done
+                    row.deleted_contact_id = row.sage_contact_id
+                    row.sage_contact_id = None
+                    row.linked_at = None
+                row.pushed_version = 0
+                row.status = PENDING
+                row.last_error = o.reason
+                row.next_attempt_at = utcnow()
+                uow.commit()
+                log.warning("customer %s: %s", c.customer_id, o.reason)
                 return
             if o.kind == "deactivated" and not row.sage_contact_id:
                 row.sage_contact_id = o.contact_id  # found by its ref after a lost create, now inactive

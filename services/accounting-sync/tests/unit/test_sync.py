@@ -10,7 +10,7 @@ from accounting_sync.store.models import CustomerSync, SageCredentials
 from accounting_sync.sync import SyncEngine
 from fieldbook_shared.db import utcnow
 
-from ..conftest import TENANT, customer, deliver, uow_factory_for
+from ..conftest import BUSINESS, TENANT, customer, deliver, uow_factory_for
 
 CID = "3f1c2b8e-0000-4000-8000-000000000001"
 
@@ -665,3 +665,39 @@ def test_a_lost_create_without_idempotency_is_found_by_its_ref_not_created_again
     [contact] = sim.contacts()
     assert (r.status, r.accounts_ref, r.sage_contact_id) == ("synced", "SMITHJ01", contact["id"])
     assert [e["data"]["accounts_ref"] for e in outbox("accounting.customer_linked")] == ["SMITHJ01"]
+
+
+# -- a contact deleted in Sage ----------------------------------------------------------------------
+
+
+def delete_in_sage(sim_store, contact_id):
+    assert sim_store.delete(BUSINESS, contact_id)
+
+
+def test_an_update_of_a_contact_deleted_in_sage_matches_again_and_creates_it(
+    bus, engine, sessions, sim, sim_store, outbox
+):
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    gone = row(sessions).sage_contact_id
+    delete_in_sage(sim_store, gone)
+    deliver(bus, "customer.updated", customer(version=2, phone="0113 000 1111"))
+    engine.drain()
+    r = row(sessions)
+    [contact] = sim.contacts()
+    assert (r.status, r.sage_contact_id, r.accounts_ref) == ("synced", contact["id"], "SMITHJ01")
+    assert contact["id"] != gone and contact["main_contact_person"]["telephone"] == "0113 000 1111"
+    assert outbox("accounting.sync_failed") == []
+
+
+def test_deactivating_a_contact_deleted_in_sage_is_done_not_failed(
+    bus, engine, sessions, sim, sim_store, outbox
+):
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    delete_in_sage(sim_store, row(sessions).sage_contact_id)
+    deliver(bus, "customer.deleted", {"customer_id": CID})
+    engine.drain()
+    assert row(sessions).status == "synced"
+    assert outbox("accounting.sync_failed") == []
+    assert sim.contacts() == []

@@ -128,7 +128,14 @@ def balance_of(contact: dict) -> Decimal | None:
     return Decimal(str(raw)).quantize(CENT, ROUND_HALF_UP)
 
 
-def idempotency_id(business_id: str, tenant_id: str, customer_id: str) -> str:
+def idempotency_id(
+    business_id: str, tenant_id: str, customer_id: str, deleted_contact_id: str | None = None
+) -> str:
     """A deterministic 32-character hyphenless GUID per (business, tenant, customer): a repeated
-    create — after a lost response or a crash — is the same create to Sage."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"fieldbook:sage:{business_id}:{tenant_id}:{customer_id}").hex
+    create — after a lost response or a crash — is the same create to Sage. After the customer's
+    contact was deleted in Sage, the create that replaces it names the deleted contact: another
+    create to Sage, not a replay of the first one (whose contact is gone)."""
+    name = f"fieldbook:sage:{business_id}:{tenant_id}:{customer_id}"
+    if deleted_contact_id:
+        name += f":after:{deleted_contact_id}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, name).hex

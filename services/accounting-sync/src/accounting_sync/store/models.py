@@ -52,6 +52,8 @@ class CustomerSync(Base):
     review_contact_id: Mapped[str | None] = mapped_column(String(64))
     accounts_ref: Mapped[str | None] = mapped_column(String(8))
     sage_contact_id: Mapped[str | None] = mapped_column(String(64))
+    # the contact it was linked to until it was deleted in Sage (a new create's idempotency_id names it)
+    deleted_contact_id: Mapped[str | None] = mapped_column(String(64))
     snapshot: Mapped[dict | None] = mapped_column()  # the latest customer.* data
     snapshot_version: Mapped[int] = mapped_column(Integer, default=0)
     pushed_version: Mapped[int] = mapped_column(Integer, default=0)  # the snapshot Sage has
