@@ -11,13 +11,29 @@ from ..domain.messages import MAX_ADDRESS, has_line_break, sendable_address
 from ..domain.templates import PLACEHOLDERS
 
 KINDS = ("note", "email", "call", "sms")
-UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 DIRECTIONS = ("in", "out")
 
 
 class In(Schema):
     class Meta:
         unknown = RAISE
+
+
+class Id(fields.UUID):
+    """A UUID in, kept as its canonical (lower-case) string: how every id is stored and compared."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return str(super()._deserialize(value, attr, data, **kwargs))
+
+
+class IdFilter(fields.String):
+    """An id to look up or filter by, in any case; one that is no id simply finds nothing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(max=36), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).lower()
 
 
 def one_line(value: str) -> None:
@@ -47,7 +63,7 @@ class NoteInSchema(In):
     text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
     important = fields.Boolean(load_default=False, metadata={"description": "Pinned: listed first."})
     do_not_work_with_again = fields.Boolean(load_default=False)
-    work_address_id = fields.String(allow_none=True, validate=validate.Regexp(UUID_RE))
+    work_address_id = Id(allow_none=True)
 
 
 class NotePatchSchema(In):
@@ -71,7 +87,7 @@ class NoteSchema(Schema):
 
 
 class NoteQuerySchema(In):
-    work_address_id = fields.String(validate=validate.Length(max=36))
+    work_address_id = IdFilter()
     do_not_work_with_again = fields.Boolean(
         metadata={"description": "true: only the flagged notes (the total says if the customer has any)."}
     )
@@ -87,7 +103,7 @@ class CommunicationInSchema(In):
     summary = fields.String(allow_none=True, validate=validate.Length(max=20_000))
     occurred_at = fields.AwareDateTime(default_timezone=None)
     pinned = fields.Boolean(load_default=False)
-    work_address_id = fields.String(allow_none=True, validate=validate.Regexp(UUID_RE))
+    work_address_id = Id(allow_none=True)
 
 
 class CommunicationSchema(Schema):
@@ -160,15 +176,15 @@ class AttachmentInSchema(In):
 
 
 class EmailInSchema(In):
-    customer_id = fields.String(validate=validate.Regexp(UUID_RE))
-    work_address_id = fields.String(validate=validate.Regexp(UUID_RE))
+    customer_id = Id()
+    work_address_id = Id()
     to = SendableEmail(
         metadata={
             "description": "Defaults to the customer's primary contact's email. An address SMTP can send "
             "to: ASCII before the @; an international domain is sent IDNA-encoded."
         }
     )
-    template_id = fields.String(validate=validate.Length(max=36))
+    template_id = IdFilter()
     subject = fields.String(validate=[validate.Length(min=1, max=500), one_line])
     body = fields.String(validate=validate.Length(min=1, max=200_000))
     attachments = fields.List(
@@ -219,13 +235,13 @@ class EmailDetailSchema(EmailSchema):
 
 
 class EmailQuerySchema(In):
-    customer_id = fields.String(validate=validate.Length(max=36))
+    customer_id = IdFilter()
     status = fields.String(validate=validate.OneOf(("queued", "sending", "sent", "failed")))
 
 
 # --- mailing lists and mass emails ----------------------------------------------------------------
 
-_ID = fields.String(validate=validate.Regexp(UUID_RE))
+_ID = Id()
 
 
 class MailingListInSchema(In):
@@ -245,8 +261,8 @@ class MailingListSchema(Schema):
 
 class MassEmailInSchema(In):
     customer_ids = fields.List(_ID, validate=validate.Length(min=1, max=10_000))
-    mailing_list_id = fields.String(validate=validate.Length(max=36))
-    template_id = fields.String(validate=validate.Length(max=36))
+    mailing_list_id = IdFilter()
+    template_id = IdFilter()
     subject = fields.String(validate=[validate.Length(min=1, max=500), one_line])
     body = fields.String(validate=validate.Length(min=1, max=200_000))
     automated = fields.Boolean(
@@ -262,7 +278,7 @@ class MassEmailInSchema(In):
 
 class MassEmailPreviewInSchema(In):
     customer_ids = fields.List(_ID, validate=validate.Length(min=1, max=10_000))
-    mailing_list_id = fields.String(validate=validate.Length(max=36))
+    mailing_list_id = IdFilter()
     automated = fields.Boolean(load_default=True)
 
 
