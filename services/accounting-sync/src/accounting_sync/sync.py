@@ -200,7 +200,7 @@ class SyncEngine:
         if c.action == "create":
             return self._create(c)
         if c.sage_contact_id:
-            body = mapping.to_sage_contact(c.snapshot, c.accounts_ref)
+            body = mapping.contact_update(c.snapshot, c.accounts_ref)
             try:
                 self._sage(c).update_contact(c.sage_contact_id, body)
             except SageError as exc:
@@ -297,7 +297,7 @@ class SyncEngine:
                 ],
                 reason=f"the contact's accounts ref {ref} already belongs to another customer",
             )
-        self._sage(c).update_contact(contact["id"], mapping.to_sage_contact(c.snapshot, ref))
+        self._sage(c).update_contact(contact["id"], mapping.contact_update(c.snapshot, ref, contact))
         return Outcome("linked", contact["id"], ref, reason=reason)
 
     @staticmethod

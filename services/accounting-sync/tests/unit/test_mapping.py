@@ -103,3 +103,15 @@ def test_the_inactive_line_goes_under_the_accountants_notes_once():
         mapping.inactive_contact(f"{line}\r\nPays by BACS.", "SMYTHJ01", "merged into another customer")
         is None
     )
+
+
+def test_a_put_leaves_the_contacts_types_alone_and_linking_adds_customer():
+    assert "contact_type_ids" not in mapping.contact_update(customer(), "SMITHJ01")
+    vendor = {"contact_types": [{"id": "VENDOR"}]}
+    assert mapping.contact_update(customer(), "SMITHJ01", vendor)["contact_type_ids"] == [
+        "VENDOR",
+        "CUSTOMER",
+    ]
+    both = {"contact_types": [{"id": "CUSTOMER"}, {"id": "VENDOR"}]}
+    assert "contact_type_ids" not in mapping.contact_update(customer(), "SMITHJ01", both)
+    assert "contact_type_ids" not in mapping.contact_update(customer(), "SMITHJ01", {"id": "x"})

@@ -701,3 +701,19 @@ def test_deactivating_a_contact_deleted_in_sage_is_done_not_failed(
     assert row(sessions).status == "synced"
     assert outbox("accounting.sync_failed") == []
     assert sim.contacts() == []
+
+
+def test_linking_and_updating_keep_the_contacts_other_types(bus, engine, sessions, sim):
+    both = sim.seed(
+        name="John Smith", contact_type_ids=["CUSTOMER", "VENDOR"], email="john.smith@example.com"
+    )
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    assert row(sessions).sage_contact_id == both["id"]
+    [contact] = sim.contacts()
+    assert {t["id"] for t in contact["contact_types"]} == {"CUSTOMER", "VENDOR"}
+    deliver(bus, "customer.updated", customer(version=2, phone="0113 000 1111"))
+    engine.drain()
+    [contact] = sim.contacts()
+    assert contact["main_contact_person"]["telephone"] == "0113 000 1111"
+    assert {t["id"] for t in contact["contact_types"]} == {"CUSTOMER", "VENDOR"}

@@ -5,7 +5,7 @@ Fieldbook (customer.created / customer.updated snapshot) → Sage v3.1 `contact`
 | Fieldbook | Sage contact |
 |---|---|
 | company_name (company) / first_name + surname (others) | `name` |
-| — | `contact_type_ids` = ["CUSTOMER"] |
+| — | `contact_type_ids` = ["CUSTOMER"] on create (a PUT leaves the types alone) |
 | accounts_ref (ours, Sage 50 style) | `reference` |
 | address.line_1 | `main_address.address_line_1` |
 | address.line_2, address.line_3 (joined ", ") | `main_address.address_line_2` |
@@ -90,6 +90,28 @@ def to_sage_contact(customer: dict, accounts_ref: str | None) -> dict:
         "source_guid": uuid.UUID(customer["id"]).hex if customer.get("id") else None,
     }
     return {k: v for k, v in body.items() if v is not None}
+
+
+def contact_type_ids(contact: dict) -> list[str] | None:
+    """The types a Sage contact has (`contact_types: [{"id": …}]`), None when the contact read does
+    not say."""
+    types = contact.get("contact_types")
+    if isinstance(types, list):
+        return [t["id"] for t in types if isinstance(t, dict) and t.get("id")]
+    ids = contact.get("contact_type_ids")
+    return list(ids) if isinstance(ids, list) else None
+
+
+def contact_update(customer: dict, accounts_ref: str | None, existing: dict | None = None) -> dict:
+    """The body of a PUT: our fields, without `contact_type_ids` — a PUT leaves out what it does not
+    send, and sending ["CUSTOMER"] would take VENDOR off a contact that is a supplier too. When
+    linking (`existing`: the contact as read), CUSTOMER is added to the types it has."""
+    body = to_sage_contact(customer, accounts_ref)
+    del body["contact_type_ids"]
+    types = contact_type_ids(existing) if existing is not None else None
+    if types is not None and CUSTOMER_TYPE_ID not in types:
+        body["contact_type_ids"] = [*types, CUSTOMER_TYPE_ID]
+    return body
 
 
 def inactive_note(survivor_ref: str | None, reason: str) -> str:
