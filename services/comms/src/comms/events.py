@@ -83,7 +83,8 @@ def on_customer_snapshot(uow: CommsUnitOfWork, event: Event) -> None:
 
 
 def on_customer_merged(uow: CommsUnitOfWork, event: Event) -> None:
-    """Notes, the communications log and emails of the merged customer move to the survivor."""
+    """Notes, the communications log, emails and places in mass emails of the merged customer move
+    to the survivor."""
     survivor_id, merged_id = event.data["survivor_id"], event.data["merged_id"]
     repoint_customer(uow.session, uow.tenant_id, merged_id, survivor_id)
     for mailing_list in uow.mailing_lists.all():
@@ -134,7 +135,12 @@ def _settle_mass_emails(session, tenant: str, customer_id: str) -> dict[str, int
             .where(Attachment.email_id.in_(kept))
             .execution_options(synchronize_session=False)
         )
-    mine = (MassEmailRecipient.tenant_id == tenant) & (MassEmailRecipient.customer_id == customer_id)
+    # its places in mass emails: under its id, or (merged into it while the job was running) through
+    # the email it was written as
+    its_emails = select(Email.id).where(Email.tenant_id == tenant, Email.customer_id == customer_id)
+    mine = (MassEmailRecipient.tenant_id == tenant) & (
+        (MassEmailRecipient.customer_id == customer_id) | MassEmailRecipient.email_id.in_(its_emails)
+    )
     not_sent = (MassEmailRecipient.status == "pending") | (
         (MassEmailRecipient.status == "queued")
         & (MassEmailRecipient.email_id.is_(None) | MassEmailRecipient.email_id.not_in(kept))

@@ -12,6 +12,7 @@ SKIP_OPTED_OUT = "opted out of email"
 SKIP_DORMANT = "dormant customer (automated sends are not made to dormant customers)"
 SKIP_UNKNOWN = "no such customer"
 SKIP_REMOVED = "customer deleted"
+SKIP_MERGED = "merged into a customer already among the recipients"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from fieldbook_shared.db import is_postgres
 from fieldbook_shared.problems import NotFound
 
+from ..domain.recipients import SKIP_MERGED
 from .models import (
     Attachment,
     Communication,
@@ -404,3 +405,22 @@ def repoint_customer(session: Session, tenant_id: str, merged_id: str, survivor_
             .values(customer_id=survivor_id)
             .execution_options(synchronize_session=False)
         )
+    # its places in mass emails too (so a later delete of the survivor settles them); in a job that
+    # has the survivor already, one not written yet is skipped (the survivor gets its own email)
+    # and one written keeps its row, found through its email
+    mine = (MassEmailRecipient.tenant_id == tenant_id) & (MassEmailRecipient.customer_id == merged_id)
+    survivors_jobs = select(MassEmailRecipient.mass_email_id).where(
+        MassEmailRecipient.tenant_id == tenant_id, MassEmailRecipient.customer_id == survivor_id
+    )
+    session.execute(
+        update(MassEmailRecipient)
+        .where(mine, MassEmailRecipient.mass_email_id.not_in(survivors_jobs))
+        .values(customer_id=survivor_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(MassEmailRecipient)
+        .where(mine, MassEmailRecipient.status == "pending")
+        .values(status="skipped", reason=SKIP_MERGED)
+        .execution_options(synchronize_session=False)
+    )
