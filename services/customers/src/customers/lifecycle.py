@@ -115,6 +115,17 @@ def _merge_plan(uow: CustomersUnitOfWork, merged: Customer, survivor: Customer) 
                 "detail": "The merged customer is blocked, so the survivor becomes blocked.",
             }
         )
+    going_dormant = (
+        [wa for wa in work_addresses if wa.status != "dormant"] if survivor.status == "dormant" else []
+    )
+    if going_dormant:
+        conflicts.append(
+            {
+                "kind": "survivor_is_dormant",
+                "detail": f"The survivor is dormant, so the {len(going_dormant)} active work address(es) "
+                "moving onto it become dormant.",
+            }
+        )
     renamed = _moved_branch_codes(uow, branches, survivor.id)
     for b in branches:
         if b.id in renamed:
@@ -218,8 +229,14 @@ def merge_customers(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str
             uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
         for wa in uow.work_addresses.of_customer(merged.id):
             wa.customer_id = survivor.id
+            # a dormant customer's work addresses are dormant: those moving onto one go dormant
+            went_dormant = survivor.status == "dormant" and wa.status != "dormant"
+            if went_dormant:
+                wa.status = "dormant"
             uow.session.flush()
             uow.publish("work_address.updated", events.work_address_snapshot(wa), subject=wa.id)
+            if went_dormant:
+                uow.publish("work_address.status_changed", events.work_address_snapshot(wa), subject=wa.id)
 
         if merged.blocked and not survivor.blocked:
             survivor.blocked = True
@@ -350,8 +367,12 @@ def erase_customer(uow: CustomersUnitOfWork, customer_id: str) -> dict:
             wa.landlord = None
             wa.occupier = {"surname": "Occupier"}
             wa.name = None
+            went_dormant = wa.status != "dormant"  # the erased customer is dormant, and so are they
+            wa.status = "dormant"
             uow.session.flush()
             uow.publish("work_address.updated", events.work_address_snapshot(wa), subject=wa.id)
+            if went_dormant:
+                uow.publish("work_address.status_changed", events.work_address_snapshot(wa), subject=wa.id)
         uow.session.flush()
         uow.publish("customer.updated", events.customer_snapshot(customer), subject=customer.id)
         uow.publish("customer.erased", {"customer_id": customer.id}, subject=customer.id)

@@ -581,9 +581,20 @@ def get_work_address(uow: CustomersUnitOfWork, customer_id: str, work_address_id
         return uow.work_addresses.get(customer_id, work_address_id)
 
 
+DORMANT_CUSTOMER_WORK_ADDRESS = (
+    "The customer is dormant, so its work addresses are dormant too: make the customer active first."
+)
+
+
+def _refuse_active_under_dormant(customer: Customer, status: str | None) -> None:
+    if status == "active" and customer.status == "dormant":
+        raise ValidationFailed({"status": [DORMANT_CUSTOMER_WORK_ADDRESS]})
+
+
 def add_work_address(uow: CustomersUnitOfWork, customer_id: str, data: dict) -> WorkAddress:
     with uow:
         customer = uow.customers.get(customer_id)
+        _refuse_active_under_dormant(customer, data.get("status"))
         wa = WorkAddress(
             tenant_id=uow.tenant_id,
             customer_id=customer_id,
@@ -610,8 +621,10 @@ def update_work_address(
     changes: dict,
 ) -> WorkAddress:
     with uow:
+        customer = uow.customers.get(customer_id)
         wa = uow.work_addresses.get(customer_id, work_address_id)
         check_version(wa.version, expected_version)
+        _refuse_active_under_dormant(customer, changes.get("status"))
         previous_status = wa.status
         if "name" in changes:
             wa.name = changes["name"]

@@ -233,6 +233,27 @@ def test_dormant_customer_takes_its_work_addresses_with_it(api, sessions, outbox
     assert outbox("customer.status_changed")[0]["data"]["previous_status"] == "active"
 
 
+def test_a_dormant_customers_work_addresses_cannot_be_made_active(api, outbox):
+    created = api.post("/v1/customers", private_customer(status="dormant"))
+    path = created.headers["Location"]
+    address = {"line_1": "2 Low Road", "postcode": "LS2 1AA"}
+    refused = api.post(f"{path}/work-addresses", {"address": address, "status": "active"})
+    assert refused.status_code == 422
+    assert "dormant" in refused.get_json()["errors"]["status"][0]
+    assert api.get(f"{path}/work-addresses").get_json() == []
+    site = api.post(f"{path}/work-addresses", {"address": address})
+    assert site.status_code == 201 and site.get_json()["status"] == "dormant"
+    events_before = outbox.count()
+    reactivate = api.patch(site.headers["Location"], {"status": "active"}, headers={"If-Match": '"1"'})
+    assert reactivate.status_code == 422 and "status" in reactivate.get_json()["errors"]
+    assert api.get(site.headers["Location"]).get_json()["status"] == "dormant"
+    assert outbox.count() == events_before
+    # once the customer is active again, so may its work addresses be
+    api.patch(path, {"status": "active"}, headers={"If-Match": created.headers["ETag"]})
+    again = api.patch(site.headers["Location"], {"status": "active"}, headers={"If-Match": '"1"'})
+    assert again.status_code == 200 and again.get_json()["status"] == "active"
+
+
 def test_custom_fields_are_validated_against_the_tenants_definitions(api):
     assert (
         api.post(

@@ -76,6 +76,33 @@ def test_merge_refuses_itself_and_an_unknown_survivor(api):
     assert unknown.status_code == 422 and "survivor_id" in unknown.get_json()["errors"]
 
 
+def test_work_addresses_merged_onto_a_dormant_survivor_go_dormant(api, outbox):
+    a = _new(api, surname="Alpha")
+    b = _new(api, surname="Bravo", status="dormant")
+    site = api.post(
+        f"/v1/customers/{a['id']}/work-addresses", {"address": {"line_1": "1 Mill St", "postcode": "LS2 1AA"}}
+    ).get_json()
+    assert site["status"] == "active"
+    preview = api.post(f"/v1/customers/{a['id']}/merge/preview", {"survivor_id": b["id"]}).get_json()
+    assert "survivor_is_dormant" in [c["kind"] for c in preview["conflicts"]]
+    assert api.post(f"/v1/customers/{a['id']}/merge", {"survivor_id": b["id"]}).status_code == 200
+    [moved] = api.get(f"/v1/customers/{b['id']}/work-addresses").get_json()
+    assert moved["status"] == "dormant"
+    [changed] = outbox("work_address.status_changed")
+    assert changed["data"]["id"] == site["id"] and changed["data"]["status"] == "dormant"
+    assert changed["data"]["customer_id"] == b["id"]
+
+
+def test_erase_takes_the_work_addresses_dormant_with_the_customer(api, outbox):
+    customer = _new(api)
+    path = f"/v1/customers/{customer['id']}"
+    api.post(f"{path}/work-addresses", {"address": {"line_1": "1 Mill St", "postcode": "LS2 1AA"}})
+    assert api.post(f"{path}/erase").status_code == 200
+    assert api.get(path).get_json()["status"] == "dormant"
+    assert [wa["status"] for wa in api.get(f"{path}/work-addresses").get_json()] == ["dormant"]
+    assert [e["data"]["status"] for e in outbox("work_address.status_changed")] == ["dormant"]
+
+
 def test_merging_a_blocked_customer_blocks_the_survivor(api):
     a = _new(api, surname="Alpha")
     b = _new(api, surname="Bravo")
