@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes
 
 import requests
 from flask import Response, g, request
@@ -109,6 +109,41 @@ def forwardable_request_headers(headers: Iterable[tuple[str, str]]) -> list[tupl
 
 def _printable_id(value: str | None) -> str | None:
     return value if value and len(value) <= 128 and value.isprintable() else None
+
+
+# What may stand as it is in a path segment / a query (RFC 3986 §3.3, §3.4); the rest is %-encoded.
+PATH_SAFE = "/:@!$&'()*+,;=~-._"
+QUERY_SAFE = PATH_SAFE + "?%"  # a query's own %-escapes are kept as the client wrote them
+
+
+def _upstream_target() -> str:
+    """The path and query of the current request, as the bytes the client sent, ready for the service.
+
+    The path's bytes come from the raw request target (RAW_URI / REQUEST_URI) when it spells the
+    very path routing and the role table judged, else from PATH_INFO (WSGI carries bytes as
+    Latin-1); either way they are %-encoded afresh, so `%FF` stays `%FF` instead of becoming
+    U+FFFD. The query goes on as the client sent it, with only the bytes a query may not hold (raw
+    UTF-8, spaces, `#`) %-encoded, so `q=café` is encoded once, not twice.
+    """
+    environ = request.environ
+    raw_path = None
+    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw_uri:
+        path = raw_uri.split("?", 1)[0].split("#", 1)[0]
+        if "://" in path:  # absolute form: http://host/path
+            path = "/" + path.split("://", 1)[1].partition("/")[2]
+        candidate = unquote_to_bytes(path)
+        if candidate.decode("utf-8", "replace") == request.path:
+            raw_path = candidate
+    if raw_path is None:
+        try:
+            raw_path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+        except UnicodeEncodeError:  # a server outside the WSGI rules: the decoded path is all there is
+            raw_path = request.path.encode("utf-8")
+    target = quote(raw_path, safe=PATH_SAFE)
+    if request.query_string:
+        target += "?" + quote(request.query_string, safe=QUERY_SAFE)
+    return target
 
 
 def unsendable_header(headers: dict[str, str]) -> str | None:
@@ -230,9 +265,7 @@ class Proxy:
         if unsendable:
             return unsendable_problem(unsendable)
         base = self.settings.upstream_url(service)
-        url = base + quote(request.path, safe="/:@!$&'()*+,;=~-._")
-        if request.query_string:
-            url += "?" + request.query_string.decode("latin-1")
+        url = base + _upstream_target()
         outcome, upstream, wait = self._send(
             service,
             lambda: self.session.request(

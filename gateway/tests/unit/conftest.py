@@ -50,6 +50,7 @@ class FakeService:
                 "method": request.method,
                 "path": request.path,
                 "query": request.query_string.decode(),
+                "raw_uri": request.environ.get("RAW_URI"),  # the request target as it came, undecoded
                 "headers": dict(request.headers),
                 "body_length": len(request.get_data()),
             }
@@ -58,11 +59,12 @@ class FakeService:
                 time.sleep(self.slow_seconds)
             status = 201 if request.method == "POST" else 200
             resp = Response(json.dumps(call), status=status, mimetype="application/json")
+            raw_path = (request.environ.get("RAW_URI") or request.path).split("?")[0]  # still %-encoded
             if status == 201:
-                resp.headers["Location"] = f"{self.url}{request.path}/123"
+                resp.headers["Location"] = f"{self.url}{raw_path}/123"
             resp.headers["ETag"] = '"v1"'
             resp.headers["X-Pagination"] = '{"total": 1, "page": 1}'
-            resp.headers.add("Link", f'<{self.url}{request.path}?page=2>; rel="next"')
+            resp.headers.add("Link", f'<{self.url}{raw_path}?page=2>; rel="next"')
             return resp
 
         self.server = make_server("127.0.0.1", 0, app, threaded=True)

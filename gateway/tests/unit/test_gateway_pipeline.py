@@ -211,3 +211,33 @@ def test_gateway_errors_are_problems(gw):
     resp = gw.client.post("/healthz")
     assert resp.status_code == 405
     assert resp.mimetype == PROBLEM
+
+
+def test_a_utf8_query_reaches_the_service_once_encoded(gw, fake_services):
+    raw = b"q=caf\xc3\xa9&town=K%C3%B6ln"  # the UTF-8 bytes as a client sent them, unencoded
+    environ = {"QUERY_STRING": raw.decode("latin-1")}  # WSGI carries bytes as Latin-1
+    resp = gw.client.get("/v1/customers", environ_overrides=environ, headers=gw.auth("sales"))
+    assert resp.status_code == 200
+    seen = fake_services["customers"].last
+    assert seen["query"] == "q=caf%C3%A9&town=K%C3%B6ln"
+    assert seen["raw_uri"] == "/v1/customers?q=caf%C3%A9&town=K%C3%B6ln"
+
+
+def test_path_bytes_reach_the_service_as_they_were_sent(gw, fake_services):
+    for sent in (
+        "/v1/customers/%FF",
+        "/v1/customers/caf%C3%A9",
+        "/v1/customers/a%25b",
+        "/v1/customers/a%20b",
+    ):
+        assert gw.client.get(sent, headers=gw.auth("sales")).status_code == 200
+        assert fake_services["customers"].last["raw_uri"] == sent
+
+
+def test_without_a_raw_uri_the_path_bytes_come_from_path_info(gw, fake_services):
+    environ = {"PATH_INFO": "/v1/customers/\xff", "RAW_URI": "", "REQUEST_URI": ""}  # bytes as Latin-1
+    assert (
+        gw.client.get("/v1/customers/x", environ_overrides=environ, headers=gw.auth("sales")).status_code
+        == 200
+    )
+    assert fake_services["customers"].last["raw_uri"] == "/v1/customers/%FF"
