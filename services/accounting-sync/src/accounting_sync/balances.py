@@ -87,7 +87,12 @@ class BalancePoller:
                 try:
                     read[bid] = (self.accounting.for_business(bid).balances(), as_of)
                 except SageError as exc:
-                    log.warning("balance poll of business %s failed: %s", bid, exc)
+                    log.log(
+                        logging.ERROR if exc.auth_failed else logging.WARNING,
+                        "balance poll of business %s failed: %s",
+                        bid,
+                        exc,
+                    )
                     read[bid] = None
             if read[bid] is None:
                 ok = False

@@ -3,7 +3,9 @@ Cloud Accounting v3.1 contacts API (the simulator in `simulator/` speaks the sam
 
 - Auth: OAuth 2.0 bearer tokens. Refresh tokens rotate on every use, so a refresh runs under a lock
   (a thread lock, plus a row lock on PostgreSQL across processes), commits the new refresh token,
-  and only then uses the new access token. A 401 forces one refresh and one retry.
+  and only then uses the new access token. A 401 forces one refresh and one retry; a refused
+  refresh token or a second 401 is `SageError(401, transient=True)`: the sync waits for an operator
+  to fix the login (`SYNC_AUTH_FAILED_WAIT_SECONDS`) and never fails a customer for it.
 - Every request names the business with `X-Business`.
 - Lists: `$items` envelope; pages are followed with `$next` (a page past the end returns the last
   page again, so a loop that counted pages would never end).
@@ -56,6 +58,11 @@ class SageError(Exception):
         self.errors = errors or []
         self.transient = transient
         self.retry_after = retry_after
+
+    @property
+    def auth_failed(self) -> bool:
+        """Sage refused our credentials: our login's problem, not the customer's."""
+        return self.status == 401
 
     @property
     def sources(self) -> set[str]:
@@ -133,7 +140,10 @@ class TokenStore:
                 # our chain was lost on Sage's side (e.g. the simulator restarted): start again
                 tokens = self._grant(s.sage_refresh_token)
             if tokens is None:
-                raise SageError("Sage refused our refresh token; set SAGE_REFRESH_TOKEN again", 401)
+                # transient for the customers: retried after SYNC_AUTH_FAILED_WAIT_SECONDS, never failed
+                raise SageError(
+                    "Sage refused our refresh token; set SAGE_REFRESH_TOKEN again", 401, transient=True
+                )
             creds.access_token = tokens["access_token"]
             creds.access_expires_at = utcnow() + timedelta(seconds=float(tokens.get("expires_in", 300)))
             creds.refresh_token = tokens.get("refresh_token") or creds.refresh_token
@@ -244,12 +254,13 @@ class SageAccounting:
                     f"{method} {path}: Sage answered {r.status_code}: {detail}",
                     r.status_code,
                     errors if isinstance(errors, list) else [],
-                    transient=r.status_code == 429 or r.status_code >= 500,
+                    # a 401 after a fresh token: our login, not the data — the sync waits, not fails
+                    transient=r.status_code in (401, 429) or r.status_code >= 500,
                     retry_after=parse_retry_after(r.headers.get("Retry-After")),
                 )
                 if r.status_code == 404 and method == "GET":
                     return None
-            if not error.transient or retries >= s.call_retries:
+            if not error.transient or error.auth_failed or retries >= s.call_retries:
                 raise error
             wait = error.retry_after if error.retry_after is not None else 0.2 * (2**retries)
             if wait > s.call_retry_max_wait_seconds:

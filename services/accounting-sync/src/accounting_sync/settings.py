@@ -47,6 +47,9 @@ class SyncSettings:
     sage_calls_per_minute: float = 180.0
     # a 429 without Retry-After: wait this long (plus jitter) before the next attempt
     throttled_wait_seconds: float = 5.0
+    # Sage refused our credentials (a refused refresh token, a 401 after a refresh): the wait before
+    # the next attempt (plus jitter); the customer keeps its attempts, an operator fixes the login
+    auth_failed_wait_seconds: float = 60.0
     # balances
     balance_poll_seconds: float = 300.0
     balance_request_check_seconds: float = 1.0
@@ -80,6 +83,9 @@ class SyncSettings:
             ),
             sage_calls_per_minute=float(env.get("SAGE_CALLS_PER_MINUTE", d.sage_calls_per_minute)),
             throttled_wait_seconds=float(env.get("SYNC_THROTTLED_WAIT_SECONDS", d.throttled_wait_seconds)),
+            auth_failed_wait_seconds=float(
+                env.get("SYNC_AUTH_FAILED_WAIT_SECONDS", d.auth_failed_wait_seconds)
+            ),
             balance_poll_seconds=float(env.get("BALANCE_POLL_SECONDS", d.balance_poll_seconds)),
         )
         values.update(overrides)

@@ -441,7 +441,18 @@ class SyncEngine:
                 uow.commit()
                 return
             row.last_error = str(exc)[:2000]
-            if exc.status == 429:  # Sage asks us to slow down: wait as told, the attempt is not used up
+            if exc.auth_failed:  # our credentials, not the customer: wait for an operator, keep attempts
+                row.attempts = max(0, row.attempts - 1)
+                delay = retry.throttled_delay(None, self.s.auth_failed_wait_seconds)
+                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                log.error(
+                    "Sage refused our credentials (check SAGE_REFRESH_TOKEN / SAGE_CLIENT_ID); "
+                    "sync of %s waits %.0fs: %s",
+                    c.customer_id,
+                    delay,
+                    exc,
+                )
+            elif exc.status == 429:  # Sage asks us to slow down: wait as told, the attempt is not used up
                 row.attempts = max(0, row.attempts - 1)
                 delay = retry.throttled_delay(exc.retry_after, self.s.throttled_wait_seconds)
                 row.next_attempt_at = utcnow() + timedelta(seconds=delay)

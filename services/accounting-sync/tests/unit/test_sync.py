@@ -717,3 +717,35 @@ def test_linking_and_updating_keep_the_contacts_other_types(bus, engine, session
     [contact] = sim.contacts()
     assert contact["main_contact_person"]["telephone"] == "0113 000 1111"
     assert {t["id"] for t in contact["contact_types"]} == {"CUSTOMER", "VENDOR"}
+
+
+# -- our credentials, not the customer ---------------------------------------------------------------
+
+
+def test_a_refused_refresh_token_never_fails_customers(bus, engine, sessions, sim, sim_store, outbox, caplog):
+    sim_store.refresh_tokens.clear()  # Sage no longer knows our refresh token
+    deliver(bus, "customer.created", customer())
+    for _ in range(6):  # more rounds than max_attempts (4)
+        make_due(sessions)
+        engine.drain()
+    r = row(sessions)
+    assert (r.status, r.attempts) == ("pending", 0)
+    assert "refresh token" in r.last_error
+    assert r.next_attempt_at > utcnow() + timedelta(seconds=30), "waits for an operator, not a hot loop"
+    assert outbox("accounting.sync_failed") == []
+    assert any(rec.levelname == "ERROR" and "credentials" in rec.getMessage() for rec in caplog.records)
+    sim_store.refresh_tokens.add("refresh-0")
+    make_due(sessions)
+    engine.drain()
+    assert row(sessions).status == "synced"
+
+
+def test_a_second_401_never_fails_customers(bus, engine, sessions, sim, sim_store, monkeypatch, outbox):
+    monkeypatch.setattr(sim_store, "token_valid", lambda _token: False)
+    deliver(bus, "customer.created", customer())
+    for _ in range(6):
+        make_due(sessions)
+        engine.drain()
+    r = row(sessions)
+    assert (r.status, r.attempts) == ("pending", 0) and "401" in r.last_error
+    assert outbox("accounting.sync_failed") == []
