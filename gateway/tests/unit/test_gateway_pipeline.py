@@ -241,3 +241,23 @@ def test_without_a_raw_uri_the_path_bytes_come_from_path_info(gw, fake_services)
         == 200
     )
     assert fake_services["customers"].last["raw_uri"] == "/v1/customers/%FF"
+
+
+def test_the_large_body_limits_hold_only_for_posts_to_the_upload_paths(make_gateway, fake_services):
+    gw = make_gateway(max_body_bytes=1000, max_import_body_bytes=10_000, max_email_body_bytes=10_000)
+    body = b"x" * 5000
+
+    def send(method, path):
+        return gw.client.open(
+            path, method=method, data=body, content_type="application/json", headers=gw.auth("admin")
+        ).status_code
+
+    assert send("POST", "/v1/imports") == 201
+    assert send("POST", "/v1/imports/") == 201
+    assert send("POST", "/v1/emails") == 502  # comms is down here: the body was let through
+    assert send("POST", "/v1/mass-emails") == 502
+    assert send("PATCH", f"/v1/mass-emails/{CUSTOMER}/recipients") == 413
+    assert send("POST", f"/v1/mass-emails/{CUSTOMER}/recipients") == 413
+    assert send("PUT", "/v1/imports") == 413
+    assert send("POST", f"/v1/imports/{CUSTOMER}/mapping") == 413
+    assert send("POST", "/v1/email-templates") == 413
