@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
@@ -36,7 +37,7 @@ def with_etag(asset, status: int = 200, **headers):
 
 @customer_assets.route("")
 class CustomerAssets(MethodView):
-    @customer_assets.arguments(AssetQuerySchema, location="query")
+    @customer_assets.arguments(AssetQuerySchema, location="query", unknown=RAISE)
     @customer_assets.response(200, AssetSchema(many=True))
     @paginate(customer_assets)
     def get(self, query, customer_id, pagination_parameters):

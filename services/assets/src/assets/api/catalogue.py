@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.web import current_uow
@@ -111,7 +112,7 @@ def model_response(model, status: int = 200, **headers):
 
 @models.route("")
 class ModelCollection(MethodView):
-    @models.arguments(ModelQuerySchema, location="query")
+    @models.arguments(ModelQuerySchema, location="query", unknown=RAISE)
     @models.response(200, ModelSchema(many=True))
     def get(self, query):
         """The tenant's models, by name (`make_id` narrows to one make)."""

@@ -1,12 +1,25 @@
 """marshmallow schemas for every request and response of the assets service.
 
-Requests refuse unknown fields (marshmallow's RAISE), so a typo is a 422, never silently dropped.
+Requests refuse unknown fields (marshmallow's RAISE), so a typo is a 422, never silently dropped. So
+do query strings: the views load them with `unknown=RAISE` (webargs would EXCLUDE them), and the
+schemas of paged lists know `page` and `page_size` (read by the pagination, not by them).
 Ids are UUIDs (a malformed one is a 422 on its field); dates are ISO dates, times UTC ISO 8601.
 """
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
+
+PAGINATION = ("page", "page_size")
+
+
+class PagedQuery(Schema):
+    """The query string of a paged list: `page` / `page_size` are the pagination's, any other name
+    this schema does not know is a 422 naming it."""
+
+    @pre_load
+    def _leave_pagination(self, data, **kwargs):
+        return {name: data[name] for name in data if name not in PAGINATION}
 
 
 class Id(fields.UUID):
@@ -101,7 +114,7 @@ class AssetSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class AssetQuerySchema(Schema):
+class AssetQuerySchema(PagedQuery):
     asset_group_id = Id()
     fuel_type_id = Id()
     location_id = Id()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
@@ -27,7 +28,7 @@ work_address_log = Blueprint(
 
 @customer_log.route("")
 class CustomerCommunications(MethodView):
-    @customer_log.arguments(CommunicationQuerySchema, location="query")
+    @customer_log.arguments(CommunicationQuerySchema, location="query", unknown=RAISE)
     @customer_log.response(200, CommunicationSchema(many=True))
     @paginate(customer_log)
     def get(self, query, customer_id, pagination_parameters):
@@ -50,7 +51,7 @@ class CustomerCommunications(MethodView):
 
 @work_address_log.route("")
 class WorkAddressCommunications(MethodView):
-    @work_address_log.arguments(CommunicationQuerySchema, location="query")
+    @work_address_log.arguments(CommunicationQuerySchema, location="query", unknown=RAISE)
     @work_address_log.response(200, CommunicationSchema(many=True))
     @paginate(work_address_log)
     def get(self, query, work_address_id, pagination_parameters):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
@@ -37,7 +38,7 @@ def detail(email, attachments, attempts) -> dict:
 
 @blp.route("")
 class EmailCollection(MethodView):
-    @blp.arguments(EmailQuerySchema, location="query")
+    @blp.arguments(EmailQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, EmailSchema(many=True))
     @paginate(blp)
     def get(self, query, pagination_parameters):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
@@ -16,6 +17,7 @@ from .schemas import (
     MassEmailInSchema,
     MassEmailPreviewInSchema,
     MassEmailSchema,
+    PagedQuery,
     PreviewRowSchema,
     RecipientQuerySchema,
     RecipientSchema,
@@ -38,9 +40,10 @@ mailing_lists = Blueprint(
 
 @mass_emails.route("")
 class MassEmailCollection(MethodView):
+    @mass_emails.arguments(PagedQuery, location="query", unknown=RAISE)
     @mass_emails.response(200, MassEmailSchema(many=True))
     @paginate(mass_emails)
-    def get(self, pagination_parameters):
+    def get(self, query, pagination_parameters):
         rows, total = service.list_mass_emails(
             current_uow(), pagination_parameters.page, pagination_parameters.page_size
         )
@@ -75,7 +78,7 @@ class MassEmailItem(MethodView):
 
 @mass_emails.route("/<uuid:job_id>/recipients")
 class MassEmailRecipients(MethodView):
-    @mass_emails.arguments(RecipientQuerySchema, location="query")
+    @mass_emails.arguments(RecipientQuerySchema, location="query", unknown=RAISE)
     @mass_emails.response(200, RecipientSchema(many=True))
     def get(self, query, job_id):
         """Each recipient: sent, failed, skipped with the reason, or still pending."""

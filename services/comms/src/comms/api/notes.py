@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
@@ -28,7 +29,7 @@ def with_etag(note, status: int = 200, **headers):
 
 @customer_notes.route("")
 class NoteCollection(MethodView):
-    @customer_notes.arguments(NoteQuerySchema, location="query")
+    @customer_notes.arguments(NoteQuerySchema, location="query", unknown=RAISE)
     @customer_notes.response(200, NoteSchema(many=True))
     @paginate(customer_notes)
     def get(self, query, customer_id, pagination_parameters):

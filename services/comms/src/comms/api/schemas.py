@@ -1,11 +1,13 @@
 """marshmallow schemas for every request and response of the comms service.
 
-Requests refuse unknown fields (RAISE): a typo is a 422, never silently dropped.
+Requests refuse unknown fields (RAISE): a typo is a 422, never silently dropped. So do query
+strings: the views load them with `unknown=RAISE` (webargs would EXCLUDE them), and the schemas of
+paged lists know `page` and `page_size` (read by the pagination, not by them).
 """
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from ..domain.messages import MAX_ADDRESS, has_line_break, sendable_address
 from ..domain.templates import PLACEHOLDERS
@@ -17,6 +19,18 @@ DIRECTIONS = ("in", "out")
 class In(Schema):
     class Meta:
         unknown = RAISE
+
+
+PAGINATION = ("page", "page_size")
+
+
+class PagedQuery(In):
+    """The query string of a paged list: `page` / `page_size` are the pagination's, any other name
+    this schema does not know is a 422 naming it."""
+
+    @pre_load
+    def _leave_pagination(self, data, **kwargs):
+        return {name: data[name] for name in data if name not in PAGINATION}
 
 
 class Id(fields.UUID):
@@ -86,7 +100,7 @@ class NoteSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class NoteQuerySchema(In):
+class NoteQuerySchema(PagedQuery):
     work_address_id = IdFilter()
     do_not_work_with_again = fields.Boolean(
         metadata={"description": "true: only the flagged notes (the total says if the customer has any)."}
@@ -122,7 +136,7 @@ class CommunicationSchema(Schema):
     status = fields.String(allow_none=True, metadata={"description": "An email's: queued, sent or failed."})
 
 
-class CommunicationQuerySchema(In):
+class CommunicationQuerySchema(PagedQuery):
     kind = fields.String(validate=validate.OneOf(KINDS))
 
 
@@ -234,7 +248,7 @@ class EmailDetailSchema(EmailSchema):
     send_log = fields.List(fields.Nested(AttemptSchema))
 
 
-class EmailQuerySchema(In):
+class EmailQuerySchema(PagedQuery):
     customer_id = IdFilter()
     status = fields.String(validate=validate.OneOf(("queued", "sending", "sent", "failed")))
 
