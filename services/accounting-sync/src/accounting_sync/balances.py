@@ -3,7 +3,11 @@
 One poll reads, for each Sage business the tenants concerned use, every customer contact with
 `show_balance=true` (paged, 200 a page), then, tenant by tenant, stores each linked customer's
 balance and publishes it when it changed (or when someone asked for it). The as-of time is when
-Sage was read. A business that fails is tried again on the next poll; the others are applied.
+Sage was read; a read older than the stored balance's (another worker process applied a newer
+one) is skipped, so a balance never goes back. A business that fails is tried again on the next
+poll; the others are applied. On-demand requests are claimed with a lease (one worker answers
+each); one whose business fails is tried again after a backoff and given up after
+`BALANCE_REQUEST_MAX_TRIES` (`failed_at`, `last_error`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,10 +26,11 @@ from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
 
 from . import events
+from .domain import retry
 from .sage import Accounting, SageError
 from .settings import SyncSettings
 from .store.models import BalancePollRequest
-from .store.queries import businesses_of, linked_rows_all, open_poll_requests
+from .store.queries import businesses_of, claim_poll_requests, linked_rows_all
 from .uow import SyncUnitOfWork
 
 log = logging.getLogger("accounting_sync.balances")
@@ -61,8 +66,10 @@ class BalancePoller:
 
     def poll_once(self, scheduled: bool = True) -> bool:
         """Answer open requests, and poll everything when `scheduled`. False if Sage failed."""
-        with self.sessions() as session:
-            requests = [(r.id, r.tenant_id, list(r.customer_ids or [])) for r in open_poll_requests(session)]
+        lease = timedelta(seconds=self.s.balance_request_lease_seconds)
+        with self.sessions() as session, session.begin():  # claimed: committed with the lease
+            claimed = claim_poll_requests(session, lease)
+            requests = [(r.id, r.tenant_id, list(r.customer_ids or [])) for r in claimed]
         if not requests and not scheduled:
             return True
         forced: dict[str, set[str] | None] = {}  # tenant → customer ids asked for (None: all)
@@ -80,6 +87,7 @@ class BalancePoller:
             business = businesses_of(session, tenants, self.s.sage_business_id)
         ok = True
         read: dict[str, tuple[dict, datetime] | None] = {}
+        errors: dict[str, str] = {}
         for tenant in sorted(tenants):
             bid = business[tenant]
             if bid not in read:
@@ -94,8 +102,10 @@ class BalancePoller:
                         exc,
                     )
                     read[bid] = None
+                    errors[bid] = str(exc)[:2000]
             if read[bid] is None:
                 ok = False
+                self._retry_later(request_ids.get(tenant, []), errors[bid])
                 continue
             balances, as_of = read[bid]
             self._apply(tenant, balances, as_of, forced.get(tenant, set()), request_ids.get(tenant, []))
@@ -112,10 +122,13 @@ class BalancePoller:
         uow = self.uow_factory(RequestContext.system(tenant, actor="accounting-sync"))
         with uow:
             published = 0
-            for row in uow.syncs.linked_rows():
+            # locked: with several worker processes, the comparison below sees the latest applied read
+            for row in uow.syncs.linked_rows(lock=True):
                 balance = balances.get(row.sage_contact_id)
                 if balance is None:
                     continue
+                if row.balance_as_of is not None and as_of < row.balance_as_of:
+                    continue  # a newer read was applied meanwhile: an older one never goes back
                 asked = forced is None or row.customer_id in forced
                 if balance == row.balance and row.balance_published and not asked:
                     continue
@@ -128,6 +141,28 @@ class BalancePoller:
                 req = uow.session.get(BalancePollRequest, rid)
                 if req is not None and req.done_at is None:
                     req.done_at = as_of
+                    req.claimed_until = None
             uow.commit()
         if published:
             log.info("balances: %d published for tenant %s", published, tenant)
+
+    def _retry_later(self, request_ids: list[int], error: str) -> None:
+        """A request whose business failed: tried again after a backoff, given up after
+        `balance_request_max_tries` (`failed_at`, with the error), never every second forever."""
+        if not request_ids:
+            return
+        now = utcnow()
+        with self.sessions() as session, session.begin():
+            for rid in request_ids:
+                req = session.get(BalancePollRequest, rid)
+                if req is None or req.done_at is not None:
+                    continue
+                req.attempts = (req.attempts or 0) + 1
+                req.last_error = error
+                req.claimed_until = None
+                if req.attempts >= self.s.balance_request_max_tries:
+                    req.failed_at = now
+                    log.error("balance poll request %s given up after %d tries: %s", rid, req.attempts, error)
+                else:
+                    delay = retry.backoff_delay(req.attempts, 2.0, 300.0)
+                    req.next_attempt_at = now + timedelta(seconds=delay)

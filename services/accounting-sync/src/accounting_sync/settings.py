@@ -53,6 +53,9 @@ class SyncSettings:
     # balances
     balance_poll_seconds: float = 300.0
     balance_request_check_seconds: float = 1.0
+    # an on-demand poll that fails is tried again with a backoff, then given up (failed_at)
+    balance_request_max_tries: int = 5
+    balance_request_lease_seconds: float = 600.0
 
     @property
     def token_url(self) -> str:
@@ -87,6 +90,7 @@ class SyncSettings:
                 env.get("SYNC_AUTH_FAILED_WAIT_SECONDS", d.auth_failed_wait_seconds)
             ),
             balance_poll_seconds=float(env.get("BALANCE_POLL_SECONDS", d.balance_poll_seconds)),
+            balance_request_max_tries=int(env.get("BALANCE_REQUEST_MAX_TRIES", d.balance_request_max_tries)),
         )
         values.update(overrides)
         return cls(**values)

@@ -2,11 +2,12 @@
 
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
 
-from accounting_sync.store.models import CustomerSync, SageCredentials
+from accounting_sync.store.models import BalancePollRequest, CustomerSync, SageCredentials
 from accounting_sync.sync import SyncEngine
 from fieldbook_shared.db import utcnow
 
@@ -749,3 +750,55 @@ def test_a_second_401_never_fails_customers(bus, engine, sessions, sim, sim_stor
     r = row(sessions)
     assert (r.status, r.attempts) == ("pending", 0) and "401" in r.last_error
     assert outbox("accounting.sync_failed") == []
+
+
+# -- balances: never backwards, on-demand polls claimed and given up ---------------------------------
+
+
+def test_a_balance_read_older_than_the_stored_one_is_not_applied(bus, engine, sessions, sim, poller, outbox):
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    sim.set_balance(row(sessions).sage_contact_id, "123.45")
+    poller.poll_once(scheduled=True)
+    later = utcnow() + timedelta(minutes=5)  # another worker process applied a newer read meanwhile
+    with sessions() as s:
+        s.execute(update(CustomerSync).values(balance_as_of=later))
+        s.commit()
+    sim.set_balance(row(sessions).sage_contact_id, "99.00")
+    poller.poll_once(scheduled=True)
+    assert (row(sessions).balance, row(sessions).balance_as_of) == (Decimal("123.45"), later)
+    assert len(outbox("accounting.balance_updated")) == 1
+
+
+def test_a_poll_request_is_claimed_once(bus, engine, sessions, api):
+    from accounting_sync.store.queries import claim_poll_requests
+
+    deliver(bus, "customer.created", customer())
+    assert api.post("/v1/accounting/balances/poll", json={}).status_code == 202
+    with sessions() as s, s.begin():
+        assert len(claim_poll_requests(s, timedelta(minutes=5))) == 1
+    with sessions() as s, s.begin():
+        assert claim_poll_requests(s, timedelta(minutes=5)) == [], "claimed: not handed out again"
+
+
+def test_a_failing_on_demand_poll_backs_off_and_gives_up(bus, engine, sessions, sim, poller, api):
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    sim.faults(error_rate_500=1.0)
+    assert api.post("/v1/accounting/balances/poll", json={}).status_code == 202
+    assert not poller.poll_once(scheduled=False)
+    calls = sim.stats()["requests"]
+    poller.poll_once(scheduled=False)
+    assert sim.stats()["requests"] == calls, "backing off: not tried again at once"
+    for _ in range(10):
+        with sessions() as s:
+            s.execute(update(BalancePollRequest).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+            s.commit()
+        poller.poll_once(scheduled=False)
+    with sessions() as s:
+        [req] = s.scalars(select(BalancePollRequest)).all()
+        assert (req.attempts, req.done_at) == (5, None)
+        assert req.failed_at is not None and "500" in req.last_error
+    calls = sim.stats()["requests"]
+    poller.poll_once(scheduled=False)
+    assert sim.stats()["requests"] == calls, "given up"

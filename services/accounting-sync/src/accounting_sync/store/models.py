@@ -92,6 +92,11 @@ class BalancePollRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     requested_by: Mapped[str | None] = mapped_column(String(200))
     done_at: Mapped[datetime | None] = mapped_column(index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column()  # a worker answers it until then
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # failed tries
+    next_attempt_at: Mapped[datetime | None] = mapped_column()  # after a failed try (backoff)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None] = mapped_column()  # given up after BALANCE_REQUEST_MAX_TRIES
 
 
 class SageCredentials(Base):

@@ -87,7 +87,7 @@ class Syncs:
         ).all()
         return {contact: customer for contact, customer in rows}
 
-    def linked_rows(self, customer_ids: list[str] | None = None) -> list[CustomerSync]:
+    def linked_rows(self, customer_ids: list[str] | None = None, lock: bool = False) -> list[CustomerSync]:
         stmt = select(CustomerSync).where(
             CustomerSync.tenant_id == self.tenant_id,
             CustomerSync.sage_contact_id.is_not(None),
@@ -95,6 +95,8 @@ class Syncs:
         )
         if customer_ids:
             stmt = stmt.where(CustomerSync.customer_id.in_(customer_ids))
+        if lock:
+            stmt = stmt.order_by(CustomerSync.id).with_for_update()
         return list(self.session.scalars(stmt))
 
     def request_balance_poll(self, customer_ids: list[str], actor: str | None) -> BalancePollRequest:
@@ -140,13 +142,30 @@ def claim_due(session: Session, lease: timedelta, now: datetime | None = None) -
     return None
 
 
-def open_poll_requests(session: Session) -> list[BalancePollRequest]:
+def claim_poll_requests(
+    session: Session, lease: timedelta, now: datetime | None = None
+) -> list[BalancePollRequest]:
+    """Take the open on-demand poll requests that are due, for `lease` (in the caller's transaction:
+    commit it to keep the claim). `FOR UPDATE SKIP LOCKED` on PostgreSQL keeps two worker
+    processes from taking the same request while claiming; the lease keeps it ours afterwards."""
+    now = now or utcnow()
     stmt = (
-        select(BalancePollRequest).where(BalancePollRequest.done_at.is_(None)).order_by(BalancePollRequest.id)
+        select(BalancePollRequest)
+        .where(
+            BalancePollRequest.done_at.is_(None),
+            BalancePollRequest.failed_at.is_(None),
+            or_(BalancePollRequest.next_attempt_at.is_(None), BalancePollRequest.next_attempt_at <= now),
+            or_(BalancePollRequest.claimed_until.is_(None), BalancePollRequest.claimed_until <= now),
+        )
+        .order_by(BalancePollRequest.id)
+        .limit(50)
     )
     if is_postgres(session):
         stmt = stmt.with_for_update(skip_locked=True)
-    return list(session.scalars(stmt.limit(50)))
+    requests = list(session.scalars(stmt))
+    for req in requests:
+        req.claimed_until = now + lease
+    return requests
 
 
 def linked_rows_all(session: Session) -> list[CustomerSync]:

@@ -1,0 +1,33 @@
+"""balance_poll_requests: a claim (lease) so one worker process answers a request, and tries with a
+backoff, the last error and a give-up time, so a failing on-demand poll no longer retries every
+second forever
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-30 01:40:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from fieldbook_shared.db import UTCDateTime
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("balance_poll_requests") as batch:
+        batch.add_column(sa.Column("claimed_until", UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("next_attempt_at", UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("last_error", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("failed_at", UTCDateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("balance_poll_requests") as batch:
+        for name in ("failed_at", "last_error", "next_attempt_at", "attempts", "claimed_until"):
+            batch.drop_column(name)
