@@ -425,4 +425,7 @@ class Proxy:
         del response.headers["Content-Type"]
         for key, value in headers:
             response.headers.add(key, value)
+        length = upstream.headers.get("Content-Length")
+        if request.method == "HEAD" and length is not None:
+            response.headers["Content-Length"] = length  # the size a GET would have, not the empty body's
         return response

@@ -228,3 +228,13 @@ def test_overview_passes_on_customers_own_404_problem(make_gateway, scripted):
     assert resp.status_code == 404
     assert resp.mimetype == PROBLEM
     assert resp.json["detail"] == "No customer here."
+
+
+def test_head_keeps_the_services_content_length(make_gateway, scripted):
+    gw = make_gateway()
+    gw.settings.upstream_urls["customers"] = scripted.url
+    scripted.body = b'{"name": "Acme"}'
+    resp = gw.client.head("/v1/customers", headers=gw.auth("sales"))
+    assert resp.status_code == 200
+    assert resp.headers["Content-Length"] == str(len(scripted.body))
+    assert resp.data == b""
