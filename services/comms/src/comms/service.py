@@ -20,7 +20,7 @@ from fieldbook_shared.problems import Conflict, DomainError, NotFound, Validatio
 from . import directory, events
 from .directory import CustomerFetcher
 from .domain import recipients, templates
-from .domain.messages import one_line
+from .domain.messages import MAX_SUBJECT, fit, one_line
 from .store.models import (
     Attachment,
     Communication,
@@ -388,7 +388,7 @@ def queue_email(
         template_id=template_id,
         to_address=to_address,
         to_name=one_line(to_name) or None,
-        subject=one_line(subject),
+        subject=fit(one_line(subject), MAX_SUBJECT),  # a mass or statement email's subject may grow
         body=body,
         status="queued",
         attempts=0,
@@ -445,12 +445,22 @@ def send_email(uow: CommsUnitOfWork, data: dict, attachments: list[NewAttachment
                 {field: ["No email address: the customer and its primary contact have none."]}
             )
         values.setdefault("email", to_address)
+        subject = one_line(templates.render(subject, values))
+        if len(subject) > MAX_SUBJECT:
+            raise ValidationFailed(
+                {
+                    "subject": [
+                        f"{len(subject)} characters once the placeholders are filled in; "
+                        f"at most {MAX_SUBJECT}."
+                    ]
+                }
+            )
         email = queue_email(
             uow,
             customer=customer,
             to_address=to_address,
             to_name=to_name,
-            subject=templates.render(subject, values),
+            subject=subject,
             body=templates.render(body, values),
             work_address_id=data.get("work_address_id"),
             template_id=template_id,

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 MAX_ADDRESS = 254  # RFC 5321 path limit, and the column
+MAX_SUBJECT = 500  # emails.subject
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, the cut marked with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def one_line(text: str | None) -> str:
