@@ -6,9 +6,11 @@ transaction (`uow.publish`) and commits once.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.etag import ExpectedVersion, check_version
-from fieldbook_shared.problems import Conflict, Forbidden, ValidationFailed
+from fieldbook_shared.problems import Conflict, Forbidden, ValidationFailed, integrity_violation
 
 from . import events
 from .domain import rules
@@ -511,7 +513,7 @@ def add_branch(uow: CustomersUnitOfWork, customer_id: str, data: dict) -> Branch
         _require_address(branch)
         _unique_branch_code(uow, customer_id, branch.code)
         uow.branches.add(branch)
-        uow.session.flush()
+        _flush_branch(uow, branch)
         uow.publish("branch.created", events.branch_snapshot(branch), subject=branch.id)
         uow.commit()
         return branch
@@ -539,15 +541,35 @@ def update_branch(
         if _unchanged(uow, branch):
             return branch
         branch.updated_at = utcnow()
-        uow.session.flush()
+        _flush_branch(uow, branch)
         uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
         uow.commit()
         return branch
 
 
+def _code_taken(code: str) -> Conflict:
+    message = f"This customer already has a branch with code {code!r}."
+    return Conflict(message, errors={"code": [message]})
+
+
 def _unique_branch_code(uow: CustomersUnitOfWork, customer_id: str, code: str | None) -> None:
     if code and any(b.code == code for b in uow.branches.of_customer(customer_id)):
-        raise Conflict(f"This customer already has a branch with code {code!r}.")
+        raise _code_taken(code)
+
+
+def _flush_branch(uow: CustomersUnitOfWork, branch: Branch) -> None:
+    """Flush, answering a code taken by a concurrent writer (the unique constraint) as the check
+    before it does: a 409 naming `code`, not the table's columns."""
+    code = branch.code  # a failed flush expires the row
+    try:
+        uow.session.flush()
+    except IntegrityError as exc:
+        violation = integrity_violation(exc)
+        if violation.kind == "unique" and (
+            violation.constraint == "uq_branches_customer_code" or "code" in violation.fields
+        ):
+            raise _code_taken(code) from None
+        raise
 
 
 def _require_address(row) -> None:

@@ -269,3 +269,12 @@ def test_values_beyond_a_column_are_refused_or_fitted_never_a_database_error(api
     resp = api.post(f"/v1/customers/{merged['id']}/merge", {"survivor_id": survivor["id"]})
     assert resp.status_code == 200, resp.get_json()
     assert len(api.get(f"/v1/customers/{survivor['id']}").get_json()["block_reason"]) == 500
+
+
+def test_a_branch_code_taken_past_the_check_is_a_409_naming_code(api, monkeypatch):
+    path = api.post("/v1/customers", private_customer()).headers["Location"]
+    address = {"line_1": "Unit 4", "postcode": "LS10 1AB"}
+    api.post(f"{path}/branches", {"name": "Depot", "code": "D1", "address": address})
+    monkeypatch.setattr(service, "_unique_branch_code", lambda uow, customer_id, code: None)
+    raced = api.post(f"{path}/branches", {"name": "Yard", "code": "D1", "address": address})
+    assert raced.status_code == 409 and list(raced.get_json()["errors"]) == ["code"], raced.get_json()

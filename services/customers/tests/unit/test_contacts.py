@@ -190,3 +190,39 @@ def test_archiving_a_branchs_default_contact_clears_it_and_an_archived_one_canno
     patched = _patch(api, depot.headers["Location"], {"default_contact_id": contact_id})
     assert patched.status_code == 422 and "default_contact_id" in patched.get_json()["errors"]
     assert api.get(depot.headers["Location"]).get_json()["default_contact_id"] is None
+
+
+def test_a_branch_name_cannot_be_blank_and_a_blank_code_is_no_code(api):
+    path = _customer(api)
+    address = {"line_1": "Unit 4", "postcode": "LS10 1AB"}
+    for name in ("", "   "):
+        resp = api.post(f"{path}/branches", {"name": name, "address": address})
+        assert resp.status_code == 422 and "name" in resp.get_json()["errors"], name
+    first = api.post(f"{path}/branches", {"name": "  Depot ", "code": "", "address": address})
+    assert first.status_code == 201
+    assert first.get_json()["name"] == "Depot" and first.get_json()["code"] is None
+    second = api.post(f"{path}/branches", {"name": "Yard", "code": "  ", "address": address})
+    assert second.status_code == 201 and second.get_json()["code"] is None
+    blank = _patch(api, first.headers["Location"], {"name": " "})
+    assert blank.status_code == 422 and "name" in blank.get_json()["errors"]
+    coded = _patch(api, first.headers["Location"], {"code": " D1 "})
+    assert coded.status_code == 200 and coded.get_json()["code"] == "D1"
+    cleared = _patch(api, first.headers["Location"], {"code": ""})
+    assert cleared.status_code == 200 and cleared.get_json()["code"] is None
+
+
+def test_a_taken_branch_code_is_a_409_naming_code_even_past_the_check(api, monkeypatch):
+    from customers import service
+
+    path = _customer(api)
+    address = {"line_1": "Unit 4", "postcode": "LS10 1AB"}
+    api.post(f"{path}/branches", {"name": "Depot", "code": "D1", "address": address})
+    checked = api.post(f"{path}/branches", {"name": "Yard", "code": "D1", "address": address})
+    assert checked.status_code == 409 and list(checked.get_json()["errors"]) == ["code"]
+    # a concurrent writer that passed the check meets the unique constraint: the same answer
+    monkeypatch.setattr(service, "_unique_branch_code", lambda uow, customer_id, code: None)
+    raced = api.post(f"{path}/branches", {"name": "Yard", "code": "D1", "address": address})
+    assert raced.status_code == 409 and list(raced.get_json()["errors"]) == ["code"], raced.get_json()
+    other = api.post(f"{path}/branches", {"name": "Yard", "code": "Y1", "address": address})
+    raced_patch = _patch(api, other.headers["Location"], {"code": "D1"})
+    assert raced_patch.status_code == 409 and list(raced_patch.get_json()["errors"]) == ["code"]

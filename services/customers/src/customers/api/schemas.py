@@ -32,6 +32,13 @@ class Trimmed(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class TrimmedOrNone(Trimmed):
+    """Optional text where a blank value means none: "" and "   " load as None."""
+
+    def deserialize(self, *args, **kwargs):
+        return super().deserialize(*args, **kwargs) or None  # after the validators: "" passes them
+
+
 def _money(**kw) -> fields.Decimal:
     return fields.Decimal(places=2, rounding=ROUND_HALF_UP, as_string=True, **kw)
 
@@ -218,8 +225,10 @@ class ContactQuerySchema(Schema):
 
 
 class BranchInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    code = _text(50, allow_none=True)
+    name = Trimmed(required=True, validate=validate.Length(min=1, max=200))
+    code = TrimmedOrNone(
+        allow_none=True, validate=validate.Length(max=50), metadata={"description": "Blank means no code."}
+    )
     address = fields.Nested(AddressSchema, required=True)
     phones = fields.List(fields.Nested(PhoneSchema), validate=validate.Length(max=10))
     emails = fields.List(fields.Email(), validate=validate.Length(max=10))
