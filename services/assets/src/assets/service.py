@@ -86,10 +86,23 @@ def _flush_unique(uow: AssetsUnitOfWork, what: str) -> None:
         raise Conflict(f"{what} was taken by a change made at the same time. Read the list again.") from None
 
 
+def _check_keys(data: dict) -> None:
+    """The name's and the product code's keys fit their columns (422 naming the field)."""
+    errors: dict[str, list[str]] = {}
+    if data.get("name") is not None:
+        errors.update(rules.key_errors("name", rules.name_key(data["name"]), rules.NAME_KEY_MAX))
+    if data.get("product_code") is not None:
+        key = rules.product_code_key(data["product_code"])
+        errors.update(rules.key_errors("product_code", key, rules.PRODUCT_CODE_KEY_MAX))
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def create_entry(uow: AssetsUnitOfWork, kind: str, data: dict):
     with uow:
         if not rules.name_key(data["name"]):
             raise ValidationFailed({"name": ["Missing data for required field."]})
+        _check_keys(data)
         if kind == "models":
             if not rules.product_code_key(data["product_code"]):
                 raise ValidationFailed({"product_code": ["Missing data for required field."]})
@@ -112,6 +125,7 @@ def update_entry(
             check_version(entry.version, expected_version)
         if "name" in changes and not rules.name_key(changes["name"]):
             raise ValidationFailed({"name": ["Missing data for required field."]})
+        _check_keys(changes)
         if kind == "models":
             if "product_code" in changes and not rules.product_code_key(changes["product_code"]):
                 raise ValidationFailed({"product_code": ["Missing data for required field."]})
@@ -353,6 +367,9 @@ def _apply_asset(uow: AssetsUnitOfWork, asset: Asset, data: dict, lookup: Custom
                 values.get("branch_id", asset.branch_id),
             )
         )
+    if values.get("serial_number") is not None:
+        key = rules.serial_key(values["serial_number"])
+        errors.update(rules.key_errors("serial_number", key, rules.SERIAL_KEY_MAX))
     if "custom_fields" in values:
         errors.update(rules.custom_field_errors(values["custom_fields"]))
     errors.update(

@@ -14,6 +14,8 @@ from datetime import date
 CUSTOM_FIELD_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_CUSTOM_FIELDS = 50
 MAX_CUSTOM_TEXT = 1000
+# the key columns: a key may be longer than what it is made from ("ß" → "SS", "İ" → "i̇", "ﬃ" → "FFI")
+NAME_KEY_MAX, SERIAL_KEY_MAX, PRODUCT_CODE_KEY_MAX = 200, 100, 64
 
 
 def name_key(name: str | None) -> str:
@@ -38,6 +40,16 @@ def serial_key(serial_number: str | None) -> str | None:
 
 def product_code_key(product_code: str | None) -> str | None:
     return serial_key(product_code)
+
+
+def key_errors(field: str, key: str | None, limit: int) -> dict[str, list[str]]:
+    """A key (what "the same" compares) must fit its column, as the value it is made from does:
+    case folding can make it longer."""
+    if key is not None and len(key) > limit:
+        return {
+            field: [f"Too long once case is folded for comparison: {len(key)} characters, at most {limit}."]
+        }
+    return {}
 
 
 def custom_field_errors(custom_fields: dict | None) -> dict[str, list[str]]:
