@@ -68,11 +68,14 @@ def close_unsent(row: CustomerSync) -> None:
 def _take_customers_ref(uow: SyncUnitOfWork, row: CustomerSync, data: dict) -> None:
     """The accounts ref on the customer's record (imported from a seed system's "sage ref") is the
     one the sync looks for in Sage first, links with, and creates with. Not once linked: the
-    link's ref is the truth then. Not when another customer of the tenant holds it: the sync
+    link's ref is the truth then. Not once a create was sent with the row's ref (its contact may
+    be in Sage under it, its answer lost). Not when another customer of the tenant holds it: the sync
     still searches Sage by it (`sync.py`), and a contact carrying it goes to a person."""
     ref = refs.customers_ref(data)
     if ref is None or row.sage_contact_id or row.accounts_ref == ref:
         return
+    if row.create_sent_ref:
+        return  # a create was sent with the row's ref: it may be in Sage under it
     if uow.syncs.holder_of_ref(ref, except_customer=row.customer_id) is None:
         row.accounts_ref = ref
 
@@ -142,10 +145,10 @@ def _removed(uow: SyncUnitOfWork, customer_id: str, how: str, survivor_id: str |
 
 
 def may_be_in_sage(row: CustomerSync) -> bool:
-    """Could a create have reached Sage though we hold no contact id? The ref is saved on the row
-    before the POST, so: an attempt was made (or is being made) with a ref — a create whose answer
-    was lost, or one still at Sage. The sync then searches Sage by the ref for our own contact."""
-    return bool(row.accounts_ref) and (row.attempts or 0) > 0
+    """Could a create have reached Sage though we hold no contact id? `create_sent_ref` is saved on
+    the row before the POST: a create whose answer was lost, or one still at Sage. The sync then
+    searches Sage by that ref for our own contact."""
+    return bool(row.create_sent_ref)
 
 
 def on_customer_merged(uow: SyncUnitOfWork, event: Event) -> None:

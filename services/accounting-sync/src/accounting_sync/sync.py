@@ -56,6 +56,7 @@ class Claim:
     snapshot: dict | None
     snapshot_version: int
     accounts_ref: str | None
+    create_sent_ref: str | None
     sage_contact_id: str | None
     deleted_contact_id: str | None
     review_contact_id: str | None
@@ -151,6 +152,7 @@ class SyncEngine:
                 snapshot=row.snapshot,
                 snapshot_version=row.snapshot_version,
                 accounts_ref=row.accounts_ref,
+                create_sent_ref=row.create_sent_ref,
                 sage_contact_id=row.sage_contact_id,
                 deleted_contact_id=row.deleted_contact_id,
                 review_contact_id=row.review_contact_id,
@@ -244,7 +246,7 @@ class SyncEngine:
     def _own_contact_by_ref(self, c: Claim) -> str | None:
         """The id of the contact we created for this customer (its ref, and our `source_guid`), if
         Sage holds one; a contact of someone else carrying the ref is not ours to mark inactive."""
-        contact = self._own_contact(c, c.accounts_ref)
+        contact = self._own_contact(c, c.create_sent_ref or c.accounts_ref)
         return contact["id"] if contact else None
 
     def _own_contact(self, c: Claim, ref: str | None) -> dict | None:
@@ -306,9 +308,10 @@ class SyncEngine:
         return bool(ref) and ref == refs.customers_ref(c.snapshot)
 
     def _keep_ref(self, c: Claim, ref: str) -> str:
-        """Save the ref we are about to create with on the row, before the POST: a retry after a
-        lost response then finds the contact by it, and no other customer of the tenant gets it
-        (the unique index says who was first; the loser takes the next free one)."""
+        """Save the ref we are about to create with on the row, and that a create is sent with it
+        (`create_sent_at`, `create_sent_ref`), before the POST: a retry after a lost response then
+        finds the contact by it, a removal looks for it there, and no other customer of the tenant
+        gets it (the unique index says who was first; the loser takes the next free one)."""
         for _ in range(REF_RACE_RETRIES + 1):
             try:
                 with self.sessions() as session, session.begin():
@@ -316,6 +319,8 @@ class SyncEngine:
                     if row is None or row.claim_token != c.token:
                         raise SageError("the lease ran out before the create", transient=True)
                     row.accounts_ref = ref
+                    row.create_sent_ref = ref
+                    row.create_sent_at = utcnow()
             except IntegrityError:
                 ref = self._free_ref(c, ask_sage=False)
                 continue
@@ -324,7 +329,7 @@ class SyncEngine:
         raise SageError("no free accounts ref could be kept for this customer", transient=True)
 
     def _create(self, c: Claim) -> Outcome:
-        ref = c.accounts_ref or self._keep_ref(c, self._free_ref(c, ask_sage=False))
+        ref = self._keep_ref(c, c.accounts_ref or self._free_ref(c, ask_sage=False))
         customers_ref = self._is_customers_ref(c, ref)
         key = mapping.idempotency_id(c.business_id, c.tenant_id, c.customer_id, c.deleted_contact_id)
         for tries in range(REF_RACE_RETRIES + 1):
@@ -397,6 +402,7 @@ class SyncEngine:
             if o.kind in ("linked", "created"):
                 row.sage_contact_id = o.contact_id
                 row.accounts_ref = o.accounts_ref
+                row.create_sent_at = row.create_sent_ref = None  # answered: the contact id says it all
                 row.linked_at = utcnow()
                 row.candidates = []
             if o.kind in ("linked", "created", "updated"):

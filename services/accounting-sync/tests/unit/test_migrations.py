@@ -56,3 +56,33 @@ def test_customers_removed_before_they_reached_sage_become_not_needed(tmp_path):
         "live": ("synced", "upsert", None, "2026-11-23 10:00:00"),
         "live-pending": ("pending", "upsert", None, "2026-11-23 10:00:00"),
     }
+
+
+def test_rows_that_may_hold_a_lost_create_are_marked_as_sent(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(MIGRATIONS, url, "0006")
+    engine = create_engine(url)
+    rows = {"tried": ("SMITHJ01", None, "2026-11-23 10:00:00"), "linked": ("JONESM01", "c-1", "2026-11-23")}
+    rows["untried"] = ("BROWNA01", None, None)
+    with engine.begin() as db:
+        for cid, (ref, contact, tried) in rows.items():
+            db.execute(
+                INSERT,
+                {
+                    "id": cid,
+                    "status": "pending",
+                    "action": "upsert",
+                    "removed": None,
+                    "contact": contact,
+                    "error": None,
+                },
+            )
+            db.execute(
+                text("UPDATE customer_sync SET accounts_ref = :ref, last_attempt_at = :tried WHERE id = :id"),
+                {"ref": ref, "tried": tried, "id": cid},
+            )
+    upgrade(MIGRATIONS, url)
+    with engine.connect() as db:
+        sent = dict(db.execute(text("SELECT customer_id, create_sent_ref FROM customer_sync")).all())
+    engine.dispose()
+    assert sent == {"tried": "SMITHJ01", "linked": None, "untried": None}

@@ -802,3 +802,54 @@ def test_a_failing_on_demand_poll_backs_off_and_gives_up(bus, engine, sessions, 
     calls = sim.stats()["requests"]
     poller.poll_once(scheduled=False)
     assert sim.stats()["requests"] == calls, "given up"
+
+
+# -- a create that was sent stays known ---------------------------------------------------------------
+
+
+def test_a_lost_create_then_throttled_is_still_looked_for_when_the_customer_is_deleted(
+    bus, engine, sessions, sage, sim, monkeypatch
+):
+    from accounting_sync.sage import SageError
+
+    sage.settings = replace(sage.settings, call_retries=0)
+    creates = sage.create_contact
+
+    def lost_then_throttled(*args, **kwargs):
+        try:
+            creates(*args, **kwargs)
+        except SageError:
+            pass  # the answer was lost; the in-place retry then met a 429
+        raise SageError("POST /contacts: Sage answered 429", 429, transient=True, retry_after=0)
+
+    monkeypatch.setattr(sage, "create_contact", lost_then_throttled)
+    sim.faults(lose_response_after_create=1.0)
+    deliver(bus, "customer.created", customer())
+    assert engine.run_once()
+    assert row(sessions).attempts == 0, "a 429 uses no attempt"
+    deliver(bus, "customer.deleted", {"customer_id": CID})
+    assert row(sessions).status == "pending", "the create was sent: the contact may be in Sage"
+    make_due(sessions)
+    engine.drain()
+    [contact] = sim.contacts()
+    assert row(sessions).status == "synced" and row(sessions).sage_contact_id == contact["id"]
+    assert contact["notes"].endswith("Inactive in Fieldbook: deleted")
+
+
+def test_a_ref_arriving_on_the_customers_record_never_replaces_the_ref_a_create_was_sent_with(
+    bus, engine, sessions, sage, sim
+):
+    sage.settings = replace(sage.settings, call_retries=0)
+    sim.faults(lose_response_after_create=1.0)
+    deliver(bus, "customer.created", customer())
+    assert engine.run_once()
+    assert row(sessions).accounts_ref == "SMITHJ01"
+    deliver(bus, "customer.updated", customer(version=2, accounts_ref="JS-0042"))
+    assert row(sessions).accounts_ref == "SMITHJ01"
+    deliver(bus, "customer.deleted", {"customer_id": CID})
+    sim.faults(lose_response_after_create=0.0)
+    make_due(sessions)
+    engine.drain()
+    [contact] = sim.contacts()
+    assert (row(sessions).status, row(sessions).sage_contact_id) == ("synced", contact["id"])
+    assert contact["notes"].endswith("Inactive in Fieldbook: deleted")

@@ -51,6 +51,10 @@ class CustomerSync(Base):
     action: Mapped[str] = mapped_column(String(16), default="upsert")
     review_contact_id: Mapped[str | None] = mapped_column(String(64))
     accounts_ref: Mapped[str | None] = mapped_column(String(8))
+    # a create was sent to Sage (saved with its ref before the POST): its contact may be there even
+    # though no answer came back
+    create_sent_at: Mapped[datetime | None] = mapped_column()
+    create_sent_ref: Mapped[str | None] = mapped_column(String(8))
     sage_contact_id: Mapped[str | None] = mapped_column(String(64))
     # the contact it was linked to until it was deleted in Sage (a new create's idempotency_id names it)
     deleted_contact_id: Mapped[str | None] = mapped_column(String(64))
