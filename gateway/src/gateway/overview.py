@@ -21,12 +21,12 @@ from urllib.parse import quote
 
 from flask import Response, g, request
 
-from fieldbook_shared.context import ACTOR_HEADER, CORRELATION_HEADER
+from fieldbook_shared.context import ACTOR_HEADER
 from fieldbook_shared.problems import problem_response
 
 from . import roles
 from .keys import Principal
-from .proxy import unsendable_problem
+from .proxy import correlation_id, unsendable_problem
 from .routing import ACCOUNTING, ASSETS, BILLING, COMMS, CUSTOMERS
 from .state import Gateway
 
@@ -90,7 +90,7 @@ def customer_overview(gw: Gateway, principal: Principal, customer_id: str) -> Re
     deadline = gw.settings.overview_deadline
     ids = {
         "request_id": g.get("request_id") or "",
-        "correlation_id": request.headers.get(CORRELATION_HEADER) or g.get("request_id") or "",
+        "correlation_id": correlation_id(),
     }
     calls = _calls(customer_id)
     enabled = set(gw.settings.enabled_upstreams)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from urllib.parse import quote, unquote_to_bytes
 
@@ -62,6 +64,14 @@ CLIENT_HEADERS_DROPPED = frozenset(
         INTERNAL_TOKEN_HEADER.lower(),
         REQUEST_ID_HEADER.lower(),
         CORRELATION_HEADER.lower(),
+        # ways to make a service (or a framework in front of it) see another method, URL or address
+        # than the one the gateway routed and judged
+        "x-http-method-override",
+        "x-http-method",
+        "x-method-override",
+        "x-original-url",
+        "x-rewrite-url",
+        "x-real-ip",
     }
 )
 UPSTREAM_HEADERS_DROPPED = frozenset({"content-length", "server", "date"})
@@ -107,8 +117,18 @@ def forwardable_request_headers(headers: Iterable[tuple[str, str]]) -> list[tupl
     ]
 
 
-def _printable_id(value: str | None) -> str | None:
-    return value if value and len(value) <= 128 and value.isprintable() else None
+_TOKEN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def _token(value: str | None) -> str | None:
+    return value if value and _TOKEN.fullmatch(value) else None
+
+
+def correlation_id() -> str:
+    """What services hear as X-Correlation-Id: the client's when it is a plain token (at most 128 of
+    `A-Za-z0-9._:-`), else the request id when that is one, else a new id. It lands in every log line
+    and event of the services, so nothing else gets through."""
+    return _token(request.headers.get(CORRELATION_HEADER)) or _token(g.get("request_id")) or str(uuid.uuid4())
 
 
 # What may stand as it is in a path segment / a query (RFC 3986 §3.3, §3.4); the rest is %-encoded.
@@ -397,7 +417,7 @@ class Proxy:
         headers[ACTOR_HEADER] = principal.actor
         headers[ROLE_HEADER] = principal.role
         headers[REQUEST_ID_HEADER] = request_id
-        headers[CORRELATION_HEADER] = _printable_id(request.headers.get(CORRELATION_HEADER)) or request_id
+        headers[CORRELATION_HEADER] = correlation_id()
         headers[INTERNAL_TOKEN_HEADER] = self.settings.internal_token
         headers["X-Forwarded-For"] = request.remote_addr or ""
         headers["X-Forwarded-Proto"] = request.scheme

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from gateway import keys
 
 CUSTOMER = str(uuid.uuid4())
@@ -261,3 +263,58 @@ def test_the_large_body_limits_hold_only_for_posts_to_the_upload_paths(make_gate
     assert send("PUT", "/v1/imports") == 413
     assert send("POST", f"/v1/imports/{CUSTOMER}/mapping") == 413
     assert send("POST", "/v1/email-templates") == 413
+
+
+def test_headers_that_rewrite_method_url_or_address_never_reach_the_service(gw, fake_services):
+    sneaky = {
+        "X-HTTP-Method-Override": "DELETE",
+        "X-HTTP-Method": "DELETE",
+        "X-Method-Override": "DELETE",
+        "X-Original-URL": "/v1/customers/x/erase",
+        "X-Rewrite-URL": "/v1/customers/x/erase",
+        "X-Real-IP": "6.6.6.6",
+    }
+    assert gw.client.get("/v1/customers", headers={**gw.auth("readonly"), **sneaky}).status_code == 200
+    seen = {k.lower() for k in fake_services["customers"].last["headers"]}
+    assert not seen & {k.lower() for k in sneaky}
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("corr-123", True),
+        ("order:42.retry_1", True),
+        ("a" * 128, True),
+        ("a" * 129, False),
+        ("has space", False),
+        ('quote"d', False),
+        ("caf\xe9", False),
+    ],
+)
+def test_only_a_plain_correlation_id_is_forwarded(gw, fake_services, sent, kept):
+    resp = gw.client.get("/v1/customers", headers={**gw.auth("sales"), "X-Correlation-Id": sent})
+    forwarded = fake_services["customers"].last["headers"]["X-Correlation-Id"]
+    if kept:
+        assert forwarded == sent
+    else:
+        assert forwarded == resp.headers["X-Request-Id"]
+
+
+def test_a_request_id_that_is_not_a_plain_token_is_not_reused_as_correlation_id(gw, fake_services):
+    gw.client.get(
+        "/v1/customers", headers={**gw.auth("sales"), "X-Request-Id": "two words", "X-Correlation-Id": "<x>"}
+    )
+    forwarded = fake_services["customers"].last["headers"]["X-Correlation-Id"]
+    assert str(uuid.UUID(forwarded)) == forwarded
+
+
+def test_the_overview_forwards_only_a_plain_correlation_id(gw, fake_services):
+    headers = {**gw.auth("admin"), "X-Correlation-Id": "bad id\x7f"}
+    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=headers)
+    assert resp.status_code == 200
+    assert {c["headers"]["X-Correlation-Id"] for c in fake_services["billing"].calls} == {
+        resp.headers["X-Request-Id"]
+    }
+    headers["X-Correlation-Id"] = "journey-7"
+    gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=headers)
+    assert fake_services["billing"].last["headers"]["X-Correlation-Id"] == "journey-7"
