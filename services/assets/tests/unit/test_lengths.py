@@ -1,4 +1,4 @@
-"""Keys made by case folding may be longer than their values: they must fit their columns too."""
+"""Values the columns cannot hold: keys grown by case folding, numbers JSON cannot carry."""
 
 from __future__ import annotations
 
@@ -31,3 +31,16 @@ def test_a_product_code_whose_key_is_too_long_is_422_naming_it(api):
     make = api.post("/v1/asset-catalogue/makes", {"name": "Worcester"}).get_json()["id"]
     r = api.post("/v1/asset-catalogue/models", {"name": "M", "make_id": make, "product_code": "ﬃ" * 64})
     assert r.status_code == 422 and "product_code" in r.get_json()["errors"]
+
+
+def test_custom_fields_refuse_nan_and_infinity(api, customers):
+    cid = customers.add_customer()
+    for raw in ("NaN", "Infinity", "-Infinity"):
+        r = api.post(
+            f"/v1/customers/{cid}/assets",
+            data='{"serial_number": "S1", "custom_fields": {"rating": ' + raw + "}}",
+            content_type="application/json",
+        )
+        assert r.status_code == 422, (raw, r.get_json())
+        assert "custom_fields.rating" in r.get_json()["errors"]
+    assert rules.custom_field_errors({"rating": 1.5, "n": 3}) == {}

@@ -8,6 +8,7 @@ brand, description and product class.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -66,6 +67,8 @@ def custom_field_errors(custom_fields: dict | None) -> dict[str, list[str]]:
             errors[name] = ["Keys start with a letter and hold letters, digits and _ (64 at most)."]
         elif value is not None and not isinstance(value, (str, int, float, bool)):
             errors[name] = ["A custom field holds text, a number, true/false or null."]
+        elif isinstance(value, float) and not math.isfinite(value):
+            errors[name] = ["A number must be finite (not NaN or Infinity)."]
         elif isinstance(value, str) and len(value) > MAX_CUSTOM_TEXT:
             errors[name] = [f"At most {MAX_CUSTOM_TEXT} characters."]
     return errors
