@@ -853,3 +853,13 @@ def test_a_ref_arriving_on_the_customers_record_never_replaces_the_ref_a_create_
     [contact] = sim.contacts()
     assert (row(sessions).status, row(sessions).sage_contact_id) == ("synced", contact["id"])
     assert contact["notes"].endswith("Inactive in Fieldbook: deleted")
+
+
+def test_cleared_payment_terms_go_back_to_the_business_default_in_sage(bus, engine, sessions, sim):
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    assert sim.contacts()[0]["credit_days"] == 30
+    deliver(bus, "customer.updated", customer(version=2, payment_terms_days=None))
+    engine.drain()
+    [contact] = sim.contacts()
+    assert contact["credit_days"] is None, "null: the business's default"

@@ -17,7 +17,7 @@ Fieldbook (customer.created / customer.updated snapshot) → Sage v3.1 `contact`
 | email | `main_contact_person.email` and `email` |
 | phone | `main_contact_person.telephone` |
 | credit_limit (Decimal, 2 places) | `credit_limit` (decimal string, "1500.00") |
-| payment_terms_days | `credit_days` (null → the business's default) |
+| payment_terms_days | `credit_days` (null → the business's default; a PUT sends the null) |
 | id | `source_guid` (hyphenless) |
 """
 
@@ -108,6 +108,10 @@ def contact_update(customer: dict, accounts_ref: str | None, existing: dict | No
     linking (`existing`: the contact as read), CUSTOMER is added to the types it has."""
     body = to_sage_contact(customer, accounts_ref)
     del body["contact_type_ids"]
+    # a PUT keeps what it leaves out, so a cleared field must be sent as null to clear it in Sage.
+    # Only where Sage's reference says what null means: credit_days null → the business's default.
+    # (email, telephone, credit_limit: what a null does there is unconfirmed, so they are left out)
+    body.setdefault("credit_days", None)
     types = contact_type_ids(existing) if existing is not None else None
     if types is not None and CUSTOMER_TYPE_ID not in types:
         body["contact_type_ids"] = [*types, CUSTOMER_TYPE_ID]
