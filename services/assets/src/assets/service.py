@@ -356,6 +356,11 @@ def _apply_asset(uow: AssetsUnitOfWork, asset: Asset, data: dict, lookup: Custom
                     values,
                 )
                 values.update(fill)
+    elif values.get("make_id") is not None and asset.model_id is not None:
+        # the asset keeps its product code: a make is still the code's model's make
+        model = uow.catalogue.get("models", asset.model_id, field="product_code")
+        if model is not None and values["make_id"] != model.make_id:
+            errors["make_id"] = ["The product code belongs to a model of another make."]
 
     if "work_address_id" in values or "branch_id" in values:
         errors.update(
