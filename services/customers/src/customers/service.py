@@ -89,7 +89,7 @@ def _derive(customer: Customer) -> None:
     name = rules.display_name(_customer_values(customer))
     customer.display_name = name
     customer.sort_name = name.lower()
-    customer.phone_digits = rules.digits(customer.phone)
+    customer.phone_digits = rules.search_digits(customer.phone)
 
 
 def _unchanged(uow: CustomersUnitOfWork, row) -> bool:

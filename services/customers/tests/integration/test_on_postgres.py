@@ -23,7 +23,9 @@ SEARCHED_COLUMNS = {
     ("customers", "company_name"),
     ("customers", "address_line_1"),
     ("customers", "address_line_2"),
+    ("customers", "address_line_3"),
     ("customers", "town"),
+    ("customers", "county"),
     ("customers", "email"),
     ("customers", "accounts_ref"),
     ("customers", "postcode_compact"),
@@ -71,7 +73,13 @@ def test_search_finds_by_partial_postcode_contact_surname_and_phone_digits(api):
         {
             "type": "company",
             "company_name": "Acme Heating Ltd",
-            "address": {"line_1": "9 Mill Lane", "line_2": "Holbeck", "postcode": "M1 2AB"},
+            "address": {
+                "line_1": "9 Mill Lane",
+                "line_2": "Holbeck",
+                "line_3": "Kirkstall",
+                "county": "Rutland",
+                "postcode": "M1 2AB",
+            },
         },
     ).get_json()
 
@@ -85,7 +93,9 @@ def test_search_finds_by_partial_postcode_contact_surname_and_phone_digits(api):
     assert ids("BAXEN") == [john["id"]]
     assert ids("900123") == [john["id"]]
     assert ids("holbeck") == [acme["id"]]
+    assert ids("kirkstall") == ids("rutland") == [acme["id"]]
     assert ids("baxen ls1") == [john["id"]]
+    assert ids("+44 7700 900123") == [john["id"]]  # the national form's digits, as stored
     assert ids("100%_") == []  # LIKE's wildcards are searched as text
     assert api.as_(tenant="tenant-b").get("/v1/customers", query_string={"q": "baxen"}).get_json() == []
 

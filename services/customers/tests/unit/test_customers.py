@@ -131,6 +131,50 @@ def test_search_by_partial_postcode_contact_surname_phone_digits_and_email(api):
     assert ids("nothing-like-this") == []
 
 
+def test_search_finds_address_line_3_county_and_uk_phones_written_either_way(api):
+    national = api.post(
+        "/v1/customers",
+        private_customer(
+            surname="Ashworth",
+            phone="07700 900123",
+            address={
+                "line_1": "1 Mill St",
+                "line_3": "Kirkstall",
+                "county": "Rutland",
+                "postcode": "LS5 3AA",
+            },
+        ),
+    ).get_json()
+    international = api.post(
+        "/v1/customers",
+        private_customer(
+            surname="Bell",
+            phone=None,
+            email=None,
+            address={"line_1": "2 Dock Rd", "postcode": "LS6 1AB"},
+            primary_contact={
+                "surname": "Bell",
+                "phones": [{"type": "work", "number": "+44 (0)113 496 0555"}],
+            },
+        ),
+    ).get_json()
+
+    def ids(q):
+        resp = api.get("/v1/customers", query_string={"q": q})
+        assert resp.status_code == 200, resp.get_json()
+        return [row["id"] for row in resp.get_json()]
+
+    assert ids("kirkstall") == [national["id"]]
+    assert ids("rutland") == [national["id"]]
+    assert ids("+44 7700 900123") == [national["id"]]
+    assert ids("+447700900123") == [national["id"]]
+    assert ids("0044 7700 900123") == [national["id"]]
+    assert ids("07700 900123") == [national["id"]]
+    assert ids("0113 496 0555") == [international["id"]]
+    assert ids("+44 113 496 0555") == [international["id"]]
+    assert ids("4960555") == [international["id"]]
+
+
 def test_list_shows_the_primary_contacts_phone_and_paginates_with_links(api):
     for i in range(3):
         api.post(

@@ -91,8 +91,21 @@ def digits(text: str | None) -> str | None:
     return found or None
 
 
+def search_digits(text: str | None) -> str | None:
+    """A phone's digits as search stores and compares them: a UK number in its national form, so
+    '+44 7700 900123', '0044 7700 900123' and '07700 900123' are all '07700900123' (and
+    '+44 (0)113 496-0000' is '01134960000'). Other numbers keep all their digits."""
+    found = digits(text)
+    if found is None:
+        return None
+    if text.lstrip().startswith("+44") or found.startswith("0044"):
+        national = found.removeprefix("00").removeprefix("44").removeprefix("0")
+        return "0" + national if national else found
+    return found
+
+
 def phones_digits(phones: list[dict]) -> str | None:
-    found = [d for d in (digits(p.get("number")) for p in phones or []) if d]
+    found = [d for d in (search_digits(p.get("number")) for p in phones or []) if d]
     return " ".join(found) or None
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from fieldbook_shared.problems import Gone, NotFound
 
-from ..domain.rules import compact_postcode
+from ..domain.rules import compact_postcode, search_digits
 from .models import Branch, Contact, Customer, CustomerType, CustomFieldDefinition, WorkAddress
 
 SORTS = {
@@ -63,7 +63,9 @@ def _term_ids(tenant_id: str, term: str) -> CompoundSelect:
         Customer.company_name.ilike(like, escape="\\"),
         Customer.address_line_1.ilike(like, escape="\\"),
         Customer.address_line_2.ilike(like, escape="\\"),
+        Customer.address_line_3.ilike(like, escape="\\"),
         Customer.town.ilike(like, escape="\\"),
+        Customer.county.ilike(like, escape="\\"),
         Customer.email.ilike(like, escape="\\"),
         Customer.accounts_ref.ilike(like, escape="\\"),
     ]
@@ -77,8 +79,11 @@ def _term_ids(tenant_id: str, term: str) -> CompoundSelect:
         clauses.append(Customer.postcode_compact.like(f"%{postcode}%"))
     only_digits = re.sub(r"\D", "", term)
     if len(only_digits) >= 3 and len(only_digits) >= len(term.replace(" ", "")) - 3:
-        clauses.append(Customer.phone_digits.like(f"%{only_digits}%"))
-        contact_clauses.append(Contact.phone_digits.like(f"%{only_digits}%"))
+        # stored and searched alike: "+44 7700 900123" finds "07700 900123" and the other way round
+        phone = search_digits(term)
+        if len(phone) >= 3:
+            clauses.append(Customer.phone_digits.like(f"%{phone}%"))
+            contact_clauses.append(Contact.phone_digits.like(f"%{phone}%"))
     return union(
         select(Customer.id).where(Customer.tenant_id == tenant_id, or_(*clauses)),
         select(Contact.customer_id).where(Contact.tenant_id == tenant_id, or_(*contact_clauses)),

@@ -1,0 +1,93 @@
+"""search: address line 3 and county (with their trigram indexes), UK phones in national form
+
+Search ORs an ILIKE over every searchable column, each served by a pg_trgm GIN index (one column
+without one makes PostgreSQL scan every customer instead of combining index scans), so the two
+newly searched columns get theirs.
+
+Phones are searched by their digits, now in a UK number's national form ("+44 7700 900123" is
+stored and searched as 07700900123, as "07700 900123" is): the digits already stored for numbers
+written with +44 or 0044 are rewritten.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-30 02:10:00
+"""
+
+import re
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+COLUMNS = ("address_line_3", "county")
+
+
+def _search_digits(text: str | None) -> str | None:
+    """The rule of `rules.search_digits` as it stood when this migration was written."""
+    found = re.sub(r"\D", "", text or "") or None
+    if found is None:
+        return None
+    if text.lstrip().startswith("+44") or found.startswith("0044"):
+        national = found.removeprefix("00").removeprefix("44").removeprefix("0")
+        return "0" + national if national else found
+    return found
+
+
+def _rewrite_phone_digits() -> None:
+    bind = op.get_bind()
+    customers = sa.table(
+        "customers",
+        sa.column("id", sa.String),
+        sa.column("phone", sa.String),
+        sa.column("phone_digits", sa.String),
+    )
+    contacts = sa.table(
+        "contacts",
+        sa.column("id", sa.String),
+        sa.column("phones", sa.JSON),
+        sa.column("phone_digits", sa.Text),
+    )
+    # only numbers written with +44 or 0044 change, and their digits start with 44 or 0044: these
+    # filters find every row that may change and few others
+    starts = ("44%", "0044%")
+    rows = bind.execute(
+        sa.select(customers.c.id, customers.c.phone).where(
+            sa.or_(*[customers.c.phone_digits.like(p) for p in starts])
+        )
+    ).all()
+    for row in rows:
+        bind.execute(
+            customers.update().where(customers.c.id == row.id).values(phone_digits=_search_digits(row.phone))
+        )
+    rows = bind.execute(
+        sa.select(contacts.c.id, contacts.c.phones).where(
+            sa.or_(*[contacts.c.phone_digits.like(p) for p in starts + tuple(f"% {p}" for p in starts)])
+        )
+    ).all()
+    for row in rows:
+        found = [d for d in (_search_digits(p.get("number")) for p in row.phones or []) if d]
+        bind.execute(
+            contacts.update().where(contacts.c.id == row.id).values(phone_digits=" ".join(found) or None)
+        )
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for column in COLUMNS:
+            op.execute(
+                f"CREATE INDEX IF NOT EXISTS ix_customers_{column}_trgm"
+                f" ON customers USING gin ({column} gin_trgm_ops)"
+            )
+    _rewrite_phone_digits()
+
+
+def downgrade() -> None:
+    # the phones' digits stay in national form: the earlier search finds them as it found any
+    # number written that way
+    if op.get_bind().dialect.name == "postgresql":
+        for column in COLUMNS:
+            op.execute(f"DROP INDEX IF EXISTS ix_customers_{column}_trgm")
