@@ -102,11 +102,26 @@ def get_business(uow: SyncUnitOfWork, default: str) -> dict:
 
 def set_business(uow: SyncUnitOfWork, business_id: str, default: str) -> dict:
     """Choose the tenant's Sage business. Refused (409) once customers are linked in another
-    business: their Sage contacts live there, so moving them is a migration, not a setting."""
+    business: their Sage contacts live there, so moving them is a migration, not a setting. Refused
+    (409) too when another tenant uses that business (its tenant is not named); the deployment's
+    default business stays shared (dev, demos)."""
     tenant = uow.context.tenant_id
     with uow:
         chosen = uow.session.get(SageBusiness, tenant, with_for_update=True)
         current = chosen.business_id if chosen is not None else default
+        if business_id != current and business_id != default:
+            # one Sage business, one tenant: another tenant's customers would be matched and linked
+            # to this tenant's contacts (the deployment's shared default is left open for dev)
+            used = uow.session.scalar(
+                select(SageBusiness.tenant_id)
+                .where(SageBusiness.business_id == business_id, SageBusiness.tenant_id != tenant)
+                .limit(1)
+            )
+            if used is not None:
+                raise Conflict(
+                    f"Sage business {business_id} is already used by another Fieldbook tenant; "
+                    "each tenant needs its own Sage business."
+                )
         if business_id != current:
             linked = uow.session.scalar(
                 select(CustomerSync.customer_id)

@@ -59,3 +59,17 @@ def test_the_business_setting_shows_the_default_validates_and_is_refused_once_cu
         admin.put("/v1/accounting/business", json={"business_id": BUSINESS}).status_code == 200
     )  # same: fine
     assert admin.get("/v1/accounting/business").get_json()["business_id"] == BUSINESS
+
+
+def test_a_business_used_by_another_tenant_cannot_be_chosen(api):
+    admin_a, admin_b = api.as_(role="admin", tenant=A), api.as_(role="admin", tenant="tenant-b")
+    default = admin_b.get("/v1/accounting/business").get_json()["business_id"]
+    assert admin_a.put("/v1/accounting/business", json={"business_id": default}).status_code == 200
+    assert admin_a.put("/v1/accounting/business", json={"business_id": "biz-a"}).status_code == 200
+    r = admin_b.put("/v1/accounting/business", json={"business_id": "biz-a"})
+    assert r.status_code == 409
+    assert "another Fieldbook tenant" in r.get_json()["detail"] and A not in r.get_json()["detail"]
+    assert admin_b.get("/v1/accounting/business").get_json()["business_id"] == default
+    # the deployment's shared default (dev, demos) stays open to every tenant
+    assert admin_b.put("/v1/accounting/business", json={"business_id": default}).status_code == 200
+    assert admin_a.put("/v1/accounting/business", json={"business_id": "biz-a"}).status_code == 200
