@@ -223,7 +223,7 @@ class SyncEngine:
         if wanted and not customers_ref and self._held_by_someone_else(c, wanted, found):
             # a ref we chose (e.g. kept before a create that failed) is on a contact that is not
             # ours: the ref is taken in Sage. Keep the next free one and look by email and name.
-            wanted = self._keep_ref(c, self._free_ref(c))
+            wanted = self._keep_ref(c, self._free_ref(c), sending=False)
             found = self._sage(c).find_candidates(c.snapshot, None)
         with self.sessions() as session:
             linked = Syncs(session, c.tenant_id).linked_to(
@@ -307,11 +307,12 @@ class SyncEngine:
         """Is `ref` the one on the customer's record (not one we chose)? Then it is kept as it is."""
         return bool(ref) and ref == refs.customers_ref(c.snapshot)
 
-    def _keep_ref(self, c: Claim, ref: str) -> str:
+    def _keep_ref(self, c: Claim, ref: str, sending: bool = True) -> str:
         """Save the ref we are about to create with on the row, and that a create is sent with it
         (`create_sent_at`, `create_sent_ref`), before the POST: a retry after a lost response then
         finds the contact by it, a removal looks for it there, and no other customer of the tenant
-        gets it (the unique index says who was first; the loser takes the next free one)."""
+        gets it (the unique index says who was first; the loser takes the next free one). Without
+        `sending` only the ref is kept (no create is sent with it yet)."""
         for _ in range(REF_RACE_RETRIES + 1):
             try:
                 with self.sessions() as session, session.begin():
@@ -319,8 +320,9 @@ class SyncEngine:
                     if row is None or row.claim_token != c.token:
                         raise SageError("the lease ran out before the create", transient=True)
                     row.accounts_ref = ref
-                    row.create_sent_ref = ref
-                    row.create_sent_at = utcnow()
+                    if sending:
+                        row.create_sent_ref = ref
+                        row.create_sent_at = utcnow()
             except IntegrityError:
                 ref = self._free_ref(c, ask_sage=False)
                 continue
