@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.etag import check_version
+from fieldbook_shared.etag import ExpectedVersion, check_version
 from fieldbook_shared.problems import Conflict, DomainError, NotFound, ValidationFailed
 
 from . import directory, events
@@ -275,9 +275,15 @@ def get_mailing_list(uow: CommsUnitOfWork, list_id: str) -> MailingList:
         return uow.mailing_lists.get(list_id)
 
 
-def save_mailing_list(uow: CommsUnitOfWork, data: dict, list_id: str | None = None) -> MailingList:
+def save_mailing_list(
+    uow: CommsUnitOfWork, data: dict, list_id: str | None = None, version: ExpectedVersion = None
+) -> MailingList:
     with uow:
-        row = MailingList(tenant_id=uow.tenant_id) if list_id is None else uow.mailing_lists.get(list_id)
+        if list_id is None:
+            row = MailingList(tenant_id=uow.tenant_id)
+        else:
+            row = uow.mailing_lists.get(list_id)
+            check_version(row.version, version)
         if "name" in data:
             row.name = data["name"]
         if "customer_ids" in data:

@@ -27,7 +27,7 @@ def test_renaming_a_template_to_a_taken_name_is_409(api):
 def test_renaming_a_mailing_list_to_a_taken_name_is_409(api):
     api.post("/v1/mailing-lists", {"name": "Taken", "customer_ids": []})
     other = api.post("/v1/mailing-lists", {"name": "Other", "customer_ids": []}).get_json()
-    r = api.patch(f"/v1/mailing-lists/{other['id']}", {"name": "Taken"})
+    r = api.patch(f"/v1/mailing-lists/{other['id']}", {"name": "Taken"}, headers={"If-Match": '"1"'})
     assert r.status_code == 409, r.get_json()
     assert api.get(f"/v1/mailing-lists/{other['id']}").get_json()["name"] == "Other"
 

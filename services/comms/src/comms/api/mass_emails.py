@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
@@ -36,6 +37,10 @@ mailing_lists = Blueprint(
     url_prefix="/v1/mailing-lists",
     description="Saved lists of customers to email.",
 )
+
+
+def with_etag(row, status: int = 200, **headers):
+    return row, status, {"ETag": etag_for(row.version), **headers}
 
 
 @mass_emails.route("")
@@ -96,20 +101,22 @@ class MailingListCollection(MethodView):
     def post(self, body):
         """Save a list (a name and customer ids)."""
         row = service.save_mailing_list(current_uow(), body)
-        return row, 201, {"Location": f"/v1/mailing-lists/{row.id}"}
+        return with_etag(row, 201, Location=f"/v1/mailing-lists/{row.id}")
 
 
 @mailing_lists.route("/<uuid:list_id>")
 class MailingListItem(MethodView):
     @mailing_lists.response(200, MailingListSchema)
     def get(self, list_id):
-        """Load a list."""
-        return service.get_mailing_list(current_uow(), str(list_id))
+        """Load a list (with its ETag)."""
+        return with_etag(service.get_mailing_list(current_uow(), str(list_id)))
 
     @mailing_lists.arguments(MailingListInSchema(partial=True))
     @mailing_lists.response(200, MailingListSchema)
     def patch(self, body, list_id):
-        return service.save_mailing_list(current_uow(), body, str(list_id))
+        """Rename a list or change its customers; needs `If-Match` (428 without, 412 when stale)."""
+        version = expected_version()
+        return with_etag(service.save_mailing_list(current_uow(), body, str(list_id), version))
 
     @mailing_lists.response(204)
     def delete(self, list_id):
