@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import quote, unquote_to_bytes
 
 import requests
@@ -81,6 +81,7 @@ BREAKER_STATUSES = frozenset({502, 503, 504})
 # An upstream 5xx reaches the client only as one of these; any other body is logged, not passed on.
 JSON_TYPES = frozenset({"application/problem+json", "application/json"})
 ERROR_LOG_BYTES = 2048
+STREAM_CHUNK_BYTES = 64 * 1024
 
 log = logging.getLogger("fieldbook.gateway.proxy")
 
@@ -295,6 +296,7 @@ class Proxy:
                 data=body or None,
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                 allow_redirects=False,
+                stream=True,  # the body follows as the client reads it (`_response`)
             ),
         )
         if outcome == "circuit_open":
@@ -309,12 +311,18 @@ class Proxy:
             return problem_response(502, detail=f"The {service} service is unavailable.")
         if upstream.status_code >= 500 and _mimetype(upstream) not in JSON_TYPES:
             # an error page (a traceback, a database host) is for the operator, not the client
+            try:
+                head = next(upstream.iter_content(ERROR_LOG_BYTES), b"")
+            except requests.RequestException:
+                head = b""
+            finally:
+                upstream.close()
             log.error(
                 "%s answered %s with %s; not passed on. Its first 2 KB: %r",
                 service,
                 upstream.status_code,
                 upstream.headers.get("Content-Type") or "no content type",
-                upstream.content[:ERROR_LOG_BYTES],
+                head,
             )
             return problem_response(502, detail=f"The {service} service gave an unexpected answer.")
         return self._response(upstream, base)
@@ -426,26 +434,43 @@ class Proxy:
 
     @staticmethod
     def _response(upstream: requests.Response, base: str) -> Response:
+        """The service's answer, streamed to the client as it comes: never held whole in memory.
+
+        The upstream response is closed when the client's response is (however it ends: read to
+        the end, cut off, or never read, as for HEAD), so its connection goes back to the pool.
+        """
         raw = (
             list(upstream.raw.headers.items()) if upstream.raw is not None else list(upstream.headers.items())
         )
         dropped = HOP_BY_HOP | UPSTREAM_HEADERS_DROPPED | _connection_tokens(raw)
         public_base = request.host_url.rstrip("/")
         headers: list[tuple[str, str]] = []
+        decoded = False
         for key, value in raw:
             lower = key.lower()
             if lower in dropped:
                 continue
             if lower == "content-encoding" and value.strip().lower() in ("gzip", "deflate"):
-                continue  # requests has already decoded the body
+                decoded = True  # requests decodes the body as it streams
+                continue
             if lower in ("location", "link", "content-location"):
                 value = value.replace(base, public_base)  # a service's own address never leaks out
             headers.append((key, value))
-        response = Response(upstream.content, status=upstream.status_code)
+        response = Response(_stream(upstream), status=upstream.status_code, direct_passthrough=True)
+        response.call_on_close(upstream.close)
         del response.headers["Content-Type"]
         for key, value in headers:
             response.headers.add(key, value)
         length = upstream.headers.get("Content-Length")
-        if request.method == "HEAD" and length is not None:
-            response.headers["Content-Length"] = length  # the size a GET would have, not the empty body's
+        if length is not None and not decoded:  # the decoded body's length is not the one announced
+            response.headers["Content-Length"] = length  # HEAD too: the size a GET would have
         return response
+
+
+def _stream(upstream: requests.Response) -> Iterator[bytes]:
+    try:
+        yield from upstream.iter_content(STREAM_CHUNK_BYTES)
+    except requests.RequestException as exc:  # the status is sent already: all we can do is stop
+        log.warning("the answer from %s broke off while streaming: %s", upstream.url, exc)
+    finally:
+        upstream.close()

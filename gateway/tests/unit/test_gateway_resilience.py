@@ -238,3 +238,71 @@ def test_head_keeps_the_services_content_length(make_gateway, scripted):
     assert resp.status_code == 200
     assert resp.headers["Content-Length"] == str(len(scripted.body))
     assert resp.data == b""
+
+
+@pytest.fixture
+def trickling():
+    """A service that sends the first part of its answer, then waits for `go` before the rest."""
+    app, go, closed = Flask("trickling"), threading.Event(), threading.Event()
+
+    @app.get("/v1/exports/<export_id>")
+    def export(export_id):
+        def parts():
+            try:
+                yield b"first part;"
+                go.wait(4)
+                yield b"second part"
+            finally:
+                closed.set()
+
+        return Response(parts(), mimetype="text/csv")
+
+    @app.get("/v1/exports")
+    def sized():
+        body = b"x" * 300_000
+        return Response(body, mimetype="application/octet-stream", headers={"Content-Length": str(len(body))})
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", go, closed
+    server.shutdown()
+
+
+def test_the_answer_streams_through_without_waiting_for_the_whole_body(make_gateway, trickling):
+    url, go, closed = trickling
+    gw = make_gateway(read_timeout=5.0)
+    gw.settings.upstream_urls["customers"] = url
+    started = time.monotonic()
+    resp = gw.client.get(f"/v1/exports/{CUSTOMER}", headers=gw.auth("admin"), buffered=False)
+    assert time.monotonic() - started < 2.0  # the status and headers came before the rest of the body
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    parts = iter(resp.response)
+    assert next(parts) == b"first part;"
+    go.set()
+    assert b"".join(parts) == b"second part"
+    resp.close()
+    assert closed.wait(2)
+
+
+def test_a_streamed_answer_keeps_its_content_length(make_gateway, trickling):
+    url, _go, _closed = trickling
+    gw = make_gateway()
+    gw.settings.upstream_urls["customers"] = url
+    before = _streamed_count(gw)
+    resp = gw.client.get("/v1/exports", headers=gw.auth("admin"))
+    assert resp.status_code == 200
+    assert resp.headers["Content-Length"] == "300000"
+    assert resp.data == b"x" * 300_000
+    assert _streamed_count(gw) == before + 1  # the request metric still sees the status
+
+
+def _streamed_count(gw) -> float:
+    for line in gw.client.get("/metrics").get_data(as_text=True).splitlines():
+        if line.startswith("fieldbook_http_requests_total{") and 'method="GET"' in line:
+            if (
+                'endpoint="/v1/<path:rest>"' in line
+                and 'status="200"' in line
+                and 'service="gateway"' in line
+            ):
+                return float(line.rsplit(" ", 1)[1])
+    return 0.0
