@@ -624,10 +624,18 @@ def list_mass_emails(uow: CommsUnitOfWork, page: int, page_size: int):
         return [mass_email_progress(uow, j) for j in jobs], total
 
 
+def _shown_status(recipient: MassEmailRecipient, email: Email | None) -> str:
+    """What a recipient shows: pending, skipped, or its email's sending, sent or failed."""
+    if email is None:
+        return "pending" if recipient.status in ("pending", "queued") else recipient.status
+    return "sending" if email.status in ("queued", "sending") else email.status
+
+
 def mass_email_recipients(uow: CommsUnitOfWork, job_id: str, status: str | None):
+    """Each recipient with the status it shows; `status` keeps the rows showing that status."""
     with uow:
         uow.mass_emails.get(job_id)
-        rows = uow.mass_emails.recipients(job_id, status)
+        rows = uow.mass_emails.recipients(job_id)
         emails = {}
         ids = [r.email_id for r in rows if r.email_id]
         if ids:
@@ -642,11 +650,13 @@ def mass_email_recipients(uow: CommsUnitOfWork, job_id: str, status: str | None)
         out = []
         for r in rows:
             email = emails.get(r.email_id) if r.email_id else None
-            status_now = r.status if email is None else email.status
+            shown = _shown_status(r, email)
+            if status is not None and shown != status:
+                continue
             out.append(
                 {
                     "customer_id": r.customer_id,
-                    "status": "sending" if status_now in ("queued",) and email is not None else status_now,
+                    "status": shown,
                     "reason": r.reason,
                     "email_id": r.email_id,
                     "to": (email.to_address or None) if email else None,

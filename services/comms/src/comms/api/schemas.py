@@ -323,13 +323,19 @@ class MassEmailSchema(Schema):
     finished_at = fields.DateTime(allow_none=True)
 
 
+RECIPIENT_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+
+
 class RecipientSchema(Schema):
     customer_id = fields.String()
-    status = fields.String(metadata={"description": "pending, sending, sent, failed or skipped."})
+    status = fields.String(metadata={"description": ", ".join(RECIPIENT_STATUSES) + "."})
     reason = fields.String(allow_none=True)
     email_id = fields.String(allow_none=True)
     to = fields.String(allow_none=True)
 
 
 class RecipientQuerySchema(In):
-    status = fields.String(validate=validate.OneOf(("pending", "queued", "skipped")))
+    status = fields.String(
+        validate=validate.OneOf(RECIPIENT_STATUSES),
+        metadata={"description": "Only the recipients showing this status."},
+    )
