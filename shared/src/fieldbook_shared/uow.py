@@ -8,7 +8,10 @@
 
 A service subclasses `UnitOfWork` and opens its repositories in `open_repositories`. The unit of
 work is re-entrant: a consumer opens it, records the event in the inbox, and the service function
-it calls opens it again without starting a second transaction.
+it calls opens it again without starting a second transaction. Inside such a nested `with uow:`
+the outermost one owns the transaction: `commit()` only flushes (the outer commit makes it
+durable, inbox row and all), and `rollback()` rolls the whole transaction back and makes the
+outer `commit()` raise `NestedRollback`, so the work is retried, never half applied.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from .db import OutboxMessage, utcnow
 from .events import Event, build_event
 
 
+class NestedRollback(RuntimeError):
+    """The outer commit of a unit of work whose nested part rolled back: nothing was committed."""
+
+
 class UnitOfWork:
     def __init__(self, sessions: sessionmaker[Session], context: RequestContext, source: str):
         self._sessions = sessions
@@ -30,6 +37,7 @@ class UnitOfWork:
         self.source = source
         self.session: Session | None = None
         self._depth = 0
+        self._rollback_only = False
         self.published: list[Event] = []
 
     @property
@@ -40,7 +48,13 @@ class UnitOfWork:
         if self._depth == 0:
             self.session = self._sessions()
             self.published = []
-            self.open_repositories(self.session)
+            self._rollback_only = False
+            try:
+                self.open_repositories(self.session)
+            except BaseException:
+                self.session.close()
+                self.session = None
+                raise
         self._depth += 1
         return self
 
@@ -56,12 +70,20 @@ class UnitOfWork:
         """Hook for services: attach repositories bound to `session` and `self.tenant_id`."""
 
     def commit(self) -> None:
+        """Commit the transaction; inside a nested `with uow:` only flush it (the outer one commits)."""
         assert self.session is not None, "commit outside `with uow:`"
+        if self._depth > 1:
+            self.session.flush()
+            return
+        if self._rollback_only:
+            raise NestedRollback("a nested part of this unit of work rolled back; nothing was committed")
         self.session.commit()
 
     def rollback(self) -> None:
+        """Roll the transaction back; inside a nested `with uow:` the outer commit then raises."""
         if self.session is not None:
             self.session.rollback()
+            self._rollback_only = self._depth > 1
 
     def publish(self, event_type: str, data: dict, subject: str | None = None) -> Event:
         """Add an event to the outbox in this transaction; it is sent only if the transaction commits."""

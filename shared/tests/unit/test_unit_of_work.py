@@ -1,0 +1,88 @@
+"""The unit of work nests: only the outermost `with uow:` commits, so an event's inbox row and its
+effects commit together even when the service function a handler calls commits or rolls back."""
+
+from __future__ import annotations
+
+import pytest
+from kit_support import TENANT, Effect, effects, inbox_ids, on_customer_deleted, uow_factory
+
+from fieldbook_shared.context import RequestContext
+from fieldbook_shared.events import build_event
+from fieldbook_shared.messaging import apply_event
+from fieldbook_shared.uow import NestedRollback, UnitOfWork
+
+
+def deleted_event(customer_id: str = "c1"):
+    return build_event(
+        "customer.deleted", source="customers", tenant_id=TENANT, data={"customer_id": customer_id}
+    )
+
+
+def add_effect(uow: UnitOfWork, event, customer_id: str) -> None:
+    uow.session.add(Effect(event_id=event.id, tenant_id=uow.tenant_id, customer_id=customer_id, actor="t"))
+
+
+def test_a_nested_commit_does_not_commit_the_inbox_row_before_the_handler_is_done(sqlite_sessions):
+    def commits_then_fails(uow, event):
+        with uow:  # a service function: its own `with uow:` and commit
+            add_effect(uow, event, "first half")
+            uow.commit()
+        raise RuntimeError("the second half failed")
+
+    event = deleted_event("c1")
+    with pytest.raises(RuntimeError):
+        apply_event(uow_factory(sqlite_sessions), {"customer.deleted": commits_then_fails}, event)
+
+    assert inbox_ids(sqlite_sessions) == set()  # so the redelivery is applied, not a "duplicate"
+    assert effects(sqlite_sessions) == []
+    assert apply_event(uow_factory(sqlite_sessions), {"customer.deleted": on_customer_deleted}, event) == (
+        "applied"
+    )
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["c1"]
+
+
+def test_a_nested_rollback_makes_the_outer_commit_fail_and_keeps_nothing(sqlite_sessions):
+    def rolls_back(uow, event):
+        add_effect(uow, event, "before")
+        with uow:
+            add_effect(uow, event, "inner")
+            uow.rollback()  # discards the inbox row too: the event must not count as applied
+        add_effect(uow, event, "after")
+
+    event = deleted_event("c1")
+    with pytest.raises(NestedRollback):
+        apply_event(uow_factory(sqlite_sessions), {"customer.deleted": rolls_back}, event)
+
+    assert inbox_ids(sqlite_sessions) == set()
+    assert effects(sqlite_sessions) == []
+
+
+def test_the_outermost_unit_of_work_still_commits_and_rolls_back(sqlite_sessions):
+    uow = UnitOfWork(sqlite_sessions, RequestContext(tenant_id=TENANT), source="t")
+    event = deleted_event("c1")
+    with uow:
+        add_effect(uow, event, "rolled back")
+        uow.rollback()
+        add_effect(uow, event, "kept")
+        uow.commit()
+    with uow:  # a fresh transaction: nothing left over from a nested rollback
+        add_effect(uow, event, "again")
+        uow.commit()
+
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["kept", "again"]
+
+
+def test_a_failing_open_repositories_closes_the_session(sqlite_sessions):
+    closed = []
+
+    class Broken(UnitOfWork):
+        def open_repositories(self, session) -> None:
+            session.close = lambda: closed.append(session)
+            raise RuntimeError("repository wiring failed")
+
+    uow = Broken(sqlite_sessions, RequestContext(tenant_id=TENANT), source="t")
+    with pytest.raises(RuntimeError), uow:
+        pass  # pragma: no cover - not reached
+
+    assert len(closed) == 1
+    assert uow.session is None
