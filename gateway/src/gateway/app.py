@@ -18,7 +18,7 @@ from fieldbook_shared.observability import (
 )
 from fieldbook_shared.problems import register_error_handlers
 
-from .auth import KeyAuthenticator
+from .auth import FailedKeyThrottle, KeyAuthenticator
 from .openapi import SpecAggregator
 from .proxy import Proxy
 from .ratelimit import RateLimiter
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         engine=engine,
         sessions=sessions,
         authenticator=KeyAuthenticator(sessions, settings.key_cache_seconds),
+        auth_throttle=FailedKeyThrottle(RateLimiter(engine, settings.auth_failures_per_minute)),
         limiter=RateLimiter(engine, settings.rate_limit_per_minute),
         proxy=Proxy(settings),
         specs=SpecAggregator(

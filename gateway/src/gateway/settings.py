@@ -51,6 +51,8 @@ class Settings:
     openapi_timeout: float = 3.0
     openapi_cache_seconds: float = 60.0
     rate_limit_per_minute: int = 600
+    # failed keys (unknown or revoked) per client address per minute; then 429 until the minute ends
+    auth_failures_per_minute: int = 30
     key_cache_seconds: float = 30.0
     max_body_bytes: int = 1 * MIB
     max_import_body_bytes: int = 20 * MIB
@@ -78,6 +80,9 @@ class Settings:
             "openapi_timeout": float(env.get("OPENAPI_FETCH_TIMEOUT_SECONDS", cls.openapi_timeout)),
             "openapi_cache_seconds": float(env.get("OPENAPI_CACHE_SECONDS", cls.openapi_cache_seconds)),
             "rate_limit_per_minute": int(env.get("RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute)),
+            "auth_failures_per_minute": int(
+                env.get("AUTH_FAILURES_PER_MINUTE", cls.auth_failures_per_minute)
+            ),
             "key_cache_seconds": float(env.get("KEY_CACHE_SECONDS", cls.key_cache_seconds)),
             "max_body_bytes": int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             "max_import_body_bytes": int(env.get("MAX_IMPORT_BODY_BYTES", cls.max_import_body_bytes)),

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .auth import KeyAuthenticator
+from .auth import FailedKeyThrottle, KeyAuthenticator
 from .openapi import SpecAggregator
 from .proxy import Proxy
 from .ratelimit import RateLimiter
@@ -23,6 +23,7 @@ class Gateway:
     engine: Engine
     sessions: sessionmaker[Session]
     authenticator: KeyAuthenticator
+    auth_throttle: FailedKeyThrottle
     limiter: RateLimiter
     proxy: Proxy
     specs: SpecAggregator

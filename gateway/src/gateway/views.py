@@ -1,7 +1,8 @@
 """The gateway's HTTP surface: the /v1 pipeline, the merged OpenAPI document and the docs page.
 
 Every /v1 request goes through the same steps, in this order:
-key (401) → route (404) → rate limit (429) → body size (413) → role (403) → forward (502/503/504).
+key (401; 429 for an address sending too many invalid keys) →
+route (404) → rate limit (429) → body size (413) → role (403) → forward (502/503/504).
 """
 
 from __future__ import annotations
@@ -104,7 +105,22 @@ def public_api(rest: str) -> Response:
     path = request.path
 
     plain = presented_key(request.headers)
-    principal = gw.authenticator.authenticate(plain) if plain else None
+    principal = None
+    if plain:
+        principal = gw.authenticator.cached(plain)  # a key this worker knows is valid passes at once
+        if principal is None:
+            address = request.remote_addr or ""
+            wait = gw.auth_throttle.blocked_for(address)
+            if not wait:
+                principal = gw.authenticator.authenticate(plain)
+                if principal is None:
+                    wait = gw.auth_throttle.record_failure(address)
+            if wait:
+                return problem_response(
+                    429,
+                    detail=f"Too many invalid API keys from this address; try again in {wait} s.",
+                    headers={"Retry-After": str(wait)},
+                )
     if principal is None:
         detail = (
             "The API key is not valid or has been revoked."

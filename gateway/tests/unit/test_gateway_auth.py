@@ -1,0 +1,103 @@
+"""Failed keys are throttled per client address; the key cache is a bounded LRU, misses apart."""
+
+from __future__ import annotations
+
+from fieldbook_shared.db import session_factory
+from gateway import keys
+from gateway.auth import KeyAuthenticator
+from gateway.manage import migrate
+from gateway.settings import Settings
+from gateway.store import make_engine
+
+PROBLEM = "application/problem+json"
+
+
+class CountingSessions:
+    """A sessionmaker that counts how often the key table is asked."""
+
+    def __init__(self, sessions):
+        self._sessions, self.opened = sessions, 0
+
+    def __call__(self):
+        self.opened += 1
+        return self._sessions()
+
+
+def _setup(tmp_path):
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gw.db'}")
+    migrate(settings)
+    sessions = session_factory(make_engine(settings.database_url))
+    with sessions() as session:
+        tenant = keys.create_tenant(session, "T")
+        _row, plain = keys.create_key(session, tenant.id, "sales")
+        session.commit()
+    return CountingSessions(sessions), plain
+
+
+def test_a_flood_of_bad_keys_does_not_push_a_good_key_out_of_the_cache(tmp_path):
+    sessions, plain = _setup(tmp_path)
+    auth = KeyAuthenticator(sessions, ttl_seconds=30, max_entries=3)
+    assert auth.authenticate(plain) is not None
+    for i in range(20):
+        assert auth.authenticate(f"fb_bad-key-{i:04d}-xxxxxxxxxxxxxxxxxxxxxxxxxxxx") is None
+    asked = sessions.opened
+    assert auth.authenticate(plain) is not None
+    assert sessions.opened == asked  # still a cache hit
+
+
+def test_the_caches_are_bounded_and_keep_the_most_recent(tmp_path):
+    sessions, _plain = _setup(tmp_path)
+    auth = KeyAuthenticator(sessions, ttl_seconds=30, max_entries=3)
+    bad = [f"fb_bad-key-{i:04d}-xxxxxxxxxxxxxxxxxxxxxxxxxxxx" for i in range(5)]
+    for key in bad:
+        auth.authenticate(key)
+    assert auth.cache_sizes() == (0, 3)
+    asked = sessions.opened
+    auth.authenticate(bad[-1])  # recent: cached
+    assert sessions.opened == asked
+    auth.authenticate(bad[0])  # evicted: asked again
+    assert sessions.opened == asked + 1
+
+
+def test_failed_keys_from_one_address_are_throttled_with_429(make_gateway, fake_services):
+    gw = make_gateway(auth_failures_per_minute=5)
+    sessions = CountingSessions(gw.app.extensions["fieldbook_gateway"].authenticator._sessions)
+    gw.app.extensions["fieldbook_gateway"].authenticator._sessions = sessions
+    client = gw.client
+    for i in range(5):
+        resp = client.get(
+            "/v1/customers", headers={"Authorization": f"Bearer fb_guess-{i:04d}-xxxxxxxxxxxxxxxxxxxx"}
+        )
+        assert resp.status_code == 401
+    asked = sessions.opened
+    for i in range(5, 10):
+        resp = client.get(
+            "/v1/customers", headers={"Authorization": f"Bearer fb_guess-{i:04d}-xxxxxxxxxxxxxxxxxxxx"}
+        )
+        assert resp.status_code == 429
+        assert resp.mimetype == PROBLEM
+        assert 1 <= int(resp.headers["Retry-After"]) <= 60
+    assert sessions.opened <= asked + 1  # once blocked, a guess costs no key lookup
+    # another address is not held back
+    guess = {"Authorization": "Bearer fb_guess-9999-xxxxxxxxxxxxxxxxxxxx"}
+    elsewhere = client.get("/v1/customers", headers=guess, environ_overrides={"REMOTE_ADDR": "10.0.0.9"})
+    assert elsewhere.status_code == 401
+    assert fake_services["customers"].calls == []
+
+
+def test_a_known_good_key_passes_even_from_a_throttled_address(make_gateway, fake_services):
+    """A NAT'd office is not locked out by one misconfigured client: keys this worker knows pass."""
+    gw = make_gateway(auth_failures_per_minute=2)
+    assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code == 200  # known now
+    for i in range(4):
+        gw.client.get(
+            "/v1/customers", headers={"Authorization": f"Bearer fb_guess-{i:04d}-xxxxxxxxxxxxxxxxxxxx"}
+        )
+    assert gw.client.get("/v1/customers", headers={"Authorization": "Bearer fb_guess-x"}).status_code == 429
+    assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code == 200
+
+
+def test_requests_without_a_key_are_not_counted_as_failures(make_gateway):
+    gw = make_gateway(auth_failures_per_minute=2)
+    for _ in range(5):
+        assert gw.client.get("/v1/customers").status_code == 401
