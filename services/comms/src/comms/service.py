@@ -55,11 +55,38 @@ def _fetcher(uow: CommsUnitOfWork) -> CustomerFetcher | None:
 
 
 def _customer(uow: CommsUnitOfWork, customer_id: str) -> CustomerCopy:
-    """A live customer of this tenant (fetched once from customers if not yet heard of), else 404."""
+    """A live customer of this tenant (fetched once from customers if not yet heard of), else 404;
+    one merged into another is a 404 naming the survivor (`merged_into`)."""
+    known = uow.directory.customer(str(customer_id))
+    if known is not None and known.removed and known.merged_into:
+        raise NotFound(
+            f"That customer was merged into customer {known.merged_into}; its records are there now.",
+            merged_into=known.merged_into,
+        )
     row = directory.ensure(uow, str(customer_id), _fetcher(uow))
     if row is None:
         raise NotFound("No customer with that id.")
     return row
+
+
+MAX_MERGE_HOPS = 10
+
+
+def _survivor(uow: CommsUnitOfWork, row: CustomerCopy) -> CustomerCopy | None:
+    """The live customer a merged one now lives on (following merges of merges); None when the
+    trail ends at a deleted customer."""
+    for _ in range(MAX_MERGE_HOPS):
+        if not row.removed:
+            return row
+        if not row.merged_into:
+            return None
+        found = uow.directory.customer(row.merged_into) or directory.ensure(
+            uow, row.merged_into, _fetcher(uow)
+        )
+        if found is None:
+            return None
+        row = found
+    return None
 
 
 def _check_work_address(uow: CommsUnitOfWork, customer_id: str, work_address_id: str | None) -> None:
@@ -684,6 +711,21 @@ def preview_recipients(uow: CommsUnitOfWork, data: dict, automated: bool) -> lis
                     }
                 )
                 continue
+            if row.removed and row.merged_into:
+                survivor = uow.directory.customer(row.merged_into)
+                if survivor is not None and not survivor.removed:
+                    if survivor.id in ids:
+                        out.append(
+                            {
+                                "customer_id": customer_id,
+                                "status": "skipped",
+                                "reason": recipients.SKIP_MERGED,
+                                "to": None,
+                            }
+                        )
+                        continue
+                    row = survivor
+                    primaries.update(uow.directory.primary_contacts([row.id]))
             if row.removed:
                 out.append(
                     {
@@ -694,7 +736,7 @@ def preview_recipients(uow: CommsUnitOfWork, data: dict, automated: bool) -> lis
                     }
                 )
                 continue
-            view = directory.build_view(row, primaries.get(customer_id))
+            view = directory.build_view(row, primaries.get(row.id))
             reason = recipients.skip_reason(view, automated=automated)
             r = recipients.recipient_of(view)
             out.append(
@@ -720,6 +762,7 @@ def expand_mass_email(uow: CommsUnitOfWork, job: MassEmail, now: datetime, wait_
     known = uow.directory.customers(ids)
     primaries = uow.directory.primary_contacts(ids)
     patient = (now - job.created_at).total_seconds() < wait_seconds
+    in_job = {r.customer_id for r in uow.mass_emails.recipients(job.id)}
     left = 0
     for r in pending:
         row = known.get(r.customer_id)
@@ -732,6 +775,17 @@ def expand_mass_email(uow: CommsUnitOfWork, job: MassEmail, now: datetime, wait_
                 r.status, r.reason = "skipped", recipients.SKIP_UNKNOWN
                 continue
             primaries.update(uow.directory.primary_contacts([row.id]))
+        if row.removed and row.merged_into:
+            # merged since: the email goes to the survivor, unless it has a place of its own
+            survivor = _survivor(uow, row)
+            if survivor is not None and survivor.id in in_job:
+                r.status, r.reason = "skipped", recipients.SKIP_MERGED
+                continue
+            if survivor is not None:
+                in_job.discard(r.customer_id)
+                in_job.add(survivor.id)
+                r.customer_id, row = survivor.id, survivor
+                primaries.update(uow.directory.primary_contacts([row.id]))
         if row.removed:
             r.status, r.reason = "skipped", recipients.SKIP_REMOVED
             continue
