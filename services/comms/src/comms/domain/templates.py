@@ -1,10 +1,12 @@
 """Placeholders in email subjects and bodies.
 
-The bracketed form is the placeholder form: a letter, then letters, digits, underscores or spaces,
-between square brackets. Case and spacing do not matter: `[first_name]`, `[First_Name]`,
-`[FIRST_NAME]` and `[First Name]` all mean `first_name`. Every bracketed name must be known, or the
-text is refused naming it (so `[see attached]` is refused too: write it another way). Brackets
-around anything else (`[1]`, `[#42]`, `[-]`) are plain text.
+The bracketed form is the placeholder form: up to 40 characters between square brackets, the first
+that is not a space or tab a letter, then letters, digits, spaces, tabs, underscores, hyphens or
+dots. Case and separators do not matter: `[first_name]`, `[First_Name]`, `[FIRST_NAME]`,
+`[First Name]`, `[ first_name]`, `[first-name]`, `[First.Name]` all mean `first_name`. Every such
+bracketed name must be known, or the text is refused naming it (so `[see attached]` is refused too:
+write it another way). Brackets around anything else (`[1]`, `[#42]`, `[-]`, longer text) are plain
+text.
 
 SAM's quoted form is an alias of two placeholders only: "First Name" and "Last Name" (straight or
 curly double quotes, any case). Other quoted words are prose and stay as written.
@@ -33,7 +35,9 @@ PLACEHOLDERS: dict[str, str] = {
     "balance": "The customer's account balance, two decimals (0.00 when none is known).",
 }
 
-BRACKETED = re.compile(r"\[([A-Za-z][A-Za-z0-9_ ]*)\]")
+# up to 40 characters in square brackets, the first one not a space a letter, then letters, digits,
+# spaces, tabs, _, - or . : whatever looks like a placeholder is read as one
+BRACKETED = re.compile(r"\[(?=[^\[\]]{1,40}\])([ \t]*[A-Za-z][A-Za-z0-9_ \t.\-]*)\]")
 QUOTED_ALIASES = {"first name": "first_name", "last name": "last_name"}
 # one pattern for both forms, so one pass replaces every placeholder and never re-reads a value
 PLACEHOLDER_OR_ALIAS = re.compile(BRACKETED.pattern + r"|[\"“”]((?:first|last) +name)[\"“”]", re.IGNORECASE)
@@ -41,8 +45,8 @@ CENT = Decimal("0.01")
 
 
 def placeholder_key(name: str) -> str:
-    """`First Name`, `FIRST_NAME`, ` first  name ` → `first_name`."""
-    return re.sub(r"[\s_]+", "_", name.strip().lower())
+    """`First Name`, `FIRST_NAME`, ` first  name `, `first-name`, `First.Name` → `first_name`."""
+    return re.sub(r"[\s_.\-]+", "_", name.strip(" \t._-").lower())
 
 
 def unknown_placeholders(text: str) -> list[str]:
