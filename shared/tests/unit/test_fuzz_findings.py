@@ -1,4 +1,5 @@
-"""What schemathesis found in the kit (issue 7): decimals and pages documented truthfully, NUL refused."""
+"""What schemathesis found in the kit (issue 7): decimals and pages documented truthfully, NUL refused,
+and JSON bodies Python cannot read (or text no database can store) refused instead of a 500."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class PriceSchema(Schema):
     )
     rate = fields.Decimal(places=2, validate=validate.Range(min=Decimal("0"), max=Decimal("100")))
     balance = fields.Decimal(places=2, as_string=True, dump_only=True)
+    label = fields.String()
 
 
 blp = Blueprint("prices", __name__, url_prefix="/v1/prices")
@@ -110,3 +112,51 @@ def test_a_body_that_is_not_json_is_415_where_the_endpoint_reads_json(app):
     assert client.post("/v1/prices", json={"amount": "1.00"}, headers=H).status_code == 201
     r = client.post("/v1/prices", data=b"", headers={**H, "Content-Type": "text/plain"})
     assert r.status_code == 422  # no body at all: the schema's own answer (amount is required)
+
+
+def post_raw(app, body: bytes):
+    return app.test_client().post("/v1/prices", data=body, headers={**H, "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"amount": ' + b"1" * 5000 + b"}", "a number has too many digits"),  # a ValueError
+        (b"[" * 5000 + b"]" * 5000, "nested more than 100 levels deep"),  # RecursionError in the parser
+        (b'{"amount": "1.00", "label": ' + b"[" * 150 + b"]" * 150 + b"}", "nested more than 100 levels"),
+        (b'{"amount": "1.00",', "Expecting property name enclosed in double quotes"),
+        (b'{"amount": "\xff"}', "not UTF-8"),
+    ],
+    ids=["5000-digits", "5000-deep", "150-deep", "syntax", "not-utf8"],
+)
+def test_a_json_body_that_cannot_be_read_is_422_saying_why(app, body, reason):
+    r = post_raw(app, body)
+    assert r.status_code == 422
+    assert r.content_type.startswith("application/problem+json")
+    [message] = r.get_json()["errors"]["json"]
+    assert message.startswith("Invalid JSON: ") and reason in message
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"amount": "1.00", "label": "caf\\udfff"}', "label"),
+        (b'{"amount": "1.00", "label": "\\ud800"}', "label"),
+        (b'{"amount": "1.00", "lines": [{"x\\udc00y": 1}]}', "lines.0.x\udc00y"),
+    ],
+    ids=["low-surrogate", "high-surrogate", "in-a-key"],
+)
+def test_an_unpaired_surrogate_is_422_naming_the_field(app, body, field):
+    r = post_raw(app, body)
+    assert r.status_code == 422
+    assert r.content_type.startswith("application/problem+json")
+    assert r.get_json()["errors"] == {
+        field: ["Must not contain an unpaired surrogate (U+D800 to U+DFFF); text must be valid Unicode."]
+    }
+
+
+def test_text_beyond_the_basic_plane_is_still_accepted(app):
+    # JSON's escapes of a surrogate pair (U+1F600): one character once parsed, nothing unpaired
+    r = post_raw(app, rb'{"amount": "1.00", "label": "caf\u00e9 \ud83d\ude00"}')
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["label"] == "caf\u00e9 \U0001f600"
