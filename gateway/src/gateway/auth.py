@@ -107,7 +107,8 @@ class FailedKeyThrottle:
 
     Counted by the rate limiter (in the database, under a hash of the address, so the limit holds
     across workers and replicas). An address over the limit is remembered in this worker until its
-    window ends: its further guesses cost no database work at all.
+    window ends: its further guesses are not counted again. A valid key is never refused by it: the
+    key is checked first (cached), so a client sharing an address with a guesser is not locked out.
     """
 
     def __init__(

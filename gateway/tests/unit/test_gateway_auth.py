@@ -61,15 +61,12 @@ def test_the_caches_are_bounded_and_keep_the_most_recent(tmp_path):
 
 def test_failed_keys_from_one_address_are_throttled_with_429(make_gateway, fake_services):
     gw = make_gateway(auth_failures_per_minute=5)
-    sessions = CountingSessions(gw.app.extensions["fieldbook_gateway"].authenticator._sessions)
-    gw.app.extensions["fieldbook_gateway"].authenticator._sessions = sessions
     client = gw.client
     for i in range(5):
         resp = client.get(
             "/v1/customers", headers={"Authorization": f"Bearer fb_guess-{i:04d}-xxxxxxxxxxxxxxxxxxxx"}
         )
         assert resp.status_code == 401
-    asked = sessions.opened
     for i in range(5, 10):
         resp = client.get(
             "/v1/customers", headers={"Authorization": f"Bearer fb_guess-{i:04d}-xxxxxxxxxxxxxxxxxxxx"}
@@ -77,7 +74,6 @@ def test_failed_keys_from_one_address_are_throttled_with_429(make_gateway, fake_
         assert resp.status_code == 429
         assert resp.mimetype == PROBLEM
         assert 1 <= int(resp.headers["Retry-After"]) <= 60
-    assert sessions.opened <= asked + 1  # once blocked, a guess costs no key lookup
     # another address is not held back
     guess = {"Authorization": "Bearer fb_guess-9999-xxxxxxxxxxxxxxxxxxxx"}
     elsewhere = client.get("/v1/customers", headers=guess, environ_overrides={"REMOTE_ADDR": "10.0.0.9"})
@@ -85,8 +81,9 @@ def test_failed_keys_from_one_address_are_throttled_with_429(make_gateway, fake_
     assert fake_services["customers"].calls == []
 
 
-def test_a_known_good_key_passes_even_from_a_throttled_address(make_gateway, fake_services):
-    """A NAT'd office is not locked out by one misconfigured client: keys this worker knows pass."""
+def test_a_good_key_passes_even_from_a_throttled_address(make_gateway, fake_services):
+    """Behind a load balancer every client shares an address: one guesser must not lock the office
+    out, neither with keys this worker knows nor with ones it has not seen yet."""
     gw = make_gateway(auth_failures_per_minute=2)
     assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code == 200  # known now
     for i in range(4):
@@ -95,6 +92,7 @@ def test_a_known_good_key_passes_even_from_a_throttled_address(make_gateway, fak
         )
     assert gw.client.get("/v1/customers", headers={"Authorization": "Bearer fb_guess-x"}).status_code == 429
     assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code == 200
+    assert gw.client.get("/v1/customers", headers=gw.auth("admin")).status_code == 200  # not seen before
 
 
 def test_requests_without_a_key_are_not_counted_as_failures(make_gateway):
