@@ -6,6 +6,8 @@ import base64
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from comms.domain.smtp import PERMANENT, SENT, TEMPORARY, SendOutcome, classify_code
 from comms.domain.templates import render
 
@@ -191,6 +193,28 @@ def test_multipart_email_with_a_file(api, bus, sender, smtp):
     sender.send_due()
     [part] = list(smtp.delivered[0].iter_attachments())
     assert part.get_content_type() == "image/png"
+
+
+@pytest.mark.parametrize(
+    "part, field",
+    [
+        ("[" * 5000 + "]" * 5000, "email"),  # nesting past the parser: not a 500
+        ('{"subject": 1' + "0" * 5000 + "}", "email"),  # a number Python will not read
+        ('{"to": "a@example.com", "subject": "\\udfff", "body": "b"}', "email.subject"),  # lone surrogate
+    ],
+)
+def test_a_multipart_email_part_that_cannot_be_read_is_a_422_naming_it(api, part, field):
+    import io
+
+    r = api.client.post(
+        "/v1/emails",
+        data={"email": part, "attachments": (io.BytesIO(b"x"), "a.txt", "text/plain")},
+        content_type="multipart/form-data",
+        headers={"X-Tenant-Id": "tenant-a", "X-Role": "admin", "X-Actor": "t"},
+    )
+    assert r.status_code == 422, r.get_data(as_text=True)
+    assert field in r.get_json()["errors"]
+    assert api.get("/v1/emails").get_json() == []
 
 
 def test_customer_without_email_is_422_for_a_single_email(api, bus):

@@ -8,6 +8,7 @@ import json
 from flask import request
 from marshmallow import Schema, ValidationError
 
+from fieldbook_shared.inputs import refused_text_fields
 from fieldbook_shared.problems import ValidationFailed, flatten_errors
 from fieldbook_shared.web import state
 
@@ -42,8 +43,11 @@ def load_mail_request(schema: Schema) -> tuple[dict, list[service.NewAttachment]
             raise ValidationFailed({"email": ["A multipart request needs an `email` part with the JSON."]})
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # also a 5,000-digit number, nesting past the parser
             raise ValidationFailed({"email": ["Not valid JSON."]}) from None
+        refused = refused_text_fields(body)  # the kit's NUL / unpaired surrogate rule, in this part too
+        if refused:
+            raise ValidationFailed({f"email.{path}": [why] for path, why in refused.items()})
         files = [
             service.NewAttachment(
                 f.filename or "attachment", f.mimetype or "application/octet-stream", f.read()
