@@ -29,15 +29,18 @@ def new_id() -> str:
 
 
 class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone)."""
+    """Timezone-aware UTC datetimes on every backend. SQLite forgets the zone, so every value is
+    turned into UTC before it is written: 10:00+05:00 is stored, and read back, as 05:00+00:00."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:

@@ -29,10 +29,20 @@ CLAIM_TIMEOUT = timedelta(seconds=int(os.environ.get("IDEMPOTENCY_CLAIM_TIMEOUT_
 
 
 def _request_hash() -> str:
+    """What makes two requests the same one. A multipart body is compared by its fields and files,
+    not its bytes: a client builds a new random boundary each time it sends the same request."""
     h = hashlib.sha256()
     h.update(request.method.encode())
     h.update(request.full_path.encode())
-    h.update(request.get_data(cache=True))
+    if request.mimetype == "multipart/form-data":
+        for name, value in sorted(request.form.items(multi=True)):
+            h.update(f"field\0{name}\0{value}\0".encode("utf-8", "surrogatepass"))
+        for name, file in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            h.update(f"file\0{name}\0{file.filename}\0{file.mimetype}\0".encode("utf-8", "surrogatepass"))
+            h.update(hashlib.sha256(file.read()).digest())
+            file.seek(0)  # the view reads it again
+    else:
+        h.update(request.get_data(cache=True))
     return h.hexdigest()
 
 

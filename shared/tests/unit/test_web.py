@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -58,6 +59,14 @@ class Paged(MethodView):
     def get(self, pagination_parameters):
         pagination_parameters.item_count = 10
         return [{"name": "x", "size": pagination_parameters.page_size}]
+
+
+@blp.route("/upload")
+class Upload(MethodView):
+    def post(self):
+        calls["n"] += 1
+        file = request.files["file"]
+        return {"n": calls["n"], "name": request.form["name"], "bytes": len(file.read())}, 201
 
 
 @blp.route("/versioned")
@@ -136,6 +145,42 @@ def test_idempotency_key_replays_and_refuses_a_different_body(client):
     # keys are per tenant
     other = client.post("/v1/things", json={"name": "a"}, headers={**h, "X-Tenant-Id": "t2"})
     assert other.status_code == 201 and calls["n"] == 2
+
+
+def test_a_multipart_request_sent_again_is_the_same_request_whatever_its_boundary(client):
+    import io
+
+    calls["n"] = 0
+    h = {**H, "Idempotency-Key": "k-multipart"}
+
+    def send(content: bytes):
+        data = {"name": "boiler", "file": (io.BytesIO(content), "boiler.png", "image/png")}
+        return client.post("/v1/things/upload", data=data, content_type="multipart/form-data", headers=h)
+
+    first, again = send(b"\x89PNG one"), send(b"\x89PNG one")  # a new random boundary each time
+    assert (first.status_code, again.status_code) == (201, 201), again.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == first.get_json()
+    assert calls["n"] == 1 and first.get_json()["bytes"] == 8  # the view still read the whole file
+    assert send(b"\x89PNG two").status_code == 422  # another file under the same key
+
+
+def test_a_time_with_an_offset_is_stored_as_the_same_instant_in_utc(tmp_path):
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from fieldbook_shared.db import IdempotencyRecord, session_factory
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'tz.db'}")
+    Base.metadata.create_all(engine)
+    sessions = session_factory(engine)
+    at = datetime(2026, 1, 1, 10, 0, tzinfo=timezone(timedelta(hours=5)))
+    with sessions() as s:
+        s.add(IdempotencyRecord(tenant_id="t1", key="k", request_hash="h", created_at=at))
+        s.commit()
+    with sessions() as s:
+        stored = s.scalar(select(IdempotencyRecord.created_at))
+    assert stored == datetime(2026, 1, 1, 5, 0, tzinfo=UTC) and stored.utcoffset() == timedelta(0)
 
 
 def test_a_failed_request_releases_its_idempotency_key(client):
