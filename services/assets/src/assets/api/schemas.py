@@ -8,25 +8,9 @@ Ids are UUIDs (a malformed one is a 422 on its field); dates are ISO dates, time
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import Schema, fields, validate
 
-PAGINATION = ("page", "page_size")
-
-
-class PagedQuery(Schema):
-    """The query string of a paged list: `page` / `page_size` are the pagination's, any other name
-    this schema does not know is a 422 naming it."""
-
-    @pre_load
-    def _leave_pagination(self, data, **kwargs):
-        return {name: data[name] for name in data if name not in PAGINATION}
-
-
-class Id(fields.UUID):
-    """A UUID in, kept as its canonical string (how every id is stored)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return str(super()._deserialize(value, attr, data, **kwargs))
+from fieldbook_shared.schemas import Id, PagedQuery
 
 
 def _text(max_len: int, **kw) -> fields.String:

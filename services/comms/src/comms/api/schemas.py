@@ -7,7 +7,10 @@ paged lists know `page` and `page_size` (read by the pagination, not by them).
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from fieldbook_shared.schemas import Id
+from fieldbook_shared.schemas import PagedQuery as SharedPagedQuery
 
 from ..domain.messages import MAX_ADDRESS, has_line_break, sendable_address
 from ..domain.templates import PLACEHOLDERS
@@ -21,23 +24,8 @@ class In(Schema):
         unknown = RAISE
 
 
-PAGINATION = ("page", "page_size")
-
-
-class PagedQuery(In):
-    """The query string of a paged list: `page` / `page_size` are the pagination's, any other name
-    this schema does not know is a 422 naming it."""
-
-    @pre_load
-    def _leave_pagination(self, data, **kwargs):
-        return {name: data[name] for name in data if name not in PAGINATION}
-
-
-class Id(fields.UUID):
-    """A UUID in, kept as its canonical (lower-case) string: how every id is stored and compared."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return str(super()._deserialize(value, attr, data, **kwargs))
+class PagedQuery(In, SharedPagedQuery):
+    """A paged list's query string (unknown names refused, see `In`)."""
 
 
 class IdFilter(fields.String):

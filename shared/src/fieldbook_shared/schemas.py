@@ -1,0 +1,24 @@
+"""Small marshmallow pieces every service's api uses the same way."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, pre_load
+
+PAGINATION = ("page", "page_size")
+
+
+class PagedQuery(Schema):
+    """The query string of a paged list: `page` / `page_size` are the pagination's (read by
+    `fieldbook_shared.pagination`); any other name this schema does not know is a 422 naming it."""
+
+    @pre_load
+    def _leave_pagination(self, data, **kwargs):
+        return {name: data[name] for name in data if name not in PAGINATION}
+
+
+class Id(fields.UUID):
+    """A UUID in any case, kept as its canonical (lower-case) string: how every id is stored and
+    compared."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return str(super()._deserialize(value, attr, data, **kwargs))
