@@ -25,6 +25,7 @@ from .store.models import Branch, Contact, Customer, CustomerMerge, ErasureRepor
 from .uow import CustomersUnitOfWork
 
 ERASED_NAME = "Erased customer"
+ERASED_BRANCH_NAME = "Erased branch"
 BLOCK_REASON_LENGTH = Customer.__table__.c.block_reason.type.length
 BRANCH_CODE_LENGTH = Branch.__table__.c.code.type.length
 
@@ -310,48 +311,138 @@ def merge_branches(
 # --- delete and erase ------------------------------------------------------------------------
 
 
+def _merged_into(uow: CustomersUnitOfWork, customer_id: str) -> list[Customer]:
+    """Every customer merged into `customer_id`, directly or through another merged customer (a
+    merged record keeps pointing at the customer it was merged into), locked for the change."""
+    found: list[Customer] = []
+    frontier = [customer_id]
+    while frontier:
+        rows = list(
+            uow.session.scalars(
+                select(Customer)
+                .where(Customer.tenant_id == uow.tenant_id, Customer.merged_into_id.in_(frontier))
+                .order_by(Customer.created_at, Customer.id)
+                .with_for_update()
+            )
+        )
+        rows = [r for r in rows if r.id != customer_id and r not in found]  # a cycle cannot loop
+        found += rows
+        frontier = [r.id for r in rows]
+    return found
+
+
 def delete_customer(uow: CustomersUnitOfWork, customer_id: str, expected_version: int) -> None:
-    """Gone with everything that hangs off it — unless it has financial transactions (409)."""
+    """Gone with everything that hangs off it — unless it has financial transactions (409).
+
+    The customers merged into it (kept as pointers to it) go with it, and so do their merge audits;
+    `customer.deleted` is published for it alone: the pointers were announced by `customer.merged`.
+    """
     with uow:
         customer = uow.customers.get(customer_id, for_update=True)
         check_version(customer.version, expected_version)
-        if customer.has_transactions:
+        merged = _merged_into(uow, customer.id)
+        if customer.has_transactions or any(m.has_transactions for m in merged):
             raise Conflict(
                 "This customer has financial transactions (invoices, payments or credits) and cannot be "
                 "deleted. Mark it dormant instead, or erase its personal data."
             )
+        ids = [customer.id] + [m.id for m in merged]
         for model in (WorkAddress, Branch, Contact):
             uow.session.execute(
-                delete(model).where(model.tenant_id == uow.tenant_id, model.customer_id == customer.id)
+                delete(model).where(model.tenant_id == uow.tenant_id, model.customer_id.in_(ids))
             )
+        uow.session.execute(
+            delete(CustomerMerge).where(
+                CustomerMerge.tenant_id == uow.tenant_id, CustomerMerge.merged_id.in_([m.id for m in merged])
+            )
+        )
+        for row in merged:
+            uow.session.delete(row)
         uow.session.delete(customer)
         uow.session.flush()
         uow.publish("customer.deleted", {"customer_id": customer.id}, subject=customer.id)
         uow.commit()
 
 
+def _anonymise_customer(customer: Customer) -> None:
+    """The customer's own personal data removed; the record stays under an anonymous name."""
+    for name in SIMPLE_CUSTOMER_FIELDS:
+        setattr(customer, name, None)
+    customer.surname = ERASED_NAME if customer.type != "company" else None
+    customer.company_name = ERASED_NAME if customer.type == "company" else None
+    for key in ("line_1", "line_2", "line_3", "town", "county", "postcode"):
+        _set_address(customer, {key: None})
+    customer.custom_fields = {}
+    customer.block_reason = "(erased)" if customer.blocked else None
+    customer.unblock_reason = "(erased)" if customer.unblock_reason else None
+    customer.status = "dormant"
+    customer.erased_at = utcnow()
+    customer.updated_at = utcnow()
+    _derive(customer)
+
+
+def _erase_merged(uow: CustomersUnitOfWork, customers: list[Customer], erased_with: str) -> int:
+    """Anonymise the merged records (pointers) not erased yet, each with `customer.erased` so the
+    copies other services keep of it are anonymised too. Their contacts, branches and work
+    addresses moved to the survivor when they were merged. Returns how many were anonymised."""
+    erased = 0
+    for merged in customers:
+        if merged.erased_at is not None:
+            continue
+        _anonymise_customer(merged)
+        uow.session.flush()
+        uow.publish("customer.erased", {"customer_id": merged.id}, subject=merged.id)
+        actions = _erasure_report(merged, contacts=0, work_addresses=0, branches=0, merged=0, already=False)
+        own_part = {**actions["services"]["customers"], "erased_with": erased_with}
+        record_erasure(uow, merged.id, "customers", own_part)
+        erased += 1
+    _forget_merge_details(uow, [c.id for c in customers])
+    return erased
+
+
+def _forget_merge_details(uow: CustomersUnitOfWork, merged_ids: list[str]) -> None:
+    """The merge audits of erased records keep what moved and the kinds of conflict, not their
+    details (which name contacts)."""
+    if not merged_ids:
+        return
+    for audit in uow.session.scalars(
+        select(CustomerMerge).where(
+            CustomerMerge.tenant_id == uow.tenant_id, CustomerMerge.merged_id.in_(merged_ids)
+        )
+    ):
+        summary = dict(audit.summary or {})
+        summary["conflicts"] = [{**c, "detail": "(erased)"} for c in summary.get("conflicts") or []]
+        audit.summary = summary
+
+
 def erase_customer(uow: CustomersUnitOfWork, customer_id: str) -> dict:
     """GDPR erasure: personal data anonymised here and, on `customer.erased`, in every service.
 
     The record stays (financial records elsewhere keep pointing at it) under an anonymous name.
+    Its branches lose their name, address, phones and emails; the customers merged into it
+    (directly or transitively) are anonymised with it, each with its own `customer.erased`. A
+    merged customer's id erases that merged record in place (and those merged into it).
     """
     with uow:
-        customer = uow.customers.get(customer_id, for_update=True)
+        customer = uow.customers.get(customer_id, for_update=True, allow_merged=True)
+        merged = _merged_into(uow, customer.id)
         if customer.erased_at is not None:
-            return _erasure_report(customer, contacts=0, work_addresses=0, already=True)
-        for name in SIMPLE_CUSTOMER_FIELDS:
-            setattr(customer, name, None)
-        customer.surname = ERASED_NAME if customer.type != "company" else None
-        customer.company_name = ERASED_NAME if customer.type == "company" else None
-        for key in ("line_1", "line_2", "line_3", "town", "county", "postcode"):
-            _set_address(customer, {key: None})
-        customer.custom_fields = {}
-        customer.block_reason = "(erased)" if customer.blocked else None
-        customer.unblock_reason = "(erased)" if customer.unblock_reason else None
-        customer.status = "dormant"
-        customer.erased_at = utcnow()
-        customer.updated_at = utcnow()
-        _derive(customer)
+            # merged into it since it was erased: those go too
+            merged_erased = _erase_merged(uow, merged, customer.id)
+            if merged_erased:
+                uow.commit()
+            return _erasure_report(customer, contacts=0, work_addresses=0, branches=0, merged=0, already=True)
+        _anonymise_customer(customer)
+        branches = uow.branches.of_customer(customer.id)
+        for branch in branches:
+            branch.name = ERASED_BRANCH_NAME
+            for key in ("line_1", "line_2", "line_3", "town", "county", "postcode"):
+                _set_address(branch, {key: None})
+            branch.phones, branch.emails = [], []
+            branch.default_contact_id = None  # its contacts are erased (archived) just below
+            branch.updated_at = utcnow()
+            uow.session.flush()
+            uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
         contacts = uow.contacts.of_customer(customer.id)
         for contact in contacts:
             contact.title = contact.first_name = contact.position = contact.email = None
@@ -374,17 +465,28 @@ def erase_customer(uow: CustomersUnitOfWork, customer_id: str) -> dict:
             if went_dormant:
                 uow.publish("work_address.status_changed", events.work_address_snapshot(wa), subject=wa.id)
         uow.session.flush()
-        uow.publish("customer.updated", events.customer_snapshot(customer), subject=customer.id)
+        if customer.merged_into_id is None:
+            # a merged record is a pointer: others hold it only as a tombstone, which customer.erased clears
+            uow.publish("customer.updated", events.customer_snapshot(customer), subject=customer.id)
         uow.publish("customer.erased", {"customer_id": customer.id}, subject=customer.id)
+        _forget_merge_details(uow, [customer.id])
+        merged_erased = _erase_merged(uow, merged, customer.id)
         report = _erasure_report(
-            customer, contacts=len(contacts), work_addresses=len(work_addresses), already=False
+            customer,
+            contacts=len(contacts),
+            work_addresses=len(work_addresses),
+            branches=len(branches),
+            merged=merged_erased,
+            already=False,
         )
         record_erasure(uow, customer.id, "customers", report["services"]["customers"])
         uow.commit()
         return report
 
 
-def _erasure_report(customer: Customer, contacts: int, work_addresses: int, already: bool) -> dict:
+def _erasure_report(
+    customer: Customer, contacts: int, work_addresses: int, branches: int, merged: int, already: bool
+) -> dict:
     return {
         "customer_id": customer.id,
         "erased_at": customer.erased_at,
@@ -395,6 +497,8 @@ def _erasure_report(customer: Customer, contacts: int, work_addresses: int, alre
                 f"{ERASED_NAME!r}",
                 "contacts_anonymised": contacts,
                 "work_addresses_anonymised": work_addresses,
+                "branches_anonymised": branches,
+                "merged_customers_anonymised": merged,
             },
             "others": "billing, assets, comms and accounting-sync anonymise on customer.erased and "
             "report what they did: GET /v1/customers/{id}/erasure-report",
@@ -424,7 +528,7 @@ def record_erasure(uow: CustomersUnitOfWork, customer_id: str, service: str, act
 def erasure_report(uow: CustomersUnitOfWork, customer_id: str, services: list[str]) -> dict:
     """Which services reported their part of the erasure and what they did; which are pending."""
     with uow:
-        customer = uow.customers.get(customer_id)
+        customer = uow.customers.get(customer_id, allow_merged=True)  # a merged record is erased in place
         if customer.erased_at is None:
             raise NotFound("This customer has not been erased, so there is no erasure report.")
         rows = {
