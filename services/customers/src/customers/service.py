@@ -257,7 +257,12 @@ def unblock_customer(uow: CustomersUnitOfWork, customer_id: str, reason: str | N
         customer.unblocked_by = uow.context.actor
         customer.updated_at = utcnow()
         uow.session.flush()
-        uow.publish("customer.unblocked", events.customer_snapshot(customer), subject=customer.id)
+        snapshot = {
+            **events.customer_snapshot(customer),
+            "reason": customer.unblock_reason,
+            "unblocked_by": customer.unblocked_by,
+        }
+        uow.publish("customer.unblocked", snapshot, subject=customer.id)
         uow.commit()
         _ = customer.contacts
         return customer

@@ -414,3 +414,16 @@ def test_list_sorts_by_accounts_ref_both_ways_and_refuses_an_unknown_sort(api, s
     assert refs("accounts_ref") == ["ADA001", "BRO003", "SMI002"]
     assert refs("-accounts_ref") == ["SMI002", "BRO003", "ADA001"]
     assert api.get("/v1/customers", query_string={"sort": "-colour"}).status_code == 422
+
+
+def test_the_unblocked_event_carries_the_reason_and_who_unblocked(api, outbox):
+    path = api.post("/v1/customers", private_customer()).headers["Location"]
+    accounts = api.as_(role="accounts")
+    accounts.post(f"{path}/block", {"reason": "Unpaid invoices"})
+    accounts.post(f"{path}/unblock", {"reason": " Paid in full "})
+    accounts.post(f"{path}/block", {"reason": "Again"})
+    accounts.post(f"{path}/unblock")
+    first, second = (e["data"] for e in outbox("customer.unblocked"))
+    assert first["reason"] == "Paid in full" and first["unblocked_by"] == "test:accounts"
+    assert first["blocked"] is False and first["display_name"] == "John Smith"
+    assert second["reason"] is None and second["unblocked_by"] == "test:accounts"

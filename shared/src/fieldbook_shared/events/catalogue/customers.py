@@ -55,6 +55,13 @@ class CustomerTypeChangedData(CustomerData):
     previous_type = fields.String(required=True)
 
 
+class CustomerUnblockedData(CustomerData):
+    """The snapshot after an unblock, with why (optional) and who unblocked it."""
+
+    reason = fields.String(allow_none=True)
+    unblocked_by = fields.String(allow_none=True)
+
+
 class CustomerMergedData(EventData):
     survivor_id = fields.String(required=True)
     merged_id = fields.String(required=True)
@@ -134,7 +141,7 @@ SCHEMAS: dict[str, type[EventData]] = {
     "customer.type_changed": CustomerTypeChangedData,
     "customer.status_changed": CustomerStatusChangedData,
     "customer.blocked": CustomerData,
-    "customer.unblocked": CustomerData,
+    "customer.unblocked": CustomerUnblockedData,
     "customer.merged": CustomerMergedData,
     "customer.deleted": CustomerRemovedData,
     "customer.erased": CustomerRemovedData,
