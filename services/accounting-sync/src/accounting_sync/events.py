@@ -131,6 +131,8 @@ def _removed(uow: SyncUnitOfWork, customer_id: str, how: str, survivor_id: str |
         )
         return
     if row.removed:
+        if how == "erased" and row.snapshot:  # merged or deleted before, erased now: forget it here too
+            row.snapshot = {"id": customer_id}
         return
     row.removed = how
     row.survivor_id = survivor_id

@@ -863,3 +863,14 @@ def test_cleared_payment_terms_go_back_to_the_business_default_in_sage(bus, engi
     engine.drain()
     [contact] = sim.contacts()
     assert contact["credit_days"] is None, "null: the business's default"
+
+
+def test_a_merged_customer_erased_later_is_forgotten_here_too(bus, engine, sessions):
+    survivor = "3f1c2b8e-0000-4000-8000-000000000002"
+    deliver(bus, "customer.created", customer())
+    engine.drain()
+    deliver(bus, "customer.merged", {"survivor_id": survivor, "merged_id": CID})
+    assert row(sessions).snapshot["surname"] == "Smith"
+    deliver(bus, "customer.erased", {"customer_id": CID}, subject=CID)
+    assert row(sessions).snapshot == {"id": CID}
+    assert row(sessions).removed == "merged", "still the merged one: its contact in Sage names the survivor"
