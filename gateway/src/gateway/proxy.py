@@ -76,7 +76,17 @@ CLIENT_HEADERS_DROPPED = frozenset(
 )
 UPSTREAM_HEADERS_DROPPED = frozenset({"content-length", "server", "date"})
 # Answers that say the service (or what stands in front of it) is down: they count toward the breaker.
+# A 503 problem+json is the service itself answering that something it needs (customers, its
+# database) is down: the service is there, so it does not open the breaker for every tenant.
 BREAKER_STATUSES = frozenset({502, 503, 504})
+
+
+def _says_unreachable(upstream: requests.Response) -> bool:
+    if upstream.status_code not in BREAKER_STATUSES:
+        return False
+    mimetype = upstream.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return not (upstream.status_code == 503 and mimetype == "application/problem+json")
+
 
 # An upstream 5xx reaches the client only as one of these; any other body is logged, not passed on.
 JSON_TYPES = frozenset({"application/problem+json", "application/json"})
@@ -406,7 +416,7 @@ class Proxy:
             log.exception("calling %s failed unexpectedly", service)
             outcome = "error"
         else:
-            if upstream.status_code in BREAKER_STATUSES:
+            if _says_unreachable(upstream):
                 breaker.record_failure()
             else:
                 breaker.record_success()
@@ -470,7 +480,10 @@ class Proxy:
 def _stream(upstream: requests.Response) -> Iterator[bytes]:
     try:
         yield from upstream.iter_content(STREAM_CHUNK_BYTES)
-    except requests.RequestException as exc:  # the status is sent already: all we can do is stop
+    except requests.RequestException as exc:
+        # the status is sent already: raising makes the server cut the connection (no final chunk,
+        # or fewer bytes than Content-Length), so the client sees a broken answer, not a short file
         log.warning("the answer from %s broke off while streaming: %s", upstream.url, exc)
+        raise
     finally:
         upstream.close()

@@ -83,7 +83,7 @@ def _json_or_none(body: bytes) -> Any:
         return None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # the service answers it with its own 422
         return None
 
 

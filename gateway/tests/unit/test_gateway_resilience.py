@@ -144,17 +144,34 @@ def test_read_timeouts_answer_504_but_do_not_open_the_breaker(make_gateway, fake
     assert gw.client.get("/v1/customers", headers=gw.auth("admin")).status_code == 200  # other tenants
 
 
-@pytest.mark.parametrize("status", [502, 503, 504])
-def test_upstream_gateway_errors_open_the_breaker(make_gateway, scripted, status):
+@pytest.mark.parametrize(
+    ("status", "content_type"),
+    [(502, "application/problem+json"), (503, "text/html"), (504, "application/problem+json")],
+)
+def test_upstream_gateway_errors_open_the_breaker(make_gateway, scripted, status, content_type):
+    """What stands in front of a service (or nothing) answering 502/503/504."""
     gw = make_gateway(breaker_failures=3)
     gw.settings.upstream_urls["customers"] = scripted.url
-    scripted.status, scripted.content_type = status, "application/problem+json"
+    scripted.status, scripted.content_type = status, content_type
     scripted.body = b'{"status": %d, "title": "down"}' % status
     for _ in range(3):
         assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code in (502, status)
     resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))
     assert resp.status_code == 503 and "Retry-After" in resp.headers
     assert len(scripted.calls) == 3
+
+
+def test_a_services_own_503_problem_does_not_open_the_breaker(make_gateway, scripted):
+    """billing answering 503 because customers (or its database) is down: billing is there, and one
+    tenant's trouble must not shut billing off for every tenant."""
+    gw = make_gateway(breaker_failures=2)
+    gw.settings.upstream_urls["customers"] = scripted.url
+    scripted.status, scripted.content_type = 503, "application/problem+json"
+    scripted.body = b'{"status": 503, "title": "Service Unavailable", "detail": "customers is down"}'
+    for _ in range(4):
+        resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))
+        assert resp.status_code == 503 and resp.get_json()["detail"] == "customers is down"
+    assert len(scripted.calls) == 4
 
 
 def test_an_upstream_500_does_not_open_the_breaker(make_gateway, scripted):
@@ -306,3 +323,34 @@ def _streamed_count(gw) -> float:
             ):
                 return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+def test_a_body_nested_past_the_parser_reaches_the_service_which_answers_it(gw, fake_services):
+    body = b"[" * 5000 + b"]" * 5000
+    resp = gw.client.post(
+        "/v1/customers", data=body, headers={**gw.auth("admin"), "Content-Type": "application/json"}
+    )
+    assert resp.status_code != 500 and resp.mimetype != "text/html"
+
+
+def test_an_answer_that_breaks_off_while_streaming_is_cut_not_ended_cleanly():
+    import requests
+
+    from gateway.proxy import _stream
+
+    class Broken:
+        url, closed = "http://customers/v1/exports", False
+
+        def iter_content(self, size):
+            yield b"id,name\n"
+            raise requests.exceptions.ChunkedEncodingError("connection reset")
+
+        def close(self):
+            self.closed = True
+
+    upstream = Broken()
+    chunks = _stream(upstream)
+    assert next(chunks) == b"id,name\n"
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        next(chunks)  # the server then drops the connection: the client sees a broken download
+    assert upstream.closed

@@ -124,7 +124,7 @@ def init_nul_refusal(app: Flask) -> None:
                 problem = _text_problem(key) or _text_problem(value)
                 if problem:
                     found.setdefault(key, problem)
-        elif request.is_json:
+        elif request.is_json and request.method in ("POST", "PUT", "PATCH"):  # a GET's body is not read
             for path, problem in refused_text_fields(read_json_body()).items():
                 found.setdefault(path, problem)
         if found:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import time
 import uuid
@@ -76,9 +77,13 @@ HTTP_LATENCY = Histogram(
 _access = logging.getLogger("fieldbook.access")
 
 
+_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
 def _printable_id(value: str | None) -> str | None:
-    """An id from a header, if it is one: printable and at most 128 characters."""
-    return value if value and len(value) <= 128 and value.isprintable() else None
+    """An id from a header, if it is one: at most 128 of `A-Za-z0-9._:-` (the rule the gateway
+    forwards by, so its log and the services' logs carry the same id)."""
+    return value if value and _ID.fullmatch(value) else None
 
 
 def init_request_logging(app: Flask, service: str) -> None:

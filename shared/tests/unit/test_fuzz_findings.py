@@ -160,3 +160,18 @@ def test_text_beyond_the_basic_plane_is_still_accepted(app):
     r = post_raw(app, rb'{"amount": "1.00", "label": "caf\u00e9 \ud83d\ude00"}')
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["label"] == "caf\u00e9 \U0001f600"
+
+
+def test_a_json_body_with_a_byte_order_mark_is_422_saying_so(app):
+    # RFC 8259: senders must not add a BOM; webargs would refuse it anyway, here the reason is named
+    r = post_raw(app, b'\xef\xbb\xbf{"amount": "1.00", "label": "ok"}')
+    assert r.status_code == 422
+    [message] = r.get_json()["errors"]["json"]
+    assert "BOM" in message
+
+
+def test_a_get_is_not_refused_for_a_body_it_never_reads(app):
+    r = app.test_client().get(
+        "/v1/prices", data=b"not json", headers={**H, "Content-Type": "application/json"}
+    )
+    assert r.status_code == 200, r.get_json()

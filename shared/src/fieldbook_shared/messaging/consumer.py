@@ -10,7 +10,7 @@ tag) or cancels the consumer, the connection may stay up: the consumer notices, 
 What happens to a delivery:
 - applied, a duplicate, or a type the service ignores: ack (after the commit);
 - the database unreachable or briefly busy (`is_transient_database_error`): retried in place,
-  without spending a delivery, for up to `retry_in_place_seconds` (10 minutes) from the delivery,
+  without spending a delivery, for up to `retry_in_place_seconds` (25 minutes) from the delivery,
   then nack + requeue: RabbitMQ closes a channel whose delivery stays unacked past its
   consumer_timeout (30 minutes by default), which would return every message of the channel;
 - any other failure, including other database errors (a statement timeout, a missing column):
@@ -53,9 +53,11 @@ Handlers = Mapping[str, Handler]
 Outcome = Literal["applied", "duplicate", "ignored"]
 Settlement = Literal["ack", "requeue", "reject"]
 
-# How long a delivery may wait for the database in place before it is requeued: well below
-# RabbitMQ's default consumer_timeout (30 minutes), past which the broker closes the channel.
-RETRY_IN_PLACE_SECONDS = 600.0
+# How long a delivery may wait for the database in place before it is requeued: below RabbitMQ's
+# default consumer_timeout (30 minutes), past which the broker closes the channel. Every delivery
+# the worker holds was received at about the same time, so one outage costs each of them at most
+# one requeue (one delivery of DELIVERY_LIMIT) per 25 minutes.
+RETRY_IN_PLACE_SECONDS = 1500.0
 
 EVENTS_CONSUMED = Counter(
     "fieldbook_events_consumed_total",
