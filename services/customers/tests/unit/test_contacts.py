@@ -59,6 +59,12 @@ def test_contact_needs_a_surname_and_valid_phones(api):
     bad_phone = api.post(f"{path}/contacts", {"surname": "S", "phones": [{"type": "pager", "number": "x"}]})
     assert bad_phone.status_code == 422
     assert set(bad_phone.get_json()["errors"]) == {"phones.0.type", "phones.0.number"}
+    office = api.post(
+        f"{path}/contacts", {"surname": "S", "phones": [{"type": "office", "number": "0113 496 0000"}]}
+    )
+    assert (
+        office.status_code == 201 and office.get_json()["phones"][0]["type"] == "office"
+    )  # seed 001's first type
 
 
 def test_contact_of_another_customer_is_not_found(api):

@@ -35,7 +35,7 @@ STATUSES = ("active", "dormant")
 COMMUNICATION_CHANNELS = ("email", "sms", "letter", "phone")
 DEFAULT_COMMUNICATION_PREFERENCES = {channel: True for channel in COMMUNICATION_CHANNELS}
 CUSTOM_FIELD_TYPES = ("text", "number", "date", "boolean", "choice")
-PHONE_TYPES = ("mobile", "home", "work", "fax", "other")
+PHONE_TYPES = ("mobile", "office", "home", "work", "fax", "other")  # seed 001: "Office" is the first type
 DEFAULT_OCCUPIER_SURNAME = "Occupier"
 # custom number fields stay below this: whole numbers remain exact in any JSON reader (JavaScript too)
 MAX_CUSTOM_NUMBER = 10**15
