@@ -99,6 +99,7 @@ def work_address_snapshot(w: WorkAddress) -> dict:
         "status": w.status,
         "landlord": w.landlord,
         "occupier": w.occupier,
+        "communication_preferences": w.communication_preferences or {},
     }
 
 

@@ -630,6 +630,7 @@ def add_work_address(uow: CustomersUnitOfWork, customer_id: str, data: dict) -> 
             status=data.get("status") or ("dormant" if customer.status == "dormant" else "active"),
             landlord=_person(data.get("landlord")),
             occupier=_person(data.get("occupier"), rules.DEFAULT_OCCUPIER_SURNAME),
+            communication_preferences=rules.merged_preferences(None, data.get("communication_preferences")),
         )
         _set_address(wa, data["address"])
         _require_address(wa)
@@ -661,6 +662,10 @@ def update_work_address(
             wa.landlord = _person(changes["landlord"])
         if "occupier" in changes:
             wa.occupier = _person(changes["occupier"], rules.DEFAULT_OCCUPIER_SURNAME)
+        if "communication_preferences" in changes:
+            wa.communication_preferences = rules.merged_preferences(
+                wa.communication_preferences, changes["communication_preferences"]
+            )
         _set_address(wa, changes.get("address"))
         _require_address(wa)
         if _unchanged(uow, wa):

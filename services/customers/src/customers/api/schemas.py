@@ -266,6 +266,7 @@ class WorkAddressInSchema(Schema):
     status = fields.String(validate=validate.OneOf(rules.STATUSES))
     landlord = fields.Nested(PersonSchema, allow_none=True)
     occupier = fields.Nested(PersonSchema, allow_none=True)
+    communication_preferences = fields.Nested(CommunicationPreferencesSchema)
 
 
 class WorkAddressSchema(Schema):
@@ -276,6 +277,7 @@ class WorkAddressSchema(Schema):
     status = fields.String()
     landlord = fields.Dict(allow_none=True)
     occupier = fields.Dict(allow_none=True)
+    communication_preferences = fields.Dict()
     version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

@@ -603,6 +603,7 @@ class WorkAddressRows(_Rows):
                         status="dormant" if customer.status == "dormant" else "active",
                         landlord=service._person(r.data.get("landlord")),
                         occupier=service._person(r.data.get("occupier"), rules.DEFAULT_OCCUPIER_SURNAME),
+                        communication_preferences=rules.merged_preferences(None, None),
                     )
                     service._set_address(wa, address)
                     written.append(("work_address.created", wa))  # inserted in bulk below

@@ -166,6 +166,7 @@ class WorkAddress(AddressColumns, Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     landlord: Mapped[dict | None] = mapped_column()
     occupier: Mapped[dict | None] = mapped_column()
+    communication_preferences: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

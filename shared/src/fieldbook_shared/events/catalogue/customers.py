@@ -133,6 +133,7 @@ class WorkAddressData(EventData):
     status = fields.String(required=True)
     landlord = fields.Nested(PersonData, allow_none=True)
     occupier = fields.Nested(PersonData, allow_none=True)
+    communication_preferences = fields.Dict(keys=fields.String(), values=fields.Boolean(), load_default=dict)
 
 
 SCHEMAS: dict[str, type[EventData]] = {
