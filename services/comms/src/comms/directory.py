@@ -108,6 +108,7 @@ def apply_work_address(uow: CommsUnitOfWork, data: dict) -> None:
     row.address_line_1 = address.get("line_1")
     row.postcode = address.get("postcode")
     row.status = data.get("status") or "active"
+    row.communication_preferences = dict(data.get("communication_preferences") or {})
 
 
 def tombstone(uow: CommsUnitOfWork, customer_id: str, merged_into: str | None = None) -> CustomerCopy:

@@ -91,6 +91,7 @@ class WorkAddressCopy(Base):
     address_line_1: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="active")
+    communication_preferences: Mapped[dict] = mapped_column(default=dict)
 
 
 # --- notes and the communications log -----------------------------------------------------------
