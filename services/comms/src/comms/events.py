@@ -26,6 +26,7 @@ from .store.models import (
     MailingList,
     MassEmailRecipient,
     Note,
+    WorkAddressCopy,
 )
 from .store.queries import repoint_customer
 from .uow import CommsUnitOfWork
@@ -177,6 +178,13 @@ def on_customer_removed(uow: CommsUnitOfWork, event: Event) -> None:
     contacts = uow.directory.contacts_of(customer_id)
     for contact in contacts:
         session.delete(contact)
+    # its work addresses' copies stay as tombstones (a late work_address event finds them), emptied
+    work_addresses = session.execute(
+        update(WorkAddressCopy)
+        .where(WorkAddressCopy.tenant_id == tenant, WorkAddressCopy.customer_id == customer_id)
+        .values(name=None, address_line_1=None, postcode=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     row = directory.tombstone(uow, customer_id)
     for name in ("title", "first_name", "surname", "company_name", "display_name", "email"):
         setattr(row, name, None)
@@ -186,6 +194,7 @@ def on_customer_removed(uow: CommsUnitOfWork, event: Event) -> None:
             **deleted,
             **settled,
             "contact_copies_deleted": len(contacts),
+            "work_address_copies_anonymised": work_addresses,
             "customer_copy_anonymised": True,
         }
         uow.publish(

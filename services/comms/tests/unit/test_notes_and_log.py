@@ -181,12 +181,21 @@ def test_customer_deleted_removes_its_notes(api, bus, sessions):
         assert s.scalar(select(func.count()).select_from(Note)) == 0
 
 
-def test_customer_erased_removes_notes_and_reports_what_went(api, bus, outbox):
+def test_customer_erased_removes_notes_and_reports_what_went(api, bus, outbox, sessions):
+    from sqlalchemy import select
+
+    from comms.store.models import WorkAddressCopy
+
     c = known_customer(bus)
+    wa = _work_address(bus, c["id"])
     api.post(f"/v1/customers/{c['id']}/notes", {"text": "gate code 1234"})
     publish(bus, "customer.erased", {"customer_id": c["id"]})
     bus.drain()
     (report,) = outbox("customer.erasure_reported")
     assert report["data"]["service"] == "comms"
     assert report["data"]["actions"]["notes_deleted"] == 1
+    assert report["data"]["actions"]["work_address_copies_anonymised"] == 1
+    with sessions() as s:
+        copy = s.scalar(select(WorkAddressCopy).where(WorkAddressCopy.id == wa["id"]))
+    assert (copy.name, copy.address_line_1, copy.postcode) == (None, None, None)
     assert report["data"]["actions"]["communications_deleted"] == 1
