@@ -119,6 +119,7 @@ LOCAL_PARTS: dict[str, Part] = {
             "status",
             "landlord",
             "occupier",
+            "communication_preferences",
             "created_at",
             "updated_at",
         ),
