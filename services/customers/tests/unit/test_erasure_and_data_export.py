@@ -108,6 +108,7 @@ def test_export_all_builds_a_zip_with_one_csv_per_kind(api, settings, sessions, 
     assert len(rows("customers.csv")) == 1 + 3 and rows("customers.csv")[0][0] == "id"
     assert len(rows("contacts.csv")) == 1 + 3
     assert len(rows("work_addresses.csv")) == 1 + 1
+    assert "communication_preferences" in rows("work_addresses.csv")[0]
     assert rows("invoices.csv") == [["id", "total"], ["i1", "12.50"], ["i2", "7.00"], ["i3", "1.00"]]
     assert rows("assets.csv") == [["id", "total"]]
     # another tenant sees nothing of it
