@@ -174,6 +174,8 @@ def _merge_pair(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str) ->
         survivor = uow.customers.get(survivor_id, for_update=True)
     except Exception as exc:  # NotFound / merged survivor: the survivor's field is what is wrong
         raise ValidationFailed({"survivor_id": [getattr(exc, "detail", "Not a customer.")]}) from None
+    if survivor.erased_at is not None:  # what moved onto it would escape the erasure already done
+        raise ValidationFailed({"survivor_id": ["An erased customer cannot take in another customer."]})
     return merged, survivor
 
 
@@ -335,7 +337,8 @@ def delete_customer(uow: CustomersUnitOfWork, customer_id: str, expected_version
     """Gone with everything that hangs off it — unless it has financial transactions (409).
 
     The customers merged into it (kept as pointers to it) go with it, and so do their merge audits;
-    `customer.deleted` is published for it alone: the pointers were announced by `customer.merged`.
+    `customer.deleted` is published for each of them too: other services still hold copies under
+    the merged ids, which no later erase could reach once the pointers are gone.
     """
     with uow:
         customer = uow.customers.get(customer_id, for_update=True)
@@ -360,6 +363,8 @@ def delete_customer(uow: CustomersUnitOfWork, customer_id: str, expected_version
             uow.session.delete(row)
         uow.session.delete(customer)
         uow.session.flush()
+        for row in merged:
+            uow.publish("customer.deleted", {"customer_id": row.id}, subject=row.id)
         uow.publish("customer.deleted", {"customer_id": customer.id}, subject=customer.id)
         uow.commit()
 

@@ -47,6 +47,7 @@ class Customer(AddressColumns, Base):
         Index("ix_customers_tenant_name", "tenant_id", "sort_name"),
         Index("ix_customers_tenant_postcode", "tenant_id", "postcode_compact"),
         Index("ix_customers_tenant_accounts_ref", "tenant_id", "accounts_ref"),
+        Index("ix_customers_tenant_merged_into", "tenant_id", "merged_into_id"),  # merged records of one
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
