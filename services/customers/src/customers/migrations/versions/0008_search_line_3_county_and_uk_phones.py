@@ -59,20 +59,29 @@ def _rewrite_phone_digits() -> None:
             sa.or_(*[customers.c.phone_digits.like(p) for p in starts])
         )
     ).all()
-    for row in rows:
-        bind.execute(
-            customers.update().where(customers.c.id == row.id).values(phone_digits=_search_digits(row.phone))
-        )
+    _update_in_batches(
+        bind, customers, [{"row_id": row.id, "digits": _search_digits(row.phone)} for row in rows]
+    )
     rows = bind.execute(
         sa.select(contacts.c.id, contacts.c.phones).where(
             sa.or_(*[contacts.c.phone_digits.like(p) for p in starts + tuple(f"% {p}" for p in starts)])
         )
     ).all()
+    changes = []
     for row in rows:
         found = [d for d in (_search_digits(p.get("number")) for p in row.phones or []) if d]
-        bind.execute(
-            contacts.update().where(contacts.c.id == row.id).values(phone_digits=" ".join(found) or None)
-        )
+        changes.append({"row_id": row.id, "digits": " ".join(found) or None})
+    _update_in_batches(bind, contacts, changes)
+
+
+def _update_in_batches(bind, table, changes: list[dict], size: int = 1000) -> None:
+    """phone_digits of many rows, a statement executed for a batch of parameters at a time
+    (executemany: one round trip per batch, not per row)."""
+    statement = (
+        table.update().where(table.c.id == sa.bindparam("row_id")).values(phone_digits=sa.bindparam("digits"))
+    )
+    for start in range(0, len(changes), size):
+        bind.execute(statement, changes[start : start + size])
 
 
 def upgrade() -> None:
