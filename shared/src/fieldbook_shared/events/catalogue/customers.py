@@ -115,6 +115,14 @@ class BranchMergedData(EventData):
     merged_id = fields.String(required=True)
 
 
+class BranchDeletedData(EventData):
+    """A branch removed from its customer (seed 001: "To delete a Branch"). Records elsewhere that
+    named it (assets) keep their history and stop naming it."""
+
+    id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+
+
 class PersonData(EventData):
     title = fields.String(allow_none=True)
     first_name = fields.String(allow_none=True)
@@ -153,6 +161,7 @@ SCHEMAS: dict[str, type[EventData]] = {
     "branch.created": BranchData,
     "branch.updated": BranchData,
     "branch.merged": BranchMergedData,
+    "branch.deleted": BranchDeletedData,
     "work_address.created": WorkAddressData,
     "work_address.updated": WorkAddressData,
     "work_address.status_changed": WorkAddressData,
