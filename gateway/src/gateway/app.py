@@ -9,6 +9,7 @@ import logging
 import requests
 from flask import Flask
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fieldbook_shared.db import session_factory
 from fieldbook_shared.observability import (
@@ -70,6 +71,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
     )
 
+    if settings.trusted_proxy_hops:
+        # the client's address (the failed-key throttle, what services hear) from the proxies' headers;
+        # without them a client could name any address it likes in X-Forwarded-For
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxy_hops, x_proto=settings.trusted_proxy_hops
+        )
     register_error_handlers(app)
     init_request_logging(app, SERVICE)
 

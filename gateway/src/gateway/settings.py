@@ -53,6 +53,9 @@ class Settings:
     rate_limit_per_minute: int = 600
     # failed keys (unknown or revoked) per client address per minute; then 429 until the minute ends
     auth_failures_per_minute: int = 30
+    # proxies in front of the gateway whose X-Forwarded-For / -Proto are trusted (0: none, the peer
+    # is the client; behind one load balancer or ingress: 1)
+    trusted_proxy_hops: int = 0
     key_cache_seconds: float = 30.0
     max_body_bytes: int = 1 * MIB
     max_import_body_bytes: int = 20 * MIB
@@ -83,6 +86,7 @@ class Settings:
             "auth_failures_per_minute": int(
                 env.get("AUTH_FAILURES_PER_MINUTE", cls.auth_failures_per_minute)
             ),
+            "trusted_proxy_hops": int(env.get("TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops)),
             "key_cache_seconds": float(env.get("KEY_CACHE_SECONDS", cls.key_cache_seconds)),
             "max_body_bytes": int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             "max_import_body_bytes": int(env.get("MAX_IMPORT_BODY_BYTES", cls.max_import_body_bytes)),

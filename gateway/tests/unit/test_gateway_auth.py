@@ -99,3 +99,30 @@ def test_requests_without_a_key_are_not_counted_as_failures(make_gateway):
     gw = make_gateway(auth_failures_per_minute=2)
     for _ in range(5):
         assert gw.client.get("/v1/customers").status_code == 401
+
+
+def test_behind_a_trusted_proxy_guesses_are_counted_per_client_not_per_proxy(make_gateway):
+    gw = make_gateway(auth_failures_per_minute=2, trusted_proxy_hops=1)
+
+    def guess(client_address: str, n: int):
+        headers = {
+            "Authorization": f"Bearer fb_guess-{n:04d}-xxxxxxxxxxxxxxxxxxxx",
+            "X-Forwarded-For": client_address,
+        }
+        return gw.client.get("/v1/customers", headers=headers).status_code
+
+    assert [guess("203.0.113.7", n) for n in range(3)] == [401, 401, 429]
+    assert guess("198.51.100.9", 9) == 401, "another client behind the same load balancer is not held back"
+
+
+def test_without_trusted_proxies_x_forwarded_for_names_nobody(make_gateway):
+    gw = make_gateway(auth_failures_per_minute=2)  # TRUSTED_PROXY_HOPS=0: the peer is the client
+
+    def guess(claimed: str, n: int):
+        headers = {
+            "Authorization": f"Bearer fb_guess-{n:04d}-xxxxxxxxxxxxxxxxxxxx",
+            "X-Forwarded-For": claimed,
+        }
+        return gw.client.get("/v1/customers", headers=headers).status_code
+
+    assert [guess(f"203.0.113.{n}", n) for n in range(3)] == [401, 401, 429]  # a new address each time
