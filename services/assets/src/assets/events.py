@@ -4,7 +4,8 @@ Published: `asset.created` / `asset.updated` (a full snapshot with its `version`
 `asset.deleted`. Consumed, from customers: the customer, work address and branch snapshots that
 feed the read model (an older `version` than the one held is ignored, a removed customer stays
 removed), `customer.merged` (assets move to the survivor), `customer.deleted` (assets go with the
-customer), `customer.erased` (the cached name is dropped) and `branch.merged`.
+customer), `customer.erased` (the cached name is dropped), `branch.merged` (assets move to the surviving
+branch) and `branch.deleted` (assets stop naming the branch, which stays a tombstone).
 """
 
 from __future__ import annotations
@@ -104,6 +105,12 @@ def on_branch_merged(uow, event: Event) -> None:
     )
 
 
+def on_branch_deleted(uow, event: Event) -> None:
+    from . import service
+
+    service.unlink_deleted_branchs_assets(uow, event.data["customer_id"], event.data["id"])
+
+
 HANDLERS = {
     "customer.created": on_customer_snapshot,
     "customer.updated": on_customer_snapshot,
@@ -120,4 +127,5 @@ HANDLERS = {
     "branch.created": on_branch_snapshot,
     "branch.updated": on_branch_snapshot,
     "branch.merged": on_branch_merged,
+    "branch.deleted": on_branch_deleted,
 }

@@ -558,3 +558,17 @@ def move_merged_branchs_assets(
     row.removed = True
     row.merged_into = survivor_id
     return len(assets)
+
+
+def unlink_deleted_branchs_assets(uow: AssetsUnitOfWork, customer_id: str, branch_id: str) -> int:
+    """branch.deleted: assets at the branch stay with the customer and stop naming it (one
+    `asset.updated` each); the branch stays a tombstone, so a late snapshot cannot bring it back and
+    an asset naming it is refused like an unknown branch. Heard again, it finds nothing to change."""
+    assets = uow.assets.of_branch(branch_id)
+    _move(uow, assets, branch_id=None)
+    row = uow.directory.branch(branch_id)
+    if row is None:
+        row = KnownBranch(tenant_id=uow.tenant_id, branch_id=branch_id, customer_id=customer_id, version=0)
+        uow.directory.add(row)
+    row.removed = True
+    return len(assets)

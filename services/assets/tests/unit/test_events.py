@@ -136,6 +136,108 @@ def test_branch_merged_moves_assets_to_the_surviving_branch(api, bus, customers)
     assert api.get(f"/v1/assets/{asset['id']}").get_json()["branch_id"] == keep
 
 
+def branch_snapshot(branch_id: str, customer_id: str, version: int = 1, name: str = "Depot") -> dict:
+    address = {"line_1": "3 Depot Rd", "postcode": "LS3 3CC"}
+    return {"id": branch_id, "customer_id": customer_id, "version": version, "name": name, "address": address}
+
+
+def test_branch_deleted_unlinks_its_assets_and_publishes_asset_updated(api, bus, customers, outbox):
+    cid = customers.add_customer()
+    gone, stays = customers.add_branch(cid), customers.add_branch(cid)
+    unlinked = [
+        api.post(f"/v1/customers/{cid}/assets", {"serial_number": f"G{i}", "branch_id": gone}).get_json()
+        for i in range(2)
+    ]
+    kept = api.post(f"/v1/customers/{cid}/assets", {"serial_number": "K1", "branch_id": stays}).get_json()
+    publish(bus, "branch.deleted", {"id": gone, "customer_id": cid})
+    [delivery] = bus.drain()
+    assert delivery.outcome == "applied"
+    for asset in unlinked:
+        body = api.get(f"/v1/assets/{asset['id']}").get_json()
+        assert body["customer_id"] == cid and body["branch_id"] is None and body["version"] == 2
+    body = api.get(f"/v1/assets/{kept['id']}").get_json()
+    assert body["branch_id"] == stays and body["version"] == 1
+    updated = outbox("asset.updated")
+    assert sorted(e["subject"] for e in updated) == sorted(a["id"] for a in unlinked)
+    assert all(e["data"]["branch_id"] is None and e["data"]["version"] == 2 for e in updated)
+
+
+def test_branch_deleted_heard_twice_changes_nothing(api, bus, customers, outbox):
+    cid = customers.add_customer()
+    bid = customers.add_branch(cid)
+    asset = api.post(f"/v1/customers/{cid}/assets", {"serial_number": "B1", "branch_id": bid}).get_json()
+    publish(bus, "branch.deleted", {"id": bid, "customer_id": cid}, event_id="del-1")
+    bus.drain()
+    [delivery] = bus.redeliver_last()
+    assert delivery.outcome == "duplicate"
+    # the same deletion published again under another event id finds nothing to change
+    publish(bus, "branch.deleted", {"id": bid, "customer_id": cid})
+    [delivery] = bus.drain()
+    assert delivery.outcome == "applied"
+    assert api.get(f"/v1/assets/{asset['id']}").get_json()["version"] == 2
+    assert len(outbox("asset.updated")) == 1
+
+
+def test_an_asset_naming_a_deleted_branch_is_refused(api, bus, customers):
+    cid = customers.add_customer()
+    bid = customers.add_branch(cid)  # customers' lookup still answers for it: the tombstone wins
+    path = api.post(f"/v1/customers/{cid}/assets", {"serial_number": "B1", "branch_id": bid}).headers[
+        "Location"
+    ]
+    publish(bus, "branch.deleted", {"id": bid, "customer_id": cid})
+    bus.drain()
+    resp = api.post(f"/v1/customers/{cid}/assets", {"serial_number": "B2", "branch_id": bid})
+    assert resp.status_code == 422 and "branch_id" in resp.get_json()["errors"]
+    resp = api.patch(path, {"branch_id": bid}, headers={"If-Match": '"2"'})
+    assert resp.status_code == 422 and "branch_id" in resp.get_json()["errors"]
+
+
+def test_a_late_branch_snapshot_does_not_bring_a_deleted_branch_back(api, bus, customers, sessions):
+    cid = new_id()
+    bid, early = new_id(), new_id()
+    publish(bus, "customer.created", customer_snapshot(cid))
+    publish(bus, "branch.created", branch_snapshot(bid, cid, version=1))
+    publish(bus, "branch.updated", branch_snapshot(bid, cid, version=2, name="Depot 2"))
+    publish(bus, "branch.deleted", {"id": bid, "customer_id": cid})
+    publish(bus, "branch.updated", branch_snapshot(bid, cid, version=1, name="Old Depot"))
+    # out of order: the deletion heard before the branch's creation keeps it gone
+    publish(bus, "branch.deleted", {"id": early, "customer_id": cid})
+    publish(bus, "branch.created", branch_snapshot(early, cid, version=1))
+    bus.drain()
+    for branch_id in (bid, early):
+        resp = api.post(
+            f"/v1/customers/{cid}/assets", {"serial_number": branch_id[:8], "branch_id": branch_id}
+        )
+        assert resp.status_code == 422 and "branch_id" in resp.get_json()["errors"]
+    assert customers.calls == []
+    assert count(sessions, Asset) == 0
+
+
+def test_the_queue_is_bound_to_branch_deleted():
+    from assets.events import HANDLERS
+    from fieldbook_shared.messaging.topology import declare_service_queues
+
+    class Channel:
+        def __init__(self):
+            self.bound: list[tuple[str, str]] = []
+
+        def exchange_declare(self, *args, **kwargs):
+            pass
+
+        def queue_declare(self, *args, **kwargs):
+            pass
+
+        def queue_bind(self, queue, exchange, routing_key):
+            self.bound.append((queue, routing_key))
+
+    from assets.settings import load_settings
+
+    settings = load_settings(testing=True)
+    channel = Channel()
+    declare_service_queues(channel, settings, HANDLERS)
+    assert (settings.queue, "branch.deleted") in channel.bound
+
+
 def test_customer_erased_forgets_the_name_in_the_serial_number_clash(api, bus, customers):
     cid = customers.add_customer(name="Private Person")
     api.post(f"/v1/customers/{cid}/assets", {"serial_number": "S1"})
