@@ -552,6 +552,20 @@ def update_branch(
         return branch
 
 
+def delete_branch(
+    uow: CustomersUnitOfWork, customer_id: str, branch_id: str, expected_version: ExpectedVersion
+) -> None:
+    """Delete a branch (seed 001: "To delete a Branch"). Nothing else in this service names a
+    branch, so only the row goes; other services drop their references on `branch.deleted`."""
+    with uow:
+        branch = uow.branches.get(customer_id, branch_id)
+        check_version(branch.version, expected_version)
+        uow.session.delete(branch)
+        uow.session.flush()
+        uow.publish("branch.deleted", {"id": branch_id, "customer_id": customer_id}, subject=branch_id)
+        uow.commit()
+
+
 def _code_taken(code: str) -> Conflict:
     message = f"This customer already has a branch with code {code!r}."
     return Conflict(message, errors={"code": [message]})

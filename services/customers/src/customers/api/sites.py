@@ -57,6 +57,12 @@ class BranchItem(MethodView):
             service.update_branch(current_uow(), str(customer_id), str(branch_id), version, body)
         )
 
+    @branches.response(204)
+    def delete(self, customer_id, branch_id):
+        """Delete a branch. Needs `If-Match` with the ETag last read."""
+        version = expected_version()
+        service.delete_branch(current_uow(), str(customer_id), str(branch_id), version)
+
 
 @work_addresses.route("")
 class WorkAddressCollection(MethodView):
