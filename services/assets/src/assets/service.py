@@ -551,12 +551,7 @@ def move_merged_branchs_assets(
         return 0
     assets = uow.assets.of_branch(merged_id)
     _move(uow, assets, branch_id=survivor_id)
-    row = uow.directory.branch(merged_id)
-    if row is None:
-        row = KnownBranch(tenant_id=uow.tenant_id, branch_id=merged_id, customer_id=customer_id, version=0)
-        uow.directory.add(row)
-    row.removed = True
-    row.merged_into = survivor_id
+    _branch_tombstone(uow, customer_id, merged_id).merged_into = survivor_id
     return len(assets)
 
 
@@ -566,9 +561,16 @@ def unlink_deleted_branchs_assets(uow: AssetsUnitOfWork, customer_id: str, branc
     an asset naming it is refused like an unknown branch. Heard again, it finds nothing to change."""
     assets = uow.assets.of_branch(branch_id)
     _move(uow, assets, branch_id=None)
+    _branch_tombstone(uow, customer_id, branch_id)
+    return len(assets)
+
+
+def _branch_tombstone(uow: AssetsUnitOfWork, customer_id: str, branch_id: str) -> KnownBranch:
+    """The branch's copy marked removed (made if we never heard of it), so a late snapshot cannot
+    bring it back and an asset naming it is refused."""
     row = uow.directory.branch(branch_id)
     if row is None:
         row = KnownBranch(tenant_id=uow.tenant_id, branch_id=branch_id, customer_id=customer_id, version=0)
         uow.directory.add(row)
     row.removed = True
-    return len(assets)
+    return row
