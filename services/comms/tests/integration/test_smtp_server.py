@@ -209,11 +209,29 @@ def certificate(tmp_path):
     return cert, key
 
 
-def _tls_server(server, certificate):
+def _server_context(certificate) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*certificate)
+    return context
+
+
+def _trust_no_ca(monkeypatch, tmp_path) -> None:
+    """The sender trusts no CA at all, whatever the machine has."""
+    nothing = tmp_path / "no-cas"
+    nothing.mkdir()
+    (nothing / "none.pem").write_text("")
+    monkeypatch.setenv("SSL_CERT_FILE", str(nothing / "none.pem"))
+    monkeypatch.setenv("SSL_CERT_DIR", str(nothing))
+
+
+def _tls_server(server, certificate):
     # login only once the connection is encrypted (aiosmtpd's default)
-    return server(tls_context=context, require_starttls=True, auth_require_tls=True, auth_required=True)
+    return server(
+        tls_context=_server_context(certificate),
+        require_starttls=True,
+        auth_require_tls=True,
+        auth_required=True,
+    )
 
 
 def test_starttls_with_a_trusted_certificate_then_login_and_delivery(
@@ -241,11 +259,7 @@ def test_starttls_with_a_trusted_certificate_then_login_and_delivery(
 def test_starttls_refuses_a_certificate_nobody_trusts_and_sends_nothing(
     api, settings, sessions, uow_factory, server, certificate, monkeypatch, tmp_path
 ):
-    nothing = tmp_path / "no-cas"  # trust no CA at all, whatever the machine has
-    nothing.mkdir()
-    (nothing / "none.pem").write_text("")
-    monkeypatch.setenv("SSL_CERT_FILE", str(nothing / "none.pem"))
-    monkeypatch.setenv("SSL_CERT_DIR", str(nothing))
+    _trust_no_ca(monkeypatch, tmp_path)
     smtp = _tls_server(server, certificate)
     sender = real_sender(
         settings,
@@ -272,10 +286,8 @@ def test_implicit_tls_with_a_trusted_certificate_then_login_and_delivery(
     api, settings, sessions, uow_factory, server, certificate, monkeypatch
 ):
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certificate)
     # the whole connection is TLS from the first byte, so aiosmtpd's STARTTLS rule is not needed
-    smtp = server(server_ssl=context, auth_required=True)
+    smtp = server(server_ssl=_server_context(certificate), auth_required=True)
     sender = real_sender(
         settings, sessions, uow_factory, smtp.port, smtp_ssl=True, smtp_username=USER, smtp_password=PASSWORD
     )
@@ -290,12 +302,8 @@ def test_implicit_tls_with_a_trusted_certificate_then_login_and_delivery(
 def test_implicit_tls_refuses_a_certificate_nobody_trusts(
     api, settings, sessions, uow_factory, server, certificate, monkeypatch, tmp_path
 ):
-    (tmp_path / "none.pem").write_text("")
-    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))
-    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certificate)
-    smtp = server(server_ssl=context)
+    _trust_no_ca(monkeypatch, tmp_path)
+    smtp = server(server_ssl=_server_context(certificate))
     sender = real_sender(settings, sessions, uow_factory, smtp.port, smtp_ssl=True)
     email_id = _queue(api)
 
