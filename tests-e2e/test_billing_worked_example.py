@@ -149,6 +149,29 @@ def test_worked_example_adds_up_to_the_penny(tenant):
     assert (past["balance"], past["total_due"], past["total_unallocated"]) == ("529.74", "529.74", "0.00")
     assert past["ageing"]["31_60"] == "407.78" and past["ageing"]["current"] == "121.96"
 
+    # per open invoice: overdue and its debt age as at the statement's date; the oldest in the summary
+    as_at = date.fromisoformat(statement["as_at"])
+    late = {u["invoice_id"]: (u["overdue"], u["debt_age_days"]) for u in statement["unpaid_invoices"]}
+    assert late == {
+        a["id"]: (True, (as_at - date.fromisoformat(day(70))).days),
+        b["id"]: (True, (as_at - date.fromisoformat(day(20))).days),
+        c["id"]: (False, 0),
+    }
+    assert (statement["overdue"], statement["debt_age_days"]) == ("129.74", late[a["id"]][1])
+    assert (past["overdue"], past["debt_age_days"]) == ("407.78", 35)
+
+    # the account figures as at a past date are the statement's as at it
+    then = expect(client.get(f"/v1/customers/{cid}/account", params={"as_at": day(35)}), 200).json()
+    assert (then["as_of"], then["balance"], then["total_due"], then["unallocated_credit"]) == (
+        day(35),
+        "529.74",
+        "529.74",
+        "0.00",
+    )
+    assert (then["overdue"], then["debt_age_days"], then["ageing"]) == ("407.78", 35, past["ageing"])
+    future = expect(client.get(f"/v1/customers/{cid}/account", params={"as_at": day(-2)}), 422).json()
+    assert list(future["errors"]) == ["as_at"]
+
     pdf = expect(client.get(f"/v1/customers/{cid}/statement", headers={"Accept": "application/pdf"}), 200)
     assert pdf.headers["Content-Type"] == "application/pdf"
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)

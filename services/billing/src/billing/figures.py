@@ -92,28 +92,42 @@ def get_statement(uow: BillingUnitOfWork, statement_id: str) -> Statement:
 
 
 def account_figures(
-    uow: BillingUnitOfWork, customer_id: str, spend_from: date | None = None, spend_to: date | None = None
+    uow: BillingUnitOfWork,
+    customer_id: str,
+    spend_from: date | None = None,
+    spend_to: date | None = None,
+    as_at: date | None = None,
 ) -> dict:
-    """The figures of the customer account page (IMS and the account page of seed 004)."""
+    """The figures of the customer account page (IMS and the account page of seed 004).
+
+    As at the end of `as_at` (default today), from the ledger entries up to that date, as the
+    statement as at that date adds them up: balance, total due, unallocated credit, overdue, debt
+    age, ageing, lifetime value (invoices paid by then) and retentions (on invoices unpaid then).
+    The snapshot's blocked / credit limit / terms and the job counts are as they are now: billing
+    keeps no history of those.
+    """
     with uow:
         customer = customer_for(uow, customer_id)
-        now = today()
+        now = as_at or today()
         entries = uow.ledger.entries(customer.id, now)
         invoices, credits = ledger.open_items(entries)
-        overdue = [i for i in invoices if i.days_overdue(now) > 0]
         outstanding = ledger.outstanding_by_invoice(entries)
-        docs = {
-            i.id: i
-            for i in uow.session.scalars(
+        # an invoice posted by then and not voided by then; paid when nothing is outstanding on it
+        posted = {e.invoice_id for e in entries if e.kind == "invoice"}
+        posted -= {e.invoice_id for e in entries if e.kind == "invoice_void"}
+        docs = [
+            d
+            for d in uow.session.scalars(
                 select(Invoice).where(Invoice.tenant_id == uow.tenant_id, Invoice.customer_id == customer.id)
             )
-        }
-        lifetime = sum((d.total for d in docs.values() if d.status == "paid"), ZERO)
+            if d.id in posted
+        ]
+        lifetime = sum((d.total for d in docs if cents(outstanding.get(d.id, ZERO)) == ZERO), ZERO)
         retentions = sum(
             (
                 min(d.retention_amount, outstanding.get(d.id, ZERO))
-                for d in docs.values()
-                if d.status in ("issued", "part_paid") and d.retention_amount
+                for d in docs
+                if d.retention_amount and outstanding.get(d.id, ZERO) > ZERO
             ),
             ZERO,
         )
@@ -135,6 +149,7 @@ def account_figures(
         )
         jobs = uow.jobs.for_customer(customer.id)
         moment = datetime.now(UTC)
+        debt = ledger.debt(invoices, now)
         total_due = cents(sum((i.outstanding for i in invoices), ZERO))
         unallocated = cents(sum((c.unallocated for c in credits), ZERO))
         return {
@@ -150,8 +165,7 @@ def account_figures(
             "account_credit_available": cents(
                 sum((c.unallocated for c in credits if c.source_type == "account_credit"), ZERO)
             ),
-            "overdue": cents(sum((i.outstanding for i in overdue), ZERO)),
-            "debt_age_days": max((i.days_overdue(now) for i in overdue), default=0),
+            **debt,
             "ageing": ledger.ageing(invoices, now),
             "lifetime_value": cents(lifetime),
             "spend": {"from": spend_from, "to": spend_to, "amount": cents(spend)},
@@ -160,7 +174,7 @@ def account_figures(
             "future_jobs": sum(
                 1 for j in jobs if j.status == "open" and j.scheduled_start and j.scheduled_start > moment
             ),
-            "account_current": not overdue,
+            "account_current": debt["overdue"] == ZERO,
             "as_of": now,
         }
 

@@ -107,3 +107,20 @@ def test_card_number_or_cvc_is_refused_and_never_stored_or_logged(api, customer,
         for table in ("stored_cards", "outbox", "idempotency_keys"):
             dump = " ".join(str(row) for row in s.execute(text(f"SELECT * FROM {table}")).all())
             assert pan not in dump
+
+
+def test_account_credit_method_is_enumerated_and_nominal_account_has_a_code_shape(api, customer):
+    base = {"method": "cash", "nominal_account": "4000", "amount": "5.00"}
+    for field, value in (("method", "bitcoin"), ("nominal_account", " 4000"), ("nominal_account", "40;00")):
+        r = api.post(f"/v1/customers/{customer}/account-credit", {**base, field: value})
+        assert r.status_code == 422 and list(r.get_json()["errors"]) == [field], (field, value)
+    for code in ("1200", "SALES-LAB", "4000/01", "Sales (labour)"):
+        r = api.post(f"/v1/customers/{customer}/account-credit", {**base, "nominal_account": code})
+        assert r.status_code == 201, r.get_json()
+    spec = api.client.get("/openapi.json").get_json()["components"]["schemas"]
+    credit_in = spec["AccountCreditIn"]["properties"]
+    assert credit_in["method"]["enum"] == ["cash", "cheque", "bank_transfer", "card", "direct_debit", "other"]
+    nominal = credit_in["nominal_account"]
+    assert nominal["pattern"] and nominal["maxLength"] == 64 and nominal["example"] == "4000"
+    assert "chart of accounts" in nominal["description"]
+    assert spec["Payment"]["properties"]["method"]["enum"] == credit_in["method"]["enum"]

@@ -208,3 +208,117 @@ def test_the_ledger_always_adds_up(api, bus, steps):
     assert statement["adds_up"] is True
     assert sum(Decimal(v) for v in statement["ageing"].values()) == Decimal(statement["total_due"])
     assert api.get("/v1/reconciliation").get_json()["mismatches"] == []
+
+
+def _late_and_paid_history(api, customer):
+    """INV 1 (120.00, 1 Jan, due 31 Jan) 80.00 paid on 1 Feb with 20.00 left over; INV 2 (60.00, 1 Mar);
+    account credit 10.00 on 20 Mar."""
+    inv1 = api.post(
+        f"/v1/customers/{customer}/invoices", {"lines": [line()], "invoice_date": "2026-01-01"}
+    ).get_json()
+    inv2 = api.post(
+        f"/v1/customers/{customer}/invoices",
+        {"lines": [line(unit_price="50.00")], "invoice_date": "2026-03-01"},
+    ).get_json()
+    api.post(
+        "/v1/payments",
+        {
+            "customer_id": customer,
+            "method": "cash",
+            "amount": "100.00",
+            "received_on": "2026-02-01",
+            "allocations": [{"invoice_id": inv1["id"], "amount": "80.00"}],
+        },
+    )
+    r = api.post(
+        f"/v1/customers/{customer}/account-credit",
+        {
+            "credit_date": "2026-03-20",
+            "method": "bank_transfer",
+            "nominal_account": "4000",
+            "amount": "10.00",
+        },
+    )
+    assert r.status_code == 201, r.get_json()
+    return inv1, inv2
+
+
+def test_statement_says_per_invoice_whether_it_is_overdue_and_its_debt_age(api, customer):
+    inv1, inv2 = _late_and_paid_history(api, customer)
+    s = api.get(f"/v1/customers/{customer}/statement", query_string={"as_at": "2026-03-15"}).get_json()
+    rows = {i["invoice_id"]: i for i in s["unpaid_invoices"]}
+    # INV 1 was due 31 Jan: 43 days past due on 15 Mar; INV 2 is due 31 Mar: not yet
+    assert (rows[inv1["id"]]["overdue"], rows[inv1["id"]]["debt_age_days"]) == (True, 43)
+    assert (rows[inv2["id"]]["overdue"], rows[inv2["id"]]["debt_age_days"]) == (False, 0)
+    assert (s["overdue"], s["debt_age_days"]) == ("40.00", 43)
+    # on the due date itself an invoice is not yet overdue
+    s = api.get(f"/v1/customers/{customer}/statement", query_string={"as_at": "2026-01-31"}).get_json()
+    assert s["unpaid_invoices"][0]["overdue"] is False and s["unpaid_invoices"][0]["debt_age_days"] == 0
+    assert (s["overdue"], s["debt_age_days"]) == ("0.00", 0)
+
+
+def test_account_as_at_a_past_date_agrees_with_the_statement_as_at_it(api, customer):
+    _late_and_paid_history(api, customer)
+    for as_at in ("2025-12-31", "2026-01-31", "2026-02-15", "2026-03-15", "2026-03-31"):
+        acc = api.get(f"/v1/customers/{customer}/account", query_string={"as_at": as_at})
+        assert acc.status_code == 200, acc.get_json()
+        acc = acc.get_json()
+        s = api.get(f"/v1/customers/{customer}/statement", query_string={"as_at": as_at}).get_json()
+        assert acc["as_of"] == as_at
+        assert (acc["balance"], acc["total_due"], acc["unallocated_credit"]) == (
+            s["balance"],
+            s["total_due"],
+            s["total_unallocated"],
+        )
+        assert (acc["overdue"], acc["debt_age_days"], acc["ageing"]) == (
+            s["overdue"],
+            s["debt_age_days"],
+            s["ageing"],
+        )
+        assert acc["account_current"] is (s["overdue"] == "0.00")
+    acc = api.get(f"/v1/customers/{customer}/account", query_string={"as_at": "2026-02-15"}).get_json()
+    assert (acc["balance"], acc["total_due"], acc["unallocated_credit"]) == ("20.00", "40.00", "20.00")
+    assert (acc["overdue"], acc["debt_age_days"], acc["account_credit_available"]) == ("40.00", 15, "0.00")
+    assert acc["spend"]["to"] == "2026-02-15"
+    acc = api.get(f"/v1/customers/{customer}/account", query_string={"as_at": "2026-03-20"}).get_json()
+    assert (acc["balance"], acc["account_credit_available"]) == ("70.00", "10.00")
+    # before anything happened: nothing at all
+    acc = api.get(f"/v1/customers/{customer}/account", query_string={"as_at": "2025-12-31"}).get_json()
+    assert (acc["balance"], acc["total_due"], acc["lifetime_value"]) == ("0.00", "0.00", "0.00")
+    # without as_at: today's figures, as before
+    assert api.get(f"/v1/customers/{customer}/account").get_json()["as_of"] != "2026-02-15"
+
+
+def test_account_as_at_counts_lifetime_value_and_retentions_as_they_were_then(api, customer):
+    inv = api.post(
+        f"/v1/customers/{customer}/invoices",
+        {"lines": [line()], "invoice_date": "2026-01-01", "retention_pct": "10"},
+    ).get_json()
+    assert inv["retention_amount"] == "12.00", inv
+    api.post(
+        "/v1/payments",
+        {
+            "customer_id": customer,
+            "method": "cash",
+            "amount": "120.00",
+            "received_on": "2026-02-10",
+            "allocations": [{"invoice_id": inv["id"], "amount": "120.00"}],
+        },
+    )
+    before = api.get(f"/v1/customers/{customer}/account", query_string={"as_at": "2026-02-09"}).get_json()
+    after = api.get(f"/v1/customers/{customer}/account", query_string={"as_at": "2026-02-10"}).get_json()
+    assert (before["lifetime_value"], before["retentions"]) == ("0.00", "12.00")
+    assert (after["lifetime_value"], after["retentions"]) == ("120.00", "0.00")
+    now = api.get(f"/v1/customers/{customer}/account").get_json()
+    assert (now["lifetime_value"], now["retentions"]) == ("120.00", "0.00")
+
+
+def test_account_as_at_in_the_future_or_not_a_date_is_a_422_naming_the_field(api, customer):
+    from datetime import date, timedelta
+
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    for bad in (tomorrow, "2026-02-30", "yesterday"):
+        r = api.get(f"/v1/customers/{customer}/account", query_string={"as_at": bad})
+        assert r.status_code == 422, bad
+        assert r.headers["Content-Type"].startswith("application/problem+json")
+        assert list(r.get_json()["errors"]) == ["as_at"], r.get_json()

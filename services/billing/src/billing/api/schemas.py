@@ -289,31 +289,67 @@ class AllocationsResultSchema(Schema):
     unallocated = _money()
 
 
+# A payment's method is one of a fixed list; a nominal account is the business's own code in its
+# chart of accounts (Sage 50 "4000", "1200"; other ledgers use letters too), so it stays free text
+# within a code's shape.
+NOMINAL_ACCOUNT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._/&()-]*$"
+
+
+def _method(**kw) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(rules.PAYMENT_METHODS),
+        metadata={"description": "How the money came: one of " + ", ".join(rules.PAYMENT_METHODS) + "."},
+        **kw,
+    )
+
+
+def _nominal_account(**kw) -> fields.String:
+    return fields.String(
+        validate=[
+            validate.Length(min=1, max=64),
+            validate.Regexp(
+                NOMINAL_ACCOUNT_PATTERN,
+                error="A nominal account code: letters, digits, spaces and . _ / & ( ) -, "
+                "starting with a letter or digit.",
+            ),
+        ],
+        metadata={
+            "description": "The nominal (ledger) account code in the business's chart of accounts — free "
+            "text, as each business keeps its own codes: 1 to 64 characters, letters, digits, spaces and "
+            ". _ / & ( ) -, starting with a letter or digit; e.g. 4000, 1200, SALES-LAB.",
+            "example": "4000",
+        },
+        **kw,
+    )
+
+
 class PaymentInSchema(In):
     customer_id = fields.UUID(required=True)
-    method = fields.String(required=True, validate=validate.OneOf(rules.PAYMENT_METHODS))
+    method = _method(required=True)
     amount = _positive_money(required=True)
     received_on = fields.Date()
     reference = _text(200, allow_none=True)
-    nominal_account = _text(64, allow_none=True)
+    nominal_account = _nominal_account(allow_none=True)
     allocations = fields.List(fields.Nested(AllocationInSchema), validate=validate.Length(max=200))
 
 
 class AccountCreditInSchema(In):
     credit_date = fields.Date()
     reference = _text(200, allow_none=True)
-    method = fields.String(required=True, validate=validate.OneOf(rules.PAYMENT_METHODS))
-    nominal_account = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    method = _method(required=True)
+    nominal_account = _nominal_account(required=True)
     amount = _positive_money(required=True)
 
 
 class PaymentSchema(Schema):
     id = fields.String()
     customer_id = fields.String()
-    kind = fields.String()
-    method = fields.String()
+    kind = fields.String(validate=validate.OneOf(("payment", "account_credit")))
+    method = _method()
     reference = fields.String(allow_none=True)
-    nominal_account = fields.String(allow_none=True)
+    nominal_account = fields.String(
+        allow_none=True, metadata={"description": "The nominal account code given (see the request)."}
+    )
     amount = _money()
     received_on = fields.Date()
     unallocated = _money()
@@ -361,6 +397,12 @@ class CardSchema(Schema):
 class AccountQuerySchema(In):
     spend_from = fields.Date()
     spend_to = fields.Date()
+    as_at = fields.Date(
+        metadata={
+            "description": "The figures as at the end of this date (default today; not in the future), "
+            "added up from the ledger as the statement as at that date is."
+        }
+    )
 
 
 class AgeingSchema(Schema):
@@ -437,6 +479,12 @@ class UnpaidInvoiceSchema(Schema):
     total = _money()
     outstanding = _money()
     days_overdue = fields.Integer()
+    overdue = fields.Boolean(
+        metadata={"description": "Due before the statement date and still outstanding on it."}
+    )
+    debt_age_days = fields.Integer(
+        metadata={"description": "Days past due as at the statement date; 0 when not yet due."}
+    )
 
 
 class UnallocatedCreditSchema(Schema):
@@ -466,6 +514,10 @@ class StatementSchema(Schema):
     unpaid_invoices = fields.List(fields.Nested(UnpaidInvoiceSchema))
     unallocated_credits = fields.List(fields.Nested(UnallocatedCreditSchema))
     ageing = fields.Nested(AgeingSchema)
+    overdue = _money(metadata={"description": "Outstanding on the invoices overdue at the statement date."})
+    debt_age_days = fields.Integer(
+        metadata={"description": "The oldest overdue invoice's days past due; 0 when nothing is overdue."}
+    )
     total_due = _money()
     total_unallocated = _money()
     balance = _money()

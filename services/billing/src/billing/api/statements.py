@@ -6,10 +6,12 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.problems import ValidationFailed
 from fieldbook_shared.web import current_uow, json_response
 
 from .. import figures
 from ..pdf import render_statement
+from ..service import today
 from .schemas import (
     AccountQuerySchema,
     AccountSchema,
@@ -95,9 +97,16 @@ class Account(MethodView):
     @customer_statement.arguments(AccountQuerySchema, location="query")
     @customer_statement.response(200, AccountSchema)
     def get(self, query, customer_id):
-        """Balance, total due, overdue and debt age, lifetime value, spend, retentions, jobs."""
+        """Balance, total due, overdue and debt age, lifetime value, spend, retentions, jobs.
+
+        `as_at` gives the ledger's figures as at the end of that date (as the statement as at it);
+        blocked, credit limit, terms and the job counts are always today's.
+        """
+        as_at = query.get("as_at")
+        if as_at is not None and as_at > today():
+            raise ValidationFailed({"as_at": ["Must not be in the future."]})
         return figures.account_figures(
-            current_uow(), str(customer_id), query.get("spend_from"), query.get("spend_to")
+            current_uow(), str(customer_id), query.get("spend_from"), query.get("spend_to"), as_at
         )
 
 

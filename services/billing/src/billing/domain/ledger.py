@@ -162,13 +162,33 @@ def ageing(invoices: Iterable[OpenInvoice], as_at: date) -> dict[str, Decimal]:
     return {k: cents(v) for k, v in buckets.items()}
 
 
+def overdue(invoice: OpenInvoice, as_at: date) -> bool:
+    """Due before the date and still outstanding on it (an open invoice is outstanding)."""
+    return invoice.due_date < as_at
+
+
+def debt_age_days(invoice: OpenInvoice, as_at: date) -> int:
+    """Days past due as at the date; 0 while not yet due."""
+    return max(0, invoice.days_overdue(as_at))
+
+
+def debt(invoices: Iterable[OpenInvoice], as_at: date) -> dict:
+    """What is overdue as at the date, and the debt age (the oldest overdue invoice's days past due)."""
+    late = [i for i in invoices if overdue(i, as_at)]
+    return {
+        "overdue": cents(sum((i.outstanding for i in late), ZERO)),
+        "debt_age_days": max((debt_age_days(i, as_at) for i in late), default=0),
+    }
+
+
 def statement(entries: Iterable[Entry], as_at: date, period_from: date | None = None) -> dict:
     """The statement of account as at `as_at`: one computation for the JSON and the PDF.
 
     Opening balance before `period_from` (default: the first entry, so opening is 0), the period's
     items with a running balance, the unpaid invoices and unallocated credits as at the date, the
     ageing of what is unpaid, and the totals, which must agree: closing balance = total due −
-    unallocated credit.
+    unallocated credit. Each unpaid invoice says whether it is overdue and its debt age; the
+    summary carries the overdue amount and the debt age (the oldest overdue invoice's).
     """
     known = ordered(upto(entries, as_at))
     if period_from is None:
@@ -210,7 +230,9 @@ def statement(entries: Iterable[Entry], as_at: date, period_from: date | None = 
                 "due_date": i.due_date,
                 "total": cents(i.total),
                 "outstanding": i.outstanding,
-                "days_overdue": max(0, i.days_overdue(as_at)),
+                "days_overdue": debt_age_days(i, as_at),
+                "overdue": overdue(i, as_at),
+                "debt_age_days": debt_age_days(i, as_at),
             }
             for i in invoices
         ],
@@ -226,6 +248,7 @@ def statement(entries: Iterable[Entry], as_at: date, period_from: date | None = 
             for c in credits
         ],
         "ageing": ageing(invoices, as_at),
+        **debt(invoices, as_at),
         "total_due": total_due,
         "total_unallocated": total_unallocated,
         "balance": closing,
