@@ -90,6 +90,7 @@ def placeholder_values(customer: CustomerView) -> dict[str, str | None]:
         "title": r.title,
         "first_name": r.first_name,
         "last_name": r.last_name,
+        "surname": r.last_name,
         "full_name": r.name,
         "email": r.address,
         "customer_name": customer.display_name,

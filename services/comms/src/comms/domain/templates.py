@@ -12,7 +12,9 @@ SAM's quoted form is an alias of two placeholders only: "First Name" and "Last N
 curly double quotes, any case). Other quoted words are prose and stay as written.
 
 Rendering is one pass over the text: a substituted value is never scanned again, so a name that
-happens to contain "[last_name]" or "Last Name" goes out as written.
+happens to contain "[last_name]" or "Last Name" goes out as written. A placeholder with no value
+leaves no gap: `Dear [title] [first_name] [surname]` with no title is `Dear Sam Ellis`, and no
+space is left before punctuation nor at either end of a line (`tidy_blanks`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ PLACEHOLDERS: dict[str, str] = {
     "title": "The recipient's title (Mr, Mrs, Dr…).",
     "first_name": "The recipient's first name (the primary contact's, else the customer's).",
     "last_name": "The recipient's last name (the primary contact's surname, else the customer's).",
+    "surname": "The same as [last_name] (the word the customer record uses).",
     "full_name": "First and last name together.",
     "email": "The address the email goes to.",
     "customer_name": "The customer's name as on the record (company name or person).",
@@ -79,13 +82,64 @@ def format_amount(value: Decimal | str | None) -> str:
 
 def render(text: str, values: dict[str, str | None]) -> str:
     """Replace every placeholder (both forms) with its value in one pass; a missing value renders
-    empty; an unknown bracketed name is left as written (saving refuses it beforehand)."""
-
-    def replace(match: re.Match) -> str:
+    empty, and the gap it leaves is closed (`tidy_blanks`); an unknown bracketed name is left as
+    written (saving refuses it beforehand)."""
+    out: list[str] = []
+    length = 0
+    blanks: list[int] = []  # where in the output an empty value went
+    last = 0
+    for match in PLACEHOLDER_OR_ALIAS.finditer(text or ""):
         bracketed, quoted = match.group(1), match.group(2)
         if bracketed is not None:
             key = placeholder_key(bracketed)
-            return (values.get(key) or "") if key in PLACEHOLDERS else match.group(0)
-        return values.get(QUOTED_ALIASES[" ".join(quoted.lower().split())]) or ""
+            value = (values.get(key) or "") if key in PLACEHOLDERS else match.group(0)
+        else:
+            value = values.get(QUOTED_ALIASES[" ".join(quoted.lower().split())]) or ""
+        literal = text[last : match.start()]
+        out.append(literal)
+        length += len(literal)
+        if value.strip():
+            out.append(value)
+            length += len(value)
+        else:
+            blanks.append(length)
+        last = match.end()
+    out.append((text or "")[last:])
+    return tidy_blanks("".join(out), blanks)
 
-    return PLACEHOLDER_OR_ALIAS.sub(replace, text or "")
+
+SPACE = " \t"
+LINE_END = "\r\n"
+CLOSING = ",.;:!?)]}"
+OPENING = "([{"
+
+
+def tidy_blanks(text: str, blanks: list[int]) -> str:
+    """Close the gap each empty placeholder left (`Dear [title] [first_name]` with no title is
+    `Dear Sam`, not `Dear  Sam`): the spaces around a run of blanks become one space between
+    words, none before punctuation or after an opening bracket, none at the end of a line, and a
+    line keeps only its own indent. Spacing the author wrote elsewhere is left as written."""
+    runs: list[list[int]] = []  # [left, right, first blank] of the spaces around blanks next to each other
+    for at in blanks:
+        left, right = at, at
+        while left > 0 and text[left - 1] in SPACE:
+            left -= 1
+        while right < len(text) and text[right] in SPACE:
+            right += 1
+        if runs and left <= runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], right)
+        else:
+            runs.append([left, right, at])
+    for left, right, first in reversed(runs):
+        before = text[left - 1] if left else "\n"
+        after = text[right] if right < len(text) else "\n"
+        if after in LINE_END:
+            gap = ""
+        elif before in LINE_END:
+            gap = text[left:first]  # the line's own indent
+        elif after in CLOSING or before in OPENING:
+            gap = ""
+        else:
+            gap = " " if right > left else ""
+        text = text[:left] + gap + text[right:]
+    return text
