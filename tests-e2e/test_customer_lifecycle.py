@@ -5,6 +5,8 @@ erase is reported by every service."""
 
 from __future__ import annotations
 
+import json
+
 from harness.api import assert_problem, expect
 from harness.customer_record import build_record
 from harness.polling import eventually
@@ -83,6 +85,15 @@ def test_merge_moves_everything_to_the_survivor_in_every_service_and_is_a_no_op_
     again = expect(client.post(f"/v1/customers/{a.id}/merge", json={"survivor_id": b.id}), 200).json()
     assert again["already_merged"] is True
     assert {c["id"] for c in expect(client.get(f"/v1/customers/{b.id}/contacts"), 200).json()} == contact_ids
+
+    # the merge audit, from either side, paged like every other list; any role may read it
+    audits = expect(tenant.client("readonly").get(f"/v1/customers/{b.id}/merges"), 200)
+    assert json.loads(audits.headers["X-Pagination"])["total"] == 1 and "Link" in audits.headers
+    [audit] = audits.json()
+    assert (audit["kind"], audit["merged_id"], audit["survivor_id"]) == ("merged_into_this", a.id, b.id)
+    assert audit["merged_at"] and audit["merged_by"] and audit["moves"] == merged["moves"]
+    [away] = expect(client.get(f"/v1/customers/{a.id}/merges"), 200).json()
+    assert (away["kind"], away["id"]) == ("merged_away", audit["id"])
 
 
 def test_delete_is_refused_while_billing_has_an_invoice(tenant):

@@ -7,7 +7,7 @@ record follows without any service reaching into another.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.etag import ExpectedVersion, check_version
@@ -194,6 +194,40 @@ def _existing_merge(uow: CustomersUnitOfWork, customer_id: str) -> CustomerMerge
             CustomerMerge.tenant_id == uow.tenant_id, CustomerMerge.merged_id == str(customer_id)
         )
     )
+
+
+def list_merges(
+    uow: CustomersUnitOfWork, customer_id: str, page: int, page_size: int
+) -> tuple[list[dict], int]:
+    """The merge audits of a customer, latest first: the merges into it and the one that merged it
+    away, if any. A merged customer's old id lists them too (its tombstone is kept)."""
+    with uow:
+        customer = uow.customers.get(customer_id, allow_merged=True)
+        about = or_(CustomerMerge.survivor_id == customer.id, CustomerMerge.merged_id == customer.id)
+        where = (CustomerMerge.tenant_id == uow.tenant_id, about)
+        total = uow.session.scalar(select(func.count()).select_from(CustomerMerge).where(*where)) or 0
+        rows = uow.session.scalars(
+            select(CustomerMerge)
+            .where(*where)
+            .order_by(CustomerMerge.merged_at.desc(), CustomerMerge.id)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        ).all()
+        return [_merge_audit(row, customer.id) for row in rows], total
+
+
+def _merge_audit(row: CustomerMerge, customer_id: str) -> dict:
+    summary = row.summary or {}
+    return {
+        "id": row.id,
+        "kind": "merged_away" if row.merged_id == customer_id else "merged_into_this",
+        "merged_id": row.merged_id,
+        "survivor_id": row.survivor_id,
+        "merged_by": row.actor,
+        "merged_at": row.merged_at,
+        "moves": summary.get("moves", {}),
+        "conflicts": summary.get("conflicts", []),
+    }
 
 
 def merge_customers(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str) -> tuple[dict, bool]:

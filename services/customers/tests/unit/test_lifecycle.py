@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from customers.store.models import Contact, Customer, WorkAddress
 
 from ..conftest import count, private_customer, system_uow
@@ -262,3 +264,45 @@ def _invoice_data(customer_id: str) -> dict:
         "retention_amount": Decimal("0.00"),
         "consolidated": False,
     }
+
+
+def test_merges_lists_the_merges_into_a_customer_and_the_one_that_merged_it_away(api):
+    a, b, c, d = (_new(api, surname=name) for name in ("Alpha", "Bravo", "Charlie", "Delta"))
+    api.post(
+        f"/v1/customers/{a['id']}/work-addresses", {"address": {"line_1": "1 Mill St", "postcode": "LS2 1AA"}}
+    )
+    for merged, survivor in ((a, b), (c, b), (b, d)):
+        assert (
+            api.post(f"/v1/customers/{merged['id']}/merge", {"survivor_id": survivor["id"]}).status_code
+            == 200
+        )
+
+    # b took in a and c, then went into d: its old id still answers, latest first
+    r = api.get(f"/v1/customers/{b['id']}/merges")
+    assert r.status_code == 200, r.get_json()
+    rows = r.get_json()
+    assert [(m["kind"], m["merged_id"], m["survivor_id"]) for m in rows] == [
+        ("merged_away", b["id"], d["id"]),
+        ("merged_into_this", c["id"], b["id"]),
+        ("merged_into_this", a["id"], b["id"]),
+    ]
+    first = rows[-1]
+    assert first["merged_by"] == "test:admin" and first["merged_at"] and first["id"]
+    assert first["moves"]["customers"]["work_addresses"] == 1 and first["moves"]["customers"]["contacts"] == 0
+    assert first["conflicts"] == []
+    assert json.loads(r.headers["X-Pagination"])["total"] == 3
+
+    # paged like every other list
+    page = api.get(f"/v1/customers/{b['id']}/merges", query_string={"page": 2, "page_size": 2})
+    assert [m["merged_id"] for m in page.get_json()] == [a["id"]]
+    assert json.loads(page.headers["X-Pagination"])["page"] == 2 and 'rel="first"' in page.headers["Link"]
+    assert [m["merged_id"] for m in api.get(f"/v1/customers/{d['id']}/merges").get_json()] == [b["id"]]
+    assert api.get(f"/v1/customers/{a['id']}/merges").get_json()[0]["kind"] == "merged_away"
+
+    # a customer never merged: an empty page; unknown, another tenant's or a typo: 404 / 422
+    lone = _new(api, surname="Echo")
+    assert api.get(f"/v1/customers/{lone['id']}/merges").get_json() == []
+    assert api.get("/v1/customers/00000000-0000-4000-8000-000000000000/merges").status_code == 404
+    assert api.as_(tenant="tenant-b").get(f"/v1/customers/{b['id']}/merges").status_code == 404
+    typo = api.get(f"/v1/customers/{b['id']}/merges", query_string={"pagesize": 2})
+    assert typo.status_code == 422 and "pagesize" in typo.get_json()["errors"]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.pagination import paginate
+from fieldbook_shared.schemas import PagedQuery
 from fieldbook_shared.web import current_uow
 
 from .. import lifecycle
@@ -17,6 +20,7 @@ from .schemas import (
     CustomerTypeChangeSchema,
     ErasureReportSchema,
     ErasureServicesReportSchema,
+    MergeAuditSchema,
     MergePlanSchema,
     MergeRequestSchema,
 )
@@ -60,6 +64,22 @@ class CustomerMerge(MethodView):
             current_uow(), str(customer_id), str(body["survivor_id"])
         )
         return {**summary, "already_merged": not merged_now}
+
+
+@blp.route("/<uuid:customer_id>/merges")
+class CustomerMerges(MethodView):
+    @blp.arguments(PagedQuery, location="query", unknown=RAISE)
+    @blp.response(200, MergeAuditSchema(many=True))
+    @paginate(blp)
+    def get(self, query, customer_id, pagination_parameters):
+        """The merge audits of this customer, latest first: the customers merged into it, and the one
+        that merged it away if any (a merged customer's old id answers too): who, when, which ids,
+        what moved."""
+        rows, total = lifecycle.list_merges(
+            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
 
 
 @blp.route("/<uuid:customer_id>/erase")

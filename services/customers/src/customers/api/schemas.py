@@ -340,6 +340,23 @@ class MergePlanSchema(Schema):
     already_merged = fields.Boolean()
 
 
+class MergeAuditSchema(Schema):
+    id = fields.String(metadata={"description": "The merge audit's id."})
+    kind = fields.String(
+        validate=validate.OneOf(("merged_into_this", "merged_away")),
+        metadata={
+            "description": "merged_into_this: another customer was merged into this one; "
+            "merged_away: this customer was merged into `survivor_id`."
+        },
+    )
+    merged_id = fields.String(metadata={"description": "The customer merged away (now a tombstone)."})
+    survivor_id = fields.String(metadata={"description": "The customer that stayed."})
+    merged_by = fields.String(metadata={"description": "Who merged them (the actor)."})
+    merged_at = fields.DateTime()
+    moves = fields.Dict(metadata={"description": "What moved: counts per kind of record, as the merge said."})
+    conflicts = fields.List(fields.Nested(MergeConflictSchema))
+
+
 class ErasureReportSchema(Schema):
     customer_id = fields.String()
     erased_at = fields.DateTime()
