@@ -20,8 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 # service name → (import package, local port as an offset from FIELDBOOK_PORT_BASE, default 8000):
-# DESIGN §1. The gateway is listed last on purpose: it is migrated after the services and started
-# in front of them.
+# docs/architecture.md §1. The gateway is listed last on purpose: it is migrated after the services
+# and started in front of them.
 SERVICES = [
     ("customers", "customers", 1),
     ("billing", "billing", 2),

@@ -1,4 +1,4 @@
-"""A local SMTP sink for `make up` (DESIGN §1: port 8025): keeps every message it receives as a
+"""A local SMTP sink for `make up` (docs/architecture.md §1: port 8025): keeps every message it receives as a
 .eml file under var/mail/ (FIELDBOOK_VAR) and prints where, so nothing leaves the machine.
 
     python scripts/smtp_sink.py [--host 127.0.0.1] [--port 8025] [--dir var/mail]

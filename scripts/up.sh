@@ -22,7 +22,7 @@ BIN="$ROOT/.venv/bin"
 PY="$BIN/python"
 LOG="$VAR/log/fieldbook.log"
 PIDFILE="$VAR/run/honcho.pid"
-# Ports (DESIGN §1): the gateway on FIELDBOOK_PORT_BASE (default 8000), the services on base+1..5,
+# Ports (docs/architecture.md §1): the gateway on FIELDBOOK_PORT_BASE (default 8000), the services on base+1..5,
 # the SMTP sink on base+25, the Sage simulator on base+90; another base runs a second stack beside it.
 PORT_BASE=${FIELDBOOK_PORT_BASE:-8000}
 [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || { echo "error: FIELDBOOK_PORT_BASE must be a port number" >&2; exit 1; }
@@ -54,7 +54,7 @@ for line in "${MODULES[@]}"; do
   [ "$service" = comms ] && comms_parts=$parts
   [ "$service" = accounting-sync ] && accounting_parts=$parts
 done
-# accounting-sync talks to the Sage simulator (DESIGN §1, port 8090) unless SAGE_BASE_URL names a real Sage
+# accounting-sync talks to the Sage simulator (docs/architecture.md §1, port 8090) unless SAGE_BASE_URL names a real Sage
 SAGE_SIMULATOR_PORT=$((PORT_BASE + 90))
 sage_simulator=0
 if has_part "${accounting_parts:-}" worker && [ -z "${SAGE_BASE_URL:-}" ]; then
@@ -62,7 +62,7 @@ if has_part "${accounting_parts:-}" worker && [ -z "${SAGE_BASE_URL:-}" ]; then
   export SAGE_BASE_URL="http://127.0.0.1:$SAGE_SIMULATOR_PORT"
 fi
 run_sage_simulator() { [ $sage_simulator -eq 1 ]; }
-# comms sends its email to a local SMTP sink (DESIGN §1, port 8025) that keeps each message in var/mail/,
+# comms sends its email to a local SMTP sink (docs/architecture.md §1, port 8025) that keeps each message in var/mail/,
 # unless SMTP_HOST names a real server
 SMTP_SINK_PORT=$((PORT_BASE + 25))
 smtp_sink=0

@@ -53,7 +53,8 @@ INIT_SQL = ROOT / "deploy" / "postgres" / "init.sql"
 SECRET_NAME = "fieldbook-secrets"
 K8S_VERSIONS = ("1.30.0", "latest")
 
-# Fieldbook's packages: name → (web port, has a worker). DESIGN §1; scripts/devstack.py has the same.
+# Fieldbook's packages: name → (web port, has a worker). docs/architecture.md §1; scripts/devstack.py
+# has the same.
 PACKAGES = {
     "customers": (8001, True),
     "billing": (8002, True),
@@ -290,7 +291,7 @@ def check_compose(doc: dict, problems: Problems, schema: dict | None) -> None:
                 problems.add(where, f"{db_var} names a database deploy/postgres/init.sql does not create")
             if process == "web":
                 if env.get("PORT") != str(port):
-                    problems.add(where, f"PORT should be {port} (DESIGN §1)")
+                    problems.add(where, f"PORT should be {port} (docs/architecture.md §1)")
                 web_ports[name] = port
             if process != "migrate" and name != "gateway":
                 deps = depends_on_dict(spec.get("depends_on"))

@@ -1,4 +1,4 @@
-"""Who may do what: ONE table of (methods, path pattern) → allowed roles (DESIGN §2).
+"""Who may do what: ONE table of (methods, path pattern) → allowed roles (docs/architecture.md §2).
 
 Rules are tried in order and the first that matches decides, so the narrow rules come first and
 the two defaults (reads: everyone; writes: everyone but `readonly`) close the table.

@@ -1,6 +1,6 @@
 """The routing table: which service answers a public path.
 
-Public paths are resource-shaped (DESIGN §3, §7), so `/v1/customers/{id}/invoices` belongs to
+Public paths are resource-shaped (docs/architecture.md §3, §7), so `/v1/customers/{id}/invoices` belongs to
 billing although it sits under customers. The table is ordered, most specific first; the first
 pattern that matches wins. A pattern matches its own path and everything below it
 (`/v1/quotes` also covers `/v1/quotes/{qid}/convert`), on whole segments only

@@ -1,5 +1,5 @@
 """The one synchronous read of the assets service: a customer, work address or branch it has not yet
-heard of through events, fetched once from the customers service's internal URL (DESIGN §1).
+heard of through events, fetched once from the customers service's internal URL (docs/architecture.md §1).
 
 Every call carries the internal token and the tenant, speaks as `system:assets` with the admin
 role, and has a timeout. 404 → None (there is no such record for this tenant); anything else that

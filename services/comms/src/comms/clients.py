@@ -1,5 +1,5 @@
-"""The synchronous reads of comms (DESIGN §1): a customer it has not yet heard of, from customers;
-a statement PDF, from billing. Internal URLs, the internal token, the tenant, a timeout.
+"""The synchronous reads of comms (docs/architecture.md §1): a customer it has not yet heard of,
+from customers; a statement PDF, from billing. Internal URLs, the internal token, the tenant, a timeout.
 
 404 → None (no such record for this tenant); anything else that is not a 200, or a 200 whose body
 is not a JSON object, → `UpstreamUnavailable` (503), so a request never guesses (nor fails with 500).

@@ -1,4 +1,4 @@
-"""One marshmallow schema per event type: the catalogue of DESIGN §4, in code.
+"""One marshmallow schema per event type: the catalogue of docs/architecture.md §4, in code.
 
 The schemas live in `catalogue/`, one module per producing service; this module merges them.
 Removing or retyping a field is a new `dataschema` version.

@@ -1,4 +1,5 @@
-"""Events published by the billing service (DESIGN §4). Amounts are strings with two decimals."""
+"""Events published by the billing service (docs/architecture.md §4). Amounts are strings with two
+decimals."""
 
 from __future__ import annotations
 
