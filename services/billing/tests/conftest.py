@@ -32,17 +32,29 @@ def settings(tmp_path):
 
 @pytest.fixture
 def customers_service(monkeypatch):
-    """What the customers service would answer to billing's internal GET, by (tenant, id)."""
+    """What the customers service would answer to billing's internal calls, by (tenant, id): `held`
+    for the GET of an unknown customer; the document admission says yes (recorded in `admitted`)
+    unless `refusals` holds the error billing's client would raise for that customer."""
     held: dict[tuple[str, str], dict] = {}
     calls: list[tuple[str, str]] = []
+    admitted: list[tuple[str, str, str, bool]] = []
+    refusals: dict[tuple[str, str], Exception] = {}
 
     def fetch(tenant_id, customer_id):
         calls.append((tenant_id, customer_id))
         return held.get((tenant_id, customer_id))
 
+    def admit(tenant_id, customer_id, kind, refuse_if_blocked=False):
+        refusal = refusals.get((tenant_id, customer_id))
+        if refusal is not None:
+            raise refusal
+        admitted.append((tenant_id, customer_id, kind, refuse_if_blocked))
+
     monkeypatch.setattr(customers_client, "fetch_customer", fetch)
+    monkeypatch.setattr(customers_client, "admit_document", admit)
     held_calls = type("Held", (), {})()
     held_calls.held, held_calls.calls = held, calls
+    held_calls.admitted, held_calls.refusals = admitted, refusals
     return held_calls
 
 

@@ -15,7 +15,7 @@ from fieldbook_shared.problems import Conflict, ValidationFailed
 from . import events
 from .domain import rules
 from .domain.money import ZERO, cents
-from .service import apply_credit, balance_changed, customer_for, post_to_ledger, today
+from .service import admit, apply_credit, balance_changed, customer_for, post_to_ledger, today
 from .store.models import Payment, StoredCard
 from .uow import BillingUnitOfWork
 
@@ -99,7 +99,7 @@ def _new_payment(uow: BillingUnitOfWork, kind: str, customer_id: str, body: dict
 def receive_payment(uow: BillingUnitOfWork, body: dict) -> tuple[Payment, Decimal]:
     """A payment (one method) with optional allocations; what is not allocated stays as credit."""
     with uow:
-        customer = customer_for(uow, str(body["customer_id"]))
+        customer = customer_for(uow, str(body["customer_id"]), lock=True)
         payment = _new_payment(uow, "payment", customer.id, body)
         _check_and_allocate(
             uow, "payment", payment.id, customer.id, body.get("allocations") or [], payment.received_on
@@ -107,16 +107,18 @@ def receive_payment(uow: BillingUnitOfWork, body: dict) -> tuple[Payment, Decima
         unallocated = cents(uow.ledger.unallocated(payment.id))
         uow.publish("payment.received", events.payment_data(payment, unallocated), subject=payment.id)
         balance_changed(uow, customer.id)
+        admit(uow, customer, "payment")
         uow.commit()
         return payment, unallocated
 
 
 def issue_account_credit(uow: BillingUnitOfWork, customer_id: str, body: dict) -> tuple[Payment, Decimal]:
     with uow:
-        customer = customer_for(uow, customer_id)
+        customer = customer_for(uow, customer_id, lock=True)
         credit = _new_payment(uow, "account_credit", customer.id, body)
         uow.publish("account_credit.issued", events.payment_data(credit, credit.amount), subject=credit.id)
         balance_changed(uow, customer.id)
+        admit(uow, customer, "account_credit")
         uow.commit()
         return credit, credit.amount
 
@@ -175,7 +177,7 @@ def list_account_credit(uow: BillingUnitOfWork, customer_id: str):
 def add_card(uow: BillingUnitOfWork, customer_id: str, body: dict) -> StoredCard:
     rules.refuse_card_secrets(body)  # the schema refuses them too; this is the rule, said once
     with uow:
-        customer = customer_for(uow, customer_id)
+        customer = customer_for(uow, customer_id, lock=True)
         card = StoredCard(
             tenant_id=uow.tenant_id,
             customer_id=customer.id,
@@ -201,6 +203,7 @@ def add_card(uow: BillingUnitOfWork, customer_id: str, body: dict) -> StoredCard
             },
             subject=card.id,
         )
+        admit(uow, customer, "card")
         uow.commit()
         return card
 

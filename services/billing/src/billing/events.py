@@ -173,8 +173,12 @@ def on_work_address(uow, event: Event) -> None:
 
 
 def on_customer_merged(uow, event: Event) -> None:
-    """Everything of the merged customer becomes the survivor's: one UPDATE per table, idempotent."""
+    """Everything of the merged customer becomes the survivor's: one UPDATE per table, idempotent.
+
+    The merged customer's snapshot row is locked first: a write that was admitted before the merge
+    holds it until it commits, so its document is re-pointed too (docs/architecture.md §8)."""
     merged_id, survivor_id = event.data["merged_id"], event.data["survivor_id"]
+    row = uow.customers.find(merged_id, lock=True)
     for model in CUSTOMER_OWNED:
         uow.session.execute(
             update(model)
@@ -186,7 +190,6 @@ def on_customer_merged(uow, event: Event) -> None:
         .where(WorkAddressSnapshot.tenant_id == uow.tenant_id, WorkAddressSnapshot.customer_id == merged_id)
         .values(customer_id=survivor_id)
     )
-    row = uow.customers.find(merged_id)
     if row is not None:
         row.deleted = True
 
@@ -194,10 +197,14 @@ def on_customer_merged(uow, event: Event) -> None:
 def on_customer_removed(uow, event: Event) -> None:
     """Deleted (customers refuses that while billing has transactions) or erased: forget the person.
 
-    A deleted customer's quotes, jobs, cards and statements go with it; it has no invoices,
-    credit notes or payments (customers refuses the delete while billing has reported any).
+    A deleted customer's quotes, cards and statements go with it (and jobs from before customers
+    counted them); it has no invoices, credit notes, payments or jobs (customers refuses the delete
+    once it has admitted any). The snapshot row is
+    locked first: a quote or card admitted before the delete holds it until it commits, so it is
+    deleted here too (docs/architecture.md §8).
     """
     customer_id = event.data["customer_id"]
+    row = uow.customers.find(customer_id, lock=True)
     if event.type == "customer.deleted":
         quote_ids = select(Quote.id).where(Quote.tenant_id == uow.tenant_id, Quote.customer_id == customer_id)
         uow.session.execute(delete(QuoteLine).where(QuoteLine.quote_id.in_(quote_ids)))
@@ -205,7 +212,6 @@ def on_customer_removed(uow, event: Event) -> None:
             uow.session.execute(
                 delete(model).where(model.tenant_id == uow.tenant_id, model.customer_id == customer_id)
             )
-    row = uow.customers.find(customer_id)
     if row is not None:
         row.deleted = True
         if event.type == "customer.erased":

@@ -61,6 +61,18 @@ def customer_for(uow: BillingUnitOfWork, customer_id: str, lock: bool = False) -
     return row
 
 
+def admit(
+    uow: BillingUnitOfWork, customer: CustomerSnapshot, kind: str, refuse_if_blocked: bool = False
+) -> None:
+    """customers' word that this document may be written for the customer now: the last step
+    before commit, once every local check has passed (a refusal here leaves nothing behind; a yes
+    recorded there for a document that stops a delete stays if this commit then fails — the safe
+    side: the customer cannot be deleted). The caller holds the customer's snapshot row lock, so
+    billing's handlers of customer.deleted / merged, which take it first, see this document.
+    See docs/architecture.md §8."""
+    customers_client.admit_document(uow.tenant_id, customer.id, kind, refuse_if_blocked)
+
+
 def get_customer(uow: BillingUnitOfWork, customer_id: str) -> CustomerSnapshot:
     with uow:
         return customer_for(uow, customer_id)
@@ -154,7 +166,7 @@ def refresh_invoice_status(uow: BillingUnitOfWork, invoice: Invoice) -> None:
 def create_quote(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Quote:
     """A quote can be made for a blocked customer too (IMS: only converting it is refused)."""
     with uow:
-        customer = customer_for(uow, customer_id)
+        customer = customer_for(uow, customer_id, lock=True)
         lines = _priced(body["lines"])
         _work_address(uow, customer.id, body.get("work_address_id"))
         quote = Quote(
@@ -171,6 +183,7 @@ def create_quote(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Quote:
         uow.session.add(quote)
         uow.session.flush()
         uow.publish("quote.created", events.quote_data(quote), subject=quote.id)
+        admit(uow, customer, "quote")
         uow.commit()
         return quote
 
@@ -220,11 +233,15 @@ def convert_quote(uow: BillingUnitOfWork, quote_id: str, body: dict) -> tuple[Qu
     """Quote → job; refused while the account is blocked or when it would pass the credit limit.
 
     The customer's snapshot row is locked, so two conversions for one customer cannot both pass
-    the credit check.
+    the credit check. It is locked before the quote, in the order billing's customer.deleted /
+    merged handlers take them (no deadlock with them); customers refuses a job for a blocked
+    account even when the block has not reached billing's snapshot yet.
     """
     with uow:
+        customer = customer_for(uow, uow.quotes.get(quote_id).customer_id, lock=True)
         quote = uow.quotes.get(quote_id, lock=True)
-        customer = customer_for(uow, quote.customer_id, lock=True)
+        if quote.customer_id != customer.id:  # re-pointed by a merge meanwhile
+            raise NotFound("No such customer.")
         if quote.status not in rules.CONVERTIBLE:
             raise Conflict(f"A {quote.status} quote cannot be converted.", current_status=quote.status)
         if customer.blocked:
@@ -260,6 +277,7 @@ def convert_quote(uow: BillingUnitOfWork, quote_id: str, body: dict) -> tuple[Qu
         uow.session.flush()
         uow.publish("quote.converted", events.quote_data(quote), subject=quote.id)
         uow.publish("job.created", events.job_data(job), subject=job.id)
+        admit(uow, customer, "job", refuse_if_blocked=True)
         uow.commit()
         return quote, job
 
@@ -291,7 +309,7 @@ JOB_FIELDS = (
 
 def create_job(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Job:
     with uow:
-        customer = customer_for(uow, customer_id)
+        customer = customer_for(uow, customer_id, lock=True)
         if customer.blocked:
             raise Conflict(rules.BLOCKED_MESSAGE, block_reason=customer.block_reason)
         _work_address(uow, customer.id, body.get("work_address_id"))
@@ -308,6 +326,7 @@ def create_job(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Job:
         uow.session.add(job)
         uow.session.flush()
         uow.publish("job.created", events.job_data(job), subject=job.id)
+        admit(uow, customer, "job", refuse_if_blocked=True)
         uow.commit()
         return job
 
@@ -414,7 +433,7 @@ def _issue(uow: BillingUnitOfWork, invoice: Invoice) -> None:
 def create_invoice(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Invoice:
     """From a job (lines pre-filled from it unless given) or standalone; issued unless `draft`."""
     with uow:
-        customer = customer_for(uow, customer_id)
+        customer = customer_for(uow, customer_id, lock=True)
         jobs = []
         if body.get("job_id"):
             job = _invoiceable_job(uow, str(body["job_id"]), customer.id)
@@ -429,6 +448,7 @@ def create_invoice(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Invo
         uow.publish("invoice.created", events.invoice_data(invoice, ZERO), subject=invoice.id)
         if not body.get("draft"):
             _issue(uow, invoice)
+        admit(uow, customer, "invoice")
         uow.commit()
         return invoice
 
@@ -436,7 +456,7 @@ def create_invoice(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Invo
 def create_consolidated_invoice(uow: BillingUnitOfWork, body: dict) -> Invoice:
     """One invoice (one number) over several open jobs of one customer; each job's lines kept apart."""
     with uow:
-        customer = customer_for(uow, str(body["customer_id"]))
+        customer = customer_for(uow, str(body["customer_id"]), lock=True)
         seen, jobs, lines = set(), [], []
         for item in body["jobs"]:
             job_id = str(item["job_id"])
@@ -457,6 +477,7 @@ def create_consolidated_invoice(uow: BillingUnitOfWork, body: dict) -> Invoice:
         uow.publish("invoice.created", events.invoice_data(invoice, ZERO), subject=invoice.id)
         if not body.get("draft"):
             _issue(uow, invoice)
+        admit(uow, customer, "invoice")
         uow.commit()
         return invoice
 
@@ -627,6 +648,8 @@ def create_credit_note(uow: BillingUnitOfWork, body: dict) -> CreditNote:
     with uow:
         invoice = None
         if body.get("invoice_id"):
+            # the customer's snapshot is locked before the invoice (the order of the handlers)
+            customer_for(uow, uow.invoices.get(str(body["invoice_id"])).customer_id, lock=True)
             invoice = uow.invoices.get(str(body["invoice_id"]), lock=True)
             if invoice.status not in ("issued", "part_paid", "paid"):
                 raise Conflict(f"A {invoice.status} invoice cannot be credited.")
@@ -637,7 +660,7 @@ def create_credit_note(uow: BillingUnitOfWork, body: dict) -> CreditNote:
             customer_id = str(body["customer_id"])
         else:
             raise ValidationFailed({"customer_id": ["Give the customer or the invoice to credit."]})
-        customer = customer_for(uow, customer_id)
+        customer = customer_for(uow, customer_id, lock=True)
         if body.get("lines"):
             priced = _priced(body["lines"])
         elif invoice is not None:
@@ -704,6 +727,7 @@ def create_credit_note(uow: BillingUnitOfWork, body: dict) -> CreditNote:
             if amount > ZERO:
                 apply_credit(uow, "credit_note", note.id, customer.id, invoice, amount, note.credit_date)
         balance_changed(uow, customer.id)
+        admit(uow, customer, "credit_note")
         uow.commit()
         return note
 

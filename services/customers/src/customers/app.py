@@ -8,7 +8,17 @@ from fieldbook_shared.problems import problem_response
 from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app
 
-from .api import contacts, customers, data_exports, exports, imports, lifecycle, sites, tenant_settings
+from .api import (
+    contacts,
+    customers,
+    data_exports,
+    exports,
+    imports,
+    internal,
+    lifecycle,
+    sites,
+    tenant_settings,
+)
 from .settings import load_settings
 from .store.queries import CustomerMerged
 from .uow import CustomersUnitOfWork
@@ -31,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             exports.blp,
             data_exports.blp,
             data_exports.parts,
+            internal.blp,
         ],
         uow_class=CustomersUnitOfWork,
     )

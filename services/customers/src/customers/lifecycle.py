@@ -344,6 +344,39 @@ def merge_branches(
         return survivor
 
 
+# --- billing's documents and the delete ------------------------------------------------------
+
+# Billing documents that keep their customer from being deleted: the money records (as before,
+# from billing's events) and jobs. Quotes and stored cards are only checked: deleting a customer
+# deletes them in billing. See docs/architecture.md §8.
+DOCUMENTS_THAT_STOP_DELETE = ("invoice", "credit_note", "payment", "account_credit", "job")
+DOCUMENT_KINDS = (*DOCUMENTS_THAT_STOP_DELETE, "quote", "card")
+
+
+def admit_document(
+    uow: CustomersUnitOfWork, customer_id: str, kind: str, refuse_if_blocked: bool
+) -> Customer:
+    """Billing is about to write a document of `kind` for the customer: say yes or no now.
+
+    Taken under the customer's row lock, so it is ordered against delete, merge, erase and block:
+    a deleted or erased customer is 404, a merged one 410, a blocked one 409 when billing asks
+    (jobs and quote conversions). A yes for a kind that stops a delete records it before it answers
+    (`has_transactions`), so a DELETE ordered after it is refused even while billing's own
+    transaction, or its event, is still on its way. If billing's write then fails the flag stays:
+    the customer can no longer be deleted (only made dormant or erased) — the safe side.
+    """
+    with uow:
+        customer = uow.customers.get(customer_id, for_update=True)
+        if customer.erased_at is not None:
+            raise NotFound("This customer's personal data was erased: no new documents can be made for it.")
+        if refuse_if_blocked and customer.blocked:
+            raise Conflict("The account is blocked.", block_reason=customer.block_reason)
+        if kind in DOCUMENTS_THAT_STOP_DELETE and not customer.has_transactions:
+            uow.customers.record_facts(customer.id, has_transactions=True)
+        uow.commit()
+        return customer
+
+
 # --- delete and erase ------------------------------------------------------------------------
 
 
@@ -368,7 +401,8 @@ def _merged_into(uow: CustomersUnitOfWork, customer_id: str) -> list[Customer]:
 
 
 def delete_customer(uow: CustomersUnitOfWork, customer_id: str, expected_version: int) -> None:
-    """Gone with everything that hangs off it — unless it has financial transactions (409).
+    """Gone with everything that hangs off it — unless billing has (or is writing) a document that
+    stops a delete (409): `has_transactions`, set by `admit_document` under the same row lock.
 
     The customers merged into it (kept as pointers to it) go with it, and so do their merge audits;
     `customer.deleted` is published for each of them too: other services still hold copies under
@@ -380,8 +414,9 @@ def delete_customer(uow: CustomersUnitOfWork, customer_id: str, expected_version
         merged = _merged_into(uow, customer.id)
         if customer.has_transactions or any(m.has_transactions for m in merged):
             raise Conflict(
-                "This customer has financial transactions (invoices, payments or credits) and cannot be "
-                "deleted. Mark it dormant instead, or erase its personal data."
+                "This customer has financial transactions or jobs (invoices, credit notes, payments, "
+                "account credit or jobs) and cannot be deleted. Mark it dormant instead, or erase its "
+                "personal data."
             )
         ids = [customer.id] + [m.id for m in merged]
         for model in (WorkAddress, Branch, Contact):

@@ -46,8 +46,8 @@ class Repository:
 
     def find(self, id_: str, lock: bool = False):
         stmt = self._select().where(self.model.id == str(id_))
-        if lock:
-            stmt = stmt.with_for_update()
+        if lock:  # the row as it is once locked, even when this session read it before
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return self.session.scalar(stmt)
 
     def get(self, id_: str, lock: bool = False):
@@ -87,8 +87,8 @@ class Customers(Repository):
         stmt = select(CustomerSnapshot).where(
             CustomerSnapshot.tenant_id == self.tenant_id, CustomerSnapshot.id == str(id_)
         )
-        if lock:
-            stmt = stmt.with_for_update()
+        if lock:  # the row as it is once locked, even when this session read it before
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return self.session.scalar(stmt)
 
     def all_ids(self) -> list[str]:

@@ -166,7 +166,10 @@ class CustomerSchema(Schema):
     accounts_balance = _money(allow_none=True)
     accounts_balance_as_of = fields.DateTime(allow_none=True)
     has_transactions = fields.Boolean(
-        metadata={"description": "Billing holds invoices, payments or credits for it: it cannot be deleted."}
+        metadata={
+            "description": "Billing holds (or is writing) invoices, credit notes, payments, account credit "
+            "or jobs for it: it cannot be deleted."
+        }
     )
     primary_contact = fields.Method("_primary_contact", allow_none=True)
     version = fields.Integer()
