@@ -18,7 +18,8 @@ STAMP := $(VENV)/.fieldbook-installed
 PACKAGES := shared services/customers gateway services/billing services/assets services/comms services/accounting-sync
 PRESENT := $(foreach p,$(PACKAGES),$(if $(wildcard $(ROOT)/$(p)/pyproject.toml),$(p)))
 PYPROJECTS := $(foreach p,$(PRESENT),$(ROOT)/$(p)/pyproject.toml)
-TEST_TOOLS := pytest pytest-xdist requests ruff honcho testcontainers hypothesis pypdf schemathesis==4.32.5
+TEST_TOOLS := pytest pytest-xdist requests ruff honcho testcontainers hypothesis pypdf schemathesis==4.32.5 \
+  openapi-python-client==0.29.1
 # What `make validate-deploy` needs: the compose schema ships with check-jsonschema, the Kubernetes
 # schemas with kubernetes-validate (both offline).
 DEPLOY_TOOLS := pyyaml jsonschema check-jsonschema kubernetes-validate

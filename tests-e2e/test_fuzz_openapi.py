@@ -5,7 +5,8 @@ tenant of its own, seeded with one record of each kind so that operations on `{i
 the services' logic instead of stopping at a 404. The run is bounded and deterministic: a fixed
 number of examples per operation, a fixed seed, no example database.
 
-Checks: `not_a_server_error` and `response_schema_conformance`. A failure names the operation and
+Checks: `not_a_server_error`, `response_schema_conformance` and `status_code_conformance` (every
+status answered is one the operation documents; the document has no catch-all `default`). A failure names the operation and
 the curl command that reproduces it; fix it in the service that answered (with a regression test
 there), or fix that service's spec when the response was right and the document wrong.
 
@@ -22,7 +23,7 @@ import pytest
 import requests
 import schemathesis
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error, response_schema_conformance
+from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 from schemathesis.errors import FailureGroup
 
 from conftest import new_tenant
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.fuzz
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "4"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261123"))
-CHECKS = [not_a_server_error, response_schema_conformance]
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 
 
 @pytest.fixture(scope="module")

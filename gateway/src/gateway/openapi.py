@@ -5,6 +5,11 @@ routing table sends to it, so internal routes stay hidden) and components are me
 names are kept as they are unless two services define the same name differently: then the later
 one is renamed `<Service><Name>` and that service's `$ref`s are rewritten to match. A service that
 does not answer is left out and named under `x-fieldbook-unavailable`.
+
+Then what the gateway itself answers is added (`add_gateway_answers`): 401, 403, 429, 502, 503 and
+504 on every operation, 413 where a request body is read, and its own route, the customer
+overview. The services' documents already describe their own answers (the kit's
+`fieldbook_shared.apidoc`), so the merged document is the whole contract (docs/api-contract.md).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
 
 from fieldbook_shared.context import (
     ACTOR_HEADER,
@@ -26,6 +33,7 @@ from fieldbook_shared.context import (
     ROLE_HEADER,
     TENANT_HEADER,
 )
+from fieldbook_shared.problems import PROBLEM_JSON, ProblemSchema
 
 from . import routing
 
@@ -150,12 +158,214 @@ def merge_specs(specs: dict[str, dict], unavailable: list[str] | None = None) ->
                 merged["tags"].append(tag)
 
     components["securitySchemes"] = dict(SECURITY_SCHEMES)
+    add_gateway_answers(merged)
     merged["paths"] = dict(sorted(merged["paths"].items()))
     if not merged["tags"]:
         del merged["tags"]
     if unavailable:
         merged["x-fieldbook-unavailable"] = list(unavailable)
     return merged
+
+
+# -------------------------------------------------------------------------- what the gateway answers
+
+GATEWAY_ANSWERS = {
+    401: ("UNAUTHORIZED", "No API key, or one that is not valid or has been revoked."),
+    403: ("FORBIDDEN", "The key's role may not do this (`allowed_roles` says which may)."),
+    429: (
+        "TOO_MANY_REQUESTS",
+        "Over the key's requests per minute, or too many invalid keys from this address.",
+    ),
+    502: ("BAD_GATEWAY", "The service behind the gateway gave no usable answer."),
+    503: (
+        "SERVICE_UNAVAILABLE",
+        "The service (or its database) is unavailable; try again after `Retry-After`.",
+    ),
+    504: ("GATEWAY_TIMEOUT", "The service did not answer in time."),
+}
+BODY_LIMIT = (
+    413,
+    "REQUEST_ENTITY_TOO_LARGE",
+    "The request body is larger than the gateway accepts for this route.",
+)
+HEADERS = {
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "string"}},
+    "WWW-Authenticate": {"description": "How to authenticate.", "schema": {"type": "string"}},
+    "X-RateLimit-Limit": {
+        "description": "Requests a minute this key may make.",
+        "schema": {"type": "string"},
+    },
+    "X-RateLimit-Remaining": {"description": "Requests left in this minute.", "schema": {"type": "string"}},
+}
+_RESPONSE_HEADERS = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
+OVERVIEW_PATH = "/v1/customers/{customer_id}/overview"
+
+
+def _problem_schema() -> dict:
+    """The kit's Problem schema as the services document it (for a document without services)."""
+    spec = APISpec("problem", "1", "3.0.3", plugins=[MarshmallowPlugin()])
+    spec.components.schema("Problem", schema=ProblemSchema)
+    return spec.to_dict()["components"]["schemas"]["Problem"]
+
+
+def _problem_response(name: str, description: str, status: int) -> dict:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    headers = {h: dict(HEADERS[h]) for h in _RESPONSE_HEADERS.get(status, ())}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def add_gateway_answers(doc: dict) -> None:
+    """The gateway's own answers on every operation, and its own overview route (in place)."""
+    components = doc.setdefault("components", {})
+    components.setdefault("schemas", {}).setdefault("Problem", _problem_schema())
+    responses = components.setdefault("responses", {})
+    gateway_names = {}
+    for status, (name, description) in [*GATEWAY_ANSWERS.items(), (BODY_LIMIT[0], BODY_LIMIT[1:])]:
+        # the gateway's description replaces a service's own (which only knew its side of it)
+        gateway_names[status] = name.title().replace("_", "")
+        responses[gateway_names[status]] = _problem_response(name, description, status)
+    doc["paths"].setdefault(OVERVIEW_PATH, {}).setdefault("get", overview_operation(doc))
+    for item in doc["paths"].values():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            answers = operation.setdefault("responses", {})
+            statuses = list(GATEWAY_ANSWERS)
+            if "requestBody" in operation:
+                statuses.append(BODY_LIMIT[0])
+            for status in statuses:
+                ref = {"$ref": f"#/components/responses/{gateway_names[status]}"}
+                answers.pop(status, None)
+                answers[str(status)] = ref
+            for code, response in answers.items():
+                if str(code).startswith("2") and isinstance(response, dict) and "$ref" not in response:
+                    headers = response.setdefault("headers", {})
+                    headers.setdefault("X-RateLimit-Limit", dict(HEADERS["X-RateLimit-Limit"]))
+                    headers.setdefault("X-RateLimit-Remaining", dict(HEADERS["X-RateLimit-Remaining"]))
+
+
+def _success_schema(doc: dict, path: str, fallback: dict | None = None) -> dict:
+    """The schema a merged GET answers with (its name may have been prefixed by the merge)."""
+    try:
+        return copy.deepcopy(
+            doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        )
+    except (KeyError, TypeError):
+        return fallback or {"type": "object"}
+
+
+def _items(doc: dict, path: str) -> dict:
+    schema = _success_schema(doc, path, {"type": "array", "items": {"type": "object"}})
+    return schema if schema.get("type") == "array" else {"type": "array", "items": schema}
+
+
+def _nullable(schema: dict) -> dict:
+    return {"allOf": [schema], "nullable": True} if "$ref" in schema else {**schema, "nullable": True}
+
+
+def _section(properties: dict) -> dict:
+    """A section of the overview: ok with its figures, or unavailable / forbidden with a reason."""
+    return {
+        "type": "object",
+        "required": ["service", "status"],
+        "properties": {
+            "service": {"type": "string", "description": "The service the section comes from."},
+            "status": {"type": "string", "enum": ["ok", "unavailable", "forbidden"]},
+            "reason": {"type": "string", "description": "Why the section is not ok."},
+            **properties,
+        },
+    }
+
+
+def overview_operation(doc: dict) -> dict:
+    """`GET /v1/customers/{customer_id}/overview`: answered by the gateway itself (overview.py)."""
+    customer = "/v1/customers/{customer_id}"
+    contact = _success_schema(doc, "/v1/customers/{customer_id}/contacts/{contact_id}")
+    nullable_contact = _nullable(contact)
+    nullable_text = {"type": "string", "nullable": True}
+    return {
+        "summary": "The customer's whole record in one call: details, accounts, ledger, recent work, assets.",
+        "description": "Each section carries its own status: a service that is down makes its section "
+        "`unavailable` (and `complete` false), not the whole answer. Answered by the gateway.",
+        "tags": ["overview"],
+        "parameters": [
+            {
+                "in": "path",
+                "name": "customer_id",
+                "required": True,
+                "schema": {"type": "string", "format": "uuid"},
+            }
+        ],
+        "responses": {
+            "200": {
+                "description": "The overview.",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["customer_id", "complete", "unavailable", "details"],
+                            "properties": {
+                                "customer_id": {"type": "string"},
+                                "complete": {"type": "boolean", "description": "Every section answered."},
+                                "unavailable": {"type": "array", "items": {"type": "string"}},
+                                "details": _section(
+                                    {
+                                        "customer": _success_schema(doc, customer),
+                                        "primary_contact": nullable_contact,
+                                        "contacts": {"type": "integer"},
+                                    }
+                                ),
+                                "accounting": _section(
+                                    {
+                                        "accounts_ref": nullable_text,
+                                        "accounts_balance": nullable_text,
+                                        "accounts_balance_as_of": nullable_text,
+                                        "sync_status": {"type": "string"},
+                                        "last_error": nullable_text,
+                                    }
+                                ),
+                                "ledger": _section(
+                                    {
+                                        "figures": _nullable(
+                                            _success_schema(doc, "/v1/customers/{customer_id}/account")
+                                        )
+                                    }
+                                ),
+                                "recent": _section(
+                                    {
+                                        "quotes": _items(doc, "/v1/customers/{customer_id}/quotes"),
+                                        "jobs": _items(doc, "/v1/customers/{customer_id}/jobs"),
+                                        "invoices": _items(doc, "/v1/customers/{customer_id}/invoices"),
+                                    }
+                                ),
+                                "assets": _section({"count": {"type": "integer"}}),
+                                "notes": _section(
+                                    {
+                                        "pinned": _items(doc, "/v1/customers/{customer_id}/notes"),
+                                        "do_not_work_with_again": {"type": "boolean"},
+                                    }
+                                ),
+                            },
+                        }
+                    }
+                },
+            },
+            "301": {
+                "description": "The customer was merged into another: `Location` is the survivor's overview.",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            },
+            "404": {
+                "description": "No such customer.",
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            },
+        },
+    }
 
 
 class SpecAggregator:

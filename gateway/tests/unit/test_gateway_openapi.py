@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.openapi import SpecAggregator, merge_specs
+from gateway.openapi import OVERVIEW_PATH, SpecAggregator, merge_specs
 
 
 def _spec(schemas: dict, paths: dict) -> dict:
@@ -105,7 +105,11 @@ def test_openapi_json_merges_the_running_services(make_gateway, fake_services):
     resp = gw.client.get("/openapi.json")  # no key needed to read the docs
     assert resp.status_code == 200
     doc = resp.json
-    assert set(doc["paths"]) == {"/v1/customers/{customer_id}", "/v1/customers/{customer_id}/invoices"}
+    assert set(doc["paths"]) == {
+        "/v1/customers/{customer_id}",
+        "/v1/customers/{customer_id}/invoices",
+        OVERVIEW_PATH,  # the gateway's own route
+    }
     assert "BillingCustomer" in doc["components"]["schemas"]
     assert doc["x-fieldbook-unavailable"] == ["assets"]
 
@@ -119,3 +123,40 @@ def test_docs_page_uses_only_local_assets(gw):
     for asset in re.findall(r"(?:src|href)=\"(/docs/[^\"]+)\"", html):
         assert gw.client.get(asset).status_code == 200, asset
     assert gw.client.get("/docs/assets/../../settings.py").status_code == 404
+
+
+def test_the_gateway_adds_what_it_answers_itself_to_every_operation():
+    post = {
+        "post": {
+            "summary": "add",
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {
+                "201": {"description": "Created"},
+                "503": {"$ref": "#/components/responses/SERVICE_UNAVAILABLE"},
+            },
+        }
+    }
+    doc = merge_specs({"customers": _spec({}, {"/v1/customers": post})})
+    responses = doc["paths"]["/v1/customers"]["post"]["responses"]
+    for status in ("401", "403", "413", "429", "502", "503", "504"):
+        ref = responses[status]["$ref"]
+        answer = doc["components"]["responses"][ref.rsplit("/", 1)[-1]]
+        assert answer["content"]["application/problem+json"]["schema"] == {
+            "$ref": "#/components/schemas/Problem"
+        }
+    assert responses["503"]["$ref"] == "#/components/responses/ServiceUnavailable"  # the gateway's words
+    assert "Retry-After" in doc["components"]["responses"]["TooManyRequests"]["headers"]
+    assert "X-RateLimit-Remaining" in responses["201"]["headers"]
+    assert doc["components"]["schemas"]["Problem"]["properties"]["status"]["type"] == "integer"
+    # a GET without a body has no 413
+    assert "413" not in doc["paths"][OVERVIEW_PATH]["get"]["responses"]
+
+
+def test_the_overview_is_documented_with_the_services_schemas():
+    doc = merge_specs({"customers": CUSTOMERS, "billing": BILLING})
+    overview = doc["paths"][OVERVIEW_PATH]["get"]
+    assert overview["summary"]
+    details = overview["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["details"]
+    assert details["properties"]["customer"] == {"$ref": "#/components/schemas/Customer"}
+    invoices = overview["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["recent"]
+    assert invoices["properties"]["invoices"]["type"] == "array"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g
+from marshmallow import INCLUDE, Schema, fields
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -42,6 +43,36 @@ _TITLES = {
     503: "Service unavailable",
     504: "Gateway timeout",
 }
+
+
+class ProblemSchema(Schema):
+    """What every error answers, as `application/problem+json` (the OpenAPI component `Problem`).
+
+    Some problems carry more members (`current_etag` on a 412, `max_bytes` on a 413, `constraint`,
+    `allowed_roles`, `merged_into` …): the schema lets them through (additionalProperties).
+    """
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(
+        required=True,
+        metadata={
+            "description": "A URI naming the kind of problem.",
+            "example": "https://fieldbook.dev/problems/404",
+        },
+    )
+    title = fields.String(
+        required=True, metadata={"description": "Short, the same for every problem of this type."}
+    )
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    detail = fields.String(metadata={"description": "What went wrong this time, for a person."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "On a 422 (and some 409s): field (dotted path) → its messages."},
+    )
+    request_id = fields.String(metadata={"description": "Quote it when asking support about this answer."})
 
 
 def problem_body(status: int, title: str | None = None, detail: str | None = None, **extra: Any) -> dict:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pika
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app, g, request
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -78,15 +78,19 @@ def create_service_app(
     init_link_headers(app)
     register_error_handlers(app)
 
-    api = Api(
+    api = apidoc.FieldbookApi(
         app,
         spec_kwargs={
             "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
-            "extra_plugins": [apidoc.PageLimitPlugin(settings.page_size_default, settings.page_size_max)],
+            "extra_plugins": [
+                apidoc.PageLimitPlugin(settings.page_size_default, settings.page_size_max),
+                apidoc.ContractPlugin(),
+            ],
         },
     )
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     apidoc.init_decimal_docs(api)
+    apidoc.init_contract_docs(api)
     apidoc.init_page_limit(app)
     inputs.init_nul_refusal(app)
     inputs.init_json_bodies(app)
@@ -105,7 +109,7 @@ def schema_name(schema) -> str:
     """OpenAPI component names: `CustomerIn`, and `CustomerInPatch` for a partial copy of it."""
     cls = schema if isinstance(schema, type) else type(schema)
     name = cls.__name__.removesuffix("Schema")
-    if not isinstance(schema, type) and schema.partial:
+    if not isinstance(schema, type) and schema.partial and not name.endswith("Patch"):
         name += "Patch"
     return name
 

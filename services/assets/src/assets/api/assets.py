@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
@@ -53,6 +54,8 @@ class CustomerAssets(MethodView):
         pagination_parameters.item_count = total
         return items
 
+    @sends_etag
+    @sends_location
     @customer_assets.arguments(AssetInSchema)
     @customer_assets.response(201, AssetSchema)
     def post(self, body, customer_id):
@@ -64,10 +67,14 @@ class CustomerAssets(MethodView):
 
 @assets.route("/<uuid:asset_id>")
 class AssetItem(MethodView):
+    @sends_etag
     @assets.response(200, AssetSchema)
     def get(self, asset_id):
+        """Read an asset."""
         return with_etag(service.get_asset(current_uow(), str(asset_id)))
 
+    @requires_if_match
+    @sends_etag
     @assets.arguments(AssetInSchema(partial=True))
     @assets.response(200, AssetSchema)
     def patch(self, body, asset_id):
@@ -75,6 +82,7 @@ class AssetItem(MethodView):
         version = expected_version()
         return with_etag(service.update_asset(current_uow(), lookup(), str(asset_id), version, body))
 
+    @requires_if_match
     @assets.response(204)
     def delete(self, asset_id):
         """Delete an asset. Honours `If-Match` when sent (412 when stale)."""

@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from fieldbook_shared.apidoc import accepts_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.web import current_uow
 
@@ -46,6 +47,8 @@ def simple_blueprint(kind: str, title: str) -> Blueprint:
             """The tenant's entries, by name."""
             return service.list_entries(current_uow(), kind)
 
+        @sends_etag
+        @sends_location
         @blp.arguments(CatalogueEntryInSchema)
         @blp.response(201, CatalogueEntrySchema)
         def post(self, body):
@@ -55,10 +58,14 @@ def simple_blueprint(kind: str, title: str) -> Blueprint:
 
     @blp.route("/<uuid:entry_id>")
     class Item(MethodView):
+        @sends_etag
         @blp.response(200, CatalogueEntrySchema)
         def get(self, entry_id):
+            """Read an entry of this catalogue list."""
             return with_etag(service.get_entry(current_uow(), kind, str(entry_id)))
 
+        @accepts_if_match
+        @sends_etag
         @blp.arguments(CatalogueEntryInSchema(partial=True))
         @blp.response(200, CatalogueEntrySchema)
         def patch(self, body, entry_id):
@@ -67,6 +74,7 @@ def simple_blueprint(kind: str, title: str) -> Blueprint:
                 service.update_entry(current_uow(), kind, str(entry_id), optional_version(), body)
             )
 
+        @accepts_if_match
         @blp.response(204)
         def delete(self, entry_id):
             """Delete an entry no asset uses (409 otherwise). Honours `If-Match` when sent."""
@@ -118,6 +126,7 @@ class ModelCollection(MethodView):
         """The tenant's models, by name (`make_id` narrows to one make)."""
         return [model_row(p) for p in service.list_models(current_uow(), query.get("make_id"))]
 
+    @sends_location
     @models.arguments(ModelInSchema)
     @models.response(201, ModelSchema)
     def post(self, body):
@@ -130,8 +139,10 @@ class ModelCollection(MethodView):
 class ModelItem(MethodView):
     @models.response(200, ModelSchema)
     def get(self, entry_id):
+        """Read a model of the asset catalogue."""
         return model_response(service.get_entry(current_uow(), "models", str(entry_id)))
 
+    @accepts_if_match
     @models.arguments(ModelInSchema(partial=True))
     @models.response(200, ModelSchema)
     def patch(self, body, entry_id):
@@ -139,6 +150,7 @@ class ModelItem(MethodView):
         model = service.update_entry(current_uow(), "models", str(entry_id), optional_version(), body)
         return model_response(model)
 
+    @accepts_if_match
     @models.response(204)
     def delete(self, entry_id):
         """Delete a model no asset uses (409 otherwise). Honours `If-Match` when sent."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.apidoc import accepts_if_match, requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
@@ -53,6 +54,7 @@ class CustomerInvoices(MethodView):
     @customer_invoices.response(200, InvoiceSchema(many=True))
     @paginate(customer_invoices)
     def get(self, customer_id, pagination_parameters):
+        """List the customer's invoices."""
         rows, total = service.list_for_customer(
             current_uow(),
             "invoices",
@@ -63,6 +65,8 @@ class CustomerInvoices(MethodView):
         pagination_parameters.item_count = total
         return [_shown(r) for r in rows]
 
+    @sends_etag
+    @sends_location
     @customer_invoices.arguments(InvoiceInSchema)
     @customer_invoices.response(201, InvoiceSchema)
     def post(self, body, customer_id):
@@ -74,9 +78,12 @@ class CustomerInvoices(MethodView):
 
 @consolidated.route("")
 class ConsolidatedInvoices(MethodView):
+    @sends_etag
+    @sends_location
     @consolidated.arguments(ConsolidatedInSchema)
     @consolidated.response(201, InvoiceSchema)
     def post(self, body):
+        """Raise one invoice over several open jobs of one customer."""
         invoice = service.create_consolidated_invoice(current_uow(), body)
         shown = _shown(service.get_invoice(current_uow(), invoice.id))
         return with_etag(shown, 201, Location=f"/v1/invoices/{invoice.id}")
@@ -84,10 +91,14 @@ class ConsolidatedInvoices(MethodView):
 
 @invoices.route("/<uuid:invoice_id>")
 class InvoiceItem(MethodView):
+    @sends_etag
     @invoices.response(200, InvoiceSchema)
     def get(self, invoice_id):
+        """Read an invoice with its lines and what is outstanding."""
         return with_etag(_shown(service.get_invoice(current_uow(), str(invoice_id))))
 
+    @requires_if_match
+    @sends_etag
     @invoices.arguments(InvoicePatchSchema)
     @invoices.response(200, InvoiceSchema)
     def patch(self, body, invoice_id):
@@ -99,14 +110,19 @@ class InvoiceItem(MethodView):
 
 @invoices.route("/<uuid:invoice_id>/issue")
 class InvoiceIssue(MethodView):
+    @accepts_if_match
+    @sends_etag
     @invoices.response(200, InvoiceSchema)
     def post(self, invoice_id):
+        """Issue a draft invoice: it gets its number. `If-Match` optional."""
         service.issue_invoice(current_uow(), str(invoice_id), optional_version())
         return with_etag(_shown(service.get_invoice(current_uow(), str(invoice_id))))
 
 
 @invoices.route("/<uuid:invoice_id>/void")
 class InvoiceVoid(MethodView):
+    @requires_if_match
+    @sends_etag
     @invoices.response(200, InvoiceSchema)
     def post(self, invoice_id):
         """Void (the number stays used). Needs `If-Match`; refused once paid or credited."""

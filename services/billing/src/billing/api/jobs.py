@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.apidoc import sends_etag, sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
@@ -35,12 +36,15 @@ class CustomerJobs(MethodView):
     @customer_jobs.response(200, JobSchema(many=True))
     @paginate(customer_jobs)
     def get(self, customer_id, pagination_parameters):
+        """List the customer's jobs."""
         rows, total = service.list_for_customer(
             current_uow(), "jobs", customer_id, pagination_parameters.page, pagination_parameters.page_size
         )
         pagination_parameters.item_count = total
         return rows
 
+    @sends_etag
+    @sends_location
     @customer_jobs.arguments(JobInSchema)
     @customer_jobs.response(201, JobSchema)
     def post(self, body, customer_id):
@@ -51,10 +55,13 @@ class CustomerJobs(MethodView):
 
 @jobs.route("/<uuid:job_id>")
 class JobItem(MethodView):
+    @sends_etag
     @jobs.response(200, JobSchema)
     def get(self, job_id):
+        """Read a job."""
         return with_etag(service.get_job(current_uow(), str(job_id)))
 
+    @sends_etag
     @jobs.arguments(JobPatchSchema)
     @jobs.response(200, JobSchema)
     def patch(self, body, job_id):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.apidoc import sends_location
 from fieldbook_shared.web import current_uow
 
 from .. import cash, service
@@ -51,6 +52,7 @@ def _payment(payment, unallocated, allocations=()):
 
 @credit_notes.route("")
 class CreditNotes(MethodView):
+    @sends_location
     @credit_notes.arguments(CreditNoteInSchema)
     @credit_notes.response(201, CreditNoteSchema)
     def post(self, body):
@@ -64,6 +66,7 @@ class CreditNotes(MethodView):
 class CreditNoteItem(MethodView):
     @credit_notes.response(200, CreditNoteSchema)
     def get(self, credit_note_id):
+        """Read a credit note."""
         note, unallocated = service.get_credit_note(current_uow(), str(credit_note_id))
         return with_amount(note, "unallocated", unallocated)
 
@@ -73,12 +76,14 @@ class CreditNoteAllocations(MethodView):
     @credit_notes.arguments(AllocationsInSchema)
     @credit_notes.response(201, AllocationsResultSchema)
     def post(self, body, credit_note_id):
+        """Allocate a credit note to invoices."""
         made, unallocated = cash.allocate(current_uow(), "credit_note", str(credit_note_id), body)
         return {"allocations": made, "unallocated": unallocated}, 201
 
 
 @payments.route("")
 class Payments(MethodView):
+    @sends_location
     @payments.arguments(PaymentInSchema)
     @payments.response(201, PaymentSchema)
     def post(self, body):
@@ -92,6 +97,7 @@ class Payments(MethodView):
 class PaymentItem(MethodView):
     @payments.response(200, PaymentSchema)
     def get(self, payment_id):
+        """Read a payment and its allocations."""
         return _payment(*cash.get_payment(current_uow(), str(payment_id)))
 
 
@@ -109,8 +115,10 @@ class PaymentAllocations(MethodView):
 class AccountCredit(MethodView):
     @account_credit.response(200, PaymentSchema(many=True))
     def get(self, customer_id):
+        """List the customer's account credit."""
         return [_payment(p, u) for p, u in cash.list_account_credit(current_uow(), str(customer_id))]
 
+    @sends_location
     @account_credit.arguments(AccountCreditInSchema)
     @account_credit.response(201, PaymentSchema)
     def post(self, body, customer_id):
@@ -124,6 +132,7 @@ class AccountCredit(MethodView):
 class AccountCreditItem(MethodView):
     @account_credit.response(200, PaymentSchema)
     def get(self, customer_id, credit_id):
+        """Read one account credit of the customer."""
         payment, unallocated, allocations = cash.get_payment(current_uow(), str(credit_id), "account_credit")
         if payment.customer_id != str(customer_id):
             cash.raise_not_found("account_credit")
@@ -146,8 +155,10 @@ class AccountCreditAllocations(MethodView):
 class Cards(MethodView):
     @cards.response(200, CardSchema(many=True))
     def get(self, customer_id):
+        """List the customer's stored cards."""
         return cash.list_cards(current_uow(), str(customer_id))
 
+    @sends_location
     @cards.arguments(CardInSchema)
     @cards.response(201, CardSchema)
     def post(self, body, customer_id):

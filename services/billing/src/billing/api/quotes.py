@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
@@ -46,12 +47,15 @@ class CustomerQuotes(MethodView):
     @customer_quotes.response(200, QuoteSchema(many=True))
     @paginate(customer_quotes)
     def get(self, customer_id, pagination_parameters):
+        """List the customer's quotes."""
         rows, total = service.list_for_customer(
             current_uow(), "quotes", customer_id, pagination_parameters.page, pagination_parameters.page_size
         )
         pagination_parameters.item_count = total
         return rows
 
+    @sends_etag
+    @sends_location
     @customer_quotes.arguments(QuoteInSchema)
     @customer_quotes.response(201, QuoteSchema)
     def post(self, body, customer_id):
@@ -62,10 +66,14 @@ class CustomerQuotes(MethodView):
 
 @quotes.route("/<uuid:quote_id>")
 class QuoteItem(MethodView):
+    @sends_etag
     @quotes.response(200, QuoteSchema)
     def get(self, quote_id):
+        """Read a quote."""
         return with_etag(service.get_quote(current_uow(), str(quote_id)))
 
+    @requires_if_match
+    @sends_etag
     @quotes.arguments(QuotePatchSchema)
     @quotes.response(200, QuoteSchema)
     def patch(self, body, quote_id):
@@ -76,6 +84,7 @@ class QuoteItem(MethodView):
 
 @quotes.route("/<uuid:quote_id>/status")
 class QuoteStatus(MethodView):
+    @sends_etag
     @quotes.arguments(QuoteStatusSchema)
     @quotes.response(200, QuoteSchema)
     def post(self, body, quote_id):
@@ -85,6 +94,7 @@ class QuoteStatus(MethodView):
 
 @quotes.route("/<uuid:quote_id>/convert")
 class QuoteConvert(MethodView):
+    @sends_location
     @quotes.arguments(ConvertSchema)
     @quotes.response(201, ConvertedSchema)
     def post(self, body, quote_id):

@@ -6,6 +6,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.apidoc import file_response, sends_location
 from fieldbook_shared.problems import ValidationFailed
 from fieldbook_shared.web import current_uow, json_response
 
@@ -60,7 +61,9 @@ def _wants_pdf() -> bool:
 class Statement(MethodView):
     @customer_statement.arguments(StatementQuerySchema, location="query")
     @customer_statement.response(200, StatementSchema)
-    @customer_statement.alt_response(200, description="The same statement as a PDF", content_type=PDF)
+    @file_response(
+        PDF, description="The statement (JSON), or with `Accept: application/pdf` the same as a PDF"
+    )
     def get(self, query, customer_id):
         """The statement as at `as_at` (default today) from `from` (default the first item).
 
@@ -75,14 +78,16 @@ class Statement(MethodView):
 @customer_statement.route("/statement.pdf")
 class StatementPdf(MethodView):
     @customer_statement.arguments(StatementQuerySchema, location="query")
-    @customer_statement.alt_response(200, description="The statement as a PDF", content_type=PDF)
+    @file_response(PDF, description="The statement as a PDF")
     def get(self, query, customer_id):
+        """The customer's statement as a PDF (same figures as the JSON statement)."""
         _, data = _computed(customer_id, query)
         return _pdf(data, f"statement-{data['as_at']}")
 
 
 @customer_statement.route("/statement/send")
 class StatementSend(MethodView):
+    @sends_location
     @customer_statement.arguments(StatementSendSchema)
     @customer_statement.response(201, StatementSchema)
     def post(self, body, customer_id):
@@ -114,13 +119,14 @@ class Account(MethodView):
 class StatementItem(MethodView):
     @statements.response(200, StatementSchema)
     def get(self, statement_id):
+        """Read a kept statement."""
         row = figures.get_statement(current_uow(), str(statement_id))
         return json_response({**row.data, "id": row.id})  # kept as dumped: served as it was
 
 
 @statements.route("/<uuid:statement_id>.pdf")
 class StatementItemPdf(MethodView):
-    @statements.alt_response(200, description="The statement as a PDF", content_type=PDF)
+    @file_response(PDF, description="The statement as a PDF")
     def get(self, statement_id):
         """The kept statement's PDF (what comms attaches to the email)."""
         row = figures.get_statement(current_uow(), str(statement_id))

@@ -32,6 +32,7 @@ class CustomerCommunications(MethodView):
     @customer_log.response(200, CommunicationSchema(many=True))
     @paginate(customer_log)
     def get(self, query, customer_id, pagination_parameters):
+        """List the customer's communications log."""
         rows, total = service.customer_communications(
             current_uow(),
             str(customer_id),
@@ -55,6 +56,7 @@ class WorkAddressCommunications(MethodView):
     @work_address_log.response(200, CommunicationSchema(many=True))
     @paginate(work_address_log)
     def get(self, query, work_address_id, pagination_parameters):
+        """List the communications log of a work address."""
         rows, total = service.work_address_communications(
             current_uow(),
             str(work_address_id),

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from fieldbook_shared.apidoc import sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
@@ -53,6 +54,7 @@ class EmailCollection(MethodView):
         pagination_parameters.item_count = total
         return rows
 
+    @sends_location
     @blp.doc(**request_body_doc(EmailInSchema))
     @blp.response(202, EmailDetailSchema)
     def post(self):

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
@@ -49,12 +50,14 @@ class MassEmailCollection(MethodView):
     @mass_emails.response(200, MassEmailSchema(many=True))
     @paginate(mass_emails)
     def get(self, query, pagination_parameters):
+        """List the mass emails sent or being sent."""
         rows, total = service.list_mass_emails(
             current_uow(), pagination_parameters.page, pagination_parameters.page_size
         )
         pagination_parameters.item_count = total
         return rows
 
+    @sends_location
     @mass_emails.doc(**request_body_doc(MassEmailInSchema))
     @mass_emails.response(202, MassEmailSchema)
     def post(self):
@@ -94,8 +97,11 @@ class MassEmailRecipients(MethodView):
 class MailingListCollection(MethodView):
     @mailing_lists.response(200, MailingListSchema(many=True))
     def get(self):
+        """List the mailing lists."""
         return service.list_mailing_lists(current_uow())
 
+    @sends_etag
+    @sends_location
     @mailing_lists.arguments(MailingListInSchema)
     @mailing_lists.response(201, MailingListSchema)
     def post(self, body):
@@ -106,11 +112,14 @@ class MailingListCollection(MethodView):
 
 @mailing_lists.route("/<uuid:list_id>")
 class MailingListItem(MethodView):
+    @sends_etag
     @mailing_lists.response(200, MailingListSchema)
     def get(self, list_id):
         """Load a list (with its ETag)."""
         return with_etag(service.get_mailing_list(current_uow(), str(list_id)))
 
+    @requires_if_match
+    @sends_etag
     @mailing_lists.arguments(MailingListInSchema(partial=True))
     @mailing_lists.response(200, MailingListSchema)
     def patch(self, body, list_id):
@@ -120,4 +129,5 @@ class MailingListItem(MethodView):
 
     @mailing_lists.response(204)
     def delete(self, list_id):
+        """Delete a mailing list."""
         service.delete_mailing_list(current_uow(), str(list_id))

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
@@ -46,6 +47,8 @@ class NoteCollection(MethodView):
         pagination_parameters.item_count = total
         return rows
 
+    @sends_etag
+    @sends_location
     @customer_notes.arguments(NoteInSchema)
     @customer_notes.response(201, NoteSchema)
     def post(self, body, customer_id):
@@ -56,10 +59,14 @@ class NoteCollection(MethodView):
 
 @notes.route("/<uuid:note_id>")
 class NoteItem(MethodView):
+    @sends_etag
     @notes.response(200, NoteSchema)
     def get(self, note_id):
+        """Read a note."""
         return with_etag(service.get_note(current_uow(), str(note_id)))
 
+    @requires_if_match
+    @sends_etag
     @notes.arguments(NotePatchSchema)
     @notes.response(200, NoteSchema)
     def patch(self, body, note_id):

@@ -6,6 +6,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.web import current_uow
 
@@ -29,11 +30,15 @@ def with_etag(row, status: int = 200, **headers):
 class TemplateCollection(MethodView):
     @blp.response(200, TemplateSchema(many=True))
     def get(self):
+        """List the email templates."""
         return service.list_templates(current_uow())
 
+    @sends_etag
+    @sends_location
     @blp.arguments(TemplateInSchema)
     @blp.response(201, TemplateSchema)
     def post(self, body):
+        """Add an email template."""
         row = service.save_template(current_uow(), body)
         return with_etag(row, 201, Location=f"/v1/email-templates/{row.id}")
 
@@ -48,16 +53,22 @@ class Placeholders(MethodView):
 
 @blp.route("/<uuid:template_id>")
 class TemplateItem(MethodView):
+    @sends_etag
     @blp.response(200, TemplateSchema)
     def get(self, template_id):
+        """Read an email template."""
         return with_etag(service.get_template(current_uow(), str(template_id)))
 
+    @requires_if_match
+    @sends_etag
     @blp.arguments(TemplateInSchema(partial=True))
     @blp.response(200, TemplateSchema)
     def patch(self, body, template_id):
+        """Edit an email template. Needs `If-Match`."""
         version = expected_version() if request.headers.get("If-Match") else None
         return with_etag(service.save_template(current_uow(), body, str(template_id), version))
 
     @blp.response(204)
     def delete(self, template_id):
+        """Delete an email template."""
         service.delete_template(current_uow(), str(template_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.web import current_uow
 
@@ -28,6 +29,8 @@ class ContactCollection(MethodView):
         """The customer's contacts, primary first."""
         return service.list_contacts(current_uow(), str(customer_id), query["include_archived"])
 
+    @sends_etag
+    @sends_location
     @blp.arguments(ContactInSchema)
     @blp.response(201, ContactSchema)
     def post(self, body, customer_id):
@@ -38,10 +41,14 @@ class ContactCollection(MethodView):
 
 @blp.route("/<uuid:contact_id>")
 class ContactItem(MethodView):
+    @sends_etag
     @blp.response(200, ContactSchema)
     def get(self, customer_id, contact_id):
+        """Read a contact of the customer."""
         return with_etag(service.get_contact(current_uow(), str(customer_id), str(contact_id)))
 
+    @requires_if_match
+    @sends_etag
     @blp.arguments(ContactPatchSchema(partial=True))
     @blp.response(200, ContactSchema)
     def patch(self, body, customer_id, contact_id):
@@ -53,6 +60,7 @@ class ContactItem(MethodView):
             service.update_contact(current_uow(), str(customer_id), str(contact_id), version, body)
         )
 
+    @requires_if_match
     @blp.response(204)
     def delete(self, customer_id, contact_id):
         """Delete a contact. Needs `If-Match`. If it was primary, the next contact becomes primary."""
@@ -62,6 +70,7 @@ class ContactItem(MethodView):
 
 @blp.route("/<uuid:contact_id>/primary")
 class ContactPrimary(MethodView):
+    @sends_etag
     @blp.response(200, ContactSchema)
     def post(self, customer_id, contact_id):
         """Make this contact the customer's primary contact (the previous one stops being primary)."""

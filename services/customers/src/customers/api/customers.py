@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
@@ -66,6 +67,8 @@ class CustomerCollection(MethodView):
         pagination_parameters.item_count = total
         return [list_row(c, p) for c, p in rows]
 
+    @sends_etag
+    @sends_location
     @blp.arguments(CustomerInSchema)
     @blp.response(201, CustomerSchema)
     def post(self, body):
@@ -76,10 +79,14 @@ class CustomerCollection(MethodView):
 
 @blp.route("/<uuid:customer_id>")
 class CustomerItem(MethodView):
+    @sends_etag
     @blp.response(200, CustomerSchema)
     def get(self, customer_id):
+        """Read a customer (with its address and primary contact); the ETag is its version."""
         return with_etag(service.get_customer(current_uow(), str(customer_id)))
 
+    @requires_if_match
+    @sends_etag
     @blp.arguments(CustomerPatchSchema(partial=True))
     @blp.response(200, CustomerSchema)
     def patch(self, body, customer_id):
@@ -87,6 +94,7 @@ class CustomerItem(MethodView):
         version = expected_version()
         return with_etag(service.update_customer(current_uow(), str(customer_id), version, body))
 
+    @requires_if_match
     @blp.response(204)
     def delete(self, customer_id):
         """Delete the customer and everything that hangs off it, in every service. Needs `If-Match`.
@@ -98,6 +106,7 @@ class CustomerItem(MethodView):
 
 @blp.route("/<uuid:customer_id>/block")
 class CustomerBlock(MethodView):
+    @sends_etag
     @blp.arguments(BlockSchema)
     @blp.response(200, CustomerSchema)
     def post(self, body, customer_id):
@@ -107,6 +116,7 @@ class CustomerBlock(MethodView):
 
 @blp.route("/<uuid:customer_id>/unblock")
 class CustomerUnblock(MethodView):
+    @sends_etag
     @blp.arguments(UnblockSchema)
     @blp.response(200, CustomerSchema)
     def post(self, body, customer_id):

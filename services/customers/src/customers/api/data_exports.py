@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from fieldbook_shared.apidoc import sends_location
 from fieldbook_shared.export_parts import parts_blueprint
 from fieldbook_shared.problems import Conflict
 from fieldbook_shared.web import current_uow, state
@@ -49,6 +50,7 @@ class ExportSchema(Schema):
 
 @blp.route("")
 class Exports(MethodView):
+    @sends_location
     @blp.arguments(ExportStartSchema)
     @blp.response(202, ExportSchema)
     def post(self, body):

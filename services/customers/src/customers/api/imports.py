@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from fieldbook_shared.apidoc import sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.problems import DomainError, Forbidden, ValidationFailed
 from fieldbook_shared.settings import Settings
@@ -184,6 +185,7 @@ def _reader():
 
 @blp.route("")
 class ImportCollection(MethodView):
+    @sends_location
     @blp.arguments(UploadQuerySchema, location="query")
     @blp.response(201, ImportSchema)
     @blp.doc(requestBody=UPLOAD_BODY)
@@ -216,6 +218,7 @@ class ImportItem(MethodView):
 
 @blp.route("/<uuid:import_id>/mapping")
 class ImportMapping(MethodView):
+    @sends_location
     @blp.arguments(MappingSchema)
     @blp.response(202, ImportSchema)
     def post(self, body, import_id):

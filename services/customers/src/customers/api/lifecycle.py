@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from fieldbook_shared.apidoc import requires_if_match, sends_etag
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.schemas import PagedQuery
@@ -35,6 +36,8 @@ blp = Blueprint(
 
 @blp.route("/<uuid:customer_id>/type")
 class CustomerType(MethodView):
+    @requires_if_match
+    @sends_etag
     @blp.arguments(CustomerTypeChangeSchema)
     @blp.response(200, CustomerSchema)
     def post(self, body, customer_id):

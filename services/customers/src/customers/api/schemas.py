@@ -10,6 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from fieldbook_shared.apidoc import Computed
+
 from ..domain import rules
 from ..store.queries import SORTS
 
@@ -144,7 +146,7 @@ class CustomerSchema(Schema):
     company_name = fields.String(allow_none=True)
     display_name = fields.String()
     business_type = fields.String(allow_none=True)
-    address = fields.Method("_address")
+    address = Computed("_address", AddressSchema)
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     status = fields.String()
@@ -171,7 +173,7 @@ class CustomerSchema(Schema):
             "or jobs for it: it cannot be deleted."
         }
     )
-    primary_contact = fields.Method("_primary_contact", allow_none=True)
+    primary_contact = Computed("_primary_contact", ContactSchema, allow_none=True)
     version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -243,7 +245,7 @@ class BranchSchema(Schema):
     customer_id = fields.String()
     name = fields.String()
     code = fields.String(allow_none=True)
-    address = fields.Method("_address")
+    address = Computed("_address", AddressSchema)
     phones = fields.List(fields.Nested(PhoneSchema))
     emails = fields.List(fields.String())
     default_contact_id = fields.String(allow_none=True)
@@ -276,7 +278,7 @@ class WorkAddressSchema(Schema):
     id = fields.String()
     customer_id = fields.String()
     name = fields.String(allow_none=True)
-    address = fields.Method("_address")
+    address = Computed("_address", AddressSchema)
     status = fields.String()
     landlord = fields.Dict(allow_none=True)
     occupier = fields.Dict(allow_none=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.web import current_uow
 
@@ -33,21 +34,29 @@ def with_etag(row, status: int = 200, **headers):
 class BranchCollection(MethodView):
     @branches.response(200, BranchSchema(many=True))
     def get(self, customer_id):
+        """List the customer's branches."""
         return service.list_branches(current_uow(), str(customer_id))
 
+    @sends_etag
+    @sends_location
     @branches.arguments(BranchInSchema)
     @branches.response(201, BranchSchema)
     def post(self, body, customer_id):
+        """Add a branch to the customer."""
         branch = service.add_branch(current_uow(), str(customer_id), body)
         return with_etag(branch, 201, Location=f"/v1/customers/{customer_id}/branches/{branch.id}")
 
 
 @branches.route("/<uuid:branch_id>")
 class BranchItem(MethodView):
+    @sends_etag
     @branches.response(200, BranchSchema)
     def get(self, customer_id, branch_id):
+        """Read a branch of the customer."""
         return with_etag(service.get_branch(current_uow(), str(customer_id), str(branch_id)))
 
+    @requires_if_match
+    @sends_etag
     @branches.arguments(BranchInSchema(partial=True))
     @branches.response(200, BranchSchema)
     def patch(self, body, customer_id, branch_id):
@@ -57,6 +66,7 @@ class BranchItem(MethodView):
             service.update_branch(current_uow(), str(customer_id), str(branch_id), version, body)
         )
 
+    @requires_if_match
     @branches.response(204)
     def delete(self, customer_id, branch_id):
         """Delete a branch. Needs `If-Match` with the ETag last read."""
@@ -68,8 +78,11 @@ class BranchItem(MethodView):
 class WorkAddressCollection(MethodView):
     @work_addresses.response(200, WorkAddressSchema(many=True))
     def get(self, customer_id):
+        """List the customer's work addresses."""
         return service.list_work_addresses(current_uow(), str(customer_id))
 
+    @sends_etag
+    @sends_location
     @work_addresses.arguments(WorkAddressInSchema)
     @work_addresses.response(201, WorkAddressSchema)
     def post(self, body, customer_id):
@@ -80,10 +93,14 @@ class WorkAddressCollection(MethodView):
 
 @work_addresses.route("/<uuid:work_address_id>")
 class WorkAddressItem(MethodView):
+    @sends_etag
     @work_addresses.response(200, WorkAddressSchema)
     def get(self, customer_id, work_address_id):
+        """Read a work address of the customer."""
         return with_etag(service.get_work_address(current_uow(), str(customer_id), str(work_address_id)))
 
+    @requires_if_match
+    @sends_etag
     @work_addresses.arguments(WorkAddressInSchema(partial=True))
     @work_addresses.response(200, WorkAddressSchema)
     def patch(self, body, customer_id, work_address_id):
