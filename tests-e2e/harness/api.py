@@ -82,6 +82,21 @@ def list_ids(client, **params) -> list[str]:
     return [c["id"] for c in r.json()]
 
 
+def all_pages(client, path: str, params: dict | None = None, page_size: int = 100) -> list:
+    """Every row of a paged list, following its `Link: <…>; rel="next"` from the first page on."""
+    rows: list = []
+    url: str | None = path
+    query: dict | None = {**(params or {}), "page_size": page_size}
+    for _ in range(1000):
+        r = expect(client.get(url, params=query), 200)
+        assert r.headers.get("X-Pagination"), f"list without X-Pagination: {describe(r)}"
+        rows.extend(r.json())
+        url, query = r.links.get("next", {}).get("url"), None  # the link carries the query
+        if not url:
+            return rows
+    raise AssertionError(f"{path}: more than 1000 pages")
+
+
 def post_large_body(
     base_url: str,
     path: str,

@@ -245,9 +245,9 @@ def _check_placeholders(**texts: str | None) -> None:
         raise ValidationFailed(errors, detail="The text uses placeholders Fieldbook does not know.")
 
 
-def list_templates(uow: CommsUnitOfWork) -> list[EmailTemplate]:
+def list_templates(uow: CommsUnitOfWork, page: int, page_size: int) -> tuple[list[EmailTemplate], int]:
     with uow:
-        return uow.templates.all()
+        return uow.templates.page(page, page_size)
 
 
 def get_template(uow: CommsUnitOfWork, template_id: str) -> EmailTemplate:
@@ -292,9 +292,9 @@ def delete_template(uow: CommsUnitOfWork, template_id: str) -> None:
 # --- mailing lists -------------------------------------------------------------------------------
 
 
-def list_mailing_lists(uow: CommsUnitOfWork) -> list[MailingList]:
+def list_mailing_lists(uow: CommsUnitOfWork, page: int, page_size: int) -> tuple[list[MailingList], int]:
     with uow:
-        return uow.mailing_lists.all()
+        return uow.mailing_lists.page(page, page_size)
 
 
 def get_mailing_list(uow: CommsUnitOfWork, list_id: str) -> MailingList:
@@ -651,45 +651,23 @@ def list_mass_emails(uow: CommsUnitOfWork, page: int, page_size: int):
         return [mass_email_progress(uow, j) for j in jobs], total
 
 
-def _shown_status(recipient: MassEmailRecipient, email: Email | None) -> str:
-    """What a recipient shows: pending, skipped, or its email's sending, sent or failed."""
-    if email is None:
-        return "pending" if recipient.status in ("pending", "queued") else recipient.status
-    return "sending" if email.status in ("queued", "sending") else email.status
-
-
-def mass_email_recipients(uow: CommsUnitOfWork, job_id: str, status: str | None):
-    """Each recipient with the status it shows; `status` keeps the rows showing that status."""
+def mass_email_recipients(
+    uow: CommsUnitOfWork, job_id: str, status: str | None, page: int, page_size: int
+) -> tuple[list[dict], int]:
+    """One page of the recipients with the status each shows; `status` keeps the rows showing it."""
     with uow:
         uow.mass_emails.get(job_id)
-        rows = uow.mass_emails.recipients(job_id)
-        emails = {}
-        ids = [r.email_id for r in rows if r.email_id]
-        if ids:
-            from sqlalchemy import select
-
-            emails = {
-                e.id: e
-                for e in uow.session.scalars(
-                    select(Email).where(Email.id.in_(ids), Email.tenant_id == uow.tenant_id)
-                )
+        rows, total = uow.mass_emails.recipients_page(job_id, status, page, page_size)
+        return [
+            {
+                "customer_id": r.customer_id,
+                "status": shown,
+                "reason": r.reason,
+                "email_id": r.email_id,
+                "to": (email.to_address or None) if email else None,
             }
-        out = []
-        for r in rows:
-            email = emails.get(r.email_id) if r.email_id else None
-            shown = _shown_status(r, email)
-            if status is not None and shown != status:
-                continue
-            out.append(
-                {
-                    "customer_id": r.customer_id,
-                    "status": shown,
-                    "reason": r.reason,
-                    "email_id": r.email_id,
-                    "to": (email.to_address or None) if email else None,
-                }
-            )
-        return out
+            for r, email, shown in rows
+        ], total
 
 
 def preview_recipients(uow: CommsUnitOfWork, data: dict, automated: bool) -> list[dict]:

@@ -143,3 +143,45 @@ def test_customers_deleted_or_erased_during_a_mass_email_keep_its_figures_adding
     assert (kept["to"], kept["subject"], kept["body"], kept["to_name"]) == ("", "", "", None)
     report = outbox("customer.erasure_reported")[0]["data"]["actions"]
     assert (report["mass_emails_anonymised"], report["mass_email_recipients_skipped"]) == (1, 0)
+
+
+def test_recipients_mailing_lists_and_templates_are_paged_like_every_list(api, bus, runner, sender, smtp):
+    import json
+
+    ok, no_email, opted_out, dormant = _population(bus)
+    ids = [c["id"] for c in ok] + [no_email["id"], opted_out["id"], dormant["id"]]
+    job = api.post("/v1/mass-emails", {"customer_ids": ids, "subject": "s", "body": "b"}).get_json()
+    runner.step()
+
+    def page(path, **query):
+        r = api.get(path, query_string=query)
+        assert r.status_code == 200, r.get_json()
+        return r.get_json(), json.loads(r.headers["X-Pagination"]), r.headers.get("Link", "")
+
+    recipients = f"/v1/mass-emails/{job['id']}/recipients"
+    rows, meta, link = page(recipients, page_size=3)
+    assert [r["customer_id"] for r in rows] == ids[:3] and meta["total"] == 7 and meta["total_pages"] == 3
+    assert 'rel="next"' in link and "page_size=3" in link
+    rows, meta, _ = page(recipients, page=3, page_size=3)
+    assert [r["customer_id"] for r in rows] == ids[6:]
+    # the status filter is applied before paging: the pages and the total agree
+    rows, meta, _ = page(recipients, status="skipped", page_size=2)
+    assert meta["total"] == 3 and [r["status"] for r in rows] == ["skipped", "skipped"]
+    rows, meta, _ = page(recipients, status="skipped", page=2, page_size=2)
+    assert [r["customer_id"] for r in rows] == [dormant["id"]]
+    while sender.send_due():
+        pass
+    rows, meta, _ = page(recipients, status="sent")
+    assert meta["total"] == 4 and {r["customer_id"] for r in rows} == {c["id"] for c in ok}
+    assert all(r["to"] and r["email_id"] for r in rows)
+    assert page(recipients, status="pending")[1]["total"] == 0
+
+    for n in range(3):
+        api.post("/v1/mailing-lists", {"name": f"List {n}", "customer_ids": [ok[0]["id"]]})
+        api.post("/v1/email-templates", {"name": f"Template {n}", "subject": "Hi", "body": "Dear [title]"})
+    for path, name in (("/v1/mailing-lists", "List"), ("/v1/email-templates", "Template")):
+        rows, meta, link = page(path, page=2, page_size=2)
+        assert [r["name"] for r in rows] == [f"{name} 2"] and meta["total"] == 3 and 'rel="prev"' in link
+        typo = api.get(path, query_string={"pagesize": 2})
+        assert typo.status_code == 422 and "pagesize" in typo.get_json()["errors"]
+    assert api.get(recipients, query_string={"page_size": 101}).status_code == 422

@@ -88,17 +88,33 @@ class MassEmailItem(MethodView):
 class MassEmailRecipients(MethodView):
     @mass_emails.arguments(RecipientQuerySchema, location="query", unknown=RAISE)
     @mass_emails.response(200, RecipientSchema(many=True))
-    def get(self, query, job_id):
-        """Each recipient: sent, failed, skipped with the reason, or still pending."""
-        return service.mass_email_recipients(current_uow(), str(job_id), query.get("status"))
+    @paginate(mass_emails)
+    def get(self, query, job_id, pagination_parameters):
+        """Each recipient, in the job's order and paged: sent, failed, skipped with the reason, or
+        still pending."""
+        rows, total = service.mass_email_recipients(
+            current_uow(),
+            str(job_id),
+            query.get("status"),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows
 
 
 @mailing_lists.route("")
 class MailingListCollection(MethodView):
+    @mailing_lists.arguments(PagedQuery, location="query", unknown=RAISE)
     @mailing_lists.response(200, MailingListSchema(many=True))
-    def get(self):
-        """List the mailing lists."""
-        return service.list_mailing_lists(current_uow())
+    @paginate(mailing_lists)
+    def get(self, query, pagination_parameters):
+        """The saved lists by name, paged."""
+        rows, total = service.list_mailing_lists(
+            current_uow(), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
 
     @sends_etag
     @sends_location

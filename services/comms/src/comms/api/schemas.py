@@ -322,7 +322,7 @@ class RecipientSchema(Schema):
     to = fields.String(allow_none=True)
 
 
-class RecipientQuerySchema(In):
+class RecipientQuerySchema(PagedQuery):
     status = fields.String(
         validate=validate.OneOf(RECIPIENT_STATUSES),
         metadata={"description": "Only the recipients showing this status."},

@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
 from ..domain.templates import PLACEHOLDERS
-from .schemas import PlaceholderSchema, TemplateInSchema, TemplateSchema
+from .schemas import PagedQuery, PlaceholderSchema, TemplateInSchema, TemplateSchema
 
 blp = Blueprint(
     "email_templates",
@@ -28,10 +30,16 @@ def with_etag(row, status: int = 200, **headers):
 
 @blp.route("")
 class TemplateCollection(MethodView):
+    @blp.arguments(PagedQuery, location="query", unknown=RAISE)
     @blp.response(200, TemplateSchema(many=True))
-    def get(self):
-        """List the email templates."""
-        return service.list_templates(current_uow())
+    @paginate(blp)
+    def get(self, query, pagination_parameters):
+        """The tenant's templates by name, paged."""
+        rows, total = service.list_templates(
+            current_uow(), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
 
     @sends_etag
     @sends_location

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from fieldbook_shared.db import is_postgres
@@ -176,14 +176,9 @@ class Templates(_Repo):
             select(EmailTemplate).where(EmailTemplate.tenant_id == self.tenant_id, EmailTemplate.name == name)
         )
 
-    def all(self) -> list[EmailTemplate]:
-        return list(
-            self.session.scalars(
-                select(EmailTemplate)
-                .where(EmailTemplate.tenant_id == self.tenant_id)
-                .order_by(EmailTemplate.name, EmailTemplate.id)
-            )
-        )
+    def page(self, page: int, page_size: int) -> tuple[list[EmailTemplate], int]:
+        stmt = select(EmailTemplate).where(EmailTemplate.tenant_id == self.tenant_id)
+        return _page(self.session, stmt.order_by(EmailTemplate.name, EmailTemplate.id), page, page_size)
 
 
 class Emails(_Repo):
@@ -249,6 +244,10 @@ class MailingLists(_Repo):
             )
         )
 
+    def page(self, page: int, page_size: int) -> tuple[list[MailingList], int]:
+        stmt = select(MailingList).where(MailingList.tenant_id == self.tenant_id)
+        return _page(self.session, stmt.order_by(MailingList.name, MailingList.id), page, page_size)
+
 
 class MassEmails(_Repo):
     def get(self, job_id: str) -> MassEmail:
@@ -272,6 +271,32 @@ class MassEmails(_Repo):
         if status:
             stmt = stmt.where(MassEmailRecipient.status == status)
         return list(self.session.scalars(stmt.order_by(MassEmailRecipient.position)))
+
+    def recipients_page(
+        self, job_id: str, shown: str | None, page: int, page_size: int
+    ) -> tuple[list[tuple[MassEmailRecipient, Email | None, str]], int]:
+        """One page of the job's recipients, in order, each with its email (if any) and the status
+        it shows: pending, skipped, or its email's sending, sent or failed. `shown` keeps the rows
+        showing that status (in SQL, so the pages and the total agree)."""
+        no_email = Email.id.is_(None)
+        status = case(
+            (and_(no_email, MassEmailRecipient.status.in_(("pending", "queued"))), "pending"),
+            (no_email, MassEmailRecipient.status),
+            (Email.status.in_(("queued", "sending")), "sending"),
+            else_=Email.status,
+        ).label("shown")
+        stmt = (
+            select(MassEmailRecipient, Email, status)
+            .outerjoin(
+                Email, and_(Email.id == MassEmailRecipient.email_id, Email.tenant_id == self.tenant_id)
+            )
+            .where(MassEmailRecipient.tenant_id == self.tenant_id, MassEmailRecipient.mass_email_id == job_id)
+        )
+        if shown:
+            stmt = stmt.where(status == shown)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        stmt = stmt.order_by(MassEmailRecipient.position).offset((page - 1) * page_size).limit(page_size)
+        return [tuple(row) for row in self.session.execute(stmt)], total
 
     def progress(self, job_id: str) -> dict:
         """total / queued / sent / skipped / failed, from the recipients and their emails."""
@@ -424,3 +449,9 @@ def repoint_customer(session: Session, tenant_id: str, merged_id: str, survivor_
         .values(status="skipped", reason=SKIP_MERGED)
         .execution_options(synchronize_session=False)
     )
+
+
+def _page(session: Session, stmt, page: int, page_size: int) -> tuple[list, int]:
+    """One page of an ordered query and the total number of its rows."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return list(session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
