@@ -162,13 +162,18 @@ def allocate(uow: BillingUnitOfWork, source_type: str, source_id: str, body: dic
         return made, unallocated
 
 
-def list_account_credit(uow: BillingUnitOfWork, customer_id: str):
+def list_account_credit(uow: BillingUnitOfWork, customer_id: str, page: int, page_size: int):
+    """One page of the customer's account credit, latest first, each with what is unallocated; and
+    the total."""
     with uow:
         customer_for(uow, customer_id)
         rows = uow.session.query(Payment).filter_by(
             tenant_id=uow.tenant_id, customer_id=str(customer_id), kind="account_credit"
         )
-        return [(p, cents(uow.ledger.unallocated(p.id))) for p in rows.order_by(Payment.received_on.desc())]
+        total = rows.count()
+        shown = rows.order_by(Payment.received_on.desc(), Payment.created_at.desc(), Payment.id)
+        shown = shown.offset((page - 1) * page_size).limit(page_size)
+        return [(p, cents(uow.ledger.unallocated(p.id))) for p in shown], total
 
 
 # --- stored cards -------------------------------------------------------------------------------------
@@ -208,7 +213,9 @@ def add_card(uow: BillingUnitOfWork, customer_id: str, body: dict) -> StoredCard
         return card
 
 
-def list_cards(uow: BillingUnitOfWork, customer_id: str) -> list[StoredCard]:
+def list_cards(
+    uow: BillingUnitOfWork, customer_id: str, page: int, page_size: int
+) -> tuple[list[StoredCard], int]:
     with uow:
         customer_for(uow, customer_id)
-        return uow.cards.for_customer(str(customer_id))
+        return uow.cards.page_for_customer(str(customer_id), page, page_size)

@@ -124,3 +124,35 @@ def test_account_credit_method_is_enumerated_and_nominal_account_has_a_code_shap
     assert nominal["pattern"] and nominal["maxLength"] == 64 and nominal["example"] == "4000"
     assert "chart of accounts" in nominal["description"]
     assert spec["Payment"]["properties"]["method"]["enum"] == credit_in["method"]["enum"]
+
+
+def test_account_credit_and_cards_are_paged_like_every_list(api, customer):
+    import json
+
+    for day in range(1, 4):
+        r = api.post(
+            f"/v1/customers/{customer}/account-credit",
+            {
+                "credit_date": f"2026-01-0{day}",
+                "method": "cash",
+                "nominal_account": "4000",
+                "amount": f"{day}.00",
+            },
+        )
+        assert r.status_code == 201
+        card = {"provider_token": f"tok_{day}abc", "brand": "visa", "last4": f"424{day}"}
+        assert (
+            api.post(
+                f"/v1/customers/{customer}/cards", {**card, "expiry_month": 12, "expiry_year": 2030}
+            ).status_code
+            == 201
+        )
+    first = api.get(f"/v1/customers/{customer}/account-credit", query_string={"page_size": 2})
+    assert [c["amount"] for c in first.get_json()] == ["3.00", "2.00"]  # latest first
+    assert json.loads(first.headers["X-Pagination"])["total"] == 3 and 'rel="next"' in first.headers["Link"]
+    second = api.get(f"/v1/customers/{customer}/account-credit", query_string={"page": 2, "page_size": 2})
+    assert [(c["amount"], c["unallocated"]) for c in second.get_json()] == [("1.00", "1.00")]
+    cards = api.get(f"/v1/customers/{customer}/cards", query_string={"page": 2, "page_size": 2})
+    assert [c["last4"] for c in cards.get_json()] == ["4243"]
+    assert json.loads(cards.headers["X-Pagination"])["total"] == 3
+    assert api.get(f"/v1/customers/{customer}/cards", query_string={"page_size": 1000}).status_code == 422

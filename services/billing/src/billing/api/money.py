@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import sends_location
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import cash, service
@@ -114,9 +115,14 @@ class PaymentAllocations(MethodView):
 @account_credit.route("")
 class AccountCredit(MethodView):
     @account_credit.response(200, PaymentSchema(many=True))
-    def get(self, customer_id):
-        """List the customer's account credit."""
-        return [_payment(p, u) for p, u in cash.list_account_credit(current_uow(), str(customer_id))]
+    @paginate(account_credit)
+    def get(self, customer_id, pagination_parameters):
+        """The customer's account credit, latest first, paged, each with what is unallocated."""
+        rows, total = cash.list_account_credit(
+            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return [_payment(p, u) for p, u in rows]
 
     @sends_location
     @account_credit.arguments(AccountCreditInSchema)
@@ -154,9 +160,14 @@ class AccountCreditAllocations(MethodView):
 @cards.route("")
 class Cards(MethodView):
     @cards.response(200, CardSchema(many=True))
-    def get(self, customer_id):
-        """List the customer's stored cards."""
-        return cash.list_cards(current_uow(), str(customer_id))
+    @paginate(cards)
+    def get(self, customer_id, pagination_parameters):
+        """The customer's stored cards, oldest first, paged."""
+        rows, total = cash.list_cards(
+            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
 
     @sends_location
     @cards.arguments(CardInSchema)

@@ -180,12 +180,11 @@ class Cards(Repository):
     model = StoredCard
     label = "card"
 
-    def for_customer(self, customer_id: str) -> list[StoredCard]:
-        return list(
-            self.session.scalars(
-                self._select().where(StoredCard.customer_id == customer_id).order_by(StoredCard.created_at)
-            ).all()
-        )
+    def page_for_customer(self, customer_id: str, page: int, page_size: int) -> tuple[list[StoredCard], int]:
+        stmt = self._select().where(StoredCard.customer_id == customer_id)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        stmt = stmt.order_by(StoredCard.created_at, StoredCard.id).offset((page - 1) * page_size)
+        return list(self.session.scalars(stmt.limit(page_size)).all()), total
 
 
 class Statements(Repository):
