@@ -7,6 +7,7 @@ idempotency_keys) live in the same metadata and the same Alembic history as the 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -102,19 +103,50 @@ class IdempotencyRecord(Base):
 KIT_TABLES = ("outbox", "processed_events", "idempotency_keys")
 
 
+# Execution option of an engine whose transactions mostly read (see `reads_only`).
+READS_ONLY = "fieldbook_reads_only"
+# Statements that need SQLite's write lock (SAVEPOINT would begin a deferred transaction).
+_SQLITE_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+
 def create_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with sane defaults: pre-ping on servers; WAL, FKs and a busy timeout on SQLite."""
+    """An engine with sane defaults: pre-ping on servers; WAL, FKs and a busy timeout on SQLite.
+
+    On SQLite a transaction takes the write lock when it begins (BEGIN IMMEDIATE), waiting for it
+    up to the busy timeout. pysqlite's own BEGIN is deferred, and a deferred transaction that has
+    read asks for the lock only at its first write: if another connection wrote meanwhile, SQLite
+    refuses that upgrade at once (SQLITE_BUSY, "database is locked") without using the busy
+    timeout, so a client got a 503 for its own sequence of requests. The driver's BEGIN is switched
+    off and the engine's "begin" event emits ours: SQLAlchemy's documented pysqlite recipe.
+    """
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = _create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+        def _sqlite_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # pysqlite begins nothing (and commits before no DDL)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             if ":memory:" not in url:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            if not conn.get_execution_options().get(READS_ONLY):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_first_write(conn, cursor, statement, _parameters, _context, _executemany):
+            # a reads-only transaction has begun nothing: each read runs on its own, and its first
+            # write takes the lock (waiting for it) before anything else runs in the transaction
+            if (
+                conn.get_execution_options().get(READS_ONLY)
+                and not cursor.connection.in_transaction
+                and _SQLITE_WRITES.match(statement)
+            ):
+                cursor.execute("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -125,8 +157,17 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     return _create_engine(url, **kwargs)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, future=True)
+def reads_only(engine: Engine) -> Engine:
+    """The same engine (same pool) for work that mostly reads, e.g. a GET. On SQLite its
+    transactions neither wait for nor hold the write lock while they read: each read runs on its
+    own (no snapshot across statements), and the first write, if any, takes the lock then."""
+    return engine.execution_options(**{READS_ONLY: True})
+
+
+def session_factory(engine: Engine, *, writes: bool = True) -> sessionmaker[Session]:
+    """Sessions on `engine`; with `writes=False` on `reads_only(engine)`."""
+    bind = engine if writes else reads_only(engine)
+    return sessionmaker(bind=bind, expire_on_commit=False, future=True)
 
 
 def is_postgres(session_or_engine) -> bool:

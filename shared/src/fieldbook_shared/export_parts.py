@@ -104,7 +104,7 @@ def parts_blueprint(parts: dict[str, Part]) -> Blueprint:
             part = parts.get(kind)
             if part is None:
                 raise NotFound(f"This service exports {', '.join(sorted(parts))}; not {kind!r}.")
-            with state().sessions() as session:
+            with state().read_sessions() as session:
                 page = read_page(session, g.context.tenant_id, part, args["after"], args["limit"])
             return {"kind": kind, **page}
 

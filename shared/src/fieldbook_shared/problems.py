@@ -279,6 +279,18 @@ def _integrity_problem(violation: IntegrityViolation) -> Response:
     return problem_response(409, None, "The change conflicts with the records stored.", constraint=constraint)
 
 
+def database_error_cause(exc: DBAPIError) -> str:
+    """What the driver said, for a log line: its exception's class, code and first line of text
+    ("OperationalError SQLITE_BUSY: database is locked"), never the SQL or its parameters."""
+    orig = exc.orig if exc.orig is not None else exc
+    code = getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None)
+    message = (str(orig) if exc.orig is not None else "").strip().splitlines()
+    cause = type(orig).__name__ + (f" {code}" if code else "")
+    if exc.connection_invalidated:
+        cause += " (connection lost)"
+    return f"{cause}: {message[0][:300]}" if message else cause
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
@@ -326,9 +338,7 @@ def register_error_handlers(app: Flask) -> None:
         if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
             return _unexpected(exc)
         log.warning(
-            "database unavailable: %s",
-            type(exc.orig or exc).__name__,
-            extra={"request_id": g.get("request_id")},
+            "database unavailable: %s", database_error_cause(exc), extra={"request_id": g.get("request_id")}
         )
         return problem_response(
             503,

@@ -29,7 +29,7 @@ from .context import (
     TENANT_HEADER,
     RequestContext,
 )
-from .db import create_engine, session_factory
+from .db import create_engine, reads_only, session_factory
 from .observability import configure_logging, init_health, init_request_logging
 from .pagination import init_link_headers
 from .problems import Forbidden, Unauthorised, register_error_handlers
@@ -37,6 +37,8 @@ from .settings import Settings
 from .uow import UnitOfWork
 
 OPEN_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json")
+# Requests that never write; their unit of work begins a transaction that only reads.
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass
@@ -45,6 +47,14 @@ class ServiceState:
     engine: object
     sessions: sessionmaker[Session]
     uow_class: type[UnitOfWork]
+    # for requests that only read (GET, HEAD): on SQLite they neither wait for nor hold the write lock
+    read_sessions: sessionmaker[Session]
+
+    def sessions_for(self, method: str) -> sessionmaker[Session]:
+        """The session factory for a request: reads-only for GET and HEAD, else one that writes."""
+        if method in READ_METHODS:
+            return self.read_sessions
+        return self.sessions
 
 
 def create_service_app(
@@ -69,7 +79,9 @@ def create_service_app(
         FIELDBOOK_SETTINGS=settings,
     )
     engine = create_engine(settings.database_url)
-    state = ServiceState(settings, engine, session_factory(engine), uow_class)
+    state = ServiceState(
+        settings, engine, session_factory(engine), uow_class, session_factory(engine, writes=False)
+    )
     app.extensions["fieldbook"] = state
 
     init_request_logging(app, settings.service)
@@ -123,9 +135,10 @@ def request_context() -> RequestContext:
 
 
 def current_uow() -> UnitOfWork:
-    """A unit of work for this request's tenant and actor."""
+    """A unit of work for this request's tenant and actor. A GET or HEAD reads only: on SQLite its
+    transaction begins deferred; any other request's takes the write lock when it begins."""
     s = state()
-    return s.uow_class(s.sessions, g.context, s.settings.service)
+    return s.uow_class(s.sessions_for(request.method), g.context, s.settings.service)
 
 
 def _init_tenancy(app: Flask, settings: Settings) -> None:
@@ -156,7 +169,7 @@ def _init_tenancy(app: Flask, settings: Settings) -> None:
 
 
 def _check_database(s: ServiceState) -> None:
-    with s.engine.connect() as conn:
+    with reads_only(s.engine).connect() as conn:
         conn.execute(text("SELECT 1"))
 
 

@@ -40,7 +40,11 @@ class Things(MethodView):
         if body["name"] == "boom":
             raise RuntimeError("internal detail")
         if body["name"] == "db-gone":
-            raise OperationalError("INSERT ...", {}, RuntimeError("server closed the connection"))
+            raise OperationalError(
+                "INSERT INTO things (email) VALUES (?)",
+                ("sam.ellis@example.com",),
+                RuntimeError("server closed the connection\nmore lines from the server"),
+            )
         uow = current_uow()
         assert uow.tenant_id
         return body, 201, {"Location": f"/v1/things/{calls['n']}"}
@@ -114,12 +118,16 @@ def test_unexpected_error_is_500_without_traceback(client):
     assert resp.get_json()["request_id"] == resp.headers["X-Request-Id"]
 
 
-def test_a_database_that_went_away_is_503_with_retry_after(client):
-    resp = client.post("/v1/things", json={"name": "db-gone"}, headers=H)
+def test_a_database_that_went_away_is_503_with_retry_after(client, caplog):
+    with caplog.at_level("WARNING", logger="fieldbook.errors"):
+        resp = client.post("/v1/things", json={"name": "db-gone"}, headers=H)
     assert resp.status_code == 503 and resp.headers["Retry-After"] == "2"
     assert resp.mimetype == "application/problem+json"
     text = resp.get_data(as_text=True)
     assert "server closed" not in text and "INSERT" not in text and "Traceback" not in text
+    # the log line names the cause (the driver's class and first line), never the SQL or its values
+    [line] = [r.getMessage() for r in caplog.records if r.name == "fieldbook.errors"]
+    assert line == "database unavailable: RuntimeError: server closed the connection"
 
 
 def test_not_found_method_not_allowed_and_too_large_are_problems(client):
@@ -388,3 +396,12 @@ def test_readyz_only_runs_the_named_checks(tmp_path):
     unknown = client.get("/readyz?only=database,disk")
     assert unknown.status_code == 400
     assert unknown.get_json()["unknown"] == ["disk"]
+
+
+def test_a_get_or_head_reads_without_the_write_lock_and_other_methods_take_it(client):
+    state = client.application.extensions["fieldbook"]
+    for method in ("GET", "HEAD"):
+        assert state.sessions_for(method) is state.read_sessions
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        assert state.sessions_for(method) is state.sessions
+    assert state.read_sessions is not state.sessions

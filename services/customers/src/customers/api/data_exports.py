@@ -83,7 +83,7 @@ class ExportDownload(MethodView):
         if export.status != "completed":
             raise Conflict(f"The export is {export.status}; download it once it has completed.")
         return Response(
-            data_export.chunks(state().sessions, export),
+            data_export.chunks(state().read_sessions, export),
             content_type="application/zip",
             headers={
                 "Content-Disposition": f'attachment; filename="fieldbook-export-{export.id}.zip"',
