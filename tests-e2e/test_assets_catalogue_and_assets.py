@@ -143,7 +143,7 @@ def test_customer_merged_on_the_exchange_moves_the_assets_to_the_survivor(tenant
 
     eventually(lambda: asset_ids(client, survivor) == {kept, *moved}, timeout=30, message="assets moved")
     # the merged customer is gone from assets' point of view: it points to the survivor
-    gone = assert_problem(client.get(f"/v1/customers/{merged}/assets"), 404)
+    gone = assert_problem(client.get(f"/v1/customers/{merged}/assets"), 410)
     assert gone["merged_into"] == survivor, gone
     for asset_id in moved:
         body = expect(client.get(f"/v1/assets/{asset_id}"), 200).json()
@@ -151,4 +151,7 @@ def test_customer_merged_on_the_exchange_moves_the_assets_to_the_survivor(tenant
     got = updated.wait_for(3, "asset.updated", where=lambda b: b["subject"] in moved)
     assert {m.body["data"]["customer_id"] for m in got} == {survivor}
     # and takes no new assets
-    assert_problem(client.post(f"/v1/customers/{merged}/assets", json={"serial_number": unique()}), 404)
+    refused = assert_problem(
+        client.post(f"/v1/customers/{merged}/assets", json={"serial_number": unique()}), 410
+    )
+    assert refused["merged_into"] == survivor, refused

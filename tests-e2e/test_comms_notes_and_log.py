@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.amqp import cloud_event
-from harness.api import create_customer, expect, private_customer
+from harness.api import assert_problem, create_customer, expect, private_customer
 from harness.polling import eventually
 
 
@@ -113,4 +113,5 @@ def test_publishing_customer_merged_moves_notes_to_the_survivor(tenant, amqp):
     assert moved_note["customer_id"] == survivor["id"]
     log = expect(client.get(f"/v1/customers/{survivor['id']}/communications"), 200).json()
     assert [e["note_id"] for e in log] == [note["id"]]
-    assert client.get(f"/v1/customers/{duplicate['id']}/notes").status_code == 404
+    gone = assert_problem(client.get(f"/v1/customers/{duplicate['id']}/notes"), 410)
+    assert gone["merged_into"] == survivor["id"], gone

@@ -355,9 +355,8 @@ def overview_operation(doc: dict) -> dict:
                     }
                 },
             },
-            "301": {
-                "description": "The customer was merged into another: `Location` is the survivor's overview.",
-                "headers": {"Location": {"schema": {"type": "string"}}},
+            "410": {
+                "description": "The customer was merged into another: `merged_into` names the survivor.",
                 "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             },
             "404": {

@@ -132,18 +132,7 @@ def customer_overview(gw: Gateway, principal: Principal, customer_id: str) -> Re
         return problem_response(503, detail="The customers service is unavailable, so there is no overview.")
     if not isinstance(customer, dict):  # an error page, a list, no JSON at all
         return _unexpected_answer(status, headers)
-    if status == 301:
-        survivor = customer.get("survivor_id")
-        if not isinstance(survivor, str) or not _UUID.fullmatch(survivor):
-            return _unexpected_answer(status, headers)
-        return problem_response(
-            301,
-            "Moved permanently",
-            "This customer was merged into another customer.",
-            headers={"Location": f"/v1/customers/{quote(survivor, safe='')}/overview"},
-            survivor_id=survivor,
-        )
-    if status != 200:  # customers' own problem (404, 403 …): passed on
+    if status != 200:  # customers' own problem (404, a merged customer's 410, 403 …): passed on
         return Response(json.dumps(customer), status=status or 502, mimetype="application/problem+json")
 
     sections = _sections(results, customer)

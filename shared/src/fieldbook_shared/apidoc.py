@@ -4,7 +4,8 @@ The contract (`ContractPlugin`, `FieldbookApi`; see docs/api-contract.md):
 - Errors are `application/problem+json` with the `Problem` schema (problems.ProblemSchema), and
   each operation lists the statuses it really answers, no catch-all `default`: what the kit answers
   for every operation of its kind (404 on a path with an id or a write whose body names a record by
-  its `…_id`, 422 for input, 409 for a write, 413 and 415 for a JSON body, 401/403/503 for all),
+  its `…_id`, 410 on a path of one customer (its merged id), 422 for input, 409 for a write, 413
+  and 415 for a JSON body, 401/403/503 for all),
   plus what a view declares with `answers(...)`.
 - What the kit's helpers enforce is documented by decorators beside them: `requires_if_match`
   (the view calls `etag.expected_version()`: a required `If-Match` header, 412 and 428),
@@ -248,6 +249,10 @@ def _response(responses: dict, code: str) -> dict | None:
     return None
 
 
+# Paths of one customer: every service answers its merged id with 410 (problems.CustomerMerged).
+CUSTOMER_PATH = "/v1/customers/{customer_id}"
+
+
 class ContractPlugin(BasePlugin):
     """Completes every operation to the contract (after the decorators above have left their marks)."""
 
@@ -269,6 +274,9 @@ class ContractPlugin(BasePlugin):
             if method in WRITES and self._body_names_records(operation.get("requestBody")):
                 # a body naming another record (`customer_id`, `invoice_id` …): 404 when there is none
                 marks.setdefault("answers", {})["404"] = True
+            if (path or "").startswith(CUSTOMER_PATH):
+                # a merged customer's old id: 410 naming the survivor (problems.CustomerMerged)
+                marks.setdefault("answers", {})["410"] = True
             complete_operation(
                 method, operation, marks, path_has_ids=path_has_ids, every=self.every_operation
             )

@@ -132,6 +132,40 @@ class Gone(DomainError):
     status = 410
 
 
+CUSTOMER_MERGED_TYPE = "https://fieldbook.dev/problems/customer-merged"
+
+
+class CustomerMerged(Gone):
+    """A customer merged into another, asked for by its old id: every service answers the same,
+    410 Gone with the survivor's id in `merged_into`, for reads and writes alike. The records that
+    hung off the old id now live on the survivor; a client re-reads them there."""
+
+    title = "Customer merged"
+
+    def __init__(self, merged_into: str, detail: str | None = None):
+        super().__init__(
+            detail or "This customer was merged into another customer; use the survivor's id (merged_into).",
+            type=CUSTOMER_MERGED_TYPE,
+            merged_into=merged_into,
+        )
+        self.merged_into = merged_into
+
+
+def raise_for_merged_customer(response: Any) -> None:
+    """Pass the rule on: when another service's answer (a `requests.Response`) is the merged-customer
+    410 naming `merged_into`, raise this service's own `CustomerMerged`, rather than take the 410
+    for "no such customer". Any other answer is left to the caller."""
+    if response.status_code != 410:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    survivor = body.get("merged_into") if isinstance(body, dict) else None
+    if isinstance(survivor, str) and re.fullmatch(r"[0-9a-fA-F-]{36}", survivor):
+        raise CustomerMerged(survivor.lower())
+
+
 class PreconditionFailed(DomainError):
     status = 412
 

@@ -100,12 +100,23 @@ class Sheet(MethodView):
         """The gadget as JSON, CSV or a ZIP."""
 
 
+customer_gadgets = Blueprint("customer_gadgets", __name__, url_prefix="/v1/customers")
+
+
+@customer_gadgets.route("/<uuid:customer_id>/gadgets")
+class CustomerGadgets(MethodView):
+    @customer_gadgets.response(200, GadgetSchema(many=True))
+    def get(self, customer_id):
+        """A customer's gadgets."""
+        return []
+
+
 @pytest.fixture(scope="module")
 def spec(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('apidoc') / 'apidoc.db'}"
     Base.metadata.create_all(create_engine(url))
     settings = Settings(service="gadgets", database_url=url, testing=True, log_level="WARNING")
-    app = create_service_app(settings, title="Gadgets", blueprints=[blp])
+    app = create_service_app(settings, title="Gadgets", blueprints=[blp, customer_gadgets])
     return app.test_client().get("/openapi.json").get_json()
 
 
@@ -148,6 +159,9 @@ def test_no_operation_has_a_catch_all_and_each_lists_its_statuses(spec):
     assert statuses(op(spec, "post", "/v1/gadgets")) == {201, 401, 403, 409, 413, 415, 422, 503}
     assert 404 in statuses(op(spec, "get", "/v1/gadgets/{gadget_id}"))
     assert 404 not in statuses(op(spec, "get", "/v1/gadgets"))
+    # a path of one customer: its merged id is a 410 naming the survivor, in every service
+    assert {404, 410} <= statuses(op(spec, "get", "/v1/customers/{customer_id}/gadgets"))
+    assert 410 not in statuses(op(spec, "get", "/v1/gadgets/{gadget_id}"))
 
 
 def test_if_match_is_the_operation_s_own_header_parameter(spec):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from fieldbook_shared.problems import Conflict, ValidationFailed
+from fieldbook_shared.problems import Conflict, CustomerMerged, ValidationFailed
 
 from .events import _due_now
 from .store.models import NEEDS_REVIEW, CustomerSync, SageBusiness
@@ -16,8 +16,16 @@ from .uow import SyncUnitOfWork
 
 
 def get_status(uow: SyncUnitOfWork, customer_id: str) -> CustomerSync:
+    """The customer's sync status; a merged customer's old id is a 410 naming the survivor, as in
+    every service (its row stays in the `/v1/accounting/sync` list, `removed: merged`)."""
     with uow:
-        return uow.syncs.get(customer_id)
+        row = uow.syncs.get(customer_id)
+        if row.removed == "merged" and row.survivor_id:
+            raise CustomerMerged(
+                row.survivor_id,
+                f"That customer was merged into customer {row.survivor_id}; its accounts link is there now.",
+            )
+        return row
 
 
 def list_statuses(uow: SyncUnitOfWork, status: str | None, page: int, page_size: int):

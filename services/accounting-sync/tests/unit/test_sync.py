@@ -190,7 +190,7 @@ def test_an_update_is_pushed_and_an_older_copy_is_ignored(bus, engine, sessions,
     assert row(sessions).snapshot["phone"] == "0113 000 1111"
 
 
-def test_merged_customer_is_marked_inactive_in_sage_never_deleted(bus, engine, sessions, sim):
+def test_merged_customer_is_marked_inactive_in_sage_never_deleted(bus, engine, sessions, sim, api):
     survivor = "3f1c2b8e-0000-4000-8000-000000000002"
     deliver(bus, "customer.created", customer())
     deliver(
@@ -211,6 +211,10 @@ def test_merged_customer_is_marked_inactive_in_sage_never_deleted(bus, engine, s
     merged = contacts[row(sessions).sage_contact_id]
     assert "Inactive in Fieldbook" in merged["notes"] and "SMYTHJ01" in merged["notes"]
     assert row(sessions).removed == "merged"
+    # its old id: 410 naming the survivor, as in every service; the row stays in the sync list
+    old = api.get(f"/v1/customers/{CID}/accounting")
+    assert old.status_code == 410 and old.get_json()["merged_into"] == survivor
+    assert CID in {r["customer_id"] for r in api.get("/v1/accounting/sync").get_json()}
 
 
 def test_marking_a_contact_inactive_keeps_the_accountants_notes_and_writes_our_line_once(
@@ -308,7 +312,8 @@ def test_a_merged_customer_waiting_for_review_is_not_needed_and_its_review_close
     engine.drain()
     assert row(sessions).status == "needs_review"
     deliver(bus, "customer.merged", {"survivor_id": survivor, "merged_id": CID})
-    status = api.get(f"/v1/customers/{CID}/accounting").get_json()
+    assert api.get(f"/v1/customers/{CID}/accounting").get_json()["merged_into"] == survivor  # 410
+    [status] = api.get("/v1/accounting/sync", query_string={"status": "not_needed"}).get_json()
     assert (status["status"], status["candidates"], status["last_error"]) == ("not_needed", [], None)
     assert status["status_reason"].startswith("Merged into another customer before it reached Sage")
     assert api.post(f"/v1/accounting/reviews/{CID}", json={"action": "create"}).status_code == 409

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import requests
 
-from fieldbook_shared.problems import DomainError
+from fieldbook_shared.problems import DomainError, raise_for_merged_customer
 from fieldbook_shared.settings import Settings
 
 log = logging.getLogger("assets.customers_client")
@@ -69,6 +69,7 @@ class CustomersClient:
             raise CustomersUnavailable(
                 "The customer record could not be checked just now. Try again shortly."
             ) from exc
+        raise_for_merged_customer(resp)
         if resp.status_code == 404:
             return None
         if resp.status_code != 200:

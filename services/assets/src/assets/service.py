@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.etag import check_version
-from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
+from fieldbook_shared.problems import Conflict, CustomerMerged, NotFound, ValidationFailed
 
 from . import events
 from .customers_client import CustomerLookup
@@ -252,9 +252,9 @@ def _known_customer(uow: AssetsUnitOfWork, lookup: CustomerLookup | None, custom
             known = _remember_fetched(uow, remember_customer, data)
     if known is None or known.removed:
         if known is not None and known.merged_into:
-            raise NotFound(
+            raise CustomerMerged(
+                known.merged_into,
                 f"That customer was merged into customer {known.merged_into}; its assets are there now.",
-                merged_into=known.merged_into,
             )
         raise NotFound("No customer with that id.")
     return known

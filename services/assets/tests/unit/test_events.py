@@ -91,7 +91,8 @@ def test_customer_merged_moves_the_assets_to_the_survivor(api, bus, customers, o
     publish(bus, "customer.updated", customer_snapshot(merged, version=9))
     bus.drain()
     resp = api.post(f"/v1/customers/{merged}/assets", {"serial_number": "M9"})
-    assert resp.status_code == 404 and survivor in resp.get_json()["detail"]
+    assert resp.status_code == 410 and survivor in resp.get_json()["detail"]
+    assert resp.get_json()["merged_into"] == survivor
 
 
 def test_customer_deleted_deletes_its_assets_and_publishes_asset_deleted(

@@ -16,7 +16,7 @@ import logging
 import requests
 
 from fieldbook_shared.context import ACTOR_HEADER, INTERNAL_TOKEN_HEADER, ROLE_HEADER, TENANT_HEADER
-from fieldbook_shared.problems import Conflict, DomainError, Gone, NotFound
+from fieldbook_shared.problems import Conflict, DomainError, NotFound, raise_for_merged_customer
 
 from .domain import rules
 from .settings import load_settings
@@ -46,7 +46,8 @@ def _headers(settings, tenant_id: str) -> dict:
 
 
 def fetch_customer(tenant_id: str, customer_id: str) -> dict | None:
-    """The customer's representation, None when customers answers 404 (not ours or not there)."""
+    """The customer's representation, None when customers answers 404 (not ours or not there);
+    `CustomerMerged` (410, naming the survivor) for a merged customer's old id."""
     settings = _settings or load_settings()
     url = f"{settings.extra['customers_url']}/v1/customers/{customer_id}"
     headers = _headers(settings, tenant_id)
@@ -57,6 +58,7 @@ def fetch_customer(tenant_id: str, customer_id: str) -> dict | None:
         raise CustomersUnavailable(
             "The customer record could not be read just now. Try again in a moment."
         ) from None
+    raise_for_merged_customer(response)
     if response.status_code == 404:
         return None
     if response.status_code != 200:
@@ -89,9 +91,7 @@ def admit_document(tenant_id: str, customer_id: str, kind: str, refuse_if_blocke
     problem = _problem(response)
     if response.status_code == 404:
         raise NotFound("No such customer.")
-    if response.status_code == 410:
-        survivor = {k: problem[k] for k in ("merged_into", "survivor_id") if k in problem}
-        raise Gone("This customer was merged into another customer; use the survivor's id.", **survivor)
+    raise_for_merged_customer(response)
     if response.status_code == 409 and refuse_if_blocked:
         raise Conflict(rules.BLOCKED_MESSAGE, block_reason=problem.get("block_reason"))
     log.warning("customers service answered %s for a document admission", response.status_code)

@@ -192,6 +192,7 @@ def on_customer_merged(uow, event: Event) -> None:
     )
     if row is not None:
         row.deleted = True
+        row.merged_into = survivor_id
 
 
 def on_customer_removed(uow, event: Event) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fieldbook_shared.db import new_id, utcnow
 from fieldbook_shared.etag import check_version
-from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
+from fieldbook_shared.problems import Conflict, CustomerMerged, NotFound, ValidationFailed
 
 from . import customers_client, events
 from .domain import money, rules
@@ -43,7 +43,8 @@ def today() -> date:
 
 
 def customer_for(uow: BillingUnitOfWork, customer_id: str, lock: bool = False) -> CustomerSnapshot:
-    """The customer's snapshot; one internal read from customers when billing has not heard of it."""
+    """The customer's snapshot; one internal read from customers when billing has not heard of it.
+    A merged customer's old id is a 410 naming the survivor (the kit's `CustomerMerged`)."""
     customer_id = str(customer_id)
     row = uow.customers.find(customer_id, lock=lock)
     if row is None:
@@ -56,6 +57,11 @@ def customer_for(uow: BillingUnitOfWork, customer_id: str, lock: bool = False) -
         except IntegrityError:
             pass
         row = uow.customers.find(customer_id, lock=lock)
+    if row is not None and row.merged_into:
+        raise CustomerMerged(
+            row.merged_into,
+            f"That customer was merged into customer {row.merged_into}; its billing records are there now.",
+        )
     if row is None or row.deleted:
         raise NotFound("No such customer.")
     return row

@@ -90,6 +90,14 @@ def test_merge_moves_every_record_to_the_survivor_and_is_idempotent(api, bus, cu
     assert len(api.get(f"/v1/customers/{survivor}/invoices").get_json()) == 1
     after = api.get(f"/v1/customers/{survivor}/account").get_json()
     assert after["balance"] == before["balance"]
+    # the old id: 410 naming the survivor, for reads and writes alike (the kit's CustomerMerged)
+    for answer in (
+        api.get(f"/v1/customers/{customer}/invoices"),
+        api.get(f"/v1/customers/{customer}/account"),
+        api.post(f"/v1/customers/{customer}/invoices", {"lines": [line()]}),
+    ):
+        assert answer.status_code == 410, answer.get_json()
+        assert answer.get_json()["merged_into"] == survivor
 
 
 def test_a_deleted_customers_quotes_and_jobs_go_with_it(api, bus, customer, sessions):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from billing import customers_client
 from billing.customers_client import CustomersUnavailable
 from billing.store.models import CreditNote, Invoice, Job, Payment, Quote, StoredCard
-from fieldbook_shared.problems import Conflict, Gone, NotFound
+from fieldbook_shared.problems import CUSTOMER_MERGED_TYPE, Conflict, CustomerMerged, Gone, NotFound
 
 from ..conftest import TENANT, line
 
@@ -158,6 +158,7 @@ def post(monkeypatch, settings):
 
 
 _REAL_ADMIT = customers_client.admit_document
+SURVIVOR = "00000000-0000-0000-0000-00000000000a"
 
 
 def test_the_client_asks_with_the_internal_headers_and_returns_on_200(post, settings):
@@ -174,8 +175,12 @@ def test_the_client_asks_with_the_internal_headers_and_returns_on_200(post, sett
     ("answer", "raised", "extra"),
     [
         (_Answer(404, {"status": 404}), NotFound, {}),
-        (_Answer(410, {"status": 410, "merged_into": "s1"}), Gone, {"merged_into": "s1"}),
-        (_Answer(410, {"status": 410, "survivor_id": "s1"}), Gone, {"survivor_id": "s1"}),
+        (
+            _Answer(410, {"status": 410, "merged_into": SURVIVOR}),
+            CustomerMerged,
+            {"type": CUSTOMER_MERGED_TYPE, "merged_into": SURVIVOR},
+        ),
+        (_Answer(410, {"status": 410, "survivor_id": SURVIVOR}), CustomersUnavailable, {}),
         (_Answer(409, {"status": 409, "block_reason": "arrears"}), Conflict, {"block_reason": "arrears"}),
         (_Answer(500), CustomersUnavailable, {}),
         (_Answer(503, {"status": 503}), CustomersUnavailable, {}),

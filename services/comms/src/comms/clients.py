@@ -11,7 +11,7 @@ import logging
 
 import requests
 
-from fieldbook_shared.problems import DomainError
+from fieldbook_shared.problems import DomainError, raise_for_merged_customer
 from fieldbook_shared.settings import Settings
 
 log = logging.getLogger("comms.clients")
@@ -43,6 +43,7 @@ class _Client:
         except requests.RequestException as exc:
             log.warning("%s lookup %s failed: %s", self.name, path, type(exc).__name__)
             raise UpstreamUnavailable(f"The {self.name} service did not answer. Try again shortly.") from exc
+        raise_for_merged_customer(resp)
         if resp.status_code in (404, 410):
             return None
         if resp.status_code != 200:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.etag import ExpectedVersion, check_version
-from fieldbook_shared.problems import Conflict, DomainError, NotFound, ValidationFailed
+from fieldbook_shared.problems import Conflict, CustomerMerged, DomainError, NotFound, ValidationFailed
 
 from . import directory, events
 from .directory import CustomerFetcher
@@ -56,12 +56,12 @@ def _fetcher(uow: CommsUnitOfWork) -> CustomerFetcher | None:
 
 def _customer(uow: CommsUnitOfWork, customer_id: str) -> CustomerCopy:
     """A live customer of this tenant (fetched once from customers if not yet heard of), else 404;
-    one merged into another is a 404 naming the survivor (`merged_into`)."""
+    one merged into another is a 410 naming the survivor (`merged_into`, the kit's `CustomerMerged`)."""
     known = uow.directory.customer(str(customer_id))
     if known is not None and known.removed and known.merged_into:
-        raise NotFound(
+        raise CustomerMerged(
+            known.merged_into,
             f"That customer was merged into customer {known.merged_into}; its records are there now.",
-            merged_into=known.merged_into,
         )
     row = directory.ensure(uow, str(customer_id), _fetcher(uow))
     if row is None:

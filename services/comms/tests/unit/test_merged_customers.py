@@ -1,5 +1,5 @@
 """A merged customer is not a deleted one: its mass-email place goes to the survivor, and a direct
-request names the survivor (`merged_into`) as assets does."""
+request is a 410 naming the survivor (`merged_into`), as in every service."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ def _merge(bus, merged, survivor):
     bus.drain()
 
 
-def test_a_direct_email_to_a_merged_customer_is_404_naming_the_survivor(api, bus):
+def test_a_direct_email_to_a_merged_customer_is_410_naming_the_survivor(api, bus):
     merged, survivor = known_customer(bus), known_customer(bus)
     _merge(bus, merged, survivor)
     r = api.post("/v1/emails", {"customer_id": merged["id"], "subject": "s", "body": "b"})
-    assert r.status_code == 404
+    assert r.status_code == 410
     assert r.get_json()["merged_into"] == survivor["id"]
     assert survivor["id"] in r.get_json()["detail"]
 

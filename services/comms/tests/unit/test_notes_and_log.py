@@ -164,7 +164,8 @@ def test_customer_merged_moves_notes_and_log_to_the_survivor(api, bus):
     assert [n["id"] for n in notes] == [note["id"]]
     assert notes[0]["customer_id"] == survivor["id"]
     assert api.get(f"/v1/customers/{survivor['id']}/communications").get_json()[0]["note_id"] == note["id"]
-    assert api.get(f"/v1/customers/{merged['id']}/notes").status_code == 404
+    gone = api.get(f"/v1/customers/{merged['id']}/notes")
+    assert gone.status_code == 410 and gone.get_json()["merged_into"] == survivor["id"]
 
 
 def test_customer_deleted_removes_its_notes(api, bus, sessions):

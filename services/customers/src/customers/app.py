@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask
 
-from fieldbook_shared.problems import problem_response
 from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app
 
@@ -20,7 +19,6 @@ from .api import (
     tenant_settings,
 )
 from .settings import load_settings
-from .store.queries import CustomerMerged
 from .uow import CustomersUnitOfWork
 
 
@@ -45,21 +43,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         ],
         uow_class=CustomersUnitOfWork,
     )
-    app.register_error_handler(CustomerMerged, _merged_customer)
     imports.allow_large_uploads(app, settings)
     return app
-
-
-def _merged_customer(exc: CustomerMerged):
-    """A merged customer's old id: reads are redirected (301) to the survivor, writes are 410."""
-    old_id = next((v for k, v in (request.view_args or {}).items() if k == "customer_id"), None)
-    if request.method in ("GET", "HEAD") and old_id is not None:
-        location = request.path.replace(str(old_id), exc.survivor_id, 1)
-        return problem_response(
-            301,
-            "Moved permanently",
-            exc.detail,
-            headers={"Location": location},
-            survivor_id=exc.survivor_id,
-        )
-    return problem_response(410, None, exc.detail, survivor_id=exc.survivor_id)

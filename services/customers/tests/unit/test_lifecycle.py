@@ -54,13 +54,14 @@ def test_merge_preview_then_merge_moves_everything_and_repeating_is_a_no_op(api,
     assert [c["surname"] for c in contacts if c["primary"]] == ["Bravo"]
     assert len(api.get(f"/v1/customers/{b['id']}/work-addresses").get_json()) == 1
 
+    # the old id: 410 naming the survivor in `merged_into`, for reads and writes alike
     old = api.get(f"/v1/customers/{a['id']}")
-    assert old.status_code == 301 and old.headers["Location"] == f"/v1/customers/{b['id']}"
-    assert old.get_json()["survivor_id"] == b["id"]
-    assert (
-        api.patch(f"/v1/customers/{a['id']}", {"surname": "x"}, headers={"If-Match": '"1"'}).status_code
-        == 410
-    )
+    assert old.status_code == 410 and old.get_json()["merged_into"] == b["id"]
+    assert old.get_json()["type"] == "https://fieldbook.dev/problems/customer-merged"
+    patched = api.patch(f"/v1/customers/{a['id']}", {"surname": "x"}, headers={"If-Match": '"1"'})
+    assert patched.status_code == 410 and patched.get_json()["merged_into"] == b["id"]
+    contacts_of_old = api.get(f"/v1/customers/{a['id']}/contacts")
+    assert contacts_of_old.status_code == 410 and contacts_of_old.get_json()["merged_into"] == b["id"]
     assert [r["id"] for r in api.get("/v1/customers").get_json()] == [b["id"]]
 
     again = api.post(f"/v1/customers/{a['id']}/merge", {"survivor_id": b["id"]})

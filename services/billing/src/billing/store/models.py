@@ -64,6 +64,8 @@ class CustomerSnapshot(AddressColumns, Base):
     payment_terms_days: Mapped[int | None] = mapped_column(Integer)
     invoice_address_format: Mapped[str | None] = mapped_column(String(500))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # set with `deleted` by customer.merged: the old id answers 410 naming the survivor
+    merged_into: Mapped[str | None] = mapped_column(String(36))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -87,7 +87,7 @@ class Customer(AddressColumns, Base):
     accounts_balance_as_of: Mapped[datetime | None] = mapped_column()
     # maintained from billing's events: a customer with invoices, payments or credits is never deleted
     has_transactions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    # a merged customer stays as a tombstone that points at its survivor (301 / 410)
+    # a merged customer stays as a tombstone that points at its survivor (410, merged_into)
     merged_into_id: Mapped[str | None] = mapped_column(String(36))
     erased_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import CompoundSelect, Select, func, intersect, or_, select, union, update
 from sqlalchemy.orm import Session
 
-from fieldbook_shared.problems import Gone, NotFound
+from fieldbook_shared.problems import CustomerMerged, NotFound
 
 from ..domain.rules import compact_postcode, search_digits
 from .models import Branch, Contact, Customer, CustomerType, CustomFieldDefinition, WorkAddress
@@ -123,16 +123,6 @@ def customers_query(tenant_id: str, f: CustomerFilters) -> Select:
     if f.accounts_ref:
         stmt = stmt.where(Customer.accounts_ref == f.accounts_ref.upper())
     return stmt.order_by(*SORTS.get(f.sort, SORTS["name"]))
-
-
-class CustomerMerged(Gone):
-    """The customer was merged into another: its old id answers 301 (reads) or 410 (writes)."""
-
-    def __init__(self, survivor_id: str):
-        super().__init__(
-            "This customer was merged into another customer; use the survivor's id.", survivor_id=survivor_id
-        )
-        self.survivor_id = survivor_id
 
 
 class Customers:

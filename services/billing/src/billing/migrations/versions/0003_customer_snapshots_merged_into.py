@@ -1,0 +1,25 @@
+"""customer_snapshots.merged_into: a merged customer's old id answers 410 naming the survivor, as in
+every service (the kit's CustomerMerged)
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-06 05:40:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("customer_snapshots") as batch_op:
+        batch_op.add_column(sa.Column("merged_into", sa.String(length=36), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("customer_snapshots") as batch_op:
+        batch_op.drop_column("merged_into")
