@@ -4,20 +4,27 @@ devstack.py modules                      which packages can run: "<service> <pac
 devstack.py preflight --ports 8000 8001  broker, PostgreSQL (when configured) and ports answer / are free
 devstack.py wait-ready URL --pid PID     poll URL until 200 (deadline), fail early if PID dies
 devstack.py status URL [--key KEY]       print the HTTP status of one GET (000 when nothing answers)
+devstack.py amqp-url                     the AMQP_URL of this stack: a vhost of its own off port 8000
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import importlib.util
+import ipaddress
+import json
 import os
+import shutil
 import socket
+import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 # service name → (import package, local port as an offset from FIELDBOOK_PORT_BASE, default 8000):
 # docs/architecture.md §1. The gateway is listed last on purpose: it is migrated after the services
@@ -209,6 +216,123 @@ def cmd_status(args) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- a vhost per stack
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+DEFAULT_PORT_BASE = 8000
+
+
+def vhost_of(url: str) -> str:
+    path = urlsplit(url).path
+    return unquote(path[1:]) if len(path) > 1 else "/"
+
+
+def with_vhost(url: str, vhost: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), parts.query, ""))
+
+
+def stack_amqp_url(amqp_url: str, base: int) -> str:
+    """The broker URL of the stack on port `base`. The first stack (8000) uses AMQP_URL as it is;
+    another one, on the default vhost `/`, gets the vhost `fieldbook-<base>` of the same broker, so
+    two stacks on one machine never share a queue. A vhost AMQP_URL names itself is kept."""
+    if base == DEFAULT_PORT_BASE or vhost_of(amqp_url) != "/":
+        return amqp_url
+    return with_vhost(amqp_url, f"fieldbook-{base}")
+
+
+def _is_local(host: str | None) -> bool:
+    if not host or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _rabbitmqctl(amqp_url: str, vhost: str) -> str | None:
+    """Create the vhost with the local rabbitmqctl; None when done, else why not."""
+    exe = shutil.which("rabbitmqctl")
+    if exe is None or not _is_local(urlsplit(amqp_url).hostname):
+        return "no rabbitmqctl for this broker"
+    user = unquote(urlsplit(amqp_url).username or "guest")
+    for args in (["add_vhost", vhost], ["set_permissions", "-p", vhost, user, ".*", ".*", ".*"]):
+        try:
+            done = subprocess.run([exe, "-q", *args], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"rabbitmqctl {args[0]}: {type(exc).__name__}"
+        if done.returncode != 0 and "already" not in (done.stdout + done.stderr):
+            return f"rabbitmqctl {args[0]}: {_one_line(done.stderr or done.stdout)[:200]}"
+    return None
+
+
+def _management_api(amqp_url: str, vhost: str, management_url: str | None = None) -> str | None:
+    """Create the vhost through the management API (RABBITMQ_MANAGEMENT_URL, default
+    http://<broker host>:15672) with AMQP_URL's user; None when done, else why not."""
+    parts = urlsplit(amqp_url)
+    user, password = unquote(parts.username or "guest"), unquote(parts.password or "guest")
+    management_url = management_url or os.environ.get("RABBITMQ_MANAGEMENT_URL")
+    base = (management_url or f"http://{parts.hostname or '127.0.0.1'}:15672").rstrip("/")
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    name = quote(vhost, safe="")
+    for path, body in (
+        (f"/api/vhosts/{name}", {}),
+        (f"/api/permissions/{name}/{quote(user, safe='')}", {"configure": ".*", "write": ".*", "read": ".*"}),
+    ):
+        request = urllib.request.Request(
+            base + path,
+            data=json.dumps(body).encode(),
+            method="PUT",
+            headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"},
+        )
+        try:
+            opener.open(request, timeout=5).close()
+        except urllib.error.HTTPError as exc:
+            return f"management API {path}: HTTP {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            return f"management API at {base}: {getattr(exc, 'reason', exc)}"
+    return None
+
+
+def ensure_vhost(
+    url: str,
+    answers: Callable[[str], str | None] = broker_problem,
+    creators: tuple[Callable[[str, str], str | None], ...] = (_rabbitmqctl, _management_api),
+) -> str | None:
+    """Make sure the vhost of `url` exists; None when it does (or the broker does not answer at
+    all: the preflight says how to start it), else what to do by hand."""
+    if answers(url) is None:
+        return None
+    if answers(with_vhost(url, "/")) is not None:
+        return None  # no broker to talk to yet: the preflight reports it
+    vhost = vhost_of(url)
+    tried = []
+    for create in creators:
+        why = create(url, vhost)
+        if why is None and answers(url) is None:
+            print(f"created the RabbitMQ vhost {vhost!r} for this stack", file=sys.stderr)
+            return None
+        tried.append(why or "created, but the connection is still refused")
+    user = unquote(urlsplit(url).username or "guest")
+    return (
+        f"This stack needs a RabbitMQ vhost of its own, {vhost!r}, and it could not be created "
+        f"({'; '.join(tried)}).\n"
+        f"  Create it:  rabbitmqctl add_vhost {vhost}\n"
+        f"              rabbitmqctl set_permissions -p {vhost} {user} '.*' '.*' '.*'\n"
+        "  or set AMQP_URL to a vhost of this stack's own."
+    )
+
+
+def cmd_amqp_url(_args) -> int:
+    url = stack_amqp_url(os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL, port_base())
+    if (why := ensure_vhost(url)) is not None:
+        print(f"Fieldbook cannot start yet:\n\n- {why}\n", file=sys.stderr)
+        return 1
+    print(url)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack.py", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("url")
     p.add_argument("--key")
     p.set_defaults(run=cmd_status)
+    sub.add_parser("amqp-url").set_defaults(run=cmd_amqp_url)
     args = parser.parse_args(argv)
     return args.run(args)
 

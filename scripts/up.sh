@@ -3,6 +3,7 @@
 #
 #  1. make install (the .venv with every package present)
 #  2. check that RabbitMQ (AMQP_URL) and, where a DATABASE_URL_* names one, PostgreSQL answer
+#     (a stack off port 8000 gets a RabbitMQ vhost of its own: devstack.py amqp-url)
 #  3. INTERNAL_TOKEN: generated once, kept in var/secrets.env
 #  4. migrations: python -m <package>.manage migrate, for each service present, then the gateway
 #  5. var/Procfile from the packages present; honcho in the background (own session),
@@ -41,6 +42,9 @@ step "installing (make install)"
 export PATH="$BIN:$PATH"
 export FIELDBOOK_VAR="$VAR"
 export AMQP_URL="${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2F}"
+# Another port base is another stack: unless AMQP_URL names a vhost, it gets one of its own on the
+# same broker (fieldbook-<base>, created if missing), so two stacks never share a queue.
+AMQP_URL=$("$PY" "$ROOT/scripts/devstack.py" amqp-url) || exit 1
 mkdir -p "$VAR/log" "$VAR/run"
 
 # Which packages are installed and can run: lines "<service> <package> <port> <app,worker,manage>".
