@@ -206,3 +206,40 @@ def test_paths_below_the_overview_are_not_the_overview(gw, fake_services):
     assert "complete" not in (resp.get_json(silent=True) or {})
     assert fake_services["customers"].last["path"] == f"/v1/customers/{CUSTOMER}/overview/zzz"
     assert fake_services["billing"].calls == []
+
+
+@pytest.fixture
+def fake_customers():
+    """customers with 40 contacts on CUSTOMER, paged as the service pages them (primary first)."""
+    app, calls = Flask("customers"), []
+
+    @app.get("/v1/customers/<customer_id>")
+    def customer(customer_id):
+        return {"id": customer_id, "primary_contact": None}
+
+    @app.get("/v1/customers/<customer_id>/contacts")
+    def contacts(customer_id):
+        calls.append(dict(request.args))
+        rows = [{"id": "c0", "primary": True}] + [{"id": f"c{i}", "primary": False} for i in range(1, 40)]
+        page_size = int(request.args.get("page_size", 25))
+        resp = Response(json.dumps(rows[:page_size]), 200, mimetype="application/json")
+        resp.headers["X-Pagination"] = json.dumps({"total": len(rows), "page": 1})
+        return resp
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", calls
+    server.shutdown()
+
+
+def test_overview_counts_every_contact_from_the_pages_total_and_shows_the_primary(
+    make_gateway, fake_customers
+):
+    url, calls = fake_customers
+    gw = make_gateway()
+    gw.settings.upstream_urls["customers"] = url
+    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth("readonly"))
+    assert resp.status_code == 200
+    details = resp.get_json()["details"]
+    assert details["contacts"] == 40 and details["primary_contact"]["id"] == "c0"
+    assert calls == [{"include_archived": "false", "page_size": "1"}]

@@ -314,10 +314,13 @@ def _add_contact(
     return contact
 
 
-def list_contacts(uow: CustomersUnitOfWork, customer_id: str, include_archived: bool) -> list[Contact]:
+def list_contacts(
+    uow: CustomersUnitOfWork, customer_id: str, include_archived: bool, page: int, page_size: int
+) -> tuple[list[Contact], int]:
+    """One page of the customer's contacts, primary first, and how many there are."""
     with uow:
         uow.customers.get(customer_id)
-        return uow.contacts.of_customer(customer_id, include_archived)
+        return uow.contacts.page_of_customer(customer_id, include_archived, page, page_size)
 
 
 def get_contact(uow: CustomersUnitOfWork, customer_id: str, contact_id: str) -> Contact:
@@ -490,10 +493,12 @@ def _check_default_contact(uow: CustomersUnitOfWork, customer_id: str, contact_i
         )
 
 
-def list_branches(uow: CustomersUnitOfWork, customer_id: str) -> list[Branch]:
+def list_branches(
+    uow: CustomersUnitOfWork, customer_id: str, page: int, page_size: int
+) -> tuple[list[Branch], int]:
     with uow:
         uow.customers.get(customer_id)
-        return uow.branches.of_customer(customer_id)
+        return uow.branches.page_of_customer(customer_id, page, page_size)
 
 
 def get_branch(uow: CustomersUnitOfWork, customer_id: str, branch_id: str) -> Branch:
@@ -611,10 +616,12 @@ def _person(data: dict | None, default_surname: str | None = None) -> dict | Non
     return person
 
 
-def list_work_addresses(uow: CustomersUnitOfWork, customer_id: str) -> list[WorkAddress]:
+def list_work_addresses(
+    uow: CustomersUnitOfWork, customer_id: str, page: int, page_size: int
+) -> tuple[list[WorkAddress], int]:
     with uow:
         uow.customers.get(customer_id)
-        return uow.work_addresses.of_customer(customer_id)
+        return uow.work_addresses.page_of_customer(customer_id, page, page_size)
 
 
 def get_work_address(uow: CustomersUnitOfWork, customer_id: str, work_address_id: str) -> WorkAddress:

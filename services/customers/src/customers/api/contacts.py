@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -25,9 +26,18 @@ def with_etag(contact, status: int = 200, **headers):
 class ContactCollection(MethodView):
     @blp.arguments(ContactQuerySchema, location="query")
     @blp.response(200, ContactSchema(many=True))
-    def get(self, query, customer_id):
-        """The customer's contacts, primary first."""
-        return service.list_contacts(current_uow(), str(customer_id), query["include_archived"])
+    @paginate(blp)
+    def get(self, query, customer_id, pagination_parameters):
+        """The customer's contacts, primary first, paged."""
+        rows, total = service.list_contacts(
+            current_uow(),
+            str(customer_id),
+            query["include_archived"],
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows
 
     @sends_etag
     @sends_location

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from fieldbook_shared.apidoc import Computed
+from fieldbook_shared.schemas import PagedQuery
 
 from ..domain import rules
 from ..store.queries import SORTS
@@ -225,7 +226,7 @@ class CustomerQuerySchema(Schema):
     sort = fields.String(load_default="name", validate=validate.OneOf(list(SORTS)))
 
 
-class ContactQuerySchema(Schema):
+class ContactQuerySchema(PagedQuery):
     include_archived = fields.Boolean(load_default=True)
 
 

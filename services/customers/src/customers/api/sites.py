@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.pagination import paginate
+from fieldbook_shared.schemas import PagedQuery
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -32,10 +35,16 @@ def with_etag(row, status: int = 200, **headers):
 
 @branches.route("")
 class BranchCollection(MethodView):
+    @branches.arguments(PagedQuery, location="query", unknown=RAISE)
     @branches.response(200, BranchSchema(many=True))
-    def get(self, customer_id):
-        """List the customer's branches."""
-        return service.list_branches(current_uow(), str(customer_id))
+    @paginate(branches)
+    def get(self, query, customer_id, pagination_parameters):
+        """List the customer's branches by name, paged."""
+        rows, total = service.list_branches(
+            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
 
     @sends_etag
     @sends_location
@@ -76,10 +85,16 @@ class BranchItem(MethodView):
 
 @work_addresses.route("")
 class WorkAddressCollection(MethodView):
+    @work_addresses.arguments(PagedQuery, location="query", unknown=RAISE)
     @work_addresses.response(200, WorkAddressSchema(many=True))
-    def get(self, customer_id):
-        """List the customer's work addresses."""
-        return service.list_work_addresses(current_uow(), str(customer_id))
+    @paginate(work_addresses)
+    def get(self, query, customer_id, pagination_parameters):
+        """List the customer's work addresses, latest first, paged."""
+        rows, total = service.list_work_addresses(
+            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
 
     @sends_etag
     @sends_location

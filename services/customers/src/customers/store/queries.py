@@ -125,6 +125,13 @@ def customers_query(tenant_id: str, f: CustomerFilters) -> Select:
     return stmt.order_by(*SORTS.get(f.sort, SORTS["name"]))
 
 
+def page_of(session: Session, stmt, order: tuple, page: int, page_size: int) -> tuple[list, int]:
+    """One page of a query's rows in `order`, and how many rows it has in all."""
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size))
+    return list(rows), total
+
+
 class Customers:
     def __init__(self, session: Session, tenant_id: str):
         self.session = session
@@ -195,6 +202,17 @@ class Contacts:
             self.session.scalars(stmt.order_by(Contact.is_primary.desc(), Contact.created_at, Contact.id))
         )
 
+    def page_of_customer(
+        self, customer_id: str, include_archived: bool, page: int, page_size: int
+    ) -> tuple[list[Contact], int]:
+        stmt = select(Contact).where(
+            Contact.customer_id == str(customer_id), Contact.tenant_id == self.tenant_id
+        )
+        if not include_archived:
+            stmt = stmt.where(Contact.archived.is_(False))
+        order = (Contact.is_primary.desc(), Contact.created_at, Contact.id)
+        return page_of(self.session, stmt, order, page, page_size)
+
     def primary(self, customer_id: str) -> Contact | None:
         return self.session.scalar(
             select(Contact).where(
@@ -234,6 +252,12 @@ class Branches:
             )
         )
 
+    def page_of_customer(self, customer_id: str, page: int, page_size: int) -> tuple[list[Branch], int]:
+        stmt = select(Branch).where(
+            Branch.customer_id == str(customer_id), Branch.tenant_id == self.tenant_id
+        )
+        return page_of(self.session, stmt, (Branch.name, Branch.id), page, page_size)
+
     def add(self, branch: Branch) -> None:
         self.session.add(branch)
 
@@ -263,6 +287,12 @@ class WorkAddresses:
                 .order_by(WorkAddress.created_at.desc(), WorkAddress.id)
             )
         )
+
+    def page_of_customer(self, customer_id: str, page: int, page_size: int) -> tuple[list[WorkAddress], int]:
+        stmt = select(WorkAddress).where(
+            WorkAddress.customer_id == str(customer_id), WorkAddress.tenant_id == self.tenant_id
+        )
+        return page_of(self.session, stmt, (WorkAddress.created_at.desc(), WorkAddress.id), page, page_size)
 
     def add(self, wa: WorkAddress) -> None:
         self.session.add(wa)
