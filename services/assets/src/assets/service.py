@@ -30,9 +30,9 @@ from .uow import AssetsUnitOfWork
 # --- the catalogue ---------------------------------------------------------------------------
 
 
-def list_entries(uow: AssetsUnitOfWork, kind: str, make_id: str | None = None) -> list:
+def list_entries(uow: AssetsUnitOfWork, kind: str, page: int, page_size: int) -> tuple[list, int]:
     with uow:
-        return uow.catalogue.list(kind, make_id)
+        return uow.catalogue.page(kind, page, page_size)
 
 
 def get_entry(uow: AssetsUnitOfWork, kind: str, entry_id: str):
@@ -164,9 +164,12 @@ def model_brand(uow: AssetsUnitOfWork, model: AssetModel) -> str | None:
     return make.name if make is not None else None
 
 
-def list_models(uow: AssetsUnitOfWork, make_id: str | None = None) -> list[tuple[AssetModel, str | None]]:
+def list_models(
+    uow: AssetsUnitOfWork, make_id: str | None, page: int, page_size: int
+) -> tuple[list[tuple[AssetModel, str | None]], int]:
     with uow:
-        return [(m, model_brand(uow, m)) for m in uow.catalogue.list("models", make_id)]
+        models, total = uow.catalogue.page("models", page, page_size, make_id)
+        return [(m, model_brand(uow, m)) for m in models], total
 
 
 def describe_model(uow: AssetsUnitOfWork, model: AssetModel) -> tuple[AssetModel, str | None]:

@@ -99,3 +99,28 @@ def test_another_tenants_catalogue_is_not_found(api):
     assert other.get(f"/v1/asset-catalogue/groups/{group['id']}").status_code == 404
     assert other.get("/v1/asset-catalogue/groups").get_json() == []
     assert other.delete(f"/v1/asset-catalogue/groups/{group['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("kind", [*SIMPLE, "models"])
+def test_every_catalogue_list_is_paged_like_every_list(api, kind):
+    import json
+
+    base = f"/v1/asset-catalogue/{kind}"
+    make = api.post("/v1/asset-catalogue/makes", {"name": "Paged make"}).get_json()
+    names = ["Alpha", "Bravo", "Charlie"] if kind != "makes" else ["Alpha", "Bravo", "Paged make"]
+    for n, name in enumerate(names):
+        body = {"name": name}
+        if kind == "models":
+            body |= {"make_id": make["id"], "product_code": f"P{n}"}
+        if not (kind == "makes" and name == "Paged make"):
+            assert api.post(base, body).status_code == 201
+    r = api.get(base, query_string={"page": 2, "page_size": 2})
+    assert r.status_code == 200, r.get_json()
+    assert [e["name"] for e in r.get_json()] == names[2:]
+    assert json.loads(r.headers["X-Pagination"])["total"] == 3 and 'rel="prev"' in r.headers["Link"]
+    typo = api.get(base, query_string={"pagesize": 2})
+    assert typo.status_code == 422 and "pagesize" in typo.get_json()["errors"]
+    if kind == "models":
+        other = api.post("/v1/asset-catalogue/makes", {"name": "Other make"}).get_json()
+        narrowed = api.get(base, query_string={"make_id": other["id"]})
+        assert narrowed.get_json() == [] and json.loads(narrowed.headers["X-Pagination"])["total"] == 0

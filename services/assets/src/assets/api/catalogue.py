@@ -14,6 +14,8 @@ from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import accepts_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.pagination import paginate
+from fieldbook_shared.schemas import PagedQuery
 from fieldbook_shared.web import current_uow
 
 from .. import service
@@ -42,10 +44,16 @@ def simple_blueprint(kind: str, title: str) -> Blueprint:
 
     @blp.route("")
     class Collection(MethodView):
+        @blp.arguments(PagedQuery, location="query", unknown=RAISE)
         @blp.response(200, CatalogueEntrySchema(many=True))
-        def get(self):
-            """The tenant's entries, by name."""
-            return service.list_entries(current_uow(), kind)
+        @paginate(blp)
+        def get(self, query, pagination_parameters):
+            """The tenant's entries, by name, paged."""
+            rows, total = service.list_entries(
+                current_uow(), kind, pagination_parameters.page, pagination_parameters.page_size
+            )
+            pagination_parameters.item_count = total
+            return rows
 
         @sends_etag
         @sends_location
@@ -122,9 +130,14 @@ def model_response(model, status: int = 200, **headers):
 class ModelCollection(MethodView):
     @models.arguments(ModelQuerySchema, location="query", unknown=RAISE)
     @models.response(200, ModelSchema(many=True))
-    def get(self, query):
-        """The tenant's models, by name (`make_id` narrows to one make)."""
-        return [model_row(p) for p in service.list_models(current_uow(), query.get("make_id"))]
+    @paginate(models)
+    def get(self, query, pagination_parameters):
+        """The tenant's models, by name, paged (`make_id` narrows to one make)."""
+        rows, total = service.list_models(
+            current_uow(), query.get("make_id"), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return [model_row(p) for p in rows]
 
     @sends_location
     @models.arguments(ModelInSchema)

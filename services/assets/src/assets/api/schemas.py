@@ -47,7 +47,7 @@ class ModelSchema(CatalogueEntrySchema):
     product_class = fields.String(allow_none=True)
 
 
-class ModelQuerySchema(Schema):
+class ModelQuerySchema(PagedQuery):
     make_id = Id()
 
 

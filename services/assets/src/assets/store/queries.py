@@ -45,12 +45,15 @@ class Catalogue:
             raise NotFound(f"No {KIND_WORDS[kind]} with that id.")
         return entry
 
-    def list(self, kind: str, make_id: str | None = None) -> list:
+    def page(self, kind: str, page: int, page_size: int, make_id: str | None = None) -> tuple[list, int]:
+        """One page of a catalogue list by name, and how many entries it has."""
         model = CATALOGUE_MODELS[kind]
         stmt = select(model).where(model.tenant_id == self.tenant_id)
         if make_id is not None and kind == "models":
             stmt = stmt.where(AssetModel.make_id == make_id)
-        return list(self.session.scalars(stmt.order_by(model.name_key, model.id)))
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        stmt = stmt.order_by(model.name_key, model.id).offset((page - 1) * page_size).limit(page_size)
+        return list(self.session.scalars(stmt)), total
 
     def by_name(self, kind: str, name: str, make_id: str | None = None):
         model = CATALOGUE_MODELS[kind]
