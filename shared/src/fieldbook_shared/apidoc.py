@@ -219,7 +219,8 @@ def file_content(*media_types: str) -> dict:
 
 class Computed(fields.Method):
     """A read-only Method field whose value has the shape of `schema` (documented as that schema):
-    `address = Computed("_address", AddressSchema)`."""
+    `address = Computed("_address", AddressSchema)`; `schema` may also be a JSON schema (a dict)
+    for a value no marshmallow schema describes (`{"type": "array", "items": {"type": "string"}}`)."""
 
     def __init__(self, serialize: str, schema: Any, *, many: bool = False, **kwargs: Any):
         super().__init__(serialize, **kwargs)
@@ -231,6 +232,9 @@ def computed2properties(self, field: fields.Field, ret: dict, **kwargs: Any) -> 
     """apispec attribute function: a `Computed` field is a reference to its schema."""
     if not isinstance(field, Computed):
         return {}
+    if isinstance(field.doc_schema, dict):
+        shape = copy.deepcopy(field.doc_schema)
+        return {"type": "array", "items": shape} if field.doc_many else shape
     ref = self.resolve_nested_schema(field.doc_schema)
     if field.doc_many:
         return {"type": "array", "items": ref}

@@ -32,12 +32,16 @@ class GadgetSchema(Schema):
     name = fields.String(required=True)
     place = Computed("_place", PlaceSchema, allow_none=True)
     places = Computed("_places", PlaceSchema, many=True)
+    tags = Computed("_tags", {"type": "string"}, many=True)
 
     def _place(self, obj):
         return {"line_1": obj.get("line_1"), "postcode": obj.get("postcode")}
 
     def _places(self, obj):
         return [self._place(obj)]
+
+    def _tags(self, obj):
+        return ["boiler"]
 
 
 blp = Blueprint("gadgets", __name__, url_prefix="/v1/gadgets")
@@ -197,6 +201,7 @@ def test_a_computed_field_has_the_shape_of_its_schema(spec):
     assert props["place"]["nullable"] is True and props["place"]["readOnly"] is True
     assert props["places"]["items"] == {"$ref": "#/components/schemas/Place"}
     assert "line_1" in spec["components"]["schemas"]["Place"]["properties"]
+    assert props["tags"] == {"type": "array", "items": {"type": "string"}, "readOnly": True}
 
 
 def test_file_bodies_have_their_media_types(spec):

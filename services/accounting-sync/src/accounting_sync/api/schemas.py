@@ -45,7 +45,9 @@ class SyncStatusSchema(Schema):
     sage_contact_id = fields.String(dump_only=True, allow_none=True)
     attempts = fields.Integer(dump_only=True)
     last_attempt_at = fields.DateTime(dump_only=True, allow_none=True)
-    next_attempt_at = fields.Method("_next_attempt", dump_only=True, allow_none=True)
+    next_attempt_at = fields.Method(
+        "_next_attempt", dump_only=True, allow_none=True, metadata={"type": "string", "format": "date-time"}
+    )
     last_error = fields.String(dump_only=True, allow_none=True)
     candidates = fields.List(fields.Nested(CandidateSchema), dump_only=True)
     removed = fields.String(

@@ -80,7 +80,9 @@ class NoteSchema(Schema):
     work_address_id = fields.String(allow_none=True)
     text = fields.String()
     important = fields.Boolean()
-    pinned = fields.Function(lambda note: note.important, metadata={"description": "Same as important."})
+    pinned = fields.Function(
+        lambda note: note.important, metadata={"type": "boolean", "description": "Same as important."}
+    )
     do_not_work_with_again = fields.Boolean()
     author = fields.String()
     version = fields.Integer()
@@ -255,7 +257,7 @@ class MailingListSchema(Schema):
     id = fields.String()
     name = fields.String()
     customer_ids = fields.List(fields.String())
-    size = fields.Function(lambda row: len(row.customer_ids or []))
+    size = fields.Function(lambda row: len(row.customer_ids or []), metadata={"type": "integer"})
     version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

@@ -42,7 +42,11 @@ class ExportSchema(Schema):
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
-    download = fields.Method("_download")
+    download = fields.Method(
+        "_download",
+        allow_none=True,
+        metadata={"type": "string", "description": "Once completed: where to fetch the ZIP."},
+    )
 
     def _download(self, obj) -> str | None:
         return f"/v1/exports/{obj.id}/download" if obj.status == "completed" else None

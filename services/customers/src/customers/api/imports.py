@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldbook_shared.apidoc import sends_location
+from fieldbook_shared.apidoc import Computed, sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.problems import DomainError, Forbidden, ValidationFailed
 from fieldbook_shared.settings import Settings
@@ -97,14 +97,33 @@ class ImportSchema(Schema):
     filename = fields.String(allow_none=True)
     size_bytes = fields.Integer()
     columns = fields.List(fields.String())
-    sample_rows = fields.Method("_samples")
+    sample_rows = Computed(
+        "_samples",
+        {"type": "object", "additionalProperties": {"type": "string"}},
+        many=True,
+        metadata={"description": "The first rows, column → value."},
+    )
     suggested_mapping = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
-    fields_ = fields.Method("_fields", data_key="fields")
+    fields_ = Computed("_fields", {"type": "string"}, many=True, data_key="fields")
     mapping = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
     match_key = fields.String(allow_none=True)
     dry_run = fields.Boolean()
-    progress = fields.Method("_progress")
-    counts = fields.Method("_counts")
+    progress = Computed(
+        "_progress",
+        {
+            "type": "object",
+            "properties": {k: {"type": "integer"} for k in ("total_rows", "processed_rows", "percent")},
+        },
+    )
+    counts = Computed(
+        "_counts",
+        {
+            "type": "object",
+            "properties": {
+                k: {"type": "integer"} for k in ("created", "updated", "unchanged", "refused", "duplicates")
+            },
+        },
+    )
     error = fields.String(allow_none=True)
     created_by = fields.String()
     created_at = fields.DateTime()

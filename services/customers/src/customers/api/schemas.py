@@ -69,6 +69,19 @@ class CommunicationPreferencesSchema(Schema):
     phone = fields.Boolean()
 
 
+# what the stored preferences and people look like in answers (kept as JSON, dumped as they are)
+PREFERENCES_DOC = {
+    "description": "May the business contact them this way.",
+    "properties": {channel: {"type": "boolean"} for channel in ("email", "sms", "letter", "phone")},
+}
+PERSON_DOC = {
+    "properties": {
+        name: {"type": "string", "nullable": True}
+        for name in ("title", "first_name", "surname", "company_name", "email", "phone")
+    }
+}
+
+
 class ContactInSchema(Schema):
     title = _text(30, allow_none=True)
     first_name = _text(100, allow_none=True)
@@ -97,7 +110,7 @@ class ContactSchema(Schema):
     urls = fields.List(fields.String())
     primary = fields.Boolean(attribute="is_primary")
     archived = fields.Boolean()
-    communication_preferences = fields.Dict()
+    communication_preferences = fields.Dict(metadata=PREFERENCES_DOC)
     version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -164,7 +177,7 @@ class CustomerSchema(Schema):
     price_book = fields.String(allow_none=True)
     invoice_address_format = fields.String(allow_none=True)
     custom_fields = fields.Dict()
-    communication_preferences = fields.Dict()
+    communication_preferences = fields.Dict(metadata=PREFERENCES_DOC)
     accounts_ref = fields.String(allow_none=True)
     accounts_balance = _money(allow_none=True)
     accounts_balance_as_of = fields.DateTime(allow_none=True)
@@ -281,9 +294,9 @@ class WorkAddressSchema(Schema):
     name = fields.String(allow_none=True)
     address = Computed("_address", AddressSchema)
     status = fields.String()
-    landlord = fields.Dict(allow_none=True)
-    occupier = fields.Dict(allow_none=True)
-    communication_preferences = fields.Dict()
+    landlord = fields.Dict(allow_none=True, metadata=PERSON_DOC)
+    occupier = fields.Dict(allow_none=True, metadata=PERSON_DOC)
+    communication_preferences = fields.Dict(metadata=PREFERENCES_DOC)
     version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
