@@ -6,8 +6,8 @@ names are kept as they are unless two services define the same name differently:
 one is renamed `<Service><Name>` and that service's `$ref`s are rewritten to match. A service that
 does not answer is left out and named under `x-fieldbook-unavailable`.
 
-Then what the gateway itself answers is added (`add_gateway_answers`): 401, 403, 429, 502, 503 and
-504 on every operation, 413 where a request body is read, and its own route, the customer
+Then what the gateway itself answers is added (`add_gateway_answers`): 401, 403, 414, 429, 502, 503
+and 504 on every operation, 413 where a request body is read, and its own route, the customer
 overview. The services' documents already describe their own answers (the kit's
 `fieldbook_shared.apidoc`), so the merged document is the whole contract (docs/api-contract.md).
 """
@@ -172,6 +172,7 @@ def merge_specs(specs: dict[str, dict], unavailable: list[str] | None = None) ->
 GATEWAY_ANSWERS = {
     401: ("UNAUTHORIZED", "No API key, or one that is not valid or has been revoked."),
     403: ("FORBIDDEN", "The key's role may not do this (`allowed_roles` says which may)."),
+    414: ("URL_TOO_LONG", "The URL is longer than the gateway accepts (4096 bytes)."),
     429: (
         "TOO_MANY_REQUESTS",
         "Over the key's requests per minute, or too many invalid keys from this address.",

@@ -1,6 +1,6 @@
 """The gateway's HTTP surface: the /v1 pipeline, the merged OpenAPI document and the docs page.
 
-Every /v1 request goes through the same steps, in this order:
+Every /v1 request goes through the same steps, in this order: URL length (414) →
 key (401; 429 for an address sending too many invalid keys) →
 route (404) → rate limit (429) → body size (413) → role (403) → forward (502/503/504).
 """
@@ -26,6 +26,10 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # (customers: CSV uploads; comms: emails with attachments, base64 in JSON). Everything else: MAX_BODY_BYTES.
 IMPORTS = "/v1/imports"
 EMAILS = ("/v1/emails", "/v1/mass-emails")
+# A longer URL is answered 414 as a problem, before anything else. gunicorn refuses request lines
+# over 8190 bytes itself (fieldbook_shared.gunicorn_conf), with its own page; the services take
+# those the gateway forwards.
+MAX_URL_BYTES = 4096
 SWAGGER_ASSETS = {
     "swagger-ui.css",
     "swagger-ui-bundle.js",
@@ -103,6 +107,10 @@ def _body_limit(method: str, path: str) -> int:
 def public_api(rest: str) -> Response:
     gw = current_gateway()
     path = request.path
+    if len(path.encode()) + len(request.query_string) > MAX_URL_BYTES:
+        return problem_response(
+            414, detail=f"The URL is longer than {MAX_URL_BYTES} bytes.", max_bytes=MAX_URL_BYTES
+        )
 
     plain = presented_key(request.headers)
     principal = None

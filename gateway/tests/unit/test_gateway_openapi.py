@@ -138,7 +138,7 @@ def test_the_gateway_adds_what_it_answers_itself_to_every_operation():
     }
     doc = merge_specs({"customers": _spec({}, {"/v1/customers": post})})
     responses = doc["paths"]["/v1/customers"]["post"]["responses"]
-    for status in ("401", "403", "413", "429", "502", "503", "504"):
+    for status in ("401", "403", "413", "414", "429", "502", "503", "504"):
         ref = responses[status]["$ref"]
         answer = doc["components"]["responses"][ref.rsplit("/", 1)[-1]]
         assert answer["content"]["application/problem+json"]["schema"] == {

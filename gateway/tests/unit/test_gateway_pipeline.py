@@ -183,6 +183,18 @@ def test_large_body_is_refused_with_413_before_forwarding(make_gateway, fake_ser
     assert ok.status_code == 201
 
 
+def test_a_url_too_long_is_a_414_problem_before_forwarding(gw, fake_services):
+    from gateway.views import MAX_URL_BYTES
+
+    long_query = "q=" + "x" * MAX_URL_BYTES  # found by fuzzing: gunicorn's own HTML page
+    resp = gw.client.get(f"/v1/customers?{long_query}", headers=gw.auth("admin"))
+    assert resp.status_code == 414
+    assert resp.mimetype == PROBLEM
+    assert resp.json["max_bytes"] == MAX_URL_BYTES
+    assert fake_services["customers"].calls == []
+    assert gw.client.get("/v1/customers?q=" + "x" * 4000, headers=gw.auth("admin")).status_code == 200
+
+
 def test_upstream_down_is_502_and_the_breaker_then_answers_503(gw):
     path = f"/v1/customers/{CUSTOMER}/accounting"
     for _ in range(5):  # accounting is for accounts and admin keys only

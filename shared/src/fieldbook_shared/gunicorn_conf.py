@@ -16,6 +16,9 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # gunicorn 27 opens one control socket per user by default; several of our processes on one
 # machine would fight over it, and nothing here uses it
 control_socket_disable = True
+# gunicorn's largest request line (its default, 4094, is below the 4096-byte URL the gateway
+# forwards): a longer URL gets the gateway's 414 problem, not gunicorn's own page
+limit_request_line = 8190
 
 
 def on_starting(server):

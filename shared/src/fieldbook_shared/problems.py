@@ -34,6 +34,7 @@ _TITLES = {
     410: "Gone",
     412: "Precondition failed",
     413: "Request body too large",
+    414: "URL too long",
     415: "Unsupported media type",
     422: "Validation failed",
     428: "Precondition required",
