@@ -31,3 +31,16 @@ def test_customers_service_refuses_requests_without_the_internal_token(system, t
         401,
     )
     assert customer_count(tenant.admin) == 0, "a request without the internal token wrote a customer"
+
+
+def test_the_merged_description_documents_account_credit_fields_and_the_new_routes(tenant):
+    spec = expect(tenant.admin.get("/openapi.json"), 200).json()
+    assert "/v1/customers/{customer_id}/merges" in spec["paths"], sorted(spec["paths"])[:20]
+    account = spec["paths"]["/v1/customers/{customer_id}/account"]["get"]
+    assert "as_at" in {p["name"] for p in account.get("parameters", [])}
+    post = spec["paths"]["/v1/customers/{customer_id}/account-credit"]["post"]
+    ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    credit_in = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]
+    assert credit_in["method"]["enum"] == ["cash", "cheque", "bank_transfer", "card", "direct_debit", "other"]
+    nominal = credit_in["nominal_account"]
+    assert nominal["pattern"] and nominal["maxLength"] == 64 and nominal["example"] == "4000"
