@@ -105,11 +105,26 @@ def update_readme(markdown: str) -> None:
     readme.write_text(f"{head}{README_START}\n{markdown}\n{README_END}{tail}")
 
 
-def main() -> int:
+def preflight(all_steps: list[str]) -> list[str] | None:
+    """The steps BENCH_STEPS asks for (default: all); None, after saying why, when wrk or nginx
+    (which the HTTP steps measure with) is missing or a step's name is unknown."""
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             print(f"bench: {tool} is not installed (make bench installs it with apt-get)", file=sys.stderr)
-            return 2
+            return None
+    steps = [s.strip() for s in os.environ.get("BENCH_STEPS", ",".join(all_steps)).split(",") if s.strip()]
+    unknown = sorted(set(steps) - set(all_steps))
+    if unknown:
+        print(f"bench: unknown BENCH_STEPS {unknown}; known: {all_steps}", file=sys.stderr)
+        return None
+    return steps
+
+
+def main() -> int:
+    all_steps = ["invoices", "http", "search", "statement", "sync", "bus", "import", "rss"]
+    steps = preflight(all_steps)
+    if steps is None:
+        return 2
     size = setting("BENCH_CUSTOMERS", 1_000_000)
     invoiced = min(setting("BENCH_INVOICED", 10_000), size)
     statement_invoices = setting("BENCH_STATEMENT_INVOICES", 1_000)
@@ -119,12 +134,6 @@ def main() -> int:
     sync_rate = float(os.environ.get("BENCH_SYNC_RATE", 50))
     wrk_seconds = setting("BENCH_WRK_SECONDS", 15)
     per_kind = setting("BENCH_SEARCH_QUERIES", 30)
-    all_steps = ["invoices", "http", "search", "statement", "sync", "bus", "import", "rss"]
-    steps = [s.strip() for s in os.environ.get("BENCH_STEPS", ",".join(all_steps)).split(",") if s.strip()]
-    unknown = sorted(set(steps) - set(all_steps))
-    if unknown:
-        print(f"bench: unknown BENCH_STEPS {unknown}; known: {all_steps}", file=sys.stderr)
-        return 2
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     # SIGTERM (`kill`, timeout) unwinds through the finally below, which stops every process
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -189,58 +189,78 @@ def check_compose(doc: dict, problems: Problems, schema: dict | None) -> None:
         problems.add("compose", "no services")
         return
 
-    def is_one_off(spec: dict) -> bool:
-        return str(spec.get("restart", "no")) == "no"
-
-    def healthcheck_enabled(spec: dict) -> bool:
-        hc = spec.get("healthcheck") or {}
-        return bool(hc.get("test")) and not hc.get("disable") and hc.get("test") != ["NONE"]
-
     completed_by: dict[str, list[str]] = {}
     for name, spec in services.items():
         where = f"compose service {name}"
         if not spec.get("image") and not spec.get("build"):
             problems.add(where, "neither image nor build")
-        if is_one_off(spec):
+        if _is_one_off(spec):
             if "migrate" not in (spec.get("command") or []):
                 problems.add(where, "restart 'no' is for the one-off migrations only")
-        elif not healthcheck_enabled(spec):
+        elif not _healthcheck_enabled(spec):
             problems.add(where, "a long-running container needs a health check")
-        for target, dep in depends_on_dict(spec.get("depends_on")).items():
-            condition = dep.get("condition", "service_started")
-            if target not in services:
-                problems.add(where, f"depends_on {target!r}, which is not a service")
-                continue
-            if condition == "service_healthy" and not healthcheck_enabled(services[target]):
-                problems.add(where, f"waits for {target} to be healthy, but {target} has no health check")
-            if condition == "service_completed_successfully":
-                if not is_one_off(services[target]):
-                    problems.add(where, f"waits for {target} to complete, but {target} is long-running")
-                completed_by.setdefault(target, []).append(name)
-            if condition == "service_started":
-                problems.add(where, f"depends_on {target} without a condition (service_healthy or completed)")
-        # secrets
-        for key, value in env_list_to_dict(spec.get("environment")).items():
-            if value and SECRET_NAME_RE.search(key):
-                problems.add(where, f"environment {key} is written inline: secrets belong in the env file")
-            if value and URL_WITH_PASSWORD_RE.search(value):
-                problems.add(where, f"environment {key} carries a password in its URL")
-        for env_file in spec.get("env_file") or []:
-            path = env_file if isinstance(env_file, str) else env_file.get("path", "")
-            if not path.endswith(".env") and not path.endswith(".env.example"):
-                problems.add(where, f"env_file {path}: expected deploy/fieldbook.env")
-        for port in spec.get("ports") or []:
-            text = str(port if not isinstance(port, dict) else port.get("host_ip", "") + ":" + str(port))
-            if name != "gateway" and not text.startswith("127.0.0.1:"):
-                problems.add(where, f"publishes {port} beyond the host's loopback (only the gateway may)")
+        _check_compose_depends_on(name, spec, services, problems, completed_by)
+        _check_compose_exposure(name, spec, problems)
 
     for name, spec in services.items():
-        if is_one_off(spec) and name not in completed_by:
+        if _is_one_off(spec) and name not in completed_by:
             problems.add(
                 f"compose service {name}", "a one-off nothing waits for (service_completed_successfully)"
             )
+    _check_compose_cycles(services, problems)
+    web_ports = _check_compose_packages(services, problems)
+    _check_compose_internal_urls(services, web_ports, problems)
+    _check_compose_extras(services, problems)
 
-    # cycles
+
+def _is_one_off(spec: dict) -> bool:
+    return str(spec.get("restart", "no")) == "no"
+
+
+def _healthcheck_enabled(spec: dict) -> bool:
+    hc = spec.get("healthcheck") or {}
+    return bool(hc.get("test")) and not hc.get("disable") and hc.get("test") != ["NONE"]
+
+
+def _check_compose_depends_on(
+    name: str, spec: dict, services: dict[str, dict], problems: Problems, completed_by: dict[str, list[str]]
+) -> None:
+    """Each depends_on names a service, with a condition it can meet; notes who waits for a one-off."""
+    where = f"compose service {name}"
+    for target, dep in depends_on_dict(spec.get("depends_on")).items():
+        condition = dep.get("condition", "service_started")
+        if target not in services:
+            problems.add(where, f"depends_on {target!r}, which is not a service")
+            continue
+        if condition == "service_healthy" and not _healthcheck_enabled(services[target]):
+            problems.add(where, f"waits for {target} to be healthy, but {target} has no health check")
+        if condition == "service_completed_successfully":
+            if not _is_one_off(services[target]):
+                problems.add(where, f"waits for {target} to complete, but {target} is long-running")
+            completed_by.setdefault(target, []).append(name)
+        if condition == "service_started":
+            problems.add(where, f"depends_on {target} without a condition (service_healthy or completed)")
+
+
+def _check_compose_exposure(name: str, spec: dict, problems: Problems) -> None:
+    """No secret written inline, env files from deploy/, ports on the loopback (but the gateway's)."""
+    where = f"compose service {name}"
+    for key, value in env_list_to_dict(spec.get("environment")).items():
+        if value and SECRET_NAME_RE.search(key):
+            problems.add(where, f"environment {key} is written inline: secrets belong in the env file")
+        if value and URL_WITH_PASSWORD_RE.search(value):
+            problems.add(where, f"environment {key} carries a password in its URL")
+    for env_file in spec.get("env_file") or []:
+        path = env_file if isinstance(env_file, str) else env_file.get("path", "")
+        if not path.endswith(".env") and not path.endswith(".env.example"):
+            problems.add(where, f"env_file {path}: expected deploy/fieldbook.env")
+    for port in spec.get("ports") or []:
+        text = str(port if not isinstance(port, dict) else port.get("host_ip", "") + ":" + str(port))
+        if name != "gateway" and not text.startswith("127.0.0.1:"):
+            problems.add(where, f"publishes {port} beyond the host's loopback (only the gateway may)")
+
+
+def _check_compose_cycles(services: dict[str, dict], problems: Problems) -> None:
     graph = {n: set(depends_on_dict(s.get("depends_on"))) & set(services) for n, s in services.items()}
     state: dict[str, int] = {}
 
@@ -257,7 +277,10 @@ def check_compose(doc: dict, problems: Problems, schema: dict | None) -> None:
         if not state.get(node):
             visit(node, [])
 
-    # every package: migrate + web (+ worker), built from deploy/Dockerfile with SERVICE=<package>
+
+def _check_compose_packages(services: dict[str, dict], problems: Problems) -> dict[str, int]:
+    """Every package: migrate + web (+ worker), built from deploy/Dockerfile with SERVICE=<package>.
+    Returns the port each web container listens on."""
     databases = (
         set(re.findall(r"CREATE DATABASE\s+(\w+)", INIT_SQL.read_text(), re.I))
         if INIT_SQL.exists()
@@ -269,34 +292,14 @@ def check_compose(doc: dict, problems: Problems, schema: dict | None) -> None:
         expected = {f"{package}-migrate": "migrate", web_name: "web"}
         if has_worker:
             expected[f"{package}-worker"] = "worker"
-        db_var = "DATABASE_URL_" + package.upper().replace("-", "_")
         for name, process in expected.items():
             spec = services.get(name)
-            where = f"compose service {name}"
             if spec is None:
                 problems.add("compose", f"no service {name} ({package} {process})")
                 continue
-            build = spec.get("build") or {}
-            if not isinstance(build, dict) or (build.get("args") or {}).get("SERVICE") != package:
-                problems.add(where, f"should be built from deploy/Dockerfile with SERVICE={package}")
-            elif build.get("dockerfile") != "deploy/Dockerfile":
-                problems.add(where, "should be built from deploy/Dockerfile")
-            if (spec.get("command") or ["web"])[0] != process:
-                problems.add(where, f"should run the {process!r} process type")
-            env = env_list_to_dict(spec.get("environment"))
-            url = env.get(db_var) or ""
-            if not url.startswith("postgresql+psycopg://"):
-                problems.add(where, f"{db_var} should name its PostgreSQL database (postgresql+psycopg://)")
-            elif databases and url.rsplit("/", 1)[-1] not in databases:
-                problems.add(where, f"{db_var} names a database deploy/postgres/init.sql does not create")
+            _check_compose_process(name, spec, package, process, port, databases, problems)
             if process == "web":
-                if env.get("PORT") != str(port):
-                    problems.add(where, f"PORT should be {port} (docs/architecture.md §1)")
                 web_ports[name] = port
-            if process != "migrate" and name != "gateway":
-                deps = depends_on_dict(spec.get("depends_on"))
-                if deps.get(f"{package}-migrate", {}).get("condition") != "service_completed_successfully":
-                    problems.add(where, f"should wait for {package}-migrate to complete")
         package_dir = ROOT / ("gateway" if package == "gateway" else f"services/{package}")
         if not (package_dir / "pyproject.toml").exists():
             problems.add(
@@ -307,7 +310,40 @@ def check_compose(doc: dict, problems: Problems, schema: dict | None) -> None:
         env = env_list_to_dict(spec.get("environment"))
         if env.get("PORT"):
             web_ports.setdefault(name, int(env["PORT"]))
-    # internal URLs name a service of this file, on the port it listens on
+    return web_ports
+
+
+def _check_compose_process(
+    name: str, spec: dict, package: str, process: str, port: int, databases: set[str], problems: Problems
+) -> None:
+    """One process type of a package: its build, command, database and the migration it waits for."""
+    where = f"compose service {name}"
+    db_var = "DATABASE_URL_" + package.upper().replace("-", "_")
+    build = spec.get("build") or {}
+    if not isinstance(build, dict) or (build.get("args") or {}).get("SERVICE") != package:
+        problems.add(where, f"should be built from deploy/Dockerfile with SERVICE={package}")
+    elif build.get("dockerfile") != "deploy/Dockerfile":
+        problems.add(where, "should be built from deploy/Dockerfile")
+    if (spec.get("command") or ["web"])[0] != process:
+        problems.add(where, f"should run the {process!r} process type")
+    env = env_list_to_dict(spec.get("environment"))
+    url = env.get(db_var) or ""
+    if not url.startswith("postgresql+psycopg://"):
+        problems.add(where, f"{db_var} should name its PostgreSQL database (postgresql+psycopg://)")
+    elif databases and url.rsplit("/", 1)[-1] not in databases:
+        problems.add(where, f"{db_var} names a database deploy/postgres/init.sql does not create")
+    if process == "web" and env.get("PORT") != str(port):
+        problems.add(where, f"PORT should be {port} (docs/architecture.md §1)")
+    if process != "migrate" and name != "gateway":
+        deps = depends_on_dict(spec.get("depends_on"))
+        if deps.get(f"{package}-migrate", {}).get("condition") != "service_completed_successfully":
+            problems.add(where, f"should wait for {package}-migrate to complete")
+
+
+def _check_compose_internal_urls(
+    services: dict[str, dict], web_ports: dict[str, int], problems: Problems
+) -> None:
+    """Internal URLs name a service of this file, on the port it listens on."""
     for name, spec in services.items():
         for key, value in env_list_to_dict(spec.get("environment")).items():
             if not (key.endswith("_URL") and value and value.startswith("http://")):
@@ -323,6 +359,11 @@ def check_compose(doc: dict, problems: Problems, schema: dict | None) -> None:
             host = env_list_to_dict(spec.get("environment")).get(key)
             if host and host not in services:
                 problems.add(f"compose service {name}", f"{key} names {host!r}, which is not a service")
+
+
+def _check_compose_extras(services: dict[str, dict], problems: Problems) -> None:
+    """The gateway routes to every service; the simulator and the SMTP sink run; the example env
+    file lists every secret the containers read."""
     gateway_env = env_list_to_dict((services.get("gateway") or {}).get("environment"))
     upstreams = {u.strip() for u in (gateway_env.get("GATEWAY_UPSTREAMS") or "").split(",") if u.strip()}
     missing = {p for p in PACKAGES if p != "gateway"} - upstreams
@@ -337,7 +378,6 @@ def check_compose(doc: dict, problems: Problems, schema: dict | None) -> None:
     ):
         if not any(test(s) for s in services.values()):
             problems.add("compose", f"no container runs {extra}")
-    # the committed example env file holds every secret the containers read
     if ENV_EXAMPLE.exists():
         keys = {
             line.split("=", 1)[0].strip()
@@ -496,16 +536,7 @@ def render_kustomization(directory: Path) -> list[dict]:
     for resource in k.get("resources") or []:
         path = (directory / resource).resolve()
         objects.extend(render_kustomization(path) if path.is_dir() else load_yaml_all(path))
-    for patch in k.get("patches") or []:
-        ops = yaml.safe_load(patch["patch"]) if "patch" in patch else load_yaml(directory / patch["path"])
-        if not isinstance(ops, list):
-            raise ValueError(f"{kfile}: only JSON 6902 patches (a list of ops) are supported")
-        target = patch.get("target") or {}
-        hits = [i for i, obj in enumerate(objects) if _selected(obj, target)]
-        if not hits:
-            raise ValueError(f"{kfile}: patch target {target} matches nothing")
-        for i in hits:
-            objects[i] = json_patch(objects[i], ops)
+    _apply_patches(kfile, k.get("patches") or [], objects)
     if k.get("namespace"):
         for obj in objects:
             if obj.get("kind") not in CLUSTER_SCOPED:
@@ -515,7 +546,28 @@ def render_kustomization(directory: Path) -> list[dict]:
             raise ValueError(f"{kfile}: labels with includeSelectors/includeTemplates not supported")
         for obj in objects:
             obj.setdefault("metadata", {}).setdefault("labels", {}).update(label.get("pairs") or {})
-    for image in k.get("images") or []:
+    _apply_images(k.get("images") or [], objects)
+    return objects
+
+
+def _apply_patches(kfile: Path, patches: list[dict], objects: list[dict]) -> None:
+    """A kustomization's JSON 6902 patches, each on the objects its target selects (at least one)."""
+    directory = kfile.parent
+    for patch in patches:
+        ops = yaml.safe_load(patch["patch"]) if "patch" in patch else load_yaml(directory / patch["path"])
+        if not isinstance(ops, list):
+            raise ValueError(f"{kfile}: only JSON 6902 patches (a list of ops) are supported")
+        target = patch.get("target") or {}
+        hits = [i for i, obj in enumerate(objects) if _selected(obj, target)]
+        if not hits:
+            raise ValueError(f"{kfile}: patch target {target} matches nothing")
+        for i in hits:
+            objects[i] = json_patch(objects[i], ops)
+
+
+def _apply_images(images: list[dict], objects: list[dict]) -> None:
+    """A kustomization's `images`: new name, tag or digest of the containers running each image."""
+    for image in images:
         for obj in objects:
             for container in _containers(obj):
                 name, suffix = _split_image(container.get("image", ""))
@@ -526,7 +578,6 @@ def render_kustomization(directory: Path) -> list[dict]:
                 elif image.get("newTag"):
                     suffix = ":" + str(image["newTag"])
                 container["image"] = (image.get("newName") or name) + suffix
-    return objects
 
 
 def external_kustomize() -> list[str] | None:
@@ -613,7 +664,51 @@ def check_k8s(objects: list[dict], where: str, problems: Problems, production: b
             for line in SECRETS_EXAMPLE.read_text().splitlines()
             if "=" in line and not line.lstrip().startswith("#")
         }
-    if by_kind.get("Secret"):
+    _check_k8s_no_secrets(objects, bool(by_kind.get("Secret")), configmaps, where, problems)
+    _check_k8s_packages(deployments, jobs, services, where, problems)
+    _check_k8s_jobs(jobs, where, problems)
+
+    for kind, workload in [("Deployment", d) for d in deployments.values()] + [
+        ("Job", j) for j in jobs.values()
+    ]:
+        name = workload["metadata"]["name"]
+        w = f"{kind} {name}"
+        template = workload["spec"]["template"]
+        pod = template["spec"]
+        pod_labels = (template.get("metadata") or {}).get("labels") or {}
+        if pod.get("automountServiceAccountToken") is not False:
+            problems.add(where, f"{w}: automountServiceAccountToken should be false (no API access needed)")
+        for c in pod.get("containers") or []:
+            cw = f"{w} container {c['name']}"
+            _check_k8s_container(c, cw, pod, production, where, problems)
+            _check_k8s_container_env(c, cw, allowed_keys, configmaps, where, problems)
+            if kind == "Deployment":
+                _check_k8s_probes(c, cw, pod_labels.get("app.kubernetes.io/component"), where, problems)
+        if kind == "Deployment":
+            _check_k8s_scaling(workload, w, hpas, pdbs, where, problems)
+    _check_k8s_services(services, deployments, where, problems)
+    # internal URLs in the ConfigMap name a Service and its port
+    service_ports = {
+        s["metadata"]["name"]: {p["port"] for p in s["spec"].get("ports") or []} for s in services
+    }
+    for cm in configmaps.values():
+        for key, value in (cm.get("data") or {}).items():
+            if key.endswith("_URL") and isinstance(value, str) and value.startswith("http://"):
+                host, _, port = value.removeprefix("http://").split("/", 1)[0].partition(":")
+                if host not in service_ports or (port and int(port) not in service_ports[host]):
+                    problems.add(
+                        where, f"ConfigMap {cm['metadata']['name']} {key}={value}: no such Service and port"
+                    )
+    namespaces = {o["metadata"].get("namespace") for o in objects if o.get("kind") not in CLUSTER_SCOPED}
+    if production and (len(namespaces) != 1 or None in namespaces):
+        problems.add(where, f"every object should be in one namespace (found {sorted(map(str, namespaces))})")
+
+
+def _check_k8s_no_secrets(
+    objects: list[dict], renders_secret: bool, configmaps: dict[str, dict], where: str, problems: Problems
+) -> None:
+    """No Secret rendered, no password in a URL, no secret in a ConfigMap."""
+    if renders_secret:
         problems.add(where, "renders a Secret: secrets are created in the cluster, never committed")
     for obj in objects:
         text = json.dumps(obj)
@@ -624,7 +719,11 @@ def check_k8s(objects: list[dict], where: str, problems: Problems, production: b
             if SECRET_NAME_RE.search(key) and value:
                 problems.add(where, f"ConfigMap {cm['metadata']['name']} holds {key}: that is a secret")
 
-    # every package: web Deployment + Service (+ worker Deployment) + migration Job
+
+def _check_k8s_packages(
+    deployments: dict[str, dict], jobs: dict[str, dict], services: list[dict], where: str, problems: Problems
+) -> None:
+    """Every package: web Deployment + Service (+ worker Deployment) + migration Job."""
     for package, (port, has_worker) in PACKAGES.items():
         web = "gateway" if package == "gateway" else f"{package}-web"
         for name, kind in ((web, "web"), *([(f"{package}-worker", "worker")] if has_worker else [])):
@@ -638,6 +737,8 @@ def check_k8s(objects: list[dict], where: str, problems: Problems, production: b
         elif not any(p.get("port") == port for p in svc["spec"].get("ports") or []):
             problems.add(where, f"Service {package} does not listen on {port} (the URLs in the ConfigMap do)")
 
+
+def _check_k8s_jobs(jobs: dict[str, dict], where: str, problems: Problems) -> None:
     for name, job in jobs.items():
         spec = job["spec"]
         pod = spec["template"]["spec"]
@@ -648,118 +749,132 @@ def check_k8s(objects: list[dict], where: str, problems: Problems, production: b
         if not any(c.get("args") == ["migrate"] for c in pod.get("containers") or []):
             problems.add(where, f"Job {name}: should run the image's `migrate` process type")
 
-    for kind, workload in [("Deployment", d) for d in deployments.values()] + [
-        ("Job", j) for j in jobs.values()
-    ]:
-        name = workload["metadata"]["name"]
-        w = f"{kind} {name}"
-        template = workload["spec"]["template"]
-        pod = template["spec"]
-        pod_labels = (template.get("metadata") or {}).get("labels") or {}
-        pod_sc = pod.get("securityContext") or {}
-        volumes = {v["name"] for v in pod.get("volumes") or []}
-        if pod.get("automountServiceAccountToken") is not False:
-            problems.add(where, f"{w}: automountServiceAccountToken should be false (no API access needed)")
-        for c in pod.get("containers") or []:
-            cw = f"{w} container {c['name']}"
-            res = c.get("resources") or {}
-            for section in ("requests", "limits"):
-                for resource in ("cpu", "memory"):
-                    if resource not in (res.get(section) or {}):
-                        problems.add(where, f"{cw}: no {section}.{resource}")
-            sc = c.get("securityContext") or {}
-            if not (sc.get("runAsNonRoot") or pod_sc.get("runAsNonRoot")):
-                problems.add(where, f"{cw}: runAsNonRoot is not set")
-            if sc.get("readOnlyRootFilesystem") is not True:
-                problems.add(where, f"{cw}: readOnlyRootFilesystem should be true")
-            if sc.get("allowPrivilegeEscalation") is not False:
-                problems.add(where, f"{cw}: allowPrivilegeEscalation should be false")
-            if "ALL" not in ((sc.get("capabilities") or {}).get("drop") or []):
-                problems.add(where, f"{cw}: capabilities should drop ALL")
-            image = c.get("image", "")
-            _, tag = _split_image(image)
-            if not tag or tag == ":latest":
-                problems.add(where, f"{cw}: image {image!r} needs a pinned tag")
-            if production and tag == ":dev":
-                problems.add(where, f"{cw}: production runs the dev image {image!r}")
-            for mount in c.get("volumeMounts") or []:
-                if mount["name"] not in volumes:
-                    problems.add(where, f"{cw}: mounts {mount['name']!r}, which is not a volume of the pod")
-            if not any(m.get("mountPath") == "/tmp" for m in c.get("volumeMounts") or []):
+
+def _check_k8s_container(
+    c: dict, cw: str, pod: dict, production: bool, where: str, problems: Problems
+) -> None:
+    """Requests and limits, non-root with a read-only root and no privileges, a pinned image, the
+    mounts of its pod's volumes and a writable /tmp."""
+    pod_sc = pod.get("securityContext") or {}
+    volumes = {v["name"] for v in pod.get("volumes") or []}
+    res = c.get("resources") or {}
+    for section in ("requests", "limits"):
+        for resource in ("cpu", "memory"):
+            if resource not in (res.get(section) or {}):
+                problems.add(where, f"{cw}: no {section}.{resource}")
+    sc = c.get("securityContext") or {}
+    if not (sc.get("runAsNonRoot") or pod_sc.get("runAsNonRoot")):
+        problems.add(where, f"{cw}: runAsNonRoot is not set")
+    if sc.get("readOnlyRootFilesystem") is not True:
+        problems.add(where, f"{cw}: readOnlyRootFilesystem should be true")
+    if sc.get("allowPrivilegeEscalation") is not False:
+        problems.add(where, f"{cw}: allowPrivilegeEscalation should be false")
+    if "ALL" not in ((sc.get("capabilities") or {}).get("drop") or []):
+        problems.add(where, f"{cw}: capabilities should drop ALL")
+    image = c.get("image", "")
+    _, tag = _split_image(image)
+    if not tag or tag == ":latest":
+        problems.add(where, f"{cw}: image {image!r} needs a pinned tag")
+    if production and tag == ":dev":
+        problems.add(where, f"{cw}: production runs the dev image {image!r}")
+    for mount in c.get("volumeMounts") or []:
+        if mount["name"] not in volumes:
+            problems.add(where, f"{cw}: mounts {mount['name']!r}, which is not a volume of the pod")
+    if not any(m.get("mountPath") == "/tmp" for m in c.get("volumeMounts") or []):
+        problems.add(where, f"{cw}: needs a writable /tmp (emptyDir): the root file system is read-only")
+
+
+def _check_k8s_container_env(
+    c: dict, cw: str, allowed_keys: set[str], configmaps: dict[str, dict], where: str, problems: Problems
+) -> None:
+    """Secrets by secretKeyRef to our Secret's listed keys; ConfigMaps that are rendered."""
+    for env in c.get("env") or []:
+        source = env.get("valueFrom") or {}
+        if "value" in env and SECRET_NAME_RE.search(env["name"]) and env["value"]:
+            problems.add(where, f"{cw}: {env['name']} is written inline: use a secretKeyRef")
+        if "secretKeyRef" in source:
+            ref = source["secretKeyRef"]
+            if ref.get("name") != SECRET_NAME:
                 problems.add(
-                    where, f"{cw}: needs a writable /tmp (emptyDir): the root file system is read-only"
+                    where,
+                    f"{cw}: {env['name']} refers to Secret {ref.get('name')!r}, not {SECRET_NAME}",
                 )
-            for env in c.get("env") or []:
-                source = env.get("valueFrom") or {}
-                if "value" in env and SECRET_NAME_RE.search(env["name"]) and env["value"]:
-                    problems.add(where, f"{cw}: {env['name']} is written inline: use a secretKeyRef")
-                if "secretKeyRef" in source:
-                    ref = source["secretKeyRef"]
-                    if ref.get("name") != SECRET_NAME:
-                        problems.add(
-                            where,
-                            f"{cw}: {env['name']} refers to Secret {ref.get('name')!r}, not {SECRET_NAME}",
-                        )
-                    if allowed_keys and ref.get("key") not in allowed_keys:
-                        problems.add(
-                            where,
-                            f"{cw}: secret key {ref.get('key')!r} is not listed in {SECRETS_EXAMPLE.name}",
-                        )
-                if "configMapKeyRef" in source and source["configMapKeyRef"].get("name") not in configmaps:
-                    problems.add(where, f"{cw}: {env['name']} refers to a ConfigMap that is not rendered")
-            for env_from in c.get("envFrom") or []:
-                if "configMapRef" in env_from and env_from["configMapRef"].get("name") not in configmaps:
-                    problems.add(where, f"{cw}: envFrom a ConfigMap that is not rendered")
-                if "secretRef" in env_from:
-                    problems.add(where, f"{cw}: envFrom a whole Secret: reference the keys it needs")
-            component = pod_labels.get("app.kubernetes.io/component")
-            ports = {p.get("name") for p in c.get("ports") or []} | {
-                p.get("containerPort") for p in c.get("ports") or []
-            }
-            if kind == "Deployment" and component == "web":
-                probes = (("readinessProbe", "/readyz?only=database"), ("livenessProbe", "/healthz"))
-                for probe, path in probes:
-                    get = (c.get(probe) or {}).get("httpGet") or {}
-                    if get.get("path") != path:
-                        problems.add(where, f"{cw}: {probe} should GET {path}")
-                    elif get.get("port") not in ports:
-                        problems.add(where, f"{cw}: {probe} port {get.get('port')!r} is not a container port")
-            if kind == "Deployment" and component == "worker":
-                probe = c.get("livenessProbe") or {}
-                if not probe:
-                    problems.add(where, f"{cw}: a worker needs a liveness probe (exec or the metrics port)")
-                elif "httpGet" in probe and probe["httpGet"].get("port") not in ports:
-                    problems.add(where, f"{cw}: livenessProbe port is not a container port")
-        if kind != "Deployment":
-            continue
-        if not _matches(workload["spec"]["selector"].get("matchLabels") or {}, pod_labels):
-            problems.add(where, f"{w}: selector does not match its pod template's labels")
-        targeting = [
-            h
-            for h in hpas
-            if h["spec"]["scaleTargetRef"].get("kind") == "Deployment"
-            and h["spec"]["scaleTargetRef"].get("name") == name
-        ]
-        if len(targeting) != 1:
-            problems.add(where, f"{w}: {len(targeting)} HorizontalPodAutoscalers scale it (want exactly 1)")
-        for h in targeting:
-            low, high = h["spec"].get("minReplicas", 1), h["spec"]["maxReplicas"]
-            if not 1 <= low <= high:
-                problems.add(where, f"HPA {h['metadata']['name']}: minReplicas {low} / maxReplicas {high}")
-            replicas = workload["spec"].get("replicas")
-            if replicas is not None and not low <= replicas <= high:
-                problems.add(where, f"{w}: replicas {replicas} outside its HPA's {low}..{high}")
-            if not any(
-                c.get("resources", {}).get("requests", {}).get("cpu") for c in pod.get("containers") or []
-            ):
-                problems.add(where, f"{w}: CPU autoscaling needs CPU requests")
-        covering = [
-            p
-            for p in pdbs
-            if _matches((p["spec"].get("selector") or {}).get("matchLabels") or {}, pod_labels)
-        ]
-        if len(covering) != 1:
-            problems.add(where, f"{w}: {len(covering)} PodDisruptionBudgets cover it (want exactly 1)")
+            if allowed_keys and ref.get("key") not in allowed_keys:
+                problems.add(
+                    where,
+                    f"{cw}: secret key {ref.get('key')!r} is not listed in {SECRETS_EXAMPLE.name}",
+                )
+        if "configMapKeyRef" in source and source["configMapKeyRef"].get("name") not in configmaps:
+            problems.add(where, f"{cw}: {env['name']} refers to a ConfigMap that is not rendered")
+    for env_from in c.get("envFrom") or []:
+        if "configMapRef" in env_from and env_from["configMapRef"].get("name") not in configmaps:
+            problems.add(where, f"{cw}: envFrom a ConfigMap that is not rendered")
+        if "secretRef" in env_from:
+            problems.add(where, f"{cw}: envFrom a whole Secret: reference the keys it needs")
+
+
+def _check_k8s_probes(c: dict, cw: str, component: str | None, where: str, problems: Problems) -> None:
+    """A Deployment's container: web probes /readyz and /healthz, a worker has a liveness probe,
+    each on one of the container's ports."""
+    ports = {p.get("name") for p in c.get("ports") or []} | {
+        p.get("containerPort") for p in c.get("ports") or []
+    }
+    if component == "web":
+        probes = (("readinessProbe", "/readyz?only=database"), ("livenessProbe", "/healthz"))
+        for probe, path in probes:
+            get = (c.get(probe) or {}).get("httpGet") or {}
+            if get.get("path") != path:
+                problems.add(where, f"{cw}: {probe} should GET {path}")
+            elif get.get("port") not in ports:
+                problems.add(where, f"{cw}: {probe} port {get.get('port')!r} is not a container port")
+    if component == "worker":
+        probe = c.get("livenessProbe") or {}
+        if not probe:
+            problems.add(where, f"{cw}: a worker needs a liveness probe (exec or the metrics port)")
+        elif "httpGet" in probe and probe["httpGet"].get("port") not in ports:
+            problems.add(where, f"{cw}: livenessProbe port is not a container port")
+
+
+def _check_k8s_scaling(
+    workload: dict, w: str, hpas: list[dict], pdbs: list[dict], where: str, problems: Problems
+) -> None:
+    """A Deployment: its selector matches its pods; one HPA (sane bounds, CPU requests), one PDB."""
+    name = workload["metadata"]["name"]
+    template = workload["spec"]["template"]
+    pod = template["spec"]
+    pod_labels = (template.get("metadata") or {}).get("labels") or {}
+    if not _matches(workload["spec"]["selector"].get("matchLabels") or {}, pod_labels):
+        problems.add(where, f"{w}: selector does not match its pod template's labels")
+    targeting = [
+        h
+        for h in hpas
+        if h["spec"]["scaleTargetRef"].get("kind") == "Deployment"
+        and h["spec"]["scaleTargetRef"].get("name") == name
+    ]
+    if len(targeting) != 1:
+        problems.add(where, f"{w}: {len(targeting)} HorizontalPodAutoscalers scale it (want exactly 1)")
+    for h in targeting:
+        low, high = h["spec"].get("minReplicas", 1), h["spec"]["maxReplicas"]
+        if not 1 <= low <= high:
+            problems.add(where, f"HPA {h['metadata']['name']}: minReplicas {low} / maxReplicas {high}")
+        replicas = workload["spec"].get("replicas")
+        if replicas is not None and not low <= replicas <= high:
+            problems.add(where, f"{w}: replicas {replicas} outside its HPA's {low}..{high}")
+        if not any(
+            c.get("resources", {}).get("requests", {}).get("cpu") for c in pod.get("containers") or []
+        ):
+            problems.add(where, f"{w}: CPU autoscaling needs CPU requests")
+    covering = [
+        p for p in pdbs if _matches((p["spec"].get("selector") or {}).get("matchLabels") or {}, pod_labels)
+    ]
+    if len(covering) != 1:
+        problems.add(where, f"{w}: {len(covering)} PodDisruptionBudgets cover it (want exactly 1)")
+
+
+def _check_k8s_services(
+    services: list[dict], deployments: dict[str, dict], where: str, problems: Problems
+) -> None:
+    """Each Service selects one Deployment and targets ports its containers have."""
     for svc in services:
         name = svc["metadata"]["name"]
         backends = [
@@ -788,21 +903,6 @@ def check_k8s(objects: list[dict], where: str, problems: Problems, production: b
                     where,
                     f"Service {name}: targetPort {port.get('targetPort')!r} is not a port of its Deployment",
                 )
-    # internal URLs in the ConfigMap name a Service and its port
-    service_ports = {
-        s["metadata"]["name"]: {p["port"] for p in s["spec"].get("ports") or []} for s in services
-    }
-    for cm in configmaps.values():
-        for key, value in (cm.get("data") or {}).items():
-            if key.endswith("_URL") and isinstance(value, str) and value.startswith("http://"):
-                host, _, port = value.removeprefix("http://").split("/", 1)[0].partition(":")
-                if host not in service_ports or (port and int(port) not in service_ports[host]):
-                    problems.add(
-                        where, f"ConfigMap {cm['metadata']['name']} {key}={value}: no such Service and port"
-                    )
-    namespaces = {o["metadata"].get("namespace") for o in objects if o.get("kind") not in CLUSTER_SCOPED}
-    if production and (len(namespaces) != 1 or None in namespaces):
-        problems.add(where, f"every object should be in one namespace (found {sorted(map(str, namespaces))})")
 
 
 # ----------------------------------------------------------------------------------------- main

@@ -117,41 +117,10 @@ def merge_specs(specs: dict[str, dict], unavailable: list[str] | None = None) ->
     for service, original in specs.items():
         spec = copy.deepcopy(original)
         theirs: dict[str, dict] = spec.get("components") or {}
-        # 1. names that collide with a different definition get the service's prefix; repeated
-        #    until stable, because renaming B changes every definition that refers to B
-        renames: dict[str, str] = {}
-        changed = True
-        while changed:
-            changed = False
-            for kind, items in theirs.items():
-                if not isinstance(items, dict) or kind == "securitySchemes":
-                    continue
-                ours = components.setdefault(kind, {})
-                for name, definition in items.items():
-                    ref = f"#/components/{kind}/{name}"
-                    if ref in renames or name not in ours:
-                        continue
-                    if ours[name] != _rewrite_refs(copy.deepcopy(definition), renames):
-                        renames[ref] = f"#/components/{kind}/{_pascal(service)}{name}"
-                        changed = True
+        renames = _collision_renames(service, theirs, components)
         _rewrite_refs(spec, renames)
-        # 2. components, under their final names
-        for kind, items in theirs.items():
-            if not isinstance(items, dict) or kind == "securitySchemes":
-                continue
-            ours = components.setdefault(kind, {})
-            for name, definition in items.items():
-                final = renames.get(f"#/components/{kind}/{name}", name).rsplit("/", 1)[-1]
-                ours.setdefault(final, definition)
-        # 3. the paths this service answers through the gateway
-        for path, item in (spec.get("paths") or {}).items():
-            if routing.service_for(path) != service or not isinstance(item, dict):
-                continue
-            target = merged["paths"].setdefault(path, {})
-            for key, value in item.items():
-                if key in HTTP_METHODS and isinstance(value, dict):
-                    _drop_gateway_headers(value)
-                target.setdefault(key, value)
+        _add_components(theirs, renames, components)
+        _add_paths(service, spec, merged["paths"])
         for tag in spec.get("tags") or []:
             if isinstance(tag, dict) and tag.get("name") not in tag_names:
                 tag_names.add(tag.get("name"))
@@ -165,6 +134,51 @@ def merge_specs(specs: dict[str, dict], unavailable: list[str] | None = None) ->
     if unavailable:
         merged["x-fieldbook-unavailable"] = list(unavailable)
     return merged
+
+
+def _collision_renames(service: str, theirs: dict[str, dict], components: dict[str, dict]) -> dict[str, str]:
+    """Refs of this service's components whose names collide with a different definition already
+    merged, each to its service-prefixed name; repeated until stable, because renaming B changes
+    every definition that refers to B."""
+    renames: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for kind, items in theirs.items():
+            if not isinstance(items, dict) or kind == "securitySchemes":
+                continue
+            ours = components.setdefault(kind, {})
+            for name, definition in items.items():
+                ref = f"#/components/{kind}/{name}"
+                if ref in renames or name not in ours:
+                    continue
+                if ours[name] != _rewrite_refs(copy.deepcopy(definition), renames):
+                    renames[ref] = f"#/components/{kind}/{_pascal(service)}{name}"
+                    changed = True
+    return renames
+
+
+def _add_components(theirs: dict[str, dict], renames: dict[str, str], components: dict[str, dict]) -> None:
+    """A service's components, under their final names (the first definition of a name stays)."""
+    for kind, items in theirs.items():
+        if not isinstance(items, dict) or kind == "securitySchemes":
+            continue
+        ours = components.setdefault(kind, {})
+        for name, definition in items.items():
+            final = renames.get(f"#/components/{kind}/{name}", name).rsplit("/", 1)[-1]
+            ours.setdefault(final, definition)
+
+
+def _add_paths(service: str, spec: dict, paths: dict[str, dict]) -> None:
+    """The paths this service answers through the gateway."""
+    for path, item in (spec.get("paths") or {}).items():
+        if routing.service_for(path) != service or not isinstance(item, dict):
+            continue
+        target = paths.setdefault(path, {})
+        for key, value in item.items():
+            if key in HTTP_METHODS and isinstance(value, dict):
+                _drop_gateway_headers(value)
+            target.setdefault(key, value)
 
 
 # -------------------------------------------------------------------------- what the gateway answers

@@ -17,6 +17,7 @@ from fieldbook_shared.problems import problem_response
 
 from . import overview, roles, routing
 from .auth import presented_key
+from .keys import Principal
 from .state import current_gateway
 
 bp = Blueprint("gateway", __name__, static_folder="static", static_url_path="/docs")
@@ -112,28 +113,9 @@ def public_api(rest: str) -> Response:
             414, detail=f"The URL is longer than {MAX_URL_BYTES} bytes.", max_bytes=MAX_URL_BYTES
         )
 
-    plain = presented_key(request.headers)
-    principal = None
-    if plain:
-        principal = gw.authenticator.authenticate(plain)
-        if principal is None:
-            # a valid key always passes, even from an address over the limit (behind a load balancer
-            # every client shares one): only the guesses are answered 429
-            address = request.remote_addr or ""
-            wait = gw.auth_throttle.blocked_for(address) or gw.auth_throttle.record_failure(address)
-            if wait:
-                return problem_response(
-                    429,
-                    detail=f"Too many invalid API keys from this address; try again in {wait} s.",
-                    headers={"Retry-After": str(wait)},
-                )
-    if principal is None:
-        detail = (
-            "The API key is not valid or has been revoked."
-            if plain
-            else "Send your API key as `Authorization: Bearer <key>` (or `X-API-Key: <key>`)."
-        )
-        return problem_response(401, detail=detail, headers={"WWW-Authenticate": 'Bearer realm="fieldbook"'})
+    principal, refusal = _authenticate(gw)
+    if refusal is not None:
+        return refusal
     g.tenant_id, g.actor = principal.tenant_id, principal.actor
 
     route = routing.resolve(path) if _is_clean(path) else None
@@ -189,6 +171,35 @@ def public_api(rest: str) -> Response:
     for key, value in limit_headers.items():
         response.headers[key] = value
     return response
+
+
+def _authenticate(gw) -> tuple[Principal | None, Response | None]:
+    """The principal of the request's API key, or the 401 / 429 problem that refuses it."""
+    plain = presented_key(request.headers)
+    principal = None
+    if plain:
+        principal = gw.authenticator.authenticate(plain)
+        if principal is None:
+            # a valid key always passes, even from an address over the limit (behind a load balancer
+            # every client shares one): only the guesses are answered 429
+            address = request.remote_addr or ""
+            wait = gw.auth_throttle.blocked_for(address) or gw.auth_throttle.record_failure(address)
+            if wait:
+                return None, problem_response(
+                    429,
+                    detail=f"Too many invalid API keys from this address; try again in {wait} s.",
+                    headers={"Retry-After": str(wait)},
+                )
+    if principal is None:
+        detail = (
+            "The API key is not valid or has been revoked."
+            if plain
+            else "Send your API key as `Authorization: Bearer <key>` (or `X-API-Key: <key>`)."
+        )
+        return None, problem_response(
+            401, detail=detail, headers={"WWW-Authenticate": 'Bearer realm="fieldbook"'}
+        )
+    return principal, None
 
 
 @bp.get("/openapi.json")

@@ -313,6 +313,22 @@ def complete_operation(
     responses: dict = operation.setdefault("responses", {})
     responses.pop("default", None)  # a catch-all would let any status pass as documented
     parameters: list = operation.setdefault("parameters", [])
+    statuses = _statuses_and_parameters(method, operation, marks, path_has_ids=path_has_ids, every=every)
+    have = _codes(responses)
+    for status in sorted(statuses):
+        if str(status) not in have:
+            responses[str(status)] = http.HTTPStatus(status).name  # a lazy response (FieldbookApi)
+    _add_file_responses(responses, marks.get("files") or {})
+    _add_response_headers(method, responses, dict(marks.get("headers") or {}))
+    if not parameters:
+        del operation["parameters"]
+
+
+def _statuses_and_parameters(
+    method: str, operation: dict, marks: dict, *, path_has_ids: bool, every: tuple[int, ...]
+) -> set[int]:
+    """The statuses the operation can answer; adds the Idempotency-Key and If-Match parameters."""
+    parameters: list = operation["parameters"]
     body = operation.get("requestBody")
     statuses: set[int] = set(every)
     if path_has_ids:
@@ -335,12 +351,11 @@ def complete_operation(
         if if_match == "required":
             statuses.add(428)
     statuses |= {int(code) for code in marks.get("answers", {})}
-    have = _codes(responses)
-    for status in sorted(statuses):
-        if str(status) not in have:
-            responses[str(status)] = http.HTTPStatus(status).name  # a lazy response (FieldbookApi)
+    return statuses
 
-    for code, spec in (marks.get("files") or {}).items():
+
+def _add_file_responses(responses: dict, files: dict) -> None:
+    for code, spec in files.items():
         response = _response(responses, code)
         if response is None:
             response = responses[code] = {"description": spec.get("description") or "The file."}
@@ -348,7 +363,9 @@ def complete_operation(
             response["description"] = spec["description"]
         response.setdefault("content", {}).update(file_content(*spec["media_types"]))
 
-    wanted = dict(marks.get("headers") or {})
+
+def _add_response_headers(method: str, responses: dict, wanted: dict) -> None:
+    """The headers each 2xx answer sends: ETag, Location, Link beside X-Pagination, Idempotent-Replayed."""
     for code in list(_codes(responses)):
         if not code.startswith("2"):
             continue
@@ -366,8 +383,6 @@ def complete_operation(
             headers.setdefault(IDEMPOTENT_REPLAYED_HEADER, dict(RESPONSE_HEADERS[IDEMPOTENT_REPLAYED_HEADER]))
         if not headers:
             del response["headers"]
-    if not operation["parameters"]:
-        del operation["parameters"]
 
 
 class FieldbookApi(Api):

@@ -37,6 +37,7 @@ import random
 import re
 import socket
 import time
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from flask import Flask, Response, abort, jsonify, request
@@ -99,7 +100,27 @@ def create_app(
     def business_id() -> str:
         return request.headers.get("X-Business") or default_business
 
-    # -- the Sage side --------------------------------------------------------------------------
+    _add_auth_and_faults(app, store, rng, business_id)
+    _add_contact_reads(app, store, business_id)
+    _add_contact_create(app, store, rng, business_id)
+    _add_contact_changes(app, store, business_id)
+    _add_admin(app, store, default_business)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"status": "ok"})
+
+    return app
+
+
+# -- the Sage side ------------------------------------------------------------------------------
+# Each group of routes is a function of its own: the routes are closures over the app's store.
+
+
+def _add_auth_and_faults(
+    app: Flask, store: Store, rng: random.Random, business_id: Callable[[], str]
+) -> None:
+    """The token endpoint, and before every /contacts call: the token, the rate limit, the faults."""
 
     @app.post("/oauth/token")
     def token():
@@ -144,22 +165,8 @@ def create_app(
             return sage_errors(500, "InternalServerError", "Something went wrong (injected).")
         return None
 
-    def shape(contact: dict, attributes: str | None, show_balance: bool) -> dict:
-        if attributes == "all":
-            out = dict(contact)
-        else:
-            wanted = {a.strip() for a in (attributes or "").split(",") if a.strip()}
-            out = {k: contact[k] for k in SUMMARY if k in contact}
-            out.update({k: contact[k] for k in wanted if k in contact and k != "balance"})
-        if show_balance:
-            out["balance"] = contact.get("balance", "0.00")
-        else:
-            out.pop("balance", None)
-        return out
 
-    def _bool(value: str | None) -> bool:
-        return (value or "").lower() in ("1", "true", "yes")
-
+def _add_contact_reads(app: Flask, store: Store, business_id: Callable[[], str]) -> None:
     @app.get("/contacts")
     def list_contacts():
         args = request.args
@@ -204,26 +211,8 @@ def create_app(
             return sage_errors(404, "RecordNotFound", "Contact not found.")
         return jsonify(shape(contact, "all", _bool(request.args.get("show_balance"))))
 
-    def _validate(data: dict, creating: bool, except_id: str | None = None) -> Response | None:
-        if not isinstance(data, dict):
-            return sage_errors(422, "RecordInvalid", 'The body must be {"contact": {...}}.', "contact")
-        if creating or "name" in data:
-            if not (data.get("name") or "").strip():
-                return sage_errors(422, "RecordInvalid", "Name can't be blank", "name")
-        if creating or "contact_type_ids" in data:
-            types = data.get("contact_type_ids")
-            if not types or not all(t in ("CUSTOMER", "VENDOR") for t in types):
-                return sage_errors(
-                    422, "RecordInvalid", "Contact types must be CUSTOMER or VENDOR", "contact_type_ids"
-                )
-        ref = data.get("reference")
-        if ref is not None:
-            if len(ref) > REFERENCE_MAX:
-                return sage_errors(422, "RecordInvalid", "Reference is too long", "reference")
-            if store.reference_taken(business_id(), ref, except_id):
-                return sage_errors(422, "RecordInvalid", "Reference has already been taken", "reference")
-        return None
 
+def _add_contact_create(app: Flask, store: Store, rng: random.Random, business_id: Callable[[], str]) -> None:
     @app.post("/contacts")
     def create_contact():
         body = request.get_json(silent=True)
@@ -246,7 +235,7 @@ def create_app(
                 replay = store.replay(biz, key.lower())
                 if replay is not None:
                     return jsonify(replay[1]), replay[0]
-            problem = _validate(data, creating=True)
+            problem = _validate(store, biz, data, creating=True)
             if problem is not None:
                 return problem
             contact = store.create(biz, data)
@@ -259,6 +248,8 @@ def create_app(
             return sage_errors(504, "GatewayTimeout", "The response was lost (injected).")
         return jsonify(answer), 201
 
+
+def _add_contact_changes(app: Flask, store: Store, business_id: Callable[[], str]) -> None:
     @app.put("/contacts/<cid>")
     def update_contact(cid):
         body = request.get_json(silent=True)
@@ -267,7 +258,7 @@ def create_app(
         with store.lock:
             if store.get(business_id(), cid) is None:
                 return sage_errors(404, "RecordNotFound", "Contact not found.")
-            problem = _validate(body["contact"], creating=False, except_id=cid)
+            problem = _validate(store, business_id(), body["contact"], creating=False, except_id=cid)
             if problem is not None:
                 return problem
             contact = store.update(business_id(), cid, body["contact"])
@@ -279,8 +270,53 @@ def create_app(
             return sage_errors(404, "RecordNotFound", "Contact not found.")
         return Response(status=204)
 
-    # -- admin ----------------------------------------------------------------------------------
 
+def shape(contact: dict, attributes: str | None, show_balance: bool) -> dict:
+    if attributes == "all":
+        out = dict(contact)
+    else:
+        wanted = {a.strip() for a in (attributes or "").split(",") if a.strip()}
+        out = {k: contact[k] for k in SUMMARY if k in contact}
+        out.update({k: contact[k] for k in wanted if k in contact and k != "balance"})
+    if show_balance:
+        out["balance"] = contact.get("balance", "0.00")
+    else:
+        out.pop("balance", None)
+    return out
+
+
+def _bool(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
+
+
+def _validate(
+    store: Store, business: str, data: dict, creating: bool, except_id: str | None = None
+) -> Response | None:
+    """Sage's 422 for a contact it would refuse, else None."""
+    if not isinstance(data, dict):
+        return sage_errors(422, "RecordInvalid", 'The body must be {"contact": {...}}.', "contact")
+    if creating or "name" in data:
+        if not (data.get("name") or "").strip():
+            return sage_errors(422, "RecordInvalid", "Name can't be blank", "name")
+    if creating or "contact_type_ids" in data:
+        types = data.get("contact_type_ids")
+        if not types or not all(t in ("CUSTOMER", "VENDOR") for t in types):
+            return sage_errors(
+                422, "RecordInvalid", "Contact types must be CUSTOMER or VENDOR", "contact_type_ids"
+            )
+    ref = data.get("reference")
+    if ref is not None:
+        if len(ref) > REFERENCE_MAX:
+            return sage_errors(422, "RecordInvalid", "Reference is too long", "reference")
+        if store.reference_taken(business, ref, except_id):
+            return sage_errors(422, "RecordInvalid", "Reference has already been taken", "reference")
+    return None
+
+
+# -- admin --------------------------------------------------------------------------------------
+
+
+def _add_admin(app: Flask, store: Store, default_business: str) -> None:
     def admin_business() -> str:
         return request.args.get("business") or request.headers.get("X-Business") or default_business
 
@@ -350,12 +386,6 @@ def create_app(
     def admin_reset():
         store.reset()
         return jsonify({"reset": True})
-
-    @app.get("/healthz")
-    def healthz():
-        return jsonify({"status": "ok"})
-
-    return app
 
 
 def _drop_connection() -> None:

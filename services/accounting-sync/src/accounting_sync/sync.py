@@ -175,23 +175,7 @@ class SyncEngine:
         if c.action == "none" or (c.removed and not c.sage_contact_id):
             return Outcome("nothing")
         if c.action == "deactivate" or c.removed:
-            reason = {"merged": "merged into another customer", "erased": "erased"}.get(
-                c.removed or "", "deleted"
-            )
-            sage = self._sage(c)
-            contact = sage.get_contact(c.sage_contact_id)  # its notes: ours go under them
-            if contact is None:  # deleted in Sage: nothing left to mark inactive
-                log.info("contact %s of %s is gone from Sage: nothing to mark inactive", *self._ids(c))
-                return Outcome("deactivated", c.sage_contact_id, c.accounts_ref)
-            body = mapping.inactive_contact(contact.get("notes"), c.survivor_ref, reason)
-            if body is not None:
-                try:
-                    sage.update_contact(c.sage_contact_id, body)
-                except SageError as exc:
-                    if exc.status != 404:
-                        raise
-                    log.info("contact %s of %s went from Sage meanwhile", *self._ids(c))
-            return Outcome("deactivated", c.sage_contact_id, c.accounts_ref)
+            return self._deactivate(c)
         if c.snapshot is None:
             return Outcome("nothing")
         if c.action == "link":
@@ -202,19 +186,47 @@ class SyncEngine:
         if c.action == "create":
             return self._create(c)
         if c.sage_contact_id:
-            body = mapping.contact_update(c.snapshot, c.accounts_ref)
+            return self._update(c)
+        return self._match(c)
+
+    def _deactivate(self, c: Claim) -> Outcome:
+        """Mark the customer's Sage contact inactive (removed: merged, erased or deleted)."""
+        reason = {"merged": "merged into another customer", "erased": "erased"}.get(
+            c.removed or "", "deleted"
+        )
+        sage = self._sage(c)
+        contact = sage.get_contact(c.sage_contact_id)  # its notes: ours go under them
+        if contact is None:  # deleted in Sage: nothing left to mark inactive
+            log.info("contact %s of %s is gone from Sage: nothing to mark inactive", *self._ids(c))
+            return Outcome("deactivated", c.sage_contact_id, c.accounts_ref)
+        body = mapping.inactive_contact(contact.get("notes"), c.survivor_ref, reason)
+        if body is not None:
             try:
-                self._sage(c).update_contact(c.sage_contact_id, body)
+                sage.update_contact(c.sage_contact_id, body)
             except SageError as exc:
                 if exc.status != 404:
                     raise
-                # deleted in Sage: the link is dead. The next attempt matches again (link, create
-                # with the same ref, or a person decides)
-                return Outcome(
-                    "unlinked",
-                    reason=f"Sage contact {c.sage_contact_id} was deleted in Sage; matching again",
-                )
-            return Outcome("updated", c.sage_contact_id, c.accounts_ref)
+                log.info("contact %s of %s went from Sage meanwhile", *self._ids(c))
+        return Outcome("deactivated", c.sage_contact_id, c.accounts_ref)
+
+    def _update(self, c: Claim) -> Outcome:
+        """Send the customer's record to its linked Sage contact."""
+        body = mapping.contact_update(c.snapshot, c.accounts_ref)
+        try:
+            self._sage(c).update_contact(c.sage_contact_id, body)
+        except SageError as exc:
+            if exc.status != 404:
+                raise
+            # deleted in Sage: the link is dead. The next attempt matches again (link, create
+            # with the same ref, or a person decides)
+            return Outcome(
+                "unlinked",
+                reason=f"Sage contact {c.sage_contact_id} was deleted in Sage; matching again",
+            )
+        return Outcome("updated", c.sage_contact_id, c.accounts_ref)
+
+    def _match(self, c: Claim) -> Outcome:
+        """A customer not linked yet: link it to its Sage contact, ask a person, or create one."""
         # the ref we look for: the row's (the customer's own, or the one we chose before a create),
         # else the one on the customer's record even if another customer holds it here
         wanted = c.accounts_ref or refs.customers_ref(c.snapshot)

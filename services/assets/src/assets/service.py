@@ -336,34 +336,7 @@ def _apply_asset(uow: AssetsUnitOfWork, asset: Asset, data: dict, lookup: Custom
         if name in values:
             values[name] = rules.clean_text(values[name])
 
-    if "product_code" in values:
-        code = values["product_code"]
-        if code is None:
-            values["model_id"] = None
-        else:
-            model = uow.catalogue.model_by_product_code(code)
-            if model is None:
-                errors["product_code"] = ["No model with this product code in the catalogue."]
-            else:
-                values["product_code"] = model.product_code
-                values["model_id"] = model.id
-                if values.get("make_id") is not None and values["make_id"] != model.make_id:
-                    errors["make_id"] = ["The product code belongs to a model of another make."]
-                fill = rules.model_fill(
-                    {
-                        "brand": model_brand(uow, model),
-                        "description": model.description,
-                        "product_class": model.product_class,
-                        "make_id": model.make_id,
-                    },
-                    values,
-                )
-                values.update(fill)
-    elif values.get("make_id") is not None and asset.model_id is not None:
-        # the asset keeps its product code: a make is still the code's model's make
-        model = uow.catalogue.get("models", asset.model_id, field="product_code")
-        if model is not None and values["make_id"] != model.make_id:
-            errors["make_id"] = ["The product code belongs to a model of another make."]
+    errors.update(_apply_product_code(uow, asset, values))
 
     if "work_address_id" in values or "branch_id" in values:
         errors.update(
@@ -416,6 +389,41 @@ def _apply_asset(uow: AssetsUnitOfWork, asset: Asset, data: dict, lookup: Custom
             _check_serial_free(uow, values["serial_number"])
         asset.serial_number = values["serial_number"]
         asset.serial_key = new_key
+
+
+def _apply_product_code(uow: AssetsUnitOfWork, asset: Asset, values: dict) -> dict[str, list[str]]:
+    """The model a product code names (its id, code as catalogued, and what it fills in) into
+    `values`; the errors of a code not in the catalogue or of a make other than its model's."""
+    errors: dict[str, list[str]] = {}
+    if "product_code" in values:
+        code = values["product_code"]
+        if code is None:
+            values["model_id"] = None
+        else:
+            model = uow.catalogue.model_by_product_code(code)
+            if model is None:
+                errors["product_code"] = ["No model with this product code in the catalogue."]
+            else:
+                values["product_code"] = model.product_code
+                values["model_id"] = model.id
+                if values.get("make_id") is not None and values["make_id"] != model.make_id:
+                    errors["make_id"] = ["The product code belongs to a model of another make."]
+                fill = rules.model_fill(
+                    {
+                        "brand": model_brand(uow, model),
+                        "description": model.description,
+                        "product_class": model.product_class,
+                        "make_id": model.make_id,
+                    },
+                    values,
+                )
+                values.update(fill)
+    elif values.get("make_id") is not None and asset.model_id is not None:
+        # the asset keeps its product code: a make is still the code's model's make
+        model = uow.catalogue.get("models", asset.model_id, field="product_code")
+        if model is not None and values["make_id"] != model.make_id:
+            errors["make_id"] = ["The product code belongs to a model of another make."]
+    return errors
 
 
 def _check_serial_free(uow: AssetsUnitOfWork, serial_number: str) -> None:

@@ -220,42 +220,8 @@ def reconcile_tenant(uow: BillingUnitOfWork) -> dict:
                         e.invoice_delta - e.source_delta,
                         e.amount,
                     )
-            for inv in uow.session.scalars(
-                select(Invoice).where(Invoice.tenant_id == uow.tenant_id, Invoice.customer_id == cid)
-            ):
-                left = cents(outstanding.get(inv.id, ZERO))
-                lines = cents(sum((line.total for line in inv.lines), ZERO))
-                if lines != inv.total:
-                    bad(cid, f"invoice {inv.number} total = sum of its lines", lines, inv.total)
-                if inv.status in ("draft",) and inv.id in outstanding:
-                    bad(cid, f"draft invoice {inv.number} not in the ledger", ZERO, left)
-                posted = sum(
-                    (e.invoice_delta for e in entries if e.kind == "invoice" and e.invoice_id == inv.id), ZERO
-                )
-                if inv.status not in ("draft",) and posted != inv.total:
-                    bad(cid, f"invoice {inv.number} posted at its total", inv.total, posted)
-                if inv.status == "paid" and left != ZERO:
-                    bad(cid, f"paid invoice {inv.number} has nothing outstanding", ZERO, left)
-                if inv.status == "part_paid" and not (ZERO < left < inv.total):
-                    bad(cid, f"part paid invoice {inv.number} outstanding", "between 0 and total", left)
-                if inv.status == "issued" and left != inv.total:
-                    bad(cid, f"issued invoice {inv.number} outstanding", inv.total, left)
-                if inv.status == "void" and left != ZERO:
-                    bad(cid, f"void invoice {inv.number} outstanding", ZERO, left)
-                if left < ZERO or left > inv.total:
-                    bad(cid, f"invoice {inv.number} outstanding within 0..total", inv.total, left)
-            for p in uow.session.scalars(
-                select(Payment).where(Payment.tenant_id == uow.tenant_id, Payment.customer_id == cid)
-            ):
-                left = cents(unallocated.get(p.id, ZERO))
-                if left < ZERO or left > p.amount:
-                    bad(cid, f"{p.kind} {p.id} unallocated within 0..amount", p.amount, left)
-            for c in uow.session.scalars(
-                select(CreditNote).where(CreditNote.tenant_id == uow.tenant_id, CreditNote.customer_id == cid)
-            ):
-                left = cents(unallocated.get(c.id, ZERO))
-                if left < ZERO or left > c.total:
-                    bad(cid, f"credit note {c.number} unallocated within 0..total", c.total, left)
+            _check_invoices(uow, cid, entries, outstanding, bad)
+            _check_credit_sources(uow, cid, unallocated, bad)
             rows = uow.session.scalars(
                 select(Allocation).where(Allocation.tenant_id == uow.tenant_id, Allocation.customer_id == cid)
             ).all()
@@ -277,3 +243,47 @@ def reconcile_tenant(uow: BillingUnitOfWork) -> dict:
         "mismatches": mismatches,
         "ok": not mismatches,
     }
+
+
+def _check_invoices(uow: BillingUnitOfWork, cid: str, entries: list, outstanding: dict, bad) -> None:
+    """Each invoice of the customer: lines add up, posted at its total, status agrees with what is left."""
+    for inv in uow.session.scalars(
+        select(Invoice).where(Invoice.tenant_id == uow.tenant_id, Invoice.customer_id == cid)
+    ):
+        left = cents(outstanding.get(inv.id, ZERO))
+        lines = cents(sum((line.total for line in inv.lines), ZERO))
+        if lines != inv.total:
+            bad(cid, f"invoice {inv.number} total = sum of its lines", lines, inv.total)
+        if inv.status in ("draft",) and inv.id in outstanding:
+            bad(cid, f"draft invoice {inv.number} not in the ledger", ZERO, left)
+        posted = sum(
+            (e.invoice_delta for e in entries if e.kind == "invoice" and e.invoice_id == inv.id), ZERO
+        )
+        if inv.status not in ("draft",) and posted != inv.total:
+            bad(cid, f"invoice {inv.number} posted at its total", inv.total, posted)
+        if inv.status == "paid" and left != ZERO:
+            bad(cid, f"paid invoice {inv.number} has nothing outstanding", ZERO, left)
+        if inv.status == "part_paid" and not (ZERO < left < inv.total):
+            bad(cid, f"part paid invoice {inv.number} outstanding", "between 0 and total", left)
+        if inv.status == "issued" and left != inv.total:
+            bad(cid, f"issued invoice {inv.number} outstanding", inv.total, left)
+        if inv.status == "void" and left != ZERO:
+            bad(cid, f"void invoice {inv.number} outstanding", ZERO, left)
+        if left < ZERO or left > inv.total:
+            bad(cid, f"invoice {inv.number} outstanding within 0..total", inv.total, left)
+
+
+def _check_credit_sources(uow: BillingUnitOfWork, cid: str, unallocated: dict, bad) -> None:
+    """No payment or credit note is allocated beyond its amount (nor below 0)."""
+    for p in uow.session.scalars(
+        select(Payment).where(Payment.tenant_id == uow.tenant_id, Payment.customer_id == cid)
+    ):
+        left = cents(unallocated.get(p.id, ZERO))
+        if left < ZERO or left > p.amount:
+            bad(cid, f"{p.kind} {p.id} unallocated within 0..amount", p.amount, left)
+    for c in uow.session.scalars(
+        select(CreditNote).where(CreditNote.tenant_id == uow.tenant_id, CreditNote.customer_id == cid)
+    ):
+        left = cents(unallocated.get(c.id, ZERO))
+        if left < ZERO or left > c.total:
+            bad(cid, f"credit note {c.number} unallocated within 0..total", c.total, left)

@@ -355,29 +355,14 @@ def update_contact(
             uow.customers.get(customer_id, for_update=True)  # serialises concurrent primary changes
         contact = uow.contacts.get(customer_id, contact_id)
         check_version(contact.version, expected_version)
-        errors = _contact_errors(changes)
         archiving = changes.get("archived") is True and not contact.archived
-        if make_primary and changes.get("archived") is True:
-            errors["primary"] = [ARCHIVED_NOT_PRIMARY]
-        elif changes.get("primary") is False and contact.is_primary and not archiving:
-            errors["primary"] = [ONE_PRIMARY]
-        if errors:
-            raise ValidationFailed(errors)
         restoring = changes.get("archived") is False and contact.archived
-        if make_primary and contact.archived and not restoring:
-            raise Conflict(ARCHIVED_NOT_PRIMARY)
+        _check_contact_changes(contact, changes, archiving=archiving, restoring=restoring)
         becomes_primary = make_primary and not contact.is_primary
         if becomes_primary:
             # the old primary steps down first: the database allows one primary per customer
             _step_down_primary(uow, customer_id, keep=contact.id)
-        for name in CONTACT_FIELDS:
-            if name in changes:
-                setattr(contact, name, changes[name])
-        contact.phone_digits = rules.phones_digits(contact.phones)
-        if "communication_preferences" in changes:
-            contact.communication_preferences = rules.merged_preferences(
-                contact.communication_preferences, changes["communication_preferences"]
-            )
+        _set_contact_fields(contact, changes)
         archived_primary = archiving and contact.is_primary
         if archiving:
             contact.archived = True
@@ -407,6 +392,31 @@ def update_contact(
             uow.publish("contact.primary_changed", events.contact_snapshot(contact), subject=contact.id)
         uow.commit()
         return contact
+
+
+def _check_contact_changes(contact: Contact, changes: dict, *, archiving: bool, restoring: bool) -> None:
+    """422: a field or the primary flag refused; 409: an archived contact made primary, not restored."""
+    make_primary = changes.get("primary") is True
+    errors = _contact_errors(changes)
+    if make_primary and changes.get("archived") is True:
+        errors["primary"] = [ARCHIVED_NOT_PRIMARY]
+    elif changes.get("primary") is False and contact.is_primary and not archiving:
+        errors["primary"] = [ONE_PRIMARY]
+    if errors:
+        raise ValidationFailed(errors)
+    if make_primary and contact.archived and not restoring:
+        raise Conflict(ARCHIVED_NOT_PRIMARY)
+
+
+def _set_contact_fields(contact: Contact, changes: dict) -> None:
+    for name in CONTACT_FIELDS:
+        if name in changes:
+            setattr(contact, name, changes[name])
+    contact.phone_digits = rules.phones_digits(contact.phones)
+    if "communication_preferences" in changes:
+        contact.communication_preferences = rules.merged_preferences(
+            contact.communication_preferences, changes["communication_preferences"]
+        )
 
 
 def _promote_next_primary(uow: CustomersUnitOfWork, customer_id: str, exclude: str) -> None:

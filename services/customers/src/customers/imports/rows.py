@@ -519,14 +519,7 @@ class WorkAddressRows(_Rows):
     def apply(self, uow: CustomersUnitOfWork, batch: list[tuple[int, list[str]]]) -> Outcome:
         out = Outcome()
         parsed = [p for p in (self._parse(out, n, row) for n, row in batch) if p is not None]
-        owners = self._owners(uow, parsed)
-        by = {"id": {}, "accounts_ref": {}, "email": {}}
-        for c in owners:
-            by["id"].setdefault(c.id, []).append(c)
-            if c.accounts_ref:
-                by["accounts_ref"].setdefault(c.accounts_ref, []).append(c)
-            if c.email:
-                by["email"].setdefault(c.email.strip().lower(), []).append(c)
+        by = _index_owners(self._owners(uow, parsed))
 
         def owner_of(r: _WorkAddressRow) -> list[Customer]:
             how, value = r.owner
@@ -539,25 +532,7 @@ class WorkAddressRows(_Rows):
             for r in parsed
             if len(found := owner_of(r)) == 1
         }
-        existing: dict[bytes, WorkAddress] = {}
-        with_postcode = sorted(p for p in pairs if p[1])
-        without_postcode = sorted({c for c, postcode in pairs if not postcode})
-        conditions = []
-        if with_postcode:
-            site = tuple_(WorkAddress.customer_id, WorkAddress.postcode_compact)
-            conditions.append(site.in_(with_postcode))
-        if without_postcode:
-            conditions.append(
-                and_(
-                    WorkAddress.customer_id.in_(without_postcode),
-                    or_(WorkAddress.postcode_compact.is_(None), WorkAddress.postcode_compact == ""),
-                )
-            )
-        if conditions:
-            for wa in uow.session.scalars(
-                select(WorkAddress).where(WorkAddress.tenant_id == uow.tenant_id, or_(*conditions))
-            ):
-                existing.setdefault(keys.work_address_key(wa.customer_id, wa.address_line_1, wa.postcode), wa)
+        existing = _existing_sites(uow, pairs)
         written: list[tuple[str, WorkAddress]] = []
         owner_field = {
             "id": "customer_id",
@@ -608,14 +583,7 @@ class WorkAddressRows(_Rows):
                     service._set_address(wa, address)
                     written.append(("work_address.created", wa))  # inserted in bulk below
                 continue
-            changes = {}
-            if "name" in r.data and r.data["name"] != wa.name:
-                changes["name"] = r.data["name"]
-            for role, default in (("landlord", None), ("occupier", rules.DEFAULT_OCCUPIER_SURNAME)):
-                if role in r.data:
-                    merged = service._person({**(getattr(wa, role) or {}), **r.data[role]}, default)
-                    if merged != getattr(wa, role):
-                        changes[role] = merged
+            changes = _site_changes(wa, r.data)
             current = events.address_of(wa)
             address_changes = {k: v for k, v in address.items() if current.get(k) != v}
             if not changes and not address_changes:
@@ -648,3 +616,52 @@ def _is_uuid(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _index_owners(owners: list[Customer]) -> dict[str, dict[str, list[Customer]]]:
+    """The customers a batch names, by each way a row can name its customer (email lower-cased)."""
+    by: dict[str, dict[str, list[Customer]]] = {"id": {}, "accounts_ref": {}, "email": {}}
+    for c in owners:
+        by["id"].setdefault(c.id, []).append(c)
+        if c.accounts_ref:
+            by["accounts_ref"].setdefault(c.accounts_ref, []).append(c)
+        if c.email:
+            by["email"].setdefault(c.email.strip().lower(), []).append(c)
+    return by
+
+
+def _existing_sites(uow: CustomersUnitOfWork, pairs: set[tuple[str, str]]) -> dict[bytes, WorkAddress]:
+    """The work addresses of the given (customer id, compact postcode) pairs, by their import key."""
+    existing: dict[bytes, WorkAddress] = {}
+    with_postcode = sorted(p for p in pairs if p[1])
+    without_postcode = sorted({c for c, postcode in pairs if not postcode})
+    conditions = []
+    if with_postcode:
+        site = tuple_(WorkAddress.customer_id, WorkAddress.postcode_compact)
+        conditions.append(site.in_(with_postcode))
+    if without_postcode:
+        conditions.append(
+            and_(
+                WorkAddress.customer_id.in_(without_postcode),
+                or_(WorkAddress.postcode_compact.is_(None), WorkAddress.postcode_compact == ""),
+            )
+        )
+    if conditions:
+        for wa in uow.session.scalars(
+            select(WorkAddress).where(WorkAddress.tenant_id == uow.tenant_id, or_(*conditions))
+        ):
+            existing.setdefault(keys.work_address_key(wa.customer_id, wa.address_line_1, wa.postcode), wa)
+    return existing
+
+
+def _site_changes(wa: WorkAddress, data: dict) -> dict:
+    """A row's name, landlord and occupier where they differ from the site's (the people merged)."""
+    changes = {}
+    if "name" in data and data["name"] != wa.name:
+        changes["name"] = data["name"]
+    for role, default in (("landlord", None), ("occupier", rules.DEFAULT_OCCUPIER_SURNAME)):
+        if role in data:
+            merged = service._person({**(getattr(wa, role) or {}), **data[role]}, default)
+            if merged != getattr(wa, role):
+                changes[role] = merged
+    return changes
