@@ -18,8 +18,9 @@ STAMP := $(VENV)/.fieldbook-installed
 PACKAGES := shared services/customers gateway services/billing services/assets services/comms services/accounting-sync
 PRESENT := $(foreach p,$(PACKAGES),$(if $(wildcard $(ROOT)/$(p)/pyproject.toml),$(p)))
 PYPROJECTS := $(foreach p,$(PRESENT),$(ROOT)/$(p)/pyproject.toml)
-# What `make lint` needs besides ruff: import-linter checks the import contracts of pyproject.toml.
-LINT_TOOLS := import-linter
+# What `make lint` needs besides ruff: import-linter checks the import contracts of pyproject.toml,
+# mypy the types of the kit and of every service's domain.
+LINT_TOOLS := import-linter mypy
 TEST_TOOLS := pytest pytest-xdist requests ruff honcho testcontainers hypothesis pypdf schemathesis==4.32.5 \
   openapi-python-client==0.29.1 $(LINT_TOOLS)
 # What `make validate-deploy` needs: the compose schema ships with check-jsonschema, the Kubernetes
@@ -50,7 +51,7 @@ help:
 	echo "make test       lint + every package's tests + the end-to-end suite"
 	echo "make test-unit  each package's tests/ (unit + integration)"
 	echo "make test-e2e   the end-to-end suite (tests-e2e/)"
-	echo "make lint       ruff check, import contracts;  make fmt: ruff format + ruff check --fix"
+	echo "make lint       ruff check, import contracts, mypy;  make fmt: ruff format + ruff check --fix"
 	echo "make validate-deploy  docker-compose.yml and deploy/k8s checked offline"
 	echo "make bench      the system on PostgreSQL + RabbitMQ, bulk data, figures vs anchors (BENCH_CUSTOMERS=1000000)"
 	echo "make chaos      slow fault scenarios (tests-chaos/, not in make test): stops the broker, RESTARTS PostgreSQL"
@@ -113,6 +114,8 @@ lint: install
 	"$(BIN)/ruff" check . || status=1
 	echo "==> lint-imports (import contracts: [tool.importlinter] in pyproject.toml)"
 	"$(BIN)/lint-imports" --no-cache || status=1
+	echo "==> mypy (shared/, services/*/src/*/domain: [tool.mypy] in pyproject.toml)"
+	"$(BIN)/mypy" || status=1
 	echo "==> import cycles (reported, not enforced yet)"
 	"$(BIN)/python" scripts/import_cycles.py || status=1
 	exit $$status
@@ -200,7 +203,7 @@ bench: install
 clean:
 	@cd "$(ROOT)"
 	if [ -f scripts/down.sh ]; then bash scripts/down.sh --quiet; fi
-	rm -rf var .ruff_cache
+	rm -rf var .ruff_cache .mypy_cache
 	find . -path ./.venv -prune -o \( -name __pycache__ -o -name .pytest_cache -o -name '*.egg-info' \) -type d -print0 \
 	  | xargs -0 rm -rf
 

@@ -174,7 +174,7 @@ def _mark(**marks: Any) -> Callable:
                 ours.setdefault(key, {}).update(value)
             else:
                 ours[key] = value
-        func._apidoc = doc
+        func._apidoc = doc  # type: ignore[attr-defined]  # flask-smorest reads its docs from here
         return func
 
     return decorator
@@ -263,7 +263,7 @@ class ContractPlugin(BasePlugin):
     def __init__(self, every_operation: tuple[int, ...] = (401, 403, 503)):
         super().__init__()
         self.every_operation = every_operation
-        self.spec = None
+        self.spec: Any = None  # the APISpec, from init_spec on
 
     def init_spec(self, spec) -> None:
         super().init_spec(spec)

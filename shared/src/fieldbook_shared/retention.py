@@ -21,8 +21,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, CursorResult, delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from .db import IdempotencyRecord, OutboxMessage, ProcessedEvent, utcnow
@@ -102,7 +103,8 @@ def _purge(
     for _ in range(max_batches):
         batch = select(key).where(expired).limit(batch_size)
         with sessions() as session, session.begin():
-            count = session.execute(delete(table).where(key.in_(batch))).rowcount
+            result = cast(CursorResult, session.execute(delete(table).where(key.in_(batch))))
+            count = result.rowcount
         deleted += count
         if count < batch_size:
             return deleted, False

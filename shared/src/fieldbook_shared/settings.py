@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -48,7 +49,7 @@ class Settings:
         env = os.environ
         key = service.upper().replace("-", "_")
         default_db = f"sqlite:///{var_dir() / (service + '.db')}"
-        values = dict(
+        values: dict[str, Any] = dict(
             service=service,
             database_url=env.get(f"DATABASE_URL_{key}") or env.get("DATABASE_URL") or default_db,
             amqp_url=env.get("AMQP_URL", cls.amqp_url),

@@ -17,8 +17,9 @@ outer `commit()` raise `NestedRollback`, so the work is retried, never half appl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from .context import RequestContext
@@ -127,7 +128,7 @@ class UnitOfWork:
         if built:
             now = utcnow()
             self.session.execute(
-                insert(OutboxMessage.__table__),
+                insert(cast(Table, OutboxMessage.__table__)),
                 [
                     {
                         "event_id": e.id,

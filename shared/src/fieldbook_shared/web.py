@@ -18,6 +18,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import Blueprint
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import apidoc, idempotency, inputs
@@ -44,7 +45,7 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 @dataclass
 class ServiceState:
     settings: Settings
-    engine: object
+    engine: Engine
     sessions: sessionmaker[Session]
     uow_class: type[UnitOfWork]
     # for requests that only read (GET, HEAD): on SQLite they neither wait for nor hold the write lock

@@ -10,9 +10,10 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from marshmallow import ValidationError
+from sqlalchemy import String
 
 from ..db import OutboxMessage, ProcessedEvent
 from .schemas import schema_for
@@ -90,10 +91,10 @@ _REQUIRED = ("specversion", "id", "source", "type", "tenantid", "data")
 # Envelope attributes that must be non-empty strings, with the longest the kit's tables store.
 _STRINGS = {
     "specversion": None,
-    "id": ProcessedEvent.__table__.c.event_id.type.length,  # the inbox key
+    "id": cast(String, ProcessedEvent.__table__.c.event_id.type).length,  # the inbox key
     "source": None,
     "type": None,
-    "tenantid": OutboxMessage.__table__.c.tenant_id.type.length,
+    "tenantid": cast(String, OutboxMessage.__table__.c.tenant_id.type).length,
 }
 
 

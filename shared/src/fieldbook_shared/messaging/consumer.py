@@ -216,7 +216,7 @@ class Consumer:
 
     @staticmethod
     def _settle(
-        channel: BlockingChannel, deliveries: _Deliveries, delivery_tag: int, settlement: Settlement
+        channel: BlockingChannel, deliveries: _Deliveries, delivery_tag: int | None, settlement: Settlement
     ) -> None:
         """Runs on the I/O thread: ack after commit, nack+requeue (the delivery limit decides), or
         reject without requeue (the queue's dead-letter exchange takes it)."""

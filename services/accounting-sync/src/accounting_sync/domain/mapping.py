@@ -44,8 +44,9 @@ def person_name(customer: dict) -> str | None:
 
 def contact_name(customer: dict) -> str:
     """The name Sage shows: the company's for a company, the person's otherwise."""
-    if customer.get("type") == "company" and _clean(customer.get("company_name")):
-        return _clean(customer["company_name"])
+    company = _clean(customer.get("company_name"))
+    if customer.get("type") == "company" and company:
+        return company
     return (
         person_name(customer)
         or _clean(customer.get("company_name"))

@@ -115,7 +115,7 @@ def _guid(value) -> str:
     return re.sub(r"[^0-9a-f]", "", str(value or "").lower())
 
 
-def is_ours(customer_id: str, contact: dict) -> bool:
+def is_ours(customer_id: str | None, contact: dict) -> bool:
     """Did we create this contact for this customer? It carries the customer's id in `source_guid`."""
     return bool(customer_id) and _guid(contact.get("source_guid")) == _guid(customer_id)
 

@@ -18,7 +18,7 @@ def _letters(text: str | None) -> str:
 
 
 def is_valid_ref(ref: str | None) -> bool:
-    return bool(ref) and bool(REF_RE.match(ref))
+    return bool(ref and REF_RE.match(ref))
 
 
 def customers_ref(customer: dict | None) -> str | None:

@@ -130,7 +130,7 @@ def open_items(entries: list[Entry]) -> tuple[list[OpenInvoice], list[OpenCredit
     unallocated = unallocated_by_source(entries)
     invoices, credits = [], []
     for e in ordered(entries):
-        if e.kind == "invoice" and outstanding.get(e.invoice_id, ZERO) != ZERO:
+        if e.kind == "invoice" and e.invoice_id and outstanding.get(e.invoice_id, ZERO) != ZERO:
             invoices.append(
                 OpenInvoice(
                     e.invoice_id,
@@ -141,7 +141,11 @@ def open_items(entries: list[Entry]) -> tuple[list[OpenInvoice], list[OpenCredit
                     cents(outstanding[e.invoice_id]),
                 )
             )
-        elif e.kind in ("credit_note", "payment", "account_credit") and unallocated.get(e.source_id, ZERO):
+        elif (
+            e.kind in ("credit_note", "payment", "account_credit")
+            and e.source_id
+            and unallocated.get(e.source_id, ZERO)
+        ):
             credits.append(
                 OpenCredit(
                     e.source_id,

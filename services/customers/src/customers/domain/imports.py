@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from typing import Any
 
 from . import rules
 
@@ -155,7 +156,7 @@ def mapping_errors(
         errors["mapping"] = ["Map at least one column to a field."]
     mapped = set(used)
     if kind == "customers":
-        needs = {
+        needs: dict[str, list[tuple[str, ...]]] = {
             "accounts_ref": [("accounts_ref",)],
             "email": [("email",)],
             "name_postcode": [("postcode",), ("surname", "company_name")],
@@ -224,7 +225,7 @@ def customer_body(values: dict[str, str], default: str) -> dict:
         if name in values:
             body[name] = values[name]
     body["address"] = {f.removeprefix("address_"): values[f] for f in ADDRESS_FIELDS if f in values}
-    contact = {f.removeprefix("contact_"): values[f] for f in CONTACT_FIELDS if f in values}
+    contact: dict[str, Any] = {f.removeprefix("contact_"): values[f] for f in CONTACT_FIELDS if f in values}
     if contact:
         phone = contact.pop("phone", None)
         if phone:

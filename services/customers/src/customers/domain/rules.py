@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from typing import Any
 
 BUILTIN_TYPES: dict[str, dict] = {
     "private": {"label": "Private customer", "required_fields": ["surname"]},
@@ -42,7 +43,7 @@ MAX_CUSTOM_NUMBER = 10**15
 
 
 def _value(values: dict, dotted: str):
-    current = values
+    current: Any = values
     for part in dotted.split("."):
         if not isinstance(current, dict):
             return None
@@ -96,7 +97,7 @@ def search_digits(text: str | None) -> str | None:
     '+44 7700 900123', '0044 7700 900123' and '07700 900123' are all '07700900123' (and
     '+44 (0)113 496-0000' is '01134960000'). Other numbers keep all their digits."""
     found = digits(text)
-    if found is None:
+    if found is None or text is None:
         return None
     if text.lstrip().startswith("+44") or found.startswith("0044"):
         national = found.removeprefix("00").removeprefix("44").removeprefix("0")
