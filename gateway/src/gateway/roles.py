@@ -56,6 +56,7 @@ RULES: list[Rule] = [
     Rule(ANY, "/v1/exports", ADMIN),
     Rule(ANY, "/v1/imports", ADMIN),
     Rule(ANY, "/v1/reconciliation", ADMIN),
+    Rule(ANY, "/v1/settings/documents", ADMIN),  # business details, bank details and logo on documents
     Rule(WRITES, "/v1/accounting/business", ADMIN),  # which Sage business the tenant syncs to
     # accounts and admin: the money decisions
     Rule(ANY, "/v1/customers/{id}/accounting", MONEY),  # the link with Sage (issue 3)

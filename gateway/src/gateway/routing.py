@@ -87,6 +87,7 @@ ROUTES: list[Route] = _table(
         ("/v1/payments", BILLING),
         ("/v1/statements", BILLING),
         ("/v1/reconciliation", BILLING),
+        ("/v1/settings/documents", BILLING),  # what invoices, quotes and credit notes print
         # assets
         ("/v1/assets", ASSETS),
         ("/v1/asset-catalogue", ASSETS),

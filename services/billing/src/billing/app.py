@@ -8,7 +8,7 @@ from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app
 
 from . import customers_client
-from .api import export_parts, invoices, jobs, money, quotes, statements
+from .api import documents, export_parts, invoices, jobs, money, quotes, statements
 from .settings import load_settings
 from .uow import BillingUnitOfWork
 
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             statements.customer_statement,
             statements.statements,
             statements.reconciliation,
+            documents.blp,
         ],
         uow_class=BillingUnitOfWork,
     )

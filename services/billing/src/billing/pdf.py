@@ -1,6 +1,7 @@
-"""The statement of account as a PDF, drawn with reportlab from the statement's JSON.
+"""The statement of account, invoices, quotes and credit notes as PDFs, drawn with reportlab
+from their JSON.
 
-It takes the very dict the JSON response carries (amounts already strings), so screen and paper
+Each takes the very dict the JSON response carries (amounts already strings), so screen and paper
 cannot differ by a penny. Tables repeat their header row and split over as many pages as needed.
 """
 
@@ -12,7 +13,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas as pdf_canvas
+from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 BUCKET_LABELS = {
     "current": "Current",
@@ -116,4 +119,245 @@ def render_statement(data: dict, business_name: str = "Fieldbook") -> bytes:
     ]
     story.append(_table(totals, [60, 40]))
     doc.build(story)
+    return buffer.getvalue()
+
+
+# --- invoices, quotes, credit notes ------------------------------------------------------------------
+
+TITLES = {"invoice": "Invoice", "quote": "Quote", "credit_note": "Credit note"}
+_PLAIN = TableStyle(
+    [
+        ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+)
+
+
+class _NumberedCanvas(pdf_canvas.Canvas):
+    """Draws the footer and "Page n of m" on every page once the number of pages is known."""
+
+    footer = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self):  # noqa: N802 (reportlab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        for page in self._pages:
+            self.__dict__.update(page)
+            self._draw_footer(len(self._pages))
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, pages: int) -> None:
+        self.setFont("Helvetica", 7)
+        width = A4[0]
+        if self.footer:
+            self.drawCentredString(width / 2, 10 * mm, self.footer[:180])
+        self.drawRightString(width - 15 * mm, 6 * mm, f"Page {self._pageNumber} of {pages}")
+
+
+def _logo(data: bytes | None) -> Image | str:
+    if not data:
+        return ""
+    reader = ImageReader(io.BytesIO(data))
+    width, height = reader.getSize()
+    scale = min(60 * mm / width, 25 * mm / height)
+    return Image(io.BytesIO(data), width=width * scale, height=height * scale)
+
+
+def _lines_of(*values) -> str:
+    return "<br/>".join(_esc(v) for v in values if v)
+
+
+def _styles() -> tuple:
+    styles = getSampleStyleSheet()
+    return styles, styles["Normal"].clone("small", fontSize=8, leading=10)
+
+
+def _business_header(settings: dict, logo: bytes | None) -> Table:
+    """The business: logo on the left; name, address, contact and numbers on the right."""
+    _, small = _styles()
+    numbers = []
+    if settings.get("vat_number"):
+        numbers.append(f"VAT number: {settings['vat_number']}")
+    if settings.get("company_number"):
+        numbers.append(f"Company number: {settings['company_number']}")
+    block = Paragraph(
+        f"<b>{_esc(settings.get('business_name'))}</b><br/>"
+        + _lines_of(*settings.get("address_lines", []), settings.get("phone"), settings.get("email"))
+        + ("<br/>" if numbers else "")
+        + _lines_of(settings.get("website"), *numbers),
+        small,
+    )
+    header = Table([[_logo(logo), block]], colWidths=[90 * mm, 90 * mm])
+    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return header
+
+
+def _addressed(kind: str, data: dict, customer: dict) -> Table:
+    """Whom it is for (an invoice: its invoice address) and the work address; the document's facts."""
+    styles, small = _styles()
+    if kind == "invoice" and data.get("invoice_address"):
+        to_lines = str(data["invoice_address"]).splitlines()
+    else:
+        to_lines = [customer.get("name"), *customer.get("address", [])]
+    facts = [[f"{TITLES[kind]} number", str(data.get("number", ""))]]
+    if kind == "invoice":
+        facts += [["Invoice date", data.get("invoice_date", "")], ["Due date", data.get("due_date", "")]]
+    elif kind == "quote":
+        facts += [["Date", (data.get("created_at") or "")[:10]], ["Status", data.get("status", "")]]
+    else:
+        facts += [["Credit date", data.get("credit_date", "")]]
+    facts_table = Table(facts, colWidths=[35 * mm, 40 * mm])
+    facts_table.setStyle(_PLAIN)
+    to_block = [Paragraph(_lines_of(*to_lines), styles["Normal"])]
+    if customer.get("work_address"):
+        to_block += [
+            Spacer(1, 2 * mm),
+            Paragraph("<b>Work address</b><br/>" + _lines_of(*customer["work_address"]), small),
+        ]
+    addressed = Table([[to_block, facts_table]], colWidths=[105 * mm, 75 * mm])
+    addressed.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return addressed
+
+
+def _lines_table(data: dict) -> Table:
+    """Every line; the table splits over pages and repeats its header row on each."""
+    _, small = _styles()
+    rows = [["Description", "Qty", "Unit price", "VAT %", "Net", "VAT", "Total"]]
+    for line in data.get("lines", []):
+        rows.append(
+            [
+                Paragraph(_esc(line["description"]), small),
+                line["quantity"],
+                line["unit_price"],
+                line["vat_rate"],
+                line["net"],
+                line["vat"],
+                line["total"],
+            ]
+        )
+    table = Table(rows, colWidths=[w * mm for w in (72, 16, 22, 14, 20, 16, 20)], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTSIZE", (0, 0), (-1, -1), 8),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f2f2")]),
+            ]
+        )
+    )
+    return table
+
+
+def _summary(kind: str, data: dict) -> KeepTogether:
+    """The VAT breakdown by rate beside the totals, kept together (so on the last page)."""
+    breakdown = [["VAT rate", "Net", "VAT", "Total"]]
+    for rate in data.get("vat_breakdown", []):
+        breakdown.append([f"{rate['rate']}%", rate["net"], rate["vat"], rate["total"]])
+    totals = [["Net", data["net"]], ["VAT", data["vat"]], ["Total", data["total"]]]
+    if kind == "invoice":
+        if data.get("retention_amount") not in (None, "0.00"):
+            totals.append([f"Retention ({data.get('retention_pct')}%)", data["retention_amount"]])
+        totals.append(["Outstanding", data.get("outstanding", "")])
+    elif kind == "credit_note":
+        totals.append(["Unallocated", data.get("unallocated", "")])
+    totals_table = Table(totals, colWidths=[35 * mm, 25 * mm])
+    totals_table.setStyle(
+        TableStyle(
+            [
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("FONTNAME", (0, 2), (-1, 2), "Helvetica-Bold"),
+                ("LINEABOVE", (0, 2), (-1, 2), 0.5, colors.black),
+            ]
+        )
+    )
+    summary = Table([[_table(breakdown, [20, 25, 25, 25]), totals_table]], colWidths=[110 * mm, 70 * mm])
+    summary.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return KeepTogether([summary])
+
+
+def _closing(kind: str, data: dict, settings: dict) -> list:
+    """After the totals: what to pay by when, the bank details (not on a credit note), notes, terms."""
+    styles, small = _styles()
+    story: list = []
+    if kind == "invoice" and data.get("due_date"):
+        story += [
+            Spacer(1, 4 * mm),
+            Paragraph(
+                f"Please pay {_esc(data.get('outstanding'))} by {_esc(data['due_date'])}.", styles["Normal"]
+            ),
+        ]
+    bank = [
+        ("Bank", settings.get("bank_name")),
+        ("Account name", settings.get("bank_account_name")),
+        ("Sort code", settings.get("bank_sort_code")),
+        ("Account number", settings.get("bank_account_number")),
+        ("IBAN", settings.get("iban")),
+        ("BIC", settings.get("bic")),
+    ]
+    bank = [(label, value) for label, value in bank if value]
+    if bank and kind != "credit_note":
+        story += [
+            Spacer(1, 4 * mm),
+            Paragraph("Bank details", styles["Heading4"]),
+            Paragraph("<br/>".join(f"{label}: {_esc(value)}" for label, value in bank), small),
+        ]
+    if data.get("notes"):
+        story += [Spacer(1, 4 * mm), Paragraph(_esc(data["notes"]).replace("\n", "<br/>"), small)]
+    if settings.get("terms"):
+        story += [
+            Spacer(1, 4 * mm),
+            Paragraph("Terms", styles["Heading4"]),
+            Paragraph(_esc(settings["terms"]).replace("\n", "<br/>"), small),
+        ]
+    return story
+
+
+def render_document(
+    kind: str, data: dict, settings: dict, customer: dict, logo: bytes | None = None
+) -> bytes:
+    """An invoice, quote or credit note (`kind`) as a PDF.
+
+    `data` is the document's JSON (as dumped: lines, `vat_breakdown`, totals, and for an invoice
+    its due date and outstanding amount); `settings` the tenant's document settings as dumped;
+    `customer` {name, address, work_address} as billing holds them.
+    """
+    styles, _ = _styles()
+    reference = f"{TITLES[kind]} {data.get('number', '')}".strip()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=18 * mm,
+        title=reference,
+        author=settings.get("business_name") or "",
+    )
+    story = [
+        _business_header(settings, logo),
+        Spacer(1, 6 * mm),
+        Paragraph(_esc(reference), styles["Title"]),
+        _addressed(kind, data, customer),
+    ]
+    if data.get("description"):
+        story += [Spacer(1, 3 * mm), Paragraph(_esc(data["description"]), styles["Normal"])]
+    story += [Spacer(1, 5 * mm), _lines_table(data), Spacer(1, 5 * mm), _summary(kind, data)]
+    story += _closing(kind, data, settings)
+
+    footer = " · ".join(part.strip() for part in (settings.get("footer") or "").splitlines() if part.strip())
+    canvas_class = type("DocumentCanvas", (_NumberedCanvas,), {"footer": footer})
+    doc.build(story, canvasmaker=canvas_class)
     return buffer.getvalue()

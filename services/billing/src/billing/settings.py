@@ -2,7 +2,8 @@
 
 Billing's own: `CUSTOMERS_URL` (internal base URL of the customers service, for the one read of a
 customer billing has not heard of yet), `CUSTOMERS_TIMEOUT_SECONDS`, `BILLING_BUSINESS_NAME`
-(the header of statement PDFs).
+(the header of statement PDFs, and of documents until an admin sets a business name),
+`DOCUMENT_LOGO_MAX_BYTES` (the largest logo accepted, default 512 KiB).
 """
 
 import os
@@ -18,6 +19,7 @@ def load_settings(**overrides) -> Settings:
         "customers_url": env.get("CUSTOMERS_URL", "http://127.0.0.1:8001").rstrip("/"),
         "customers_timeout": float(env.get("CUSTOMERS_TIMEOUT_SECONDS", "5")),
         "business_name": env.get("BILLING_BUSINESS_NAME", "Fieldbook"),
+        "logo_max_bytes": int(env.get("DOCUMENT_LOGO_MAX_BYTES", str(512 * 1024))),
     }
     extra.update(overrides.pop("extra", {}))
     return Settings.from_env(SERVICE, extra=extra, **overrides)

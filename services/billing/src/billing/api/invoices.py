@@ -5,13 +5,20 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.apidoc import accepts_if_match, requires_if_match, sends_etag, sends_location
+from fieldbook_shared.apidoc import (
+    accepts_if_match,
+    file_response,
+    requires_if_match,
+    sends_etag,
+    sends_location,
+)
 from fieldbook_shared.etag import expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
 from .common import EXPORT_RESPONSES, export_response, optional_version, with_amount, with_etag
+from .documents import PDF, document_pdf
 from .schemas import (
     ConsolidatedInSchema,
     ExportQuerySchema,
@@ -106,6 +113,15 @@ class InvoiceItem(MethodView):
         version = expected_version()
         service.update_invoice(current_uow(), str(invoice_id), version, body)
         return with_etag(_shown(service.get_invoice(current_uow(), str(invoice_id))))
+
+
+@invoices.route("/<uuid:invoice_id>.pdf")
+class InvoicePdf(MethodView):
+    @file_response(PDF, description="The invoice as a PDF")
+    def get(self, invoice_id):
+        """The invoice as a PDF: the same lines, VAT breakdown and totals as its JSON."""
+        data = InvoiceSchema().dump(_shown(service.get_invoice(current_uow(), str(invoice_id))))
+        return document_pdf("invoice", data, f"invoice-{data['number']}")
 
 
 @invoices.route("/<uuid:invoice_id>/issue")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.apidoc import sends_location
+from fieldbook_shared.apidoc import file_response, sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import cash, service
 from .common import with_amount
+from .documents import PDF, document_pdf
 from .schemas import (
     AccountCreditInSchema,
     AllocationsInSchema,
@@ -70,6 +71,16 @@ class CreditNoteItem(MethodView):
         """Read a credit note."""
         note, unallocated = service.get_credit_note(current_uow(), str(credit_note_id))
         return with_amount(note, "unallocated", unallocated)
+
+
+@credit_notes.route("/<uuid:credit_note_id>.pdf")
+class CreditNotePdf(MethodView):
+    @file_response(PDF, description="The credit note as a PDF")
+    def get(self, credit_note_id):
+        """The credit note as a PDF: the same lines, VAT breakdown and totals as its JSON."""
+        note, unallocated = service.get_credit_note(current_uow(), str(credit_note_id))
+        data = CreditNoteSchema().dump(with_amount(note, "unallocated", unallocated))
+        return document_pdf("credit_note", data, f"credit-note-{data['number']}")
 
 
 @credit_notes.route("/<uuid:credit_note_id>/allocations")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
+from fieldbook_shared.apidoc import file_response, requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from .. import service
 from .common import EXPORT_RESPONSES, export_response, with_etag
+from .documents import PDF, document_pdf
 from .schemas import (
     ConvertedSchema,
     ConvertSchema,
@@ -80,6 +81,15 @@ class QuoteItem(MethodView):
         """Edit a draft or sent quote. Needs `If-Match`."""
         version = expected_version()
         return with_etag(service.update_quote(current_uow(), str(quote_id), version, body))
+
+
+@quotes.route("/<uuid:quote_id>.pdf")
+class QuotePdf(MethodView):
+    @file_response(PDF, description="The quote as a PDF")
+    def get(self, quote_id):
+        """The quote as a PDF: the same lines, VAT breakdown and totals as its JSON."""
+        data = QuoteSchema().dump(service.get_quote(current_uow(), str(quote_id)))
+        return document_pdf("quote", data, f"quote-{data['number']}")
 
 
 @quotes.route("/<uuid:quote_id>/status")

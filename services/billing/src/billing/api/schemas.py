@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from fieldbook_shared.apidoc import Computed
+
 from .. import record_exports
 from ..domain import money, rules
 
@@ -62,6 +64,24 @@ class InvoiceLineSchema(LineSchema):
     job_id = fields.String(allow_none=True)
 
 
+class VatRateSchema(Schema):
+    rate = fields.Decimal(as_string=True, metadata={"description": "The VAT rate, per cent."})
+    net = _money()
+    vat = _money()
+    total = _money()
+
+
+class WithVatBreakdown(Schema):
+    """A document's net, VAT and total per VAT rate, from its lines (domain.money.vat_breakdown);
+    its PDF prints this very list."""
+
+    vat_breakdown = Computed("_vat_breakdown", VatRateSchema, many=True)
+
+    def _vat_breakdown(self, obj) -> list[dict]:
+        lines = obj["lines"] if isinstance(obj, dict) else obj.lines
+        return VatRateSchema(many=True).dump(money.vat_breakdown(lines))
+
+
 _lines_in = dict(validate=validate.Length(min=1, max=500))
 
 
@@ -84,7 +104,7 @@ class QuoteStatusSchema(In):
     status = fields.String(required=True, validate=validate.OneOf(["sent", "accepted", "rejected"]))
 
 
-class QuoteSchema(Schema):
+class QuoteSchema(WithVatBreakdown):
     id = fields.String()
     customer_id = fields.String()
     number = fields.Integer()
@@ -201,7 +221,7 @@ class ConsolidatedInSchema(InvoiceFieldsSchema):
     )
 
 
-class InvoiceSchema(Schema):
+class InvoiceSchema(WithVatBreakdown):
     id = fields.String()
     customer_id = fields.String()
     number = fields.Integer()
@@ -246,7 +266,7 @@ class CreditNoteInSchema(In):
             raise ValidationError("Give the customer or the invoice to credit.", "customer_id")
 
 
-class CreditNoteSchema(Schema):
+class CreditNoteSchema(WithVatBreakdown):
     id = fields.String()
     customer_id = fields.String()
     invoice_id = fields.String(allow_none=True)

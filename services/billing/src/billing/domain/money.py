@@ -48,6 +48,23 @@ def document_totals(lines: Iterable) -> LineTotals:
     return LineTotals(cents(net), cents(vat), cents(net + vat))
 
 
+def vat_breakdown(lines: Iterable) -> list[dict]:
+    """Net, VAT and total per VAT rate, lowest rate first: the sums of the lines already rounded,
+    so the rates add up to the document's totals exactly (the JSON and the PDF both show this)."""
+    rates: dict[Decimal, dict] = {}
+    for line in lines:
+        get = line.get if isinstance(line, dict) else lambda name, _line=line: getattr(_line, name)
+        rate = Decimal(get("vat_rate")).quantize(CENT)
+        group = rates.setdefault(rate, {"rate": rate, "net": ZERO, "vat": ZERO, "total": ZERO})
+        group["net"] += Decimal(get("net"))
+        group["vat"] += Decimal(get("vat"))
+        group["total"] += Decimal(get("total"))
+    return [
+        {"rate": r, "net": cents(g["net"]), "vat": cents(g["vat"]), "total": cents(g["total"])}
+        for r, g in sorted(rates.items())
+    ]
+
+
 def retention(total: Decimal, pct: Decimal) -> Decimal:
     return cents(Decimal(total) * Decimal(pct) / Decimal(100))
 

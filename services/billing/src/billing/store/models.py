@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -351,3 +352,39 @@ class Statement(Base):
     data: Mapped[dict] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DocumentSettings(Base):
+    """One per tenant: what its invoices, quotes and credit notes print (set by an admin).
+
+    `version` is the ETag of the settings and of the logo alike; no row yet is version 0 (the
+    defaults). The logo is kept here: one small image per tenant, checked on upload.
+    """
+
+    __tablename__ = "document_settings"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    business_name: Mapped[str | None] = mapped_column(String(200))
+    address_lines: Mapped[list] = mapped_column(JSON, default=list)
+    phone: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(254))
+    website: Mapped[str | None] = mapped_column(String(200))
+    vat_number: Mapped[str | None] = mapped_column(String(32))
+    company_number: Mapped[str | None] = mapped_column(String(32))
+    bank_name: Mapped[str | None] = mapped_column(String(100))
+    bank_account_name: Mapped[str | None] = mapped_column(String(100))
+    bank_sort_code: Mapped[str | None] = mapped_column(String(16))
+    bank_account_number: Mapped[str | None] = mapped_column(String(34))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    terms: Mapped[str | None] = mapped_column(Text)
+    footer: Mapped[str | None] = mapped_column(Text)
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    logo_media_type: Mapped[str | None] = mapped_column(String(32))
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def has_logo(self) -> bool:
+        return self.logo is not None

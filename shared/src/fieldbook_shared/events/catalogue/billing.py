@@ -125,6 +125,16 @@ class CardStoredData(EventData):
     expiry_year = fields.Integer(required=True)
 
 
+class DocumentSettingsData(EventData):
+    """The tenant's document settings changed (what its invoices, quotes and credit notes print);
+    the logo's bytes stay in billing (`has_logo`)."""
+
+    version = fields.Integer(required=True)
+    business_name = fields.String(allow_none=True)
+    vat_number = fields.String(allow_none=True)
+    has_logo = fields.Boolean(required=True)
+
+
 SCHEMAS: dict[str, type[EventData]] = {
     "quote.created": QuoteData,
     "quote.status_changed": QuoteData,
@@ -144,4 +154,5 @@ SCHEMAS: dict[str, type[EventData]] = {
     "statement.generated": StatementGeneratedData,
     "ledger.balance_changed": LedgerBalanceChangedData,
     "card.stored": CardStoredData,
+    "document_settings.updated": DocumentSettingsData,
 }
