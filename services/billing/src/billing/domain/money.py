@@ -51,17 +51,20 @@ def document_totals(lines: Iterable) -> LineTotals:
 def vat_breakdown(lines: Iterable) -> list[dict]:
     """Net, VAT and total per VAT rate, lowest rate first: the sums of the lines already rounded,
     so the rates add up to the document's totals exactly (the JSON and the PDF both show this)."""
-    rates: dict[Decimal, dict] = {}
+    rates: dict[Decimal, dict[str, Decimal]] = {}
     for line in lines:
-        get = line.get if isinstance(line, dict) else lambda name, _line=line: getattr(_line, name)
-        rate = Decimal(get("vat_rate")).quantize(CENT)
-        group = rates.setdefault(rate, {"rate": rate, "net": ZERO, "vat": ZERO, "total": ZERO})
-        group["net"] += Decimal(get("net"))
-        group["vat"] += Decimal(get("vat"))
-        group["total"] += Decimal(get("total"))
+        values = (
+            line
+            if isinstance(line, dict)
+            else {n: getattr(line, n) for n in ("vat_rate", "net", "vat", "total")}
+        )
+        rate = Decimal(values["vat_rate"]).quantize(CENT)
+        group = rates.setdefault(rate, {"net": ZERO, "vat": ZERO, "total": ZERO})
+        for name in group:
+            group[name] += Decimal(values[name])
     return [
-        {"rate": r, "net": cents(g["net"]), "vat": cents(g["vat"]), "total": cents(g["total"])}
-        for r, g in sorted(rates.items())
+        {"rate": rate, "net": cents(g["net"]), "vat": cents(g["vat"]), "total": cents(g["total"])}
+        for rate, g in sorted(rates.items())
     ]
 
 
