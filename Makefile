@@ -51,7 +51,7 @@ help:
 	echo "make test       lint + every package's tests + the end-to-end suite"
 	echo "make test-unit  each package's tests/ (unit + integration)"
 	echo "make test-e2e   the end-to-end suite (tests-e2e/)"
-	echo "make lint       ruff check, import contracts, mypy;  make fmt: ruff format + ruff check --fix"
+	echo "make lint       ruff check + format check, import contracts, mypy;  make fmt: ruff format + ruff check --fix"
 	echo "make validate-deploy  docker-compose.yml and deploy/k8s checked offline"
 	echo "make bench      the system on PostgreSQL + RabbitMQ, bulk data, figures vs anchors (BENCH_CUSTOMERS=1000000)"
 	echo "make chaos      slow fault scenarios (tests-chaos/, not in make test): stops the broker, RESTARTS PostgreSQL"
@@ -112,6 +112,8 @@ lint: install
 	status=0
 	echo "==> ruff check"
 	"$(BIN)/ruff" check . || status=1
+	echo "==> ruff format --check (make fmt formats)"
+	"$(BIN)/ruff" format --check . || status=1
 	echo "==> lint-imports (import contracts: [tool.importlinter] in pyproject.toml)"
 	"$(BIN)/lint-imports" --no-cache || status=1
 	echo "==> mypy (shared/, services/*/src/*/domain: [tool.mypy] in pyproject.toml)"
