@@ -64,7 +64,8 @@ RULES: list[Rule] = [
     Rule(WRITES, "/v1/customers/{id}/block", MONEY),
     Rule(WRITES, "/v1/customers/{id}/unblock", MONEY),
     Rule(WRITES, "/v1/customers/{id}/account-credit", MONEY),
-    Rule(WRITES, "/v1/payments", MONEY),  # payments and their allocations
+    Rule(WRITES, "/v1/payments", MONEY),  # payments, their allocations, de-allocations, reversal
+    Rule(WRITES, "/v1/customers/{id}/refunds", MONEY),  # who may take money in may pay it back
     Rule(WRITES, "/v1/credit-notes", MONEY),
     Rule(WRITES, "/v1/customers/{id}/cards", MONEY),
     Rule(WRITES, "/v1/customers", MONEY, prefix=False, body_fields=("credit_limit",)),

@@ -176,6 +176,17 @@ def list_account_credit(uow: BillingUnitOfWork, customer_id: str, page: int, pag
         return [(p, cents(uow.ledger.unallocated(p.id))) for p in shown], total
 
 
+def list_payments(uow: BillingUnitOfWork, customer_id: str, page: int, page_size: int):
+    """One page of the customer's payments (not account credit), latest first, each with what is
+    unallocated and its allocations (de-allocated ones too, with when); and the total."""
+    with uow:
+        customer = customer_for(uow, customer_id)
+        order = (Payment.received_on.desc(), Payment.created_at.desc(), Payment.id)
+        rows, total = uow.payments.page(customer.id, order, page, page_size, Payment.kind == "payment")
+        shown = [(p, cents(uow.ledger.unallocated(p.id)), uow.allocations.of_source(p.id)) for p in rows]
+        return shown, total
+
+
 # --- stored cards -------------------------------------------------------------------------------------
 
 

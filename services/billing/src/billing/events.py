@@ -22,13 +22,25 @@ from .store.models import (
     Payment,
     Quote,
     QuoteLine,
+    Refund,
     Statement,
     StoredCard,
     WorkAddressSnapshot,
 )
 
 # every table whose rows belong to a customer: re-pointed together when customers merge
-CUSTOMER_OWNED = (Quote, Job, Invoice, CreditNote, Payment, Allocation, LedgerEntry, StoredCard, Statement)
+CUSTOMER_OWNED = (
+    Quote,
+    Job,
+    Invoice,
+    CreditNote,
+    Payment,
+    Allocation,
+    Refund,
+    LedgerEntry,
+    StoredCard,
+    Statement,
+)
 
 ADDRESS_KEYS = ("line_1", "line_2", "line_3", "town", "county", "postcode")
 

@@ -7,7 +7,7 @@ allocations, statements and figures are in `cash.py` and `figures.py`.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
@@ -164,6 +164,8 @@ def refresh_invoice_status(uow: BillingUnitOfWork, invoice: Invoice) -> None:
         uow.session.flush()
         if new in ("paid", "part_paid"):
             uow.publish(f"invoice.{new}", events.invoice_data(invoice, outstanding), subject=invoice.id)
+        else:  # owed in full again: its allocations were undone (de-allocated, payment reversed)
+            uow.publish("invoice.reopened", events.invoice_data(invoice, outstanding), subject=invoice.id)
 
 
 # --- quotes ---------------------------------------------------------------------------------------
@@ -571,12 +573,42 @@ def _latest_first(model) -> tuple:
     return first.desc(), model.number.desc()
 
 
-def list_for_customer(uow: BillingUnitOfWork, repo_name: str, customer_id: str, page: int, page_size: int):
-    """Quotes, jobs or invoices of a customer, latest first."""
+def _list_filters(model, query: dict) -> list:
+    """The list's filters as SQL: `status` (invoices also `overdue`: issued or part paid and due
+    before today), `work_address_id`, and `from` / `to` on the list's date (an invoice's date; the
+    day a quote or job was made), both days included."""
+    where = []
+    status = query.get("status")
+    if status == "overdue":
+        where += [model.status.in_(("issued", "part_paid")), model.due_date < today()]
+    elif status:
+        where.append(model.status == status)
+    if query.get("work_address_id"):
+        where.append(model.work_address_id == str(query["work_address_id"]))
+    start, end = query.get("from_"), query.get("to")
+    if model is Invoice:
+        where += [model.invoice_date >= start] if start else []
+        where += [model.invoice_date <= end] if end else []
+    else:
+        where += [model.created_at >= datetime.combine(start, time.min, UTC)] if start else []
+        where += [model.created_at < datetime.combine(end + timedelta(days=1), time.min, UTC)] if end else []
+    return where
+
+
+def list_for_customer(
+    uow: BillingUnitOfWork,
+    repo_name: str,
+    customer_id: str,
+    page: int,
+    page_size: int,
+    query: dict | None = None,
+):
+    """Quotes, jobs or invoices of a customer, latest first, narrowed by the list's filters."""
     with uow:
         customer_for(uow, customer_id)
         repo = getattr(uow, repo_name)
-        rows, total = repo.page(str(customer_id), _latest_first(repo.model), page, page_size)
+        where = _list_filters(repo.model, query or {})
+        rows, total = repo.page(str(customer_id), _latest_first(repo.model), page, page_size, *where)
         if repo.model is Invoice:
             rows = [(r, cents(uow.ledger.outstanding(r.id))) for r in rows]
         return rows, total
@@ -741,7 +773,20 @@ def create_credit_note(uow: BillingUnitOfWork, body: dict) -> CreditNote:
 def get_credit_note(uow: BillingUnitOfWork, credit_note_id: str) -> tuple[CreditNote, Decimal]:
     with uow:
         note = uow.credit_notes.get(credit_note_id)
+        note.allocations = uow.allocations.of_source(note.id)  # shown, for de-allocating one
         return note, cents(uow.ledger.unallocated(note.id))
+
+
+def list_credit_notes(uow: BillingUnitOfWork, customer_id: str, page: int, page_size: int):
+    """One page of the customer's credit notes, latest first, each with what is unallocated and its
+    allocations; and the total."""
+    with uow:
+        customer = customer_for(uow, customer_id)
+        order = (CreditNote.credit_date.desc(), CreditNote.number.desc())
+        rows, total = uow.credit_notes.page(customer.id, order, page, page_size)
+        for note in rows:
+            note.allocations = uow.allocations.of_source(note.id)
+        return [(n, cents(uow.ledger.unallocated(n.id))) for n in rows], total
 
 
 def apply_credit(

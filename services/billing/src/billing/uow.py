@@ -16,6 +16,7 @@ class BillingUnitOfWork(UnitOfWork):
     credit_notes: q.CreditNotes
     payments: q.Payments
     allocations: q.Allocations
+    refunds: q.Refunds
     cards: q.Cards
     statements: q.Statements
     counters: q.Counters
@@ -31,6 +32,7 @@ class BillingUnitOfWork(UnitOfWork):
         self.credit_notes = q.CreditNotes(session, t)
         self.payments = q.Payments(session, t)
         self.allocations = q.Allocations(session, t)
+        self.refunds = q.Refunds(session, t)
         self.cards = q.Cards(session, t)
         self.statements = q.Statements(session, t)
         self.counters = q.Counters(session, t)

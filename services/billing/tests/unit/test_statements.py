@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 
 import pypdf
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from billing.manage import reconcile
@@ -105,28 +105,101 @@ def test_reconciliation_reports_zero_mismatches(api, customer, settings, monkeyp
 # --- property tests ----------------------------------------------------------------------------------
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2)
+parts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("60"), places=2)  # often fit: allocations
+invoice_step = st.tuples(st.just("invoice"), amounts, st.sampled_from(["0", "5", "20"]))
+payment_step = st.tuples(
+    st.just("payment"), amounts, st.lists(st.tuples(st.integers(0, 20), parts), min_size=1, max_size=3)
+)
+allocate_step = st.tuples(st.just("allocate"), st.integers(0, 20), st.integers(0, 20), parts)
+deallocate_step = st.tuples(st.just("deallocate"), st.integers(0, 20))
 actions = st.lists(
-    st.one_of(
-        st.tuples(st.just("invoice"), amounts, st.sampled_from(["0", "5", "20"])),
+    st.one_of(  # a branch listed twice comes twice as often: invoices and allocations to undo
+        invoice_step,
+        invoice_step,
         st.tuples(st.just("credit_invoice"), st.integers(0, 20), amounts),
         st.tuples(st.just("credit_customer"), amounts),
-        st.tuples(st.just("payment"), amounts, st.lists(st.tuples(st.integers(0, 20), amounts), max_size=3)),
-        st.tuples(st.just("allocate"), st.integers(0, 20), st.integers(0, 20), amounts),
+        payment_step,
+        payment_step,
+        allocate_step,
+        allocate_step,
         st.tuples(st.just("account_credit"), amounts),
+        deallocate_step,
+        deallocate_step,
+        st.tuples(st.just("reverse"), st.integers(0, 20)),
+        st.tuples(st.just("refund"), amounts, st.one_of(st.none(), st.integers(0, 20))),
     ),
-    min_size=1,
-    max_size=10,
+    min_size=3,
+    max_size=15,
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _source_path(cid: str, kind: str, source_id: str) -> str:
+    if kind == "account-credit":
+        return f"/v1/customers/{cid}/account-credit/{source_id}"
+    return f"/v1/{kind}/{source_id}"
+
+
+def _undo(api, cid: str, step: tuple, sources: list, allocations: list, payments: list) -> dict:
+    """One random undo: de-allocate, reverse a payment or refund; what it reversed and refunded."""
+    kind, back = step[0], {"reversed": Decimal("0"), "refunded": Decimal("0")}
+    if kind == "deallocate" and allocations:
+        path, sid, aid = allocations[step[1] % len(allocations)]
+        r = api.post(f"{_source_path(cid, path, sid)}/allocations/{aid}/deallocate", {"reason": "x"})
+        assert r.status_code in (200, 409), r.get_json()  # 409: undone already
+    elif kind == "reverse" and payments:
+        pid, amount = payments[step[1] % len(payments)]
+        r = api.post(f"/v1/payments/{pid}/reverse", {"reason": "Bounced"})
+        assert r.status_code in (200, 409), r.get_json()  # 409: reversed already, or refunded
+        if r.status_code == 200:
+            back["reversed"] = amount
+            assert r.get_json()["unallocated"] == "0.00"
+    elif kind == "refund":
+        body = {"amount": str(step[1]), "method": "bank_transfer"}
+        if step[2] is not None and sources:
+            body["source_id"] = sources[step[2] % len(sources)][1]
+        r = api.post(f"/v1/customers/{cid}/refunds", body)
+        assert r.status_code in (201, 409), r.get_json()  # 409: more than is unallocated
+        if r.status_code == 201:
+            back["refunded"] = step[1]
+    return back
+
+
+D = Decimal
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions)
+# every undo at least once, whatever the random draw finds
+@example(
+    [
+        ("invoice", D("100"), "20"),
+        ("invoice", D("50"), "0"),
+        ("payment", D("200"), [(0, D("60")), (1, D("50"))]),
+        ("deallocate", 0),
+        ("credit_invoice", 0, D("10")),
+        ("account_credit", D("30")),
+        ("allocate", 2, 0, D("20")),
+        ("deallocate", 3),
+        ("refund", D("25"), None),
+        ("reverse", 0),
+        ("refund", D("5"), 1),
+        ("payment", D("40"), [(1, D("40"))]),
+        ("reverse", 1),
+        ("refund", D("1000"), None),
+    ]
+)
 def test_the_ledger_always_adds_up(api, bus, steps):
+    """Random invoices, credit notes, payments, account credit and allocations, and their undoing
+    (de-allocations, reversals, refunds): the identities hold whatever the order."""
     cid = str(uuid.uuid4())
     publish(bus, "customer.created", customer_data(cid))
     bus.drain()
-    invoices, sources = [], []
-    invoiced = credited = received = Decimal("0")
+    invoices, sources, allocations, payments = [], [], [], []
+    invoiced = credited = received = reversed_ = refunded = Decimal("0")
+
+    def made(kind: str, source_id: str, rows: list) -> None:
+        allocations.extend((kind, source_id, a["id"]) for a in rows)
+
     for step in steps:
         kind = step[0]
         if kind == "invoice":
@@ -150,6 +223,7 @@ def test_the_ledger_always_adds_up(api, bus, steps):
             if r.status_code == 201:
                 credited += Decimal(r.get_json()["total"])
                 sources.append(("credit-notes", r.get_json()["id"]))
+                made("credit-notes", r.get_json()["id"], r.get_json()["allocations"])
         elif kind == "credit_customer":
             r = api.post(
                 "/v1/credit-notes",
@@ -176,6 +250,8 @@ def test_the_ledger_always_adds_up(api, bus, steps):
             if r.status_code == 201:
                 received += step[1]
                 sources.append(("payments", r.get_json()["id"]))
+                payments.append((r.get_json()["id"], step[1]))
+                made("payments", r.get_json()["id"], r.get_json()["allocations"])
         elif kind == "account_credit":
             r = api.post(
                 f"/v1/customers/{cid}/account-credit",
@@ -183,13 +259,20 @@ def test_the_ledger_always_adds_up(api, bus, steps):
             )
             assert r.status_code == 201
             received += step[1]
+            sources.append(("account-credit", r.get_json()["id"]))
         elif kind == "allocate" and invoices and sources:
             path, sid = sources[step[1] % len(sources)]
             r = api.post(
-                f"/v1/{path}/{sid}/allocations",
+                f"{_source_path(cid, path, sid)}/allocations",
                 {"allocations": [{"invoice_id": invoices[step[2] % len(invoices)], "amount": str(step[3])}]},
             )
             assert r.status_code in (201, 409), r.get_json()
+            if r.status_code == 201:
+                made(path, sid, r.get_json()["allocations"])
+        elif kind in ("deallocate", "reverse", "refund"):
+            back = _undo(api, cid, step, sources, allocations, payments)
+            reversed_ += back["reversed"]
+            refunded += back["refunded"]
     acc = api.get(f"/v1/customers/{cid}/account").get_json()
     statement = api.get(f"/v1/customers/{cid}/statement").get_json()
     rows = api.get(f"/v1/customers/{cid}/invoices", query_string={"page_size": 100}).get_json()
@@ -197,8 +280,8 @@ def test_the_ledger_always_adds_up(api, bus, steps):
     for inv in rows:
         assert Decimal("0") <= Decimal(inv["outstanding"]) <= Decimal(inv["total"])
     allocated_to_invoices = invoiced - sum(Decimal(i["outstanding"]) for i in rows)
-    # balance = invoiced − credited − received (payments + account credit), ever
-    assert Decimal(acc["balance"]) == invoiced - credited - received
+    # balance = invoiced − credited − received (payments + account credit) + reversed + refunded, ever
+    assert Decimal(acc["balance"]) == invoiced - credited - received + reversed_ + refunded
     # what is owed on invoices = invoiced − everything allocated to them (credit notes and cash)
     assert Decimal(acc["total_due"]) == invoiced - allocated_to_invoices
     assert Decimal(acc["unallocated_credit"]) >= 0

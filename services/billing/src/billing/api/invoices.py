@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import (
     accepts_if_match,
@@ -23,6 +24,7 @@ from .schemas import (
     ConsolidatedInSchema,
     ExportQuerySchema,
     InvoiceInSchema,
+    InvoiceListQuerySchema,
     InvoicePatchSchema,
     InvoiceSchema,
 )
@@ -58,9 +60,10 @@ class CustomerInvoicesExport(MethodView):
 
 @customer_invoices.route("")
 class CustomerInvoices(MethodView):
+    @customer_invoices.arguments(InvoiceListQuerySchema, location="query", unknown=RAISE)
     @customer_invoices.response(200, InvoiceSchema(many=True))
     @paginate(customer_invoices)
-    def get(self, customer_id, pagination_parameters):
+    def get(self, query, customer_id, pagination_parameters):
         """List the customer's invoices."""
         rows, total = service.list_for_customer(
             current_uow(),
@@ -68,6 +71,7 @@ class CustomerInvoices(MethodView):
             customer_id,
             pagination_parameters.page,
             pagination_parameters.page_size,
+            query,
         )
         pagination_parameters.item_count = total
         return [_shown(r) for r in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_etag, sends_location
 from fieldbook_shared.pagination import paginate
@@ -11,7 +12,7 @@ from fieldbook_shared.web import current_uow
 
 from .. import service
 from .common import EXPORT_RESPONSES, export_response, with_etag
-from .schemas import ExportQuerySchema, JobInSchema, JobPatchSchema, JobSchema
+from .schemas import ExportQuerySchema, JobInSchema, JobListQuerySchema, JobPatchSchema, JobSchema
 
 customer_jobs = Blueprint(
     "customer_jobs",
@@ -33,12 +34,18 @@ class CustomerJobsExport(MethodView):
 
 @customer_jobs.route("")
 class CustomerJobs(MethodView):
+    @customer_jobs.arguments(JobListQuerySchema, location="query", unknown=RAISE)
     @customer_jobs.response(200, JobSchema(many=True))
     @paginate(customer_jobs)
-    def get(self, customer_id, pagination_parameters):
+    def get(self, query, customer_id, pagination_parameters):
         """List the customer's jobs."""
         rows, total = service.list_for_customer(
-            current_uow(), "jobs", customer_id, pagination_parameters.page, pagination_parameters.page_size
+            current_uow(),
+            "jobs",
+            customer_id,
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+            query,
         )
         pagination_parameters.item_count = total
         return rows

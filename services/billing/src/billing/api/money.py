@@ -1,4 +1,5 @@
-"""Credit notes, payments (cash allocation), account credit, stored cards."""
+"""Credit notes, payments (cash allocation), account credit, stored cards; and undoing money:
+de-allocations, payment reversals, refunds (`undo.py`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fieldbook_shared.apidoc import file_response, sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import cash, service
+from .. import cash, service, undo
 from .common import with_amount
 from .documents import PDF, document_pdf
 from .schemas import (
@@ -20,8 +21,13 @@ from .schemas import (
     CardSchema,
     CreditNoteInSchema,
     CreditNoteSchema,
+    DeallocatedSchema,
+    DeallocateInSchema,
     PaymentInSchema,
     PaymentSchema,
+    RefundInSchema,
+    RefundSchema,
+    ReverseInSchema,
 )
 
 credit_notes = Blueprint(
@@ -39,6 +45,24 @@ account_credit = Blueprint(
     url_prefix="/v1/customers/<uuid:customer_id>/account-credit",
     description="Account credit: issued to a customer, applied to invoices later.",
 )
+customer_payments = Blueprint(
+    "customer_payments",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/payments",
+    description="A customer's payments, latest first.",
+)
+customer_credit_notes = Blueprint(
+    "customer_credit_notes",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/credit-notes",
+    description="A customer's credit notes, latest first.",
+)
+refunds = Blueprint(
+    "refunds",
+    __name__,
+    url_prefix="/v1/customers/<uuid:customer_id>/refunds",
+    description="Refunds: unallocated credit paid back to the customer.",
+)
 cards = Blueprint(
     "cards",
     __name__,
@@ -50,6 +74,21 @@ cards = Blueprint(
 def _payment(payment, unallocated, allocations=()):
     with_amount(payment, "unallocated", unallocated)
     return with_amount(payment, "allocations", list(allocations))
+
+
+def _deallocated(result) -> dict:
+    allocation, unallocated, invoice, outstanding = result
+    return {
+        "allocation": allocation,
+        "unallocated": unallocated,
+        "invoice_id": invoice.id,
+        "invoice_status": invoice.status,
+        "outstanding": outstanding,
+    }
+
+
+def _refund(row, sources):
+    return with_amount(row, "sources", sources)
 
 
 @credit_notes.route("")
@@ -93,6 +132,43 @@ class CreditNoteAllocations(MethodView):
         return {"allocations": made, "unallocated": unallocated}, 201
 
 
+@credit_notes.route("/<uuid:credit_note_id>/allocations/<uuid:allocation_id>/deallocate")
+class CreditNoteDeallocate(MethodView):
+    @credit_notes.arguments(DeallocateInSchema)
+    @credit_notes.response(200, DeallocatedSchema)
+    def post(self, body, credit_note_id, allocation_id):
+        """De-allocate: the invoice owes the amount again, the credit note has it unallocated again."""
+        return _deallocated(
+            undo.deallocate(current_uow(), "credit_note", str(credit_note_id), str(allocation_id), body)
+        )
+
+
+@customer_credit_notes.route("")
+class CustomerCreditNotes(MethodView):
+    @customer_credit_notes.response(200, CreditNoteSchema(many=True))
+    @paginate(customer_credit_notes)
+    def get(self, customer_id, pagination_parameters):
+        """The customer's credit notes, latest first, paged, each with what is unallocated."""
+        rows, total = service.list_credit_notes(
+            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return [with_amount(n, "unallocated", u) for n, u in rows]
+
+
+@customer_payments.route("")
+class CustomerPayments(MethodView):
+    @customer_payments.response(200, PaymentSchema(many=True))
+    @paginate(customer_payments)
+    def get(self, customer_id, pagination_parameters):
+        """The customer's payments, latest first, paged, with what is unallocated and their allocations."""
+        rows, total = cash.list_payments(
+            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return [_payment(*row) for row in rows]
+
+
 @payments.route("")
 class Payments(MethodView):
     @sends_location
@@ -121,6 +197,27 @@ class PaymentAllocations(MethodView):
         """Allocate what is left of a payment; 409 with the figures when it would over-allocate."""
         made, unallocated = cash.allocate(current_uow(), "payment", str(payment_id), body)
         return {"allocations": made, "unallocated": unallocated}, 201
+
+
+@payments.route("/<uuid:payment_id>/allocations/<uuid:allocation_id>/deallocate")
+class PaymentDeallocate(MethodView):
+    @payments.arguments(DeallocateInSchema)
+    @payments.response(200, DeallocatedSchema)
+    def post(self, body, payment_id, allocation_id):
+        """De-allocate: the invoice owes the amount again, the payment has it unallocated again."""
+        return _deallocated(
+            undo.deallocate(current_uow(), "payment", str(payment_id), str(allocation_id), body)
+        )
+
+
+@payments.route("/<uuid:payment_id>/reverse")
+class PaymentReverse(MethodView):
+    @payments.arguments(ReverseInSchema)
+    @payments.response(200, PaymentSchema)
+    def post(self, body, payment_id):
+        """Reverse a payment (a bounced cheque): its allocations undone, its invoices owed again."""
+        undo.reverse_payment(current_uow(), str(payment_id), body)
+        return _payment(*cash.get_payment(current_uow(), str(payment_id)))
 
 
 @account_credit.route("")
@@ -166,6 +263,48 @@ class AccountCreditAllocations(MethodView):
             current_uow(), "account_credit", str(credit_id), body, customer_id=customer_id
         )
         return {"allocations": made, "unallocated": unallocated}, 201
+
+
+@account_credit.route("/<uuid:credit_id>/allocations/<uuid:allocation_id>/deallocate")
+class AccountCreditDeallocate(MethodView):
+    @account_credit.arguments(DeallocateInSchema)
+    @account_credit.response(200, DeallocatedSchema)
+    def post(self, body, customer_id, credit_id, allocation_id):
+        """De-allocate: the invoice owes the amount again, the account credit is available again."""
+        result = undo.deallocate(
+            current_uow(), "account_credit", str(credit_id), str(allocation_id), body, customer_id=customer_id
+        )
+        return _deallocated(result)
+
+
+@refunds.route("")
+class Refunds(MethodView):
+    @refunds.response(200, RefundSchema(many=True))
+    @paginate(refunds)
+    def get(self, customer_id, pagination_parameters):
+        """The customer's refunds, latest first, paged, each with the credit it was taken from."""
+        rows, total = undo.list_refunds(
+            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return [_refund(*row) for row in rows]
+
+    @sends_location
+    @refunds.arguments(RefundInSchema)
+    @refunds.response(201, RefundSchema)
+    def post(self, body, customer_id):
+        """Refund unallocated credit (at most what is unallocated: 409 with the figures)."""
+        row = undo.refund(current_uow(), str(customer_id), body)
+        shown = _refund(*undo.get_refund(current_uow(), str(customer_id), row.id))
+        return shown, 201, {"Location": f"/v1/customers/{customer_id}/refunds/{row.id}"}
+
+
+@refunds.route("/<uuid:refund_id>")
+class RefundItem(MethodView):
+    @refunds.response(200, RefundSchema)
+    def get(self, customer_id, refund_id):
+        """Read one refund of the customer."""
+        return _refund(*undo.get_refund(current_uow(), str(customer_id), str(refund_id)))
 
 
 @cards.route("")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import file_response, requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import expected_version
@@ -18,6 +19,7 @@ from .schemas import (
     ConvertSchema,
     ExportQuerySchema,
     QuoteInSchema,
+    QuoteListQuerySchema,
     QuotePatchSchema,
     QuoteSchema,
     QuoteStatusSchema,
@@ -45,12 +47,18 @@ class CustomerQuotesExport(MethodView):
 
 @customer_quotes.route("")
 class CustomerQuotes(MethodView):
+    @customer_quotes.arguments(QuoteListQuerySchema, location="query", unknown=RAISE)
     @customer_quotes.response(200, QuoteSchema(many=True))
     @paginate(customer_quotes)
-    def get(self, customer_id, pagination_parameters):
+    def get(self, query, customer_id, pagination_parameters):
         """List the customer's quotes."""
         rows, total = service.list_for_customer(
-            current_uow(), "quotes", customer_id, pagination_parameters.page, pagination_parameters.page_size
+            current_uow(),
+            "quotes",
+            customer_id,
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+            query,
         )
         pagination_parameters.item_count = total
         return rows

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from fieldbook_shared.apidoc import Computed
+from fieldbook_shared.schemas import Id, PagedQuery
 
 from .. import record_exports
 from ..domain import money, rules
@@ -88,15 +89,50 @@ _lines_in = dict(validate=validate.Length(min=1, max=500))
 # --- quotes and jobs -------------------------------------------------------------------------------
 
 
+class ListQuerySchema(PagedQuery):
+    """The filters of the quotes, jobs and invoices lists (each list names its statuses)."""
+
+    work_address_id = Id(metadata={"description": "Only those for this work address."})
+    from_ = fields.Date(
+        data_key="from",
+        metadata={"description": "From this date (an invoice's date; the day a quote or job was made)."},
+    )
+    to = fields.Date(metadata={"description": "Up to and including this date."})
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
+            raise ValidationError("Must not be before `from`.", "to")
+
+
+def _status_filter(statuses, description: str) -> fields.String:
+    return fields.String(validate=validate.OneOf(statuses), metadata={"description": description})
+
+
+class QuoteListQuerySchema(ListQuerySchema):
+    status = _status_filter(rules.QUOTE_STATUSES, "Only quotes in this status.")
+
+
+class JobListQuerySchema(ListQuerySchema):
+    status = _status_filter(rules.JOB_STATUSES, "Only jobs in this status.")
+
+
+class InvoiceListQuerySchema(ListQuerySchema):
+    status = _status_filter(
+        (*rules.INVOICE_STATUSES, "overdue"),
+        "Only invoices in this status; `overdue`: issued or part paid and due before today.",
+    )
+
+
 class QuoteInSchema(In):
     description = _text(500, allow_none=True)
-    work_address_id = fields.UUID(allow_none=True)
+    work_address_id = Id(allow_none=True)  # stored as its string
     lines = fields.List(fields.Nested(LineInSchema), required=True, **_lines_in)
 
 
 class QuotePatchSchema(In):
     description = _text(500, allow_none=True)
-    work_address_id = fields.UUID(allow_none=True)
+    work_address_id = Id(allow_none=True)
     lines = fields.List(fields.Nested(LineInSchema), **_lines_in)
 
 
@@ -280,6 +316,7 @@ class CreditNoteSchema(WithVatBreakdown):
     vat = _money()
     total = _money()
     unallocated = _money()
+    allocations = fields.List(fields.Nested("AllocationSchema"))  # defined below
     created_at = fields.DateTime()
 
 
@@ -302,6 +339,77 @@ class AllocationSchema(Schema):
     invoice_id = fields.String()
     amount = _money()
     allocated_on = fields.Date()
+    deallocated_on = fields.Date(
+        allow_none=True, metadata={"description": "When it was de-allocated; null while it stands."}
+    )
+    deallocation_reason = fields.String(allow_none=True)
+
+
+class DeallocateInSchema(In):
+    deallocated_on = fields.Date(
+        metadata={
+            "description": "The day it is undone (default today; not in the future, nor before it "
+            "was allocated). Statements as at an earlier date are unchanged."
+        }
+    )
+    reason = _text(500, allow_none=True)
+
+
+class DeallocatedSchema(Schema):
+    allocation = fields.Nested(AllocationSchema)
+    unallocated = _money(metadata={"description": "What is unallocated of the source now."})
+    invoice_id = fields.String()
+    invoice_status = fields.String()
+    outstanding = _money(metadata={"description": "What is outstanding on the invoice now."})
+
+
+class ReverseInSchema(In):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": 'Why, e.g. "Cheque returned unpaid".'},
+    )
+    reversed_on = fields.Date(
+        metadata={
+            "description": "The day it is reversed (default today; not in the future, nor before "
+            "the payment's last movement). Statements as at an earlier date are unchanged."
+        }
+    )
+
+
+class RefundInSchema(In):
+    amount = _positive_money(required=True)
+    method = fields.String(
+        required=True,
+        validate=validate.OneOf(rules.PAYMENT_METHODS),
+        metadata={"description": "How the money went back: one of " + ", ".join(rules.PAYMENT_METHODS) + "."},
+    )
+    reference = _text(200, allow_none=True)
+    refunded_on = fields.Date(metadata={"description": "Default today; not in the future."})
+    source_id = Id(
+        allow_none=True,
+        metadata={
+            "description": "The payment, account credit or credit note to refund from; without it, "
+            "the customer's unallocated credit, oldest first."
+        },
+    )
+
+
+class RefundSourceSchema(Schema):
+    source_type = fields.String()
+    source_id = fields.String()
+    amount = _money()
+
+
+class RefundSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    amount = _money()
+    method = fields.String()
+    reference = fields.String(allow_none=True)
+    refunded_on = fields.Date()
+    sources = fields.List(fields.Nested(RefundSourceSchema))
+    created_at = fields.DateTime()
 
 
 class AllocationsResultSchema(Schema):
@@ -374,6 +482,12 @@ class PaymentSchema(Schema):
     received_on = fields.Date()
     unallocated = _money()
     allocations = fields.List(fields.Nested(AllocationSchema))
+    status = fields.String(
+        validate=validate.OneOf(("received", "reversed")),
+        metadata={"description": "`reversed` once reversed (e.g. a bounced cheque)."},
+    )
+    reversed_on = fields.Date(allow_none=True)
+    reversal_reason = fields.String(allow_none=True)
     created_at = fields.DateTime()
 
 

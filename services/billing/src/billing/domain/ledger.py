@@ -25,7 +25,12 @@ ITEM_KINDS = {
     "credit_note": "Credit note",
     "payment": "Payment",
     "account_credit": "Account credit",
+    "payment_reversal": "Payment reversed",
+    "refund": "Refund",
 }
+# Entries that move money between a credit source and an invoice only (the balance stays):
+# an allocation and its undoing, a de-allocation.
+ALLOCATION_KINDS = ("allocation", "deallocation")
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,16 @@ def unallocated_by_source(entries: Iterable[Entry]) -> dict[str, Decimal]:
         if e.source_id:
             out[e.source_id] = out.get(e.source_id, ZERO) + e.source_delta
     return out
+
+
+def refundable(source_entries: Iterable[Entry], on: date) -> Decimal:
+    """What can be taken from one credit source by an entry dated `on` without its unallocated
+    amount going below 0 on any date from then on: the least it is unallocated at `on` and at
+    each later date one of its entries moves it. (An undo dated in the past must leave every
+    statement as at a date after it possible.)"""
+    mine = ordered(source_entries)
+    dates = sorted({on} | {e.entry_date for e in mine if e.entry_date > on})
+    return cents(min(sum((e.source_delta for e in mine if e.entry_date <= d), ZERO) for d in dates))
 
 
 def bucket_for(days_overdue: int) -> str:

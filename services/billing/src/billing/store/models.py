@@ -276,6 +276,14 @@ class Payment(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a reversed payment (a bounced cheque) stays, with when, why and who; its ledger entries undo it
+    reversed_on: Mapped[date | None] = mapped_column(Date)
+    reversal_reason: Mapped[str | None] = mapped_column(String(500))
+    reversed_by: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def status(self) -> str:
+        return "reversed" if self.reversed_on else "received"
 
 
 class Allocation(Base):
@@ -293,6 +301,28 @@ class Allocation(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     allocated_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # de-allocated: the row stays (history), a `deallocation` ledger entry gives the amount back
+    deallocated_on: Mapped[date | None] = mapped_column(Date)
+    deallocation_reason: Mapped[str | None] = mapped_column(String(500))
+    deallocated_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Refund(Base):
+    """Unallocated credit paid back to the customer. Its ledger entries (`kind` refund, one per
+    credit source it takes from) raise the balance and lower those sources' unallocated amounts."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (Index("ix_refunds_tenant_customer", "tenant_id", "customer_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    method: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str | None] = mapped_column(String(200))
+    refunded_on: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LedgerEntry(Base):
@@ -301,6 +331,7 @@ class LedgerEntry(Base):
         Index("ix_ledger_tenant_customer_date", "tenant_id", "customer_id", "entry_date"),
         Index("ix_ledger_tenant_invoice", "tenant_id", "invoice_id"),
         Index("ix_ledger_tenant_source", "tenant_id", "source_id"),
+        Index("ix_ledger_tenant_document", "tenant_id", "document_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from fieldbook_shared.db import is_postgres
 from fieldbook_shared.problems import NotFound
 
-from ..domain.ledger import Entry
+from ..domain.ledger import ALLOCATION_KINDS, Entry
 from .models import (
     Allocation,
     Counter,
@@ -27,6 +27,7 @@ from .models import (
     LedgerEntry,
     Payment,
     Quote,
+    Refund,
     Statement,
     StoredCard,
     WorkAddressSnapshot,
@@ -61,8 +62,9 @@ class Repository:
         self.session.add(row)
         return row
 
-    def page(self, customer_id: str, order_by, page: int, page_size: int) -> tuple[list, int]:
-        where = (self.model.tenant_id == self.tenant_id, self.model.customer_id == customer_id)
+    def page(self, customer_id: str, order_by, page: int, page_size: int, *filters) -> tuple[list, int]:
+        """One page of the customer's rows in `order_by`, narrowed by `filters` (SQL conditions)."""
+        where = (self.model.tenant_id == self.tenant_id, self.model.customer_id == customer_id, *filters)
         total = self.session.scalar(select(func.count()).select_from(self.model).where(*where))
         rows = self.session.scalars(
             select(self.model)
@@ -176,6 +178,11 @@ class Allocations(Repository):
         )
 
 
+class Refunds(Repository):
+    model = Refund
+    label = "refund"
+
+
 class Cards(Repository):
     model = StoredCard
     label = "card"
@@ -264,7 +271,7 @@ class Ledger:
         """
 
         def allocated(*source_types: str):
-            applies = and_(LedgerEntry.kind == "allocation", LedgerEntry.source_type.in_(source_types))
+            applies = and_(LedgerEntry.kind.in_(ALLOCATION_KINDS), LedgerEntry.source_type.in_(source_types))
             return _money_sum(case((applies, -LedgerEntry.invoice_delta), else_=0))
 
         invoices = select(Invoice.id).where(
@@ -281,6 +288,19 @@ class Ledger:
             .group_by(LedgerEntry.invoice_id)
         ).all()
         return {invoice_id: tuple(figures) for invoice_id, *figures in rows}
+
+    def of_source(self, source_id: str) -> list[Entry]:
+        """Every entry that moves one credit source's unallocated amount, in the order posted."""
+        stmt = select(LedgerEntry).where(
+            LedgerEntry.tenant_id == self.tenant_id, LedgerEntry.source_id == source_id
+        )
+        return [Entry.of(r) for r in self.session.scalars(stmt.order_by(LedgerEntry.id)).all()]
+
+    def of_document(self, document_id: str) -> list[Entry]:
+        stmt = select(LedgerEntry).where(
+            LedgerEntry.tenant_id == self.tenant_id, LedgerEntry.document_id == document_id
+        )
+        return [Entry.of(r) for r in self.session.scalars(stmt.order_by(LedgerEntry.id)).all()]
 
     def unallocated(self, source_id: str):
         return self.sums(LedgerEntry.source_delta, LedgerEntry.source_id, source_id)

@@ -96,6 +96,47 @@ class AllocationData(EventData):
     allocated_on = fields.Date(required=True)
 
 
+class DeallocationData(AllocationData):
+    """An allocation undone (`id` is the allocation's): its amount is back on the invoice's
+    outstanding and the source's unallocated amount from `deallocated_on`."""
+
+    deallocated_on = fields.Date(required=True)
+    reason = fields.String(allow_none=True)
+
+
+class PaymentReversedData(EventData):
+    """A payment reversed (a bounced cheque): the customer owes its amount again from
+    `reversed_on`; `deallocated` names the allocations undone with it."""
+
+    id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    method = fields.String(required=True)
+    reference = fields.String(allow_none=True)
+    amount = _money(required=True)
+    received_on = fields.Date(required=True)
+    reversed_on = fields.Date(required=True)
+    reason = fields.String(required=True)
+    deallocated = fields.List(fields.String(), load_default=list)
+
+
+class RefundSourceData(EventData):
+    source_type = fields.String(required=True)  # payment, account_credit, credit_note
+    source_id = fields.String(required=True)
+    amount = _money(required=True)
+
+
+class RefundData(EventData):
+    """Unallocated credit paid back to the customer, taken from the `sources` named."""
+
+    id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    amount = _money(required=True)
+    method = fields.String(required=True)
+    reference = fields.String(allow_none=True)
+    refunded_on = fields.Date(required=True)
+    sources = fields.List(fields.Nested(RefundSourceData), required=True)
+
+
 class StatementGeneratedData(EventData):
     """comms fetches the PDF from billing by `statement_id` (GET /v1/statements/{id}.pdf)."""
 
@@ -147,9 +188,13 @@ SCHEMAS: dict[str, type[EventData]] = {
     "invoice.part_paid": InvoiceData,
     "invoice.paid": InvoiceData,
     "invoice.voided": InvoiceData,
+    "invoice.reopened": InvoiceData,
     "credit_note.issued": CreditNoteData,
     "payment.received": PaymentData,
     "payment.allocated": AllocationData,
+    "payment.deallocated": DeallocationData,
+    "payment.reversed": PaymentReversedData,
+    "refund.issued": RefundData,
     "account_credit.issued": PaymentData,
     "statement.generated": StatementGeneratedData,
     "ledger.balance_changed": LedgerBalanceChangedData,
