@@ -13,9 +13,14 @@ VENV := $(ROOT)/.venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.fieldbook-installed
 
-# Every package of the repository, kit first. A package is installed and tested only once its
-# folder has a pyproject.toml (resp. a tests/ folder), so this works while folders are still empty.
-PACKAGES := shared services/customers gateway services/billing services/assets services/comms services/accounting-sync
+# Every package of the repository, kit first, from the service table (the kit's service_table.py,
+# plain Python so it answers before the virtualenv exists). A package is installed and tested only
+# once its folder has a pyproject.toml (resp. a tests/ folder), so this works while folders are empty.
+SERVICE_TABLE := $(ROOT)/shared/src/fieldbook_shared/service_table.py
+PACKAGES := $(shell $(PYTHON) $(SERVICE_TABLE) packages)
+ifeq ($(strip $(PACKAGES)),)
+$(error $(SERVICE_TABLE) gave no packages (is $(PYTHON) a Python 3?))
+endif
 PRESENT := $(foreach p,$(PACKAGES),$(if $(wildcard $(ROOT)/$(p)/pyproject.toml),$(p)))
 PYPROJECTS := $(foreach p,$(PRESENT),$(ROOT)/$(p)/pyproject.toml)
 # What `make lint` needs besides ruff: import-linter checks the import contracts of pyproject.toml,

@@ -43,10 +43,11 @@ sys.path[:0] = [str(ROOT / "tests-e2e"), str(HERE)]
 import data  # noqa: E402
 import measure  # noqa: E402
 
+from fieldbook_shared import service_table  # noqa: E402
 from harness.infra import allocate, resolve  # noqa: E402
 from harness.processes import System  # noqa: E402
 
-SERVICES = ["customers", "assets", "comms", "billing", "accounting-sync", "gateway"]
+SERVICES = [s.name for s in service_table.SERVICES]
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 

@@ -26,17 +26,12 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-# service name → (import package, local port as an offset from FIELDBOOK_PORT_BASE, default 8000):
-# docs/architecture.md §1. The gateway is listed last on purpose: it is migrated after the services
-# and started in front of them.
-SERVICES = [
-    ("customers", "customers", 1),
-    ("billing", "billing", 2),
-    ("assets", "assets", 3),
-    ("comms", "comms", 4),
-    ("accounting-sync", "accounting_sync", 5),
-    ("gateway", "gateway", 0),
-]
+from fieldbook_shared import service_table
+
+# service name → (import package, local port as an offset from FIELDBOOK_PORT_BASE, default 8000),
+# from the service table (docs/architecture.md §1). The gateway comes last on purpose: it is migrated
+# after the services and started in front of them.
+SERVICES = [(s.name, s.package, s.port_offset) for s in service_table.SERVICES]
 
 
 def port_base() -> int:

@@ -44,6 +44,8 @@ from pathlib import Path
 
 import yaml
 
+from fieldbook_shared import service_table
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "k8s"
@@ -53,16 +55,9 @@ INIT_SQL = ROOT / "deploy" / "postgres" / "init.sql"
 SECRET_NAME = "fieldbook-secrets"
 K8S_VERSIONS = ("1.30.0", "latest")
 
-# Fieldbook's packages: name → (web port, has a worker). docs/architecture.md §1; scripts/devstack.py
-# has the same.
-PACKAGES = {
-    "customers": (8001, True),
-    "billing": (8002, True),
-    "assets": (8003, True),
-    "comms": (8004, True),
-    "accounting-sync": (8005, True),
-    "gateway": (8000, False),
-}
+# Fieldbook's services: name → (web port, has a worker), from the service table. compose and k8s
+# must name exactly these (`<name>-web`, `<name>-worker`).
+PACKAGES = {s.name: (s.port(), s.has_worker) for s in service_table.SERVICES}
 SECRET_NAME_RE = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|_PASS)$|^(PGPASSWORD)$", re.I)
 URL_WITH_PASSWORD_RE = re.compile(r"://[^/@:\s]+:[^/@\s]+@")
 
@@ -300,17 +295,26 @@ def _check_compose_packages(services: dict[str, dict], problems: Problems) -> di
             _check_compose_process(name, spec, package, process, port, databases, problems)
             if process == "web":
                 web_ports[name] = port
-        package_dir = ROOT / ("gateway" if package == "gateway" else f"services/{package}")
+        package_dir = ROOT / service_table.by_name(package).folder
         if not (package_dir / "pyproject.toml").exists():
             problems.add(
                 "compose",
                 f"{package} is built from {package_dir.relative_to(ROOT)}, which has no pyproject.toml",
             )
+    _check_not_in_table(services, "compose", "service", problems)
     for name, spec in services.items():
         env = env_list_to_dict(spec.get("environment"))
         if env.get("PORT"):
             web_ports.setdefault(name, int(env["PORT"]))
     return web_ports
+
+
+def _check_not_in_table(names, where: str, what: str, problems: Problems) -> None:
+    """A Fieldbook process (`<name>-web`, `-worker`, `-migrate`) of a service the table does not list."""
+    for name in names:
+        stem, _, process = name.rpartition("-")
+        if process in ("web", "worker", "migrate") and stem not in PACKAGES:
+            problems.add(where, f"{what} {name}: {stem} is not in the service table (service_table.py)")
 
 
 def _check_compose_process(
@@ -666,6 +670,8 @@ def check_k8s(objects: list[dict], where: str, problems: Problems, production: b
         }
     _check_k8s_no_secrets(objects, bool(by_kind.get("Secret")), configmaps, where, problems)
     _check_k8s_packages(deployments, jobs, services, where, problems)
+    _check_not_in_table(deployments, where, "Deployment", problems)
+    _check_not_in_table(jobs, where, "Job", problems)
     _check_k8s_jobs(jobs, where, problems)
 
     for kind, workload in [("Deployment", d) for d in deployments.values()] + [
@@ -993,7 +999,14 @@ def _make_root(objects: list[dict]) -> None:
 comms_migrate_healthy = {"comms-migrate": {"condition": "service_healthy"}}
 SECRET = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}, "stringData": {"a": "b"}}
 
+
 # Each break must be reported by a finding containing the text given.
+def _add_unlisted(objects: list[dict]) -> None:
+    extra = copy.deepcopy(_find(objects, "Deployment", "comms-worker"))
+    extra["metadata"]["name"] = "servicing-worker"
+    objects.append(extra)
+
+
 SELF_TESTS: list[tuple[str, str, Callable]] = [
     ("compose: a web container without a health check", "needs a health check",
      lambda doc: doc["services"]["billing-web"].pop("healthcheck")),
@@ -1009,6 +1022,8 @@ SELF_TESTS: list[tuple[str, str, Callable]] = [
      lambda doc: doc["services"]["postgres"].update(healthcheck_typo=True)),
     ("compose: an internal URL on the wrong port", "listens on",
      lambda doc: doc["services"]["gateway"]["environment"].update(BILLING_URL="http://billing-web:9999")),
+    ("compose: a process of a service the table does not list", "not in the service table",
+     lambda doc: doc["services"].update({"servicing-worker": copy.deepcopy(doc["services"]["comms-web"])})),
 ]  # fmt: skip
 K8S_SELF_TESTS: list[tuple[str, str, Callable]] = [
     ("k8s: a worker without its HPA", "HorizontalPodAutoscalers scale it",
@@ -1024,6 +1039,7 @@ K8S_SELF_TESTS: list[tuple[str, str, Callable]] = [
      lambda objs: _container(objs, "Job", "customers-migrate")["env"][0]["valueFrom"]["secretKeyRef"].update(
          key="ROOT_PASSWORD")),
     ("k8s: a root container", "runAsNonRoot", _make_root),
+    ("k8s: a Deployment of a service the table does not list", "not in the service table", _add_unlisted),
 ]  # fmt: skip
 
 

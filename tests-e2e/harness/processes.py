@@ -19,6 +19,8 @@ from pathlib import Path
 import pika
 import requests
 
+from fieldbook_shared import service_table
+
 from .infra import Broker, amqp_parameters
 from .ports import free_port
 from .smtp import SmtpServer
@@ -268,7 +270,7 @@ class System:
             COMMS_URL=self.comms_url,
             BILLING_URL=self.billing_url,
             ACCOUNTING_SYNC_URL=self.accounting_sync_url,
-            GATEWAY_UPSTREAMS="customers,assets,comms,billing,accounting-sync",
+            GATEWAY_UPSTREAMS=",".join(s.name for s in service_table.upstreams()),
             RATE_LIMIT_PER_MINUTE=str(self.rate_limit_per_minute),
         )
         env.update(overrides)

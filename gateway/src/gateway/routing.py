@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from fieldbook_shared import service_table
+
 CUSTOMERS = "customers"
 BILLING = "billing"
 ASSETS = "assets"
 COMMS = "comms"
 ACCOUNTING = "accounting-sync"
-GATEWAY = "gateway"  # answered by the gateway itself (the overview fans out to the services)
+GATEWAY = service_table.GATEWAY  # answered by the gateway itself (the overview fans out to the services)
 
 _PARAM = re.compile(r"\{[^/{}]+\}")
 
@@ -53,55 +55,24 @@ def _table(rows: list[tuple]) -> list[Route]:
 EXACT = "exact"
 
 
+def _service_rows() -> list[tuple]:
+    """Every service's patterns from the service table, the longest (most specific) first.
+
+    A pattern covers whole segments only, so of two patterns that both match a path the longer one
+    is the more specific; patterns of the same length never both match one path.
+    """
+    rows = [(pattern, s.name) for s in service_table.upstreams() for pattern in s.routes]
+    return sorted(rows, key=lambda row: -row[0].count("/"))  # stable: table order among equals
+
+
 ROUTES: list[Route] = _table(
     [
         # The customer's whole record in one call: the gateway fans out. That path only: what lies
         # below it is the customers catch-all's (a 404 there).
         ("/v1/customers/{id}/overview", GATEWAY, EXACT),
-        # Customer sub-resources owned by other services: before the customers catch-all.
-        ("/v1/customers/{id}/invoices", BILLING),
-        ("/v1/customers/{id}/quotes", BILLING),
-        ("/v1/customers/{id}/jobs", BILLING),
-        ("/v1/customers/{id}/account-credit", BILLING),
-        ("/v1/customers/{id}/payments", BILLING),
-        ("/v1/customers/{id}/credit-notes", BILLING),
-        ("/v1/customers/{id}/refunds", BILLING),
-        ("/v1/customers/{id}/cards", BILLING),
-        ("/v1/customers/{id}/statement", BILLING),
-        ("/v1/customers/{id}/statement.pdf", BILLING),
-        ("/v1/customers/{id}/account", BILLING),
-        ("/v1/customers/{id}/assets", ASSETS),
-        ("/v1/customers/{id}/notes", COMMS),
-        ("/v1/customers/{id}/communications", COMMS),
-        ("/v1/customers/{id}/accounting", ACCOUNTING),
-        ("/v1/work-addresses/{wid}/communications", COMMS),
-        # customers: the record, contacts, branches, work addresses, tenant settings, import/export.
-        ("/v1/customers", CUSTOMERS),
-        ("/v1/custom-fields", CUSTOMERS),
-        ("/v1/customer-types", CUSTOMERS),
-        ("/v1/imports", CUSTOMERS),
-        ("/v1/exports", CUSTOMERS),
-        # billing
-        ("/v1/quotes", BILLING),
-        ("/v1/jobs", BILLING),
-        ("/v1/invoices", BILLING),
-        ("/v1/consolidated-invoices", BILLING),
-        ("/v1/credit-notes", BILLING),
-        ("/v1/payments", BILLING),
-        ("/v1/statements", BILLING),
-        ("/v1/reconciliation", BILLING),
-        ("/v1/settings/documents", BILLING),  # what invoices, quotes and credit notes print
-        # assets
-        ("/v1/assets", ASSETS),
-        ("/v1/asset-catalogue", ASSETS),
-        # comms
-        ("/v1/email-templates", COMMS),
-        ("/v1/emails", COMMS),
-        ("/v1/mass-emails", COMMS),
-        ("/v1/mailing-lists", COMMS),
-        ("/v1/notes", COMMS),
-        # accounting-sync
-        ("/v1/accounting", ACCOUNTING),
+        # The services' paths (customer sub-resources owned by other services come before the
+        # customers catch-all by length).
+        *_service_rows(),
     ]
 )
 

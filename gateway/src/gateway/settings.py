@@ -5,17 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
+from fieldbook_shared import service_table
 from fieldbook_shared.settings import var_dir
 
 MIB = 1024 * 1024
 
-# Upstream name → (environment variable, default base URL). The names are the ones routing.py uses.
+# Upstream name → (environment variable, default base URL), from the service table. The names are
+# the ones routing.py uses.
 UPSTREAM_DEFAULTS: dict[str, tuple[str, str]] = {
-    "customers": ("CUSTOMERS_URL", "http://127.0.0.1:8001"),
-    "billing": ("BILLING_URL", "http://127.0.0.1:8002"),
-    "assets": ("ASSETS_URL", "http://127.0.0.1:8003"),
-    "comms": ("COMMS_URL", "http://127.0.0.1:8004"),
-    "accounting-sync": ("ACCOUNTING_SYNC_URL", "http://127.0.0.1:8005"),
+    s.name: (s.url_env, f"http://127.0.0.1:{s.port()}") for s in service_table.upstreams()
 }
 
 
