@@ -14,6 +14,7 @@ package list before the virtualenv exists:
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -139,6 +140,12 @@ def by_name(name: str) -> Service:
 def upstreams() -> tuple[Service, ...]:
     """The services behind the gateway, in table order."""
     return tuple(s for s in SERVICES if s.name != GATEWAY)
+
+
+def internal_url(name: str, env: Mapping[str, str]) -> str:
+    """A service's internal base URL: its variable (CUSTOMERS_URL, ...), else its local port."""
+    service = by_name(name)
+    return env.get(service.url_env, f"http://127.0.0.1:{service.port()}")
 
 
 def package_folders() -> list[str]:

@@ -36,3 +36,11 @@ def test_the_makefile_asks_it_with_a_plain_python():
     out = subprocess.run([sys.executable, "-I", str(script), "packages"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["shared", *(s.folder for s in service_table.SERVICES)]
+
+
+def test_internal_url_from_the_variable_else_the_local_port():
+    assert service_table.internal_url("billing", {}) == "http://127.0.0.1:8002"
+    assert (
+        service_table.internal_url("billing", {"BILLING_URL": "http://billing-web:8002"})
+        == "http://billing-web:8002"
+    )

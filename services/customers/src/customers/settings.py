@@ -2,6 +2,7 @@
 
 import os
 
+from fieldbook_shared import service_table
 from fieldbook_shared.settings import Settings
 
 SERVICE = "customers"
@@ -18,9 +19,7 @@ def _service_extra() -> dict:
         "import_stale_seconds": float(env.get("IMPORT_STALE_SECONDS", 120.0)),
         # export of all customer data: where the other services' parts come from
         "service_urls": {
-            "billing": env.get("BILLING_URL", "http://127.0.0.1:8002"),
-            "assets": env.get("ASSETS_URL", "http://127.0.0.1:8003"),
-            "comms": env.get("COMMS_URL", "http://127.0.0.1:8004"),
+            name: service_table.internal_url(name, env) for name in ("billing", "assets", "comms")
         },
         "export_timeout_seconds": float(env.get("EXPORT_TIMEOUT_SECONDS", 10.0)),
         "export_stale_seconds": float(env.get("EXPORT_STALE_SECONDS", 120.0)),
