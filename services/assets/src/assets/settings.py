@@ -7,6 +7,7 @@ synchronous read of a customer / work address / branch not yet heard of through 
 
 import os
 
+from fieldbook_shared import service_table
 from fieldbook_shared.settings import Settings
 
 SERVICE = "assets"
@@ -14,7 +15,7 @@ SERVICE = "assets"
 
 def load_settings(**overrides) -> Settings:
     extra = {
-        "customers_url": os.environ.get("CUSTOMERS_URL", "http://127.0.0.1:8001").rstrip("/"),
+        "customers_url": service_table.internal_url("customers", os.environ).rstrip("/"),
         "customers_timeout": float(os.environ.get("CUSTOMERS_TIMEOUT", "3")),
     }
     extra.update(overrides.pop("extra", None) or {})

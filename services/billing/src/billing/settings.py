@@ -8,6 +8,7 @@ customer billing has not heard of yet), `CUSTOMERS_TIMEOUT_SECONDS`, `BILLING_BU
 
 import os
 
+from fieldbook_shared import service_table
 from fieldbook_shared.settings import Settings
 
 SERVICE = "billing"
@@ -16,7 +17,7 @@ SERVICE = "billing"
 def load_settings(**overrides) -> Settings:
     env = os.environ
     extra = {
-        "customers_url": env.get("CUSTOMERS_URL", "http://127.0.0.1:8001").rstrip("/"),
+        "customers_url": service_table.internal_url("customers", env).rstrip("/"),
         "customers_timeout": float(env.get("CUSTOMERS_TIMEOUT_SECONDS", "5")),
         "business_name": env.get("BILLING_BUSINESS_NAME", "Fieldbook"),
         "logo_max_bytes": int(env.get("DOCUMENT_LOGO_MAX_BYTES", str(512 * 1024))),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 
+from fieldbook_shared import service_table
 from fieldbook_shared.settings import Settings, _bool
 
 SERVICE = "comms"
@@ -43,8 +44,8 @@ def _extra_from_env() -> dict:
         "sending_lease": float(env.get("SENDING_LEASE_SECONDS", "300")),
         "mass_email_poll": float(env.get("MASS_EMAIL_POLL_SECONDS", "1")),
         "mass_email_wait": float(env.get("MASS_EMAIL_WAIT_SECONDS", "60")),
-        "customers_url": env.get("CUSTOMERS_URL", "http://127.0.0.1:8001"),
-        "billing_url": env.get("BILLING_URL", "http://127.0.0.1:8002"),
+        "customers_url": service_table.internal_url("customers", env),
+        "billing_url": service_table.internal_url("billing", env),
         "upstream_timeout": float(env.get("UPSTREAM_TIMEOUT_SECONDS", "5")),
         "max_email_body_bytes": int(env.get("MAX_EMAIL_BODY_BYTES", str(24 * MIB))),
         "max_attachments_bytes": int(env.get("MAX_ATTACHMENTS_BYTES", str(16 * MIB))),
