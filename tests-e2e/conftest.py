@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from fieldbook_shared import service_table
 from fieldbook_shared import testing as fieldbook_testing
 from harness.amqp import Amqp
 from harness.infra import InfrastructureUnavailable, allocate, resolve
 from harness.processes import ApiSession, System
 
-SERVICES = ["customers", "assets", "comms", "billing", "accounting-sync", "gateway"]
+SERVICES = [s.name for s in service_table.SERVICES]  # one database each
 
 _running: System | None = None
 _run_dir: Path | None = None
