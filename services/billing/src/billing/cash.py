@@ -137,17 +137,23 @@ def raise_not_found(kind: str):
     raise NotFound(f"No such {SOURCE_LABEL.get(kind, kind)}.")
 
 
+def locked_source(uow: BillingUnitOfWork, source_type: str, source_id: str, customer_id=None):
+    """A payment, account credit or credit note, locked; 404 when it is not of that kind or customer."""
+    if source_type == "credit_note":
+        source = uow.credit_notes.get(source_id, lock=True)
+    else:
+        source = uow.payments.get(source_id, lock=True)
+        if source.kind != source_type:
+            raise_not_found(source_type)
+    if customer_id is not None and source.customer_id != str(customer_id):
+        raise_not_found(source_type)
+    return source
+
+
 def allocate(uow: BillingUnitOfWork, source_type: str, source_id: str, body: dict, customer_id=None):
     """Allocate an existing payment, account credit or credit note to invoices."""
     with uow:
-        if source_type == "credit_note":
-            source = uow.credit_notes.get(source_id, lock=True)
-        else:
-            source = uow.payments.get(source_id, lock=True)
-            if source.kind != source_type:
-                raise_not_found(source_type)
-        if customer_id is not None and source.customer_id != str(customer_id):
-            raise_not_found(source_type)
+        source = locked_source(uow, source_type, source_id, customer_id)
         made = _check_and_allocate(
             uow,
             source_type,

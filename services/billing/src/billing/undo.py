@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
 
-from .cash import SOURCE_LABEL, raise_not_found
+from .cash import SOURCE_LABEL, locked_source
 from .domain import ledger
 from .domain.money import ZERO, cents
 from .service import balance_changed, customer_for, post_to_ledger, refresh_invoice_status, today
@@ -32,18 +32,6 @@ def undo_date(field: str, on: date | None) -> date:
     if on is not None and on > today():
         raise ValidationFailed({field: ["Must not be in the future."]})
     return on or today()
-
-
-def _locked_source(uow: BillingUnitOfWork, source_type: str, source_id: str, customer_id=None):
-    if source_type == "credit_note":
-        source = uow.credit_notes.get(source_id, lock=True)
-    else:
-        source = uow.payments.get(source_id, lock=True)
-        if source.kind != source_type:
-            raise_not_found(source_type)
-    if customer_id is not None and source.customer_id != str(customer_id):
-        raise_not_found(source_type)
-    return source
 
 
 def _post_deallocation(
@@ -100,7 +88,7 @@ def deallocate(
     Returns the allocation, the source's unallocated amount, the invoice and its outstanding."""
     on = undo_date("deallocated_on", body.get("deallocated_on"))
     with uow:
-        source = _locked_source(uow, source_type, source_id, customer_id)
+        source = locked_source(uow, source_type, source_id, customer_id)
         allocation = uow.allocations.get(allocation_id, lock=True)
         if allocation.source_id != source.id:
             raise NotFound(f"No such allocation of this {SOURCE_LABEL[source_type]}.")
@@ -131,7 +119,7 @@ def reverse_payment(uow: BillingUnitOfWork, payment_id: str, body: dict):
     movement, so no statement as at a date between shows less than nothing unallocated on it."""
     on = undo_date("reversed_on", body.get("reversed_on"))
     with uow:
-        payment = _locked_source(uow, "payment", payment_id)
+        payment = locked_source(uow, "payment", payment_id)
         if payment.reversed_on is not None:
             raise Conflict(
                 f"This payment was already reversed on {payment.reversed_on}.",
