@@ -155,7 +155,7 @@ def outbox(sessions):
 @pytest.fixture
 def bus(settings, sessions):
     """The in-memory bus wired to this service's relay and handlers."""
-    from assets.events import HANDLERS
+    from assets.handlers import HANDLERS
 
     bus = InMemoryBus()
     bus.subscribe("assets", lambda ctx: AssetsUnitOfWork(sessions, ctx, "assets"), HANDLERS)

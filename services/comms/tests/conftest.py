@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from comms.app import create_app, uow_class_for
 from comms.domain.smtp import SENT, SendOutcome
-from comms.events import HANDLERS
+from comms.handlers import HANDLERS
 from comms.manage import MIGRATIONS
 from comms.sending import MassEmailRunner, Sender
 from comms.settings import load_settings

@@ -215,7 +215,7 @@ def test_a_late_branch_snapshot_does_not_bring_a_deleted_branch_back(api, bus, c
 
 
 def test_the_queue_is_bound_to_branch_deleted():
-    from assets.events import HANDLERS
+    from assets.handlers import HANDLERS
     from fieldbook_shared.messaging.topology import declare_service_queues
 
     class Channel:

@@ -14,7 +14,7 @@ from fieldbook_shared.observability import configure_logging
 
 from .app import uow_class_for
 from .clients import CustomersClient
-from .events import HANDLERS
+from .handlers import HANDLERS
 from .sending import MassEmailRunner, Sender
 from .settings import load_settings
 
