@@ -110,7 +110,7 @@ def outbox(sessions):
 
 @pytest.fixture
 def bus(settings, sessions):
-    from billing.events import HANDLERS
+    from billing.handlers import HANDLERS
 
     bus = InMemoryBus()
     bus.subscribe("billing", lambda ctx: BillingUnitOfWork(sessions, ctx, "billing"), HANDLERS)

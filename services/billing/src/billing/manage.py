@@ -18,7 +18,7 @@ from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import create_engine, session_factory
 from fieldbook_shared.migrations import migrate_service
 
-from .events import HANDLERS
+from .handlers import HANDLERS
 from .settings import load_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -16,7 +16,7 @@ from fieldbook_shared.db import new_id, utcnow
 from fieldbook_shared.etag import check_version
 from fieldbook_shared.problems import Conflict, CustomerMerged, NotFound, ValidationFailed
 
-from . import customers_client, events
+from . import customers_client, events, handlers
 from .domain import money, rules
 from .domain.money import ZERO, cents
 from .store.models import (
@@ -53,7 +53,7 @@ def customer_for(uow: BillingUnitOfWork, customer_id: str, lock: bool = False) -
             raise NotFound("No such customer.")
         try:
             with uow.session.begin_nested():  # a concurrent request may store it first
-                events.apply_customer_snapshot(uow, data)
+                handlers.apply_customer_snapshot(uow, data)
         except IntegrityError:
             pass
         row = uow.customers.find(customer_id, lock=lock)

@@ -9,7 +9,7 @@ from fieldbook_shared.db import create_engine, session_factory
 from fieldbook_shared.messaging.worker import run_worker
 from fieldbook_shared.observability import configure_logging
 
-from .events import HANDLERS
+from .handlers import HANDLERS
 from .settings import load_settings
 from .uow import BillingUnitOfWork
 

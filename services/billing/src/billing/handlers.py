@@ -1,0 +1,188 @@
+"""What billing consumes: the customer read model and the handlers of customers' events.
+
+Customers' snapshots (`customer.*` carry `version`: an older copy than the one held is ignored, so
+out-of-order delivery is harmless), work addresses (for invoice addresses and the landlord tag),
+merges, deletes and erasure. `HANDLERS` is what the worker subscribes to.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select, update
+
+from fieldbook_shared.db import utcnow
+from fieldbook_shared.events import Event
+
+from .store.models import (
+    Allocation,
+    CreditNote,
+    CustomerSnapshot,
+    Invoice,
+    Job,
+    LedgerEntry,
+    Payment,
+    Quote,
+    QuoteLine,
+    Refund,
+    Statement,
+    StoredCard,
+    WorkAddressSnapshot,
+)
+
+# every table whose rows belong to a customer: re-pointed together when customers merge
+CUSTOMER_OWNED = (
+    Quote,
+    Job,
+    Invoice,
+    CreditNote,
+    Payment,
+    Allocation,
+    Refund,
+    LedgerEntry,
+    StoredCard,
+    Statement,
+)
+
+ADDRESS_KEYS = ("line_1", "line_2", "line_3", "town", "county", "postcode")
+
+
+# --- the customer read model ---------------------------------------------------------------------
+
+
+def apply_customer_snapshot(uow, data: dict) -> CustomerSnapshot | None:
+    """Store a customer snapshot unless the one held is as new or newer. Returns the row."""
+    row = uow.customers.find(data["id"])
+    if row is not None and row.version >= data["version"]:
+        return row
+    if row is None:
+        row = CustomerSnapshot(tenant_id=uow.tenant_id, id=data["id"])
+        uow.session.add(row)
+    address = data.get("address") or {}
+    row.version = data["version"]
+    row.type = data.get("type")
+    row.display_name = data.get("display_name") or data.get("company_name") or data.get("surname") or ""
+    row.company_name = data.get("company_name")
+    row.email = data.get("email")
+    row.status = data.get("status") or "active"
+    row.blocked = bool(data.get("blocked"))
+    row.block_reason = data.get("block_reason")
+    limit = data.get("credit_limit")
+    row.credit_limit = None if limit in (None, "") else limit
+    row.payment_terms_days = data.get("payment_terms_days")
+    row.invoice_address_format = data.get("invoice_address_format")
+    for key in ADDRESS_KEYS:
+        setattr(row, "address_line_" + key[-1] if key.startswith("line_") else key, address.get(key))
+    row.updated_at = utcnow()
+    uow.session.flush()
+    return row
+
+
+def on_customer_snapshot(uow, event: Event) -> None:
+    apply_customer_snapshot(uow, event.data)
+
+
+def on_work_address(uow, event: Event) -> None:
+    data = event.data
+    row = uow.work_addresses.find(data["id"])
+    if row is not None and row.version >= data["version"]:
+        return
+    if row is None:
+        row = WorkAddressSnapshot(tenant_id=uow.tenant_id, id=data["id"])
+        uow.session.add(row)
+    address = data.get("address") or {}
+    row.customer_id = data["customer_id"]
+    row.version = data["version"]
+    row.name = data.get("name")
+    row.status = data.get("status") or "active"
+    row.landlord = data.get("landlord")
+    row.occupier = data.get("occupier")
+    for key in ADDRESS_KEYS:
+        setattr(row, "address_line_" + key[-1] if key.startswith("line_") else key, address.get(key))
+
+
+def on_customer_merged(uow, event: Event) -> None:
+    """Everything of the merged customer becomes the survivor's: one UPDATE per table, idempotent.
+
+    The merged customer's snapshot row is locked first: a write that was admitted before the merge
+    holds it until it commits, so its document is re-pointed too (docs/architecture.md §8)."""
+    merged_id, survivor_id = event.data["merged_id"], event.data["survivor_id"]
+    row = uow.customers.find(merged_id, lock=True)
+    for model in CUSTOMER_OWNED:
+        uow.session.execute(
+            update(model)
+            .where(model.tenant_id == uow.tenant_id, model.customer_id == merged_id)
+            .values(customer_id=survivor_id)
+        )
+    uow.session.execute(
+        update(WorkAddressSnapshot)
+        .where(WorkAddressSnapshot.tenant_id == uow.tenant_id, WorkAddressSnapshot.customer_id == merged_id)
+        .values(customer_id=survivor_id)
+    )
+    if row is not None:
+        row.deleted = True
+        row.merged_into = survivor_id
+
+
+def on_customer_removed(uow, event: Event) -> None:
+    """Deleted (customers refuses that while billing has transactions) or erased: forget the person.
+
+    A deleted customer's quotes, cards and statements go with it (and jobs from before customers
+    counted them); it has no invoices, credit notes, payments or jobs (customers refuses the delete
+    once it has admitted any). The snapshot row is
+    locked first: a quote or card admitted before the delete holds it until it commits, so it is
+    deleted here too (docs/architecture.md §8).
+    """
+    customer_id = event.data["customer_id"]
+    row = uow.customers.find(customer_id, lock=True)
+    if event.type == "customer.deleted":
+        quote_ids = select(Quote.id).where(Quote.tenant_id == uow.tenant_id, Quote.customer_id == customer_id)
+        uow.session.execute(delete(QuoteLine).where(QuoteLine.quote_id.in_(quote_ids)))
+        for model in (Quote, Job, StoredCard, Statement):
+            uow.session.execute(
+                delete(model).where(model.tenant_id == uow.tenant_id, model.customer_id == customer_id)
+            )
+    if row is not None:
+        row.deleted = True
+        if event.type == "customer.erased":
+            row.display_name = "Erased customer"
+            row.company_name = row.email = None
+            row.address_line_1 = row.address_line_2 = row.address_line_3 = None
+            row.town = row.county = row.postcode = None
+    if event.type == "customer.erased":
+        uow.publish("customer.erasure_reported", _erasure_actions(uow, customer_id, row), subject=customer_id)
+
+
+def _erasure_actions(uow, customer_id: str, row) -> dict:
+    """billing's part of the erasure report: the name it held is anonymised, the money records stay."""
+
+    def kept(model) -> int:
+        where = (model.tenant_id == uow.tenant_id, model.customer_id == customer_id)
+        return uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    return {
+        "customer_id": customer_id,
+        "service": "billing",
+        "actions": {
+            "customer_name_anonymised": row is not None,
+            "invoices_kept": kept(Invoice),
+            "credit_notes_kept": kept(CreditNote),
+            "payments_kept": kept(Payment),
+            "quotes_kept": kept(Quote),
+            "jobs_kept": kept(Job),
+        },
+    }
+
+
+HANDLERS = {
+    "customer.created": on_customer_snapshot,
+    "customer.updated": on_customer_snapshot,
+    "customer.blocked": on_customer_snapshot,
+    "customer.unblocked": on_customer_snapshot,
+    "customer.status_changed": on_customer_snapshot,
+    "customer.type_changed": on_customer_snapshot,
+    "customer.deleted": on_customer_removed,
+    "customer.erased": on_customer_removed,
+    "customer.merged": on_customer_merged,
+    "work_address.created": on_work_address,
+    "work_address.updated": on_work_address,
+    "work_address.status_changed": on_work_address,
+}
