@@ -25,14 +25,7 @@ import requests
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from fieldbook_shared.context import (
-    ACTOR_HEADER,
-    CORRELATION_HEADER,
-    INTERNAL_TOKEN_HEADER,
-    REQUEST_ID_HEADER,
-    ROLE_HEADER,
-    TENANT_HEADER,
-)
+from fieldbook_shared.context import GATEWAY_SET_HEADERS
 from fieldbook_shared.problems import PROBLEM_JSON, ProblemSchema
 
 from . import routing
@@ -40,17 +33,6 @@ from . import routing
 log = logging.getLogger("fieldbook.gateway.openapi")
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-GATEWAY_SET_HEADERS = {
-    h.lower()
-    for h in (
-        TENANT_HEADER,
-        ACTOR_HEADER,
-        ROLE_HEADER,
-        INTERNAL_TOKEN_HEADER,
-        REQUEST_ID_HEADER,
-        CORRELATION_HEADER,
-    )
-}
 SECURITY_SCHEMES = {
     "bearer": {
         "type": "http",

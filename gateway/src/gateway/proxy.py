@@ -25,6 +25,7 @@ from requests.adapters import HTTPAdapter
 from fieldbook_shared.context import (
     ACTOR_HEADER,
     CORRELATION_HEADER,
+    GATEWAY_SET_HEADERS,
     INTERNAL_TOKEN_HEADER,
     REQUEST_ID_HEADER,
     ROLE_HEADER,
@@ -58,12 +59,7 @@ CLIENT_HEADERS_DROPPED = frozenset(
         "authorization",
         "x-api-key",
         "forwarded",
-        TENANT_HEADER.lower(),
-        ACTOR_HEADER.lower(),
-        ROLE_HEADER.lower(),
-        INTERNAL_TOKEN_HEADER.lower(),
-        REQUEST_ID_HEADER.lower(),
-        CORRELATION_HEADER.lower(),
+        *GATEWAY_SET_HEADERS,
         # ways to make a service (or a framework in front of it) see another method, URL or address
         # than the one the gateway routed and judged
         "x-http-method-override",
@@ -353,15 +349,8 @@ class Proxy:
         "unsendable" (an identity header HTTP cannot carry; nothing was sent).
         Goes through the upstream's circuit breaker like any forwarded request.
         """
-        headers = {
-            TENANT_HEADER: principal.tenant_id,
-            ACTOR_HEADER: principal.actor,
-            ROLE_HEADER: principal.role,
-            REQUEST_ID_HEADER: ids["request_id"],
-            CORRELATION_HEADER: ids["correlation_id"],
-            INTERNAL_TOKEN_HEADER: self.settings.internal_token,
-            "Accept": "application/json",
-        }
+        headers = self._identity(principal, ids["request_id"], ids["correlation_id"])
+        headers["Accept"] = "application/json"
         if unsendable_header(headers):
             return "unsendable", None, {}, None
         outcome, upstream, _ = self._send(
@@ -428,15 +417,20 @@ class Proxy:
         UPSTREAM_REQUESTS.labels(service, outcome).inc()
         return outcome, None, 0
 
+    def _identity(self, principal: Principal, request_id: str, correlation: str) -> dict[str, str]:
+        """The headers that tell a service who asks (GATEWAY_SET_HEADERS), set by the gateway only."""
+        return {
+            TENANT_HEADER: principal.tenant_id,
+            ACTOR_HEADER: principal.actor,
+            ROLE_HEADER: principal.role,
+            REQUEST_ID_HEADER: request_id,
+            CORRELATION_HEADER: correlation,
+            INTERNAL_TOKEN_HEADER: self.settings.internal_token,
+        }
+
     def _headers(self, principal: Principal) -> dict[str, str]:
         headers = dict(forwardable_request_headers(request.headers.items()))
-        request_id = g.get("request_id") or ""
-        headers[TENANT_HEADER] = principal.tenant_id
-        headers[ACTOR_HEADER] = principal.actor
-        headers[ROLE_HEADER] = principal.role
-        headers[REQUEST_ID_HEADER] = request_id
-        headers[CORRELATION_HEADER] = correlation_id()
-        headers[INTERNAL_TOKEN_HEADER] = self.settings.internal_token
+        headers.update(self._identity(principal, g.get("request_id") or "", correlation_id()))
         headers["X-Forwarded-For"] = request.remote_addr or ""
         headers["X-Forwarded-Proto"] = request.scheme
         headers["X-Forwarded-Host"] = request.host

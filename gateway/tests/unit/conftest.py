@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 
 import pytest
 from flask import Flask, Response, request
+from sqlalchemy.orm import sessionmaker
 from werkzeug.serving import make_server
 
+from fieldbook_shared.db import session_factory
 from gateway import keys
 from gateway.app import create_app
 from gateway.manage import migrate
 from gateway.settings import Settings
+from gateway.store import ApiKey, Tenant, make_engine
 
 INTERNAL_TOKEN = "test-internal-token"
 
@@ -159,3 +162,25 @@ def make_gateway(tmp_path, fake_services):
 @pytest.fixture
 def gw(make_gateway) -> GatewayHarness:
     return make_gateway()
+
+
+@dataclass
+class KeyStore:
+    """A migrated gateway database (SQLite) holding one tenant and one sales key."""
+
+    sessions: sessionmaker
+    tenant: Tenant
+    key: ApiKey
+    plain: str
+
+
+@pytest.fixture
+def key_store(tmp_path) -> KeyStore:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gw.db'}")
+    migrate(settings)
+    sessions = session_factory(make_engine(settings.database_url))
+    with sessions() as session:
+        tenant = keys.create_tenant(session, "T")
+        row, plain = keys.create_key(session, tenant.id, "sales")
+        session.commit()
+    return KeyStore(sessions, tenant, row, plain)

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from fieldbook_shared.db import session_factory
-from gateway import keys
 from gateway.auth import KeyAuthenticator
-from gateway.manage import migrate
-from gateway.settings import Settings
-from gateway.store import make_engine
 
 PROBLEM = "application/problem+json"
 
@@ -23,19 +18,8 @@ class CountingSessions:
         return self._sessions()
 
 
-def _setup(tmp_path):
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gw.db'}")
-    migrate(settings)
-    sessions = session_factory(make_engine(settings.database_url))
-    with sessions() as session:
-        tenant = keys.create_tenant(session, "T")
-        _row, plain = keys.create_key(session, tenant.id, "sales")
-        session.commit()
-    return CountingSessions(sessions), plain
-
-
-def test_a_flood_of_bad_keys_does_not_push_a_good_key_out_of_the_cache(tmp_path):
-    sessions, plain = _setup(tmp_path)
+def test_a_flood_of_bad_keys_does_not_push_a_good_key_out_of_the_cache(key_store):
+    sessions, plain = CountingSessions(key_store.sessions), key_store.plain
     auth = KeyAuthenticator(sessions, ttl_seconds=30, max_entries=3)
     assert auth.authenticate(plain) is not None
     for i in range(20):
@@ -45,8 +29,8 @@ def test_a_flood_of_bad_keys_does_not_push_a_good_key_out_of_the_cache(tmp_path)
     assert sessions.opened == asked  # still a cache hit
 
 
-def test_the_caches_are_bounded_and_keep_the_most_recent(tmp_path):
-    sessions, _plain = _setup(tmp_path)
+def test_the_caches_are_bounded_and_keep_the_most_recent(key_store):
+    sessions = CountingSessions(key_store.sessions)
     auth = KeyAuthenticator(sessions, ttl_seconds=30, max_entries=3)
     bad = [f"fb_bad-key-{i:04d}-xxxxxxxxxxxxxxxxxxxxxxxxxxxx" for i in range(5)]
     for key in bad:

@@ -9,7 +9,6 @@ import uuid
 
 import pytest
 
-from fieldbook_shared.db import session_factory
 from gateway import keys
 from gateway.auth import KeyAuthenticator
 from gateway.manage import main, migrate
@@ -76,14 +75,8 @@ def test_breaker_opens_after_five_failures_then_lets_one_trial_through():
     assert not breaker.is_open
 
 
-def test_key_lookups_are_cached(tmp_path):
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gw.db'}")
-    migrate(settings)
-    sessions = session_factory(make_engine(settings.database_url))
-    with sessions() as session:
-        tenant = keys.create_tenant(session, "T")
-        row, plain = keys.create_key(session, tenant.id, "sales")
-        session.commit()
+def test_key_lookups_are_cached(key_store):
+    sessions, tenant, row, plain = key_store.sessions, key_store.tenant, key_store.key, key_store.plain
     now = [0.0]
     auth = KeyAuthenticator(sessions, ttl_seconds=30, clock=lambda: now[0])
     assert auth.authenticate(plain).tenant_id == tenant.id

@@ -61,6 +61,22 @@ def test_overview_needs_a_key(gw):
     assert gw.client.get(f"/v1/customers/{CUSTOMER}/overview").status_code == 401
 
 
+def _first_page(rows: list) -> Response:
+    """The first page of `rows` as the services answer it: `page_size` rows, the total in X-Pagination."""
+    page_size = int(request.args.get("page_size", 25))
+    resp = Response(json.dumps(rows[:page_size]), 200, mimetype="application/json")
+    resp.headers["X-Pagination"] = json.dumps({"total": len(rows), "page": 1})
+    return resp
+
+
+def _serve(app, calls: list):
+    """Serve a fake service on a free port for one test: yields (its URL, the calls it saw)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", calls
+    server.shutdown()
+
+
 @pytest.fixture
 def fake_comms():
     """comms with 101 notes on CUSTOMER: one pinned first, the "do not work with again" one the oldest,
@@ -78,15 +94,9 @@ def fake_comms():
             rows.append({"id": "oldest", "important": False, "do_not_work_with_again": True})
         if request.args.get("do_not_work_with_again") == "true":
             rows = [n for n in rows if n["do_not_work_with_again"]]
-        page_size = int(request.args.get("page_size", 25))
-        resp = Response(json.dumps(rows[:page_size]), 200, mimetype="application/json")
-        resp.headers["X-Pagination"] = json.dumps({"total": len(rows), "page": 1})
-        return resp
+        return _first_page(rows)
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", calls
-    server.shutdown()
+    yield from _serve(app, calls)
 
 
 def test_do_not_work_with_again_shows_even_when_the_flagged_note_is_past_the_first_100(
@@ -123,10 +133,7 @@ def fake_accounting():
         body = {"status": "failed", "last_error": "Sage said: invalid postcode"}
         return Response(json.dumps(body), 200, mimetype="application/json")
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", calls
-    server.shutdown()
+    yield from _serve(app, calls)
 
 
 @pytest.mark.parametrize("role", ["readonly", "partner", "sales", "engineer"])
@@ -221,15 +228,9 @@ def fake_customers():
     def contacts(customer_id):
         calls.append(dict(request.args))
         rows = [{"id": "c0", "primary": True}] + [{"id": f"c{i}", "primary": False} for i in range(1, 40)]
-        page_size = int(request.args.get("page_size", 25))
-        resp = Response(json.dumps(rows[:page_size]), 200, mimetype="application/json")
-        resp.headers["X-Pagination"] = json.dumps({"total": len(rows), "page": 1})
-        return resp
+        return _first_page(rows)
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", calls
-    server.shutdown()
+    yield from _serve(app, calls)
 
 
 def test_overview_counts_every_contact_from_the_pages_total_and_shows_the_primary(

@@ -11,6 +11,19 @@ ROLE_HEADER = "X-Role"
 REQUEST_ID_HEADER = "X-Request-Id"
 CORRELATION_HEADER = "X-Correlation-Id"
 INTERNAL_TOKEN_HEADER = "X-Internal-Token"
+# What only the gateway sets on a request it routes (a client's own copies are dropped, and the
+# gateway's OpenAPI does not show them): lower case, as HTTP header names compare.
+GATEWAY_SET_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        TENANT_HEADER,
+        ACTOR_HEADER,
+        ROLE_HEADER,
+        INTERNAL_TOKEN_HEADER,
+        REQUEST_ID_HEADER,
+        CORRELATION_HEADER,
+    )
+)
 ROLES = ("admin", "accounts", "sales", "engineer", "readonly", "partner")
 
 

@@ -57,27 +57,19 @@ def purge_expired(
 ) -> Purged:
     """Delete sent outbox rows, inbox rows and idempotency keys past their retention."""
     now = now or utcnow()
-    outbox, more_outbox = _purge(
-        sessions,
-        OutboxMessage.id,
-        OutboxMessage.sent_at < now - timedelta(hours=settings.outbox_retention_hours),
-        batch_size,
-        max_batches,
-    )
-    inbox, more_inbox = _purge(
-        sessions,
-        ProcessedEvent.event_id,
-        ProcessedEvent.processed_at < now - timedelta(days=settings.inbox_retention_days),
-        batch_size,
-        max_batches,
-    )
-    keys, more_keys = _purge(
-        sessions,
-        IdempotencyRecord.id,
-        IdempotencyRecord.created_at < now - timedelta(hours=settings.idempotency_ttl_hours),
-        batch_size,
-        max_batches,
-    )
+    expired = [
+        (OutboxMessage.id, OutboxMessage.sent_at < now - timedelta(hours=settings.outbox_retention_hours)),
+        (
+            ProcessedEvent.event_id,
+            ProcessedEvent.processed_at < now - timedelta(days=settings.inbox_retention_days),
+        ),
+        (
+            IdempotencyRecord.id,
+            IdempotencyRecord.created_at < now - timedelta(hours=settings.idempotency_ttl_hours),
+        ),
+    ]
+    counts = [_purge(sessions, key, where, batch_size, max_batches) for key, where in expired]
+    (outbox, more_outbox), (inbox, more_inbox), (keys, more_keys) = counts
     purged = Purged(outbox, inbox, keys, more_outbox or more_inbox or more_keys)
     if purged.total:
         log.info(

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .base import EventData
+from .base import CustomerRecordData, EventData, VersionedRecordData
 
 
-class AssetData(EventData):
+class AssetData(VersionedRecordData):
     """A snapshot of the asset; `version` lets read models ignore stale, out-of-order copies."""
 
-    id = fields.String(required=True)
-    version = fields.Integer(required=True)
-    customer_id = fields.String(required=True)
     work_address_id = fields.String(allow_none=True)
     branch_id = fields.String(allow_none=True)
     serial_number = fields.String(allow_none=True)
@@ -34,9 +31,7 @@ class AssetData(EventData):
     updated_at = fields.DateTime(allow_none=True)
 
 
-class AssetDeletedData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+class AssetDeletedData(CustomerRecordData):
     serial_number = fields.String(allow_none=True)
     # "deleted" (someone deleted it) or "customer_deleted" (it went with its customer)
     reason = fields.String(required=True, validate=validate.OneOf(["deleted", "customer_deleted"]))

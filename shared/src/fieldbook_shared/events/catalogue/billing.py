@@ -5,32 +5,22 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from .base import EventData
+from .base import CustomerRecordData, EventData, VersionedRecordData, money
 
 
-def _money(**kw) -> fields.Decimal:
-    return fields.Decimal(as_string=True, places=2, **kw)
-
-
-class QuoteData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+class QuoteData(VersionedRecordData):
     number = fields.Integer(required=True)
-    version = fields.Integer(required=True)
     status = fields.String(required=True)
-    net = _money(required=True)
-    vat = _money(required=True)
-    total = _money(required=True)
+    net = money(required=True)
+    vat = money(required=True)
+    total = money(required=True)
     work_address_id = fields.String(allow_none=True)
     job_id = fields.String(allow_none=True)
     converted_at = fields.DateTime(allow_none=True)
 
 
-class JobData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+class JobData(VersionedRecordData):
     number = fields.Integer(required=True)
-    version = fields.Integer(required=True)
     status = fields.String(required=True)
     quote_id = fields.String(allow_none=True)
     scheduled_start = fields.DateTime(allow_none=True)
@@ -40,59 +30,50 @@ class JobData(EventData):
     category = fields.String(allow_none=True)
     work_address_id = fields.String(allow_none=True)
     asset_id = fields.String(allow_none=True)
-    total = _money(required=True)
+    total = money(required=True)
 
 
-class InvoiceData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+class InvoiceData(VersionedRecordData):
     number = fields.Integer(required=True)
-    version = fields.Integer(required=True)
     status = fields.String(required=True)
     invoice_date = fields.Date(required=True)
     due_date = fields.Date(required=True)
-    net = _money(required=True)
-    vat = _money(required=True)
-    total = _money(required=True)
-    outstanding = _money(required=True)
-    retention_amount = _money(required=True)
+    net = money(required=True)
+    vat = money(required=True)
+    total = money(required=True)
+    outstanding = money(required=True)
+    retention_amount = money(required=True)
     consolidated = fields.Boolean(required=True)
     job_ids = fields.List(fields.String(), load_default=list)
 
 
-class CreditNoteData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+class CreditNoteData(CustomerRecordData):
     number = fields.Integer(required=True)
     invoice_id = fields.String(allow_none=True)
     credit_date = fields.Date(required=True)
     breakdown = fields.String(required=True)
-    net = _money(required=True)
-    vat = _money(required=True)
-    total = _money(required=True)
+    net = money(required=True)
+    vat = money(required=True)
+    total = money(required=True)
 
 
-class PaymentData(EventData):
+class PaymentData(CustomerRecordData):
     """A payment received or an account credit issued."""
 
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
     kind = fields.String(required=True)
     method = fields.String(required=True)
     reference = fields.String(allow_none=True)
     nominal_account = fields.String(allow_none=True)
-    amount = _money(required=True)
+    amount = money(required=True)
     received_on = fields.Date(required=True)
-    unallocated = _money(required=True)
+    unallocated = money(required=True)
 
 
-class AllocationData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+class AllocationData(CustomerRecordData):
     source_type = fields.String(required=True)  # payment, account_credit, credit_note
     source_id = fields.String(required=True)
     invoice_id = fields.String(required=True)
-    amount = _money(required=True)
+    amount = money(required=True)
     allocated_on = fields.Date(required=True)
 
 
@@ -104,15 +85,13 @@ class DeallocationData(AllocationData):
     reason = fields.String(allow_none=True)
 
 
-class PaymentReversedData(EventData):
+class PaymentReversedData(CustomerRecordData):
     """A payment reversed (a bounced cheque): the customer owes its amount again from
     `reversed_on`; `deallocated` names the allocations undone with it."""
 
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
     method = fields.String(required=True)
     reference = fields.String(allow_none=True)
-    amount = _money(required=True)
+    amount = money(required=True)
     received_on = fields.Date(required=True)
     reversed_on = fields.Date(required=True)
     reason = fields.String(required=True)
@@ -122,15 +101,13 @@ class PaymentReversedData(EventData):
 class RefundSourceData(EventData):
     source_type = fields.String(required=True)  # payment, account_credit, credit_note
     source_id = fields.String(required=True)
-    amount = _money(required=True)
+    amount = money(required=True)
 
 
-class RefundData(EventData):
+class RefundData(CustomerRecordData):
     """Unallocated credit paid back to the customer, taken from the `sources` named."""
 
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
-    amount = _money(required=True)
+    amount = money(required=True)
     method = fields.String(required=True)
     reference = fields.String(allow_none=True)
     refunded_on = fields.Date(required=True)
@@ -144,22 +121,20 @@ class StatementGeneratedData(EventData):
     statement_id = fields.String(required=True)
     as_at = fields.Date(required=True)
     send = fields.Boolean(required=True)
-    balance = _money(allow_none=True)
-    total_due = _money(allow_none=True)
+    balance = money(allow_none=True)
+    total_due = money(allow_none=True)
 
 
 class LedgerBalanceChangedData(EventData):
     customer_id = fields.String(required=True)
-    balance = _money(required=True)
-    total_due = _money(required=True)
-    unallocated = _money(required=True)
+    balance = money(required=True)
+    total_due = money(required=True)
+    unallocated = money(required=True)
     has_transactions = fields.Boolean(required=True)
     as_of = fields.DateTime(required=True)
 
 
-class CardStoredData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+class CardStoredData(CustomerRecordData):
     brand = fields.String(required=True)
     last4 = fields.String(required=True)
     expiry_month = fields.Integer(required=True)

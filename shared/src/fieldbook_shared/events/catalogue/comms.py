@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .base import EventData
+from .base import EventData, VersionedRecordData
 
 
-class NoteData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+class NoteData(VersionedRecordData):
     work_address_id = fields.String(allow_none=True)
-    version = fields.Integer(required=True)
     text = fields.String(required=True)
     important = fields.Boolean(required=True)
     do_not_work_with_again = fields.Boolean(required=True)
@@ -20,29 +17,27 @@ class NoteData(EventData):
     updated_at = fields.DateTime(allow_none=True)
 
 
-class EmailSentData(EventData):
+class EmailOutcomeData(EventData):
+    """What became of one email: what it was about and how many tries it took."""
+
     email_id = fields.String(required=True)
     customer_id = fields.String(allow_none=True)
     work_address_id = fields.String(allow_none=True)
     mass_email_id = fields.String(allow_none=True)
     statement_id = fields.String(allow_none=True)
-    to = fields.String(required=True)
     subject = fields.String(required=True)
     attempts = fields.Integer(required=True)
     smtp_code = fields.Integer(allow_none=True)
+
+
+class EmailSentData(EmailOutcomeData):
+    to = fields.String(required=True)
     sent_at = fields.DateTime(required=True)
 
 
-class EmailFailedData(EventData):
-    email_id = fields.String(required=True)
-    customer_id = fields.String(allow_none=True)
-    work_address_id = fields.String(allow_none=True)
-    mass_email_id = fields.String(allow_none=True)
-    statement_id = fields.String(allow_none=True)
+class EmailFailedData(EmailOutcomeData):
+    # a failed email may never have had an address (the customer had none)
     to = fields.String(allow_none=True)
-    subject = fields.String(required=True)
-    attempts = fields.Integer(required=True)
-    smtp_code = fields.Integer(allow_none=True)
     reason = fields.String(required=True)
     permanent = fields.Boolean(required=True)
     failed_at = fields.DateTime(required=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .base import EventData
+from .base import CustomerRecordData, EventData, VersionedRecordData
 
 
 class AddressData(EventData):
@@ -76,10 +76,7 @@ class PhoneData(EventData):
     number = fields.String(required=True)
 
 
-class ContactData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
-    version = fields.Integer(required=True)
+class ContactData(VersionedRecordData):
     title = fields.String(allow_none=True)
     first_name = fields.String(allow_none=True)
     surname = fields.String(required=True)
@@ -92,15 +89,11 @@ class ContactData(EventData):
     communication_preferences = fields.Dict(keys=fields.String(), values=fields.Boolean(), load_default=dict)
 
 
-class ContactDeletedData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+class ContactDeletedData(CustomerRecordData):
+    """A contact removed from its customer."""
 
 
-class BranchData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
-    version = fields.Integer(required=True)
+class BranchData(VersionedRecordData):
     name = fields.String(required=True)
     code = fields.String(allow_none=True)
     address = fields.Nested(AddressData, required=True)
@@ -115,12 +108,9 @@ class BranchMergedData(EventData):
     merged_id = fields.String(required=True)
 
 
-class BranchDeletedData(EventData):
+class BranchDeletedData(CustomerRecordData):
     """A branch removed from its customer (seed 001: "To delete a Branch"). Records elsewhere that
     named it (assets) keep their history and stop naming it."""
-
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
 
 
 class PersonData(EventData):
@@ -132,10 +122,7 @@ class PersonData(EventData):
     phone = fields.String(allow_none=True)
 
 
-class WorkAddressData(EventData):
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
-    version = fields.Integer(required=True)
+class WorkAddressData(VersionedRecordData):
     name = fields.String(allow_none=True)
     address = fields.Nested(AddressData, required=True)
     status = fields.String(required=True)
