@@ -88,7 +88,7 @@ def outbox(sessions):
 @pytest.fixture
 def bus(settings, sessions):
     """The in-memory bus wired to this service's relay and handlers."""
-    from customers.events import HANDLERS
+    from customers.handlers import HANDLERS
 
     bus = InMemoryBus()
     bus.subscribe("customers", lambda ctx: CustomersUnitOfWork(sessions, ctx, "customers"), HANDLERS)

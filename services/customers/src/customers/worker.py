@@ -10,7 +10,7 @@ from fieldbook_shared.messaging.worker import run_worker
 from fieldbook_shared.observability import configure_logging
 
 from .data_export import export_loop
-from .events import HANDLERS
+from .handlers import HANDLERS
 from .imports.job import import_loop
 from .settings import load_settings
 from .uow import CustomersUnitOfWork
