@@ -25,7 +25,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def reconcile(tenants: list[str] | None = None) -> dict:
-    from .figures import reconcile_tenant
+    from .service.statements import reconcile_tenant
     from .store.models import LedgerEntry
     from .uow import BillingUnitOfWork
 

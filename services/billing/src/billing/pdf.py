@@ -24,7 +24,8 @@ BUCKET_LABELS = {
     "61_90": "61–90 days",
     "over_90": "Over 90 days",
 }
-_TABLE = TableStyle(
+# the tables of every PDF billing draws (statements, documents, the exports)
+TABLE_STYLE = TableStyle(
     [
         ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
         ("FONTSIZE", (0, 0), (-1, -1), 8),
@@ -35,13 +36,14 @@ _TABLE = TableStyle(
 )
 
 
-def _esc(text) -> str:
+def esc(text) -> str:
+    """Text as reportlab's Paragraph markup shows it (the exports' PDF uses it too)."""
     return str(text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _table(rows: list[list], widths: list[float]) -> Table:
     table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
-    table.setStyle(_TABLE)
+    table.setStyle(TABLE_STYLE)
     return table
 
 
@@ -60,10 +62,10 @@ def render_statement(data: dict, business_name: str = "Fieldbook") -> bytes:
         author=business_name,
     )
     story = [
-        Paragraph(_esc(business_name), styles["Title"]),
+        Paragraph(esc(business_name), styles["Title"]),
         Paragraph(f"Statement of account as at {data['as_at']}", styles["Heading2"]),
         Paragraph(
-            "<br/>".join(_esc(x) for x in [customer.get("name"), *customer.get("address", [])]),
+            "<br/>".join(esc(x) for x in [customer.get("name"), *customer.get("address", [])]),
             styles["Normal"],
         ),
         Spacer(1, 6 * mm),
@@ -172,7 +174,7 @@ def _logo(data: bytes | None) -> Image | str:
 
 
 def _lines_of(*values) -> str:
-    return "<br/>".join(_esc(v) for v in values if v)
+    return "<br/>".join(esc(v) for v in values if v)
 
 
 def _styles() -> tuple:
@@ -189,7 +191,7 @@ def _business_header(settings: dict, logo: bytes | None) -> Table:
     if settings.get("company_number"):
         numbers.append(f"Company number: {settings['company_number']}")
     block = Paragraph(
-        f"<b>{_esc(settings.get('business_name'))}</b><br/>"
+        f"<b>{esc(settings.get('business_name'))}</b><br/>"
         + _lines_of(*settings.get("address_lines", []), settings.get("phone"), settings.get("email"))
         + ("<br/>" if numbers else "")
         + _lines_of(settings.get("website"), *numbers),
@@ -234,7 +236,7 @@ def _lines_table(data: dict) -> Table:
     for line in data.get("lines", []):
         rows.append(
             [
-                Paragraph(_esc(line["description"]), small),
+                Paragraph(esc(line["description"]), small),
                 line["quantity"],
                 line["unit_price"],
                 line["vat_rate"],
@@ -295,7 +297,7 @@ def _closing(kind: str, data: dict, settings: dict) -> list:
         story += [
             Spacer(1, 4 * mm),
             Paragraph(
-                f"Please pay {_esc(data.get('outstanding'))} by {_esc(data['due_date'])}.", styles["Normal"]
+                f"Please pay {esc(data.get('outstanding'))} by {esc(data['due_date'])}.", styles["Normal"]
             ),
         ]
     bank = [
@@ -311,15 +313,15 @@ def _closing(kind: str, data: dict, settings: dict) -> list:
         story += [
             Spacer(1, 4 * mm),
             Paragraph("Bank details", styles["Heading4"]),
-            Paragraph("<br/>".join(f"{label}: {_esc(value)}" for label, value in bank), small),
+            Paragraph("<br/>".join(f"{label}: {esc(value)}" for label, value in bank), small),
         ]
     if data.get("notes"):
-        story += [Spacer(1, 4 * mm), Paragraph(_esc(data["notes"]).replace("\n", "<br/>"), small)]
+        story += [Spacer(1, 4 * mm), Paragraph(esc(data["notes"]).replace("\n", "<br/>"), small)]
     if settings.get("terms"):
         story += [
             Spacer(1, 4 * mm),
             Paragraph("Terms", styles["Heading4"]),
-            Paragraph(_esc(settings["terms"]).replace("\n", "<br/>"), small),
+            Paragraph(esc(settings["terms"]).replace("\n", "<br/>"), small),
         ]
     return story
 
@@ -349,11 +351,11 @@ def render_document(
     story = [
         _business_header(settings, logo),
         Spacer(1, 6 * mm),
-        Paragraph(_esc(reference), styles["Title"]),
+        Paragraph(esc(reference), styles["Title"]),
         _addressed(kind, data, customer),
     ]
     if data.get("description"):
-        story += [Spacer(1, 3 * mm), Paragraph(_esc(data["description"]), styles["Normal"])]
+        story += [Spacer(1, 3 * mm), Paragraph(esc(data["description"]), styles["Normal"])]
     story += [Spacer(1, 5 * mm), _lines_table(data), Spacer(1, 5 * mm), _summary(kind, data)]
     story += _closing(kind, data, settings)
 

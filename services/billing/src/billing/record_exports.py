@@ -19,7 +19,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .pdf import _TABLE, _esc
+from .pdf import TABLE_STYLE, esc
 
 FORMATS = ("csv", "xlsx", "pdf")
 MIMETYPES = {
@@ -166,17 +166,17 @@ def to_pdf(kind: str, records: list[dict], customer_name: str, business_name: st
     rows: list[list] = [header(kind)]
     for row in text_rows(kind, records):
         rows.append(
-            [Paragraph(_esc(cell), cell_style) if i not in money else cell for i, cell in enumerate(row)]
+            [Paragraph(esc(cell), cell_style) if i not in money else cell for i, cell in enumerate(row)]
         )
     table = Table(rows, colWidths=[width * scale for _, _, width in columns], repeatRows=1)
     # the statement's look (bold header, rule, banded rows); amounts, wherever they are, to the right
-    style = [c for c in _TABLE.getCommands() if c[0] != "ALIGN"]
+    style = [c for c in TABLE_STYLE.getCommands() if c[0] != "ALIGN"]
     style.append(("VALIGN", (0, 0), (-1, -1), "TOP"))
     style += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in money]
     table.setStyle(TableStyle(style))
     story = [
-        Paragraph(_esc(title), styles["Title"]),
-        Paragraph(_esc(business_name), styles["Normal"]),
+        Paragraph(esc(title), styles["Title"]),
+        Paragraph(esc(business_name), styles["Normal"]),
         Spacer(1, 4 * mm),
         table if records else Paragraph(f"No {TITLES[kind].lower()}.", styles["Normal"]),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from billing.service import today
+from billing.service.common import today
 
 from ..conftest import line
 

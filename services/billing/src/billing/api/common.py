@@ -7,7 +7,8 @@ from flask import Response, current_app, request
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.web import current_uow
 
-from .. import record_exports, service
+from .. import record_exports
+from ..service.lists import export_records
 
 # what the export endpoints answer, for the OpenAPI document (flask-smorest has no schema for files)
 EXPORT_RESPONSES = {
@@ -38,7 +39,7 @@ def with_amount(row, name: str, value):
 def export_response(kind: str, customer_id, fmt: str) -> Response:
     """All of a customer's invoices, jobs or quotes (the list's rows and order) as a file."""
     customer_id = str(customer_id)
-    name, records = service.export_records(current_uow(), kind, customer_id)
+    name, records = export_records(current_uow(), kind, customer_id)
     business_name = current_app.extensions["fieldbook"].settings.extra.get("business_name", "Fieldbook")
     body = record_exports.render(kind, fmt, records, name, business_name)
     disposition = f'attachment; filename="{record_exports.filename(kind, customer_id, fmt)}"'

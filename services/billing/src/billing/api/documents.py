@@ -19,8 +19,8 @@ from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.problems import NotFound
 from fieldbook_shared.web import current_uow
 
-from .. import documents
 from ..pdf import render_document
+from ..service import documents
 from .schemas import In
 
 PDF = "application/pdf"

@@ -17,7 +17,15 @@ from fieldbook_shared.etag import expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import service
+from ..service.invoices import (
+    create_consolidated_invoice,
+    create_invoice,
+    get_invoice,
+    issue_invoice,
+    update_invoice,
+    void_invoice,
+)
+from ..service.lists import list_for_customer
 from .common import EXPORT_RESPONSES, export_response, optional_version, with_amount, with_etag
 from .documents import PDF, document_pdf
 from .schemas import (
@@ -65,7 +73,7 @@ class CustomerInvoices(MethodView):
     @paginate(customer_invoices)
     def get(self, query, customer_id, pagination_parameters):
         """List the customer's invoices."""
-        rows, total = service.list_for_customer(
+        rows, total = list_for_customer(
             current_uow(),
             "invoices",
             customer_id,
@@ -82,8 +90,8 @@ class CustomerInvoices(MethodView):
     @customer_invoices.response(201, InvoiceSchema)
     def post(self, body, customer_id):
         """Invoice a job (lines pre-filled from it) or standalone lines; issued unless `draft`."""
-        invoice = service.create_invoice(current_uow(), str(customer_id), body)
-        shown = _shown(service.get_invoice(current_uow(), invoice.id))
+        invoice = create_invoice(current_uow(), str(customer_id), body)
+        shown = _shown(get_invoice(current_uow(), invoice.id))
         return with_etag(shown, 201, Location=f"/v1/invoices/{invoice.id}")
 
 
@@ -95,8 +103,8 @@ class ConsolidatedInvoices(MethodView):
     @consolidated.response(201, InvoiceSchema)
     def post(self, body):
         """Raise one invoice over several open jobs of one customer."""
-        invoice = service.create_consolidated_invoice(current_uow(), body)
-        shown = _shown(service.get_invoice(current_uow(), invoice.id))
+        invoice = create_consolidated_invoice(current_uow(), body)
+        shown = _shown(get_invoice(current_uow(), invoice.id))
         return with_etag(shown, 201, Location=f"/v1/invoices/{invoice.id}")
 
 
@@ -106,7 +114,7 @@ class InvoiceItem(MethodView):
     @invoices.response(200, InvoiceSchema)
     def get(self, invoice_id):
         """Read an invoice with its lines and what is outstanding."""
-        return with_etag(_shown(service.get_invoice(current_uow(), str(invoice_id))))
+        return with_etag(_shown(get_invoice(current_uow(), str(invoice_id))))
 
     @requires_if_match
     @sends_etag
@@ -115,8 +123,8 @@ class InvoiceItem(MethodView):
     def patch(self, body, invoice_id):
         """Edit a draft invoice. Needs `If-Match`."""
         version = expected_version()
-        service.update_invoice(current_uow(), str(invoice_id), version, body)
-        return with_etag(_shown(service.get_invoice(current_uow(), str(invoice_id))))
+        update_invoice(current_uow(), str(invoice_id), version, body)
+        return with_etag(_shown(get_invoice(current_uow(), str(invoice_id))))
 
 
 @invoices.route("/<uuid:invoice_id>.pdf")
@@ -124,7 +132,7 @@ class InvoicePdf(MethodView):
     @file_response(PDF, description="The invoice as a PDF")
     def get(self, invoice_id):
         """The invoice as a PDF: the same lines, VAT breakdown and totals as its JSON."""
-        data = InvoiceSchema().dump(_shown(service.get_invoice(current_uow(), str(invoice_id))))
+        data = InvoiceSchema().dump(_shown(get_invoice(current_uow(), str(invoice_id))))
         return document_pdf("invoice", data, f"invoice-{data['number']}")
 
 
@@ -135,8 +143,8 @@ class InvoiceIssue(MethodView):
     @invoices.response(200, InvoiceSchema)
     def post(self, invoice_id):
         """Issue a draft invoice: it gets its number. `If-Match` optional."""
-        service.issue_invoice(current_uow(), str(invoice_id), optional_version())
-        return with_etag(_shown(service.get_invoice(current_uow(), str(invoice_id))))
+        issue_invoice(current_uow(), str(invoice_id), optional_version())
+        return with_etag(_shown(get_invoice(current_uow(), str(invoice_id))))
 
 
 @invoices.route("/<uuid:invoice_id>/void")
@@ -147,5 +155,5 @@ class InvoiceVoid(MethodView):
     def post(self, invoice_id):
         """Void (the number stays used). Needs `If-Match`; refused once paid or credited."""
         version = expected_version()
-        service.void_invoice(current_uow(), str(invoice_id), version)
-        return with_etag(_shown(service.get_invoice(current_uow(), str(invoice_id))))
+        void_invoice(current_uow(), str(invoice_id), version)
+        return with_etag(_shown(get_invoice(current_uow(), str(invoice_id))))

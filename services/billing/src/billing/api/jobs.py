@@ -10,7 +10,8 @@ from fieldbook_shared.apidoc import sends_etag, sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import service
+from ..service.jobs import create_job, get_job, update_job
+from ..service.lists import list_for_customer
 from .common import EXPORT_RESPONSES, export_response, with_etag
 from .schemas import ExportQuerySchema, JobInSchema, JobListQuerySchema, JobPatchSchema, JobSchema
 
@@ -39,7 +40,7 @@ class CustomerJobs(MethodView):
     @paginate(customer_jobs)
     def get(self, query, customer_id, pagination_parameters):
         """List the customer's jobs."""
-        rows, total = service.list_for_customer(
+        rows, total = list_for_customer(
             current_uow(),
             "jobs",
             customer_id,
@@ -56,7 +57,7 @@ class CustomerJobs(MethodView):
     @customer_jobs.response(201, JobSchema)
     def post(self, body, customer_id):
         """A job without a quote (refused while the account is blocked)."""
-        job = service.create_job(current_uow(), str(customer_id), body)
+        job = create_job(current_uow(), str(customer_id), body)
         return with_etag(job, 201, Location=f"/v1/jobs/{job.id}")
 
 
@@ -66,11 +67,11 @@ class JobItem(MethodView):
     @jobs.response(200, JobSchema)
     def get(self, job_id):
         """Read a job."""
-        return with_etag(service.get_job(current_uow(), str(job_id)))
+        return with_etag(get_job(current_uow(), str(job_id)))
 
     @sends_etag
     @jobs.arguments(JobPatchSchema)
     @jobs.response(200, JobSchema)
     def patch(self, body, job_id):
         """Reschedule, assign, or move the status (open, completed, aborted, free_of_charge)."""
-        return with_etag(service.update_job(current_uow(), str(job_id), body))
+        return with_etag(update_job(current_uow(), str(job_id), body))

@@ -10,7 +10,8 @@ from fieldbook_shared.apidoc import file_response, sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import cash, service, undo
+from ..service import cash, undo
+from ..service.credit_notes import create_credit_note, get_credit_note, list_credit_notes
 from .common import with_amount
 from .documents import PDF, document_pdf
 from .schemas import (
@@ -98,8 +99,8 @@ class CreditNotes(MethodView):
     @credit_notes.response(201, CreditNoteSchema)
     def post(self, body):
         """Credit an invoice (pre-filled with its lines unless given) or the customer."""
-        note = service.create_credit_note(current_uow(), body)
-        note, unallocated = service.get_credit_note(current_uow(), note.id)
+        note = create_credit_note(current_uow(), body)
+        note, unallocated = get_credit_note(current_uow(), note.id)
         return with_amount(note, "unallocated", unallocated), 201, {"Location": f"/v1/credit-notes/{note.id}"}
 
 
@@ -108,7 +109,7 @@ class CreditNoteItem(MethodView):
     @credit_notes.response(200, CreditNoteSchema)
     def get(self, credit_note_id):
         """Read a credit note."""
-        note, unallocated = service.get_credit_note(current_uow(), str(credit_note_id))
+        note, unallocated = get_credit_note(current_uow(), str(credit_note_id))
         return with_amount(note, "unallocated", unallocated)
 
 
@@ -117,7 +118,7 @@ class CreditNotePdf(MethodView):
     @file_response(PDF, description="The credit note as a PDF")
     def get(self, credit_note_id):
         """The credit note as a PDF: the same lines, VAT breakdown and totals as its JSON."""
-        note, unallocated = service.get_credit_note(current_uow(), str(credit_note_id))
+        note, unallocated = get_credit_note(current_uow(), str(credit_note_id))
         data = CreditNoteSchema().dump(with_amount(note, "unallocated", unallocated))
         return document_pdf("credit_note", data, f"credit-note-{data['number']}")
 
@@ -149,7 +150,7 @@ class CustomerCreditNotes(MethodView):
     @paginate(customer_credit_notes)
     def get(self, customer_id, pagination_parameters):
         """The customer's credit notes, latest first, paged, each with what is unallocated."""
-        rows, total = service.list_credit_notes(
+        rows, total = list_credit_notes(
             current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
         )
         pagination_parameters.item_count = total

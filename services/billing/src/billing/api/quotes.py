@@ -11,7 +11,8 @@ from fieldbook_shared.etag import expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import service
+from ..service.lists import list_for_customer
+from ..service.quotes import convert_quote, create_quote, get_quote, set_quote_status, update_quote
 from .common import EXPORT_RESPONSES, export_response, with_etag
 from .documents import PDF, document_pdf
 from .schemas import (
@@ -52,7 +53,7 @@ class CustomerQuotes(MethodView):
     @paginate(customer_quotes)
     def get(self, query, customer_id, pagination_parameters):
         """List the customer's quotes."""
-        rows, total = service.list_for_customer(
+        rows, total = list_for_customer(
             current_uow(),
             "quotes",
             customer_id,
@@ -69,7 +70,7 @@ class CustomerQuotes(MethodView):
     @customer_quotes.response(201, QuoteSchema)
     def post(self, body, customer_id):
         """Make a quote. A blocked customer can still be quoted; converting is what is refused."""
-        quote = service.create_quote(current_uow(), str(customer_id), body)
+        quote = create_quote(current_uow(), str(customer_id), body)
         return with_etag(quote, 201, Location=f"/v1/quotes/{quote.id}")
 
 
@@ -79,7 +80,7 @@ class QuoteItem(MethodView):
     @quotes.response(200, QuoteSchema)
     def get(self, quote_id):
         """Read a quote."""
-        return with_etag(service.get_quote(current_uow(), str(quote_id)))
+        return with_etag(get_quote(current_uow(), str(quote_id)))
 
     @requires_if_match
     @sends_etag
@@ -88,7 +89,7 @@ class QuoteItem(MethodView):
     def patch(self, body, quote_id):
         """Edit a draft or sent quote. Needs `If-Match`."""
         version = expected_version()
-        return with_etag(service.update_quote(current_uow(), str(quote_id), version, body))
+        return with_etag(update_quote(current_uow(), str(quote_id), version, body))
 
 
 @quotes.route("/<uuid:quote_id>.pdf")
@@ -96,7 +97,7 @@ class QuotePdf(MethodView):
     @file_response(PDF, description="The quote as a PDF")
     def get(self, quote_id):
         """The quote as a PDF: the same lines, VAT breakdown and totals as its JSON."""
-        data = QuoteSchema().dump(service.get_quote(current_uow(), str(quote_id)))
+        data = QuoteSchema().dump(get_quote(current_uow(), str(quote_id)))
         return document_pdf("quote", data, f"quote-{data['number']}")
 
 
@@ -107,7 +108,7 @@ class QuoteStatus(MethodView):
     @quotes.response(200, QuoteSchema)
     def post(self, body, quote_id):
         """Mark a quote sent, accepted or rejected."""
-        return with_etag(service.set_quote_status(current_uow(), str(quote_id), body["status"]))
+        return with_etag(set_quote_status(current_uow(), str(quote_id), body["status"]))
 
 
 @quotes.route("/<uuid:quote_id>/convert")
@@ -117,5 +118,5 @@ class QuoteConvert(MethodView):
     @quotes.response(201, ConvertedSchema)
     def post(self, body, quote_id):
         """Convert to a job: 409 while the account is blocked, or when over the credit limit."""
-        quote, job = service.convert_quote(current_uow(), str(quote_id), body)
+        quote, job = convert_quote(current_uow(), str(quote_id), body)
         return {"quote": quote, "job": job}, 201, {"Location": f"/v1/jobs/{job.id}"}

@@ -10,9 +10,15 @@ from fieldbook_shared.apidoc import file_response, sends_location
 from fieldbook_shared.problems import ValidationFailed
 from fieldbook_shared.web import current_uow, json_response
 
-from .. import figures
 from ..pdf import render_statement
-from ..service import today
+from ..service.common import today
+from ..service.statements import (
+    account_figures,
+    compute_statement,
+    get_statement,
+    reconcile_tenant,
+    save_statement,
+)
 from .schemas import (
     AccountQuerySchema,
     AccountSchema,
@@ -43,7 +49,7 @@ reconciliation = Blueprint(
 
 def _computed(customer_id, query) -> tuple[dict, dict]:
     """The statement computed once: (raw for the JSON response schema, its dump for the PDF)."""
-    data = figures.compute_statement(current_uow(), str(customer_id), query.get("as_at"), query.get("from_"))
+    data = compute_statement(current_uow(), str(customer_id), query.get("as_at"), query.get("from_"))
     return data, StatementSchema().dump(data)
 
 
@@ -93,7 +99,7 @@ class StatementSend(MethodView):
     def post(self, body, customer_id):
         """Generate and keep the statement, and ask comms to email it (`statement.generated`)."""
         raw, data = _computed(customer_id, body)
-        row = figures.save_statement(current_uow(), str(customer_id), data, send=True)
+        row = save_statement(current_uow(), str(customer_id), data, send=True)
         return {**raw, "id": row.id}, 201, {"Location": f"/v1/statements/{row.id}"}
 
 
@@ -110,7 +116,7 @@ class Account(MethodView):
         as_at = query.get("as_at")
         if as_at is not None and as_at > today():
             raise ValidationFailed({"as_at": ["Must not be in the future."]})
-        return figures.account_figures(
+        return account_figures(
             current_uow(), str(customer_id), query.get("spend_from"), query.get("spend_to"), as_at
         )
 
@@ -120,7 +126,7 @@ class StatementItem(MethodView):
     @statements.response(200, StatementSchema)
     def get(self, statement_id):
         """Read a kept statement."""
-        row = figures.get_statement(current_uow(), str(statement_id))
+        row = get_statement(current_uow(), str(statement_id))
         return json_response({**row.data, "id": row.id})  # kept as dumped: served as it was
 
 
@@ -129,7 +135,7 @@ class StatementItemPdf(MethodView):
     @file_response(PDF, description="The statement as a PDF")
     def get(self, statement_id):
         """The kept statement's PDF (what comms attaches to the email)."""
-        row = figures.get_statement(current_uow(), str(statement_id))
+        row = get_statement(current_uow(), str(statement_id))
         return _pdf(row.data, f"statement-{row.as_at.isoformat()}")
 
 
@@ -138,4 +144,4 @@ class Reconciliation(MethodView):
     @reconciliation.response(200, ReconciliationSchema)
     def get(self):
         """Recompute every customer's figures from the ledger; `mismatches` must be empty."""
-        return figures.reconcile_tenant(current_uow())
+        return reconcile_tenant(current_uow())

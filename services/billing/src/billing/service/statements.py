@@ -12,10 +12,9 @@ from sqlalchemy import select
 
 from fieldbook_shared.problems import Forbidden
 
-from .domain import ledger
-from .domain.money import ZERO, cents
-from .service import customer_for, today
-from .store.models import (
+from ..domain import ledger
+from ..domain.money import ZERO, cents
+from ..store.models import (
     Allocation,
     CreditNote,
     CustomerSnapshot,
@@ -26,7 +25,8 @@ from .store.models import (
     Quote,
     Statement,
 )
-from .uow import BillingUnitOfWork
+from ..uow import BillingUnitOfWork
+from .common import customer_for, today
 
 
 def _customer_header(customer: CustomerSnapshot) -> dict:

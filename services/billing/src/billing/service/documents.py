@@ -15,8 +15,8 @@ from PIL import Image, UnidentifiedImageError
 from fieldbook_shared.etag import ExpectedVersion, check_version
 from fieldbook_shared.problems import Forbidden, ValidationFailed
 
-from .store.models import DocumentSettings
-from .uow import BillingUnitOfWork
+from ..store.models import DocumentSettings
+from ..uow import BillingUnitOfWork
 
 # What PUT /v1/settings/documents sets; every one of them (a field left out is cleared).
 FIELDS = (

@@ -17,12 +17,12 @@ from decimal import Decimal
 
 from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
 
+from ..domain import ledger
+from ..domain.money import ZERO, cents
+from ..store.models import Allocation, Invoice, Refund
+from ..uow import BillingUnitOfWork
 from .cash import SOURCE_LABEL, locked_source
-from .domain import ledger
-from .domain.money import ZERO, cents
-from .service import balance_changed, customer_for, post_to_ledger, refresh_invoice_status, today
-from .store.models import Allocation, Invoice, Refund
-from .uow import BillingUnitOfWork
+from .common import balance_changed, customer_for, post_to_ledger, refresh_invoice_status, today
 
 CREDIT_KINDS = ("payment", "account_credit", "credit_note")
 

@@ -12,14 +12,69 @@ from decimal import Decimal
 
 from fieldbook_shared.problems import Conflict, ValidationFailed
 
-from . import events
-from .domain import rules
-from .domain.money import ZERO, cents
-from .service import admit, apply_credit, balance_changed, customer_for, post_to_ledger, today
-from .store.models import Payment, StoredCard
-from .uow import BillingUnitOfWork
+from .. import events
+from ..domain import rules
+from ..domain.money import ZERO, cents
+from ..store.models import Allocation, Invoice, Payment, StoredCard
+from ..uow import BillingUnitOfWork
+from .common import admit, balance_changed, customer_for, post_to_ledger, refresh_invoice_status, today
 
 SOURCE_LABEL = {"payment": "payment", "account_credit": "account credit", "credit_note": "credit note"}
+
+
+def apply_credit(
+    uow: BillingUnitOfWork,
+    source_type: str,
+    source_id: str,
+    customer_id: str,
+    invoice: Invoice,
+    amount: Decimal,
+    on: date,
+) -> Allocation:
+    """Record one allocation: its row, its ledger entry, the invoice's status and the event.
+
+    Callers hold the locks and have checked the amounts (`allocate`, credit notes).
+    """
+    allocation = Allocation(
+        tenant_id=uow.tenant_id,
+        customer_id=customer_id,
+        source_type=source_type,
+        source_id=source_id,
+        invoice_id=invoice.id,
+        amount=amount,
+        allocated_on=on,
+    )
+    uow.session.add(allocation)
+    uow.session.flush()
+    post_to_ledger(
+        uow,
+        customer_id,
+        entry_date=on,
+        kind="allocation",
+        document_id=allocation.id,
+        reference=f"INV {invoice.number}",
+        amount=ZERO,
+        invoice_id=invoice.id,
+        invoice_delta=-amount,
+        source_id=source_id,
+        source_type=source_type,
+        source_delta=-amount,
+    )
+    refresh_invoice_status(uow, invoice)
+    uow.publish(
+        "payment.allocated",
+        {
+            "id": allocation.id,
+            "customer_id": customer_id,
+            "source_type": source_type,
+            "source_id": source_id,
+            "invoice_id": invoice.id,
+            "amount": amount,
+            "allocated_on": on,
+        },
+        subject=source_id,
+    )
+    return allocation
 
 
 def _check_and_allocate(
