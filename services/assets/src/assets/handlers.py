@@ -11,33 +11,44 @@ from __future__ import annotations
 
 from fieldbook_shared.events import Event
 
-from . import service
+from .service.assets import (
+    delete_customers_assets,
+    move_merged_branchs_assets,
+    move_merged_customers_assets,
+    unlink_deleted_branchs_assets,
+)
+from .service.customers import (
+    forget_customers_name,
+    remember_branch,
+    remember_customer,
+    remember_work_address,
+)
 
 
 def on_customer_snapshot(uow, event: Event) -> None:
-    service.remember_customer(uow, event.data)
+    remember_customer(uow, event.data)
 
 
 def on_work_address_snapshot(uow, event: Event) -> None:
-    service.remember_work_address(uow, event.data)
+    remember_work_address(uow, event.data)
 
 
 def on_branch_snapshot(uow, event: Event) -> None:
-    service.remember_branch(uow, event.data)
+    remember_branch(uow, event.data)
 
 
 def on_customer_merged(uow, event: Event) -> None:
-    service.move_merged_customers_assets(uow, event.data["survivor_id"], event.data["merged_id"])
+    move_merged_customers_assets(uow, event.data["survivor_id"], event.data["merged_id"])
 
 
 def on_customer_deleted(uow, event: Event) -> None:
-    service.delete_customers_assets(uow, event.data["customer_id"])
+    delete_customers_assets(uow, event.data["customer_id"])
 
 
 def on_customer_erased(uow, event: Event) -> None:
     customer_id = event.data["customer_id"]
     known = uow.directory.customer(customer_id) is not None
-    service.forget_customers_name(uow, customer_id)
+    forget_customers_name(uow, customer_id)
     uow.publish(
         "customer.erasure_reported",
         {
@@ -54,13 +65,13 @@ def on_customer_erased(uow, event: Event) -> None:
 
 
 def on_branch_merged(uow, event: Event) -> None:
-    service.move_merged_branchs_assets(
+    move_merged_branchs_assets(
         uow, event.data["customer_id"], event.data["survivor_id"], event.data["merged_id"]
     )
 
 
 def on_branch_deleted(uow, event: Event) -> None:
-    service.unlink_deleted_branchs_assets(uow, event.data["customer_id"], event.data["id"])
+    unlink_deleted_branchs_assets(uow, event.data["customer_id"], event.data["id"])
 
 
 HANDLERS = {

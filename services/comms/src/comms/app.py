@@ -7,7 +7,7 @@ from flask import Flask, request
 from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app
 
-from .api import communications, emails, export_parts, mass_emails, notes, templates
+from .api import communications, emails, export_parts, mailing_lists, mass_emails, notes, templates
 from .clients import CustomersClient
 from .settings import load_settings
 from .uow import CommsUnitOfWork
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, customers: CustomersClient | No
             templates.blp,
             emails.blp,
             mass_emails.mass_emails,
-            mass_emails.mailing_lists,
+            mailing_lists.blp,
         ],
         uow_class=uow_class_for(customers),
     )

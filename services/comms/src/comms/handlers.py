@@ -16,8 +16,9 @@ from sqlalchemy import delete, select, update
 
 from fieldbook_shared.events import Event
 
-from . import directory, service
+from . import directory
 from .domain import recipients
+from .service.emails import queue_statement_email
 from .store.models import (
     Attachment,
     Communication,
@@ -185,7 +186,7 @@ def on_statement_generated(uow: CommsUnitOfWork, event: Event) -> None:
     """`send: true` → one statement email to the primary contact; the sender attaches the PDF."""
     if not event.data.get("send"):
         return
-    service.queue_statement_email(
+    queue_statement_email(
         uow,
         customer_id=event.data["customer_id"],
         statement_id=str(event.data["statement_id"]),

@@ -34,10 +34,11 @@ from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.settings import Settings
 
-from . import events, service
+from . import events
 from .clients import BillingClient, UpstreamUnavailable
 from .domain.messages import one_line
 from .domain.smtp import PERMANENT, SENT, TEMPORARY, SendOutcome, classify_code, retry_delay
+from .service.mass_emails import expand_mass_email, mass_email_progress
 from .store.models import Attachment, Email, EmailAttempt, MassEmail
 from .store.queries import (
     claim_due_emails,
@@ -438,7 +439,7 @@ class MassEmailRunner:
                 if job is None:
                     log.info("mass email %s: claim lost; another worker expands it", job_id)
                     return False
-                done = service.expand_mass_email(uow, job, utcnow(), float(x["mass_email_wait"]))
+                done = expand_mass_email(uow, job, utcnow(), float(x["mass_email_wait"]))
                 job.status = "sending" if done else "expanding"
                 # not done: customers not heard of yet; look again after a poll interval
                 job.lease_until = None if done else utcnow() + timedelta(seconds=float(x["mass_email_poll"]))
@@ -466,7 +467,7 @@ class MassEmailRunner:
                 if job is None or open_emails_of_job(uow.session, job_id):
                     continue
                 job.status, job.finished_at = "completed", utcnow()
-                p = service.mass_email_progress(uow, job)
+                p = mass_email_progress(uow, job)
                 uow.publish(
                     "mass_email.completed",
                     {

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from comms.api.mail_request import _check_files
-from comms.service import NewAttachment
+from comms.service.emails import NewAttachment
 from comms.store.models import Email
 from fieldbook_shared.problems import ValidationFailed
 

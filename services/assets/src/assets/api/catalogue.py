@@ -18,7 +18,7 @@ from fieldbook_shared.pagination import paginate
 from fieldbook_shared.schemas import PagedQuery
 from fieldbook_shared.web import current_uow
 
-from .. import service
+from ..service import catalogue as service
 from .schemas import (
     CatalogueEntryInSchema,
     CatalogueEntrySchema,

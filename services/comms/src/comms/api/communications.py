@@ -9,7 +9,7 @@ from marshmallow import RAISE
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import service
+from ..service import communications as service
 from .schemas import CommunicationInSchema, CommunicationQuerySchema, CommunicationSchema
 
 customer_log = Blueprint(

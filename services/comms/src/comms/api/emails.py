@@ -10,7 +10,7 @@ from fieldbook_shared.apidoc import sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import service
+from ..service import emails as service
 from ..store.models import Email
 from .mail_request import load_mail_request, request_body_doc
 from .schemas import EmailDetailSchema, EmailInSchema, EmailQuerySchema, EmailSchema

@@ -12,8 +12,8 @@ from fieldbook_shared.inputs import refused_text_fields
 from fieldbook_shared.problems import ValidationFailed, flatten_errors
 from fieldbook_shared.web import state
 
-from .. import service
 from ..domain.messages import has_line_break
+from ..service import emails as service
 
 MAX_NAME = 255  # attachments.filename and attachments.content_type
 

@@ -1,4 +1,4 @@
-"""Mass email (a background job with progress) and saved mailing lists."""
+"""Mass email: a background job with progress, and who it would reach (preview)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
-from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.apidoc import sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import service
+from ..service import mass_emails as service
 from .mail_request import load_mail_request, request_body_doc
 from .schemas import (
-    MailingListInSchema,
-    MailingListSchema,
     MassEmailInSchema,
     MassEmailPreviewInSchema,
     MassEmailSchema,
@@ -32,16 +29,6 @@ mass_emails = Blueprint(
     description="One personalised email per recipient, sent by the worker as a job with progress. "
     "Customers without an email, who opted out, or dormant (automated sends) are skipped with the reason.",
 )
-mailing_lists = Blueprint(
-    "mailing_lists",
-    __name__,
-    url_prefix="/v1/mailing-lists",
-    description="Saved lists of customers to email.",
-)
-
-
-def with_etag(row, status: int = 200, **headers):
-    return row, status, {"ETag": etag_for(row.version), **headers}
 
 
 @mass_emails.route("")
@@ -101,49 +88,3 @@ class MassEmailRecipients(MethodView):
         )
         pagination_parameters.item_count = total
         return rows
-
-
-@mailing_lists.route("")
-class MailingListCollection(MethodView):
-    @mailing_lists.arguments(PagedQuery, location="query", unknown=RAISE)
-    @mailing_lists.response(200, MailingListSchema(many=True))
-    @paginate(mailing_lists)
-    def get(self, query, pagination_parameters):
-        """The saved lists by name, paged."""
-        rows, total = service.list_mailing_lists(
-            current_uow(), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
-
-    @sends_etag
-    @sends_location
-    @mailing_lists.arguments(MailingListInSchema)
-    @mailing_lists.response(201, MailingListSchema)
-    def post(self, body):
-        """Save a list (a name and customer ids)."""
-        row = service.save_mailing_list(current_uow(), body)
-        return with_etag(row, 201, Location=f"/v1/mailing-lists/{row.id}")
-
-
-@mailing_lists.route("/<uuid:list_id>")
-class MailingListItem(MethodView):
-    @sends_etag
-    @mailing_lists.response(200, MailingListSchema)
-    def get(self, list_id):
-        """Load a list (with its ETag)."""
-        return with_etag(service.get_mailing_list(current_uow(), str(list_id)))
-
-    @requires_if_match
-    @sends_etag
-    @mailing_lists.arguments(MailingListInSchema(partial=True))
-    @mailing_lists.response(200, MailingListSchema)
-    def patch(self, body, list_id):
-        """Rename a list or change its customers; needs `If-Match` (428 without, 412 when stale)."""
-        version = expected_version()
-        return with_etag(service.save_mailing_list(current_uow(), body, str(list_id), version))
-
-    @mailing_lists.response(204)
-    def delete(self, list_id):
-        """Delete a mailing list."""
-        service.delete_mailing_list(current_uow(), str(list_id))

@@ -12,7 +12,7 @@ from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import service
+from ..service import notes as service
 from .schemas import NoteInSchema, NotePatchSchema, NoteQuerySchema, NoteSchema
 
 customer_notes = Blueprint(

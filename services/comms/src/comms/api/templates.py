@@ -12,8 +12,8 @@ from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import service
 from ..domain.templates import PLACEHOLDERS
+from ..service import templates as service
 from .schemas import PagedQuery, PlaceholderSchema, TemplateInSchema, TemplateSchema
 
 blp = Blueprint(

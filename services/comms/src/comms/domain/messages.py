@@ -4,11 +4,17 @@ from __future__ import annotations
 
 MAX_ADDRESS = 254  # RFC 5321 path limit, and the column
 MAX_SUBJECT = 500  # emails.subject
+MAX_SUMMARY = 500  # a line of the communications log: a note's or an email's text, cut
 
 
 def fit(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, the cut marked with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summary(text: str | None) -> str | None:
+    """What the communications log shows of a note's or an email's text."""
+    return None if text is None else fit(text, MAX_SUMMARY)
 
 
 def one_line(text: str | None) -> str:

@@ -1,0 +1,72 @@
+"""Saved mailing lists: a name and customer ids to mass-email."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
+from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.pagination import paginate
+from fieldbook_shared.web import current_uow
+
+from ..service import mailing_lists as service
+from .schemas import MailingListInSchema, MailingListSchema, PagedQuery
+
+blp = Blueprint(
+    "mailing_lists",
+    __name__,
+    url_prefix="/v1/mailing-lists",
+    description="Saved lists of customers to email.",
+)
+
+
+def with_etag(row, status: int = 200, **headers):
+    return row, status, {"ETag": etag_for(row.version), **headers}
+
+
+@blp.route("")
+class MailingListCollection(MethodView):
+    @blp.arguments(PagedQuery, location="query", unknown=RAISE)
+    @blp.response(200, MailingListSchema(many=True))
+    @paginate(blp)
+    def get(self, query, pagination_parameters):
+        """The saved lists by name, paged."""
+        rows, total = service.list_mailing_lists(
+            current_uow(), pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+    @sends_etag
+    @sends_location
+    @blp.arguments(MailingListInSchema)
+    @blp.response(201, MailingListSchema)
+    def post(self, body):
+        """Save a list (a name and customer ids)."""
+        row = service.save_mailing_list(current_uow(), body)
+        return with_etag(row, 201, Location=f"/v1/mailing-lists/{row.id}")
+
+
+@blp.route("/<uuid:list_id>")
+class MailingListItem(MethodView):
+    @sends_etag
+    @blp.response(200, MailingListSchema)
+    def get(self, list_id):
+        """Load a list (with its ETag)."""
+        return with_etag(service.get_mailing_list(current_uow(), str(list_id)))
+
+    @requires_if_match
+    @sends_etag
+    @blp.arguments(MailingListInSchema(partial=True))
+    @blp.response(200, MailingListSchema)
+    def patch(self, body, list_id):
+        """Rename a list or change its customers; needs `If-Match` (428 without, 412 when stale)."""
+        version = expected_version()
+        return with_etag(service.save_mailing_list(current_uow(), body, str(list_id), version))
+
+    @blp.response(204)
+    def delete(self, list_id):
+        """Delete a mailing list."""
+        service.delete_mailing_list(current_uow(), str(list_id))

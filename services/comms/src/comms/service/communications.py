@@ -1,0 +1,52 @@
+"""The communications log: a customer's (everything), a work address's (only what concerns it), and
+calls, SMS or emails had outside Fieldbook written into it. Notes and emails add their own lines."""
+
+from __future__ import annotations
+
+from fieldbook_shared.db import utcnow
+
+from ..store.models import Communication
+from ..uow import CommsUnitOfWork
+from .customers import check_work_address, live_customer
+
+
+def customer_communications(
+    uow: CommsUnitOfWork, customer_id: str, kind: str | None, page: int, page_size: int
+):
+    with uow:
+        live_customer(uow, customer_id)
+        return uow.communications.page(
+            customer_id=str(customer_id), kind=kind, page=page, page_size=page_size
+        )
+
+
+def work_address_communications(
+    uow: CommsUnitOfWork, work_address_id: str, kind: str | None, page: int, page_size: int
+):
+    """Only what concerns the work address: records made on it, never the owner's other ones."""
+    with uow:
+        return uow.communications.page(
+            work_address_id=str(work_address_id), kind=kind, page=page, page_size=page_size
+        )
+
+
+def record_communication(uow: CommsUnitOfWork, customer_id: str, data: dict) -> Communication:
+    """A call, SMS or email had outside Fieldbook, written into the log (in or out)."""
+    with uow:
+        customer = live_customer(uow, customer_id)
+        check_work_address(uow, customer.id, data.get("work_address_id"))
+        entry = Communication(
+            tenant_id=uow.tenant_id,
+            customer_id=customer.id,
+            work_address_id=data.get("work_address_id"),
+            kind=data["kind"],
+            direction=data["direction"],
+            author=uow.context.actor,
+            occurred_at=data.get("occurred_at") or utcnow(),
+            subject=data.get("subject"),
+            summary=data.get("summary"),
+            pinned=bool(data.get("pinned", False)),
+        )
+        uow.communications.add(entry)
+        uow.commit()
+        return entry
