@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, Numeric, String, Text, UniqueConstraint, event
 from sqlalchemy import create_engine as _create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -51,6 +51,20 @@ class UTCDateTime(TypeDecorator):
 
 # BIGINT on PostgreSQL, INTEGER on SQLite so it stays the rowid (autoincrement).
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+# Money is NUMERIC(12, 2) in every service: pounds and pence, never a float.
+Money = Numeric(12, 2)
+
+
+class AddressColumns:
+    """A postal address as the customers service keeps it (and the copies other services hold)."""
+
+    address_line_1: Mapped[str | None] = mapped_column(String(200))
+    address_line_2: Mapped[str | None] = mapped_column(String(200))
+    address_line_3: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str | None] = mapped_column(String(100))
+    county: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(16))
 
 
 class Base(DeclarativeBase):

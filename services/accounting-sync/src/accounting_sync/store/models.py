@@ -12,12 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fieldbook_shared.db import Base, BigIntId, new_id, utcnow
-
-Money = Numeric(12, 2)
+from fieldbook_shared.db import Base, BigIntId, Money, new_id, utcnow
 
 PENDING, SYNCED, NEEDS_REVIEW, FAILED = "pending", "synced", "needs_review", "failed"
 # merged / deleted / erased in Fieldbook before it ever reached Sage: nothing is sent for it, ever

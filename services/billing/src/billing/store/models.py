@@ -27,20 +27,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldbook_shared.db import Base, new_id, utcnow
+from fieldbook_shared.db import AddressColumns, Base, Money, new_id, utcnow
 
-Money = Numeric(12, 2)
 Qty = Numeric(12, 3)
 Rate = Numeric(5, 2)
-
-
-class AddressColumns:
-    address_line_1: Mapped[str | None] = mapped_column(String(200))
-    address_line_2: Mapped[str | None] = mapped_column(String(200))
-    address_line_3: Mapped[str | None] = mapped_column(String(200))
-    town: Mapped[str | None] = mapped_column(String(100))
-    county: Mapped[str | None] = mapped_column(String(100))
-    postcode: Mapped[str | None] = mapped_column(String(16))
 
 
 # --- read models fed by the customers service ---------------------------------------------------

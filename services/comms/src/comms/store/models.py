@@ -16,16 +16,13 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fieldbook_shared.db import Base, new_id, utcnow
-
-Money = Numeric(12, 2)
+from fieldbook_shared.db import Base, Money, new_id, utcnow
 
 # --- read model of customers -------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -24,18 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldbook_shared.db import Base, BigIntId, new_id, utcnow
+from fieldbook_shared.db import AddressColumns as KitAddressColumns
+from fieldbook_shared.db import Base, BigIntId, Money, new_id, utcnow
 
-Money = Numeric(12, 2)
 
+class AddressColumns(KitAddressColumns):
+    """The kit's address, plus what search compares."""
 
-class AddressColumns:
-    address_line_1: Mapped[str | None] = mapped_column(String(200))
-    address_line_2: Mapped[str | None] = mapped_column(String(200))
-    address_line_3: Mapped[str | None] = mapped_column(String(200))
-    town: Mapped[str | None] = mapped_column(String(100))
-    county: Mapped[str | None] = mapped_column(String(100))
-    postcode: Mapped[str | None] = mapped_column(String(16))
     # postcode without spaces, upper case: "LS14AB" — what search compares
     postcode_compact: Mapped[str | None] = mapped_column(String(16))
 
