@@ -406,3 +406,14 @@ class FieldbookApi(Api):
 def init_contract_docs(api: Api) -> None:
     """Call before the blueprints are registered."""
     api.ma_plugin.converter.add_attribute_function(computed2properties)
+
+
+def undocumented_nulls(spec: dict, schema: str, body: dict) -> list[str]:
+    """The keys of `body` that are null where the document's `schema` does not say nullable: an
+    answer the contract does not allow (what schemathesis found in issue 7). For tests."""
+    props = spec["components"]["schemas"][schema]["properties"]
+    return [
+        key
+        for key, value in body.items()
+        if value is None and key in props and not props[key].get("nullable") and "anyOf" not in props[key]
+    ]

@@ -8,14 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-
-def undocumented_nulls(spec: dict, schema: str, body: dict) -> list[str]:
-    props = spec["components"]["schemas"][schema]["properties"]
-    return [
-        key
-        for key, value in body.items()
-        if value is None and key in props and not props[key].get("nullable") and "anyOf" not in props[key]
-    ]
+from fieldbook_shared.apidoc import undocumented_nulls
 
 
 @pytest.fixture
