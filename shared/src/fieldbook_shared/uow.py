@@ -2,9 +2,12 @@
 
     with uow:
         customer = uow.customers.get(customer_id)
-        customer.block(reason)
-        uow.publish("customer.blocked", customer.snapshot(), subject=customer.id)
-        uow.commit()
+        customer.block(reason, by=uow.context.actor)  # records customer.blocked on the customer
+        uow.commit()  # writes it to the outbox, then commits
+
+Events about an aggregate are recorded on it (`fieldbook_shared.aggregate`) and collected by the
+unit of work at commit, each dumped through the event catalogue's schema. `publish` stays for the
+events that are not an aggregate's snapshot (`customer.deleted {customer_id}`).
 
 A service subclasses `UnitOfWork` and opens its repositories in `open_repositories`. The unit of
 work is re-entrant: a consumer opens it, records the event in the inbox, and the service function
@@ -22,9 +25,11 @@ from typing import cast
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from .aggregate import RECORDED, Aggregate, PendingEvent
 from .context import RequestContext
 from .db import OutboxMessage, utcnow
 from .events import Event, build_event
+from .events.schemas import schema_for
 
 
 class NestedRollback(RuntimeError):
@@ -62,6 +67,7 @@ class UnitOfWork:
     def __exit__(self, exc_type, exc, tb) -> None:
         self._depth -= 1
         if self._depth == 0 and self.session is not None:
+            self._drop_pending_events()  # recorded but never committed
             # close() rolls back whatever was not committed and detaches the objects without
             # expiring them, so the API layer can still read what a use case returned
             self.session.close()
@@ -73,6 +79,7 @@ class UnitOfWork:
     def commit(self) -> None:
         """Commit the transaction; inside a nested `with uow:` only flush it (the outer one commits)."""
         assert self.session is not None, "commit outside `with uow:`"
+        self.collect()
         if self._depth > 1:
             self.session.flush()
             return
@@ -83,12 +90,53 @@ class UnitOfWork:
     def rollback(self) -> None:
         """Roll the transaction back; inside a nested `with uow:` the outer commit then raises."""
         if self.session is not None:
+            self._drop_pending_events()
             self.session.rollback()
             self._rollback_only = self._depth > 1
 
+    def collect(self) -> list[Event]:
+        """Write the events the session's aggregates recorded to the outbox, in the order recorded.
+
+        Flushes first (only when something was recorded), so each payload carries the id, version
+        and defaults the database holds; see `fieldbook_shared.aggregate`."""
+        assert self.session is not None, "collect outside `with uow:`"
+        pending: list[tuple[PendingEvent, Aggregate]] = []
+        seen: set[int] = set()
+        for obj in self._aggregates():
+            if isinstance(obj, Aggregate) and id(obj) not in seen:
+                seen.add(id(obj))
+                pending += [(event, obj) for event in obj.pending_events()]
+                obj.clear_pending_events()
+        if not pending:
+            return []
+        self.session.flush()
+        pending.sort(key=lambda item: item[0].order)
+        return [
+            self._publish(event.event_type, _payload(aggregate, event), subject=aggregate.id)
+            for event, aggregate in pending
+        ]
+
+    def _aggregates(self) -> list:
+        """Every object of the session that may hold recorded events (duplicates included)."""
+        assert self.session is not None
+        held = self.session.info.pop(RECORDED, [])
+        return [*held, *self.session.new, *self.session.identity_map.values()]
+
+    def _drop_pending_events(self) -> None:
+        for obj in self._aggregates():
+            if isinstance(obj, Aggregate):
+                obj.clear_pending_events()
+
     def publish(self, event_type: str, data: dict, subject: str | None = None) -> Event:
-        """Add an event to the outbox in this transaction; it is sent only if the transaction commits."""
+        """Add an event to the outbox in this transaction; it is sent only if the transaction commits.
+
+        What aggregates recorded before it is written first, so the outbox keeps the order."""
         assert self.session is not None, "publish outside `with uow:`"
+        self.collect()
+        return self._publish(event_type, data, subject)
+
+    def _publish(self, event_type: str, data: dict, subject: str | None) -> Event:
+        assert self.session is not None
         event = build_event(
             event_type,
             source=self.source,
@@ -113,6 +161,7 @@ class UnitOfWork:
         """`publish` for many events at once: (type, data, subject) each, validated the same way,
         written to the outbox in the given order by one multi-row INSERT (bulk jobs: imports)."""
         assert self.session is not None, "publish outside `with uow:`"
+        self.collect()
         correlation_id = self.context.correlation_id or self.context.request_id
         built = [
             build_event(
@@ -144,6 +193,17 @@ class UnitOfWork:
             )
         self.published.extend(built)
         return built
+
+
+def _payload(aggregate: Aggregate, event: PendingEvent) -> dict:
+    """The fields the event's catalogue schema declares, read off the aggregate, plus `extra`."""
+    schema = schema_for(event.event_type)
+    data = {}
+    for name, schema_field in schema.fields.items():
+        attribute = schema_field.attribute or name
+        if name not in event.extra and hasattr(aggregate, attribute):
+            data[attribute] = getattr(aggregate, attribute)
+    return {**data, **event.extra}
 
 
 UnitOfWorkFactory = Callable[[RequestContext], UnitOfWork]
