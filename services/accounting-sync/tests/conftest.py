@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from accounting_sync.app import create_app
 from accounting_sync.balances import BalancePoller
-from accounting_sync.events import HANDLERS
+from accounting_sync.handlers import HANDLERS
 from accounting_sync.manage import MIGRATIONS
 from accounting_sync.sage import SageAccounting
 from accounting_sync.settings import SyncSettings, load_settings

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fieldbook_shared.migrations import migrate_service
 
-from .events import HANDLERS
+from .handlers import HANDLERS
 from .settings import load_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from fieldbook_shared.problems import Conflict, CustomerMerged, ValidationFailed
 
-from .events import _due_now
 from .store.models import NEEDS_REVIEW, CustomerSync, SageBusiness
 from .uow import SyncUnitOfWork
 
@@ -59,7 +58,7 @@ def resync(uow: SyncUnitOfWork, customer_ids: list[str]) -> list[CustomerSync]:
                 row.action = "upsert"
             row.candidates = []
             row.pushed_version = 0
-            _due_now(row)
+            row.due_now()
         uow.commit()
         return rows
 
@@ -87,7 +86,7 @@ def resolve_review(
                 )
             row.review_contact_id = sage_contact_id
         row.action = action
-        _due_now(row)
+        row.due_now()
         uow.commit()
         return row
 

@@ -399,7 +399,7 @@ class SyncEngine:
             if o.kind == "deactivated" and not row.sage_contact_id:
                 row.sage_contact_id = o.contact_id  # found by its ref after a lost create, now inactive
             if row.removed and not row.sage_contact_id and o.kind not in ("linked", "created"):
-                events.close_unsent(row)  # removed before it reached Sage (now, or while we were there)
+                row.close_unsent()  # removed before it reached Sage (now, or while we were there)
                 uow.commit()
                 return
             if o.kind == "review":
@@ -457,7 +457,7 @@ class SyncEngine:
             if row is None:
                 return
             if row.removed and not row.sage_contact_id and row.action != "deactivate":
-                events.close_unsent(row)  # removed while we were at Sage: no reason to try again
+                row.close_unsent()  # removed while we were at Sage: no reason to try again
                 uow.commit()
                 return
             row.last_error = str(exc)[:2000]

@@ -11,7 +11,7 @@ from fieldbook_shared.messaging.worker import run_worker
 from fieldbook_shared.observability import configure_logging
 
 from .balances import BalancePoller
-from .events import HANDLERS
+from .handlers import HANDLERS
 from .sage import SageAccounting
 from .settings import SyncSettings, load_settings
 from .sync import SyncEngine

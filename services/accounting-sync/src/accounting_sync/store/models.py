@@ -82,6 +82,31 @@ class CustomerSync(Base):
             return None
         return NOT_NEEDED_REASONS.get(self.removed or "", NOT_NEEDED_REASONS["deleted"])
 
+    def due_now(self) -> None:
+        """To be tried at once, from a clean slate: the sync loop claims `pending` rows."""
+        self.status = PENDING
+        self.attempts = 0
+        self.last_error = None
+        self.next_attempt_at = utcnow()
+
+    def close_unsent(self) -> None:
+        """A customer merged / deleted / erased before it reached Sage: `not_needed`, and never
+        claimed again (only `pending` rows are), so nothing is created in Sage for it. Its attempts
+        stay as they were: the history of what was tried."""
+        self.status = NOT_NEEDED
+        self.action = "none"
+        self.candidates = []
+        self.last_error = None
+        self.review_contact_id = None
+        self.next_attempt_at = None
+
+    @property
+    def may_be_in_sage(self) -> bool:
+        """Could a create have reached Sage though we hold no contact id? `create_sent_ref` is saved
+        on the row before the POST: a create whose answer was lost, or one still at Sage. The sync
+        then searches Sage by that ref for our own contact."""
+        return bool(self.create_sent_ref)
+
 
 class BalancePollRequest(Base):
     """An on-demand balance poll asked for through the API; the worker's poller takes it."""
