@@ -4,6 +4,7 @@ for the customers service's internal read (a dict of customers it "holds")."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -151,6 +152,36 @@ def customer_data(customer_id: str, version: int = 1, **overrides) -> dict:
     return data
 
 
+def work_address_data(work_address_id: str, customer_id: str, version: int = 1, **overrides) -> dict:
+    """A work_address.* event's data: Flat 2, 2 Park Row, LS1 5AB."""
+    data = {
+        "id": work_address_id,
+        "customer_id": customer_id,
+        "version": version,
+        "name": "Flat 2",
+        "address": {"line_1": "2 Park Row", "postcode": "LS1 5AB"},
+        "status": "active",
+        "landlord": None,
+        "occupier": None,
+    }
+    data.update(overrides)
+    return data
+
+
+def landlords_flat(bus, customer_id: str) -> str:
+    """The customer's invoice address names the landlord of the work address (Ada Lovelace's Flat 2,
+    added here); returns the work address's id."""
+    wid = str(uuid.uuid4())
+    address_format = "[landlord_name] c/o [customer_name]\n[customer_postcode]"
+    publish(
+        bus, "customer.updated", customer_data(customer_id, version=2, invoice_address_format=address_format)
+    )
+    landlord = {"first_name": "Ada", "surname": "Lovelace"}
+    publish(bus, "work_address.created", work_address_data(wid, customer_id, landlord=landlord))
+    bus.drain()
+    return wid
+
+
 def publish(bus, event_type: str, data: dict, tenant: str = TENANT, source: str = "customers"):
     event = build_event(event_type, source=source, tenant_id=tenant, data=data, subject=data.get("id"))
     bus.publish(event_type, event.to_json(), event.id, tenant)
@@ -160,8 +191,6 @@ def publish(bus, event_type: str, data: dict, tenant: str = TENANT, source: str 
 @pytest.fixture
 def customer(bus):
     """A customer billing has heard of through customer.created; returns its id."""
-    import uuid
-
     cid = str(uuid.uuid4())
     publish(bus, "customer.created", customer_data(cid))
     bus.drain()

@@ -62,6 +62,17 @@ def paginate(blp: Blueprint) -> Callable:
     return decorator
 
 
+def one_page(pagination_parameters, list_page: Callable[..., tuple[list, int]], *args, **kwargs) -> list:
+    """The rows of the page asked for, from a use case that lists one page
+    (`list_page(*args, page, page_size, **kwargs)` → rows, total); the total goes to `X-Pagination`.
+
+        return one_page(pagination_parameters, list_refunds, current_uow(), str(customer_id))
+    """
+    rows, total = list_page(*args, pagination_parameters.page, pagination_parameters.page_size, **kwargs)
+    pagination_parameters.item_count = total
+    return rows
+
+
 def init_link_headers(app: Flask) -> None:
     @app.after_request
     def _links(response: Response) -> Response:

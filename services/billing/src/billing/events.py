@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .store.models import CreditNote, Invoice, Job, Payment, Quote
+from .store.models import Allocation, CreditNote, Invoice, Job, Payment, Quote, Refund
 
 
 def quote_data(q: Quote) -> dict:
@@ -85,4 +85,30 @@ def payment_data(p: Payment, unallocated) -> dict:
         "amount": p.amount,
         "received_on": p.received_on,
         "unallocated": unallocated,
+    }
+
+
+def allocation_data(a: Allocation, **undone) -> dict:
+    """payment.allocated; payment.deallocated adds `undone` (deallocated_on, reason)."""
+    return {
+        "id": a.id,
+        "customer_id": a.customer_id,
+        "source_type": a.source_type,
+        "source_id": a.source_id,
+        "invoice_id": a.invoice_id,
+        "amount": a.amount,
+        "allocated_on": a.allocated_on,
+        **undone,
+    }
+
+
+def refund_data(row: Refund, sources: list[dict]) -> dict:
+    return {
+        "id": row.id,
+        "customer_id": row.customer_id,
+        "amount": row.amount,
+        "method": row.method,
+        "reference": row.reference,
+        "refunded_on": row.refunded_on,
+        "sources": sources,
     }

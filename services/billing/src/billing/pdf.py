@@ -41,6 +41,20 @@ def esc(text) -> str:
     return str(text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def a4_document(buffer, title: str, author: str, margin: int = 15, bottom: int | None = None, pagesize=A4):
+    """A page of `pagesize` (A4) with `margin` mm all round, or `bottom` mm at the foot."""
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=margin * mm,
+        rightMargin=margin * mm,
+        topMargin=margin * mm,
+        bottomMargin=(bottom or margin) * mm,
+        title=title,
+        author=author,
+    )
+
+
 def _table(rows: list[list], widths: list[float]) -> Table:
     table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle(TABLE_STYLE)
@@ -51,16 +65,8 @@ def render_statement(data: dict, business_name: str = "Fieldbook") -> bytes:
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
     customer = data.get("customer") or {}
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"Statement of account {customer.get('name', '')} as at {data['as_at']}",
-        author=business_name,
-    )
+    title = f"Statement of account {customer.get('name', '')} as at {data['as_at']}"
+    doc = a4_document(buffer, title, business_name)
     story = [
         Paragraph(esc(business_name), styles["Title"]),
         Paragraph(f"Statement of account as at {data['as_at']}", styles["Heading2"]),
@@ -338,16 +344,7 @@ def render_document(
     styles, _ = _styles()
     reference = f"{TITLES[kind]} {data.get('number', '')}".strip()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=18 * mm,
-        title=reference,
-        author=settings.get("business_name") or "",
-    )
+    doc = a4_document(buffer, reference, settings.get("business_name") or "", bottom=18)
     story = [
         _business_header(settings, logo),
         Spacer(1, 6 * mm),

@@ -17,9 +17,9 @@ from decimal import Decimal
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from .pdf import TABLE_STYLE, esc
+from .pdf import TABLE_STYLE, a4_document, esc
 
 FORMATS = ("csv", "xlsx", "pdf")
 MIMETYPES = {
@@ -150,16 +150,7 @@ def to_pdf(kind: str, records: list[dict], customer_name: str, business_name: st
     cell_style = styles["BodyText"].clone("cell", fontSize=8, leading=9.5)
     title = f"{TITLES[kind]} — {customer_name}"
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-        title=title,
-        author=business_name,
-    )
+    doc = a4_document(buffer, title, business_name, margin=12, pagesize=landscape(A4))
     columns = COLUMNS[kind]
     scale = doc.width / sum(width for _, _, width in columns)
     money = [i for i, (key, _, _) in enumerate(columns) if key in MONEY]

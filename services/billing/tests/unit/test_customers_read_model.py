@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from ..conftest import customer_data, line, publish, system_uow
+from ..conftest import customer_data, landlords_flat, line, publish, system_uow
 
 
 def test_an_older_snapshot_does_not_overwrite_a_newer_one(api, bus, sessions):
@@ -39,31 +39,7 @@ def test_another_tenants_customer_is_404(api, customer):
 
 
 def test_work_address_snapshot_feeds_the_landlord_tag(api, bus, customer):
-    wid = str(uuid.uuid4())
-    publish(
-        bus,
-        "customer.updated",
-        customer_data(
-            customer,
-            version=2,
-            invoice_address_format="[landlord_name] c/o [customer_name]\n[customer_postcode]",
-        ),
-    )
-    publish(
-        bus,
-        "work_address.created",
-        {
-            "id": wid,
-            "customer_id": customer,
-            "version": 1,
-            "name": "Flat 2",
-            "address": {"line_1": "2 Park Row", "postcode": "LS1 5AB"},
-            "status": "active",
-            "landlord": {"first_name": "Ada", "surname": "Lovelace"},
-            "occupier": None,
-        },
-    )
-    bus.drain()
+    wid = landlords_flat(bus, customer)
     with_landlord = api.post(
         f"/v1/customers/{customer}/invoices", {"lines": [line()], "work_address_id": wid}
     ).get_json()

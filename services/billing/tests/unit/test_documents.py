@@ -4,12 +4,11 @@ and credit notes: the same VAT breakdown and totals as their JSON."""
 from __future__ import annotations
 
 import io
-import uuid
 
 import pypdf
 from PIL import Image
 
-from ..conftest import customer_data, line, publish
+from ..conftest import landlords_flat, line
 
 
 def _text(pdf_bytes: bytes) -> str:
@@ -170,31 +169,7 @@ def test_quote_and_credit_note_pdfs(api, customer):
 
 
 def test_invoice_pdf_prints_the_invoice_address_format_and_the_work_address(api, bus, customer):
-    wid = str(uuid.uuid4())
-    publish(
-        bus,
-        "customer.updated",
-        customer_data(
-            customer,
-            version=2,
-            invoice_address_format="[landlord_name] c/o [customer_name]\n[customer_postcode]",
-        ),
-    )
-    publish(
-        bus,
-        "work_address.created",
-        {
-            "id": wid,
-            "customer_id": customer,
-            "version": 1,
-            "name": "Flat 2",
-            "address": {"line_1": "2 Park Row", "postcode": "LS1 5AB"},
-            "status": "active",
-            "landlord": {"first_name": "Ada", "surname": "Lovelace"},
-            "occupier": None,
-        },
-    )
-    bus.drain()
+    wid = landlords_flat(bus, customer)
     invoice = api.post(
         f"/v1/customers/{customer}/invoices", {"lines": [line()], "work_address_id": wid}
     ).get_json()

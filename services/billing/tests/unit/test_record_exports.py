@@ -11,7 +11,7 @@ from decimal import Decimal
 import pypdf
 from openpyxl import load_workbook
 
-from ..conftest import line, publish
+from ..conftest import line, publish, work_address_data
 
 INVOICE_HEADER = [
     "Invoice no.",
@@ -138,20 +138,8 @@ def test_unknown_customer_is_404_for_every_export(api):
 
 def test_jobs_csv_in_the_users_words_with_the_work_address(api, bus, customer):
     wid = str(uuid.uuid4())
-    publish(
-        bus,
-        "work_address.created",
-        {
-            "id": wid,
-            "customer_id": customer,
-            "version": 1,
-            "name": "Flat 2",
-            "address": {"line_1": "2 Park Row", "town": "Leeds", "postcode": "LS1 5AB"},
-            "status": "active",
-            "landlord": None,
-            "occupier": None,
-        },
-    )
+    address = {"line_1": "2 Park Row", "town": "Leeds", "postcode": "LS1 5AB"}
+    publish(bus, "work_address.created", work_address_data(wid, customer, address=address))
     bus.drain()
     first = api.post(
         f"/v1/customers/{customer}/jobs",

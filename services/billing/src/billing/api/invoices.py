@@ -14,7 +14,7 @@ from fieldbook_shared.apidoc import (
     sends_location,
 )
 from fieldbook_shared.etag import expected_version
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.pagination import one_page, paginate
 from fieldbook_shared.web import current_uow
 
 from ..service.invoices import (
@@ -73,15 +73,9 @@ class CustomerInvoices(MethodView):
     @paginate(customer_invoices)
     def get(self, query, customer_id, pagination_parameters):
         """List the customer's invoices."""
-        rows, total = list_for_customer(
-            current_uow(),
-            "invoices",
-            customer_id,
-            pagination_parameters.page,
-            pagination_parameters.page_size,
-            query,
+        rows = one_page(
+            pagination_parameters, list_for_customer, current_uow(), "invoices", customer_id, query=query
         )
-        pagination_parameters.item_count = total
         return [_shown(r) for r in rows]
 
     @sends_etag

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_etag, sends_location
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.pagination import one_page, paginate
 from fieldbook_shared.web import current_uow
 
 from ..service.jobs import create_job, get_job, update_job
@@ -40,16 +40,9 @@ class CustomerJobs(MethodView):
     @paginate(customer_jobs)
     def get(self, query, customer_id, pagination_parameters):
         """List the customer's jobs."""
-        rows, total = list_for_customer(
-            current_uow(),
-            "jobs",
-            customer_id,
-            pagination_parameters.page,
-            pagination_parameters.page_size,
-            query,
+        return one_page(
+            pagination_parameters, list_for_customer, current_uow(), "jobs", customer_id, query=query
         )
-        pagination_parameters.item_count = total
-        return rows
 
     @sends_etag
     @sends_location

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import file_response, sends_location
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.pagination import one_page, paginate
 from fieldbook_shared.web import current_uow
 
 from ..service import cash, undo
@@ -150,10 +150,7 @@ class CustomerCreditNotes(MethodView):
     @paginate(customer_credit_notes)
     def get(self, customer_id, pagination_parameters):
         """The customer's credit notes, latest first, paged, each with what is unallocated."""
-        rows, total = list_credit_notes(
-            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
+        rows = one_page(pagination_parameters, list_credit_notes, current_uow(), str(customer_id))
         return [with_amount(n, "unallocated", u) for n, u in rows]
 
 
@@ -163,10 +160,7 @@ class CustomerPayments(MethodView):
     @paginate(customer_payments)
     def get(self, customer_id, pagination_parameters):
         """The customer's payments, latest first, paged, with what is unallocated and their allocations."""
-        rows, total = cash.list_payments(
-            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
+        rows = one_page(pagination_parameters, cash.list_payments, current_uow(), str(customer_id))
         return [_payment(*row) for row in rows]
 
 
@@ -227,10 +221,7 @@ class AccountCredit(MethodView):
     @paginate(account_credit)
     def get(self, customer_id, pagination_parameters):
         """The customer's account credit, latest first, paged, each with what is unallocated."""
-        rows, total = cash.list_account_credit(
-            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
+        rows = one_page(pagination_parameters, cash.list_account_credit, current_uow(), str(customer_id))
         return [_payment(p, u) for p, u in rows]
 
     @sends_location
@@ -284,10 +275,7 @@ class Refunds(MethodView):
     @paginate(refunds)
     def get(self, customer_id, pagination_parameters):
         """The customer's refunds, latest first, paged, each with the credit it was taken from."""
-        rows, total = undo.list_refunds(
-            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
+        rows = one_page(pagination_parameters, undo.list_refunds, current_uow(), str(customer_id))
         return [_refund(*row) for row in rows]
 
     @sends_location
@@ -314,11 +302,7 @@ class Cards(MethodView):
     @paginate(cards)
     def get(self, customer_id, pagination_parameters):
         """The customer's stored cards, oldest first, paged."""
-        rows, total = cash.list_cards(
-            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return one_page(pagination_parameters, cash.list_cards, current_uow(), str(customer_id))
 
     @sends_location
     @cards.arguments(CardInSchema)

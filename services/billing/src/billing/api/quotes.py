@@ -8,7 +8,7 @@ from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import file_response, requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import expected_version
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.pagination import one_page, paginate
 from fieldbook_shared.web import current_uow
 
 from ..service.lists import list_for_customer
@@ -53,16 +53,9 @@ class CustomerQuotes(MethodView):
     @paginate(customer_quotes)
     def get(self, query, customer_id, pagination_parameters):
         """List the customer's quotes."""
-        rows, total = list_for_customer(
-            current_uow(),
-            "quotes",
-            customer_id,
-            pagination_parameters.page,
-            pagination_parameters.page_size,
-            query,
+        return one_page(
+            pagination_parameters, list_for_customer, current_uow(), "quotes", customer_id, query=query
         )
-        pagination_parameters.item_count = total
-        return rows
 
     @sends_etag
     @sends_location

@@ -78,20 +78,20 @@ def balance(entries: Iterable[Entry]) -> Decimal:
     return cents(sum((e.amount for e in entries), ZERO))
 
 
-def outstanding_by_invoice(entries: Iterable[Entry]) -> dict[str, Decimal]:
+def _sums(pairs: Iterable[tuple[str | None, Decimal]]) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
-    for e in entries:
-        if e.invoice_id:
-            out[e.invoice_id] = out.get(e.invoice_id, ZERO) + e.invoice_delta
+    for key, delta in pairs:
+        if key:
+            out[key] = out.get(key, ZERO) + delta
     return out
+
+
+def outstanding_by_invoice(entries: Iterable[Entry]) -> dict[str, Decimal]:
+    return _sums((e.invoice_id, e.invoice_delta) for e in entries)
 
 
 def unallocated_by_source(entries: Iterable[Entry]) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for e in entries:
-        if e.source_id:
-            out[e.source_id] = out.get(e.source_id, ZERO) + e.source_delta
-    return out
+    return _sums((e.source_id, e.source_delta) for e in entries)
 
 
 def refundable(source_entries: Iterable[Entry], on: date) -> Decimal:

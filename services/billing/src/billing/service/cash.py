@@ -46,35 +46,32 @@ def apply_credit(
     )
     uow.session.add(allocation)
     uow.session.flush()
+    post_allocation_entry(uow, allocation, invoice, "allocation", on)
+    refresh_invoice_status(uow, invoice)
+    uow.publish("payment.allocated", events.allocation_data(allocation), subject=source_id)
+    return allocation
+
+
+def post_allocation_entry(
+    uow: BillingUnitOfWork, allocation: Allocation, invoice: Invoice, kind: str, on: date
+):
+    """The ledger entry of an allocation (`kind` allocation: its amount off the invoice and off its
+    source) or of its undoing (deallocation: back on both), dated `on`; the balance does not move."""
+    delta = -allocation.amount if kind == "allocation" else allocation.amount
     post_to_ledger(
         uow,
-        customer_id,
+        allocation.customer_id,
         entry_date=on,
-        kind="allocation",
+        kind=kind,
         document_id=allocation.id,
         reference=f"INV {invoice.number}",
         amount=ZERO,
         invoice_id=invoice.id,
-        invoice_delta=-amount,
-        source_id=source_id,
-        source_type=source_type,
-        source_delta=-amount,
+        invoice_delta=delta,
+        source_id=allocation.source_id,
+        source_type=allocation.source_type,
+        source_delta=delta,
     )
-    refresh_invoice_status(uow, invoice)
-    uow.publish(
-        "payment.allocated",
-        {
-            "id": allocation.id,
-            "customer_id": customer_id,
-            "source_type": source_type,
-            "source_id": source_id,
-            "invoice_id": invoice.id,
-            "amount": amount,
-            "allocated_on": on,
-        },
-        subject=source_id,
-    )
-    return allocation
 
 
 def _check_and_allocate(
@@ -227,14 +224,10 @@ def list_account_credit(uow: BillingUnitOfWork, customer_id: str, page: int, pag
     """One page of the customer's account credit, latest first, each with what is unallocated; and
     the total."""
     with uow:
-        customer_for(uow, customer_id)
-        rows = uow.session.query(Payment).filter_by(
-            tenant_id=uow.tenant_id, customer_id=str(customer_id), kind="account_credit"
-        )
-        total = rows.count()
-        shown = rows.order_by(Payment.received_on.desc(), Payment.created_at.desc(), Payment.id)
-        shown = shown.offset((page - 1) * page_size).limit(page_size)
-        return [(p, cents(uow.ledger.unallocated(p.id))) for p in shown], total
+        customer = customer_for(uow, customer_id)
+        order = (Payment.received_on.desc(), Payment.created_at.desc(), Payment.id)
+        rows, total = uow.payments.page(customer.id, order, page, page_size, Payment.kind == "account_credit")
+        return [(p, cents(uow.ledger.unallocated(p.id))) for p in rows], total
 
 
 def list_payments(uow: BillingUnitOfWork, customer_id: str, page: int, page_size: int):
@@ -290,4 +283,4 @@ def list_cards(
 ) -> tuple[list[StoredCard], int]:
     with uow:
         customer_for(uow, customer_id)
-        return uow.cards.page_for_customer(str(customer_id), page, page_size)
+        return uow.cards.page(str(customer_id), (StoredCard.created_at, StoredCard.id), page, page_size)

@@ -40,7 +40,18 @@ def _invoiceable_job(uow: BillingUnitOfWork, job_id: str, customer_id: str) -> J
     return job
 
 
+def _job_lines(job: Job, given: list[dict] | None, missing: dict) -> list[dict]:
+    """An invoice's lines for a job: those given, else the job's own; priced, each naming the job.
+    `missing` is the 422's errors when there are neither."""
+    raw = given or [from_json_line(line) for line in job.lines]
+    if not raw:
+        raise ValidationFailed(missing)
+    return [{**money.priced_line(line), "job_id": job.id} for line in raw]
+
+
 def _new_invoice(uow, customer: CustomerSnapshot, body: dict, lines: list[dict], jobs: list[Job]) -> Invoice:
+    """Number and write an invoice over `lines` (of `jobs`, now invoiced), publish it, issue it
+    unless `draft`, and ask customers last (`admit`); the caller commits."""
     invoice_date = body.get("invoice_date") or today()
     work_address_id = body.get("work_address_id") or next(
         (j.work_address_id for j in jobs if j.work_address_id), None
@@ -77,6 +88,10 @@ def _new_invoice(uow, customer: CustomerSnapshot, body: dict, lines: list[dict],
     for job in jobs:
         job.invoice_id = invoice.id
     uow.session.flush()
+    uow.publish("invoice.created", events.invoice_data(invoice, ZERO), subject=invoice.id)
+    if not body.get("draft"):
+        _issue(uow, invoice)
+    admit(uow, customer, "invoice")
     return invoice
 
 
@@ -109,17 +124,11 @@ def create_invoice(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Invo
         if body.get("job_id"):
             job = _invoiceable_job(uow, str(body["job_id"]), customer.id)
             jobs.append(job)
-            raw = body.get("lines") or [from_json_line(line) for line in job.lines]
-            if not raw:
-                raise ValidationFailed({"lines": ["This job has no priced lines: give the invoice's lines."]})
-            lines = [{**money.priced_line(line), "job_id": job.id} for line in raw]
+            missing = {"lines": ["This job has no priced lines: give the invoice's lines."]}
+            lines = _job_lines(job, body.get("lines"), missing)
         else:
             lines = priced_lines(body.get("lines") or [])
         invoice = _new_invoice(uow, customer, body, lines, jobs)
-        uow.publish("invoice.created", events.invoice_data(invoice, ZERO), subject=invoice.id)
-        if not body.get("draft"):
-            _issue(uow, invoice)
-        admit(uow, customer, "invoice")
         uow.commit()
         return invoice
 
@@ -137,18 +146,10 @@ def create_consolidated_invoice(uow: BillingUnitOfWork, body: dict) -> Invoice:
             job = _invoiceable_job(uow, job_id, customer.id)
             if job.status != "open":
                 raise Conflict(f"Job {job.number} is {job.status}: only open jobs can be consolidated.")
-            raw = item.get("lines") or [from_json_line(line) for line in job.lines]
-            if not raw:
-                raise ValidationFailed(
-                    {f"jobs.{len(jobs)}.lines": [f"Job {job.number} has no price: give its lines."]}
-                )
+            missing = {f"jobs.{len(jobs)}.lines": [f"Job {job.number} has no price: give its lines."]}
+            lines.extend(_job_lines(job, item.get("lines"), missing))
             jobs.append(job)
-            lines.extend({**money.priced_line(line), "job_id": job.id} for line in raw)
         invoice = _new_invoice(uow, customer, {**body, "consolidated": True}, lines, jobs)
-        uow.publish("invoice.created", events.invoice_data(invoice, ZERO), subject=invoice.id)
-        if not body.get("draft"):
-            _issue(uow, invoice)
-        admit(uow, customer, "invoice")
         uow.commit()
         return invoice
 

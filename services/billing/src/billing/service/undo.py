@@ -17,11 +17,12 @@ from decimal import Decimal
 
 from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
 
+from .. import events
 from ..domain import ledger
 from ..domain.money import ZERO, cents
 from ..store.models import Allocation, Invoice, Refund
 from ..uow import BillingUnitOfWork
-from .cash import SOURCE_LABEL, locked_source
+from .cash import SOURCE_LABEL, locked_source, post_allocation_entry
 from .common import balance_changed, customer_for, post_to_ledger, refresh_invoice_status, today
 
 CREDIT_KINDS = ("payment", "account_credit", "credit_note")
@@ -38,40 +39,14 @@ def _post_deallocation(
     uow: BillingUnitOfWork, allocation: Allocation, invoice: Invoice, on: date, reason: str | None
 ) -> None:
     """The allocation's amount back on the invoice and on its source, from `on`; the row stays."""
-    post_to_ledger(
-        uow,
-        allocation.customer_id,
-        entry_date=on,
-        kind="deallocation",
-        document_id=allocation.id,
-        reference=f"INV {invoice.number}",
-        amount=ZERO,
-        invoice_id=invoice.id,
-        invoice_delta=allocation.amount,
-        source_id=allocation.source_id,
-        source_type=allocation.source_type,
-        source_delta=allocation.amount,
-    )
+    post_allocation_entry(uow, allocation, invoice, "deallocation", on)
     allocation.deallocated_on = on
     allocation.deallocation_reason = reason
     allocation.deallocated_by = uow.context.actor
     uow.session.flush()
     refresh_invoice_status(uow, invoice)
-    uow.publish(
-        "payment.deallocated",
-        {
-            "id": allocation.id,
-            "customer_id": allocation.customer_id,
-            "source_type": allocation.source_type,
-            "source_id": allocation.source_id,
-            "invoice_id": invoice.id,
-            "amount": allocation.amount,
-            "allocated_on": allocation.allocated_on,
-            "deallocated_on": on,
-            "reason": reason,
-        },
-        subject=allocation.source_id,
-    )
+    data = events.allocation_data(allocation, deallocated_on=on, reason=reason)
+    uow.publish("payment.deallocated", data, subject=allocation.source_id)
 
 
 def deallocate(
@@ -247,7 +222,7 @@ def refund(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Refund:
                 source_type=source_type,
                 source_delta=-take,
             )
-        uow.publish("refund.issued", refund_data(row, refund_sources(uow, row.id)), subject=row.id)
+        uow.publish("refund.issued", events.refund_data(row, refund_sources(uow, row.id)), subject=row.id)
         balance_changed(uow, customer.id)
         uow.commit()
         return row
@@ -260,18 +235,6 @@ def refund_sources(uow: BillingUnitOfWork, refund_id: str) -> list[dict]:
         for e in uow.ledger.of_document(refund_id)
         if e.kind == "refund"
     ]
-
-
-def refund_data(row: Refund, sources: list[dict]) -> dict:
-    return {
-        "id": row.id,
-        "customer_id": row.customer_id,
-        "amount": row.amount,
-        "method": row.method,
-        "reference": row.reference,
-        "refunded_on": row.refunded_on,
-        "sources": sources,
-    }
 
 
 def get_refund(uow: BillingUnitOfWork, customer_id: str, refund_id: str) -> tuple[Refund, list[dict]]:

@@ -57,11 +57,6 @@ class Repository:
             raise NotFound(f"No such {self.label}.")
         return row
 
-    def add(self, row):
-        row.tenant_id = self.tenant_id
-        self.session.add(row)
-        return row
-
     def page(self, customer_id: str, order_by, page: int, page_size: int, *filters) -> tuple[list, int]:
         """One page of the customer's rows in `order_by`, narrowed by `filters` (SQL conditions)."""
         where = (self.model.tenant_id == self.tenant_id, self.model.customer_id == customer_id, *filters)
@@ -85,32 +80,10 @@ class Customers(Repository):
     model = CustomerSnapshot
     label = "customer"
 
-    def find(self, id_: str, lock: bool = False):
-        stmt = select(CustomerSnapshot).where(
-            CustomerSnapshot.tenant_id == self.tenant_id, CustomerSnapshot.id == str(id_)
-        )
-        if lock:  # the row as it is once locked, even when this session read it before
-            stmt = stmt.with_for_update().execution_options(populate_existing=True)
-        return self.session.scalar(stmt)
-
-    def all_ids(self) -> list[str]:
-        return list(
-            self.session.scalars(
-                select(CustomerSnapshot.id).where(CustomerSnapshot.tenant_id == self.tenant_id)
-            ).all()
-        )
-
 
 class WorkAddresses(Repository):
     model = WorkAddressSnapshot
     label = "work address"
-
-    def find(self, id_: str, lock: bool = False):
-        return self.session.scalar(
-            select(WorkAddressSnapshot).where(
-                WorkAddressSnapshot.tenant_id == self.tenant_id, WorkAddressSnapshot.id == str(id_)
-            )
-        )
 
     def by_ids(self, ids: set[str]) -> dict[str, WorkAddressSnapshot]:
         if not ids:
@@ -152,9 +125,6 @@ class Invoices(Repository):
         ).all()
         return {r.id: r for r in rows}
 
-    def for_customer(self, customer_id: str) -> list[Invoice]:
-        return list(self.session.scalars(self._select().where(Invoice.customer_id == customer_id)).all())
-
 
 class CreditNotes(Repository):
     model = CreditNote
@@ -186,12 +156,6 @@ class Refunds(Repository):
 class Cards(Repository):
     model = StoredCard
     label = "card"
-
-    def page_for_customer(self, customer_id: str, page: int, page_size: int) -> tuple[list[StoredCard], int]:
-        stmt = self._select().where(StoredCard.customer_id == customer_id)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        stmt = stmt.order_by(StoredCard.created_at, StoredCard.id).offset((page - 1) * page_size)
-        return list(self.session.scalars(stmt.limit(page_size)).all()), total
 
 
 class Statements(Repository):
@@ -246,13 +210,14 @@ class Ledger:
         self.session.flush()
         return entry
 
-    def entries(self, customer_id: str, as_at: date | None = None) -> list[Entry]:
-        stmt = select(LedgerEntry).where(
-            LedgerEntry.tenant_id == self.tenant_id, LedgerEntry.customer_id == customer_id
-        )
-        if as_at is not None:
-            stmt = stmt.where(LedgerEntry.entry_date <= as_at)
+    def _entries(self, *where) -> list[Entry]:
+        """The tenant's entries that match `where`, in the order posted."""
+        stmt = select(LedgerEntry).where(LedgerEntry.tenant_id == self.tenant_id, *where)
         return [Entry.of(r) for r in self.session.scalars(stmt.order_by(LedgerEntry.id)).all()]
+
+    def entries(self, customer_id: str, as_at: date | None = None) -> list[Entry]:
+        by_then = (LedgerEntry.entry_date <= as_at,) if as_at is not None else ()
+        return self._entries(LedgerEntry.customer_id == customer_id, *by_then)
 
     def sums(self, column, key_column, key: str) -> object:
         return self.session.scalar(
@@ -291,16 +256,10 @@ class Ledger:
 
     def of_source(self, source_id: str) -> list[Entry]:
         """Every entry that moves one credit source's unallocated amount, in the order posted."""
-        stmt = select(LedgerEntry).where(
-            LedgerEntry.tenant_id == self.tenant_id, LedgerEntry.source_id == source_id
-        )
-        return [Entry.of(r) for r in self.session.scalars(stmt.order_by(LedgerEntry.id)).all()]
+        return self._entries(LedgerEntry.source_id == source_id)
 
     def of_document(self, document_id: str) -> list[Entry]:
-        stmt = select(LedgerEntry).where(
-            LedgerEntry.tenant_id == self.tenant_id, LedgerEntry.document_id == document_id
-        )
-        return [Entry.of(r) for r in self.session.scalars(stmt.order_by(LedgerEntry.id)).all()]
+        return self._entries(LedgerEntry.document_id == document_id)
 
     def unallocated(self, source_id: str):
         return self.sums(LedgerEntry.source_delta, LedgerEntry.source_id, source_id)
