@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from fieldbook_shared.context import RequestContext
-from fieldbook_shared.db import create_engine, session_factory
-from fieldbook_shared.messaging.worker import run_worker
-from fieldbook_shared.observability import configure_logging
+from fieldbook_shared.messaging import worker
 
 from .balances import BalancePoller
 from .handlers import HANDLERS
@@ -18,23 +15,19 @@ from .sync import SyncEngine
 from .uow import SyncUnitOfWork
 
 
-def main() -> int:
-    settings = load_settings()
+def _loops(w: worker.Worker) -> worker.Loops:
     sync_settings = SyncSettings.from_env()
-    configure_logging(f"{settings.service}-worker", settings.log_level)
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-
-    def uow_factory(context: RequestContext) -> SyncUnitOfWork:
-        return SyncUnitOfWork(sessions, context, settings.service)
-
-    sage = SageAccounting(sync_settings, sessions)
-    sync = SyncEngine(sync_settings, sessions, sage, uow_factory)
+    sage = SageAccounting(sync_settings, w.sessions)
+    sync = SyncEngine(sync_settings, w.sessions, sage, w.uow_factory)
     # SQLite has no SKIP LOCKED and one writer at a time: one loop there
-    threads = max(1, sync_settings.sync_threads) if engine.dialect.name == "postgresql" else 1
+    threads = max(1, sync_settings.sync_threads) if w.engine.dialect.name == "postgresql" else 1
     loops = {f"sync-{i + 1}": sync.run for i in range(threads)}
-    loops["balances"] = BalancePoller(sync_settings, sessions, sage, uow_factory).run
-    return run_worker(settings, sessions, uow_factory, HANDLERS, extra_loops=loops)
+    loops["balances"] = BalancePoller(sync_settings, w.sessions, sage, w.uow_factory).run
+    return loops
+
+
+def main() -> int:
+    return worker.main(load_settings(), SyncUnitOfWork, HANDLERS, loops=_loops)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from fieldbook_shared.migrations import migrate_service
+from fieldbook_shared import manage
 
 from .handlers import HANDLERS
 from .settings import load_settings
@@ -15,15 +14,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assets.manage")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply every Alembic migration (upgrade head)")
-    args = parser.parse_args(argv)
-    if args.command == "migrate":
-        settings = load_settings()
-        migrate_service(MIGRATIONS, settings, HANDLERS)
-        print("assets: migrated to head", file=sys.stderr)
-    return 0
+    return manage.main(__package__, MIGRATIONS, HANDLERS, load_settings, argv=argv)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from fieldbook_shared import manage
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import create_engine, session_factory
-from fieldbook_shared.migrations import migrate_service
 
 from .handlers import HANDLERS
 from .settings import load_settings
@@ -43,18 +43,7 @@ def reconcile(tenants: list[str] | None = None) -> dict:
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m billing.manage")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply every Alembic migration (upgrade head)")
-    rec = sub.add_parser("reconcile", help="recompute every customer's balance from the ledger")
-    rec.add_argument("--tenant", action="append", help="only this tenant (repeatable)")
-    args = parser.parse_args(argv)
-    if args.command == "migrate":
-        settings = load_settings()
-        migrate_service(MIGRATIONS, settings, HANDLERS)
-        print("billing: migrated to head", file=sys.stderr)
-        return 0
+def _report(args: argparse.Namespace) -> int:
     report = reconcile(args.tenant)
     mismatches = sum(len(r["mismatches"]) for r in report.values())
     print(json.dumps({"tenants": report, "mismatches": mismatches}, indent=2))
@@ -64,6 +53,21 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     return 1 if mismatches else 0
+
+
+RECONCILE = manage.Command(
+    help="recompute every customer's balance from the ledger",
+    run=_report,
+    arguments=lambda parser: parser.add_argument(
+        "--tenant", action="append", help="only this tenant (repeatable)"
+    ),
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return manage.main(
+        __package__, MIGRATIONS, HANDLERS, load_settings, commands={"reconcile": RECONCILE}, argv=argv
+    )
 
 
 if __name__ == "__main__":

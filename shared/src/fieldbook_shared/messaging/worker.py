@@ -1,8 +1,9 @@
 """The worker process: the outbox relay and the event consumer, each on its own thread and connection.
 
-A service's `worker.py` configures logging, builds its settings, sessions and unit of work, then:
+A service's `worker.py` is `main` with its settings, its unit of work, its handlers and its own
+loops, if any:
 
-    sys.exit(run_worker(settings, sessions, uow_factory, events.HANDLERS))
+    sys.exit(main(load_settings(), CustomersUnitOfWork, HANDLERS, loops=lambda w: {...}))
 """
 
 from __future__ import annotations
@@ -12,16 +13,55 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from prometheus_client import start_http_server
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..context import RequestContext
+from ..db import create_engine, session_factory
+from ..observability import configure_logging
 from ..settings import Settings
-from ..uow import UnitOfWorkFactory
+from ..uow import UnitOfWork, UnitOfWorkFactory
 from .consumer import Consumer, Handlers
 from .relay import OutboxRelay
 
 log = logging.getLogger("fieldbook.worker")
+
+Loops = dict[str, Callable[[threading.Event], None]]
+
+
+@dataclass(frozen=True)
+class Worker:
+    """What a service's own loops are built from."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    uow_factory: UnitOfWorkFactory
+
+
+def main(
+    settings: Settings,
+    unit_of_work: Callable[[sessionmaker[Session], RequestContext, str], UnitOfWork],
+    handlers: Handlers,
+    *,
+    loops: Callable[[Worker], Loops] | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """The body of `python -m <package>.worker`: logging, the database, the unit of work (the
+    service's class, called as `unit_of_work(sessions, context, service)`), then `run_worker` with
+    the loops `loops(worker)` gives, if any."""
+    configure_logging(f"{settings.service}-worker", settings.log_level)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+
+    def uow_factory(context: RequestContext) -> UnitOfWork:
+        return unit_of_work(sessions, context, settings.service)
+
+    extra = loops(Worker(settings, engine, sessions, uow_factory)) if loops else None
+    return run_worker(settings, sessions, uow_factory, handlers, stop=stop, extra_loops=extra)
 
 
 def run_worker(
@@ -31,7 +71,7 @@ def run_worker(
     handlers: Handlers,
     *,
     stop: threading.Event | None = None,
-    extra_loops: dict[str, Callable[[threading.Event], None]] | None = None,
+    extra_loops: Loops | None = None,
 ) -> int:
     """Run relay (+ consumer when there are handlers) until SIGTERM/SIGINT or `stop`; return an exit code.
 
