@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, pre_load
+from marshmallow import RAISE, Schema, fields, pre_load
 
 PAGINATION = ("page", "page_size")
 
 
-class PagedQuery(Schema):
+class StrictSchema(Schema):
+    """The base of every request body's schema: a field it does not know is a 422 naming it, so a
+    typo is never silently dropped. (marshmallow's default too, said here so no setting or
+    subclass changes it unseen; query strings are loaded with `unknown=RAISE` in the views, since
+    webargs would exclude unknown names there.)"""
+
+    class Meta:
+        unknown = RAISE
+
+
+class PagedQuery(StrictSchema):
     """The query string of a paged list: `page` / `page_size` are the pagination's (read by
     `fieldbook_shared.pagination`); any other name this schema does not know is a 422 naming it."""
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from fieldbook_shared.schemas import StrictSchema
 
 from ..store.models import STATUSES
 
@@ -14,11 +16,6 @@ STATUS_HELP = (
     "the attempts ran out, see `last_error`; `not_needed`: merged, deleted or erased in Fieldbook before "
     "it reached Sage, so nothing was (or will be) created there, see `status_reason`."
 )
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class CandidateSchema(Schema):

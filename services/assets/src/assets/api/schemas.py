@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from fieldbook_shared.schemas import Id, PagedQuery
+from fieldbook_shared.schemas import Id, PagedQuery, StrictSchema
 
 
 def _text(max_len: int, **kw) -> fields.String:
@@ -20,7 +20,7 @@ def _text(max_len: int, **kw) -> fields.String:
 # --- the catalogue ---------------------------------------------------------------------------
 
 
-class CatalogueEntryInSchema(Schema):
+class CatalogueEntryInSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = _text(500, allow_none=True)
 
@@ -54,7 +54,7 @@ class ModelQuerySchema(PagedQuery):
 # --- assets ----------------------------------------------------------------------------------
 
 
-class AssetInSchema(Schema):
+class AssetInSchema(StrictSchema):
     work_address_id = Id(allow_none=True)
     branch_id = Id(allow_none=True)
     serial_number = _text(100, allow_none=True)

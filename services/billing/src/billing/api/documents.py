@@ -17,11 +17,11 @@ from fieldbook_shared.apidoc import (
 )
 from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.problems import NotFound
+from fieldbook_shared.schemas import StrictSchema
 from fieldbook_shared.web import current_uow
 
 from ..pdf import render_document
 from ..service import documents
-from .schemas import In
 
 PDF = "application/pdf"
 LOGO_TYPES = ("image/png", "image/jpeg")
@@ -46,7 +46,7 @@ def _code(max_len: int, pattern: str, error: str, **kw) -> fields.String:
     )
 
 
-class DocumentSettingsInSchema(In):
+class DocumentSettingsInSchema(StrictSchema):
     """Every setting; one left out is cleared (PUT replaces them all). The logo is uploaded apart."""
 
     business_name = _text(200, metadata={"description": "Printed at the top; default the service's name."})

@@ -9,18 +9,13 @@ from __future__ import annotations
 from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from fieldbook_shared.apidoc import Computed
-from fieldbook_shared.schemas import Id, PagedQuery
+from fieldbook_shared.schemas import Id, PagedQuery, StrictSchema
 
 from .. import record_exports
 from ..domain import money, rules
-
-
-class In(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 def _money(**kw) -> fields.Decimal:
@@ -38,7 +33,7 @@ def _text(max_len: int, **kw) -> fields.String:
 # --- lines -----------------------------------------------------------------------------------------
 
 
-class LineInSchema(In):
+class LineInSchema(StrictSchema):
     description = fields.String(required=True, validate=validate.Length(min=1, max=500))
     quantity = fields.Decimal(
         required=True, places=3, validate=validate.Range(min=Decimal("0.001"), max=Decimal("999999"))
@@ -124,19 +119,19 @@ class InvoiceListQuerySchema(ListQuerySchema):
     )
 
 
-class QuoteInSchema(In):
+class QuoteInSchema(StrictSchema):
     description = _text(500, allow_none=True)
     work_address_id = Id(allow_none=True)  # stored as its string
     lines = fields.List(fields.Nested(LineInSchema), required=True, **_lines_in)
 
 
-class QuotePatchSchema(In):
+class QuotePatchSchema(StrictSchema):
     description = _text(500, allow_none=True)
     work_address_id = Id(allow_none=True)
     lines = fields.List(fields.Nested(LineInSchema), **_lines_in)
 
 
-class QuoteStatusSchema(In):
+class QuoteStatusSchema(StrictSchema):
     status = fields.String(required=True, validate=validate.OneOf(["sent", "accepted", "rejected"]))
 
 
@@ -158,7 +153,7 @@ class QuoteSchema(WithVatBreakdown):
     converted_at = fields.DateTime(allow_none=True)
 
 
-class JobFieldsSchema(In):
+class JobFieldsSchema(StrictSchema):
     description = _text(500, allow_none=True)
     scheduled_start = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
     scheduled_end = fields.AwareDateTime(allow_none=True, default_timezone=UTC)
@@ -216,7 +211,7 @@ class ConvertedSchema(Schema):
 # --- invoices --------------------------------------------------------------------------------------
 
 
-class InvoiceFieldsSchema(In):
+class InvoiceFieldsSchema(StrictSchema):
     description = _text(500, allow_none=True)
     notes = _text(5000, allow_none=True)
     invoice_date = fields.Date()
@@ -236,7 +231,7 @@ class InvoiceInSchema(InvoiceFieldsSchema):
             raise ValidationError("Give the lines, or the job to invoice.", "lines")
 
 
-class InvoicePatchSchema(In):
+class InvoicePatchSchema(StrictSchema):
     description = _text(500, allow_none=True)
     notes = _text(5000, allow_none=True)
     invoice_date = fields.Date()
@@ -245,7 +240,7 @@ class InvoicePatchSchema(In):
     lines = fields.List(fields.Nested(LineInSchema), **_lines_in)
 
 
-class ConsolidatedJobSchema(In):
+class ConsolidatedJobSchema(StrictSchema):
     job_id = fields.UUID(required=True)
     lines = fields.List(fields.Nested(LineInSchema), validate=validate.Length(max=500))
 
@@ -287,7 +282,7 @@ class InvoiceSchema(WithVatBreakdown):
 # --- credit notes, payments, account credit ----------------------------------------------------------
 
 
-class CreditNoteInSchema(In):
+class CreditNoteInSchema(StrictSchema):
     customer_id = fields.UUID()
     invoice_id = fields.UUID()
     description = fields.String(required=True, validate=validate.Length(min=1, max=500))
@@ -320,12 +315,12 @@ class CreditNoteSchema(WithVatBreakdown):
     created_at = fields.DateTime()
 
 
-class AllocationInSchema(In):
+class AllocationInSchema(StrictSchema):
     invoice_id = fields.UUID(required=True)
     amount = _positive_money(required=True)
 
 
-class AllocationsInSchema(In):
+class AllocationsInSchema(StrictSchema):
     allocated_on = fields.Date()
     allocations = fields.List(
         fields.Nested(AllocationInSchema), required=True, validate=validate.Length(min=1, max=200)
@@ -345,7 +340,7 @@ class AllocationSchema(Schema):
     deallocation_reason = fields.String(allow_none=True)
 
 
-class DeallocateInSchema(In):
+class DeallocateInSchema(StrictSchema):
     deallocated_on = fields.Date(
         metadata={
             "description": "The day it is undone (default today; not in the future, nor before it "
@@ -363,7 +358,7 @@ class DeallocatedSchema(Schema):
     outstanding = _money(metadata={"description": "What is outstanding on the invoice now."})
 
 
-class ReverseInSchema(In):
+class ReverseInSchema(StrictSchema):
     reason = fields.String(
         required=True,
         validate=validate.Length(min=1, max=500),
@@ -377,7 +372,7 @@ class ReverseInSchema(In):
     )
 
 
-class RefundInSchema(In):
+class RefundInSchema(StrictSchema):
     amount = _positive_money(required=True)
     method = fields.String(
         required=True,
@@ -451,7 +446,7 @@ def _nominal_account(**kw) -> fields.String:
     )
 
 
-class PaymentInSchema(In):
+class PaymentInSchema(StrictSchema):
     customer_id = fields.UUID(required=True)
     method = _method(required=True)
     amount = _positive_money(required=True)
@@ -461,7 +456,7 @@ class PaymentInSchema(In):
     allocations = fields.List(fields.Nested(AllocationInSchema), validate=validate.Length(max=200))
 
 
-class AccountCreditInSchema(In):
+class AccountCreditInSchema(StrictSchema):
     credit_date = fields.Date()
     reference = _text(200, allow_none=True)
     method = _method(required=True)
@@ -494,7 +489,7 @@ class PaymentSchema(Schema):
 # --- cards -------------------------------------------------------------------------------------------
 
 
-class CardInSchema(In):
+class CardInSchema(StrictSchema):
     """Only the provider's token and what a person needs to recognise the card."""
 
     provider = _text(64, allow_none=True)
@@ -528,7 +523,7 @@ class CardSchema(Schema):
 # --- figures and statements -----------------------------------------------------------------------------
 
 
-class AccountQuerySchema(In):
+class AccountQuerySchema(StrictSchema):
     spend_from = fields.Date()
     spend_to = fields.Date()
     as_at = fields.Date(
@@ -576,7 +571,7 @@ class AccountSchema(Schema):
     as_of = fields.Date()
 
 
-class ExportQuerySchema(In):
+class ExportQuerySchema(StrictSchema):
     format = fields.String(
         load_default="csv",
         validate=validate.OneOf(record_exports.FORMATS),
@@ -584,12 +579,12 @@ class ExportQuerySchema(In):
     )
 
 
-class StatementQuerySchema(In):
+class StatementQuerySchema(StrictSchema):
     as_at = fields.Date()
     from_ = fields.Date(data_key="from")
 
 
-class StatementSendSchema(In):
+class StatementSendSchema(StrictSchema):
     as_at = fields.Date()
     from_ = fields.Date(data_key="from")
 

@@ -7,25 +7,15 @@ paged lists know `page` and `page_size` (read by the pagination, not by them).
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
-from fieldbook_shared.schemas import Id
-from fieldbook_shared.schemas import PagedQuery as SharedPagedQuery
+from fieldbook_shared.schemas import Id, PagedQuery, StrictSchema
 
 from ..domain.messages import MAX_ADDRESS, has_line_break, sendable_address
 from ..domain.templates import PLACEHOLDERS
 
 KINDS = ("note", "email", "call", "sms")
 DIRECTIONS = ("in", "out")
-
-
-class In(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class PagedQuery(In, SharedPagedQuery):
-    """A paged list's query string (unknown names refused, see `In`)."""
 
 
 class IdFilter(fields.String):
@@ -61,14 +51,14 @@ class SendableEmail(fields.Email):
 # --- notes ---------------------------------------------------------------------------------------
 
 
-class NoteInSchema(In):
+class NoteInSchema(StrictSchema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
     important = fields.Boolean(load_default=False, metadata={"description": "Pinned: listed first."})
     do_not_work_with_again = fields.Boolean(load_default=False)
     work_address_id = Id(allow_none=True)
 
 
-class NotePatchSchema(In):
+class NotePatchSchema(StrictSchema):
     text = fields.String(validate=validate.Length(min=1, max=20_000))
     important = fields.Boolean()
     do_not_work_with_again = fields.Boolean()
@@ -100,7 +90,7 @@ class NoteQuerySchema(PagedQuery):
 # --- communications ------------------------------------------------------------------------------
 
 
-class CommunicationInSchema(In):
+class CommunicationInSchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(("call", "sms", "email")))
     direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
     subject = fields.String(allow_none=True, validate=validate.Length(max=500))
@@ -139,7 +129,7 @@ _PLACEHOLDER_DOC = (
 )
 
 
-class TemplateInSchema(In):
+class TemplateInSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     subject = fields.String(
         required=True,
@@ -171,7 +161,7 @@ class PlaceholderSchema(Schema):
 # --- emails --------------------------------------------------------------------------------------
 
 
-class AttachmentInSchema(In):
+class AttachmentInSchema(StrictSchema):
     filename = fields.String(required=True, validate=[validate.Length(min=1, max=255), one_line])
     content_type = fields.String(
         load_default="application/octet-stream", validate=validate.Regexp(r"^[\w.+-]+/[\w.+-]+$")
@@ -179,7 +169,7 @@ class AttachmentInSchema(In):
     content_base64 = fields.String(required=True)
 
 
-class EmailInSchema(In):
+class EmailInSchema(StrictSchema):
     customer_id = Id()
     work_address_id = Id()
     to = SendableEmail(
@@ -248,7 +238,7 @@ class EmailQuerySchema(PagedQuery):
 _ID = Id()
 
 
-class MailingListInSchema(In):
+class MailingListInSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     customer_ids = fields.List(_ID, required=True, validate=validate.Length(max=10_000))
 
@@ -263,7 +253,7 @@ class MailingListSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class MassEmailInSchema(In):
+class MassEmailInSchema(StrictSchema):
     customer_ids = fields.List(_ID, validate=validate.Length(min=1, max=10_000))
     mailing_list_id = IdFilter()
     template_id = IdFilter()
@@ -280,7 +270,7 @@ class MassEmailInSchema(In):
     )
 
 
-class MassEmailPreviewInSchema(In):
+class MassEmailPreviewInSchema(StrictSchema):
     customer_ids = fields.List(_ID, validate=validate.Length(min=1, max=10_000))
     mailing_list_id = IdFilter()
     automated = fields.Boolean(load_default=True)

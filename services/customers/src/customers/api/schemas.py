@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from fieldbook_shared.apidoc import Computed
-from fieldbook_shared.schemas import PagedQuery
+from fieldbook_shared.schemas import PagedQuery, StrictSchema
 
 from ..domain import rules
 from ..store.queries import SORTS
@@ -82,7 +82,7 @@ PERSON_DOC = {
 }
 
 
-class ContactInSchema(Schema):
+class ContactInSchema(StrictSchema):
     title = _text(30, allow_none=True)
     first_name = _text(100, allow_none=True)
     surname = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -116,7 +116,7 @@ class ContactSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class CustomerInSchema(Schema):
+class CustomerInSchema(StrictSchema):
     type = fields.String(required=True, validate=validate.Length(min=1, max=50))
     title = _text(30, allow_none=True)
     first_name = _text(100, allow_none=True)
@@ -143,11 +143,11 @@ class CustomerPatchSchema(CustomerInSchema):
         exclude = ("type", "primary_contact")
 
 
-class BlockSchema(Schema):
+class BlockSchema(StrictSchema):
     reason = Trimmed(required=True, validate=validate.Length(min=1, max=500))
 
 
-class UnblockSchema(Schema):
+class UnblockSchema(StrictSchema):
     reason = Trimmed(allow_none=True, validate=validate.Length(max=500))
 
 
@@ -228,7 +228,7 @@ class CustomerListItemSchema(Schema):
     created_at = fields.DateTime()
 
 
-class CustomerQuerySchema(Schema):
+class CustomerQuerySchema(StrictSchema):
     q = fields.String(validate=validate.Length(min=1, max=200))
     type = fields.String()
     status = fields.String(validate=validate.OneOf(rules.STATUSES))
@@ -243,7 +243,7 @@ class ContactQuerySchema(PagedQuery):
     include_archived = fields.Boolean(load_default=True)
 
 
-class BranchInSchema(Schema):
+class BranchInSchema(StrictSchema):
     name = Trimmed(required=True, validate=validate.Length(min=1, max=200))
     code = TrimmedOrNone(
         allow_none=True, validate=validate.Length(max=50), metadata={"description": "Blank means no code."}
@@ -279,7 +279,7 @@ class PersonSchema(Schema):
     phone = _text(40, allow_none=True)
 
 
-class WorkAddressInSchema(Schema):
+class WorkAddressInSchema(StrictSchema):
     name = _text(200, allow_none=True)
     address = fields.Nested(AddressSchema, required=True)
     status = fields.String(validate=validate.OneOf(rules.STATUSES))
@@ -304,7 +304,7 @@ class WorkAddressSchema(Schema):
     _address = CustomerSchema._address
 
 
-class CustomFieldDefinitionSchema(Schema):
+class CustomFieldDefinitionSchema(StrictSchema):
     id = fields.String(dump_only=True)
     key = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"))
     label = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -316,7 +316,7 @@ class CustomFieldDefinitionSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class CustomerTypeSchema(Schema):
+class CustomerTypeSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,49}$"))
     label = fields.String(required=True, validate=validate.Length(min=1, max=200))
     required_fields = fields.List(
@@ -340,7 +340,7 @@ class CustomerTypeChangeSchema(CustomerInSchema):
     address = fields.Nested(AddressSchema)
 
 
-class MergeRequestSchema(Schema):
+class MergeRequestSchema(StrictSchema):
     survivor_id = fields.UUID(required=True, metadata={"description": "The customer that stays."})
 
 
@@ -397,5 +397,5 @@ class ErasureServicesReportSchema(Schema):
     services = fields.Dict(keys=fields.String(), values=fields.Nested(ErasureServiceSchema))
 
 
-class BranchMergeSchema(Schema):
+class BranchMergeSchema(StrictSchema):
     survivor_branch_id = fields.UUID(required=True)
