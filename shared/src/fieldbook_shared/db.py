@@ -12,7 +12,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Integer,
+    Numeric,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    select,
+)
 from sqlalchemy import create_engine as _create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -225,3 +238,9 @@ def is_transient_database_error(exc: BaseException) -> bool:
         return sqlstate.startswith("08") or sqlstate in _TRANSIENT_SQLSTATES
     message = str(exc.orig or exc).lower()
     return any(words in message for words in _TRANSIENT_MESSAGES)
+
+
+def page_of(session: Session, stmt: Select, page: int, page_size: int) -> tuple[list, int]:
+    """One page (from 1) of an ordered query's rows, and how many rows the query has in all."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return list(session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total

@@ -47,6 +47,17 @@ def expected_version() -> ExpectedVersion:
     return versions.pop() if len(versions) == 1 else frozenset(versions)
 
 
+def optional_version() -> ExpectedVersion:
+    """`expected_version()` where If-Match is optional: None (no check) without the header."""
+    return expected_version() if request.headers.get("If-Match") else None
+
+
+def with_etag(row, status: int = 200, **headers) -> tuple:
+    """A view's answer: `row` (for its response schema), the status, and the row's ETag with
+    `headers` (a `Location`)."""
+    return row, status, {"ETag": etag_for(row.version), **headers}
+
+
 def check_version(current: int, expected: ExpectedVersion) -> None:
     """412 unless `expected` (from `expected_version()`, or a plain version) allows `current`."""
     if expected is None:

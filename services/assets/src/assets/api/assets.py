@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
-from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.etag import expected_version, optional_version, with_etag
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
@@ -30,10 +30,6 @@ assets = Blueprint("assets", __name__, url_prefix="/v1/assets", description="One
 def lookup():
     """The customers lookup for records not yet heard of through events (wired in create_app)."""
     return current_app.extensions.get(LOOKUP_EXTENSION)
-
-
-def with_etag(asset, status: int = 200, **headers):
-    return asset, status, {"ETag": etag_for(asset.version), **headers}
 
 
 @customer_assets.route("")
@@ -86,5 +82,5 @@ class AssetItem(MethodView):
     @assets.response(204)
     def delete(self, asset_id):
         """Delete an asset. Honours `If-Match` when sent (412 when stale)."""
-        version = expected_version() if request.headers.get("If-Match") else None
+        version = optional_version()
         service.delete_asset(current_uow(), str(asset_id), version)

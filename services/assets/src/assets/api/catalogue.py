@@ -7,13 +7,12 @@ is a 409. PATCH and DELETE honour `If-Match` when sent; deleting an entry that a
 
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import accepts_if_match, sends_etag, sends_location
-from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.etag import etag_for, optional_version, with_etag
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.schemas import PagedQuery
 from fieldbook_shared.web import current_uow
@@ -28,14 +27,6 @@ from .schemas import (
 )
 
 PREFIX = "/v1/asset-catalogue"
-
-
-def optional_version() -> int | None:
-    return expected_version() if request.headers.get("If-Match") else None
-
-
-def with_etag(entry, status: int = 200, **headers):
-    return entry, status, {"ETag": etag_for(entry.version), **headers}
 
 
 def simple_blueprint(kind: str, title: str) -> Blueprint:

@@ -14,58 +14,60 @@ from ..store.models import KnownBranch, KnownCustomer, KnownWorkAddress
 from ..uow import AssetsUnitOfWork
 
 
+def _copy_for(uow: AssetsUnitOfWork, row, model, data: dict, **key):
+    """The copy a snapshot (`data`, with its version) is of: `row`, or a new one (version 0) when none
+    is held; and whether the snapshot is newer than it (then its version is taken). A removed
+    record's copy is never updated: a late snapshot does not bring it back."""
+    if row is None:
+        row = model(tenant_id=uow.tenant_id, version=0, removed=False, **key)
+        uow.directory.add(row)
+    newer = not row.removed and int(data["version"]) > (row.version or 0)
+    if newer:
+        row.version = int(data["version"])
+    return row, newer
+
+
 def remember_customer(uow: AssetsUnitOfWork, data: dict) -> KnownCustomer:
     """Keep a customer snapshot unless the one held is as new or newer, or the customer is gone."""
-    row = uow.directory.customer(data["id"])
-    if row is None:
-        row = KnownCustomer(tenant_id=uow.tenant_id, customer_id=data["id"], version=0, removed=False)
-        uow.directory.add(row)
-    if row.removed or int(data["version"]) <= (row.version or 0):
-        return row
-    row.version = int(data["version"])
-    row.display_name = data.get("display_name")
-    row.status = data.get("status")
+    row, newer = _copy_for(
+        uow, uow.directory.customer(data["id"]), KnownCustomer, data, customer_id=data["id"]
+    )
+    if newer:
+        row.display_name = data.get("display_name")
+        row.status = data.get("status")
     return row
 
 
 def remember_work_address(uow: AssetsUnitOfWork, data: dict) -> KnownWorkAddress:
-    row = uow.directory.work_address(data["id"])
-    if row is None:
-        row = KnownWorkAddress(
-            tenant_id=uow.tenant_id,
-            work_address_id=data["id"],
-            customer_id=data["customer_id"],
-            version=0,
-            removed=False,
-        )
-        uow.directory.add(row)
-    if row.removed or int(data["version"]) <= (row.version or 0):
-        return row
-    row.version = int(data["version"])
-    row.customer_id = data["customer_id"]
-    row.name = data.get("name")
-    row.address = data.get("address") or {}
-    row.status = data.get("status")
+    row, newer = _copy_for(
+        uow,
+        uow.directory.work_address(data["id"]),
+        KnownWorkAddress,
+        data,
+        work_address_id=data["id"],
+        customer_id=data["customer_id"],
+    )
+    if newer:
+        row.customer_id = data["customer_id"]
+        row.name = data.get("name")
+        row.address = data.get("address") or {}
+        row.status = data.get("status")
     return row
 
 
 def remember_branch(uow: AssetsUnitOfWork, data: dict) -> KnownBranch:
-    row = uow.directory.branch(data["id"])
-    if row is None:
-        row = KnownBranch(
-            tenant_id=uow.tenant_id,
-            branch_id=data["id"],
-            customer_id=data["customer_id"],
-            version=0,
-            removed=False,
-        )
-        uow.directory.add(row)
-    if row.removed or int(data["version"]) <= (row.version or 0):
-        return row
-    row.version = int(data["version"])
-    row.customer_id = data["customer_id"]
-    row.name = data.get("name")
-    row.code = data.get("code")
+    row, newer = _copy_for(
+        uow,
+        uow.directory.branch(data["id"]),
+        KnownBranch,
+        data,
+        branch_id=data["id"],
+        customer_id=data["customer_id"],
+    )
+    if newer:
+        row.customer_id = data["customer_id"]
+        row.name = data.get("name")
+        row.code = data.get("code")
     return row
 
 
@@ -97,6 +99,17 @@ def known_customer(uow: AssetsUnitOfWork, lookup: CustomerLookup | None, custome
     return known
 
 
+def _is_site_of(uow: AssetsUnitOfWork, customer_id: str, site_id: str, held, fetch, remember) -> bool:
+    """Whether a work address or branch is the customer's (and not removed): the copy held, else
+    (none, or another customer's) the one fetched once from customers."""
+    row = held(site_id)
+    if (row is None or row.customer_id != customer_id) and fetch is not None:
+        data = fetch(uow.tenant_id, customer_id, site_id)
+        if data is not None:
+            row = _remember_fetched(uow, remember, data)
+    return row is not None and not row.removed and row.customer_id == customer_id
+
+
 def site_errors(
     uow: AssetsUnitOfWork,
     lookup: CustomerLookup | None,
@@ -104,25 +117,23 @@ def site_errors(
     work_address_id: str | None,
     branch_id: str | None,
 ) -> dict[str, list[str]]:
+    """The errors of an asset's site: the domain's rule, then each site must be the customer's."""
     errors = rules.site_errors(work_address_id, branch_id)
     if errors:
         return errors
-    if work_address_id:
-        wa = uow.directory.work_address(work_address_id)
-        if (wa is None or wa.customer_id != customer_id) and lookup is not None:
-            data = lookup.work_address(uow.tenant_id, customer_id, work_address_id)
-            if data is not None:
-                wa = _remember_fetched(uow, remember_work_address, data)
-        if wa is None or wa.removed or wa.customer_id != customer_id:
-            errors["work_address_id"] = ["Not a work address of this customer."]
-    if branch_id:
-        branch = uow.directory.branch(branch_id)
-        if (branch is None or branch.customer_id != customer_id) and lookup is not None:
-            data = lookup.branch(uow.tenant_id, customer_id, branch_id)
-            if data is not None:
-                branch = _remember_fetched(uow, remember_branch, data)
-        if branch is None or branch.removed or branch.customer_id != customer_id:
-            errors["branch_id"] = ["Not a branch of this customer."]
+    if work_address_id and not _is_site_of(
+        uow,
+        customer_id,
+        work_address_id,
+        uow.directory.work_address,
+        lookup.work_address if lookup else None,
+        remember_work_address,
+    ):
+        errors["work_address_id"] = ["Not a work address of this customer."]
+    if branch_id and not _is_site_of(
+        uow, customer_id, branch_id, uow.directory.branch, lookup.branch if lookup else None, remember_branch
+    ):
+        errors["branch_id"] = ["Not a branch of this customer."]
     return errors
 
 

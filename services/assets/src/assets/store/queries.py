@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fieldbook_shared.db import page_of
 from fieldbook_shared.problems import NotFound
 
 from ..domain.rules import name_key, product_code_key, serial_key
@@ -51,9 +52,7 @@ class Catalogue:
         stmt = select(model).where(model.tenant_id == self.tenant_id)
         if make_id is not None and kind == "models":
             stmt = stmt.where(AssetModel.make_id == make_id)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        stmt = stmt.order_by(model.name_key, model.id).offset((page - 1) * page_size).limit(page_size)
-        return list(self.session.scalars(stmt)), total
+        return page_of(self.session, stmt.order_by(model.name_key, model.id), page, page_size)
 
     def by_name(self, kind: str, name: str, make_id: str | None = None):
         model = CATALOGUE_MODELS[kind]
@@ -142,10 +141,7 @@ class Assets:
                 stmt = stmt.where(getattr(Asset, name) == str(value))
         if filters.serial_number:
             stmt = stmt.where(Asset.serial_key == serial_key(filters.serial_number))
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        stmt = stmt.order_by(Asset.created_at.desc(), Asset.id.desc())
-        items = list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size)))
-        return items, total or 0
+        return page_of(self.session, stmt.order_by(Asset.created_at.desc(), Asset.id.desc()), page, page_size)
 
     def of_customer(self, customer_id: str) -> list[Asset]:
         return list(

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
-from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.etag import expected_version, with_etag
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
@@ -20,10 +20,6 @@ blp = Blueprint(
     url_prefix="/v1/mailing-lists",
     description="Saved lists of customers to email.",
 )
-
-
-def with_etag(row, status: int = 200, **headers):
-    return row, status, {"ETag": etag_for(row.version), **headers}
 
 
 @blp.route("")

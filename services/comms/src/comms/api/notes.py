@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
-from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.etag import optional_version, with_etag
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
@@ -22,10 +21,6 @@ customer_notes = Blueprint(
     description="Notes on a customer (and its work addresses): pinned first, then latest first.",
 )
 notes = Blueprint("notes", __name__, url_prefix="/v1/notes", description="A note, by id.")
-
-
-def with_etag(note, status: int = 200, **headers):
-    return note, status, {"ETag": etag_for(note.version), **headers}
 
 
 @customer_notes.route("")
@@ -71,5 +66,5 @@ class NoteItem(MethodView):
     @notes.response(200, NoteSchema)
     def patch(self, body, note_id):
         """Edit, pin / unpin, flag / unflag a note (`If-Match` honoured when sent)."""
-        version = expected_version() if request.headers.get("If-Match") else None
+        version = optional_version()
         return with_etag(service.update_note(current_uow(), str(note_id), version, body))

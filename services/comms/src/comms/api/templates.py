@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
-from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.etag import optional_version, with_etag
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
@@ -22,10 +21,6 @@ blp = Blueprint(
     url_prefix="/v1/email-templates",
     description="Email templates with placeholders; an unknown placeholder is refused (422) at save.",
 )
-
-
-def with_etag(row, status: int = 200, **headers):
-    return row, status, {"ETag": etag_for(row.version), **headers}
 
 
 @blp.route("")
@@ -73,7 +68,7 @@ class TemplateItem(MethodView):
     @blp.response(200, TemplateSchema)
     def patch(self, body, template_id):
         """Edit an email template. Needs `If-Match`."""
-        version = expected_version() if request.headers.get("If-Match") else None
+        version = optional_version()
         return with_etag(service.save_template(current_uow(), body, str(template_id), version))
 
     @blp.response(204)

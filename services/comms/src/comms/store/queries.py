@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from fieldbook_shared.db import is_postgres
+from fieldbook_shared.db import is_postgres, page_of
 from fieldbook_shared.problems import NotFound
 
 from ..domain.recipients import SKIP_MERGED
@@ -116,9 +116,12 @@ class Notes(_Repo):
             stmt = stmt.where(Note.work_address_id == work_address_id)
         if do_not_work_with_again is not None:
             stmt = stmt.where(Note.do_not_work_with_again.is_(do_not_work_with_again))
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        stmt = stmt.order_by(Note.important.desc(), Note.created_at.desc(), Note.id.desc())
-        return list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
+        return page_of(
+            self.session,
+            stmt.order_by(Note.important.desc(), Note.created_at.desc(), Note.id.desc()),
+            page,
+            page_size,
+        )
 
 
 class Communications(_Repo):
@@ -139,11 +142,14 @@ class Communications(_Repo):
             stmt = stmt.where(Communication.work_address_id == work_address_id)
         if kind:
             stmt = stmt.where(Communication.kind == kind)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        stmt = stmt.order_by(
-            Communication.pinned.desc(), Communication.occurred_at.desc(), Communication.id.desc()
+        return page_of(
+            self.session,
+            stmt.order_by(
+                Communication.pinned.desc(), Communication.occurred_at.desc(), Communication.id.desc()
+            ),
+            page,
+            page_size,
         )
-        return list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
 
     def of_note(self, note_id: str) -> Communication | None:
         return self.session.scalar(
@@ -178,7 +184,7 @@ class Templates(_Repo):
 
     def page(self, page: int, page_size: int) -> tuple[list[EmailTemplate], int]:
         stmt = select(EmailTemplate).where(EmailTemplate.tenant_id == self.tenant_id)
-        return _page(self.session, stmt.order_by(EmailTemplate.name, EmailTemplate.id), page, page_size)
+        return page_of(self.session, stmt.order_by(EmailTemplate.name, EmailTemplate.id), page, page_size)
 
 
 class Emails(_Repo):
@@ -196,9 +202,7 @@ class Emails(_Repo):
             stmt = stmt.where(Email.customer_id == customer_id)
         if status:
             stmt = stmt.where(Email.status == status)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        stmt = stmt.order_by(Email.created_at.desc(), Email.id.desc())
-        return list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
+        return page_of(self.session, stmt.order_by(Email.created_at.desc(), Email.id.desc()), page, page_size)
 
     def attachments(self, email: Email) -> list[Attachment]:
         clauses = [Attachment.email_id == email.id]
@@ -246,7 +250,7 @@ class MailingLists(_Repo):
 
     def page(self, page: int, page_size: int) -> tuple[list[MailingList], int]:
         stmt = select(MailingList).where(MailingList.tenant_id == self.tenant_id)
-        return _page(self.session, stmt.order_by(MailingList.name, MailingList.id), page, page_size)
+        return page_of(self.session, stmt.order_by(MailingList.name, MailingList.id), page, page_size)
 
 
 class MassEmails(_Repo):
@@ -260,9 +264,9 @@ class MassEmails(_Repo):
 
     def page(self, page: int, page_size: int) -> tuple[list[MassEmail], int]:
         stmt = select(MassEmail).where(MassEmail.tenant_id == self.tenant_id)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        stmt = stmt.order_by(MassEmail.created_at.desc(), MassEmail.id.desc())
-        return list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
+        return page_of(
+            self.session, stmt.order_by(MassEmail.created_at.desc(), MassEmail.id.desc()), page, page_size
+        )
 
     def recipients(self, job_id: str, status: str | None = None) -> list[MassEmailRecipient]:
         stmt = select(MassEmailRecipient).where(
@@ -449,9 +453,3 @@ def repoint_customer(session: Session, tenant_id: str, merged_id: str, survivor_
         .values(status="skipped", reason=SKIP_MERGED)
         .execution_options(synchronize_session=False)
     )
-
-
-def _page(session: Session, stmt, page: int, page_size: int) -> tuple[list, int]:
-    """One page of an ordered query and the total number of its rows."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    return list(session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
