@@ -12,7 +12,7 @@ from decimal import Decimal
 from fieldbook_shared.events import Event
 from fieldbook_shared.uow import UnitOfWork
 
-from .lifecycle import record_erasure
+from .service.lifecycle import record_erasure
 
 
 def on_customer_linked(uow: UnitOfWork, event: Event) -> None:

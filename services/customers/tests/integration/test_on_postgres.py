@@ -8,7 +8,8 @@ import threading
 import pytest
 from sqlalchemy import select, text
 
-from customers import service
+from customers.service import customers as customer_use_cases
+from customers.service import sites
 from customers.store.models import Branch, Contact, Customer
 from customers.store.queries import CustomerFilters, customers_query
 from fieldbook_shared.db import OutboxMessage
@@ -153,7 +154,7 @@ def test_two_writers_with_the_same_if_match_one_saves_and_the_other_gets_412(api
     created = api.post("/v1/customers", private_customer())
     path, etag = created.headers["Location"], created.headers["ETag"]
     checked, go = threading.Event(), threading.Event()
-    real_check = service.check_version
+    real_check = customer_use_cases.check_version
 
     def check_then_wait(current, expected):
         real_check(current, expected)
@@ -161,7 +162,7 @@ def test_two_writers_with_the_same_if_match_one_saves_and_the_other_gets_412(api
             checked.set()
             assert go.wait(10)
 
-    monkeypatch.setattr(service, "check_version", check_then_wait)
+    monkeypatch.setattr(customer_use_cases, "check_version", check_then_wait)
     answers = {}
 
     def slow_patch():
@@ -249,7 +250,7 @@ def test_a_change_that_fails_midway_leaves_neither_the_change_nor_its_events(api
         raise RuntimeError("the work addresses could not follow")
 
     # customer.updated and customer.status_changed are already in the outbox when this fails
-    monkeypatch.setattr(service, "_cascade_dormant", broken_cascade)
+    monkeypatch.setattr(customer_use_cases, "_cascade_dormant", broken_cascade)
     resp = api.patch(path, {"status": "dormant"}, headers={"If-Match": created.headers["ETag"]})
     assert resp.status_code == 500
     with sessions() as s:
@@ -285,6 +286,6 @@ def test_a_branch_code_taken_past_the_check_is_a_409_naming_code(api, monkeypatc
     path = api.post("/v1/customers", private_customer()).headers["Location"]
     address = {"line_1": "Unit 4", "postcode": "LS10 1AB"}
     api.post(f"{path}/branches", {"name": "Depot", "code": "D1", "address": address})
-    monkeypatch.setattr(service, "_unique_branch_code", lambda uow, customer_id, code: None)
+    monkeypatch.setattr(sites, "_unique_branch_code", lambda uow, customer_id, code: None)
     raced = api.post(f"{path}/branches", {"name": "Yard", "code": "D1", "address": address})
     assert raced.status_code == 409 and list(raced.get_json()["errors"]) == ["code"], raced.get_json()

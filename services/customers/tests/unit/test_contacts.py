@@ -218,7 +218,7 @@ def test_a_branch_name_cannot_be_blank_and_a_blank_code_is_no_code(api):
 
 
 def test_a_taken_branch_code_is_a_409_naming_code_even_past_the_check(api, monkeypatch):
-    from customers import service
+    from customers.service import sites
 
     path = _customer(api)
     address = {"line_1": "Unit 4", "postcode": "LS10 1AB"}
@@ -226,7 +226,7 @@ def test_a_taken_branch_code_is_a_409_naming_code_even_past_the_check(api, monke
     checked = api.post(f"{path}/branches", {"name": "Yard", "code": "D1", "address": address})
     assert checked.status_code == 409 and list(checked.get_json()["errors"]) == ["code"]
     # a concurrent writer that passed the check meets the unique constraint: the same answer
-    monkeypatch.setattr(service, "_unique_branch_code", lambda uow, customer_id, code: None)
+    monkeypatch.setattr(sites, "_unique_branch_code", lambda uow, customer_id, code: None)
     raced = api.post(f"{path}/branches", {"name": "Yard", "code": "D1", "address": address})
     assert raced.status_code == 409 and list(raced.get_json()["errors"]) == ["code"], raced.get_json()
     other = api.post(f"{path}/branches", {"name": "Yard", "code": "Y1", "address": address})

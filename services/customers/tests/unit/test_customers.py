@@ -385,12 +385,12 @@ def test_requests_without_the_internal_token_are_refused_outside_test_mode(setti
 
 
 def test_unexpected_errors_answer_500_without_a_traceback(app, api, monkeypatch):
-    from customers import service
+    from customers.service import customers as customer_use_cases
 
     def boom(*a, **k):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(service, "list_customers", boom)
+    monkeypatch.setattr(customer_use_cases, "list_customers", boom)
     resp = api.get("/v1/customers")
     assert resp.status_code == 500
     assert "secret internals" not in resp.get_data(as_text=True)

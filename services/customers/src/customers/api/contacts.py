@@ -10,7 +10,7 @@ from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import service
+from ..service import contacts
 from .schemas import ContactInSchema, ContactPatchSchema, ContactQuerySchema, ContactSchema
 
 blp = Blueprint(
@@ -29,7 +29,7 @@ class ContactCollection(MethodView):
     @paginate(blp)
     def get(self, query, customer_id, pagination_parameters):
         """The customer's contacts, primary first, paged."""
-        rows, total = service.list_contacts(
+        rows, total = contacts.list_contacts(
             current_uow(),
             str(customer_id),
             query["include_archived"],
@@ -45,7 +45,7 @@ class ContactCollection(MethodView):
     @blp.response(201, ContactSchema)
     def post(self, body, customer_id):
         """Add a contact; the first one becomes the primary contact."""
-        contact = service.add_contact(current_uow(), str(customer_id), body)
+        contact = contacts.add_contact(current_uow(), str(customer_id), body)
         return with_etag(contact, 201, Location=f"/v1/customers/{customer_id}/contacts/{contact.id}")
 
 
@@ -55,7 +55,7 @@ class ContactItem(MethodView):
     @blp.response(200, ContactSchema)
     def get(self, customer_id, contact_id):
         """Read a contact of the customer."""
-        return with_etag(service.get_contact(current_uow(), str(customer_id), str(contact_id)))
+        return with_etag(contacts.get_contact(current_uow(), str(customer_id), str(contact_id)))
 
     @requires_if_match
     @sends_etag
@@ -67,7 +67,7 @@ class ContactItem(MethodView):
         `primary: false` on the primary contact is refused: make another contact primary instead."""
         version = expected_version()
         return with_etag(
-            service.update_contact(current_uow(), str(customer_id), str(contact_id), version, body)
+            contacts.update_contact(current_uow(), str(customer_id), str(contact_id), version, body)
         )
 
     @requires_if_match
@@ -75,7 +75,7 @@ class ContactItem(MethodView):
     def delete(self, customer_id, contact_id):
         """Delete a contact. Needs `If-Match`. If it was primary, the next contact becomes primary."""
         version = expected_version()
-        service.delete_contact(current_uow(), str(customer_id), str(contact_id), version)
+        contacts.delete_contact(current_uow(), str(customer_id), str(contact_id), version)
 
 
 @blp.route("/<uuid:contact_id>/primary")
@@ -84,4 +84,4 @@ class ContactPrimary(MethodView):
     @blp.response(200, ContactSchema)
     def post(self, customer_id, contact_id):
         """Make this contact the customer's primary contact (the previous one stops being primary)."""
-        return with_etag(service.make_primary_contact(current_uow(), str(customer_id), str(contact_id)))
+        return with_etag(contacts.make_primary_contact(current_uow(), str(customer_id), str(contact_id)))

@@ -10,7 +10,7 @@ from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import lifecycle, service
+from ..service import customers, lifecycle
 from ..store.queries import CustomerFilters
 from .schemas import (
     BlockSchema,
@@ -58,7 +58,7 @@ class CustomerCollection(MethodView):
     @paginate(blp)
     def get(self, query, pagination_parameters):
         """List customers; `q` searches name, address, postcode, contact names, email and phone."""
-        rows, total = service.list_customers(
+        rows, total = customers.list_customers(
             current_uow(),
             CustomerFilters(**query),
             pagination_parameters.page,
@@ -73,7 +73,7 @@ class CustomerCollection(MethodView):
     @blp.response(201, CustomerSchema)
     def post(self, body):
         """Add a customer (optionally with its primary contact)."""
-        customer = service.create_customer(current_uow(), body)
+        customer = customers.create_customer(current_uow(), body)
         return with_etag(customer, 201, Location=f"/v1/customers/{customer.id}")
 
 
@@ -83,7 +83,7 @@ class CustomerItem(MethodView):
     @blp.response(200, CustomerSchema)
     def get(self, customer_id):
         """Read a customer (with its address and primary contact); the ETag is its version."""
-        return with_etag(service.get_customer(current_uow(), str(customer_id)))
+        return with_etag(customers.get_customer(current_uow(), str(customer_id)))
 
     @requires_if_match
     @sends_etag
@@ -92,7 +92,7 @@ class CustomerItem(MethodView):
     def patch(self, body, customer_id):
         """Edit a customer. Needs `If-Match` with the ETag last read."""
         version = expected_version()
-        return with_etag(service.update_customer(current_uow(), str(customer_id), version, body))
+        return with_etag(customers.update_customer(current_uow(), str(customer_id), version, body))
 
     @requires_if_match
     @blp.response(204)
@@ -111,7 +111,7 @@ class CustomerBlock(MethodView):
     @blp.response(200, CustomerSchema)
     def post(self, body, customer_id):
         """Block the account: quotes can still be made, but not converted to jobs."""
-        return with_etag(service.block_customer(current_uow(), str(customer_id), reason=body["reason"]))
+        return with_etag(customers.block_customer(current_uow(), str(customer_id), reason=body["reason"]))
 
 
 @blp.route("/<uuid:customer_id>/unblock")
@@ -122,5 +122,5 @@ class CustomerUnblock(MethodView):
     def post(self, body, customer_id):
         """Unblock the account, optionally saying why; the record keeps who unblocked, when and why."""
         return with_etag(
-            service.unblock_customer(current_uow(), str(customer_id), reason=body.get("reason") or None)
+            customers.unblock_customer(current_uow(), str(customer_id), reason=body.get("reason") or None)
         )

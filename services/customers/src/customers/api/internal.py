@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from fieldbook_shared.problems import Forbidden
 from fieldbook_shared.web import current_uow
 
-from .. import lifecycle
+from ..service import lifecycle
 
 blp = Blueprint(
     "internal_customers",

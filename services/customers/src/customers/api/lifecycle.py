@@ -13,7 +13,7 @@ from fieldbook_shared.pagination import paginate
 from fieldbook_shared.schemas import PagedQuery
 from fieldbook_shared.web import current_uow
 
-from .. import lifecycle
+from ..service import lifecycle
 from .schemas import (
     BranchMergeSchema,
     BranchSchema,

@@ -6,26 +6,22 @@ Amounts are strings with two decimals; times are UTC ISO 8601.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from fieldbook_shared.apidoc import Computed
 from fieldbook_shared.schemas import PagedQuery, StrictSchema
 
 from ..domain import rules
+from ..domain.inputs import (
+    AddressSchema,
+    ContactInSchema,
+    CustomerInSchema,
+    PhoneSchema,
+    money,
+)
 from ..store.queries import SORTS
 
 Str = fields.String
-
-
-def _text(max_len: int, **kw) -> fields.String:
-    return fields.String(validate=validate.Length(max=max_len), **kw)
-
-
-# the largest amount a Money column (NUMERIC(12, 2)) holds: a larger one is a 422 naming the field,
-# never a numeric overflow in the database (PostgreSQL) or a value no other reader can store
-MAX_AMOUNT = Decimal("9999999999.99")
 
 
 class Trimmed(fields.String):
@@ -42,33 +38,6 @@ class TrimmedOrNone(Trimmed):
         return super().deserialize(*args, **kwargs) or None  # after the validators: "" passes them
 
 
-def _money(**kw) -> fields.Decimal:
-    return fields.Decimal(places=2, rounding=ROUND_HALF_UP, as_string=True, **kw)
-
-
-class AddressSchema(Schema):
-    line_1 = _text(200, allow_none=True)
-    line_2 = _text(200, allow_none=True)
-    line_3 = _text(200, allow_none=True)
-    town = _text(100, allow_none=True)
-    county = _text(100, allow_none=True)
-    postcode = _text(16, allow_none=True)
-
-
-class PhoneSchema(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(rules.PHONE_TYPES))
-    number = fields.String(
-        required=True, validate=[validate.Length(min=3, max=40), validate.Regexp(r".*\d.*")]
-    )
-
-
-class CommunicationPreferencesSchema(Schema):
-    email = fields.Boolean()
-    sms = fields.Boolean()
-    letter = fields.Boolean()
-    phone = fields.Boolean()
-
-
 # what the stored preferences and people look like in answers (kept as JSON, dumped as they are)
 PREFERENCES_DOC = {
     "description": "May the business contact them this way.",
@@ -80,18 +49,6 @@ PERSON_DOC = {
         for name in ("title", "first_name", "surname", "company_name", "email", "phone")
     }
 }
-
-
-class ContactInSchema(StrictSchema):
-    title = _text(30, allow_none=True)
-    first_name = _text(100, allow_none=True)
-    surname = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    position = _text(100, allow_none=True)
-    phones = fields.List(fields.Nested(PhoneSchema), validate=validate.Length(max=10))
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    urls = fields.List(fields.Url(), validate=validate.Length(max=10))
-    primary = fields.Boolean()
-    communication_preferences = fields.Nested(CommunicationPreferencesSchema)
 
 
 class ContactPatchSchema(ContactInSchema):
@@ -114,28 +71,6 @@ class ContactSchema(Schema):
     version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
-
-
-class CustomerInSchema(StrictSchema):
-    type = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    title = _text(30, allow_none=True)
-    first_name = _text(100, allow_none=True)
-    surname = _text(100, allow_none=True)
-    company_name = _text(200, allow_none=True)
-    business_type = _text(100, allow_none=True)
-    address = fields.Nested(AddressSchema, required=True)
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    phone = fields.String(allow_none=True, validate=validate.Length(max=40))
-    status = fields.String(validate=validate.OneOf(rules.STATUSES))
-    credit_limit = _money(allow_none=True, validate=validate.Range(min=0, max=MAX_AMOUNT))
-    payment_terms_days = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=365))
-    account_manager = _text(200, allow_none=True)
-    advertising_source = _text(200, allow_none=True)
-    price_book = _text(200, allow_none=True)
-    invoice_address_format = _text(500, allow_none=True)
-    custom_fields = fields.Dict(keys=fields.String(validate=validate.Length(max=64)))
-    communication_preferences = fields.Nested(CommunicationPreferencesSchema)
-    primary_contact = fields.Nested(ContactInSchema)
 
 
 class CustomerPatchSchema(CustomerInSchema):
@@ -170,7 +105,7 @@ class CustomerSchema(Schema):
     unblock_reason = fields.String(allow_none=True)
     unblocked_at = fields.DateTime(allow_none=True)
     unblocked_by = fields.String(allow_none=True)
-    credit_limit = _money(allow_none=True)
+    credit_limit = money(allow_none=True)
     payment_terms_days = fields.Integer(allow_none=True)
     account_manager = fields.String(allow_none=True)
     advertising_source = fields.String(allow_none=True)
@@ -179,7 +114,7 @@ class CustomerSchema(Schema):
     custom_fields = fields.Dict()
     communication_preferences = fields.Dict(metadata=PREFERENCES_DOC)
     accounts_ref = fields.String(allow_none=True)
-    accounts_balance = _money(allow_none=True)
+    accounts_balance = money(allow_none=True)
     accounts_balance_as_of = fields.DateTime(allow_none=True)
     has_transactions = fields.Boolean(
         metadata={
@@ -268,24 +203,6 @@ class BranchSchema(Schema):
     updated_at = fields.DateTime()
 
     _address = CustomerSchema._address
-
-
-class PersonSchema(Schema):
-    title = _text(30, allow_none=True)
-    first_name = _text(100, allow_none=True)
-    surname = _text(100, allow_none=True)
-    company_name = _text(200, allow_none=True)
-    email = fields.Email(allow_none=True)
-    phone = _text(40, allow_none=True)
-
-
-class WorkAddressInSchema(StrictSchema):
-    name = _text(200, allow_none=True)
-    address = fields.Nested(AddressSchema, required=True)
-    status = fields.String(validate=validate.OneOf(rules.STATUSES))
-    landlord = fields.Nested(PersonSchema, allow_none=True)
-    occupier = fields.Nested(PersonSchema, allow_none=True)
-    communication_preferences = fields.Nested(CommunicationPreferencesSchema)
 
 
 class WorkAddressSchema(Schema):

@@ -12,8 +12,9 @@ from fieldbook_shared.pagination import paginate
 from fieldbook_shared.schemas import PagedQuery
 from fieldbook_shared.web import current_uow
 
-from .. import service
-from .schemas import BranchInSchema, BranchSchema, WorkAddressInSchema, WorkAddressSchema
+from ..domain.inputs import WorkAddressInSchema
+from ..service import sites
+from .schemas import BranchInSchema, BranchSchema, WorkAddressSchema
 
 branches = Blueprint(
     "branches",
@@ -40,7 +41,7 @@ class BranchCollection(MethodView):
     @paginate(branches)
     def get(self, query, customer_id, pagination_parameters):
         """List the customer's branches by name, paged."""
-        rows, total = service.list_branches(
+        rows, total = sites.list_branches(
             current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
         )
         pagination_parameters.item_count = total
@@ -52,7 +53,7 @@ class BranchCollection(MethodView):
     @branches.response(201, BranchSchema)
     def post(self, body, customer_id):
         """Add a branch to the customer."""
-        branch = service.add_branch(current_uow(), str(customer_id), body)
+        branch = sites.add_branch(current_uow(), str(customer_id), body)
         return with_etag(branch, 201, Location=f"/v1/customers/{customer_id}/branches/{branch.id}")
 
 
@@ -62,7 +63,7 @@ class BranchItem(MethodView):
     @branches.response(200, BranchSchema)
     def get(self, customer_id, branch_id):
         """Read a branch of the customer."""
-        return with_etag(service.get_branch(current_uow(), str(customer_id), str(branch_id)))
+        return with_etag(sites.get_branch(current_uow(), str(customer_id), str(branch_id)))
 
     @requires_if_match
     @sends_etag
@@ -71,16 +72,14 @@ class BranchItem(MethodView):
     def patch(self, body, customer_id, branch_id):
         """Edit a branch. Needs `If-Match` with the ETag last read."""
         version = expected_version()
-        return with_etag(
-            service.update_branch(current_uow(), str(customer_id), str(branch_id), version, body)
-        )
+        return with_etag(sites.update_branch(current_uow(), str(customer_id), str(branch_id), version, body))
 
     @requires_if_match
     @branches.response(204)
     def delete(self, customer_id, branch_id):
         """Delete a branch. Needs `If-Match` with the ETag last read."""
         version = expected_version()
-        service.delete_branch(current_uow(), str(customer_id), str(branch_id), version)
+        sites.delete_branch(current_uow(), str(customer_id), str(branch_id), version)
 
 
 @work_addresses.route("")
@@ -90,7 +89,7 @@ class WorkAddressCollection(MethodView):
     @paginate(work_addresses)
     def get(self, query, customer_id, pagination_parameters):
         """List the customer's work addresses, latest first, paged."""
-        rows, total = service.list_work_addresses(
+        rows, total = sites.list_work_addresses(
             current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
         )
         pagination_parameters.item_count = total
@@ -102,7 +101,7 @@ class WorkAddressCollection(MethodView):
     @work_addresses.response(201, WorkAddressSchema)
     def post(self, body, customer_id):
         """Add a work address; the occupier's surname defaults to "Occupier"."""
-        wa = service.add_work_address(current_uow(), str(customer_id), body)
+        wa = sites.add_work_address(current_uow(), str(customer_id), body)
         return with_etag(wa, 201, Location=f"/v1/customers/{customer_id}/work-addresses/{wa.id}")
 
 
@@ -112,7 +111,7 @@ class WorkAddressItem(MethodView):
     @work_addresses.response(200, WorkAddressSchema)
     def get(self, customer_id, work_address_id):
         """Read a work address of the customer."""
-        return with_etag(service.get_work_address(current_uow(), str(customer_id), str(work_address_id)))
+        return with_etag(sites.get_work_address(current_uow(), str(customer_id), str(work_address_id)))
 
     @requires_if_match
     @sends_etag
@@ -122,5 +121,5 @@ class WorkAddressItem(MethodView):
         """Edit a work address. Needs `If-Match` with the ETag last read."""
         version = expected_version()
         return with_etag(
-            service.update_work_address(current_uow(), str(customer_id), str(work_address_id), version, body)
+            sites.update_work_address(current_uow(), str(customer_id), str(work_address_id), version, body)
         )

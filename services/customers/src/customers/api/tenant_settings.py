@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from fieldbook_shared.apidoc import sends_location
 from fieldbook_shared.web import current_uow
 
-from .. import service
+from ..service import tenant_settings
 from .schemas import CustomerTypeSchema, CustomFieldDefinitionSchema
 
 custom_fields = Blueprint(
@@ -30,14 +30,14 @@ class CustomFieldCollection(MethodView):
     @custom_fields.response(200, CustomFieldDefinitionSchema(many=True))
     def get(self):
         """List the tenant's custom field definitions."""
-        return service.list_custom_fields(current_uow())
+        return tenant_settings.list_custom_fields(current_uow())
 
     @sends_location
     @custom_fields.arguments(CustomFieldDefinitionSchema)
     @custom_fields.response(201, CustomFieldDefinitionSchema)
     def post(self, body):
         """Define a custom field for customers."""
-        definition = service.define_custom_field(current_uow(), body)
+        definition = tenant_settings.define_custom_field(current_uow(), body)
         return definition, 201, {"Location": f"/v1/custom-fields/{definition.key}"}
 
 
@@ -46,7 +46,7 @@ class CustomFieldItem(MethodView):
     @custom_fields.response(204)
     def delete(self, key):
         """Remove a custom field definition."""
-        service.remove_custom_field(current_uow(), key)
+        tenant_settings.remove_custom_field(current_uow(), key)
 
 
 @customer_types.route("")
@@ -54,11 +54,15 @@ class CustomerTypeCollection(MethodView):
     @customer_types.response(200, CustomerTypeSchema(many=True))
     def get(self):
         """List the tenant's customer types (business types)."""
-        return service.list_customer_types(current_uow())
+        return tenant_settings.list_customer_types(current_uow())
 
     @sends_location
     @customer_types.arguments(CustomerTypeSchema)
     @customer_types.response(201, CustomerTypeSchema)
     def post(self, body):
         """Add a customer type."""
-        return service.define_customer_type(current_uow(), body), 201, {"Location": "/v1/customer-types"}
+        return (
+            tenant_settings.define_customer_type(current_uow(), body),
+            201,
+            {"Location": "/v1/customer-types"},
+        )

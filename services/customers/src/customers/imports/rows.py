@@ -5,8 +5,8 @@ addresses its rows could collide with, loaded at once), and its writes and event
 import's progress in one transaction. A dry run takes every decision the same way and writes no
 customer, contact or work address.
 
-Rows use the same rules as the API: the API's marshmallow schemas, `service._set_address`,
-`service._derive`, the required fields of the customer's type and the tenant's custom fields.
+Rows use the same rules as the API: its request schemas (`domain.inputs`), `records.set_address`,
+`records.derive`, the required fields of the customer's type and the tenant's custom fields.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from sqlalchemy import and_, func, insert, or_, select, tuple_
 from fieldbook_shared.db import new_id, utcnow
 from fieldbook_shared.problems import ValidationFailed, flatten_errors
 
-from .. import events, service
-from ..api.schemas import CustomerInSchema, WorkAddressInSchema
+from .. import events
 from ..domain import imports as keys
 from ..domain import rules
+from ..domain.inputs import CustomerInSchema, WorkAddressInSchema
+from ..service import records
 from ..store.models import Contact, Customer, WorkAddress
 from ..uow import CustomersUnitOfWork
 
@@ -161,13 +162,13 @@ class CustomerRows(_Rows):
         """The required fields of a type, or the errors of an unknown one (looked up once per import)."""
         if type_name not in self._required:
             try:
-                self._required[type_name] = service._required_fields_for(uow, type_name)
+                self._required[type_name] = records.required_fields_for(uow, type_name)
             except ValidationFailed as exc:
                 self._required[type_name] = exc.extra["errors"]
         return self._required[type_name]
 
     def _rule_errors(self, uow, type_name: str, values: dict, new: bool) -> dict[str, list[str]]:
-        """`service._validate_customer`'s checks, with the tenant's definitions read once per import.
+        """`records.validate_customer`'s checks, with the tenant's definitions read once per import.
 
         An import sets no custom fields: a new customer still needs the required ones, an existing
         customer's stored values are not checked again (as for an edit through the API)."""
@@ -222,7 +223,7 @@ class CustomerRows(_Rows):
         for c in self._existing(uow, parsed):
             for key, what in (
                 (keys.email_key(c.email), "email"),
-                (keys.name_postcode_key(service._customer_values(c), c.postcode), "name and postcode"),
+                (keys.name_postcode_key(records.customer_values(c), c.postcode), "name and postcode"),
                 (keys.accounts_ref_key(c.accounts_ref), "accounts ref"),
             ):
                 if key is not None:
@@ -299,13 +300,13 @@ class CustomerRows(_Rows):
             custom_fields={},
             communication_preferences=rules.merged_preferences(None, None),
         )
-        for name in service.SIMPLE_CUSTOMER_FIELDS:
+        for name in records.SIMPLE_CUSTOMER_FIELDS:
             if name in data:
                 setattr(customer, name, data[name])
-        service._set_address(customer, data.get("address") or {})
-        service._derive(customer)
+        records.set_address(customer, data.get("address") or {})
+        records.derive(customer)
         customer.accounts_ref = r.accounts_ref
-        errors = self._rule_errors(uow, customer.type, service._customer_values(customer), new=True)
+        errors = self._rule_errors(uow, customer.type, records.customer_values(customer), new=True)
         if errors:
             self._refuse(out, r.number, errors)
             return
@@ -334,7 +335,7 @@ class CustomerRows(_Rows):
             return
         changes = {
             n: data[n]
-            for n in service.SIMPLE_CUSTOMER_FIELDS
+            for n in records.SIMPLE_CUSTOMER_FIELDS
             if n in data and data[n] != getattr(customer, n)
         }
         given = dict(data.get("address") or {})
@@ -342,7 +343,7 @@ class CustomerRows(_Rows):
             given["postcode"] = rules.normalise_postcode(given["postcode"])
         current = events.address_of(customer)
         address = {k: v for k, v in given.items() if current.get(k) != v}
-        values = {**service._customer_values(customer), **changes, "address": {**current, **address}}
+        values = {**records.customer_values(customer), **changes, "address": {**current, **address}}
         errors = self._rule_errors(uow, customer.type, values, new=False)
         if errors:
             self._refuse(out, r.number, errors)
@@ -361,8 +362,8 @@ class CustomerRows(_Rows):
         if changes or address:
             for name, value in changes.items():
                 setattr(customer, name, value)
-            service._set_address(customer, address)
-            service._derive(customer)
+            records.set_address(customer, address)
+            records.derive(customer)
             customer.updated_at = utcnow()
             written.append(("customer.updated", customer))
         if contact_changes:
@@ -404,7 +405,7 @@ def _bulk_insert(uow: CustomersUnitOfWork, model, rows: list) -> None:
 
 
 def _new_contact(uow, customer_id: str, data: dict) -> Contact:
-    """As `service._add_contact` makes it; the customer has no primary yet, so this one is."""
+    """As `contacts.attach_contact` makes it; the customer has no primary yet, so this one is."""
     contact = Contact(
         id=new_id(),
         tenant_id=uow.tenant_id,
@@ -478,7 +479,7 @@ class WorkAddressRows(_Rows):
             data = None
         if data is not None:
             try:
-                service._require_address(SimpleNamespace(address_line_1=data["address"].get("line_1")))
+                records.require_address(SimpleNamespace(address_line_1=data["address"].get("line_1")))
             except ValidationFailed as exc:
                 errors.update(exc.extra["errors"])
         if errors:
@@ -576,11 +577,11 @@ class WorkAddressRows(_Rows):
                         customer_id=customer.id,
                         name=r.data.get("name"),
                         status="dormant" if customer.status == "dormant" else "active",
-                        landlord=service._person(r.data.get("landlord")),
-                        occupier=service._person(r.data.get("occupier"), rules.DEFAULT_OCCUPIER_SURNAME),
+                        landlord=records.person(r.data.get("landlord")),
+                        occupier=records.person(r.data.get("occupier"), rules.DEFAULT_OCCUPIER_SURNAME),
                         communication_preferences=rules.merged_preferences(None, None),
                     )
-                    service._set_address(wa, address)
+                    records.set_address(wa, address)
                     written.append(("work_address.created", wa))  # inserted in bulk below
                 continue
             changes = _site_changes(wa, r.data)
@@ -594,7 +595,7 @@ class WorkAddressRows(_Rows):
                 continue
             for name, value in changes.items():
                 setattr(wa, name, value)
-            service._set_address(wa, address_changes)
+            records.set_address(wa, address_changes)
             wa.updated_at = utcnow()
             written.append(("work_address.updated", wa))
         if not self.dry_run and written:
@@ -661,7 +662,7 @@ def _site_changes(wa: WorkAddress, data: dict) -> dict:
         changes["name"] = data["name"]
     for role, default in (("landlord", None), ("occupier", rules.DEFAULT_OCCUPIER_SURNAME)):
         if role in data:
-            merged = service._person({**(getattr(wa, role) or {}), **data[role]}, default)
+            merged = records.person({**(getattr(wa, role) or {}), **data[role]}, default)
             if merged != getattr(wa, role):
                 changes[role] = merged
     return changes

@@ -13,16 +13,10 @@ from fieldbook_shared.db import utcnow
 from fieldbook_shared.etag import ExpectedVersion, check_version
 from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
 
-from . import events
-from .service import (
-    SIMPLE_CUSTOMER_FIELDS,
-    _clear_default_contact,
-    _derive,
-    _set_address,
-    _validate_customer,
-)
-from .store.models import Branch, Contact, Customer, CustomerMerge, ErasureReport, WorkAddress
-from .uow import CustomersUnitOfWork
+from .. import events
+from ..store.models import Branch, Contact, Customer, CustomerMerge, ErasureReport, WorkAddress
+from ..uow import CustomersUnitOfWork
+from . import records, sites
 
 ERASED_NAME = "Erased customer"
 ERASED_BRANCH_NAME = "Erased branch"
@@ -60,12 +54,12 @@ def change_customer_type(
         if data["type"] == previous_type:
             raise Conflict(f"The customer is already of type {previous_type!r}.")
         customer.type = data["type"]
-        for name in SIMPLE_CUSTOMER_FIELDS:
+        for name in records.SIMPLE_CUSTOMER_FIELDS:
             if name in data:
                 setattr(customer, name, data[name])
-        _set_address(customer, data.get("address"))
-        _derive(customer)
-        _validate_customer(uow, customer)
+        records.set_address(customer, data.get("address"))
+        records.derive(customer)
+        records.validate_customer(uow, customer)
         customer.updated_at = utcnow()
         uow.session.flush()
         snapshot = events.customer_snapshot(customer)
@@ -440,19 +434,19 @@ def delete_customer(uow: CustomersUnitOfWork, customer_id: str, expected_version
 
 def _anonymise_customer(customer: Customer) -> None:
     """The customer's own personal data removed; the record stays under an anonymous name."""
-    for name in SIMPLE_CUSTOMER_FIELDS:
+    for name in records.SIMPLE_CUSTOMER_FIELDS:
         setattr(customer, name, None)
     customer.surname = ERASED_NAME if customer.type != "company" else None
     customer.company_name = ERASED_NAME if customer.type == "company" else None
     for key in ("line_1", "line_2", "line_3", "town", "county", "postcode"):
-        _set_address(customer, {key: None})
+        records.set_address(customer, {key: None})
     customer.custom_fields = {}
     customer.block_reason = "(erased)" if customer.blocked else None
     customer.unblock_reason = "(erased)" if customer.unblock_reason else None
     customer.status = "dormant"
     customer.erased_at = utcnow()
     customer.updated_at = utcnow()
-    _derive(customer)
+    records.derive(customer)
 
 
 def _erase_merged(uow: CustomersUnitOfWork, customers: list[Customer], erased_with: str) -> int:
@@ -511,7 +505,7 @@ def erase_customer(uow: CustomersUnitOfWork, customer_id: str) -> dict:
         for branch in branches:
             branch.name = ERASED_BRANCH_NAME
             for key in ("line_1", "line_2", "line_3", "town", "county", "postcode"):
-                _set_address(branch, {key: None})
+                records.set_address(branch, {key: None})
             branch.phones, branch.emails = [], []
             branch.default_contact_id = None  # its contacts are erased (archived) just below
             branch.updated_at = utcnow()
@@ -525,7 +519,7 @@ def erase_customer(uow: CustomersUnitOfWork, customer_id: str) -> dict:
             contact.archived = True
             contact.is_primary = False  # an archived contact is never primary
             uow.session.flush()
-            _clear_default_contact(uow, customer.id, contact.id)
+            sites.clear_default_contact(uow, customer.id, contact.id)
             uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
         work_addresses = uow.work_addresses.of_customer(customer.id)
         for wa in work_addresses:
