@@ -157,7 +157,7 @@ def receive_payment(uow: BillingUnitOfWork, body: dict) -> tuple[Payment, Decima
             uow, "payment", payment.id, customer.id, body.get("allocations") or [], payment.received_on
         )
         unallocated = cents(uow.ledger.unallocated(payment.id))
-        uow.publish("payment.received", events.payment_data(payment, unallocated), subject=payment.id)
+        payment.record("payment.received", unallocated=unallocated)
         balance_changed(uow, customer.id)
         admit(uow, customer, "payment")
         uow.commit()
@@ -168,7 +168,7 @@ def issue_account_credit(uow: BillingUnitOfWork, customer_id: str, body: dict) -
     with uow:
         customer = customer_for(uow, customer_id, lock=True)
         credit = _new_payment(uow, "account_credit", customer.id, body)
-        uow.publish("account_credit.issued", events.payment_data(credit, credit.amount), subject=credit.id)
+        credit.record("account_credit.issued", unallocated=credit.amount)
         balance_changed(uow, customer.id)
         admit(uow, customer, "account_credit")
         uow.commit()
@@ -261,18 +261,7 @@ def add_card(uow: BillingUnitOfWork, customer_id: str, body: dict) -> StoredCard
         )
         uow.session.add(card)
         uow.session.flush()
-        uow.publish(
-            "card.stored",
-            {
-                "id": card.id,
-                "customer_id": customer.id,
-                "brand": card.brand,
-                "last4": card.last4,
-                "expiry_month": card.expiry_month,
-                "expiry_year": card.expiry_year,
-            },
-            subject=card.id,
-        )
+        card.record("card.stored")  # brand, last 4 and expiry: never the token
         admit(uow, customer, "card")
         uow.commit()
         return card

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.problems import CustomerMerged, NotFound, ValidationFailed
 
-from .. import customers_client, events, handlers
+from .. import customers_client, handlers
 from ..domain import ledger, money
 from ..domain.money import ZERO, cents
 from ..store.models import CustomerSnapshot, Invoice
@@ -132,22 +132,8 @@ def balance_changed(uow: BillingUnitOfWork, customer_id: str) -> None:
 
 def refresh_invoice_status(uow: BillingUnitOfWork, invoice: Invoice) -> None:
     """issued / part_paid / paid follow the invoice's outstanding amount in the ledger."""
-    if invoice.status not in ("issued", "part_paid", "paid"):
-        return
-    outstanding = cents(uow.ledger.outstanding(invoice.id))
-    if outstanding == ZERO:
-        new = "paid"
-    elif outstanding < invoice.total:
-        new = "part_paid"
-    else:
-        new = "issued"
-    if new != invoice.status:
-        invoice.status = new
-        uow.session.flush()
-        if new in ("paid", "part_paid"):
-            uow.publish(f"invoice.{new}", events.invoice_data(invoice, outstanding), subject=invoice.id)
-        else:  # owed in full again: its allocations were undone (de-allocated, payment reversed)
-            uow.publish("invoice.reopened", events.invoice_data(invoice, outstanding), subject=invoice.id)
+    uow.collect()  # what was recorded about the invoice is written as it stands, before it moves
+    invoice.follow(cents(uow.ledger.outstanding(invoice.id)))
 
 
 # --- a job's lines, kept as JSON ------------------------------------------------------------------

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from fieldbook_shared.problems import Conflict, ValidationFailed
 
-from .. import events
 from ..domain import money
 from ..domain.money import ZERO, cents
 from ..store.models import CreditNote, CreditNoteLine
@@ -102,7 +101,7 @@ def create_credit_note(uow: BillingUnitOfWork, body: dict) -> CreditNote:
             source_type="credit_note",
             source_delta=note.total,
         )
-        uow.publish("credit_note.issued", events.credit_note_data(note), subject=note.id)
+        note.record("credit_note.issued")
         if invoice is not None:
             outstanding = cents(uow.ledger.outstanding(invoice.id))
             amount = min(outstanding, note.total)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fieldbook_shared.db import new_id, utcnow
+from fieldbook_shared.db import new_id
 from fieldbook_shared.etag import check_version
 from fieldbook_shared.problems import Conflict, ValidationFailed
 
-from .. import events
 from ..domain import money, rules
 from ..domain.money import ZERO, cents
 from ..store.models import CustomerSnapshot, Invoice, InvoiceLine, Job
@@ -88,7 +87,7 @@ def _new_invoice(uow, customer: CustomerSnapshot, body: dict, lines: list[dict],
     for job in jobs:
         job.invoice_id = invoice.id
     uow.session.flush()
-    uow.publish("invoice.created", events.invoice_data(invoice, ZERO), subject=invoice.id)
+    invoice.record("invoice.created", outstanding=ZERO)
     if not body.get("draft"):
         _issue(uow, invoice)
     admit(uow, customer, "invoice")
@@ -96,8 +95,8 @@ def _new_invoice(uow, customer: CustomerSnapshot, body: dict, lines: list[dict],
 
 
 def _issue(uow: BillingUnitOfWork, invoice: Invoice) -> None:
-    invoice.status = "issued"
-    invoice.issued_at = utcnow()
+    uow.collect()  # invoice.created, when just recorded, tells the draft as it was
+    invoice.issue()
     post_to_ledger(
         uow,
         invoice.customer_id,
@@ -111,7 +110,6 @@ def _issue(uow: BillingUnitOfWork, invoice: Invoice) -> None:
         due_date=invoice.due_date,
     )
     uow.session.flush()
-    uow.publish("invoice.issued", events.invoice_data(invoice, invoice.total), subject=invoice.id)
     refresh_invoice_status(uow, invoice)  # a zero invoice is paid as soon as it is issued
     balance_changed(uow, invoice.customer_id)
 
@@ -221,12 +219,10 @@ def void_invoice(uow: BillingUnitOfWork, invoice_id: str, version: int) -> Invoi
                 invoice_id=invoice.id,
                 invoice_delta=-invoice.total,
             )
-        invoice.status = "void"
-        invoice.voided_at = utcnow()
+        invoice.void()
         for job in uow.jobs.for_customer(invoice.customer_id, ids=list(invoice.job_ids or [])):
             job.invoice_id = None  # the work can be invoiced again
         uow.session.flush()
-        uow.publish("invoice.voided", events.invoice_data(invoice, ZERO), subject=invoice.id)
         balance_changed(uow, invoice.customer_id)
         uow.commit()
         return invoice

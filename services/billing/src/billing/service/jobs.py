@@ -3,10 +3,8 @@ assign, move its status."""
 
 from __future__ import annotations
 
-from fieldbook_shared.db import utcnow
 from fieldbook_shared.problems import Conflict
 
-from .. import events
 from ..domain import money, rules
 from ..store.models import Job
 from ..uow import BillingUnitOfWork
@@ -42,7 +40,7 @@ def create_job(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Job:
         )
         uow.session.add(job)
         uow.session.flush()
-        uow.publish("job.created", events.job_data(job), subject=job.id)
+        job.record("job.created")
         admit(uow, customer, "job", refuse_if_blocked=True)
         uow.commit()
         return job
@@ -57,16 +55,6 @@ def update_job(uow: BillingUnitOfWork, job_id: str, body: dict) -> Job:
     with uow:
         job = uow.jobs.get(job_id, lock=True)
         status = body.pop("status", None)
-        for key, value in body.items():
-            setattr(job, key, value)
-        event = "job.updated"
-        if status and status != job.status:
-            rules.job_transition(job.status, status)
-            job.status = status
-            if status == "completed":
-                job.completed_at = utcnow()
-                event = "job.completed"
-        uow.session.flush()
-        uow.publish(event, events.job_data(job), subject=job.id)
+        job.change(body, status)
         uow.commit()
         return job

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fieldbook_shared.db import utcnow
 from fieldbook_shared.etag import check_version
 from fieldbook_shared.problems import Conflict, NotFound
 
-from .. import events
 from ..domain import money, rules
 from ..domain.money import ZERO, cents
 from ..store.models import Job, Quote, QuoteLine
@@ -46,7 +44,7 @@ def create_quote(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Quote:
         set_totals(quote, lines)
         uow.session.add(quote)
         uow.session.flush()
-        uow.publish("quote.created", events.quote_data(quote), subject=quote.id)
+        quote.record("quote.created")
         admit(uow, customer, "quote")
         uow.commit()
         return quote
@@ -71,7 +69,7 @@ def update_quote(uow: BillingUnitOfWork, quote_id: str, version: int, body: dict
             if key in body:
                 setattr(quote, key, body[key])
         uow.session.flush()
-        uow.publish("quote.status_changed", events.quote_data(quote), subject=quote.id)
+        quote.record("quote.status_changed")  # an edit is told as the quote's new snapshot
         uow.commit()
         return quote
 
@@ -79,10 +77,7 @@ def update_quote(uow: BillingUnitOfWork, quote_id: str, version: int, body: dict
 def set_quote_status(uow: BillingUnitOfWork, quote_id: str, status: str) -> Quote:
     with uow:
         quote = uow.quotes.get(quote_id, lock=True)
-        rules.quote_transition(quote.status, status)
-        quote.status = status
-        uow.session.flush()
-        uow.publish("quote.status_changed", events.quote_data(quote), subject=quote.id)
+        quote.move_to(status)
         uow.commit()
         return quote
 
@@ -135,12 +130,8 @@ def convert_quote(uow: BillingUnitOfWork, quote_id: str, body: dict) -> tuple[Qu
         )
         uow.session.add(job)
         uow.session.flush()
-        quote.status = "converted"
-        quote.converted_at = utcnow()
-        quote.job_id = job.id
-        uow.session.flush()
-        uow.publish("quote.converted", events.quote_data(quote), subject=quote.id)
-        uow.publish("job.created", events.job_data(job), subject=job.id)
+        quote.convert_to(job)
+        job.record("job.created")
         admit(uow, customer, "job", refuse_if_blocked=True)
         uow.commit()
         return quote, job

@@ -128,25 +128,8 @@ def reverse_payment(uow: BillingUnitOfWork, payment_id: str, body: dict):
             source_type="payment",
             source_delta=-amount,
         )
-        payment.reversed_on = on
-        payment.reversal_reason = body["reason"]
-        payment.reversed_by = uow.context.actor
+        payment.reverse(on, body["reason"], uow.context.actor, deallocated=[a.id for a in live])
         uow.session.flush()
-        uow.publish(
-            "payment.reversed",
-            {
-                "id": payment.id,
-                "customer_id": payment.customer_id,
-                "method": payment.method,
-                "reference": payment.reference,
-                "amount": payment.amount,
-                "received_on": payment.received_on,
-                "reversed_on": on,
-                "reason": body["reason"],
-                "deallocated": [a.id for a in live],
-            },
-            subject=payment.id,
-        )
         balance_changed(uow, payment.customer_id)
         uow.commit()
         return payment
@@ -222,7 +205,7 @@ def refund(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Refund:
                 source_type=source_type,
                 source_delta=-take,
             )
-        uow.publish("refund.issued", events.refund_data(row, refund_sources(uow, row.id)), subject=row.id)
+        row.record("refund.issued", sources=refund_sources(uow, row.id))
         balance_changed(uow, customer.id)
         uow.commit()
         return row

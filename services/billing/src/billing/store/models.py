@@ -5,6 +5,10 @@ credit note, payment, account credit, allocation. Each entry says what it does t
 balance (`amount`), to one invoice's outstanding amount (`invoice_id`, `invoice_delta`) and to one
 credit source's unallocated amount (`source_id`, `source_delta`). Every figure, statement and
 status is a sum over these entries; the documents' own columns only describe them.
+
+The records other services hear about are aggregates (the kit's `Aggregate`): their changes record
+their events (`quote.move_to` records quote.status_changed), and the unit of work writes each to
+the outbox at commit, dumped from the row through the catalogue's schema.
 """
 
 from __future__ import annotations
@@ -27,7 +31,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import AddressColumns, Base, Money, new_id, utcnow
+
+from ..domain import rules
+from ..domain.money import ZERO
 
 Qty = Numeric(12, 3)
 Rate = Numeric(5, 2)
@@ -109,7 +117,7 @@ class TotalsColumns:
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
 
 
-class Quote(TotalsColumns, Base):
+class Quote(Aggregate, TotalsColumns, Base):
     __tablename__ = "quotes"
     __table_args__ = (
         Index("ix_quotes_tenant_customer_created", "tenant_id", "customer_id", "created_at"),
@@ -136,6 +144,18 @@ class Quote(TotalsColumns, Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    def move_to(self, status: str) -> None:
+        """sent, accepted or rejected, as the rules allow (409 otherwise)."""
+        rules.quote_transition(self.status, status)
+        self.status = status
+        self.record("quote.status_changed")
+
+    def convert_to(self, job: Job) -> None:
+        self.status = "converted"
+        self.converted_at = utcnow()
+        self.job_id = job.id
+        self.record("quote.converted")
+
 
 class QuoteLine(LineColumns, Base):
     __tablename__ = "quote_lines"
@@ -143,7 +163,7 @@ class QuoteLine(LineColumns, Base):
     quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"), index=True)
 
 
-class Job(Base):
+class Job(Aggregate, Base):
     __tablename__ = "jobs"
     __table_args__ = (
         Index("ix_jobs_tenant_customer_created", "tenant_id", "customer_id", "created_at"),
@@ -175,8 +195,22 @@ class Job(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    def change(self, changes: dict, status: str | None = None) -> None:
+        """Reschedule, assign, describe; move to `status` as the rules allow (job.completed when it
+        is done, job.updated otherwise)."""
+        for key, value in changes.items():
+            setattr(self, key, value)
+        event = "job.updated"
+        if status and status != self.status:
+            rules.job_transition(self.status, status)
+            self.status = status
+            if status == "completed":
+                self.completed_at = utcnow()
+                event = "job.completed"
+        self.record(event)
 
-class Invoice(TotalsColumns, Base):
+
+class Invoice(Aggregate, TotalsColumns, Base):
     __tablename__ = "invoices"
     __table_args__ = (
         Index("ix_invoices_tenant_customer_date", "tenant_id", "customer_id", "invoice_date"),
@@ -211,6 +245,34 @@ class Invoice(TotalsColumns, Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    # Its events carry `outstanding`, which the ledger knows, not the row: the caller gives it.
+
+    def issue(self) -> None:
+        self.status = "issued"
+        self.issued_at = utcnow()
+        self.record("invoice.issued", outstanding=self.total)
+
+    def void(self) -> None:
+        """Void keeps the number (no gap)."""
+        self.status = "void"
+        self.voided_at = utcnow()
+        self.record("invoice.voided", outstanding=ZERO)
+
+    def follow(self, outstanding: Decimal) -> None:
+        """issued / part_paid / paid from what it still owes: invoice.paid or part_paid, or
+        invoice.reopened when it is owed in full again (its allocations were undone)."""
+        if self.status not in ("issued", "part_paid", "paid"):
+            return
+        if outstanding == ZERO:
+            new = "paid"
+        elif outstanding < self.total:
+            new = "part_paid"
+        else:
+            new = "issued"
+        if new != self.status:
+            self.status = new
+            self.record("invoice.reopened" if new == "issued" else f"invoice.{new}", outstanding=outstanding)
+
 
 class InvoiceLine(LineColumns, Base):
     __tablename__ = "invoice_lines"
@@ -219,7 +281,7 @@ class InvoiceLine(LineColumns, Base):
     job_id: Mapped[str | None] = mapped_column(String(36))
 
 
-class CreditNote(TotalsColumns, Base):
+class CreditNote(Aggregate, TotalsColumns, Base):
     __tablename__ = "credit_notes"
     __table_args__ = (
         Index("ix_credit_notes_tenant_customer", "tenant_id", "customer_id"),
@@ -248,7 +310,7 @@ class CreditNoteLine(LineColumns, Base):
     credit_note_id: Mapped[str] = mapped_column(ForeignKey("credit_notes.id", ondelete="CASCADE"), index=True)
 
 
-class Payment(Base):
+class Payment(Aggregate, Base):
     """Money received (`kind` payment) or account credit issued (`kind` account_credit)."""
 
     __tablename__ = "payments"
@@ -275,6 +337,14 @@ class Payment(Base):
     def status(self) -> str:
         return "reversed" if self.reversed_on else "received"
 
+    def reverse(self, on: date, reason: str, by: str | None, deallocated: list[str]) -> None:
+        """A payment that did not happen after all (a bounced cheque); `deallocated`: the
+        allocations undone with it."""
+        self.reversed_on = on
+        self.reversal_reason = reason
+        self.reversed_by = by
+        self.record("payment.reversed", reason=reason, deallocated=deallocated)
+
 
 class Allocation(Base):
     """Part of a credit source (payment, account credit, credit note) applied to one invoice."""
@@ -297,7 +367,7 @@ class Allocation(Base):
     deallocated_by: Mapped[str | None] = mapped_column(String(200))
 
 
-class Refund(Base):
+class Refund(Aggregate, Base):
     """Unallocated credit paid back to the customer. Its ledger entries (`kind` refund, one per
     credit source it takes from) raise the balance and lower those sources' unallocated amounts."""
 
@@ -341,7 +411,7 @@ class LedgerEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class StoredCard(Base):
+class StoredCard(Aggregate, Base):
     """A card kept at the payment provider: only its token and what a person needs to recognise it."""
 
     __tablename__ = "stored_cards"
