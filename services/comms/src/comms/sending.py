@@ -34,7 +34,6 @@ from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.settings import Settings
 
-from . import events
 from .clients import BillingClient, UpstreamUnavailable
 from .domain.messages import one_line
 from .domain.smtp import PERMANENT, SENT, TEMPORARY, SendOutcome, classify_code, retry_delay
@@ -358,15 +357,13 @@ class Sender:
             )
             entry = uow.communications.of_email(email.id)
             if outcome.outcome == SENT:
-                email.status, email.sent_at = "sent", now
-                uow.publish("email.sent", events.email_sent_data(email), subject=email.id)
+                email.mark_sent(now)
             elif outcome.outcome == TEMPORARY and email.attempts < int(x["smtp_max_attempts"]):
                 email.status = "queued"
                 email.next_attempt_at = now + timedelta(
                     seconds=retry_delay(email.attempts, x["smtp_retry_base"], x["smtp_retry_max"])
                 )
             else:
-                email.status, email.failed_at = "failed", now
                 permanent = outcome.outcome == PERMANENT
                 reason = (
                     outcome.detail
@@ -374,11 +371,7 @@ class Sender:
                     else f"gave up after {email.attempts} attempts: {outcome.detail}"
                 )
                 code = f"{outcome.code} " if outcome.code else ""
-                uow.publish(
-                    "email.failed",
-                    events.email_failed_data(email, f"{code}{reason}".strip(), permanent=permanent),
-                    subject=email.id,
-                )
+                email.mark_failed(now, f"{code}{reason}".strip(), permanent=permanent)
             if entry is not None:
                 entry.status = email.status if email.status != "sending" else "queued"
             uow.commit()
@@ -466,19 +459,8 @@ class MassEmailRunner:
                 job = uow.session.scalar(stmt.with_for_update())
                 if job is None or open_emails_of_job(uow.session, job_id):
                     continue
-                job.status, job.finished_at = "completed", utcnow()
                 p = mass_email_progress(uow, job)
-                uow.publish(
-                    "mass_email.completed",
-                    {
-                        "id": job.id,
-                        "total": job.total,
-                        "sent": p["sent"],
-                        "skipped": p["skipped"],
-                        "failed": p["failed"],
-                    },
-                    subject=job.id,
-                )
+                job.complete(utcnow(), p["sent"], p["skipped"], p["failed"])
                 uow.commit()
                 log.info(
                     "mass email %s completed: %s sent, %s skipped, %s failed",

@@ -10,7 +10,6 @@ from fieldbook_shared.db import utcnow
 from fieldbook_shared.etag import check_version
 from fieldbook_shared.problems import Conflict, ValidationFailed
 
-from .. import events
 from ..customers_client import CustomerLookup
 from ..domain import rules
 from ..store.models import Asset
@@ -184,7 +183,7 @@ def create_asset(uow: AssetsUnitOfWork, lookup: CustomerLookup | None, customer_
         _apply_asset(uow, asset, {"serial_number": None, "technical_reference": None, **data}, lookup)
         uow.assets.add(asset)
         _flush_serial(uow, asset)
-        uow.publish("asset.created", events.asset_snapshot(asset), subject=asset.id)
+        asset.record("asset.created")
         uow.commit()
         return asset
 
@@ -202,7 +201,7 @@ def update_asset(
         _apply_asset(uow, asset, changes, lookup)
         asset.updated_at = utcnow()
         _flush_serial(uow, asset)
-        uow.publish("asset.updated", events.asset_snapshot(asset), subject=asset.id)
+        asset.record("asset.updated")
         uow.commit()
         return asset
 
@@ -217,15 +216,10 @@ def delete_asset(uow: AssetsUnitOfWork, asset_id: str, expected_version: int | N
 
 
 def _delete(uow: AssetsUnitOfWork, asset: Asset, reason: str) -> None:
-    data = {
-        "id": asset.id,
-        "customer_id": asset.customer_id,
-        "serial_number": asset.serial_number,
-        "reason": reason,
-    }
+    """`reason`: "deleted" (someone deleted it) or "customer_deleted" (it went with its customer)."""
+    asset.record("asset.deleted", reason=reason)
     uow.session.delete(asset)
     uow.session.flush()
-    uow.publish("asset.deleted", data, subject=data["id"])
 
 
 # --- following customers' records (called by the event handlers) -----------------------------
@@ -236,8 +230,7 @@ def _move(uow: AssetsUnitOfWork, assets: list[Asset], **changes) -> None:
         for name, value in changes.items():
             setattr(asset, name, value)
         asset.updated_at = utcnow()
-        uow.session.flush()
-        uow.publish("asset.updated", events.asset_snapshot(asset), subject=asset.id)
+        asset.record("asset.updated")
 
 
 def move_merged_customers_assets(uow: AssetsUnitOfWork, survivor_id: str, merged_id: str) -> int:

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import Base, new_id, utcnow
 
 # --- the catalogue ---------------------------------------------------------------------------
@@ -78,7 +79,10 @@ class AssetModel(CatalogueColumns, Base):
 # --- assets ----------------------------------------------------------------------------------
 
 
-class Asset(Base):
+class Asset(Aggregate, Base):
+    """An appliance on a customer (at its address, a work address or a branch); `asset.*` events
+    carry it."""
+
     __tablename__ = "assets"
     __table_args__ = (
         # serial numbers are unique per tenant; NULLs (no serial number) do not clash

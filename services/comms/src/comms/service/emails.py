@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.problems import DomainError, ValidationFailed
 
-from .. import directory, events
+from .. import directory
 from ..domain import recipients, templates
 from ..domain.messages import MAX_SUBJECT, fit, one_line, summary
 from ..store.models import Attachment, Communication, CustomerCopy, Email
@@ -249,14 +249,8 @@ def queue_statement_email(
             statement_id=statement_id,
         )
         if not recipient.address:
-            email.status = "failed"
-            email.failed_at = utcnow()
+            email.mark_failed(utcnow(), recipients.SKIP_NO_EMAIL, permanent=True)
             entry = uow.communications.of_email(email.id)
             if entry is not None:
                 entry.status = "failed"
-            uow.publish(
-                "email.failed",
-                events.email_failed_data(email, recipients.SKIP_NO_EMAIL, permanent=True),
-                subject=email.id,
-            )
         uow.commit()

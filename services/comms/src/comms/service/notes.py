@@ -5,7 +5,6 @@ from __future__ import annotations
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.etag import check_version
 
-from .. import events
 from ..domain.messages import summary
 from ..store.models import Communication, Note
 from ..uow import CommsUnitOfWork
@@ -59,7 +58,7 @@ def add_note(uow: CommsUnitOfWork, customer_id: str, data: dict) -> Note:
                 note_id=note.id,
             )
         )
-        uow.publish("note.created", events.note_snapshot(note), subject=note.id)
+        note.record("note.created")
         uow.commit()
         return note
 
@@ -74,15 +73,10 @@ def update_note(uow: CommsUnitOfWork, note_id: str, expected_version: int | None
         note = uow.notes.get(note_id)
         if expected_version is not None:
             check_version(note.version, expected_version)
-        for name in ("text", "important", "do_not_work_with_again"):
-            if name in changes:
-                setattr(note, name, changes[name])
-        note.updated_at = utcnow()
-        uow.session.flush()
+        note.edit(changes, utcnow())
         entry = uow.communications.of_note(note.id)
         if entry is not None:
             entry.pinned = note.important
             entry.summary = summary(note.text)
-        uow.publish("note.updated", events.note_snapshot(note), subject=note.id)
         uow.commit()
         return note

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import Base, Money, new_id, utcnow
 
 # --- read model of customers -------------------------------------------------------------------
@@ -94,7 +95,9 @@ class WorkAddressCopy(Base):
 # --- notes and the communications log -----------------------------------------------------------
 
 
-class Note(Base):
+class Note(Aggregate, Base):
+    """A note on a customer (or one of its work addresses); `note.created` / `note.updated` carry it."""
+
     __tablename__ = "notes"
     __table_args__ = (Index("ix_notes_customer", "tenant_id", "customer_id", "created_at"),)
 
@@ -111,6 +114,14 @@ class Note(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __mapper_args__ = {"version_id_col": version}
+
+    def edit(self, changes: dict, now: datetime) -> None:
+        """Change the text, pin or unpin (`important`), flag or unflag."""
+        for name in ("text", "important", "do_not_work_with_again"):
+            if name in changes:
+                setattr(self, name, changes[name])
+        self.updated_at = now
+        self.record("note.updated")
 
 
 class Communication(Base):
@@ -158,8 +169,9 @@ class EmailTemplate(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Email(Base):
-    """One message to one address. Written `queued` by the API; the worker's sender sends it."""
+class Email(Aggregate, Base):
+    """One message to one address. Written `queued` by the API; the worker's sender sends it.
+    What became of it travels as `email.sent` / `email.failed`."""
 
     __tablename__ = "emails"
     __table_args__ = (
@@ -193,6 +205,24 @@ class Email(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
     failed_at: Mapped[datetime | None] = mapped_column()
+
+    @property
+    def email_id(self) -> str:  # the events' name for the id
+        return self.id
+
+    @property
+    def to(self) -> str | None:
+        """The address it went (or was to go) to; None when there was none."""
+        return self.to_address or None
+
+    def mark_sent(self, now: datetime) -> None:
+        self.status, self.sent_at = "sent", now
+        self.record("email.sent")
+
+    def mark_failed(self, now: datetime, reason: str, permanent: bool) -> None:
+        """Given up: `permanent` when the server (or the email itself) refused it for good."""
+        self.status, self.failed_at = "failed", now
+        self.record("email.failed", reason=reason, permanent=permanent)
 
 
 class Attachment(Base):
@@ -244,7 +274,7 @@ class MailingList(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class MassEmail(Base):
+class MassEmail(Aggregate, Base):
     """A job: one personalised email per recipient, expanded and queued by the worker."""
 
     __tablename__ = "mass_emails"
@@ -266,6 +296,11 @@ class MassEmail(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
+
+    def complete(self, now: datetime, sent: int, skipped: int, failed: int) -> None:
+        """No email of it is left to send: completed, with its figures in `mass_email.completed`."""
+        self.status, self.finished_at = "completed", now
+        self.record("mass_email.completed", sent=sent, skipped=skipped, failed=failed)
 
 
 class MassEmailRecipient(Base):
