@@ -1,10 +1,9 @@
-"""Small helpers the API modules share: ETags, optional If-Match, outstanding amounts on rows."""
+"""Small helpers the API modules share: the exports' answer, figures from the ledger on rows."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 
-from fieldbook_shared.etag import etag_for, expected_version
 from fieldbook_shared.web import current_uow
 
 from .. import record_exports
@@ -20,14 +19,6 @@ EXPORT_RESPONSES = {
         },
     }
 }
-
-
-def with_etag(row, status: int = 200, **headers):
-    return row, status, {"ETag": etag_for(row.version), **headers}
-
-
-def optional_version() -> int | None:
-    return expected_version() if request.headers.get("If-Match") else None
 
 
 def with_amount(row, name: str, value):

@@ -15,7 +15,7 @@ from fieldbook_shared.apidoc import (
     requires_if_match,
     sends_etag,
 )
-from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.etag import expected_version, with_etag
 from fieldbook_shared.problems import NotFound
 from fieldbook_shared.schemas import StrictSchema
 from fieldbook_shared.web import current_uow
@@ -105,10 +105,6 @@ LOGO_BODY = {
 }
 
 
-def _with_etag(row):
-    return row, 200, {"ETag": etag_for(row.version)}
-
-
 def _settings_for_print(row) -> dict:
     data = DocumentSettingsSchema().dump(row)
     default_name = current_app.extensions["fieldbook"].settings.extra.get("business_name", "Fieldbook")
@@ -133,7 +129,7 @@ class DocumentSettings(MethodView):
     def get(self):
         """The tenant's document settings (version 0 and blank until an admin sets them)."""
         documents.admin_only(current_uow())
-        return _with_etag(documents.read_settings(current_uow()))
+        return with_etag(documents.read_settings(current_uow()))
 
     @requires_if_match
     @sends_etag
@@ -142,7 +138,7 @@ class DocumentSettings(MethodView):
     def put(self, body):
         """Set every document setting (admin). Needs `If-Match` (`"0"` before the first change)."""
         version = expected_version()
-        return _with_etag(documents.update_settings(current_uow(), version, body))
+        return with_etag(documents.update_settings(current_uow(), version, body))
 
 
 @blp.route("/logo")
@@ -165,7 +161,7 @@ class Logo(MethodView):
         """Upload the logo (admin): PNG or JPEG as the body, replacing the one before. 422 otherwise."""
         version = expected_version() if request.headers.get("If-Match") else None
         limit = int(current_app.extensions["fieldbook"].settings.extra.get("logo_max_bytes", 512 * 1024))
-        return _with_etag(documents.set_logo(current_uow(), version, request.get_data(), limit))
+        return with_etag(documents.set_logo(current_uow(), version, request.get_data(), limit))
 
     @accepts_if_match
     @sends_etag
@@ -173,4 +169,4 @@ class Logo(MethodView):
     def delete(self):
         """Remove the logo (admin): documents print without one."""
         version = expected_version() if request.headers.get("If-Match") else None
-        return _with_etag(documents.remove_logo(current_uow(), version))
+        return with_etag(documents.remove_logo(current_uow(), version))

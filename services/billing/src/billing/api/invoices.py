@@ -13,7 +13,7 @@ from fieldbook_shared.apidoc import (
     sends_etag,
     sends_location,
 )
-from fieldbook_shared.etag import expected_version
+from fieldbook_shared.etag import expected_version, optional_version, with_etag
 from fieldbook_shared.pagination import one_page, paginate
 from fieldbook_shared.web import current_uow
 
@@ -26,7 +26,7 @@ from ..service.invoices import (
     void_invoice,
 )
 from ..service.lists import list_for_customer
-from .common import EXPORT_RESPONSES, export_response, optional_version, with_amount, with_etag
+from .common import EXPORT_RESPONSES, export_response, with_amount
 from .documents import PDF, document_pdf
 from .schemas import (
     ConsolidatedInSchema,

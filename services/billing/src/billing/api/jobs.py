@@ -7,12 +7,13 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_etag, sends_location
+from fieldbook_shared.etag import with_etag
 from fieldbook_shared.pagination import one_page, paginate
 from fieldbook_shared.web import current_uow
 
 from ..service.jobs import create_job, get_job, update_job
 from ..service.lists import list_for_customer
-from .common import EXPORT_RESPONSES, export_response, with_etag
+from .common import EXPORT_RESPONSES, export_response
 from .schemas import ExportQuerySchema, JobInSchema, JobListQuerySchema, JobPatchSchema, JobSchema
 
 customer_jobs = Blueprint(

@@ -7,13 +7,13 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import file_response, requires_if_match, sends_etag, sends_location
-from fieldbook_shared.etag import expected_version
+from fieldbook_shared.etag import expected_version, with_etag
 from fieldbook_shared.pagination import one_page, paginate
 from fieldbook_shared.web import current_uow
 
 from ..service.lists import list_for_customer
 from ..service.quotes import convert_quote, create_quote, get_quote, set_quote_status, update_quote
-from .common import EXPORT_RESPONSES, export_response, with_etag
+from .common import EXPORT_RESPONSES, export_response
 from .documents import PDF, document_pdf
 from .schemas import (
     ConvertedSchema,

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from fieldbook_shared.db import is_postgres
+from fieldbook_shared.db import is_postgres, page_of
 from fieldbook_shared.problems import NotFound
 
 from ..domain.ledger import ALLOCATION_KINDS, Entry
@@ -59,16 +59,8 @@ class Repository:
 
     def page(self, customer_id: str, order_by, page: int, page_size: int, *filters) -> tuple[list, int]:
         """One page of the customer's rows in `order_by`, narrowed by `filters` (SQL conditions)."""
-        where = (self.model.tenant_id == self.tenant_id, self.model.customer_id == customer_id, *filters)
-        total = self.session.scalar(select(func.count()).select_from(self.model).where(*where))
-        rows = self.session.scalars(
-            select(self.model)
-            .where(*where)
-            .order_by(*order_by)
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        ).all()
-        return list(rows), total or 0
+        stmt = self._select().where(self.model.customer_id == customer_id, *filters).order_by(*order_by)
+        return page_of(self.session, stmt, page, page_size)
 
     def all_for_customer(self, customer_id: str, order_by) -> list:
         """Every row of the customer in the list's order (exports: no paging)."""
