@@ -224,3 +224,12 @@ def known_customer(bus, with_contact=True, tenant=TENANT, **overrides) -> dict:
         publish(bus, "contact.created", contact_data(customer["id"]), tenant=tenant)
     bus.drain()
     return customer
+
+
+def run_mass_emails(runner, sender) -> None:
+    """The worker's cycle for the mass emails started: expand them, send every email due, complete
+    the ones with nothing left to send."""
+    runner.step()
+    while sender.send_due():
+        pass
+    runner.step()

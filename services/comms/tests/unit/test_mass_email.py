@@ -6,7 +6,7 @@ import uuid
 
 from comms.domain.smtp import SENT, TEMPORARY, SendOutcome
 
-from ..conftest import contact_data, known_customer, publish
+from ..conftest import contact_data, known_customer, publish, run_mass_emails
 
 
 def _population(bus):
@@ -42,10 +42,7 @@ def test_mass_email_sends_one_personalised_email_each_and_skips_with_reasons(
     job = r.get_json()
     assert job["total"] == 7 and job["status"] == "queued"
 
-    runner.step()
-    while sender.send_due():
-        pass
-    runner.step()
+    run_mass_emails(runner, sender)
     done = api.get(f"/v1/mass-emails/{job['id']}").get_json()
     assert done["status"] == "completed"
     assert (done["sent"], done["skipped"], done["failed"], done["pending"]) == (4, 3, 0, 0)

@@ -3,7 +3,7 @@ add up whatever happens to the survivor afterwards."""
 
 from __future__ import annotations
 
-from ..conftest import known_customer, publish
+from ..conftest import known_customer, publish, run_mass_emails
 
 
 def _figures(api, job_id):
@@ -54,10 +54,7 @@ def test_a_merged_customer_not_written_yet_in_a_job_with_its_survivor_is_skipped
     ).get_json()
     publish(bus, "customer.merged", {"survivor_id": survivor["id"], "merged_id": merged["id"]})
     bus.drain()
-    runner.step()
-    while sender.send_due():
-        pass
-    runner.step()
+    run_mass_emails(runner, sender)
     done, figures = _figures(api, job["id"])
     assert done["status"] == "completed" and figures == (2, 1, 1, 0, 0)
     assert done["skipped_reasons"] == {"merged into a customer already among the recipients": 1}

@@ -3,7 +3,7 @@ request is a 410 naming the survivor (`merged_into`), as in every service."""
 
 from __future__ import annotations
 
-from ..conftest import known_customer, publish
+from ..conftest import known_customer, publish, run_mass_emails
 
 
 def _merge(bus, merged, survivor):
@@ -28,10 +28,7 @@ def test_a_mass_email_naming_a_merged_customer_goes_to_the_survivor(api, bus, ru
     job = api.post(
         "/v1/mass-emails", {"customer_ids": [merged["id"]], "subject": "s", "body": "b"}
     ).get_json()
-    runner.step()
-    while sender.send_due():
-        pass
-    runner.step()
+    run_mass_emails(runner, sender)
     done = api.get(f"/v1/mass-emails/{job['id']}").get_json()
     assert (done["status"], done["sent"], done["skipped"]) == ("completed", 1, 0)
     [row] = api.get(f"/v1/mass-emails/{job['id']}/recipients").get_json()
@@ -45,10 +42,7 @@ def test_a_merged_customer_whose_survivor_is_also_named_is_skipped_once(api, bus
     preview = api.post("/v1/mass-emails/preview", {"customer_ids": ids}).get_json()
     assert [p["status"] for p in preview] == ["skipped", "send"]
     job = api.post("/v1/mass-emails", {"customer_ids": ids, "subject": "s", "body": "b"}).get_json()
-    runner.step()
-    while sender.send_due():
-        pass
-    runner.step()
+    run_mass_emails(runner, sender)
     done = api.get(f"/v1/mass-emails/{job['id']}").get_json()
     assert (done["total"], done["sent"], done["skipped"], done["failed"]) == (2, 1, 1, 0)
     assert done["skipped_reasons"] == {"merged into a customer already among the recipients": 1}
