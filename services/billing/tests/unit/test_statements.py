@@ -19,14 +19,15 @@ def _text(pdf_bytes: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages)
 
 
-def test_statement_as_at_a_past_date_with_running_balance_and_ageing(api, customer):
+def _invoices_and_a_part_payment(api, customer):
+    """INV 1 (120.00, 1 Jan, due 31 Jan) 80.00 paid on 1 Feb with 20.00 left over; INV 2 (60.00, 1 Mar)."""
     inv1 = api.post(
         f"/v1/customers/{customer}/invoices", {"lines": [line()], "invoice_date": "2026-01-01"}
     ).get_json()
-    api.post(
+    inv2 = api.post(
         f"/v1/customers/{customer}/invoices",
         {"lines": [line(unit_price="50.00")], "invoice_date": "2026-03-01"},
-    )
+    ).get_json()
     api.post(
         "/v1/payments",
         {
@@ -37,6 +38,11 @@ def test_statement_as_at_a_past_date_with_running_balance_and_ageing(api, custom
             "allocations": [{"invoice_id": inv1["id"], "amount": "80.00"}],
         },
     )
+    return inv1, inv2
+
+
+def test_statement_as_at_a_past_date_with_running_balance_and_ageing(api, customer):
+    _invoices_and_a_part_payment(api, customer)
     s = api.get(f"/v1/customers/{customer}/statement", query_string={"as_at": "2026-02-15"}).get_json()
     assert [(i["reference"], i["balance"]) for i in s["items"]] == [("INV 1", "120.00"), ("Payment", "20.00")]
     assert (s["total_due"], s["total_unallocated"], s["balance"]) == ("40.00", "20.00", "20.00")
@@ -294,25 +300,8 @@ def test_the_ledger_always_adds_up(api, bus, steps):
 
 
 def _late_and_paid_history(api, customer):
-    """INV 1 (120.00, 1 Jan, due 31 Jan) 80.00 paid on 1 Feb with 20.00 left over; INV 2 (60.00, 1 Mar);
-    account credit 10.00 on 20 Mar."""
-    inv1 = api.post(
-        f"/v1/customers/{customer}/invoices", {"lines": [line()], "invoice_date": "2026-01-01"}
-    ).get_json()
-    inv2 = api.post(
-        f"/v1/customers/{customer}/invoices",
-        {"lines": [line(unit_price="50.00")], "invoice_date": "2026-03-01"},
-    ).get_json()
-    api.post(
-        "/v1/payments",
-        {
-            "customer_id": customer,
-            "method": "cash",
-            "amount": "100.00",
-            "received_on": "2026-02-01",
-            "allocations": [{"invoice_id": inv1["id"], "amount": "80.00"}],
-        },
-    )
+    """`_invoices_and_a_part_payment`, then account credit 10.00 on 20 Mar."""
+    inv1, inv2 = _invoices_and_a_part_payment(api, customer)
     r = api.post(
         f"/v1/customers/{customer}/account-credit",
         {
