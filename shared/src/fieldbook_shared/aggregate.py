@@ -42,6 +42,8 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
+from .events.schemas import schema_for
+
 # one order across all aggregates: what was recorded first is written first
 _order = itertools.count()
 RECORDED = "fieldbook_recorded_aggregates"  # the `session.info` key
@@ -72,3 +74,16 @@ class Aggregate:
 
     def clear_pending_events(self) -> None:
         self.__dict__.pop("_pending_events", None)
+
+
+def payload(aggregate: Any, event_type: str, extra: dict[str, Any] | None = None) -> dict:
+    """The data of `event_type` about `aggregate`: each field the catalogue schema declares, read
+    off the aggregate, then `extra`. What the unit of work writes for a recorded event; also for
+    rows a bulk job writes without the session (`uow.publish_many`)."""
+    extra = extra or {}
+    data = {}
+    for name, schema_field in schema_for(event_type).fields.items():
+        attribute = schema_field.attribute or name
+        if attribute not in extra and hasattr(aggregate, attribute):
+            data[attribute] = getattr(aggregate, attribute)
+    return {**data, **extra}

@@ -25,11 +25,10 @@ from typing import cast
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from .aggregate import RECORDED, Aggregate, PendingEvent
+from .aggregate import RECORDED, Aggregate, PendingEvent, payload
 from .context import RequestContext
 from .db import OutboxMessage, utcnow
 from .events import Event, build_event
-from .events.schemas import schema_for
 
 
 class NestedRollback(RuntimeError):
@@ -112,7 +111,9 @@ class UnitOfWork:
         self.session.flush()
         pending.sort(key=lambda item: item[0].order)
         return [
-            self._publish(event.event_type, _payload(aggregate, event), subject=aggregate.id)
+            self._publish(
+                event.event_type, payload(aggregate, event.event_type, event.extra), subject=aggregate.id
+            )
             for event, aggregate in pending
         ]
 
@@ -193,17 +194,6 @@ class UnitOfWork:
             )
         self.published.extend(built)
         return built
-
-
-def _payload(aggregate: Aggregate, event: PendingEvent) -> dict:
-    """The fields the event's catalogue schema declares, read off the aggregate, plus `extra`."""
-    schema = schema_for(event.event_type)
-    data = {}
-    for name, schema_field in schema.fields.items():
-        attribute = schema_field.attribute or name
-        if name not in event.extra and hasattr(aggregate, attribute):
-            data[attribute] = getattr(aggregate, attribute)
-    return {**data, **event.extra}
 
 
 UnitOfWorkFactory = Callable[[RequestContext], UnitOfWork]

@@ -17,10 +17,10 @@ from types import SimpleNamespace
 from marshmallow import ValidationError
 from sqlalchemy import and_, func, insert, or_, select, tuple_
 
+from fieldbook_shared.aggregate import payload
 from fieldbook_shared.db import new_id, utcnow
 from fieldbook_shared.problems import ValidationFailed, flatten_errors
 
-from .. import events
 from ..domain import imports as keys
 from ..domain import rules
 from ..domain.inputs import CustomerInSchema, WorkAddressInSchema
@@ -276,16 +276,7 @@ class CustomerRows(_Rows):
             _bulk_insert(uow, Customer, created)  # before their contacts (foreign key)
             _bulk_insert(uow, Contact, contacts)
             uow.session.flush()  # the updates, through the ORM (version check)
-            uow.publish_many(
-                (
-                    event_type,
-                    events.customer_snapshot(obj)
-                    if isinstance(obj, Customer)
-                    else events.contact_snapshot(obj),
-                    obj.id,
-                )
-                for event_type, obj in written
-            )
+            uow.publish_many((event_type, payload(obj, event_type), obj.id) for event_type, obj in written)
         return out
 
     def _create(self, uow, out: Outcome, r: _CustomerRow, written: list) -> None:
@@ -341,7 +332,7 @@ class CustomerRows(_Rows):
         given = dict(data.get("address") or {})
         if "postcode" in given:
             given["postcode"] = rules.normalise_postcode(given["postcode"])
-        current = events.address_of(customer)
+        current = customer.address
         address = {k: v for k, v in given.items() if current.get(k) != v}
         values = {**records.customer_values(customer), **changes, "address": {**current, **address}}
         errors = self._rule_errors(uow, customer.type, values, new=False)
@@ -585,7 +576,7 @@ class WorkAddressRows(_Rows):
                     written.append(("work_address.created", wa))  # inserted in bulk below
                 continue
             changes = _site_changes(wa, r.data)
-            current = events.address_of(wa)
+            current = wa.address
             address_changes = {k: v for k, v in address.items() if current.get(k) != v}
             if not changes and not address_changes:
                 out.unchanged += 1
@@ -603,9 +594,7 @@ class WorkAddressRows(_Rows):
                 uow, WorkAddress, [wa for event_type, wa in written if event_type.endswith("created")]
             )
             uow.session.flush()  # the updates, through the ORM (version check)
-            uow.publish_many(
-                (event_type, events.work_address_snapshot(wa), wa.id) for event_type, wa in written
-            )
+            uow.publish_many((event_type, payload(wa, event_type), wa.id) for event_type, wa in written)
         return out
 
 

@@ -1,7 +1,7 @@
 """Use cases of a customer's contacts: exactly one primary, archive and restore, delete.
 
-Every function that changes state publishes its event(s) through the outbox in the same
-transaction (`uow.publish`) and commits once.
+The contacts record their own events (`contact.set_primary` records `contact.primary_changed`);
+the unit of work writes them to the outbox when the use case commits, once.
 """
 
 from __future__ import annotations
@@ -48,15 +48,11 @@ def attach_contact(
     current_primary = uow.contacts.primary(customer.id)
     make_primary = data.get("primary") or current_primary is None
     if make_primary and current_primary is not None:
-        current_primary.is_primary = False
-        uow.session.flush()
-        uow.publish(
-            "contact.primary_changed", events.contact_snapshot(current_primary), subject=current_primary.id
-        )
+        current_primary.set_primary(False)
+        uow.session.flush()  # before the new one is written: the database holds one primary
     contact.is_primary = bool(make_primary)
     uow.contacts.add(contact)
-    uow.session.flush()
-    uow.publish("contact.created", events.contact_snapshot(contact), subject=contact.id)
+    contact.record("contact.created")
     return contact
 
 
@@ -137,9 +133,9 @@ def update_contact(
         if archiving:
             sites.clear_default_contact(uow, customer_id, contact.id)
         if edited:
-            uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
+            contact.record("contact.updated")
         if becomes_primary:
-            uow.publish("contact.primary_changed", events.contact_snapshot(contact), subject=contact.id)
+            contact.record("contact.primary_changed")
         uow.commit()
         return contact
 
@@ -172,9 +168,7 @@ def _set_contact_fields(contact: Contact, changes: dict) -> None:
 def _promote_next_primary(uow: CustomersUnitOfWork, customer_id: str, exclude: str) -> None:
     for candidate in uow.contacts.of_customer(customer_id, include_archived=False):
         if candidate.id != exclude:
-            candidate.is_primary = True
-            uow.session.flush()
-            uow.publish("contact.primary_changed", events.contact_snapshot(candidate), subject=candidate.id)
+            candidate.set_primary(True)
             return
 
 
@@ -182,9 +176,8 @@ def _step_down_primary(uow: CustomersUnitOfWork, customer_id: str, keep: str) ->
     """The customer's current primary contact (if any but `keep`) stops being primary."""
     current = uow.contacts.primary(customer_id)
     if current is not None and current.id != keep:
-        current.is_primary = False
-        uow.session.flush()
-        uow.publish("contact.primary_changed", events.contact_snapshot(current), subject=current.id)
+        current.set_primary(False)
+        uow.session.flush()  # before the new primary is written: the database holds one primary
 
 
 def make_primary_contact(uow: CustomersUnitOfWork, customer_id: str, contact_id: str) -> Contact:
@@ -196,9 +189,7 @@ def make_primary_contact(uow: CustomersUnitOfWork, customer_id: str, contact_id:
         if contact.is_primary:
             return contact
         _step_down_primary(uow, customer_id, keep=contact.id)
-        contact.is_primary = True
-        uow.session.flush()
-        uow.publish("contact.primary_changed", events.contact_snapshot(contact), subject=contact.id)
+        contact.set_primary(True)
         uow.commit()
         return contact
 
@@ -212,8 +203,7 @@ def delete_contact(
         was_primary = contact.is_primary
         sites.clear_default_contact(uow, customer_id, contact.id)
         uow.session.delete(contact)
-        uow.session.flush()
-        uow.publish("contact.deleted", {"id": contact_id, "customer_id": customer_id}, subject=contact_id)
+        uow.publish("contact.deleted", events.contact_deleted(contact_id, customer_id), subject=contact_id)
         if was_primary:
             _promote_next_primary(uow, customer_id, exclude=contact_id)
         uow.commit()

@@ -1,8 +1,8 @@
 """Use cases of the customer record itself: list, read, add, edit (dormant included), block and
 unblock. Its life as a whole (type change, merge, delete, erase) is in `lifecycle.py`.
 
-Every function that changes state publishes its event(s) through the outbox in the same
-transaction (`uow.publish`) and commits once.
+The records record their own events (`customer.block` records `customer.blocked`); the unit of
+work writes them to the outbox when the use case commits, once.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from sqlalchemy import select
 
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.etag import check_version
-from fieldbook_shared.problems import Conflict, Forbidden
+from fieldbook_shared.problems import Forbidden
 
-from .. import events
 from ..domain import rules
 from ..store.models import Contact, Customer
 from ..store.queries import CustomerFilters
@@ -75,8 +74,8 @@ def create_customer(uow: CustomersUnitOfWork, data: dict) -> Customer:
         records.derive(customer)
         records.validate_customer(uow, customer, data.get("custom_fields") or {}, new=True)
         uow.customers.add(customer)
-        uow.session.flush()
-        uow.publish("customer.created", events.customer_snapshot(customer), subject=customer.id)
+        customer.record("customer.created")
+        uow.session.flush()  # gives it the id its primary contact names
         if data.get("primary_contact"):
             contacts.attach_contact(uow, customer, {**data["primary_contact"], "primary": True})
         uow.commit()
@@ -119,13 +118,9 @@ def update_customer(
             return customer
         customer.updated_at = utcnow()
         uow.session.flush()  # the version check happens here: UPDATE … WHERE version = :seen
-        uow.publish("customer.updated", events.customer_snapshot(customer), subject=customer.id)
+        customer.record("customer.updated")
         if new_status != previous_status:
-            uow.publish(
-                "customer.status_changed",
-                {**events.customer_snapshot(customer), "previous_status": previous_status},
-                subject=customer.id,
-            )
+            customer.record("customer.status_changed", previous_status=previous_status)
             if new_status == "dormant":
                 _cascade_dormant(uow, customer)
         uow.commit()
@@ -136,26 +131,14 @@ def update_customer(
 def _cascade_dormant(uow: CustomersUnitOfWork, customer: Customer) -> None:
     """A dormant customer's work addresses go dormant too (no automated reminders reach them)."""
     for wa in uow.work_addresses.of_customer(customer.id):
-        if wa.status != "dormant":
-            wa.status = "dormant"
-            uow.session.flush()
-            uow.publish("work_address.status_changed", events.work_address_snapshot(wa), subject=wa.id)
+        wa.make_dormant()
 
 
 def block_customer(uow: CustomersUnitOfWork, customer_id: str, reason: str) -> Customer:
     with uow:
         _require_accounts_role(uow, "block an account")
         customer = uow.customers.get(customer_id, for_update=True)
-        if customer.blocked:
-            raise Conflict("The account is already blocked.", block_reason=customer.block_reason)
-        customer.blocked = True
-        customer.block_reason = reason
-        customer.blocked_at = utcnow()
-        customer.blocked_by = uow.context.actor
-        customer.unblock_reason = customer.unblocked_at = customer.unblocked_by = None
-        customer.updated_at = utcnow()
-        uow.session.flush()
-        uow.publish("customer.blocked", events.customer_snapshot(customer), subject=customer.id)
+        customer.block(reason, by=uow.context.actor)
         uow.commit()
         _ = customer.contacts
         return customer
@@ -165,23 +148,7 @@ def unblock_customer(uow: CustomersUnitOfWork, customer_id: str, reason: str | N
     with uow:
         _require_accounts_role(uow, "unblock an account")
         customer = uow.customers.get(customer_id, for_update=True)
-        if not customer.blocked:
-            raise Conflict("The account is not blocked.")
-        customer.blocked = False
-        customer.block_reason = None
-        customer.blocked_at = None
-        customer.blocked_by = None
-        customer.unblock_reason = reason
-        customer.unblocked_at = utcnow()
-        customer.unblocked_by = uow.context.actor
-        customer.updated_at = utcnow()
-        uow.session.flush()
-        snapshot = {
-            **events.customer_snapshot(customer),
-            "reason": customer.unblock_reason,
-            "unblocked_by": customer.unblocked_by,
-        }
-        uow.publish("customer.unblocked", snapshot, subject=customer.id)
+        customer.unblock(reason, by=uow.context.actor)
         uow.commit()
         _ = customer.contacts
         return customer

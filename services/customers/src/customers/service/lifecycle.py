@@ -61,12 +61,8 @@ def change_customer_type(
         records.derive(customer)
         records.validate_customer(uow, customer)
         customer.updated_at = utcnow()
-        uow.session.flush()
-        snapshot = events.customer_snapshot(customer)
-        uow.publish(
-            "customer.type_changed", {**snapshot, "previous_type": previous_type}, subject=customer.id
-        )
-        uow.publish("customer.updated", snapshot, subject=customer.id)
+        customer.record("customer.type_changed", previous_type=previous_type)
+        customer.record("customer.updated")
         uow.commit()
         _ = customer.contacts
         return customer
@@ -250,24 +246,21 @@ def merge_customers(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str
             if contact.is_primary and survivor_has_primary:
                 contact.is_primary = False
                 uow.session.flush()  # the partial unique index sees one primary at a time
-            uow.session.flush()
-            uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
+            contact.record("contact.updated")
         for branch in uow.branches.of_customer(merged.id):
             branch.customer_id = survivor.id
             if branch.id in renamed:
                 branch.code = renamed[branch.id]
-            uow.session.flush()
-            uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
+            branch.record("branch.updated")
         for wa in uow.work_addresses.of_customer(merged.id):
             wa.customer_id = survivor.id
             # a dormant customer's work addresses are dormant: those moving onto one go dormant
             went_dormant = survivor.status == "dormant" and wa.status != "dormant"
             if went_dormant:
                 wa.status = "dormant"
-            uow.session.flush()
-            uow.publish("work_address.updated", events.work_address_snapshot(wa), subject=wa.id)
+            wa.record("work_address.updated")
             if went_dormant:
-                uow.publish("work_address.status_changed", events.work_address_snapshot(wa), subject=wa.id)
+                wa.record("work_address.status_changed")
 
         if merged.blocked and not survivor.blocked:
             survivor.blocked = True
@@ -293,10 +286,8 @@ def merge_customers(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str
                 summary=summary,
             )
         )
-        uow.publish("customer.updated", events.customer_snapshot(survivor), subject=survivor.id)
-        uow.publish(
-            "customer.merged", {"survivor_id": survivor.id, "merged_id": merged.id}, subject=merged.id
-        )
+        survivor.record("customer.updated")
+        uow.publish("customer.merged", events.customer_merged(survivor.id, merged.id), subject=merged.id)
         uow.commit()
         return summary, True
 
@@ -326,12 +317,11 @@ def merge_branches(
         if survivor.default_contact_id is None:
             survivor.default_contact_id = merged.default_contact_id
         survivor.updated_at = utcnow()
+        survivor.record("branch.updated")
         uow.session.delete(merged)
-        uow.session.flush()
-        uow.publish("branch.updated", events.branch_snapshot(survivor), subject=survivor.id)
         uow.publish(
             "branch.merged",
-            {"customer_id": str(customer_id), "survivor_id": survivor.id, "merged_id": str(branch_id)},
+            events.branch_merged(str(customer_id), survivor.id, str(branch_id)),
             subject=str(branch_id),
         )
         uow.commit()
@@ -427,8 +417,8 @@ def delete_customer(uow: CustomersUnitOfWork, customer_id: str, expected_version
         uow.session.delete(customer)
         uow.session.flush()
         for row in merged:
-            uow.publish("customer.deleted", {"customer_id": row.id}, subject=row.id)
-        uow.publish("customer.deleted", {"customer_id": customer.id}, subject=customer.id)
+            uow.publish("customer.deleted", events.customer_removed(row.id), subject=row.id)
+        uow.publish("customer.deleted", events.customer_removed(customer.id), subject=customer.id)
         uow.commit()
 
 
@@ -459,7 +449,7 @@ def _erase_merged(uow: CustomersUnitOfWork, customers: list[Customer], erased_wi
             continue
         _anonymise_customer(merged)
         uow.session.flush()
-        uow.publish("customer.erased", {"customer_id": merged.id}, subject=merged.id)
+        uow.publish("customer.erased", events.customer_removed(merged.id), subject=merged.id)
         actions = _erasure_report(merged, contacts=0, work_addresses=0, branches=0, merged=0, already=False)
         own_part = {**actions["services"]["customers"], "erased_with": erased_with}
         record_erasure(uow, merged.id, "customers", own_part)
@@ -509,8 +499,7 @@ def erase_customer(uow: CustomersUnitOfWork, customer_id: str) -> dict:
             branch.phones, branch.emails = [], []
             branch.default_contact_id = None  # its contacts are erased (archived) just below
             branch.updated_at = utcnow()
-            uow.session.flush()
-            uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
+            branch.record("branch.updated")
         contacts = uow.contacts.of_customer(customer.id)
         for contact in contacts:
             contact.title = contact.first_name = contact.position = contact.email = None
@@ -518,9 +507,8 @@ def erase_customer(uow: CustomersUnitOfWork, customer_id: str) -> dict:
             contact.phones, contact.urls, contact.phone_digits = [], [], None
             contact.archived = True
             contact.is_primary = False  # an archived contact is never primary
-            uow.session.flush()
             sites.clear_default_contact(uow, customer.id, contact.id)
-            uow.publish("contact.updated", events.contact_snapshot(contact), subject=contact.id)
+            contact.record("contact.updated")
         work_addresses = uow.work_addresses.of_customer(customer.id)
         for wa in work_addresses:
             wa.landlord = None
@@ -528,15 +516,13 @@ def erase_customer(uow: CustomersUnitOfWork, customer_id: str) -> dict:
             wa.name = None
             went_dormant = wa.status != "dormant"  # the erased customer is dormant, and so are they
             wa.status = "dormant"
-            uow.session.flush()
-            uow.publish("work_address.updated", events.work_address_snapshot(wa), subject=wa.id)
+            wa.record("work_address.updated")
             if went_dormant:
-                uow.publish("work_address.status_changed", events.work_address_snapshot(wa), subject=wa.id)
-        uow.session.flush()
+                wa.record("work_address.status_changed")
         if customer.merged_into_id is None:
             # a merged record is a pointer: others hold it only as a tombstone, which customer.erased clears
-            uow.publish("customer.updated", events.customer_snapshot(customer), subject=customer.id)
-        uow.publish("customer.erased", {"customer_id": customer.id}, subject=customer.id)
+            customer.record("customer.updated")
+        uow.publish("customer.erased", events.customer_removed(customer.id), subject=customer.id)
         _forget_merge_details(uow, [customer.id])
         merged_erased = _erase_merged(uow, merged, customer.id)
         report = _erasure_report(

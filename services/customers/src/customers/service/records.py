@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from fieldbook_shared.problems import ValidationFailed
 
-from .. import events
 from ..domain import rules
 from ..store.models import Customer
 from ..uow import CustomersUnitOfWork
@@ -48,7 +47,7 @@ def customer_values(c: Customer) -> dict:
     """What the type rules read: the simple fields, the type and the address."""
     values = {name: getattr(c, name) for name in SIMPLE_CUSTOMER_FIELDS}
     values["type"] = c.type
-    values["address"] = events.address_of(c)
+    values["address"] = c.address
     return values
 
 

@@ -1,7 +1,7 @@
 """Use cases of a customer's sites: branches and work addresses.
 
-Every function that changes state publishes its event(s) through the outbox in the same
-transaction (`uow.publish`) and commits once.
+Branches and work addresses record their own events (`branch.record("branch.updated")`); the
+unit of work writes them to the outbox when the use case commits, once.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ def clear_default_contact(uow: CustomersUnitOfWork, customer_id: str, contact_id
         if branch.default_contact_id == contact_id:
             branch.default_contact_id = None
             branch.updated_at = utcnow()
-            uow.session.flush()
-            uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
+            branch.record("branch.updated")
+            uow.session.flush()  # written before the contact's own change or delete
 
 
 def _check_default_contact(uow: CustomersUnitOfWork, customer_id: str, contact_id: str | None) -> None:
@@ -79,7 +79,7 @@ def add_branch(uow: CustomersUnitOfWork, customer_id: str, data: dict) -> Branch
         _unique_branch_code(uow, customer_id, branch.code)
         uow.branches.add(branch)
         _flush_branch(uow, branch)
-        uow.publish("branch.created", events.branch_snapshot(branch), subject=branch.id)
+        branch.record("branch.created")
         uow.commit()
         return branch
 
@@ -107,7 +107,7 @@ def update_branch(
             return branch
         branch.updated_at = utcnow()
         _flush_branch(uow, branch)
-        uow.publish("branch.updated", events.branch_snapshot(branch), subject=branch.id)
+        branch.record("branch.updated")
         uow.commit()
         return branch
 
@@ -121,8 +121,7 @@ def delete_branch(
         branch = uow.branches.get(customer_id, branch_id)
         check_version(branch.version, expected_version)
         uow.session.delete(branch)
-        uow.session.flush()
-        uow.publish("branch.deleted", {"id": branch_id, "customer_id": customer_id}, subject=branch_id)
+        uow.publish("branch.deleted", events.branch_deleted(branch_id, customer_id), subject=branch_id)
         uow.commit()
 
 
@@ -191,8 +190,7 @@ def add_work_address(uow: CustomersUnitOfWork, customer_id: str, data: dict) -> 
         records.set_address(wa, data["address"])
         records.require_address(wa)
         uow.work_addresses.add(wa)
-        uow.session.flush()
-        uow.publish("work_address.created", events.work_address_snapshot(wa), subject=wa.id)
+        wa.record("work_address.created")
         uow.commit()
         return wa
 
@@ -227,9 +225,8 @@ def update_work_address(
         if records.unchanged(uow, wa):
             return wa
         wa.updated_at = utcnow()
-        uow.session.flush()
-        uow.publish("work_address.updated", events.work_address_snapshot(wa), subject=wa.id)
+        wa.record("work_address.updated")
         if wa.status != previous_status:
-            uow.publish("work_address.status_changed", events.work_address_snapshot(wa), subject=wa.id)
+            wa.record("work_address.status_changed")
         uow.commit()
         return wa

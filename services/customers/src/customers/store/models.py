@@ -1,5 +1,10 @@
 """SQLAlchemy models of the customers service. Every table carries tenant_id; every query filters by it.
 
+Customers, contacts, branches and work addresses are the kit's aggregates: they record their own
+events (`record("customer.blocked")`), and the unit of work writes them to the outbox at commit,
+each dumped through the catalogue's schema (`fieldbook_shared.events.catalogue.customers`), so
+every field that schema reads is a column or a property here (`address`, `Contact.primary`).
+
 Customers and contacts carry a `version` column (SQLAlchemy's version_id_col): it is the ETag, and
 its `UPDATE … WHERE version = :seen` settles races between writers that passed the If-Match check.
 """
@@ -23,8 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import AddressColumns as KitAddressColumns
 from fieldbook_shared.db import Base, BigIntId, Money, new_id, utcnow
+from fieldbook_shared.problems import Conflict
 
 
 class AddressColumns(KitAddressColumns):
@@ -33,8 +40,20 @@ class AddressColumns(KitAddressColumns):
     # postcode without spaces, upper case: "LS14AB" — what search compares
     postcode_compact: Mapped[str | None] = mapped_column(String(16))
 
+    @property
+    def address(self) -> dict:
+        """The address as requests, answers and events nest it."""
+        return {
+            "line_1": self.address_line_1,
+            "line_2": self.address_line_2,
+            "line_3": self.address_line_3,
+            "town": self.town,
+            "county": self.county,
+            "postcode": self.postcode,
+        }
 
-class Customer(AddressColumns, Base):
+
+class Customer(Aggregate, AddressColumns, Base):
     __tablename__ = "customers"
     __table_args__ = (
         Index("ix_customers_tenant_created", "tenant_id", "created_at"),
@@ -93,8 +112,35 @@ class Customer(AddressColumns, Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    def block(self, reason: str, by: str) -> None:
+        """Blocked with a reason: no new work (jobs, quote conversions) for the account. Clears
+        the last unblock. 409 when it already is."""
+        if self.blocked:
+            raise Conflict("The account is already blocked.", block_reason=self.block_reason)
+        self.blocked = True
+        self.block_reason = reason
+        self.blocked_at = utcnow()
+        self.blocked_by = by
+        self.unblock_reason = self.unblocked_at = self.unblocked_by = None
+        self.updated_at = utcnow()
+        self.record("customer.blocked")
 
-class Contact(Base):
+    def unblock(self, reason: str | None, by: str) -> None:
+        """Unblocked, keeping who, when and why (optional) until the next block. 409 when it is not."""
+        if not self.blocked:
+            raise Conflict("The account is not blocked.")
+        self.blocked = False
+        self.block_reason = None
+        self.blocked_at = None
+        self.blocked_by = None
+        self.unblock_reason = reason
+        self.unblocked_at = utcnow()
+        self.unblocked_by = by
+        self.updated_at = utcnow()
+        self.record("customer.unblocked", reason=self.unblock_reason)
+
+
+class Contact(Aggregate, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_customer", "customer_id"),
@@ -130,8 +176,18 @@ class Contact(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def primary(self) -> bool:
+        return self.is_primary
 
-class Branch(AddressColumns, Base):
+    def set_primary(self, primary: bool) -> None:
+        """Becomes (or stops being) the customer's primary contact: `contact.primary_changed`.
+        Flush before the other contact changes: the database holds one primary per customer."""
+        self.is_primary = primary
+        self.record("contact.primary_changed")
+
+
+class Branch(Aggregate, AddressColumns, Base):
     __tablename__ = "branches"
     __table_args__ = (UniqueConstraint("customer_id", "code", name="uq_branches_customer_code"),)
 
@@ -150,7 +206,7 @@ class Branch(AddressColumns, Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class WorkAddress(AddressColumns, Base):
+class WorkAddress(Aggregate, AddressColumns, Base):
     __tablename__ = "work_addresses"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -166,6 +222,13 @@ class WorkAddress(AddressColumns, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __mapper_args__ = {"version_id_col": version}
+
+    def make_dormant(self) -> None:
+        """Dormant, as its customer is (no automated reminders reach it): `work_address.status_changed`
+        when it was not already."""
+        if self.status != "dormant":
+            self.status = "dormant"
+            self.record("work_address.status_changed")
 
 
 class CustomFieldDefinition(Base):
