@@ -210,6 +210,19 @@ def contact_data(customer_id, contact_id=None, version=1, **overrides) -> dict:
     return data
 
 
+def work_address_data(customer_id, version=1, **overrides) -> dict:
+    data = {
+        "id": str(uuid.uuid4()),
+        "customer_id": customer_id,
+        "version": version,
+        "name": None,
+        "address": {"line_1": "9 Rental Row", "postcode": "LS2 2BB"},
+        "status": "active",
+    }
+    data.update(overrides)
+    return data
+
+
 def publish(bus, event_type, data, tenant=TENANT, source="customers"):
     event = build_event(event_type, source=source, tenant_id=tenant, data=data)
     bus.publish(event_type, event.to_json(), event.id, tenant)
@@ -224,6 +237,14 @@ def known_customer(bus, with_contact=True, tenant=TENANT, **overrides) -> dict:
         publish(bus, "contact.created", contact_data(customer["id"]), tenant=tenant)
     bus.drain()
     return customer
+
+
+def known_work_address(bus, customer_id, tenant=TENANT) -> dict:
+    """A work address of the customer that comms has heard of through events."""
+    work_address = work_address_data(customer_id)
+    publish(bus, "work_address.created", work_address, tenant=tenant)
+    bus.drain()
+    return work_address
 
 
 def run_mass_emails(runner, sender) -> None:

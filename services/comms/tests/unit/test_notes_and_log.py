@@ -5,21 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from ..conftest import TENANT, known_customer, publish
-
-
-def _work_address(bus, customer_id, tenant=TENANT):
-    wa = {
-        "id": str(uuid.uuid4()),
-        "customer_id": customer_id,
-        "version": 1,
-        "name": None,
-        "address": {"line_1": "9 Rental Row", "postcode": "LS2 2BB"},
-        "status": "active",
-    }
-    publish(bus, "work_address.created", wa, tenant=tenant)
-    bus.drain()
-    return wa
+from ..conftest import TENANT, known_customer, known_work_address, publish
 
 
 def test_pinned_note_lists_first_then_latest_first(api, bus, outbox):
@@ -93,7 +79,7 @@ def test_bad_note_is_422_and_writes_nothing(api, bus, outbox):
 
 def test_work_address_log_holds_only_its_own_records(api, bus):
     c = known_customer(bus)
-    wa = _work_address(bus, c["id"])
+    wa = known_work_address(bus, c["id"])
     api.post(f"/v1/customers/{c['id']}/notes", {"text": "Owner: invoice query"})
     api.post(
         f"/v1/customers/{c['id']}/communications",
@@ -117,7 +103,7 @@ def test_work_address_log_holds_only_its_own_records(api, bus):
 
 def test_work_address_of_another_customer_is_refused(api, bus):
     c, other = known_customer(bus), known_customer(bus)
-    wa = _work_address(bus, other["id"])
+    wa = known_work_address(bus, other["id"])
     r = api.post(f"/v1/customers/{c['id']}/notes", {"text": "x", "work_address_id": wa["id"]})
     assert r.status_code == 422 and "work_address_id" in r.get_json()["errors"]
 
@@ -188,7 +174,7 @@ def test_customer_erased_removes_notes_and_reports_what_went(api, bus, outbox, s
     from comms.store.models import WorkAddressCopy
 
     c = known_customer(bus)
-    wa = _work_address(bus, c["id"])
+    wa = known_work_address(bus, c["id"])
     api.post(f"/v1/customers/{c['id']}/notes", {"text": "gate code 1234"})
     publish(bus, "customer.erased", {"customer_id": c["id"]})
     bus.drain()

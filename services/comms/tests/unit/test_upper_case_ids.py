@@ -10,8 +10,7 @@ from sqlalchemy import text
 from comms.manage import MIGRATIONS
 from fieldbook_shared.migrations import upgrade
 
-from ..conftest import known_customer
-from .test_notes_and_log import _work_address
+from ..conftest import known_customer, known_work_address
 
 
 def test_an_upper_case_customer_id_finds_the_customer(api, bus):
@@ -43,7 +42,7 @@ def test_mass_email_and_mailing_list_ids_are_lower_cased(api, bus, runner):
 
 def test_a_note_on_an_upper_case_work_address_id_is_listed_under_it(api, bus):
     c = known_customer(bus)
-    wa = _work_address(bus, c["id"])
+    wa = known_work_address(bus, c["id"])
     r = api.post(f"/v1/customers/{c['id']}/notes", {"text": "t", "work_address_id": wa["id"].upper()})
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["work_address_id"] == wa["id"]

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 from comms.store.models import WorkAddressCopy
 
-from ..conftest import TENANT, known_customer, publish
-
-
-def _snapshot(customer_id, version=1, **preferences) -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "customer_id": customer_id,
-        "version": version,
-        "name": None,
-        "address": {"line_1": "9 Rental Row", "postcode": "LS2 2BB"},
-        "status": "active",
-        "communication_preferences": preferences,
-    }
+from ..conftest import TENANT, known_customer, publish, work_address_data
 
 
 def _copy(sessions, work_address_id) -> WorkAddressCopy:
@@ -28,7 +14,7 @@ def _copy(sessions, work_address_id) -> WorkAddressCopy:
 
 def test_the_copy_keeps_the_newest_preferences_and_ignores_an_older_snapshot(bus, sessions):
     c = known_customer(bus)
-    wa = _snapshot(c["id"], email=True, sms=True)
+    wa = work_address_data(c["id"], communication_preferences={"email": True, "sms": True})
     publish(bus, "work_address.created", wa)
     bus.drain()
     assert _copy(sessions, wa["id"]).communication_preferences == {"email": True, "sms": True}
@@ -41,8 +27,7 @@ def test_the_copy_keeps_the_newest_preferences_and_ignores_an_older_snapshot(bus
 
 def test_a_snapshot_from_an_older_producer_leaves_no_preferences(bus, sessions):
     c = known_customer(bus)
-    wa = _snapshot(c["id"])
-    del wa["communication_preferences"]
+    wa = work_address_data(c["id"])  # no communication_preferences
     publish(bus, "work_address.created", wa, tenant=TENANT)
     bus.drain()
     assert _copy(sessions, wa["id"]).communication_preferences == {}
@@ -50,7 +35,7 @@ def test_a_snapshot_from_an_older_producer_leaves_no_preferences(bus, sessions):
 
 def test_a_work_address_fetched_from_customers_keeps_its_preferences(api, bus, customers, sessions):
     c = known_customer(bus)
-    wa = _snapshot(c["id"], email=False)
+    wa = work_address_data(c["id"], communication_preferences={"email": False})
     customers.work_addresses[(TENANT, wa["id"])] = wa
     r = api.post(f"/v1/customers/{c['id']}/notes", {"text": "site visit", "work_address_id": wa["id"]})
     assert r.status_code == 201, r.get_json()
@@ -61,7 +46,10 @@ def test_a_single_email_on_a_work_address_is_a_manual_send_whatever_its_preferen
     """As for a customer who opted out: "Communications can be sent manually if the communication
     preference is not ticked" (seed 001)."""
     c = known_customer(bus)
-    opted_in, opted_out = _snapshot(c["id"], email=True), _snapshot(c["id"], email=False)
+    opted_in, opted_out = (
+        work_address_data(c["id"], communication_preferences={"email": True}),
+        work_address_data(c["id"], communication_preferences={"email": False}),
+    )
     for wa in (opted_in, opted_out):
         publish(bus, "work_address.created", wa)
     bus.drain()
