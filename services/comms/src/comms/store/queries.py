@@ -35,6 +35,30 @@ class _Repo:
     def add(self, row) -> None:
         self.session.add(row)
 
+    def _one(self, model, row_id: str, missing: str):
+        """The tenant's row of `model` with that id; NotFound (404, `missing`) otherwise."""
+        row = self.session.scalar(
+            select(model).where(model.id == str(row_id), model.tenant_id == self.tenant_id)
+        )
+        if row is None:
+            raise NotFound(missing)
+        return row
+
+
+class _Named(_Repo):
+    """Rows whose name is unique per tenant, listed by name: templates, mailing lists."""
+
+    model: type
+
+    def by_name(self, name: str):
+        model = self.model
+        return self.session.scalar(select(model).where(model.tenant_id == self.tenant_id, model.name == name))
+
+    def page(self, page: int, page_size: int) -> tuple[list, int]:
+        model = self.model
+        stmt = select(model).where(model.tenant_id == self.tenant_id).order_by(model.name, model.id)
+        return page_of(self.session, stmt, page, page_size)
+
 
 class Directory(_Repo):
     """The read model: customers, contacts and work addresses as customers' events told us."""
@@ -95,12 +119,7 @@ class Directory(_Repo):
 
 class Notes(_Repo):
     def get(self, note_id: str) -> Note:
-        note = self.session.scalar(
-            select(Note).where(Note.id == str(note_id), Note.tenant_id == self.tenant_id)
-        )
-        if note is None:
-            raise NotFound("No note with that id.")
-        return note
+        return self._one(Note, note_id, "No note with that id.")
 
     def of_customer(
         self,
@@ -166,35 +185,16 @@ class Communications(_Repo):
         )
 
 
-class Templates(_Repo):
+class Templates(_Named):
+    model = EmailTemplate
+
     def get(self, template_id: str) -> EmailTemplate:
-        row = self.session.scalar(
-            select(EmailTemplate).where(
-                EmailTemplate.id == str(template_id), EmailTemplate.tenant_id == self.tenant_id
-            )
-        )
-        if row is None:
-            raise NotFound("No email template with that id.")
-        return row
-
-    def by_name(self, name: str) -> EmailTemplate | None:
-        return self.session.scalar(
-            select(EmailTemplate).where(EmailTemplate.tenant_id == self.tenant_id, EmailTemplate.name == name)
-        )
-
-    def page(self, page: int, page_size: int) -> tuple[list[EmailTemplate], int]:
-        stmt = select(EmailTemplate).where(EmailTemplate.tenant_id == self.tenant_id)
-        return page_of(self.session, stmt.order_by(EmailTemplate.name, EmailTemplate.id), page, page_size)
+        return self._one(EmailTemplate, template_id, "No email template with that id.")
 
 
 class Emails(_Repo):
     def get(self, email_id: str) -> Email:
-        row = self.session.scalar(
-            select(Email).where(Email.id == str(email_id), Email.tenant_id == self.tenant_id)
-        )
-        if row is None:
-            raise NotFound("No email with that id.")
-        return row
+        return self._one(Email, email_id, "No email with that id.")
 
     def page(self, customer_id: str | None, status: str | None, page: int, page_size: int):
         stmt = select(Email).where(Email.tenant_id == self.tenant_id)
@@ -225,19 +225,11 @@ class Emails(_Repo):
         )
 
 
-class MailingLists(_Repo):
-    def get(self, list_id: str) -> MailingList:
-        row = self.session.scalar(
-            select(MailingList).where(MailingList.id == str(list_id), MailingList.tenant_id == self.tenant_id)
-        )
-        if row is None:
-            raise NotFound("No mailing list with that id.")
-        return row
+class MailingLists(_Named):
+    model = MailingList
 
-    def by_name(self, name: str) -> MailingList | None:
-        return self.session.scalar(
-            select(MailingList).where(MailingList.tenant_id == self.tenant_id, MailingList.name == name)
-        )
+    def get(self, list_id: str) -> MailingList:
+        return self._one(MailingList, list_id, "No mailing list with that id.")
 
     def all(self) -> list[MailingList]:
         return list(
@@ -248,19 +240,10 @@ class MailingLists(_Repo):
             )
         )
 
-    def page(self, page: int, page_size: int) -> tuple[list[MailingList], int]:
-        stmt = select(MailingList).where(MailingList.tenant_id == self.tenant_id)
-        return page_of(self.session, stmt.order_by(MailingList.name, MailingList.id), page, page_size)
-
 
 class MassEmails(_Repo):
     def get(self, job_id: str) -> MassEmail:
-        row = self.session.scalar(
-            select(MassEmail).where(MassEmail.id == str(job_id), MassEmail.tenant_id == self.tenant_id)
-        )
-        if row is None:
-            raise NotFound("No mass email with that id.")
-        return row
+        return self._one(MassEmail, job_id, "No mass email with that id.")
 
     def page(self, page: int, page_size: int) -> tuple[list[MassEmail], int]:
         stmt = select(MassEmail).where(MassEmail.tenant_id == self.tenant_id)
