@@ -29,7 +29,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # shipped with the 
 
 def migrate(settings: Settings) -> None:
     """Alembic upgrade head; the scripts ship inside the package, so any working directory will do."""
-    upgrade(MIGRATIONS, settings.database_url)
+    upgrade(MIGRATIONS, settings.database_url, kit_tables=False)  # no outbox, inbox or idempotency keys
 
 
 def _parser() -> argparse.ArgumentParser:

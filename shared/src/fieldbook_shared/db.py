@@ -1,7 +1,8 @@
 """SQLAlchemy 2 plumbing: one declarative Base, engines, and the unit of work.
 
 Every service's models subclass `Base`, so the kit's own tables (outbox, processed_events,
-idempotency_keys) live in the same metadata and the same Alembic history as the service's.
+idempotency_keys) live in the same metadata as the service's; their migrations are the kit's Alembic
+branch, which every service's history includes (`fieldbook_shared.migrations`).
 """
 
 from __future__ import annotations

@@ -1,22 +1,22 @@
-"""an index on processed_events.processed_at: the kit's retention purge deletes inbox rows older
-than INBOX_RETENTION_DAYS a batch at a time, which without it reads the whole table each batch
+"""an index on processed_events.processed_at, now made by the kit's branch (kit_0002)
+
+This revision made the index before the kit had its own branch; it now only depends on kit_0002,
+so a database that ran it counts kit_0002 as applied, and a new one gets the index from the kit.
 
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-29 23:40:00
 """
 
-from alembic import op
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
-depends_on = None
+depends_on = "kit_0002"
 
 
 def upgrade() -> None:
-    op.create_index("ix_processed_events_processed_at", "processed_events", ["processed_at"])
+    pass
 
 
 def downgrade() -> None:
-    op.drop_index("ix_processed_events_processed_at", table_name="processed_events")
+    pass

@@ -1,5 +1,4 @@
-"""first tables: the asset catalogue, assets, the read model of customers' records, and the
-kit's outbox / processed_events / idempotency_keys
+"""first tables: the asset catalogue, assets, the read model of customers' records
 
 Revision ID: 0001
 Revises:
@@ -14,7 +13,7 @@ import fieldbook_shared.db  # noqa: F401  (column types of the kit)
 revision = "0001"
 down_revision = None
 branch_labels = None
-depends_on = None
+depends_on = "kit_0001"  # the kit's tables (fieldbook_shared/migrations/versions)
 
 
 def upgrade() -> None:
@@ -45,24 +44,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "name_key", name="uq_fuel_types_tenant_name"),
     )
-    op.create_table(
-        "idempotency_keys",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=255), nullable=False),
-        sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=True),
-        sa.Column("response_body", sa.Text(), nullable=True),
-        sa.Column("response_headers", sa.JSON(), nullable=True),
-        sa.Column("created_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("tenant_id", "key", name="uq_idempotency_tenant_key"),
-    )
-    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_idempotency_keys_created_at"), ["created_at"], unique=False)
-
     op.create_table(
         "known_branches",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -140,34 +121,6 @@ def upgrade() -> None:
         sa.Column("updated_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "name_key", name="uq_makes_tenant_name"),
-    )
-    op.create_table(
-        "outbox",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("subject", sa.String(length=64), nullable=True),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("created_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_outbox_sent_at"), ["sent_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_outbox_tenant_id"), ["tenant_id"], unique=False)
-
-    op.create_table(
-        "processed_events",
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("processed_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("event_id"),
     )
     op.create_table(
         "asset_models",
@@ -275,12 +228,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_asset_models_make_id"))
 
     op.drop_table("asset_models")
-    op.drop_table("processed_events")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_outbox_sent_at"))
-
-    op.drop_table("outbox")
     op.drop_table("makes")
     op.drop_table("locations")
     with op.batch_alter_table("known_work_addresses", schema=None) as batch_op:
@@ -292,10 +239,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_known_branches_customer_id"))
 
     op.drop_table("known_branches")
-    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_idempotency_keys_created_at"))
-
-    op.drop_table("idempotency_keys")
     op.drop_table("fuel_types")
     op.drop_table("asset_groups")
     # ### end Alembic commands ###

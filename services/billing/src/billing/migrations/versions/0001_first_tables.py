@@ -1,4 +1,4 @@
-"""first tables: customer and work address snapshots, counters, quotes, jobs, invoices, credit notes, payments, allocations, the ledger, cards, statements, and the kit's outbox / processed_events / idempotency_keys
+"""first tables: customer and work address snapshots, counters, quotes, jobs, invoices, credit notes, payments, allocations, the ledger, cards, statements
 
 Revision ID: 0001
 Revises:
@@ -13,7 +13,7 @@ import fieldbook_shared.db  # noqa: F401  (column types of the kit)
 revision = "0001"
 down_revision = None
 branch_labels = None
-depends_on = None
+depends_on = "kit_0001"  # the kit's tables (fieldbook_shared/migrations/versions)
 
 
 def upgrade() -> None:
@@ -88,24 +88,6 @@ def upgrade() -> None:
         sa.Column("postcode", sa.String(length=16), nullable=True),
         sa.PrimaryKeyConstraint("tenant_id", "id"),
     )
-    op.create_table(
-        "idempotency_keys",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=255), nullable=False),
-        sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=True),
-        sa.Column("response_body", sa.Text(), nullable=True),
-        sa.Column("response_headers", sa.JSON(), nullable=True),
-        sa.Column("created_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("tenant_id", "key", name="uq_idempotency_tenant_key"),
-    )
-    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_idempotency_keys_created_at"), ["created_at"], unique=False)
-
     op.create_table(
         "invoices",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -198,27 +180,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_ledger_tenant_source", ["tenant_id", "source_id"], unique=False)
 
     op.create_table(
-        "outbox",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("subject", sa.String(length=64), nullable=True),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("created_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_outbox_sent_at"), ["sent_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_outbox_tenant_id"), ["tenant_id"], unique=False)
-
-    op.create_table(
         "payments",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
@@ -237,13 +198,6 @@ def upgrade() -> None:
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.create_index("ix_payments_tenant_customer", ["tenant_id", "customer_id"], unique=False)
 
-    op.create_table(
-        "processed_events",
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("processed_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("event_id"),
-    )
     op.create_table(
         "quotes",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -421,16 +375,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_quotes_tenant_customer_created")
 
     op.drop_table("quotes")
-    op.drop_table("processed_events")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_index("ix_payments_tenant_customer")
 
     op.drop_table("payments")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_outbox_sent_at"))
-
-    op.drop_table("outbox")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_ledger_tenant_source")
         batch_op.drop_index("ix_ledger_tenant_invoice")
@@ -445,10 +393,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_invoices_tenant_customer_date")
 
     op.drop_table("invoices")
-    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_idempotency_keys_created_at"))
-
-    op.drop_table("idempotency_keys")
     op.drop_table("customer_snapshots")
     with op.batch_alter_table("credit_notes", schema=None) as batch_op:
         batch_op.drop_index("ix_credit_notes_tenant_customer")

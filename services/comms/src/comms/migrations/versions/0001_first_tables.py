@@ -1,4 +1,4 @@
-"""first tables: notes, communications log, email templates, emails with attachments and send log, mailing lists, mass emails, the customers read model, and the kit's tables
+"""first tables: notes, communications log, email templates, emails with attachments and send log, mailing lists, mass emails, the customers read model
 
 Revision ID: 0001
 Revises:
@@ -13,7 +13,7 @@ import fieldbook_shared.db  # noqa: F401  (column types of the kit)
 revision = "0001"
 down_revision = None
 branch_labels = None
-depends_on = None
+depends_on = "kit_0001"  # the kit's tables (fieldbook_shared/migrations/versions)
 
 
 def upgrade() -> None:
@@ -140,24 +140,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_emails_mass_email", ["mass_email_id"], unique=False)
 
     op.create_table(
-        "idempotency_keys",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=255), nullable=False),
-        sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=True),
-        sa.Column("response_body", sa.Text(), nullable=True),
-        sa.Column("response_headers", sa.JSON(), nullable=True),
-        sa.Column("created_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("tenant_id", "key", name="uq_idempotency_tenant_key"),
-    )
-    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_idempotency_keys_created_at"), ["created_at"], unique=False)
-
-    op.create_table(
         "mailing_lists",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
@@ -209,34 +191,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_notes_customer", ["tenant_id", "customer_id", "created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_notes_work_address_id"), ["work_address_id"], unique=False)
 
-    op.create_table(
-        "outbox",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("subject", sa.String(length=64), nullable=True),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("created_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_outbox_sent_at"), ["sent_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_outbox_tenant_id"), ["tenant_id"], unique=False)
-
-    op.create_table(
-        "processed_events",
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("processed_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("event_id"),
-    )
     op.create_table(
         "work_address_copies",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -324,12 +278,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_work_address_copies_customer")
 
     op.drop_table("work_address_copies")
-    op.drop_table("processed_events")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_outbox_sent_at"))
-
-    op.drop_table("outbox")
     with op.batch_alter_table("notes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notes_work_address_id"))
         batch_op.drop_index("ix_notes_customer")
@@ -340,10 +288,6 @@ def downgrade() -> None:
 
     op.drop_table("mass_emails")
     op.drop_table("mailing_lists")
-    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_idempotency_keys_created_at"))
-
-    op.drop_table("idempotency_keys")
     with op.batch_alter_table("emails", schema=None) as batch_op:
         batch_op.drop_index("ix_emails_mass_email")
         batch_op.drop_index("ix_emails_due")
