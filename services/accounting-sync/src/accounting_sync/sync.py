@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
+from fieldbook_shared.jobs import poll_loop
 
 from . import events
 from .domain import mapping, matching, refs, retry
@@ -91,19 +92,9 @@ class SyncEngine:
     # -- the loop -------------------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                worked = self.run_once()
-            except SQLAlchemyError as exc:
-                log.warning("sync loop cannot reach the database: %s", exc)
-                worked = False
-                stop.wait(2.0)
-            except Exception:
-                log.exception("sync loop failed unexpectedly")
-                worked = False
-                stop.wait(2.0)
-            if not worked:
-                stop.wait(self.s.loop_idle_seconds)
+        poll_loop("sync loop", lambda stop: self.run_once(), self.s.loop_idle_seconds, log, error_wait=2.0)(
+            stop
+        )
 
     def run_once(self) -> bool:
         """One attempt for one due row; False when nothing was due."""

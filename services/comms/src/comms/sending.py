@@ -21,7 +21,6 @@ import logging
 import smtplib
 import ssl
 import threading
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
@@ -32,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
+from fieldbook_shared.jobs import lease_until, new_token, poll_loop
 from fieldbook_shared.settings import Settings
 
 from .clients import BillingClient, UpstreamUnavailable
@@ -181,24 +181,16 @@ class Sender:
         self.billing = billing or BillingClient.from_settings(settings)
 
     def run(self, stop: threading.Event) -> None:
-        log.info(
-            "sender started (SMTP %s:%s)", self.settings.extra["smtp_host"], self.settings.extra["smtp_port"]
-        )
-        while not stop.is_set():
-            try:
-                busy = self.send_due(stop)
-            except Exception:
-                log.exception("sender step failed")
-                busy = 0
-            if not busy:
-                stop.wait(self.settings.extra["sender_poll"])
+        x = self.settings.extra
+        name = f"sender (SMTP {x['smtp_host']}:{x['smtp_port']})"
+        poll_loop(name, self.send_due, x["sender_poll"], log)(stop)
 
     def _lease_until(self):
-        return utcnow() + timedelta(seconds=self.settings.extra["sending_lease"])
+        return lease_until(self.settings.extra["sending_lease"])
 
     def claim(self) -> tuple[str, list[str]]:
         """(claim token, ids of the emails claimed under it)."""
-        token = str(uuid.uuid4())
+        token = new_token()
         with self.sessions() as session:
             emails = claim_due_emails(
                 session, utcnow(), self._lease_until(), int(self.settings.extra["sender_batch"]), token
@@ -388,15 +380,9 @@ class MassEmailRunner:
         self.uow_factory = uow_factory
 
     def run(self, stop: threading.Event) -> None:
-        log.info("mass-email runner started")
-        while not stop.is_set():
-            try:
-                busy = self.step()
-            except Exception:
-                log.exception("mass-email step failed")
-                busy = False
-            if not busy:
-                stop.wait(self.settings.extra["mass_email_poll"])
+        poll_loop("mass-email runner", lambda stop: self.step(), self.settings.extra["mass_email_poll"], log)(
+            stop
+        )
 
     def step(self) -> bool:
         """Expand one job (or part of it), then complete the jobs with nothing left to send."""
@@ -406,9 +392,9 @@ class MassEmailRunner:
 
     def claim(self) -> tuple[str, str, str] | None:
         """(job id, tenant id, claim token) of one job to expand, or None."""
-        token, now = str(uuid.uuid4()), utcnow()
+        token, now = new_token(), utcnow()
         with self.sessions() as session:
-            job = claim_mass_email(session, now, now + timedelta(seconds=60), token)
+            job = claim_mass_email(session, now, lease_until(60, now), token)
             if job is None:
                 return None
             claimed = (job.id, job.tenant_id, token)

@@ -16,7 +16,6 @@ import csv
 import io
 import json
 import logging
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -25,11 +24,12 @@ import zipfile
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from fieldbook_shared.db import is_postgres, new_id, utcnow
+from fieldbook_shared.db import new_id, utcnow
 from fieldbook_shared.export_parts import Part, read_page
+from fieldbook_shared.jobs import claim_queued, poll_loop
 from fieldbook_shared.problems import NotFound, ValidationFailed
 from fieldbook_shared.settings import Settings
 
@@ -379,36 +379,7 @@ def _copy(progress: dict) -> dict:
 
 def claim(sessions: sessionmaker[Session], stale_after: timedelta) -> str | None:
     """Take the oldest queued export (or a running one whose worker died)."""
-    now = utcnow()
-    with sessions() as session, session.begin():
-        stmt = (
-            select(Export.id, Export.status, Export.heartbeat_at)
-            .where(
-                or_(
-                    Export.status == "queued",
-                    and_(Export.status == "running", Export.heartbeat_at < now - stale_after),
-                )
-            )
-            .order_by(Export.created_at, Export.id)
-            .limit(1)
-        )
-        if is_postgres(session):
-            stmt = stmt.with_for_update(skip_locked=True)
-        found = session.execute(stmt).first()
-        if found is None:
-            return None
-        export_id, status, heartbeat = found
-        taken = session.execute(
-            update(Export)
-            .where(
-                Export.id == export_id,
-                Export.status == status,
-                Export.heartbeat_at.is_(None) if heartbeat is None else Export.heartbeat_at == heartbeat,
-            )
-            .values(status="running", heartbeat_at=now, started_at=func.coalesce(Export.started_at, now))
-            .execution_options(synchronize_session=False)
-        )
-        return export_id if taken.rowcount == 1 else None
+    return claim_queued(sessions, Export, stale_after, order_by=(Export.created_at, Export.id))
 
 
 def run_next(sessions: sessionmaker[Session], settings: Settings) -> str | None:
@@ -422,18 +393,4 @@ def run_next(sessions: sessionmaker[Session], settings: Settings) -> str | None:
 def export_loop(settings: Settings, sessions: sessionmaker[Session]):
     """The worker's extra loop: build queued exports one after another."""
     poll = float((settings.extra or {}).get("import_poll_seconds", 1.0))
-
-    def run(stop: threading.Event) -> None:
-        log.info("export loop started")
-        while not stop.is_set():
-            try:
-                ran = run_next(sessions, settings)
-            except Exception:  # the database went away: back off, never die
-                log.exception("export loop: could not claim an export")
-                ran = None
-                stop.wait(5 * poll)
-            if ran is None:
-                stop.wait(poll)
-        log.info("export loop stopped")
-
-    return run
+    return poll_loop("export loop", lambda stop: run_next(sessions, settings), poll, log, error_wait=5 * poll)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import random
-import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from fieldbook_shared.db import is_postgres, utcnow
+from fieldbook_shared.db import utcnow
+from fieldbook_shared.jobs import new_token, skip_locked
 from fieldbook_shared.problems import NotFound
 
 from .models import PENDING, BalancePollRequest, CustomerSync, SageBusiness
@@ -132,12 +132,10 @@ def claim_due(session: Session, lease: timedelta, now: datetime | None = None) -
         select(CustomerSync).where(*due).order_by(CustomerSync.next_attempt_at, CustomerSync.id).limit(1)
     )
     for stmt in (oldest_first.where(CustomerSync.tenant_id == random.choice(tenants)), oldest_first):
-        if is_postgres(session):
-            stmt = stmt.with_for_update(skip_locked=True)
-        row = session.scalar(stmt)
+        row = session.scalar(skip_locked(session, stmt))
         if row is not None:
             row.claimed_until = now + lease
-            row.claim_token = str(uuid.uuid4())
+            row.claim_token = new_token()
             return row
     return None
 
@@ -160,9 +158,7 @@ def claim_poll_requests(
         .order_by(BalancePollRequest.id)
         .limit(50)
     )
-    if is_postgres(session):
-        stmt = stmt.with_for_update(skip_locked=True)
-    requests = list(session.scalars(stmt))
+    requests = list(session.scalars(skip_locked(session, stmt)))
     for req in requests:
         req.claimed_until = now + lease
     return requests

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from fieldbook_shared.db import is_postgres, page_of
+from fieldbook_shared.db import page_of
+from fieldbook_shared.jobs import skip_locked
 from fieldbook_shared.problems import NotFound
 
 from ..domain.recipients import SKIP_MERGED
@@ -345,9 +346,7 @@ def claim_due_emails(
     due = (Email.status == "queued") & (Email.next_attempt_at <= now)
     stale = (Email.status == "sending") & (Email.lease_until < now)
     stmt = select(Email).where(due | stale).order_by(Email.next_attempt_at, Email.created_at).limit(limit)
-    if is_postgres(session):
-        stmt = stmt.with_for_update(skip_locked=True)
-    emails = list(session.scalars(stmt))
+    emails = list(session.scalars(skip_locked(session, stmt)))
     for email in emails:
         email.status = "sending"
         email.lease_until = lease_until
@@ -369,9 +368,7 @@ def claim_mass_email(session: Session, now: datetime, lease_until: datetime, tok
         & ((MassEmail.lease_until.is_(None)) | (MassEmail.lease_until < now))
     )
     stmt = select(MassEmail).where(runnable).order_by(MassEmail.created_at).limit(1)
-    if is_postgres(session):
-        stmt = stmt.with_for_update(skip_locked=True)
-    job = session.scalar(stmt)
+    job = session.scalar(skip_locked(session, stmt))
     if job is not None:
         job.status = "expanding"
         job.lease_until = lease_until

@@ -15,11 +15,12 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldbook_shared.context import RequestContext
-from fieldbook_shared.db import is_postgres, utcnow
+from fieldbook_shared.db import utcnow
+from fieldbook_shared.jobs import claim_queued, poll_loop
 from fieldbook_shared.settings import Settings
 
 from ..store.models import Import, ImportIssue
@@ -40,44 +41,7 @@ class LostClaim(RuntimeError):
 
 def claim(sessions: sessionmaker[Session], stale_after: timedelta) -> str | None:
     """Take the oldest queued import (or a running one whose worker died); return its id."""
-    now = utcnow()
-    with sessions() as session, session.begin():
-        stmt = (
-            select(Import.id, Import.status, Import.heartbeat_at)
-            .where(
-                or_(
-                    Import.status == "queued",
-                    and_(Import.status == "running", Import.heartbeat_at < now - stale_after),
-                )
-            )
-            .order_by(Import.queued_at, Import.id)
-            .limit(1)
-        )
-        if is_postgres(session):
-            stmt = stmt.with_for_update(skip_locked=True)
-        found = session.execute(stmt).first()
-        if found is None:
-            return None
-        import_id, status, heartbeat = found
-        taken = session.execute(
-            update(Import)
-            .where(
-                Import.id == import_id,
-                Import.status == status,
-                Import.heartbeat_at.is_(None) if heartbeat is None else Import.heartbeat_at == heartbeat,
-            )
-            .values(status="running", heartbeat_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if taken.rowcount != 1:
-            return None
-        session.execute(
-            update(Import)
-            .where(Import.id == import_id, Import.started_at.is_(None))
-            .values(started_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return import_id
+    return claim_queued(sessions, Import, stale_after, order_by=(Import.queued_at, Import.id))
 
 
 class ImportJob:
@@ -231,18 +195,6 @@ def run_next(
 def import_loop(settings: Settings, sessions: sessionmaker[Session]):
     """The worker's extra loop: run imports one after another; poll while there are none."""
     poll = float((settings.extra or {}).get("import_poll_seconds", DEFAULT_POLL_SECONDS))
-
-    def run(stop: threading.Event) -> None:
-        log.info("import loop started")
-        while not stop.is_set():
-            try:
-                ran = run_next(sessions, settings, stop)
-            except Exception:  # the database went away: back off, never die
-                log.exception("import loop: could not claim an import")
-                ran = None
-                stop.wait(5 * poll)
-            if ran is None:
-                stop.wait(poll)
-        log.info("import loop stopped")
-
-    return run
+    return poll_loop(
+        "import loop", lambda stop: run_next(sessions, settings, stop), poll, log, error_wait=5 * poll
+    )
