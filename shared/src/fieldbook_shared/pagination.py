@@ -5,12 +5,18 @@ Every list endpoint takes its page sizes from the running service's Settings (`P
 
     @blp.response(200, CustomerSchema(many=True))
     @paginate(blp)
-    def get(self, query, pagination_parameters): ...
+    def get(self, query, page):
+        rows, total = service.list_customers(current_uow(), query, *page)
+        return [row_of(r) for r in rows], total
 
-Flask-Smorest parses `page` / `page_size` and writes `X-Pagination`; it is given a ceiling
-(`PAGE_SIZE_CEILING`) only as a bound, and the configured maximum is checked here (422 above it).
+The view is given `page` (a `Page`: the page number and its size, which unpack as the two
+arguments every list use case takes) and answers `(items, total)`: the decorator tells
+Flask-Smorest the total and hands on the items. Flask-Smorest parses `page` / `page_size` and
+writes `X-Pagination`; it is given a ceiling (`PAGE_SIZE_CEILING`) only as a bound, and the
+configured maximum is checked here (422 above it).
 `apidoc.PageLimitPlugin` writes the configured default and maximum into the OpenAPI document. An
-endpoint with limits of its own (a report's rows) keeps calling `blp.paginate(...)` itself.
+endpoint with limits of its own (a report's rows) names them: `paginate(blp, page_size=100,
+max_page_size=1000)`.
 We add RFC 8288 `Link` headers to every `X-Pagination`.
 """
 
@@ -19,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, request
@@ -41,36 +48,45 @@ def page_sizes() -> tuple[int, int]:
     return min(default, maximum), maximum
 
 
-def paginate(blp: Blueprint) -> Callable:
-    """`blp.paginate()` for a view that pages itself (`pagination_parameters.item_count = total`),
-    with the service's default and maximum page size."""
-    smorest = blp.paginate(page_size=Settings.page_size_default, max_page_size=PAGE_SIZE_CEILING)
+class Page(NamedTuple):
+    """Which page a list view is asked for: `*page` passes (number, size) to a use case."""
+
+    number: int
+    size: int
+
+
+def paginate(blp: Blueprint, *, page_size: int | None = None, max_page_size: int | None = None) -> Callable:
+    """`blp.paginate()` for a view that pages itself: it takes `page` and answers (items, total).
+
+    Page sizes are the service's default and maximum, or the endpoint's own when given (a report's
+    rows: `paginate(blp, page_size=100, max_page_size=1000)`)."""
+    own_limits = page_size is not None and max_page_size is not None
+    if own_limits:
+        smorest = blp.paginate(page_size=page_size, max_page_size=max_page_size)
+    else:
+        smorest = blp.paginate(page_size=Settings.page_size_default, max_page_size=PAGE_SIZE_CEILING)
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
-        def with_service_page_sizes(*args, pagination_parameters, **kwargs):
-            default, maximum = page_sizes()
-            if "page_size" not in request.args:
-                pagination_parameters.page_size = default
-            elif pagination_parameters.page_size > maximum:
-                message = f"Must be greater than or equal to 1 and less than or equal to {maximum}."
-                raise ValidationFailed({"page_size": [message]})
-            return view(*args, pagination_parameters=pagination_parameters, **kwargs)
+        def with_page(*args, pagination_parameters, **kwargs):
+            if not own_limits:
+                _service_page_size(pagination_parameters)
+            page = Page(pagination_parameters.page, pagination_parameters.page_size)
+            items, pagination_parameters.item_count = view(*args, page=page, **kwargs)
+            return items
 
-        return smorest(with_service_page_sizes)
+        return smorest(with_page)
 
     return decorator
 
 
-def one_page(pagination_parameters, list_page: Callable[..., tuple[list, int]], *args, **kwargs) -> list:
-    """The rows of the page asked for, from a use case that lists one page
-    (`list_page(*args, page, page_size, **kwargs)` → rows, total); the total goes to `X-Pagination`.
-
-        return one_page(pagination_parameters, list_refunds, current_uow(), str(customer_id))
-    """
-    rows, total = list_page(*args, pagination_parameters.page, pagination_parameters.page_size, **kwargs)
-    pagination_parameters.item_count = total
-    return rows
+def _service_page_size(pagination_parameters) -> None:
+    default, maximum = page_sizes()
+    if "page_size" not in request.args:
+        pagination_parameters.page_size = default
+    elif pagination_parameters.page_size > maximum:
+        message = f"Must be greater than or equal to 1 and less than or equal to {maximum}."
+        raise ValidationFailed({"page_size": [message]})
 
 
 def init_link_headers(app: Flask) -> None:

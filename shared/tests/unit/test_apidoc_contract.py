@@ -51,10 +51,9 @@ blp = Blueprint("gadgets", __name__, url_prefix="/v1/gadgets")
 class Gadgets(MethodView):
     @blp.response(200, GadgetSchema(many=True))
     @paginate(blp)
-    def get(self, pagination_parameters):
+    def get(self, page):
         """List gadgets."""
-        pagination_parameters.item_count = 1
-        return [{"name": "a", "line_1": "1 Mill Lane", "postcode": "LS1 1AA"}]
+        return [{"name": "a", "line_1": "1 Mill Lane", "postcode": "LS1 1AA"}], 1
 
     @sends_etag
     @sends_location

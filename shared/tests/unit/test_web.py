@@ -60,9 +60,17 @@ class Things(MethodView):
 class Paged(MethodView):
     @blp.response(200, ThingSchema(many=True))
     @paginate(blp)
-    def get(self, pagination_parameters):
-        pagination_parameters.item_count = 10
-        return [{"name": "x", "size": pagination_parameters.page_size}]
+    def get(self, page):
+        return [{"name": "x", "size": page.size}], 10
+
+
+@blp.route("/own-pages")
+class OwnPages(MethodView):
+    @blp.response(200, ThingSchema(many=True))
+    @paginate(blp, page_size=4, max_page_size=6)
+    def get(self, page):
+        number, size = page  # unpacks as the two arguments a use case takes
+        return [{"name": str(number), "size": size}], 50
 
 
 @blp.route("/upload")
@@ -321,6 +329,18 @@ def test_list_pages_follow_the_services_page_size_settings(small_pages_client):
     }
     assert client.get("/v1/things/paged?page_size=0", headers=H).status_code == 422
     assert client.get("/v1/things/paged?page_size=99999999999999", headers=H).status_code == 422
+
+
+def test_an_endpoint_with_page_sizes_of_its_own_keeps_them(small_pages_client):
+    client = small_pages_client  # the service's sizes are 2 and 3
+    first = client.get("/v1/things/own-pages", headers=H)
+    assert page_size_used(first) == 4 and first.get_json()[0]["name"] == "1"
+    assert json.loads(first.headers["X-Pagination"])["total"] == 50
+    assert page_size_used(client.get("/v1/things/own-pages?page_size=6&page=2", headers=H)) == 6
+    assert client.get("/v1/things/own-pages?page_size=7", headers=H).status_code == 422
+    spec = client.get("/openapi.json").get_json()
+    own = {p["name"]: p for p in spec["paths"]["/v1/things/own-pages"]["get"]["parameters"]}
+    assert own["page_size"]["schema"]["default"] == 4 and own["page_size"]["schema"]["maximum"] == 6
 
 
 def test_the_default_page_size_never_exceeds_the_maximum(tmp_path):

@@ -47,13 +47,9 @@ class SyncList(MethodView):
     @accounting.arguments(StatusQuerySchema, location="query")
     @accounting.response(200, SyncStatusSchema(many=True))
     @paginate(accounting)
-    def get(self, query, pagination_parameters):
+    def get(self, query, page):
         """Customers' sync status, latest change first; `status` filters."""
-        rows, total = service.list_statuses(
-            current_uow(), query.get("status"), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return service.list_statuses(current_uow(), query.get("status"), *page)
 
 
 @accounting.route("/resync")

@@ -37,18 +37,15 @@ class CustomerAssets(MethodView):
     @customer_assets.arguments(AssetQuerySchema, location="query", unknown=RAISE)
     @customer_assets.response(200, AssetSchema(many=True))
     @paginate(customer_assets)
-    def get(self, query, customer_id, pagination_parameters):
+    def get(self, query, customer_id, page):
         """The customer's assets, latest first; filter by group, fuel type, location, make, site."""
-        items, total = service.list_assets(
+        return service.list_assets(
             current_uow(),
             lookup(),
             str(customer_id),
             AssetFilters(**query),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+            *page,
         )
-        pagination_parameters.item_count = total
-        return items
 
     @sends_etag
     @sends_location

@@ -38,13 +38,9 @@ def simple_blueprint(kind: str, title: str) -> Blueprint:
         @blp.arguments(PagedQuery, location="query", unknown=RAISE)
         @blp.response(200, CatalogueEntrySchema(many=True))
         @paginate(blp)
-        def get(self, query, pagination_parameters):
+        def get(self, query, page):
             """The tenant's entries, by name, paged."""
-            rows, total = service.list_entries(
-                current_uow(), kind, pagination_parameters.page, pagination_parameters.page_size
-            )
-            pagination_parameters.item_count = total
-            return rows
+            return service.list_entries(current_uow(), kind, *page)
 
         @sends_etag
         @sends_location
@@ -122,13 +118,10 @@ class ModelCollection(MethodView):
     @models.arguments(ModelQuerySchema, location="query", unknown=RAISE)
     @models.response(200, ModelSchema(many=True))
     @paginate(models)
-    def get(self, query, pagination_parameters):
+    def get(self, query, page):
         """The tenant's models, by name, paged (`make_id` narrows to one make)."""
-        rows, total = service.list_models(
-            current_uow(), query.get("make_id"), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return [model_row(p) for p in rows]
+        rows, total = service.list_models(current_uow(), query.get("make_id"), *page)
+        return [model_row(p) for p in rows], total
 
     @sends_location
     @models.arguments(ModelInSchema)

@@ -14,7 +14,7 @@ from fieldbook_shared.apidoc import (
     sends_location,
 )
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.pagination import one_page, paginate
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from ..service.invoices import (
@@ -71,12 +71,10 @@ class CustomerInvoices(MethodView):
     @customer_invoices.arguments(InvoiceListQuerySchema, location="query", unknown=RAISE)
     @customer_invoices.response(200, InvoiceSchema(many=True))
     @paginate(customer_invoices)
-    def get(self, query, customer_id, pagination_parameters):
+    def get(self, query, customer_id, page):
         """List the customer's invoices."""
-        rows = one_page(
-            pagination_parameters, list_for_customer, current_uow(), "invoices", customer_id, query=query
-        )
-        return [_shown(r) for r in rows]
+        rows, total = list_for_customer(current_uow(), "invoices", customer_id, *page, query=query)
+        return [_shown(r) for r in rows], total
 
     @sends_etag
     @sends_location

@@ -8,7 +8,7 @@ from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_etag, sends_location
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.pagination import one_page, paginate
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from ..service.jobs import create_job, get_job, update_job
@@ -39,11 +39,9 @@ class CustomerJobs(MethodView):
     @customer_jobs.arguments(JobListQuerySchema, location="query", unknown=RAISE)
     @customer_jobs.response(200, JobSchema(many=True))
     @paginate(customer_jobs)
-    def get(self, query, customer_id, pagination_parameters):
+    def get(self, query, customer_id, page):
         """List the customer's jobs."""
-        return one_page(
-            pagination_parameters, list_for_customer, current_uow(), "jobs", customer_id, query=query
-        )
+        return list_for_customer(current_uow(), "jobs", customer_id, *page, query=query)
 
     @sends_etag
     @sends_location

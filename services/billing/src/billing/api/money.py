@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import file_response, sends_location
-from fieldbook_shared.pagination import one_page, paginate
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from ..service import cash, undo
@@ -148,20 +148,20 @@ class CreditNoteDeallocate(MethodView):
 class CustomerCreditNotes(MethodView):
     @customer_credit_notes.response(200, CreditNoteSchema(many=True))
     @paginate(customer_credit_notes)
-    def get(self, customer_id, pagination_parameters):
+    def get(self, customer_id, page):
         """The customer's credit notes, latest first, paged, each with what is unallocated."""
-        rows = one_page(pagination_parameters, list_credit_notes, current_uow(), str(customer_id))
-        return [with_amount(n, "unallocated", u) for n, u in rows]
+        rows, total = list_credit_notes(current_uow(), str(customer_id), *page)
+        return [with_amount(n, "unallocated", u) for n, u in rows], total
 
 
 @customer_payments.route("")
 class CustomerPayments(MethodView):
     @customer_payments.response(200, PaymentSchema(many=True))
     @paginate(customer_payments)
-    def get(self, customer_id, pagination_parameters):
+    def get(self, customer_id, page):
         """The customer's payments, latest first, paged, with what is unallocated and their allocations."""
-        rows = one_page(pagination_parameters, cash.list_payments, current_uow(), str(customer_id))
-        return [_payment(*row) for row in rows]
+        rows, total = cash.list_payments(current_uow(), str(customer_id), *page)
+        return [_payment(*row) for row in rows], total
 
 
 @payments.route("")
@@ -219,10 +219,10 @@ class PaymentReverse(MethodView):
 class AccountCredit(MethodView):
     @account_credit.response(200, PaymentSchema(many=True))
     @paginate(account_credit)
-    def get(self, customer_id, pagination_parameters):
+    def get(self, customer_id, page):
         """The customer's account credit, latest first, paged, each with what is unallocated."""
-        rows = one_page(pagination_parameters, cash.list_account_credit, current_uow(), str(customer_id))
-        return [_payment(p, u) for p, u in rows]
+        rows, total = cash.list_account_credit(current_uow(), str(customer_id), *page)
+        return [_payment(p, u) for p, u in rows], total
 
     @sends_location
     @account_credit.arguments(AccountCreditInSchema)
@@ -273,10 +273,10 @@ class AccountCreditDeallocate(MethodView):
 class Refunds(MethodView):
     @refunds.response(200, RefundSchema(many=True))
     @paginate(refunds)
-    def get(self, customer_id, pagination_parameters):
+    def get(self, customer_id, page):
         """The customer's refunds, latest first, paged, each with the credit it was taken from."""
-        rows = one_page(pagination_parameters, undo.list_refunds, current_uow(), str(customer_id))
-        return [_refund(*row) for row in rows]
+        rows, total = undo.list_refunds(current_uow(), str(customer_id), *page)
+        return [_refund(*row) for row in rows], total
 
     @sends_location
     @refunds.arguments(RefundInSchema)
@@ -300,9 +300,9 @@ class RefundItem(MethodView):
 class Cards(MethodView):
     @cards.response(200, CardSchema(many=True))
     @paginate(cards)
-    def get(self, customer_id, pagination_parameters):
+    def get(self, customer_id, page):
         """The customer's stored cards, oldest first, paged."""
-        return one_page(pagination_parameters, cash.list_cards, current_uow(), str(customer_id))
+        return cash.list_cards(current_uow(), str(customer_id), *page)
 
     @sends_location
     @cards.arguments(CardInSchema)

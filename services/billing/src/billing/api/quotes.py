@@ -8,7 +8,7 @@ from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import file_response, requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.pagination import one_page, paginate
+from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
 from ..service.lists import list_for_customer
@@ -51,11 +51,9 @@ class CustomerQuotes(MethodView):
     @customer_quotes.arguments(QuoteListQuerySchema, location="query", unknown=RAISE)
     @customer_quotes.response(200, QuoteSchema(many=True))
     @paginate(customer_quotes)
-    def get(self, query, customer_id, pagination_parameters):
+    def get(self, query, customer_id, page):
         """List the customer's quotes."""
-        return one_page(
-            pagination_parameters, list_for_customer, current_uow(), "quotes", customer_id, query=query
-        )
+        return list_for_customer(current_uow(), "quotes", customer_id, *page, query=query)
 
     @sends_etag
     @sends_location

@@ -31,17 +31,14 @@ class CustomerCommunications(MethodView):
     @customer_log.arguments(CommunicationQuerySchema, location="query", unknown=RAISE)
     @customer_log.response(200, CommunicationSchema(many=True))
     @paginate(customer_log)
-    def get(self, query, customer_id, pagination_parameters):
+    def get(self, query, customer_id, page):
         """List the customer's communications log."""
-        rows, total = service.customer_communications(
+        return service.customer_communications(
             current_uow(),
             str(customer_id),
             query.get("kind"),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+            *page,
         )
-        pagination_parameters.item_count = total
-        return rows
 
     @customer_log.arguments(CommunicationInSchema)
     @customer_log.response(201, CommunicationSchema)
@@ -55,14 +52,11 @@ class WorkAddressCommunications(MethodView):
     @work_address_log.arguments(CommunicationQuerySchema, location="query", unknown=RAISE)
     @work_address_log.response(200, CommunicationSchema(many=True))
     @paginate(work_address_log)
-    def get(self, query, work_address_id, pagination_parameters):
+    def get(self, query, work_address_id, page):
         """List the communications log of a work address."""
-        rows, total = service.work_address_communications(
+        return service.work_address_communications(
             current_uow(),
             str(work_address_id),
             query.get("kind"),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+            *page,
         )
-        pagination_parameters.item_count = total
-        return rows

@@ -42,17 +42,14 @@ class EmailCollection(MethodView):
     @blp.arguments(EmailQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, EmailSchema(many=True))
     @paginate(blp)
-    def get(self, query, pagination_parameters):
+    def get(self, query, page):
         """Emails, latest first (`customer_id`, `status` filter)."""
-        rows, total = service.list_emails(
+        return service.list_emails(
             current_uow(),
             query.get("customer_id"),
             query.get("status"),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+            *page,
         )
-        pagination_parameters.item_count = total
-        return rows
 
     @sends_location
     @blp.doc(**request_body_doc(EmailInSchema))

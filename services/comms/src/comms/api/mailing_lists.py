@@ -27,13 +27,9 @@ class MailingListCollection(MethodView):
     @blp.arguments(PagedQuery, location="query", unknown=RAISE)
     @blp.response(200, MailingListSchema(many=True))
     @paginate(blp)
-    def get(self, query, pagination_parameters):
+    def get(self, query, page):
         """The saved lists by name, paged."""
-        rows, total = service.list_mailing_lists(
-            current_uow(), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return service.list_mailing_lists(current_uow(), *page)
 
     @sends_etag
     @sends_location

@@ -36,13 +36,9 @@ class MassEmailCollection(MethodView):
     @mass_emails.arguments(PagedQuery, location="query", unknown=RAISE)
     @mass_emails.response(200, MassEmailSchema(many=True))
     @paginate(mass_emails)
-    def get(self, query, pagination_parameters):
+    def get(self, query, page):
         """List the mass emails sent or being sent."""
-        rows, total = service.list_mass_emails(
-            current_uow(), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return service.list_mass_emails(current_uow(), *page)
 
     @sends_location
     @mass_emails.doc(**request_body_doc(MassEmailInSchema))
@@ -76,15 +72,12 @@ class MassEmailRecipients(MethodView):
     @mass_emails.arguments(RecipientQuerySchema, location="query", unknown=RAISE)
     @mass_emails.response(200, RecipientSchema(many=True))
     @paginate(mass_emails)
-    def get(self, query, job_id, pagination_parameters):
+    def get(self, query, job_id, page):
         """Each recipient, in the job's order and paged: sent, failed, skipped with the reason, or
         still pending."""
-        rows, total = service.mass_email_recipients(
+        return service.mass_email_recipients(
             current_uow(),
             str(job_id),
             query.get("status"),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+            *page,
         )
-        pagination_parameters.item_count = total
-        return rows

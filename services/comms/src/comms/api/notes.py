@@ -28,19 +28,16 @@ class NoteCollection(MethodView):
     @customer_notes.arguments(NoteQuerySchema, location="query", unknown=RAISE)
     @customer_notes.response(200, NoteSchema(many=True))
     @paginate(customer_notes)
-    def get(self, query, customer_id, pagination_parameters):
+    def get(self, query, customer_id, page):
         """The customer's notes, pinned first; `work_address_id` narrows to one work address,
         `do_not_work_with_again` to the notes with (or without) the flag."""
-        rows, total = service.list_notes(
+        return service.list_notes(
             current_uow(),
             str(customer_id),
             query.get("work_address_id"),
             query.get("do_not_work_with_again"),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+            *page,
         )
-        pagination_parameters.item_count = total
-        return rows
 
     @sends_etag
     @sends_location

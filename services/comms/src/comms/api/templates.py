@@ -28,13 +28,9 @@ class TemplateCollection(MethodView):
     @blp.arguments(PagedQuery, location="query", unknown=RAISE)
     @blp.response(200, TemplateSchema(many=True))
     @paginate(blp)
-    def get(self, query, pagination_parameters):
+    def get(self, query, page):
         """The tenant's templates by name, paged."""
-        rows, total = service.list_templates(
-            current_uow(), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return service.list_templates(current_uow(), *page)
 
     @sends_etag
     @sends_location

@@ -27,17 +27,14 @@ class ContactCollection(MethodView):
     @blp.arguments(ContactQuerySchema, location="query")
     @blp.response(200, ContactSchema(many=True))
     @paginate(blp)
-    def get(self, query, customer_id, pagination_parameters):
+    def get(self, query, customer_id, page):
         """The customer's contacts, primary first, paged."""
-        rows, total = contacts.list_contacts(
+        return contacts.list_contacts(
             current_uow(),
             str(customer_id),
             query["include_archived"],
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+            *page,
         )
-        pagination_parameters.item_count = total
-        return rows
 
     @sends_etag
     @sends_location

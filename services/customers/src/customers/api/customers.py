@@ -56,16 +56,14 @@ class CustomerCollection(MethodView):
     @blp.arguments(CustomerQuerySchema, location="query")
     @blp.response(200, CustomerListItemSchema(many=True))
     @paginate(blp)
-    def get(self, query, pagination_parameters):
+    def get(self, query, page):
         """List customers; `q` searches name, address, postcode, contact names, email and phone."""
         rows, total = customers.list_customers(
             current_uow(),
             CustomerFilters(**query),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+            *page,
         )
-        pagination_parameters.item_count = total
-        return [list_row(c, p) for c, p in rows]
+        return [list_row(c, p) for c, p in rows], total
 
     @sends_etag
     @sends_location

@@ -218,13 +218,9 @@ class ImportCollection(MethodView):
 
     @blp.response(200, ImportSchema(many=True))
     @paginate(blp)
-    def get(self, pagination_parameters):
+    def get(self, page):
         """The tenant's imports, latest first."""
-        items, total = service.list_imports(
-            current_uow(), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return items
+        return service.list_imports(current_uow(), *page)
 
 
 @blp.route("/<uuid:import_id>")
@@ -255,15 +251,12 @@ class ImportMapping(MethodView):
 class ImportIssues(MethodView):
     @blp.arguments(IssueQuerySchema, location="query")
     @blp.response(200, IssueSchema(many=True))
-    @blp.paginate(page_size=100, max_page_size=1000)
-    def get(self, query, import_id, pagination_parameters):
+    @paginate(blp, page_size=100, max_page_size=1000)
+    def get(self, query, import_id, page):
         """The refused rows: row number, field, reason; `kind` error or duplicate."""
-        items, total = service.issues(
+        return service.issues(
             current_uow(),
             str(import_id),
             query.get("kind"),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+            *page,
         )
-        pagination_parameters.item_count = total
-        return items

@@ -74,15 +74,11 @@ class CustomerMerges(MethodView):
     @blp.arguments(PagedQuery, location="query", unknown=RAISE)
     @blp.response(200, MergeAuditSchema(many=True))
     @paginate(blp)
-    def get(self, query, customer_id, pagination_parameters):
+    def get(self, query, customer_id, page):
         """The merge audits of this customer, latest first: the customers merged into it, and the one
         that merged it away if any (a merged customer's old id answers too): who, when, which ids,
         what moved."""
-        rows, total = lifecycle.list_merges(
-            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return lifecycle.list_merges(current_uow(), str(customer_id), *page)
 
 
 @blp.route("/<uuid:customer_id>/erase")

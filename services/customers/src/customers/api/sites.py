@@ -39,13 +39,9 @@ class BranchCollection(MethodView):
     @branches.arguments(PagedQuery, location="query", unknown=RAISE)
     @branches.response(200, BranchSchema(many=True))
     @paginate(branches)
-    def get(self, query, customer_id, pagination_parameters):
+    def get(self, query, customer_id, page):
         """List the customer's branches by name, paged."""
-        rows, total = sites.list_branches(
-            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return sites.list_branches(current_uow(), str(customer_id), *page)
 
     @sends_etag
     @sends_location
@@ -87,13 +83,9 @@ class WorkAddressCollection(MethodView):
     @work_addresses.arguments(PagedQuery, location="query", unknown=RAISE)
     @work_addresses.response(200, WorkAddressSchema(many=True))
     @paginate(work_addresses)
-    def get(self, query, customer_id, pagination_parameters):
+    def get(self, query, customer_id, page):
         """List the customer's work addresses, latest first, paged."""
-        rows, total = sites.list_work_addresses(
-            current_uow(), str(customer_id), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return sites.list_work_addresses(current_uow(), str(customer_id), *page)
 
     @sends_etag
     @sends_location
