@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.web import current_uow
 
-from .. import service
+from ..service import accounting as service
 from .schemas import (
     BalancePollSchema,
     BusinessSchema,

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from fieldbook_shared.problems import Conflict, CustomerMerged, ValidationFailed
 
-from .store.models import NEEDS_REVIEW, CustomerSync, SageBusiness
-from .uow import SyncUnitOfWork
+from ..store.models import NEEDS_REVIEW, CustomerSync, SageBusiness
+from ..uow import SyncUnitOfWork
 
 
 def get_status(uow: SyncUnitOfWork, customer_id: str) -> CustomerSync:
