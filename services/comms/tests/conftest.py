@@ -69,7 +69,10 @@ def settings(tmp_path):
         database_url=url,
         testing=True,
         log_level="WARNING",
-        extra={"smtp_retry_base": 0.0, "smtp_retry_max": 0.0, "smtp_max_attempts": 3, "mass_email_wait": 0.0},
+        smtp_retry_base=0.0,
+        smtp_retry_max=0.0,
+        smtp_max_attempts=3,
+        mass_email_wait=0.0,
     )
 
 

@@ -1,15 +1,28 @@
 """Settings from the environment, in one place, with defaults for a local run.
 
-Each service builds its own `Settings` with `Settings.from_env("customers")`; the service
-name picks `DATABASE_URL_<SERVICE>` so several services can share one environment.
+`Settings` holds what every service reads (database, broker, limits). A service's own settings are
+typed too: a frozen dataclass that extends `Settings` with its fields (each with its default) and
+reads their variables in `service_values`, e.g.
+
+    @dataclass(frozen=True)
+    class BillingSettings(Settings):
+        business_name: str = "Fieldbook"
+
+        @classmethod
+        def service_values(cls, env):
+            return {"business_name": env.get("BILLING_BUSINESS_NAME", cls.business_name)}
+
+`BillingSettings.from_env("billing")` then builds both; the service name picks
+`DATABASE_URL_<SERVICE>` so several services can share one environment.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -42,10 +55,9 @@ class Settings:
     delivery_limit: int = 5
     relay_batch_size: int = 100
     relay_idle_seconds: float = 0.5
-    extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, service: str, **overrides) -> Settings:
+    def from_env(cls, service: str, **overrides: Any) -> Self:
         env = os.environ
         key = service.upper().replace("-", "_")
         default_db = f"sqlite:///{var_dir() / (service + '.db')}"
@@ -66,10 +78,16 @@ class Settings:
             consumer_prefetch=int(env.get("CONSUMER_PREFETCH", cls.consumer_prefetch)),
             delivery_limit=int(env.get("DELIVERY_LIMIT", cls.delivery_limit)),
         )
+        values.update(cls.service_values(env))
         values.update(overrides)
         return cls(**values)
 
-    def with_(self, **changes) -> Settings:
+    @classmethod
+    def service_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        """A service's own fields read from `env`, by field name; none in the kit's own class."""
+        return {}
+
+    def with_(self, **changes: Any) -> Self:
         return replace(self, **changes)
 
     @property

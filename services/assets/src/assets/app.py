@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app
 
 from .api import assets, catalogue, export_parts
 from .customers_client import CustomersClient
-from .settings import load_settings
+from .settings import AssetsSettings, load_settings
 from .uow import AssetsUnitOfWork
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: AssetsSettings | None = None) -> Flask:
     settings = settings or load_settings()
     app = create_service_app(
         settings,

@@ -15,7 +15,8 @@ from typing import Protocol
 import requests
 
 from fieldbook_shared.problems import DomainError, raise_for_merged_customer
-from fieldbook_shared.settings import Settings
+
+from .settings import AssetsSettings
 
 log = logging.getLogger("assets.customers_client")
 
@@ -44,12 +45,8 @@ class CustomersClient:
         self._local = threading.local()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> CustomersClient:
-        return cls(
-            settings.extra.get("customers_url", "http://127.0.0.1:8001"),
-            settings.internal_token,
-            float(settings.extra.get("customers_timeout", 3.0)),
-        )
+    def from_settings(cls, settings: AssetsSettings) -> CustomersClient:
+        return cls(settings.customers_url, settings.internal_token, settings.internal_timeout_seconds)
 
     def _get(self, tenant_id: str, path: str) -> dict | None:
         headers = {

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app
 
 from . import customers_client
 from .api import documents, export_parts, invoices, jobs, money, quotes, statements
-from .settings import load_settings
+from .settings import BillingSettings, load_settings
 from .uow import BillingUnitOfWork
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: BillingSettings | None = None) -> Flask:
     settings = settings or load_settings()
     customers_client.configure(settings)
     return create_service_app(

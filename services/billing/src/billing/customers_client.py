@@ -49,10 +49,10 @@ def fetch_customer(tenant_id: str, customer_id: str) -> dict | None:
     """The customer's representation, None when customers answers 404 (not ours or not there);
     `CustomerMerged` (410, naming the survivor) for a merged customer's old id."""
     settings = _settings or load_settings()
-    url = f"{settings.extra['customers_url']}/v1/customers/{customer_id}"
+    url = f"{settings.customers_url}/v1/customers/{customer_id}"
     headers = _headers(settings, tenant_id)
     try:
-        response = requests.get(url, headers=headers, timeout=settings.extra["customers_timeout"])
+        response = requests.get(url, headers=headers, timeout=settings.internal_timeout_seconds)
     except requests.RequestException as exc:
         log.warning("customers service unreachable: %s", type(exc).__name__)
         raise CustomersUnavailable(
@@ -77,11 +77,11 @@ def admit_document(tenant_id: str, customer_id: str, kind: str, refuse_if_blocke
     not there), 410 (merged, naming the survivor), 409 (blocked, when `refuse_if_blocked`), 503
     (customers unreachable or answering anything else: billing never writes unchecked)."""
     settings = _settings or load_settings()
-    url = f"{settings.extra['customers_url']}/internal/customers/{customer_id}/documents"
+    url = f"{settings.customers_url}/internal/customers/{customer_id}/documents"
     body = {"kind": kind, "refuse_if_blocked": refuse_if_blocked}
     try:
         response = requests.post(
-            url, json=body, headers=_headers(settings, tenant_id), timeout=settings.extra["customers_timeout"]
+            url, json=body, headers=_headers(settings, tenant_id), timeout=settings.internal_timeout_seconds
         )
     except requests.RequestException as exc:
         log.warning("customers service unreachable for a document admission: %s", type(exc).__name__)

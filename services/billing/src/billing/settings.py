@@ -1,4 +1,4 @@
-"""Every setting of the billing service, from the environment (see the kit's Settings).
+"""Every setting of the billing service, from the environment: the kit's `Settings` and billing's own.
 
 Billing's own: `CUSTOMERS_URL` (internal base URL of the customers service, for the one read of a
 customer billing has not heard of yet), `CUSTOMERS_TIMEOUT_SECONDS`, `BILLING_BUSINESS_NAME`
@@ -6,7 +6,11 @@ customer billing has not heard of yet), `CUSTOMERS_TIMEOUT_SECONDS`, `BILLING_BU
 `DOCUMENT_LOGO_MAX_BYTES` (the largest logo accepted, default 512 KiB).
 """
 
-import os
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from fieldbook_shared import service_table
 from fieldbook_shared.settings import Settings
@@ -14,13 +18,24 @@ from fieldbook_shared.settings import Settings
 SERVICE = "billing"
 
 
-def load_settings(**overrides) -> Settings:
-    env = os.environ
-    extra = {
-        "customers_url": service_table.internal_url("customers", env).rstrip("/"),
-        "customers_timeout": float(env.get("CUSTOMERS_TIMEOUT_SECONDS", "5")),
-        "business_name": env.get("BILLING_BUSINESS_NAME", "Fieldbook"),
-        "logo_max_bytes": int(env.get("DOCUMENT_LOGO_MAX_BYTES", str(512 * 1024))),
-    }
-    extra.update(overrides.pop("extra", {}))
-    return Settings.from_env(SERVICE, extra=extra, **overrides)
+@dataclass(frozen=True)
+class BillingSettings(Settings):
+    customers_url: str = "http://127.0.0.1:8001"
+    internal_timeout_seconds: float = 5.0  # each call to customers (CUSTOMERS_TIMEOUT_SECONDS)
+    business_name: str = "Fieldbook"
+    logo_max_bytes: int = 512 * 1024
+
+    @classmethod
+    def service_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        return {
+            "customers_url": service_table.internal_url("customers", env).rstrip("/"),
+            "internal_timeout_seconds": float(
+                env.get("CUSTOMERS_TIMEOUT_SECONDS", cls.internal_timeout_seconds),
+            ),
+            "business_name": env.get("BILLING_BUSINESS_NAME", cls.business_name),
+            "logo_max_bytes": int(env.get("DOCUMENT_LOGO_MAX_BYTES", cls.logo_max_bytes)),
+        }
+
+
+def load_settings(**overrides: Any) -> BillingSettings:
+    return BillingSettings.from_env(SERVICE, **overrides)

@@ -164,11 +164,11 @@ SURVIVOR = "00000000-0000-0000-0000-00000000000a"
 def test_the_client_asks_with_the_internal_headers_and_returns_on_200(post, settings):
     sent = post(_Answer(200, {"customer_id": "c1", "kind": "job"}))
     customers_client.admit_document("tenant-a", "c1", "job", refuse_if_blocked=True)
-    assert sent["url"] == f"{settings.extra['customers_url']}/internal/customers/c1/documents"
+    assert sent["url"] == f"{settings.customers_url}/internal/customers/c1/documents"
     assert sent["json"] == {"kind": "job", "refuse_if_blocked": True}
     assert sent["headers"]["X-Tenant-Id"] == "tenant-a"
     assert sent["headers"]["X-Actor"] == "system:billing"
-    assert "X-Internal-Token" in sent["headers"] and sent["timeout"] == settings.extra["customers_timeout"]
+    assert "X-Internal-Token" in sent["headers"] and sent["timeout"] == settings.internal_timeout_seconds
 
 
 @pytest.mark.parametrize(

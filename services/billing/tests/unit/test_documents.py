@@ -89,10 +89,11 @@ def test_logo_checked_from_its_bytes(api, app):
     truncated = _png()[:40]
     r = put("/v1/settings/documents/logo", data=truncated, headers={**_h(api), "Content-Type": "image/png"})
     assert r.status_code == 422 and "logo" in r.get_json()["errors"]
-    app.extensions["fieldbook"].settings.extra["logo_max_bytes"] = len(_png()) - 1
+    state = app.extensions["fieldbook"]
+    state.settings = state.settings.with_(logo_max_bytes=len(_png()) - 1)
     r = put("/v1/settings/documents/logo", data=_png(), headers={**_h(api), "Content-Type": "image/png"})
     assert r.status_code == 422 and "bytes" in r.get_json()["errors"]["logo"][0]
-    app.extensions["fieldbook"].settings.extra["logo_max_bytes"] = 512 * 1024
+    state.settings = state.settings.with_(logo_max_bytes=512 * 1024)
 
     r = put("/v1/settings/documents/logo", data=_png(), headers={**_h(api), "Content-Type": "image/png"})
     assert r.status_code == 200 and r.get_json()["has_logo"] is True

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app
 
 from .api import communications, emails, export_parts, mailing_lists, mass_emails, notes, templates
 from .clients import CustomersClient
-from .settings import load_settings
+from .settings import CommsSettings, load_settings
 from .uow import CommsUnitOfWork
 
 LARGE_BODY_PATHS = ("/v1/emails", "/v1/mass-emails")
@@ -25,7 +24,7 @@ def uow_class_for(customers: CustomersClient | None) -> type[CommsUnitOfWork]:
     return Uow
 
 
-def create_app(settings: Settings | None = None, customers: CustomersClient | None = None) -> Flask:
+def create_app(settings: CommsSettings | None = None, customers: CustomersClient | None = None) -> Flask:
     settings = settings or load_settings()
     customers = customers or CustomersClient.from_settings(settings)
     app = create_service_app(
@@ -44,7 +43,7 @@ def create_app(settings: Settings | None = None, customers: CustomersClient | No
         ],
         uow_class=uow_class_for(customers),
     )
-    email_limit = int(settings.extra["max_email_body_bytes"])
+    email_limit = settings.max_email_body_bytes
 
     def _larger_body_for_email() -> None:
         # attachments travel in these bodies (base64 in JSON): they get their own, larger limit;

@@ -12,7 +12,8 @@ import logging
 import requests
 
 from fieldbook_shared.problems import DomainError, raise_for_merged_customer
-from fieldbook_shared.settings import Settings
+
+from .settings import CommsSettings
 
 log = logging.getLogger("comms.clients")
 
@@ -68,9 +69,8 @@ class CustomersClient(_Client):
     name = "customers"
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> CustomersClient:
-        x = settings.extra
-        return cls(x["customers_url"], settings.internal_token, x["upstream_timeout"])
+    def from_settings(cls, settings: CommsSettings) -> CustomersClient:
+        return cls(settings.customers_url, settings.internal_token, settings.internal_timeout_seconds)
 
     def customer(self, tenant_id: str, customer_id: str) -> dict | None:
         """The customer with its `primary_contact`, or None."""
@@ -86,9 +86,8 @@ class BillingClient(_Client):
     name = "billing"
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> BillingClient:
-        x = settings.extra
-        return cls(x["billing_url"], settings.internal_token, x["upstream_timeout"] * 4)
+    def from_settings(cls, settings: CommsSettings) -> BillingClient:
+        return cls(settings.billing_url, settings.internal_token, settings.internal_timeout_seconds * 4)
 
     def statement_pdf(self, tenant_id: str, statement_id: str) -> bytes | None:
         resp = self._get(tenant_id, f"/v1/statements/{statement_id}.pdf", accept="application/pdf")

@@ -32,12 +32,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.jobs import lease_until, new_token, poll_loop
-from fieldbook_shared.settings import Settings
 
 from .clients import BillingClient, UpstreamUnavailable
 from .domain.messages import one_line
 from .domain.smtp import PERMANENT, SENT, TEMPORARY, SendOutcome, classify_code, retry_delay
 from .service.mass_emails import expand_mass_email, mass_email_progress
+from .settings import CommsSettings
 from .store.models import Attachment, Email, EmailAttempt, MassEmail
 from .store.queries import (
     claim_due_emails,
@@ -61,12 +61,11 @@ EMAIL_ID_HEADER = "X-Fieldbook-Email-Id"
 class SmtpTransport:
     """One SMTP connection at a time, kept across a batch; TLS and login when configured."""
 
-    def __init__(self, settings: Settings):
-        x = settings.extra
-        self.host, self.port = x["smtp_host"], int(x["smtp_port"])
-        self.username, self.password = x["smtp_username"], x["smtp_password"]
-        self.starttls, self.use_ssl = bool(x["smtp_starttls"]), bool(x["smtp_ssl"])
-        self.timeout = float(x["smtp_timeout"])
+    def __init__(self, settings: CommsSettings):
+        self.host, self.port = settings.smtp_host, int(settings.smtp_port)
+        self.username, self.password = settings.smtp_username, settings.smtp_password
+        self.starttls, self.use_ssl = bool(settings.smtp_starttls), bool(settings.smtp_ssl)
+        self.timeout = float(settings.smtp_timeout)
         self._conn: smtplib.SMTP | None = None
         self._refused_for_batch: SendOutcome | None = None  # a refused login or greeting
 
@@ -140,14 +139,13 @@ def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def build_message(email: Email, attachments: list[Attachment], settings: Settings) -> EmailMessage:
-    x = settings.extra
+def build_message(email: Email, attachments: list[Attachment], settings: CommsSettings) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = formataddr((x["email_from_name"], x["email_from"]))
+    msg["From"] = formataddr((settings.email_from_name, settings.email_from))
     msg["To"] = formataddr((one_line(email.to_name), email.to_address))
     msg["Subject"] = one_line(email.subject)
     msg["Date"] = format_datetime(utcnow())
-    domain = x["email_from"].rsplit("@", 1)[-1] or None
+    domain = settings.email_from.rsplit("@", 1)[-1] or None
     msg["Message-ID"] = email.message_id or make_msgid(idstring=email.id.replace("-", ""), domain=domain)
     msg[EMAIL_ID_HEADER] = email.id
     msg.set_content(email.body)
@@ -168,7 +166,7 @@ def build_message(email: Email, attachments: list[Attachment], settings: Setting
 class Sender:
     def __init__(
         self,
-        settings: Settings,
+        settings: CommsSettings,
         sessions: sessionmaker[Session],
         uow_factory: UowFactory,
         transport_factory: Callable[[], SmtpTransport] | None = None,
@@ -181,19 +179,18 @@ class Sender:
         self.billing = billing or BillingClient.from_settings(settings)
 
     def run(self, stop: threading.Event) -> None:
-        x = self.settings.extra
-        name = f"sender (SMTP {x['smtp_host']}:{x['smtp_port']})"
-        poll_loop(name, self.send_due, x["sender_poll"], log)(stop)
+        name = f"sender (SMTP {self.settings.smtp_host}:{self.settings.smtp_port})"
+        poll_loop(name, self.send_due, self.settings.sender_poll, log)(stop)
 
     def _lease_until(self):
-        return lease_until(self.settings.extra["sending_lease"])
+        return lease_until(self.settings.sending_lease)
 
     def claim(self) -> tuple[str, list[str]]:
         """(claim token, ids of the emails claimed under it)."""
         token = new_token()
         with self.sessions() as session:
             emails = claim_due_emails(
-                session, utcnow(), self._lease_until(), int(self.settings.extra["sender_batch"]), token
+                session, utcnow(), self._lease_until(), int(self.settings.sender_batch), token
             )
             ids = [e.id for e in emails]
             session.commit()
@@ -284,7 +281,7 @@ class Sender:
             if not email.message_id:
                 email.message_id = make_msgid(
                     idstring=email.id.replace("-", ""),
-                    domain=self.settings.extra["email_from"].rsplit("@", 1)[-1] or None,
+                    domain=self.settings.email_from.rsplit("@", 1)[-1] or None,
                 )
                 session.commit()
             try:
@@ -317,7 +314,6 @@ class Sender:
         """The attempt, the email's new state and its event, in one transaction. False (nothing
         recorded) when the email is gone (its customer was deleted meanwhile) or the claim is no
         longer ours."""
-        x = self.settings.extra
         uow = self.uow_factory(RequestContext.system(claimed.tenant_id, actor="system:comms-sender"))
         with uow:
             email = locked_email(uow.session, claimed.id)
@@ -350,10 +346,12 @@ class Sender:
             entry = uow.communications.of_email(email.id)
             if outcome.outcome == SENT:
                 email.mark_sent(now)
-            elif outcome.outcome == TEMPORARY and email.attempts < int(x["smtp_max_attempts"]):
+            elif outcome.outcome == TEMPORARY and email.attempts < int(self.settings.smtp_max_attempts):
                 email.status = "queued"
                 email.next_attempt_at = now + timedelta(
-                    seconds=retry_delay(email.attempts, x["smtp_retry_base"], x["smtp_retry_max"])
+                    seconds=retry_delay(
+                        email.attempts, self.settings.smtp_retry_base, self.settings.smtp_retry_max
+                    )
                 )
             else:
                 permanent = outcome.outcome == PERMANENT
@@ -374,15 +372,13 @@ class Sender:
 
 
 class MassEmailRunner:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], uow_factory: UowFactory):
+    def __init__(self, settings: CommsSettings, sessions: sessionmaker[Session], uow_factory: UowFactory):
         self.settings = settings
         self.sessions = sessions
         self.uow_factory = uow_factory
 
     def run(self, stop: threading.Event) -> None:
-        poll_loop("mass-email runner", lambda stop: self.step(), self.settings.extra["mass_email_poll"], log)(
-            stop
-        )
+        poll_loop("mass-email runner", lambda stop: self.step(), self.settings.mass_email_poll, log)(stop)
 
     def step(self) -> bool:
         """Expand one job (or part of it), then complete the jobs with nothing left to send."""
@@ -409,7 +405,6 @@ class MassEmailRunner:
         """Expand the job claimed under `token`. Its row stays locked while recipients are turned
         into emails (lookups included), so no other worker expands it at the same time; a claim
         lost before the lock is taken expands nothing."""
-        x = self.settings.extra
         uow = self.uow_factory(RequestContext.system(tenant_id, actor="system:comms-mass-email"))
         done = False
         try:
@@ -418,10 +413,12 @@ class MassEmailRunner:
                 if job is None:
                     log.info("mass email %s: claim lost; another worker expands it", job_id)
                     return False
-                done = expand_mass_email(uow, job, utcnow(), float(x["mass_email_wait"]))
+                done = expand_mass_email(uow, job, utcnow(), float(self.settings.mass_email_wait))
                 job.status = "sending" if done else "expanding"
                 # not done: customers not heard of yet; look again after a poll interval
-                job.lease_until = None if done else utcnow() + timedelta(seconds=float(x["mass_email_poll"]))
+                job.lease_until = (
+                    None if done else utcnow() + timedelta(seconds=self.settings.mass_email_poll)
+                )
                 job.claim_token = None
                 uow.commit()
         except UpstreamUnavailable as exc:

@@ -101,8 +101,8 @@ def server():
 
 def real_sender(settings, sessions, uow_factory, port, **smtp):
     """The worker's sender with its own SmtpTransport, pointed at the loopback server."""
-    extra = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_timeout": 5.0, **smtp}
-    return Sender(dataclasses.replace(settings, extra={**settings.extra, **extra}), sessions, uow_factory)
+    changes = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_timeout": 5.0, **smtp}
+    return Sender(dataclasses.replace(settings, **changes), sessions, uow_factory)
 
 
 def _queue(api, to="jane@example.com"):

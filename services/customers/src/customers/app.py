@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app
 
 from .api import (
@@ -18,11 +17,11 @@ from .api import (
     sites,
     tenant_settings,
 )
-from .settings import load_settings
+from .settings import CustomersSettings, load_settings
 from .uow import CustomersUnitOfWork
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: CustomersSettings | None = None) -> Flask:
     settings = settings or load_settings()
     app = create_service_app(
         settings,

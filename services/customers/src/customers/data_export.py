@@ -31,8 +31,8 @@ from fieldbook_shared.db import new_id, utcnow
 from fieldbook_shared.export_parts import Part, read_page
 from fieldbook_shared.jobs import claim_queued, poll_loop
 from fieldbook_shared.problems import NotFound, ValidationFailed
-from fieldbook_shared.settings import Settings
 
+from .settings import CustomersSettings
 from .store.models import Branch, Contact, Customer, Export, ExportChunk, WorkAddress
 from .uow import CustomersUnitOfWork
 
@@ -269,13 +269,12 @@ def fetch_remote(
 
 
 class ExportJob:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings, export_id: str):
+    def __init__(self, sessions: sessionmaker[Session], settings: CustomersSettings, export_id: str):
         self.sessions = sessions
         self.settings = settings
         self.export_id = export_id
-        extra = settings.extra or {}
-        self.urls = extra.get("service_urls", {})
-        self.timeout = float(extra.get("export_timeout_seconds", 10.0))
+        self.urls = settings.service_urls
+        self.timeout = settings.internal_timeout_seconds
 
     def run(self) -> str:
         with self.sessions() as session:
@@ -382,15 +381,15 @@ def claim(sessions: sessionmaker[Session], stale_after: timedelta) -> str | None
     return claim_queued(sessions, Export, stale_after, order_by=(Export.created_at, Export.id))
 
 
-def run_next(sessions: sessionmaker[Session], settings: Settings) -> str | None:
-    stale = float((settings.extra or {}).get("export_stale_seconds", 120.0))
+def run_next(sessions: sessionmaker[Session], settings: CustomersSettings) -> str | None:
+    stale = settings.export_stale_seconds
     export_id = claim(sessions, timedelta(seconds=stale))
     if export_id is None:
         return None
     return ExportJob(sessions, settings, export_id).run()
 
 
-def export_loop(settings: Settings, sessions: sessionmaker[Session]):
+def export_loop(settings: CustomersSettings, sessions: sessionmaker[Session]):
     """The worker's extra loop: build queued exports one after another."""
-    poll = float((settings.extra or {}).get("import_poll_seconds", 1.0))
+    poll = settings.import_poll_seconds
     return poll_loop("export loop", lambda stop: run_next(sessions, settings), poll, log, error_wait=5 * poll)

@@ -79,10 +79,7 @@ def test_export_all_builds_a_zip_with_one_csv_per_kind(api, settings, sessions, 
 
     monkeypatch.setattr(data_export, "fetch_remote", fake_fetch)
     settings = settings.with_(
-        extra={
-            **settings.extra,
-            "service_urls": {"billing": "http://billing", "assets": "http://assets", "comms": "http://comms"},
-        }
+        service_urls={"billing": "http://billing", "assets": "http://assets", "comms": "http://comms"}
     )
     started = api.post("/v1/exports", {"kind": "all"})
     assert started.status_code == 202
@@ -120,7 +117,7 @@ def test_export_fails_clearly_when_a_service_does_not_answer(api, settings, sess
         raise data_export.PartUnavailable("assets: URLError: connection refused")
 
     monkeypatch.setattr(data_export, "fetch_remote", down)
-    settings = settings.with_(extra={**settings.extra, "service_urls": {"assets": "http://assets"}})
+    settings = settings.with_(service_urls={"assets": "http://assets"})
     export_id = api.post("/v1/exports", {"kind": "all"}).get_json()["id"]
     assert data_export.run_next(sessions, settings) == "failed"
     status = api.get(f"/v1/exports/{export_id}").get_json()

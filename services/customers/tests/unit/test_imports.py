@@ -97,7 +97,7 @@ def issues(api, import_id: str, **params) -> list[dict]:
 
 @pytest.fixture
 def small_batches(settings):
-    return settings.with_(extra={**settings.extra, "import_batch_size": 3})
+    return settings.with_(import_batch_size=3)
 
 
 # --- the rules ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def export_response(kind: str, customer_id, fmt: str) -> Response:
     """All of a customer's invoices, jobs or quotes (the list's rows and order) as a file."""
     customer_id = str(customer_id)
     name, records = export_records(current_uow(), kind, customer_id)
-    business_name = current_app.extensions["fieldbook"].settings.extra.get("business_name", "Fieldbook")
+    business_name = current_app.extensions["fieldbook"].settings.business_name
     body = record_exports.render(kind, fmt, records, name, business_name)
     disposition = f'attachment; filename="{record_exports.filename(kind, customer_id, fmt)}"'
     return Response(

@@ -107,7 +107,7 @@ LOGO_BODY = {
 
 def _settings_for_print(row) -> dict:
     data = DocumentSettingsSchema().dump(row)
-    default_name = current_app.extensions["fieldbook"].settings.extra.get("business_name", "Fieldbook")
+    default_name = current_app.extensions["fieldbook"].settings.business_name
     data["business_name"] = data.get("business_name") or default_name
     return data
 
@@ -160,7 +160,7 @@ class Logo(MethodView):
     def put(self):
         """Upload the logo (admin): PNG or JPEG as the body, replacing the one before. 422 otherwise."""
         version = expected_version() if request.headers.get("If-Match") else None
-        limit = int(current_app.extensions["fieldbook"].settings.extra.get("logo_max_bytes", 512 * 1024))
+        limit = current_app.extensions["fieldbook"].settings.logo_max_bytes
         return with_etag(documents.set_logo(current_uow(), version, request.get_data(), limit))
 
     @accepts_if_match

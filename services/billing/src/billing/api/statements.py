@@ -55,7 +55,7 @@ def _computed(customer_id, query) -> tuple[dict, dict]:
 
 def _pdf(data: dict, name: str) -> Response:
     settings = current_app.extensions["fieldbook"].settings
-    body = render_statement(data, settings.extra.get("business_name", "Fieldbook"))
+    body = render_statement(data, settings.business_name)
     return Response(body, mimetype=PDF, headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
 
 

@@ -19,7 +19,7 @@ MAX_NAME = 255  # attachments.filename and attachments.content_type
 
 
 def _limit() -> int:
-    return int(state().settings.extra["max_attachments_bytes"])
+    return int(state().settings.max_attachments_bytes)
 
 
 def _check_files(files: list[service.NewAttachment]) -> None:

@@ -12,11 +12,11 @@ from marshmallow import Schema, fields, validate
 from fieldbook_shared.apidoc import Computed, sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.problems import DomainError, Forbidden, ValidationFailed
-from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import current_uow, request_context
 
 from ..domain import imports as import_rules
 from ..imports import service
+from ..settings import CustomersSettings
 
 blp = Blueprint(
     "imports",
@@ -34,10 +34,10 @@ CSV_TYPES = (
 )
 
 
-def allow_large_uploads(app: Flask, settings: Settings) -> None:
+def allow_large_uploads(app: Flask, settings: CustomersSettings) -> None:
     """POST /v1/imports may carry MAX_IMPORT_BODY_BYTES (20 MiB); every other request keeps the
     service's body limit. Runs before the kit's own hooks, which may read the body."""
-    limit = int((settings.extra or {}).get("max_import_body_bytes", 20 * 1024 * 1024))
+    limit = settings.max_import_body_bytes
 
     def _import_body_limit():
         if request.method == "POST" and request.path.rstrip("/") == "/v1/imports":

@@ -94,7 +94,7 @@ class CustomerErasureReport(MethodView):
     @blp.response(200, ErasureServicesReportSchema)
     def get(self, customer_id):
         """Which services have reported their part of the erasure, what each did, which are pending."""
-        services = current_app.config["FIELDBOOK_SETTINGS"].extra["erasure_services"]
+        services = list(current_app.config["FIELDBOOK_SETTINGS"].erasure_services)
         return lifecycle.erasure_report(current_uow(), str(customer_id), services)
 
 

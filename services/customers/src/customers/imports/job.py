@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.jobs import claim_queued, poll_loop
-from fieldbook_shared.settings import Settings
 
+from ..settings import CustomersSettings
 from ..store.models import Import, ImportIssue
 from ..uow import CustomersUnitOfWork
 from . import files
@@ -31,8 +31,6 @@ from .rows import CustomerRows, Outcome, WorkAddressRows
 log = logging.getLogger("customers.imports")
 
 DEFAULT_BATCH_SIZE = 500
-DEFAULT_STALE_SECONDS = 120.0
-DEFAULT_POLL_SECONDS = 1.0
 
 
 class LostClaim(RuntimeError):
@@ -179,22 +177,18 @@ class ImportJob:
 
 
 def run_next(
-    sessions: sessionmaker[Session], settings: Settings, stop: threading.Event | None = None
+    sessions: sessionmaker[Session], settings: CustomersSettings, stop: threading.Event | None = None
 ) -> str | None:
     """Claim and run one import; None when there was nothing to do."""
-    extra = settings.extra or {}
-    import_id = claim(
-        sessions, timedelta(seconds=float(extra.get("import_stale_seconds", DEFAULT_STALE_SECONDS)))
-    )
+    import_id = claim(sessions, timedelta(seconds=settings.import_stale_seconds))
     if import_id is None:
         return None
-    batch_size = int(extra.get("import_batch_size", DEFAULT_BATCH_SIZE))
-    return ImportJob(sessions, import_id, batch_size, settings.service).run(stop)
+    return ImportJob(sessions, import_id, settings.import_batch_size, settings.service).run(stop)
 
 
-def import_loop(settings: Settings, sessions: sessionmaker[Session]):
+def import_loop(settings: CustomersSettings, sessions: sessionmaker[Session]):
     """The worker's extra loop: run imports one after another; poll while there are none."""
-    poll = float((settings.extra or {}).get("import_poll_seconds", DEFAULT_POLL_SECONDS))
+    poll = settings.import_poll_seconds
     return poll_loop(
         "import loop", lambda stop: run_next(sessions, settings, stop), poll, log, error_wait=5 * poll
     )
