@@ -70,6 +70,11 @@ def display_name(values: dict) -> str:
     return person or company or "(no name)"
 
 
+def fit(text: str, length: int) -> str:
+    """`text` cut to a column's `length`, ending in "…" when something was cut."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def normalise_postcode(postcode: str | None) -> str | None:
     """'ls14ab' → 'LS1 4AB' for UK-shaped postcodes; anything else is kept, trimmed and upper-cased."""
     if postcode is None:

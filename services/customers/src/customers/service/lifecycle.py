@@ -20,13 +20,7 @@ from . import records, sites
 
 ERASED_NAME = "Erased customer"
 ERASED_BRANCH_NAME = "Erased branch"
-BLOCK_REASON_LENGTH = Customer.__table__.c.block_reason.type.length
 BRANCH_CODE_LENGTH = Branch.__table__.c.code.type.length
-
-
-def _fit(text: str, length: int) -> str:
-    """`text` cut to a column's `length`, ending in "…" when something was cut."""
-    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _moved_branch_code(code: str, taken: set[str]) -> str:
@@ -263,13 +257,7 @@ def merge_customers(uow: CustomersUnitOfWork, customer_id: str, survivor_id: str
                 wa.record("work_address.status_changed")
 
         if merged.blocked and not survivor.blocked:
-            survivor.blocked = True
-            survivor.block_reason = _fit(
-                f"Merged from {merged.display_name}: {merged.block_reason or 'blocked'}", BLOCK_REASON_LENGTH
-            )
-            survivor.blocked_at = utcnow()
-            survivor.blocked_by = uow.context.actor
-            survivor.unblock_reason = survivor.unblocked_at = survivor.unblocked_by = None
+            survivor.take_block_of(merged, by=uow.context.actor)
         survivor.has_transactions = survivor.has_transactions or merged.has_transactions
         survivor.updated_at = utcnow()
         merged.merged_into_id = survivor.id

@@ -33,6 +33,8 @@ from fieldbook_shared.db import AddressColumns as KitAddressColumns
 from fieldbook_shared.db import Base, BigIntId, Money, new_id, utcnow
 from fieldbook_shared.problems import Conflict
 
+from ..domain import rules
+
 
 class AddressColumns(KitAddressColumns):
     """The kit's address, plus what search compares."""
@@ -51,6 +53,9 @@ class AddressColumns(KitAddressColumns):
             "county": self.county,
             "postcode": self.postcode,
         }
+
+
+BLOCK_REASON_LENGTH = 500
 
 
 class Customer(Aggregate, AddressColumns, Base):
@@ -79,7 +84,7 @@ class Customer(Aggregate, AddressColumns, Base):
     phone_digits: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), default="active")
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
-    block_reason: Mapped[str | None] = mapped_column(String(500))
+    block_reason: Mapped[str | None] = mapped_column(String(BLOCK_REASON_LENGTH))
     blocked_at: Mapped[datetime | None] = mapped_column()
     blocked_by: Mapped[str | None] = mapped_column(String(200))
     # the last unblock: who, when and why (cleared by the next block)
@@ -117,13 +122,22 @@ class Customer(Aggregate, AddressColumns, Base):
         the last unblock. 409 when it already is."""
         if self.blocked:
             raise Conflict("The account is already blocked.", block_reason=self.block_reason)
+        self._set_blocked(reason, by)
+        self.updated_at = utcnow()
+        self.record("customer.blocked")
+
+    def take_block_of(self, merged: Customer, by: str) -> None:
+        """A blocked customer merged into this one blocks it too, the reason saying where from (cut
+        to the column). Told by the merge's `customer.updated`, not as a block of its own."""
+        reason = f"Merged from {merged.display_name}: {merged.block_reason or 'blocked'}"
+        self._set_blocked(rules.fit(reason, BLOCK_REASON_LENGTH), by)
+
+    def _set_blocked(self, reason: str, by: str) -> None:
         self.blocked = True
         self.block_reason = reason
         self.blocked_at = utcnow()
         self.blocked_by = by
         self.unblock_reason = self.unblocked_at = self.unblocked_by = None
-        self.updated_at = utcnow()
-        self.record("customer.blocked")
 
     def unblock(self, reason: str | None, by: str) -> None:
         """Unblocked, keeping who, when and why (optional) until the next block. 409 when it is not."""
