@@ -1,6 +1,7 @@
 """The kit's Alembic branch (fieldbook_shared/migrations/versions, label `kit`) in every service's
 history: a new database gets the schema the services' migrations made before the branch existed,
-and a database made back then upgrades to it without error.
+and a database made back then upgrades to it without error; a new database matches the models
+(`alembic check`).
 
 A database "made back then" is the service's history run to one of the revisions it had (a head
 of the time, or one before the processed_at index). Run with today's scripts it is what the old
@@ -11,6 +12,8 @@ OLD_CHAIN was taken from the old scripts (commit 2cb65e1, the parent of the kit 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -65,6 +68,26 @@ def test_a_database_made_before_the_kit_branch_upgrades_to_the_new_schema(packag
 
         assert schema_of(old) == schema_of(new)
         assert versions_of(old) == versions_of(new)
+
+
+# `alembic check` in a process of its own, so that Base.metadata holds that service's models only
+CHECK = """
+import sys
+from pathlib import Path
+from alembic import command
+from fieldbook_shared.migrations import alembic_config, upgrade
+migrations, url = Path(sys.argv[1]), sys.argv[2]
+upgrade(migrations, url)
+command.check(alembic_config(migrations, url))
+"""
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_a_new_database_matches_the_models(package, tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    check = [sys.executable, "-c", CHECK, str(migrations_of(package)), url]
+    done = subprocess.run(check, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def _kit_head() -> str:
