@@ -10,7 +10,7 @@ import json
 import pytest
 from sqlalchemy import update
 
-from comms.api.mail_request import _check_files
+from comms.api.mail_request import check_files
 from comms.service.emails import NewAttachment
 from comms.store.models import Email
 from fieldbook_shared.problems import ValidationFailed
@@ -49,7 +49,7 @@ def test_a_multipart_file_name_or_type_with_a_line_break_is_refused():
         NewAttachment("a.pdf", "application/pdf\nBcc: x@y", b"x"),
     ):
         with pytest.raises(ValidationFailed):
-            _check_files([file])
+            check_files([file])
 
 
 def test_a_multipart_file_name_or_type_too_long_for_its_column_is_422(api, bus):

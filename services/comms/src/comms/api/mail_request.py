@@ -22,7 +22,7 @@ def _limit() -> int:
     return int(state().settings.max_attachments_bytes)
 
 
-def _check_files(files: list[service.NewAttachment]) -> None:
+def check_files(files: list[service.NewAttachment]) -> None:
     """A file part's name and type go into the message's headers and their columns: one line each,
     at most 255 characters."""
     errors: dict[str, list[str]] = {}
@@ -54,7 +54,7 @@ def load_mail_request(schema: Schema) -> tuple[dict, list[service.NewAttachment]
             )
             for f in request.files.getlist("attachments")
         ]
-        _check_files(files)
+        check_files(files)
     else:
         body = request.get_json(silent=True)
         files = []
