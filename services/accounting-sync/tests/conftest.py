@@ -1,9 +1,9 @@
-"""Unit-test fixtures: the service on a migrated SQLite file, the in-memory bus, and the Sage
+"""Unit-test fixtures: the kit's (`fieldbook_shared.pytest_plugin`: the service on a migrated SQLite
+file, `api` as accounts, `outbox`, the in-memory `bus`), and the Sage
 simulator's Flask app behind the real adapter (requests routed to it without sockets)."""
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,7 +11,6 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from sage_simulator.app import create_app as create_simulator
 from sage_simulator.store import Store
-from sqlalchemy import select
 
 from accounting_sync.app import create_app
 from accounting_sync.balances import BalancePoller
@@ -21,13 +20,10 @@ from accounting_sync.sage import SageAccounting
 from accounting_sync.settings import SyncSettings, load_settings
 from accounting_sync.sync import SyncEngine
 from accounting_sync.uow import SyncUnitOfWork
-from fieldbook_shared.db import OutboxMessage
-from fieldbook_shared.events import build_event
-from fieldbook_shared.messaging.memory_bus import InMemoryBus
-from fieldbook_shared.messaging.relay import OutboxRelay
-from fieldbook_shared.migrations import upgrade
+from fieldbook_shared.testing import TENANT, ServiceUnderTest, publish
 
-TENANT = "tenant-a"
+pytest_plugins = ["fieldbook_shared.pytest_plugin"]
+
 SAGE_URL = "http://sage.test"
 BUSINESS = "biz-test"
 
@@ -58,46 +54,10 @@ class FlaskAdapter(requests.adapters.BaseAdapter):
 
 
 @pytest.fixture
-def settings(tmp_path):
-    url = f"sqlite:///{tmp_path / 'accounting-sync.db'}"
-    upgrade(MIGRATIONS, url)
-    return load_settings(database_url=url, testing=True, log_level="WARNING")
-
-
-@pytest.fixture
-def app(settings):
-    return create_app(settings)
-
-
-@pytest.fixture
-def sessions(app):
-    return app.extensions["fieldbook"].sessions
-
-
-def headers(role="accounts", tenant=TENANT) -> dict:
-    return {"X-Tenant-Id": tenant, "X-Role": role, "X-Actor": f"test:{role}"}
-
-
-class Api:
-    def __init__(self, client, role="accounts", tenant=TENANT):
-        self.client, self.role, self.tenant = client, role, tenant
-
-    def as_(self, role=None, tenant=None):
-        return Api(self.client, role or self.role, tenant or self.tenant)
-
-    def get(self, path, **kw):
-        return self.client.get(path, headers=headers(self.role, self.tenant), **kw)
-
-    def post(self, path, json=None, **kw):
-        return self.client.post(path, json=json, headers=headers(self.role, self.tenant), **kw)
-
-    def put(self, path, json=None, **kw):
-        return self.client.put(path, json=json, headers=headers(self.role, self.tenant), **kw)
-
-
-@pytest.fixture
-def api(app):
-    return Api(app.test_client())
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest(
+        "accounting-sync", MIGRATIONS, load_settings, create_app, SyncUnitOfWork, HANDLERS, role="accounts"
+    )
 
 
 @pytest.fixture
@@ -143,25 +103,6 @@ def engine(sync_settings, sessions, sage):
 @pytest.fixture
 def poller(sync_settings, sessions, sage):
     return BalancePoller(sync_settings, sessions, sage, uow_factory_for(sessions))
-
-
-@pytest.fixture
-def bus(settings, sessions):
-    bus = InMemoryBus()
-    bus.subscribe("accounting-sync", uow_factory_for(sessions), HANDLERS)
-    bus.relay = OutboxRelay(settings, sessions)
-    return bus
-
-
-@pytest.fixture
-def outbox(sessions):
-    def read(event_type: str | None = None) -> list[dict]:
-        with sessions() as s:
-            rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-            events = [json.loads(r.payload) for r in rows]
-        return [e for e in events if event_type is None or e["type"] == event_type]
-
-    return read
 
 
 @pytest.fixture
@@ -221,6 +162,6 @@ def customer(**overrides) -> dict:
 
 
 def deliver(bus, event_type, data, tenant=TENANT, subject=None):
-    event = build_event(event_type, source="customers", tenant_id=tenant, data=data, subject=subject)
-    bus.publish(event_type, event.to_json(), event.id, tenant)
+    """Publish the event as customers would, and deliver it."""
+    publish(bus, event_type, data, tenant, subject=subject)
     return bus.drain()

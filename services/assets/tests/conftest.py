@@ -1,34 +1,27 @@
-"""Unit-test fixtures: the assets app on a migrated SQLite file, a fake customers lookup, an
-in-memory bus."""
+"""Unit-test fixtures: the kit's (`fieldbook_shared.pytest_plugin`: the assets app on a migrated
+SQLite file, `api`, `outbox`, the in-memory `bus`), and a fake customers lookup."""
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
-from sqlalchemy import func, select
 
 from assets.api.assets import LOOKUP_EXTENSION
 from assets.app import create_app
+from assets.handlers import HANDLERS
 from assets.manage import MIGRATIONS
 from assets.settings import load_settings
 from assets.uow import AssetsUnitOfWork
 from fieldbook_shared.context import RequestContext
-from fieldbook_shared.db import OutboxMessage
-from fieldbook_shared.events import build_event
-from fieldbook_shared.messaging.memory_bus import InMemoryBus
-from fieldbook_shared.messaging.relay import OutboxRelay
-from fieldbook_shared.migrations import upgrade
+from fieldbook_shared.testing import TENANT, ServiceUnderTest, count, publish  # noqa: F401 - tests import them from here
 
-TENANT = "tenant-a"
+pytest_plugins = ["fieldbook_shared.pytest_plugin"]
 
 
 @pytest.fixture
-def settings(tmp_path):
-    url = f"sqlite:///{tmp_path / 'assets.db'}"
-    upgrade(MIGRATIONS, url)
-    return load_settings(database_url=url, testing=True, log_level="WARNING")
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest("assets", MIGRATIONS, load_settings, create_app, AssetsUnitOfWork, HANDLERS)
 
 
 class FakeCustomers:
@@ -100,82 +93,6 @@ def app(settings, customers):
     return app
 
 
-def headers(role: str = "admin", tenant: str = TENANT, **extra) -> dict:
-    return {"X-Tenant-Id": tenant, "X-Role": role, "X-Actor": f"test:{role}", **extra}
-
-
-class Api:
-    """A test client that speaks as a gateway would: tenant, role and actor headers on every call."""
-
-    def __init__(self, client, role="admin", tenant=TENANT):
-        self.client, self.role, self.tenant = client, role, tenant
-
-    def as_(self, role=None, tenant=None) -> Api:
-        return Api(self.client, role or self.role, tenant or self.tenant)
-
-    def _h(self, extra):
-        return headers(self.role, self.tenant, **(extra or {}))
-
-    def get(self, path, **kw):
-        return self.client.get(path, headers=self._h(kw.pop("headers", None)), **kw)
-
-    def post(self, path, json=None, **kw):
-        return self.client.post(path, json=json, headers=self._h(kw.pop("headers", None)), **kw)
-
-    def patch(self, path, json=None, **kw):
-        return self.client.patch(path, json=json, headers=self._h(kw.pop("headers", None)), **kw)
-
-    def delete(self, path, **kw):
-        return self.client.delete(path, headers=self._h(kw.pop("headers", None)), **kw)
-
-
-@pytest.fixture
-def api(app):
-    return Api(app.test_client())
-
-
-@pytest.fixture
-def sessions(app):
-    return app.extensions["fieldbook"].sessions
-
-
-@pytest.fixture
-def outbox(sessions):
-    """Read what the service put in its outbox: the CloudEvents, optionally of one type."""
-
-    def read(event_type: str | None = None) -> list[dict]:
-        with sessions() as s:
-            rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-            events = [json.loads(r.payload) for r in rows]
-        return [e for e in events if event_type is None or e["type"] == event_type]
-
-    return read
-
-
-@pytest.fixture
-def bus(settings, sessions):
-    """The in-memory bus wired to this service's relay and handlers."""
-    from assets.handlers import HANDLERS
-
-    bus = InMemoryBus()
-    bus.subscribe("assets", lambda ctx: AssetsUnitOfWork(sessions, ctx, "assets"), HANDLERS)
-    bus.relay = OutboxRelay(settings, sessions)
-    return bus
-
-
-def publish(
-    bus, event_type: str, data: dict, tenant: str = TENANT, event_id: str | None = None, source="customers"
-):
-    """Put an event on the bus as another service would publish it."""
-    event = build_event(event_type, source=source, tenant_id=tenant, data=data)
-    if event_id:
-        from dataclasses import replace
-
-        event = replace(event, id=event_id)
-    bus.publish(event_type, event.to_json(), event.id, tenant)
-    return event
-
-
 def customer_snapshot(customer_id: str, version: int = 1, name: str = "John Smith", **overrides) -> dict:
     first, _, last = name.partition(" ")
     data = {
@@ -191,11 +108,6 @@ def customer_snapshot(customer_id: str, version: int = 1, name: str = "John Smit
     }
     data.update(overrides)
     return data
-
-
-def count(sessions, model) -> int:
-    with sessions() as s:
-        return s.scalar(select(func.count()).select_from(model))
 
 
 def system_uow(sessions, tenant=TENANT) -> AssetsUnitOfWork:

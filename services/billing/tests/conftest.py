@@ -1,34 +1,29 @@
-"""Unit-test fixtures: the billing app on a migrated SQLite file, an in-memory bus, and a stand-in
+"""Unit-test fixtures: the kit's (`fieldbook_shared.pytest_plugin`: the billing app on a migrated
+SQLite file, `api`, `outbox`, the in-memory `bus`), and a stand-in
 for the customers service's internal read (a dict of customers it "holds")."""
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
-from sqlalchemy import select
 
 from billing import customers_client
 from billing.app import create_app
+from billing.handlers import HANDLERS
 from billing.manage import MIGRATIONS
 from billing.settings import load_settings
 from billing.uow import BillingUnitOfWork
+from fieldbook_shared import testing
 from fieldbook_shared.context import RequestContext
-from fieldbook_shared.db import OutboxMessage
-from fieldbook_shared.events import build_event
-from fieldbook_shared.messaging.memory_bus import InMemoryBus
-from fieldbook_shared.messaging.relay import OutboxRelay
-from fieldbook_shared.migrations import upgrade
+from fieldbook_shared.testing import TENANT, ServiceUnderTest, headers  # noqa: F401 - tests import it from here
 
-TENANT = "tenant-a"
+pytest_plugins = ["fieldbook_shared.pytest_plugin"]
 
 
 @pytest.fixture
-def settings(tmp_path):
-    url = f"sqlite:///{tmp_path / 'billing.db'}"
-    upgrade(MIGRATIONS, url)
-    return load_settings(database_url=url, testing=True, log_level="WARNING")
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest("billing", MIGRATIONS, load_settings, create_app, BillingUnitOfWork, HANDLERS)
 
 
 @pytest.fixture
@@ -62,61 +57,6 @@ def customers_service(monkeypatch):
 @pytest.fixture
 def app(settings, customers_service):
     return create_app(settings)
-
-
-def headers(role: str = "admin", tenant: str = TENANT, **extra) -> dict:
-    return {"X-Tenant-Id": tenant, "X-Role": role, "X-Actor": f"test:{role}", **extra}
-
-
-class Api:
-    def __init__(self, client, role="admin", tenant=TENANT):
-        self.client, self.role, self.tenant = client, role, tenant
-
-    def as_(self, role=None, tenant=None) -> Api:
-        return Api(self.client, role or self.role, tenant or self.tenant)
-
-    def _h(self, extra):
-        return headers(self.role, self.tenant, **(extra or {}))
-
-    def get(self, path, **kw):
-        return self.client.get(path, headers=self._h(kw.pop("headers", None)), **kw)
-
-    def post(self, path, json=None, **kw):
-        return self.client.post(path, json=json, headers=self._h(kw.pop("headers", None)), **kw)
-
-    def patch(self, path, json=None, **kw):
-        return self.client.patch(path, json=json, headers=self._h(kw.pop("headers", None)), **kw)
-
-
-@pytest.fixture
-def api(app):
-    return Api(app.test_client())
-
-
-@pytest.fixture
-def sessions(app):
-    return app.extensions["fieldbook"].sessions
-
-
-@pytest.fixture
-def outbox(sessions):
-    def read(event_type: str | None = None) -> list[dict]:
-        with sessions() as s:
-            rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-            events = [json.loads(r.payload) for r in rows]
-        return [e for e in events if event_type is None or e["type"] == event_type]
-
-    return read
-
-
-@pytest.fixture
-def bus(settings, sessions):
-    from billing.handlers import HANDLERS
-
-    bus = InMemoryBus()
-    bus.subscribe("billing", lambda ctx: BillingUnitOfWork(sessions, ctx, "billing"), HANDLERS)
-    bus.relay = OutboxRelay(settings, sessions)
-    return bus
 
 
 def system_uow(sessions, tenant=TENANT) -> BillingUnitOfWork:
@@ -183,9 +123,8 @@ def landlords_flat(bus, customer_id: str) -> str:
 
 
 def publish(bus, event_type: str, data: dict, tenant: str = TENANT, source: str = "customers"):
-    event = build_event(event_type, source=source, tenant_id=tenant, data=data, subject=data.get("id"))
-    bus.publish(event_type, event.to_json(), event.id, tenant)
-    return event
+    """The kit's `publish`, with the record's id as the event's subject (as customers sends it)."""
+    return testing.publish(bus, event_type, data, tenant, source, subject=data.get("id"))
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
-"""Unit-test fixtures: the comms app on a migrated SQLite file, the in-memory bus, a fake SMTP."""
+"""Unit-test fixtures: the kit's (`fieldbook_shared.pytest_plugin`: the comms app on a migrated SQLite
+file, `api`, `outbox`, the in-memory `bus`), fakes of customers and SMTP, the sender and the runner."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import select
 
 from comms.app import create_app, uow_class_for
 from comms.domain.smtp import SENT, SendOutcome
@@ -15,14 +14,29 @@ from comms.handlers import HANDLERS
 from comms.manage import MIGRATIONS
 from comms.sending import MassEmailRunner, Sender
 from comms.settings import load_settings
+from comms.uow import CommsUnitOfWork
 from fieldbook_shared.context import RequestContext
-from fieldbook_shared.db import OutboxMessage
-from fieldbook_shared.events import build_event
-from fieldbook_shared.messaging.memory_bus import InMemoryBus
-from fieldbook_shared.messaging.relay import OutboxRelay
-from fieldbook_shared.migrations import upgrade
+from fieldbook_shared.testing import TENANT, ServiceUnderTest, publish  # noqa: F401 - tests import it from here
 
-TENANT = "tenant-a"
+pytest_plugins = ["fieldbook_shared.pytest_plugin"]
+
+
+@pytest.fixture
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest(
+        "comms",
+        MIGRATIONS,
+        load_settings,
+        create_app,
+        CommsUnitOfWork,
+        HANDLERS,
+        settings_overrides={
+            "smtp_retry_base": 0.0,
+            "smtp_retry_max": 0.0,
+            "smtp_max_attempts": 3,
+            "mass_email_wait": 0.0,
+        },
+    )
 
 
 class FakeCustomers:
@@ -62,21 +76,6 @@ class FakeTransport:
 
 
 @pytest.fixture
-def settings(tmp_path):
-    url = f"sqlite:///{tmp_path / 'comms.db'}"
-    upgrade(MIGRATIONS, url)
-    return load_settings(
-        database_url=url,
-        testing=True,
-        log_level="WARNING",
-        smtp_retry_base=0.0,
-        smtp_retry_max=0.0,
-        smtp_max_attempts=3,
-        mass_email_wait=0.0,
-    )
-
-
-@pytest.fixture
 def customers():
     return FakeCustomers()
 
@@ -86,55 +85,10 @@ def app(settings, customers):
     return create_app(settings, customers=customers)
 
 
-def headers(role="admin", tenant=TENANT, **extra):
-    return {"X-Tenant-Id": tenant, "X-Role": role, "X-Actor": f"test:{role}", **extra}
-
-
-class Api:
-    def __init__(self, client, role="admin", tenant=TENANT):
-        self.client, self.role, self.tenant = client, role, tenant
-
-    def as_(self, role=None, tenant=None):
-        return Api(self.client, role or self.role, tenant or self.tenant)
-
-    def _h(self, extra):
-        return headers(self.role, self.tenant, **(extra or {}))
-
-    def get(self, path, **kw):
-        return self.client.get(path, headers=self._h(kw.pop("headers", None)), **kw)
-
-    def post(self, path, json=None, **kw):
-        return self.client.post(path, json=json, headers=self._h(kw.pop("headers", None)), **kw)
-
-    def patch(self, path, json=None, **kw):
-        return self.client.patch(path, json=json, headers=self._h(kw.pop("headers", None)), **kw)
-
-    def delete(self, path, **kw):
-        return self.client.delete(path, headers=self._h(kw.pop("headers", None)), **kw)
-
-
-@pytest.fixture
-def api(app):
-    return Api(app.test_client())
-
-
-@pytest.fixture
-def sessions(app):
-    return app.extensions["fieldbook"].sessions
-
-
 @pytest.fixture
 def uow_factory(sessions, customers):
     uow_class = uow_class_for(customers)
     return lambda ctx: uow_class(sessions, ctx, "comms")
-
-
-@pytest.fixture
-def bus(settings, sessions, uow_factory):
-    bus = InMemoryBus()
-    bus.subscribe("comms", uow_factory, HANDLERS)
-    bus.relay = OutboxRelay(settings, sessions)
-    return bus
 
 
 @pytest.fixture
@@ -156,17 +110,6 @@ def sender(settings, sessions, uow_factory, smtp):
 @pytest.fixture
 def runner(settings, sessions, uow_factory):
     return MassEmailRunner(settings, sessions, uow_factory)
-
-
-@pytest.fixture
-def outbox(sessions):
-    def read(event_type=None):
-        with sessions() as s:
-            rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-            out = [json.loads(r.payload) for r in rows]
-        return [e for e in out if event_type is None or e["type"] == event_type]
-
-    return read
 
 
 def system_uow(uow_factory, tenant=TENANT):
@@ -224,12 +167,6 @@ def work_address_data(customer_id, version=1, **overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-def publish(bus, event_type, data, tenant=TENANT, source="customers"):
-    event = build_event(event_type, source=source, tenant_id=tenant, data=data)
-    bus.publish(event_type, event.to_json(), event.id, tenant)
-    return event
 
 
 def known_customer(bus, with_contact=True, tenant=TENANT, **overrides) -> dict:

@@ -1,14 +1,31 @@
-"""For tests that need a real server (PostgreSQL, RabbitMQ): one rule for a server that is missing.
+"""What every service's tests use beside the fixtures (those are `fieldbook_shared.pytest_plugin`).
 
-Locally the test is skipped, with the reason. Under CI it fails: CI must never pass by skipping
-what it was meant to check. CI counts as set unless the variable is empty, "0", "false" or "no".
+- The service under test, the gateway's headers, an API client speaking with them, an event put
+  on the in-memory bus as another service would publish it, a table's row count.
+- For tests that need a real server (PostgreSQL, RabbitMQ): one rule for a server that is missing.
+  Locally the test is skipped, with the reason. Under CI it fails: CI must never pass by skipping
+  what it was meant to check. CI counts as set unless the variable is empty, "0", "false" or "no".
+
 Imported by test code only (pytest is a test dependency, not one of the kit's).
 """
 
 from __future__ import annotations
 
 import os
-from typing import NoReturn
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .context import RequestContext
+from .events import build_event
+from .messaging.memory_bus import InMemoryBus
+from .settings import Settings
+from .uow import UnitOfWork
 
 
 def in_ci() -> bool:
@@ -29,3 +46,78 @@ def unreachable(what: str, variable: str, exc: BaseException) -> NoReturn:
     unavailable(
         f"{what} is not reachable ({type(exc).__name__}: {str(exc) or repr(exc)}); start it or set {variable}"
     )
+
+
+TENANT = "tenant-a"
+
+
+@dataclass(frozen=True)
+class ServiceUnderTest:
+    """What the fixtures need to know of the service a test suite tests."""
+
+    name: str  # as its settings name it: "accounting-sync"
+    migrations: Path
+    load_settings: Callable[..., Settings]
+    create_app: Callable[[Settings], Flask]
+    unit_of_work: Callable[[sessionmaker[Session], RequestContext, str], UnitOfWork]
+    handlers: Mapping[str, Any]
+    role: str = "admin"  # the role the `api` fixture speaks as
+    settings_overrides: dict[str, Any] = field(default_factory=dict)  # what the tests set otherwise
+
+
+def headers(role: str = "admin", tenant: str = TENANT, **extra: str) -> dict[str, str]:
+    """The headers the gateway adds to every request it forwards."""
+    return {"X-Tenant-Id": tenant, "X-Role": role, "X-Actor": f"test:{role}", **extra}
+
+
+class Api:
+    """A test client that speaks as a gateway would: tenant, role and actor headers on every call
+    (beside any `headers=` the call gives)."""
+
+    def __init__(self, client: Any, role: str = "admin", tenant: str = TENANT):
+        self.client, self.role, self.tenant = client, role, tenant
+
+    def as_(self, role: str | None = None, tenant: str | None = None) -> Api:
+        return Api(self.client, role or self.role, tenant or self.tenant)
+
+    def _h(self, extra: dict | None) -> dict[str, str]:
+        return headers(self.role, self.tenant, **(extra or {}))
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(path, headers=self._h(kw.pop("headers", None)), **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.post(path, json=json, headers=self._h(kw.pop("headers", None)), **kw)
+
+    def put(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.put(path, json=json, headers=self._h(kw.pop("headers", None)), **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.patch(path, json=json, headers=self._h(kw.pop("headers", None)), **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.client.delete(path, headers=self._h(kw.pop("headers", None)), **kw)
+
+
+def publish(
+    bus: InMemoryBus,
+    event_type: str,
+    data: dict,
+    tenant: str = TENANT,
+    source: str = "customers",
+    *,
+    subject: str | None = None,
+    event_id: str | None = None,
+):
+    """Put an event on the bus as another service would publish it; the event."""
+    event = build_event(event_type, source=source, tenant_id=tenant, data=data, subject=subject)
+    if event_id:
+        event = replace(event, id=event_id)
+    bus.publish(event_type, event.to_json(), event.id, tenant)
+    return event
+
+
+def count(sessions: sessionmaker[Session], model: Any) -> int:
+    """How many rows `model`'s table holds (every tenant)."""
+    with sessions() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
