@@ -37,9 +37,9 @@ class FakeCustomers:
     def _answer(self, kind, table, tenant_id, key):
         self.calls.append((kind, key))
         if self.down:
-            from assets.customers_client import CustomersUnavailable
+            from fieldbook_shared.internal_client import UpstreamUnavailable
 
-            raise CustomersUnavailable("customers is down (test)")
+            raise UpstreamUnavailable("customers is down (test)")
         return table.get((tenant_id, key))
 
     def customer(self, tenant_id, customer_id):

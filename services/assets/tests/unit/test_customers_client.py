@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from assets.customers_client import CustomersClient, CustomersUnavailable
+from assets.customers_client import CustomersClient
+from fieldbook_shared.internal_client import UpstreamUnavailable
 
 
 class FakeResponse:
@@ -79,6 +80,6 @@ def test_404_is_no_such_record_and_anything_else_is_unavailable(calls):
     )
     assert client.customer("tenant-a", "c1") is None
     for _ in range(4):
-        with pytest.raises(CustomersUnavailable) as exc:
+        with pytest.raises(UpstreamUnavailable) as exc:
             client.customer("tenant-a", "c1")
         assert exc.value.status == 503

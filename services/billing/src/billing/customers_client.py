@@ -1,5 +1,5 @@
-"""Billing's two synchronous calls to customers, each with the internal token, the tenant, a
-system actor and a timeout, at most once per request, never in a loop over many records:
+"""Billing's two synchronous calls to customers, with the kit's internal client (internal token,
+tenant, `system:billing`, a timeout), at most once per request, never in a loop over many records:
 
 - `fetch_customer`: GET {CUSTOMERS_URL}/v1/customers/{id}, a customer billing has not heard of yet
   (the snapshot is then kept and fed by events);
@@ -13,58 +13,40 @@ from __future__ import annotations
 
 import logging
 
-import requests
-
-from fieldbook_shared.context import ACTOR_HEADER, INTERNAL_TOKEN_HEADER, ROLE_HEADER, TENANT_HEADER
-from fieldbook_shared.problems import Conflict, DomainError, NotFound, raise_for_merged_customer
+from fieldbook_shared.internal_client import CustomersClient, UpstreamUnavailable
+from fieldbook_shared.problems import Conflict, NotFound, raise_for_merged_customer
 
 from .domain import rules
-from .settings import load_settings
+from .settings import BillingSettings, load_settings
 
 log = logging.getLogger("billing.customers_client")
 
-
-class CustomersUnavailable(DomainError):
-    status = 503
+_client: CustomersClient | None = None
 
 
-_settings = None
+def configure(settings: BillingSettings | None) -> None:
+    """The app factory gives the settings; None forgets them (the next call reads the environment)."""
+    global _client
+    _client = None if settings is None else _client_for(settings)
 
 
-def configure(settings) -> None:
-    global _settings
-    _settings = settings
+def _client_for(settings: BillingSettings) -> CustomersClient:
+    return CustomersClient(
+        settings.customers_url, settings.internal_token, settings.internal_timeout_seconds, service="billing"
+    )
 
 
-def _headers(settings, tenant_id: str) -> dict:
-    return {
-        INTERNAL_TOKEN_HEADER: settings.internal_token,
-        TENANT_HEADER: tenant_id,
-        ROLE_HEADER: "admin",
-        ACTOR_HEADER: "system:billing",
-    }
+def _customers() -> CustomersClient:
+    global _client
+    if _client is None:
+        _client = _client_for(load_settings())
+    return _client
 
 
 def fetch_customer(tenant_id: str, customer_id: str) -> dict | None:
     """The customer's representation, None when customers answers 404 (not ours or not there);
     `CustomerMerged` (410, naming the survivor) for a merged customer's old id."""
-    settings = _settings or load_settings()
-    url = f"{settings.customers_url}/v1/customers/{customer_id}"
-    headers = _headers(settings, tenant_id)
-    try:
-        response = requests.get(url, headers=headers, timeout=settings.internal_timeout_seconds)
-    except requests.RequestException as exc:
-        log.warning("customers service unreachable: %s", type(exc).__name__)
-        raise CustomersUnavailable(
-            "The customer record could not be read just now. Try again in a moment."
-        ) from None
-    raise_for_merged_customer(response)
-    if response.status_code == 404:
-        return None
-    if response.status_code != 200:
-        log.warning("customers service answered %s for a customer read", response.status_code)
-        raise CustomersUnavailable("The customer record could not be read just now. Try again in a moment.")
-    return response.json()
+    return _customers().customer(tenant_id, customer_id)
 
 
 DOCUMENT_UNCHECKED = (
@@ -76,16 +58,11 @@ def admit_document(tenant_id: str, customer_id: str, kind: str, refuse_if_blocke
     """Returns when customers says yes; otherwise raises what billing answers: 404 (deleted, erased,
     not there), 410 (merged, naming the survivor), 409 (blocked, when `refuse_if_blocked`), 503
     (customers unreachable or answering anything else: billing never writes unchecked)."""
-    settings = _settings or load_settings()
-    url = f"{settings.customers_url}/internal/customers/{customer_id}/documents"
     body = {"kind": kind, "refuse_if_blocked": refuse_if_blocked}
     try:
-        response = requests.post(
-            url, json=body, headers=_headers(settings, tenant_id), timeout=settings.internal_timeout_seconds
-        )
-    except requests.RequestException as exc:
-        log.warning("customers service unreachable for a document admission: %s", type(exc).__name__)
-        raise CustomersUnavailable(DOCUMENT_UNCHECKED) from None
+        response = _customers().post(tenant_id, f"/internal/customers/{customer_id}/documents", body)
+    except UpstreamUnavailable:
+        raise UpstreamUnavailable(DOCUMENT_UNCHECKED) from None
     if response.status_code == 200:
         return
     problem = _problem(response)
@@ -95,7 +72,7 @@ def admit_document(tenant_id: str, customer_id: str, kind: str, refuse_if_blocke
     if response.status_code == 409 and refuse_if_blocked:
         raise Conflict(rules.BLOCKED_MESSAGE, block_reason=problem.get("block_reason"))
     log.warning("customers service answered %s for a document admission", response.status_code)
-    raise CustomersUnavailable(DOCUMENT_UNCHECKED)
+    raise UpstreamUnavailable(DOCUMENT_UNCHECKED)
 
 
 def _problem(response) -> dict:

@@ -10,8 +10,8 @@ import requests
 from sqlalchemy import func, select
 
 from billing import customers_client
-from billing.customers_client import CustomersUnavailable
 from billing.store.models import CreditNote, Invoice, Job, Payment, Quote, StoredCard
+from fieldbook_shared.internal_client import UpstreamUnavailable
 from fieldbook_shared.problems import CUSTOMER_MERGED_TYPE, Conflict, CustomerMerged, Gone, NotFound
 
 from ..conftest import TENANT, line
@@ -83,7 +83,7 @@ def _count(sessions, model) -> int:
     [
         (NotFound("No such customer."), 404),
         (Gone("merged", merged_into="00000000-0000-0000-0000-000000000001"), 410),
-        (CustomersUnavailable("down"), 503),
+        (UpstreamUnavailable("down"), 503),
     ],
 )
 def test_a_refusal_leaves_nothing_written(
@@ -144,13 +144,13 @@ def post(monkeypatch, settings):
     sent = {}
 
     def answer_with(response):
-        def fake(url, json, headers, timeout):
+        def fake(session, url, json, headers, timeout):
             sent.update(url=url, json=json, headers=headers, timeout=timeout)
             if isinstance(response, Exception):
                 raise response
             return response
 
-        monkeypatch.setattr(customers_client.requests, "post", fake)
+        monkeypatch.setattr(requests.Session, "post", fake)
         return sent
 
     yield answer_with
@@ -180,12 +180,12 @@ def test_the_client_asks_with_the_internal_headers_and_returns_on_200(post, sett
             CustomerMerged,
             {"type": CUSTOMER_MERGED_TYPE, "merged_into": SURVIVOR},
         ),
-        (_Answer(410, {"status": 410, "survivor_id": SURVIVOR}), CustomersUnavailable, {}),
+        (_Answer(410, {"status": 410, "survivor_id": SURVIVOR}), UpstreamUnavailable, {}),
         (_Answer(409, {"status": 409, "block_reason": "arrears"}), Conflict, {"block_reason": "arrears"}),
-        (_Answer(500), CustomersUnavailable, {}),
-        (_Answer(503, {"status": 503}), CustomersUnavailable, {}),
-        (requests.ConnectionError("refused"), CustomersUnavailable, {}),
-        (requests.Timeout("slow"), CustomersUnavailable, {}),
+        (_Answer(500), UpstreamUnavailable, {}),
+        (_Answer(503, {"status": 503}), UpstreamUnavailable, {}),
+        (requests.ConnectionError("refused"), UpstreamUnavailable, {}),
+        (requests.Timeout("slow"), UpstreamUnavailable, {}),
     ],
 )
 def test_the_client_turns_each_answer_into_billings(post, answer, raised, extra):
@@ -199,5 +199,5 @@ def test_the_client_turns_each_answer_into_billings(post, answer, raised, extra)
 
 def test_a_409_billing_did_not_ask_for_is_not_taken_for_a_block(post):
     post(_Answer(409, {"status": 409}))
-    with pytest.raises(CustomersUnavailable):
+    with pytest.raises(UpstreamUnavailable):
         customers_client.admit_document("tenant-a", "c1", "invoice")

@@ -31,9 +31,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
+from fieldbook_shared.internal_client import UpstreamUnavailable
 from fieldbook_shared.jobs import lease_until, new_token, poll_loop
 
-from .clients import BillingClient, UpstreamUnavailable
+from .clients import BillingClient
 from .domain.messages import one_line
 from .domain.smtp import PERMANENT, SENT, TEMPORARY, SendOutcome, classify_code, retry_delay
 from .service.mass_emails import expand_mass_email, mass_email_progress

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from comms import clients
-from comms.clients import CustomersClient, UpstreamUnavailable
+from comms.clients import CustomersClient
+from fieldbook_shared.internal_client import UpstreamUnavailable
 
 from ..conftest import FakeCustomers, known_customer
 
@@ -26,7 +26,7 @@ class Answer:
 @pytest.fixture
 def answer(monkeypatch):
     given = {}
-    monkeypatch.setattr(clients.requests, "get", lambda url, **kw: given["answer"])
+    monkeypatch.setattr(requests.Session, "get", lambda session, url, **kw: given["answer"])
     return given
 
 

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -29,10 +26,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldbook_shared.db import new_id, utcnow
 from fieldbook_shared.export_parts import Part, read_page
+from fieldbook_shared.internal_client import InternalClient, UpstreamUnavailable
 from fieldbook_shared.jobs import claim_queued, poll_loop
 from fieldbook_shared.problems import NotFound, ValidationFailed
 
-from .settings import CustomersSettings
+from .settings import SERVICE, CustomersSettings
 from .store.models import Branch, Contact, Customer, Export, ExportChunk, WorkAddress
 from .uow import CustomersUnitOfWork
 
@@ -242,29 +240,26 @@ def fetch_remote(
 ) -> dict:
     """One page of another service's part, with a timeout and retries on errors worth retrying."""
     query = {"limit": PAGE_SIZE, **({"after": after} if after else {})}
-    url = f"{base_url.rstrip('/')}/v1/exports/parts/{kind}?{urllib.parse.urlencode(query)}"
-    headers = {
-        "X-Internal-Token": token,
-        "X-Tenant-Id": tenant_id,
-        "X-Role": "admin",
-        "X-Actor": actor,
-        "Accept": "application/json",
-    }
+    path = f"/v1/exports/parts/{kind}?{urllib.parse.urlencode(query)}"
+    client = InternalClient(kind, base_url, token, timeout, service=SERVICE)
     last = "no attempt"
     for attempt in range(attempts):
         if attempt:
             sleep(min(8.0, 0.5 * 2**attempt))
         try:
-            with urllib.request.urlopen(
-                urllib.request.Request(url, headers=headers), timeout=timeout
-            ) as resp:
-                return json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            last = f"{exc.code} {exc.read()[:200]!r}"
-            if exc.code < 500 and exc.code != 429:
-                break  # a refusal: retrying will not change it
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            last = f"{type(exc).__name__}: {exc}"
+            resp = client.get(tenant_id, path, actor=actor)
+        except UpstreamUnavailable as exc:
+            last = f"{type(exc.__cause__).__name__}: {exc.__cause__}"
+            continue
+        if resp.status_code == 200:
+            try:
+                return resp.json()
+            except ValueError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+                continue
+        last = f"{resp.status_code} {resp.content[:200]!r}"
+        if resp.status_code < 500 and resp.status_code != 429:
+            break  # a refusal: retrying will not change it
     raise PartUnavailable(f"{kind}: {last}")
 
 
