@@ -19,11 +19,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
+from fieldbook_shared.jobs import poll_loop
 
 from . import events
 from .domain import retry
@@ -50,19 +50,18 @@ class BalancePoller:
         self.uow_factory = uow_factory
 
     def run(self, stop: threading.Event) -> None:
-        next_scheduled = time.monotonic() + min(10.0, self.s.balance_poll_seconds)
-        while not stop.is_set():
-            try:
-                scheduled = time.monotonic() >= next_scheduled
-                if self.poll_once(scheduled=scheduled) and scheduled:
-                    next_scheduled = time.monotonic() + self.s.balance_poll_seconds
-                elif scheduled:  # Sage failed: try again sooner than a full period
-                    next_scheduled = time.monotonic() + min(30.0, self.s.balance_poll_seconds)
-            except SQLAlchemyError as exc:
-                log.warning("balance poller cannot reach the database: %s", exc)
-            except Exception:
-                log.exception("balance poller failed unexpectedly")
-            stop.wait(self.s.balance_request_check_seconds)
+        self._next_scheduled = time.monotonic() + min(10.0, self.s.balance_poll_seconds)
+        check = self.s.balance_request_check_seconds
+        poll_loop("balance poller", lambda stop: self.step(), check, log)(stop)
+
+    def step(self) -> None:
+        """Answer open requests, and poll everything when the schedule says so. Never busy: the
+        poller looks again after `balance_request_check_seconds` whatever it found."""
+        scheduled = time.monotonic() >= self._next_scheduled
+        if self.poll_once(scheduled=scheduled) and scheduled:
+            self._next_scheduled = time.monotonic() + self.s.balance_poll_seconds
+        elif scheduled:  # Sage failed: try again sooner than a full period
+            self._next_scheduled = time.monotonic() + min(30.0, self.s.balance_poll_seconds)
 
     def poll_once(self, scheduled: bool = True) -> bool:
         """Answer open requests, and poll everything when `scheduled`. False if Sage failed."""

@@ -92,9 +92,8 @@ class SyncEngine:
     # -- the loop -------------------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        poll_loop("sync loop", lambda stop: self.run_once(), self.s.loop_idle_seconds, log, error_wait=2.0)(
-            stop
-        )
+        idle = self.s.loop_idle_seconds
+        poll_loop("sync loop", lambda stop: self.run_once(), idle, log, error_wait=2.0)(stop)
 
     def run_once(self) -> bool:
         """One attempt for one due row; False when nothing was due."""
