@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+import psycopg
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +47,19 @@ def unreachable(what: str, variable: str, exc: BaseException) -> NoReturn:
     unavailable(
         f"{what} is not reachable ({type(exc).__name__}: {str(exc) or repr(exc)}); start it or set {variable}"
     )
+
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def reachable_postgres(url: str = POSTGRES_URL) -> str:
+    """`url` (a maintenance database the tests may CREATE / DROP DATABASE from: TEST_POSTGRES_URL,
+    default the local server) once a connection to it opens; else `unreachable`."""
+    try:
+        psycopg.connect(url, autocommit=True, connect_timeout=3).close()
+    except Exception as exc:  # any failure means "no database server"
+        unreachable("PostgreSQL", "TEST_POSTGRES_URL", exc)
+    return url
 
 
 TENANT = "tenant-a"

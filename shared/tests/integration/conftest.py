@@ -21,10 +21,9 @@ from sqlalchemy.engine import make_url
 
 from fieldbook_shared.db import create_engine, session_factory
 from fieldbook_shared.settings import Settings
-from fieldbook_shared.testing import unreachable
+from fieldbook_shared.testing import POSTGRES_URL, reachable_postgres, unreachable
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture(scope="session")
@@ -41,11 +40,7 @@ def amqp_url() -> str:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    try:
-        psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3).close()
-    except Exception as exc:  # any failure means "no database server"
-        unreachable("PostgreSQL", "TEST_POSTGRES_URL", exc)
-    return POSTGRES_URL
+    return reachable_postgres(POSTGRES_URL)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ integration tests do).
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -21,9 +20,8 @@ from customers.app import create_app
 from customers.manage import MIGRATIONS
 from customers.settings import load_settings
 from fieldbook_shared.migrations import upgrade
-from fieldbook_shared.testing import unreachable
+from fieldbook_shared.testing import POSTGRES_URL, reachable_postgres
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN = uuid.uuid4().hex[:8]
 
 
@@ -39,11 +37,7 @@ def _admin(sql: str) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    try:
-        psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3).close()
-    except Exception as exc:  # any failure means "no database server"
-        unreachable("PostgreSQL", "TEST_POSTGRES_URL", exc)
-    return POSTGRES_URL
+    return reachable_postgres(POSTGRES_URL)
 
 
 @pytest.fixture(scope="session")
