@@ -31,7 +31,11 @@ an aggregate again after recording an event about it calls `uow.collect()` in be
 Pending events live on the instance (`_pending_events`), never in a column. An aggregate that
 records while in a session is also held in `session.info` until collected: the session keeps only
 weak references to unchanged rows, and a recorded event must not vanish with the last reference
-to its row. One not yet in a session is found among the session's new objects once added.
+to its row. So record once the aggregate is in the session (after `session.add`); one that
+recorded before is found among the session's new objects only until the next flush.
+
+Rows a bulk job writes without the session (one multi-row INSERT) are not collected: build their
+data with `payload(row, event_type)` and hand it to `uow.publish_many`.
 """
 
 from __future__ import annotations
