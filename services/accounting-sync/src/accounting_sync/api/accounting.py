@@ -6,7 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import lists
 from fieldbook_shared.web import current_uow
 
 from ..service import accounting as service
@@ -44,9 +44,7 @@ class CustomerAccounting(MethodView):
 
 @accounting.route("/sync")
 class SyncList(MethodView):
-    @accounting.arguments(StatusQuerySchema, location="query")
-    @accounting.response(200, SyncStatusSchema(many=True))
-    @paginate(accounting)
+    @lists(accounting, SyncStatusSchema(many=True), query=StatusQuerySchema)
     def get(self, query, page):
         """Customers' sync status, latest change first; `status` filters."""
         return service.list_statuses(current_uow(), query.get("status"), *page)

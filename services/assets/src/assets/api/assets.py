@@ -7,9 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import assets as service
@@ -34,9 +33,7 @@ def lookup():
 
 @customer_assets.route("")
 class CustomerAssets(MethodView):
-    @customer_assets.arguments(AssetQuerySchema, location="query", unknown=RAISE)
-    @customer_assets.response(200, AssetSchema(many=True))
-    @paginate(customer_assets)
+    @lists(customer_assets, AssetSchema(many=True), query=AssetQuerySchema, unknown=RAISE)
     def get(self, query, customer_id, page):
         """The customer's assets, latest first; filter by group, fuel type, location, make, site."""
         return service.list_assets(
@@ -47,36 +44,28 @@ class CustomerAssets(MethodView):
             *page,
         )
 
-    @sends_etag
-    @sends_location
-    @customer_assets.arguments(AssetInSchema)
-    @customer_assets.response(201, AssetSchema)
+    @creates(customer_assets, AssetInSchema, AssetSchema)
     def post(self, body, customer_id):
         """Add an asset. A `product_code` from the catalogue fills brand, description, product class
         and make; a serial number already in use is a 409 naming its customer."""
         asset = service.create_asset(current_uow(), lookup(), str(customer_id), body)
-        return with_etag(asset, 201, Location=f"/v1/assets/{asset.id}")
+        return created(asset, f"/v1/assets/{asset.id}")
 
 
 @assets.route("/<uuid:asset_id>")
 class AssetItem(MethodView):
-    @sends_etag
-    @assets.response(200, AssetSchema)
+    @reads(assets, AssetSchema)
     def get(self, asset_id):
         """Read an asset."""
         return with_etag(service.get_asset(current_uow(), str(asset_id)))
 
-    @requires_if_match
-    @sends_etag
-    @assets.arguments(AssetInSchema(partial=True))
-    @assets.response(200, AssetSchema)
+    @edits(assets, AssetInSchema(partial=True), AssetSchema)
     def patch(self, body, asset_id):
         """Edit an asset (the technical reference may change at any time). Needs `If-Match`."""
         version = expected_version()
         return with_etag(service.update_asset(current_uow(), lookup(), str(asset_id), version, body))
 
-    @requires_if_match
-    @assets.response(204)
+    @deletes(assets)
     def delete(self, asset_id):
         """Delete an asset. Honours `If-Match` when sent (412 when stale)."""
         version = optional_version()

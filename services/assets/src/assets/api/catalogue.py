@@ -13,8 +13,8 @@ from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import accepts_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import etag_for, optional_version, with_etag
-from fieldbook_shared.pagination import paginate
 from fieldbook_shared.schemas import PagedQuery
+from fieldbook_shared.verbs import created, creates, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import catalogue as service
@@ -35,26 +35,20 @@ def simple_blueprint(kind: str, title: str) -> Blueprint:
 
     @blp.route("")
     class Collection(MethodView):
-        @blp.arguments(PagedQuery, location="query", unknown=RAISE)
-        @blp.response(200, CatalogueEntrySchema(many=True))
-        @paginate(blp)
+        @lists(blp, CatalogueEntrySchema(many=True), query=PagedQuery, unknown=RAISE)
         def get(self, query, page):
             """The tenant's entries, by name, paged."""
             return service.list_entries(current_uow(), kind, *page)
 
-        @sends_etag
-        @sends_location
-        @blp.arguments(CatalogueEntryInSchema)
-        @blp.response(201, CatalogueEntrySchema)
+        @creates(blp, CatalogueEntryInSchema, CatalogueEntrySchema)
         def post(self, body):
             """Add an entry; its name must not be in use (409)."""
             entry = service.create_entry(current_uow(), kind, body)
-            return with_etag(entry, 201, Location=f"{PREFIX}/{kind}/{entry.id}")
+            return created(entry, f"{PREFIX}/{kind}/{entry.id}")
 
     @blp.route("/<uuid:entry_id>")
     class Item(MethodView):
-        @sends_etag
-        @blp.response(200, CatalogueEntrySchema)
+        @reads(blp, CatalogueEntrySchema)
         def get(self, entry_id):
             """Read an entry of this catalogue list."""
             return with_etag(service.get_entry(current_uow(), kind, str(entry_id)))
@@ -115,9 +109,7 @@ def model_response(model, status: int = 200, **headers):
 
 @models.route("")
 class ModelCollection(MethodView):
-    @models.arguments(ModelQuerySchema, location="query", unknown=RAISE)
-    @models.response(200, ModelSchema(many=True))
-    @paginate(models)
+    @lists(models, ModelSchema(many=True), query=ModelQuerySchema, unknown=RAISE)
     def get(self, query, page):
         """The tenant's models, by name, paged (`make_id` narrows to one make)."""
         rows, total = service.list_models(current_uow(), query.get("make_id"), *page)

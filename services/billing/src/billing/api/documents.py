@@ -12,12 +12,12 @@ from fieldbook_shared.apidoc import (
     answers,
     file_content,
     file_response,
-    requires_if_match,
     sends_etag,
 )
 from fieldbook_shared.etag import expected_version, with_etag
 from fieldbook_shared.problems import NotFound
 from fieldbook_shared.schemas import StrictSchema
+from fieldbook_shared.verbs import edits, reads
 from fieldbook_shared.web import current_uow
 
 from ..pdf import render_document
@@ -124,17 +124,13 @@ def document_pdf(kind: str, data: dict, name: str) -> Response:
 
 @blp.route("")
 class DocumentSettings(MethodView):
-    @sends_etag
-    @blp.response(200, DocumentSettingsSchema)
+    @reads(blp, DocumentSettingsSchema)
     def get(self):
         """The tenant's document settings (version 0 and blank until an admin sets them)."""
         documents.admin_only(current_uow())
         return with_etag(documents.read_settings(current_uow()))
 
-    @requires_if_match
-    @sends_etag
-    @blp.arguments(DocumentSettingsInSchema)
-    @blp.response(200, DocumentSettingsSchema)
+    @edits(blp, DocumentSettingsInSchema, DocumentSettingsSchema)
     def put(self, body):
         """Set every document setting (admin). Needs `If-Match` (`"0"` before the first change)."""
         version = expected_version()

@@ -11,10 +11,9 @@ from fieldbook_shared.apidoc import (
     file_response,
     requires_if_match,
     sends_etag,
-    sends_location,
 )
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import created, creates, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service.invoices import (
@@ -68,50 +67,38 @@ class CustomerInvoicesExport(MethodView):
 
 @customer_invoices.route("")
 class CustomerInvoices(MethodView):
-    @customer_invoices.arguments(InvoiceListQuerySchema, location="query", unknown=RAISE)
-    @customer_invoices.response(200, InvoiceSchema(many=True))
-    @paginate(customer_invoices)
+    @lists(customer_invoices, InvoiceSchema(many=True), query=InvoiceListQuerySchema, unknown=RAISE)
     def get(self, query, customer_id, page):
         """List the customer's invoices."""
         rows, total = list_for_customer(current_uow(), "invoices", customer_id, *page, query=query)
         return [_shown(r) for r in rows], total
 
-    @sends_etag
-    @sends_location
-    @customer_invoices.arguments(InvoiceInSchema)
-    @customer_invoices.response(201, InvoiceSchema)
+    @creates(customer_invoices, InvoiceInSchema, InvoiceSchema)
     def post(self, body, customer_id):
         """Invoice a job (lines pre-filled from it) or standalone lines; issued unless `draft`."""
         invoice = create_invoice(current_uow(), str(customer_id), body)
         shown = _shown(get_invoice(current_uow(), invoice.id))
-        return with_etag(shown, 201, Location=f"/v1/invoices/{invoice.id}")
+        return created(shown, f"/v1/invoices/{invoice.id}")
 
 
 @consolidated.route("")
 class ConsolidatedInvoices(MethodView):
-    @sends_etag
-    @sends_location
-    @consolidated.arguments(ConsolidatedInSchema)
-    @consolidated.response(201, InvoiceSchema)
+    @creates(consolidated, ConsolidatedInSchema, InvoiceSchema)
     def post(self, body):
         """Raise one invoice over several open jobs of one customer."""
         invoice = create_consolidated_invoice(current_uow(), body)
         shown = _shown(get_invoice(current_uow(), invoice.id))
-        return with_etag(shown, 201, Location=f"/v1/invoices/{invoice.id}")
+        return created(shown, f"/v1/invoices/{invoice.id}")
 
 
 @invoices.route("/<uuid:invoice_id>")
 class InvoiceItem(MethodView):
-    @sends_etag
-    @invoices.response(200, InvoiceSchema)
+    @reads(invoices, InvoiceSchema)
     def get(self, invoice_id):
         """Read an invoice with its lines and what is outstanding."""
         return with_etag(_shown(get_invoice(current_uow(), str(invoice_id))))
 
-    @requires_if_match
-    @sends_etag
-    @invoices.arguments(InvoicePatchSchema)
-    @invoices.response(200, InvoiceSchema)
+    @edits(invoices, InvoicePatchSchema, InvoiceSchema)
     def patch(self, body, invoice_id):
         """Edit a draft invoice. Needs `If-Match`."""
         version = expected_version()

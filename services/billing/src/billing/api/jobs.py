@@ -6,9 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import sends_etag, sends_location
+from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import created, creates, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service.jobs import create_job, get_job, update_job
@@ -36,27 +36,21 @@ class CustomerJobsExport(MethodView):
 
 @customer_jobs.route("")
 class CustomerJobs(MethodView):
-    @customer_jobs.arguments(JobListQuerySchema, location="query", unknown=RAISE)
-    @customer_jobs.response(200, JobSchema(many=True))
-    @paginate(customer_jobs)
+    @lists(customer_jobs, JobSchema(many=True), query=JobListQuerySchema, unknown=RAISE)
     def get(self, query, customer_id, page):
         """List the customer's jobs."""
         return list_for_customer(current_uow(), "jobs", customer_id, *page, query=query)
 
-    @sends_etag
-    @sends_location
-    @customer_jobs.arguments(JobInSchema)
-    @customer_jobs.response(201, JobSchema)
+    @creates(customer_jobs, JobInSchema, JobSchema)
     def post(self, body, customer_id):
         """A job without a quote (refused while the account is blocked)."""
         job = create_job(current_uow(), str(customer_id), body)
-        return with_etag(job, 201, Location=f"/v1/jobs/{job.id}")
+        return created(job, f"/v1/jobs/{job.id}")
 
 
 @jobs.route("/<uuid:job_id>")
 class JobItem(MethodView):
-    @sends_etag
-    @jobs.response(200, JobSchema)
+    @reads(jobs, JobSchema)
     def get(self, job_id):
         """Read a job."""
         return with_etag(get_job(current_uow(), str(job_id)))

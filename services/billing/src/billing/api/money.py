@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import file_response, sends_location
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import lists
 from fieldbook_shared.web import current_uow
 
 from ..service import cash, undo
@@ -146,8 +146,7 @@ class CreditNoteDeallocate(MethodView):
 
 @customer_credit_notes.route("")
 class CustomerCreditNotes(MethodView):
-    @customer_credit_notes.response(200, CreditNoteSchema(many=True))
-    @paginate(customer_credit_notes)
+    @lists(customer_credit_notes, CreditNoteSchema(many=True))
     def get(self, customer_id, page):
         """The customer's credit notes, latest first, paged, each with what is unallocated."""
         rows, total = list_credit_notes(current_uow(), str(customer_id), *page)
@@ -156,8 +155,7 @@ class CustomerCreditNotes(MethodView):
 
 @customer_payments.route("")
 class CustomerPayments(MethodView):
-    @customer_payments.response(200, PaymentSchema(many=True))
-    @paginate(customer_payments)
+    @lists(customer_payments, PaymentSchema(many=True))
     def get(self, customer_id, page):
         """The customer's payments, latest first, paged, with what is unallocated and their allocations."""
         rows, total = cash.list_payments(current_uow(), str(customer_id), *page)
@@ -217,8 +215,7 @@ class PaymentReverse(MethodView):
 
 @account_credit.route("")
 class AccountCredit(MethodView):
-    @account_credit.response(200, PaymentSchema(many=True))
-    @paginate(account_credit)
+    @lists(account_credit, PaymentSchema(many=True))
     def get(self, customer_id, page):
         """The customer's account credit, latest first, paged, each with what is unallocated."""
         rows, total = cash.list_account_credit(current_uow(), str(customer_id), *page)
@@ -271,8 +268,7 @@ class AccountCreditDeallocate(MethodView):
 
 @refunds.route("")
 class Refunds(MethodView):
-    @refunds.response(200, RefundSchema(many=True))
-    @paginate(refunds)
+    @lists(refunds, RefundSchema(many=True))
     def get(self, customer_id, page):
         """The customer's refunds, latest first, paged, each with the credit it was taken from."""
         rows, total = undo.list_refunds(current_uow(), str(customer_id), *page)
@@ -298,8 +294,7 @@ class RefundItem(MethodView):
 
 @cards.route("")
 class Cards(MethodView):
-    @cards.response(200, CardSchema(many=True))
-    @paginate(cards)
+    @lists(cards, CardSchema(many=True))
     def get(self, customer_id, page):
         """The customer's stored cards, oldest first, paged."""
         return cash.list_cards(current_uow(), str(customer_id), *page)

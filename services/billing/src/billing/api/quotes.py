@@ -6,9 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import file_response, requires_if_match, sends_etag, sends_location
+from fieldbook_shared.apidoc import file_response, sends_etag, sends_location
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import created, creates, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service.lists import list_for_customer
@@ -48,35 +48,26 @@ class CustomerQuotesExport(MethodView):
 
 @customer_quotes.route("")
 class CustomerQuotes(MethodView):
-    @customer_quotes.arguments(QuoteListQuerySchema, location="query", unknown=RAISE)
-    @customer_quotes.response(200, QuoteSchema(many=True))
-    @paginate(customer_quotes)
+    @lists(customer_quotes, QuoteSchema(many=True), query=QuoteListQuerySchema, unknown=RAISE)
     def get(self, query, customer_id, page):
         """List the customer's quotes."""
         return list_for_customer(current_uow(), "quotes", customer_id, *page, query=query)
 
-    @sends_etag
-    @sends_location
-    @customer_quotes.arguments(QuoteInSchema)
-    @customer_quotes.response(201, QuoteSchema)
+    @creates(customer_quotes, QuoteInSchema, QuoteSchema)
     def post(self, body, customer_id):
         """Make a quote. A blocked customer can still be quoted; converting is what is refused."""
         quote = create_quote(current_uow(), str(customer_id), body)
-        return with_etag(quote, 201, Location=f"/v1/quotes/{quote.id}")
+        return created(quote, f"/v1/quotes/{quote.id}")
 
 
 @quotes.route("/<uuid:quote_id>")
 class QuoteItem(MethodView):
-    @sends_etag
-    @quotes.response(200, QuoteSchema)
+    @reads(quotes, QuoteSchema)
     def get(self, quote_id):
         """Read a quote."""
         return with_etag(get_quote(current_uow(), str(quote_id)))
 
-    @requires_if_match
-    @sends_etag
-    @quotes.arguments(QuotePatchSchema)
-    @quotes.response(200, QuoteSchema)
+    @edits(quotes, QuotePatchSchema, QuoteSchema)
     def patch(self, body, quote_id):
         """Edit a draft or sent quote. Needs `If-Match`."""
         version = expected_version()

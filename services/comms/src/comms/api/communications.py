@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import lists
 from fieldbook_shared.web import current_uow
 
 from ..service import communications as service
@@ -28,9 +28,7 @@ work_address_log = Blueprint(
 
 @customer_log.route("")
 class CustomerCommunications(MethodView):
-    @customer_log.arguments(CommunicationQuerySchema, location="query", unknown=RAISE)
-    @customer_log.response(200, CommunicationSchema(many=True))
-    @paginate(customer_log)
+    @lists(customer_log, CommunicationSchema(many=True), query=CommunicationQuerySchema, unknown=RAISE)
     def get(self, query, customer_id, page):
         """List the customer's communications log."""
         return service.customer_communications(
@@ -49,9 +47,7 @@ class CustomerCommunications(MethodView):
 
 @work_address_log.route("")
 class WorkAddressCommunications(MethodView):
-    @work_address_log.arguments(CommunicationQuerySchema, location="query", unknown=RAISE)
-    @work_address_log.response(200, CommunicationSchema(many=True))
-    @paginate(work_address_log)
+    @lists(work_address_log, CommunicationSchema(many=True), query=CommunicationQuerySchema, unknown=RAISE)
     def get(self, query, work_address_id, page):
         """List the communications log of a work address."""
         return service.work_address_communications(

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_location
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import lists
 from fieldbook_shared.web import current_uow
 
 from ..service import emails as service
@@ -39,9 +39,7 @@ def detail(email, attachments, attempts) -> dict:
 
 @blp.route("")
 class EmailCollection(MethodView):
-    @blp.arguments(EmailQuerySchema, location="query", unknown=RAISE)
-    @blp.response(200, EmailSchema(many=True))
-    @paginate(blp)
+    @lists(blp, EmailSchema(many=True), query=EmailQuerySchema, unknown=RAISE)
     def get(self, query, page):
         """Emails, latest first (`customer_id`, `status` filter)."""
         return service.list_emails(

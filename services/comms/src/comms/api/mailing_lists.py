@@ -6,9 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import created, creates, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import mailing_lists as service
@@ -24,35 +23,26 @@ blp = Blueprint(
 
 @blp.route("")
 class MailingListCollection(MethodView):
-    @blp.arguments(PagedQuery, location="query", unknown=RAISE)
-    @blp.response(200, MailingListSchema(many=True))
-    @paginate(blp)
+    @lists(blp, MailingListSchema(many=True), query=PagedQuery, unknown=RAISE)
     def get(self, query, page):
         """The saved lists by name, paged."""
         return service.list_mailing_lists(current_uow(), *page)
 
-    @sends_etag
-    @sends_location
-    @blp.arguments(MailingListInSchema)
-    @blp.response(201, MailingListSchema)
+    @creates(blp, MailingListInSchema, MailingListSchema)
     def post(self, body):
         """Save a list (a name and customer ids)."""
         row = service.save_mailing_list(current_uow(), body)
-        return with_etag(row, 201, Location=f"/v1/mailing-lists/{row.id}")
+        return created(row, f"/v1/mailing-lists/{row.id}")
 
 
 @blp.route("/<uuid:list_id>")
 class MailingListItem(MethodView):
-    @sends_etag
-    @blp.response(200, MailingListSchema)
+    @reads(blp, MailingListSchema)
     def get(self, list_id):
         """Load a list (with its ETag)."""
         return with_etag(service.get_mailing_list(current_uow(), str(list_id)))
 
-    @requires_if_match
-    @sends_etag
-    @blp.arguments(MailingListInSchema(partial=True))
-    @blp.response(200, MailingListSchema)
+    @edits(blp, MailingListInSchema(partial=True), MailingListSchema)
     def patch(self, body, list_id):
         """Rename a list or change its customers; needs `If-Match` (428 without, 412 when stale)."""
         version = expected_version()

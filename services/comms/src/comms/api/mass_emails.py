@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_location
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import lists
 from fieldbook_shared.web import current_uow
 
 from ..service import mass_emails as service
@@ -33,9 +33,7 @@ mass_emails = Blueprint(
 
 @mass_emails.route("")
 class MassEmailCollection(MethodView):
-    @mass_emails.arguments(PagedQuery, location="query", unknown=RAISE)
-    @mass_emails.response(200, MassEmailSchema(many=True))
-    @paginate(mass_emails)
+    @lists(mass_emails, MassEmailSchema(many=True), query=PagedQuery, unknown=RAISE)
     def get(self, query, page):
         """List the mass emails sent or being sent."""
         return service.list_mass_emails(current_uow(), *page)
@@ -69,9 +67,7 @@ class MassEmailItem(MethodView):
 
 @mass_emails.route("/<uuid:job_id>/recipients")
 class MassEmailRecipients(MethodView):
-    @mass_emails.arguments(RecipientQuerySchema, location="query", unknown=RAISE)
-    @mass_emails.response(200, RecipientSchema(many=True))
-    @paginate(mass_emails)
+    @lists(mass_emails, RecipientSchema(many=True), query=RecipientQuerySchema, unknown=RAISE)
     def get(self, query, job_id, page):
         """Each recipient, in the job's order and paged: sent, failed, skipped with the reason, or
         still pending."""

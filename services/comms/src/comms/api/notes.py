@@ -6,9 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import optional_version, with_etag
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import created, creates, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import notes as service
@@ -25,9 +24,7 @@ notes = Blueprint("notes", __name__, url_prefix="/v1/notes", description="A note
 
 @customer_notes.route("")
 class NoteCollection(MethodView):
-    @customer_notes.arguments(NoteQuerySchema, location="query", unknown=RAISE)
-    @customer_notes.response(200, NoteSchema(many=True))
-    @paginate(customer_notes)
+    @lists(customer_notes, NoteSchema(many=True), query=NoteQuerySchema, unknown=RAISE)
     def get(self, query, customer_id, page):
         """The customer's notes, pinned first; `work_address_id` narrows to one work address,
         `do_not_work_with_again` to the notes with (or without) the flag."""
@@ -39,28 +36,21 @@ class NoteCollection(MethodView):
             *page,
         )
 
-    @sends_etag
-    @sends_location
-    @customer_notes.arguments(NoteInSchema)
-    @customer_notes.response(201, NoteSchema)
+    @creates(customer_notes, NoteInSchema, NoteSchema)
     def post(self, body, customer_id):
         """Add a note; `important` pins it; `do_not_work_with_again` flags the customer."""
         note = service.add_note(current_uow(), str(customer_id), body)
-        return with_etag(note, 201, Location=f"/v1/notes/{note.id}")
+        return created(note, f"/v1/notes/{note.id}")
 
 
 @notes.route("/<uuid:note_id>")
 class NoteItem(MethodView):
-    @sends_etag
-    @notes.response(200, NoteSchema)
+    @reads(notes, NoteSchema)
     def get(self, note_id):
         """Read a note."""
         return with_etag(service.get_note(current_uow(), str(note_id)))
 
-    @requires_if_match
-    @sends_etag
-    @notes.arguments(NotePatchSchema)
-    @notes.response(200, NoteSchema)
+    @edits(notes, NotePatchSchema, NoteSchema)
     def patch(self, body, note_id):
         """Edit, pin / unpin, flag / unflag a note (`If-Match` honoured when sent)."""
         version = optional_version()

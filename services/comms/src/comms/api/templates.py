@@ -6,9 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
 from fieldbook_shared.etag import optional_version, with_etag
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import created, creates, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..domain.templates import PLACEHOLDERS
@@ -25,21 +24,16 @@ blp = Blueprint(
 
 @blp.route("")
 class TemplateCollection(MethodView):
-    @blp.arguments(PagedQuery, location="query", unknown=RAISE)
-    @blp.response(200, TemplateSchema(many=True))
-    @paginate(blp)
+    @lists(blp, TemplateSchema(many=True), query=PagedQuery, unknown=RAISE)
     def get(self, query, page):
         """The tenant's templates by name, paged."""
         return service.list_templates(current_uow(), *page)
 
-    @sends_etag
-    @sends_location
-    @blp.arguments(TemplateInSchema)
-    @blp.response(201, TemplateSchema)
+    @creates(blp, TemplateInSchema, TemplateSchema)
     def post(self, body):
         """Add an email template."""
         row = service.save_template(current_uow(), body)
-        return with_etag(row, 201, Location=f"/v1/email-templates/{row.id}")
+        return created(row, f"/v1/email-templates/{row.id}")
 
 
 @blp.route("/placeholders")
@@ -52,16 +46,12 @@ class Placeholders(MethodView):
 
 @blp.route("/<uuid:template_id>")
 class TemplateItem(MethodView):
-    @sends_etag
-    @blp.response(200, TemplateSchema)
+    @reads(blp, TemplateSchema)
     def get(self, template_id):
         """Read an email template."""
         return with_etag(service.get_template(current_uow(), str(template_id)))
 
-    @requires_if_match
-    @sends_etag
-    @blp.arguments(TemplateInSchema(partial=True))
-    @blp.response(200, TemplateSchema)
+    @edits(blp, TemplateInSchema(partial=True), TemplateSchema)
     def patch(self, body, template_id):
         """Edit an email template. Needs `If-Match`."""
         version = optional_version()

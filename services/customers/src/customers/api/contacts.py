@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
+from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import etag_for, expected_version
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import contacts
@@ -24,9 +24,7 @@ def with_etag(contact, status: int = 200, **headers):
 
 @blp.route("")
 class ContactCollection(MethodView):
-    @blp.arguments(ContactQuerySchema, location="query")
-    @blp.response(200, ContactSchema(many=True))
-    @paginate(blp)
+    @lists(blp, ContactSchema(many=True), query=ContactQuerySchema)
     def get(self, query, customer_id, page):
         """The customer's contacts, primary first, paged."""
         return contacts.list_contacts(
@@ -36,28 +34,21 @@ class ContactCollection(MethodView):
             *page,
         )
 
-    @sends_etag
-    @sends_location
-    @blp.arguments(ContactInSchema)
-    @blp.response(201, ContactSchema)
+    @creates(blp, ContactInSchema, ContactSchema)
     def post(self, body, customer_id):
         """Add a contact; the first one becomes the primary contact."""
         contact = contacts.add_contact(current_uow(), str(customer_id), body)
-        return with_etag(contact, 201, Location=f"/v1/customers/{customer_id}/contacts/{contact.id}")
+        return created(contact, f"/v1/customers/{customer_id}/contacts/{contact.id}")
 
 
 @blp.route("/<uuid:contact_id>")
 class ContactItem(MethodView):
-    @sends_etag
-    @blp.response(200, ContactSchema)
+    @reads(blp, ContactSchema)
     def get(self, customer_id, contact_id):
         """Read a contact of the customer."""
         return with_etag(contacts.get_contact(current_uow(), str(customer_id), str(contact_id)))
 
-    @requires_if_match
-    @sends_etag
-    @blp.arguments(ContactPatchSchema(partial=True))
-    @blp.response(200, ContactSchema)
+    @edits(blp, ContactPatchSchema(partial=True), ContactSchema)
     def patch(self, body, customer_id, contact_id):
         """Edit, archive (`archived: true`) or make primary (`primary: true`) a contact. Needs `If-Match`.
 
@@ -67,8 +58,7 @@ class ContactItem(MethodView):
             contacts.update_contact(current_uow(), str(customer_id), str(contact_id), version, body)
         )
 
-    @requires_if_match
-    @blp.response(204)
+    @deletes(blp)
     def delete(self, customer_id, contact_id):
         """Delete a contact. Needs `If-Match`. If it was primary, the next contact becomes primary."""
         version = expected_version()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.apidoc import requires_if_match, sends_etag, sends_location
+from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import etag_for, expected_version
-from fieldbook_shared.pagination import paginate
+from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import customers, lifecycle
@@ -53,9 +53,7 @@ def list_row(customer, primary) -> dict:
 
 @blp.route("")
 class CustomerCollection(MethodView):
-    @blp.arguments(CustomerQuerySchema, location="query")
-    @blp.response(200, CustomerListItemSchema(many=True))
-    @paginate(blp)
+    @lists(blp, CustomerListItemSchema(many=True), query=CustomerQuerySchema)
     def get(self, query, page):
         """List customers; `q` searches name, address, postcode, contact names, email and phone."""
         rows, total = customers.list_customers(
@@ -65,35 +63,27 @@ class CustomerCollection(MethodView):
         )
         return [list_row(c, p) for c, p in rows], total
 
-    @sends_etag
-    @sends_location
-    @blp.arguments(CustomerInSchema)
-    @blp.response(201, CustomerSchema)
+    @creates(blp, CustomerInSchema, CustomerSchema)
     def post(self, body):
         """Add a customer (optionally with its primary contact)."""
         customer = customers.create_customer(current_uow(), body)
-        return with_etag(customer, 201, Location=f"/v1/customers/{customer.id}")
+        return created(customer, f"/v1/customers/{customer.id}")
 
 
 @blp.route("/<uuid:customer_id>")
 class CustomerItem(MethodView):
-    @sends_etag
-    @blp.response(200, CustomerSchema)
+    @reads(blp, CustomerSchema)
     def get(self, customer_id):
         """Read a customer (with its address and primary contact); the ETag is its version."""
         return with_etag(customers.get_customer(current_uow(), str(customer_id)))
 
-    @requires_if_match
-    @sends_etag
-    @blp.arguments(CustomerPatchSchema(partial=True))
-    @blp.response(200, CustomerSchema)
+    @edits(blp, CustomerPatchSchema(partial=True), CustomerSchema)
     def patch(self, body, customer_id):
         """Edit a customer. Needs `If-Match` with the ETag last read."""
         version = expected_version()
         return with_etag(customers.update_customer(current_uow(), str(customer_id), version, body))
 
-    @requires_if_match
-    @blp.response(204)
+    @deletes(blp)
     def delete(self, customer_id):
         """Delete the customer and everything that hangs off it, in every service. Needs `If-Match`.
 

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from fieldbook_shared.apidoc import Computed, sends_location
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.problems import DomainError, Forbidden, ValidationFailed
+from fieldbook_shared.verbs import lists
 from fieldbook_shared.web import current_uow, request_context
 
 from ..domain import imports as import_rules
@@ -216,8 +217,7 @@ class ImportCollection(MethodView):
         imp = service.upload(current_uow(), query["kind"], filename, read)
         return imp, 201, {"Location": f"/v1/imports/{imp.id}"}
 
-    @blp.response(200, ImportSchema(many=True))
-    @paginate(blp)
+    @lists(blp, ImportSchema(many=True))
     def get(self, page):
         """The tenant's imports, latest first."""
         return service.list_imports(current_uow(), *page)

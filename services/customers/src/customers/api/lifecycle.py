@@ -7,10 +7,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import requires_if_match, sends_etag
 from fieldbook_shared.etag import etag_for, expected_version
-from fieldbook_shared.pagination import paginate
 from fieldbook_shared.schemas import PagedQuery
+from fieldbook_shared.verbs import edits, lists
 from fieldbook_shared.web import current_uow
 
 from ..service import lifecycle
@@ -36,10 +35,7 @@ blp = Blueprint(
 
 @blp.route("/<uuid:customer_id>/type")
 class CustomerType(MethodView):
-    @requires_if_match
-    @sends_etag
-    @blp.arguments(CustomerTypeChangeSchema)
-    @blp.response(200, CustomerSchema)
+    @edits(blp, CustomerTypeChangeSchema, CustomerSchema)
     def post(self, body, customer_id):
         """Change the customer's type — permanent; the new type's required fields are checked.
         Needs `If-Match` with the ETag last read."""
@@ -71,9 +67,7 @@ class CustomerMerge(MethodView):
 
 @blp.route("/<uuid:customer_id>/merges")
 class CustomerMerges(MethodView):
-    @blp.arguments(PagedQuery, location="query", unknown=RAISE)
-    @blp.response(200, MergeAuditSchema(many=True))
-    @paginate(blp)
+    @lists(blp, MergeAuditSchema(many=True), query=PagedQuery, unknown=RAISE)
     def get(self, query, customer_id, page):
         """The merge audits of this customer, latest first: the customers merged into it, and the one
         that merged it away if any (a merged customer's old id answers too): who, when, which ids,
