@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.events import Event
+from fieldbook_shared.read_model import ReadModel
 
 from .store.models import (
     Allocation,
@@ -44,20 +45,21 @@ CUSTOMER_OWNED = (
 
 ADDRESS_KEYS = ("line_1", "line_2", "line_3", "town", "county", "postcode")
 
+# the copies, with the kit's rule: newer version wins, a deleted or merged customer stays so
+CUSTOMERS = ReadModel(CustomerSnapshot, removed="deleted")
+WORK_ADDRESSES = ReadModel(WorkAddressSnapshot, removed=None)
+
 
 # --- the customer read model ---------------------------------------------------------------------
 
 
 def apply_customer_snapshot(uow, data: dict) -> CustomerSnapshot | None:
-    """Store a customer snapshot unless the one held is as new or newer. Returns the row."""
-    row = uow.customers.find(data["id"])
-    if row is not None and row.version >= data["version"]:
+    """Store a customer snapshot unless the one held is as new or newer, or the customer is
+    deleted or merged. Returns the row."""
+    row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data, display_name="")
+    if not newer:
         return row
-    if row is None:
-        row = CustomerSnapshot(tenant_id=uow.tenant_id, id=data["id"])
-        uow.session.add(row)
     address = data.get("address") or {}
-    row.version = data["version"]
     row.type = data.get("type")
     row.display_name = data.get("display_name") or data.get("company_name") or data.get("surname") or ""
     row.company_name = data.get("company_name")
@@ -82,15 +84,11 @@ def on_customer_snapshot(uow, event: Event) -> None:
 
 def on_work_address(uow, event: Event) -> None:
     data = event.data
-    row = uow.work_addresses.find(data["id"])
-    if row is not None and row.version >= data["version"]:
+    row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
+    if not newer:
         return
-    if row is None:
-        row = WorkAddressSnapshot(tenant_id=uow.tenant_id, id=data["id"])
-        uow.session.add(row)
     address = data.get("address") or {}
     row.customer_id = data["customer_id"]
-    row.version = data["version"]
     row.name = data.get("name")
     row.status = data.get("status") or "active"
     row.landlord = data.get("landlord")

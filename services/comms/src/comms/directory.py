@@ -1,8 +1,8 @@
-"""The read model of customers, contacts and work addresses, kept from customers' events.
-
-Snapshots carry `version`: a copy older than (or as old as) the one held is ignored, so events may
-arrive out of order. A removed customer keeps a tombstone, so a late snapshot does not revive it.
-A customer not yet heard of may be fetched once from customers over internal HTTP (`ensure`).
+"""The read model of customers, contacts and work addresses, kept from customers' events with the
+kit's rule (`fieldbook_shared.read_model`): a snapshot no newer than the copy held is ignored, so
+events may arrive out of order; a removed customer or contact keeps a tombstone, so a late snapshot
+does not revive it; a customer not yet heard of may be fetched once from customers over internal
+HTTP (`ensure`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from sqlalchemy.exc import IntegrityError
+from fieldbook_shared.read_model import ReadModel
 
 from .domain.recipients import CustomerView, Person
 from .store.models import ContactCopy, CustomerCopy, WorkAddressCopy
@@ -18,31 +18,16 @@ from .uow import CommsUnitOfWork
 
 CustomerFetcher = Callable[[str, str], dict | None]  # (tenant_id, customer_id) → customer or None
 
-
-def _new_row(uow: CommsUnitOfWork, model, row_id: str, find: Callable[[], object], **values):
-    """Insert an empty copy (version 0) in a savepoint; if another process inserted it meanwhile
-    (the web fetching a customer while the worker applies its event), use theirs."""
-    row = model(id=row_id, tenant_id=uow.tenant_id, version=0, **values)
-    try:
-        with uow.session.begin_nested():
-            uow.session.add(row)
-            uow.session.flush()
-    except IntegrityError:
-        existing = find()
-        if existing is None:
-            raise
-        return existing
-    return row
+CUSTOMERS = ReadModel(CustomerCopy)
+CONTACTS = ReadModel(ContactCopy)
+WORK_ADDRESSES = ReadModel(WorkAddressCopy, removed=None)  # a work address is never removed here
 
 
-def apply_customer(uow: CommsUnitOfWork, data: dict) -> CustomerCopy | None:
-    row = uow.directory.customer(data["id"]) or _new_row(
-        uow, CustomerCopy, data["id"], lambda: uow.directory.customer(data["id"]), status="active"
-    )
-    if row.removed or row.version >= data["version"]:
+def apply_customer(uow: CommsUnitOfWork, data: dict) -> CustomerCopy:
+    row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data, status="active")
+    if not newer:
         return row
     address = data.get("address") or {}
-    row.version = data["version"]
     row.type = data.get("type")
     row.title = data.get("title")
     row.first_name = data.get("first_name")
@@ -63,17 +48,10 @@ def apply_customer(uow: CommsUnitOfWork, data: dict) -> CustomerCopy | None:
 
 
 def apply_contact(uow: CommsUnitOfWork, data: dict) -> None:
-    row = uow.directory.contact(data["id"]) or _new_row(
-        uow,
-        ContactCopy,
-        data["id"],
-        lambda: uow.directory.contact(data["id"]),
-        customer_id=data["customer_id"],
-    )
-    if row.removed or row.version >= data["version"]:
+    row, newer = CONTACTS.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
+    if not newer:
         return
     row.customer_id = data["customer_id"]
-    row.version = data["version"]
     row.title = data.get("title")
     row.first_name = data.get("first_name")
     row.surname = data.get("surname")
@@ -84,26 +62,15 @@ def apply_contact(uow: CommsUnitOfWork, data: dict) -> None:
 
 
 def remove_contact(uow: CommsUnitOfWork, contact_id: str, customer_id: str) -> None:
-    row = uow.directory.contact(contact_id) or _new_row(
-        uow, ContactCopy, contact_id, lambda: uow.directory.contact(contact_id), customer_id=customer_id
-    )
-    row.removed = True
-    row.is_primary = False
+    CONTACTS.tombstone(uow.session, uow.tenant_id, contact_id, customer_id=customer_id, is_primary=False)
 
 
 def apply_work_address(uow: CommsUnitOfWork, data: dict) -> None:
-    row = uow.directory.work_address(data["id"]) or _new_row(
-        uow,
-        WorkAddressCopy,
-        data["id"],
-        lambda: uow.directory.work_address(data["id"]),
-        customer_id=data["customer_id"],
-    )
-    if row.version >= data["version"]:
+    row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
+    if not newer:
         return
     address = data.get("address") or {}
     row.customer_id = data["customer_id"]
-    row.version = data["version"]
     row.name = data.get("name")
     row.address_line_1 = address.get("line_1")
     row.postcode = address.get("postcode")
@@ -112,23 +79,20 @@ def apply_work_address(uow: CommsUnitOfWork, data: dict) -> None:
 
 
 def tombstone(uow: CommsUnitOfWork, customer_id: str, merged_into: str | None = None) -> CustomerCopy:
-    row = uow.directory.customer(customer_id) or _new_row(
-        uow, CustomerCopy, customer_id, lambda: uow.directory.customer(customer_id), status="active"
-    )
-    row.removed = True
-    row.merged_into = merged_into
-    return row
+    return CUSTOMERS.tombstone(uow.session, uow.tenant_id, customer_id, merged_into=merged_into)
 
 
 def ensure(uow: CommsUnitOfWork, customer_id: str, fetch: CustomerFetcher | None) -> CustomerCopy | None:
     """The customer as comms knows it; one not yet heard of is fetched from customers (when a
     fetcher is given) and kept. None when there is no such (live) customer for this tenant."""
-    row = uow.directory.customer(customer_id)
-    if row is not None:
-        return None if row.removed else row
-    if fetch is None:
-        return None
-    return refresh(uow, customer_id, fetch)
+    row = CUSTOMERS.fetch_once(
+        uow.session,
+        uow.tenant_id,
+        str(customer_id),
+        None if fetch is None else lambda: fetch(uow.tenant_id, customer_id),
+        lambda data: _keep(uow, customer_id, data),
+    )
+    return None if row is None or row.removed else row
 
 
 def refresh(uow: CommsUnitOfWork, customer_id: str, fetch: CustomerFetcher) -> CustomerCopy | None:
@@ -136,14 +100,20 @@ def refresh(uow: CommsUnitOfWork, customer_id: str, fetch: CustomerFetcher) -> C
     data = fetch(uow.tenant_id, customer_id)
     if data is None or data.get("id") != str(customer_id):
         return None  # unknown, or answered with the survivor of a merge: not this id
+    row = _keep(uow, customer_id, data)
+    uow.session.flush()
+    return None if row.removed else row
+
+
+def _keep(uow: CommsUnitOfWork, customer_id: str, data: dict) -> CustomerCopy:
+    """A customer read from customers, with its primary contact."""
     row = apply_customer(uow, data)
     if data.get("primary_contact"):
         contact = dict(data["primary_contact"])
         contact.setdefault("customer_id", customer_id)
         contact.setdefault("version", 0)
         apply_contact(uow, contact)
-    uow.session.flush()
-    return None if row.removed else row
+    return row
 
 
 def view_of(uow: CommsUnitOfWork, row: CustomerCopy, primary: ContactCopy | None = None) -> CustomerView:

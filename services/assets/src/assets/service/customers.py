@@ -4,34 +4,23 @@ asset is on (live, merged → 410, unknown → 404) and its sites."""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from fieldbook_shared.problems import CustomerMerged, NotFound
+from fieldbook_shared.read_model import ReadModel
 
 from ..customers_client import CustomerLookup
 from ..domain import rules
 from ..store.models import KnownBranch, KnownCustomer, KnownWorkAddress
 from ..uow import AssetsUnitOfWork
 
-
-def _copy_for(uow: AssetsUnitOfWork, row, model, data: dict, **key):
-    """The copy a snapshot (`data`, with its version) is of: `row`, or a new one (version 0) when none
-    is held; and whether the snapshot is newer than it (then its version is taken). A removed
-    record's copy is never updated: a late snapshot does not bring it back."""
-    if row is None:
-        row = model(tenant_id=uow.tenant_id, version=0, removed=False, **key)
-        uow.directory.add(row)
-    newer = not row.removed and int(data["version"]) > (row.version or 0)
-    if newer:
-        row.version = int(data["version"])
-    return row, newer
+# the copies, with the kit's rule: newer version wins, a removed record stays removed, fetch once
+CUSTOMERS = ReadModel(KnownCustomer, key="customer_id")
+WORK_ADDRESSES = ReadModel(KnownWorkAddress, key="work_address_id")
+BRANCHES = ReadModel(KnownBranch, key="branch_id")
 
 
 def remember_customer(uow: AssetsUnitOfWork, data: dict) -> KnownCustomer:
     """Keep a customer snapshot unless the one held is as new or newer, or the customer is gone."""
-    row, newer = _copy_for(
-        uow, uow.directory.customer(data["id"]), KnownCustomer, data, customer_id=data["id"]
-    )
+    row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data)
     if newer:
         row.display_name = data.get("display_name")
         row.status = data.get("status")
@@ -39,14 +28,7 @@ def remember_customer(uow: AssetsUnitOfWork, data: dict) -> KnownCustomer:
 
 
 def remember_work_address(uow: AssetsUnitOfWork, data: dict) -> KnownWorkAddress:
-    row, newer = _copy_for(
-        uow,
-        uow.directory.work_address(data["id"]),
-        KnownWorkAddress,
-        data,
-        work_address_id=data["id"],
-        customer_id=data["customer_id"],
-    )
+    row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
     if newer:
         row.customer_id = data["customer_id"]
         row.name = data.get("name")
@@ -56,14 +38,7 @@ def remember_work_address(uow: AssetsUnitOfWork, data: dict) -> KnownWorkAddress
 
 
 def remember_branch(uow: AssetsUnitOfWork, data: dict) -> KnownBranch:
-    row, newer = _copy_for(
-        uow,
-        uow.directory.branch(data["id"]),
-        KnownBranch,
-        data,
-        branch_id=data["id"],
-        customer_id=data["customer_id"],
-    )
+    row, newer = BRANCHES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
     if newer:
         row.customer_id = data["customer_id"]
         row.name = data.get("name")
@@ -71,24 +46,15 @@ def remember_branch(uow: AssetsUnitOfWork, data: dict) -> KnownBranch:
     return row
 
 
-def _remember_fetched(uow: AssetsUnitOfWork, remember, data: dict):
-    """Store what was fetched; if an event stored the same record meanwhile, keep that one."""
-    try:
-        with uow.session.begin_nested():
-            row = remember(uow, data)
-            uow.session.flush()
-        return row
-    except IntegrityError:
-        return remember(uow, data)
-
-
 def known_customer(uow: AssetsUnitOfWork, lookup: CustomerLookup | None, customer_id: str) -> KnownCustomer:
     """The customer from the read model, fetched once from customers when not yet heard of."""
-    known = uow.directory.customer(customer_id)
-    if known is None and lookup is not None:
-        data = lookup.customer(uow.tenant_id, customer_id)
-        if data is not None and str(data.get("id")) == customer_id:
-            known = _remember_fetched(uow, remember_customer, data)
+    known = CUSTOMERS.fetch_once(
+        uow.session,
+        uow.tenant_id,
+        customer_id,
+        None if lookup is None else lambda: lookup.customer(uow.tenant_id, customer_id),
+        lambda data: remember_customer(uow, data),
+    )
     if known is None or known.removed:
         if known is not None and known.merged_into:
             raise CustomerMerged(
@@ -106,7 +72,7 @@ def _is_site_of(uow: AssetsUnitOfWork, customer_id: str, site_id: str, held, fet
     if (row is None or row.customer_id != customer_id) and fetch is not None:
         data = fetch(uow.tenant_id, customer_id, site_id)
         if data is not None:
-            row = _remember_fetched(uow, remember, data)
+            row = remember(uow, data)
     return row is not None and not row.removed and row.customer_id == customer_id
 
 
@@ -138,12 +104,7 @@ def site_errors(
 
 
 def tombstone_customer(uow: AssetsUnitOfWork, customer_id: str) -> KnownCustomer:
-    row = uow.directory.customer(customer_id)
-    if row is None:
-        row = KnownCustomer(tenant_id=uow.tenant_id, customer_id=customer_id, version=0)
-        uow.directory.add(row)
-    row.removed = True
-    return row
+    return CUSTOMERS.tombstone(uow.session, uow.tenant_id, customer_id)
 
 
 def forget_customers_name(uow: AssetsUnitOfWork, customer_id: str) -> None:
@@ -156,9 +117,4 @@ def forget_customers_name(uow: AssetsUnitOfWork, customer_id: str) -> None:
 def branch_tombstone(uow: AssetsUnitOfWork, customer_id: str, branch_id: str) -> KnownBranch:
     """The branch's copy marked removed (made if we never heard of it), so a late snapshot cannot
     bring it back and an asset naming it is refused."""
-    row = uow.directory.branch(branch_id)
-    if row is None:
-        row = KnownBranch(tenant_id=uow.tenant_id, branch_id=branch_id, customer_id=customer_id, version=0)
-        uow.directory.add(row)
-    row.removed = True
-    return row
+    return BRANCHES.tombstone(uow.session, uow.tenant_id, branch_id, customer_id=customer_id)

@@ -7,8 +7,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy.exc import IntegrityError
-
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.problems import CustomerMerged, NotFound, ValidationFailed
 
@@ -34,14 +32,13 @@ def customer_for(uow: BillingUnitOfWork, customer_id: str, lock: bool = False) -
     customer_id = str(customer_id)
     row = uow.customers.find(customer_id, lock=lock)
     if row is None:
-        data = customers_client.fetch_customer(uow.tenant_id, customer_id)
-        if data is None:
-            raise NotFound("No such customer.")
-        try:
-            with uow.session.begin_nested():  # a concurrent request may store it first
-                handlers.apply_customer_snapshot(uow, data)
-        except IntegrityError:
-            pass
+        handlers.CUSTOMERS.fetch_once(
+            uow.session,
+            uow.tenant_id,
+            customer_id,
+            lambda: customers_client.fetch_customer(uow.tenant_id, customer_id),
+            lambda data: handlers.apply_customer_snapshot(uow, data),
+        )
         row = uow.customers.find(customer_id, lock=lock)
     if row is not None and row.merged_into:
         raise CustomerMerged(

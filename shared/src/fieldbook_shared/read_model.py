@@ -1,0 +1,105 @@
+"""A read model: the copies a service keeps of another service's records (billing's, assets' and
+comms' copies of customers, work addresses, branches, contacts), fed by that service's snapshot
+events, in the service's own table. One rule for all of them:
+
+- newer version wins: a snapshot carries the record's `version`; one no newer than the copy held is
+  ignored, so events may arrive late, twice or out of order;
+- tombstones: a record that is gone (deleted, erased, merged) keeps its copy, flagged; a late
+  snapshot never brings it back;
+- fetch once: a record not heard of yet may be read once from its owner over internal HTTP and
+  kept; from then on its events keep it up to date.
+
+A copy not held yet is inserted at version 0 in a savepoint: when another process inserted the same
+record meanwhile (the web fetching a customer while the worker applies its event), theirs is used
+and the rule above applies to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+Row = TypeVar("Row")
+
+
+class ReadModel(Generic[Row]):
+    """One kind of copied record: the service's `model`, found by `tenant_id` and its `key` column
+    (the record's id in its owner), with a `version` column and, when it has one, the tombstone
+    flag column `removed` (None: copies of this kind are never tombstoned)."""
+
+    def __init__(self, model: type[Row], key: str = "id", removed: str | None = "removed"):
+        self.model = model
+        self.key = key
+        self.removed = removed
+
+    def held(self, session: Session, tenant_id: str, record_id: str) -> Row | None:
+        model: Any = self.model
+        query = select(model).where(model.tenant_id == tenant_id, getattr(model, self.key) == record_id)
+        return session.scalars(query).first()
+
+    def is_removed(self, row: Row) -> bool:
+        return bool(self.removed and getattr(row, self.removed))
+
+    def take(self, session: Session, tenant_id: str, data: dict, **required: Any) -> tuple[Row, bool]:
+        """The copy of the record the snapshot `data` (`id`, `version`) is of, held or new (with the
+        `required` columns a new row needs), and whether the snapshot is newer than it: then the
+        copy takes its version and the caller copies the fields it keeps."""
+        row: Any = self._held_or_new(session, tenant_id, str(data["id"]), required)
+        version = int(data["version"])
+        newer = not self.is_removed(row) and version > (row.version or 0)
+        if newer:
+            row.version = version
+        return row, newer
+
+    def tombstone(self, session: Session, tenant_id: str, record_id: str, **values: Any) -> Row:
+        """The copy flagged gone (made if the record was never heard of), with `values` set (e.g.
+        `merged_into`), so a late snapshot cannot bring it back."""
+        assert self.removed, f"{self.model.__name__} copies have no tombstone"
+        required = {k: v for k, v in values.items() if k != "merged_into"}
+        row = self._held_or_new(session, tenant_id, record_id, required)
+        setattr(row, self.removed, True)
+        for name, value in values.items():
+            setattr(row, name, value)
+        return row
+
+    def fetch_once(
+        self,
+        session: Session,
+        tenant_id: str,
+        record_id: str,
+        fetch: Callable[[], dict | None] | None,
+        remember: Callable[[dict], object],
+    ) -> Row | None:
+        """The copy held; when there is none, the record read from its owner by `fetch` (None: not
+        there) and kept by `remember` (the service's snapshot handler, so the rule is the same).
+        An answer about another record (a merge's survivor) is not kept for this id."""
+        row = self.held(session, tenant_id, record_id)
+        if row is not None or fetch is None:
+            return row
+        data = fetch()
+        if data is None or str(data.get("id")) != str(record_id):
+            return None
+        remember(data)
+        session.flush()
+        return self.held(session, tenant_id, record_id)
+
+    def _held_or_new(self, session: Session, tenant_id: str, record_id: str, required: dict) -> Row:
+        held = self.held(session, tenant_id, record_id)
+        return held if held is not None else self._insert(session, tenant_id, record_id, required)
+
+    def _insert(self, session: Session, tenant_id: str, record_id: str, required: dict) -> Row:
+        row = self.model(**{"tenant_id": tenant_id, self.key: record_id, "version": 0, **required})
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            existing = self.held(session, tenant_id, record_id)
+            if existing is None:
+                raise
+            return existing
+        return row
