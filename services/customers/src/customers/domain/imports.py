@@ -27,14 +27,9 @@ CONTACT_FIELDS = (
 )
 CUSTOMER_FIELDS = (
     "type",
-    "title",
-    "first_name",
-    "surname",
-    "company_name",
-    "business_type",
+    *rules.NAME_FIELDS,
     *ADDRESS_FIELDS,
-    "email",
-    "phone",
+    *rules.REACH_FIELDS,
     "account_manager",
     "advertising_source",
     "payment_terms_days",
@@ -211,13 +206,8 @@ def customer_body(values: dict[str, str], default: str) -> dict:
     """A row's values in the shape of the API's CustomerIn schema (without accounts_ref)."""
     body: dict = {"type": values.get("type", default).strip().lower()}
     for name in (
-        "title",
-        "first_name",
-        "surname",
-        "company_name",
-        "business_type",
-        "email",
-        "phone",
+        *rules.NAME_FIELDS,
+        *rules.REACH_FIELDS,
         "account_manager",
         "advertising_source",
         "payment_terms_days",

@@ -19,19 +19,11 @@ BUILTIN_TYPES: dict[str, dict] = {
 }
 # every customer needs these, whatever its type: the scheduling engines depend on them
 ALWAYS_REQUIRED = ("address.line_1", "address.postcode")
+# who the customer is and how to reach it: the fields every form of a customer shares
+NAME_FIELDS = ("title", "first_name", "surname", "company_name", "business_type")
+REACH_FIELDS = ("email", "phone")
 # what a tenant-defined type may require
-REQUIRABLE_FIELDS = (
-    "title",
-    "first_name",
-    "surname",
-    "company_name",
-    "business_type",
-    "email",
-    "phone",
-    "address.town",
-    "account_manager",
-    "advertising_source",
-)
+REQUIRABLE_FIELDS = (*NAME_FIELDS, *REACH_FIELDS, "address.town", "account_manager", "advertising_source")
 STATUSES = ("active", "dormant")
 COMMUNICATION_CHANNELS = ("email", "sms", "letter", "phone")
 DEFAULT_COMMUNICATION_PREFERENCES = {channel: True for channel in COMMUNICATION_CHANNELS}

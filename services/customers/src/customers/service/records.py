@@ -15,13 +15,8 @@ from ..store.models import Customer
 from ..uow import CustomersUnitOfWork
 
 SIMPLE_CUSTOMER_FIELDS = (
-    "title",
-    "first_name",
-    "surname",
-    "company_name",
-    "business_type",
-    "email",
-    "phone",
+    *rules.NAME_FIELDS,
+    *rules.REACH_FIELDS,
     "payment_terms_days",
     "account_manager",
     "advertising_source",
