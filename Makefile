@@ -123,8 +123,8 @@ lint: install
 	"$(BIN)/lint-imports" --no-cache || status=1
 	echo "==> mypy (shared/, services/*/src/*/domain: [tool.mypy] in pyproject.toml)"
 	"$(BIN)/mypy" || status=1
-	echo "==> import cycles (reported, not enforced yet)"
-	"$(BIN)/python" scripts/import_cycles.py || status=1
+	echo "==> import cycles (none allowed)"
+	"$(BIN)/python" scripts/import_cycles.py --strict || status=1
 	exit $$status
 
 # docker-compose.yml and deploy/k8s, offline: no Docker engine or cluster needed (scripts/validate_deploy.py).
