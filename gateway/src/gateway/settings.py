@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from fieldbook_shared import service_table
-from fieldbook_shared.settings import var_dir
+from fieldbook_shared.settings import env_bool, var_dir
 
 MIB = 1024 * 1024
 
@@ -15,10 +15,6 @@ MIB = 1024 * 1024
 UPSTREAM_DEFAULTS: dict[str, tuple[str, str]] = {
     s.name: (s.url_env, f"http://127.0.0.1:{s.port()}") for s in service_table.upstreams()
 }
-
-
-def _bool(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def parse_upstream_list(value: str) -> tuple[str, ...]:
@@ -93,7 +89,7 @@ class Settings:
             "breaker_open_seconds": float(env.get("BREAKER_OPEN_SECONDS", cls.breaker_open_seconds)),
             "overview_deadline": float(env.get("OVERVIEW_DEADLINE_SECONDS", cls.overview_deadline)),
             "log_level": env.get("LOG_LEVEL", cls.log_level),
-            "testing": _bool(env.get("FIELDBOOK_TESTING")),
+            "testing": env_bool(env.get("FIELDBOOK_TESTING")),
         }
         values.update(overrides)
         return cls(**values)

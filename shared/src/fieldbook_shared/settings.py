@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any, Self
 
 
-def _bool(value: str | None, default: bool = False) -> bool:
+def env_bool(value: str | None, default: bool = False) -> bool:
+    """An on/off setting: 1, true, yes or on (any case) is on; unset or empty is `default`."""
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
@@ -67,7 +68,7 @@ class Settings:
             amqp_url=env.get("AMQP_URL", cls.amqp_url),
             exchange=env.get("EVENTS_EXCHANGE", cls.exchange),
             internal_token=env.get("INTERNAL_TOKEN", ""),
-            testing=_bool(env.get("FIELDBOOK_TESTING")),
+            testing=env_bool(env.get("FIELDBOOK_TESTING")),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             page_size_default=int(env.get("PAGE_SIZE_DEFAULT", cls.page_size_default)),
             page_size_max=int(env.get("PAGE_SIZE_MAX", cls.page_size_max)),

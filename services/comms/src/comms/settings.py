@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldbook_shared import service_table
-from fieldbook_shared.settings import Settings, _bool
+from fieldbook_shared.settings import Settings, env_bool
 
 SERVICE = "comms"
 MIB = 1024 * 1024
@@ -59,8 +59,8 @@ class CommsSettings(Settings):
             "smtp_port": int(env.get("SMTP_PORT", cls.smtp_port)),
             "smtp_username": env.get("SMTP_USERNAME", cls.smtp_username),
             "smtp_password": env.get("SMTP_PASSWORD", cls.smtp_password),
-            "smtp_starttls": _bool(env.get("SMTP_STARTTLS")),
-            "smtp_ssl": _bool(env.get("SMTP_SSL")),
+            "smtp_starttls": env_bool(env.get("SMTP_STARTTLS")),
+            "smtp_ssl": env_bool(env.get("SMTP_SSL")),
             "smtp_timeout": float(env.get("SMTP_TIMEOUT_SECONDS", cls.smtp_timeout)),
             "email_from": env.get("EMAIL_FROM", cls.email_from),
             "email_from_name": env.get("EMAIL_FROM_NAME", cls.email_from_name),
