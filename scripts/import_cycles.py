@@ -11,10 +11,10 @@ import sys
 
 import grimp
 
-PACKAGES = [
-    "fieldbook_shared", "gateway", "customers", "billing", "assets", "comms", "accounting_sync",
-    "sage_simulator",
-]  # fmt: skip
+from fieldbook_shared import service_table
+
+# the kit, every package of the service table, and accounting-sync's Sage simulator
+PACKAGES = ["fieldbook_shared", *(s.package for s in service_table.SERVICES), "sage_simulator"]
 
 
 def cycles(graph: grimp.ImportGraph, package: str) -> list[list[str]]:

@@ -414,30 +414,15 @@ class System:
         )
 
     def migrate(self) -> None:
-        self.python("-m", "customers.manage", "migrate")
-        self.python("-m", "assets.manage", "migrate")
-        self.python("-m", "comms.manage", "migrate")
-        self.python("-m", "billing.manage", "migrate")
-        self.python("-m", "accounting_sync.manage", "migrate")
-        self.python("-m", "gateway.manage", "migrate")
+        for service in service_table.SERVICES:  # the gateway last, as `make up` does
+            self.python("-m", f"{service.package}.manage", "migrate")
 
     def start_all(self) -> None:
         self.build()
         self.migrate()
-        order = [
-            "customers-web",
-            "customers-worker",
-            "assets-web",
-            "assets-worker",
-            "comms-web",
-            "comms-worker",
-            "billing-web",
-            "billing-worker",
-            "sage-simulator",
-            "accounting-sync-web",
-            "accounting-sync-worker",
-            "gateway-web",
-        ]
+        # the Sage simulator first (accounting-sync talks to it), then the table's order: the
+        # gateway last
+        order = ["sage-simulator"] + [f"{s.name}-{p}" for s in service_table.SERVICES for p in s.processes]
         for name in order:
             self.processes[name].start()
         for name in order:
@@ -445,16 +430,9 @@ class System:
 
     def wait_ready(self, name: str, timeout: float = READY_TIMEOUT) -> None:
         proc = self.processes[name]
-        if name == "customers-worker":
-            proc.wait_ready(timeout, check=lambda: self._consuming("customers.events"))
-        elif name == "assets-worker":
-            proc.wait_ready(timeout, check=lambda: self._consuming("assets.events"))
-        elif name == "comms-worker":
-            proc.wait_ready(timeout, check=lambda: self._consuming("comms.events"))
-        elif name == "billing-worker":
-            proc.wait_ready(timeout, check=lambda: self._consuming("billing.events"))
-        elif name == "accounting-sync-worker":
-            proc.wait_ready(timeout, check=lambda: self._consuming("accounting-sync.events"))
+        service = name.removesuffix("-worker")
+        if name.endswith("-worker"):  # a worker is ready once it consumes its service's queue
+            proc.wait_ready(timeout, check=lambda: self._consuming(f"{service}.events"))
         else:
             proc.wait_ready(timeout)
 
