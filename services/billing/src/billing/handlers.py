@@ -71,6 +71,7 @@ def apply_customer_snapshot(uow, data: dict) -> CustomerSnapshot | None:
     row.credit_limit = None if limit in (None, "") else limit
     row.payment_terms_days = data.get("payment_terms_days")
     row.invoice_address_format = data.get("invoice_address_format")
+    row.accounts_ref = data.get("accounts_ref")
     for key in ADDRESS_KEYS:
         setattr(row, "address_line_" + key[-1] if key.startswith("line_") else key, address.get(key))
     row.updated_at = utcnow()

@@ -62,6 +62,8 @@ class CustomerSnapshot(AddressColumns, Base):
     credit_limit: Mapped[Decimal | None] = mapped_column(Money)
     payment_terms_days: Mapped[int | None] = mapped_column(Integer)
     invoice_address_format: Mapped[str | None] = mapped_column(String(500))
+    # the customer's account in Sage once linked (shown on the aged debtors report)
+    accounts_ref: Mapped[str | None] = mapped_column(String(8))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     # set with `deleted` by customer.merged: the old id answers 410 naming the survivor
     merged_into: Mapped[str | None] = mapped_column(String(36))
