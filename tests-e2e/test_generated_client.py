@@ -72,6 +72,7 @@ def test_the_generator_leaves_nothing_out(generated):
         "data_exports/get_v1_exports_export_id_download.py",
         "imports/post_v1_imports.py",
         "overview/get_v1_customers_customer_id_overview.py",
+        "reports/get_v1_reports_aged_debtors.py",
     ):
         assert (api / module).is_file(), module
     pdf = (api / "customer_statement/get_v1_customers_customer_id_statement_pdf.py").read_text()

@@ -44,3 +44,12 @@ def test_the_merged_description_documents_account_credit_fields_and_the_new_rout
     assert credit_in["method"]["enum"] == ["cash", "cheque", "bank_transfer", "card", "direct_debit", "other"]
     nominal = credit_in["nominal_account"]
     assert nominal["pattern"] and nominal["maxLength"] == 64 and nominal["example"] == "4000"
+    # the aged debtors: JSON, or the same as CSV, XLSX or PDF (binary bodies with their media types)
+    aged = spec["paths"]["/v1/reports/aged-debtors"]["get"]
+    assert {"as_at", "format"} <= {p["name"] for p in aged.get("parameters", [])}
+    assert set(aged["responses"]["200"]["content"]) == {
+        "application/json",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/pdf",
+    }

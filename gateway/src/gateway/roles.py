@@ -61,6 +61,7 @@ RULES: list[Rule] = [
     # accounts and admin: the money decisions
     Rule(ANY, "/v1/customers/{id}/accounting", MONEY),  # the link with Sage (issue 3)
     Rule(ANY, "/v1/accounting", MONEY),
+    Rule(ANY, "/v1/reports", MONEY),  # what every customer owes (the aged debtors)
     Rule(WRITES, "/v1/customers/{id}/block", MONEY),
     Rule(WRITES, "/v1/customers/{id}/unblock", MONEY),
     Rule(WRITES, "/v1/customers/{id}/account-credit", MONEY),

@@ -32,6 +32,7 @@ C = "/v1/customers/3f0c2d6e-8f0a-4c59-9d3c-1b2a3c4d5e6f"
         ("/v1/payments/p1/allocations", "billing"),
         ("/v1/credit-notes", "billing"),
         ("/v1/consolidated-invoices", "billing"),
+        ("/v1/reports/aged-debtors", "billing"),
         (f"{C}/assets", "assets"),
         ("/v1/assets/a1", "assets"),
         ("/v1/asset-catalogue/makes", "assets"),
@@ -87,6 +88,7 @@ def test_paths_outside_the_map_have_no_route(path):
         ("DELETE", f"{C}/contacts/c1", None, {"admin", "accounts", "sales", "engineer", "partner"}),
         ("GET", "/v1/exports", None, {"admin"}),
         ("POST", "/v1/imports", None, {"admin"}),
+        ("GET", "/v1/reports/aged-debtors", None, {"admin", "accounts"}),
         ("TRACE", "/v1/customers", None, set()),
     ],
 )

@@ -83,6 +83,7 @@ SERVICES: tuple[Service, ...] = (
             "/v1/payments",
             "/v1/statements",
             "/v1/reconciliation",
+            "/v1/reports",  # reports across customers: the aged debtors
             "/v1/settings/documents",  # what invoices, quotes and credit notes print
         ),
     ),

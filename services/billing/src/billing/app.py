@@ -7,7 +7,7 @@ from flask import Flask
 from fieldbook_shared.web import create_service_app
 
 from . import customers_client
-from .api import documents, export_parts, invoices, jobs, money, quotes, statements
+from .api import documents, export_parts, invoices, jobs, money, quotes, reports, statements
 from .settings import BillingSettings, load_settings
 from .uow import BillingUnitOfWork
 
@@ -38,6 +38,7 @@ def create_app(settings: BillingSettings | None = None) -> Flask:
             statements.statements,
             statements.reconciliation,
             documents.blp,
+            reports.blp,
         ],
         uow_class=BillingUnitOfWork,
     )

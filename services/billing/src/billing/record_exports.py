@@ -1,7 +1,9 @@
-"""A customer's invoices, jobs or quotes as CSV, XLSX or PDF: one table, three renderings.
+"""A customer's invoices, jobs or quotes, and the aged debtors, as CSV, XLSX or PDF: one table,
+three renderings.
 
 The records come from `service.export_records` (the list endpoints' rows and order, all of them),
-one dict per document. Columns are in the users' words. Money is `Decimal` with two places all the
+one dict per document, or from the aged debtors report (`debtor_records`: a line per customer and
+the totals). Columns are in the users' words. Money is `Decimal` with two places all the
 way: "12.50" in CSV and PDF, an exact number formatted 0.00 in XLSX, never a float. Text that a
 spreadsheet would run as a formula is prefixed with an apostrophe (OWASP: CSV injection).
 """
@@ -27,7 +29,7 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-TITLES = {"invoices": "Invoices", "jobs": "Jobs", "quotes": "Quotes"}
+TITLES = {"invoices": "Invoices", "jobs": "Jobs", "quotes": "Quotes", "aged_debtors": "Aged debtors"}
 # (record key, header, relative width in the PDF)
 COLUMNS: dict[str, tuple[tuple[str, str, int], ...]] = {
     "invoices": (
@@ -61,14 +63,49 @@ COLUMNS: dict[str, tuple[tuple[str, str, int], ...]] = {
         ("vat", "VAT", 10),
         ("total", "Total", 10),
     ),
+    "aged_debtors": (
+        ("customer_id", "Customer ID", 17),
+        ("name", "Customer", 20),
+        ("accounts_ref", "Accounts ref", 7),
+        ("balance", "Balance", 8),
+        ("current", "Current", 8),
+        ("1_30", "1-30 days", 8),
+        ("31_60", "31-60 days", 8),
+        ("61_90", "61-90 days", 8),
+        ("over_90", "Over 90 days", 8),
+        ("total_due", "Total due", 8),
+        ("total_unallocated", "Unallocated credit", 8),
+        ("overdue", "Overdue", 8),
+        ("debt_age_days", "Debt age (days)", 6),
+    ),
 }
 MONEY = ("net", "vat", "total", "paid", "credited", "outstanding")
+MONEY += (
+    "balance",
+    "current",
+    "1_30",
+    "31_60",
+    "61_90",
+    "over_90",
+    "total_due",
+    "total_unallocated",
+    "overdue",
+)
+# kinds whose last record is a totals row (bold in the PDF)
+TOTALLED = ("aged_debtors",)
 CENT = Decimal("0.01")
 _FORMULA_START = re.compile(r"^[=@\t\r]|^[+\-](?![\d\s().]*$)")
 
 
 def filename(kind: str, customer_id: str, fmt: str) -> str:
     return f"{kind}-{customer_id}.{fmt}"
+
+
+def debtor_records(report: dict) -> list[dict]:
+    """The aged debtors report as flat records: a line per customer (ageing buckets as columns),
+    then the totals, named "Total"."""
+    totals = {"customer_id": "", "name": "Total", "accounts_ref": "", **report["totals"]}
+    return [{**line, **line["ageing"]} for line in [*report["customers"], totals]]
 
 
 def safe_text(value: str) -> str:
@@ -144,11 +181,12 @@ def to_xlsx(kind: str, records: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-def to_pdf(kind: str, records: list[dict], customer_name: str, business_name: str = "Fieldbook") -> bytes:
-    """A landscape A4 table titled "Invoices — <customer>", its header repeated on every page."""
+def to_pdf(kind: str, records: list[dict], subject: str, business_name: str = "Fieldbook") -> bytes:
+    """A landscape A4 table titled "Invoices — <customer>" (or "Aged debtors — as at <date>"), its
+    header repeated on every page."""
     styles = getSampleStyleSheet()
     cell_style = styles["BodyText"].clone("cell", fontSize=8, leading=9.5)
-    title = f"{TITLES[kind]} — {customer_name}"
+    title = f"{TITLES[kind]} — {subject}"
     buffer = io.BytesIO()
     doc = a4_document(buffer, title, business_name, margin=12, pagesize=landscape(A4))
     columns = COLUMNS[kind]
@@ -164,6 +202,11 @@ def to_pdf(kind: str, records: list[dict], customer_name: str, business_name: st
     style = [c for c in TABLE_STYLE.getCommands() if c[0] != "ALIGN"]
     style.append(("VALIGN", (0, 0), (-1, -1), "TOP"))
     style += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in money]
+    if kind in TOTALLED:
+        style += [
+            ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),
+            ("LINEABOVE", (0, -1), (-1, -1), 0.5, "black"),
+        ]
     table.setStyle(TableStyle(style))
     story = [
         Paragraph(esc(title), styles["Title"]),
@@ -175,11 +218,9 @@ def to_pdf(kind: str, records: list[dict], customer_name: str, business_name: st
     return buffer.getvalue()
 
 
-def render(
-    kind: str, fmt: str, records: list[dict], customer_name: str, business_name: str = "Fieldbook"
-) -> bytes:
+def render(kind: str, fmt: str, records: list[dict], subject: str, business_name: str = "Fieldbook") -> bytes:
     if fmt == "xlsx":
         return to_xlsx(kind, records)
     if fmt == "pdf":
-        return to_pdf(kind, records, customer_name, business_name)
+        return to_pdf(kind, records, subject, business_name)
     return to_csv(kind, records)

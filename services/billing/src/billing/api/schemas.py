@@ -660,3 +660,46 @@ class ReconciliationSchema(Schema):
     jobs = fields.Integer()
     mismatches = fields.List(fields.Dict())
     ok = fields.Boolean()
+
+
+# --- reports -----------------------------------------------------------------------------------------
+
+REPORT_FORMATS = ("json", *record_exports.FORMATS)
+
+
+class AgedDebtorsQuerySchema(StrictSchema):
+    as_at = fields.Date(
+        metadata={"description": "As at the end of this date (default today; not in the future)."}
+    )
+    format = fields.String(
+        validate=validate.OneOf(REPORT_FORMATS),
+        metadata={
+            "description": "json, csv, xlsx or pdf; without it the `Accept` header chooses (default JSON)."
+        },
+    )
+
+
+class _DebtFiguresSchema(Schema):
+    balance = _money()
+    total_due = _money(metadata={"description": "Outstanding on invoices; the ageing adds up to it."})
+    total_unallocated = _money(metadata={"description": "Credit received and not yet allocated."})
+    ageing = fields.Nested(AgeingSchema)
+    overdue = _money()
+    debt_age_days = fields.Integer()
+
+
+class AgedDebtorSchema(_DebtFiguresSchema):
+    customer_id = fields.String()
+    name = fields.String()
+    accounts_ref = fields.String(allow_none=True, metadata={"description": "The Sage account, once linked."})
+
+
+class AgedDebtorsTotalsSchema(_DebtFiguresSchema):
+    customers = fields.Integer()
+
+
+class AgedDebtorsSchema(Schema):
+    as_at = fields.Date()
+    customers = fields.List(fields.Nested(AgedDebtorSchema))
+    totals = fields.Nested(AgedDebtorsTotalsSchema)
+    generated_at = fields.DateTime()

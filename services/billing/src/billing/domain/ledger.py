@@ -273,3 +273,38 @@ def statement(entries: Iterable[Entry], as_at: date, period_from: date | None = 
         "balance": closing,
         "adds_up": closing == total_due - total_unallocated,
     }
+
+
+def aged_debt(entries: Iterable[Entry], as_at: date) -> dict:
+    """One customer's line of the aged debtors report as at `as_at`: the summary of their
+    statement as at that date (balance, total due, unallocated credit, ageing, overdue, debt age),
+    added up by the very functions `statement` uses, so the two agree to the penny."""
+    known = upto(entries, as_at)
+    invoices, credits = open_items(known)
+    return {
+        "balance": balance(known),
+        "total_due": cents(sum((i.outstanding for i in invoices), ZERO)),
+        "total_unallocated": cents(sum((c.unallocated for c in credits), ZERO)),
+        "ageing": ageing(invoices, as_at),
+        **debt(invoices, as_at),
+    }
+
+
+def owes_or_holds(line: dict) -> bool:
+    """A customer the report lists: a balance, or something outstanding or unallocated (an invoice
+    and an unallocated payment of the same amount leave a 0 balance that still needs allocating)."""
+    return any(line[key] != ZERO for key in ("balance", "total_due", "total_unallocated"))
+
+
+def debtors_totals(lines: Iterable[dict]) -> dict:
+    """The totals row: each amount summed over the lines; the debt age is the oldest line's."""
+    lines = list(lines)
+    return {
+        "customers": len(lines),
+        **{
+            key: cents(sum((line[key] for line in lines), ZERO))
+            for key in ("balance", "total_due", "total_unallocated", "overdue")
+        },
+        "ageing": {b: cents(sum((line["ageing"][b] for line in lines), ZERO)) for b in BUCKETS},
+        "debt_age_days": max((line["debt_age_days"] for line in lines), default=0),
+    }

@@ -211,6 +211,18 @@ class Ledger:
         by_then = (LedgerEntry.entry_date <= as_at,) if as_at is not None else ()
         return self._entries(LedgerEntry.customer_id == customer_id, *by_then)
 
+    def entries_by_customer(self, as_at: date) -> dict[str, list[Entry]]:
+        """Every customer's entries up to the end of `as_at`, in one query (the aged debtors)."""
+        out: dict[str, list[Entry]] = {}
+        stmt = (
+            select(LedgerEntry)
+            .where(LedgerEntry.tenant_id == self.tenant_id, LedgerEntry.entry_date <= as_at)
+            .order_by(LedgerEntry.customer_id, LedgerEntry.id)
+        )
+        for row in self.session.scalars(stmt):
+            out.setdefault(row.customer_id, []).append(Entry.of(row))
+        return out
+
     def sums(self, column, key_column, key: str) -> object:
         return self.session.scalar(
             select(func.coalesce(func.sum(column), 0)).where(
