@@ -17,7 +17,7 @@ from accounting_sync.balances import BalancePoller
 from accounting_sync.handlers import HANDLERS
 from accounting_sync.manage import MIGRATIONS
 from accounting_sync.sage import SageAccounting
-from accounting_sync.settings import SyncSettings, load_settings
+from accounting_sync.settings import load_settings
 from accounting_sync.sync import SyncEngine
 from accounting_sync.uow import SyncUnitOfWork
 from fieldbook_shared.testing import TENANT, ServiceUnderTest, publish
@@ -72,7 +72,7 @@ def simulator(sim_store):
 
 @pytest.fixture
 def sync_settings():
-    return SyncSettings(
+    return load_settings(
         sage_base_url=SAGE_URL,
         sage_client_id="client",
         sage_client_secret="secret",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from fieldbook_shared.settings import Settings
 from fieldbook_shared.web import create_service_app
 
 from .api import accounting
@@ -12,7 +11,7 @@ from .settings import SyncSettings, load_settings
 from .uow import SyncUnitOfWork
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: SyncSettings | None = None) -> Flask:
     settings = settings or load_settings()
     app = create_service_app(
         settings,
@@ -21,5 +20,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         uow_class=SyncUnitOfWork,
     )
     # the Sage business of tenants that have not chosen their own
-    app.config["SAGE_DEFAULT_BUSINESS"] = SyncSettings.from_env().sage_business_id
+    app.config["SAGE_DEFAULT_BUSINESS"] = settings.sage_business_id
     return app

@@ -1,25 +1,23 @@
 """Every setting of the accounting-sync service, from the environment, in one place.
 
-The kit's `Settings` (database, broker, limits) plus `SyncSettings`: where Sage is, its credentials,
-and how hard and how often the worker tries. Defaults point at the local Sage simulator.
+`SyncSettings`: the kit's `Settings` (database, broker, limits) and accounting-sync's own: where
+Sage is, its credentials, and how hard and how often the worker tries. Defaults point at the local
+Sage simulator.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from fieldbook_shared.settings import Settings
 
 SERVICE = "accounting-sync"
 
 
-def load_settings(**overrides) -> Settings:
-    return Settings.from_env(SERVICE, **overrides)
-
-
 @dataclass(frozen=True)
-class SyncSettings:
+class SyncSettings(Settings):
     # Sage (defaults: the simulator of `services/accounting-sync/simulator`)
     sage_base_url: str = "http://127.0.0.1:8090"
     sage_token_url: str = (
@@ -62,38 +60,37 @@ class SyncSettings:
         return self.sage_token_url or f"{self.sage_base_url.rstrip('/')}/oauth/token"
 
     @classmethod
-    def from_env(cls, **overrides) -> SyncSettings:
-        env = os.environ
-        d = cls()
-        values = dict(
-            sage_base_url=env.get("SAGE_BASE_URL") or d.sage_base_url,
-            sage_token_url=env.get("SAGE_TOKEN_URL") or d.sage_token_url,
-            sage_client_id=env.get("SAGE_CLIENT_ID") or d.sage_client_id,
-            sage_client_secret=env.get("SAGE_CLIENT_SECRET") or d.sage_client_secret,
-            sage_refresh_token=env.get("SAGE_REFRESH_TOKEN") or d.sage_refresh_token,
-            sage_business_id=env.get("SAGE_BUSINESS_ID") or d.sage_business_id,
-            sage_timeout_seconds=float(env.get("SAGE_TIMEOUT_SECONDS", d.sage_timeout_seconds)),
-            sage_idempotency_placement=env.get("SAGE_IDEMPOTENCY_PLACEMENT", d.sage_idempotency_placement),
-            max_attempts=int(env.get("SYNC_MAX_ATTEMPTS", d.max_attempts)),
-            backoff_base_seconds=float(env.get("SYNC_BACKOFF_BASE_SECONDS", d.backoff_base_seconds)),
-            backoff_cap_seconds=float(env.get("SYNC_BACKOFF_CAP_SECONDS", d.backoff_cap_seconds)),
-            lease_seconds=float(env.get("SYNC_LEASE_SECONDS", d.lease_seconds)),
-            loop_idle_seconds=float(env.get("SYNC_IDLE_SECONDS", d.loop_idle_seconds)),
-            sync_threads=int(env.get("SYNC_THREADS", d.sync_threads)),
-            call_retries=int(env.get("SAGE_CALL_RETRIES", d.call_retries)),
+    def service_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        return dict(
+            sage_base_url=env.get("SAGE_BASE_URL") or cls.sage_base_url,
+            sage_token_url=env.get("SAGE_TOKEN_URL") or cls.sage_token_url,
+            sage_client_id=env.get("SAGE_CLIENT_ID") or cls.sage_client_id,
+            sage_client_secret=env.get("SAGE_CLIENT_SECRET") or cls.sage_client_secret,
+            sage_refresh_token=env.get("SAGE_REFRESH_TOKEN") or cls.sage_refresh_token,
+            sage_business_id=env.get("SAGE_BUSINESS_ID") or cls.sage_business_id,
+            sage_timeout_seconds=float(env.get("SAGE_TIMEOUT_SECONDS", cls.sage_timeout_seconds)),
+            sage_idempotency_placement=env.get("SAGE_IDEMPOTENCY_PLACEMENT", cls.sage_idempotency_placement),
+            max_attempts=int(env.get("SYNC_MAX_ATTEMPTS", cls.max_attempts)),
+            backoff_base_seconds=float(env.get("SYNC_BACKOFF_BASE_SECONDS", cls.backoff_base_seconds)),
+            backoff_cap_seconds=float(env.get("SYNC_BACKOFF_CAP_SECONDS", cls.backoff_cap_seconds)),
+            lease_seconds=float(env.get("SYNC_LEASE_SECONDS", cls.lease_seconds)),
+            loop_idle_seconds=float(env.get("SYNC_IDLE_SECONDS", cls.loop_idle_seconds)),
+            sync_threads=int(env.get("SYNC_THREADS", cls.sync_threads)),
+            call_retries=int(env.get("SAGE_CALL_RETRIES", cls.call_retries)),
             call_retry_max_wait_seconds=float(
-                env.get("SAGE_CALL_RETRY_MAX_WAIT_SECONDS", d.call_retry_max_wait_seconds)
+                env.get("SAGE_CALL_RETRY_MAX_WAIT_SECONDS", cls.call_retry_max_wait_seconds)
             ),
-            sage_calls_per_minute=float(env.get("SAGE_CALLS_PER_MINUTE", d.sage_calls_per_minute)),
-            throttled_wait_seconds=float(env.get("SYNC_THROTTLED_WAIT_SECONDS", d.throttled_wait_seconds)),
+            sage_calls_per_minute=float(env.get("SAGE_CALLS_PER_MINUTE", cls.sage_calls_per_minute)),
+            throttled_wait_seconds=float(env.get("SYNC_THROTTLED_WAIT_SECONDS", cls.throttled_wait_seconds)),
             auth_failed_wait_seconds=float(
-                env.get("SYNC_AUTH_FAILED_WAIT_SECONDS", d.auth_failed_wait_seconds)
+                env.get("SYNC_AUTH_FAILED_WAIT_SECONDS", cls.auth_failed_wait_seconds)
             ),
-            balance_poll_seconds=float(env.get("BALANCE_POLL_SECONDS", d.balance_poll_seconds)),
-            balance_request_max_tries=int(env.get("BALANCE_REQUEST_MAX_TRIES", d.balance_request_max_tries)),
+            balance_poll_seconds=float(env.get("BALANCE_POLL_SECONDS", cls.balance_poll_seconds)),
+            balance_request_max_tries=int(
+                env.get("BALANCE_REQUEST_MAX_TRIES", cls.balance_request_max_tries)
+            ),
         )
-        values.update(overrides)
-        return cls(**values)
 
-    def with_(self, **changes) -> SyncSettings:
-        return replace(self, **changes)
+
+def load_settings(**overrides: Any) -> SyncSettings:
+    return SyncSettings.from_env(SERVICE, **overrides)

@@ -10,13 +10,13 @@ from fieldbook_shared.messaging import worker
 from .balances import BalancePoller
 from .handlers import HANDLERS
 from .sage import SageAccounting
-from .settings import SyncSettings, load_settings
+from .settings import load_settings
 from .sync import SyncEngine
 from .uow import SyncUnitOfWork
 
 
 def _loops(w: worker.Worker) -> worker.Loops:
-    sync_settings = SyncSettings.from_env()
+    sync_settings = w.settings
     sage = SageAccounting(sync_settings, w.sessions)
     sync = SyncEngine(sync_settings, w.sessions, sage, w.uow_factory)
     # SQLite has no SKIP LOCKED and one writer at a time: one loop there
