@@ -12,8 +12,6 @@ from fieldbook_shared.settings import Settings
 
 SERVICE = "customers"
 MIB = 1024 * 1024
-# the services the export of all customer data reads its other parts from
-EXPORT_SOURCES = ("billing", "assets", "comms")
 
 
 @dataclass(frozen=True)
@@ -22,7 +20,8 @@ class CustomersSettings(Settings):
     import_batch_size: int = 500
     import_poll_seconds: float = 1.0
     import_stale_seconds: float = 120.0
-    # export of all customer data: where the other services' parts come from
+    # export of all customer data: where the other services' parts come from (every service's
+    # internal URL; the export's plan says which parts each one gives)
     service_urls: dict[str, str] = field(default_factory=dict)
     internal_timeout_seconds: float = 10.0  # each page of another service's part (EXPORT_TIMEOUT_SECONDS)
     export_stale_seconds: float = 120.0
@@ -37,7 +36,11 @@ class CustomersSettings(Settings):
             "import_batch_size": int(env.get("IMPORT_BATCH_SIZE", cls.import_batch_size)),
             "import_poll_seconds": float(env.get("IMPORT_POLL_SECONDS", cls.import_poll_seconds)),
             "import_stale_seconds": float(env.get("IMPORT_STALE_SECONDS", cls.import_stale_seconds)),
-            "service_urls": {name: service_table.internal_url(name, env) for name in EXPORT_SOURCES},
+            "service_urls": {
+                s.name: service_table.internal_url(s.name, env)
+                for s in service_table.upstreams()
+                if s.name != SERVICE
+            },
             "internal_timeout_seconds": float(
                 env.get("EXPORT_TIMEOUT_SECONDS", cls.internal_timeout_seconds),
             ),
