@@ -6,7 +6,8 @@ aggregates: their changes record their events (`store/models.py`, e.g. `Invoice.
 from the row through the catalogue's schema at commit. Published by hand, as they are not one
 record's snapshot: payment.allocated / deallocated (subject: the credit source; the payload below),
 ledger.balance_changed (`service/common.py`), statement.generated (`service/statements.py`),
-document_settings.updated (`service/documents.py`) and customer.erasure_reported (`handlers.py`).
+document.send_requested (`service/sending.py`), document_settings.updated (`service/documents.py`)
+and customer.erasure_reported (`handlers.py`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The tenant's document settings (admin) and the PDFs of invoices, quotes and credit notes."""
+"""The tenant's document settings (admin); the PDFs of invoices, quotes and credit notes and their
+sending (`POST …/send`, the same for the three)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from fieldbook_shared.verbs import edits, reads
 from fieldbook_shared.web import current_uow
 
 from ..pdf import render_document
-from ..service import documents
+from ..service import documents, sending
+from .schemas import DocumentSendInSchema, DocumentSendSchema
 
 PDF = "application/pdf"
 LOGO_TYPES = ("image/png", "image/jpeg")
@@ -120,6 +122,23 @@ def document_pdf(kind: str, data: dict, name: str) -> Response:
     customer = documents.customer_header(uow, data["customer_id"], data.get("work_address_id"))
     body = render_document(kind, data, _settings_for_print(row), customer, row.logo)
     return Response(body, mimetype=PDF, headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
+def sends(document_blp: Blueprint):
+    """The view of `POST /v1/<documents>/{id}/send`: an optional body (who, template, message),
+    202 with what was queued for comms, 409 when the document cannot be sent."""
+
+    def decorator(view):
+        view = document_blp.response(202, DocumentSendSchema)(view)
+        view = document_blp.arguments(DocumentSendInSchema, required=False)(view)
+        return answers(409)(view)
+
+    return decorator
+
+
+def send(kind: str, document_id, body: dict | None) -> tuple[dict, int]:
+    """Ask comms to email the document with its PDF (`document.send_requested`)."""
+    return sending.send_document(current_uow(), kind, str(document_id), body or {}), 202
 
 
 @blp.route("")

@@ -26,7 +26,7 @@ from ..service.invoices import (
 )
 from ..service.lists import list_for_customer
 from .common import EXPORT_RESPONSES, export_response, with_amount
-from .documents import PDF, document_pdf
+from .documents import PDF, document_pdf, send, sends
 from .schemas import (
     ConsolidatedInSchema,
     ExportQuerySchema,
@@ -113,6 +113,14 @@ class InvoicePdf(MethodView):
         """The invoice as a PDF: the same lines, VAT breakdown and totals as its JSON."""
         data = InvoiceSchema().dump(_shown(get_invoice(current_uow(), str(invoice_id))))
         return document_pdf("invoice", data, f"invoice-{data['number']}")
+
+
+@invoices.route("/<uuid:invoice_id>/send")
+class InvoiceSend(MethodView):
+    @sends(invoices)
+    def post(self, body, invoice_id):
+        """Email the invoice with its PDF (to the primary contact unless `to`); 409 when void or draft."""
+        return send("invoice", invoice_id, body)
 
 
 @invoices.route("/<uuid:invoice_id>/issue")

@@ -13,7 +13,7 @@ from fieldbook_shared.web import current_uow
 from ..service import cash, undo
 from ..service.credit_notes import create_credit_note, get_credit_note, list_credit_notes
 from .common import with_amount
-from .documents import PDF, document_pdf
+from .documents import PDF, document_pdf, send, sends
 from .schemas import (
     AccountCreditInSchema,
     AllocationsInSchema,
@@ -121,6 +121,14 @@ class CreditNotePdf(MethodView):
         note, unallocated = get_credit_note(current_uow(), str(credit_note_id))
         data = CreditNoteSchema().dump(with_amount(note, "unallocated", unallocated))
         return document_pdf("credit_note", data, f"credit-note-{data['number']}")
+
+
+@credit_notes.route("/<uuid:credit_note_id>/send")
+class CreditNoteSend(MethodView):
+    @sends(credit_notes)
+    def post(self, body, credit_note_id):
+        """Email the credit note with its PDF (to the primary contact unless `to`)."""
+        return send("credit_note", credit_note_id, body)
 
 
 @credit_notes.route("/<uuid:credit_note_id>/allocations")

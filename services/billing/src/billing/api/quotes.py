@@ -14,7 +14,7 @@ from fieldbook_shared.web import current_uow
 from ..service.lists import list_for_customer
 from ..service.quotes import convert_quote, create_quote, get_quote, set_quote_status, update_quote
 from .common import EXPORT_RESPONSES, export_response
-from .documents import PDF, document_pdf
+from .documents import PDF, document_pdf, send, sends
 from .schemas import (
     ConvertedSchema,
     ConvertSchema,
@@ -81,6 +81,14 @@ class QuotePdf(MethodView):
         """The quote as a PDF: the same lines, VAT breakdown and totals as its JSON."""
         data = QuoteSchema().dump(get_quote(current_uow(), str(quote_id)))
         return document_pdf("quote", data, f"quote-{data['number']}")
+
+
+@quotes.route("/<uuid:quote_id>/send")
+class QuoteSend(MethodView):
+    @sends(quotes)
+    def post(self, body, quote_id):
+        """Email the quote with its PDF (to the primary contact unless `to`); a draft becomes sent."""
+        return send("quote", quote_id, body)
 
 
 @quotes.route("/<uuid:quote_id>/status")

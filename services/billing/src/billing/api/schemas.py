@@ -584,6 +584,56 @@ class StatementQuerySchema(StrictSchema):
     from_ = fields.Date(data_key="from")
 
 
+def _recipient(value: str) -> None:
+    """A contact id (a UUID) or an email address."""
+    try:
+        fields.UUID().deserialize(value)
+        return
+    except ValidationError:
+        pass
+    try:
+        fields.Email().deserialize(value)
+    except ValidationError:
+        raise ValidationError("Neither a contact id nor an email address.") from None
+
+
+class DocumentSendInSchema(StrictSchema):
+    """Who the document goes to and with what words; every field optional."""
+
+    to = fields.List(
+        fields.String(validate=[validate.Length(max=254), _recipient]),
+        validate=validate.Length(min=1, max=20),
+        metadata={
+            "description": "Contact ids or email addresses; left out → the customer's primary contact "
+            "(else the customer's own email)."
+        },
+    )
+    template_id = Id(
+        metadata={"description": "An email template of comms; default a short note naming the document."}
+    )
+    message = _text(
+        4000,
+        metadata={
+            "description": "The sender's own words, as written: above the template's text, or after "
+            "the default note's line naming the document."
+        },
+    )
+
+
+class DocumentSendSchema(Schema):
+    """What was queued: comms writes and sends the email (see the customer's communications log)."""
+
+    id = fields.String(metadata={"description": "The request's id (its event's id)."})
+    status = fields.String(metadata={"example": "queued"})
+    kind = fields.String(metadata={"example": "invoice"})
+    document_id = fields.String()
+    number = fields.Integer()
+    customer_id = fields.String()
+    to = fields.List(fields.String(), metadata={"description": "As asked; empty → the primary contact."})
+    template_id = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+
+
 class StatementSendSchema(StrictSchema):
     as_at = fields.Date()
     from_ = fields.Date(data_key="from")

@@ -3,7 +3,7 @@ decimals."""
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from .base import CustomerRecordData, EventData, VersionedRecordData, money
 
@@ -125,6 +125,19 @@ class StatementGeneratedData(EventData):
     total_due = money(allow_none=True)
 
 
+class DocumentSendRequestedData(EventData):
+    """Email an invoice, quote or credit note with its PDF (comms sends it). `to`: contact ids or
+    email addresses; empty → the customer's primary contact (else the customer's own email)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("invoice", "quote", "credit_note")))
+    document_id = fields.String(required=True)
+    number = fields.Integer(required=True)
+    customer_id = fields.String(required=True)
+    to = fields.List(fields.String(), load_default=list)
+    template_id = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+
+
 class LedgerBalanceChangedData(EventData):
     customer_id = fields.String(required=True)
     balance = money(required=True)
@@ -172,6 +185,7 @@ SCHEMAS: dict[str, type[EventData]] = {
     "refund.issued": RefundData,
     "account_credit.issued": PaymentData,
     "statement.generated": StatementGeneratedData,
+    "document.send_requested": DocumentSendRequestedData,
     "ledger.balance_changed": LedgerBalanceChangedData,
     "card.stored": CardStoredData,
     "document_settings.updated": DocumentSettingsData,
