@@ -104,6 +104,9 @@ def sender(settings, sessions, uow_factory, smtp):
         def statement_pdf(self, tenant_id, statement_id):
             return self.pdfs.get(statement_id)
 
+        def document_pdf(self, tenant_id, kind, document_id):
+            return self.pdfs.get((kind, document_id))
+
     return Sender(settings, sessions, uow_factory, transport_factory=lambda: smtp, billing=Billing())
 
 

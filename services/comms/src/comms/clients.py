@@ -1,5 +1,6 @@
 """The synchronous reads of comms (docs/architecture.md §1), with the kit's internal client: a
-customer or work address it has not yet heard of, from customers; a statement PDF, from billing.
+customer or work address it has not yet heard of, from customers; a statement's or a document's
+PDF, from billing.
 
 404 → None (no such record for this tenant); a merged customer → `CustomerMerged`; anything else
 that is not a 200, or a 200 that is not what was asked for, → `UpstreamUnavailable` (503), so a
@@ -14,6 +15,7 @@ from fieldbook_shared.internal_client import InternalClient, UpstreamUnavailable
 from .settings import CommsSettings
 
 SERVICE = "comms"
+DOCUMENT_PATHS = {"invoice": "invoices", "quote": "quotes", "credit_note": "credit-notes"}
 
 
 class CustomersClient(internal_client.CustomersClient):
@@ -37,9 +39,16 @@ class BillingClient(InternalClient):
         return cls(settings.billing_url, settings.internal_token, settings.internal_timeout_seconds * 4)
 
     def statement_pdf(self, tenant_id: str, statement_id: str) -> bytes | None:
-        resp = self.read(tenant_id, f"/v1/statements/{statement_id}.pdf", accept="application/pdf")
+        return self._pdf(tenant_id, f"/v1/statements/{statement_id}.pdf", "statement")
+
+    def document_pdf(self, tenant_id: str, kind: str, document_id: str) -> bytes | None:
+        """An invoice's, quote's or credit note's PDF (`kind` as in document.send_requested)."""
+        return self._pdf(tenant_id, f"/v1/{DOCUMENT_PATHS[kind]}/{document_id}.pdf", kind.replace("_", " "))
+
+    def _pdf(self, tenant_id: str, path: str, what: str) -> bytes | None:
+        resp = self.read(tenant_id, path, accept="application/pdf")
         if resp is None:
             return None
         if not resp.content.startswith(b"%PDF"):
-            raise UpstreamUnavailable("The billing service's statement is not a PDF.")
+            raise UpstreamUnavailable(f"The billing service's {what} is not a PDF.")
         return resp.content

@@ -3,8 +3,9 @@
 customers' customer.* / contact.* / work_address.* snapshots for the read model, customer.merged
 (re-point to the survivor), customer.deleted / customer.erased (remove what comms holds about the
 customer; its part in mass emails stays counted, without personal data), billing's
-ledger.balance_changed (`[balance]`), and billing's statement.generated (`send: true` → a
-statement email with the PDF attached).
+ledger.balance_changed (`[balance]`), billing's statement.generated (`send: true` → a
+statement email with the PDF attached) and document.send_requested (an invoice, quote or credit
+note emailed with its PDF attached).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fieldbook_shared.events import Event
 
 from . import directory
 from .domain import recipients
-from .service.emails import queue_statement_email
+from .service.emails import queue_document_email, queue_statement_email
 from .store.models import (
     Attachment,
     Communication,
@@ -195,6 +196,12 @@ def on_statement_generated(uow: CommsUnitOfWork, event: Event) -> None:
     )
 
 
+def on_document_send_requested(uow: CommsUnitOfWork, event: Event) -> None:
+    """One email per recipient asked for (default the primary contact); the sender attaches the
+    PDF. A redelivered event is not handled twice (the kit's processed_events), so nothing is sent twice."""
+    queue_document_email(uow, event.data)
+
+
 HANDLERS = {
     **dict.fromkeys(
         (
@@ -219,4 +226,5 @@ HANDLERS = {
     "work_address.status_changed": on_work_address_snapshot,
     "ledger.balance_changed": on_balance_changed,
     "statement.generated": on_statement_generated,
+    "document.send_requested": on_document_send_requested,
 }

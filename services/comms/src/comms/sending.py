@@ -164,6 +164,27 @@ def build_message(email: Email, attachments: list[Attachment], settings: CommsSe
 # --- the sender ----------------------------------------------------------------------------------
 
 
+def billing_pdf(email: Email) -> tuple[str, str, Callable[[BillingClient], bytes | None]] | None:
+    """The PDF billing holds for this email, fetched when it is sent (so it shows the document as it
+    is then): (what it is, its file name, how to fetch it); None for an email without one."""
+    if email.statement_id:
+        sid = email.statement_id
+        return (
+            "statement",
+            f"statement-{sid}.pdf",
+            lambda billing: billing.statement_pdf(email.tenant_id, sid),
+        )
+    if email.document_kind and email.document_id:
+        kind, did = email.document_kind, email.document_id
+        filename = f"{kind.replace('_', '-')}-{email.document_number or did}.pdf"
+        return (
+            kind.replace("_", " "),
+            filename,
+            lambda billing: billing.document_pdf(email.tenant_id, kind, did),
+        )
+    return None
+
+
 class Sender:
     def __init__(
         self,
@@ -261,17 +282,19 @@ class Sender:
                     )
                 )
             )
-            if email.statement_id and not attachments:
+            billed = billing_pdf(email)
+            if billed is not None and not attachments:
+                what, filename, fetch = billed
                 try:
-                    pdf = self.billing.statement_pdf(email.tenant_id, email.statement_id)
+                    pdf = fetch(self.billing)
                 except UpstreamUnavailable as exc:
-                    return None, email, SendOutcome(TEMPORARY, None, f"statement PDF: {exc.detail}")
+                    return None, email, SendOutcome(TEMPORARY, None, f"{what} PDF: {exc.detail}")
                 if pdf is None:
-                    return None, email, SendOutcome(PERMANENT, None, "billing has no such statement")
+                    return None, email, SendOutcome(PERMANENT, None, f"billing has no such {what}")
                 attachment = Attachment(
                     tenant_id=email.tenant_id,
                     email_id=email.id,
-                    filename=f"statement-{email.statement_id}.pdf",
+                    filename=filename,
                     content_type="application/pdf",
                     size=len(pdf),
                     content=pdf,

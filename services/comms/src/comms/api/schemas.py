@@ -206,6 +206,12 @@ class EmailSchema(Schema):
     work_address_id = fields.String(allow_none=True)
     mass_email_id = fields.String(allow_none=True)
     statement_id = fields.String(allow_none=True)
+    document_kind = fields.String(
+        allow_none=True,
+        metadata={"description": "invoice, quote or credit_note: billing's document it carries."},
+    )
+    document_id = fields.String(allow_none=True)
+    document_number = fields.Integer(allow_none=True)
     template_id = fields.String(allow_none=True)
     to = fields.String(attribute="to_address")
     to_name = fields.String(allow_none=True)

@@ -1,5 +1,6 @@
 """Emails: one queued to a customer (its primary contact) or an address, with attachments; the
-statement email billing asks for. Emails are only queued here: the worker sends them (sending.py).
+statement and document (invoice, quote, credit note) emails billing asks for. Emails are only
+queued here: the worker sends them (sending.py), fetching billing's PDFs as it does.
 
 `queue_email`, `email_content` and `store_attachments` serve mass emails too.
 """
@@ -11,12 +12,12 @@ import binascii
 from dataclasses import dataclass
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.problems import DomainError, ValidationFailed
+from fieldbook_shared.problems import DomainError, NotFound, ValidationFailed
 
 from .. import directory
 from ..domain import recipients, templates
 from ..domain.messages import MAX_SUBJECT, fit, one_line, summary
-from ..store.models import Attachment, Communication, CustomerCopy, Email
+from ..store.models import Attachment, Communication, ContactCopy, CustomerCopy, Email
 from ..uow import CommsUnitOfWork
 from .customers import check_work_address, fetcher, live_customer
 from .templates import check_placeholders
@@ -110,6 +111,7 @@ def queue_email(
     mass_email_id: str | None = None,
     statement_id: str | None = None,
     template_id: str | None = None,
+    document: dict | None = None,
 ) -> Email:
     """An email written `queued`, and its line in the customer's communications log."""
     now = utcnow()
@@ -120,6 +122,9 @@ def queue_email(
         mass_email_id=mass_email_id,
         statement_id=statement_id,
         template_id=template_id,
+        document_kind=document and document["kind"],
+        document_id=document and document["document_id"],
+        document_number=document and document["number"],
         to_address=to_address,
         to_name=one_line(to_name) or None,
         subject=fit(one_line(subject), MAX_SUBJECT),  # a mass or statement email's subject may grow
@@ -253,4 +258,112 @@ def queue_statement_email(
             entry = uow.communications.of_email(email.id)
             if entry is not None:
                 entry.status = "failed"
+        uow.commit()
+
+
+# --- documents billing asks to send -------------------------------------------------------------------
+
+SKIP_NO_CONTACT = "no such contact of the customer"
+
+
+SIGN_OFF = "Kind regards\n"
+
+
+def _document_text(uow: CommsUnitOfWork, data: dict) -> tuple[str, str, str | None]:
+    """(subject, body, template id): the template's, or a short note naming the document (its
+    sign-off added after the message, `SIGN_OFF`). A template deleted since the request was made
+    gives way to the note rather than to no email."""
+    if data.get("template_id"):
+        try:
+            template = uow.templates.get(data["template_id"])
+            return template.subject, template.body, template.id
+        except NotFound:
+            pass
+    name = f"{data['kind'].replace('_', ' ')} {data['number']}"
+    return (
+        f"Your {name} — [customer_name]",
+        f"Dear [first_name] [last_name],\n\nPlease find attached your {name}.\n\n",
+        None,
+    )
+
+
+def _contact_values(contact: ContactCopy) -> dict[str, str | None]:
+    """A chosen contact's own name and address, in place of the primary contact's."""
+    name = " ".join(p for p in (contact.first_name, contact.surname) if p)
+    return {
+        "title": contact.title,
+        "first_name": contact.first_name,
+        "last_name": contact.surname,
+        "surname": contact.surname,
+        "full_name": name,
+        "email": contact.email,
+    }
+
+
+def _document_recipients(
+    uow: CommsUnitOfWork, customer: CustomerCopy, values: dict, wanted: list[str]
+) -> list[tuple[str, str | None, dict, str | None]]:
+    """(address, name, placeholder values, why it cannot be sent) for each recipient asked for: a
+    contact id (of this customer) or an address; none asked → the primary contact (or the
+    customer's own email)."""
+    if not wanted:
+        address = values.get("email")
+        return [
+            (address or "", values.get("full_name"), values, None if address else recipients.SKIP_NO_EMAIL)
+        ]
+    out = []
+    for item in dict.fromkeys(wanted):  # the same recipient twice gets one email
+        if "@" in item:
+            out.append((item, None, {**values, "email": item}, None))
+            continue
+        contact = uow.directory.contact(item.lower())
+        if contact is None or contact.removed or contact.customer_id != customer.id:
+            out.append(("", None, values, SKIP_NO_CONTACT))
+            continue
+        own = {**values, **_contact_values(contact)}
+        out.append(
+            (contact.email or "", own["full_name"], own, None if contact.email else recipients.SKIP_NO_EMAIL)
+        )
+    return out
+
+
+def queue_document_email(uow: CommsUnitOfWork, data: dict) -> None:
+    """On billing's document.send_requested: one email per recipient with the template's (or a
+    short default) text and the request's message; the sender fetches the document's PDF from
+    billing and attaches it. A recipient without an address is recorded failed at once."""
+    with uow:
+        customer = directory.ensure(uow, data["customer_id"], fetcher(uow))
+        if customer is None:
+            return  # deleted since, or not this tenant's: nobody to send it to
+        view = directory.view_of(uow, customer)
+        if not data.get("to") and not recipients.recipient_of(view).address and fetcher(uow):
+            customer = directory.refresh(uow, customer.id, fetcher(uow)) or customer
+            view = directory.view_of(uow, customer)
+        subject, body, template_id = _document_text(uow, data)
+        message = (data.get("message") or "").strip()
+        for address, name, values, failure in _document_recipients(
+            uow, customer, recipients.placeholder_values(view), data.get("to") or []
+        ):
+            # the sender's message as written (never read for placeholders): above a template's
+            # text, or after the default note's line naming the document
+            text = templates.render(body, values)
+            if template_id:
+                text = f"{message}\n\n{text}" if message else text
+            else:
+                text = f"{text}{message}\n\n{SIGN_OFF}" if message else f"{text}{SIGN_OFF}"
+            email = queue_email(
+                uow,
+                customer=customer,
+                to_address=address,
+                to_name=name,
+                subject=templates.render(subject, values),
+                body=text,
+                template_id=template_id,
+                document=data,
+            )
+            if failure:
+                email.mark_failed(utcnow(), failure, permanent=True)
+                entry = uow.communications.of_email(email.id)
+                if entry is not None:
+                    entry.status = "failed"
         uow.commit()

@@ -186,6 +186,10 @@ class Email(Aggregate, Base):
     work_address_id: Mapped[str | None] = mapped_column(String(36))
     mass_email_id: Mapped[str | None] = mapped_column(String(36))
     statement_id: Mapped[str | None] = mapped_column(String(64))
+    # billing's invoice, quote or credit note it carries: the sender attaches its PDF
+    document_kind: Mapped[str | None] = mapped_column(String(16))
+    document_id: Mapped[str | None] = mapped_column(String(36))
+    document_number: Mapped[int | None] = mapped_column(Integer)
     template_id: Mapped[str | None] = mapped_column(String(36))
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str | None] = mapped_column(String(300))

@@ -1,0 +1,29 @@
+"""emails: the billing document (invoice, quote or credit note) an email carries, whose PDF the
+sender fetches from billing when it sends it (as it does a statement's)
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-06 09:50:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("emails", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("document_kind", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("document_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(sa.Column("document_number", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("emails", schema=None) as batch_op:
+        batch_op.drop_column("document_number")
+        batch_op.drop_column("document_id")
+        batch_op.drop_column("document_kind")
