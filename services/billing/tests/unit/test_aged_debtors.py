@@ -6,11 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pypdf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from billing.domain import ledger
 from billing.service.common import today
 
 from ..conftest import customer_data, line, publish
@@ -261,3 +265,84 @@ def test_an_empty_ledger_gives_an_empty_report(api):
     assert report["totals"]["customers"] == 0
     r = api.get(REPORT, query_string={"format": "csv"})
     assert _csv_rows(r.data)[1:] == [["", "Total", "", *["0.00"] * 9, "0"]]
+
+
+# --- the arithmetic, over random ledgers ------------------------------------------------------------
+
+DAY0 = date(2026, 1, 1)
+
+
+@st.composite
+def _ledgers(draw) -> tuple[dict[str, list[ledger.Entry]], date]:
+    """Up to four customers' entries on random days: invoices, credit sources, allocations between
+    them (and de-allocations), each moving balance = invoice − source as the real ledger does."""
+    cents_ = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("900"), places=2)
+    out: dict[str, list[ledger.Entry]] = {}
+    seq = 0
+    for c in range(draw(st.integers(1, 4))):
+        entries: list[ledger.Entry] = []
+        for _ in range(draw(st.integers(0, 8))):
+            seq += 1
+            on = DAY0 + timedelta(days=draw(st.integers(0, 200)))
+            kind = draw(st.sampled_from(("invoice", "payment", "credit_note", "allocation", "deallocation")))
+            amount = draw(cents_)
+            invoices = [e.invoice_id for e in entries if e.kind == "invoice"]
+            sources = [e.source_id for e in entries if e.kind in ("payment", "credit_note")]
+            if kind == "invoice":
+                due = on + timedelta(days=draw(st.sampled_from((0, 14, 30))))
+                iid = f"i{seq}"
+                entries.append(ledger.Entry(on, kind, iid, iid, amount, iid, amount, due_date=due, seq=seq))
+            elif kind in ("payment", "credit_note"):
+                sid = f"s{seq}"
+                entries.append(
+                    ledger.Entry(
+                        on,
+                        kind,
+                        sid,
+                        sid,
+                        -amount,
+                        source_id=sid,
+                        source_type=kind,
+                        source_delta=amount,
+                        seq=seq,
+                    )
+                )
+            elif invoices and sources:
+                sign = -1 if kind == "allocation" else 1
+                iid, sid = draw(st.sampled_from(invoices)), draw(st.sampled_from(sources))
+                # never before the invoice or the credit it moves money between (the service refuses)
+                on = max([on, *(e.entry_date for e in entries if e.invoice_id == iid or e.source_id == sid)])
+                entries.append(
+                    ledger.Entry(
+                        on,
+                        kind,
+                        sid,
+                        sid,
+                        Decimal("0.00"),
+                        iid,
+                        sign * amount,
+                        sid,
+                        "payment",
+                        sign * amount,
+                        seq=seq,
+                    )
+                )
+        out[f"c{c}"] = entries
+    return out, DAY0 + timedelta(days=draw(st.integers(0, 260)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(_ledgers())
+def test_each_line_is_the_statement_and_the_totals_their_sum(drawn):
+    by_customer, as_at = drawn
+    statements = [ledger.statement(entries, as_at) for entries in by_customer.values()]
+    lines = [ledger.aged_debt(entries, as_at) for entries in by_customer.values()]
+    for line_, s in zip(lines, statements, strict=True):
+        assert {k: line_[k] for k in (*FIGURES, "ageing")} == {k: s[k] for k in (*FIGURES, "ageing")}
+    totals = ledger.debtors_totals(line_ for line_ in lines if ledger.owes_or_holds(line_))
+    for key in ("balance", "total_due", "total_unallocated", "overdue"):
+        assert totals[key] == sum((s[key] for s in statements), Decimal("0.00"))
+    for bucket in BUCKETS:
+        assert totals["ageing"][bucket] == sum((s["ageing"][bucket] for s in statements), Decimal("0.00"))
+    assert sum(totals["ageing"].values()) == totals["total_due"]
+    assert totals["balance"] == totals["total_due"] - totals["total_unallocated"]
