@@ -16,10 +16,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import datetime, timedelta
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
@@ -27,27 +24,16 @@ from fieldbook_shared.jobs import poll_loop
 
 from . import events
 from .domain import retry
-from .sage import Accounting, SageError
-from .settings import SyncSettings
+from .sage import SageError
 from .store.models import BalancePollRequest
 from .store.queries import businesses_of, claim_poll_requests, linked_rows_all
-from .uow import SyncUnitOfWork
+from .sync import SageLoop
 
 log = logging.getLogger("accounting_sync.balances")
 
 
-class BalancePoller:
-    def __init__(
-        self,
-        sync_settings: SyncSettings,
-        sessions: sessionmaker[Session],
-        accounting: Accounting,
-        uow_factory: Callable[[RequestContext], SyncUnitOfWork],
-    ):
-        self.s = sync_settings
-        self.sessions = sessions
-        self.accounting = accounting
-        self.uow_factory = uow_factory
+class BalancePoller(SageLoop):
+    """Balances back from Sage, on a schedule and on demand (see the module's docstring)."""
 
     def run(self, stop: threading.Event) -> None:
         self._next_scheduled = time.monotonic() + min(10.0, self.s.balance_poll_seconds)

@@ -76,7 +76,10 @@ class Outcome:
     reason: str = ""
 
 
-class SyncEngine:
+class SageLoop:
+    """What the worker's loops that talk to Sage are built from (the sync engine, the balance
+    poller): the settings, sessions, the Sage client and units of work."""
+
     def __init__(
         self,
         sync_settings: SyncSettings,
@@ -88,6 +91,10 @@ class SyncEngine:
         self.sessions = sessions
         self.accounting = accounting
         self.uow_factory = uow_factory
+
+
+class SyncEngine(SageLoop):
+    """Customers to Sage: claims due rows and links, creates, updates or deactivates each."""
 
     # -- the loop -------------------------------------------------------------------------------
 
