@@ -38,7 +38,9 @@ def test_an_invoice_goes_to_the_primary_contact_with_its_pdf(api, bus, sender, s
     assert part.get_filename() == "invoice-42.pdf" and part.get_content() == b"%PDF-1.4 invoice 42"
     [entry] = api.get(f"/v1/customers/{c['id']}/communications").get_json()
     assert entry["kind"] == "email" and entry["subject"] == "Your invoice 42 — Mr John Smith"
-    assert len(outbox("email.sent")) == 1
+    [sent] = outbox("email.sent")
+    assert (sent["data"]["document_kind"], sent["data"]["document_id"]) == ("invoice", INVOICE_ID)
+    assert sent["data"]["document_number"] == 42
 
 
 def test_a_redelivered_request_is_not_sent_twice(api, bus, sender, smtp):
