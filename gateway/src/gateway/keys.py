@@ -36,9 +36,19 @@ class Principal:
     name: str
     role: str
 
+    @classmethod
+    def public(cls, address_id: str) -> Principal:
+        """A request for a public page (no key): rate limited under its client address's id."""
+        return cls(key_id=address_id, tenant_id="", name="public", role="readonly")
+
+    @property
+    def is_public(self) -> bool:
+        """No key and no tenant: the service finds the tenant in the page's signed path."""
+        return not self.tenant_id
+
     @property
     def actor(self) -> str:
-        return f"key:{self.name}"
+        return "public" if self.is_public else f"key:{self.name}"
 
 
 @dataclass(frozen=True)

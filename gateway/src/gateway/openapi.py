@@ -25,7 +25,7 @@ import requests
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from fieldbook_shared.context import GATEWAY_SET_HEADERS
+from fieldbook_shared.context import GATEWAY_SET_HEADERS, PUBLIC_PREFIX
 from fieldbook_shared.problems import PROBLEM_JSON, ProblemSchema
 
 from . import routing
@@ -227,12 +227,16 @@ def add_gateway_answers(doc: dict) -> None:
         gateway_names[status] = name.title().replace("_", "")
         responses[gateway_names[status]] = _problem_response(name, description, status)
     doc["paths"].setdefault(OVERVIEW_PATH, {}).setdefault("get", overview_operation(doc))
-    for item in doc["paths"].values():
+    for path, item in doc["paths"].items():
+        public = path.startswith(PUBLIC_PREFIX)
         for method, operation in item.items():
             if method not in HTTP_METHODS or not isinstance(operation, dict):
                 continue
             answers = operation.setdefault("responses", {})
             statuses = list(GATEWAY_ANSWERS)
+            if public:  # no key, no role: the service's own 401/403 (a bad link) stand
+                operation["security"] = []
+                statuses = [s for s in statuses if s not in (401, 403)]
             if "requestBody" in operation:
                 statuses.append(BODY_LIMIT[0])
             for status in statuses:

@@ -419,7 +419,7 @@ class Proxy:
 
     def _identity(self, principal: Principal, request_id: str, correlation: str) -> dict[str, str]:
         """The headers that tell a service who asks (GATEWAY_SET_HEADERS), set by the gateway only."""
-        return {
+        headers = {
             TENANT_HEADER: principal.tenant_id,
             ACTOR_HEADER: principal.actor,
             ROLE_HEADER: principal.role,
@@ -427,6 +427,9 @@ class Proxy:
             CORRELATION_HEADER: correlation,
             INTERNAL_TOKEN_HEADER: self.settings.internal_token,
         }
+        if principal.is_public:  # a public page names no tenant: the service reads it from the signed path
+            del headers[TENANT_HEADER]
+        return headers
 
     def _headers(self, principal: Principal) -> dict[str, str]:
         headers = dict(forwardable_request_headers(request.headers.items()))

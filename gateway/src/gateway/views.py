@@ -3,16 +3,20 @@
 Every /v1 request goes through the same steps, in this order: URL length (414) →
 key (401; 429 for an address sending too many invalid keys) →
 route (404) → rate limit (429) → body size (413) → role (403) → forward (502/503/504).
+Public pages (`/v1/public/...`, e.g. a quote's acceptance link) skip the key and the role: URL
+length → route → rate limit per client address → body size → forward, with no tenant header.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 import swagger_ui_bundle
 from flask import Blueprint, Response, g, request, send_from_directory
 
+from fieldbook_shared.context import PUBLIC_PREFIX
 from fieldbook_shared.problems import problem_response
 
 from . import overview, roles, routing
@@ -113,6 +117,9 @@ def public_api(rest: str) -> Response:
             414, detail=f"The URL is longer than {MAX_URL_BYTES} bytes.", max_bytes=MAX_URL_BYTES
         )
 
+    if path.startswith(PUBLIC_PREFIX):
+        return _public_page(gw, path)
+
     principal, refusal = _authenticate(gw)
     if refusal is not None:
         return refusal
@@ -167,6 +174,45 @@ def public_api(rest: str) -> Response:
             503, detail=f"The {route.service} service is not available in this deployment."
         )
 
+    response = gw.proxy.forward(route.service, principal, body)
+    for key, value in limit_headers.items():
+        response.headers[key] = value
+    return response
+
+
+def _public_page(gw, path: str) -> Response:
+    """A public page (a quote's acceptance link): no API key, so no role either; the same URL,
+    route, rate limit (per client address instead of per key) and body checks as the rest. The
+    service gets no tenant: it reads it from the signed token in the path, and still requires the
+    gateway's internal token."""
+    g.tenant_id, g.actor = None, "public"
+    route = routing.resolve(path) if _is_clean(path) else None
+    if route is None or route.service == routing.GATEWAY:
+        return problem_response(404, detail=f"There is no resource at {path}.")
+    address = hashlib.sha256((request.remote_addr or "").encode("utf-8", "replace")).hexdigest()
+    principal = Principal.public("public:" + address[:29])  # fits the 36 characters of key_id
+    decision = gw.limiter.hit(principal.key_id)
+    limit_headers = {
+        "X-RateLimit-Limit": str(decision.limit),
+        "X-RateLimit-Remaining": str(decision.remaining),
+    }
+    if not decision.allowed:
+        return problem_response(
+            429,
+            detail=f"This address may make {decision.limit} requests a minute to public pages; "
+            f"try again in {decision.retry_after} s.",
+            headers={"Retry-After": str(decision.retry_after), **limit_headers},
+        )
+    limit = gw.settings.max_body_bytes
+    body = _read_body(limit)
+    if body is None:
+        return problem_response(
+            413, detail=f"The request body is larger than {limit} bytes.", max_bytes=limit
+        )
+    if route.service not in gw.settings.enabled_upstreams:
+        return problem_response(
+            503, detail=f"The {route.service} service is not available in this deployment."
+        )
     response = gw.proxy.forward(route.service, principal, body)
     for key, value in limit_headers.items():
         response.headers[key] = value

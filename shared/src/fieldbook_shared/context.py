@@ -24,6 +24,10 @@ GATEWAY_SET_HEADERS = frozenset(
         CORRELATION_HEADER,
     )
 )
+# Public pages (e.g. a quote's acceptance link): the gateway forwards them WITHOUT an API key and
+# without a tenant; the service still requires the internal token and finds the tenant in what the
+# path carries (a signed token), never in a header.
+PUBLIC_PREFIX = "/v1/public/"
 ROLES = ("admin", "accounts", "sales", "engineer", "readonly", "partner")
 
 

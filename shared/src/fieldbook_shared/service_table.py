@@ -85,6 +85,7 @@ SERVICES: tuple[Service, ...] = (
             "/v1/reconciliation",
             "/v1/reports",  # reports across customers: the aged debtors
             "/v1/settings/documents",  # what invoices, quotes and credit notes print
+            "/v1/public/quotes",  # a quote's acceptance link: no API key (gateway/views.py)
         ),
     ),
     Service(

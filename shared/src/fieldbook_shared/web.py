@@ -25,6 +25,7 @@ from . import apidoc, idempotency, inputs
 from .context import (
     ACTOR_HEADER,
     INTERNAL_TOKEN_HEADER,
+    PUBLIC_PREFIX,
     ROLE_HEADER,
     ROLES,
     TENANT_HEADER,
@@ -151,6 +152,11 @@ def _init_tenancy(app: Flask, settings: Settings) -> None:
             token = request.headers.get(INTERNAL_TOKEN_HEADER, "")
             if not settings.internal_token or not hmac.compare_digest(token, settings.internal_token):
                 raise Unauthorised("This service only answers requests that come through the gateway.")
+        if request.path.startswith(PUBLIC_PREFIX):
+            # no tenant header: the view reads the tenant from the signed token in its path and sets
+            # g.context itself; until then nothing tenant-bound (idempotency keys) applies
+            g.context = None
+            return None
         tenant = request.headers.get(TENANT_HEADER, "").strip()
         if not tenant:
             raise Unauthorised("No tenant on the request.")

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from fieldbook_shared.web import create_service_app
 
 from . import customers_client
-from .api import documents, export_parts, invoices, jobs, money, quotes, reports, statements
-from .settings import BillingSettings, load_settings
+from .api import documents, export_parts, invoices, jobs, money, public_quotes, quotes, reports, statements
+from .settings import DEV_QUOTE_LINK_SECRET, BillingSettings, load_settings
 from .uow import BillingUnitOfWork
 
 
 def create_app(settings: BillingSettings | None = None) -> Flask:
     settings = settings or load_settings()
     customers_client.configure(settings)
+    if settings.quote_link_secret == DEV_QUOTE_LINK_SECRET and not settings.testing:
+        logging.getLogger("fieldbook.billing").warning(
+            "QUOTE_LINK_SECRET is not set: quotes' acceptance links are signed with the development default"
+        )
     return create_service_app(
         settings,
         title="Fieldbook billing",
@@ -39,6 +45,7 @@ def create_app(settings: BillingSettings | None = None) -> Flask:
             statements.reconciliation,
             documents.blp,
             reports.blp,
+            public_quotes.blp,
         ],
         uow_class=BillingUnitOfWork,
     )

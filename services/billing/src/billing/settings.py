@@ -3,7 +3,9 @@
 Billing's own: `CUSTOMERS_URL` (internal base URL of the customers service, for the one read of a
 customer billing has not heard of yet), `CUSTOMERS_TIMEOUT_SECONDS`, `BILLING_BUSINESS_NAME`
 (the header of statement PDFs, and of documents until an admin sets a business name),
-`DOCUMENT_LOGO_MAX_BYTES` (the largest logo accepted, default 512 KiB).
+`DOCUMENT_LOGO_MAX_BYTES` (the largest logo accepted, default 512 KiB), `QUOTE_LINK_SECRET` (signs
+quotes' acceptance links, domain/acceptance_links.py; set it in every deployment: the default is
+for local runs and tests only, and the app warns when it is used outside test mode).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fieldbook_shared import service_table
 from fieldbook_shared.settings import Settings
 
 SERVICE = "billing"
+DEV_QUOTE_LINK_SECRET = "fieldbook-dev-quote-links"  # local runs and tests only
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class BillingSettings(Settings):
     internal_timeout_seconds: float = 5.0  # each call to customers (CUSTOMERS_TIMEOUT_SECONDS)
     business_name: str = "Fieldbook"
     logo_max_bytes: int = 512 * 1024
+    quote_link_secret: str = DEV_QUOTE_LINK_SECRET
 
     @classmethod
     def service_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
@@ -34,6 +38,7 @@ class BillingSettings(Settings):
             ),
             "business_name": env.get("BILLING_BUSINESS_NAME", cls.business_name),
             "logo_max_bytes": int(env.get("DOCUMENT_LOGO_MAX_BYTES", cls.logo_max_bytes)),
+            "quote_link_secret": env.get("QUOTE_LINK_SECRET") or cls.quote_link_secret,
         }
 
 

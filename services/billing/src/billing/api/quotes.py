@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -11,11 +12,16 @@ from fieldbook_shared.etag import expected_version, with_etag
 from fieldbook_shared.verbs import created, creates, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
+from ..service.acceptance import make_link
 from ..service.lists import list_for_customer
 from ..service.quotes import convert_quote, create_quote, get_quote, set_quote_status, update_quote
 from .common import EXPORT_RESPONSES, export_response
 from .documents import PDF, document_pdf, send, sends
+from .public_quotes import PATH as PUBLIC_PATH
+from .public_quotes import public_url
 from .schemas import (
+    AcceptanceLinkInSchema,
+    AcceptanceLinkSchema,
     ConvertedSchema,
     ConvertSchema,
     ExportQuerySchema,
@@ -110,3 +116,15 @@ class QuoteConvert(MethodView):
         """Convert to a job: 409 while the account is blocked, or when over the credit limit."""
         quote, job = convert_quote(current_uow(), str(quote_id), body)
         return {"quote": quote, "job": job}, 201, {"Location": f"/v1/jobs/{job.id}"}
+
+
+@quotes.route("/<uuid:quote_id>/acceptance-link")
+class QuoteAcceptanceLink(MethodView):
+    @quotes.arguments(AcceptanceLinkInSchema)
+    @quotes.response(200, AcceptanceLinkSchema)
+    def post(self, body, quote_id):
+        """A link where the customer reads the quote and accepts or rejects it, with no API key:
+        signed, for this quote only, expiring after `expires_in_days`. 409 once it is answered."""
+        secret = current_app.extensions["fieldbook"].settings.quote_link_secret
+        token, expires_at = make_link(current_uow(), str(quote_id), secret, body["expires_in_days"])
+        return {"url": public_url(f"{PUBLIC_PATH}/{token}"), "token": token, "expires_at": expires_at}

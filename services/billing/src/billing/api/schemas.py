@@ -151,6 +151,53 @@ class QuoteSchema(WithVatBreakdown):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     converted_at = fields.DateTime(allow_none=True)
+    decided_by = fields.String(
+        allow_none=True, metadata={"description": "The name the customer gave, answering through the link."}
+    )
+    decided_at = fields.DateTime(allow_none=True)
+    decision_comment = fields.String(allow_none=True)
+
+
+class AcceptanceLinkInSchema(StrictSchema):
+    expires_in_days = fields.Integer(
+        load_default=30,
+        validate=validate.Range(min=1, max=365),
+        metadata={"description": "How many days the link works (default 30)."},
+    )
+
+
+class AcceptanceLinkSchema(Schema):
+    url = fields.String(metadata={"description": "The page the customer opens: no API key needed."})
+    token = fields.String(metadata={"description": "The signed token in the URL, for a page of your own."})
+    expires_at = fields.DateTime()
+
+
+class QuoteDecisionSchema(StrictSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(list(rules.LINK_DECISIONS)))
+    name = fields.String(
+        required=True,
+        validate=[validate.Length(max=200), validate.Predicate("strip", error="Give your name.")],
+        metadata={"description": "Who accepts or rejects, as they sign it."},
+    )
+    comment = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+
+class PublicQuoteSchema(WithVatBreakdown):
+    """A quote as its customer sees it through the acceptance link: no internal ids."""
+
+    number = fields.Integer()
+    status = fields.String()
+    description = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(LineSchema))
+    net = _money()
+    vat = _money()
+    total = _money()
+    created_at = fields.DateTime()
+    decided_by = fields.String(allow_none=True, metadata={"description": "The name given with the answer."})
+    decided_at = fields.DateTime(allow_none=True)
+    business_name = fields.String(metadata={"description": "Who sends the quote (document settings)."})
+    link_expires_at = fields.DateTime()
+    pdf_url = fields.String(metadata={"description": "The quote as a PDF, through the same link."})
 
 
 class JobFieldsSchema(StrictSchema):

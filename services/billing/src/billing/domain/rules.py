@@ -17,6 +17,9 @@ QUOTE_TRANSITIONS = {
     "converted": set(),
 }
 CONVERTIBLE = ("draft", "sent", "accepted")
+# What the customer may still answer through an acceptance link: once answered, a second answer is 409.
+LINK_DECIDABLE = ("draft", "sent")
+LINK_DECISIONS = {"accept": "accepted", "reject": "rejected"}
 
 JOB_STATUSES = ("open", "completed", "aborted", "free_of_charge")
 JOB_TRANSITIONS = {
@@ -33,6 +36,15 @@ PAYMENT_METHODS = ("cash", "cheque", "bank_transfer", "card", "direct_debit", "o
 def quote_transition(current: str, new: str) -> None:
     if new not in QUOTE_TRANSITIONS.get(current, set()):
         raise Conflict(f"A {current} quote cannot be marked {new}.", current_status=current)
+
+
+def link_decision(current: str, decision: str) -> str:
+    """The status a customer's answer through the link moves the quote to (409 once it is answered)."""
+    if current not in LINK_DECIDABLE:
+        raise Conflict(
+            f"This quote is {current} already; it cannot be answered again.", current_status=current
+        )
+    return LINK_DECISIONS[decision]
 
 
 def job_transition(current: str, new: str) -> None:

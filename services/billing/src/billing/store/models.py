@@ -139,6 +139,10 @@ class Quote(Aggregate, TotalsColumns, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     converted_at: Mapped[datetime | None] = mapped_column()
+    # the customer's answer through the acceptance link: the name they gave, when, and their comment
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decision_comment: Mapped[str | None] = mapped_column(String(1000))
 
     lines: Mapped[list[QuoteLine]] = relationship(
         order_by="QuoteLine.position", lazy="selectin", cascade="all, delete-orphan"
@@ -151,6 +155,12 @@ class Quote(Aggregate, TotalsColumns, Base):
         rules.quote_transition(self.status, status)
         self.status = status
         self.record("quote.status_changed")
+
+    def decide(self, decision: str, name: str, comment: str | None) -> None:
+        """The customer accepts or rejects through the acceptance link: once (409 after)."""
+        status = rules.link_decision(self.status, decision)
+        self.decided_by, self.decided_at, self.decision_comment = name, utcnow(), comment
+        self.move_to(status)
 
     def convert_to(self, job: Job) -> None:
         self.status = "converted"
