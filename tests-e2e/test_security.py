@@ -82,13 +82,20 @@ def send(client, method: str, path: str, **kwargs):
 
 
 def test_every_route_without_a_key_is_401(system, operations):
+    """…but the public pages (`security: []`, under /v1/public/), which answer a token that is not
+    a signed link with their own 403."""
     anonymous = system.client()
-    wrong = []
-    for method, path, _ in operations:
+    wrong, public = [], 0
+    for method, path, op in operations:
+        expected = 401
+        if op.get("security") == []:
+            assert path.startswith("/v1/public/"), f"{method} {path} has no security"
+            expected, public = 403, public + 1
         r = send(anonymous, method, concrete(path))
-        if r.status_code != 401 or not r.headers.get("Content-Type", "").startswith(PROBLEM_JSON):
+        if r.status_code != expected or not r.headers.get("Content-Type", "").startswith(PROBLEM_JSON):
             wrong.append(f"{method} {path} -> {r.status_code}")
     assert not wrong, "\n".join(wrong)
+    assert public >= 3  # the quote's acceptance link: GET, POST, and its PDF
 
 
 def test_every_route_the_role_table_refuses_a_sales_key_is_403(owner, operations):

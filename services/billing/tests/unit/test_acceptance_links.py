@@ -136,6 +136,7 @@ def test_a_tampered_or_expired_link_changes_nothing(api, customer, outbox, app):
     assert _public(api).get(f"/v1/public/quotes/{bad}").status_code == 403
     r = _public(api).post(f"/v1/public/quotes/{bad}", json={"decision": "accept", "name": "Ann"})
     assert r.status_code == 403 and r.content_type == "application/problem+json"
+    assert _public(api).post(f"/v1/public/quotes/{bad}", json={}).status_code == 403  # the link first
 
     secret = app.extensions["fieldbook"].settings.quote_link_secret
     assert secret == DEV_QUOTE_LINK_SECRET

@@ -41,10 +41,13 @@ def public_url(path: str) -> str:
     return f"{request.headers.get('X-Forwarded-Proto', 'http')}://{host}{path}"
 
 
-def _open(token: str) -> AcceptanceLink:
-    """Verify the link and speak for its tenant for the rest of the request."""
+@blp.before_request
+def _open_link() -> None:
+    """Verify the link before anything else (its body too: a bad link is 403 / 410 whatever it
+    sends), then speak for the link's tenant for the rest of the request."""
+    token = (request.view_args or {}).get("token", "")
     link = verify_link(current_app.extensions["fieldbook"].settings.quote_link_secret, token)
-    g.tenant_id, g.actor = link.tenant_id, ACTOR
+    g.link, g.tenant_id, g.actor = link, link.tenant_id, ACTOR
     g.context = RequestContext(
         tenant_id=link.tenant_id,
         actor=ACTOR,
@@ -52,7 +55,6 @@ def _open(token: str) -> AcceptanceLink:
         request_id=g.request_id,
         correlation_id=g.get("correlation_id"),
     )
-    return link
 
 
 def _page(quote, link: AcceptanceLink, token: str) -> dict:
@@ -74,8 +76,7 @@ class PublicQuote(MethodView):
     @blp.response(200, PublicQuoteSchema)
     def get(self, token):
         """The quote the link is for: its lines, totals, status and who sends it."""
-        link = _open(token)
-        return _page(quote_by_link(current_uow(), link), link, token)
+        return _page(quote_by_link(current_uow(), g.link), g.link, token)
 
     @blp.doc(**NO_KEY)
     @answers(403, 404, 409, 410)
@@ -83,11 +84,10 @@ class PublicQuote(MethodView):
     @blp.response(200, PublicQuoteSchema)
     def post(self, body, token):
         """Accept or reject the quote, with your name: once (409 when it is answered already)."""
-        link = _open(token)
         quote = decide_by_link(
-            current_uow(), link, body["decision"], body["name"].strip(), body.get("comment")
+            current_uow(), g.link, body["decision"], body["name"].strip(), body.get("comment")
         )
-        return _page(quote, link, token)
+        return _page(quote, g.link, token)
 
 
 @blp.route("/<string:token>/pdf")
@@ -97,6 +97,5 @@ class PublicQuotePdf(MethodView):
     @file_response(PDF, description="The quote as a PDF")
     def get(self, token):
         """The quote as a PDF, as staff print it."""
-        link = _open(token)
-        data = QuoteSchema().dump(quote_by_link(current_uow(), link))
+        data = QuoteSchema().dump(quote_by_link(current_uow(), g.link))
         return document_pdf("quote", data, f"quote-{data['number']}")
