@@ -5,6 +5,7 @@ entry in the customer's communications log (issue 15: "Send them")."""
 from __future__ import annotations
 
 import io
+import re
 import secrets
 
 import pypdf
@@ -97,7 +98,7 @@ def test_a_void_invoice_is_not_sent(tenant, smtp):
     consistently(lambda: smtp.messages_to(domain) == [], duration=2.0)
 
 
-def test_a_quote_sent_is_one_email_with_its_pdf_and_the_quote_is_sent(tenant, smtp):
+def test_a_quote_sent_is_one_email_with_its_pdf_and_the_quote_is_sent(tenant, smtp, system):
     client = tenant.admin
     customer, domain = _customer(client, "Quinn")
     quote = expect(
@@ -111,3 +112,12 @@ def test_a_quote_sent_is_one_email_with_its_pdf_and_the_quote_is_sent(tenant, sm
     filename, text = _pdf_text(message)
     assert filename == f"quote-{quote['number']}.pdf"
     assert quote["total"] == "300.00" and quote["total"] in text
+
+    # the email carries the quote's acceptance link: opened with no API key, the customer accepts
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    [url] = re.findall(r"https?://\S+/v1/public/quotes/\S+", body)
+    assert url.startswith(system.gateway_url)
+    public = system.client()  # no Authorization header at all
+    assert expect(public.get(url), 200).json()["number"] == quote["number"]
+    expect(public.post(url, json={"decision": "accept", "name": "Quinn Send"}), 200)
+    assert expect(client.get(f"/v1/quotes/{quote['id']}"), 200).json()["status"] == "accepted"

@@ -74,6 +74,11 @@ def test_a_draft_quote_sent_becomes_sent(api, customer, outbox):
     [event] = outbox("document.send_requested")
     assert event["data"]["kind"] == "quote" and event["data"]["number"] == quote["number"]
     assert [e["data"]["status"] for e in outbox("quote.status_changed")] == ["sent"]
+    # it carries the quote's acceptance link, which opens this quote with no key
+    url = event["data"]["acceptance_url"]
+    assert r.get_json()["acceptance_url"] == url and "/v1/public/quotes/" in url
+    page = api.client.get(url[url.index("/v1/public/") :])  # no tenant, role or actor header
+    assert page.status_code == 200 and page.get_json()["number"] == quote["number"]
     # sent again: still sent, a second request
     assert api.post(f"/v1/quotes/{quote['id']}/send", {}).status_code == 202
     assert len(outbox("document.send_requested")) == 2
@@ -86,3 +91,4 @@ def test_a_credit_note_can_be_sent(api, customer, outbox):
     assert r.status_code == 202 and r.get_json()["kind"] == "credit_note"
     [event] = outbox("document.send_requested")
     assert event["data"]["document_id"] == note.get_json()["id"]
+    assert "acceptance_url" not in event["data"]  # only a quote is answered online

@@ -118,3 +118,17 @@ def test_a_document_billing_no_longer_has_fails_the_email(bus, sender, smtp, out
     assert smtp.delivered == []
     [failed] = outbox("email.failed")
     assert "billing has no such invoice" in failed["data"]["reason"]
+
+
+def test_a_quote_carries_its_acceptance_link_before_the_sign_off(bus, sender, smtp):
+    c = known_customer(bus)
+    sender.billing.pdfs[("quote", INVOICE_ID)] = b"%PDF-1.4 quote"
+    url = "https://api.example/v1/public/quotes/abc.def"
+    _request(bus, c["id"], kind="quote", number=9, acceptance_url=url)
+    bus.drain()
+    assert sender.send_due() == 1
+    [message] = smtp.delivered
+    assert message.get_body().get_content().strip() == (
+        "Dear Jane Doe,\n\nPlease find attached your quote 9.\n\n"
+        f"You can read the quote and accept or decline it online: {url}\n\nKind regards"
+    )

@@ -136,9 +136,11 @@ def sends(document_blp: Blueprint):
     return decorator
 
 
-def send(kind: str, document_id, body: dict | None) -> tuple[dict, int]:
+def send(
+    kind: str, document_id, body: dict | None, links: sending.QuoteLinks | None = None
+) -> tuple[dict, int]:
     """Ask comms to email the document with its PDF (`document.send_requested`)."""
-    return sending.send_document(current_uow(), kind, str(document_id), body or {}), 202
+    return sending.send_document(current_uow(), kind, str(document_id), body or {}, links), 202
 
 
 @blp.route("")

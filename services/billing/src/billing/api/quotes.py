@@ -15,6 +15,7 @@ from fieldbook_shared.web import current_uow
 from ..service.acceptance import make_link
 from ..service.lists import list_for_customer
 from ..service.quotes import convert_quote, create_quote, get_quote, set_quote_status, update_quote
+from ..service.sending import QuoteLinks
 from .common import EXPORT_RESPONSES, export_response
 from .documents import PDF, document_pdf, send, sends
 from .public_quotes import PATH as PUBLIC_PATH
@@ -93,8 +94,11 @@ class QuotePdf(MethodView):
 class QuoteSend(MethodView):
     @sends(quotes)
     def post(self, body, quote_id):
-        """Email the quote with its PDF (to the primary contact unless `to`); a draft becomes sent."""
-        return send("quote", quote_id, body)
+        """Email the quote with its PDF (to the primary contact unless `to`); a draft becomes sent.
+        The email carries the quote's acceptance link (30 days), where the customer answers it."""
+        secret = current_app.extensions["fieldbook"].settings.quote_link_secret
+        links = QuoteLinks(secret, lambda token: public_url(f"{PUBLIC_PATH}/{token}"))
+        return send("quote", quote_id, body, links)
 
 
 @quotes.route("/<uuid:quote_id>/status")

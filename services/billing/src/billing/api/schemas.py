@@ -679,6 +679,9 @@ class DocumentSendSchema(Schema):
     to = fields.List(fields.String(), metadata={"description": "As asked; empty → the primary contact."})
     template_id = fields.String(allow_none=True)
     message = fields.String(allow_none=True)
+    acceptance_url = fields.String(
+        metadata={"description": "A quote's: the signed page where the customer accepts or rejects it."}
+    )
 
 
 class StatementSendSchema(StrictSchema):

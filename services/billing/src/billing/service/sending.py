@@ -9,10 +9,28 @@ account may be sent its documents (the block is about new work, not papers). A d
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fieldbook_shared.db import utcnow
 from fieldbook_shared.problems import Conflict
 
+from ..domain import acceptance_links, rules
 from ..uow import BillingUnitOfWork
 from .common import customer_for
+
+# how long the acceptance link a sent quote carries works (as POST /v1/quotes/{id}/acceptance-link)
+QUOTE_LINK_DAYS = 30
+
+
+@dataclass(frozen=True)
+class QuoteLinks:
+    """How to sign a quote's acceptance link and where it opens (the API knows the address)."""
+
+    secret: str
+    url_of: Callable[[str], str]  # token → the page's URL
+
 
 KINDS = ("invoice", "quote", "credit_note")
 
@@ -35,8 +53,11 @@ def _document(uow: BillingUnitOfWork, kind: str, document_id: str):
     return uow.credit_notes.get(document_id, lock=True)
 
 
-def send_document(uow: BillingUnitOfWork, kind: str, document_id: str, body: dict) -> dict:
-    """Ask comms to email the document (`document.send_requested`); what was asked, for the 202."""
+def send_document(
+    uow: BillingUnitOfWork, kind: str, document_id: str, body: dict, links: QuoteLinks | None = None
+) -> dict:
+    """Ask comms to email the document (`document.send_requested`); what was asked, for the 202. A
+    quote that can still be answered carries its signed acceptance link (`acceptance_url`)."""
     with uow:
         document = _document(uow, kind, document_id)
         customer_for(uow, document.customer_id)  # deleted → 404, merged → 410 naming the survivor
@@ -49,6 +70,10 @@ def send_document(uow: BillingUnitOfWork, kind: str, document_id: str, body: dic
             "template_id": body.get("template_id"),
             "message": body.get("message"),
         }
+        if kind == "quote" and links is not None and document.status in rules.LINK_DECIDABLE:
+            expires_at = utcnow() + timedelta(days=QUOTE_LINK_DAYS)
+            token = acceptance_links.sign(links.secret, uow.tenant_id, document.id, expires_at)
+            request["acceptance_url"] = links.url_of(token)
         event = uow.publish("document.send_requested", request, subject=document.customer_id)
         uow.commit()
         return {**request, "id": event.id, "status": "queued"}

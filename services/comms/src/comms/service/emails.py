@@ -341,6 +341,10 @@ def queue_document_email(uow: CommsUnitOfWork, data: dict) -> None:
             view = directory.view_of(uow, customer)
         subject, body, template_id = _document_text(uow, data)
         message = (data.get("message") or "").strip()
+        link = data.get("acceptance_url")
+        answer_online = (
+            f"You can read the {data['kind']} and accept or decline it online: {link}\n\n" if link else ""
+        )
         for address, name, values, failure in _document_recipients(
             uow, customer, recipients.placeholder_values(view), data.get("to") or []
         ):
@@ -349,8 +353,10 @@ def queue_document_email(uow: CommsUnitOfWork, data: dict) -> None:
             text = templates.render(body, values)
             if template_id:
                 text = f"{message}\n\n{text}" if message else text
+                text = f"{text.rstrip()}\n\n{answer_online}" if answer_online else text
             else:
-                text = f"{text}{message}\n\n{SIGN_OFF}" if message else f"{text}{SIGN_OFF}"
+                text = f"{text}{message}\n\n" if message else text
+                text = f"{text}{answer_online}{SIGN_OFF}"
             email = queue_email(
                 uow,
                 customer=customer,

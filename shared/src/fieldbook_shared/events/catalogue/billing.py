@@ -136,6 +136,8 @@ class DocumentSendRequestedData(EventData):
     to = fields.List(fields.String(), load_default=list)
     template_id = fields.String(allow_none=True)
     message = fields.String(allow_none=True)
+    # a quote that can still be answered: its signed acceptance page (no API key)
+    acceptance_url = fields.String()
 
 
 class LedgerBalanceChangedData(EventData):
