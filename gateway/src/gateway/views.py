@@ -140,25 +140,13 @@ def public_api(rest: str) -> Response:
         if customer_id is None:
             return problem_response(404, detail=f"There is no resource at {path}.")
 
-    decision = gw.limiter.hit(principal.key_id)
-    limit_headers = {
-        "X-RateLimit-Limit": str(decision.limit),
-        "X-RateLimit-Remaining": str(decision.remaining),
-    }
-    if not decision.allowed:
-        return problem_response(
-            429,
-            detail=f"This key may make {decision.limit} requests a minute; "
-            f"try again in {decision.retry_after} s.",
-            headers={"Retry-After": str(decision.retry_after), **limit_headers},
-        )
+    limit_headers, refused = _rate_limit(gw, principal, "This key may make {limit} requests a minute")
+    if refused is not None:
+        return refused
 
-    limit = _body_limit(request.method, path)
-    body = _read_body(limit)
-    if body is None:
-        return problem_response(
-            413, detail=f"The request body is larger than {limit} bytes.", max_bytes=limit
-        )
+    body, refused = _body(_body_limit(request.method, path))
+    if refused is not None:
+        return refused
 
     allowed = roles.allowed_roles(request.method, path, _json_or_none(body))
     if principal.role not in allowed:
@@ -169,12 +157,37 @@ def public_api(rest: str) -> Response:
     if customer_id is not None:
         return overview.customer_overview(gw, principal, customer_id)
 
-    if route.service not in gw.settings.enabled_upstreams:
-        return problem_response(
-            503, detail=f"The {route.service} service is not available in this deployment."
-        )
+    return _forward(gw, route.service, principal, body, limit_headers)
 
-    response = gw.proxy.forward(route.service, principal, body)
+
+def _rate_limit(gw, principal: Principal, allowance: str) -> tuple[dict[str, str], Response | None]:
+    """The rate-limit headers of this request, and the 429 that refuses it when over the limit
+    (`allowance` says who may make how many: "This key may make {limit} requests a minute")."""
+    decision = gw.limiter.hit(principal.key_id)
+    headers = {"X-RateLimit-Limit": str(decision.limit), "X-RateLimit-Remaining": str(decision.remaining)}
+    if decision.allowed:
+        return headers, None
+    return headers, problem_response(
+        429,
+        detail=f"{allowance.format(limit=decision.limit)}; try again in {decision.retry_after} s.",
+        headers={"Retry-After": str(decision.retry_after), **headers},
+    )
+
+
+def _body(limit: int) -> tuple[bytes | None, Response | None]:
+    """The request's body, or the 413 that refuses it when larger than `limit`."""
+    body = _read_body(limit)
+    if body is None:
+        return None, problem_response(
+            413, detail=f"The request body is larger than {limit} bytes.", max_bytes=limit
+        )
+    return body, None
+
+
+def _forward(gw, service: str, principal: Principal, body, limit_headers: dict[str, str]) -> Response:
+    if service not in gw.settings.enabled_upstreams:
+        return problem_response(503, detail=f"The {service} service is not available in this deployment.")
+    response = gw.proxy.forward(service, principal, body)
     for key, value in limit_headers.items():
         response.headers[key] = value
     return response
@@ -191,32 +204,14 @@ def _public_page(gw, path: str) -> Response:
         return problem_response(404, detail=f"There is no resource at {path}.")
     address = hashlib.sha256((request.remote_addr or "").encode("utf-8", "replace")).hexdigest()
     principal = Principal.public("public:" + address[:29])  # fits the 36 characters of key_id
-    decision = gw.limiter.hit(principal.key_id)
-    limit_headers = {
-        "X-RateLimit-Limit": str(decision.limit),
-        "X-RateLimit-Remaining": str(decision.remaining),
-    }
-    if not decision.allowed:
-        return problem_response(
-            429,
-            detail=f"This address may make {decision.limit} requests a minute to public pages; "
-            f"try again in {decision.retry_after} s.",
-            headers={"Retry-After": str(decision.retry_after), **limit_headers},
-        )
-    limit = gw.settings.max_body_bytes
-    body = _read_body(limit)
-    if body is None:
-        return problem_response(
-            413, detail=f"The request body is larger than {limit} bytes.", max_bytes=limit
-        )
-    if route.service not in gw.settings.enabled_upstreams:
-        return problem_response(
-            503, detail=f"The {route.service} service is not available in this deployment."
-        )
-    response = gw.proxy.forward(route.service, principal, body)
-    for key, value in limit_headers.items():
-        response.headers[key] = value
-    return response
+    allowance = "This address may make {limit} requests a minute to public pages"
+    limit_headers, refused = _rate_limit(gw, principal, allowance)
+    if refused is not None:
+        return refused
+    body, refused = _body(gw.settings.max_body_bytes)
+    if refused is not None:
+        return refused
+    return _forward(gw, route.service, principal, body, limit_headers)
 
 
 def _authenticate(gw) -> tuple[Principal | None, Response | None]:
