@@ -4,7 +4,7 @@
 #  1. make install (the .venv with every package present)
 #  2. check that RabbitMQ (AMQP_URL) and, where a DATABASE_URL_* names one, PostgreSQL answer
 #     (a stack off port 8000 gets a RabbitMQ vhost of its own: devstack.py amqp-url)
-#  3. INTERNAL_TOKEN: generated once, kept in var/secrets.env
+#  3. INTERNAL_TOKEN and QUOTE_LINK_SECRET: generated once, kept in var/secrets.env
 #  4. migrations: python -m <package>.manage migrate, for each service present, then the gateway
 #  5. var/Procfile from the packages present; honcho in the background (own session),
 #     logs in var/log/fieldbook.log, pid in var/run/honcho.pid
@@ -108,17 +108,24 @@ fi
 step "checking the broker and databases"
 "$PY" "$ROOT/scripts/devstack.py" preflight --ports "${ports[@]}" || exit 1
 
-# --------------------------------------------------------------------------- 3. internal token
+# --------------------------------------------------------------------------- 3. secrets
+# INTERNAL_TOKEN (the services trust the gateway by it) and QUOTE_LINK_SECRET (billing signs quotes'
+# acceptance links with it): each generated once and kept in var/secrets.env; the environment wins.
 SECRETS="$VAR/secrets.env"
-if [ -z "${INTERNAL_TOKEN:-}" ] && [ -f "$SECRETS" ]; then
-  INTERNAL_TOKEN=$(sed -n 's/^INTERNAL_TOKEN=//p' "$SECRETS" | tail -n 1)
-fi
-if [ -z "${INTERNAL_TOKEN:-}" ]; then
-  INTERNAL_TOKEN=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
-  (umask 077 && printf 'INTERNAL_TOKEN=%s\n' "$INTERNAL_TOKEN" >"$SECRETS")
-  step "generated INTERNAL_TOKEN (kept in ${SECRETS#"$ROOT"/})"
-fi
-export INTERNAL_TOKEN
+keep_secret() {
+  local name=$1 value=${!1:-}
+  if [ -z "$value" ] && [ -f "$SECRETS" ]; then
+    value=$(sed -n "s/^$name=//p" "$SECRETS" | tail -n 1)
+  fi
+  if [ -z "$value" ]; then
+    value=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
+    (umask 077 && printf '%s=%s\n' "$name" "$value" >>"$SECRETS")
+    step "generated $name (kept in ${SECRETS#"$ROOT"/})"
+  fi
+  export "$name=$value"
+}
+keep_secret INTERNAL_TOKEN
+keep_secret QUOTE_LINK_SECRET
 
 if [ $running -eq 0 ]; then
   # ------------------------------------------------------------------------------ 4. migrations
