@@ -31,8 +31,9 @@ an aggregate again after recording an event about it calls `uow.collect()` in be
 Pending events live on the instance (`_pending_events`), never in a column. An aggregate that
 records while in a session is also held in `session.info` until collected: the session keeps only
 weak references to unchanged rows, and a recorded event must not vanish with the last reference
-to its row. So record once the aggregate is in the session (after `session.add`); one that
-recorded before is found among the session's new objects only until the next flush.
+to its row. One that recorded before it joined the session is held from the moment it joins
+(`session.add`, or a cascade): the unit of work reads only what is held, never the whole identity
+map, so collecting costs what was recorded, not what the session has loaded.
 
 Rows a bulk job writes without the session (one multi-row INSERT) are not collected: build their
 data with `payload(row, event_type)` and hand it to `uow.publish_many`.
@@ -44,7 +45,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import object_session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, object_session
 
 from .events.schemas import schema_for
 
@@ -78,6 +80,14 @@ class Aggregate:
 
     def clear_pending_events(self) -> None:
         self.__dict__.pop("_pending_events", None)
+
+
+@event.listens_for(Session, "transient_to_pending")
+@event.listens_for(Session, "detached_to_persistent")
+def _hold_on_joining(session: Session, obj: Any) -> None:
+    """An aggregate that recorded before it joined `session` is held like one that recorded in it."""
+    if isinstance(obj, Aggregate) and obj.__dict__.get("_pending_events"):
+        session.info.setdefault(RECORDED, []).append(obj)
 
 
 def payload(aggregate: Any, event_type: str, extra: dict[str, Any] | None = None) -> dict:

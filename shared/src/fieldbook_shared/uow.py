@@ -118,10 +118,10 @@ class UnitOfWork:
         ]
 
     def _aggregates(self) -> list:
-        """Every object of the session that may hold recorded events (duplicates included)."""
+        """The aggregates that recorded events in (or before joining) the session, duplicates
+        included; taken from the session, so each is collected once."""
         assert self.session is not None
-        held = self.session.info.pop(RECORDED, [])
-        return [*held, *self.session.new, *self.session.identity_map.values()]
+        return self.session.info.pop(RECORDED, [])
 
     def _drop_pending_events(self) -> None:
         for obj in self._aggregates():
