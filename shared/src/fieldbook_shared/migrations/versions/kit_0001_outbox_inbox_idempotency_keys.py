@@ -5,10 +5,6 @@ includes (`fieldbook_shared.migrations.alembic_config`). Each service's first mi
 it. Until the kit had its own branch, each service's first migration created these same tables, so
 a database made then already holds them: Alembic counts this revision as applied there, because the
 service revision recorded in its alembic_version depends on it, and never runs it.
-
-Revision ID: kit_0001
-Revises:
-Create Date: 2026-12-06 09:00:00
 """
 
 import sqlalchemy as sa
@@ -19,7 +15,6 @@ from fieldbook_shared.db import UTCDateTime
 revision = "kit_0001"
 down_revision = None
 branch_labels = ("kit",)
-depends_on = None
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

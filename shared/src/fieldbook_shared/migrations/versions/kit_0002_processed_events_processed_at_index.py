@@ -3,18 +3,12 @@ than INBOX_RETENTION_DAYS a batch at a time, which without it reads the whole ta
 
 Each service once added this index in a migration of its own; those revisions now depend on this
 one and do nothing themselves, so a database that ran them counts this one as applied.
-
-Revision ID: kit_0002
-Revises: kit_0001
-Create Date: 2026-11-29 23:40:00
 """
 
 from alembic import op
 
 revision = "kit_0002"
 down_revision = "kit_0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

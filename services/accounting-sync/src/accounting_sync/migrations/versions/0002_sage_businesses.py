@@ -1,9 +1,4 @@
-"""sage_businesses: the Sage business of each tenant
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-23 15:40:00
-"""
+"""sage_businesses: the Sage business of each tenant"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,8 +7,6 @@ import fieldbook_shared.db
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

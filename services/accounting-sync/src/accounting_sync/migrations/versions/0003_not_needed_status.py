@@ -3,18 +3,12 @@
 Rows merged / deleted / erased in Fieldbook and never linked to a Sage contact were shown as
 `synced` (or stayed `pending` / `failed` / `needs_review` after a removal during an attempt).
 They become `not_needed`: nothing was created in Sage for them, and nothing will be.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-24 10:00:00
 """
 
 from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,10 +1,6 @@
 """customer_sync.deleted_contact_id: the Sage contact a customer was linked to until it was deleted
 in Sage. The sync then matches again, and a new create's idempotency_id names this contact, so Sage
 does not replay the first create (whose contact is gone) instead of creating.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-30 01:30:00
 """
 
 import sqlalchemy as sa
@@ -12,8 +8,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

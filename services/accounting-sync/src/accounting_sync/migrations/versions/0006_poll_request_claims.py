@@ -1,10 +1,6 @@
 """balance_poll_requests: a claim (lease) so one worker process answers a request, and tries with a
 backoff, the last error and a give-up time, so a failing on-demand poll no longer retries every
 second forever
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-11-30 01:40:00
 """
 
 import sqlalchemy as sa
@@ -14,8 +10,6 @@ from fieldbook_shared.db import UTCDateTime
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -5,10 +5,6 @@ the customer's record never replaces the one the create was sent with.
 
 Rows that may hold such a create (a ref kept and an attempt made, without a contact) are marked
 as sent, with their ref.
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-11-30 01:50:00
 """
 
 import sqlalchemy as sa
@@ -18,8 +14,6 @@ from fieldbook_shared.db import UTCDateTime
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

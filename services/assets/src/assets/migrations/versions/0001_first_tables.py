@@ -1,9 +1,4 @@
-"""first tables: the asset catalogue, assets, the read model of customers' records
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-23 12:33:04.433574
-"""
+"""first tables: the asset catalogue, assets, the read model of customers' records"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,7 +8,6 @@ from fieldbook_shared.migrations.columns import record_keys, timestamps
 
 revision = "0001"
 down_revision = None
-branch_labels = None
 depends_on = "kit_0001"  # the kit's tables (fieldbook_shared/migrations/versions)
 
 

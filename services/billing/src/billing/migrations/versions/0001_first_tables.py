@@ -1,9 +1,4 @@
-"""first tables: customer and work address snapshots, counters, quotes, jobs, invoices, credit notes, payments, allocations, the ledger, cards, statements
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-23 12:37:27.517586
-"""
+"""first tables: customer and work address snapshots, counters, quotes, jobs, invoices, credit notes, payments, allocations, the ledger, cards, statements"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,7 +8,6 @@ from fieldbook_shared.migrations.columns import address, record_keys, timestamps
 
 revision = "0001"
 down_revision = None
-branch_labels = None
 depends_on = "kit_0001"  # the kit's tables (fieldbook_shared/migrations/versions)
 
 

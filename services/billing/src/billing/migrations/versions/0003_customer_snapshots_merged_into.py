@@ -1,9 +1,5 @@
 """customer_snapshots.merged_into: a merged customer's old id answers 410 naming the survivor, as in
 every service (the kit's CustomerMerged)
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-06 05:40:00
 """
 
 import sqlalchemy as sa
@@ -11,8 +7,6 @@ from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,5 @@
 """document_settings: one row per tenant with what its invoices, quotes and credit notes print
 (business name, address, VAT number, bank details, terms, footer, logo)
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-06 06:20:00
 """
 
 import sqlalchemy as sa
@@ -13,8 +9,6 @@ import fieldbook_shared.db
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -3,10 +3,6 @@
 allocations.deallocated_on / deallocation_reason / deallocated_by, payments.reversed_on /
 reversal_reason / reversed_by, and the refunds table. The ledger entries of each undo are rows of
 ledger_entries like every other movement.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-06 06:40:00
 """
 
 import sqlalchemy as sa
@@ -16,8 +12,6 @@ import fieldbook_shared.db  # noqa: F401  (column types of the kit)
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,5 @@
 """quotes.decided_by / decided_at / decision_comment: the customer's answer through a quote's
 acceptance link (the name they gave, when, and their comment)
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-06 09:50:00
 """
 
 import sqlalchemy as sa
@@ -13,8 +9,6 @@ import fieldbook_shared.db
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

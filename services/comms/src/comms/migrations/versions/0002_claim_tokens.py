@@ -3,10 +3,6 @@
 A lease alone has no owner: a batch that outlasts it is claimed again by a second worker and both
 send. Each claim now writes its own token; a worker whose token is no longer on the row has lost the
 claim and neither sends nor records.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-30 10:00:00
 """
 
 import sqlalchemy as sa
@@ -14,8 +10,6 @@ from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

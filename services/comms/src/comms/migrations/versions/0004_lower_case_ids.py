@@ -1,10 +1,6 @@
 """ids written in upper case before requests normalised them: lower-cased, so they match the ids
 every other record (and every event) carries — notes, log entries and emails on a work address,
 mailing lists' customers, and mass-email recipients not expanded yet
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-30 01:30:00
 """
 
 import json
@@ -14,8 +10,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,5 @@
 """work address copies: the work address's communication preferences, from customers'
 work_address.* snapshots (copies held before this have none, `{}`, until the next snapshot)
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-30 02:30:00
 """
 
 import sqlalchemy as sa
@@ -11,8 +7,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,5 @@
 """emails: the billing document (invoice, quote or credit note) an email carries, whose PDF the
 sender fetches from billing when it sends it (as it does a statement's)
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-06 09:50:00
 """
 
 import sqlalchemy as sa
@@ -11,8 +7,6 @@ from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,5 @@
 """first tables: customers, contacts, branches, work addresses, tenant settings; trigram indexes
 for search on PostgreSQL
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-23 12:01:27.645143
 """
 
 import sqlalchemy as sa
@@ -14,7 +10,6 @@ from fieldbook_shared.migrations.columns import address, record_keys, timestamps
 
 revision = "0001"
 down_revision = None
-branch_labels = None
 depends_on = "kit_0001"  # the kit's tables (fieldbook_shared/migrations/versions)
 
 

@@ -1,9 +1,4 @@
-"""merge, delete and erase
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-23 12:30:47.761550
-"""
+"""merge, delete and erase"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +8,6 @@ from fieldbook_shared.migrations.columns import record_keys
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,4 @@
-"""csv imports
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-23 12:35:38.951059
-"""
+"""csv imports"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +8,6 @@ from fieldbook_shared.migrations.columns import record_keys
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,4 @@
-"""erasure reports and exports
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-23 13:12:56.009304
-"""
+"""erasure reports and exports"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +8,6 @@ from fieldbook_shared.migrations.columns import record_keys
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

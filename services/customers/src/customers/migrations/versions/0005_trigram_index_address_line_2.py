@@ -2,18 +2,12 @@
 
 Search ORs an ILIKE over every searchable column; one column without a trigram index (this one)
 made PostgreSQL scan every customer instead of combining index scans.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-29 20:30:00
 """
 
 from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

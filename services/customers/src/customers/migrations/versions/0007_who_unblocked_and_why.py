@@ -2,10 +2,6 @@
 
 `POST …/unblock` takes an optional reason; the record keeps it beside who unblocked and when
 (as it keeps who blocked and why).
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-11-30 01:50:00
 """
 
 import sqlalchemy as sa
@@ -15,8 +11,6 @@ import fieldbook_shared.db
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

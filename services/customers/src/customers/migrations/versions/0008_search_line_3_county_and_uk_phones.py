@@ -7,10 +7,6 @@ newly searched columns get theirs.
 Phones are searched by their digits, now in a UK number's national form ("+44 7700 900123" is
 stored and searched as 07700900123, as "07700 900123" is): the digits already stored for numbers
 written with +44 or 0044 are rewritten.
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-11-30 02:10:00
 """
 
 import re
@@ -20,8 +16,6 @@ from alembic import op
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 COLUMNS = ("address_line_3", "county")
 

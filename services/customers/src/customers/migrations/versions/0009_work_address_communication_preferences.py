@@ -2,10 +2,6 @@
 Communication Preferences" when adding a work address)
 
 Work addresses written before this have none (`{}`): no channel refused.
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-11-30 02:30:00
 """
 
 import sqlalchemy as sa
@@ -13,8 +9,6 @@ from alembic import op
 
 revision = "0009"
 down_revision = "0008"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
