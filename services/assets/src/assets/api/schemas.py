@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from fieldbook_shared.events.catalogue.assets import AssetData
 from fieldbook_shared.schemas import Id, PagedQuery, StrictSchema
 
 
@@ -73,29 +74,8 @@ class AssetInSchema(StrictSchema):
     custom_fields = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)))
 
 
-class AssetSchema(Schema):
-    id = fields.String()
-    customer_id = fields.String()
-    work_address_id = fields.String(allow_none=True)
-    branch_id = fields.String(allow_none=True)
-    serial_number = fields.String(allow_none=True)
-    technical_reference = fields.String(allow_none=True)
-    product_code = fields.String(allow_none=True)
-    model_id = fields.String(allow_none=True)
-    brand = fields.String(allow_none=True)
-    description = fields.String(allow_none=True)
-    product_class = fields.String(allow_none=True)
-    asset_group_id = fields.String(allow_none=True)
-    fuel_type_id = fields.String(allow_none=True)
-    location_id = fields.String(allow_none=True)
-    make_id = fields.String(allow_none=True)
-    install_date = fields.Date(allow_none=True)
-    warranty_expiry = fields.Date(allow_none=True)
-    cost_centre = fields.String(allow_none=True)
-    custom_fields = fields.Dict()
-    version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+class AssetSchema(AssetData):
+    """An asset as the API shows it: the snapshot its events carry (one description of an asset)."""
 
 
 class AssetQuerySchema(PagedQuery):
