@@ -7,25 +7,13 @@ import uuid
 
 import requests
 
+from fieldbook_shared.testing import private_customer  # noqa: F401 - the suite imports it from here
+
 PROBLEM_JSON = "application/problem+json"
 
 
 def unique(prefix: str = "") -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
-
-
-def private_customer(**overrides) -> dict:
-    body = {
-        "type": "private",
-        "title": "Mr",
-        "first_name": "John",
-        "surname": "Smith",
-        "address": {"line_1": "1 High St", "town": "Leeds", "postcode": "LS1 4AB"},
-        "email": "john@example.com",
-        "phone": "0113 496 0000",
-    }
-    body.update(overrides)
-    return body
 
 
 def company_customer(**overrides) -> dict:

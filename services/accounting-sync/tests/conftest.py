@@ -20,7 +20,7 @@ from accounting_sync.sage import SageAccounting
 from accounting_sync.settings import load_settings
 from accounting_sync.sync import SyncEngine
 from accounting_sync.uow import SyncUnitOfWork
-from fieldbook_shared.testing import TENANT, ServiceUnderTest, publish
+from fieldbook_shared.testing import TENANT, ServiceUnderTest, customer_event_data, publish
 
 pytest_plugins = ["fieldbook_shared.pytest_plugin"]
 
@@ -129,36 +129,12 @@ def sim(simulator):
     return Sim()
 
 
-_versions: dict[str, int] = {}
-
-
 def customer(**overrides) -> dict:
-    data = {
-        "id": "3f1c2b8e-0000-4000-8000-000000000001",
-        "version": 1,
-        "type": "private",
-        "title": "Mr",
-        "first_name": "John",
-        "surname": "Smith",
-        "company_name": None,
-        "display_name": "Mr John Smith",
-        "address": {
-            "line_1": "1 High Street",
-            "line_2": None,
-            "line_3": None,
-            "town": "Leeds",
-            "county": "West Yorkshire",
-            "postcode": "LS1 4AB",
-        },
-        "email": "john.smith@example.com",
-        "phone": "0113 496 0000",
-        "status": "active",
-        "blocked": False,
-        "credit_limit": "1500.00",
-        "payment_terms_days": 30,
-    }
-    data.update(overrides)
-    return data
+    address = {"line_1": "1 High Street", "line_2": None, "line_3": None, "town": "Leeds"}
+    address |= {"county": "West Yorkshire", "postcode": "LS1 4AB"}
+    known = {"address": address, "email": "john.smith@example.com", "phone": "0113 496 0000"}
+    known |= {"credit_limit": "1500.00", "payment_terms_days": 30}
+    return customer_event_data("3f1c2b8e-0000-4000-8000-000000000001", **{**known, **overrides})
 
 
 def deliver(bus, event_type, data, tenant=TENANT, subject=None):

@@ -16,7 +16,7 @@ from billing.settings import load_settings
 from billing.uow import BillingUnitOfWork
 from fieldbook_shared import testing
 from fieldbook_shared.context import RequestContext
-from fieldbook_shared.testing import TENANT, ServiceUnderTest, headers  # noqa: F401 - tests import it from here
+from fieldbook_shared.testing import TENANT, ServiceUnderTest, customer_event_data, headers  # noqa: F401 - tests import it from here
 
 pytest_plugins = ["fieldbook_shared.pytest_plugin"]
 
@@ -64,32 +64,16 @@ def system_uow(sessions, tenant=TENANT) -> BillingUnitOfWork:
 
 
 def customer_data(customer_id: str, version: int = 1, **overrides) -> dict:
-    data = {
-        "id": customer_id,
-        "version": version,
-        "type": "private",
-        "title": "Mr",
-        "first_name": "John",
-        "surname": "Smith",
-        "company_name": None,
-        "display_name": "Mr John Smith",
-        "address": {
-            "line_1": "1 High Street",
-            "line_2": None,
-            "town": "Leeds",
-            "county": None,
-            "postcode": "LS1 4AB",
-        },
-        "email": "john@example.com",
-        "status": "active",
-        "blocked": False,
-        "block_reason": None,
-        "credit_limit": None,
-        "payment_terms_days": 30,
-        "invoice_address_format": None,
+    address = {
+        "line_1": "1 High Street",
+        "line_2": None,
+        "town": "Leeds",
+        "county": None,
+        "postcode": "LS1 4AB",
     }
-    data.update(overrides)
-    return data
+    known = {"address": address, "email": "john@example.com", "block_reason": None, "credit_limit": None}
+    known |= {"payment_terms_days": 30, "invoice_address_format": None}
+    return customer_event_data(customer_id, version, **{**known, **overrides})
 
 
 def work_address_data(work_address_id: str, customer_id: str, version: int = 1, **overrides) -> dict:

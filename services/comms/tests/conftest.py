@@ -16,7 +16,7 @@ from comms.sending import MassEmailRunner, Sender
 from comms.settings import load_settings
 from comms.uow import CommsUnitOfWork
 from fieldbook_shared.context import RequestContext
-from fieldbook_shared.testing import TENANT, ServiceUnderTest, publish  # noqa: F401 - tests import it from here
+from fieldbook_shared.testing import TENANT, ServiceUnderTest, customer_event_data, publish  # noqa: F401 - tests import it from here
 
 pytest_plugins = ["fieldbook_shared.pytest_plugin"]
 
@@ -123,23 +123,9 @@ def system_uow(uow_factory, tenant=TENANT):
 
 
 def customer_data(customer_id=None, version=1, **overrides) -> dict:
-    data = {
-        "id": customer_id or str(uuid.uuid4()),
-        "version": version,
-        "type": "private",
-        "title": "Mr",
-        "first_name": "John",
-        "surname": "Smith",
-        "company_name": None,
-        "display_name": "Mr John Smith",
-        "address": {"line_1": "1 High Street", "town": "Leeds", "postcode": "LS1 4AB"},
-        "email": None,
-        "status": "active",
-        "blocked": False,
-        "communication_preferences": {"email": True, "sms": True, "letter": True, "phone": True},
-    }
-    data.update(overrides)
-    return data
+    preferences = {"email": True, "sms": True, "letter": True, "phone": True}
+    overrides = {"communication_preferences": preferences, **overrides}
+    return customer_event_data(customer_id or str(uuid.uuid4()), version, **overrides)
 
 
 def contact_data(customer_id, contact_id=None, version=1, **overrides) -> dict:

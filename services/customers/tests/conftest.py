@@ -11,7 +11,14 @@ from customers.manage import MIGRATIONS
 from customers.settings import load_settings
 from customers.uow import CustomersUnitOfWork
 from fieldbook_shared.context import RequestContext
-from fieldbook_shared.testing import TENANT, Api, ServiceUnderTest, count, headers  # noqa: F401 - tests import them from here
+from fieldbook_shared.testing import (  # noqa: F401 - tests import them from here
+    TENANT,
+    Api,
+    ServiceUnderTest,
+    count,
+    headers,
+    private_customer,
+)
 
 pytest_plugins = ["fieldbook_shared.pytest_plugin"]
 
@@ -23,17 +30,3 @@ def service_under_test() -> ServiceUnderTest:
 
 def system_uow(sessions, tenant=TENANT) -> CustomersUnitOfWork:
     return CustomersUnitOfWork(sessions, RequestContext.system(tenant), "customers")
-
-
-def private_customer(**overrides) -> dict:
-    body = {
-        "type": "private",
-        "title": "Mr",
-        "first_name": "John",
-        "surname": "Smith",
-        "address": {"line_1": "1 High Street", "town": "Leeds", "postcode": "LS1 4AB"},
-        "email": "john.smith@example.com",
-        "phone": "0113 496 0000",
-    }
-    body.update(overrides)
-    return body

@@ -135,3 +135,39 @@ def count(sessions: sessionmaker[Session], model: Any) -> int:
     """How many rows `model`'s table holds (every tenant)."""
     with sessions() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def private_customer(**overrides: Any) -> dict:
+    """A body for POST /v1/customers: Mr John Smith of 1 High Street, Leeds."""
+    body = {
+        "type": "private",
+        "title": "Mr",
+        "first_name": "John",
+        "surname": "Smith",
+        "address": {"line_1": "1 High Street", "town": "Leeds", "postcode": "LS1 4AB"},
+        "email": "john.smith@example.com",
+        "phone": "0113 496 0000",
+    }
+    body.update(overrides)
+    return body
+
+
+def customer_event_data(customer_id: str, version: int = 1, **overrides: Any) -> dict:
+    """A customer.* event's data as the customers service publishes it (the catalogue's
+    CustomerData): the snapshot of Mr John Smith, private and active."""
+    data = {
+        "id": customer_id,
+        "version": version,
+        "type": "private",
+        "title": "Mr",
+        "first_name": "John",
+        "surname": "Smith",
+        "company_name": None,
+        "display_name": "Mr John Smith",
+        "address": {"line_1": "1 High Street", "town": "Leeds", "postcode": "LS1 4AB"},
+        "email": None,
+        "status": "active",
+        "blocked": False,
+    }
+    data.update(overrides)
+    return data

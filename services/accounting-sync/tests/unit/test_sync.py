@@ -27,6 +27,13 @@ def make_due(sessions):
         s.commit()
 
 
+def drain_rounds(engine, sessions, rounds=1):
+    """Make every customer due now and drain, `rounds` times: each round is one attempt each."""
+    for _ in range(rounds):
+        make_due(sessions)
+        engine.drain()
+
+
 def test_a_new_customer_reaches_sage_once_and_its_ref_comes_back(bus, engine, sessions, sim, outbox):
     [delivery] = deliver(bus, "customer.created", customer())
     assert delivery.outcome == "applied"
@@ -112,9 +119,7 @@ def test_faults_and_lost_responses_never_make_a_duplicate(bus, sync_settings, se
                 address={"line_1": "1 A St", "postcode": f"LS{i} 1AA"},
             ),
         )
-    for _ in range(30):
-        make_due(sessions)
-        engine.drain()
+    drain_rounds(engine, sessions, 30)
     statuses = [row(sessions, cid).status for cid in ids]
     assert statuses == ["synced"] * 20
     assert len(sim.contacts()) == 20
@@ -126,9 +131,7 @@ def test_after_the_attempt_limit_the_customer_is_failed_and_sync_failed_is_publi
 ):
     sim.faults(error_rate_500=1.0)
     deliver(bus, "customer.created", customer())
-    for _ in range(4):
-        make_due(sessions)
-        engine.drain()
+    drain_rounds(engine, sessions, 4)
     r = row(sessions)
     assert (r.status, r.attempts) == ("failed", 4)
     assert "500" in r.last_error
@@ -137,45 +140,38 @@ def test_after_the_attempt_limit_the_customer_is_failed_and_sync_failed_is_publi
     assert sim.contacts() == []
 
 
-def test_a_throttled_customer_waits_for_retry_after_without_using_an_attempt(bus, engine, sessions, sim):
-    sim.faults(error_rate_429=1.0, retry_after=120)
+@pytest.mark.parametrize(
+    ("faults", "earliest", "latest"),
+    [
+        pytest.param({"retry_after": 120}, 119, 181, id="for-retry-after"),
+        # SYNC_THROTTLED_WAIT_SECONDS (5) plus up to half as much again
+        pytest.param({"omit_retry_after": True}, 4.9, 8, id="without-retry-after-the-throttled-wait"),
+    ],
+)
+def test_a_throttled_customer_waits_without_using_an_attempt(
+    bus, engine, sessions, sim, faults, earliest, latest
+):
+    sim.faults(error_rate_429=1.0, **faults)
     deliver(bus, "customer.created", customer())
     before = utcnow()
     engine.drain()
     r = row(sessions)
     assert (r.status, r.attempts) == ("pending", 0)
-    assert before + timedelta(seconds=119) <= r.next_attempt_at <= before + timedelta(seconds=181)
+    assert before + timedelta(seconds=earliest) <= r.next_attempt_at <= before + timedelta(seconds=latest)
     assert "429" in r.last_error
 
 
 def test_throttling_never_uses_up_attempts(bus, engine, sessions, sim):
     sim.faults(error_rate_429=1.0, retry_after=0)
     deliver(bus, "customer.created", customer())
-    for _ in range(10):  # more rounds than max_attempts (4)
-        make_due(sessions)
-        engine.drain()
+    drain_rounds(engine, sessions, 10)  # more rounds than max_attempts (4)
     r = row(sessions)
     assert (r.status, r.attempts) == ("pending", 0)
     assert "429" in r.last_error
     sim.faults(error_rate_429=0.0)
-    make_due(sessions)
-    engine.drain()
+    drain_rounds(engine, sessions)
     assert row(sessions).status == "synced"
     assert len(sim.contacts()) == 1
-
-
-def test_a_429_without_retry_after_waits_the_throttled_wait_without_using_an_attempt(
-    bus, engine, sessions, sim
-):
-    sim.faults(error_rate_429=1.0, omit_retry_after=True)
-    deliver(bus, "customer.created", customer())
-    before = utcnow()
-    engine.drain()
-    r = row(sessions)
-    assert (r.status, r.attempts) == ("pending", 0)
-    # SYNC_THROTTLED_WAIT_SECONDS (5) plus up to half as much again
-    assert before + timedelta(seconds=4.9) <= r.next_attempt_at <= before + timedelta(seconds=8)
-    assert "429" in r.last_error
 
 
 def test_an_update_is_pushed_and_an_older_copy_is_ignored(bus, engine, sessions, sim):
@@ -546,8 +542,7 @@ def test_a_lost_create_without_email_or_postcode_links_its_own_contact(
     assert len(sim.contacts()) == 1 and sim.stats()["lost_responses"] == 1
 
     sim.faults(lose_response_after_create=0.0)
-    make_due(sessions)
-    engine.drain()
+    drain_rounds(engine, sessions)
     r = row(sessions)
     assert (r.status, r.accounts_ref) == ("synced", "SMITHJ01"), r.last_error
     assert len(sim.contacts()) == 1
@@ -576,8 +571,7 @@ def test_a_customer_removed_while_its_create_reached_sage_but_the_answer_was_los
     assert row(sessions).status == "pending", "not forgotten as not_needed: the contact may be in Sage"
 
     sim.faults(lose_response_after_create=0.0)
-    make_due(sessions)
-    engine.drain()
+    drain_rounds(engine, sessions)
     r = row(sessions)
     [contact] = sim.contacts()
     assert (r.status, r.sage_contact_id, r.accounts_ref) == ("synced", contact["id"], "SMITHJ01")
@@ -603,8 +597,7 @@ def test_a_removed_customers_ref_on_someone_elses_contact_is_not_marked_inactive
     assert row(sessions).status == "failed"
     deliver(bus, "customer.deleted", {"customer_id": CID})
     sim.faults(error_rate_500=0.0)
-    make_due(sessions)
-    engine.drain()
+    drain_rounds(engine, sessions)
     assert (row(sessions).status, row(sessions).sage_contact_id) == ("not_needed", None)
     [contact] = sim.contacts()
     assert contact["id"] == theirs["id"] and "Inactive" not in (contact.get("notes") or "")
@@ -647,8 +640,7 @@ def test_a_retried_create_never_links_someone_elses_contact_carrying_the_ref_we_
     engine.run_once()
     assert (row(sessions).status, row(sessions).accounts_ref) == ("pending", "SMITHJ01")
 
-    make_due(sessions)
-    engine.drain()
+    drain_rounds(engine, sessions)
     r = row(sessions)
     assert (r.status, r.accounts_ref) == ("synced", "SMITHJ02"), r.last_error
     contacts = {c["id"]: c for c in sim.contacts()}
@@ -731,9 +723,7 @@ def test_linking_and_updating_keep_the_contacts_other_types(bus, engine, session
 def test_a_refused_refresh_token_never_fails_customers(bus, engine, sessions, sim, sim_store, outbox, caplog):
     sim_store.refresh_tokens.clear()  # Sage no longer knows our refresh token
     deliver(bus, "customer.created", customer())
-    for _ in range(6):  # more rounds than max_attempts (4)
-        make_due(sessions)
-        engine.drain()
+    drain_rounds(engine, sessions, 6)  # more rounds than max_attempts (4)
     r = row(sessions)
     assert (r.status, r.attempts) == ("pending", 0)
     assert "refresh token" in r.last_error
@@ -741,17 +731,14 @@ def test_a_refused_refresh_token_never_fails_customers(bus, engine, sessions, si
     assert outbox("accounting.sync_failed") == []
     assert any(rec.levelname == "ERROR" and "credentials" in rec.getMessage() for rec in caplog.records)
     sim_store.refresh_tokens.add("refresh-0")
-    make_due(sessions)
-    engine.drain()
+    drain_rounds(engine, sessions)
     assert row(sessions).status == "synced"
 
 
 def test_a_second_401_never_fails_customers(bus, engine, sessions, sim, sim_store, monkeypatch, outbox):
     monkeypatch.setattr(sim_store, "token_valid", lambda _token: False)
     deliver(bus, "customer.created", customer())
-    for _ in range(6):
-        make_due(sessions)
-        engine.drain()
+    drain_rounds(engine, sessions, 6)
     r = row(sessions)
     assert (r.status, r.attempts) == ("pending", 0) and "401" in r.last_error
     assert outbox("accounting.sync_failed") == []
@@ -834,8 +821,7 @@ def test_a_lost_create_then_throttled_is_still_looked_for_when_the_customer_is_d
     assert row(sessions).attempts == 0, "a 429 uses no attempt"
     deliver(bus, "customer.deleted", {"customer_id": CID})
     assert row(sessions).status == "pending", "the create was sent: the contact may be in Sage"
-    make_due(sessions)
-    engine.drain()
+    drain_rounds(engine, sessions)
     [contact] = sim.contacts()
     assert row(sessions).status == "synced" and row(sessions).sage_contact_id == contact["id"]
     assert contact["notes"].endswith("Inactive in Fieldbook: deleted")
@@ -853,8 +839,7 @@ def test_a_ref_arriving_on_the_customers_record_never_replaces_the_ref_a_create_
     assert row(sessions).accounts_ref == "SMITHJ01"
     deliver(bus, "customer.deleted", {"customer_id": CID})
     sim.faults(lose_response_after_create=0.0)
-    make_due(sessions)
-    engine.drain()
+    drain_rounds(engine, sessions)
     [contact] = sim.contacts()
     assert (row(sessions).status, row(sessions).sage_contact_id) == ("synced", contact["id"])
     assert contact["notes"].endswith("Inactive in Fieldbook: deleted")

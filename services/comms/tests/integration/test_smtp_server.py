@@ -190,7 +190,7 @@ def test_a_refused_login_is_retried_as_a_configuration_trouble_then_given_up_wit
     }
 
 
-# --- STARTTLS -----------------------------------------------------------------------------------------
+# --- STARTTLS and implicit TLS --------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -224,30 +224,34 @@ def _trust_no_ca(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("SSL_CERT_DIR", str(nothing))
 
 
-def _tls_server(server, certificate):
-    # login only once the connection is encrypted (aiosmtpd's default)
-    return server(
-        tls_context=_server_context(certificate),
-        require_starttls=True,
-        auth_require_tls=True,
-        auth_required=True,
-    )
+def _tls_server_and_sender(tls, server, certificate, settings, sessions, uow_factory):
+    """A server that requires TLS and login, and the sender with the user and password. `tls` names
+    the sender's setting: "starttls" (a plain connection upgraded; login only once it is encrypted,
+    aiosmtpd's default) or "ssl" (implicit TLS from the first byte, so aiosmtpd's STARTTLS rule is
+    not needed)."""
+    if tls == "starttls":
+        smtp = server(
+            tls_context=_server_context(certificate),
+            require_starttls=True,
+            auth_require_tls=True,
+            auth_required=True,
+        )
+    else:
+        smtp = server(server_ssl=_server_context(certificate), auth_required=True)
+    login = {"smtp_username": USER, "smtp_password": PASSWORD}
+    return smtp, real_sender(settings, sessions, uow_factory, smtp.port, **{f"smtp_{tls}": True}, **login)
 
 
-def test_starttls_with_a_trusted_certificate_then_login_and_delivery(
-    api, settings, sessions, uow_factory, server, certificate, monkeypatch
+# STARTTLS, and implicit TLS (SMTP_SSL, port 465 style)
+TLS_WAYS = [pytest.param("starttls", id="starttls"), pytest.param("ssl", id="implicit-tls")]
+
+
+@pytest.mark.parametrize("tls", TLS_WAYS)
+def test_tls_with_a_trusted_certificate_then_login_and_delivery(
+    tls, api, settings, sessions, uow_factory, server, certificate, monkeypatch
 ):
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # the machine trusts the test CA
-    smtp = _tls_server(server, certificate)
-    sender = real_sender(
-        settings,
-        sessions,
-        uow_factory,
-        smtp.port,
-        smtp_starttls=True,
-        smtp_username=USER,
-        smtp_password=PASSWORD,
-    )
+    smtp, sender = _tls_server_and_sender(tls, server, certificate, settings, sessions, uow_factory)
     email_id = _queue(api)
 
     assert sender.send_due() == 1
@@ -256,20 +260,12 @@ def test_starttls_with_a_trusted_certificate_then_login_and_delivery(
     assert delivered["tls"] is True and delivered["login"] == USER.encode()
 
 
-def test_starttls_refuses_a_certificate_nobody_trusts_and_sends_nothing(
-    api, settings, sessions, uow_factory, server, certificate, monkeypatch, tmp_path
+@pytest.mark.parametrize("tls", TLS_WAYS)
+def test_tls_refuses_a_certificate_nobody_trusts_and_sends_nothing(
+    tls, api, settings, sessions, uow_factory, server, certificate, monkeypatch, tmp_path
 ):
     _trust_no_ca(monkeypatch, tmp_path)
-    smtp = _tls_server(server, certificate)
-    sender = real_sender(
-        settings,
-        sessions,
-        uow_factory,
-        smtp.port,
-        smtp_starttls=True,
-        smtp_username=USER,
-        smtp_password=PASSWORD,
-    )
+    smtp, sender = _tls_server_and_sender(tls, server, certificate, settings, sessions, uow_factory)
     email_id = _queue(api)
 
     sender.send_due()
@@ -277,40 +273,6 @@ def test_starttls_refuses_a_certificate_nobody_trusts_and_sends_nothing(
     assert email["status"] == "queued" and email["smtp_code"] is None  # retried: the server may fix it
     assert "certificate verify failed" in email["smtp_response"]
     assert smtp.logins == [] and smtp.accepted == []
-
-
-# --- implicit TLS (SMTP_SSL) ----------------------------------------------------------------------------
-
-
-def test_implicit_tls_with_a_trusted_certificate_then_login_and_delivery(
-    api, settings, sessions, uow_factory, server, certificate, monkeypatch
-):
-    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-    # the whole connection is TLS from the first byte, so aiosmtpd's STARTTLS rule is not needed
-    smtp = server(server_ssl=_server_context(certificate), auth_required=True)
-    sender = real_sender(
-        settings, sessions, uow_factory, smtp.port, smtp_ssl=True, smtp_username=USER, smtp_password=PASSWORD
-    )
-    email_id = _queue(api)
-
-    assert sender.send_due() == 1
-    assert api.get(f"/v1/emails/{email_id}").get_json()["status"] == "sent"
-    [delivered] = smtp.accepted
-    assert delivered["tls"] is True and delivered["login"] == USER.encode()
-
-
-def test_implicit_tls_refuses_a_certificate_nobody_trusts(
-    api, settings, sessions, uow_factory, server, certificate, monkeypatch, tmp_path
-):
-    _trust_no_ca(monkeypatch, tmp_path)
-    smtp = server(server_ssl=_server_context(certificate))
-    sender = real_sender(settings, sessions, uow_factory, smtp.port, smtp_ssl=True)
-    email_id = _queue(api)
-
-    sender.send_due()
-    email = api.get(f"/v1/emails/{email_id}").get_json()
-    assert email["status"] == "queued" and "certificate verify failed" in email["smtp_response"]
-    assert smtp.accepted == []
 
 
 # --- a server that turns the connection away ---------------------------------------------------------
