@@ -128,7 +128,8 @@ def make_gateway(tmp_path, fake_services):
         service.reset()
     dead = closed_port_url()
 
-    def build(**overrides) -> GatewayHarness:
+    def build(upstreams: dict[str, str] | None = None, **overrides) -> GatewayHarness:
+        """`upstreams` points services at other fakes, e.g. {"customers": scripted.url}."""
         settings = Settings(
             database_url=f"sqlite:///{tmp_path / 'gateway.db'}",
             internal_token=INTERNAL_TOKEN,
@@ -138,6 +139,7 @@ def make_gateway(tmp_path, fake_services):
                 "assets": dead,
                 "comms": dead,
                 "accounting-sync": dead,
+                **(upstreams or {}),
             },
             enabled_upstreams=("customers", "billing", "assets", "comms", "accounting-sync"),
             connect_timeout=2.0,

@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 import time
+from dataclasses import dataclass
 
 import pytest
 from flask import Flask, Response, request
@@ -61,19 +62,34 @@ def test_overview_needs_a_key(gw):
     assert gw.client.get(f"/v1/customers/{CUSTOMER}/overview").status_code == 401
 
 
-def _first_page(rows: list) -> Response:
-    """The first page of `rows` as the services answer it: `page_size` rows, the total in X-Pagination."""
+def _overview(gw, role: str, customer_id: str = CUSTOMER) -> dict:
+    """The overview as a key of `role` reads it (a 200)."""
+    resp = gw.client.get(f"/v1/customers/{customer_id}/overview", headers=gw.auth(role))
+    assert resp.status_code == 200
+    return resp.get_json()
+
+
+def _first_page(rows: list, calls: list) -> Response:
+    """The first page of `rows` as the services answer it: `page_size` rows, the total in X-Pagination;
+    the request's arguments are kept in `calls`."""
+    calls.append(dict(request.args))
     page_size = int(request.args.get("page_size", 25))
     resp = Response(json.dumps(rows[:page_size]), 200, mimetype="application/json")
     resp.headers["X-Pagination"] = json.dumps({"total": len(rows), "page": 1})
     return resp
 
 
+@dataclass
+class FakeUpstream:
+    upstreams: dict[str, str]  # for make_gateway: the service (the app's name) → the fake's URL
+    calls: list
+
+
 def _serve(app, calls: list):
-    """Serve a fake service on a free port for one test: yields (its URL, the calls it saw)."""
+    """Serve a fake service on a free port for one test: yields it as a FakeUpstream."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", calls
+    yield FakeUpstream({app.name: f"http://127.0.0.1:{server.server_port}"}, calls)
     server.shutdown()
 
 
@@ -85,7 +101,6 @@ def fake_comms():
 
     @app.get("/v1/customers/<customer_id>/notes")
     def notes(customer_id):
-        calls.append(dict(request.args))
         if customer_id == UNKNOWN_TO_COMMS:
             return Response(json.dumps({"status": 404}), 404, mimetype="application/problem+json")
         rows = [{"id": "pinned", "important": True, "pinned": True, "do_not_work_with_again": False}]
@@ -94,7 +109,7 @@ def fake_comms():
             rows.append({"id": "oldest", "important": False, "do_not_work_with_again": True})
         if request.args.get("do_not_work_with_again") == "true":
             rows = [n for n in rows if n["do_not_work_with_again"]]
-        return _first_page(rows)
+        return _first_page(rows, calls)
 
     yield from _serve(app, calls)
 
@@ -102,20 +117,16 @@ def fake_comms():
 def test_do_not_work_with_again_shows_even_when_the_flagged_note_is_past_the_first_100(
     make_gateway, fake_comms
 ):
-    url, calls = fake_comms
-    gw = make_gateway()
-    gw.settings.upstream_urls["comms"] = url
+    gw = make_gateway(upstreams=fake_comms.upstreams)
 
     def notes_section(customer_id):
-        resp = gw.client.get(f"/v1/customers/{customer_id}/overview", headers=gw.auth("readonly"))
-        assert resp.status_code == 200
-        return resp.get_json()["notes"]
+        return _overview(gw, "readonly", customer_id)["notes"]
 
     notes = notes_section(CUSTOMER)
     assert notes["status"] == "ok"
     assert notes["do_not_work_with_again"] is True
     assert [n["id"] for n in notes["pinned"]] == ["pinned"]
-    assert {"do_not_work_with_again": "true", "page_size": "1"} in calls
+    assert {"do_not_work_with_again": "true", "page_size": "1"} in fake_comms.calls
 
     assert notes_section(UNFLAGGED)["do_not_work_with_again"] is False
     unknown = notes_section(UNKNOWN_TO_COMMS)
@@ -140,9 +151,7 @@ def fake_accounting():
 def test_overview_hides_the_accounting_section_from_roles_that_may_not_read_it(
     make_gateway, fake_accounting, role
 ):
-    url, calls = fake_accounting
-    gw = make_gateway()
-    gw.settings.upstream_urls["accounting-sync"] = url
+    gw = make_gateway(upstreams=fake_accounting.upstreams)
     assert gw.client.get(f"/v1/customers/{CUSTOMER}/accounting", headers=gw.auth(role)).status_code == 403
 
     resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth(role))
@@ -154,20 +163,18 @@ def test_overview_hides_the_accounting_section_from_roles_that_may_not_read_it(
         "reason": "this key's role may not read it",
     }
     assert "Sage said" not in resp.get_data(as_text=True)
-    assert calls == []  # the service is not even asked
+    assert fake_accounting.calls == []  # the service is not even asked
     assert "accounting-sync" not in body["unavailable"]
 
 
 @pytest.mark.parametrize("role", ["admin", "accounts"])
 def test_overview_shows_the_accounting_section_to_money_roles(make_gateway, fake_accounting, role):
-    url, calls = fake_accounting
-    gw = make_gateway()
-    gw.settings.upstream_urls["accounting-sync"] = url
-    body = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth(role)).get_json()
+    gw = make_gateway(upstreams=fake_accounting.upstreams)
+    body = _overview(gw, role)
     assert body["accounting"]["status"] == "ok"
     assert body["accounting"]["sync_status"] == "failed"
     assert body["accounting"]["last_error"] == "Sage said: invalid postcode"
-    assert calls == [f"/v1/customers/{CUSTOMER}/accounting"]
+    assert fake_accounting.calls == [f"/v1/customers/{CUSTOMER}/accounting"]
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
@@ -226,9 +233,8 @@ def fake_customers():
 
     @app.get("/v1/customers/<customer_id>/contacts")
     def contacts(customer_id):
-        calls.append(dict(request.args))
         rows = [{"id": "c0", "primary": True}] + [{"id": f"c{i}", "primary": False} for i in range(1, 40)]
-        return _first_page(rows)
+        return _first_page(rows, calls)
 
     yield from _serve(app, calls)
 
@@ -236,11 +242,7 @@ def fake_customers():
 def test_overview_counts_every_contact_from_the_pages_total_and_shows_the_primary(
     make_gateway, fake_customers
 ):
-    url, calls = fake_customers
-    gw = make_gateway()
-    gw.settings.upstream_urls["customers"] = url
-    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth("readonly"))
-    assert resp.status_code == 200
-    details = resp.get_json()["details"]
+    gw = make_gateway(upstreams=fake_customers.upstreams)
+    details = _overview(gw, "readonly")["details"]
     assert details["contacts"] == 40 and details["primary_contact"]["id"] == "c0"
-    assert calls == [{"include_archived": "false", "page_size": "1"}]
+    assert fake_customers.calls == [{"include_archived": "false", "page_size": "1"}]

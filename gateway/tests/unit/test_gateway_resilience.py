@@ -126,6 +126,9 @@ class ScriptedService:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def answer_with(self, status: int, content_type: str | None, body: bytes) -> None:
+        self.status, self.content_type, self.body = status, content_type, body
+
 
 @pytest.fixture
 def scripted():
@@ -150,10 +153,8 @@ def test_read_timeouts_answer_504_but_do_not_open_the_breaker(make_gateway, fake
 )
 def test_upstream_gateway_errors_open_the_breaker(make_gateway, scripted, status, content_type):
     """What stands in front of a service (or nothing) answering 502/503/504."""
-    gw = make_gateway(breaker_failures=3)
-    gw.settings.upstream_urls["customers"] = scripted.url
-    scripted.status, scripted.content_type = status, content_type
-    scripted.body = b'{"status": %d, "title": "down"}' % status
+    gw = make_gateway(breaker_failures=3, upstreams={"customers": scripted.url})
+    scripted.answer_with(status, content_type, b'{"status": %d, "title": "down"}' % status)
     for _ in range(3):
         assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code in (502, status)
     resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))
@@ -164,10 +165,12 @@ def test_upstream_gateway_errors_open_the_breaker(make_gateway, scripted, status
 def test_a_services_own_503_problem_does_not_open_the_breaker(make_gateway, scripted):
     """billing answering 503 because customers (or its database) is down: billing is there, and one
     tenant's trouble must not shut billing off for every tenant."""
-    gw = make_gateway(breaker_failures=2)
-    gw.settings.upstream_urls["customers"] = scripted.url
-    scripted.status, scripted.content_type = 503, "application/problem+json"
-    scripted.body = b'{"status": 503, "title": "Service Unavailable", "detail": "customers is down"}'
+    gw = make_gateway(breaker_failures=2, upstreams={"customers": scripted.url})
+    scripted.answer_with(
+        503,
+        "application/problem+json",
+        b'{"status": 503, "title": "Service Unavailable", "detail": "customers is down"}',
+    )
     for _ in range(4):
         resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))
         assert resp.status_code == 503 and resp.get_json()["detail"] == "customers is down"
@@ -175,10 +178,10 @@ def test_a_services_own_503_problem_does_not_open_the_breaker(make_gateway, scri
 
 
 def test_an_upstream_500_does_not_open_the_breaker(make_gateway, scripted):
-    gw = make_gateway(breaker_failures=2)
-    gw.settings.upstream_urls["customers"] = scripted.url
-    scripted.status, scripted.content_type = 500, "application/problem+json"
-    scripted.body = b'{"status": 500, "title": "Internal Server Error"}'
+    gw = make_gateway(breaker_failures=2, upstreams={"customers": scripted.url})
+    scripted.answer_with(
+        500, "application/problem+json", b'{"status": 500, "title": "Internal Server Error"}'
+    )
     for _ in range(4):
         assert gw.client.get("/v1/customers", headers=gw.auth("sales")).status_code == 500
     assert len(scripted.calls) == 4
@@ -192,8 +195,11 @@ def test_an_upstream_error_page_never_reaches_the_client(make_gateway, scripted,
     logged = _LogRecords()
     logging.getLogger("fieldbook.gateway.proxy").addHandler(logged)
     gw.settings.upstream_urls["customers"] = scripted.url
-    scripted.status, scripted.content_type = status, content_type
-    scripted.body = b"<pre>Traceback (most recent call last): connect to db-host-7.internal:5432</pre>"
+    scripted.answer_with(
+        status,
+        content_type,
+        b"<pre>Traceback (most recent call last): connect to db-host-7.internal:5432</pre>",
+    )
     resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))
     assert resp.status_code == 502
     assert resp.mimetype == PROBLEM
@@ -204,10 +210,12 @@ def test_an_upstream_error_page_never_reaches_the_client(make_gateway, scripted,
 
 
 def test_an_upstream_problem_passes_through(make_gateway, scripted):
-    gw = make_gateway()
-    gw.settings.upstream_urls["customers"] = scripted.url
-    scripted.status, scripted.content_type = 500, "application/problem+json"
-    scripted.body = b'{"status": 500, "title": "Internal Server Error", "request_id": "r1"}'
+    gw = make_gateway(upstreams={"customers": scripted.url})
+    scripted.answer_with(
+        500,
+        "application/problem+json",
+        b'{"status": 500, "title": "Internal Server Error", "request_id": "r1"}',
+    )
     resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))
     assert (resp.status_code, resp.mimetype, resp.data) == (500, PROBLEM, scripted.body)
 
@@ -227,29 +235,29 @@ def test_an_upstream_problem_passes_through(make_gateway, scripted):
 def test_overview_answers_502_when_customers_gives_an_unexpected_answer(
     make_gateway, scripted, status, content_type, body
 ):
-    gw = make_gateway()
-    gw.settings.upstream_urls["customers"] = scripted.url
-    scripted.status, scripted.content_type, scripted.body = status, content_type, body
-    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth("admin"))
+    resp = _overview_as_customers_answers(make_gateway, scripted, status, content_type, body)
     assert resp.status_code == 502
     assert resp.mimetype == PROBLEM
     assert resp.json["detail"] == "The customers service gave an unexpected answer."
 
 
 def test_overview_passes_on_customers_own_404_problem(make_gateway, scripted):
-    gw = make_gateway()
-    gw.settings.upstream_urls["customers"] = scripted.url
-    scripted.status, scripted.content_type = 404, "application/problem+json"
-    scripted.body = b'{"status": 404, "title": "Not Found", "detail": "No customer here."}'
-    resp = gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth("admin"))
+    problem = b'{"status": 404, "title": "Not Found", "detail": "No customer here."}'
+    resp = _overview_as_customers_answers(make_gateway, scripted, 404, "application/problem+json", problem)
     assert resp.status_code == 404
     assert resp.mimetype == PROBLEM
     assert resp.json["detail"] == "No customer here."
 
 
+def _overview_as_customers_answers(make_gateway, scripted, status, content_type, body):
+    """The overview, as admin, while customers answers with `status`, `content_type` and `body`."""
+    gw = make_gateway(upstreams={"customers": scripted.url})
+    scripted.answer_with(status, content_type, body)
+    return gw.client.get(f"/v1/customers/{CUSTOMER}/overview", headers=gw.auth("admin"))
+
+
 def test_head_keeps_the_services_content_length(make_gateway, scripted):
-    gw = make_gateway()
-    gw.settings.upstream_urls["customers"] = scripted.url
+    gw = make_gateway(upstreams={"customers": scripted.url})
     scripted.body = b'{"name": "Acme"}'
     resp = gw.client.head("/v1/customers", headers=gw.auth("sales"))
     assert resp.status_code == 200
@@ -287,8 +295,7 @@ def trickling():
 
 def test_the_answer_streams_through_without_waiting_for_the_whole_body(make_gateway, trickling):
     url, go, closed = trickling
-    gw = make_gateway(read_timeout=5.0)
-    gw.settings.upstream_urls["customers"] = url
+    gw = make_gateway(read_timeout=5.0, upstreams={"customers": url})
     started = time.monotonic()
     resp = gw.client.get(f"/v1/exports/{CUSTOMER}", headers=gw.auth("admin"), buffered=False)
     assert time.monotonic() - started < 2.0  # the status and headers came before the rest of the body
@@ -303,8 +310,7 @@ def test_the_answer_streams_through_without_waiting_for_the_whole_body(make_gate
 
 def test_a_streamed_answer_keeps_its_content_length(make_gateway, trickling):
     url, _go, _closed = trickling
-    gw = make_gateway()
-    gw.settings.upstream_urls["customers"] = url
+    gw = make_gateway(upstreams={"customers": url})
     before = _streamed_count(gw)
     resp = gw.client.get("/v1/exports", headers=gw.auth("admin"))
     assert resp.status_code == 200

@@ -2,6 +2,7 @@
 
 - The service under test, the gateway's headers, an API client speaking with them, an event put
   on the in-memory bus as another service would publish it, a table's row count.
+- Another service's HTTP answers: `Answer`, and `answering_gets` for requests.Session.get.
 - For tests that need a real server (PostgreSQL, RabbitMQ): one rule for a server that is missing.
   Locally the test is skipped, with the reason. Under CI it fails: CI must never pass by skipping
   what it was meant to check. CI counts as set unless the variable is empty, "0", "false" or "no".
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import psycopg
+import requests
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -171,3 +173,40 @@ def customer_event_data(customer_id: str, version: int = 1, **overrides: Any) ->
     }
     data.update(overrides)
     return data
+
+
+class Answer:
+    """Stands for a requests.Response from another service: a status and a JSON body (None: the
+    body is no JSON)."""
+
+    def __init__(self, status: int, body: Any = None):
+        self.status_code, self._body = status, body
+        self.content = b"" if body is None else repr(body).encode()
+
+    def json(self) -> Any:
+        if self._body is None:
+            raise ValueError("no JSON")
+        return self._body
+
+
+class Answers(list):
+    """The answers to give, in order (responses or exceptions), and the requests `sent`."""
+
+    sent: list[dict[str, Any]]
+
+
+def answering_gets(monkeypatch: Any) -> Answers:
+    """Makes requests.Session.get give the answers appended to the list returned, in order (an
+    exception is raised); each request is kept in its `sent`: session, url, headers, timeout."""
+    given = Answers()
+    given.sent = []
+
+    def fake_get(session: Any, url: str, headers: Any = None, timeout: Any = None) -> Any:
+        given.sent.append({"session": session, "url": url, "headers": headers, "timeout": timeout})
+        answer = given.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(requests.Session, "get", fake_get)
+    return given

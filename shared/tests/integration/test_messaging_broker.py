@@ -246,6 +246,19 @@ def customers_applied(pg_sessions) -> list[str]:
     return [e.customer_id for e in effects(pg_sessions)]
 
 
+def wait_for_dead_letters(broker, settings, what, count=1):
+    wait_until(lambda: broker.message_count(settings.dead_letter_queue) == count, what=what)
+
+
+def one_dies_and_the_next_is_applied(broker, settings, pg_sessions, dying, good):
+    """Publish an event the handler cannot apply, then a good one: the first reaches the dead
+    letters and the queue keeps flowing."""
+    publish_event(settings, dying)
+    publish_event(settings, good)
+    wait_for_dead_letters(broker, settings, f"{dying.data['customer_id']} to die")
+    wait_until(lambda: customers_applied(pg_sessions) == ["good"], what="the good event to be applied")
+
+
 def test_poison_message_is_dead_lettered_after_the_delivery_limit_and_the_queue_keeps_flowing(
     broker, pg_sessions
 ):
@@ -254,12 +267,7 @@ def test_poison_message_is_dead_lettered_after_the_delivery_limit_and_the_queue_
     poison, good = deleted_event("poison"), deleted_event("good")
 
     with consumer:
-        publish_event(settings, poison)
-        publish_event(settings, good)
-        wait_until(
-            lambda: broker.message_count(settings.dead_letter_queue) == 1, what="the poison message to die"
-        )
-        wait_until(lambda: customers_applied(pg_sessions) == ["good"], what="the good message to be applied")
+        one_dies_and_the_next_is_applied(broker, settings, pg_sessions, poison, good)
 
     assert handler.poison_attempts == settings.delivery_limit + 1
     assert inbox_ids(pg_sessions) == {good.id}
@@ -375,10 +383,7 @@ def test_unreadable_message_is_rejected_straight_to_the_dead_letters(broker, pg_
     settings, consumer = start_consumer(broker, pg_sessions, on_customer_deleted)
     with consumer, broker.channel() as channel:
         channel.basic_publish(settings.exchange, "customer.deleted", b"{not json")
-        wait_until(
-            lambda: broker.message_count(settings.dead_letter_queue) == 1,
-            what="the unreadable message to die",
-        )
+        wait_for_dead_letters(broker, settings, "the unreadable message to die")
     [(properties, body)] = broker.drain(settings.dead_letter_queue)
     assert body == b"{not json"
     [death] = properties.headers["x-death"]
@@ -398,12 +403,7 @@ def test_a_statement_that_keeps_failing_reaches_the_dead_letters_and_the_queue_f
     settings, consumer = start_consumer(broker, pg_sessions, times_out)
     slow, good = deleted_event("slow"), deleted_event("good")
     with consumer:
-        publish_event(settings, slow)
-        publish_event(settings, good)
-        wait_until(
-            lambda: broker.message_count(settings.dead_letter_queue) == 1, what="the failing event to die"
-        )
-        wait_until(lambda: customers_applied(pg_sessions) == ["good"], what="the next event to be applied")
+        one_dies_and_the_next_is_applied(broker, settings, pg_sessions, slow, good)
 
     assert len(attempts) == settings.delivery_limit + 1
     [(properties, _body)] = broker.drain(settings.dead_letter_queue)
@@ -422,9 +422,7 @@ def test_dead_letters_can_be_listed_without_consuming_them_and_replayed(
 
     with consumer:
         publish_event(settings, poison)
-        wait_until(
-            lambda: broker.message_count(settings.dead_letter_queue) == 1, what="the poison message to die"
-        )
+        wait_for_dead_letters(broker, settings, "the poison message to die")
 
         assert deadletters.main([*cli, "list"]) == 0
         listing = capsys.readouterr().out
@@ -435,9 +433,7 @@ def test_dead_letters_can_be_listed_without_consuming_them_and_replayed(
             and "reason=delivery_limit" in listing
         )
         assert "listed 1 of 1 dead message(s)" in listing
-        wait_until(
-            lambda: broker.message_count(settings.dead_letter_queue) == 1, what="the listed message to stay"
-        )
+        wait_for_dead_letters(broker, settings, "the listed message to stay")
 
         assert deadletters.main([*cli, "replay", "--id", "no-such-id"]) == 1
         assert "no dead message with id no-such-id" in capsys.readouterr().err
@@ -464,7 +460,7 @@ def test_dead_letters_replay_all_and_missing_queue(broker, pg_sessions, monkeypa
     with consumer:
         for _ in range(2):
             publish_event(settings, deleted_event("poison"))
-        wait_until(lambda: broker.message_count(settings.dead_letter_queue) == 2, what="both messages to die")
+        wait_for_dead_letters(broker, settings, "both messages to die", count=2)
         handler.broken = False
         assert deadletters.main(["--service", settings.service, "replay", "--all"]) == 0
         assert "2 message(s) replayed" in capsys.readouterr().out

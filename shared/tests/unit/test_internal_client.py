@@ -9,41 +9,14 @@ import requests
 
 from fieldbook_shared.internal_client import CustomersClient, UpstreamUnavailable
 from fieldbook_shared.problems import CustomerMerged
+from fieldbook_shared.testing import Answer, answering_gets
 
 SURVIVOR = "00000000-0000-0000-0000-00000000000a"
 
 
-class Answer:
-    def __init__(self, status: int, body=None):
-        self.status_code, self._body = status, body
-
-    def json(self):
-        if self._body is None:
-            raise ValueError("no JSON")
-        return self._body
-
-
-class Answers(list):
-    """The answers to give, in order (responses or exceptions), and the requests `sent`."""
-
-    sent: list
-
-
 @pytest.fixture
 def answers(monkeypatch):
-    given = Answers()
-    sent: list = []
-
-    def fake_get(session, url, headers=None, timeout=None):
-        sent.append({"session": session, "url": url, "headers": headers, "timeout": timeout})
-        answer = given.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    monkeypatch.setattr(requests.Session, "get", fake_get)
-    given.sent = sent
-    return given
+    return answering_gets(monkeypatch)
 
 
 def client() -> CustomersClient:

@@ -7,47 +7,19 @@ import requests
 
 from assets.customers_client import CustomersClient
 from fieldbook_shared.internal_client import UpstreamUnavailable
-
-
-class FakeResponse:
-    def __init__(self, status: int, body=None):
-        self.status_code = status
-        self._body = body
-
-    def json(self):
-        if self._body is None:
-            raise ValueError("no JSON")
-        return self._body
-
-
-class Calls(list):
-    """The requests made, and `answers` to give them in order (responses or exceptions)."""
-
-    answers: list
+from fieldbook_shared.testing import Answer, answering_gets
 
 
 @pytest.fixture
-def calls(monkeypatch):
-    seen = Calls()
-    answers: list = []
-
-    def fake_get(self, url, headers=None, timeout=None):
-        seen.append({"url": url, "headers": headers, "timeout": timeout})
-        answer = answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    monkeypatch.setattr(requests.Session, "get", fake_get)
-    seen.answers = answers
-    return seen
+def answers(monkeypatch):
+    return answering_gets(monkeypatch)
 
 
-def test_a_lookup_speaks_as_the_assets_service_with_token_tenant_and_timeout(calls):
+def test_a_lookup_speaks_as_the_assets_service_with_token_tenant_and_timeout(answers):
     client = CustomersClient("http://customers.internal/", "secret-token", timeout=2.5)
-    calls.answers.append(FakeResponse(200, {"id": "c1", "version": 3}))
+    answers.append(Answer(200, {"id": "c1", "version": 3}))
     assert client.customer("tenant-a", "c1") == {"id": "c1", "version": 3}
-    [call] = calls
+    [call] = answers.sent
     assert call["url"] == "http://customers.internal/v1/customers/c1"
     assert call["timeout"] == 2.5
     assert call["headers"]["X-Internal-Token"] == "secret-token"
@@ -56,24 +28,24 @@ def test_a_lookup_speaks_as_the_assets_service_with_token_tenant_and_timeout(cal
     assert call["headers"]["X-Actor"] == "system:assets"
 
 
-def test_work_address_and_branch_are_read_under_their_customer(calls):
+def test_work_address_and_branch_are_read_under_their_customer(answers):
     client = CustomersClient("http://c", "t")
-    calls.answers.extend([FakeResponse(200, {"id": "w"}), FakeResponse(200, {"id": "b"})])
+    answers.extend([Answer(200, {"id": "w"}), Answer(200, {"id": "b"})])
     client.work_address("tenant-a", "c1", "w1")
     client.branch("tenant-a", "c1", "b1")
-    assert [c["url"] for c in calls] == [
+    assert [c["url"] for c in answers.sent] == [
         "http://c/v1/customers/c1/work-addresses/w1",
         "http://c/v1/customers/c1/branches/b1",
     ]
 
 
-def test_404_is_no_such_record_and_anything_else_is_unavailable(calls):
+def test_404_is_no_such_record_and_anything_else_is_unavailable(answers):
     client = CustomersClient("http://c", "t")
-    calls.answers.extend(
+    answers.extend(
         [
-            FakeResponse(404),
-            FakeResponse(500),
-            FakeResponse(200, None),
+            Answer(404),
+            Answer(500),
+            Answer(200, None),
             requests.Timeout("slow"),
             requests.ConnectionError("refused"),
         ]

@@ -13,6 +13,7 @@ from billing import customers_client
 from billing.store.models import CreditNote, Invoice, Job, Payment, Quote, StoredCard
 from fieldbook_shared.internal_client import UpstreamUnavailable
 from fieldbook_shared.problems import CUSTOMER_MERGED_TYPE, Conflict, CustomerMerged, Gone, NotFound
+from fieldbook_shared.testing import Answer
 
 from ..conftest import TENANT, line
 
@@ -127,16 +128,6 @@ def test_a_block_customers_knows_of_refuses_a_job_and_a_conversion_before_billin
 # --- the client: customers' answers as billing's ------------------------------------------------
 
 
-class _Answer:
-    def __init__(self, status: int, body=None):
-        self.status_code, self._body = status, body
-
-    def json(self):
-        if self._body is None:
-            raise ValueError("no JSON")
-        return self._body
-
-
 @pytest.fixture
 def post(monkeypatch, settings):
     monkeypatch.setattr(customers_client, "admit_document", _REAL_ADMIT)
@@ -162,7 +153,7 @@ SURVIVOR = "00000000-0000-0000-0000-00000000000a"
 
 
 def test_the_client_asks_with_the_internal_headers_and_returns_on_200(post, settings):
-    sent = post(_Answer(200, {"customer_id": "c1", "kind": "job"}))
+    sent = post(Answer(200, {"customer_id": "c1", "kind": "job"}))
     customers_client.admit_document("tenant-a", "c1", "job", refuse_if_blocked=True)
     assert sent["url"] == f"{settings.customers_url}/internal/customers/c1/documents"
     assert sent["json"] == {"kind": "job", "refuse_if_blocked": True}
@@ -174,16 +165,16 @@ def test_the_client_asks_with_the_internal_headers_and_returns_on_200(post, sett
 @pytest.mark.parametrize(
     ("answer", "raised", "extra"),
     [
-        (_Answer(404, {"status": 404}), NotFound, {}),
+        (Answer(404, {"status": 404}), NotFound, {}),
         (
-            _Answer(410, {"status": 410, "merged_into": SURVIVOR}),
+            Answer(410, {"status": 410, "merged_into": SURVIVOR}),
             CustomerMerged,
             {"type": CUSTOMER_MERGED_TYPE, "merged_into": SURVIVOR},
         ),
-        (_Answer(410, {"status": 410, "survivor_id": SURVIVOR}), UpstreamUnavailable, {}),
-        (_Answer(409, {"status": 409, "block_reason": "arrears"}), Conflict, {"block_reason": "arrears"}),
-        (_Answer(500), UpstreamUnavailable, {}),
-        (_Answer(503, {"status": 503}), UpstreamUnavailable, {}),
+        (Answer(410, {"status": 410, "survivor_id": SURVIVOR}), UpstreamUnavailable, {}),
+        (Answer(409, {"status": 409, "block_reason": "arrears"}), Conflict, {"block_reason": "arrears"}),
+        (Answer(500), UpstreamUnavailable, {}),
+        (Answer(503, {"status": 503}), UpstreamUnavailable, {}),
         (requests.ConnectionError("refused"), UpstreamUnavailable, {}),
         (requests.Timeout("slow"), UpstreamUnavailable, {}),
     ],
@@ -198,6 +189,6 @@ def test_the_client_turns_each_answer_into_billings(post, answer, raised, extra)
 
 
 def test_a_409_billing_did_not_ask_for_is_not_taken_for_a_block(post):
-    post(_Answer(409, {"status": 409}))
+    post(Answer(409, {"status": 409}))
     with pytest.raises(UpstreamUnavailable):
         customers_client.admit_document("tenant-a", "c1", "invoice")

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fieldbook_shared.events import build_event
+from fieldbook_shared.testing import TENANT, publish
 
 from ..conftest import private_customer
 
 
-def _publish(bus, event_type, data, tenant="tenant-a", event_id=None):
-    event = build_event(event_type, source="accounting-sync", tenant_id=tenant, data=data)
-    if event_id:
-        from dataclasses import replace
+def _link(bus, customer_id, accounts_ref, tenant=TENANT, event_id=None):
+    """accounting-sync says which Sage account the customer is."""
+    data = {"customer_id": customer_id, "accounts_ref": accounts_ref}
+    publish(bus, "accounting.customer_linked", data, tenant, "accounting-sync", event_id=event_id)
 
-        event = replace(event, id=event_id)
-    bus.publish(event_type, event.to_json(), event.id, tenant)
-    return event
+
+def _balance(bus, customer_id, balance, as_of):
+    data = {"customer_id": customer_id, "balance": balance, "as_of": as_of}
+    publish(bus, "accounting.balance_updated", data, source="accounting-sync")
 
 
 def test_customer_linked_stores_the_accounts_ref_and_makes_it_searchable(api, bus):
     customer = api.post("/v1/customers", private_customer()).get_json()
-    _publish(bus, "accounting.customer_linked", {"customer_id": customer["id"], "accounts_ref": "smith01"})
+    _link(bus, customer["id"], "smith01")
     [delivery] = bus.drain()
     assert delivery.outcome == "applied"
     assert api.get(f"/v1/customers/{customer['id']}").get_json()["accounts_ref"] == "SMITH01"
@@ -31,25 +32,10 @@ def test_customer_linked_stores_the_accounts_ref_and_makes_it_searchable(api, bu
 
 def test_a_redelivered_event_is_not_applied_twice(api, bus):
     customer = api.post("/v1/customers", private_customer()).get_json()
-    _publish(
-        bus,
-        "accounting.customer_linked",
-        {"customer_id": customer["id"], "accounts_ref": "AAA1"},
-        event_id="e-1",
-    )
-    _publish(
-        bus,
-        "accounting.customer_linked",
-        {"customer_id": customer["id"], "accounts_ref": "BBB2"},
-        event_id="e-2",
-    )
+    _link(bus, customer["id"], "AAA1", event_id="e-1")
+    _link(bus, customer["id"], "BBB2", event_id="e-2")
     bus.drain()
-    _publish(
-        bus,
-        "accounting.customer_linked",
-        {"customer_id": customer["id"], "accounts_ref": "AAA1"},
-        event_id="e-1",
-    )
+    _link(bus, customer["id"], "AAA1", event_id="e-1")
     [delivery] = bus.drain()
     assert delivery.outcome == "duplicate"
     assert api.get(f"/v1/customers/{customer['id']}").get_json()["accounts_ref"] == "BBB2"
@@ -58,16 +44,8 @@ def test_a_redelivered_event_is_not_applied_twice(api, bus):
 def test_an_older_balance_does_not_overwrite_a_newer_one(api, bus):
     customer = api.post("/v1/customers", private_customer()).get_json()
     cid = customer["id"]
-    _publish(
-        bus,
-        "accounting.balance_updated",
-        {"customer_id": cid, "balance": "120.50", "as_of": datetime(2026, 11, 23, 10, tzinfo=UTC)},
-    )
-    _publish(
-        bus,
-        "accounting.balance_updated",
-        {"customer_id": cid, "balance": "99.00", "as_of": datetime(2026, 11, 22, 10, tzinfo=UTC)},
-    )
+    _balance(bus, cid, "120.50", datetime(2026, 11, 23, 10, tzinfo=UTC))
+    _balance(bus, cid, "99.00", datetime(2026, 11, 22, 10, tzinfo=UTC))
     bus.drain()
     body = api.get(f"/v1/customers/{cid}").get_json()
     assert body["accounts_balance"] == "120.50"
@@ -75,12 +53,7 @@ def test_an_older_balance_does_not_overwrite_a_newer_one(api, bus):
 
 def test_a_link_for_another_tenants_customer_changes_nothing(api, bus):
     customer = api.post("/v1/customers", private_customer()).get_json()
-    _publish(
-        bus,
-        "accounting.customer_linked",
-        {"customer_id": customer["id"], "accounts_ref": "EVIL1"},
-        tenant="tenant-b",
-    )
+    _link(bus, customer["id"], "EVIL1", tenant="tenant-b")
     bus.drain()
     assert api.get(f"/v1/customers/{customer['id']}").get_json()["accounts_ref"] is None
 
