@@ -7,8 +7,8 @@ one is renamed `<Service><Name>` and that service's `$ref`s are rewritten to mat
 does not answer is left out and named under `x-fieldbook-unavailable`.
 
 Then what the gateway itself answers is added (`add_gateway_answers`): 401, 403, 414, 429, 502, 503
-and 504 on every operation, 413 where a request body is read, and its own route, the customer
-overview. The services' documents already describe their own answers (the kit's
+and 504 on every operation, 413 where a request body is read, and its own routes, the customer
+overview and timeline. The services' documents already describe their own answers (the kit's
 `fieldbook_shared.apidoc`), so the merged document is the whole contract (docs/api-contract.md).
 """
 
@@ -27,6 +27,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from fieldbook_shared.context import GATEWAY_SET_HEADERS, PUBLIC_PREFIX
 from fieldbook_shared.problems import PROBLEM_JSON, ProblemSchema
+from fieldbook_shared.timeline import LIMIT_DEFAULT, LIMIT_MAX, TimelineEntrySchema
 
 from . import routing
 
@@ -196,13 +197,21 @@ HEADERS = {
 }
 _RESPONSE_HEADERS = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
 OVERVIEW_PATH = "/v1/customers/{customer_id}/overview"
+TIMELINE_PATH = "/v1/customers/{customer_id}/timeline"
+TIMELINE_KIND_NAMES = [kind for kinds in routing.TIMELINE_KINDS.values() for kind in kinds]
+
+
+def _kit_schemas(**schemas) -> dict:
+    """Kit schemas as the services document them: components by name (with what they refer to)."""
+    spec = APISpec("kit", "1", "3.0.3", plugins=[MarshmallowPlugin()])
+    for name, schema in schemas.items():
+        spec.components.schema(name, schema=schema)
+    return spec.to_dict()["components"]["schemas"]
 
 
 def _problem_schema() -> dict:
-    """The kit's Problem schema as the services document it (for a document without services)."""
-    spec = APISpec("problem", "1", "3.0.3", plugins=[MarshmallowPlugin()])
-    spec.components.schema("Problem", schema=ProblemSchema)
-    return spec.to_dict()["components"]["schemas"]["Problem"]
+    """The kit's Problem schema (for a document without services)."""
+    return _kit_schemas(Problem=ProblemSchema)["Problem"]
 
 
 def _problem_response(name: str, description: str, status: int) -> dict:
@@ -217,7 +226,7 @@ def _problem_response(name: str, description: str, status: int) -> dict:
 
 
 def add_gateway_answers(doc: dict) -> None:
-    """The gateway's own answers on every operation, and its own overview route (in place)."""
+    """The gateway's own answers on every operation, and its own routes (overview, timeline) (in place)."""
     components = doc.setdefault("components", {})
     components.setdefault("schemas", {}).setdefault("Problem", _problem_schema())
     responses = components.setdefault("responses", {})
@@ -227,6 +236,7 @@ def add_gateway_answers(doc: dict) -> None:
         gateway_names[status] = name.title().replace("_", "")
         responses[gateway_names[status]] = _problem_response(name, description, status)
     doc["paths"].setdefault(OVERVIEW_PATH, {}).setdefault("get", overview_operation(doc))
+    doc["paths"].setdefault(TIMELINE_PATH, {}).setdefault("get", timeline_operation(doc))
     for path, item in doc["paths"].items():
         public = path.startswith(PUBLIC_PREFIX)
         for method, operation in item.items():
@@ -283,6 +293,25 @@ def _section(properties: dict) -> dict:
     }
 
 
+CUSTOMER_ID = {
+    "in": "path",
+    "name": "customer_id",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
+# what customers answers for the customer of a gateway page, passed on
+CUSTOMER_REFUSALS = {
+    "410": {
+        "description": "The customer was merged into another: `merged_into` names the survivor.",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    },
+    "404": {
+        "description": "No such customer.",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    },
+}
+
+
 def overview_operation(doc: dict) -> dict:
     """`GET /v1/customers/{customer_id}/overview`: answered by the gateway itself (overview.py)."""
     customer = "/v1/customers/{customer_id}"
@@ -294,14 +323,7 @@ def overview_operation(doc: dict) -> dict:
         "description": "Each section carries its own status: a service that is down makes its section "
         "`unavailable` (and `complete` false), not the whole answer. Answered by the gateway.",
         "tags": ["overview"],
-        "parameters": [
-            {
-                "in": "path",
-                "name": "customer_id",
-                "required": True,
-                "schema": {"type": "string", "format": "uuid"},
-            }
-        ],
+        "parameters": [CUSTOMER_ID],
         "responses": {
             "200": {
                 "description": "The overview.",
@@ -356,14 +378,99 @@ def overview_operation(doc: dict) -> dict:
                     }
                 },
             },
-            "410": {
-                "description": "The customer was merged into another: `merged_into` names the survivor.",
+            **CUSTOMER_REFUSALS,
+        },
+    }
+
+
+def timeline_operation(doc: dict) -> dict:
+    """`GET /v1/customers/{customer_id}/timeline`: answered by the gateway itself (timeline.py)."""
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in _kit_schemas(TimelineEntry=TimelineEntrySchema).items():
+        schemas.setdefault(name, schema)
+    text = {"type": "string"}
+    return {
+        "summary": "Everything that happened with the customer, newest first, page by page.",
+        "description": "Quotes, jobs, invoices, credit notes, payments, account credit, refunds, notes, "
+        "emails, calls, SMS and asset changes in one order: `occurred_at`, then `kind`, then `id`, all "
+        "descending. Send `next_cursor` back as `cursor` for the next page (no gap, no repeat). A "
+        "service that is down leaves its kinds out of the page (`complete` false, `unavailable` names "
+        "them), not the whole answer. Answered by the gateway.",
+        "tags": ["overview"],
+        "parameters": [
+            CUSTOMER_ID,
+            {
+                "in": "query",
+                "name": "cursor",
+                "required": False,
+                "description": "The `next_cursor` of the page before; none for the newest page.",
+                "schema": {"type": "string"},
+            },
+            {
+                "in": "query",
+                "name": "limit",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX, "default": LIMIT_DEFAULT},
+            },
+            {
+                "in": "query",
+                "name": "kind",
+                "required": False,
+                "description": "Only these kinds (repeat the parameter for several).",
+                "style": "form",
+                "explode": True,
+                "schema": {"type": "array", "items": {"type": "string", "enum": TIMELINE_KIND_NAMES}},
+            },
+            {
+                "in": "query",
+                "name": "work_address_id",
+                "required": False,
+                "description": "Only what happened at this work address.",
+                "schema": {"type": "string", "format": "uuid"},
+            },
+        ],
+        "responses": {
+            "200": {
+                "description": "One page of the timeline.",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["customer_id", "entries", "next_cursor", "complete", "unavailable"],
+                            "properties": {
+                                "customer_id": text,
+                                "entries": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/TimelineEntry"},
+                                },
+                                "next_cursor": {
+                                    "type": "string",
+                                    "nullable": True,
+                                    "description": "The next page's `cursor`; null on the last page.",
+                                },
+                                "complete": {"type": "boolean", "description": "Every service answered."},
+                                "unavailable": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["service", "kinds", "reason"],
+                                        "properties": {
+                                            "service": text,
+                                            "kinds": {"type": "array", "items": text},
+                                            "reason": text,
+                                        },
+                                    },
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "422": {
+                "description": "A query parameter is not valid (`errors` names it).",
                 "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             },
-            "404": {
-                "description": "No such customer.",
-                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-            },
+            **CUSTOMER_REFUSALS,
         },
     }
 

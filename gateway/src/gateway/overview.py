@@ -1,63 +1,30 @@
 """`GET /v1/customers/{id}/overview`: the customer's whole record in one call.
 
-The gateway asks every service at once (a thread per call) and waits at most the overview
-deadline. Each section carries its own status, so one service down degrades its section, not the
-page: the answer is still 200, with `complete: false` and the missing services listed. Calls go
-through the same per-upstream circuit breakers as forwarded requests, so a dead service is not
-hammered.
+The gateway asks every service at once and waits at most the overview deadline, through the
+per-upstream circuit breakers (`fanout.py`, shared with the timeline). Each section carries its
+own status, so one service down degrades its section, not the page: the answer is still 200, with
+`complete: false` and the missing services listed.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
-import re
-import threading
-import uuid
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from urllib.parse import quote
 
-from flask import Response, g, request
+from flask import Response
 
-from fieldbook_shared.context import ACTOR_HEADER
-from fieldbook_shared.problems import problem_response
-
-from . import roles
+from .fanout import Call, customer_call, customer_path, customer_refusal, fan_out
 from .keys import Principal
-from .proxy import correlation_id, unsendable_problem
 from .routing import ACCOUNTING, ASSETS, BILLING, COMMS, CUSTOMERS
 from .state import Gateway
 
 RECENT = 5
-log = logging.getLogger("fieldbook.gateway.overview")
-METHODS = ("GET", "HEAD")
-# the id segment of /v1/customers/{id}/overview: a UUID as the services' routes take it
-_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
-
-
-def customer_id_from(path: str) -> str | None:
-    """The customer id of an overview path, canonical (lower case), or None when it is not a UUID."""
-    segments = path.rstrip("/").split("/")
-    if len(segments) != 5 or not _UUID.fullmatch(segments[3]):
-        return None
-    return str(uuid.UUID(segments[3]))
-
-
-@dataclass(frozen=True)
-class Call:
-    name: str
-    service: str
-    path: str
-    params: dict | None = None
 
 
 def _calls(customer_id: str) -> list[Call]:
-    base = f"/v1/customers/{quote(customer_id, safe='')}"
+    base = customer_path(customer_id)
     recent = {"page": 1, "page_size": RECENT}
     return [
-        Call("customer", CUSTOMERS, base),
+        customer_call(customer_id),
         # primary first: the first row is the primary contact, the page's total the count
         Call("contacts", CUSTOMERS, f"{base}/contacts", {"include_archived": "false", "page_size": 1}),
         Call("accounting", ACCOUNTING, f"{base}/accounting"),
@@ -72,83 +39,17 @@ def _calls(customer_id: str) -> list[Call]:
     ]
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_pid: int | None = None
-_pool_lock = threading.Lock()
-
-
-def _executor() -> ThreadPoolExecutor:
-    """One pool per process, made after gunicorn forks."""
-    global _pool, _pool_pid
-    with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():
-            _pool, _pool_pid = ThreadPoolExecutor(max_workers=32, thread_name_prefix="overview"), os.getpid()
-        return _pool
-
-
 def customer_overview(gw: Gateway, principal: Principal, customer_id: str) -> Response:
-    """The overview of `customer_id`, a UUID the caller has checked (`customer_id_from`)."""
-    deadline = gw.settings.overview_deadline
-    ids = {
-        "request_id": g.get("request_id") or "",
-        "correlation_id": correlation_id(),
-    }
-    calls = _calls(customer_id)
-    enabled = set(gw.settings.enabled_upstreams)
-    # the role table holds here too: a section the key may not read on its own is not fetched
-    refused = {call.name for call in calls if not roles.is_allowed(principal.role, "GET", call.path)}
-    futures = {
-        call.name: _executor().submit(
-            gw.proxy.fetch_json,
-            call.service,
-            principal,
-            call.path,
-            params=call.params,
-            ids=ids,
-            timeout=deadline,
-        )
-        for call in calls
-        if call.service in enabled and call.name not in refused
-    }
-    wait(futures.values(), timeout=deadline, return_when=FIRST_EXCEPTION)
-    results: dict[str, tuple[str, int | None, dict, object]] = {}
-    for call in calls:
-        future = futures.get(call.name)
-        if call.name in refused:
-            results[call.name] = ("forbidden", None, {}, None)
-        elif future is None:
-            results[call.name] = ("not_deployed", None, {}, None)
-        elif future.done() and future.exception() is None:
-            results[call.name] = future.result()
-        else:
-            results[call.name] = ("timeout", None, {}, None)
-
-    outcome, status, headers, customer = results["customer"]
-    if outcome == "forbidden":
-        allowed = roles.allowed_roles("GET", f"/v1/customers/{customer_id}")
-        return problem_response(403, detail=roles.refusal_detail(allowed, "GET", request.path))
-    if outcome == "unsendable":
-        return unsendable_problem(ACTOR_HEADER)
-    if outcome != "ok":
-        return problem_response(503, detail="The customers service is unavailable, so there is no overview.")
-    if not isinstance(customer, dict):  # an error page, a list, no JSON at all
-        return _unexpected_answer(status, headers)
-    if status != 200:  # customers' own problem (404, a merged customer's 410, 403 …): passed on
-        return Response(json.dumps(customer), status=status or 502, mimetype="application/problem+json")
-
+    """The overview of `customer_id`, a UUID the caller has checked (`fanout.customer_id_from`)."""
+    results = fan_out(gw, principal, _calls(customer_id))
+    refusal = customer_refusal(results["customer"], customer_id, "overview")
+    if refusal is not None:
+        return refusal
+    customer = results["customer"][3]
     sections = _sections(results, customer)
     unavailable = sorted({s["service"] for s in sections.values() if s["status"] == "unavailable"})
     body = {"customer_id": customer_id, "complete": not unavailable, "unavailable": unavailable, **sections}
     return Response(json.dumps(body, default=str), status=200, mimetype="application/json")
-
-
-def _unexpected_answer(status: int | None, headers: dict) -> Response:
-    log.error(
-        "the overview's customer call got %s with %s; answering 502",
-        status,
-        headers.get("Content-Type") or "no content type",
-    )
-    return problem_response(502, detail="The customers service gave an unexpected answer.")
 
 
 def _section(service: str, parts: list[tuple[str, int | None, dict, object]], build) -> dict:

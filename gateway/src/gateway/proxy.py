@@ -343,7 +343,7 @@ class Proxy:
         ids: dict[str, str],
         timeout: float,
     ) -> tuple[str, int | None, dict, object]:
-        """A GET for the gateway's own use (the overview), callable from any thread.
+        """A GET for the gateway's own use (the overview, the timeline), callable from any thread.
 
         Returns (outcome, status, headers, json body): outcome is "ok", "unavailable", "timeout" or
         "unsendable" (an identity header HTTP cannot carry; nothing was sent).

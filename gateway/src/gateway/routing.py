@@ -19,7 +19,14 @@ BILLING = "billing"
 ASSETS = "assets"
 COMMS = "comms"
 ACCOUNTING = "accounting-sync"
-GATEWAY = service_table.GATEWAY  # answered by the gateway itself (the overview fans out to the services)
+GATEWAY = service_table.GATEWAY  # answered by the gateway itself (the overview and timeline fan out)
+
+# The customer's timeline (the gateway merges it): which service lists which kinds of entry.
+TIMELINE_KINDS: dict[str, tuple[str, ...]] = {
+    BILLING: ("quote", "job", "invoice", "credit_note", "payment", "account_credit", "refund"),
+    COMMS: ("note", "email", "call", "sms"),
+    ASSETS: ("asset_change",),
+}
 
 _PARAM = re.compile(r"\{[^/{}]+\}")
 
@@ -70,6 +77,8 @@ ROUTES: list[Route] = _table(
         # The customer's whole record in one call: the gateway fans out. That path only: what lies
         # below it is the customers catch-all's (a 404 there).
         ("/v1/customers/{id}/overview", GATEWAY, EXACT),
+        # Everything that happened with the customer, newest first: the gateway merges the services'.
+        ("/v1/customers/{id}/timeline", GATEWAY, EXACT),
         # The services' paths (customer sub-resources owned by other services come before the
         # customers catch-all by length).
         *_service_rows(),

@@ -57,7 +57,7 @@ class Settings:
     max_email_body_bytes: int = 24 * MIB
     breaker_failures: int = 5
     breaker_open_seconds: float = 10.0
-    # the overview page answers within this, with whatever sections came back in time
+    # the overview and the timeline answer within this, with whatever services answered in time
     overview_deadline: float = 3.0
     log_level: str = "INFO"
     testing: bool = False

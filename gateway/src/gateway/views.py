@@ -19,7 +19,7 @@ from flask import Blueprint, Response, g, request, send_from_directory
 from fieldbook_shared.context import PUBLIC_PREFIX
 from fieldbook_shared.problems import problem_response
 
-from . import overview, roles, routing
+from . import fanout, overview, roles, routing, timeline
 from .auth import presented_key
 from .keys import Principal
 from .state import current_gateway
@@ -35,6 +35,8 @@ EMAILS = ("/v1/emails", "/v1/mass-emails")
 # over 8190 bytes itself (fieldbook_shared.gunicorn_conf), with its own page; the services take
 # those the gateway forwards.
 MAX_URL_BYTES = 4096
+# the routes the gateway answers itself, by their last segment (routing.GATEWAY)
+GATEWAY_PAGES = {"overview": overview.customer_overview, "timeline": timeline.customer_timeline}
 SWAGGER_ASSETS = {
     "swagger-ui.css",
     "swagger-ui-bundle.js",
@@ -128,15 +130,16 @@ def public_api(rest: str) -> Response:
     route = routing.resolve(path) if _is_clean(path) else None
     if route is None:
         return problem_response(404, detail=f"There is no resource at {path}.")
-    customer_id = None
-    if route.service == routing.GATEWAY:  # the overview: read only, of a customer id that is a UUID
-        if request.method not in overview.METHODS:
+    customer_id = page = None
+    if route.service == routing.GATEWAY:  # overview, timeline: read only, of a customer id that is a UUID
+        page = path.rstrip("/").rsplit("/", 1)[-1]
+        if request.method not in fanout.METHODS:
             return problem_response(
                 405,
-                detail=f"{request.method} is not allowed on the overview; it is read only.",
-                headers={"Allow": ", ".join(overview.METHODS)},
+                detail=f"{request.method} is not allowed on the {page}; it is read only.",
+                headers={"Allow": ", ".join(fanout.METHODS)},
             )
-        customer_id = overview.customer_id_from(path)
+        customer_id = fanout.customer_id_from(path)
         if customer_id is None:
             return problem_response(404, detail=f"There is no resource at {path}.")
 
@@ -155,7 +158,10 @@ def public_api(rest: str) -> Response:
         )
 
     if customer_id is not None:
-        return overview.customer_overview(gw, principal, customer_id)
+        answer = GATEWAY_PAGES[page or ""](gw, principal, customer_id)
+        for key, value in limit_headers.items():
+            answer.headers[key] = value
+        return answer
 
     return _forward(gw, route.service, principal, body, limit_headers)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.openapi import OVERVIEW_PATH, SpecAggregator, merge_specs
+from gateway.openapi import OVERVIEW_PATH, TIMELINE_PATH, SpecAggregator, merge_specs
 
 
 def _spec(schemas: dict, paths: dict) -> dict:
@@ -108,7 +108,8 @@ def test_openapi_json_merges_the_running_services(make_gateway, fake_services):
     assert set(doc["paths"]) == {
         "/v1/customers/{customer_id}",
         "/v1/customers/{customer_id}/invoices",
-        OVERVIEW_PATH,  # the gateway's own route
+        OVERVIEW_PATH,  # the gateway's own routes
+        TIMELINE_PATH,
     }
     assert "BillingCustomer" in doc["components"]["schemas"]
     assert doc["x-fieldbook-unavailable"] == ["assets"]
@@ -160,3 +161,23 @@ def test_the_overview_is_documented_with_the_services_schemas():
     assert details["properties"]["customer"] == {"$ref": "#/components/schemas/Customer"}
     invoices = overview["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["recent"]
     assert invoices["properties"]["invoices"]["type"] == "array"
+
+
+def test_the_timeline_is_documented_with_its_parameters_entries_and_refusals():
+    doc = merge_specs({"customers": CUSTOMERS, "billing": BILLING})
+    timeline = doc["paths"][TIMELINE_PATH]["get"]
+    assert timeline["summary"]
+    params = {p["name"]: p for p in timeline["parameters"]}
+    assert set(params) == {"customer_id", "cursor", "limit", "kind", "work_address_id"}
+    assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
+    assert "asset_change" in params["kind"]["schema"]["items"]["enum"]
+    body = timeline["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body["properties"]["entries"]["items"] == {"$ref": "#/components/schemas/TimelineEntry"}
+    entry = doc["components"]["schemas"]["TimelineEntry"]
+    assert entry["properties"]["amount"]["nullable"] is True
+    assert set(entry["required"]) >= {"kind", "id", "occurred_at", "title", "links"}
+    for status in ("404", "410", "422"):
+        problem = timeline["responses"][status]["content"]["application/problem+json"]["schema"]
+        assert problem == {"$ref": "#/components/schemas/Problem"}
+    assert "X-RateLimit-Remaining" in timeline["responses"]["200"]["headers"]
+    assert "413" not in timeline["responses"]

@@ -9,7 +9,18 @@ from flask import Flask
 from fieldbook_shared.web import create_service_app
 
 from . import customers_client
-from .api import documents, export_parts, invoices, jobs, money, public_quotes, quotes, reports, statements
+from .api import (
+    documents,
+    export_parts,
+    invoices,
+    jobs,
+    money,
+    public_quotes,
+    quotes,
+    reports,
+    statements,
+    timeline,
+)
 from .settings import DEV_QUOTE_LINK_SECRET, BillingSettings, load_settings
 from .uow import BillingUnitOfWork
 
@@ -46,6 +57,7 @@ def create_app(settings: BillingSettings | None = None) -> Flask:
             documents.blp,
             reports.blp,
             public_quotes.blp,
+            timeline.blp,
         ],
         uow_class=BillingUnitOfWork,
     )

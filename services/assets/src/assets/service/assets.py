@@ -183,7 +183,7 @@ def create_asset(uow: AssetsUnitOfWork, lookup: CustomerLookup | None, customer_
         _apply_asset(uow, asset, {"serial_number": None, "technical_reference": None, **data}, lookup)
         uow.assets.add(asset)
         _flush_serial(uow, asset)
-        asset.record("asset.created")
+        _changed(uow, asset, "created", "asset.created")
         uow.commit()
         return asset
 
@@ -198,10 +198,12 @@ def update_asset(
     with uow:
         asset = uow.assets.get(asset_id)
         check_version(asset.version, expected_version)
+        site = (asset.work_address_id, asset.branch_id)
         _apply_asset(uow, asset, changes, lookup)
         asset.updated_at = utcnow()
         _flush_serial(uow, asset)
-        asset.record("asset.updated")
+        moved = (asset.work_address_id, asset.branch_id) != site
+        _changed(uow, asset, "moved" if moved else "updated", "asset.updated")
         uow.commit()
         return asset
 
@@ -217,7 +219,7 @@ def delete_asset(uow: AssetsUnitOfWork, asset_id: str, expected_version: int | N
 
 def _delete(uow: AssetsUnitOfWork, asset: Asset, reason: str) -> None:
     """`reason`: "deleted" (someone deleted it) or "customer_deleted" (it went with its customer)."""
-    asset.record("asset.deleted", reason=reason)
+    _changed(uow, asset, "deleted", "asset.deleted", reason=reason)
     uow.session.delete(asset)
     uow.session.flush()
 
@@ -225,12 +227,18 @@ def _delete(uow: AssetsUnitOfWork, asset: Asset, reason: str) -> None:
 # --- following customers' records (called by the event handlers) -----------------------------
 
 
+def _changed(uow: AssetsUnitOfWork, asset: Asset, change: str, event_type: str, **extra) -> None:
+    """The asset's event and its line of history (the customer's timeline), in one transaction."""
+    asset.record(event_type, **extra)
+    uow.session.add(asset.history(change))
+
+
 def _move(uow: AssetsUnitOfWork, assets: list[Asset], **changes) -> None:
     for asset in assets:
         for name, value in changes.items():
             setattr(asset, name, value)
         asset.updated_at = utcnow()
-        asset.record("asset.updated")
+        _changed(uow, asset, "moved", "asset.updated")
 
 
 def move_merged_customers_assets(uow: AssetsUnitOfWork, survivor_id: str, merged_id: str) -> int:
@@ -238,6 +246,7 @@ def move_merged_customers_assets(uow: AssetsUnitOfWork, survivor_id: str, merged
     if survivor_id == merged_id:
         return 0
     assets = uow.assets.of_customer(merged_id)
+    uow.assets.move_history(merged_id, survivor_id)  # its past goes with it: the survivor's timeline
     _move(uow, assets, customer_id=survivor_id)
     for site in (*uow.directory.work_addresses_of(merged_id), *uow.directory.branches_of(merged_id)):
         site.customer_id = survivor_id
@@ -250,6 +259,7 @@ def delete_customers_assets(uow: AssetsUnitOfWork, customer_id: str) -> int:
     assets = uow.assets.of_customer(customer_id)
     for asset in assets:
         _delete(uow, asset, reason="customer_deleted")
+    uow.assets.delete_history(customer_id)
     for site in (*uow.directory.work_addresses_of(customer_id), *uow.directory.branches_of(customer_id)):
         site.removed = True
     tombstone_customer(uow, customer_id)

@@ -119,6 +119,44 @@ class Asset(Aggregate, Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    def history(self, change: str) -> AssetChange:
+        """This change's line of history (the use case adds it beside the event it records)."""
+        what = " ".join(p for p in (self.brand, self.description) if p) or "Asset"
+        if self.serial_number:
+            what += f" (serial {self.serial_number})"
+        return AssetChange(
+            tenant_id=self.tenant_id,
+            customer_id=self.customer_id,
+            asset_id=self.id,
+            work_address_id=self.work_address_id,
+            change=change,
+            summary=what[:500],
+            occurred_at=utcnow(),
+        )
+
+
+class AssetChange(Base):
+    """One line of an asset's history: created, updated, moved (another work address or branch) or
+    deleted; written in the transaction of the change, kept after the asset is deleted. The
+    customer's timeline lists them. `summary` says which asset it was then (brand, description,
+    serial number: no personal data)."""
+
+    __tablename__ = "asset_changes"
+    __table_args__ = (
+        # the customer's timeline: a range scan (occurred_at, id)
+        Index("ix_asset_changes_customer_timeline", "tenant_id", "customer_id", "occurred_at", "id"),
+        Index("ix_asset_changes_asset", "tenant_id", "asset_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    asset_id: Mapped[str] = mapped_column(String(36))
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    change: Mapped[str] = mapped_column(String(16))  # created | updated | moved | deleted
+    summary: Mapped[str | None] = mapped_column(String(500))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
 
 # --- the read model of customers' records ----------------------------------------------------
 

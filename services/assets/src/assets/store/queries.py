@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from fieldbook_shared.db import page_of
@@ -14,6 +14,7 @@ from ..domain.rules import name_key, product_code_key, serial_key
 from .models import (
     CATALOGUE_MODELS,
     Asset,
+    AssetChange,
     AssetModel,
     KnownBranch,
     KnownCustomer,
@@ -172,6 +173,22 @@ class Assets:
 
     def add(self, asset: Asset) -> None:
         self.session.add(asset)
+
+    def move_history(self, from_customer: str, to_customer: str) -> None:
+        """A merged customer's asset history, now the survivor's."""
+        self.session.execute(
+            update(AssetChange)
+            .where(AssetChange.tenant_id == self.tenant_id, AssetChange.customer_id == from_customer)
+            .values(customer_id=to_customer)
+        )
+
+    def delete_history(self, customer_id: str) -> None:
+        """A deleted customer's asset history goes with its assets."""
+        self.session.execute(
+            delete(AssetChange).where(
+                AssetChange.tenant_id == self.tenant_id, AssetChange.customer_id == customer_id
+            )
+        )
 
 
 class Directory:

@@ -122,7 +122,8 @@ class TotalsColumns:
 class Quote(Aggregate, TotalsColumns, Base):
     __tablename__ = "quotes"
     __table_args__ = (
-        Index("ix_quotes_tenant_customer_created", "tenant_id", "customer_id", "created_at"),
+        # the customer's quotes latest first, and its timeline: a range scan (created_at, id)
+        Index("ix_quotes_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
         UniqueConstraint("tenant_id", "number", name="uq_quotes_tenant_number"),
     )
 
@@ -178,7 +179,7 @@ class QuoteLine(LineColumns, Base):
 class Job(Aggregate, Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        Index("ix_jobs_tenant_customer_created", "tenant_id", "customer_id", "created_at"),
+        Index("ix_jobs_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
         UniqueConstraint("tenant_id", "number", name="uq_jobs_tenant_number"),
     )
 
@@ -226,6 +227,7 @@ class Invoice(Aggregate, TotalsColumns, Base):
     __tablename__ = "invoices"
     __table_args__ = (
         Index("ix_invoices_tenant_customer_date", "tenant_id", "customer_id", "invoice_date"),
+        Index("ix_invoices_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
         UniqueConstraint("tenant_id", "number", name="uq_invoices_tenant_number"),
     )
 
@@ -296,7 +298,7 @@ class InvoiceLine(LineColumns, Base):
 class CreditNote(Aggregate, TotalsColumns, Base):
     __tablename__ = "credit_notes"
     __table_args__ = (
-        Index("ix_credit_notes_tenant_customer", "tenant_id", "customer_id"),
+        Index("ix_credit_notes_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
         UniqueConstraint("tenant_id", "number", name="uq_credit_notes_tenant_number"),
     )
 
@@ -326,7 +328,9 @@ class Payment(Aggregate, Base):
     """Money received (`kind` payment) or account credit issued (`kind` account_credit)."""
 
     __tablename__ = "payments"
-    __table_args__ = (Index("ix_payments_tenant_customer", "tenant_id", "customer_id"),)
+    __table_args__ = (
+        Index("ix_payments_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(String(64))
@@ -384,7 +388,9 @@ class Refund(Aggregate, Base):
     credit source it takes from) raise the balance and lower those sources' unallocated amounts."""
 
     __tablename__ = "refunds"
-    __table_args__ = (Index("ix_refunds_tenant_customer", "tenant_id", "customer_id"),)
+    __table_args__ = (
+        Index("ix_refunds_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(String(64))

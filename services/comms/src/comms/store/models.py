@@ -129,7 +129,8 @@ class Communication(Base):
 
     __tablename__ = "communications"
     __table_args__ = (
-        Index("ix_communications_customer", "tenant_id", "customer_id", "occurred_at"),
+        # the log latest first, and the customer's timeline: a range scan (occurred_at, id)
+        Index("ix_communications_customer_timeline", "tenant_id", "customer_id", "occurred_at", "id"),
         Index("ix_communications_work_address", "tenant_id", "work_address_id", "occurred_at"),
     )
 

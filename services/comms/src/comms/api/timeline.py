@@ -1,0 +1,37 @@
+"""comms' part of a customer's timeline (the gateway merges it with the other services'): the
+communications log, one entry a line — notes, emails, calls and SMS, in or out."""
+
+from fieldbook_shared.timeline import Source, timeline_blueprint
+
+from ..store.models import Communication
+
+NAMES = {"note": "Note", "email": "Email", "call": "Call", "sms": "SMS"}
+
+
+def _entry(line: Communication) -> dict:
+    name = NAMES.get(line.kind, line.kind.capitalize())
+    if line.kind == "email":
+        name = f"Email {line.status or ('received' if line.direction == 'in' else 'sent')}"
+    elif line.kind in ("call", "sms"):
+        name = f"{name} {'from' if line.direction == 'in' else 'to'} the customer"
+    if line.note_id:
+        link = f"/v1/notes/{line.note_id}"
+    elif line.email_id:
+        link = f"/v1/emails/{line.email_id}"
+    else:
+        link = f"/v1/customers/{line.customer_id}/communications"
+    return {
+        "title": f"{name}: {line.subject}" if line.subject else name,
+        "summary": line.summary,
+        "status": line.status,
+        "links": {"self": link},
+    }
+
+
+SOURCES = [
+    Source(
+        ("call", "email", "note", "sms"), Communication, _entry, occurred_at="occurred_at", kind_column="kind"
+    ),
+]
+
+blp = timeline_blueprint(SOURCES)
