@@ -26,12 +26,10 @@ import json
 import os
 import platform
 import re
-import secrets
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,8 +42,8 @@ import data  # noqa: E402
 import measure  # noqa: E402
 
 from fieldbook_shared import service_table  # noqa: E402
-from harness.infra import allocate, resolve  # noqa: E402
-from harness.processes import System  # noqa: E402
+from harness.infra import resolve  # noqa: E402
+from harness.processes import new_system  # noqa: E402
 
 SERVICES = [s.name for s in service_table.SERVICES]
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -140,17 +138,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     infra = resolve()
-    run_id = secrets.token_hex(4)
-    run_dir = Path(tempfile.mkdtemp(prefix=f"fbbench-{run_id}-"))
+    system, resources = new_system(infra, SERVICES, "fbbench", rate_limit_per_minute=1_000_000_000)
+    run_dir = system.run_dir
     run_dir.chmod(0o755)  # nginx may run as nobody under it
-    resources = allocate(infra, run_id, SERVICES)
-    system = System(
-        run_dir=run_dir,
-        amqp_url=resources.amqp_url,
-        broker=infra.broker,
-        database_urls={s: resources.database_url(s) for s in SERVICES},
-        rate_limit_per_minute=1_000_000_000,
-    )
     rows: list[dict] = []
     started = time.monotonic()
     ok = False

@@ -10,7 +10,6 @@ import atexit
 import os
 import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +18,8 @@ import pytest
 from fieldbook_shared import service_table
 from fieldbook_shared import testing as fieldbook_testing
 from harness.amqp import Amqp
-from harness.infra import InfrastructureUnavailable, allocate, resolve
-from harness.processes import ApiSession, System
+from harness.infra import InfrastructureUnavailable, resolve
+from harness.processes import ApiSession, System, new_system
 
 SERVICES = [s.name for s in service_table.SERVICES]  # one database each
 
@@ -46,15 +45,8 @@ def infra():
 @pytest.fixture(scope="session")
 def system(infra):
     global _running, _run_dir
-    run_id = secrets.token_hex(4)
-    _run_dir = Path(tempfile.mkdtemp(prefix=f"fbe2e-{run_id}-"))
-    resources = allocate(infra, run_id, SERVICES)
-    sys_ = System(
-        run_dir=_run_dir,
-        amqp_url=resources.amqp_url,
-        broker=infra.broker,
-        database_urls={s: resources.database_url(s) for s in SERVICES},
-    )
+    sys_, resources = new_system(infra, SERVICES, "fbe2e")
+    _run_dir = sys_.run_dir
     _running = sys_
     atexit.register(sys_.stop_all)  # belt and braces if the session dies before teardown
     try:

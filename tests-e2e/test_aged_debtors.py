@@ -14,7 +14,7 @@ import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from harness.api import create_customer, expect, private_customer
+from harness.api import create_customer, expect, private_customer, record_payment
 from test_billing_rules import billing_knows, line
 
 BUCKETS = ("current", "1_30", "31_60", "61_90", "over_90")
@@ -44,14 +44,7 @@ def test_aged_debtors_as_at_a_date_is_the_sum_of_the_statements(tenant):
         return expect(client.post(f"/v1/customers/{cid}/invoices", json=body), 201).json()
 
     def pay(cid, when, amount, *allocations):
-        body = {
-            "customer_id": cid,
-            "method": "bank_transfer",
-            "amount": amount,
-            "received_on": when,
-            "allocations": [{"invoice_id": inv["id"], "amount": part} for inv, part in allocations],
-        }
-        expect(client.post("/v1/payments", json=body), 201)
+        record_payment(client, cid, amount, *allocations, received_on=when)
 
     a1 = invoice(ann, day(100), "100.00")
     pay(ann, day(60), "50.00", (a1, "50.00"))

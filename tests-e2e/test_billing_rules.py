@@ -10,24 +10,8 @@ from pathlib import Path
 
 import psycopg
 
-from harness.api import create_customer, expect, private_customer
+from harness.api import create_customer, expect, line, private_customer
 from harness.polling import eventually
-
-
-def line(
-    unit_price: str,
-    vat_rate: str = "20",
-    quantity: str = "1",
-    category: str = "labour",
-    description: str = "Work",
-):
-    return {
-        "description": description,
-        "quantity": quantity,
-        "unit_price": unit_price,
-        "vat_rate": vat_rate,
-        "category": category,
-    }
 
 
 def alone(digits: str, text: str) -> bool:

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pypdf
 
-from harness.api import create_customer, expect, private_customer
+from harness.api import create_customer, expect, private_customer, record_payment
 from test_billing_rules import billing_knows, line
 
 
@@ -70,23 +70,9 @@ def test_worked_example_adds_up_to_the_penny(tenant):
         201,
     ).json()
     assert note["total"] == "30.00" and note["unallocated"] == "0.00"
-    payment = expect(
-        client.post(
-            "/v1/payments",
-            json={
-                "customer_id": cid,
-                "method": "bank_transfer",
-                "amount": "500.00",
-                "received_on": day(30),
-                "reference": "BACS 0042",
-                "allocations": [
-                    {"invoice_id": a["id"], "amount": "300.00"},
-                    {"invoice_id": b["id"], "amount": "100.00"},
-                ],
-            },
-        ),
-        201,
-    ).json()
+    payment = record_payment(
+        client, cid, "500.00", (a, "300.00"), (b, "100.00"), received_on=day(30), reference="BACS 0042"
+    )
     assert payment["unallocated"] == "100.00"
     expect(
         client.post(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from harness.api import create_customer, expect, private_customer
+from harness.api import create_customer, expect, private_customer, record_payment
 from test_billing_rules import billing_knows, line
 
 
@@ -39,23 +39,16 @@ def test_a_bounced_cheque_reopens_both_invoices_and_leaves_yesterday_alone(tenan
     client = tenant.client("accounts")
     cid = _customer(tenant, client, "Bounce")
     a, b = _invoice(client, cid, "100.00", _day(40)), _invoice(client, cid, "50.00", _day(20))
-    payment = expect(
-        client.post(
-            "/v1/payments",
-            json={
-                "customer_id": cid,
-                "method": "cheque",
-                "amount": "180.00",
-                "reference": "CHQ 000123",
-                "received_on": _day(5),
-                "allocations": [
-                    {"invoice_id": a["id"], "amount": "120.00"},
-                    {"invoice_id": b["id"], "amount": "60.00"},
-                ],
-            },
-        ),
-        201,
-    ).json()
+    payment = record_payment(
+        client,
+        cid,
+        "180.00",
+        (a, "120.00"),
+        (b, "60.00"),
+        method="cheque",
+        reference="CHQ 000123",
+        received_on=_day(5),
+    )
     yesterday = expect(client.get(f"/v1/customers/{cid}/statement", params={"as_at": _day(1)}), 200).json()
     assert yesterday["balance"] == "0.00"
 
@@ -94,19 +87,7 @@ def test_deallocate_and_refund_then_list_them(tenant):
     client = tenant.client("accounts")
     cid = _customer(tenant, client, "Undo")
     inv = _invoice(client, cid, "100.00", _day(10))
-    payment = expect(
-        client.post(
-            "/v1/payments",
-            json={
-                "customer_id": cid,
-                "method": "bank_transfer",
-                "amount": "150.00",
-                "received_on": _day(3),
-                "allocations": [{"invoice_id": inv["id"], "amount": "120.00"}],
-            },
-        ),
-        201,
-    ).json()
+    payment = record_payment(client, cid, "150.00", (inv, "120.00"), received_on=_day(3))
     [allocation] = payment["allocations"]
     before = expect(client.get(f"/v1/customers/{cid}/statement", params={"as_at": _day(1)}), 200).json()
 

@@ -6,19 +6,25 @@ from conftest import new_tenant
 from harness.api import create_customer, expect, list_ids, private_customer
 
 
+def _person(client, surname, address, phone):
+    """Mr John `surname` at `address` (line 1, town, postcode), email surname@example.com."""
+    line_1, town, postcode = address
+    return create_customer(
+        client,
+        private_customer(
+            surname=surname,
+            address={"line_1": line_1, "town": town, "postcode": postcode},
+            phone=phone,
+            email=f"{surname.lower()}@example.com",
+        ),
+    )
+
+
 @pytest.fixture(scope="module")
 def customers(system):
     """A target customer with a contact, and a decoy that matches none of the searches."""
     client = new_tenant(system, "search").admin
-    target = create_customer(
-        client,
-        private_customer(
-            surname="Hargreaves",
-            address={"line_1": "14 Wellington St", "town": "Leeds", "postcode": "LS1 4AB"},
-            phone="0113 496 0000",
-            email="hargreaves@example.com",
-        ),
-    )
+    target = _person(client, "Hargreaves", ("14 Wellington St", "Leeds", "LS1 4AB"), "0113 496 0000")
     contact = {
         "title": "Ms",
         "first_name": "Priya",
@@ -30,15 +36,7 @@ def customers(system):
         "primary": True,
     }
     expect(client.post(f"/v1/customers/{target['id']}/contacts", json=contact), 201)
-    decoy = create_customer(
-        client,
-        private_customer(
-            surname="Oldroyd",
-            address={"line_1": "3 Deansgate", "town": "Manchester", "postcode": "M3 2BW"},
-            phone="0161 496 0999",
-            email="oldroyd@example.com",
-        ),
-    )
+    decoy = _person(client, "Oldroyd", ("3 Deansgate", "Manchester", "M3 2BW"), "0161 496 0999")
     return client, target["id"], decoy["id"]
 
 

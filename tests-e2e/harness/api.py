@@ -7,13 +7,24 @@ import uuid
 
 import requests
 
-from fieldbook_shared.testing import private_customer  # noqa: F401 - the suite imports it from here
+from fieldbook_shared.testing import document_line, payment_body, private_customer  # noqa: F401 - the suite imports it from here
 
 PROBLEM_JSON = "application/problem+json"
 
 
 def unique(prefix: str = "") -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+def line(
+    unit_price: str,
+    vat_rate: str = "20",
+    quantity: str = "1",
+    category: str = "labour",
+    description: str = "Work",
+) -> dict:
+    """A document line for billing, its price first."""
+    return document_line(description, quantity, unit_price, vat_rate, category)
 
 
 def company_customer(**overrides) -> dict:
@@ -38,6 +49,12 @@ def describe(response: requests.Response) -> str:
 def expect(response: requests.Response, status: int) -> requests.Response:
     assert response.status_code == status, f"expected {status}: {describe(response)}"
     return response
+
+
+def record_payment(client, customer_id: str, amount: str, *allocations, **fields) -> dict:
+    """POST /v1/payments (a 201) with the kit's payment_body; the payment."""
+    body = payment_body(customer_id, amount, *allocations, **fields)
+    return expect(client.post("/v1/payments", json=body), 201).json()
 
 
 def assert_problem(response: requests.Response, status: int) -> dict:

@@ -11,18 +11,13 @@ import random
 import secrets
 from dataclasses import dataclass, field
 
+from . import api
 from .api import create_customer, expect, private_customer
 from .polling import eventually
 
 
 def line(unit_price: str, vat_rate: str = "20", quantity: str = "1") -> dict:
-    return {
-        "description": "Boiler service",
-        "quantity": quantity,
-        "unit_price": unit_price,
-        "vat_rate": vat_rate,
-        "category": "labour",
-    }
+    return api.line(unit_price, vat_rate, quantity, description="Boiler service")
 
 
 @dataclass

@@ -12,6 +12,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ import requests
 
 from fieldbook_shared import service_table
 
-from .infra import Broker, amqp_parameters
+from .infra import Broker, Infrastructure, RunResources, allocate, amqp_parameters
 from .ports import free_port
 from .smtp import SmtpServer
 
@@ -525,3 +526,20 @@ class System:
     def dead_letters(self, *args: str, check: bool = True):
         """Run `fieldbook-dead-letters` against the run's vhost."""
         return self.run([executable("fieldbook-dead-letters"), *args], check=check)
+
+
+def new_system(
+    infra: Infrastructure, services: list[str], prefix: str, **options
+) -> tuple[System, RunResources]:
+    """A System (not started) on resources of its own on `infra` (a vhost, a database per service)
+    and a fresh run directory named `prefix`-<run id>; the resources, to release once it stopped."""
+    run_id = secrets.token_hex(4)
+    resources = allocate(infra, run_id, services)
+    system = System(
+        run_dir=Path(tempfile.mkdtemp(prefix=f"{prefix}-{run_id}-")),
+        amqp_url=resources.amqp_url,
+        broker=infra.broker,
+        database_urls={s: resources.database_url(s) for s in services},
+        **options,
+    )
+    return system, resources

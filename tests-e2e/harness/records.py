@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from .api import create_customer, expect, private_customer, unique
+from .api import create_customer, expect, private_customer, record_payment, unique
 from .polling import eventually
 
 CATALOGUE_KINDS = ("groups", "fuel-types", "makes", "locations", "models")
@@ -89,18 +89,7 @@ def one_of_each(client) -> dict[str, str]:
         201,
     ).json()
     ids["invoice_id"] = invoice["id"]
-    ids["payment_id"] = expect(
-        client.post(
-            "/v1/payments",
-            json={
-                "customer_id": cid,
-                "method": "bank_transfer",
-                "amount": "50.00",
-                "received_on": today.isoformat(),
-            },
-        ),
-        201,
-    ).json()["id"]
+    ids["payment_id"] = record_payment(client, cid, "50.00", received_on=today.isoformat())["id"]
     ids["credit_note_id"] = expect(
         client.post(
             "/v1/credit-notes",

@@ -17,6 +17,7 @@ from billing.uow import BillingUnitOfWork
 from fieldbook_shared import testing
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.testing import TENANT, ServiceUnderTest, customer_event_data, headers  # noqa: F401 - tests import it from here
+from fieldbook_shared.testing import document_line as line  # noqa: F401 - tests import it from here
 
 pytest_plugins = ["fieldbook_shared.pytest_plugin"]
 
@@ -118,13 +119,3 @@ def customer(bus):
     publish(bus, "customer.created", customer_data(cid))
     bus.drain()
     return cid
-
-
-def line(description="Labour", quantity="1", unit_price="100.00", vat_rate="20", category="labour") -> dict:
-    return {
-        "description": description,
-        "quantity": quantity,
-        "unit_price": unit_price,
-        "vat_rate": vat_rate,
-        "category": category,
-    }

@@ -30,3 +30,14 @@ def service_under_test() -> ServiceUnderTest:
 
 def system_uow(sessions, tenant=TENANT) -> CustomersUnitOfWork:
     return CustomersUnitOfWork(sessions, RequestContext.system(tenant), "customers")
+
+
+# a primary contact the search tests look for by surname and phone digits
+BAXENDALE = {"surname": "Baxendale", "phones": [{"type": "mobile", "number": "07700 900123"}]}
+
+
+def search(api, q: str) -> list[str]:
+    """The ids of the customers a search for `q` lists (a 200)."""
+    resp = api.get("/v1/customers", query_string={"q": q})
+    assert resp.status_code == 200, resp.get_json()
+    return [row["id"] for row in resp.get_json()]

@@ -154,6 +154,31 @@ def private_customer(**overrides: Any) -> dict:
     return body
 
 
+def document_line(
+    description: str = "Labour",
+    quantity: str = "1",
+    unit_price: str = "100.00",
+    vat_rate: str = "20",
+    category: str = "labour",
+) -> dict:
+    """A line of a quote, job, invoice or credit note as billing's API takes it."""
+    return {
+        "description": description,
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "vat_rate": vat_rate,
+        "category": category,
+    }
+
+
+def payment_body(customer_id: str, amount: str, *allocations: tuple[dict, str], **fields: Any) -> dict:
+    """A body for billing's POST /v1/payments: by bank transfer unless `fields` say otherwise
+    (method, received_on, reference); `allocations` are (invoice, amount) pairs."""
+    body = {"customer_id": customer_id, "method": "bank_transfer", "amount": amount, **fields}
+    body["allocations"] = [{"invoice_id": invoice["id"], "amount": part} for invoice, part in allocations]
+    return body
+
+
 def customer_event_data(customer_id: str, version: int = 1, **overrides: Any) -> dict:
     """A customer.* event's data as the customers service publishes it (the catalogue's
     CustomerData): the snapshot of Mr John Smith, private and active."""

@@ -34,6 +34,23 @@ def drain_rounds(engine, sessions, rounds=1):
         engine.drain()
 
 
+def removed_during(
+    bus, monkeypatch, sage, call, customer_id=CID, removal="customer.deleted", then=None, **deliver_kw
+):
+    """The customer is removed while its attempt is at Sage: `sage.<call>` first delivers `removal`
+    for `customer_id` (then calls `then`, if given), then does its work. The real call, to put back."""
+    real = getattr(sage, call)
+
+    def removed_meanwhile(*args, **kwargs):
+        deliver(bus, removal, {"customer_id": customer_id}, **deliver_kw)
+        if then:
+            then()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sage, call, removed_meanwhile)
+    return real
+
+
 def test_a_new_customer_reaches_sage_once_and_its_ref_comes_back(bus, engine, sessions, sim, outbox):
     [delivery] = deliver(bus, "customer.created", customer())
     assert delivery.outcome == "applied"
@@ -324,13 +341,7 @@ def test_a_customer_deleted_while_its_attempt_is_at_sage_ends_not_needed(
     sim.seed(name="John Smith", contact_type_ids=["CUSTOMER"], email="john.smith@example.com")
     sim.seed(name="J Smith", contact_type_ids=["CUSTOMER"], email="john.smith@example.com")
     deliver(bus, "customer.created", customer())
-    searches = sage.find_candidates
-
-    def deleted_meanwhile(*args, **kwargs):
-        deliver(bus, "customer.deleted", {"customer_id": CID})
-        return searches(*args, **kwargs)
-
-    monkeypatch.setattr(sage, "find_candidates", deleted_meanwhile)
+    searches = removed_during(bus, monkeypatch, sage, "find_candidates")
     engine.drain()
     assert (row(sessions).status, row(sessions).candidates) == ("not_needed", [])
 
@@ -338,12 +349,10 @@ def test_a_customer_deleted_while_its_attempt_is_at_sage_ends_not_needed(
     deliver(bus, "customer.created", customer(id=other, email=None, surname="Jones"))
     monkeypatch.setattr(sage, "find_candidates", searches)
 
-    def fails_after_deletion(*args, **kwargs):
-        deliver(bus, "customer.deleted", {"customer_id": other})
+    def fail_from_now():  # every Sage call after the deletion fails
         sim.faults(error_rate_500=1.0)
-        return searches(*args, **kwargs)
 
-    monkeypatch.setattr(sage, "find_candidates", fails_after_deletion)
+    removed_during(bus, monkeypatch, sage, "find_candidates", other, then=fail_from_now)
     engine.drain()
     r = row(sessions, other)
     assert (r.status, r.last_error) == ("not_needed", None)
@@ -355,13 +364,7 @@ def test_a_customer_deleted_while_being_created_in_sage_is_then_marked_inactive(
     bus, engine, sessions, sage, sim, monkeypatch
 ):
     deliver(bus, "customer.created", customer())
-    creates = sage.create_contact
-
-    def deleted_meanwhile(*args, **kwargs):
-        deliver(bus, "customer.deleted", {"customer_id": CID})
-        return creates(*args, **kwargs)
-
-    monkeypatch.setattr(sage, "create_contact", deleted_meanwhile)
+    removed_during(bus, monkeypatch, sage, "create_contact")
     engine.drain()
     r = row(sessions)
     assert (r.status, r.removed) == ("synced", "deleted")
@@ -558,13 +561,7 @@ def test_a_customer_removed_while_its_create_reached_sage_but_the_answer_was_los
     before the POST (and our source_guid on it) and marks it inactive rather than forgetting it."""
     sage.settings = replace(sage.settings, call_retries=0)  # the lost answer ends the attempt
     deliver(bus, "customer.created", customer())
-    creates = sage.create_contact
-
-    def removed_meanwhile(*args, **kwargs):
-        deliver(bus, removal, {"customer_id": CID}, subject=CID)
-        return creates(*args, **kwargs)
-
-    monkeypatch.setattr(sage, "create_contact", removed_meanwhile)
+    removed_during(bus, monkeypatch, sage, "create_contact", removal=removal, subject=CID)
     sim.faults(lose_response_after_create=1.0)
     assert engine.run_once()
     assert sim.stats()["lost_responses"] == 1 and row(sessions).sage_contact_id is None

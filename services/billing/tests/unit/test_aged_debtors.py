@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from billing.domain import ledger
 from billing.service.common import today
+from fieldbook_shared.testing import payment_body
 
 from ..conftest import customer_data, line, publish
 
@@ -42,14 +43,7 @@ def _invoice(api, cid, on: str, unit_price: str = "100.00") -> dict:
 
 
 def _payment(api, cid, amount: str, on: str, *allocations: tuple[dict, str]) -> dict:
-    body = {
-        "customer_id": cid,
-        "method": "bank_transfer",
-        "amount": amount,
-        "received_on": on,
-        "allocations": [{"invoice_id": inv["id"], "amount": part} for inv, part in allocations],
-    }
-    r = api.post("/v1/payments", body)
+    r = api.post("/v1/payments", payment_body(cid, amount, *allocations, received_on=on))
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 

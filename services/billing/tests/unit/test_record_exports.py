@@ -66,12 +66,24 @@ def _two_invoices(api, customer) -> tuple[dict, dict]:
     return first, second
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _exported(api, customer, kind, fmt, content_type=None, asked=True):
+    """GET the customer's `kind` export in `fmt` (asked for, or the default): a 200 attachment named
+    after the kind and customer, of `content_type` where given."""
+    query = {"format": fmt} if asked else None
+    r = api.get(f"/v1/customers/{customer}/{kind}/export", query_string=query)
+    assert r.status_code == 200
+    if content_type:
+        assert r.headers["Content-Type"] == content_type
+    assert r.headers["Content-Disposition"] == f'attachment; filename="{kind}-{customer}.{fmt}"'
+    return r
+
+
 def test_invoices_csv_has_every_invoice_latest_first_with_exact_figures(api, customer):
     first, second = _two_invoices(api, customer)
-    r = api.get(f"/v1/customers/{customer}/invoices/export")  # csv by default
-    assert r.status_code == 200
-    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert r.headers["Content-Disposition"] == f'attachment; filename="invoices-{customer}.csv"'
+    r = _exported(api, customer, "invoices", "csv", "text/csv; charset=utf-8", asked=False)  # csv by default
     n1, n2 = str(first["number"]), str(second["number"])
     assert _csv(r) == [
         INVOICE_HEADER,
@@ -88,10 +100,7 @@ def test_invoices_csv_has_every_invoice_latest_first_with_exact_figures(api, cus
 
 def test_invoices_xlsx_has_the_header_and_a_row_per_invoice(api, customer):
     first, second = _two_invoices(api, customer)
-    r = api.get(f"/v1/customers/{customer}/invoices/export", query_string={"format": "xlsx"})
-    assert r.status_code == 200
-    assert r.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert r.headers["Content-Disposition"] == f'attachment; filename="invoices-{customer}.xlsx"'
+    r = _exported(api, customer, "invoices", "xlsx", XLSX)
     sheet = load_workbook(io.BytesIO(r.data))["Invoices"]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0] == INVOICE_HEADER
@@ -108,10 +117,7 @@ def test_invoices_xlsx_has_the_header_and_a_row_per_invoice(api, customer):
 
 def test_invoices_pdf_is_a_table_titled_with_the_customer(api, customer):
     first, _ = _two_invoices(api, customer)
-    r = api.get(f"/v1/customers/{customer}/invoices/export", query_string={"format": "pdf"})
-    assert r.status_code == 200
-    assert r.headers["Content-Type"] == "application/pdf"
-    assert r.headers["Content-Disposition"] == f'attachment; filename="invoices-{customer}.pdf"'
+    r = _exported(api, customer, "invoices", "pdf", "application/pdf")
     assert r.data.startswith(b"%PDF")
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.data)).pages)
     assert "Invoices — Mr John Smith" in text
@@ -153,9 +159,7 @@ def test_jobs_csv_in_the_users_words_with_the_work_address(api, bus, customer):
     ).get_json()
     second = api.post(f"/v1/customers/{customer}/jobs", {"description": "Leak"}).get_json()
     api.patch(f"/v1/jobs/{second['id']}", {"status": "free_of_charge"})
-    r = api.get(f"/v1/customers/{customer}/jobs/export", query_string={"format": "csv"})
-    assert r.status_code == 200
-    assert r.headers["Content-Disposition"] == f'attachment; filename="jobs-{customer}.csv"'
+    r = _exported(api, customer, "jobs", "csv")
     assert _csv(r) == [
         ["Job no.", "Description", "Status", "Scheduled date", "Engineer", "Category", "Work address"],
         [str(second["number"]), "Leak", "Free of charge", "", "", "", ""],
@@ -180,9 +184,7 @@ def test_quotes_csv_has_all_of_them_not_one_page(api, customer):
         for n in range(1, 27)  # one more than the list's page
     ]
     api.post(f"/v1/quotes/{made[-1]['id']}/status", {"status": "sent"})
-    r = api.get(f"/v1/customers/{customer}/quotes/export")
-    assert r.status_code == 200
-    assert r.headers["Content-Disposition"] == f'attachment; filename="quotes-{customer}.csv"'
+    r = _exported(api, customer, "quotes", "csv", asked=False)
     rows = _csv(r)
     assert rows[0] == ["Quote no.", "Date", "Description", "Status", "Net", "VAT", "Total"]
     listed = api.get(f"/v1/customers/{customer}/quotes", query_string={"page_size": 100}).get_json()
