@@ -264,6 +264,13 @@ class System:
             name, argv, env, self.run_dir, self.log_dir / f"{name}.log", f"http://127.0.0.1:{port}/readyz"
         )
 
+    def python_module(
+        self, name: str, module: str, env: dict[str, str], *args: str, ready_url: str | None = None
+    ) -> Process:
+        """`python -m module args…` in the run directory, logging to logs/<name>.log."""
+        argv = [sys.executable, "-m", module, *args]
+        return Process(name, argv, env, self.run_dir, self.log_dir / f"{name}.log", ready_url)
+
     def gateway_env(self, **overrides: str) -> dict[str, str]:
         env = dict(
             CUSTOMERS_URL=self.customers_url,
@@ -288,24 +295,16 @@ class System:
             "customers-web", "customers.app:create_app()", customers_port, {}
         )
         worker_env = self.base_env()
-        self.processes["customers-worker"] = Process(
-            "customers-worker",
-            [sys.executable, "-m", "customers.worker"],
-            worker_env,
-            self.run_dir,
-            self.log_dir / "customers-worker.log",
+        self.processes["customers-worker"] = self.python_module(
+            "customers-worker", "customers.worker", worker_env
         )
         assets_port = free_port()
         self.assets_url = f"http://127.0.0.1:{assets_port}"
         self.processes["assets-web"] = self.gunicorn(
             "assets-web", "assets.app:create_app()", assets_port, {"CUSTOMERS_URL": self.customers_url}
         )
-        self.processes["assets-worker"] = Process(
-            "assets-worker",
-            [sys.executable, "-m", "assets.worker"],
-            self.base_env(),
-            self.run_dir,
-            self.log_dir / "assets-worker.log",
+        self.processes["assets-worker"] = self.python_module(
+            "assets-worker", "assets.worker", self.base_env()
         )
         billing_port = free_port()
         self.billing_url = f"http://127.0.0.1:{billing_port}"
@@ -313,12 +312,8 @@ class System:
         self.processes["billing-web"] = self.gunicorn(
             "billing-web", "billing.app:create_app()", billing_port, {"CUSTOMERS_URL": self.customers_url}
         )
-        self.processes["billing-worker"] = Process(
-            "billing-worker",
-            [sys.executable, "-m", "billing.worker"],
-            {**self.base_env(), "CUSTOMERS_URL": self.customers_url},
-            self.run_dir,
-            self.log_dir / "billing-worker.log",
+        self.processes["billing-worker"] = self.python_module(
+            "billing-worker", "billing.worker", {**self.base_env(), "CUSTOMERS_URL": self.customers_url}
         )
         self.build_accounting()
         # the export of all customer data pulls the other services' parts
@@ -362,23 +357,19 @@ class System:
             "SIM_DEFAULT_BUSINESS": "e2e-business",
             "SIM_RATE_LIMIT": "100000",
         }
-        self.processes["sage-simulator"] = Process(
+        self.processes["sage-simulator"] = self.python_module(
             "sage-simulator",
-            [sys.executable, "-m", "sage_simulator", "--port", str(sim_port)],
+            "sage_simulator",
             sim_env,
-            self.run_dir,
-            self.log_dir / "sage-simulator.log",
-            f"{self.sage_url}/healthz",
+            "--port",
+            str(sim_port),
+            ready_url=f"{self.sage_url}/healthz",
         )
         self.processes["accounting-sync-web"] = self.gunicorn(
             "accounting-sync-web", "accounting_sync.app:create_app()", web_port, {}
         )
-        self.processes["accounting-sync-worker"] = Process(
-            "accounting-sync-worker",
-            [sys.executable, "-m", "accounting_sync.worker"],
-            {**self.base_env(), **self.accounting_env()},
-            self.run_dir,
-            self.log_dir / "accounting-sync-worker.log",
+        self.processes["accounting-sync-worker"] = self.python_module(
+            "accounting-sync-worker", "accounting_sync.worker", {**self.base_env(), **self.accounting_env()}
         )
 
     def comms_env(self) -> dict[str, str]:
@@ -406,12 +397,8 @@ class System:
         self.processes["comms-web"] = self.gunicorn(
             "comms-web", "comms.app:create_app()", comms_port, self.comms_env()
         )
-        self.processes["comms-worker"] = Process(
-            "comms-worker",
-            [sys.executable, "-m", "comms.worker"],
-            {**self.base_env(), **self.comms_env()},
-            self.run_dir,
-            self.log_dir / "comms-worker.log",
+        self.processes["comms-worker"] = self.python_module(
+            "comms-worker", "comms.worker", {**self.base_env(), **self.comms_env()}
         )
 
     def migrate(self) -> None:
