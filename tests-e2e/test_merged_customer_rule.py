@@ -1,7 +1,7 @@
 """One rule for a merged customer's old id, in every service (README: merged customers): after a
 merge, each service's customer-scoped reads and writes of the old id answer 410 Gone, a problem
 whose `merged_into` names the survivor — customers, billing, assets, comms, accounting-sync and the
-gateway's overview alike."""
+gateway's overview and timeline alike."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def test_every_service_answers_a_merged_customers_old_id_with_410_naming_the_sur
         "comms GET notes": lambda: client.get(f"{base}/notes"),
         "accounting-sync GET accounting": lambda: client.get(f"{base}/accounting"),
         "gateway GET overview": lambda: client.get(f"{base}/overview"),
+        "gateway GET timeline": lambda: client.get(f"{base}/timeline"),
     }
     writes = {
         "customers PATCH customer": lambda: client.patch(
