@@ -544,6 +544,16 @@ def raw_pika(amqp_url: str, bodies: list[str]) -> float:
 CONSUMERS = ("billing", "assets", "comms", "accounting-sync")
 
 
+def _poll(conn, query: str, params: tuple, n: int, deadline: float, pause: float) -> tuple:
+    """Run `query` every `pause` seconds until its first column (a count) is `n` or the deadline has
+    passed; the last row."""
+    while True:
+        found = conn.execute(query, params).fetchone()
+        if found[0] == n or time.monotonic() > deadline:
+            return found
+        time.sleep(pause)
+
+
 def bus(system: System, client, tenant_id: str, n: int, timeout: float = 300) -> list[dict]:
     template = template_event(system, client)
     template["tenantid"] = tenant_id
@@ -561,27 +571,27 @@ def bus(system: System, client, tenant_id: str, n: int, timeout: float = 300) ->
                 for eid, cid, payload in events:
                     cp.write_row((eid, "customer.created", tenant_id, cid, payload, now, 0))
         deadline = time.monotonic() + timeout
-        while True:
-            sent, first, last = conn.execute(
-                "SELECT count(*), min(sent_at), max(sent_at) FROM outbox"
-                " WHERE event_id = ANY(%s) AND sent_at IS NOT NULL",
-                (ids,),
-            ).fetchone()
-            if sent == n or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        sent, first, last = _poll(
+            conn,
+            "SELECT count(*), min(sent_at), max(sent_at) FROM outbox"
+            " WHERE event_id = ANY(%s) AND sent_at IS NOT NULL",
+            (ids,),
+            n,
+            deadline,
+            0.2,
+        )
     relay_s = (last - now).total_seconds()
     applied = {}
     for service in CONSUMERS:
         with connect(pg(system, service), autocommit=True) as conn:
-            while True:
-                count, done = conn.execute(
-                    "SELECT count(*), max(processed_at) FROM processed_events WHERE event_id = ANY(%s)",
-                    (ids,),
-                ).fetchone()
-                if count == n or time.monotonic() > deadline:
-                    break
-                time.sleep(0.3)
+            count, done = _poll(
+                conn,
+                "SELECT count(*), max(processed_at) FROM processed_events WHERE event_id = ANY(%s)",
+                (ids,),
+                n,
+                deadline,
+                0.3,
+            )
         applied[service] = (count, (done - now).total_seconds() if done else float("nan"))
     consumers = ", ".join(
         f"{s} {c / t:,.0f}/s" + ("" if c == n else f" ({c}/{n})") for s, (c, t) in applied.items()

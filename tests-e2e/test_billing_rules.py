@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 
+from fieldbook_shared.testing import card_details
 from harness.api import create_customer, expect, line, private_customer
 from harness.polling import eventually
 
@@ -139,13 +140,7 @@ def test_card_number_or_cvc_is_refused_and_kept_nowhere(tenant, system):
     customer = create_customer(tenant.admin)
     billing_knows(client, customer["id"])
     pan, cvc = "4111111111111111", "9317"
-    card = {
-        "provider_token": "tok_e2e_visa",
-        "brand": "visa",
-        "last4": "1111",
-        "expiry_month": 9,
-        "expiry_year": 2031,
-    }
+    card = card_details("tok_e2e_visa", "1111", 9, 2031)
     for extra in ({"number": pan}, {"cvc": cvc}, {"card_number": pan, "cvv": cvc}):
         r = client.post(f"/v1/customers/{customer['id']}/cards", json={**card, **extra})
         assert r.status_code == 422, r.text

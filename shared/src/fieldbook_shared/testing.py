@@ -171,6 +171,20 @@ def document_line(
     }
 
 
+def card_details(
+    provider_token: str = "tok_1", last4: str = "4242", expiry_month: int = 12, expiry_year: int = 2030
+) -> dict:
+    """A body for billing's POST /v1/customers/{id}/cards: the provider's token for a Visa card and
+    what may be shown of it (never its number or CVC)."""
+    return {
+        "provider_token": provider_token,
+        "brand": "visa",
+        "last4": last4,
+        "expiry_month": expiry_month,
+        "expiry_year": expiry_year,
+    }
+
+
 def payment_body(customer_id: str, amount: str, *allocations: tuple[dict, str], **fields: Any) -> dict:
     """A body for billing's POST /v1/payments: by bank transfer unless `fields` say otherwise
     (method, received_on, reference); `allocations` are (invoice, amount) pairs."""

@@ -282,45 +282,25 @@ def _ledgers(draw) -> tuple[dict[str, list[ledger.Entry]], date]:
             amount = draw(cents_)
             invoices = [e.invoice_id for e in entries if e.kind == "invoice"]
             sources = [e.source_id for e in entries if e.kind in ("payment", "credit_note")]
+            # each kind moves balance, an invoice and a credit source its own way
             if kind == "invoice":
                 due = on + timedelta(days=draw(st.sampled_from((0, 14, 30))))
-                iid = f"i{seq}"
-                entries.append(ledger.Entry(on, kind, iid, iid, amount, iid, amount, due_date=due, seq=seq))
+                doc, balance = f"i{seq}", amount
+                moves = {"invoice_id": doc, "invoice_delta": amount, "due_date": due}
             elif kind in ("payment", "credit_note"):
-                sid = f"s{seq}"
-                entries.append(
-                    ledger.Entry(
-                        on,
-                        kind,
-                        sid,
-                        sid,
-                        -amount,
-                        source_id=sid,
-                        source_type=kind,
-                        source_delta=amount,
-                        seq=seq,
-                    )
-                )
+                doc, balance = f"s{seq}", -amount
+                moves = {"source_id": doc, "source_type": kind, "source_delta": amount}
             elif invoices and sources:
                 sign = -1 if kind == "allocation" else 1
-                iid, sid = draw(st.sampled_from(invoices)), draw(st.sampled_from(sources))
+                iid, doc = draw(st.sampled_from(invoices)), draw(st.sampled_from(sources))
                 # never before the invoice or the credit it moves money between (the service refuses)
-                on = max([on, *(e.entry_date for e in entries if e.invoice_id == iid or e.source_id == sid)])
-                entries.append(
-                    ledger.Entry(
-                        on,
-                        kind,
-                        sid,
-                        sid,
-                        Decimal("0.00"),
-                        iid,
-                        sign * amount,
-                        sid,
-                        "payment",
-                        sign * amount,
-                        seq=seq,
-                    )
-                )
+                on = max([on, *(e.entry_date for e in entries if e.invoice_id == iid or e.source_id == doc)])
+                balance = Decimal("0.00")
+                moves = {"invoice_id": iid, "invoice_delta": sign * amount}
+                moves |= {"source_id": doc, "source_type": "payment", "source_delta": sign * amount}
+            else:
+                continue
+            entries.append(ledger.Entry(on, kind, doc, doc, balance, seq=seq, **moves))
         out[f"c{c}"] = entries
     return out, DAY0 + timedelta(days=draw(st.integers(0, 260)))
 

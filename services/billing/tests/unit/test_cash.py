@@ -6,6 +6,8 @@ import logging
 
 from sqlalchemy import text
 
+from fieldbook_shared.testing import card_details
+
 from ..conftest import line
 
 
@@ -88,13 +90,7 @@ def test_account_credit_issued_then_applied(api, customer):
 
 def test_card_number_or_cvc_is_refused_and_never_stored_or_logged(api, customer, sessions, caplog):
     pan, cvc = "4242424242424242", "737"
-    card = {
-        "provider_token": "tok_abc123",
-        "brand": "visa",
-        "last4": "4242",
-        "expiry_month": 12,
-        "expiry_year": 2030,
-    }
+    card = card_details("tok_abc123")
     with caplog.at_level(logging.DEBUG):
         for extra in ({"number": pan}, {"cvc": cvc}, {"pan": pan, "cvv": cvc}, {"name_on_card": pan}):
             r = api.post(f"/v1/customers/{customer}/cards", {**card, **extra})

@@ -13,11 +13,11 @@ from billing import customers_client
 from billing.store.models import CreditNote, Invoice, Job, Payment, Quote, StoredCard
 from fieldbook_shared.internal_client import UpstreamUnavailable
 from fieldbook_shared.problems import CUSTOMER_MERGED_TYPE, Conflict, CustomerMerged, Gone, NotFound
-from fieldbook_shared.testing import Answer
+from fieldbook_shared.testing import Answer, card_details
 
 from ..conftest import TENANT, line
 
-CARD = {"provider_token": "tok_1", "brand": "visa", "last4": "4242", "expiry_month": 12, "expiry_year": 2030}
+CARD = card_details()
 PAYMENT = {"method": "cash", "amount": "50.00"}
 CREDIT = {"reference": "Goodwill", "method": "bank_transfer", "nominal_account": "4000", "amount": "5.00"}
 

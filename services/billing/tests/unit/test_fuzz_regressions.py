@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from fieldbook_shared.apidoc import undocumented_nulls
+from fieldbook_shared.testing import card_details
 
 from ..conftest import line
 
@@ -34,13 +35,7 @@ def test_minimal_money_records_answer_only_documented_nulls(api, spec, customer)
         "/v1/credit-notes", {"customer_id": customer, "lines": [line(unit_price="1.00")]}
     ).get_json()
     assert undocumented_nulls(spec, "CreditNote", note) == []
-    card = {
-        "provider_token": "tok_1",
-        "brand": "visa",
-        "last4": "4242",
-        "expiry_month": 12,
-        "expiry_year": 2030,
-    }
+    card = card_details()
     assert (
         undocumented_nulls(spec, "Card", api.post(f"/v1/customers/{customer}/cards", card).get_json()) == []
     )
