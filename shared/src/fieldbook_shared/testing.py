@@ -3,6 +3,8 @@
 - The service under test, the gateway's headers, an API client speaking with them, an event put
   on the in-memory bus as another service would publish it, a table's row count.
 - Another service's HTTP answers: `Answer`, and `answering_gets` for requests.Session.get.
+- The bodies and event data several suites send (unit and e2e alike): `private_customer`,
+  `customer_event_data`, `document_line`, `card_details`, `payment_body`.
 - For tests that need a real server (PostgreSQL, RabbitMQ): one rule for a server that is missing.
   Locally the test is skipped, with the reason. Under CI it fails: CI must never pass by skipping
   what it was meant to check. CI counts as set unless the variable is empty, "0", "false" or "no".
