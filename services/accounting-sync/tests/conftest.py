@@ -16,6 +16,7 @@ from accounting_sync.app import create_app
 from accounting_sync.balances import BalancePoller
 from accounting_sync.handlers import HANDLERS
 from accounting_sync.manage import MIGRATIONS
+from accounting_sync.postings import PostingEngine
 from accounting_sync.sage import SageAccounting
 from accounting_sync.settings import load_settings
 from accounting_sync.sync import SyncEngine
@@ -101,6 +102,11 @@ def engine(sync_settings, sessions, sage):
 
 
 @pytest.fixture
+def poster(sync_settings, sessions, sage):
+    return PostingEngine(sync_settings, sessions, sage, uow_factory_for(sessions))
+
+
+@pytest.fixture
 def poller(sync_settings, sessions, sage):
     return BalancePoller(sync_settings, sessions, sage, uow_factory_for(sessions))
 
@@ -125,6 +131,9 @@ def sim(simulator):
 
         def stats(self):
             return client.get("/__admin/stats").get_json()
+
+        def documents(self, kind, **query):
+            return client.get(f"/__admin/documents/{kind}", query_string=query).get_json()["documents"]
 
     return Sim()
 

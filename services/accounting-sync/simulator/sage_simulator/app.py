@@ -42,9 +42,12 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Flask, Response, abort, jsonify, request
 
+from .documents import KINDS, Documents, Kind, Refused
 from .store import Faults, Store
 
 MAX_PAGE = 200
+# the Sage API's paths: each call needs a token and meets the rate limit and the faults
+SAGE_PATHS = ("/contacts", *(f"/{k}" for k in KINDS))
 SUMMARY = ("id", "displayed_as", "$path")
 REFERENCE_MAX = 50
 
@@ -104,7 +107,11 @@ def create_app(
     _add_contact_reads(app, store, business_id)
     _add_contact_create(app, store, rng, business_id)
     _add_contact_changes(app, store, business_id)
+    documents = Documents(store)
+    for kind in KINDS.values():
+        _add_documents(app, store, documents, kind, rng, business_id)
     _add_admin(app, store, default_business)
+    _add_documents_admin(app, documents, default_business)
 
     @app.get("/healthz")
     def healthz():
@@ -136,7 +143,7 @@ def _add_auth_and_faults(
 
     @app.before_request
     def _guard():
-        if not request.path.startswith("/contacts"):
+        if not request.path.startswith(SAGE_PATHS):
             return None
         store.counters["requests"] += 1
         auth = request.headers.get("Authorization", "")
@@ -170,11 +177,10 @@ def _add_contact_reads(app: Flask, store: Store, business_id: Callable[[], str])
     @app.get("/contacts")
     def list_contacts():
         args = request.args
-        try:
-            page = max(1, int(args.get("page", 1)))
-            per_page = min(MAX_PAGE, max(1, int(args.get("items_per_page", 20))))
-        except ValueError:
-            return sage_errors(422, "InvalidParameter", "page and items_per_page must be integers.", "page")
+        paging = _page_args()
+        if isinstance(paging, Response):
+            return paging
+        page, per_page = paging
         items = store.query(
             business_id(),
             search=args.get("search"),
@@ -182,27 +188,8 @@ def _add_contact_reads(app: Flask, store: Store, business_id: Callable[[], str])
             contact_type_id=args.get("contact_type_id"),
             since=args.get("updated_or_created_since"),
         )
-        total = len(items)
-        last = max(1, -(-total // per_page))
-        page = min(page, last)  # a page past the end returns the last page
-        chunk = items[(page - 1) * per_page : page * per_page]
         show_balance = _bool(args.get("show_balance"))
-
-        def link(p: int) -> str:
-            query = {k: v for k, v in args.items() if k != "page"}
-            query["page"] = str(p)
-            return "/contacts?" + "&".join(f"{k}={v}" for k, v in query.items())
-
-        return jsonify(
-            {
-                "$total": total,
-                "$page": page,
-                "$next": link(page + 1) if page < last else None,
-                "$back": link(page - 1) if page > 1 else None,
-                "$itemsPerPage": per_page,
-                "$items": [shape(c, args.get("attributes"), show_balance) for c in chunk],
-            }
-        )
+        return _page(items, page, per_page, lambda c: shape(c, args.get("attributes"), show_balance))
 
     @app.get("/contacts/<cid>")
     def get_contact(cid):
@@ -219,34 +206,53 @@ def _add_contact_create(app: Flask, store: Store, rng: random.Random, business_i
         if not isinstance(body, dict) or not isinstance(body.get("contact"), dict):
             return sage_errors(422, "RecordInvalid", 'The body must be {"contact": {...}}.', "contact")
         data = body["contact"]
-        key = body.get("idempotency_id") or data.get("idempotency_id")
-        if key is not None and not re.fullmatch(r"[0-9a-fA-F]{32}", str(key)):
-            return sage_errors(
-                422,
-                "RecordInvalid",
-                "idempotency_id must be a 32-character GUID without hyphens",
-                "idempotency_id",
-            )
-        biz = business_id()
-        with store.lock:  # check, create and remember as one step: a concurrent repeat replays
-            if key and store.faults.ignore_idempotency_id:
-                key = None  # the fault: Sage does not honour the id (placement / retention unconfirmed)
-            if key:
-                replay = store.replay(biz, key.lower())
-                if replay is not None:
-                    return jsonify(replay[1]), replay[0]
-            problem = _validate(store, biz, data, creating=True)
+
+        def make() -> tuple[dict, int] | Response:
+            problem = _validate(store, business_id(), data, creating=True)
             if problem is not None:
                 return problem
-            contact = store.create(biz, data)
-            answer = shape(contact, "all", False)
-            if key:
-                store.remember(biz, key.lower(), 201, answer)
-        if rng.random() < store.faults.lose_response_after_create:
-            store.counters["lost_responses"] += 1
-            _drop_connection()
-            return sage_errors(504, "GatewayTimeout", "The response was lost (injected).")
-        return jsonify(answer), 201
+            return shape(store.create(business_id(), data), "all", False), 201
+
+        return _create_once(
+            store, rng, business_id(), body.get("idempotency_id") or data.get("idempotency_id"), make
+        )
+
+
+def _create_once(
+    store: Store,
+    rng: random.Random,
+    biz: str,
+    key,
+    make: Callable[[], tuple[dict, int] | Response],
+) -> Response | tuple[Response, int]:
+    """A create with Sage's `idempotency_id` (32 hex characters): the same id replays the first
+    answer; checked, created and remembered as one step (a concurrent repeat replays). Then the
+    lost-answer fault: the connection drops after the document was stored."""
+    if key is not None and not re.fullmatch(r"[0-9a-fA-F]{32}", str(key)):
+        return sage_errors(
+            422,
+            "RecordInvalid",
+            "idempotency_id must be a 32-character GUID without hyphens",
+            "idempotency_id",
+        )
+    with store.lock:
+        if key and store.faults.ignore_idempotency_id:
+            key = None  # the fault: Sage does not honour the id (placement / retention unconfirmed)
+        if key:
+            replay = store.replay(biz, key.lower())
+            if replay is not None:
+                return jsonify(replay[1]), replay[0]
+        made = make()
+        if isinstance(made, Response):
+            return made
+        answer, status = made
+        if key:
+            store.remember(biz, key.lower(), status, answer)
+    if rng.random() < store.faults.lose_response_after_create:
+        store.counters["lost_responses"] += 1
+        _drop_connection()
+        return sage_errors(504, "GatewayTimeout", "The response was lost (injected).")
+    return jsonify(answer), status
 
 
 def _add_contact_changes(app: Flask, store: Store, business_id: Callable[[], str]) -> None:
@@ -269,6 +275,96 @@ def _add_contact_changes(app: Flask, store: Store, business_id: Callable[[], str
         if not store.delete(business_id(), cid):
             return sage_errors(404, "RecordNotFound", "Contact not found.")
         return Response(status=204)
+
+
+def _add_documents(
+    app: Flask,
+    store: Store,
+    documents: Documents,
+    kind: Kind,
+    rng: random.Random,
+    business_id: Callable[[], str],
+) -> None:
+    """`/sales_invoices`, `/sales_credit_notes`, `/contact_payments`: create, get, list, delete."""
+    base = f"/{kind.path}"
+
+    def create():
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get(kind.wrapper), dict):
+            return sage_errors(
+                422, "RecordInvalid", f'The body must be {{"{kind.wrapper}": {{...}}}}.', kind.wrapper
+            )
+        data = body[kind.wrapper]
+
+        def make() -> tuple[dict, int] | Response:
+            try:
+                return documents.create(business_id(), kind, data), 201
+            except Refused as exc:
+                return sage_errors(422, "RecordInvalid", str(exc), exc.source)
+
+        return _create_once(store, rng, business_id(), body.get("idempotency_id"), make)
+
+    def listing():
+        paging = _page_args()
+        if isinstance(paging, Response):
+            return paging
+        args = request.args
+        items = documents.query(
+            business_id(), kind.path, contact_id=args.get("contact_id"), search=args.get("search")
+        )
+        return _page(items, *paging, show=lambda d: d)
+
+    def one(doc_id):
+        doc = documents.get(business_id(), kind.path, doc_id)
+        if doc is None:
+            return sage_errors(404, "RecordNotFound", "Record not found.")
+        return jsonify(doc)
+
+    def delete(doc_id):
+        done = documents.delete(business_id(), kind.path, doc_id, request.args.get("void_reason"))
+        if done is False:
+            return sage_errors(404, "RecordNotFound", "Record not found.")
+        if isinstance(done, str):
+            return sage_errors(422, "RecordInvalid", done, "void_reason")
+        return Response(status=204)
+
+    app.add_url_rule(base, f"create_{kind.path}", create, methods=["POST"])
+    app.add_url_rule(base, f"list_{kind.path}", listing, methods=["GET"])
+    app.add_url_rule(f"{base}/<doc_id>", f"get_{kind.path}", one, methods=["GET"])
+    app.add_url_rule(f"{base}/<doc_id>", f"delete_{kind.path}", delete, methods=["DELETE"])
+
+
+def _page_args() -> tuple[int, int] | Response:
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+        per_page = min(MAX_PAGE, max(1, int(request.args.get("items_per_page", 20))))
+    except ValueError:
+        return sage_errors(422, "InvalidParameter", "page and items_per_page must be integers.", "page")
+    return page, per_page
+
+
+def _page(items: list[dict], page: int, per_page: int, show: Callable[[dict], dict]) -> Response:
+    """Sage's list envelope; a page past the end returns the last page."""
+    total = len(items)
+    last = max(1, -(-total // per_page))
+    page = min(page, last)
+    chunk = items[(page - 1) * per_page : page * per_page]
+
+    def link(p: int) -> str:
+        query = {k: v for k, v in request.args.items() if k != "page"}
+        query["page"] = str(p)
+        return request.path + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+    return jsonify(
+        {
+            "$total": total,
+            "$page": page,
+            "$next": link(page + 1) if page < last else None,
+            "$back": link(page - 1) if page > 1 else None,
+            "$itemsPerPage": per_page,
+            "$items": [show(c) for c in chunk],
+        }
+    )
 
 
 def shape(contact: dict, attributes: str | None, show_balance: bool) -> dict:
@@ -386,6 +482,22 @@ def _add_admin(app: Flask, store: Store, default_business: str) -> None:
     def admin_reset():
         store.reset()
         return jsonify({"reset": True})
+
+
+def _add_documents_admin(app: Flask, documents: Documents, default_business: str) -> None:
+    """`GET /__admin/documents/<kind>` (`business`, `contact_id`, `reference` exact): what Sage holds,
+    for tests to count (void ones included, with their status)."""
+
+    @app.get("/__admin/documents/<kind>")
+    def admin_documents(kind):
+        if kind not in KINDS:
+            abort(404)
+        business = request.args.get("business") or request.headers.get("X-Business") or default_business
+        items = documents.query(business, kind, contact_id=request.args.get("contact_id"))
+        reference = request.args.get("reference")
+        if reference is not None:
+            items = [d for d in items if d.get("reference") == reference]
+        return jsonify({"total": len(items), "documents": items})
 
 
 def _drop_connection() -> None:

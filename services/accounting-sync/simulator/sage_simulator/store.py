@@ -85,6 +85,8 @@ class Store:
         self.access_tokens: dict[str, float] = {}  # token → expiry (monotonic)
         self.businesses: dict[str, Business] = {}
         self.faults = Faults()
+        # what other modules keep in this store, under its lock (documents.py: sales documents)
+        self.extras: dict[str, dict] = {}
         # throttled: real rate-limit 429s; injected_429 / injected_500 / lost_responses: faults that fired
         self.counters = {
             "requests": 0,
@@ -265,6 +267,8 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self.businesses.clear()
+            for kept in self.extras.values():
+                kept.clear()
             self.faults = Faults()
             for k in self.counters:
                 self.counters[k] = 0

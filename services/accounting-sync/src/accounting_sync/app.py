@@ -6,7 +6,7 @@ from flask import Flask
 
 from fieldbook_shared.web import create_service_app
 
-from .api import accounting
+from .api import accounting, postings
 from .settings import SyncSettings, load_settings
 from .uow import SyncUnitOfWork
 
@@ -16,7 +16,7 @@ def create_app(settings: SyncSettings | None = None) -> Flask:
     app = create_service_app(
         settings,
         title="Fieldbook accounting-sync",
-        blueprints=[accounting.customer_accounting, accounting.accounting],
+        blueprints=[accounting.customer_accounting, accounting.accounting, postings.postings],
         uow_class=SyncUnitOfWork,
     )
     # the Sage business of tenants that have not chosen their own

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .store.models import CustomerSync
+from .store.models import CustomerSync, SagePosting
 from .uow import SyncUnitOfWork
 
 
@@ -27,4 +27,18 @@ def publish_balance(uow: SyncUnitOfWork, row: CustomerSync) -> None:
         "accounting.balance_updated",
         {"customer_id": row.customer_id, "balance": row.balance, "as_of": row.balance_as_of},
         subject=row.customer_id,
+    )
+
+
+def publish_posted(uow: SyncUnitOfWork, row: SagePosting) -> None:
+    """A document reached Sage: billing keeps its Sage id."""
+    uow.publish(
+        "accounting.document_posted",
+        {
+            "kind": row.kind,
+            "source_id": row.source_id,
+            "customer_id": row.customer_id,
+            "sage_id": row.sage_id,
+        },
+        subject=row.source_id,
     )

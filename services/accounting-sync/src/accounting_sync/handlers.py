@@ -11,9 +11,10 @@ from __future__ import annotations
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.events import Event
 
+from .domain import postings as docs
 from .domain import refs
 from .domain.mapping import to_sage_contact
-from .store.models import FAILED, NOT_NEEDED, PENDING, SYNCED, CustomerSync
+from .store.models import FAILED, NOT_NEEDED, PENDING, SYNCED, CustomerSync, SagePosting
 from .uow import SyncUnitOfWork
 
 
@@ -131,6 +132,98 @@ def on_customer_erased(uow: SyncUnitOfWork, event: Event) -> None:
     )
 
 
+# --- money: billing's documents to post to Sage ---------------------------------------------------
+# The consumer only records what to post (a `sage_postings` row, idempotent on tenant + kind +
+# source id); the posting loop (`postings.py`) talks to Sage.
+
+
+def _posting(uow: SyncUnitOfWork, kind: str, source_id: str, customer_id: str | None) -> SagePosting:
+    row = uow.postings.find(kind, source_id, lock=True)
+    if row is None:
+        row = uow.postings.add(
+            SagePosting(
+                kind=kind,
+                source_id=source_id,
+                customer_id=customer_id,
+                status=PENDING,
+                action="post",
+                allocations=[],
+                attempts=0,
+                next_attempt_at=utcnow(),
+            )
+        )
+    return row
+
+
+def on_document_issued(uow: SyncUnitOfWork, event: Event) -> None:
+    """invoice.issued / credit_note.issued / payment.received: post it (once: a repeat, or a
+    document voided before we heard of it, changes nothing)."""
+    kind = {"invoice.issued": "invoice", "credit_note.issued": "credit_note"}.get(event.type, "payment")
+    data = event.data
+    row = _posting(uow, kind, data["id"], data["customer_id"])
+    if row.reference is None:
+        row.payload = data
+        row.reference = docs.reference(kind, data)
+
+
+def on_document_withdrawn(uow: SyncUnitOfWork, event: Event) -> None:
+    """invoice.voided / payment.reversed: Sage's copy is voided (deleted, for a payment); one that
+    never reached Sage is not needed. Heard before the document itself: a tombstone."""
+    kind = "invoice" if event.type == "invoice.voided" else "payment"
+    data = event.data
+    for allocation_id in data.get("deallocated") or []:  # undone by the reversal: nothing to do by hand
+        undone = uow.postings.find("deallocation", allocation_id, lock=True)
+        if undone is not None and undone.status != NOT_NEEDED:
+            undone.status = NOT_NEEDED
+            undone.last_error = "the payment was reversed: its contact payment is deleted in Sage"
+    row = _posting(uow, kind, data["id"], data["customer_id"])
+    if row.action == "void":
+        return
+    row.action = "void"
+    if row.may_be_in_sage:
+        row.due_now()
+    else:
+        row.status = NOT_NEEDED
+        row.last_error = None
+        row.next_attempt_at = None
+
+
+def _after_posting(uow: SyncUnitOfWork, kind: str, data: dict, why: str) -> None:
+    """An allocation made or undone after its payment reached Sage: a person does it there."""
+    row = _posting(uow, kind, data["id"], data["customer_id"])
+    if row.reference is None:
+        row.payload = {**data, "why": why}
+        row.reference = data["id"]
+        row.to_review(why)
+
+
+def on_allocation(uow: SyncUnitOfWork, event: Event) -> None:
+    """payment.allocated / payment.deallocated of a payment (not credit notes' or account
+    credit's): part of its contact payment while it has not gone to Sage; after that, for a person."""
+    data = event.data
+    if data["source_type"] != "payment":
+        return
+    undone = event.type == "payment.deallocated"
+    payment = _posting(uow, "payment", data["source_id"], data["customer_id"])
+    if payment.may_be_in_sage or payment.action == "void":
+        if payment.action != "void":
+            what = "de-allocated" if undone else "allocated"
+            why = (
+                f"{data['amount']} {what} to invoice {data['invoice_id']} after payment "
+                f"{data['source_id']} reached Sage: do the same in Sage, then skip this"
+            )
+            _after_posting(uow, "deallocation" if undone else "allocation", data, why)
+        return
+    allocations = [dict(a) for a in payment.allocations or []]
+    known = next((a for a in allocations if a["id"] == data["id"]), None)
+    if known is None:
+        known = {"id": data["id"], "invoice_id": data["invoice_id"], "amount": str(data["amount"])}
+        allocations.append(known)
+    if undone:
+        known["deallocated"] = True
+    payment.allocations = allocations  # a new list: the JSON column sees the change
+
+
 HANDLERS = {
     "customer.created": on_customer_snapshot,
     "customer.updated": on_customer_snapshot,
@@ -138,4 +231,11 @@ HANDLERS = {
     "customer.merged": on_customer_merged,
     "customer.deleted": on_customer_deleted,
     "customer.erased": on_customer_erased,
+    "invoice.issued": on_document_issued,
+    "credit_note.issued": on_document_issued,
+    "payment.received": on_document_issued,
+    "invoice.voided": on_document_withdrawn,
+    "payment.reversed": on_document_withdrawn,
+    "payment.allocated": on_allocation,
+    "payment.deallocated": on_allocation,
 }

@@ -78,6 +78,9 @@ class Accounting(Protocol):
     def create_contact(self, contact: dict, idempotency_id: str) -> dict: ...
     def update_contact(self, contact_id: str, contact: dict) -> dict: ...
     def balances(self) -> dict[str, Decimal]: ...
+    def create_document(self, resource: str, wrapper: str, body: dict, idempotency_id: str) -> dict: ...
+    def find_document(self, resource: str, contact_id: str, reference: str) -> dict | None: ...
+    def delete_document(self, resource: str, sage_id: str, void_reason: str | None = None) -> None: ...
     def for_business(self, business_id: str) -> Accounting:
         """The same package, speaking to another business (a tenant's own Sage business)."""
         ...
@@ -218,7 +221,12 @@ class SageAccounting:
             self._local.http = requests.Session()
         return self._local.http
 
-    def _request(self, method: str, path: str, *, params=None, json=None) -> dict | None:
+    def _request(
+        self, method: str, path: str, *, params=None, json=None, resend_unanswered: bool = True
+    ) -> dict | None:
+        """One call, retried in place on 429 / 5xx / no answer. Without `resend_unanswered` (a
+        create whose copy we look for by its reference before sending it again) only a 429 is
+        retried here: a 5xx or a lost answer may come after Sage stored it."""
         s = self.settings
         url = path if path.startswith("http") else f"{self.base}{path}"
         retries = 0
@@ -262,18 +270,20 @@ class SageAccounting:
                     return None
             if not error.transient or error.auth_failed or retries >= s.call_retries:
                 raise error
+            if not resend_unanswered and error.status != 429:
+                raise error
             wait = error.retry_after if error.retry_after is not None else 0.2 * (2**retries)
             if wait > s.call_retry_max_wait_seconds:
                 raise error  # a long wait is the sync loop's business: it reschedules the row
             retries += 1
             self.sleep(wait)
 
-    def _list(self, params: dict) -> Iterator[dict]:
+    def _list(self, params: dict, path: str = "/contacts") -> Iterator[dict]:
         """Every item of a list, following `$next` (the last page repeats past the end)."""
         query = {"items_per_page": PAGE_SIZE, "page": 1, **params}
         seen_pages = set()
         while True:
-            body = self._request("GET", "/contacts", params=query) or {}
+            body = self._request("GET", path, params=query) or {}
             page = body.get("$page", query["page"])
             if page in seen_pages:
                 return
@@ -330,6 +340,34 @@ class SageAccounting:
 
     def update_contact(self, contact_id: str, contact: dict) -> dict:
         return self._request("PUT", f"/contacts/{contact_id}", json={"contact": contact})
+
+    # -- documents: sales invoices, sales credit notes, contact payments ----------------------
+
+    def create_document(self, resource: str, wrapper: str, body: dict, idempotency_id: str) -> dict:
+        """POST /{resource} once: a 5xx or a lost answer is not sent again here (the posting loop
+        looks for the document by its reference first)."""
+        payload = {wrapper: body, "idempotency_id": idempotency_id}
+        return self._request("POST", f"/{resource}", json=payload, resend_unanswered=False)
+
+    def find_document(self, resource: str, contact_id: str, reference: str) -> dict | None:
+        """The contact's document carrying exactly this reference (Sage's `search` matches parts of
+        it too), not voided; None when Sage holds none."""
+        query = {"contact_id": contact_id, "search": reference, "attributes": "all"}
+        for doc in self._list(query, f"/{resource}"):
+            status = (doc.get("status") or {}).get("id")
+            if doc.get("reference") == reference and status != "VOID":
+                return doc
+        return None
+
+    def delete_document(self, resource: str, sage_id: str, void_reason: str | None = None) -> None:
+        """Void a sales invoice or credit note (`void_reason`), delete a contact payment. Gone
+        already (404) is done."""
+        params = {"void_reason": void_reason} if void_reason else None
+        try:
+            self._request("DELETE", f"/{resource}/{sage_id}", params=params)
+        except SageError as exc:
+            if exc.status != 404:
+                raise
 
     def balances(self) -> dict[str, Decimal]:
         out = {}

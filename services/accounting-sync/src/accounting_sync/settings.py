@@ -13,6 +13,8 @@ from typing import Any
 
 from fieldbook_shared.settings import Settings
 
+from .domain import retry
+
 SERVICE = "accounting-sync"
 
 
@@ -48,12 +50,30 @@ class SyncSettings(Settings):
     # Sage refused our credentials (a refused refresh token, a 401 after a refresh): the wait before
     # the next attempt (plus jitter); the customer keeps its attempts, an operator fixes the login
     auth_failed_wait_seconds: float = 60.0
+    # money (postings.py): the Sage ledger and bank accounts our documents go to, Sage's tax rate
+    # per VAT rate ("20=GB_STANDARD,…"), and how long a posting waits for what it needs (its
+    # customer's contact, the invoices it pays) between looks, and in all before a person is asked
+    sage_sales_ledger_account_id: str = "sales-4000"
+    sage_bank_account_id: str = "bank-1200"
+    sage_tax_rates: str = "0=GB_ZERO,5=GB_LOWER,20=GB_STANDARD"
+    posting_wait_seconds: float = 5.0
+    posting_wait_review_seconds: float = 3600.0
     # balances
     balance_poll_seconds: float = 300.0
     balance_request_check_seconds: float = 1.0
     # an on-demand poll that fails is tried again with a backoff, then given up (failed_at)
     balance_request_max_tries: int = 5
     balance_request_lease_seconds: float = 600.0
+
+    @property
+    def retry_policy(self) -> retry.Policy:
+        return retry.Policy(
+            self.max_attempts,
+            self.backoff_base_seconds,
+            self.backoff_cap_seconds,
+            self.throttled_wait_seconds,
+            self.auth_failed_wait_seconds,
+        )
 
     @property
     def token_url(self) -> str:
@@ -84,6 +104,15 @@ class SyncSettings(Settings):
             throttled_wait_seconds=float(env.get("SYNC_THROTTLED_WAIT_SECONDS", cls.throttled_wait_seconds)),
             auth_failed_wait_seconds=float(
                 env.get("SYNC_AUTH_FAILED_WAIT_SECONDS", cls.auth_failed_wait_seconds)
+            ),
+            sage_sales_ledger_account_id=env.get(
+                "SAGE_SALES_LEDGER_ACCOUNT_ID", cls.sage_sales_ledger_account_id
+            ),
+            sage_bank_account_id=env.get("SAGE_BANK_ACCOUNT_ID", cls.sage_bank_account_id),
+            sage_tax_rates=env.get("SAGE_TAX_RATES", cls.sage_tax_rates),
+            posting_wait_seconds=float(env.get("POSTING_WAIT_SECONDS", cls.posting_wait_seconds)),
+            posting_wait_review_seconds=float(
+                env.get("POSTING_WAIT_REVIEW_SECONDS", cls.posting_wait_review_seconds)
             ),
             balance_poll_seconds=float(env.get("BALANCE_POLL_SECONDS", cls.balance_poll_seconds)),
             balance_request_max_tries=int(

@@ -93,6 +93,22 @@ class SageLoop:
         self.uow_factory = uow_factory
 
 
+def log_retry(
+    logger: logging.Logger, what: str, attempts: int, then: retry.AfterFailure, exc: Exception
+) -> None:
+    if then.why == "auth":  # our credentials, not the row's: an operator fixes the login
+        logger.error(
+            "Sage refused our credentials (check SAGE_REFRESH_TOKEN / SAGE_CLIENT_ID); %s waits %.0fs: %s",
+            what,
+            then.delay,
+            exc,
+        )
+    elif then.why == "throttled":
+        logger.info("%s throttled by Sage; next in %.1fs", what, then.delay)
+    else:
+        logger.info("%s: attempt %d failed (%s); next in %.1fs", what, attempts, exc, then.delay)
+
+
 class SyncEngine(SageLoop):
     """Customers to Sage: claims due rows and links, creates, updates or deactivates each."""
 
@@ -458,36 +474,16 @@ class SyncEngine(SageLoop):
                 uow.commit()
                 return
             row.last_error = str(exc)[:2000]
-            if exc.auth_failed:  # our credentials, not the customer: wait for an operator, keep attempts
+            then = retry.after_failure(
+                row.attempts, exc.status, exc.transient, exc.retry_after, self.s.retry_policy
+            )
+            if not then.counts:
                 row.attempts = max(0, row.attempts - 1)
-                delay = retry.throttled_delay(None, self.s.auth_failed_wait_seconds)
-                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
-                log.error(
-                    "Sage refused our credentials (check SAGE_REFRESH_TOKEN / SAGE_CLIENT_ID); "
-                    "sync of %s waits %.0fs: %s",
-                    c.customer_id,
-                    delay,
-                    exc,
-                )
-            elif exc.status == 429:  # Sage asks us to slow down: wait as told, the attempt is not used up
-                row.attempts = max(0, row.attempts - 1)
-                delay = retry.throttled_delay(exc.retry_after, self.s.throttled_wait_seconds)
-                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
-                log.info("sync of %s throttled by Sage; next in %.1fs", c.customer_id, delay)
-            elif not exc.transient or retry.gives_up(row.attempts, self.s.max_attempts):
+            if then.give_up:
                 row.status = FAILED
                 events.publish_failed(uow, row)
                 log.warning("sync of %s failed after %d attempts: %s", c.customer_id, row.attempts, exc)
             else:
-                delay = retry.backoff_delay(
-                    row.attempts, self.s.backoff_base_seconds, self.s.backoff_cap_seconds, exc.retry_after
-                )
-                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
-                log.info(
-                    "sync of %s: attempt %d failed (%s); next in %.1fs",
-                    c.customer_id,
-                    row.attempts,
-                    exc,
-                    delay,
-                )
+                row.next_attempt_at = utcnow() + timedelta(seconds=then.delay)
+                log_retry(log, f"sync of {c.customer_id}", row.attempts, then, exc)
             uow.commit()

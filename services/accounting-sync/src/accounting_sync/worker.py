@@ -9,6 +9,7 @@ from fieldbook_shared.messaging import worker
 
 from .balances import BalancePoller
 from .handlers import HANDLERS
+from .postings import PostingEngine
 from .sage import SageAccounting
 from .settings import load_settings
 from .sync import SyncEngine
@@ -22,6 +23,8 @@ def _loops(w: worker.Worker) -> worker.Loops:
     # SQLite has no SKIP LOCKED and one writer at a time: one loop there
     threads = max(1, sync_settings.sync_threads) if w.engine.dialect.name == "postgresql" else 1
     loops = {f"sync-{i + 1}": sync.run for i in range(threads)}
+    posting = PostingEngine(sync_settings, w.sessions, sage, w.uow_factory)
+    loops.update({f"postings-{i + 1}": posting.run for i in range(threads)})
     loops["balances"] = BalancePoller(sync_settings, w.sessions, sage, w.uow_factory).run
     return loops
 

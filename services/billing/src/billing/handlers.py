@@ -171,6 +171,26 @@ def _erasure_actions(uow, customer_id: str, row) -> dict:
     }
 
 
+# --- accounting-sync's word on a document -------------------------------------------------------
+
+POSTED_KINDS = {"invoice": Invoice, "credit_note": CreditNote, "payment": Payment}
+
+
+def on_document_posted(uow, event: Event) -> None:
+    """accounting.document_posted: keep the document's Sage id. A plain UPDATE, so the invoice's
+    version (its ETag) does not move for a fact of accounting-sync's; a repeat writes the same id."""
+    data = event.data
+    model = POSTED_KINDS.get(data["kind"])
+    if model is None:
+        return
+    uow.session.execute(
+        update(model)
+        .where(model.tenant_id == uow.tenant_id, model.id == data["source_id"])
+        .values(sage_id=data["sage_id"])
+        .execution_options(synchronize_session=False)
+    )
+
+
 HANDLERS = {
     "customer.created": on_customer_snapshot,
     "customer.updated": on_customer_snapshot,
@@ -184,4 +204,5 @@ HANDLERS = {
     "work_address.created": on_work_address,
     "work_address.updated": on_work_address,
     "work_address.status_changed": on_work_address,
+    "accounting.document_posted": on_document_posted,
 }

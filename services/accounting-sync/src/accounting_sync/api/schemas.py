@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from fieldbook_shared.schemas import StrictSchema
 
-from ..store.models import STATUSES
+from ..store.models import POSTING_KINDS, POSTING_STATUSES, STATUSES
 
 STATUS_HELP = (
     "`pending`: waiting for (or between) attempts; `synced`: Sage holds the customer (a merged, deleted or "
@@ -104,3 +104,68 @@ class BusinessSchema(StrictSchema):
     )
     updated_at = fields.DateTime(dump_only=True, allow_none=True)
     updated_by = fields.String(dump_only=True, allow_none=True)
+
+
+# --- postings: billing's documents to Sage ----------------------------------------------------------
+
+POSTING_STATUS_HELP = (
+    "`pending`: waiting for its next attempt, or for what it needs (its customer's Sage contact, the "
+    "invoices a payment pays: `last_error` says which); `posted`: Sage holds it (`sage_id`); "
+    "`needs_review`: a person decides (`last_error` says why: the customer is not linked, Sage refused "
+    "it, an allocation after the payment reached Sage) — retry or skip; `failed`: the attempts ran "
+    "out; `voided`: voided or reversed here after it was posted, and voided (a payment: deleted) in "
+    "Sage; `not_needed`: voided or reversed before it reached Sage, or skipped by a person."
+)
+POSTING_KIND_HELP = (
+    "`invoice` (a Sage sales invoice), `credit_note` (a sales credit note), `payment` (a contact "
+    "payment with its allocations); `allocation` / `deallocation`: made after the payment reached "
+    "Sage, for a person to do in Sage."
+)
+
+
+class PostingSchema(Schema):
+    id = fields.String(dump_only=True)
+    kind = fields.String(
+        dump_only=True, metadata={"enum": list(POSTING_KINDS), "description": POSTING_KIND_HELP}
+    )
+    source_id = fields.String(
+        dump_only=True,
+        metadata={"description": "The invoice's, credit note's, payment's or allocation's id."},
+    )
+    customer_id = fields.String(dump_only=True, allow_none=True)
+    reference = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "What Sage's copy carries as its reference."},
+    )
+    status = fields.String(
+        dump_only=True, metadata={"enum": list(POSTING_STATUSES), "description": POSTING_STATUS_HELP}
+    )
+    sage_id = fields.String(dump_only=True, allow_none=True, metadata={"description": "Its id in Sage."})
+    attempts = fields.Integer(dump_only=True)
+    last_attempt_at = fields.DateTime(dump_only=True, allow_none=True)
+    next_attempt_at = fields.DateTime(dump_only=True, allow_none=True)
+    last_error = fields.String(dump_only=True, allow_none=True)
+    posted_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class PostingQuerySchema(StrictSchema):
+    status = fields.String(
+        validate=validate.OneOf(POSTING_STATUSES), metadata={"description": POSTING_STATUS_HELP}
+    )
+    kind = fields.String(validate=validate.OneOf(POSTING_KINDS), metadata={"description": POSTING_KIND_HELP})
+    customer_id = fields.UUID()
+    source_id = fields.UUID()
+
+
+class PostingReviewSchema(StrictSchema):
+    action = fields.String(
+        required=True,
+        validate=validate.OneOf(["retry", "skip"]),
+        metadata={
+            "description": "`retry`: try again now, from the start (e.g. once the customer is linked); "
+            "`skip`: nothing is posted for it (e.g. done by hand in Sage) → `not_needed`."
+        },
+    )

@@ -1,11 +1,12 @@
-"""The retry policy of one customer's sync: exponential backoff with jitter, honouring Retry-After,
-and a limit after which the customer is `failed`. A 429 (Sage throttling us) is no failure: it does
-not use up an attempt, the row just waits for the Retry-After, with jitter."""
+"""The retry policy of one customer's sync and of one posting: exponential backoff with jitter,
+honouring Retry-After, and a limit after which the row is `failed`. A 429 (Sage throttling us) is
+no failure: it does not use up an attempt, the row just waits for the Retry-After, with jitter."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
 
 def backoff_delay(
@@ -50,3 +51,48 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         return None
     return max(0.0, seconds)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How hard the worker's loops that talk to Sage try (settings: SYNC_*)."""
+
+    max_attempts: int
+    backoff_base: float
+    backoff_cap: float
+    throttled_wait: float  # a 429 without Retry-After
+    auth_failed_wait: float  # Sage refused our credentials
+
+
+@dataclass(frozen=True)
+class AfterFailure:
+    """What a failed attempt leads to: `give_up` (no `delay`), or the next try in `delay` seconds;
+    `counts`: whether the attempt is used up (a 429 or our own credentials are not the row's fault)."""
+
+    why: str  # auth | throttled | give_up | retry
+    delay: float = 0.0
+    counts: bool = True
+
+    @property
+    def give_up(self) -> bool:
+        return self.why == "give_up"
+
+
+def after_failure(
+    attempts: int,
+    status: int | None,
+    transient: bool,
+    retry_after: float | None,
+    policy: Policy,
+) -> AfterFailure:
+    """The one retry policy of the customers' sync and the postings: credentials refused → wait for
+    an operator; 429 → wait as told (jitter), the attempt not used up; not transient (e.g. 422) or
+    the attempts ran out → give up; else back off."""
+    if status == 401:
+        return AfterFailure("auth", throttled_delay(None, policy.auth_failed_wait), counts=False)
+    if status == 429:
+        return AfterFailure("throttled", throttled_delay(retry_after, policy.throttled_wait), counts=False)
+    if not transient or gives_up(attempts, policy.max_attempts):
+        return AfterFailure("give_up")
+    delay = backoff_delay(attempts, policy.backoff_base, policy.backoff_cap, retry_after)
+    return AfterFailure("retry", delay)

@@ -149,3 +149,72 @@ class SageBusiness(Base):
     business_id: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(200))
+
+
+# --- money: billing's documents posted to Sage -----------------------------------------------------
+
+# a posting's statuses: `posted` (Sage holds it: `sage_id`), `voided` (voided or reversed here after it
+# was posted: Sage's copy is voided / deleted), the others as for customers; `not_needed`: voided or
+# reversed here before it reached Sage, or skipped by a person
+POSTED, VOIDED = "posted", "voided"
+POSTING_STATUSES = (PENDING, POSTED, NEEDS_REVIEW, FAILED, NOT_NEEDED, VOIDED)
+# invoice / credit_note / payment go to Sage; allocation / deallocation after the payment reached
+# Sage go to a person (needs_review): allocate in Sage by hand
+POSTING_KINDS = ("invoice", "credit_note", "payment", "allocation", "deallocation")
+
+
+class SagePosting(Base):
+    """One billing document to post to Sage (a sales invoice, a sales credit note, a contact payment
+    with its allocations), exactly once: idempotent on (tenant, kind, source id). The consumer only
+    stores it; the posting loop (`postings.py`) talks to Sage."""
+
+    __tablename__ = "sage_postings"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "kind", "source_id", name="uq_sage_postings_source"),
+        Index("ix_sage_postings_due", "status", "next_attempt_at"),
+        Index("ix_sage_postings_tenant_status", "tenant_id", "status", "updated_at"),
+        Index("ix_sage_postings_tenant_customer", "tenant_id", "customer_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str] = mapped_column(String(36))  # the invoice's, credit note's, payment's id
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    # what Sage's copy carries as `reference`, and what it is found by after a lost answer
+    reference: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict | None] = mapped_column()  # the billing event's data (None: not heard yet)
+    # a payment's allocations to invoices [{id, invoice_id, amount, deallocated}], from
+    # payment.allocated / deallocated heard before the payment reached Sage
+    allocations: Mapped[list] = mapped_column(default=list)
+    action: Mapped[str] = mapped_column(String(16), default="post")  # post | void (voided / reversed here)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    sage_id: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    claimed_until: Mapped[datetime | None] = mapped_column()
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # a create was sent (saved before the POST): after a lost answer the document is looked up in
+    # Sage by its reference before anything is created again
+    create_sent_at: Mapped[datetime | None] = mapped_column()
+    posted_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def due_now(self) -> None:
+        self.status = PENDING
+        self.attempts = 0
+        self.last_error = None
+        self.next_attempt_at = utcnow()
+
+    def to_review(self, reason: str) -> None:
+        self.status = NEEDS_REVIEW
+        self.attempts = 0
+        self.last_error = reason[:2000]
+        self.next_attempt_at = None
+
+    @property
+    def may_be_in_sage(self) -> bool:
+        return bool(self.sage_id or self.create_sent_at)

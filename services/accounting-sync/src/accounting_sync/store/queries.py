@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -12,7 +13,20 @@ from fieldbook_shared.db import utcnow
 from fieldbook_shared.jobs import new_token, skip_locked
 from fieldbook_shared.problems import NotFound
 
-from .models import PENDING, BalancePollRequest, CustomerSync, SageBusiness
+from .models import PENDING, BalancePollRequest, CustomerSync, SageBusiness, SagePosting
+
+
+def latest_first(session: Session, model: Any, where: list, page: int, page_size: int) -> tuple[list, int]:
+    """One page of a tenant's rows, latest change first, and how many there are."""
+    total = session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    rows = session.scalars(
+        select(model)
+        .where(*where)
+        .order_by(model.updated_at.desc(), model.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return list(rows), total
 
 
 class Syncs:
@@ -45,15 +59,7 @@ class Syncs:
         where = [CustomerSync.tenant_id == self.tenant_id]
         if status:
             where.append(CustomerSync.status == status)
-        total = self.session.scalar(select(func.count()).select_from(CustomerSync).where(*where)) or 0
-        rows = self.session.scalars(
-            select(CustomerSync)
-            .where(*where)
-            .order_by(CustomerSync.updated_at.desc(), CustomerSync.id)
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        ).all()
-        return list(rows), total
+        return latest_first(self.session, CustomerSync, where, page, page_size)
 
     def refs_starting(self, stem: str) -> set[str]:
         rows = self.session.scalars(
@@ -105,11 +111,61 @@ class Syncs:
         return req
 
 
+class Postings:
+    """The tenant's postings to Sage (billing's documents)."""
+
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def find(self, kind: str, source_id: str, lock: bool = False) -> SagePosting | None:
+        stmt = select(SagePosting).where(
+            SagePosting.tenant_id == self.tenant_id,
+            SagePosting.kind == kind,
+            SagePosting.source_id == source_id,
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.session.scalar(stmt)
+
+    def get(self, posting_id: str, lock: bool = False) -> SagePosting:
+        stmt = select(SagePosting).where(
+            SagePosting.tenant_id == self.tenant_id, SagePosting.id == posting_id
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        row = self.session.scalar(stmt)
+        if row is None:
+            raise NotFound("accounting-sync has no such posting.")
+        return row
+
+    def add(self, row: SagePosting) -> SagePosting:
+        row.tenant_id = self.tenant_id
+        self.session.add(row)
+        return row
+
+    def list(
+        self, filters: dict[str, str | None], page: int, page_size: int
+    ) -> tuple[list[SagePosting], int]:
+        where = [SagePosting.tenant_id == self.tenant_id]
+        for name in ("status", "kind", "customer_id", "source_id"):
+            if filters.get(name):
+                where.append(getattr(SagePosting, name) == filters[name])
+        return latest_first(self.session, SagePosting, where, page, page_size)
+
+
 # --- the worker's side: across tenants ----------------------------------------------------------
 
 
-def claim_due(session: Session, lease: timedelta, now: datetime | None = None) -> CustomerSync | None:
-    """Take one pending row whose time has come, for `lease`: the caller owns it until then.
+def claim_due(
+    session: Session,
+    lease: timedelta,
+    now: datetime | None = None,
+    model: type[CustomerSync] | type[SagePosting] = CustomerSync,
+    ready: tuple = (),
+) -> Any:
+    """Take one pending row of `model` (customer sync rows, or postings) whose time has come and
+    that meets `ready`, for `lease`: the caller owns it until then.
 
     Fair across tenants: a tenant is drawn at random among those with due rows, then its oldest
     due row is taken, so one tenant's import of 10,000 customers does not make another tenant's
@@ -121,17 +177,16 @@ def claim_due(session: Session, lease: timedelta, now: datetime | None = None) -
     """
     now = now or utcnow()
     due = (
-        CustomerSync.status == PENDING,
-        CustomerSync.next_attempt_at <= now,
-        or_(CustomerSync.claimed_until.is_(None), CustomerSync.claimed_until <= now),
+        model.status == PENDING,
+        model.next_attempt_at <= now,
+        or_(model.claimed_until.is_(None), model.claimed_until <= now),
+        *ready,
     )
-    tenants = list(session.scalars(select(CustomerSync.tenant_id).where(*due).distinct().limit(1000)))
+    tenants = list(session.scalars(select(model.tenant_id).where(*due).distinct().limit(1000)))
     if not tenants:
         return None
-    oldest_first = (
-        select(CustomerSync).where(*due).order_by(CustomerSync.next_attempt_at, CustomerSync.id).limit(1)
-    )
-    for stmt in (oldest_first.where(CustomerSync.tenant_id == random.choice(tenants)), oldest_first):
+    oldest_first = select(model).where(*due).order_by(model.next_attempt_at, model.id).limit(1)
+    for stmt in (oldest_first.where(model.tenant_id == random.choice(tenants)), oldest_first):
         row = session.scalar(skip_locked(session, stmt))
         if row is not None:
             row.claimed_until = now + lease

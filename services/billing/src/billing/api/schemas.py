@@ -299,6 +299,13 @@ class ConsolidatedInSchema(InvoiceFieldsSchema):
     )
 
 
+def _sage_id() -> fields.String:
+    return fields.String(
+        allow_none=True,
+        metadata={"description": "Its id in Sage once accounting-sync posted it there; null until then."},
+    )
+
+
 class InvoiceSchema(WithVatBreakdown):
     id = fields.String()
     customer_id = fields.String()
@@ -324,6 +331,7 @@ class InvoiceSchema(WithVatBreakdown):
     created_at = fields.DateTime()
     issued_at = fields.DateTime(allow_none=True)
     voided_at = fields.DateTime(allow_none=True)
+    sage_id = _sage_id()
 
 
 # --- credit notes, payments, account credit ----------------------------------------------------------
@@ -360,6 +368,7 @@ class CreditNoteSchema(WithVatBreakdown):
     unallocated = _money()
     allocations = fields.List(fields.Nested("AllocationSchema"))  # defined below
     created_at = fields.DateTime()
+    sage_id = _sage_id()
 
 
 class AllocationInSchema(StrictSchema):
@@ -531,6 +540,7 @@ class PaymentSchema(Schema):
     reversed_on = fields.Date(allow_none=True)
     reversal_reason = fields.String(allow_none=True)
     created_at = fields.DateTime()
+    sage_id = _sage_id()
 
 
 # --- cards -------------------------------------------------------------------------------------------

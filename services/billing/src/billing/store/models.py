@@ -35,7 +35,7 @@ from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import AddressColumns, Base, Money, new_id, utcnow
 
 from ..domain import rules
-from ..domain.money import ZERO
+from ..domain.money import ZERO, vat_breakdown
 
 Qty = Numeric(12, 3)
 Rate = Numeric(5, 2)
@@ -117,6 +117,18 @@ class TotalsColumns:
     net: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     vat: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+
+    @property
+    def vat_breakdown(self) -> list[dict]:
+        """Net, VAT and total per VAT rate (invoice.issued and credit_note.issued carry it: the
+        lines accounting-sync posts to Sage)."""
+        return vat_breakdown(self.lines)  # type: ignore[attr-defined]  # each document's lines
+
+
+class SageLink:
+    """The document's id in Sage once accounting-sync posted it (`accounting.document_posted`)."""
+
+    sage_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Quote(Aggregate, TotalsColumns, Base):
@@ -223,7 +235,7 @@ class Job(Aggregate, Base):
         self.record(event)
 
 
-class Invoice(Aggregate, TotalsColumns, Base):
+class Invoice(Aggregate, TotalsColumns, SageLink, Base):
     __tablename__ = "invoices"
     __table_args__ = (
         Index("ix_invoices_tenant_customer_date", "tenant_id", "customer_id", "invoice_date"),
@@ -295,7 +307,7 @@ class InvoiceLine(LineColumns, Base):
     job_id: Mapped[str | None] = mapped_column(String(36))
 
 
-class CreditNote(Aggregate, TotalsColumns, Base):
+class CreditNote(Aggregate, TotalsColumns, SageLink, Base):
     __tablename__ = "credit_notes"
     __table_args__ = (
         Index("ix_credit_notes_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
@@ -324,7 +336,7 @@ class CreditNoteLine(LineColumns, Base):
     credit_note_id: Mapped[str] = mapped_column(ForeignKey("credit_notes.id", ondelete="CASCADE"), index=True)
 
 
-class Payment(Aggregate, Base):
+class Payment(Aggregate, SageLink, Base):
     """Money received (`kind` payment) or account credit issued (`kind` account_credit)."""
 
     __tablename__ = "payments"

@@ -33,6 +33,15 @@ class JobData(VersionedRecordData):
     total = money(required=True)
 
 
+class VatRateData(EventData):
+    """A document's net, VAT and total at one VAT rate (the sums of its lines, already rounded)."""
+
+    rate = fields.Decimal(as_string=True, places=2, required=True)
+    net = money(required=True)
+    vat = money(required=True)
+    total = money(required=True)
+
+
 class InvoiceData(VersionedRecordData):
     number = fields.Integer(required=True)
     status = fields.String(required=True)
@@ -45,6 +54,8 @@ class InvoiceData(VersionedRecordData):
     retention_amount = money(required=True)
     consolidated = fields.Boolean(required=True)
     job_ids = fields.List(fields.String(), load_default=list)
+    # per VAT rate: what accounting-sync posts to Sage as the invoice's lines
+    vat_breakdown = fields.List(fields.Nested(VatRateData), load_default=list)
 
 
 class CreditNoteData(CustomerRecordData):
@@ -55,6 +66,7 @@ class CreditNoteData(CustomerRecordData):
     net = money(required=True)
     vat = money(required=True)
     total = money(required=True)
+    vat_breakdown = fields.List(fields.Nested(VatRateData), load_default=list)
 
 
 class PaymentData(CustomerRecordData):

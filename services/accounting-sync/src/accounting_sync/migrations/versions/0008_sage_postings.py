@@ -1,0 +1,51 @@
+"""sage_postings: billing's invoices, credit notes and payments to post to Sage, each exactly once
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-06 16:30:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from fieldbook_shared.db import UTCDateTime
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "sage_postings",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("tenant_id", sa.String(64), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("source_id", sa.String(36), nullable=False),
+        sa.Column("customer_id", sa.String(36), nullable=True),
+        sa.Column("reference", sa.String(64), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=True),
+        sa.Column("allocations", sa.JSON(), nullable=False),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("sage_id", sa.String(64), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_attempt_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_until", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claim_token", sa.String(36), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("create_sent_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("posted_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("tenant_id", "kind", "source_id", name="uq_sage_postings_source"),
+    )
+    op.create_index("ix_sage_postings_due", "sage_postings", ["status", "next_attempt_at"])
+    op.create_index("ix_sage_postings_tenant_status", "sage_postings", ["tenant_id", "status", "updated_at"])
+    op.create_index("ix_sage_postings_tenant_customer", "sage_postings", ["tenant_id", "customer_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("sage_postings")

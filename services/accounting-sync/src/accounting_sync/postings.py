@@ -1,0 +1,317 @@
+"""The posting loop of the worker: billing's documents to Sage, each exactly once.
+
+One attempt (as the customers' sync loop, `sync.py`):
+1. claim (short transaction): a due `pending` posting gets a lease (`FOR UPDATE SKIP LOCKED`);
+2. outside any transaction: check what it needs, then talk to Sage —
+   - its customer's contact must be linked (`customer_sync` holds the Sage contact id); a credit
+     note waits for the invoice it credits, a payment for every allocation made with it and for the
+     invoices it pays. Waiting is no attempt: the posting looks again in `POSTING_WAIT_SECONDS`,
+     and after `POSTING_WAIT_REVIEW_SECONDS` in all a person is asked (`needs_review`). A customer
+     that will not be linked without a person (`needs_review`, `failed`, `not_needed`) sends its
+     documents to review at once;
+   - a create was sent before (`create_sent_at`) and no answer came (lost, 5xx, crash): the
+     document is looked up in Sage by its reference first, and linked when found;
+   - else `create_sent_at` is saved (lease checked), then one POST with a deterministic
+     `idempotency_id` (business, tenant, kind, source id). A 5xx or a lost answer is not sent again
+     in place: the next attempt looks it up first;
+   - voided / reversed here after it was posted (`action` void): the invoice or credit note is
+     voided in Sage, the contact payment deleted;
+3. record the outcome (only while the lease is ours): `posted` + `accounting.document_posted`
+   {kind, source_id, customer_id, sage_id}; a wait; `needs_review`; or the retry policy shared with
+   the customers' sync (`domain/retry.py`: a 429 waits and is no attempt, a 422 goes to review,
+   the attempts run out → `failed`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fieldbook_shared.context import RequestContext
+from fieldbook_shared.db import utcnow
+from fieldbook_shared.jobs import poll_loop
+
+from . import events
+from .domain import mapping, retry
+from .domain import postings as docs
+from .sage import SageError
+from .store.models import (
+    FAILED,
+    NOT_NEEDED,
+    PENDING,
+    POSTED,
+    VOIDED,
+    SagePosting,
+)
+from .store.queries import Postings, Syncs, business_of, claim_due
+from .sync import SageLoop, log_retry
+
+log = logging.getLogger("accounting_sync.postings")
+
+
+@dataclass
+class PostingClaim:
+    row_id: str
+    tenant_id: str
+    kind: str
+    source_id: str
+    customer_id: str | None
+    reference: str | None
+    payload: dict
+    allocations: list
+    action: str
+    sage_id: str | None
+    create_sent: bool
+    token: str
+    waiting_seconds: float
+    business_id: str
+
+
+@dataclass
+class Result:
+    kind: str  # posted | voided | wait | review
+    sage_id: str | None = None
+    reason: str = ""
+
+
+class Waiting(Exception):
+    """What the posting needs is not there yet (its customer's contact, an invoice in Sage)."""
+
+
+class NeedsPerson(Exception):
+    """What the posting needs will not come without a person."""
+
+
+class PostingEngine(SageLoop):
+    """Billing's invoices, credit notes and payments to Sage."""
+
+    def run(self, stop: threading.Event) -> None:
+        poll_loop(
+            "posting loop", lambda stop: self.run_once(), self.s.loop_idle_seconds, log, error_wait=2.0
+        )(stop)
+
+    def run_once(self) -> bool:
+        claim = self._claim()
+        if claim is None:
+            return False
+        try:
+            result = self._attempt(claim)
+        except SageError as exc:
+            self._record_failure(claim, exc)
+        except Exception as exc:  # a bug must not wedge the row: it backs off like a Sage error
+            log.exception("posting %s %s failed", claim.kind, claim.source_id)
+            self._record_failure(
+                claim, SageError(f"internal error: {type(exc).__name__}: {exc}", transient=True)
+            )
+        else:
+            self._record(claim, result)
+        return True
+
+    def drain(self, limit: int = 1000) -> int:
+        """Run attempts until nothing is due (tests)."""
+        n = 0
+        while n < limit and self.run_once():
+            n += 1
+        return n
+
+    # -- 1. claim -------------------------------------------------------------------------------
+
+    def _claim(self) -> PostingClaim | None:
+        with self.sessions() as session, session.begin():
+            row = claim_due(
+                session,
+                timedelta(seconds=self.s.lease_seconds),
+                model=SagePosting,
+                ready=(SagePosting.reference.is_not(None),),  # its document was heard of
+            )
+            if row is None:
+                return None
+            row.attempts += 1
+            row.last_attempt_at = utcnow()
+            return PostingClaim(
+                row_id=row.id,
+                tenant_id=row.tenant_id,
+                kind=row.kind,
+                source_id=row.source_id,
+                customer_id=row.customer_id,
+                reference=row.reference,
+                payload=dict(row.payload or {}),
+                allocations=list(row.allocations or []),
+                action=row.action,
+                sage_id=row.sage_id,
+                create_sent=row.create_sent_at is not None,
+                token=row.claim_token or "",
+                waiting_seconds=(utcnow() - row.created_at).total_seconds(),
+                business_id=business_of(session, row.tenant_id, self.s.sage_business_id),
+            )
+
+    # -- 2. what it needs, then Sage ------------------------------------------------------------
+
+    def _attempt(self, c: PostingClaim) -> Result:
+        try:
+            if c.kind not in docs.RESOURCES:
+                raise NeedsPerson(c.payload.get("why") or "allocate it in Sage by hand")
+            if c.action == "void":
+                return self._void(c)
+            contact_id = self._contact_of(c)
+            if c.create_sent:  # a create went before without an answer: is it in Sage?
+                resource, _ = docs.RESOURCES[c.kind]
+                found = self.accounting.for_business(c.business_id).find_document(
+                    resource, contact_id, c.reference or ""
+                )
+                if found is not None:
+                    log.info("%s %s found in Sage by its reference after a lost answer", c.kind, c.source_id)
+                    return Result("posted", found["id"])
+            body = self._body(c, contact_id)
+            return Result("posted", self._create(c, body))
+        except Waiting as why:
+            return Result("wait", reason=str(why))
+        except (NeedsPerson, docs.CannotPost) as why:
+            return Result("review", reason=str(why))
+
+    def _contact_of(self, c: PostingClaim) -> str:
+        with self.sessions() as session:
+            row = Syncs(session, c.tenant_id).find(c.customer_id or "")
+        if row is not None and row.sage_contact_id and not row.removed:
+            return row.sage_contact_id
+        if row is None or row.status == PENDING:
+            raise Waiting("waiting for the customer's Sage contact to be linked")
+        raise NeedsPerson(
+            f"the customer's Sage contact is not linked (customer sync {row.status}): "
+            "resolve the customer in /v1/accounting/sync, then retry"
+        )
+
+    def _posted_ids(self, c: PostingClaim, kind: str, source_ids: list[str]) -> dict[str, str]:
+        """The Sage ids of these postings of ours; Waiting / NeedsPerson while one has none."""
+        out = {}
+        with self.sessions() as session:
+            postings = Postings(session, c.tenant_id)
+            for source_id in source_ids:
+                row = postings.find(kind, source_id)
+                if row is not None and row.sage_id and row.status == POSTED:
+                    out[source_id] = row.sage_id
+                elif row is None or row.status == PENDING:
+                    raise Waiting(f"waiting for {kind} {source_id} to reach Sage")
+                else:
+                    raise NeedsPerson(f"{kind} {source_id} is {row.status} in its posting to Sage")
+        return out
+
+    def _body(self, c: PostingClaim, contact_id: str) -> dict:
+        s, data = self.s, c.payload
+        rates = docs.tax_rates(s.sage_tax_rates)
+        if c.kind == "invoice":
+            return docs.sales_invoice(data, contact_id, s.sage_sales_ledger_account_id, rates)
+        if c.kind == "credit_note":
+            invoice_id = data.get("invoice_id")
+            original = self._posted_ids(c, "invoice", [invoice_id])[invoice_id] if invoice_id else None
+            return docs.sales_credit_note(data, contact_id, s.sage_sales_ledger_account_id, rates, original)
+        if not docs.allocations_heard(data, c.allocations):
+            raise Waiting("waiting for the payment's allocations")
+        wanted = sorted({a["invoice_id"] for a in docs.standing(c.allocations)})
+        invoices = self._posted_ids(c, "invoice", wanted)
+        return docs.contact_payment(data, contact_id, s.sage_bank_account_id, invoices, c.allocations)
+
+    def _create(self, c: PostingClaim, body: dict) -> str:
+        """Save that a create is sent (the lease still ours), then POST it once."""
+        with self.sessions() as session, session.begin():
+            row = Postings(session, c.tenant_id).find(c.kind, c.source_id, lock=True)
+            if row is None or row.claim_token != c.token:
+                raise SageError("the lease ran out before the create", transient=True)
+            row.create_sent_at = utcnow()
+        resource, wrapper = docs.RESOURCES[c.kind]
+        key = mapping.idempotency_id(c.business_id, c.tenant_id, f"{c.kind}:{c.source_id}")
+        created = self.accounting.for_business(c.business_id).create_document(resource, wrapper, body, key)
+        return created["id"]
+
+    def _void(self, c: PostingClaim) -> Result:
+        """Voided (invoice, credit note) or reversed (payment) here: Sage's copy goes too."""
+        sage = self.accounting.for_business(c.business_id)
+        resource, _ = docs.RESOURCES[c.kind]
+        sage_id = c.sage_id
+        if sage_id is None:  # a create may have reached Sage without an answer: find it by its reference
+            contact_id = self._contact_of(c)
+            found = sage.find_document(resource, contact_id, c.reference or "")
+            if found is None:
+                return Result("voided")
+            sage_id = found["id"]
+        reason = "Voided in Fieldbook" if c.kind != "payment" else None
+        sage.delete_document(resource, sage_id, reason)
+        return Result("voided", sage_id)
+
+    # -- 3. record ------------------------------------------------------------------------------
+
+    def _owned(self, postings: Postings, c: PostingClaim) -> SagePosting | None:
+        row = postings.find(c.kind, c.source_id, lock=True)
+        if row is None or row.claim_token != c.token:
+            log.warning("lease on posting %s %s lost before the outcome was recorded", c.kind, c.source_id)
+            return None
+        row.claimed_until = None
+        row.claim_token = None
+        return row
+
+    def _record(self, c: PostingClaim, r: Result) -> None:
+        uow = self.uow_factory(RequestContext.system(c.tenant_id, actor="accounting-sync"))
+        with uow:
+            row = self._owned(uow.postings, c)
+            if row is None:
+                return
+            if r.kind == "wait":
+                row.attempts = max(0, row.attempts - 1)  # waiting is no attempt
+                if c.waiting_seconds > self.s.posting_wait_review_seconds:
+                    row.to_review(f"{r.reason} for too long")
+                else:
+                    row.last_error = r.reason
+                    row.next_attempt_at = utcnow() + timedelta(seconds=self.s.posting_wait_seconds)
+            elif r.kind == "review":
+                row.to_review(r.reason)
+            else:
+                self._done(uow, row, c, r)
+            uow.commit()
+
+    def _done(self, uow, row: SagePosting, c: PostingClaim, r: Result) -> None:
+        newly_posted = r.kind == "posted" and row.sage_id != r.sage_id
+        row.sage_id = r.sage_id or row.sage_id
+        row.create_sent_at = None
+        row.attempts = 0
+        row.last_error = None
+        if r.kind == "posted":
+            row.posted_at = utcnow()
+        if row.action != c.action:  # voided / reversed here while we were at Sage: go again at once
+            row.status = PENDING
+            row.next_attempt_at = utcnow()
+        elif r.kind == "voided":
+            row.status = VOIDED if row.sage_id else NOT_NEEDED
+            row.next_attempt_at = None
+        else:
+            row.status = POSTED
+            row.next_attempt_at = None
+        if newly_posted:
+            events.publish_posted(uow, row)
+        log.info("%s %s %s in Sage (%s)", c.kind, c.source_id, r.kind, row.sage_id)
+
+    def _record_failure(self, c: PostingClaim, exc: SageError) -> None:
+        uow = self.uow_factory(RequestContext.system(c.tenant_id, actor="accounting-sync"))
+        with uow:
+            row = self._owned(uow.postings, c)
+            if row is None:
+                return
+            row.last_error = str(exc)[:2000]
+            then = retry.after_failure(
+                row.attempts, exc.status, exc.transient, exc.retry_after, self.s.retry_policy
+            )
+            if not then.counts:
+                row.attempts = max(0, row.attempts - 1)
+            if then.give_up and not exc.transient:  # Sage refused it (e.g. 422): a person looks
+                row.to_review(f"Sage refused it: {exc}")
+            elif then.give_up:
+                row.status = FAILED
+                row.next_attempt_at = None
+                log.warning(
+                    "posting %s %s failed after %d attempts: %s", c.kind, c.source_id, row.attempts, exc
+                )
+            else:
+                row.next_attempt_at = utcnow() + timedelta(seconds=then.delay)
+                log_retry(log, f"posting {c.kind} {c.source_id}", row.attempts, then, exc)
+            uow.commit()

@@ -1,0 +1,339 @@
+"""Billing's documents to Sage: events in, the real adapter against the simulator, events out."""
+
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, update
+
+from accounting_sync.domain import postings as docs
+from accounting_sync.postings import PostingEngine
+from accounting_sync.store.models import SagePosting
+from fieldbook_shared.db import utcnow
+
+from ..conftest import customer, uow_factory_for
+from ..conftest import deliver as deliver_typed
+
+MONEY = {"net", "vat", "total", "outstanding", "retention_amount", "amount", "unallocated", "rate"}
+DATES = {"invoice_date", "due_date", "received_on", "allocated_on", "deallocated_on", "reversed_on"}
+
+
+def typed(value, key=None):
+    """The event's data as billing hands it to the outbox: Decimals and dates (dumped to strings)."""
+    if isinstance(value, dict):
+        return {k: typed(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    if key in MONEY and isinstance(value, str):
+        return Decimal(value)
+    if key in DATES and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def deliver(bus, event_type, data):
+    return deliver_typed(bus, event_type, typed(data))
+
+
+CID = "3f1c2b8e-0000-4000-8000-000000000001"
+
+
+def invoice(n: int, customer_id: str = CID, **overrides) -> dict:
+    data = {
+        "id": f"1a000000-0000-4000-8000-{n:012d}",
+        "customer_id": customer_id,
+        "version": 2,
+        "number": 1000 + n,
+        "status": "issued",
+        "invoice_date": "2026-12-01",
+        "due_date": "2026-12-31",
+        "net": "150.00",
+        "vat": "25.00",
+        "total": "175.00",
+        "outstanding": "175.00",
+        "retention_amount": "0.00",
+        "consolidated": False,
+        "job_ids": [],
+        "vat_breakdown": [
+            {"rate": "0.00", "net": "25.00", "vat": "0.00", "total": "25.00"},
+            {"rate": "20.00", "net": "125.00", "vat": "25.00", "total": "150.00"},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def payment(n: int, amount="175.00", unallocated="0.00", customer_id: str = CID) -> dict:
+    return {
+        "id": f"2b000000-0000-4000-8000-{n:012d}",
+        "customer_id": customer_id,
+        "kind": "payment",
+        "method": "cheque",
+        "reference": "CHQ 1",
+        "nominal_account": None,
+        "amount": amount,
+        "received_on": "2026-12-02",
+        "unallocated": unallocated,
+    }
+
+
+def allocation(n: int, pay: dict, inv: dict, amount="175.00") -> dict:
+    return {
+        "id": f"3c000000-0000-4000-8000-{n:012d}",
+        "customer_id": pay["customer_id"],
+        "source_type": "payment",
+        "source_id": pay["id"],
+        "invoice_id": inv["id"],
+        "amount": amount,
+        "allocated_on": "2026-12-02",
+    }
+
+
+def posting(sessions, kind, source_id) -> SagePosting:
+    with sessions() as s:
+        return s.scalar(
+            select(SagePosting).where(SagePosting.kind == kind, SagePosting.source_id == source_id)
+        )
+
+
+def make_due(sessions):
+    with sessions() as s:
+        s.execute(update(SagePosting).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        s.commit()
+
+
+def linked_customer(bus, engine, customer_id=CID, n=0):
+    deliver(
+        bus,
+        "customer.created",
+        customer(id=customer_id, surname=f"Money{chr(65 + n)}", email=f"m{n}@example.com"),
+    )
+    engine.drain()
+
+
+def test_an_issued_invoice_waits_for_its_customer_then_posts_once_with_its_sage_id_published(
+    bus, engine, poster, sessions, sim, outbox
+):
+    inv = invoice(1)
+    deliver(bus, "invoice.issued", inv)
+    deliver(bus, "invoice.issued", inv)  # a repeat changes nothing
+    assert poster.drain() == 1
+    waiting = posting(sessions, "invoice", inv["id"])
+    assert (waiting.status, waiting.attempts) == ("pending", 0)
+    assert "customer's Sage contact" in waiting.last_error
+
+    linked_customer(bus, engine)
+    make_due(sessions)
+    poster.drain()
+    row = posting(sessions, "invoice", inv["id"])
+    [doc] = sim.documents("sales_invoices")
+    assert (row.status, row.sage_id, row.reference) == ("posted", doc["id"], "1001")
+    assert doc["reference"] == "1001" and doc["total_amount"] == "175.00"
+    assert [
+        (line["tax_rate_id"], line["net_amount"], line["tax_amount"]) for line in doc["invoice_lines"]
+    ] == [
+        ("GB_ZERO", "25.00", "0.00"),
+        ("GB_STANDARD", "125.00", "25.00"),
+    ]
+    assert all(line["ledger_account_id"] == "sales-4000" for line in doc["invoice_lines"])
+    [posted] = outbox("accounting.document_posted")
+    assert posted["data"] == {
+        "kind": "invoice",
+        "source_id": inv["id"],
+        "customer_id": CID,
+        "sage_id": doc["id"],
+    }
+
+
+def test_a_payment_waits_for_its_allocations_and_invoices_then_posts_allocated(
+    bus, engine, poster, sessions, sim
+):
+    linked_customer(bus, engine)
+    inv1, inv2 = invoice(1), invoice(2)
+    pay = payment(1, amount="200.00", unallocated="0.00")
+    deliver(bus, "payment.received", pay)  # before its allocations and its invoices
+    poster.drain()
+    assert "allocations" in posting(sessions, "payment", pay["id"]).last_error
+    deliver(bus, "payment.allocated", allocation(1, pay, inv1, "175.00"))
+    deliver(bus, "payment.allocated", allocation(2, pay, inv2, "25.00"))
+    make_due(sessions)
+    poster.drain()
+    assert "to reach Sage" in posting(sessions, "payment", pay["id"]).last_error
+    assert sim.documents("contact_payments") == []
+
+    deliver(bus, "invoice.issued", inv1)
+    deliver(bus, "invoice.issued", inv2)
+    make_due(sessions)
+    poster.drain()
+    make_due(sessions)
+    poster.drain()
+    [doc] = sim.documents("contact_payments")
+    row = posting(sessions, "payment", pay["id"])
+    assert (row.status, row.sage_id) == ("posted", doc["id"])
+    assert doc["total_amount"] == "200.00" and doc["payment_method_id"] == "CHECK"
+    invoices = {posting(sessions, "invoice", i["id"]).sage_id: i for i in (inv1, inv2)}
+    assert {(invoices[a["artefact"]["id"]]["id"], a["amount"]) for a in doc["allocated_artefacts"]} == {
+        (inv1["id"], "175.00"),
+        (inv2["id"], "25.00"),
+    }
+    assert [d["outstanding_amount"] for d in sim.documents("sales_invoices")] == ["0.00", "150.00"]
+
+
+def test_with_faults_and_lost_answers_every_document_reaches_sage_exactly_once(
+    bus, engine, sync_settings, sessions, sage, sim
+):
+    linked_customer(bus, engine)
+    poster = PostingEngine(replace(sync_settings, max_attempts=30), sessions, sage, uow_factory_for(sessions))
+    sim.faults(error_rate_429=0.15, error_rate_500=0.15, lose_response_after_create=0.4, retry_after=0)
+    invoices = [invoice(i) for i in range(15)]
+    payments = [payment(i, amount="175.00") for i in range(15)]
+    for i, (inv, pay) in enumerate(zip(invoices, payments, strict=True)):
+        deliver(bus, "invoice.issued", inv)
+        deliver(bus, "payment.allocated", allocation(i, pay, inv))
+        deliver(bus, "payment.received", pay)
+    for _ in range(40):
+        make_due(sessions)
+        poster.drain()
+    sim.faults(error_rate_429=0.0, error_rate_500=0.0, lose_response_after_create=0.0)
+    assert sim.stats()["lost_responses"] > 0
+    in_sage = sim.documents("sales_invoices")
+    assert sorted(d["reference"] for d in in_sage) == sorted(str(i["number"]) for i in invoices)
+    receipts = sim.documents("contact_payments")
+    assert sorted(d["reference"] for d in receipts) == sorted(docs.reference("payment", p) for p in payments)
+    assert {posting(sessions, "payment", p["id"]).status for p in payments} == {"posted"}
+    assert all(d["outstanding_amount"] == "0.00" for d in in_sage)
+
+
+def test_a_customer_in_review_sends_its_invoice_to_review_and_retry_posts_it(
+    bus, engine, poster, sessions, sim, api
+):
+    # two look-alikes in Sage: the customer needs a person
+    for ref in ("LA1", "LB1"):
+        sim.seed(name="John Smith", reference=ref, main_address={"postal_code": "LS1 4AB"})
+    deliver(bus, "customer.created", customer(email=None))
+    engine.drain()
+    inv = invoice(1)
+    deliver(bus, "invoice.issued", inv)
+    poster.drain()
+    row = posting(sessions, "invoice", inv["id"])
+    assert row.status == "needs_review" and "needs_review" in row.last_error
+    listed = api.get("/v1/accounting/postings", query_string={"status": "needs_review"})
+    assert listed.status_code == 200
+    assert [(p["kind"], p["source_id"]) for p in listed.get_json()] == [("invoice", inv["id"])]
+
+    candidates = api.get(f"/v1/customers/{CID}/accounting").get_json()["candidates"]
+    chosen = candidates[0]["sage_contact_id"]
+    assert (
+        api.post(
+            f"/v1/accounting/reviews/{CID}", json={"action": "link", "sage_contact_id": chosen}
+        ).status_code
+        == 202
+    )
+    engine.drain()
+    r = api.post(f"/v1/accounting/postings/{row.id}/review", json={"action": "retry"})
+    assert r.status_code == 202 and r.get_json()["status"] == "pending"
+    poster.drain()
+    [doc] = sim.documents("sales_invoices")
+    assert doc["contact"]["id"] == chosen
+    assert (
+        api.get("/v1/accounting/postings", query_string={"source_id": inv["id"]}).get_json()[0]["sage_id"]
+        == doc["id"]
+    )
+    # posted: nothing to decide
+    assert api.post(f"/v1/accounting/postings/{row.id}/review", json={"action": "skip"}).status_code == 409
+
+
+def test_sage_refusing_a_document_sends_it_to_review_and_skip_closes_it(
+    bus, engine, poster, sessions, api, sync_settings, sage
+):
+    linked_customer(bus, engine)
+    inv = invoice(1, vat_breakdown=[{"rate": "12.50", "net": "100.00", "vat": "12.50", "total": "112.50"}])
+    deliver(bus, "invoice.issued", inv)
+    poster.drain()
+    row = posting(sessions, "invoice", inv["id"])
+    assert row.status == "needs_review" and "12.5% VAT" in row.last_error
+    # Sage's 422 (here: no bank account configured) goes to review too
+    no_bank = PostingEngine(
+        replace(sync_settings, sage_bank_account_id=""), sessions, sage, uow_factory_for(sessions)
+    )
+    deliver(bus, "invoice.issued", invoice(2))
+    pay = payment(3, unallocated="175.00")
+    deliver(bus, "payment.received", pay)
+    no_bank.drain()
+    refused = posting(sessions, "payment", pay["id"])
+    assert refused.status == "needs_review" and "bank_account_id" in refused.last_error
+    r = api.post(f"/v1/accounting/postings/{refused.id}/review", json={"action": "skip"})
+    assert r.status_code == 202 and r.get_json()["status"] == "not_needed"
+    assert (
+        api.post(f"/v1/accounting/postings/{refused.id}/review", json={"action": "nope"}).status_code == 422
+    )
+
+
+def test_void_and_reversal_after_posting_remove_sages_copy_and_before_it_nothing_is_sent(
+    bus, engine, poster, sessions, sim
+):
+    linked_customer(bus, engine)
+    inv, early = invoice(1), invoice(2)
+    pay = payment(1)
+    deliver(bus, "invoice.issued", inv)
+    deliver(bus, "payment.allocated", allocation(1, pay, inv))
+    deliver(bus, "payment.received", pay)
+    poster.drain()
+    make_due(sessions)
+    poster.drain()
+    assert posting(sessions, "payment", pay["id"]).status == "posted"
+    # undone after it reached Sage: the de-allocation of a reversal needs nobody, the payment goes
+    deliver(
+        bus,
+        "payment.deallocated",
+        {**allocation(1, pay, inv), "deallocated_on": "2026-12-03", "reason": "bounced"},
+    )
+    reversed_data = {
+        **pay,
+        "reversed_on": "2026-12-03",
+        "reason": "bounced",
+        "deallocated": [allocation(1, pay, inv)["id"]],
+    }
+    deliver(bus, "payment.reversed", reversed_data)
+    assert posting(sessions, "deallocation", allocation(1, pay, inv)["id"]).status == "not_needed"
+    poster.drain()
+    assert posting(sessions, "payment", pay["id"]).status == "voided"
+    assert sim.documents("contact_payments") == []
+    assert sim.documents("sales_invoices")[0]["outstanding_amount"] == "175.00"
+
+    deliver(bus, "invoice.voided", {**inv, "status": "void"})
+    poster.drain()
+    assert posting(sessions, "invoice", inv["id"]).status == "voided"
+    assert sim.documents("sales_invoices")[0]["status"]["id"] == "VOID"
+    # voided before we posted it: never sent
+    deliver(bus, "invoice.voided", {**early, "status": "void"})
+    deliver(bus, "invoice.issued", early)
+    poster.drain()
+    assert posting(sessions, "invoice", early["id"]).status == "not_needed"
+    assert len(sim.documents("sales_invoices")) == 1
+
+
+def test_an_allocation_after_the_payment_reached_sage_goes_to_a_person(bus, engine, poster, sessions):
+    linked_customer(bus, engine)
+    inv = invoice(1)
+    pay = payment(1, unallocated="175.00")
+    deliver(bus, "invoice.issued", inv)
+    deliver(bus, "payment.received", pay)
+    poster.drain()
+    assert posting(sessions, "payment", pay["id"]).status == "posted"
+    late = allocation(9, pay, inv)
+    deliver(bus, "payment.allocated", late)
+    row = posting(sessions, "allocation", late["id"])
+    assert row.status == "needs_review" and "after payment" in row.last_error
+
+
+def test_money_is_decimal_strings_and_payment_refs_are_stable():
+    body = docs.contact_payment(payment(1, amount="10.5"), "c1", "bank", {}, [])
+    assert body["total_amount"] == "10.50" and isinstance(body["total_amount"], str)
+    assert docs.reference("payment", payment(1)) == docs.reference("payment", payment(1))
+    assert docs.allocations_heard(payment(1, amount="10", unallocated="4"), [{"amount": "6"}])
+    assert not docs.allocations_heard(payment(1, amount="10", unallocated="4"), [{"amount": "5.99"}])
+    assert docs.tax_rates("20=GB_STANDARD, 5 = GB_LOWER") == {
+        Decimal("20.00"): "GB_STANDARD",
+        Decimal("5.00"): "GB_LOWER",
+    }

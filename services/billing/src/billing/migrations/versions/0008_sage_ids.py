@@ -1,0 +1,29 @@
+"""invoices / credit_notes / payments.sage_id: the document's id in Sage once accounting-sync posted
+it (accounting.document_posted)
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-06 16:30:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+TABLES = ("invoices", "credit_notes", "payments")
+
+
+def upgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column("sage_id", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.drop_column("sage_id")
