@@ -25,13 +25,11 @@ One attempt (as the customers' sync loop, `sync.py`):
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.jobs import poll_loop
 
 from . import events
 from .domain import mapping, retry
@@ -46,7 +44,7 @@ from .store.models import (
     SagePosting,
 )
 from .store.queries import Postings, Syncs, business_of, claim_due
-from .sync import SageLoop, log_retry
+from .sync import ClaimLoop, log_retry
 
 log = logging.getLogger("accounting_sync.postings")
 
@@ -84,37 +82,10 @@ class NeedsPerson(Exception):
     """What the posting needs will not come without a person."""
 
 
-class PostingEngine(SageLoop):
+class PostingEngine(ClaimLoop):
     """Billing's invoices, credit notes and payments to Sage."""
 
-    def run(self, stop: threading.Event) -> None:
-        poll_loop(
-            "posting loop", lambda stop: self.run_once(), self.s.loop_idle_seconds, log, error_wait=2.0
-        )(stop)
-
-    def run_once(self) -> bool:
-        claim = self._claim()
-        if claim is None:
-            return False
-        try:
-            result = self._attempt(claim)
-        except SageError as exc:
-            self._record_failure(claim, exc)
-        except Exception as exc:  # a bug must not wedge the row: it backs off like a Sage error
-            log.exception("posting %s %s failed", claim.kind, claim.source_id)
-            self._record_failure(
-                claim, SageError(f"internal error: {type(exc).__name__}: {exc}", transient=True)
-            )
-        else:
-            self._record(claim, result)
-        return True
-
-    def drain(self, limit: int = 1000) -> int:
-        """Run attempts until nothing is due (tests)."""
-        n = 0
-        while n < limit and self.run_once():
-            n += 1
-        return n
+    name = "posting loop"
 
     # -- 1. claim -------------------------------------------------------------------------------
 
@@ -251,7 +222,7 @@ class PostingEngine(SageLoop):
         row.claim_token = None
         return row
 
-    def _record(self, c: PostingClaim, r: Result) -> None:
+    def _record_success(self, c: PostingClaim, r: Result) -> None:
         uow = self.uow_factory(RequestContext.system(c.tenant_id, actor="accounting-sync"))
         with uow:
             row = self._owned(uow.postings, c)

@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -109,14 +110,15 @@ def log_retry(
         logger.info("%s: attempt %d failed (%s); next in %.1fs", what, attempts, exc, then.delay)
 
 
-class SyncEngine(SageLoop):
-    """Customers to Sage: claims due rows and links, creates, updates or deactivates each."""
+class ClaimLoop(SageLoop):
+    """A loop that claims one due row at a time and makes one attempt at Sage for it (the customers'
+    sync, the postings): `_claim` → `_attempt` → `_record_success` or `_record_failure`."""
 
-    # -- the loop -------------------------------------------------------------------------------
+    name = "sync loop"
 
     def run(self, stop: threading.Event) -> None:
         idle = self.s.loop_idle_seconds
-        poll_loop("sync loop", lambda stop: self.run_once(), idle, log, error_wait=2.0)(stop)
+        poll_loop(self.name, lambda stop: self.run_once(), idle, log, error_wait=2.0)(stop)
 
     def run_once(self) -> bool:
         """One attempt for one due row; False when nothing was due."""
@@ -128,7 +130,7 @@ class SyncEngine(SageLoop):
         except SageError as exc:
             self._record_failure(claim, exc)
         except Exception as exc:  # a bug must not wedge the row: it backs off like a Sage error
-            log.exception("sync attempt for %s failed", claim.customer_id)
+            log.exception("%s: attempt for row %s failed", self.name, claim.row_id)
             self._record_failure(
                 claim, SageError(f"internal error: {type(exc).__name__}: {exc}", transient=True)
             )
@@ -142,6 +144,15 @@ class SyncEngine(SageLoop):
         while n < limit and self.run_once():
             n += 1
         return n
+
+    def _claim(self) -> Any: ...
+    def _attempt(self, claim: Any) -> Any: ...
+    def _record_success(self, claim: Any, outcome: Any) -> None: ...
+    def _record_failure(self, claim: Any, exc: SageError) -> None: ...
+
+
+class SyncEngine(ClaimLoop):
+    """Customers to Sage: claims due rows and links, creates, updates or deactivates each."""
 
     # -- 1. claim -------------------------------------------------------------------------------
 

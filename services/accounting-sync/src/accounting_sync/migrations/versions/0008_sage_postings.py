@@ -1,9 +1,4 @@
-"""sage_postings: billing's invoices, credit notes and payments to post to Sage, each exactly once
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-06 16:30:00
-"""
+"""sage_postings: billing's invoices, credit notes and payments to post to Sage, each exactly once"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,8 +7,6 @@ from fieldbook_shared.db import UTCDateTime
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,5 @@
 """invoices / credit_notes / payments.sage_id: the document's id in Sage once accounting-sync posted
 it (accounting.document_posted)
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-06 16:30:00
 """
 
 import sqlalchemy as sa
@@ -11,8 +7,6 @@ from alembic import op
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 TABLES = ("invoices", "credit_notes", "payments")
 
