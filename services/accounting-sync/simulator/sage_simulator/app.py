@@ -11,7 +11,8 @@ Sage side (what accounting-sync's adapter calls, unchanged against the real API)
   `idempotency_id` at the root or in the contact: the same id replays the first response),
   `PUT /contacts/{id}` (200; the fields sent replace the contact's, `notes` included, the others
   stay), `DELETE /contacts/{id}` (204).
-- `/sales_invoices`, `/sales_credit_notes`, `/contact_payments` (`documents.py`): create (201,
+- `/sales_invoices`, `/sales_credit_notes`, `/contact_payments` (`documents.py`; admin:
+  `GET /__admin/documents/<kind>` with `reference`, `contact_id`): create (201,
   `idempotency_id` at the root), get, list (`contact_id`, `search` over the reference), delete
   (invoices and credit notes are voided: `void_reason`; a payment goes and frees its allocations).
 - Every call needs `Authorization: Bearer <access token>` (401 otherwise); `X-Business` selects the
@@ -28,7 +29,7 @@ creates again (or meets 422 "reference taken") instead of replaying the first an
 
 Admin (tests and demos, no auth — bind it to localhost): `GET/POST /__admin/faults`,
 `GET /__admin/contacts` (`business`, `search`, `email`, `reference`), `GET /__admin/contacts/count`,
-`POST /__admin/contacts` (seed), `GET /__admin/documents/<kind>` (`reference`, `contact_id`), `PUT /__admin/contacts/{id}/balance`, `GET /__admin/stats` (counters:
+`POST /__admin/contacts` (seed), `PUT /__admin/contacts/{id}/balance`, `GET /__admin/stats` (counters:
 requests, creates, replays, throttled by the rate limit, and the faults that fired: injected_429,
 injected_500, lost_responses), `POST /__admin/reset`.
 """

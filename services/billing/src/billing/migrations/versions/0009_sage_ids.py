@@ -5,8 +5,8 @@ it (accounting.document_posted)
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 
 TABLES = ("invoices", "credit_notes", "payments")
 
