@@ -340,6 +340,7 @@ class System:
             SYNC_THREADS="3",
             SAGE_TIMEOUT_SECONDS="5",
             BALANCE_POLL_SECONDS="3600",
+            POSTING_WAIT_SECONDS="0.5",  # a posting waiting for its contact or invoices looks again soon
             # the suite's simulator allows 100,000 calls a minute (SIM_RATE_LIMIT); the worker's own
             # pacing (default 180 a minute per business, like real Sage) would only slow the suite
             SAGE_CALLS_PER_MINUTE="6000",
