@@ -32,7 +32,7 @@ from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
 
 from . import events
-from .domain import mapping, retry
+from .domain import mapping
 from .domain import postings as docs
 from .sage import SageError
 from .store.models import (
@@ -44,7 +44,7 @@ from .store.models import (
     SagePosting,
 )
 from .store.queries import Postings, Syncs, business_of, claim_due
-from .sync import ClaimLoop, log_retry
+from .sync import ClaimLoop, log_retry, released
 
 log = logging.getLogger("accounting_sync.postings")
 
@@ -214,13 +214,7 @@ class PostingEngine(ClaimLoop):
     # -- 3. record ------------------------------------------------------------------------------
 
     def _owned(self, postings: Postings, c: PostingClaim) -> SagePosting | None:
-        row = postings.find(c.kind, c.source_id, lock=True)
-        if row is None or row.claim_token != c.token:
-            log.warning("lease on posting %s %s lost before the outcome was recorded", c.kind, c.source_id)
-            return None
-        row.claimed_until = None
-        row.claim_token = None
-        return row
+        return released(postings.find(c.kind, c.source_id, lock=True), c.token, f"{c.kind} {c.source_id}")
 
     def _record_success(self, c: PostingClaim, r: Result) -> None:
         uow = self.uow_factory(RequestContext.system(c.tenant_id, actor="accounting-sync"))
@@ -268,12 +262,9 @@ class PostingEngine(ClaimLoop):
             row = self._owned(uow.postings, c)
             if row is None:
                 return
-            row.last_error = str(exc)[:2000]
-            then = retry.after_failure(
-                row.attempts, exc.status, exc.transient, exc.retry_after, self.s.retry_policy
+            then = row.attempt_failed(
+                str(exc), exc.status, exc.transient, exc.retry_after, self.s.retry_policy
             )
-            if not then.counts:
-                row.attempts = max(0, row.attempts - 1)
             if then.give_up and not exc.transient:  # Sage refused it (e.g. 422): a person looks
                 row.to_review(f"Sage refused it: {exc}")
             elif then.give_up:
@@ -283,6 +274,5 @@ class PostingEngine(ClaimLoop):
                     "posting %s %s failed after %d attempts: %s", c.kind, c.source_id, row.attempts, exc
                 )
             else:
-                row.next_attempt_at = utcnow() + timedelta(seconds=then.delay)
                 log_retry(log, f"posting {c.kind} {c.source_id}", row.attempts, then, exc)
             uow.commit()

@@ -94,6 +94,17 @@ class SageLoop:
         self.uow_factory = uow_factory
 
 
+def released(row: Any, token: str, what: str) -> Any:
+    """The claimed row, its lease given back, if the lease is still ours (else None: another loop
+    took it after the lease ran out, and its outcome counts)."""
+    if row is None or row.claim_token != token:
+        log.warning("lease on %s lost before the outcome was recorded", what)
+        return None
+    row.claimed_until = None
+    row.claim_token = None
+    return row
+
+
 def log_retry(
     logger: logging.Logger, what: str, attempts: int, then: retry.AfterFailure, exc: Exception
 ) -> None:
@@ -394,13 +405,7 @@ class SyncEngine(ClaimLoop):
     # -- 3. record ------------------------------------------------------------------------------
 
     def _owned(self, uow: SyncUnitOfWork, c: Claim) -> CustomerSync | None:
-        row = uow.syncs.find(c.customer_id, lock=True)
-        if row is None or row.claim_token != c.token:
-            log.warning("lease on %s lost before the outcome was recorded", c.customer_id)
-            return None
-        row.claimed_until = None
-        row.claim_token = None
-        return row
+        return released(uow.syncs.find(c.customer_id, lock=True), c.token, c.customer_id)
 
     def _record_success(self, c: Claim, o: Outcome) -> None:
         uow = self.uow_factory(RequestContext.system(c.tenant_id, actor="accounting-sync"))
@@ -484,17 +489,13 @@ class SyncEngine(ClaimLoop):
                 row.close_unsent()  # removed while we were at Sage: no reason to try again
                 uow.commit()
                 return
-            row.last_error = str(exc)[:2000]
-            then = retry.after_failure(
-                row.attempts, exc.status, exc.transient, exc.retry_after, self.s.retry_policy
+            then = row.attempt_failed(
+                str(exc), exc.status, exc.transient, exc.retry_after, self.s.retry_policy
             )
-            if not then.counts:
-                row.attempts = max(0, row.attempts - 1)
             if then.give_up:
                 row.status = FAILED
                 events.publish_failed(uow, row)
                 log.warning("sync of %s failed after %d attempts: %s", c.customer_id, row.attempts, exc)
             else:
-                row.next_attempt_at = utcnow() + timedelta(seconds=then.delay)
                 log_retry(log, f"sync of {c.customer_id}", row.attempts, then, exc)
             uow.commit()

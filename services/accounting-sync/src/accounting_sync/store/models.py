@@ -9,13 +9,15 @@ tokens of the Sage connection (one Sage login reaches every business it is a use
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldbook_shared.db import Base, BigIntId, Money, new_id, utcnow
+
+from ..domain import retry
 
 PENDING, SYNCED, NEEDS_REVIEW, FAILED = "pending", "synced", "needs_review", "failed"
 # merged / deleted / erased in Fieldbook before it ever reached Sage: nothing is sent for it, ever
@@ -29,7 +31,39 @@ NOT_NEEDED_REASONS = {
 }
 
 
-class CustomerSync(Base):
+class Attempted:
+    """A row the worker's loops claim and try (customer sync rows, postings)."""
+
+    status: Mapped[str]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    claimed_until: Mapped[datetime | None] = mapped_column()
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    def due_now(self) -> None:
+        """To be tried at once, from a clean slate: the loops claim `pending` rows."""
+        self.status = PENDING
+        self.attempts = 0
+        self.last_error = None
+        self.next_attempt_at = utcnow()
+
+    def attempt_failed(
+        self, error: str, status: int | None, transient: bool, retry_after: float | None, policy: retry.Policy
+    ) -> retry.AfterFailure:
+        """Note a failed attempt by the shared retry policy: the error, whether it used up an
+        attempt, and when the next one is (unless the policy gives up: the caller decides then)."""
+        self.last_error = error[:2000]
+        then = retry.after_failure(self.attempts, status, transient, retry_after, policy)
+        if not then.counts:
+            self.attempts = max(0, self.attempts - 1)
+        if not then.give_up:
+            self.next_attempt_at = utcnow() + timedelta(seconds=then.delay)
+        return then
+
+
+class CustomerSync(Attempted, Base):
     __tablename__ = "customer_sync"
     __table_args__ = (
         UniqueConstraint("tenant_id", "customer_id", name="uq_customer_sync_customer"),
@@ -61,12 +95,6 @@ class CustomerSync(Base):
     pushed_version: Mapped[int] = mapped_column(Integer, default=0)  # the snapshot Sage has
     removed: Mapped[str | None] = mapped_column(String(16))  # merged / deleted / erased
     survivor_id: Mapped[str | None] = mapped_column(String(36))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_attempt_at: Mapped[datetime | None] = mapped_column()
-    next_attempt_at: Mapped[datetime | None] = mapped_column()
-    claimed_until: Mapped[datetime | None] = mapped_column()
-    claim_token: Mapped[str | None] = mapped_column(String(36))
-    last_error: Mapped[str | None] = mapped_column(Text)
     candidates: Mapped[list] = mapped_column(default=list)
     linked_at: Mapped[datetime | None] = mapped_column()
     balance: Mapped[Decimal | None] = mapped_column(Money)
@@ -81,13 +109,6 @@ class CustomerSync(Base):
         if self.status != NOT_NEEDED:
             return None
         return NOT_NEEDED_REASONS.get(self.removed or "", NOT_NEEDED_REASONS["deleted"])
-
-    def due_now(self) -> None:
-        """To be tried at once, from a clean slate: the sync loop claims `pending` rows."""
-        self.status = PENDING
-        self.attempts = 0
-        self.last_error = None
-        self.next_attempt_at = utcnow()
 
     def close_unsent(self) -> None:
         """A customer merged / deleted / erased before it reached Sage: `not_needed`, and never
@@ -163,7 +184,7 @@ POSTING_STATUSES = (PENDING, POSTED, NEEDS_REVIEW, FAILED, NOT_NEEDED, VOIDED)
 POSTING_KINDS = ("invoice", "credit_note", "payment", "allocation", "deallocation")
 
 
-class SagePosting(Base):
+class SagePosting(Attempted, Base):
     """One billing document to post to Sage (a sales invoice, a sales credit note, a contact payment
     with its allocations), exactly once: idempotent on (tenant, kind, source id). The consumer only
     stores it; the posting loop (`postings.py`) talks to Sage."""
@@ -190,24 +211,12 @@ class SagePosting(Base):
     action: Mapped[str] = mapped_column(String(16), default="post")  # post | void (voided / reversed here)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     sage_id: Mapped[str | None] = mapped_column(String(64))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_attempt_at: Mapped[datetime | None] = mapped_column()
-    next_attempt_at: Mapped[datetime | None] = mapped_column()
-    claimed_until: Mapped[datetime | None] = mapped_column()
-    claim_token: Mapped[str | None] = mapped_column(String(36))
-    last_error: Mapped[str | None] = mapped_column(Text)
     # a create was sent (saved before the POST): after a lost answer the document is looked up in
     # Sage by its reference before anything is created again
     create_sent_at: Mapped[datetime | None] = mapped_column()
     posted_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    def due_now(self) -> None:
-        self.status = PENDING
-        self.attempts = 0
-        self.last_error = None
-        self.next_attempt_at = utcnow()
 
     def to_review(self, reason: str) -> None:
         self.status = NEEDS_REVIEW
