@@ -53,6 +53,20 @@ def setting(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def ratios(rows: list[dict]) -> dict[str, float]:
+    """Each figure over its anchor, both from this run (issue 14's goals; see bench/README.md)."""
+    out: dict[str, float] = {}
+    for r in rows:
+        data = r.get("data") or {}
+        if "raw_pipelined_events_per_s" in data:
+            out["relay_vs_pika_pipelined"] = round(
+                data["relay_events_per_s"] / data["raw_pipelined_events_per_s"], 3
+            )
+        for service, rate in (data.get("consumer_events_per_s") or {}).items():
+            out[f"consumer_vs_relay.{service}"] = round(rate / data["relay_events_per_s"], 3)
+    return out
+
+
 def say(text: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {text}", flush=True)
 
@@ -250,9 +264,11 @@ def main() -> int:
             "BENCH_SEARCH_QUERIES": per_kind,
         },
         "rows": rows,
+        "ratios": ratios(rows),
     }
     if set(steps) != set(all_steps):
         print("\n" + table(rows) + "\n")
+        print(json.dumps({"ratios": results["ratios"]}, indent=2))
         say(f"only {steps} ran: bench/results.json and the README left as they were")
         return 0
     (HERE / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")

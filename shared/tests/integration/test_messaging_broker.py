@@ -33,8 +33,7 @@ from fieldbook_shared.messaging import (
     Consumer,
     InMemoryBus,
     OutboxRelay,
-    RabbitPublisher,
-    connect,
+    PipelinedPublisher,
     deadletters,
     declare_exchange,
     declare_queues,
@@ -67,14 +66,11 @@ def running(target, *args):
 
 @contextlib.contextmanager
 def confirm_publisher(settings):
-    connection = connect(settings)
+    publisher = PipelinedPublisher(settings, name=f"{settings.service}.test")
     try:
-        channel = connection.channel()
-        channel.confirm_delivery()
-        declare_exchange(channel, settings)
-        yield RabbitPublisher(channel, settings.exchange)
+        yield publisher
     finally:
-        connection.close()
+        publisher.close()
 
 
 def publish_event(settings, event) -> None:

@@ -263,21 +263,14 @@ class CountedStop(threading.Event):
         return self.is_set()
 
 
-class RefusingChannel:
-    """A channel on which the broker refuses every publish (say ACCESS_REFUSED on the exchange)."""
+class RefusingPublisher:
+    """Connected, but the broker refuses every publish (say ACCESS_REFUSED on the exchange)."""
 
-    def confirm_delivery(self) -> None:
+    def __init__(self, settings, name):
         pass
 
-    def basic_publish(self, *args, **kwargs) -> None:
+    def publish(self, *args, **kwargs) -> bool:
         raise pika.exceptions.ChannelClosedByBroker(403, "ACCESS_REFUSED - write access refused")
-
-
-class ConnectedConnection:
-    is_open = True
-
-    def channel(self) -> RefusingChannel:
-        return RefusingChannel()
 
     def sleep(self, seconds: float) -> None:
         pass
@@ -286,13 +279,17 @@ class ConnectedConnection:
         pass
 
 
+class ConnectedConnection:
+    def sleep(self, seconds: float) -> None:
+        pass
+
+
 def test_a_publish_refused_after_every_connect_backs_off_and_is_logged_as_stuck(
     sqlite_sessions, monkeypatch, caplog
 ):
     import fieldbook_shared.messaging.relay as relay_module
 
-    monkeypatch.setattr(relay_module, "connect", lambda settings, name: ConnectedConnection())
-    monkeypatch.setattr(relay_module, "declare_exchange", lambda channel, settings: None)
+    monkeypatch.setattr(relay_module, "PipelinedPublisher", RefusingPublisher)
     event_id = publish_deleted(sqlite_sessions, "c1")
     stop = CountedStop(rounds=relay_module.STUCK_ROW_ATTEMPTS)
 

@@ -2,10 +2,12 @@
 
 from .consumer import Consumer, Handler, Handlers, Outcome, apply_event
 from .memory_bus import BusMessage, Delivery, InMemoryBus
-from .relay import OutboxRelay, Publisher, RabbitPublisher, outbox_lock_key
+from .publisher import BatchOutcome, Outgoing, PipelinedPublisher, Publisher, publish_batch
+from .relay import OutboxRelay, outbox_lock_key
 from .topology import (
     DEAD_LETTER_EXCHANGE,
     connect,
+    connection_parameters,
     declare_exchange,
     declare_queues,
     declare_service_queues,
@@ -23,9 +25,13 @@ __all__ = [
     "OutboxRelay",
     "Outcome",
     "Publisher",
-    "RabbitPublisher",
+    "PipelinedPublisher",
+    "Outgoing",
+    "BatchOutcome",
+    "publish_batch",
     "apply_event",
     "connect",
+    "connection_parameters",
     "declare_exchange",
     "declare_queues",
     "declare_service_queues",

@@ -1,9 +1,11 @@
 """The outbox relay: publishes committed outbox rows to RabbitMQ, in order, at least once.
 
-A row is marked sent only after the broker confirmed it, so a crash between publish and commit
-re-sends it (consumers de-duplicate through their inbox). On PostgreSQL one relay per service
-publishes at a time (a transaction-scoped advisory lock): several relays claiming disjoint
-batches with SKIP LOCKED alone would interleave and break the per-service order.
+A batch of rows is published at once and its confirms awaited together (`publisher.py`); a row is
+marked sent only after the broker confirmed it and every row before it, all in one commit, so a
+crash between publish and commit re-sends it (consumers de-duplicate through their inbox). On
+PostgreSQL one relay per service publishes at a time (a transaction-scoped advisory lock):
+several relays claiming disjoint batches with SKIP LOCKED alone would interleave and break the
+per-service order.
 
 Every few minutes the relay also purges what the kit's tables no longer need (`retention`).
 """
@@ -18,18 +20,16 @@ from typing import Protocol
 
 import pika
 import pika.exceptions
-from pika.adapters.blocking_connection import BlockingChannel
 from prometheus_client import Counter, Gauge
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import OutboxMessage, is_postgres, utcnow
-from ..events.envelope import CONTENT_TYPE
 from ..retention import PURGE_BACKLOG_EVERY_SECONDS, PURGE_EVERY_SECONDS, purge_expired
 from ..settings import Settings
 from ._backoff import Backoff
-from .topology import connect, declare_exchange
+from .publisher import Outgoing, PipelinedPublisher, Publisher, publish_batch
 
 log = logging.getLogger("fieldbook.outbox")
 
@@ -51,45 +51,10 @@ PENDING_GAUGE_EVERY_SECONDS = 15.0
 STUCK_ROW_ATTEMPTS = 10
 
 
-class Publisher(Protocol):
-    """What the relay publishes through: RabbitPublisher, or InMemoryBus in unit tests."""
+class Idle(Protocol):
+    """What the relay idles on between batches: the publisher (its I/O thread keeps heartbeats)."""
 
-    def publish(self, event_type: str, body: str, event_id: str, tenant_id: str) -> bool:
-        """Publish and wait for the broker's confirm; False if nobody is bound to the type."""
-        ...
-
-
-class RabbitPublisher:
-    """Publishes CloudEvents to the topic exchange. The channel must be in confirm mode."""
-
-    def __init__(self, channel: BlockingChannel, exchange: str):
-        self.channel = channel
-        self.exchange = exchange
-
-    def publish(self, event_type: str, body: str, event_id: str, tenant_id: str) -> bool:
-        """Persistent + mandatory; blocks until confirmed. Returns False when unroutable.
-
-        An unroutable message (no queue bound to the type yet) is confirmed by the broker and
-        dropped; it must not jam the outbox, so it counts as published.
-        """
-        properties = pika.BasicProperties(
-            content_type=CONTENT_TYPE,
-            delivery_mode=pika.DeliveryMode.Persistent,
-            message_id=event_id,
-            type=event_type,
-            headers={"tenantid": tenant_id},
-        )
-        try:
-            self.channel.basic_publish(
-                self.exchange,
-                routing_key=event_type,
-                body=body.encode("utf-8"),
-                properties=properties,
-                mandatory=True,
-            )
-        except pika.exceptions.UnroutableError:
-            return False
-        return True
+    def sleep(self, seconds: float) -> None: ...
 
 
 def outbox_lock_key(service: str) -> int:
@@ -134,28 +99,12 @@ class OutboxRelay:
             )
             if postgres:
                 query = query.with_for_update(skip_locked=True)
-            for row in session.scalars(query):
-                try:
-                    routed = publisher.publish(row.event_type, row.payload, row.event_id, row.tenant_id)
-                except Exception as exc:  # record on the row, re-raise below
-                    row.attempts = (row.attempts or 0) + 1
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    if row.attempts % STUCK_ROW_ATTEMPTS == 0:
-                        log.error(
-                            "outbox event %s (%s) has failed to publish %d times and holds up the outbox: %s",
-                            row.event_id,
-                            row.event_type,
-                            row.attempts,
-                            row.last_error,
-                            extra={
-                                "event_id": row.event_id,
-                                "event_type": row.event_type,
-                                "tenant_id": row.tenant_id,
-                            },
-                        )
-                    failure = exc
-                    break
-                if routed is False:
+            rows = list(session.scalars(query))
+            outcome = publish_batch(
+                publisher, [Outgoing(r.event_type, r.payload, r.event_id, r.tenant_id) for r in rows]
+            )
+            for index, row in enumerate(rows[: outcome.confirmed]):
+                if index in outcome.unroutable:
                     OUTBOX_UNROUTABLE.labels(service).inc()
                     log.warning(
                         "outbox event %s (%s) is unroutable: no queue is bound to that type; marked sent",
@@ -170,6 +119,9 @@ class OutboxRelay:
                 row.sent_at = utcnow()
                 OUTBOX_PUBLISHED.labels(service, row.event_type).inc()
                 sent += 1
+            if outcome.error is not None and outcome.confirmed < len(rows):
+                _record_failure(rows[outcome.confirmed], outcome.error)
+                failure = outcome.error
         if failure is not None:
             raise failure
         return sent
@@ -201,21 +153,17 @@ class OutboxRelay:
         settings = self.settings
         backoff = Backoff()
         while not stop.is_set():
-            connection = None
+            publisher = None
             try:
-                connection = connect(settings, name=f"{settings.service}.relay")
-                channel = connection.channel()
-                channel.confirm_delivery()
-                declare_exchange(channel, settings)
-                publisher = RabbitPublisher(channel, settings.exchange)
+                publisher = PipelinedPublisher(settings, name=f"{settings.service}.relay")
                 log.info("outbox relay connected to the broker (exchange %s)", settings.exchange)
-                self._relay_until_stopped(connection, publisher, stop, backoff)
+                self._relay_until_stopped(publisher, publisher, stop, backoff)
             except (pika.exceptions.AMQPError, OSError) as exc:
                 log.warning("outbox relay lost the broker: %s: %s", type(exc).__name__, exc)
             except Exception:
                 log.exception("outbox relay failed unexpectedly")
             finally:
-                _close_quietly(connection)
+                _close_quietly(publisher)
             if not stop.is_set():
                 delay = backoff.next()
                 log.info("outbox relay reconnecting in %.1fs", delay)
@@ -224,7 +172,7 @@ class OutboxRelay:
 
     def _relay_until_stopped(
         self,
-        connection: pika.BlockingConnection,
+        connection: Idle,
         publisher: Publisher,
         stop: threading.Event,
         backoff: Backoff | None = None,
@@ -258,9 +206,24 @@ class OutboxRelay:
                 connection.sleep(settings.relay_idle_seconds)
 
 
-def _close_quietly(connection: pika.BlockingConnection | None) -> None:
-    if connection is not None and connection.is_open:
+def _record_failure(row: OutboxMessage, error: BaseException) -> None:
+    """On the first row the broker did not confirm; logged as stuck every STUCK_ROW_ATTEMPTS."""
+    row.attempts = (row.attempts or 0) + 1
+    row.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if row.attempts % STUCK_ROW_ATTEMPTS == 0:
+        log.error(
+            "outbox event %s (%s) has failed to publish %d times and holds up the outbox: %s",
+            row.event_id,
+            row.event_type,
+            row.attempts,
+            row.last_error,
+            extra={"event_id": row.event_id, "event_type": row.event_type, "tenant_id": row.tenant_id},
+        )
+
+
+def _close_quietly(publisher: PipelinedPublisher | None) -> None:
+    if publisher is not None:
         try:
-            connection.close()
+            publisher.close()
         except Exception:  # already broken; nothing to save
-            log.debug("error closing broker connection", exc_info=True)
+            log.debug("error closing the broker connection", exc_info=True)

@@ -51,10 +51,11 @@ def declare_service_queues(channel: BlockingChannel, settings: Settings, event_t
         channel.queue_bind(settings.queue, settings.exchange, routing_key=event_type)
 
 
-def connect(settings: Settings, heartbeat: int = 30, name: str | None = None) -> pika.BlockingConnection:
-    """One blocking connection (one per thread). A single attempt: callers own the retry loop.
-
-    `name` shows up as the connection name in `rabbitmqctl list_connections client_properties`.
+def connection_parameters(
+    settings: Settings, heartbeat: int = 30, name: str | None = None
+) -> pika.URLParameters:
+    """How every connection of a service reaches the broker. A single attempt: callers own the retry
+    loop. `name` shows up as the connection name in `rabbitmqctl list_connections client_properties`.
     """
     params = pika.URLParameters(settings.amqp_url)
     params.heartbeat = heartbeat
@@ -62,7 +63,12 @@ def connect(settings: Settings, heartbeat: int = 30, name: str | None = None) ->
     params.connection_attempts = 1
     params.socket_timeout = 10
     params.client_properties = {"connection_name": name or f"fieldbook.{settings.service}"}
-    return pika.BlockingConnection(params)
+    return params
+
+
+def connect(settings: Settings, heartbeat: int = 30, name: str | None = None) -> pika.BlockingConnection:
+    """One blocking connection (one per thread)."""
+    return pika.BlockingConnection(connection_parameters(settings, heartbeat, name))
 
 
 def declare_queues(settings: Settings, event_types: Iterable[str]) -> str | None:
