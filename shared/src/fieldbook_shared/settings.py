@@ -54,7 +54,7 @@ class Settings:
     log_level: str = "INFO"
     consumer_prefetch: int = 20
     delivery_limit: int = 5
-    relay_batch_size: int = 100
+    relay_batch_size: int = 500
     relay_idle_seconds: float = 0.5
 
     @classmethod
@@ -78,6 +78,7 @@ class Settings:
             log_level=env.get("LOG_LEVEL", cls.log_level),
             consumer_prefetch=int(env.get("CONSUMER_PREFETCH", cls.consumer_prefetch)),
             delivery_limit=int(env.get("DELIVERY_LIMIT", cls.delivery_limit)),
+            relay_batch_size=int(env.get("RELAY_BATCH_SIZE", cls.relay_batch_size)),
         )
         values.update(cls.service_values(env))
         values.update(overrides)

@@ -1,4 +1,4 @@
-"""Publishing a batch of events with pipelined publisher confirms (docs/architecture.md §3).
+"""Publishing a batch of events with pipelined publisher confirms (docs/architecture.md §4, "Publishing").
 
 pika's BlockingChannel in confirm mode waits for each message's confirm before the next publish: one
 broker round trip a message, which capped the relay at a few hundred events a second. RabbitMQ
