@@ -14,7 +14,12 @@ Sage side (what accounting-sync's adapter calls, unchanged against the real API)
 - `/sales_invoices`, `/sales_credit_notes`, `/contact_payments` (`documents.py`; admin:
   `GET /__admin/documents/<kind>` with `reference`, `contact_id`): create (201,
   `idempotency_id` at the root), get, list (`contact_id`, `search` over the reference), delete
-  (invoices and credit notes are voided: `void_reason`; a payment goes and frees its allocations).
+  (invoices and credit notes are voided: `void_reason`; a payment goes and frees its allocations);
+  `PUT /contact_payments/{id}` replaces a receipt's `allocated_artefacts`. Receipts
+  (`CUSTOMER_RECEIPT`) and refunds (`CUSTOMER_REFUND`, allocated to credit).
+- `/contact_allocations` (`allocations.py`; admin: `GET /__admin/documents/contact_allocations`,
+  deleted ones with `deleted_at`): create (201, `idempotency_id`), get, list (`contact_id`,
+  `transaction_type_id`), delete (the allocation is undone).
 - Every call needs `Authorization: Bearer <access token>` (401 otherwise); `X-Business` selects the
   business (default `SIM_DEFAULT_BUSINESS`). Errors are Sage's array of
   `{"$severity", "$dataCode", "$message", "$source"}`. A rate limit per business (429 +
@@ -46,12 +51,13 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Flask, Response, abort, jsonify, request
 
+from .allocations import Allocations
 from .documents import KINDS, Documents, Kind, Refused
 from .store import Faults, Store
 
 MAX_PAGE = 200
 # the Sage API's paths: each call needs a token and meets the rate limit and the faults
-SAGE_PATHS = ("/contacts", *(f"/{k}" for k in KINDS))
+SAGE_PATHS = ("/contacts", "/contact_allocations", *(f"/{k}" for k in KINDS))
 SUMMARY = ("id", "displayed_as", "$path")
 REFERENCE_MAX = 50
 
@@ -114,8 +120,11 @@ def create_app(
     documents = Documents(store)
     for kind in KINDS.values():
         _add_documents(app, store, documents, kind, rng, business_id)
+    _add_payment_update(app, documents, business_id)
+    allocations = Allocations(store, documents)
+    _add_allocations(app, store, allocations, rng, business_id)
     _add_admin(app, store, default_business)
-    _add_documents_admin(app, documents, default_business)
+    _add_documents_admin(app, documents, allocations, default_business)
 
     @app.get("/healthz")
     def healthz():
@@ -329,13 +338,82 @@ def _add_documents(
         if done is False:
             return sage_errors(404, "RecordNotFound", "Record not found.")
         if isinstance(done, str):
-            return sage_errors(422, "RecordInvalid", done, "void_reason")
+            return sage_errors(422, "RecordInvalid", done, "void_reason" if kind.lines else "id")
         return Response(status=204)
 
     app.add_url_rule(base, f"create_{kind.path}", create, methods=["POST"])
     app.add_url_rule(base, f"list_{kind.path}", listing, methods=["GET"])
     app.add_url_rule(f"{base}/<doc_id>", f"get_{kind.path}", one, methods=["GET"])
     app.add_url_rule(f"{base}/<doc_id>", f"delete_{kind.path}", delete, methods=["DELETE"])
+
+
+def _add_payment_update(app: Flask, documents: Documents, business_id: Callable[[], str]) -> None:
+    """`PUT /contact_payments/{id}`: a receipt's allocations replaced (a de-allocation)."""
+    kind = KINDS["contact_payments"]
+
+    @app.put("/contact_payments/<doc_id>")
+    def update_payment(doc_id):
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get(kind.wrapper), dict):
+            return sage_errors(
+                422, "RecordInvalid", f'The body must be {{"{kind.wrapper}": {{...}}}}.', kind.wrapper
+            )
+        try:
+            doc = documents.update_payment(business_id(), doc_id, body[kind.wrapper])
+        except Refused as exc:
+            return sage_errors(422, "RecordInvalid", str(exc), exc.source)
+        if doc is None:
+            return sage_errors(404, "RecordNotFound", "Record not found.")
+        return jsonify(doc)
+
+
+def _add_allocations(
+    app: Flask,
+    store: Store,
+    allocations: Allocations,
+    rng: random.Random,
+    business_id: Callable[[], str],
+) -> None:
+    """`/contact_allocations`: create (idempotent), list, get, delete."""
+
+    @app.post("/contact_allocations")
+    def create_allocation():
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("contact_allocation"), dict):
+            return sage_errors(
+                422, "RecordInvalid", 'The body must be {"contact_allocation": {...}}.', "contact_allocation"
+            )
+
+        def make() -> tuple[dict, int] | Response:
+            try:
+                return allocations.create(business_id(), body["contact_allocation"]), 201
+            except Refused as exc:
+                return sage_errors(422, "RecordInvalid", str(exc), exc.source)
+
+        return _create_once(store, rng, business_id(), body.get("idempotency_id"), make)
+
+    @app.get("/contact_allocations")
+    def list_allocations():
+        paging = _page_args()
+        if isinstance(paging, Response):
+            return paging
+        items = allocations.query(business_id(), contact_id=request.args.get("contact_id"))
+        wanted = request.args.get("transaction_type_id")
+        items = [a for a in items if not wanted or a["transaction_type"]["id"] == wanted]
+        return _page(items, *paging, show=lambda a: a)
+
+    @app.get("/contact_allocations/<allocation_id>")
+    def get_allocation(allocation_id):
+        found = allocations.get(business_id(), allocation_id)
+        if found is None:
+            return sage_errors(404, "RecordNotFound", "Record not found.")
+        return jsonify(found)
+
+    @app.delete("/contact_allocations/<allocation_id>")
+    def delete_allocation(allocation_id):
+        if not allocations.delete(business_id(), allocation_id):
+            return sage_errors(404, "RecordNotFound", "Record not found.")
+        return Response(status=204)
 
 
 def _page_args() -> tuple[int, int] | Response:
@@ -488,16 +566,23 @@ def _add_admin(app: Flask, store: Store, default_business: str) -> None:
         return jsonify({"reset": True})
 
 
-def _add_documents_admin(app: Flask, documents: Documents, default_business: str) -> None:
+def _add_documents_admin(
+    app: Flask, documents: Documents, allocations: Allocations, default_business: str
+) -> None:
     """`GET /__admin/documents/<kind>` (`business`, `contact_id`, `reference` exact): what Sage holds,
-    for tests to count (void ones included, with their status)."""
+    for tests to count (void ones included, with their status; deleted contact allocations with
+    `deleted_at`)."""
 
     @app.get("/__admin/documents/<kind>")
     def admin_documents(kind):
-        if kind not in KINDS:
+        if kind not in KINDS and kind != "contact_allocations":
             abort(404)
         business = request.args.get("business") or request.headers.get("X-Business") or default_business
-        items = documents.query(business, kind, contact_id=request.args.get("contact_id"))
+        contact_id = request.args.get("contact_id")
+        if kind == "contact_allocations":
+            items = allocations.query(business, contact_id=contact_id, deleted=True)
+        else:
+            items = documents.query(business, kind, contact_id=contact_id)
         reference = request.args.get("reference")
         if reference is not None:
             items = [d for d in items if d.get("reference") == reference]

@@ -154,3 +154,144 @@ def test_the_omit_retry_after_fault_answers_429_without_the_header(client):
     client.post("/__admin/faults", json={"error_rate_429": 0.0})  # the rate limit's own 429 too
     answers = [client.get("/contacts", headers=h) for _ in range(6)]
     assert answers[-1].status_code == 429 and "Retry-After" not in answers[-1].headers
+
+
+def _money_setup(client, store):
+    """A contact with a £100 invoice and a credit note of £30 on it (the rate limit is lifted)."""
+    store.rate_limit = 10_000
+    h = auth(client)
+    cid = store.create("b1", {"name": "Ann Lee", "contact_type_ids": ["CUSTOMER"]})["id"]
+    line = {"description": "Work", "ledger_account_id": "4000", "unit_price": "100.00", "tax_amount": "0"}
+    inv = client.post(
+        "/sales_invoices",
+        json={"sales_invoice": {"contact_id": cid, "date": "2026-12-01", "invoice_lines": [line]}},
+        headers=h,
+    ).get_json()
+    note = client.post(
+        "/sales_credit_notes",
+        json={
+            "sales_credit_note": {
+                "contact_id": cid,
+                "date": "2026-12-01",
+                "credit_note_lines": [{**line, "unit_price": "30.00"}],
+            }
+        },
+        headers=h,
+    ).get_json()
+    return h, cid, inv, note
+
+
+def _receipt(client, h, cid, total, artefacts=(), kind="CUSTOMER_RECEIPT"):
+    return client.post(
+        "/contact_payments",
+        json={
+            "contact_payment": {
+                "transaction_type_id": kind,
+                "contact_id": cid,
+                "bank_account_id": "1200",
+                "date": "2026-12-02",
+                "total_amount": total,
+                "allocated_artefacts": list(artefacts),
+            },
+            "idempotency_id": None,
+        },
+        headers=h,
+    )
+
+
+def _outstanding(client, h, inv):
+    return client.get(f"/sales_invoices/{inv['id']}", headers=h).get_json()["outstanding_amount"]
+
+
+def test_payment_on_account_allocated_later_and_the_allocation_undone(client, store):
+    h, cid, inv, note = _money_setup(client, store)
+    pay = _receipt(client, h, cid, "80.00").get_json()
+    poa = pay["payment_on_account"]
+    assert (poa["outstanding_amount"], pay["allocated_artefacts"]) == ("80.00", [])
+    body = {
+        "contact_allocation": {
+            "transaction_type_id": "CUSTOMER_ALLOCATION",
+            "contact_id": cid,
+            "date": "2026-12-03",
+            "allocated_artefacts": [
+                {"artefact_id": inv["id"], "amount": "50.00"},
+                {"artefact_id": poa["id"], "amount": "-50.00"},
+            ],
+        },
+        "idempotency_id": "b" * 32,
+    }
+    made = client.post("/contact_allocations", json=body, headers=h)
+    again = client.post("/contact_allocations", json=body, headers=h)
+    assert made.status_code == again.status_code == 201 and made.get_json()["id"] == again.get_json()["id"]
+    assert _outstanding(client, h, inv) == "50.00"
+    listed = client.get("/contact_allocations", query_string={"contact_id": cid}, headers=h).get_json()
+    assert [a["id"] for a in listed["$items"]] == [made.get_json()["id"]]
+    # more than the payment on account holds, or not adding up to nothing: 422 naming the field
+    too_much = {
+        **body["contact_allocation"],
+        "allocated_artefacts": [
+            {"artefact_id": inv["id"], "amount": "40.00"},
+            {"artefact_id": poa["id"], "amount": "-40.00"},
+        ],
+    }
+    r = client.post("/contact_allocations", json={"contact_allocation": too_much}, headers=h)
+    assert r.status_code == 422 and r.get_json()[0]["$source"] == "allocated_artefacts[1].amount"
+    lopsided = {
+        **too_much,
+        "allocated_artefacts": [
+            {"artefact_id": inv["id"], "amount": "20.00"},
+            {"artefact_id": note["id"], "amount": "-10.00"},
+        ],
+    }
+    r = client.post("/contact_allocations", json={"contact_allocation": lopsided}, headers=h)
+    assert r.status_code == 422 and r.get_json()[0]["$source"] == "allocated_artefacts"
+
+    gone = client.delete(f"/contact_allocations/{made.get_json()['id']}", headers=h)
+    assert gone.status_code == 204 and _outstanding(client, h, inv) == "100.00"
+    assert client.delete(f"/contact_allocations/{made.get_json()['id']}", headers=h).status_code == 404
+    [kept] = client.get("/__admin/documents/contact_allocations").get_json()["documents"]
+    assert kept["deleted_at"] is not None
+    assert (
+        client.get(f"/contact_payments/{pay['id']}", headers=h).get_json()["payment_on_account"][
+            "outstanding_amount"
+        ]
+        == "80.00"
+    )
+
+
+def test_a_put_replaces_a_receipts_allocations_and_a_refund_takes_credit_back(client, store):
+    h, cid, inv, note = _money_setup(client, store)
+    pay = _receipt(client, h, cid, "100.00", [{"artefact_id": inv["id"], "amount": "100.00"}]).get_json()
+    assert (
+        pay["payment_on_account"]["outstanding_amount"] == "0.00" and _outstanding(client, h, inv) == "0.00"
+    )
+    put = client.put(
+        f"/contact_payments/{pay['id']}", json={"contact_payment": {"allocated_artefacts": []}}, headers=h
+    )
+    assert put.status_code == 200 and put.get_json()["payment_on_account"]["outstanding_amount"] == "100.00"
+    assert _outstanding(client, h, inv) == "100.00"
+    # a refund is allocated to credit (the payment on account, a credit note) and adds up to its total
+    poa = put.get_json()["payment_on_account"]["id"]
+    short = _receipt(client, h, cid, "60.00", [{"artefact_id": poa, "amount": "50.00"}], "CUSTOMER_REFUND")
+    assert short.status_code == 422 and short.get_json()[0]["$source"] == "allocated_artefacts"
+    refund = _receipt(
+        client,
+        h,
+        cid,
+        "60.00",
+        [{"artefact_id": poa, "amount": "30.00"}, {"artefact_id": note["id"], "amount": "30.00"}],
+        "CUSTOMER_REFUND",
+    )
+    assert refund.status_code == 201
+    after = client.get(f"/contact_payments/{pay['id']}", headers=h).get_json()
+    assert after["payment_on_account"]["outstanding_amount"] == "70.00"
+    assert (
+        client.get(f"/sales_credit_notes/{note['id']}", headers=h).get_json()["outstanding_amount"] == "0.00"
+    )
+    # the receipt cannot go while a refund took from it; the refund can, giving the credit back
+    assert client.delete(f"/contact_payments/{pay['id']}", headers=h).status_code == 422
+    assert client.delete(f"/contact_payments/{refund.get_json()['id']}", headers=h).status_code == 204
+    assert client.delete(f"/contact_payments/{pay['id']}", headers=h).status_code == 204
+    assert (
+        client.get(f"/sales_credit_notes/{note['id']}", headers=h).get_json()["outstanding_amount"] == "30.00"
+    )
