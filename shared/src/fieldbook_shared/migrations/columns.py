@@ -41,3 +41,46 @@ def address() -> list[sa.Column]:
         sa.Column("county", sa.String(length=100), nullable=True),
         sa.Column("postcode", sa.String(length=16), nullable=True),
     ]
+
+
+def serial_id() -> sa.Column:
+    """A counter as the key: BIGINT on PostgreSQL, INTEGER on SQLite (so that it is the rowid)."""
+    return sa.Column(
+        "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+    )
+
+
+def person_name(*, surname_required: bool = False) -> list[sa.Column]:
+    """A person's title, first name and surname."""
+    return [
+        sa.Column("title", sa.String(length=30), nullable=True),
+        sa.Column("first_name", sa.String(length=100), nullable=True),
+        sa.Column("surname", sa.String(length=100), nullable=not surname_required),
+    ]
+
+
+def job_progress(*, queued: bool = False) -> list[sa.Column]:
+    """A background job's outcome and times (an import's, an export's): who asked, when it was
+    asked for, (with `queued`) queued, started and finished, and its last heartbeat."""
+    return [
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        *([sa.Column("queued_at", UTCDateTime(timezone=True), nullable=True)] if queued else []),
+        sa.Column("started_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("heartbeat_at", UTCDateTime(timezone=True), nullable=True),
+    ]
+
+
+def file_chunks(owner_key: str, owner_table: str) -> list[sa.schema.SchemaItem]:
+    """The whole of a table holding a file in numbered chunks (an import's upload, an export's
+    archive), each chunk removed with its owner."""
+    return [
+        sa.Column(owner_key, sa.String(length=36), nullable=False),
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint([owner_key], [f"{owner_table}.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint(owner_key, "seq"),
+    ]

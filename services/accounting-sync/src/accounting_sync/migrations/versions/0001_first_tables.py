@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import fieldbook_shared.db  # noqa: F401  (column types of the kit)
-from fieldbook_shared.migrations.columns import record_keys, timestamps
+from fieldbook_shared.migrations.columns import record_keys, serial_id, timestamps
 
 revision = "0001"
 down_revision = None
@@ -14,9 +14,7 @@ depends_on = "kit_0001"  # the kit's tables (fieldbook_shared/migrations/version
 def upgrade() -> None:
     op.create_table(
         "balance_poll_requests",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        serial_id(),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("customer_ids", sa.JSON(), nullable=False),
         sa.Column("requested_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import fieldbook_shared.db  # noqa: F401  (column types of the kit)
-from fieldbook_shared.migrations.columns import record_keys, timestamps
+from fieldbook_shared.migrations.columns import person_name, record_keys, timestamps
 
 revision = "0001"
 down_revision = None
@@ -41,9 +41,7 @@ def upgrade() -> None:
         "contact_copies",
         *record_keys(customer=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("title", sa.String(length=30), nullable=True),
-        sa.Column("first_name", sa.String(length=100), nullable=True),
-        sa.Column("surname", sa.String(length=100), nullable=True),
+        *person_name(),
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("is_primary", sa.Boolean(), nullable=False),
         sa.Column("archived", sa.Boolean(), nullable=False),
@@ -57,9 +55,7 @@ def upgrade() -> None:
         *record_keys(),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("type", sa.String(length=50), nullable=True),
-        sa.Column("title", sa.String(length=30), nullable=True),
-        sa.Column("first_name", sa.String(length=100), nullable=True),
-        sa.Column("surname", sa.String(length=100), nullable=True),
+        *person_name(),
         sa.Column("company_name", sa.String(length=200), nullable=True),
         sa.Column("display_name", sa.String(length=300), nullable=True),
         sa.Column("email", sa.String(length=254), nullable=True),

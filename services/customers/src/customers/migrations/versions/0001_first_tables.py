@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import fieldbook_shared.db
-from fieldbook_shared.migrations.columns import address, record_keys, timestamps
+from fieldbook_shared.migrations.columns import address, person_name, record_keys, timestamps
 
 revision = "0001"
 down_revision = None
@@ -41,9 +41,7 @@ def upgrade() -> None:
         *record_keys(),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("type", sa.String(length=50), nullable=False),
-        sa.Column("title", sa.String(length=30), nullable=True),
-        sa.Column("first_name", sa.String(length=100), nullable=True),
-        sa.Column("surname", sa.String(length=100), nullable=True),
+        *person_name(),
         sa.Column("company_name", sa.String(length=200), nullable=True),
         sa.Column("display_name", sa.String(length=300), nullable=False),
         sa.Column("sort_name", sa.String(length=300), nullable=False),
@@ -80,9 +78,7 @@ def upgrade() -> None:
         "contacts",
         *record_keys(customer=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("title", sa.String(length=30), nullable=True),
-        sa.Column("first_name", sa.String(length=100), nullable=True),
-        sa.Column("surname", sa.String(length=100), nullable=False),
+        *person_name(surname_required=True),
         sa.Column("position", sa.String(length=100), nullable=True),
         sa.Column("phones", sa.JSON(), nullable=False),
         sa.Column("phone_digits", sa.Text(), nullable=True),

@@ -3,8 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-import fieldbook_shared.db  # noqa: F401  (column types of the kit)
-from fieldbook_shared.migrations.columns import record_keys
+from fieldbook_shared.migrations.columns import file_chunks, job_progress, record_keys, serial_id
 
 revision = "0003"
 down_revision = "0002"
@@ -34,31 +33,18 @@ def upgrade() -> None:
         sa.Column("unchanged_count", sa.Integer(), nullable=False),
         sa.Column("refused_count", sa.Integer(), nullable=False),
         sa.Column("duplicate_count", sa.Integer(), nullable=False),
-        sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("queued_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("started_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("heartbeat_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
+        *job_progress(queued=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_imports_status", "imports", ["status"])
     op.create_index("ix_imports_tenant_created", "imports", ["tenant_id", "created_at"])
     op.create_table(
         "import_chunks",
-        sa.Column("import_id", sa.String(length=36), nullable=False),
-        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["import_id"], ["imports.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("import_id", "seq"),
+        *file_chunks("import_id", "imports"),
     )
     op.create_table(
         "import_issues",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        serial_id(),
         sa.Column("import_id", sa.String(length=36), nullable=False),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("row_number", sa.Integer(), nullable=False),

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import fieldbook_shared.db  # noqa: F401  (column types of the kit)
-from fieldbook_shared.migrations.columns import record_keys
+from fieldbook_shared.migrations.columns import file_chunks, job_progress, record_keys, serial_id
 
 revision = "0004"
 down_revision = "0003"
@@ -13,9 +13,7 @@ down_revision = "0003"
 def upgrade() -> None:
     op.create_table(
         "erasure_reports",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        serial_id(),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("customer_id", sa.String(length=36), nullable=False),
         sa.Column("service", sa.String(length=50), nullable=False),
@@ -34,24 +32,14 @@ def upgrade() -> None:
         sa.Column("progress", sa.JSON(), nullable=False),
         sa.Column("size_bytes", sa.Integer(), nullable=False),
         sa.Column("chunk_count", sa.Integer(), nullable=False),
-        sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("started_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("heartbeat_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
+        *job_progress(),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_exports_status", "exports", ["status"])
     op.create_index("ix_exports_tenant_created", "exports", ["tenant_id", "created_at"])
     op.create_table(
         "export_chunks",
-        sa.Column("export_id", sa.String(length=36), nullable=False),
-        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["export_id"], ["exports.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("export_id", "seq"),
+        *file_chunks("export_id", "exports"),
     )
 
 
