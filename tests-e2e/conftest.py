@@ -80,6 +80,14 @@ def smtp(system):
 
 
 @pytest.fixture
+def clock(system):
+    """The services' clock, for tests that move time: `clock(datetime(...))` sets every service's
+    (System.set_clock); the real time again afterwards."""
+    yield system.set_clock
+    system.set_clock(None)
+
+
+@pytest.fixture
 def broker(system):
     """The broker, for tests that stop it; always started again afterwards."""
     if not system.broker.can_control:

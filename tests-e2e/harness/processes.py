@@ -15,12 +15,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pika
 import requests
 
 from fieldbook_shared import service_table
+from fieldbook_shared.context import INTERNAL_TOKEN_HEADER
 
 from .infra import Broker, Infrastructure, RunResources, allocate, amqp_parameters
 from .ports import free_port
@@ -206,6 +208,8 @@ class System:
             AMQP_URL=self.amqp_url,
             INTERNAL_TOKEN=self.internal_token,
             LOG_LEVEL="INFO",
+            # business dates from each service's test_clock table, which set_clock moves
+            FIELDBOOK_TEST_CLOCK="1",
             FIELDBOOK_VAR=str(self.run_dir / "var"),
             DELIVERY_LIMIT=str(self.delivery_limit),
             # some seventeen processes share one PostgreSQL: small pools keep them under max_connections
@@ -491,6 +495,26 @@ class System:
         if commands.exists():
             parts.append(f"----- commands\n{tail(commands, lines)}")
         return "\n".join(parts)
+
+    # -------------------------------------------------------------------------------- the clock
+
+    def set_clock(self, when: datetime | None, *, ticking: bool = False) -> None:
+        """Every service's clock (fieldbook_shared.clock) to `when` (timezone-aware), standing
+        there, or running on from there with `ticking`; None: the real time again. Each service's
+        `PUT /internal/clock` (or DELETE), with the internal token; every process of a service
+        reads its table, so the web and worker processes agree the moment this returns."""
+        for service in service_table.SERVICES:
+            if not service.url_env:  # the gateway: no business dates of its own
+                continue
+            url = getattr(self, service.url_env.lower()) + "/internal/clock"
+            headers = {INTERNAL_TOKEN_HEADER: self.internal_token}
+            if when is None:
+                r = requests.delete(url, headers=headers, timeout=HTTP_TIMEOUT)
+                assert r.status_code == 204, f"{service.name}: {r.status_code} {r.text}"
+            else:
+                body = {"now": when.isoformat(), "ticking": ticking}
+                r = requests.put(url, json=body, headers=headers, timeout=HTTP_TIMEOUT)
+                assert r.status_code == 200, f"{service.name}: {r.status_code} {r.text}"
 
     # ------------------------------------------------------------------------- tenants and keys
 

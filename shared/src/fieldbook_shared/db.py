@@ -128,6 +128,19 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class TestClockRow(Base):
+    """The time the test clock says, when a service runs with FIELDBOOK_TEST_CLOCK=1 (the e2e suite):
+    one row, read by every web and worker process of the service (`fieldbook_shared.clock`). No
+    row, or the setting off (production), is the real time."""
+
+    __tablename__ = "test_clock"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # always 1
+    now_at: Mapped[datetime] = mapped_column()  # the time the clock was set to
+    set_at: Mapped[datetime] = mapped_column()  # the real time it was set (a ticking clock runs on from it)
+    ticking: Mapped[bool] = mapped_column(default=False)
+
+
 KIT_TABLES = ("outbox", "processed_events", "idempotency_keys")
 
 

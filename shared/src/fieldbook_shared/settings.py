@@ -45,6 +45,9 @@ class Settings:
     exchange: str = "fieldbook.events"
     internal_token: str = ""
     testing: bool = False
+    # business dates from the kit's test_clock table, set over HTTP (fieldbook_shared.clock); the
+    # e2e suite only, never production
+    test_clock: bool = False
     max_body_bytes: int = 1_048_576
     page_size_default: int = 25
     page_size_max: int = 100
@@ -69,6 +72,7 @@ class Settings:
             exchange=env.get("EVENTS_EXCHANGE", cls.exchange),
             internal_token=env.get("INTERNAL_TOKEN", ""),
             testing=env_bool(env.get("FIELDBOOK_TESTING")),
+            test_clock=env_bool(env.get("FIELDBOOK_TEST_CLOCK")),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             page_size_default=int(env.get("PAGE_SIZE_DEFAULT", cls.page_size_default)),
             page_size_max=int(env.get("PAGE_SIZE_MAX", cls.page_size_max)),

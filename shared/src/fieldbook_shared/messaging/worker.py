@@ -19,6 +19,7 @@ from prometheus_client import start_http_server
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import clock
 from ..context import RequestContext
 from ..db import create_engine, session_factory
 from ..observability import configure_logging
@@ -56,6 +57,7 @@ def main(
     configure_logging(f"{settings.service}-worker", settings.log_level)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
+    clock.install(settings)
 
     def uow_factory(context: RequestContext) -> UnitOfWork:
         return unit_of_work(sessions, context, settings.service)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from fieldbook_shared import clock
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.problems import CustomerMerged, NotFound, ValidationFailed
 
@@ -20,7 +21,9 @@ LINE_FIELDS = ("description", "quantity", "unit_price", "vat_rate", "category", 
 
 
 def today() -> date:
-    return utcnow().date()
+    """Today for billing's dates (an invoice's date, "not in the future"): the kit's clock, which
+    the e2e suite moves (docs/architecture.md §6)."""
+    return clock.today()
 
 
 # --- the customer read model ----------------------------------------------------------------------
