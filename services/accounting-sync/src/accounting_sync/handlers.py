@@ -155,28 +155,27 @@ def _posting(uow: SyncUnitOfWork, kind: str, source_id: str, customer_id: str | 
     return row
 
 
-def on_document_issued(uow: SyncUnitOfWork, event: Event) -> None:
-    """invoice.issued / credit_note.issued / payment.received: post it (once: a repeat, or a
-    document voided before we heard of it, changes nothing)."""
-    kind = {"invoice.issued": "invoice", "credit_note.issued": "credit_note"}.get(event.type, "payment")
-    data = event.data
-    row = _posting(uow, kind, data["id"], data["customer_id"])
+def _heard(row: SagePosting, kind: str, data: dict) -> None:
     if row.reference is None:
         row.payload = data
         row.reference = docs.reference(kind, data)
 
 
-def on_document_withdrawn(uow: SyncUnitOfWork, event: Event) -> None:
-    """invoice.voided / payment.reversed: Sage's copy is voided (deleted, for a payment); one that
-    never reached Sage is not needed. Heard before the document itself: a tombstone."""
-    kind = "invoice" if event.type == "invoice.voided" else "payment"
+def on_document_issued(uow: SyncUnitOfWork, event: Event) -> None:
+    """invoice.issued / credit_note.issued / payment.received / refund.issued: post it (once: a
+    repeat, or a document voided before we heard of it, changes nothing)."""
+    kind = {
+        "invoice.issued": "invoice",
+        "credit_note.issued": "credit_note",
+        "refund.issued": "refund",
+    }.get(event.type, "payment")
     data = event.data
-    for allocation_id in data.get("deallocated") or []:  # undone by the reversal: nothing to do by hand
-        undone = uow.postings.find("deallocation", allocation_id, lock=True)
-        if undone is not None and undone.status != NOT_NEEDED:
-            undone.status = NOT_NEEDED
-            undone.last_error = "the payment was reversed: its contact payment is deleted in Sage"
-    row = _posting(uow, kind, data["id"], data["customer_id"])
+    _heard(_posting(uow, kind, data["id"], data["customer_id"]), kind, data)
+
+
+def _withdraw(row: SagePosting) -> None:
+    """Voided / reversed / de-allocated here: Sage's copy goes (the posting loop), or, when it never
+    went, nothing is sent."""
     if row.action == "void":
         return
     row.action = "void"
@@ -188,40 +187,58 @@ def on_document_withdrawn(uow: SyncUnitOfWork, event: Event) -> None:
         row.next_attempt_at = None
 
 
-def _after_posting(uow: SyncUnitOfWork, kind: str, data: dict, why: str) -> None:
-    """An allocation made or undone after its payment reached Sage: a person does it there."""
-    row = _posting(uow, kind, data["id"], data["customer_id"])
-    if row.reference is None:
-        row.payload = {**data, "why": why}
-        row.reference = data["id"]
-        row.to_review(why)
-
-
-def on_allocation(uow: SyncUnitOfWork, event: Event) -> None:
-    """payment.allocated / payment.deallocated of a payment (not credit notes' or account
-    credit's): part of its contact payment while it has not gone to Sage; after that, for a person."""
+def on_document_withdrawn(uow: SyncUnitOfWork, event: Event) -> None:
+    """invoice.voided / payment.reversed: Sage's copy is voided (deleted, for a payment); one that
+    never reached Sage is not needed. Heard before the document itself: a tombstone. A reversal's
+    own de-allocations (`deallocated`) need no PUT: the contact payment is deleted; its later
+    allocations (contact allocations) are deleted first (payment.deallocated)."""
+    kind = "invoice" if event.type == "invoice.voided" else "payment"
     data = event.data
-    if data["source_type"] != "payment":
-        return
-    undone = event.type == "payment.deallocated"
+    for allocation_id in data.get("deallocated") or []:
+        undone = uow.postings.find("deallocation", allocation_id, lock=True)
+        if undone is not None and undone.status != NOT_NEEDED:
+            undone.status = NOT_NEEDED
+            undone.last_error = "the payment was reversed: its contact payment is deleted in Sage"
+    _withdraw(_posting(uow, kind, data["id"], data["customer_id"]))
+
+
+def _made_with_payment(uow: SyncUnitOfWork, data: dict, undone: bool) -> bool:
+    """An allocation of a payment that is part of its contact payment: heard before the payment went
+    to Sage (it goes with it), or undone after (its allocations are PUT again). False: an
+    allocation of its own in Sage (a contact allocation)."""
     payment = _posting(uow, "payment", data["source_id"], data["customer_id"])
-    if payment.may_be_in_sage or payment.action == "void":
-        if payment.action != "void":
-            what = "de-allocated" if undone else "allocated"
-            why = (
-                f"{data['amount']} {what} to invoice {data['invoice_id']} after payment "
-                f"{data['source_id']} reached Sage: do the same in Sage, then skip this"
-            )
-            _after_posting(uow, "deallocation" if undone else "allocation", data, why)
-        return
     allocations = [dict(a) for a in payment.allocations or []]
     known = next((a for a in allocations if a["id"] == data["id"]), None)
-    if known is None:
+    if payment.may_be_in_sage or payment.action == "void":
+        if known is None or not undone or known.get("deallocated"):
+            return known is not None
+        if payment.action != "void":  # reversed: the contact payment goes, its allocations with it
+            _heard(_posting(uow, "deallocation", data["id"], data["customer_id"]), "deallocation", data)
+    elif known is None:
         known = {"id": data["id"], "invoice_id": data["invoice_id"], "amount": str(data["amount"])}
         allocations.append(known)
     if undone:
         known["deallocated"] = True
     payment.allocations = allocations  # a new list: the JSON column sees the change
+    return True
+
+
+def on_allocation(uow: SyncUnitOfWork, event: Event) -> None:
+    """payment.allocated / payment.deallocated. A payment's allocation heard before the payment went
+    to Sage is part of its contact payment; one made after, and a credit note's, is a contact
+    allocation of its own (undone: deleted in Sage, or never sent). Account credit is not posted
+    to Sage (README), nor are its allocations."""
+    data = event.data
+    undone = event.type == "payment.deallocated"
+    if data["source_type"] not in ("payment", "credit_note"):
+        return
+    if data["source_type"] == "payment" and _made_with_payment(uow, data, undone):
+        return
+    row = _posting(uow, "allocation", data["id"], data["customer_id"])
+    if undone:
+        _withdraw(row)
+    else:
+        _heard(row, "allocation", data)
 
 
 HANDLERS = {
@@ -238,4 +255,5 @@ HANDLERS = {
     "payment.reversed": on_document_withdrawn,
     "payment.allocated": on_allocation,
     "payment.deallocated": on_allocation,
+    "refund.issued": on_document_issued,
 }

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
@@ -36,11 +36,13 @@ from .domain import mapping
 from .domain import postings as docs
 from .sage import SageError
 from .store.models import (
+    CONTACT_NOT_LINKED,
     FAILED,
     NOT_NEEDED,
     PENDING,
     POSTED,
     VOIDED,
+    WAITING_FOR_CONTACT,
     SagePosting,
 )
 from .store.queries import Postings, Syncs, business_of, claim_due
@@ -63,6 +65,7 @@ class PostingClaim:
     sage_id: str | None
     create_sent: bool
     token: str
+    created_at: datetime
     waiting_seconds: float
     business_id: str
 
@@ -114,6 +117,7 @@ class PostingEngine(ClaimLoop):
                 sage_id=row.sage_id,
                 create_sent=row.create_sent_at is not None,
                 token=row.claim_token or "",
+                created_at=row.created_at,
                 waiting_seconds=(utcnow() - row.created_at).total_seconds(),
                 business_id=business_of(session, row.tenant_id, self.s.sage_business_id),
             )
@@ -123,24 +127,45 @@ class PostingEngine(ClaimLoop):
     def _attempt(self, c: PostingClaim) -> Result:
         try:
             if c.kind not in docs.RESOURCES:
-                raise NeedsPerson(c.payload.get("why") or "allocate it in Sage by hand")
+                raise NeedsPerson(c.payload.get("why") or "post it in Sage by hand")
+            self._after_earlier_moves(c)
             if c.action == "void":
                 return self._void(c)
             contact_id = self._contact_of(c)
-            if c.create_sent:  # a create went before without an answer: is it in Sage?
-                resource, _ = docs.RESOURCES[c.kind]
-                found = self.accounting.for_business(c.business_id).find_document(
-                    resource, contact_id, c.reference or ""
-                )
-                if found is not None:
-                    log.info("%s %s found in Sage by its reference after a lost answer", c.kind, c.source_id)
-                    return Result("posted", found["id"])
+            if c.kind == "deallocation":
+                return self._reallocate(c, contact_id)
             body = self._body(c, contact_id)
+            if c.create_sent:  # a create went before without an answer: is it in Sage?
+                found = self._find(c, contact_id, body)
+                if found is not None:
+                    log.info("%s %s found in Sage after a lost answer", c.kind, c.source_id)
+                    return Result("posted", found["id"])
             return Result("posted", self._create(c, body))
         except Waiting as why:
             return Result("wait", reason=str(why))
         except (NeedsPerson, docs.CannotPost) as why:
             return Result("review", reason=str(why))
+
+    def _after_earlier_moves(self, c: PostingClaim) -> None:
+        """Money moves of a customer go to Sage in the order billing made them (a de-allocation
+        frees what a later allocation or refund takes); a payment is deleted after its contact
+        allocations."""
+        if c.kind not in docs.MONEY_MOVES and not (c.kind == "payment" and c.action == "void"):
+            return
+        with self.sessions() as session:
+            rows = Postings(session, c.tenant_id).of_customer(c.customer_id or "", docs.MONEY_MOVES)
+        for row in rows:
+            if row.status != PENDING or row.reference is None or row.id == c.row_id:
+                continue
+            if c.kind == "payment":
+                if (
+                    c.action == "void"
+                    and row.kind == "allocation"
+                    and row.payload.get("source_id") == c.source_id
+                ):
+                    raise Waiting("waiting for the payment's contact allocations to be deleted in Sage")
+            elif c.kind in docs.MONEY_MOVES and (row.created_at, row.id) < (c.created_at, c.row_id):
+                raise Waiting(f"waiting for the customer's earlier {row.kind} {row.source_id} to reach Sage")
 
     def _contact_of(self, c: PostingClaim) -> str:
         with self.sessions() as session:
@@ -148,10 +173,10 @@ class PostingEngine(ClaimLoop):
         if row is not None and row.sage_contact_id and not row.removed:
             return row.sage_contact_id
         if row is None or row.status == PENDING:
-            raise Waiting("waiting for the customer's Sage contact to be linked")
+            raise Waiting(WAITING_FOR_CONTACT)
         raise NeedsPerson(
-            f"the customer's Sage contact is not linked (customer sync {row.status}): "
-            "resolve the customer in /v1/accounting/sync, then retry"
+            f"{CONTACT_NOT_LINKED} (customer sync {row.status}): "
+            "resolve the customer in /v1/accounting/sync; its documents follow once it is linked"
         )
 
     def _posted_ids(self, c: PostingClaim, kind: str, source_ids: list[str]) -> dict[str, str]:
@@ -161,13 +186,29 @@ class PostingEngine(ClaimLoop):
             postings = Postings(session, c.tenant_id)
             for source_id in source_ids:
                 row = postings.find(kind, source_id)
-                if row is not None and row.sage_id and row.status == POSTED:
+                # a document being voided here is still in Sage until it is (a payment's contact
+                # allocations are deleted before the payment: they may need its payment on account)
+                if row is not None and row.sage_id and (row.status == POSTED or row.action == "void"):
                     out[source_id] = row.sage_id
                 elif row is None or row.status == PENDING:
                     raise Waiting(f"waiting for {kind} {source_id} to reach Sage")
                 else:
                     raise NeedsPerson(f"{kind} {source_id} is {row.status} in its posting to Sage")
         return out
+
+    def _credit_artefact(self, c: PostingClaim, source_type: str, source_id: str) -> str:
+        """The Sage artefact that holds a credit source's unallocated amount: a payment's payment on
+        account (read from its contact payment), a credit note itself."""
+        if source_type == "credit_note":
+            return self._posted_ids(c, "credit_note", [source_id])[source_id]
+        if source_type != "payment":
+            raise NeedsPerson(f"{source_type} is not posted to Sage: do this in Sage by hand, then skip it")
+        payment_id = self._posted_ids(c, "payment", [source_id])[source_id]
+        payment = self.accounting.for_business(c.business_id).get_document("contact_payments", payment_id)
+        on_account = (payment or {}).get("payment_on_account") or {}
+        if not on_account.get("id"):
+            raise NeedsPerson(f"Sage shows no payment on account on payment {source_id}")
+        return on_account["id"]
 
     def _body(self, c: PostingClaim, contact_id: str) -> dict:
         s, data = self.s, c.payload
@@ -178,11 +219,52 @@ class PostingEngine(ClaimLoop):
             invoice_id = data.get("invoice_id")
             original = self._posted_ids(c, "invoice", [invoice_id])[invoice_id] if invoice_id else None
             return docs.sales_credit_note(data, contact_id, s.sage_sales_ledger_account_id, rates, original)
+        if c.kind == "allocation":
+            invoice = self._posted_ids(c, "invoice", [data["invoice_id"]])[data["invoice_id"]]
+            credit = self._credit_artefact(c, data["source_type"], data["source_id"])
+            return docs.contact_allocation(data, contact_id, invoice, credit)
+        if c.kind == "refund":
+            credits = [
+                {
+                    "artefact_id": self._credit_artefact(c, x["source_type"], x["source_id"]),
+                    "amount": docs.money(x["amount"]),
+                }
+                for x in data["sources"]
+            ]
+            return docs.customer_refund(data, contact_id, s.sage_bank_account_id, credits)
         if not docs.allocations_heard(data, c.allocations):
             raise Waiting("waiting for the payment's allocations")
         wanted = sorted({a["invoice_id"] for a in docs.standing(c.allocations)})
         invoices = self._posted_ids(c, "invoice", wanted)
         return docs.contact_payment(data, contact_id, s.sage_bank_account_id, invoices, c.allocations)
+
+    def _find(self, c: PostingClaim, contact_id: str, body: dict) -> dict | None:
+        """Our create whose answer was lost: a document by its reference, an allocation by its
+        artefacts and amounts (one no other posting of ours holds)."""
+        sage = self.accounting.for_business(c.business_id)
+        if c.kind == "allocation":
+            with self.sessions() as session:
+                ours = Postings(session, c.tenant_id).of_customer(c.customer_id or "", ("allocation",))
+            taken = {row.sage_id for row in ours if row.sage_id and row.id != c.row_id}
+            return sage.find_allocation(contact_id, body, taken)
+        resource, _ = docs.RESOURCES[c.kind]
+        return sage.find_document(resource, contact_id, c.reference or "")
+
+    def _reallocate(self, c: PostingClaim, contact_id: str) -> Result:
+        """An allocation made with its payment, undone after the payment reached Sage: the receipt's
+        allocations are PUT again without it (a PUT repeated changes nothing)."""
+        payment_id = c.payload["source_id"]
+        sage_id = self._posted_ids(c, "payment", [payment_id])[payment_id]
+        with self.sessions() as session:
+            payment = Postings(session, c.tenant_id).find("payment", payment_id)
+        allocations = list(payment.allocations or []) if payment else []
+        wanted = sorted({a["invoice_id"] for a in docs.standing(allocations)})
+        invoices = self._posted_ids(c, "invoice", wanted)
+        body = {"allocated_artefacts": docs.payment_allocations(invoices, allocations)}
+        self.accounting.for_business(c.business_id).update_document(
+            "contact_payments", "contact_payment", sage_id, body
+        )
+        return Result("posted", sage_id)
 
     def _create(self, c: PostingClaim, body: dict) -> str:
         """Save that a create is sent (the lease still ours), then POST it once."""
@@ -197,17 +279,19 @@ class PostingEngine(ClaimLoop):
         return created["id"]
 
     def _void(self, c: PostingClaim) -> Result:
-        """Voided (invoice, credit note) or reversed (payment) here: Sage's copy goes too."""
+        """Voided (invoice, credit note), reversed (payment) or de-allocated (allocation) here:
+        Sage's copy goes too."""
         sage = self.accounting.for_business(c.business_id)
         resource, _ = docs.RESOURCES[c.kind]
         sage_id = c.sage_id
-        if sage_id is None:  # a create may have reached Sage without an answer: find it by its reference
+        if sage_id is None:  # a create may have reached Sage without an answer: find it
             contact_id = self._contact_of(c)
-            found = sage.find_document(resource, contact_id, c.reference or "")
+            body = self._body(c, contact_id) if c.kind == "allocation" else {}
+            found = self._find(c, contact_id, body)
             if found is None:
                 return Result("voided")
             sage_id = found["id"]
-        reason = "Voided in Fieldbook" if c.kind != "payment" else None
+        reason = "Voided in Fieldbook" if c.kind in ("invoice", "credit_note") else None
         sage.delete_document(resource, sage_id, reason)
         return Result("voided", sage_id)
 
@@ -252,7 +336,7 @@ class PostingEngine(ClaimLoop):
         else:
             row.status = POSTED
             row.next_attempt_at = None
-        if newly_posted:
+        if newly_posted and row.kind in ("invoice", "credit_note", "payment"):  # billing keeps those ids
             events.publish_posted(uow, row)
         log.info("%s %s %s in Sage (%s)", c.kind, c.source_id, r.kind, row.sage_id)
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldbook_shared.db import is_postgres, utcnow
 
 from .domain import mapping, matching
+from .domain import postings as docs
 from .domain.retry import parse_retry_after
 from .pacing import CallPacer
 from .settings import SyncSettings
@@ -81,6 +82,9 @@ class Accounting(Protocol):
     def create_document(self, resource: str, wrapper: str, body: dict, idempotency_id: str) -> dict: ...
     def find_document(self, resource: str, contact_id: str, reference: str) -> dict | None: ...
     def delete_document(self, resource: str, sage_id: str, void_reason: str | None = None) -> None: ...
+    def get_document(self, resource: str, sage_id: str) -> dict | None: ...
+    def update_document(self, resource: str, wrapper: str, sage_id: str, body: dict) -> dict: ...
+    def find_allocation(self, contact_id: str, body: dict, taken: set[str]) -> dict | None: ...
     def for_business(self, business_id: str) -> Accounting:
         """The same package, speaking to another business (a tenant's own Sage business)."""
         ...
@@ -368,6 +372,28 @@ class SageAccounting:
         except SageError as exc:
             if exc.status != 404:
                 raise
+
+    def get_document(self, resource: str, sage_id: str) -> dict | None:
+        return self._request("GET", f"/{resource}/{sage_id}")
+
+    def update_document(self, resource: str, wrapper: str, sage_id: str, body: dict) -> dict:
+        """PUT the fields in `body` (a receipt's allocations after a de-allocation): the same PUT
+        twice leaves Sage as once, so it is retried in place."""
+        return self._request("PUT", f"/{resource}/{sage_id}", json={wrapper: body})
+
+    def find_allocation(self, contact_id: str, body: dict, taken: set[str]) -> dict | None:
+        """The contact's allocation of these artefacts and amounts that is not one of ours already
+        (`taken`): Sage's allocations carry no reference, so after a lost answer this is how ours is
+        recognised."""
+        query = {
+            "contact_id": contact_id,
+            "transaction_type_id": body["transaction_type_id"],
+            "attributes": "all",
+        }
+        for found in self._list(query, "/contact_allocations"):
+            if found.get("id") not in taken and docs.same_artefacts(found, body):
+                return found
+        return None
 
     def balances(self) -> dict[str, Decimal]:
         out = {}

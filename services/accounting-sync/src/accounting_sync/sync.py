@@ -471,6 +471,7 @@ class SyncEngine(ClaimLoop):
                 row.status = SYNCED
             if newly_linked:
                 events.publish_linked(uow, row)
+                uow.postings.wake_for_customer(row.customer_id)  # its documents need no retry by hand
             try:
                 uow.commit()
             except IntegrityError:  # the ref went to another customer of the tenant meanwhile

@@ -112,14 +112,16 @@ POSTING_STATUS_HELP = (
     "`pending`: waiting for its next attempt, or for what it needs (its customer's Sage contact, the "
     "invoices a payment pays: `last_error` says which); `posted`: Sage holds it (`sage_id`); "
     "`needs_review`: a person decides (`last_error` says why: the customer is not linked, Sage refused "
-    "it, an allocation after the payment reached Sage) — retry or skip; `failed`: the attempts ran "
+    "it) — retry or skip; `failed`: the attempts ran "
     "out; `voided`: voided or reversed here after it was posted, and voided (a payment: deleted) in "
     "Sage; `not_needed`: voided or reversed before it reached Sage, or skipped by a person."
 )
 POSTING_KIND_HELP = (
     "`invoice` (a Sage sales invoice), `credit_note` (a sales credit note), `payment` (a contact "
-    "payment with its allocations); `allocation` / `deallocation`: made after the payment reached "
-    "Sage, for a person to do in Sage."
+    "payment with its allocations), `refund` (a contact payment CUSTOMER_REFUND); `allocation`: a "
+    "contact allocation (a payment's allocation made after the payment reached Sage, or a credit "
+    "note's); `deallocation`: an allocation made with its payment undone afterwards (the payment's "
+    "allocations PUT again)."
 )
 
 

@@ -6,7 +6,13 @@
 - a credit note → a sales credit note, the same way (`original_invoice_id` when it credits an
   invoice that reached Sage);
 - a payment → a contact payment (`CUSTOMER_RECEIPT`) into the bank account, allocated to the
-  invoices it pays (`allocated_artefacts`: the Sage ids of those invoices).
+  invoices it pays (`allocated_artefacts`: the Sage ids of those invoices); what is left of it is
+  its payment on account in Sage;
+- an allocation made after its payment reached Sage, or a credit note's → a contact allocation
+  (`CUSTOMER_ALLOCATION`): the invoice takes the amount, the credit (the payment's payment on
+  account, the credit note) gives it (a negative amount);
+- a refund of unallocated credit → a contact payment `CUSTOMER_REFUND` out of the bank account,
+  allocated to the credit it pays back (payments on account, credit notes).
 
 Amounts are decimal strings with two places, never floats.
 """
@@ -32,7 +38,14 @@ RESOURCES = {
     "invoice": ("sales_invoices", "sales_invoice"),
     "credit_note": ("sales_credit_notes", "sales_credit_note"),
     "payment": ("contact_payments", "contact_payment"),
+    "refund": ("contact_payments", "contact_payment"),
+    "allocation": ("contact_allocations", "contact_allocation"),
+    # a de-allocation of an allocation made with its payment: the payment's allocations are PUT again
+    "deallocation": ("contact_payments", "contact_payment"),
 }
+# what moves money between a customer's documents in Sage: posted one after another, in the order
+# billing made them (a de-allocation frees what a later allocation or refund takes)
+MONEY_MOVES = ("allocation", "deallocation", "refund")
 
 
 class CannotPost(Exception):
@@ -59,6 +72,8 @@ def reference(kind: str, data: dict) -> str:
     is not unique)."""
     if kind in ("invoice", "credit_note"):
         return str(data["number"])
+    if kind in ("allocation", "deallocation"):
+        return str(data["id"])  # ours only: Sage's allocations carry no reference
     hexed = data["id"].replace("-", "").upper()
     return f"FB-{hexed[:8]}{hexed[-12:]}"  # 23 characters: Sage's length limit is unconfirmed
 
@@ -139,6 +154,23 @@ def allocations_heard(data: dict, allocations: list[dict]) -> bool:
     return heard >= allocated_then
 
 
+def _money(
+    transaction_type: str, kind: str, data: dict, on: str, contact_id: str, bank: str, arts: list
+) -> dict:
+    """A contact payment: money in (a receipt) or out (a refund) of the bank account."""
+    method = data.get("method") or "other"
+    return {
+        "transaction_type_id": transaction_type,
+        "contact_id": contact_id,
+        "bank_account_id": bank,
+        "payment_method_id": PAYMENT_METHODS.get(method, "ALTERNATIVE_PAYMENT"),
+        "date": str(data[on]),
+        "total_amount": money(data["amount"]),
+        "reference": reference(kind, data),
+        "allocated_artefacts": arts,
+    }
+
+
 def contact_payment(
     data: dict,
     contact_id: str,
@@ -146,17 +178,48 @@ def contact_payment(
     invoice_sage_ids: dict[str, str],
     allocations: list[dict],
 ) -> dict:
-    method = data.get("method") or "other"
+    arts = payment_allocations(invoice_sage_ids, allocations)
+    return _money("CUSTOMER_RECEIPT", "payment", data, "received_on", contact_id, bank_account_id, arts)
+
+
+def payment_allocations(invoice_sage_ids: dict[str, str], allocations: list[dict]) -> list[dict]:
+    """A receipt's `allocated_artefacts`: its standing allocations made with it (a PUT after a
+    de-allocation sends them again)."""
+    return [
+        {"artefact_id": invoice_sage_ids[a["invoice_id"]], "amount": money(a["amount"])}
+        for a in standing(allocations)
+    ]
+
+
+def contact_allocation(data: dict, contact_id: str, invoice_sage_id: str, credit_artefact_id: str) -> dict:
+    """Credit already in Sage (a payment on account, a credit note) set against an invoice."""
+    amount = money(data["amount"])
     return {
-        "transaction_type_id": "CUSTOMER_RECEIPT",
+        "transaction_type_id": "CUSTOMER_ALLOCATION",
         "contact_id": contact_id,
-        "bank_account_id": bank_account_id,
-        "payment_method_id": PAYMENT_METHODS.get(method, "ALTERNATIVE_PAYMENT"),
-        "date": data["received_on"],
-        "total_amount": money(data["amount"]),
-        "reference": reference("payment", data),
+        "date": str(data["allocated_on"]),
         "allocated_artefacts": [
-            {"artefact_id": invoice_sage_ids[a["invoice_id"]], "amount": money(a["amount"])}
-            for a in standing(allocations)
+            {"artefact_id": invoice_sage_id, "amount": amount},
+            {"artefact_id": credit_artefact_id, "amount": money(-Decimal(amount))},
         ],
     }
+
+
+def same_artefacts(found: dict, body: dict) -> bool:
+    """Is Sage's allocation `found` the one `body` asks for (after a lost answer: Sage's allocations
+    carry no reference of ours)?"""
+
+    def key(items, artefact_id):
+        return sorted((artefact_id(a), money(a["amount"])) for a in items)
+
+    return key(found.get("allocated_artefacts") or [], lambda a: (a.get("artefact") or {}).get("id")) == key(
+        body["allocated_artefacts"], lambda a: a["artefact_id"]
+    )
+
+
+def customer_refund(data: dict, contact_id: str, bank_account_id: str, credit_artefacts: list[dict]) -> dict:
+    """`credit_artefacts`: [{artefact_id, amount}] — the payments on account and credit notes the
+    refund pays back, as billing took them (`sources`)."""
+    return _money(
+        "CUSTOMER_REFUND", "refund", data, "refunded_on", contact_id, bank_account_id, credit_artefacts
+    )

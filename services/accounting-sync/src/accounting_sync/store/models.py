@@ -179,9 +179,12 @@ class SageBusiness(Base):
 # reversed here before it reached Sage, or skipped by a person
 POSTED, VOIDED = "posted", "voided"
 POSTING_STATUSES = (PENDING, POSTED, NEEDS_REVIEW, FAILED, NOT_NEEDED, VOIDED)
-# invoice / credit_note / payment go to Sage; allocation / deallocation after the payment reached
-# Sage go to a person (needs_review): allocate in Sage by hand
-POSTING_KINDS = ("invoice", "credit_note", "payment", "allocation", "deallocation")
+# invoice / credit_note / payment / refund: documents in Sage; allocation: a contact allocation (made
+# after its payment reached Sage, or a credit note's); deallocation: a receipt's allocations PUT again
+POSTING_KINDS = ("invoice", "credit_note", "payment", "refund", "allocation", "deallocation")
+# why a posting waits, or went to review, for its customer's contact: linking the contact wakes it
+WAITING_FOR_CONTACT = "waiting for the customer's Sage contact to be linked"
+CONTACT_NOT_LINKED = "the customer's Sage contact is not linked"
 
 
 class SagePosting(Attempted, Base):
@@ -227,3 +230,14 @@ class SagePosting(Attempted, Base):
     @property
     def may_be_in_sage(self) -> bool:
         return bool(self.sage_id or self.create_sent_at)
+
+    def contact_linked(self) -> None:
+        """Its customer's Sage contact was just linked: a posting that waited for it is due now, one
+        sent to review because it was not linked is tried again from a clean slate."""
+        why = self.last_error or ""
+        if not why.startswith((WAITING_FOR_CONTACT, CONTACT_NOT_LINKED)):
+            return
+        if self.status == PENDING:
+            self.next_attempt_at = utcnow()
+        elif self.status == NEEDS_REVIEW:
+            self.due_now()

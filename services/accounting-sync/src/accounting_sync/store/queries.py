@@ -13,7 +13,7 @@ from fieldbook_shared.db import utcnow
 from fieldbook_shared.jobs import new_token, skip_locked
 from fieldbook_shared.problems import NotFound
 
-from .models import PENDING, BalancePollRequest, CustomerSync, SageBusiness, SagePosting
+from .models import NEEDS_REVIEW, PENDING, BalancePollRequest, CustomerSync, SageBusiness, SagePosting
 
 
 def latest_first(session: Session, model: Any, where: list, page: int, page_size: int) -> tuple[list, int]:
@@ -143,6 +143,24 @@ class Postings:
         row.tenant_id = self.tenant_id
         self.session.add(row)
         return row
+
+    def of_customer(
+        self, customer_id: str, kinds: tuple[str, ...] = (), lock: bool = False
+    ) -> list[SagePosting]:
+        stmt = select(SagePosting).where(
+            SagePosting.tenant_id == self.tenant_id, SagePosting.customer_id == customer_id
+        )
+        if kinds:
+            stmt = stmt.where(SagePosting.kind.in_(kinds))
+        if lock:
+            stmt = stmt.with_for_update()
+        return list(self.session.scalars(stmt.order_by(SagePosting.created_at, SagePosting.id)))
+
+    def wake_for_customer(self, customer_id: str) -> None:
+        """The customer's Sage contact was just linked: what waited for it is due (the row's rule)."""
+        for row in self.of_customer(customer_id, lock=True):
+            if row.status in (PENDING, NEEDS_REVIEW):
+                row.contact_linked()
 
     def list(
         self, filters: dict[str, str | None], page: int, page_size: int
