@@ -7,3 +7,4 @@ CREATE DATABASE billing;
 CREATE DATABASE assets;
 CREATE DATABASE comms;
 CREATE DATABASE accounting_sync;
+CREATE DATABASE servicing;

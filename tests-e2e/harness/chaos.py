@@ -41,7 +41,7 @@ from .processes import ApiSession, System
 
 # What each service must apply when customers are created: event type -> consuming services.
 CONSUMERS = {
-    "customer.created": ("billing", "assets", "comms", "accounting-sync"),
+    "customer.created": ("billing", "assets", "comms", "accounting-sync", "servicing"),
     "accounting.customer_linked": ("customers",),
 }
 # The tenant's customer ids each service knows (the record, then the read models).
@@ -51,6 +51,7 @@ CUSTOMER_IDS_SQL = {
     "assets": "SELECT customer_id FROM known_customers WHERE tenant_id = %s",
     "comms": "SELECT id FROM customer_copies WHERE tenant_id = %s",
     "accounting-sync": "SELECT customer_id FROM customer_sync WHERE tenant_id = %s",
+    "servicing": "SELECT customer_id FROM known_customers WHERE tenant_id = %s",
 }
 SERVICES = tuple(CUSTOMER_IDS_SQL)
 WORKERS = SERVICES  # each service has one worker process: "<service>-worker"

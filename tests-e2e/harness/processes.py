@@ -189,6 +189,7 @@ class System:
     comms_url: str = ""
     billing_url: str = ""
     accounting_sync_url: str = ""
+    servicing_url: str = ""
     sage_url: str = ""  # the Sage simulator (a real process; its admin endpoints seed and count)
     smtp: SmtpServer | None = None  # the suite's SMTP server on loopback (comms sends to it)
 
@@ -282,6 +283,7 @@ class System:
             COMMS_URL=self.comms_url,
             BILLING_URL=self.billing_url,
             ACCOUNTING_SYNC_URL=self.accounting_sync_url,
+            SERVICING_URL=self.servicing_url,
             GATEWAY_UPSTREAMS=",".join(s.name for s in service_table.upstreams()),
             RATE_LIMIT_PER_MINUTE=str(self.rate_limit_per_minute),
         )
@@ -320,6 +322,7 @@ class System:
             "billing-worker", "billing.worker", {**self.base_env(), "CUSTOMERS_URL": self.customers_url}
         )
         self.build_accounting()
+        self.build_servicing()
         # the export of all customer data pulls the other services' parts
         self.processes["customers-worker"].env.update(
             BILLING_URL=self.billing_url, ASSETS_URL=self.assets_url, COMMS_URL=self.comms_url
@@ -376,6 +379,22 @@ class System:
         self.processes["accounting-sync-worker"] = self.python_module(
             "accounting-sync-worker", "accounting_sync.worker", {**self.base_env(), **self.accounting_env()}
         )
+
+    def servicing_env(self) -> dict[str, str]:
+        """servicing runs its reminder chain every half second (the tests move the clock)."""
+        return dict(REMINDER_POLL_SECONDS="0.5")
+
+    def servicing_worker(self, name: str) -> Process:
+        """A servicing worker (relay + consumer + reminder chain); tests may add a second one."""
+        return self.python_module(name, "servicing.worker", {**self.base_env(), **self.servicing_env()})
+
+    def build_servicing(self) -> None:
+        port = free_port()
+        self.servicing_url = f"http://127.0.0.1:{port}"
+        self.processes["servicing-web"] = self.gunicorn(
+            "servicing-web", "servicing.app:create_app()", port, self.servicing_env()
+        )
+        self.processes["servicing-worker"] = self.servicing_worker("servicing-worker")
 
     def comms_env(self) -> dict[str, str]:
         """comms sends to the suite's own SMTP server (harness/smtp.py); quick retries and polls."""

@@ -124,6 +124,15 @@ SERVICES: tuple[Service, ...] = (
         "ACCOUNTING_SYNC_URL",
         ("/v1/customers/{id}/accounting", "/v1/accounting"),
     ),
+    Service(
+        "servicing",
+        "servicing",
+        "services/servicing",
+        6,
+        ("web", "worker"),
+        "SERVICING_URL",
+        ("/v1/service-reminders", "/v1/service-intervals"),
+    ),
     Service("gateway", "gateway", "gateway", 0, ("web",)),
 )
 

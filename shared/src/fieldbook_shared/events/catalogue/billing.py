@@ -30,6 +30,9 @@ class JobData(VersionedRecordData):
     category = fields.String(allow_none=True)
     work_address_id = fields.String(allow_none=True)
     asset_id = fields.String(allow_none=True)
+    # the service reminder the job was booked from (servicing): it marks a service job
+    service_reminder_id = fields.String(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
     total = money(required=True)
 
 

@@ -1,0 +1,1 @@
+"""Fieldbook servicing: service intervals, service reminders, batch decisions, the reminder chain."""

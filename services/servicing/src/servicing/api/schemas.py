@@ -1,0 +1,97 @@
+"""marshmallow schemas for every request and response of the servicing service.
+
+Requests refuse unknown fields (the kit's StrictSchema), so a typo is a 422, never silently dropped;
+so do query strings (`unknown=RAISE` in the views, `PagedQuery` for paged lists). Ids are UUIDs.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from fieldbook_shared.schemas import Id, PagedQuery, StrictSchema
+
+from ..domain.rules import DECISIONS, STATUSES
+
+
+class ReminderSendSchema(Schema):
+    stage = fields.String(metadata={"description": "first, second or overdue."})
+    due_date = fields.Date(metadata={"description": "The service date the reminder was about."})
+    status = fields.String(metadata={"description": "requested (comms emails it) or skipped."})
+    reason = fields.String(allow_none=True, metadata={"description": "Why it was skipped."})
+    on_day = fields.Date(metadata={"description": "The day the chain decided it."})
+    created_at = fields.DateTime()
+
+
+class ReminderSchema(Schema):
+    id = fields.String()
+    asset_id = fields.String()
+    customer_id = fields.String()
+    work_address_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "due, booked, postponed or cancelled."})
+    interval_months = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The interval that applies: the asset's, its work address's or its type's."},
+    )
+    last_service_date = fields.Date(allow_none=True)
+    last_job_id = fields.String(allow_none=True, metadata={"description": "The service job completed last."})
+    due_date = fields.Date(allow_none=True, metadata={"description": "The next service date."})
+    due_set_by_hand = fields.Date(
+        allow_none=True, metadata={"description": "A date set by hand or a postponement."}
+    )
+    booked_for = fields.Date(allow_none=True)
+    job_id = fields.String(allow_none=True, metadata={"description": "billing's job for the booked service."})
+    reason = fields.String(allow_none=True, metadata={"description": "Why it was postponed or cancelled."})
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ReminderDetailSchema(ReminderSchema):
+    sends = fields.List(
+        fields.Nested(ReminderSendSchema), metadata={"description": "The reminder chain so far."}
+    )
+
+
+class ReminderQuerySchema(PagedQuery):
+    due_before = fields.Date(metadata={"description": "Only reminders due before this date."})
+    work_address_id = Id()
+    customer_id = Id()
+    asset_id = Id()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class ReminderPatchSchema(StrictSchema):
+    due_date = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "A date set by hand; null: from the interval again."},
+    )
+
+
+class DecisionSchema(StrictSchema):
+    reminder_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    date = fields.Date(
+        allow_none=True, metadata={"description": "book: the job's date; postpone: the new service date."}
+    )
+    reason = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "Required to postpone or cancel."},
+    )
+
+
+class IntervalInSchema(StrictSchema):
+    months = fields.Integer(required=True, validate=validate.Range(min=1, max=120))
+
+
+class IntervalSchema(Schema):
+    id = fields.String()
+    scope = fields.String(metadata={"description": "asset_group (an asset type), work_address or asset."})
+    scope_id = fields.String()
+    months = fields.Integer()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()

@@ -1,0 +1,1 @@
+"""The rules of servicing in plain Python (no Flask, no session)."""

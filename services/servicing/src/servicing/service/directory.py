@@ -1,0 +1,71 @@
+"""The read models servicing keeps: customers and work addresses (customers' events: status,
+block, communication preferences, the address a reminder names) and assets (assets' events: the
+customer, work address, asset type and install date a reminder is worked out from)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fieldbook_shared.read_model import ReadModel
+
+from ..store.models import KnownAsset, KnownCustomer, KnownWorkAddress
+from ..uow import ServicingUnitOfWork
+
+# the copies, with the kit's rule: newer version wins, a removed record stays removed
+CUSTOMERS = ReadModel(KnownCustomer, key="customer_id")
+WORK_ADDRESSES = ReadModel(KnownWorkAddress, key="work_address_id")
+ASSETS = ReadModel(KnownAsset, key="asset_id")
+
+
+def remember_customer(uow: ServicingUnitOfWork, data: dict) -> KnownCustomer:
+    row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data)
+    if newer:
+        row.display_name = data.get("display_name")
+        row.status = data.get("status")
+        row.blocked = bool(data.get("blocked"))
+        row.communication_preferences = dict(data.get("communication_preferences") or {})
+    return row
+
+
+def remember_work_address(uow: ServicingUnitOfWork, data: dict) -> KnownWorkAddress:
+    row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
+    if newer:
+        row.customer_id = data["customer_id"]
+        row.name = data.get("name")
+        row.address = dict(data.get("address") or {})
+        row.status = data.get("status")
+        row.communication_preferences = dict(data.get("communication_preferences") or {})
+    return row
+
+
+def remember_asset(uow: ServicingUnitOfWork, data: dict) -> tuple[KnownAsset, bool]:
+    """The asset's copy, and whether the snapshot was newer than the one held."""
+    row, newer = ASSETS.take(uow.session, uow.tenant_id, data)
+    if newer:
+        for name in (
+            "customer_id",
+            "work_address_id",
+            "asset_group_id",
+            "brand",
+            "description",
+            "serial_number",
+        ):
+            setattr(row, name, data.get(name))
+        installed = data.get("install_date")
+        row.install_date = date.fromisoformat(installed) if isinstance(installed, str) else installed
+    return row, newer
+
+
+def forget_asset(uow: ServicingUnitOfWork, asset_id: str) -> KnownAsset:
+    return ASSETS.tombstone(uow.session, uow.tenant_id, asset_id)
+
+
+def forget_customer(
+    uow: ServicingUnitOfWork, customer_id: str, merged_into: str | None = None
+) -> KnownCustomer:
+    """Deleted, erased or merged: the copy stays flagged (a late snapshot cannot bring it back),
+    without its name."""
+    values = {"merged_into": merged_into} if merged_into else {}
+    row = CUSTOMERS.tombstone(uow.session, uow.tenant_id, customer_id, **values)
+    row.display_name = None
+    return row

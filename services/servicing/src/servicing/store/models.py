@@ -1,0 +1,186 @@
+"""SQLAlchemy models of the servicing service. Every table carries tenant_id; every query filters by it.
+
+- service intervals: months between services for an asset type (the assets catalogue's asset
+  group), a work address or one asset;
+- service reminders: one per asset, its next service date and the office's last decision on it;
+  a reminder records `service_reminder.booked` (billing makes the job);
+- reminder sends: one row per (reminder, service date, stage) of the reminder chain, unique, so a
+  stage is claimed once however many workers run it (docs/architecture.md §5, servicing);
+- the read models: customers, work addresses (from customers' events) and assets (from assets'
+  events), with the kit's rule (newer version wins, a removed record stays removed).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fieldbook_shared.aggregate import Aggregate
+from fieldbook_shared.db import Base, new_id, utcnow
+
+# what an interval is set on, most specific first (domain.rules.interval_for)
+SCOPES = ("asset", "work_address", "asset_group")
+
+
+class ServiceInterval(Base):
+    __tablename__ = "service_intervals"
+    __table_args__ = (UniqueConstraint("tenant_id", "scope", "scope_id", name="uq_service_intervals_scope"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    scope: Mapped[str] = mapped_column(String(16))  # asset | work_address | asset_group
+    scope_id: Mapped[str] = mapped_column(String(36))
+    months: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ServiceReminder(Aggregate, Base):
+    """An asset's next service and what the office decided about it."""
+
+    __tablename__ = "service_reminders"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "asset_id", name="uq_service_reminders_asset"),
+        Index("ix_service_reminders_due", "tenant_id", "due_date"),
+        Index("ix_service_reminders_work_address", "tenant_id", "work_address_id"),
+        # the chain's scan, across tenants: the reminders still waiting, by date
+        Index("ix_service_reminders_status_due", "status", "due_date"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    asset_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str] = mapped_column(String(36), index=True)
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(16), default="due")
+    interval_months: Mapped[int | None] = mapped_column(Integer)
+    last_service_date: Mapped[date | None] = mapped_column(Date)
+    last_job_id: Mapped[str | None] = mapped_column(String(36))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    due_set_by_hand: Mapped[date | None] = mapped_column(Date)  # a date set by hand or a postponement
+    booked_for: Mapped[date | None] = mapped_column(Date)
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    reason: Mapped[str | None] = mapped_column(String(500))  # why it was postponed or cancelled
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)  # its asset is gone
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def decide(self, decision: str, day: date | None, reason: str | None, by: str, summary: str) -> None:
+        """Book (billing makes the job: `service_reminder.booked`), postpone to `day` (the next
+        service date moves, the reason is kept) or cancel (with the reason)."""
+        self.reason, self.decided_by, self.decided_at = reason, by, utcnow()
+        if decision == "book":
+            self.status, self.booked_for = "booked", day
+            self.record("service_reminder.booked", date=day, description=f"Service: {summary}")
+        elif decision == "postpone":
+            self.status, self.due_set_by_hand, self.due_date = "postponed", day, day
+        else:
+            self.status = "cancelled"
+
+    def serviced(self, on: date, job_id: str, next_due: date | None) -> None:
+        """A service job was completed: the next one follows it, and the reminder waits again."""
+        self.last_service_date, self.last_job_id = on, job_id
+        self.due_set_by_hand, self.booked_for, self.reason = None, None, None
+        self.status, self.due_date = "due", next_due
+
+
+class ReminderSend(Base):
+    """One stage of the reminder chain for one service date: requested from comms, or skipped with
+    the reason. The unique key is the claim: of two workers, one inserts it, the other is refused."""
+
+    __tablename__ = "reminder_sends"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "reminder_id", "due_date", "stage", name="uq_reminder_sends_stage"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    reminder_id: Mapped[str] = mapped_column(String(36), index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    stage: Mapped[str] = mapped_column(String(16))  # first | second | overdue
+    status: Mapped[str] = mapped_column(String(16))  # requested | skipped
+    reason: Mapped[str | None] = mapped_column(String(200))
+    message_key: Mapped[str] = mapped_column(String(200))
+    on_day: Mapped[date] = mapped_column(Date)  # the chain's day (the kit's clock) it was decided on
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- the read models -------------------------------------------------------------------------------
+
+
+class KnownCustomer(Base):
+    __tablename__ = "known_customers"
+    __table_args__ = (UniqueConstraint("tenant_id", "customer_id", name="uq_known_customers_tenant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    display_name: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str | None] = mapped_column(String(16))
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    communication_preferences: Mapped[dict] = mapped_column(default=dict)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)  # deleted, erased or merged
+    merged_into: Mapped[str | None] = mapped_column(String(36))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class KnownWorkAddress(Base):
+    __tablename__ = "known_work_addresses"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "work_address_id", name="uq_known_work_addresses_tenant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    work_address_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[dict] = mapped_column(default=dict)
+    status: Mapped[str | None] = mapped_column(String(16))
+    communication_preferences: Mapped[dict] = mapped_column(default=dict)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def one_line(self) -> str:
+        """The work address as a reminder names it: its name, first line and postcode."""
+        address = self.address or {}
+        parts = (self.name, address.get("line_1"), address.get("town"), address.get("postcode"))
+        return ", ".join(p for p in parts if p)
+
+
+class KnownAsset(Base):
+    __tablename__ = "known_assets"
+    __table_args__ = (UniqueConstraint("tenant_id", "asset_id", name="uq_known_assets_tenant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    asset_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    asset_group_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    brand: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(500))
+    serial_number: Mapped[str | None] = mapped_column(String(100))
+    install_date: Mapped[date | None] = mapped_column(Date)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def summary(self) -> str:
+        """What a reminder calls the asset: brand, description, serial number."""
+        what = " ".join(p for p in (self.brand, self.description) if p) or "Asset"
+        return f"{what} (serial {self.serial_number})" if self.serial_number else what
