@@ -10,7 +10,6 @@ import uuid
 import pytest
 
 from fieldbook_shared import service_table
-
 from gateway import keys
 from gateway.auth import KeyAuthenticator
 from gateway.manage import main, migrate

@@ -17,13 +17,28 @@ and the rule above applies to it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, Integer, String, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import utcnow
 
 Row = TypeVar("Row")
+
+
+class CopyColumns:
+    """What every copy's table holds beside the record's own fields: a counter as its key, the
+    tenant, the version held, the tombstone flag and when it last changed (the record's id in its
+    owner is the model's own column, `key` below; migrations: `migrations.columns.copy_columns`)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class ReadModel(Generic[Row]):

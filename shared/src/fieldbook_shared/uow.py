@@ -158,6 +158,15 @@ class UnitOfWork:
         self.published.append(event)
         return event
 
+    def report_erasure(self, customer_id: str, actions: dict) -> Event:
+        """This service's part of an erasure (`customer.erasure_reported`, for customers' report):
+        `actions` are counts and facts, never the erased data."""
+        return self.publish(
+            "customer.erasure_reported",
+            {"customer_id": customer_id, "service": self.source, "actions": actions},
+            subject=customer_id,
+        )
+
     def publish_many(self, items: Iterable[tuple[str, dict, str | None]]) -> list[Event]:
         """`publish` for many events at once: (type, data, subject) each, validated the same way,
         written to the outbox in the given order by one multi-row INSERT (bulk jobs: imports)."""

@@ -49,18 +49,13 @@ def on_customer_erased(uow, event: Event) -> None:
     customer_id = event.data["customer_id"]
     known = uow.directory.customer(customer_id) is not None
     forget_customers_name(uow, customer_id)
-    uow.publish(
-        "customer.erasure_reported",
+    uow.report_erasure(
+        customer_id,
         {
-            "customer_id": customer_id,
-            "service": "assets",
-            "actions": {
-                "customer_name_anonymised": known,
-                # the appliances stay on the property: no personal data on an asset
-                "assets_kept": len(uow.assets.of_customer(customer_id)),
-            },
+            "customer_name_anonymised": known,
+            # the appliances stay on the property: no personal data on an asset
+            "assets_kept": len(uow.assets.of_customer(customer_id)),
         },
-        subject=customer_id,
     )
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import delete, select, update
 
 from fieldbook_shared.events import Event
+from fieldbook_shared.events.catalogue.customers import CUSTOMER_SNAPSHOTS
 
 from . import directory
 from .domain import recipients
@@ -203,17 +204,7 @@ def on_document_send_requested(uow: CommsUnitOfWork, event: Event) -> None:
 
 
 HANDLERS = {
-    **dict.fromkeys(
-        (
-            "customer.created",
-            "customer.updated",
-            "customer.type_changed",
-            "customer.status_changed",
-            "customer.blocked",
-            "customer.unblocked",
-        ),
-        on_customer_snapshot,
-    ),
+    **dict.fromkeys(CUSTOMER_SNAPSHOTS, on_customer_snapshot),
     "customer.merged": on_customer_merged,
     "customer.deleted": on_customer_removed,
     "customer.erased": on_customer_removed,

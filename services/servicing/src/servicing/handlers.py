@@ -10,6 +10,7 @@ billing: `job.created` (the job a booking asked for: its id goes on the reminder
 from __future__ import annotations
 
 from fieldbook_shared.events import Event
+from fieldbook_shared.events.catalogue.customers import CUSTOMER_SNAPSHOTS
 
 from .service.directory import (
     forget_asset,
@@ -45,18 +46,13 @@ def on_customer_erased(uow: ServicingUnitOfWork, event: Event) -> None:
     customer_id = event.data["customer_id"]
     known = uow.directory.customer(customer_id) is not None
     forget_customer(uow, customer_id)
-    uow.publish(
-        "customer.erasure_reported",
+    uow.report_erasure(
+        customer_id,
         {
-            "customer_id": customer_id,
-            "service": "servicing",
-            "actions": {
-                "customer_name_anonymised": known,
-                # the appliances' service history stays with the property: nothing personal in it
-                "service_reminders_kept": len(uow.reminders.of_customer(customer_id)),
-            },
+            "customer_name_anonymised": known,
+            # the appliances' service dates stay with the property: nothing personal in them
+            "service_reminders_kept": len(uow.reminders.of_customer(customer_id)),
         },
-        subject=customer_id,
     )
 
 
@@ -81,17 +77,7 @@ def on_job_completed(uow: ServicingUnitOfWork, event: Event) -> None:
 
 
 HANDLERS = {
-    **dict.fromkeys(
-        (
-            "customer.created",
-            "customer.updated",
-            "customer.type_changed",
-            "customer.status_changed",
-            "customer.blocked",
-            "customer.unblocked",
-        ),
-        on_customer_snapshot,
-    ),
+    **dict.fromkeys(CUSTOMER_SNAPSHOTS, on_customer_snapshot),
     "customer.merged": on_customer_merged,
     "customer.deleted": on_customer_deleted,
     "customer.erased": on_customer_erased,

@@ -84,3 +84,19 @@ def file_chunks(owner_key: str, owner_table: str) -> list[sa.schema.SchemaItem]:
         sa.ForeignKeyConstraint([owner_key], [f"{owner_table}.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint(owner_key, "seq"),
     ]
+
+
+def copy_columns(table: str, key: str) -> list[sa.schema.SchemaItem]:
+    """A read model's copy of another service's record (`read_model.CopyColumns`): a counter as
+    its key, the tenant, the record's id in its owner (`key`), the version held, the tombstone flag
+    and when it last changed; one copy per record and tenant."""
+    return [
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column(key, sa.String(length=36), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("removed", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("tenant_id", key, name=f"uq_{table}_tenant_id"),
+    ]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import Base, new_id, utcnow
+from fieldbook_shared.read_model import CopyColumns
 
 # what an interval is set on, most specific first (domain.rules.interval_for)
 SCOPES = ("asset", "work_address", "asset_group")
@@ -118,66 +119,51 @@ class ReminderSend(Base):
 # --- the read models -------------------------------------------------------------------------------
 
 
-class KnownCustomer(Base):
+class KnownCustomer(CopyColumns, Base):
     __tablename__ = "known_customers"
     __table_args__ = (UniqueConstraint("tenant_id", "customer_id", name="uq_known_customers_tenant_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     customer_id: Mapped[str] = mapped_column(String(36))
-    version: Mapped[int] = mapped_column(Integer, default=0)
     display_name: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str | None] = mapped_column(String(16))
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     communication_preferences: Mapped[dict] = mapped_column(default=dict)
-    removed: Mapped[bool] = mapped_column(Boolean, default=False)  # deleted, erased or merged
     merged_into: Mapped[str | None] = mapped_column(String(36))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class KnownWorkAddress(Base):
+class KnownWorkAddress(CopyColumns, Base):
     __tablename__ = "known_work_addresses"
     __table_args__ = (
         UniqueConstraint("tenant_id", "work_address_id", name="uq_known_work_addresses_tenant_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     work_address_id: Mapped[str] = mapped_column(String(36))
     customer_id: Mapped[str] = mapped_column(String(36), index=True)
-    version: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[dict] = mapped_column(default=dict)
     status: Mapped[str | None] = mapped_column(String(16))
     communication_preferences: Mapped[dict] = mapped_column(default=dict)
-    removed: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property
     def one_line(self) -> str:
-        """The work address as a reminder names it: its name, first line and postcode."""
+        """The work address as a reminder names it: its name, first line, town and postcode."""
         address = self.address or {}
         parts = (self.name, address.get("line_1"), address.get("town"), address.get("postcode"))
         return ", ".join(p for p in parts if p)
 
 
-class KnownAsset(Base):
+class KnownAsset(CopyColumns, Base):
     __tablename__ = "known_assets"
     __table_args__ = (UniqueConstraint("tenant_id", "asset_id", name="uq_known_assets_tenant_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     asset_id: Mapped[str] = mapped_column(String(36))
     customer_id: Mapped[str | None] = mapped_column(String(36))
     work_address_id: Mapped[str | None] = mapped_column(String(36))
     asset_group_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    version: Mapped[int] = mapped_column(Integer, default=0)
     brand: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(String(500))
     serial_number: Mapped[str | None] = mapped_column(String(100))
     install_date: Mapped[date | None] = mapped_column(Date)
-    removed: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property
     def summary(self) -> str:

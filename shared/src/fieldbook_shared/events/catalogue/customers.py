@@ -131,6 +131,16 @@ class WorkAddressData(VersionedRecordData):
     communication_preferences = fields.Dict(keys=fields.String(), values=fields.Boolean(), load_default=dict)
 
 
+# the events that carry the whole customer: what a read model of customers takes in alike
+CUSTOMER_SNAPSHOTS = (
+    "customer.created",
+    "customer.updated",
+    "customer.type_changed",
+    "customer.status_changed",
+    "customer.blocked",
+    "customer.unblocked",
+)
+
 SCHEMAS: dict[str, type[EventData]] = {
     "customer.created": CustomerData,
     "customer.updated": CustomerData,
