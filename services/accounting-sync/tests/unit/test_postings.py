@@ -512,6 +512,56 @@ def test_under_faults_and_lost_answers_allocations_and_refunds_reach_sage_exactl
     assert outstanding == ["0.00"] * 5 + ["175.00"]
 
 
+def test_an_allocation_whose_answer_was_lost_is_found_by_its_artefacts_not_made_twice(
+    bus, engine, poster, sessions, sim
+):
+    linked_customer(bus, engine)
+    inv = invoice(1)
+    pay = payment(1, unallocated="175.00")
+    deliver(bus, "invoice.issued", inv)
+    deliver(bus, "payment.received", pay)
+    poster.drain()
+    # every create's answer is lost, and Sage does not replay by idempotency_id
+    sim.faults(lose_response_after_create=1.0, ignore_idempotency_id=True)
+    late = allocation(9, pay, inv, "100.00")
+    deliver(bus, "payment.allocated", late)
+    poster.drain()  # the first POST's answer is lost; the next attempt looks before it posts
+    sim.faults(lose_response_after_create=0.0, ignore_idempotency_id=False)
+    [made] = sim.documents("contact_allocations")
+    row = posting(sessions, "allocation", late["id"])
+    assert (row.status, row.sage_id, row.attempts) == ("posted", made["id"], 0)
+    assert sim.stats()["lost_responses"] == 1 and sim.stats()["contact_allocations_created"] == 1
+
+
+def test_a_reversed_payment_loses_its_contact_allocations_first_then_goes(bus, engine, poster, sessions, sim):
+    linked_customer(bus, engine)
+    inv = invoice(1)
+    pay = payment(1, unallocated="175.00")
+    deliver(bus, "invoice.issued", inv)
+    deliver(bus, "payment.received", pay)
+    poster.drain()
+    late = allocation(9, pay, inv)
+    deliver(bus, "payment.allocated", late)
+    poster.drain()
+    assert posting(sessions, "allocation", late["id"]).status == "posted"
+    # a bounced cheque: billing de-allocates, then reverses
+    deliver(bus, "payment.deallocated", deallocation(late))
+    deliver(
+        bus,
+        "payment.reversed",
+        {**pay, "reversed_on": "2026-12-04", "reason": "bounced", "deallocated": [late["id"]]},
+    )
+    poster.drain()
+    make_due(sessions)
+    poster.drain()
+    assert posting(sessions, "allocation", late["id"]).status == "voided"
+    assert posting(sessions, "payment", pay["id"]).status == "voided"
+    [gone] = sim.documents("contact_allocations")
+    assert gone["deleted_at"] is not None
+    assert sim.documents("contact_payments") == []
+    assert sim.documents("sales_invoices")[0]["outstanding_amount"] == "175.00"
+
+
 def test_linking_the_customer_makes_its_waiting_documents_due_at_once(bus, engine, poster, sessions, sim):
     inv = invoice(1)
     deliver(bus, "invoice.issued", inv)
