@@ -83,7 +83,7 @@ $(STAMP): $(PYPROJECTS) $(ROOT)/Makefile
 	if [ -f shared/pyproject.toml ]; then
 	  "$(BIN)/python" -m pip install --quiet -e shared
 	fi
-	"$(BIN)/python" -m pip install --quiet $(foreach p,$(filter-out shared,$(PRESENT)),-e $(p)) $(TEST_TOOLS) $(DEPLOY_TOOLS)
+	"$(BIN)/python" -m pip install --quiet $(foreach p,$(filter-out shared,$(PRESENT)),-e "$(p)[test]") $(TEST_TOOLS) $(DEPLOY_TOOLS)
 	echo "$(strip $(PRESENT))" > "$(STAMP)"
 
 FORCE:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 
+from fieldbook_shared import service_table
 from harness.api import assert_problem, expect
 from harness.customer_record import build_record
 from harness.polling import eventually
 from harness.processes import ApiSession
 
-SERVICES = ["accounting-sync", "assets", "billing", "comms", "customers"]
+SERVICES = sorted(s.name for s in service_table.upstreams())  # every service reports its part
 
 
 def accounts_ref(client, customer_id: str) -> str:

@@ -8,3 +8,4 @@ CREATE DATABASE assets;
 CREATE DATABASE comms;
 CREATE DATABASE accounting_sync;
 CREATE DATABASE servicing;
+CREATE DATABASE files;

@@ -190,6 +190,8 @@ class System:
     billing_url: str = ""
     accounting_sync_url: str = ""
     servicing_url: str = ""
+    files_url: str = ""
+    files_dir: Path | None = None  # where files keeps the bytes (its FILES_DIR): the tests look in it
     sage_url: str = ""  # the Sage simulator (a real process; its admin endpoints seed and count)
     smtp: SmtpServer | None = None  # the suite's SMTP server on loopback (comms sends to it)
 
@@ -284,6 +286,7 @@ class System:
             BILLING_URL=self.billing_url,
             ACCOUNTING_SYNC_URL=self.accounting_sync_url,
             SERVICING_URL=self.servicing_url,
+            FILES_URL=self.files_url,
             GATEWAY_UPSTREAMS=",".join(s.name for s in service_table.upstreams()),
             RATE_LIMIT_PER_MINUTE=str(self.rate_limit_per_minute),
         )
@@ -323,6 +326,7 @@ class System:
         )
         self.build_accounting()
         self.build_servicing()
+        self.build_files()
         # the export of all customer data pulls the other services' parts
         self.processes["customers-worker"].env.update(
             BILLING_URL=self.billing_url, ASSETS_URL=self.assets_url, COMMS_URL=self.comms_url
@@ -395,6 +399,26 @@ class System:
             "servicing-web", "servicing.app:create_app()", port, self.servicing_env()
         )
         self.processes["servicing-worker"] = self.servicing_worker("servicing-worker")
+
+    def files_env(self) -> dict[str, str]:
+        """files checks owners with customers, billing and assets; keeps the bytes in the run's folder."""
+        return dict(
+            CUSTOMERS_URL=self.customers_url,
+            BILLING_URL=self.billing_url,
+            ASSETS_URL=self.assets_url,
+            FILES_DIR=str(self.files_dir),
+        )
+
+    def build_files(self) -> None:
+        port = free_port()
+        self.files_url = f"http://127.0.0.1:{port}"
+        self.files_dir = self.run_dir / "var" / "files"
+        self.processes["files-web"] = self.gunicorn(
+            "files-web", "files.app:create_app()", port, self.files_env()
+        )
+        self.processes["files-worker"] = self.python_module(
+            "files-worker", "files.worker", {**self.base_env(), **self.files_env()}
+        )
 
     def comms_env(self) -> dict[str, str]:
         """comms sends to the suite's own SMTP server (harness/smtp.py); quick retries and polls."""

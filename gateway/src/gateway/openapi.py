@@ -319,7 +319,8 @@ def overview_operation(doc: dict) -> dict:
     nullable_contact = _nullable(contact)
     nullable_text = {"type": "string", "nullable": True}
     return {
-        "summary": "The customer's whole record in one call: details, accounts, ledger, recent work, assets.",
+        "summary": "The customer's whole record in one call: details, accounts, ledger, recent work, "
+        "assets, files.",
         "description": "Each section carries its own status: a service that is down makes its section "
         "`unavailable` (and `complete` false), not the whole answer. Answered by the gateway.",
         "tags": ["overview"],
@@ -367,6 +368,7 @@ def overview_operation(doc: dict) -> dict:
                                     }
                                 ),
                                 "assets": _section({"count": {"type": "integer"}}),
+                                "files": _section({"count": {"type": "integer"}}),
                                 "notes": _section(
                                     {
                                         "pinned": _items(doc, "/v1/customers/{customer_id}/notes"),

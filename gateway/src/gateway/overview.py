@@ -14,7 +14,7 @@ from flask import Response
 
 from .fanout import Call, customer_call, customer_path, customer_refusal, fan_out
 from .keys import Principal
-from .routing import ACCOUNTING, ASSETS, BILLING, COMMS, CUSTOMERS
+from .routing import ACCOUNTING, ASSETS, BILLING, COMMS, CUSTOMERS, FILES
 from .state import Gateway
 
 RECENT = 5
@@ -33,6 +33,8 @@ def _calls(customer_id: str) -> list[Call]:
         Call("jobs", BILLING, f"{base}/jobs", recent),
         Call("invoices", BILLING, f"{base}/invoices", recent),
         Call("assets", ASSETS, f"{base}/assets", {"page": 1, "page_size": 1}),
+        # every file on the record (the customer's, its work addresses', jobs' and assets'): the total
+        Call("files", FILES, f"{base}/files", {"page": 1, "page_size": 1}),
         Call("notes", COMMS, f"{base}/notes", {"page": 1, "page_size": 100}),  # pinned first
         # the flag may sit on any note, however old: ask comms for the flagged ones (the total says)
         Call("flagged_notes", COMMS, f"{base}/notes", {"do_not_work_with_again": "true", "page_size": 1}),
@@ -132,6 +134,7 @@ def _sections(r: dict, customer: dict) -> dict:
             },
         ),
         "assets": _section(ASSETS, [r["assets"]], lambda: {"count": _total(r["assets"])}),
+        "files": _section(FILES, [r["files"]], lambda: {"count": _total(r["files"])}),
         "notes": _section(
             COMMS,
             [r["notes"], r["flagged_notes"]],

@@ -19,6 +19,7 @@ BILLING = "billing"
 ASSETS = "assets"
 COMMS = "comms"
 ACCOUNTING = "accounting-sync"
+FILES = "files"
 GATEWAY = service_table.GATEWAY  # answered by the gateway itself (the overview and timeline fan out)
 
 # The customer's timeline (the gateway merges it): which service lists which kinds of entry.
@@ -26,6 +27,7 @@ TIMELINE_KINDS: dict[str, tuple[str, ...]] = {
     BILLING: ("quote", "job", "invoice", "credit_note", "payment", "account_credit", "refund"),
     COMMS: ("note", "email", "call", "sms"),
     ASSETS: ("asset_change",),
+    FILES: ("file",),
 }
 
 _PARAM = re.compile(r"\{[^/{}]+\}")

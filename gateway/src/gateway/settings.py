@@ -55,6 +55,8 @@ class Settings:
     max_import_body_bytes: int = 20 * MIB
     # emails carry attachments (16 MB in total, base64 in JSON: a third larger)
     max_email_body_bytes: int = 24 * MIB
+    # an upload to files (FILES_MAX_BYTES, 20 MiB, plus its multipart wrapping)
+    max_file_body_bytes: int = 21 * MIB
     breaker_failures: int = 5
     breaker_open_seconds: float = 10.0
     # the overview and the timeline answer within this, with whatever services answered in time
@@ -85,6 +87,7 @@ class Settings:
             "max_body_bytes": int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             "max_import_body_bytes": int(env.get("MAX_IMPORT_BODY_BYTES", cls.max_import_body_bytes)),
             "max_email_body_bytes": int(env.get("MAX_EMAIL_BODY_BYTES", cls.max_email_body_bytes)),
+            "max_file_body_bytes": int(env.get("MAX_FILE_BODY_BYTES", cls.max_file_body_bytes)),
             "breaker_failures": int(env.get("BREAKER_FAILURES", cls.breaker_failures)),
             "breaker_open_seconds": float(env.get("BREAKER_OPEN_SECONDS", cls.breaker_open_seconds)),
             "overview_deadline": float(env.get("OVERVIEW_DEADLINE_SECONDS", cls.overview_deadline)),

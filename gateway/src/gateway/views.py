@@ -28,9 +28,19 @@ bp = Blueprint("gateway", __name__, static_folder="static", static_url_path="/do
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # The larger body limits: a POST to exactly these paths, as the services themselves allow
-# (customers: CSV uploads; comms: emails with attachments, base64 in JSON). Everything else: MAX_BODY_BYTES.
+# (customers: CSV uploads; comms: emails with attachments, base64 in JSON; files: an upload to a
+# record's files). Everything else: MAX_BODY_BYTES.
 IMPORTS = "/v1/imports"
 EMAILS = ("/v1/emails", "/v1/mass-emails")
+FILE_UPLOADS = tuple(
+    routing.compile_pattern(p, prefix=False)
+    for p in (
+        "/v1/customers/{id}/files",
+        "/v1/work-addresses/{id}/files",
+        "/v1/jobs/{id}/files",
+        "/v1/assets/{id}/files",
+    )
+)
 # A longer URL is answered 414 as a problem, before anything else. gunicorn refuses request lines
 # over 8190 bytes itself (fieldbook_shared.gunicorn_conf), with its own page; the services take
 # those the gateway forwards.
@@ -106,6 +116,8 @@ def _body_limit(method: str, path: str) -> int:
             return settings.max_import_body_bytes
         if path in EMAILS:
             return settings.max_email_body_bytes
+        if any(upload.match(path) for upload in FILE_UPLOADS):
+            return settings.max_file_body_bytes
     return settings.max_body_bytes
 
 

@@ -17,6 +17,7 @@ from flask import Flask, Response, request
 from sqlalchemy.orm import sessionmaker
 from werkzeug.serving import make_server
 
+from fieldbook_shared import service_table
 from fieldbook_shared.db import session_factory
 from gateway import keys
 from gateway.app import create_app
@@ -134,14 +135,12 @@ def make_gateway(tmp_path, fake_services):
             database_url=f"sqlite:///{tmp_path / 'gateway.db'}",
             internal_token=INTERNAL_TOKEN,
             upstream_urls={
+                **{s.name: dead for s in service_table.upstreams()},  # every other one is down
                 "customers": fake_services["customers"].url,
                 "billing": fake_services["billing"].url,
-                "assets": dead,
-                "comms": dead,
-                "accounting-sync": dead,
                 **(upstreams or {}),
             },
-            enabled_upstreams=("customers", "billing", "assets", "comms", "accounting-sync"),
+            enabled_upstreams=tuple(s.name for s in service_table.upstreams()),
             connect_timeout=2.0,
             read_timeout=1.0,
             readyz_timeout=1.0,

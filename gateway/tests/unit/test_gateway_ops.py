@@ -91,7 +91,9 @@ def test_key_lookups_are_cached(key_store):
 
 def test_gateway_upstreams_setting():
     assert parse_upstream_list("customers, billing") == ("customers", "billing")
-    assert len(parse_upstream_list("all")) == len(service_table.upstreams())
+    # every upstream of the service table, in its order
+    assert parse_upstream_list("all") == tuple(s.name for s in service_table.upstreams())
+    assert "files" in parse_upstream_list("all")
     with pytest.raises(ValueError):
         parse_upstream_list("customers,billling")
 

@@ -32,7 +32,8 @@ def test_overview_answers_with_each_section_and_marks_dead_services_unavailable(
         body["assets"]["status"] == body["notes"]["status"] == body["accounting"]["status"] == "unavailable"
     )
     assert body["complete"] is False
-    assert body["unavailable"] == ["accounting-sync", "assets", "billing", "comms"]
+    assert body["unavailable"] == ["accounting-sync", "assets", "billing", "comms", "files"]
+    assert body["files"] == {"service": "files", "status": "unavailable", "reason": "unavailable"}
     billing_paths = sorted(c["path"] for c in fake_services["billing"].calls)
     assert billing_paths == [
         f"/v1/customers/{CUSTOMER}/{p}" for p in ("account", "invoices", "jobs", "quotes")
@@ -246,3 +247,21 @@ def test_overview_counts_every_contact_from_the_pages_total_and_shows_the_primar
     details = _overview(gw, "readonly")["details"]
     assert details["contacts"] == 40 and details["primary_contact"]["id"] == "c0"
     assert fake_customers.calls == [{"include_archived": "false", "page_size": "1"}]
+
+
+@pytest.fixture
+def fake_files():
+    """files with three files on CUSTOMER's record."""
+    app, calls = Flask("files"), []
+
+    @app.get("/v1/customers/<customer_id>/files")
+    def files(customer_id):
+        return _first_page([{"id": f"f{i}"} for i in range(3)], calls)
+
+    yield from _serve(app, calls)
+
+
+def test_the_files_section_counts_every_file_on_the_record(make_gateway, fake_files):
+    gw = make_gateway(upstreams=fake_files.upstreams)
+    assert _overview(gw, "readonly")["files"] == {"service": "files", "status": "ok", "count": 3}
+    assert fake_files.calls == [{"page": "1", "page_size": "1"}]

@@ -277,6 +277,27 @@ def test_the_large_body_limits_hold_only_for_posts_to_the_upload_paths(make_gate
     assert send("POST", "/v1/email-templates") == 413
 
 
+def test_a_file_upload_may_be_as_large_as_the_files_limit(make_gateway, fake_services):
+    gw = make_gateway(max_body_bytes=1000, max_file_body_bytes=10_000)
+
+    def send(method, path, size=5000):
+        return gw.client.open(
+            path,
+            method=method,
+            data=b"x" * size,
+            content_type="multipart/form-data; boundary=b",
+            headers=gw.auth("admin"),
+        ).status_code
+
+    # files is down here: 502 means the body was let through
+    for owner in ("customers", "work-addresses", "jobs", "assets"):
+        assert send("POST", f"/v1/{owner}/{CUSTOMER}/files") == 502
+    assert send("POST", f"/v1/customers/{CUSTOMER}/files", size=10_001) == 413
+    assert send("PUT", f"/v1/customers/{CUSTOMER}/files") == 413
+    assert send("POST", f"/v1/files/{CUSTOMER}") == 413
+    assert send("POST", f"/v1/customers/{CUSTOMER}/notes") == 413
+
+
 def test_headers_that_rewrite_method_url_or_address_never_reach_the_service(gw, fake_services):
     sneaky = {
         "X-HTTP-Method-Override": "DELETE",

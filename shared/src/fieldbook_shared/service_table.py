@@ -133,6 +133,21 @@ SERVICES: tuple[Service, ...] = (
         "SERVICING_URL",
         ("/v1/service-reminders", "/v1/service-intervals"),
     ),
+    Service(
+        "files",
+        "files",
+        "services/files",
+        7,
+        ("web", "worker"),
+        "FILES_URL",
+        (
+            "/v1/customers/{id}/files",
+            "/v1/work-addresses/{wid}/files",
+            "/v1/jobs/{id}/files",
+            "/v1/assets/{id}/files",
+            "/v1/files",
+        ),
+    ),
     Service("gateway", "gateway", "gateway", 0, ("web",)),
 )
 

@@ -39,6 +39,7 @@ def create_app(settings: CustomersSettings | None = None) -> Flask:
             data_exports.blp,
             data_exports.parts,
             internal.blp,
+            internal.work_addresses,
         ],
         uow_class=CustomersUnitOfWork,
     )

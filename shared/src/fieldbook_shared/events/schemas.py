@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from .catalogue import accounting, assets, billing, comms, customers, lifecycle, servicing
+from .catalogue import accounting, assets, billing, comms, customers, files, lifecycle, servicing
 from .catalogue.base import EventData
 
 EVENT_SCHEMAS: dict[str, type[Schema]] = {}
-for _module in (customers, accounting, assets, billing, comms, lifecycle, servicing):
+for _module in (customers, accounting, assets, billing, comms, files, lifecycle, servicing):
     _clash = EVENT_SCHEMAS.keys() & _module.SCHEMAS.keys()
     assert not _clash, f"event types defined twice: {_clash}"
     EVENT_SCHEMAS.update(_module.SCHEMAS)

@@ -11,13 +11,20 @@ from marshmallow import Schema, fields, validate
 from fieldbook_shared.problems import Forbidden
 from fieldbook_shared.web import current_uow
 
-from ..service import lifecycle
+from ..service import lifecycle, sites
+from .schemas import WorkAddressSchema
 
 blp = Blueprint(
     "internal_customers",
     __name__,
     url_prefix="/internal/customers",
     description="Internal: billing asks before it writes a document for a customer.",
+)
+work_addresses = Blueprint(
+    "internal_work_addresses",
+    __name__,
+    url_prefix="/internal/work-addresses",
+    description="Internal: a work address by its id alone, for files on a work address.",
 )
 
 
@@ -52,3 +59,12 @@ class CustomerDocuments(MethodView):
             "has_transactions": customer.has_transactions,
             "blocked": customer.blocked,
         }
+
+
+@work_addresses.route("/<uuid:work_address_id>")
+class WorkAddressById(MethodView):
+    @work_addresses.response(200, WorkAddressSchema)
+    def get(self, work_address_id):
+        """The work address (with its `customer_id`) whichever customer it is on; 404 when it is
+        not this tenant's. The public path names the customer; `/v1/work-addresses/{id}/files` does not."""
+        return sites.find_work_address(current_uow(), str(work_address_id))

@@ -163,6 +163,15 @@ def get_work_address(uow: CustomersUnitOfWork, customer_id: str, work_address_id
         return uow.work_addresses.get(customer_id, work_address_id)
 
 
+def find_work_address(uow: CustomersUnitOfWork, work_address_id: str) -> WorkAddress:
+    """A work address by its id alone, for a service whose path names no customer (files)."""
+    with uow:
+        wa = uow.work_addresses.find(work_address_id)
+        if wa is None:
+            raise NotFound("No work address with that id.")
+        return wa
+
+
 DORMANT_CUSTOMER_WORK_ADDRESS = (
     "The customer is dormant, so its work addresses are dormant too: make the customer active first."
 )

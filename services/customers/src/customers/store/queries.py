@@ -279,6 +279,14 @@ class WorkAddresses:
             raise NotFound("No work address with that id on this customer.")
         return wa
 
+    def find(self, work_address_id: str) -> WorkAddress | None:
+        """A work address by its id alone (whichever customer it is on), or None."""
+        return self.session.scalar(
+            select(WorkAddress).where(
+                WorkAddress.id == str(work_address_id), WorkAddress.tenant_id == self.tenant_id
+            )
+        )
+
     def of_customer(self, customer_id: str) -> list[WorkAddress]:
         return list(
             self.session.scalars(
