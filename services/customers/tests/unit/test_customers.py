@@ -345,6 +345,20 @@ def test_work_address_occupier_defaults_to_occupier(api, sessions):
     assert count(sessions, WorkAddress) == 1
 
 
+def test_a_work_address_by_its_id_alone_for_another_service(api):
+    """files' path names only the work address: the internal route answers it with its customer."""
+    customer = api.post("/v1/customers", private_customer()).get_json()["id"]
+    wa = api.post(
+        f"/v1/customers/{customer}/work-addresses",
+        {"address": {"line_1": "5 Park Row", "postcode": "LS1 5HD"}},
+    ).get_json()
+    found = api.get(f"/internal/work-addresses/{wa['id']}")
+    assert found.status_code == 200
+    assert (found.get_json()["id"], found.get_json()["customer_id"]) == (wa["id"], customer)
+    assert api.as_(tenant="tenant-b").get(f"/internal/work-addresses/{wa['id']}").status_code == 404
+    assert api.get("/internal/work-addresses/6f1c1d1e-0000-4000-8000-000000000000").status_code == 404
+
+
 def test_body_over_the_limit_is_413(api):
     resp = api.post("/v1/customers", private_customer(business_type="x" * 2_000_000))
     assert resp.status_code == 413
