@@ -30,6 +30,7 @@ ITEM_PATHS: dict[str, str] = {
     "note": "/v1/notes/{note_id}",
     "email template": "/v1/email-templates/{template_id}",
     "mailing list": "/v1/mailing-lists/{list_id}",
+    "file": "/v1/files/{file_id}",
     **{f"catalogue {kind}": f"/v1/asset-catalogue/{kind}/{{entry:{kind}}}" for kind in CATALOGUE_KINDS},
 }
 
@@ -141,5 +142,14 @@ def one_of_each(client) -> dict[str, str]:
     ).json()["id"]
     ids["list_id"] = expect(
         client.post("/v1/mailing-lists", json={"name": "Fuzz list", "customer_ids": [cid]}), 201
+    ).json()["id"]
+
+    # files: a PDF on the customer's work address
+    ids["file_id"] = expect(
+        client.post(
+            f"/v1/work-addresses/{ids['work_address_id']}/files",
+            files={"file": ("fuzz.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")},
+        ),
+        201,
     ).json()["id"]
     return ids
