@@ -1003,7 +1003,7 @@ SECRET = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}, "stri
 # Each break must be reported by a finding containing the text given.
 def _add_unlisted(objects: list[dict]) -> None:
     extra = copy.deepcopy(_find(objects, "Deployment", "comms-worker"))
-    extra["metadata"]["name"] = "servicing-worker"
+    extra["metadata"]["name"] = "reporting-worker"
     objects.append(extra)
 
 
@@ -1023,7 +1023,7 @@ SELF_TESTS: list[tuple[str, str, Callable]] = [
     ("compose: an internal URL on the wrong port", "listens on",
      lambda doc: doc["services"]["gateway"]["environment"].update(BILLING_URL="http://billing-web:9999")),
     ("compose: a process of a service the table does not list", "not in the service table",
-     lambda doc: doc["services"].update({"servicing-worker": copy.deepcopy(doc["services"]["comms-web"])})),
+     lambda doc: doc["services"].update({"reporting-worker": copy.deepcopy(doc["services"]["comms-web"])})),
 ]  # fmt: skip
 K8S_SELF_TESTS: list[tuple[str, str, Callable]] = [
     ("k8s: a worker without its HPA", "HorizontalPodAutoscalers scale it",

@@ -24,11 +24,7 @@ def on_customer_deleted(uow, event: Event) -> None:
 def on_customer_erased(uow, event: Event) -> None:
     customer_id = event.data["customer_id"]
     removed = remove_customers_files(uow, customer_id, "customer_erased")
-    uow.publish(
-        "customer.erasure_reported",
-        {"customer_id": customer_id, "service": "files", "actions": {"files_removed": removed}},
-        subject=customer_id,
-    )
+    uow.report_erasure(customer_id, {"files_removed": removed})
 
 
 def on_asset_deleted(uow, event: Event) -> None:
