@@ -1,7 +1,7 @@
 """accounting-sync posts billing's later money moves to Sage (the simulator, a real process): with a
 fifth of Sage's answers failing (429, 500, answers lost after the create), a payment received on
-account and allocated after it reached Sage, that allocation undone, and a refund of what is left
-each reach Sage exactly once — through the gateway."""
+account and allocated after it reached Sage, that allocation undone, a refund of what is left, and
+account credit applied to the invoice each reach Sage exactly once — through the gateway."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def settled(client, kind: str, source_id: str, status: str) -> dict:
     return eventually(check, timeout=240, interval=1.0)
 
 
-def test_with_20_percent_faults_allocation_deallocation_and_refund_reach_sage_exactly_once(tenant, sim):
+def test_with_20_percent_faults_allocation_deallocation_refund_and_account_credit_reach_sage_once(tenant, sim):
     first = token()
     customers = create_many(tenant.admin, [customer_body(first) for _ in range(8)])
     for c in customers:
@@ -82,10 +82,27 @@ def test_with_20_percent_faults_allocation_deallocation_and_refund_reach_sage_ex
             ),
             201,
         ).json()
+        credit_body = {"method": "cash", "amount": "30.00", "nominal_account": "1200"}
+        credit = expect(
+            tenant.admin.post(f"/v1/customers/{cid}/account-credit", json=credit_body), 201
+        ).json()
+        [applied] = expect(
+            tenant.admin.post(
+                f"/v1/customers/{cid}/account-credit/{credit['id']}/allocations",
+                json={"allocations": [{"invoice_id": inv["id"], "amount": "30.00"}]},
+            ),
+            201,
+        ).json()["allocations"]
         settled(accounts, "allocation", alloc["id"], "voided")
         refunded = settled(accounts, "refund", back["id"], "posted")
-        paid = posting(accounts, "payment", pay["id"])
-        return {"customer": cid, "invoice": inv, "payment": paid, "refund": refunded}
+        settled(accounts, "allocation", applied["id"], "posted")
+        return {
+            "customer": cid,
+            "invoice": inv,
+            "payment": posting(accounts, "payment", pay["id"]),
+            "refund": refunded,
+            "credit": settled(accounts, "account_credit", credit["id"], "posted"),
+        }
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(money_moves, customers))
@@ -99,20 +116,33 @@ def test_with_20_percent_faults_allocation_deallocation_and_refund_reach_sage_ex
     invoices = documents(sim, "sales_invoices")
     for r in results:
         contact = contacts[r["customer"]]
-        # the allocation made after the payment reached Sage: one contact allocation, deleted once
-        [allocation] = [a for a in allocations if a["contact"]["id"] == contact]
-        assert allocation["deleted_at"] is not None
         mine = [p for p in payments if p["contact"]["id"] == contact]
-        [receipt] = [p for p in mine if p["transaction_type_id"] == "CUSTOMER_RECEIPT"]
+        receipts = {p["id"]: p for p in mine if p["transaction_type_id"] == "CUSTOMER_RECEIPT"}
         [refund] = [p for p in mine if p["transaction_type_id"] == "CUSTOMER_REFUND"]
-        assert (receipt["id"], refund["id"]) == (r["payment"]["sage_id"], r["refund"]["sage_id"])
+        assert set(receipts) == {r["payment"]["sage_id"], r["credit"]["sage_id"]}, "payment, account credit"
+        assert refund["id"] == r["refund"]["sage_id"]
+        receipt, credit = receipts[r["payment"]["sage_id"]], receipts[r["credit"]["sage_id"]]
+        # the payment's later allocation: one contact allocation, deleted; the account credit's: one
+        allocated = [a for a in allocations if a["contact"]["id"] == contact]
+        assert len(allocated) == 2
+        [undone] = [a for a in allocated if a["deleted_at"] is not None]
+        [standing] = [a for a in allocated if a["deleted_at"] is None]
+        assert receipt["payment_on_account"]["id"] in {
+            x["artefact"]["id"] for x in undone["allocated_artefacts"]
+        }
+        assert {(x["artefact"]["id"], x["amount"]) for x in standing["allocated_artefacts"]} >= {
+            (credit["payment_on_account"]["id"], "-30.00")
+        }
+        assert Decimal(credit["payment_on_account"]["outstanding_amount"]) == 0
         assert refund["total_amount"] == "50.00"
         assert refund["allocated_artefacts"] == [
             {"artefact": {"id": receipt["payment_on_account"]["id"]}, "amount": "50.00"}
         ]
-        # Sage's figures agree with billing's: the invoice owed in full, 150.00 left on account
+        # Sage's figures agree with billing's: the invoice owes all but the credit, 150.00 on account
         assert Decimal(receipt["payment_on_account"]["outstanding_amount"]) == Decimal("150.00")
         [invoice] = [d for d in invoices if d["contact"]["id"] == contact]
-        assert Decimal(invoice["outstanding_amount"]) == Decimal(r["invoice"]["total"])
+        assert Decimal(invoice["outstanding_amount"]) == Decimal(r["invoice"]["total"]) - Decimal("30.00")
+        shown = expect(tenant.admin.get(f"/v1/invoices/{r['invoice']['id']}"), 200).json()
+        assert Decimal(shown["outstanding"]) == Decimal(invoice["outstanding_amount"])
     for status in ("failed", "needs_review"):
         assert expect(accounts.get("/v1/accounting/postings", params={"status": status}), 200).json() == []

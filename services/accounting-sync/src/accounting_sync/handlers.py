@@ -168,6 +168,7 @@ def on_document_issued(uow: SyncUnitOfWork, event: Event) -> None:
         "invoice.issued": "invoice",
         "credit_note.issued": "credit_note",
         "refund.issued": "refund",
+        "account_credit.issued": "account_credit",
     }.get(event.type, "payment")
     data = event.data
     _heard(_posting(uow, kind, data["id"], data["customer_id"]), kind, data)
@@ -225,12 +226,11 @@ def _made_with_payment(uow: SyncUnitOfWork, data: dict, undone: bool) -> bool:
 
 def on_allocation(uow: SyncUnitOfWork, event: Event) -> None:
     """payment.allocated / payment.deallocated. A payment's allocation heard before the payment went
-    to Sage is part of its contact payment; one made after, and a credit note's, is a contact
-    allocation of its own (undone: deleted in Sage, or never sent). Account credit is not posted
-    to Sage (README), nor are its allocations."""
+    to Sage is part of its contact payment; one made after, and a credit note's or an account
+    credit's, is a contact allocation of its own (undone: deleted in Sage, or never sent)."""
     data = event.data
     undone = event.type == "payment.deallocated"
-    if data["source_type"] not in ("payment", "credit_note"):
+    if data["source_type"] not in ("payment", "credit_note", "account_credit"):
         return
     if data["source_type"] == "payment" and _made_with_payment(uow, data, undone):
         return
@@ -256,4 +256,5 @@ HANDLERS = {
     "payment.allocated": on_allocation,
     "payment.deallocated": on_allocation,
     "refund.issued": on_document_issued,
+    "account_credit.issued": on_document_issued,
 }

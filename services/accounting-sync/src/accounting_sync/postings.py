@@ -201,9 +201,9 @@ class PostingEngine(ClaimLoop):
         account (read from its contact payment), a credit note itself."""
         if source_type == "credit_note":
             return self._posted_ids(c, "credit_note", [source_id])[source_id]
-        if source_type != "payment":
+        if source_type not in ("payment", "account_credit"):
             raise NeedsPerson(f"{source_type} is not posted to Sage: do this in Sage by hand, then skip it")
-        payment_id = self._posted_ids(c, "payment", [source_id])[source_id]
+        payment_id = self._posted_ids(c, source_type, [source_id])[source_id]
         payment = self.accounting.for_business(c.business_id).get_document("contact_payments", payment_id)
         on_account = (payment or {}).get("payment_on_account") or {}
         if not on_account.get("id"):
@@ -232,6 +232,8 @@ class PostingEngine(ClaimLoop):
                 for x in data["sources"]
             ]
             return docs.customer_refund(data, contact_id, s.sage_bank_account_id, credits)
+        if c.kind == "account_credit":  # all of it on account: its allocations are contact allocations
+            return docs.contact_payment(data, contact_id, s.sage_bank_account_id, {}, [])
         if not docs.allocations_heard(data, c.allocations):
             raise Waiting("waiting for the payment's allocations")
         wanted = sorted({a["invoice_id"] for a in docs.standing(c.allocations)})

@@ -418,7 +418,7 @@ def test_undoing_an_allocation_made_with_the_payment_puts_its_allocations_again_
     assert on_account(sim, paid)["outstanding_amount"] == "0.00"
 
 
-def test_a_credit_notes_allocation_is_a_contact_allocation_and_account_credit_goes_to_a_person(
+def test_a_credit_notes_allocation_is_a_contact_allocation(
     bus, engine, poster, sessions, sim
 ):
     linked_customer(bus, engine)
@@ -453,15 +453,38 @@ def test_a_credit_notes_allocation_is_a_contact_allocation_and_account_credit_go
     }
     assert sim.documents("sales_invoices")[0]["outstanding_amount"] == "150.00"
     assert sim.documents("sales_credit_notes")[0]["outstanding_amount"] == "0.00"
-    # account credit is not posted to Sage: its allocations are not either, its refund asks a person
-    credit_alloc = {**allocation(2, payment(2), inv, "5.00"), "source_type": "account_credit"}
-    deliver(bus, "payment.allocated", credit_alloc)
-    assert posting(sessions, "allocation", credit_alloc["id"]) is None
-    back = refund(1, [("account_credit", "6f000000-0000-4000-8000-000000000001", "5.00")])
+
+
+def test_account_credit_is_a_payment_on_account_its_allocation_and_refund_take_from_it(
+    bus, engine, poster, sessions, sim
+):
+    linked_customer(bus, engine)
+    inv = invoice(1)
+    credit = {
+        **payment(5, amount="60.00", unallocated="60.00"),
+        "kind": "account_credit",
+        "nominal_account": "1200",
+    }
+    used = {**allocation(2, credit, inv, "40.00"), "source_type": "account_credit"}
+    deliver(bus, "invoice.issued", inv)
+    deliver(bus, "account_credit.issued", credit)
+    deliver(bus, "payment.allocated", used)  # heard before the credit reached Sage: it waits for it
+    back = refund(1, [("account_credit", credit["id"], "20.00")])
     deliver(bus, "refund.issued", back)
-    poster.drain()
-    row = posting(sessions, "refund", back["id"])
-    assert row.status == "needs_review" and "account_credit is not posted" in row.last_error
+    for _ in range(3):
+        poster.drain()
+        make_due(sessions)
+    on_account_row = posting(sessions, "account_credit", credit["id"])
+    [receipt] = [d for d in sim.documents("contact_payments") if d["id"] == on_account_row.sage_id]
+    assert (receipt["transaction_type_id"], receipt["total_amount"], receipt["allocated_artefacts"]) == (
+        "CUSTOMER_RECEIPT",
+        "60.00",
+        [],
+    )
+    assert posting(sessions, "allocation", used["id"]).status == "posted"
+    assert posting(sessions, "refund", back["id"]).status == "posted"
+    assert receipt["payment_on_account"]["outstanding_amount"] == "0.00"  # 40 allocated, 20 refunded
+    assert sim.documents("sales_invoices")[0]["outstanding_amount"] == "135.00"
 
 
 def test_under_faults_and_lost_answers_allocations_and_refunds_reach_sage_exactly_once(

@@ -118,10 +118,10 @@ POSTING_STATUS_HELP = (
 )
 POSTING_KIND_HELP = (
     "`invoice` (a Sage sales invoice), `credit_note` (a sales credit note), `payment` (a contact "
-    "payment with its allocations), `refund` (a contact payment CUSTOMER_REFUND); `allocation`: a "
-    "contact allocation (a payment's allocation made after the payment reached Sage, or a credit "
-    "note's); `deallocation`: an allocation made with its payment undone afterwards (the payment's "
-    "allocations PUT again)."
+    "payment with its allocations), `account_credit` (a contact payment on account), `refund` (a "
+    "contact payment CUSTOMER_REFUND); `allocation`: a contact allocation (a payment's allocation "
+    "made after the payment reached Sage, a credit note's, an account credit's); `deallocation`: "
+    "an allocation made with its payment undone afterwards (the payment's allocations PUT again)."
 )
 
 

@@ -38,6 +38,9 @@ RESOURCES = {
     "invoice": ("sales_invoices", "sales_invoice"),
     "credit_note": ("sales_credit_notes", "sales_credit_note"),
     "payment": ("contact_payments", "contact_payment"),
+    # account credit: money taken on account (Commusoft's "Issue Credit": a method, a nominal
+    # account, an amount) → a receipt with nothing allocated, all of it a payment on account
+    "account_credit": ("contact_payments", "contact_payment"),
     "refund": ("contact_payments", "contact_payment"),
     "allocation": ("contact_allocations", "contact_allocation"),
     # a de-allocation of an allocation made with its payment: the payment's allocations are PUT again
@@ -68,8 +71,8 @@ def tax_rates(setting: str) -> dict[Decimal, str]:
 
 def reference(kind: str, data: dict) -> str:
     """What Sage's copy carries as `reference` and is found by after a lost answer: the invoice's or
-    credit note's number; for a payment, our id (a payment's own reference, e.g. a cheque number,
-    is not unique)."""
+    credit note's number; for a payment, an account credit or a refund, our id (their own
+    reference, e.g. a cheque number, is not unique)."""
     if kind in ("invoice", "credit_note"):
         return str(data["number"])
     if kind in ("allocation", "deallocation"):

@@ -179,9 +179,18 @@ class SageBusiness(Base):
 # reversed here before it reached Sage, or skipped by a person
 POSTED, VOIDED = "posted", "voided"
 POSTING_STATUSES = (PENDING, POSTED, NEEDS_REVIEW, FAILED, NOT_NEEDED, VOIDED)
-# invoice / credit_note / payment / refund: documents in Sage; allocation: a contact allocation (made
-# after its payment reached Sage, or a credit note's); deallocation: a receipt's allocations PUT again
-POSTING_KINDS = ("invoice", "credit_note", "payment", "refund", "allocation", "deallocation")
+# invoice / credit_note / payment / account_credit / refund: documents in Sage; allocation: a contact
+# allocation (made after its payment reached Sage, a credit note's, an account credit's);
+# deallocation: a receipt's allocations PUT again
+POSTING_KINDS = (
+    "invoice",
+    "credit_note",
+    "payment",
+    "account_credit",
+    "refund",
+    "allocation",
+    "deallocation",
+)
 # why a posting waits, or went to review, for its customer's contact: linking the contact wakes it
 WAITING_FOR_CONTACT = "waiting for the customer's Sage contact to be linked"
 CONTACT_NOT_LINKED = "the customer's Sage contact is not linked"
