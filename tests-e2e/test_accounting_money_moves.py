@@ -43,7 +43,9 @@ def settled(client, kind: str, source_id: str, status: str) -> dict:
     return eventually(check, timeout=240, interval=1.0)
 
 
-def test_with_20_percent_faults_allocation_deallocation_refund_and_account_credit_reach_sage_once(tenant, sim):
+def test_with_20_percent_faults_allocation_deallocation_refund_and_account_credit_reach_sage_once(
+    tenant, sim
+):
     first = token()
     customers = create_many(tenant.admin, [customer_body(first) for _ in range(8)])
     for c in customers:
