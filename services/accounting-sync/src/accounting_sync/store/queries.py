@@ -13,7 +13,16 @@ from fieldbook_shared.db import utcnow
 from fieldbook_shared.jobs import new_token, skip_locked
 from fieldbook_shared.problems import NotFound
 
-from .models import NEEDS_REVIEW, PENDING, BalancePollRequest, CustomerSync, SageBusiness, SagePosting
+from .models import (
+    CONTACT_NOT_LINKED,
+    NEEDS_REVIEW,
+    PENDING,
+    WAITING_FOR_CONTACT,
+    BalancePollRequest,
+    CustomerSync,
+    SageBusiness,
+    SagePosting,
+)
 
 
 def latest_first(session: Session, model: Any, where: list, page: int, page_size: int) -> tuple[list, int]:
@@ -158,9 +167,16 @@ class Postings:
 
     def wake_for_customer(self, customer_id: str) -> None:
         """The customer's Sage contact was just linked: what waited for it is due (the row's rule)."""
-        for row in self.of_customer(customer_id, lock=True):
-            if row.status in (PENDING, NEEDS_REVIEW):
-                row.contact_linked()
+        stmt = select(SagePosting).where(
+            SagePosting.tenant_id == self.tenant_id,
+            SagePosting.customer_id == customer_id,
+            SagePosting.status.in_((PENDING, NEEDS_REVIEW)),
+            or_(
+                *(SagePosting.last_error.startswith(why) for why in (WAITING_FOR_CONTACT, CONTACT_NOT_LINKED))
+            ),
+        )
+        for row in self.session.scalars(stmt.with_for_update()):
+            row.contact_linked()
 
     def list(
         self, filters: dict[str, str | None], page: int, page_size: int
