@@ -322,7 +322,7 @@ class System:
             "billing-web", "billing.app:create_app()", billing_port, {"CUSTOMERS_URL": self.customers_url}
         )
         self.processes["billing-worker"] = self.python_module(
-            "billing-worker", "billing.worker", {**self.base_env(), "CUSTOMERS_URL": self.customers_url}
+            "billing-worker", "billing.worker", {**self.base_env(), **self.billing_worker_env()}
         )
         self.build_accounting()
         self.build_servicing()
@@ -333,6 +333,15 @@ class System:
         )
         self.processes["gateway-web"] = self.gunicorn(
             "gateway-web", "gateway.app:create_app()", gateway_port, self.gateway_env()
+        )
+
+    def billing_worker_env(self) -> dict[str, str]:
+        """billing's worker: it asks customers before each document; recurring invoices looked for
+        often (a test moves the clock, then waits for the invoices)."""
+        return dict(
+            CUSTOMERS_URL=self.customers_url,
+            RECURRING_INVOICES_POLL_SECONDS="0.5",
+            RECURRING_INVOICES_RETRY_SECONDS="2",
         )
 
     def accounting_env(self) -> dict[str, str]:
@@ -472,8 +481,8 @@ class System:
         else:
             proc.wait_ready(timeout)
 
-    def _consuming(self, queue: str) -> tuple[bool, str]:
-        """Ready when the service's queue exists and has a consumer."""
+    def _consuming(self, queue: str, at_least: int = 1) -> tuple[bool, str]:
+        """Ready when the service's queue exists and has a consumer (`at_least` of them)."""
         try:
             conn = pika.BlockingConnection(amqp_parameters(self.amqp_url))
         except Exception as exc:  # noqa: BLE001
@@ -482,7 +491,7 @@ class System:
             ch = conn.channel()
             ok = ch.queue_declare(queue, passive=True)
             consumers = ok.method.consumer_count
-            return consumers >= 1, f"{queue} has {consumers} consumers"
+            return consumers >= at_least, f"{queue} has {consumers} consumers"
         except pika.exceptions.ChannelClosedByBroker as exc:
             return False, f"{queue}: {exc.reply_text}"
         finally:
@@ -515,6 +524,16 @@ class System:
         self.processes[name] = self.gunicorn(name, "gateway.app:create_app()", port, self.gateway_env(**env))
         self.start(name)
         return f"http://127.0.0.1:{port}"
+
+    def start_extra_worker(self, service: str, name: str) -> None:
+        """Another worker process of `service`, with the environment of its first; started and
+        consuming (its queue then has two consumers). Remove it with `remove_process(name)`."""
+        if name in self.processes:
+            raise RuntimeError(f"process {name} exists")
+        first = self.processes[f"{service}-worker"]
+        self.processes[name] = self.python_module(name, first.argv[2], dict(first.env))
+        self.processes[name].start()
+        self.processes[name].wait_ready(check=lambda: self._consuming(f"{service}.events", at_least=2))
 
     def remove_process(self, name: str) -> None:
         self.processes.pop(name).stop()

@@ -23,6 +23,7 @@ ITEM_PATHS: dict[str, str] = {
     "quote": "/v1/quotes/{quote_id}",
     "job": "/v1/jobs/{job_id}",
     "invoice": "/v1/invoices/{invoice_id}",
+    "recurring invoice": "/v1/recurring-invoices/{recurring_invoice_id}",
     "payment": "/v1/payments/{payment_id}",
     "credit note": "/v1/credit-notes/{credit_note_id}",
     "account credit": "/v1/customers/{customer_id}/account-credit/{credit_id}",
@@ -90,6 +91,18 @@ def one_of_each(client) -> dict[str, str]:
         201,
     ).json()
     ids["invoice_id"] = invoice["id"]
+    # starting years ahead: no test that moves the clock reaches it, so it never raises an invoice
+    ids["recurring_invoice_id"] = expect(
+        client.post(
+            f"{base}/recurring-invoices",
+            json={
+                "frequency": "yearly",
+                "start_date": (today + timedelta(days=3650)).isoformat(),
+                "lines": [_line("120.00")],
+            },
+        ),
+        201,
+    ).json()["id"]
     ids["payment_id"] = record_payment(client, cid, "50.00", received_on=today.isoformat())["id"]
     ids["credit_note_id"] = expect(
         client.post(

@@ -65,6 +65,7 @@ SERVICES: tuple[Service, ...] = (
         "BILLING_URL",
         (
             "/v1/customers/{id}/invoices",
+            "/v1/customers/{id}/recurring-invoices",
             "/v1/customers/{id}/quotes",
             "/v1/customers/{id}/jobs",
             "/v1/customers/{id}/account-credit",
@@ -78,6 +79,7 @@ SERVICES: tuple[Service, ...] = (
             "/v1/quotes",
             "/v1/jobs",
             "/v1/invoices",
+            "/v1/recurring-invoices",
             "/v1/consolidated-invoices",
             "/v1/credit-notes",
             "/v1/payments",

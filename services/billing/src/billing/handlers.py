@@ -23,6 +23,8 @@ from .store.models import (
     Payment,
     Quote,
     QuoteLine,
+    RecurringInvoice,
+    RecurringInvoiceLine,
     Refund,
     Statement,
     StoredCard,
@@ -41,6 +43,7 @@ CUSTOMER_OWNED = (
     LedgerEntry,
     StoredCard,
     Statement,
+    RecurringInvoice,
 )
 
 ADDRESS_KEYS = ("line_1", "line_2", "line_3", "town", "county", "postcode")
@@ -124,18 +127,25 @@ def on_customer_merged(uow, event: Event) -> None:
 def on_customer_removed(uow, event: Event) -> None:
     """Deleted (customers refuses that while billing has transactions) or erased: forget the person.
 
-    A deleted customer's quotes, cards and statements go with it (and jobs from before customers
-    counted them); it has no invoices, credit notes, payments or jobs (customers refuses the delete
-    once it has admitted any). The snapshot row is
-    locked first: a quote or card admitted before the delete holds it until it commits, so it is
-    deleted here too (docs/architecture.md §8).
+    A deleted customer's quotes, cards, recurring invoices and statements go with it (and jobs from
+    before customers counted them); it has no invoices, credit notes, payments or jobs (customers
+    refuses the delete once it has admitted any). An erased customer's recurring invoices stop: no
+    more invoices for a person who is gone. The snapshot row is locked first: a quote, card or
+    recurring invoice admitted before the delete holds it until it commits, so it is deleted here
+    too (docs/architecture.md §8).
     """
     customer_id = event.data["customer_id"]
     row = uow.customers.find(customer_id, lock=True)
     if event.type == "customer.deleted":
         quote_ids = select(Quote.id).where(Quote.tenant_id == uow.tenant_id, Quote.customer_id == customer_id)
         uow.session.execute(delete(QuoteLine).where(QuoteLine.quote_id.in_(quote_ids)))
-        for model in (Quote, Job, StoredCard, Statement):
+        schedule_ids = select(RecurringInvoice.id).where(
+            RecurringInvoice.tenant_id == uow.tenant_id, RecurringInvoice.customer_id == customer_id
+        )
+        uow.session.execute(
+            delete(RecurringInvoiceLine).where(RecurringInvoiceLine.recurring_invoice_id.in_(schedule_ids))
+        )
+        for model in (Quote, Job, StoredCard, Statement, RecurringInvoice):
             uow.session.execute(
                 delete(model).where(model.tenant_id == uow.tenant_id, model.customer_id == customer_id)
             )
@@ -147,6 +157,16 @@ def on_customer_removed(uow, event: Event) -> None:
             row.address_line_1 = row.address_line_2 = row.address_line_3 = None
             row.town = row.county = row.postcode = None
     if event.type == "customer.erased":
+        uow.session.execute(
+            update(RecurringInvoice)
+            .where(
+                RecurringInvoice.tenant_id == uow.tenant_id,
+                RecurringInvoice.customer_id == customer_id,
+                RecurringInvoice.status.in_(("active", "paused")),
+            )
+            .values(status="stopped", next_date=None, version=RecurringInvoice.version + 1)
+            .execution_options(synchronize_session=False)
+        )
         uow.publish("customer.erasure_reported", _erasure_actions(uow, customer_id, row), subject=customer_id)
 
 

@@ -5,7 +5,10 @@ customer billing has not heard of yet), `CUSTOMERS_TIMEOUT_SECONDS`, `BILLING_BU
 (the header of statement PDFs, and of documents until an admin sets a business name),
 `DOCUMENT_LOGO_MAX_BYTES` (the largest logo accepted, default 512 KiB), `QUOTE_LINK_SECRET` (signs
 quotes' acceptance links, domain/acceptance_links.py; set it in every deployment: the default is
-for local runs and tests only, and the app warns when it is used outside test mode).
+for local runs and tests only, and the app warns when it is used outside test mode),
+`RECURRING_INVOICES_POLL_SECONDS` (how often the worker looks for recurring invoices due, default
+60) and `RECURRING_INVOICES_RETRY_SECONDS` (how long a recurring invoice whose period could not be
+raised waits before the next try, default 300).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ class BillingSettings(Settings):
     business_name: str = "Fieldbook"
     logo_max_bytes: int = 512 * 1024
     quote_link_secret: str = DEV_QUOTE_LINK_SECRET
+    recurring_poll_seconds: float = 60.0
+    recurring_retry_seconds: float = 300.0
 
     @classmethod
     def service_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
@@ -39,6 +44,12 @@ class BillingSettings(Settings):
             "business_name": env.get("BILLING_BUSINESS_NAME", cls.business_name),
             "logo_max_bytes": int(env.get("DOCUMENT_LOGO_MAX_BYTES", cls.logo_max_bytes)),
             "quote_link_secret": env.get("QUOTE_LINK_SECRET") or cls.quote_link_secret,
+            "recurring_poll_seconds": float(
+                env.get("RECURRING_INVOICES_POLL_SECONDS", cls.recurring_poll_seconds)
+            ),
+            "recurring_retry_seconds": float(
+                env.get("RECURRING_INVOICES_RETRY_SECONDS", cls.recurring_retry_seconds)
+            ),
         }
 
 

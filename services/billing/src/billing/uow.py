@@ -13,6 +13,7 @@ class BillingUnitOfWork(UnitOfWork):
     quotes: q.Quotes
     jobs: q.Jobs
     invoices: q.Invoices
+    recurring_invoices: q.RecurringInvoices
     credit_notes: q.CreditNotes
     payments: q.Payments
     allocations: q.Allocations
@@ -29,6 +30,7 @@ class BillingUnitOfWork(UnitOfWork):
         self.quotes = q.Quotes(session, t)
         self.jobs = q.Jobs(session, t)
         self.invoices = q.Invoices(session, t)
+        self.recurring_invoices = q.RecurringInvoices(session, t)
         self.credit_notes = q.CreditNotes(session, t)
         self.payments = q.Payments(session, t)
         self.allocations = q.Allocations(session, t)

@@ -47,8 +47,8 @@ def test_a_document_that_stops_a_delete_is_recorded_before_the_answer(api, kind)
     assert refused.status_code == 409 and "financial transactions" in refused.get_json()["detail"]
 
 
-@pytest.mark.parametrize("kind", ["quote", "card"])
-def test_a_quote_or_a_card_is_only_checked(api, kind):
+@pytest.mark.parametrize("kind", ["quote", "card", "recurring_invoice"])
+def test_a_quote_a_card_or_a_recurring_invoice_is_only_checked(api, kind):
     customer = _new(api)
     resp = admit(api, customer["id"], kind)
     assert resp.status_code == 200 and resp.get_json()["has_transactions"] is False

@@ -15,7 +15,7 @@ from fieldbook_shared.apidoc import Computed
 from fieldbook_shared.schemas import Id, PagedQuery, StrictSchema
 
 from .. import record_exports
-from ..domain import money, rules
+from ..domain import money, recurrence, rules
 
 
 def _money(**kw) -> fields.Decimal:
@@ -332,6 +332,126 @@ class InvoiceSchema(WithVatBreakdown):
     issued_at = fields.DateTime(allow_none=True)
     voided_at = fields.DateTime(allow_none=True)
     sage_id = _sage_id()
+    recurring_invoice_id = fields.String(
+        allow_none=True, metadata={"description": "The recurring invoice that raised it, if one did."}
+    )
+    period_start = fields.Date(allow_none=True, metadata={"description": "The period it bills, from…"})
+    period_end = fields.Date(allow_none=True, metadata={"description": "…to (both days included)."})
+
+
+# --- recurring invoices ------------------------------------------------------------------------------
+
+_FREQUENCY = "monthly, quarterly or yearly: periods of 1, 3 or 12 months from the start date."
+_LINE_EXAMPLE = {
+    "description": "Boiler cover, monthly",
+    "quantity": "1",
+    "unit_price": "25.00",
+    "vat_rate": "20",
+    "category": "labour",
+}
+
+
+class RecurringInvoiceInSchema(StrictSchema):
+    frequency = fields.String(
+        required=True,
+        validate=validate.OneOf(recurrence.FREQUENCIES),
+        metadata={"description": _FREQUENCY, "example": "monthly"},
+    )
+    start_date = fields.Date(
+        metadata={
+            "description": "The first period's first day (default today; not before today). A period "
+            "starting on the 29th–31st starts on the last day of shorter months.",
+            "example": "2027-01-31",
+        }
+    )
+    end_date = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The last day a period may start on; none: until stopped.",
+            "example": "2027-12-31",
+        },
+    )
+    contract_id = Id(
+        allow_none=True,
+        metadata={"description": "The service contract it bills, when it comes from one (servicing)."},
+    )
+    description = _text(500, allow_none=True, metadata={"example": "Boiler cover"})
+    notes = _text(5000, allow_none=True)
+    work_address_id = Id(allow_none=True)
+    retention_pct = fields.Decimal(places=2, validate=validate.Range(min=Decimal("0"), max=Decimal("100")))
+    draft = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Raise each period's invoice as a draft for a person to issue (default: issued)."
+        },
+    )
+    lines = fields.List(
+        fields.Nested(LineInSchema), required=True, metadata={"example": [_LINE_EXAMPLE]}, **_lines_in
+    )
+
+
+class RecurringInvoiceListQuerySchema(PagedQuery):
+    status = _status_filter(recurrence.STATUSES, "Only recurring invoices in this status.")
+
+
+class LastInvoiceSchema(Schema):
+    id = fields.String()
+    number = fields.Integer(metadata={"example": 1042})
+
+
+class RecurringInvoiceSchema(WithVatBreakdown):
+    id = fields.String(metadata={"example": "5b6f0c1e-8d1a-4a57-9a43-0f3c9e1d2b10"})
+    customer_id = fields.String()
+    contract_id = fields.String(allow_none=True)
+    frequency = fields.String(metadata={"description": _FREQUENCY, "example": "monthly"})
+    status = fields.String(
+        metadata={
+            "description": "active (raising invoices), paused, stopped, or ended (past its end date).",
+            "example": "active",
+        }
+    )
+    start_date = fields.Date(metadata={"example": "2027-01-31"})
+    end_date = fields.Date(allow_none=True, metadata={"example": "2027-12-31"})
+    next_date = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The day the next period's invoice is raised (and dated); "
+            "null once stopped or ended.",
+            "example": "2027-02-28",
+        },
+    )
+    description = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    work_address_id = fields.String(allow_none=True)
+    retention_pct = fields.Decimal(as_string=True)
+    draft = fields.Boolean()
+    lines = fields.List(fields.Nested(LineSchema))
+    net = _money(metadata={"description": "Each invoice's net.", "example": "25.00"})
+    vat = _money(metadata={"example": "5.00"})
+    total = _money(metadata={"description": "Each invoice's total.", "example": "30.00"})
+    invoices_raised = fields.Integer(metadata={"example": 1})
+    last_invoice = Computed(
+        "_last_invoice",
+        LastInvoiceSchema,
+        allow_none=True,
+        metadata={"description": "The latest invoice it raised."},
+    )
+    last_error = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why the due period's invoice could not be raised at the last try "
+            "(it is tried again)."
+        },
+    )
+    version = fields.Integer()
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+    def _last_invoice(self, obj) -> dict | None:
+        if not obj.last_invoice_id:
+            return None
+        return LastInvoiceSchema().dump({"id": obj.last_invoice_id, "number": obj.last_invoice_number})
 
 
 # --- credit notes, payments, account credit ----------------------------------------------------------

@@ -48,9 +48,12 @@ def _job_lines(job: Job, given: list[dict] | None, missing: dict) -> list[dict]:
     return [{**money.priced_line(line), "job_id": job.id} for line in raw]
 
 
-def _new_invoice(uow, customer: CustomerSnapshot, body: dict, lines: list[dict], jobs: list[Job]) -> Invoice:
+def new_invoice(
+    uow, customer: CustomerSnapshot, body: dict, lines: list[dict], jobs: list[Job], **origin
+) -> Invoice:
     """Number and write an invoice over `lines` (of `jobs`, now invoiced), publish it, issue it
-    unless `draft`, and ask customers last (`admit`); the caller commits."""
+    unless `draft`, and ask customers last (`admit`); the caller commits. `origin`: the recurring
+    invoice and period it is raised for (service/recurring_invoices.py)."""
     invoice_date = body.get("invoice_date") or today()
     work_address_id = body.get("work_address_id") or next(
         (j.work_address_id for j in jobs if j.work_address_id), None
@@ -78,6 +81,7 @@ def _new_invoice(uow, customer: CustomerSnapshot, body: dict, lines: list[dict],
         due_date=body.get("due_date") or money.due_date(invoice_date, customer.payment_terms_days),
         retention_pct=retention_pct,
         lines=line_rows(InvoiceLine, lines, uow.tenant_id, keep=("job_id",)),
+        **origin,
     )
     set_totals(invoice, lines)
     invoice.retention_amount = money.retention(invoice.total, retention_pct)
@@ -126,7 +130,7 @@ def create_invoice(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Invo
             lines = _job_lines(job, body.get("lines"), missing)
         else:
             lines = priced_lines(body.get("lines") or [])
-        invoice = _new_invoice(uow, customer, body, lines, jobs)
+        invoice = new_invoice(uow, customer, body, lines, jobs)
         uow.commit()
         return invoice
 
@@ -147,7 +151,7 @@ def create_consolidated_invoice(uow: BillingUnitOfWork, body: dict) -> Invoice:
             missing = {f"jobs.{len(jobs)}.lines": [f"Job {job.number} has no price: give its lines."]}
             lines.extend(_job_lines(job, item.get("lines"), missing))
             jobs.append(job)
-        invoice = _new_invoice(uow, customer, {**body, "consolidated": True}, lines, jobs)
+        invoice = new_invoice(uow, customer, {**body, "consolidated": True}, lines, jobs)
         uow.commit()
         return invoice
 

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import AddressColumns, Base, Money, new_id, utcnow
 
-from ..domain import rules
+from ..domain import recurrence, rules
 from ..domain.money import ZERO, vat_breakdown
 
 Qty = Numeric(12, 3)
@@ -241,6 +241,8 @@ class Invoice(Aggregate, TotalsColumns, SageLink, Base):
         Index("ix_invoices_tenant_customer_date", "tenant_id", "customer_id", "invoice_date"),
         Index("ix_invoices_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
         UniqueConstraint("tenant_id", "number", name="uq_invoices_tenant_number"),
+        # a recurring invoice's period is invoiced once, whatever the workers do (NULLs are apart)
+        UniqueConstraint("recurring_invoice_id", "period_start", name="uq_invoices_recurring_period"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -251,6 +253,10 @@ class Invoice(Aggregate, TotalsColumns, SageLink, Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     description: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str | None] = mapped_column(Text)
+    # raised by a recurring invoice for the period from period_start to period_end
+    recurring_invoice_id: Mapped[str | None] = mapped_column(String(36))
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
     job_id: Mapped[str | None] = mapped_column(String(36))
     job_ids: Mapped[list] = mapped_column(JSON, default=list)
     consolidated: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -413,6 +419,105 @@ class Refund(Aggregate, Base):
     refunded_on: Mapped[date] = mapped_column(Date)
     created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecurringInvoice(Aggregate, TotalsColumns, Base):
+    """A schedule that raises the customer an invoice of the same lines every period (monthly,
+    quarterly, yearly) from `start_date` to `end_date`; `next_period` is the index of the next
+    period to invoice and `next_date` its first day (domain/recurrence.py). The worker raises a
+    period's invoice and moves these on in one transaction (service/recurring_invoices.py)."""
+
+    __tablename__ = "recurring_invoices"
+    __table_args__ = (
+        Index("ix_recurring_invoices_tenant_customer", "tenant_id", "customer_id", "created_at"),
+        # the worker's question, across tenants: which active schedules are due
+        Index("ix_recurring_invoices_due", "status", "next_date"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    contract_id: Mapped[str | None] = mapped_column(String(36))  # servicing's contract, when from one
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    frequency: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    next_period: Mapped[int] = mapped_column(Integer, default=0)
+    next_date: Mapped[date | None] = mapped_column(Date)  # None once ended or stopped
+    description: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    retention_pct: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0.00"))
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)  # raise drafts for a person to issue
+    invoices_raised: Mapped[int] = mapped_column(Integer, default=0)
+    last_invoice_id: Mapped[str | None] = mapped_column(String(36))
+    last_invoice_number: Mapped[int | None] = mapped_column(Integer)
+    # the worker's last failure to raise the due period (customers unreachable…), and when to try again
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    retry_at: Mapped[datetime | None] = mapped_column()
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[RecurringInvoiceLine]] = relationship(
+        order_by="RecurringInvoiceLine.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def period(self, index: int) -> tuple[date, date]:
+        return (
+            recurrence.period_start(self.start_date, self.frequency, index),
+            recurrence.period_end(self.start_date, self.frequency, index),
+        )
+
+    def go_to(self, index: int) -> None:
+        """The next period to invoice is `index`; past the end date the schedule has ended."""
+        self.next_period = index
+        if recurrence.is_over(self.start_date, self.frequency, index, self.end_date):
+            self.status, self.next_date = "ended", None
+            self.record("recurring_invoice.ended")
+        else:
+            self.next_date = recurrence.period_start(self.start_date, self.frequency, index)
+
+    def invoiced(self, invoice: Invoice) -> None:
+        """The due period's invoice is raised: on to the next period."""
+        self.invoices_raised += 1
+        self.last_invoice_id, self.last_invoice_number = invoice.id, invoice.number
+        self.last_error = self.retry_at = None
+        self.record(
+            "recurring_invoice.invoiced",
+            invoice_id=invoice.id,
+            invoice_number=invoice.number,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+        )
+        self.go_to(self.next_period + 1)
+
+    def change_status(self, action: str, today: date) -> None:
+        """pause, resume (from the first period starting today or later: the periods that began
+        while paused are not invoiced) or stop, as domain/recurrence.py allows."""
+        self.status = recurrence.transition(self.status, action)
+        self.last_error = self.retry_at = None
+        if action == "resume":
+            start = recurrence.first_period_on_or_after(
+                self.start_date, self.frequency, self.next_period, today
+            )
+            self.go_to(start)
+            if self.status == "ended":
+                return
+        elif action == "stop":
+            self.next_date = None
+        self.record(f"recurring_invoice.{recurrence.DONE[action]}")
+
+
+class RecurringInvoiceLine(LineColumns, Base):
+    __tablename__ = "recurring_invoice_lines"
+
+    recurring_invoice_id: Mapped[str] = mapped_column(
+        ForeignKey("recurring_invoices.id", ondelete="CASCADE"), index=True
+    )
 
 
 class LedgerEntry(Base):

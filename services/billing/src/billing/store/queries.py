@@ -27,6 +27,7 @@ from .models import (
     LedgerEntry,
     Payment,
     Quote,
+    RecurringInvoice,
     Refund,
     Statement,
     StoredCard,
@@ -116,6 +117,25 @@ class Invoices(Repository):
             self._select().where(Invoice.id.in_(sorted(set(ids)))).order_by(Invoice.id).with_for_update()
         ).all()
         return {r.id: r for r in rows}
+
+
+class RecurringInvoices(Repository):
+    model = RecurringInvoice
+    label = "recurring invoice"
+
+
+def next_due_recurring_invoice(session: Session, today: date, now) -> tuple[str, str] | None:
+    """(tenant, id) of an active recurring invoice whose next period has begun by `today`, the
+    longest due first, leaving out one whose last try failed until its `retry_at`; across tenants
+    (the worker's question). None when nothing is due."""
+    R = RecurringInvoice
+    row = session.execute(
+        select(R.tenant_id, R.id)
+        .where(R.status == "active", R.next_date <= today, (R.retry_at.is_(None)) | (R.retry_at <= now))
+        .order_by(R.next_date, R.id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 class CreditNotes(Repository):

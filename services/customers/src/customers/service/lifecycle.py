@@ -319,10 +319,11 @@ def merge_branches(
 # --- billing's documents and the delete ------------------------------------------------------
 
 # Billing documents that keep their customer from being deleted: the money records (as before,
-# from billing's events) and jobs. Quotes and stored cards are only checked: deleting a customer
-# deletes them in billing. See docs/architecture.md §8.
+# from billing's events) and jobs. Quotes, stored cards and recurring invoices (the schedule; each
+# invoice it raises is an invoice) are only checked: deleting a customer deletes them in billing.
+# See docs/architecture.md §8.
 DOCUMENTS_THAT_STOP_DELETE = ("invoice", "credit_note", "payment", "account_credit", "job")
-DOCUMENT_KINDS = (*DOCUMENTS_THAT_STOP_DELETE, "quote", "card")
+DOCUMENT_KINDS = (*DOCUMENTS_THAT_STOP_DELETE, "quote", "card", "recurring_invoice")
 
 
 def admit_document(

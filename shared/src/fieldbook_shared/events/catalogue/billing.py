@@ -59,6 +59,34 @@ class InvoiceData(VersionedRecordData):
     job_ids = fields.List(fields.String(), load_default=list)
     # per VAT rate: what accounting-sync posts to Sage as the invoice's lines
     vat_breakdown = fields.List(fields.Nested(VatRateData), load_default=list)
+    # raised by a recurring invoice, for the period from period_start to period_end
+    recurring_invoice_id = fields.String(allow_none=True, load_default=None)
+    period_start = fields.Date(allow_none=True, load_default=None)
+    period_end = fields.Date(allow_none=True, load_default=None)
+
+
+class RecurringInvoiceData(VersionedRecordData):
+    """A recurring invoice: the schedule that raises the customer an invoice every period."""
+
+    contract_id = fields.String(allow_none=True)
+    frequency = fields.String(required=True, validate=validate.OneOf(["monthly", "quarterly", "yearly"]))
+    status = fields.String(required=True, validate=validate.OneOf(["active", "paused", "stopped", "ended"]))
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(allow_none=True)
+    next_date = fields.Date(allow_none=True)
+    net = money(required=True)
+    vat = money(required=True)
+    total = money(required=True)
+    invoices_raised = fields.Integer(required=True)
+
+
+class RecurringInvoiceInvoicedData(RecurringInvoiceData):
+    """One period's invoice raised (written with the invoice, in its transaction)."""
+
+    invoice_id = fields.String(required=True)
+    invoice_number = fields.Integer(required=True)
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
 
 
 class CreditNoteData(CustomerRecordData):
@@ -194,6 +222,12 @@ SCHEMAS: dict[str, type[EventData]] = {
     "invoice.paid": InvoiceData,
     "invoice.voided": InvoiceData,
     "invoice.reopened": InvoiceData,
+    "recurring_invoice.created": RecurringInvoiceData,
+    "recurring_invoice.paused": RecurringInvoiceData,
+    "recurring_invoice.resumed": RecurringInvoiceData,
+    "recurring_invoice.stopped": RecurringInvoiceData,
+    "recurring_invoice.ended": RecurringInvoiceData,
+    "recurring_invoice.invoiced": RecurringInvoiceInvoicedData,
     "credit_note.issued": CreditNoteData,
     "payment.received": PaymentData,
     "payment.allocated": AllocationData,

@@ -1,0 +1,88 @@
+"""recurring invoices: the schedules (recurring_invoices, recurring_invoice_lines), and on invoices
+the schedule and period each was raised for, unique per (recurring_invoice_id, period_start) so a
+period is invoiced once whatever the workers do
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import fieldbook_shared.db
+from fieldbook_shared.migrations.columns import record_keys, timestamps
+
+revision = "0010"
+down_revision = "0009"
+
+MONEY = sa.Numeric(precision=12, scale=2)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "recurring_invoices",
+        *record_keys(customer=True),
+        sa.Column("contract_id", sa.String(length=36), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("frequency", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.Column("next_period", sa.Integer(), nullable=False),
+        sa.Column("next_date", sa.Date(), nullable=True),
+        sa.Column("description", sa.String(length=500), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("work_address_id", sa.String(length=36), nullable=True),
+        sa.Column("retention_pct", sa.Numeric(precision=5, scale=2), nullable=False),
+        sa.Column("draft", sa.Boolean(), nullable=False),
+        sa.Column("invoices_raised", sa.Integer(), nullable=False),
+        sa.Column("last_invoice_id", sa.String(length=36), nullable=True),
+        sa.Column("last_invoice_number", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("retry_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.String(length=200), nullable=True),
+        *timestamps(),
+        sa.Column("net", MONEY, nullable=False),
+        sa.Column("vat", MONEY, nullable=False),
+        sa.Column("total", MONEY, nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_recurring_invoices_tenant_customer",
+        "recurring_invoices",
+        ["tenant_id", "customer_id", "created_at"],
+    )
+    op.create_index("ix_recurring_invoices_due", "recurring_invoices", ["status", "next_date"])
+    op.create_table(
+        "recurring_invoice_lines",
+        sa.Column("recurring_invoice_id", sa.String(length=36), nullable=False),
+        *record_keys(),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("quantity", sa.Numeric(precision=12, scale=3), nullable=False),
+        sa.Column("unit_price", MONEY, nullable=False),
+        sa.Column("vat_rate", sa.Numeric(precision=5, scale=2), nullable=False),
+        sa.Column("category", sa.String(length=16), nullable=False),
+        sa.Column("net", MONEY, nullable=False),
+        sa.Column("vat", MONEY, nullable=False),
+        sa.Column("total", MONEY, nullable=False),
+        sa.ForeignKeyConstraint(["recurring_invoice_id"], ["recurring_invoices.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_recurring_invoice_lines_recurring_invoice_id", "recurring_invoice_lines", ["recurring_invoice_id"]
+    )
+    with op.batch_alter_table("invoices") as batch_op:
+        batch_op.add_column(sa.Column("recurring_invoice_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(sa.Column("period_start", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("period_end", sa.Date(), nullable=True))
+        batch_op.create_unique_constraint(
+            "uq_invoices_recurring_period", ["recurring_invoice_id", "period_start"]
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("invoices") as batch_op:
+        batch_op.drop_constraint("uq_invoices_recurring_period", type_="unique")
+        batch_op.drop_column("period_end")
+        batch_op.drop_column("period_start")
+        batch_op.drop_column("recurring_invoice_id")
+    op.drop_table("recurring_invoice_lines")
+    op.drop_table("recurring_invoices")

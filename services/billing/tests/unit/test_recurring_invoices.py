@@ -1,0 +1,227 @@
+"""Recurring invoices: set up, listed, read; the worker's step raises each due period's invoice once
+(numbered, issued, dated its period's first day, with its events), catches up after downtime, and
+pause, resume, stop and the end date hold."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from billing.service.recurring_invoices import raise_due_period, raise_next_due
+from billing.store.models import Invoice
+from fieldbook_shared import clock
+from fieldbook_shared.problems import NotFound
+
+from ..conftest import TENANT, customer_data, line, publish, system_uow
+
+RETRY = timedelta(minutes=5)
+
+
+@pytest.fixture
+def today_is(app, settings, sessions):
+    """Billing's clock (fieldbook_shared.clock), set by the test: `today_is(date(2027, 1, 31))`."""
+    clock.install(settings.with_(test_clock=True))
+
+    def set_today(day: date) -> None:
+        with sessions() as session:
+            clock.set_to(session, datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+
+    yield set_today
+    clock.install(settings)
+
+
+@pytest.fixture
+def worker(sessions, uow_factory):
+    """The worker's step until nothing is due; the invoices it raised, by number."""
+
+    def run() -> int:
+        steps = 0
+        while raise_next_due(sessions, uow_factory, RETRY):
+            steps += 1
+            assert steps < 100
+        return steps
+
+    return run
+
+
+def monthly(api, customer, start="2027-01-31", **fields):
+    body = {"frequency": "monthly", "start_date": start, "lines": [line(unit_price="25.00")], **fields}
+    r = api.post(f"/v1/customers/{customer}/recurring-invoices", body)
+    assert r.status_code == 201, r.get_json()
+    return r
+
+
+def invoices(api, customer) -> list[dict]:
+    rows = api.get(f"/v1/customers/{customer}/invoices?page_size=100").get_json()
+    return sorted(rows, key=lambda i: i["number"])
+
+
+def test_set_up_read_and_listed(api, customer, today_is, outbox, customers_service):
+    today_is(date(2027, 1, 20))
+    r = monthly(api, customer, description="Boiler cover", contract_id=str(uuid.uuid4()))
+    schedule = r.get_json()
+    assert r.headers["Location"] == f"/v1/recurring-invoices/{schedule['id']}" and r.headers["ETag"]
+    assert schedule["status"] == "active" and schedule["next_date"] == "2027-01-31"
+    assert (schedule["net"], schedule["vat"], schedule["total"]) == ("25.00", "5.00", "30.00")
+    assert schedule["invoices_raised"] == 0 and schedule["last_invoice"] is None
+    assert api.get(f"/v1/recurring-invoices/{schedule['id']}").get_json()["id"] == schedule["id"]
+    listed = api.get(f"/v1/customers/{customer}/recurring-invoices?status=active").get_json()
+    assert [s["id"] for s in listed] == [schedule["id"]]
+    assert api.get(f"/v1/customers/{customer}/recurring-invoices?status=paused").get_json() == []
+    assert [e["data"]["id"] for e in outbox("recurring_invoice.created")] == [schedule["id"]]
+    assert customers_service.admitted[-1][2] == "recurring_invoice"  # checked like a quote, not recorded
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"start_date": "2027-01-19"}, "start_date"),
+        ({"end_date": "2027-01-30"}, "end_date"),
+        ({"frequency": "weekly"}, "frequency"),
+        ({"lines": []}, "lines"),
+        ({"lines": [line(vat_rate="101")]}, "lines.0.vat_rate"),
+    ],
+)
+def test_bad_input_is_a_422_naming_the_field_and_nothing_is_written(api, customer, today_is, fields, field):
+    today_is(date(2027, 1, 20))
+    r = api.post(
+        f"/v1/customers/{customer}/recurring-invoices",
+        {"frequency": "monthly", "start_date": "2027-01-31", "lines": [line()], **fields},
+    )
+    assert r.status_code == 422 and field in r.get_json()["errors"], r.get_json()
+    assert api.get(f"/v1/customers/{customer}/recurring-invoices").get_json() == []
+
+
+def test_each_period_is_invoiced_once_on_its_first_day_and_a_late_worker_catches_up(
+    api, customer, today_is, worker, outbox
+):
+    today_is(date(2027, 1, 20))
+    schedule = monthly(api, customer).get_json()
+    assert worker() == 0  # nothing due before the start
+
+    today_is(date(2027, 1, 31))
+    assert worker() == 1
+    assert worker() == 0  # the period is raised: nothing more until the next one
+
+    today_is(date(2027, 5, 2))  # the worker was away for three months
+    assert worker() == 3
+
+    raised = invoices(api, customer)
+    assert [i["number"] for i in raised] == [1, 2, 3, 4]
+    assert [(i["invoice_date"], i["period_start"], i["period_end"]) for i in raised] == [
+        ("2027-01-31", "2027-01-31", "2027-02-27"),
+        ("2027-02-28", "2027-02-28", "2027-03-30"),
+        ("2027-03-31", "2027-03-31", "2027-04-29"),
+        ("2027-04-30", "2027-04-30", "2027-05-30"),
+    ]
+    assert {(i["status"], i["total"], i["recurring_invoice_id"]) for i in raised} == {
+        ("issued", "30.00", schedule["id"])
+    }
+    assert raised[0]["due_date"] == "2027-03-02"  # 30 days' terms, as for any invoice
+    shown = api.get(f"/v1/recurring-invoices/{schedule['id']}").get_json()
+    assert shown["invoices_raised"] == 4 and shown["next_date"] == "2027-05-31"
+    assert shown["last_invoice"] == {"id": raised[-1]["id"], "number": 4}
+    invoiced = [e["data"] for e in outbox("recurring_invoice.invoiced")]
+    assert [(d["invoice_number"], d["period_start"]) for d in invoiced] == [
+        (1, "2027-01-31"),
+        (2, "2027-02-28"),
+        (3, "2027-03-31"),
+        (4, "2027-04-30"),
+    ]
+    assert [e["data"]["id"] for e in outbox("invoice.issued")] == [i["id"] for i in raised]
+    assert api.get(f"/v1/customers/{customer}/account").get_json()["balance"] == "120.00"
+
+
+def test_a_period_raised_already_is_not_raised_again(api, customer, today_is, sessions):
+    today_is(date(2027, 1, 31))
+    schedule = monthly(api, customer).get_json()
+    assert raise_due_period(system_uow(sessions), schedule["id"]).number == 1
+    assert raise_due_period(system_uow(sessions), schedule["id"]) is None  # the next period has not begun
+
+    # the backstop under the locks: a second invoice for the same period is refused by the database
+    with sessions() as session, session.begin():
+        first = session.scalars(select(Invoice)).one()
+        copy = Invoice(
+            tenant_id=first.tenant_id,
+            customer_id=first.customer_id,
+            number=99,
+            invoice_date=first.invoice_date,
+            due_date=first.due_date,
+            recurring_invoice_id=schedule["id"],
+            period_start=first.period_start,
+        )
+        session.add(copy)
+        with pytest.raises(IntegrityError):
+            session.flush()
+
+
+def test_paused_periods_are_not_invoiced_and_resume_goes_on_from_the_next_period(
+    api, customer, today_is, worker
+):
+    today_is(date(2027, 1, 31))
+    r = monthly(api, customer)
+    sid = r.get_json()["id"]
+    assert worker() == 1
+
+    paused = api.post(f"/v1/recurring-invoices/{sid}/pause", headers={"If-Match": r.headers["ETag"]})
+    assert paused.status_code == 412  # the invoice raised moved its version on
+    paused = api.post(f"/v1/recurring-invoices/{sid}/pause")
+    assert paused.status_code == 200 and paused.get_json()["status"] == "paused"
+    assert api.post(f"/v1/recurring-invoices/{sid}/pause").status_code == 409
+    today_is(date(2027, 3, 15))
+    assert worker() == 0
+
+    resumed = api.post(f"/v1/recurring-invoices/{sid}/resume").get_json()
+    assert (resumed["status"], resumed["next_date"]) == ("active", "2027-03-31")
+    assert worker() == 0
+    today_is(date(2027, 3, 31))
+    assert worker() == 1
+    assert [i["period_start"] for i in invoices(api, customer)] == ["2027-01-31", "2027-03-31"]
+
+    stopped = api.post(f"/v1/recurring-invoices/{sid}/stop").get_json()
+    assert (stopped["status"], stopped["next_date"]) == ("stopped", None)
+    assert api.post(f"/v1/recurring-invoices/{sid}/resume").status_code == 409
+    today_is(date(2027, 6, 1))
+    assert worker() == 0
+
+
+def test_a_schedule_ends_after_its_end_date(api, customer, today_is, worker, outbox):
+    today_is(date(2027, 1, 1))
+    sid = monthly(api, customer, start="2027-01-01", end_date="2027-03-01").get_json()["id"]
+    today_is(date(2027, 12, 1))
+    assert worker() == 3
+    shown = api.get(f"/v1/recurring-invoices/{sid}").get_json()
+    assert (shown["status"], shown["next_date"], shown["invoices_raised"]) == ("ended", None, 3)
+    assert [e["data"]["id"] for e in outbox("recurring_invoice.ended")] == [sid]
+
+
+def test_a_period_customers_refuses_waits_for_its_retry_while_others_go_on(
+    api, bus, customer, today_is, worker, customers_service
+):
+    other = str(uuid.uuid4())
+    publish(bus, "customer.created", customer_data(other))
+    bus.drain()
+    today_is(date(2027, 1, 31))
+    refused = monthly(api, customer).get_json()["id"]
+    monthly(api, other)
+    customers_service.refusals[(TENANT, customer)] = NotFound("No such customer.")
+
+    assert worker() == 2  # one refused (kept for a retry), the other raised
+    shown = api.get(f"/v1/recurring-invoices/{refused}").get_json()
+    assert shown["invoices_raised"] == 0 and shown["last_error"] == "No such customer."
+    assert [i["number"] for i in invoices(api, other)] == [1]
+    assert worker() == 0  # not tried again before its retry time
+
+
+def test_a_deleted_customers_recurring_invoices_go_with_it(api, bus, customer, today_is, worker):
+    today_is(date(2027, 1, 20))
+    sid = monthly(api, customer).get_json()["id"]
+    publish(bus, "customer.deleted", {"customer_id": customer})
+    bus.drain()
+    assert api.get(f"/v1/recurring-invoices/{sid}").status_code == 404
+    today_is(date(2027, 2, 1))
+    assert worker() == 0
