@@ -5,7 +5,8 @@ customers' customer.* / contact.* / work_address.* snapshots for the read model,
 customer; its part in mass emails stays counted, without personal data), billing's
 ledger.balance_changed (`[balance]`), billing's statement.generated (`send: true` → a
 statement email with the PDF attached) and document.send_requested (an invoice, quote or credit
-note emailed with its PDF attached).
+note emailed with its PDF attached); servicing's service_reminder.send_requested (one email per
+message key).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fieldbook_shared.events.catalogue.customers import CUSTOMER_SNAPSHOTS
 from . import directory
 from .domain import recipients
 from .service.emails import queue_document_email, queue_statement_email
+from .service.service_reminders import queue_service_reminder
 from .store.models import (
     Attachment,
     Communication,
@@ -203,6 +205,11 @@ def on_document_send_requested(uow: CommsUnitOfWork, event: Event) -> None:
     queue_document_email(uow, event.data)
 
 
+def on_service_reminder(uow: CommsUnitOfWork, event: Event) -> None:
+    """servicing's reminder chain: one email per message key (service/service_reminders.py)."""
+    queue_service_reminder(uow, event.data)
+
+
 HANDLERS = {
     **dict.fromkeys(CUSTOMER_SNAPSHOTS, on_customer_snapshot),
     "customer.merged": on_customer_merged,
@@ -218,4 +225,5 @@ HANDLERS = {
     "ledger.balance_changed": on_balance_changed,
     "statement.generated": on_statement_generated,
     "document.send_requested": on_document_send_requested,
+    "service_reminder.send_requested": on_service_reminder,
 }

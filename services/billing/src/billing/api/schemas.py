@@ -209,6 +209,11 @@ class JobFieldsSchema(StrictSchema):
     category = _text(100, allow_none=True)
     work_address_id = fields.String(allow_none=True, validate=validate.Length(max=36))
     asset_id = fields.String(allow_none=True, validate=validate.Length(max=36))
+    service_reminder_id = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=36),
+        metadata={"description": "The service reminder (servicing) this job services: a service job."},
+    )
 
     @validates_schema
     def _dates(self, data, **kwargs):
@@ -243,6 +248,7 @@ class JobSchema(Schema):
     category = fields.String(allow_none=True)
     work_address_id = fields.String(allow_none=True)
     asset_id = fields.String(allow_none=True)
+    service_reminder_id = fields.String(allow_none=True)
     total = _money()
     invoice_id = fields.String(allow_none=True)
     version = fields.Integer()

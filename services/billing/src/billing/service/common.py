@@ -11,11 +11,12 @@ from fieldbook_shared import clock
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.problems import CustomerMerged, NotFound, ValidationFailed
 
-from .. import customers_client, handlers
+from .. import customers_client
 from ..domain import ledger, money
 from ..domain.money import ZERO, cents
 from ..store.models import CustomerSnapshot, Invoice
 from ..uow import BillingUnitOfWork
+from .customers import CUSTOMERS, apply_customer_snapshot
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "vat_rate", "category", "net", "vat", "total")
 
@@ -35,12 +36,12 @@ def customer_for(uow: BillingUnitOfWork, customer_id: str, lock: bool = False) -
     customer_id = str(customer_id)
     row = uow.customers.find(customer_id, lock=lock)
     if row is None:
-        handlers.CUSTOMERS.fetch_once(
+        CUSTOMERS.fetch_once(
             uow.session,
             uow.tenant_id,
             customer_id,
             lambda: customers_client.fetch_customer(uow.tenant_id, customer_id),
-            lambda data: handlers.apply_customer_snapshot(uow, data),
+            lambda data: apply_customer_snapshot(uow, data),
         )
         row = uow.customers.find(customer_id, lock=lock)
     if row is not None and row.merged_into:

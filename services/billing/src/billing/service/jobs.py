@@ -19,6 +19,7 @@ JOB_FIELDS = (
     "category",
     "work_address_id",
     "asset_id",
+    "service_reminder_id",
 )
 
 

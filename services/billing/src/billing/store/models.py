@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fieldbook_shared import clock
 from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import AddressColumns, Base, Money, new_id, utcnow
 
@@ -210,6 +211,8 @@ class Job(Aggregate, Base):
     category: Mapped[str | None] = mapped_column(String(100))
     work_address_id: Mapped[str | None] = mapped_column(String(36))
     asset_id: Mapped[str | None] = mapped_column(String(36))
+    # the service reminder it was booked from (servicing): a service job for `asset_id`
+    service_reminder_id: Mapped[str | None] = mapped_column(String(36))
     # the value of the work: the converted quote's lines, what its invoice is pre-filled from
     lines: Mapped[list] = mapped_column(JSON, default=list)
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
@@ -230,7 +233,7 @@ class Job(Aggregate, Base):
             rules.job_transition(self.status, status)
             self.status = status
             if status == "completed":
-                self.completed_at = utcnow()
+                self.completed_at = clock.now()  # a business date: the kit's clock
                 event = "job.completed"
         self.record(event)
 

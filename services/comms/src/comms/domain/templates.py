@@ -36,6 +36,10 @@ PLACEHOLDERS: dict[str, str] = {
     "customer_postcode": "The customer's postcode.",
     "accounts_ref": "The customer's accounts reference.",
     "balance": "The customer's account balance, two decimals (0.00 when none is known).",
+    # a service reminder's (servicing): empty in any other email
+    "service_due_date": "A service reminder's service date (e.g. 30 March 2027).",
+    "asset": "The appliance a service reminder is about (brand, model, serial number).",
+    "work_address": "The work address a service reminder is about.",
 }
 
 # up to 40 characters in square brackets, the first one not a space a letter, then letters, digits,

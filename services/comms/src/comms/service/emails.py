@@ -156,6 +156,15 @@ def queue_email(
     return email
 
 
+def fail_at_once(uow: CommsUnitOfWork, email: Email, reason: str) -> None:
+    """An email that cannot go (no address, an opted-out customer…): failed for good with the
+    reason, and so is its line in the log."""
+    email.mark_failed(utcnow(), reason, permanent=True)
+    entry = uow.communications.of_email(email.id)
+    if entry is not None:
+        entry.status = "failed"
+
+
 def send_email(uow: CommsUnitOfWork, data: dict, attachments: list[NewAttachment]) -> Email:
     """Queue one email: to a customer (rendered with its placeholders) and/or to an address."""
     with uow:
@@ -254,10 +263,7 @@ def queue_statement_email(
             statement_id=statement_id,
         )
         if not recipient.address:
-            email.mark_failed(utcnow(), recipients.SKIP_NO_EMAIL, permanent=True)
-            entry = uow.communications.of_email(email.id)
-            if entry is not None:
-                entry.status = "failed"
+            fail_at_once(uow, email, recipients.SKIP_NO_EMAIL)
         uow.commit()
 
 
@@ -368,8 +374,5 @@ def queue_document_email(uow: CommsUnitOfWork, data: dict) -> None:
                 document=data,
             )
             if failure:
-                email.mark_failed(utcnow(), failure, permanent=True)
-                entry = uow.communications.of_email(email.id)
-                if entry is not None:
-                    entry.status = "failed"
+                fail_at_once(uow, email, failure)
         uow.commit()

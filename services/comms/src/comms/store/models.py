@@ -179,6 +179,8 @@ class Email(Aggregate, Base):
         Index("ix_emails_due", "status", "next_attempt_at"),
         Index("ix_emails_customer", "tenant_id", "customer_id", "created_at"),
         Index("ix_emails_mass_email", "mass_email_id"),
+        # what another service asks to be sent once (a service reminder's stage): one email a key
+        UniqueConstraint("tenant_id", "message_key", name="uq_emails_message_key"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -192,6 +194,7 @@ class Email(Aggregate, Base):
     document_id: Mapped[str | None] = mapped_column(String(36))
     document_number: Mapped[int | None] = mapped_column(Integer)
     template_id: Mapped[str | None] = mapped_column(String(36))
+    message_key: Mapped[str | None] = mapped_column(String(200))
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str | None] = mapped_column(String(300))
     subject: Mapped[str] = mapped_column(String(500))

@@ -197,6 +197,11 @@ class Emails(_Repo):
     def get(self, email_id: str) -> Email:
         return self._one(Email, email_id, "No email with that id.")
 
+    def with_key(self, message_key: str) -> Email | None:
+        return self.session.scalar(
+            select(Email).where(Email.tenant_id == self.tenant_id, Email.message_key == message_key)
+        )
+
     def page(self, customer_id: str | None, status: str | None, page: int, page_size: int):
         stmt = select(Email).where(Email.tenant_id == self.tenant_id)
         if customer_id:
