@@ -112,3 +112,29 @@ def test_a_file_over_the_limit_is_413_and_a_job_or_asset_must_exist(tenant):
     missing = "7b2f2f0e-1111-4222-8333-444455556666"
     for owner in ("jobs", "assets", "work-addresses", "customers"):
         assert_problem(upload(client, f"/v1/{owner}/{missing}/files", b"%PDF-1.7\n%%EOF\n", "a.pdf"), 404)
+
+
+def test_a_merge_moves_the_files_to_the_survivors_record(tenant):
+    client = tenant.admin
+    merged, survivor = create_customer(client)["id"], create_customer(client)["id"]
+    pdf = b"%PDF-1.7\n" + os.urandom(2048) + b"\n%%EOF\n"
+    on_customer = expect(upload(client, f"/v1/customers/{merged}/files", pdf, "agreement.pdf"), 201).json()
+    site = work_address(client, merged)
+    on_site = expect(upload(client, f"/v1/work-addresses/{site}/files", pdf, "cert.pdf"), 201).json()
+
+    expect(client.post(f"/v1/customers/{merged}/merge", json={"survivor_id": survivor}), 200)
+
+    def moved() -> list[dict]:
+        files = expect(client.get(f"/v1/customers/{survivor}/files"), 200).json()
+        assert {f["id"] for f in files} == {on_customer["id"], on_site["id"]}, files
+        return files
+
+    files = {f["id"]: f for f in eventually(moved, timeout=40, message="files hears of the merge")}
+    assert (files[on_customer["id"]]["owner_id"], files[on_customer["id"]]["customer_id"]) == (
+        survivor,
+        survivor,
+    )
+    assert (files[on_site["id"]]["owner_id"], files[on_site["id"]]["customer_id"]) == (site, survivor)
+    assert expect(client.get(f"/v1/files/{on_customer['id']}/content"), 200).content == pdf
+    problem = assert_problem(client.get(f"/v1/customers/{merged}/files"), 410)
+    assert problem["merged_into"] == survivor

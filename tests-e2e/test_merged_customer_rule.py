@@ -1,6 +1,6 @@
 """One rule for a merged customer's old id, in every service (README: merged customers): after a
 merge, each service's customer-scoped reads and writes of the old id answer 410 Gone, a problem
-whose `merged_into` names the survivor — customers, billing, assets, comms, accounting-sync and the
+whose `merged_into` names the survivor — customers, billing, assets, comms, accounting-sync, files and the
 gateway's overview and timeline alike."""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def test_every_service_answers_a_merged_customers_old_id_with_410_naming_the_sur
         "assets GET assets": lambda: client.get(f"{base}/assets"),
         "comms GET notes": lambda: client.get(f"{base}/notes"),
         "accounting-sync GET accounting": lambda: client.get(f"{base}/accounting"),
+        "files GET files": lambda: client.get(f"{base}/files"),
         "gateway GET overview": lambda: client.get(f"{base}/overview"),
         "gateway GET timeline": lambda: client.get(f"{base}/timeline"),
     }
@@ -39,6 +40,9 @@ def test_every_service_answers_a_merged_customers_old_id_with_410_naming_the_sur
         "billing POST invoice": lambda: client.post(f"{base}/invoices", json={"lines": [INVOICE_LINE]}),
         "assets POST asset": lambda: client.post(f"{base}/assets", json={"serial_number": unique("MRG-")}),
         "comms POST note": lambda: client.post(f"{base}/notes", json={"text": "Written too late"}),
+        "files POST file": lambda: client.post(
+            f"{base}/files", files={"file": ("late.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")}
+        ),
     }
 
     def not_following(calls: dict) -> dict[str, str]:
