@@ -90,6 +90,47 @@ def _read_body(limit: int) -> bytes | None:
     return None
 
 
+class StreamedBody:
+    """A request body forwarded as it is read, not held whole: a file upload (up to
+    MAX_FILE_BODY_BYTES) whose length the client declared. `requests` sends it with that
+    Content-Length, reading it a block at a time (`read`); werkzeug's stream stops at the declared
+    length, so nothing past it is read."""
+
+    def __init__(self, stream, length: int):
+        self.stream, self.length = stream, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self, size: int = -1) -> bytes:
+        return self.stream.read(size)
+
+    def __iter__(self):
+        while chunk := self.stream.read(65536):
+            yield chunk
+
+
+def _streamed_upload(path: str, limit: int) -> tuple[StreamedBody | None, Response | None]:
+    """An upload to a record's files with a declared length within `limit`: its body to stream on
+    (a declared length over the limit: the 413; no declared length: None, it is read as any body)."""
+    declared = request.content_length
+    if request.method != "POST" or declared is None or not any(u.match(path) for u in FILE_UPLOADS):
+        return None, None
+    if declared > limit:
+        return _body(limit)  # refused on its declared length, as any body
+    return StreamedBody(request.stream, declared), None
+
+
+def _request_body(path: str) -> tuple[bytes | StreamedBody | None, Response | None]:
+    """The body to forward (an upload to a record's files streamed on, any other read whole
+    within its limit), or the 413 that refuses it."""
+    limit = _body_limit(request.method, path)
+    streamed, refused = _streamed_upload(path, limit)
+    if streamed is not None or refused is not None:
+        return streamed, refused
+    return _body(limit)
+
+
 def _discard(stream, at_most: int) -> None:
     left = at_most
     while left > 0:
@@ -159,12 +200,16 @@ def public_api(rest: str) -> Response:
     if refused is not None:
         return refused
 
-    body, refused = _body(_body_limit(request.method, path))
+    body, refused = _request_body(path)
     if refused is not None:
         return refused
 
-    allowed = roles.allowed_roles(request.method, path, _json_or_none(body))
+    allowed = roles.allowed_roles(
+        request.method, path, None if isinstance(body, StreamedBody) else _json_or_none(body)
+    )
     if principal.role not in allowed:
+        if isinstance(body, StreamedBody):  # read, so the client hears the 403 rather than a reset connection
+            _discard(request.stream, DRAIN_LIMIT)
         return problem_response(
             403, detail=roles.refusal_detail(allowed, request.method, path), allowed_roles=list(allowed)
         )

@@ -6,6 +6,7 @@ gateway's real HTTP client, timeouts and header handling are what is tested.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import threading
@@ -57,6 +58,9 @@ class FakeService:
                 "raw_uri": request.environ.get("RAW_URI"),  # the request target as it came, undecoded
                 "headers": dict(request.headers),
                 "body_length": len(request.get_data()),
+                "body_sha256": hashlib.sha256(request.get_data()).hexdigest(),
+                "content_length": request.headers.get("Content-Length"),
+                "chunked": request.headers.get("Transfer-Encoding"),
             }
             self.calls.append(call)
             if path.endswith("/slow"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import uuid
 
 import pytest
@@ -275,6 +277,32 @@ def test_the_large_body_limits_hold_only_for_posts_to_the_upload_paths(make_gate
     assert send("PUT", "/v1/imports") == 413
     assert send("POST", f"/v1/imports/{CUSTOMER}/mapping") == 413
     assert send("POST", "/v1/email-templates") == 413
+
+
+def test_a_file_upload_is_streamed_on_with_its_length_byte_for_byte(make_gateway, fake_services):
+    gw = make_gateway(upstreams={"files": fake_services["billing"].url}, max_file_body_bytes=4 * 1024 * 1024)
+    body = os.urandom(3 * 1024 * 1024)
+    resp = gw.client.post(
+        f"/v1/work-addresses/{CUSTOMER}/files",
+        data=body,
+        content_type="multipart/form-data; boundary=b",
+        headers=gw.auth("admin"),
+    )
+    assert resp.status_code == 201, resp.get_json()
+    seen = resp.get_json()
+    assert seen["path"] == f"/v1/work-addresses/{CUSTOMER}/files"
+    assert (seen["body_length"], seen["content_length"], seen["chunked"]) == (len(body), str(len(body)), None)
+    assert seen["body_sha256"] == hashlib.sha256(body).hexdigest()
+    assert seen["headers"]["X-Tenant-Id"] == gw.tenant_id
+    # a key that may not write: 403, the body read and dropped
+    refused = gw.client.post(
+        f"/v1/work-addresses/{CUSTOMER}/files",
+        data=body,
+        content_type="multipart/form-data; boundary=b",
+        headers=gw.auth("readonly"),
+    )
+    assert refused.status_code == 403
+    assert len(fake_services["billing"].calls) == 1
 
 
 def test_a_file_upload_may_be_as_large_as_the_files_limit(make_gateway, fake_services):
