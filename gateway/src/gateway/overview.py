@@ -14,7 +14,7 @@ from flask import Response
 
 from .fanout import Call, customer_call, customer_path, customer_refusal, fan_out
 from .keys import Principal
-from .routing import ACCOUNTING, ASSETS, BILLING, COMMS, CUSTOMERS, FILES
+from .routing import ACCOUNTING, ASSETS, BILLING, COMMS, CUSTOMERS, FILES, SERVICING
 from .state import Gateway
 
 RECENT = 5
@@ -35,6 +35,9 @@ def _calls(customer_id: str) -> list[Call]:
         Call("assets", ASSETS, f"{base}/assets", {"page": 1, "page_size": 1}),
         # every file on the record (the customer's, its work addresses', jobs' and assets'): the total
         Call("files", FILES, f"{base}/files", {"page": 1, "page_size": 1}),
+        # soonest first: the first still waiting for its service is the next one due
+        Call("reminders", SERVICING, "/v1/service-reminders", {"customer_id": customer_id, "page_size": 50}),
+        Call("contracts", SERVICING, f"{base}/contracts", {"page_size": 50}),
         Call("notes", COMMS, f"{base}/notes", {"page": 1, "page_size": 100}),  # pinned first
         # the flag may sit on any note, however old: ask comms for the flagged ones (the total says)
         Call("flagged_notes", COMMS, f"{base}/notes", {"do_not_work_with_again": "true", "page_size": 1}),
@@ -135,6 +138,9 @@ def _sections(r: dict, customer: dict) -> dict:
         ),
         "assets": _section(ASSETS, [r["assets"]], lambda: {"count": _total(r["assets"])}),
         "files": _section(FILES, [r["files"]], lambda: {"count": _total(r["files"])}),
+        "servicing": _section(
+            SERVICING, [r["reminders"], r["contracts"]], lambda: _servicing(r["reminders"], r["contracts"])
+        ),
         "notes": _section(
             COMMS,
             [r["notes"], r["flagged_notes"]],
@@ -143,4 +149,28 @@ def _sections(r: dict, customer: dict) -> dict:
                 "do_not_work_with_again": _any(r["flagged_notes"]),
             },
         ),
+    }
+
+
+# what the reminders say is still to come: a booked service is still due until its job is done
+WAITING = ("due", "postponed", "booked")
+CONTRACT_FIELDS = ("id", "plan_name", "status", "start_date", "end_date", "auto_renew", "sla_response_hours")
+
+
+def _servicing(reminders_result, contracts_result) -> dict:
+    """The next service due (servicing's reminders) and the contracts' status: `active` when any
+    contract is, else the status of the one that ended last (`expired`, `cancelled`), else None."""
+    reminders = _body(reminders_result, []) if reminders_result[1] != 404 else []
+    contracts = _body(contracts_result, []) if contracts_result[1] != 404 else []
+    waiting = [x for x in reminders if x["status"] in WAITING and x.get("due_date")]
+    nxt = min(waiting, key=lambda x: x["due_date"], default=None)
+    listed = [{k: c.get(k) for k in CONTRACT_FIELDS} for c in contracts]
+    active = [c for c in listed if c["status"] == "active"]
+    last = max(listed, key=lambda c: c["end_date"] or "", default=None)
+    return {
+        "next_service_due": None
+        if nxt is None
+        else {k: nxt.get(k) for k in ("due_date", "status", "id", "asset_id", "work_address_id")},
+        "contract_status": "active" if active else (last["status"] if last else None),
+        "contracts": listed,
     }

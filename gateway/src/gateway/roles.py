@@ -59,6 +59,7 @@ RULES: list[Rule] = [
     Rule(ANY, "/v1/settings/documents", ADMIN),  # business details, bank details and logo on documents
     Rule(WRITES, "/v1/accounting/business", ADMIN),  # which Sage business the tenant syncs to
     Rule(WRITES, "/v1/service-intervals", ADMIN),  # how often the tenant services each kind of asset
+    Rule(WRITES, "/v1/service-plans", ADMIN),  # what the tenant sells: price, visits, SLA
     # accounts and admin: the money decisions
     Rule(ANY, "/v1/customers/{id}/accounting", MONEY),  # the link with Sage (issue 3)
     Rule(ANY, "/v1/accounting", MONEY),

@@ -20,6 +20,7 @@ ASSETS = "assets"
 COMMS = "comms"
 ACCOUNTING = "accounting-sync"
 FILES = "files"
+SERVICING = "servicing"
 GATEWAY = service_table.GATEWAY  # answered by the gateway itself (the overview and timeline fan out)
 
 # The customer's timeline (the gateway merges it): which service lists which kinds of entry.
@@ -28,6 +29,7 @@ TIMELINE_KINDS: dict[str, tuple[str, ...]] = {
     COMMS: ("note", "email", "call", "sms"),
     ASSETS: ("asset_change",),
     FILES: ("file",),
+    SERVICING: ("contract", "service_reminder"),
 }
 
 _PARAM = re.compile(r"\{[^/{}]+\}")

@@ -1,8 +1,8 @@
 """`GET /v1/customers/{id}/timeline`: everything that happened with a customer, newest first.
 
 billing (quotes, jobs, invoices, credit notes, payments, account credit, refunds), comms (the
-communications log: notes, emails, calls, SMS), assets (asset changes) and files (files added to
-the record) each list their part
+communications log: notes, emails, calls, SMS), assets (asset changes), files (files added to
+the record) and servicing (contracts, service reminders: next service due) each list their part
 through an internal route (`fieldbook_shared.timeline`); the gateway asks the services the kinds
 filter needs, in one round with the customer itself (`fanout.py`: deadline, breakers, role
 table), for `limit + 1` entries strictly after the cursor each, merges them (the kit's
@@ -35,12 +35,18 @@ from fieldbook_shared.timeline import (
 
 from .fanout import Call, Result, customer_call, customer_path, customer_refusal, fan_out
 from .keys import Principal
-from .routing import ASSETS, BILLING, COMMS, FILES, TIMELINE_KINDS
+from .routing import ASSETS, BILLING, COMMS, FILES, SERVICING, TIMELINE_KINDS
 from .state import Gateway
 
 KINDS = tuple(kind for kinds in TIMELINE_KINDS.values() for kind in kinds)
 # the public list whose role rule says whether a key may read a service's kinds
-ROLE_PATHS = {BILLING: "invoices", COMMS: "communications", ASSETS: "assets", FILES: "files"}
+ROLE_PATHS = {
+    BILLING: "invoices",
+    COMMS: "communications",
+    ASSETS: "assets",
+    FILES: "files",
+    SERVICING: "contracts",
+}
 PARAMETERS = ("cursor", "limit", "kind", "work_address_id")
 
 

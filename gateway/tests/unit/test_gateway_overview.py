@@ -32,7 +32,7 @@ def test_overview_answers_with_each_section_and_marks_dead_services_unavailable(
         body["assets"]["status"] == body["notes"]["status"] == body["accounting"]["status"] == "unavailable"
     )
     assert body["complete"] is False
-    assert body["unavailable"] == ["accounting-sync", "assets", "billing", "comms", "files"]
+    assert body["unavailable"] == ["accounting-sync", "assets", "billing", "comms", "files", "servicing"]
     assert body["files"] == {"service": "files", "status": "unavailable", "reason": "unavailable"}
     billing_paths = sorted(c["path"] for c in fake_services["billing"].calls)
     assert billing_paths == [
@@ -265,3 +265,52 @@ def test_the_files_section_counts_every_file_on_the_record(make_gateway, fake_fi
     gw = make_gateway(upstreams=fake_files.upstreams)
     assert _overview(gw, "readonly")["files"] == {"service": "files", "status": "ok", "count": 3}
     assert fake_files.calls == [{"page": "1", "page_size": "1"}]
+
+
+@pytest.fixture
+def fake_servicing():
+    """servicing with CUSTOMER's reminders (soonest first, a cancelled one first of all) and two
+    contracts, one expired and one active."""
+    app, calls = Flask("servicing"), []
+
+    @app.get("/v1/service-reminders")
+    def reminders():
+        rows = [
+            {"id": "r0", "status": "cancelled", "due_date": "2027-01-05", "asset_id": "a0"},
+            {
+                "id": "r1",
+                "status": "due",
+                "due_date": "2027-02-15",
+                "asset_id": "a1",
+                "work_address_id": "w1",
+            },
+            {"id": "r2", "status": "due", "due_date": "2027-06-01", "asset_id": "a2"},
+        ]
+        return _first_page(rows, calls)
+
+    @app.get("/v1/customers/<customer_id>/contracts")
+    def contracts(customer_id):
+        rows = [
+            {"id": "c1", "plan_name": "Gold", "status": "expired", "end_date": "2026-12-31", "version": 3},
+            {"id": "c2", "plan_name": "Gold", "status": "active", "end_date": "2027-12-31", "version": 1},
+        ]
+        return _first_page(rows, calls)
+
+    yield from _serve(app, calls)
+
+
+def test_the_servicing_section_shows_the_next_service_due_and_the_contract_status(
+    make_gateway, fake_servicing
+):
+    gw = make_gateway(upstreams=fake_servicing.upstreams)
+    section = _overview(gw, "readonly")["servicing"]
+    assert (section["status"], section["contract_status"]) == ("ok", "active")
+    assert section["next_service_due"] == {
+        "due_date": "2027-02-15",
+        "status": "due",
+        "id": "r1",
+        "asset_id": "a1",
+        "work_address_id": "w1",
+    }
+    assert [(c["id"], c["status"]) for c in section["contracts"]] == [("c1", "expired"), ("c2", "active")]
+    assert {"customer_id": CUSTOMER, "page_size": "50"} in fake_servicing.calls

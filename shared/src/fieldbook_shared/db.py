@@ -258,3 +258,17 @@ def page_of(session: Session, stmt: Select, page: int, page_size: int) -> tuple[
     """One page (from 1) of an ordered query's rows, and how many rows the query has in all."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     return list(session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total
+
+
+def scan_across_tenants(
+    session: Session, model: Any, *where: Any, after: tuple[str, str] | None, limit: int
+) -> list:
+    """A worker's scan over every tenant's rows of `model` matching `where`: (tenant_id, id) pairs in
+    that order, the next `limit` after the key `after` (the last pair of the previous page; None
+    to start). Keyset paging, so rows changed behind the scan neither repeat nor skip a page."""
+    stmt = select(model.tenant_id, model.id).where(*where)
+    if after is not None:
+        stmt = stmt.where(
+            (model.tenant_id > after[0]) | ((model.tenant_id == after[0]) & (model.id > after[1]))
+        )
+    return list(session.execute(stmt.order_by(model.tenant_id, model.id).limit(limit)))

@@ -120,3 +120,28 @@ def poll_loop(
         log.info("%s stopped", name)
 
     return run
+
+
+def each_across_tenants(
+    sessions: Callable[[], Any],
+    scan: Callable[[Any, tuple[str, str] | None, int], list],
+    act: Callable[[str, str], object],
+    stop: threading.Event,
+    page: int = 200,
+) -> int:
+    """A worker's pass over rows of every tenant: `scan(session, after, page)` gives the next page of
+    (tenant_id, id) pairs after the key `after` (`db.scan_across_tenants`), each read in a short
+    session of its own; `act(tenant_id, id)` handles one (in its own unit of work). How many `act`
+    said it did something."""
+    after: tuple[str, str] | None = None
+    done = 0
+    while not stop.is_set():
+        with sessions() as session:
+            rows = scan(session, after, page)
+        for tenant_id, record_id in rows:
+            if act(tenant_id, record_id):
+                done += 1
+        if len(rows) < page:
+            break
+        after = (rows[-1][0], rows[-1][1])
+    return done

@@ -133,7 +133,13 @@ SERVICES: tuple[Service, ...] = (
         6,
         ("web", "worker"),
         "SERVICING_URL",
-        ("/v1/service-reminders", "/v1/service-intervals"),
+        (
+            "/v1/service-reminders",
+            "/v1/service-intervals",
+            "/v1/service-plans",
+            "/v1/contracts",
+            "/v1/customers/{id}/contracts",
+        ),
     ),
     Service(
         "files",

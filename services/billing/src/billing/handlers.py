@@ -2,7 +2,8 @@
 
 Customers' snapshots (`customer.*` carry `version`: an older copy than the one held is ignored, so
 out-of-order delivery is harmless), work addresses (for invoice addresses and the landlord tag),
-merges, deletes and erasure. `HANDLERS` is what the worker subscribes to.
+merges, deletes and erasure; servicing's contracts (the work addresses they cover, their SLA).
+`HANDLERS` is what the worker subscribes to.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import delete, func, select, update
 from fieldbook_shared.events import Event
 
 from .service.bookings import book_service_job
+from .service.contracts import remember_contract
 from .service.customers import ADDRESS_KEYS, WORK_ADDRESSES, apply_customer_snapshot
 from .store.models import (
     Allocation,
@@ -180,7 +182,22 @@ def on_service_booked(uow, event: Event) -> None:
     book_service_job(uow, event.data)
 
 
+def on_contract(uow, event: Event) -> None:
+    """servicing's contracts: which work addresses they cover and their SLA (service/contracts.py)."""
+    remember_contract(uow, event.data)
+
+
+CONTRACT_EVENTS = (
+    "contract.created",
+    "contract.updated",
+    "contract.renewed",
+    "contract.cancelled",
+    "contract.expired",
+)
+
+
 HANDLERS = {
+    **dict.fromkeys(CONTRACT_EVENTS, on_contract),
     "customer.created": on_customer_snapshot,
     "customer.updated": on_customer_snapshot,
     "customer.blocked": on_customer_snapshot,

@@ -6,7 +6,7 @@ from flask import Flask
 
 from fieldbook_shared.web import create_service_app
 
-from .api import intervals, reminders
+from .api import contracts, intervals, plans, reminders, timeline
 from .settings import ServicingSettings, load_settings
 from .uow import ServicingUnitOfWork
 
@@ -15,6 +15,13 @@ def create_app(settings: ServicingSettings | None = None) -> Flask:
     return create_service_app(
         settings or load_settings(),
         title="Fieldbook servicing",
-        blueprints=[reminders.blp, intervals.blp],
+        blueprints=[
+            reminders.blp,
+            intervals.blp,
+            plans.blp,
+            contracts.customer_contracts,
+            contracts.blp,
+            timeline.blp,
+        ],
         uow_class=ServicingUnitOfWork,
     )

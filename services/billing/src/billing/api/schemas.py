@@ -254,6 +254,17 @@ class JobSchema(Schema):
     version = fields.Integer()
     created_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
+    sla_due_at = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "At a work address a contract covers: when the response is due (made + the "
+            "plan's SLA hours). Null without an SLA."
+        },
+    )
+    sla_breached = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "Completed after `sla_due_at`, or still open past it. Null without an SLA."},
+    )
 
 
 class ConvertedSchema(Schema):

@@ -9,6 +9,7 @@ from ..domain import money, rules
 from ..store.models import Job
 from ..uow import BillingUnitOfWork
 from .common import admit, checked_work_address, customer_for, json_line
+from .contracts import stamp_sla
 
 JOB_FIELDS = (
     "description",
@@ -39,6 +40,7 @@ def create_job(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Job:
             total=money.document_totals(lines).total,
             **{k: body.get(k) for k in JOB_FIELDS},
         )
+        stamp_sla(uow, job)
         uow.session.add(job)
         uow.session.flush()
         job.record("job.created")

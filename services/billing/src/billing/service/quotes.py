@@ -22,6 +22,7 @@ from .common import (
     priced_lines,
     set_totals,
 )
+from .contracts import stamp_sla
 from .jobs import JOB_FIELDS
 
 
@@ -128,6 +129,7 @@ def convert_quote(uow: BillingUnitOfWork, quote_id: str, body: dict) -> tuple[Qu
             total=quote.total,
             **{k: body.get(k) for k in JOB_FIELDS if k not in ("description", "work_address_id")},
         )
+        stamp_sla(uow, job)
         uow.session.add(job)
         uow.session.flush()
         quote.convert_to(job)

@@ -34,8 +34,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fieldbook_shared import clock
 from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import AddressColumns, Base, Money, new_id, utcnow
+from fieldbook_shared.read_model import CopyColumns
 
-from ..domain import recurrence, rules
+from ..domain import recurrence, rules, sla
 from ..domain.money import ZERO, vat_breakdown
 
 Qty = Numeric(12, 3)
@@ -220,8 +221,21 @@ class Job(Aggregate, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column()
+    # at a property a contract covers: when the response is due (made + the plan's SLA hours, on
+    # the kit's clock), and whether it was completed after that (set at completion)
+    sla_due_at: Mapped[datetime | None] = mapped_column()
+    sla_breached_at_completion: Mapped[bool | None] = mapped_column("sla_breached", Boolean)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def sla_breached(self) -> bool | None:
+        """None without an SLA; once completed, whether it was late; while open, whether it is late now."""
+        if self.sla_due_at is None:
+            return None
+        if self.sla_breached_at_completion is not None:
+            return self.sla_breached_at_completion
+        return self.status != "completed" and sla.sla_late(self.sla_due_at, clock.now())
 
     def change(self, changes: dict, status: str | None = None) -> None:
         """Reschedule, assign, describe; move to `status` as the rules allow (job.completed when it
@@ -234,6 +248,8 @@ class Job(Aggregate, Base):
             self.status = status
             if status == "completed":
                 self.completed_at = clock.now()  # a business date: the kit's clock
+                if self.sla_due_at is not None:
+                    self.sla_breached_at_completion = sla.sla_late(self.sla_due_at, self.completed_at)
                 event = "job.completed"
         self.record(event)
 
@@ -617,3 +633,33 @@ class DocumentSettings(Base):
     @property
     def has_logo(self) -> bool:
         return self.logo is not None
+
+
+# --- the contracts read model (servicing's contract.* events) ---------------------------------------
+
+
+class ContractCover(CopyColumns, Base):
+    """A contract as billing needs it: its term, status and SLA response hours; the work addresses
+    it covers are `CoveredWorkAddress` rows, replaced at each newer version."""
+
+    __tablename__ = "contract_covers"
+    __table_args__ = (UniqueConstraint("tenant_id", "contract_id", name="uq_contract_covers_tenant_id"),)
+
+    contract_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    status: Mapped[str | None] = mapped_column(String(16))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    sla_response_hours: Mapped[int | None] = mapped_column(Integer)
+
+
+class CoveredWorkAddress(Base):
+    """A work address a contract covers: a job made there carries the contract's SLA."""
+
+    __tablename__ = "covered_work_addresses"
+    __table_args__ = (Index("ix_covered_work_addresses_address", "tenant_id", "work_address_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    contract_id: Mapped[str] = mapped_column(String(36), index=True)
+    work_address_id: Mapped[str] = mapped_column(String(36))

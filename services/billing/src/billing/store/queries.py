@@ -19,7 +19,9 @@ from fieldbook_shared.problems import NotFound
 from ..domain.ledger import ALLOCATION_KINDS, Entry
 from .models import (
     Allocation,
+    ContractCover,
     Counter,
+    CoveredWorkAddress,
     CreditNote,
     CustomerSnapshot,
     Invoice,
@@ -297,3 +299,26 @@ class Ledger:
                 select(LedgerEntry.customer_id).where(LedgerEntry.tenant_id == self.tenant_id).distinct()
             ).all()
         )
+
+
+def contract_covers_at(session: Session, tenant_id: str, work_address_id: str) -> list[tuple]:
+    """(status, start, end, SLA hours) of every contract billing knows covers the work address."""
+    stmt = (
+        select(
+            ContractCover.status,
+            ContractCover.start_date,
+            ContractCover.end_date,
+            ContractCover.sla_response_hours,
+        )
+        .join(
+            CoveredWorkAddress,
+            and_(
+                CoveredWorkAddress.tenant_id == ContractCover.tenant_id,
+                CoveredWorkAddress.contract_id == ContractCover.contract_id,
+            ),
+        )
+        .where(
+            CoveredWorkAddress.tenant_id == tenant_id, CoveredWorkAddress.work_address_id == work_address_id
+        )
+    )
+    return [tuple(row) for row in session.execute(stmt)]

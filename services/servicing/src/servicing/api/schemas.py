@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from fieldbook_shared.events.catalogue.servicing import ContractData
 from fieldbook_shared.schemas import Id, PagedQuery, StrictSchema
 
+from ..domain.contracts import BILLING_FREQUENCIES, CONTRACT_STATUSES
 from ..domain.rules import DECISIONS, STATUSES
 
 
@@ -95,3 +97,83 @@ class IntervalSchema(Schema):
     version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+# --- service plans and contracts --------------------------------------------------------------------
+
+
+class ServicePlanInSchema(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    price = fields.Decimal(
+        required=True,
+        as_string=True,
+        places=2,
+        validate=validate.Range(min=0, max=9999999999),
+        metadata={"description": 'Per billing period, a decimal string: "180.00".'},
+    )
+    billing_frequency = fields.String(required=True, validate=validate.OneOf(BILLING_FREQUENCIES))
+    visits_per_year = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
+    sla_response_hours = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=8760),
+        metadata={"description": "Hours from a job made at a covered property to the response due."},
+    )
+    covers = fields.String(
+        allow_none=True, validate=validate.Length(max=5000), metadata={"description": "What the plan covers."}
+    )
+
+
+class ServicePlanSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    price = fields.Decimal(as_string=True, places=2)
+    billing_frequency = fields.String(metadata={"description": ", ".join(BILLING_FREQUENCIES) + "."})
+    visits_per_year = fields.Integer()
+    sla_response_hours = fields.Integer(allow_none=True)
+    covers = fields.String(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ContractChangeSchema(StrictSchema):
+    plan_id = Id()
+    start_date = fields.Date()
+    end_date = fields.Date(metadata={"description": "The term's last day (covered)."})
+    auto_renew = fields.Boolean(metadata={"description": "Renewed for as long again at its end date."})
+    work_address_ids = fields.List(
+        Id(), validate=validate.Length(max=500), metadata={"description": "The properties it covers."}
+    )
+    asset_ids = fields.List(Id(), validate=validate.Length(max=500))
+
+
+class ContractInSchema(ContractChangeSchema):
+    plan_id = Id(required=True)
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True, metadata={"description": "The term's last day (covered)."})
+    auto_renew = fields.Boolean(load_default=False)
+    work_address_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=500))
+    asset_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=500))
+
+
+class ContractCancelSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ContractSchema(ContractData):
+    """A contract as the API shows it: the snapshot its events carry, and its history."""
+
+    cancel_reason = fields.String(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+    cancelled_by = fields.String(allow_none=True)
+    renewed_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ContractQuerySchema(PagedQuery):
+    expiring_before = fields.Date(
+        metadata={"description": "Active contracts whose end date is before this day."}
+    )
+    customer_id = Id()
+    status = fields.String(validate=validate.OneOf(CONTRACT_STATUSES))

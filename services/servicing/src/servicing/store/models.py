@@ -7,18 +7,21 @@
 - reminder sends: one row per (reminder, service date, stage) of the reminder chain, unique, so a
   stage is claimed once however many workers run it (docs/architecture.md §5, servicing);
 - the read models: customers, work addresses (from customers' events) and assets (from assets'
-  events), with the kit's rule (newer version wins, a removed record stays removed).
+  events), with the kit's rule (newer version wins, a removed record stays removed);
+- service plans and contracts: a plan's price, visits and SLA; a customer's contract on a plan
+  (term, auto-renew, covered work addresses and assets), which records `contract.*`.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldbook_shared.aggregate import Aggregate
-from fieldbook_shared.db import Base, new_id, utcnow
+from fieldbook_shared.db import Base, Money, new_id, utcnow
 from fieldbook_shared.read_model import CopyColumns
 
 # what an interval is set on, most specific first (domain.rules.interval_for)
@@ -170,3 +173,81 @@ class KnownAsset(CopyColumns, Base):
         """What a reminder calls the asset: brand, description, serial number."""
         what = " ".join(p for p in (self.brand, self.description) if p) or "Asset"
         return f"{what} (serial {self.serial_number})" if self.serial_number else what
+
+
+# --- service plans and contracts --------------------------------------------------------------------
+
+
+class ServicePlan(Base):
+    """What a tenant sells: a price per billing period, visits a year, the SLA response time, what
+    it covers."""
+
+    __tablename__ = "service_plans"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_service_plans_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(200))
+    price: Mapped[Decimal] = mapped_column(Money)
+    billing_frequency: Mapped[str] = mapped_column(String(16))
+    visits_per_year: Mapped[int] = mapped_column(Integer)
+    sla_response_hours: Mapped[int | None] = mapped_column(Integer)
+    covers: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Contract(Aggregate, Base):
+    """A customer's contract on a plan. The plan's name and SLA are copied when it is made (or its
+    plan changed): a contract keeps the terms it was signed on."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        Index("ix_contracts_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
+        Index("ix_contracts_tenant_end", "tenant_id", "end_date"),
+        # the renewal loop's scan, across tenants: active contracts by end date
+        Index("ix_contracts_status_end", "status", "end_date"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    customer_id: Mapped[str] = mapped_column(String(36))
+    plan_id: Mapped[str] = mapped_column(String(36))
+    plan_name: Mapped[str] = mapped_column(String(200))
+    sla_response_hours: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    auto_renew: Mapped[bool] = mapped_column(Boolean, default=False)
+    term: Mapped[int] = mapped_column(Integer, default=1)
+    work_address_ids: Mapped[list] = mapped_column(JSON, default=list)
+    asset_ids: Mapped[list] = mapped_column(JSON, default=list)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    cancelled_by: Mapped[str | None] = mapped_column(String(200))
+    renewed_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def on_plan(self, plan: ServicePlan) -> None:
+        self.plan_id, self.plan_name, self.sla_response_hours = plan.id, plan.name, plan.sla_response_hours
+
+    def renew(self, start: date, end: date) -> None:
+        self.start_date, self.end_date, self.term = start, end, self.term + 1
+        self.renewed_at = utcnow()
+        self.record("contract.renewed")
+
+    def cancel(self, reason: str, by: str) -> None:
+        self.status, self.cancel_reason, self.cancelled_by = "cancelled", reason, by
+        self.cancelled_at = utcnow()
+        self.record("contract.cancelled")
+
+    def expire(self) -> None:
+        self.status = "expired"
+        self.record("contract.expired")

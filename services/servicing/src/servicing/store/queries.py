@@ -1,4 +1,5 @@
-"""Tenant-scoped repositories: intervals, reminders, the chain's sends and the read models."""
+"""Tenant-scoped repositories: intervals, reminders, the chain's sends, the read models, service
+plans and contracts."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldbook_shared.db import page_of
+from fieldbook_shared.db import page_of, scan_across_tenants
 from fieldbook_shared.problems import NotFound
 
 from .models import (
+    Contract,
     KnownAsset,
     KnownCustomer,
     KnownWorkAddress,
     ReminderSend,
     ServiceInterval,
+    ServicePlan,
     ServiceReminder,
 )
 
@@ -161,3 +164,64 @@ def waiting_reminders(session: Session, until: date, after: tuple[str, str] | No
             | ((ServiceReminder.tenant_id == after[0]) & (ServiceReminder.id > after[1]))
         )
     return list(session.execute(stmt.order_by(ServiceReminder.tenant_id, ServiceReminder.id).limit(limit)))
+
+
+# --- service plans and contracts --------------------------------------------------------------------
+
+
+def _one_of_tenant(repo: Repository, model, record_id: str, lock: bool, missing: str):
+    stmt = select(model).where(model.tenant_id == repo.tenant_id, model.id == str(record_id))
+    found = repo.session.scalar(stmt.with_for_update() if lock else stmt)
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
+class ServicePlans(Repository):
+    def all(self) -> list[ServicePlan]:
+        stmt = select(ServicePlan).where(ServicePlan.tenant_id == self.tenant_id).order_by(ServicePlan.name)
+        return list(self.session.scalars(stmt))
+
+    def get(self, plan_id: str, lock: bool = False) -> ServicePlan:
+        return _one_of_tenant(self, ServicePlan, plan_id, lock, "No service plan with that id.")
+
+    def named(self, name: str) -> ServicePlan | None:
+        return self.session.scalar(
+            select(ServicePlan).where(ServicePlan.tenant_id == self.tenant_id, ServicePlan.name == name)
+        )
+
+    def in_use(self, plan_id: str) -> int:
+        return len(
+            self.session.scalars(
+                select(Contract.id).where(Contract.tenant_id == self.tenant_id, Contract.plan_id == plan_id)
+            ).all()
+        )
+
+
+@dataclass(frozen=True)
+class ContractFilters:
+    expiring_before: date | None = None
+    customer_id: str | None = None
+    status: str | None = None
+
+
+class Contracts(Repository):
+    def get(self, contract_id: str, lock: bool = False) -> Contract:
+        return _one_of_tenant(self, Contract, contract_id, lock, "No contract with that id.")
+
+    def page(self, filters: ContractFilters, page: int, page_size: int) -> tuple[list, int]:
+        """Soonest end first: `expiring_before` lists the active ones that end before that day."""
+        stmt = select(Contract).where(Contract.tenant_id == self.tenant_id)
+        if filters.expiring_before is not None:
+            stmt = stmt.where(Contract.end_date < filters.expiring_before, Contract.status == "active")
+        if filters.customer_id is not None:
+            stmt = stmt.where(Contract.customer_id == filters.customer_id)
+        if filters.status is not None:
+            stmt = stmt.where(Contract.status == filters.status)
+        return page_of(self.session, stmt.order_by(Contract.end_date, Contract.id), page, page_size)
+
+
+def ending_contracts(session: Session, until: date, after: tuple[str, str] | None, limit: int) -> list:
+    """The renewal loop's scan across tenants: active contracts ending on or before `until`."""
+    where = (Contract.status == "active", Contract.end_date <= until)
+    return scan_across_tenants(session, Contract, *where, after=after, limit=limit)

@@ -33,6 +33,9 @@ class JobData(VersionedRecordData):
     # the service reminder the job was booked from (servicing): it marks a service job
     service_reminder_id = fields.String(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
+    # at a property a contract covers (servicing): the response due time, and whether it was missed
+    sla_due_at = fields.DateTime(allow_none=True)
+    sla_breached = fields.Boolean(allow_none=True)
     total = money(required=True)
 
 

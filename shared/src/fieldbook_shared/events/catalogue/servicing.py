@@ -1,12 +1,13 @@
-"""Events published by the servicing service (service reminders; docs/architecture.md §4)."""
+"""Events published by the servicing service (service reminders, contracts; docs/architecture.md §4)."""
 
 from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .base import EventData
+from .base import EventData, VersionedRecordData
 
 STAGES = ("first", "second", "overdue")
+CONTRACT_STATUSES = ("active", "cancelled", "expired")
 
 
 class ServiceBookedData(EventData):
@@ -36,7 +37,28 @@ class ServiceReminderSendData(EventData):
     work_address = fields.String(allow_none=True)
 
 
+class ContractData(VersionedRecordData):
+    """A customer's contract on a service plan, whole: billing keeps which work addresses it covers
+    and the SLA response time (a job made there is due within it)."""
+
+    plan_id = fields.String(required=True)
+    plan_name = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(CONTRACT_STATUSES))
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    auto_renew = fields.Boolean(required=True)
+    sla_response_hours = fields.Integer(allow_none=True)
+    work_address_ids = fields.List(fields.String(), required=True)
+    asset_ids = fields.List(fields.String(), required=True)
+    term = fields.Integer(required=True)  # 1 for the first term, one more at each renewal
+
+
 SCHEMAS: dict[str, type[EventData]] = {
     "service_reminder.booked": ServiceBookedData,
     "service_reminder.send_requested": ServiceReminderSendData,
+    "contract.created": ContractData,
+    "contract.updated": ContractData,
+    "contract.renewed": ContractData,
+    "contract.cancelled": ContractData,
+    "contract.expired": ContractData,
 }

@@ -1,0 +1,89 @@
+"""Contracts: a customer on a service plan for a term, covering some of its work addresses and
+assets; listed by what expires soon; renewed and cancelled by actions."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from fieldbook_shared.etag import expected_version, with_etag
+from fieldbook_shared.verbs import created, creates, edits, lists, reads
+from fieldbook_shared.web import current_uow
+
+from ..service import contracts as service
+from ..store.queries import ContractFilters
+from .schemas import (
+    ContractCancelSchema,
+    ContractChangeSchema,
+    ContractInSchema,
+    ContractQuerySchema,
+    ContractSchema,
+)
+
+customer_contracts = Blueprint(
+    "customer-contracts",
+    __name__,
+    url_prefix="/v1/customers",
+    description="A customer's contracts on service plans.",
+)
+blp = Blueprint(
+    "contracts",
+    __name__,
+    url_prefix="/v1/contracts",
+    description="Contracts: plan, term, auto-renew, covered work addresses and assets; renew, cancel.",
+)
+
+
+@customer_contracts.route("/<uuid:customer_id>/contracts")
+class CustomerContracts(MethodView):
+    @lists(customer_contracts, ContractSchema(many=True), query=ContractQuerySchema, unknown=RAISE)
+    def get(self, query, customer_id, page):
+        """The customer's contracts, soonest end first."""
+        filters = ContractFilters(**{**query, "customer_id": str(customer_id)})
+        return service.list_contracts(current_uow(), filters, *page)
+
+    @creates(customer_contracts, ContractInSchema, ContractSchema)
+    def post(self, body, customer_id):
+        """Put the customer on a plan (`contract.created`); the plan's name and SLA are copied."""
+        contract = service.add_contract(current_uow(), str(customer_id), body)
+        return created(contract, f"/v1/contracts/{contract.id}")
+
+
+@blp.route("")
+class Contracts(MethodView):
+    @lists(blp, ContractSchema(many=True), query=ContractQuerySchema, unknown=RAISE)
+    def get(self, query, page):
+        """Contracts, soonest end first: `expiring_before` (active ones ending before that day),
+        `customer_id`, `status`."""
+        return service.list_contracts(current_uow(), ContractFilters(**query), *page)
+
+
+@blp.route("/<uuid:contract_id>")
+class ContractItem(MethodView):
+    @reads(blp, ContractSchema)
+    def get(self, contract_id):
+        return with_etag(service.get_contract(current_uow(), str(contract_id)))
+
+    @edits(blp, ContractChangeSchema, ContractSchema)
+    def patch(self, body, contract_id):
+        """Change an active contract: plan, term, auto-renew, what it covers (`contract.updated`)."""
+        return with_etag(service.change_contract(current_uow(), str(contract_id), expected_version(), body))
+
+
+@blp.route("/<uuid:contract_id>/renew")
+class Renew(MethodView):
+    @reads(blp, ContractSchema)
+    def post(self, contract_id):
+        """The next term now, as long as the last (`contract.renewed`); an expired one is active again."""
+        return with_etag(service.renew_contract(current_uow(), str(contract_id)))
+
+
+@blp.route("/<uuid:contract_id>/cancel")
+class Cancel(MethodView):
+    @blp.arguments(ContractCancelSchema)
+    @reads(blp, ContractSchema)
+    def post(self, body, contract_id):
+        """Cancel an active contract with a reason (`contract.cancelled`): its properties are no
+        longer covered."""
+        return with_etag(service.cancel_contract(current_uow(), str(contract_id), body["reason"]))

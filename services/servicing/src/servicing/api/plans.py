@@ -1,0 +1,52 @@
+"""Service plans: what the tenant sells (price, billing frequency, visits a year, SLA, what it
+covers). Anyone reads them; admin keys write them (the gateway's role table)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fieldbook_shared.etag import expected_version, with_etag
+from fieldbook_shared.verbs import created, creates, deletes, edits, reads
+from fieldbook_shared.web import current_uow
+
+from ..service import plans as service
+from .schemas import ServicePlanInSchema, ServicePlanSchema
+
+blp = Blueprint(
+    "service-plans",
+    __name__,
+    url_prefix="/v1/service-plans",
+    description="Service plans: price, billing frequency, visits a year, SLA response time, cover.",
+)
+
+
+@blp.route("")
+class Plans(MethodView):
+    @blp.response(200, ServicePlanSchema(many=True))
+    def get(self):
+        """Every plan, by name (a short list: not paged)."""
+        return service.list_plans(current_uow())
+
+    @creates(blp, ServicePlanInSchema, ServicePlanSchema)
+    def post(self, body):
+        """Add a plan (names are unique: 409 when taken)."""
+        plan = service.add_plan(current_uow(), body)
+        return created(plan, f"/v1/service-plans/{plan.id}")
+
+
+@blp.route("/<uuid:plan_id>")
+class PlanItem(MethodView):
+    @reads(blp, ServicePlanSchema)
+    def get(self, plan_id):
+        return with_etag(service.get_plan(current_uow(), str(plan_id)))
+
+    @edits(blp, ServicePlanInSchema(partial=True), ServicePlanSchema)
+    def patch(self, body, plan_id):
+        """Change a plan; contracts already made keep the name and SLA they were made on."""
+        return with_etag(service.change_plan(current_uow(), str(plan_id), expected_version(), body))
+
+    @deletes(blp)
+    def delete(self, plan_id):
+        """Delete a plan no contract is on (else 409)."""
+        service.remove_plan(current_uow(), str(plan_id), expected_version())

@@ -1,0 +1,58 @@
+"""The worker's loop for contracts' ends (beside the reminder chain): each pass takes the day from
+the kit's clock, scans the active contracts ending by then (across tenants, a page at a time) and
+settles each in its own transaction, under its tenant (`service.contracts.settle_end`: renew with
+auto-renew, else expire after the end date). Several workers may run it: each contract's row is
+locked and its version checked, so a renewal happens once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from fieldbook_shared.context import RequestContext
+from fieldbook_shared.jobs import each_across_tenants, poll_loop
+
+from .service.common import today
+from .service.contracts import settle_end
+from .settings import ServicingSettings
+from .store.queries import ending_contracts
+from .uow import ServicingUnitOfWork
+
+log = logging.getLogger("servicing.renewing")
+
+
+class ContractEnds:
+    def __init__(
+        self,
+        settings: ServicingSettings,
+        sessions: sessionmaker[Session],
+        uow_factory: Callable[[RequestContext], ServicingUnitOfWork],
+    ):
+        self.sessions = sessions
+        self.uow_factory = uow_factory
+        self.run = poll_loop("contract ends", self.step, settings.reminder_poll_seconds, log, error_wait=1.0)
+
+    def settle(self, tenant_id: str, contract_id: str, day) -> str | None:
+        uow = self.uow_factory(RequestContext.system(tenant_id, actor="system:servicing"))
+        try:
+            return settle_end(uow, contract_id, day)
+        except StaleDataError:
+            return None  # another worker settled it first
+
+    def step(self, stop: threading.Event) -> int:
+        """One pass; how many contracts it renewed or expired (a renewed one whose next term has
+        ended too, after downtime, is taken again at once)."""
+        day = today()
+        done = each_across_tenants(
+            self.sessions,
+            lambda session, after, page: ending_contracts(session, day, after, page),
+            lambda tenant_id, contract_id: self.settle(tenant_id, contract_id, day),
+            stop,
+        )
+        if done:
+            log.info("contract ends on %s: %d renewed or expired", day, done)
+        return done
