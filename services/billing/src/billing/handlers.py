@@ -123,17 +123,25 @@ def on_customer_removed(uow, event: Event) -> None:
             row.address_line_1 = row.address_line_2 = row.address_line_3 = None
             row.town = row.county = row.postcode = None
     if event.type == "customer.erased":
-        uow.session.execute(
-            update(RecurringInvoice)
-            .where(
-                RecurringInvoice.tenant_id == uow.tenant_id,
-                RecurringInvoice.customer_id == customer_id,
-                RecurringInvoice.status.in_(("active", "paused")),
-            )
-            .values(status="stopped", next_date=None, version=RecurringInvoice.version + 1)
-            .execution_options(synchronize_session=False)
+        stopped = _stop_recurring_invoices(uow, customer_id)
+        report = _erasure_actions(uow, customer_id, row)
+        report["actions"]["recurring_invoices_stopped"] = stopped
+        uow.publish("customer.erasure_reported", report, subject=customer_id)
+
+
+def _stop_recurring_invoices(uow, customer_id: str) -> int:
+    """An erased customer is invoiced no more: its active and paused recurring invoices stop; how many."""
+    done = uow.session.execute(
+        update(RecurringInvoice)
+        .where(
+            RecurringInvoice.tenant_id == uow.tenant_id,
+            RecurringInvoice.customer_id == customer_id,
+            RecurringInvoice.status.in_(("active", "paused")),
         )
-        uow.publish("customer.erasure_reported", _erasure_actions(uow, customer_id, row), subject=customer_id)
+        .values(status="stopped", next_date=None, version=RecurringInvoice.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount
 
 
 def _erasure_actions(uow, customer_id: str, row) -> dict:

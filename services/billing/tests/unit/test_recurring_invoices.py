@@ -133,7 +133,10 @@ def test_each_period_is_invoiced_once_on_its_first_day_and_a_late_worker_catches
         (4, "2027-04-30"),
     ]
     assert [e["data"]["id"] for e in outbox("invoice.issued")] == [i["id"] for i in raised]
-    assert api.get(f"/v1/customers/{customer}/account").get_json()["balance"] == "120.00"
+    api.post(f"/v1/customers/{customer}/invoices", {"lines": [line()]})  # one by hand
+    listed = api.get(f"/v1/customers/{customer}/invoices?recurring_invoice_id={schedule['id']}").get_json()
+    assert sorted(i["number"] for i in listed) == [1, 2, 3, 4]
+    assert api.get(f"/v1/customers/{customer}/account").get_json()["balance"] == "240.00"
 
 
 def test_a_period_raised_already_is_not_raised_again(api, customer, today_is, sessions):
@@ -225,3 +228,34 @@ def test_a_deleted_customers_recurring_invoices_go_with_it(api, bus, customer, t
     assert api.get(f"/v1/recurring-invoices/{sid}").status_code == 404
     today_is(date(2027, 2, 1))
     assert worker() == 0
+
+
+def test_a_merged_customers_recurring_invoices_go_on_for_the_survivor(api, bus, customer, today_is, worker):
+    survivor = str(uuid.uuid4())
+    publish(bus, "customer.created", customer_data(survivor))
+    bus.drain()
+    today_is(date(2027, 1, 31))
+    sid = monthly(api, customer).get_json()["id"]
+    publish(bus, "customer.merged", {"survivor_id": survivor, "merged_id": customer})
+    bus.drain()
+
+    assert api.get(f"/v1/recurring-invoices/{sid}").get_json()["customer_id"] == survivor
+    assert [s["id"] for s in api.get(f"/v1/customers/{survivor}/recurring-invoices").get_json()] == [sid]
+    assert worker() == 1
+    assert [i["recurring_invoice_id"] for i in invoices(api, survivor)] == [sid]
+
+
+def test_an_erased_customers_recurring_invoices_stop_and_the_report_says_so(
+    api, bus, customer, today_is, worker, outbox
+):
+    today_is(date(2027, 1, 20))
+    sid = monthly(api, customer).get_json()["id"]
+    publish(bus, "customer.erased", {"customer_id": customer})
+    bus.drain()
+
+    shown = api.get(f"/v1/recurring-invoices/{sid}").get_json()
+    assert (shown["status"], shown["next_date"]) == ("stopped", None)
+    today_is(date(2027, 3, 1))
+    assert worker() == 0
+    (report,) = outbox("customer.erasure_reported")
+    assert report["data"]["actions"]["recurring_invoices_stopped"] == 1

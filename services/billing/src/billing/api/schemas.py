@@ -117,6 +117,7 @@ class InvoiceListQuerySchema(ListQuerySchema):
         (*rules.INVOICE_STATUSES, "overdue"),
         "Only invoices in this status; `overdue`: issued or part paid and due before today.",
     )
+    recurring_invoice_id = Id(metadata={"description": "Only the invoices this recurring invoice raised."})
 
 
 class QuoteInSchema(StrictSchema):

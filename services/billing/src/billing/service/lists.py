@@ -17,8 +17,8 @@ def _latest_first(model) -> tuple:
 
 def _list_filters(model, query: dict) -> list:
     """The list's filters as SQL: `status` (invoices also `overdue`: issued or part paid and due
-    before today), `work_address_id`, and `from` / `to` on the list's date (an invoice's date; the
-    day a quote or job was made), both days included."""
+    before today), `work_address_id`, invoices' `recurring_invoice_id`, and `from` / `to` on the
+    list's date (an invoice's date; the day a quote or job was made), both days included."""
     where = []
     status = query.get("status")
     if status == "overdue":
@@ -29,6 +29,8 @@ def _list_filters(model, query: dict) -> list:
         where.append(model.work_address_id == str(query["work_address_id"]))
     start, end = query.get("from_"), query.get("to")
     if model is Invoice:
+        if query.get("recurring_invoice_id"):
+            where.append(model.recurring_invoice_id == str(query["recurring_invoice_id"]))
         where += [model.invoice_date >= start] if start else []
         where += [model.invoice_date <= end] if end else []
     else:
