@@ -89,6 +89,13 @@ def _every_kind(client):
         200,
     )
     made["asset"] = asset
+
+    def reminder():  # servicing makes the asset's service reminder when it hears of the asset
+        found = expect(client.get("/v1/service-reminders", params={"asset_id": asset["id"]}), 200).json()
+        assert found and found[0]["work_address_id"] == site, found
+        return found[0]
+
+    made["service_reminder"] = eventually(reminder, timeout=30, message="servicing knows the asset")
     return record, made
 
 
@@ -102,7 +109,18 @@ def test_the_timeline_lists_every_kind_in_order_across_pages_and_degrades_withou
     assert everything["complete"] is True and everything["next_cursor"] is None
     kinds = sorted(e["kind"] for e in entries)
     assert kinds == sorted(
-        ["quote", "job", "invoice", "credit_note", "payment", "note", "email", "asset_change", "asset_change"]
+        [
+            "quote",
+            "job",
+            "invoice",
+            "credit_note",
+            "payment",
+            "note",
+            "email",
+            "asset_change",
+            "asset_change",
+            "service_reminder",
+        ]
     ), entries
     assert [_key(e) for e in entries] == sorted((_key(e) for e in entries), reverse=True)
     links = {e["links"]["self"] for e in entries}
@@ -110,6 +128,7 @@ def test_the_timeline_lists_every_kind_in_order_across_pages_and_degrades_withou
         f"/v1/invoices/{made['invoice']['id']}" in links and f"/v1/payments/{made['payment']['id']}" in links
     )
     assert f"/v1/notes/{made['note']['id']}" in links and f"/v1/assets/{made['asset']['id']}" in links
+    assert f"/v1/service-reminders/{made['service_reminder']['id']}" in links
     invoice = next(e for e in entries if e["kind"] == "invoice")
     assert (invoice["amount"], invoice["status"]) == ("120.00", "issued")
     assert [e["status"] for e in entries if e["kind"] == "asset_change"] == ["updated", "created"]
@@ -121,7 +140,14 @@ def test_the_timeline_lists_every_kind_in_order_across_pages_and_degrades_withou
     only = _page_through(client, cid, 2, kind=["invoice", "note"])
     assert [e["kind"] for e in only] == [e["kind"] for e in entries if e["kind"] in ("invoice", "note")]
     here = _page_through(client, cid, 3, work_address_id=site)
-    assert sorted(e["kind"] for e in here) == ["asset_change", "asset_change", "job", "note", "quote"]
+    assert sorted(e["kind"] for e in here) == [
+        "asset_change",
+        "asset_change",
+        "job",
+        "note",
+        "quote",
+        "service_reminder",
+    ]
     assert {e["work_address_id"] for e in here} == {site}
     problem = assert_problem(client.get(f"/v1/customers/{cid}/timeline", params={"cursor": "nope"}), 422)
     assert "cursor" in problem["errors"]
@@ -143,6 +169,7 @@ def test_the_timeline_lists_every_kind_in_order_across_pages_and_degrades_withou
                 "asset_change",
                 "email",
                 "note",
+                "service_reminder",
             ]
     finally:
         system.start("billing-web")
