@@ -145,6 +145,17 @@ def one_of_each(client) -> dict[str, str]:
         client.post(f"{base}/assets", json={"serial_number": unique("SN-")}), 201
     ).json()["id"]
 
+    # servicing: the asset's service reminder (an interval on the asset gives it a date)
+    ids["scope_id"] = ids["asset_id"]
+    expect(client.put(f"/v1/service-intervals/assets/{ids['asset_id']}", json={"months": 12}), 201)
+
+    def reminder() -> str:
+        rows = expect(client.get("/v1/service-reminders", params={"asset_id": ids["asset_id"]}), 200).json()
+        assert rows, "no reminder yet"
+        return rows[0]["id"]
+
+    ids["reminder_id"] = eventually(reminder, timeout=30, message="servicing has the asset's reminder")
+
     # comms
     ids["note_id"] = expect(client.post(f"{base}/notes", json={"text": "Fuzz note"}), 201).json()["id"]
     ids["template_id"] = expect(
