@@ -9,3 +9,4 @@ CREATE DATABASE comms;
 CREATE DATABASE accounting_sync;
 CREATE DATABASE servicing;
 CREATE DATABASE files;
+CREATE DATABASE webhooks;

@@ -191,6 +191,7 @@ class System:
     accounting_sync_url: str = ""
     servicing_url: str = ""
     files_url: str = ""
+    webhooks_url: str = ""
     files_dir: Path | None = None  # where files keeps the bytes (its FILES_DIR): the tests look in it
     sage_url: str = ""  # the Sage simulator (a real process; its admin endpoints seed and count)
     smtp: SmtpServer | None = None  # the suite's SMTP server on loopback (comms sends to it)
@@ -287,6 +288,7 @@ class System:
             ACCOUNTING_SYNC_URL=self.accounting_sync_url,
             SERVICING_URL=self.servicing_url,
             FILES_URL=self.files_url,
+            WEBHOOKS_URL=self.webhooks_url,
             GATEWAY_UPSTREAMS=",".join(s.name for s in service_table.upstreams()),
             RATE_LIMIT_PER_MINUTE=str(self.rate_limit_per_minute),
         )
@@ -327,6 +329,7 @@ class System:
         self.build_accounting()
         self.build_servicing()
         self.build_files()
+        self.build_webhooks()
         # the export of all customer data pulls the other services' parts
         self.processes["customers-worker"].env.update(
             BILLING_URL=self.billing_url, ASSETS_URL=self.assets_url, COMMS_URL=self.comms_url
@@ -427,6 +430,27 @@ class System:
         )
         self.processes["files-worker"] = self.python_module(
             "files-worker", "files.worker", {**self.base_env(), **self.files_env()}
+        )
+
+    def webhooks_env(self) -> dict[str, str]:
+        """webhooks delivers to the tests' endpoints on 127.0.0.1 (test mode), retries within
+        seconds rather than minutes, and waits at most two seconds for an answer."""
+        return dict(
+            WEBHOOK_ALLOW_PRIVATE_URLS="1",
+            WEBHOOK_RETRY_BASE_SECONDS="1",
+            WEBHOOK_RETRY_MAX_SECONDS="4",
+            WEBHOOK_POLL_SECONDS="0.2",
+            WEBHOOK_TIMEOUT_SECONDS="2",
+        )
+
+    def build_webhooks(self) -> None:
+        port = free_port()
+        self.webhooks_url = f"http://127.0.0.1:{port}"
+        self.processes["webhooks-web"] = self.gunicorn(
+            "webhooks-web", "webhooks.app:create_app()", port, self.webhooks_env()
+        )
+        self.processes["webhooks-worker"] = self.python_module(
+            "webhooks-worker", "webhooks.worker", {**self.base_env(), **self.webhooks_env()}
         )
 
     def comms_env(self) -> dict[str, str]:

@@ -60,6 +60,8 @@ RULES: list[Rule] = [
     Rule(WRITES, "/v1/accounting/business", ADMIN),  # which Sage business the tenant syncs to
     Rule(WRITES, "/v1/service-intervals", ADMIN),  # how often the tenant services each kind of asset
     Rule(WRITES, "/v1/service-plans", ADMIN),  # what the tenant sells: price, visits, SLA
+    # where the tenant's events go, and their secrets (an OAuth client's `webhooks:manage` scope)
+    Rule(ANY, "/v1/webhooks", ADMIN),
     # accounts and admin: the money decisions
     Rule(ANY, "/v1/customers/{id}/accounting", MONEY),  # the link with Sage (issue 3)
     Rule(ANY, "/v1/accounting", MONEY),

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, g, request, send_from_directory
 from fieldbook_shared.context import PUBLIC_PREFIX
 from fieldbook_shared.problems import problem_response
 
-from . import fanout, overview, roles, routing, timeline
+from . import asyncapi, fanout, overview, roles, routing, timeline
 from .auth import presented_key
 from .keys import Principal
 from .state import current_gateway
@@ -310,6 +310,12 @@ def _authenticate(gw) -> tuple[Principal | None, Response | None]:
 def openapi_json() -> Response:
     doc = current_gateway().specs.document()
     return Response(json.dumps(doc), mimetype="application/json")
+
+
+@bp.get("/asyncapi.json")
+def asyncapi_json() -> Response:
+    """The public events partners receive by webhook (gateway/asyncapi.py); no key needed."""
+    return Response(json.dumps(asyncapi.document()), mimetype="application/json")
 
 
 @bp.get("/docs")

@@ -156,6 +156,15 @@ SERVICES: tuple[Service, ...] = (
             "/v1/files",
         ),
     ),
+    Service(
+        "webhooks",
+        "webhooks",
+        "services/webhooks",
+        8,
+        ("web", "worker"),
+        "WEBHOOKS_URL",
+        ("/v1/webhooks",),
+    ),
     Service("gateway", "gateway", "gateway", 0, ("web",)),
 )
 

@@ -8,14 +8,29 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from .catalogue import accounting, assets, billing, comms, customers, files, lifecycle, servicing
+from .catalogue import (
+    accounting,
+    assets,
+    billing,
+    comms,
+    customers,
+    files,
+    lifecycle,
+    servicing,
+    webhooks,
+)
 from .catalogue.base import EventData
+from .catalogue.public import PUBLIC_EVENTS
 
 EVENT_SCHEMAS: dict[str, type[Schema]] = {}
-for _module in (customers, accounting, assets, billing, comms, files, lifecycle, servicing):
+for _module in (customers, accounting, assets, billing, comms, files, lifecycle, servicing, webhooks):
     _clash = EVENT_SCHEMAS.keys() & _module.SCHEMAS.keys()
     assert not _clash, f"event types defined twice: {_clash}"
     EVENT_SCHEMAS.update(_module.SCHEMAS)
+
+assert PUBLIC_EVENTS <= EVENT_SCHEMAS.keys(), (
+    f"public events not in the catalogue: {PUBLIC_EVENTS - EVENT_SCHEMAS.keys()}"
+)
 
 _instances: dict[str, Schema] = {}
 
@@ -27,4 +42,4 @@ def schema_for(event_type: str) -> Schema:
     return _instances[event_type]
 
 
-__all__ = ["EVENT_SCHEMAS", "EventData", "schema_for"]
+__all__ = ["EVENT_SCHEMAS", "PUBLIC_EVENTS", "EventData", "schema_for"]

@@ -1,0 +1,1 @@
+"""Fieldbook webhooks service: partners' endpoints, signed deliveries of the public events."""

@@ -1,0 +1,1 @@
+"""The webhooks rules, without Flask or the database: docs/architecture.md."""
