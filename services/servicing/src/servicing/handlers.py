@@ -1,8 +1,10 @@
 """What the servicing service consumes (queue `servicing.events`): one handler per event type.
 
 From customers: customer and work address snapshots (status, block, communication preferences,
-the address a reminder names), merges, deletes and erasure. From assets: asset snapshots (customer,
-work address, asset type, install date) — each makes, moves or drops the asset's reminder. From
+the address a reminder names), merges, deletes and erasure (a merged customer's contracts move to
+the survivor; a deleted or erased one's active contracts are cancelled). From assets: asset
+snapshots (customer, work address, asset type, install date) — each makes, moves or drops the
+asset's reminder. From
 billing: `job.created` (the job a booking asked for: its id goes on the reminder) and
 `job.completed` (a service job done: the next service follows it).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 from fieldbook_shared.events import Event
 from fieldbook_shared.events.catalogue.customers import CUSTOMER_SNAPSHOTS
 
+from .service.contracts import end_for_customer, follow_merge
 from .service.directory import (
     forget_asset,
     forget_customer,
@@ -35,23 +38,27 @@ def on_customer_merged(uow: ServicingUnitOfWork, event: Event) -> None:
     """The merged customer's assets move to the survivor in assets, whose asset.updated moves their
     reminders; the copy stays a tombstone."""
     forget_customer(uow, event.data["merged_id"], merged_into=event.data["survivor_id"])
+    follow_merge(uow, event.data["merged_id"], event.data["survivor_id"])
 
 
 def on_customer_deleted(uow: ServicingUnitOfWork, event: Event) -> None:
     """Its assets go with it in assets (asset.deleted drops their reminders)."""
     forget_customer(uow, event.data["customer_id"])
+    end_for_customer(uow, event.data["customer_id"], "customer deleted")
 
 
 def on_customer_erased(uow: ServicingUnitOfWork, event: Event) -> None:
     customer_id = event.data["customer_id"]
     known = uow.directory.customer(customer_id) is not None
     forget_customer(uow, customer_id)
+    cancelled = end_for_customer(uow, customer_id, "customer erased")
     uow.report_erasure(
         customer_id,
         {
             "customer_name_anonymised": known,
             # the appliances' service dates stay with the property: nothing personal in them
             "service_reminders_kept": len(uow.reminders.of_customer(customer_id)),
+            "contracts_cancelled": cancelled,
         },
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+from fieldbook_shared.testing import TENANT, publish
 from servicing.domain.contracts import next_term, term_months
 from servicing.renewing import ContractEnds
 
@@ -156,3 +157,31 @@ def test_the_worker_renews_at_the_end_date_once_and_expires_without_auto_renew(
     assert [e["data"]["term"] for e in outbox("contract.renewed")] == [2, 3, 4]
     assert api.get(f"/v1/contracts/{renewing['id']}").get_json()["end_date"] == "2030-12-31"
     assert len(outbox("contract.expired")) == 1
+
+
+def test_a_merged_customers_contracts_move_and_a_deleted_or_erased_ones_are_cancelled(
+    api, world, bus, outbox
+):
+    plan = _plan(api)
+    merged, survivor, deleted, erased = (world.customer() for _ in range(4))
+    moved = _contract(api, merged, plan["id"])
+    gone = _contract(api, deleted, plan["id"])
+    forgotten = _contract(api, erased, plan["id"])
+
+    publish(bus, "customer.merged", {"survivor_id": survivor, "merged_id": merged}, TENANT)
+    publish(bus, "customer.deleted", {"customer_id": deleted}, TENANT)
+    publish(bus, "customer.erased", {"customer_id": erased}, TENANT)
+    bus.drain()
+
+    assert api.get(f"/v1/contracts/{moved['id']}").get_json()["customer_id"] == survivor
+    assert [e["data"]["customer_id"] for e in outbox("contract.updated")] == [survivor]
+    for contract, reason in ((gone, "customer deleted"), (forgotten, "customer erased")):
+        found = api.get(f"/v1/contracts/{contract['id']}").get_json()
+        assert (found["status"], found["cancel_reason"]) == ("cancelled", reason)
+    assert sorted(e["subject"] for e in outbox("contract.cancelled")) == sorted([gone["id"], forgotten["id"]])
+    (report,) = outbox("customer.erasure_reported")
+    assert report["data"]["actions"]["contracts_cancelled"] == 1
+    # a redelivered delete changes nothing more
+    publish(bus, "customer.deleted", {"customer_id": deleted}, TENANT)
+    bus.drain()
+    assert len(outbox("contract.cancelled")) == 2

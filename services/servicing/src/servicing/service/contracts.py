@@ -134,3 +134,22 @@ def settle_end(uow: ServicingUnitOfWork, contract_id: str, today: date) -> str |
             contract.expire()
         uow.commit()
         return action
+
+
+# --- what customers' events do to contracts (handlers.py; inside the event's unit of work) ----------
+
+
+def follow_merge(uow: ServicingUnitOfWork, merged_id: str, survivor_id: str) -> None:
+    """The merged customer's contracts are the survivor's now (`contract.updated`)."""
+    for contract in uow.contracts.of_customer(merged_id):
+        contract.customer_id = survivor_id
+        contract.record("contract.updated")
+
+
+def end_for_customer(uow: ServicingUnitOfWork, customer_id: str, reason: str) -> int:
+    """A deleted or erased customer's active contracts are cancelled (`contract.cancelled`: billing
+    stops their SLA); how many."""
+    active = [c for c in uow.contracts.of_customer(customer_id) if c.status == "active"]
+    for contract in active:
+        contract.cancel(reason, uow.context.actor)
+    return len(active)

@@ -209,6 +209,12 @@ class Contracts(Repository):
     def get(self, contract_id: str, lock: bool = False) -> Contract:
         return _one_of_tenant(self, Contract, contract_id, lock, "No contract with that id.")
 
+    def of_customer(self, customer_id: str) -> list[Contract]:
+        stmt = select(Contract).where(
+            Contract.tenant_id == self.tenant_id, Contract.customer_id == customer_id
+        )
+        return list(self.session.scalars(stmt.order_by(Contract.id).with_for_update()))
+
     def page(self, filters: ContractFilters, page: int, page_size: int) -> tuple[list, int]:
         """Soonest end first: `expiring_before` lists the active ones that end before that day."""
         stmt = select(Contract).where(Contract.tenant_id == self.tenant_id)
