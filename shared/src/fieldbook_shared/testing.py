@@ -15,7 +15,9 @@ Imported by test code only (pytest is a test dependency, not one of the kit's).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,6 +26,7 @@ import psycopg
 import requests
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from .context import RequestContext
@@ -64,6 +67,21 @@ def reachable_postgres(url: str = POSTGRES_URL) -> str:
     except Exception as exc:  # any failure means "no database server"
         unreachable("PostgreSQL", "TEST_POSTGRES_URL", exc)
     return url
+
+
+@contextmanager
+def scratch_postgres_database(prefix: str, url: str = POSTGRES_URL) -> Iterator[str]:
+    """A database of its own on the test server (`reachable_postgres(url)`), for one test or a
+    session: its SQLAlchemy URL; dropped afterwards, connections and all."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(reachable_postgres(url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        target = make_url(url).set(drivername="postgresql+psycopg", database=name)
+        yield target.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 TENANT = "tenant-a"
