@@ -312,6 +312,43 @@ CUSTOMER_REFUSALS = {
 }
 
 
+def servicing_properties(doc: dict) -> dict:
+    """The overview's servicing section: the next service due and the contracts' status."""
+    nullable_text = {"type": "string", "nullable": True}
+    contract = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "plan_name": nullable_text,
+            "status": nullable_text,
+            "start_date": nullable_text,
+            "end_date": nullable_text,
+            "auto_renew": {"type": "boolean", "nullable": True},
+            "sla_response_hours": {"type": "integer", "nullable": True},
+        },
+    }
+    next_due = {
+        "type": "object",
+        "nullable": True,
+        "description": "The soonest service reminder still due, postponed or booked; null when none.",
+        "properties": {
+            "due_date": {"type": "string", "format": "date"},
+            "status": {"type": "string"},
+            "id": {"type": "string"},
+            "asset_id": nullable_text,
+            "work_address_id": nullable_text,
+        },
+    }
+    return {
+        "next_service_due": next_due,
+        "contract_status": {
+            **nullable_text,
+            "description": "active when any contract is, else the status of the one that ended last.",
+        },
+        "contracts": {"type": "array", "items": contract},
+    }
+
+
 def overview_operation(doc: dict) -> dict:
     """`GET /v1/customers/{customer_id}/overview`: answered by the gateway itself (overview.py)."""
     customer = "/v1/customers/{customer_id}"
@@ -320,7 +357,7 @@ def overview_operation(doc: dict) -> dict:
     nullable_text = {"type": "string", "nullable": True}
     return {
         "summary": "The customer's whole record in one call: details, accounts, ledger, recent work, "
-        "assets, files.",
+        "assets, files, servicing (next service due, contract status).",
         "description": "Each section carries its own status: a service that is down makes its section "
         "`unavailable` (and `complete` false), not the whole answer. Answered by the gateway.",
         "tags": ["overview"],
@@ -369,6 +406,7 @@ def overview_operation(doc: dict) -> dict:
                                 ),
                                 "assets": _section({"count": {"type": "integer"}}),
                                 "files": _section({"count": {"type": "integer"}}),
+                                "servicing": _section(servicing_properties(doc)),
                                 "notes": _section(
                                     {
                                         "pinned": _items(doc, "/v1/customers/{customer_id}/notes"),
@@ -394,10 +432,11 @@ def timeline_operation(doc: dict) -> dict:
     return {
         "summary": "Everything that happened with the customer, newest first, page by page.",
         "description": "Quotes, jobs, invoices, credit notes, payments, account credit, refunds, notes, "
-        "emails, calls, SMS and asset changes in one order: `occurred_at`, then `kind`, then `id`, all "
-        "descending. Send `next_cursor` back as `cursor` for the next page (no gap, no repeat). A "
-        "service that is down leaves its kinds out of the page (`complete` false, `unavailable` names "
-        "them), not the whole answer. Answered by the gateway.",
+        "emails, calls, SMS, asset changes, files, contracts and service reminders in one order: "
+        "`occurred_at`, then `kind`, then `id`, all descending. Send `next_cursor` back as `cursor` "
+        "for the next page (no gap, no repeat). A service that is down leaves its kinds out of the "
+        "page (`complete` false, `unavailable` names them), not the whole answer. Answered by the "
+        "gateway.",
         "tags": ["overview"],
         "parameters": [
             CUSTOMER_ID,
