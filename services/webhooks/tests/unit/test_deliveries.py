@@ -169,3 +169,16 @@ def test_customer_erased_blanks_the_kept_bodies_and_reports(api, bus, partner, s
     assert sent[0]["data"] == {"customer_id": cid, "erased": True} and sent[1]["type"] == "customer.erased"
     assert json.dumps(sent).count("Smith") == 0
     assert endpoint
+
+
+def test_a_url_that_resolves_to_a_private_address_is_refused_at_delivery_time_too(api, bus, partner, sender):
+    """Registered while allowed (a name may also be re-pointed after registration): the sender checks
+    the address again before each attempt and sends nothing there."""
+    endpoint = register(api, partner.url)
+    sender.settings = sender.settings.with_(webhook_allow_private_urls=False)
+    created(bus)
+    assert sender.step(threading.Event()) == 1
+    assert partner.received == []
+    (delivery,) = api.get(f"/v1/webhooks/{endpoint['id']}/deliveries").json
+    assert delivery["status"] == "pending" and delivery["attempts"] == 1
+    assert delivery["response_code"] is None and "loopback" in delivery["last_error"]
