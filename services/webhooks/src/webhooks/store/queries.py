@@ -48,7 +48,8 @@ class Deliveries:
         self.tenant_id = tenant_id
 
     def message(self, message_id: str) -> Message | None:
-        return self.session.get(Message, message_id)
+        stmt = select(Message).where(Message.id == message_id, Message.tenant_id == self.tenant_id)
+        return self.session.scalar(stmt)
 
     def get(self, endpoint_id: str, delivery_id: str) -> Delivery:
         stmt = select(Delivery).where(
@@ -87,7 +88,9 @@ class Deliveries:
 
     def claimed(self, seq: int, token: str) -> Delivery | None:
         """The delivery while our claim on it holds (another sender took it over otherwise)."""
-        stmt = select(Delivery).where(Delivery.seq == seq, Delivery.claim_token == token)
+        stmt = select(Delivery).where(
+            Delivery.seq == seq, Delivery.claim_token == token, Delivery.tenant_id == self.tenant_id
+        )
         return self.session.scalar(stmt.with_for_update())
 
     def of_customer(self, customer_id: str) -> list[Message]:
