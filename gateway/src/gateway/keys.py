@@ -29,12 +29,14 @@ PREFIX_LEN = 8
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a valid key speaks for; what the gateway forwards as X-Tenant-Id / X-Actor / X-Role."""
+    """Who a valid key (or a user's session) speaks for; what the gateway forwards as X-Tenant-Id,
+    X-Actor and X-Role."""
 
     key_id: str
     tenant_id: str
     name: str
     role: str
+    kind: str = "key"  # "key": an API key; "user": a person's session (identity.py)
 
     @classmethod
     def public(cls, address_id: str) -> Principal:
@@ -48,7 +50,7 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        return "public" if self.is_public else f"key:{self.name}"
+        return "public" if self.is_public else f"{self.kind}:{self.name}"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@
   create-key --tenant ID --role ROLE [--name N]   prints only the plain key (shown this once)
   list-keys --tenant ID                           one tab-separated line per key
   revoke-key KEY_ID
+  create-user --tenant ID --email E --role ROLE [--name N]   a person who logs in to the console;
+                                                  the password is read from FIELDBOOK_NEW_PASSWORD
 
 The values go alone on stdout so scripts can capture them (`KEY=$(python -m gateway.manage …)`);
 messages and errors go to stderr.
@@ -13,6 +15,7 @@ messages and errors go to stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +23,7 @@ from fieldbook_shared.context import ROLES
 from fieldbook_shared.db import session_factory
 from fieldbook_shared.migrations import upgrade
 
-from . import keys
+from . import identity, keys
 from .settings import Settings
 from .store import make_engine
 
@@ -49,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tenant", required=True)
     p = sub.add_parser("revoke-key", help="revoke a key by its id")
     p.add_argument("key_id")
+    p = sub.add_parser("create-user", help="create a console user (password from FIELDBOOK_NEW_PASSWORD)")
+    p.add_argument("--tenant", required=True)
+    p.add_argument("--email", required=True)
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--name")
     return parser
 
 
@@ -82,6 +90,12 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
                 session.commit()
                 grace = f"{settings.key_cache_seconds:g} s"
                 print(f"revoked key {row.id}; workers may accept it for up to {grace} more", file=sys.stderr)
+            elif args.command == "create-user":
+                # from the environment, never the command line (which `ps` shows to everyone)
+                password = os.environ.get("FIELDBOOK_NEW_PASSWORD", "")
+                user = identity.create_user(session, args.tenant, args.email, args.name, args.role, password)
+                session.commit()
+                print(user.id)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""The gateway's own tables: tenants, API keys, rate-limit windows.
+"""The gateway's own tables: tenants, API keys, people (users) and their sessions, rate-limit windows.
 
 Its own DeclarativeBase, not the kit's: the gateway has no outbox and publishes no events.
 """
@@ -41,6 +41,41 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class User(Base):
+    """A person who logs in to the console: one tenant, one role (the keys' roles), an argon2 hash.
+
+    `email` is the login name, unique across tenants so a login needs no tenant. `failed_logins` and
+    `locked_until` are the lockout (docs/architecture.md §2): after too many failures even the right
+    password is refused until `locked_until`.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(36), ForeignKey("tenants.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column()
+
+
+class UserSession(Base):
+    """A logged-in session, kept server side: only the SHA-256 of its random token is stored, so
+    ending it (log out, log out everywhere, a disabled user) takes effect on the next request."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
 
 
 class RateWindow(Base):

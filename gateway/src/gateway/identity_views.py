@@ -1,0 +1,161 @@
+"""The gateway's own people routes: /v1/users (admin) and /v1/sessions (log in, who am I, log out).
+
+The gateway owns identity, as it owns API keys: the services only ever see the identity headers it
+sets. A session token works like a key (`Authorization: Bearer fs_…`); the console keeps it in its
+own HttpOnly cookie and sends it on every API call it makes for the person.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from fieldbook_shared.problems import problem_response
+
+from . import identity, roles
+from .auth import presented_key
+from .keys import Principal
+from .state import current_gateway
+from .views import authenticate
+
+identity_bp = Blueprint("identity", __name__)
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+def _refused(error: identity.IdentityError) -> Response:
+    errors = {error.field: [str(error)]} if error.field else None
+    return problem_response(422, detail=str(error), **({"errors": errors} if errors else {}))
+
+
+def _admin() -> tuple[Principal | None, Response | None]:
+    """The principal, when it may manage people (roles.py: /v1/users is admin only)."""
+    principal, refusal = authenticate(current_gateway())
+    if refusal is not None:
+        return None, refusal
+    allowed = roles.allowed_roles(request.method, request.path)
+    if principal.role not in allowed:  # type: ignore[union-attr]
+        detail = roles.refusal_detail(allowed, request.method, request.path)
+        return None, problem_response(403, detail=detail, allowed_roles=list(allowed))
+    return principal, None
+
+
+@identity_bp.route("/v1/users", methods=["GET", "POST"])
+def users() -> Response:
+    principal, refusal = _admin()
+    if refusal is not None:
+        return refusal
+    gw = current_gateway()
+    with gw.sessions() as session:
+        if request.method == "GET":
+            return jsonify([identity.user_json(u) for u in identity.list_users(session, principal.tenant_id)])
+        body = _body()
+        try:
+            user = identity.create_user(
+                session,
+                principal.tenant_id,
+                body.get("email"),
+                body.get("name"),
+                body.get("role"),
+                body.get("password"),
+            )
+        except identity.IdentityError as exc:
+            return _refused(exc)
+        session.commit()
+        answer = jsonify(identity.user_json(user))
+    answer.status_code = 201
+    answer.headers["Location"] = f"/v1/users/{user.id}"
+    return answer
+
+
+@identity_bp.route("/v1/users/<user_id>", methods=["GET", "PATCH"])
+def one_user(user_id: str) -> Response:
+    principal, refusal = _admin()
+    if refusal is not None:
+        return refusal
+    with current_gateway().sessions() as session:
+        user = identity.tenant_user(session, principal.tenant_id, user_id)
+        if user is None:
+            return problem_response(404, detail=f"There is no user {user_id}.")
+        if request.method == "PATCH":
+            try:
+                identity.change_user(session, user, _body())
+            except identity.IdentityError as exc:
+                return _refused(exc)
+            session.commit()
+        return jsonify(identity.user_json(user))
+
+
+@identity_bp.post("/v1/sessions")
+def log_in() -> Response:
+    gw = current_gateway()
+    address = request.remote_addr or ""
+    wait = gw.auth_throttle.blocked_for(address)
+    if wait:
+        return problem_response(
+            429,
+            detail=f"Too many failed logins from this address; try again in {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
+    body = _body()
+    s = gw.settings
+    policy = identity.LoginPolicy(s.login_max_failures, s.login_lock_seconds, s.session_seconds)
+    with gw.sessions() as session:
+        try:
+            user, token, expires = identity.login(session, body.get("email"), body.get("password"), policy)
+        except identity.LoginRefused as exc:
+            gw.auth_throttle.record_failure(address)
+            headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+            return problem_response(401, detail=str(exc), headers=headers, locked=bool(exc.retry_after))
+        session.commit()
+        answer = jsonify(
+            {"token": token, "expires_at": expires.isoformat(), "user": identity.user_json(user)}
+        )
+    answer.status_code = 201
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+def _session_token() -> tuple[str | None, Response | None]:
+    token = presented_key(request.headers)
+    if not token or not identity.is_session_token(token):
+        return None, problem_response(
+            401,
+            detail="Send a session token as `Authorization: Bearer fs_…`.",
+            headers={"WWW-Authenticate": 'Bearer realm="fieldbook"'},
+        )
+    return token, None
+
+
+@identity_bp.route("/v1/sessions/current", methods=["GET", "DELETE"])
+def current_session() -> Response:
+    token, refusal = _session_token()
+    if refusal is not None:
+        return refusal
+    with current_gateway().sessions() as session:
+        found = identity.find_session(session, token)
+        if found is None:
+            return problem_response(401, detail="The session has ended or is not valid.")
+        row, user = found
+        if request.method == "DELETE":
+            identity.end_session(session, token)
+            session.commit()
+            return Response(status=204)
+        return jsonify({"user": identity.user_json(user), "expires_at": row.expires_at.isoformat()})
+
+
+@identity_bp.delete("/v1/sessions")
+def log_out_everywhere() -> Response:
+    """Every session of the caller's user ends: each browser and device is logged out."""
+    token, refusal = _session_token()
+    if refusal is not None:
+        return refusal
+    with current_gateway().sessions() as session:
+        found = identity.find_session(session, token)
+        if found is None:
+            return problem_response(401, detail="The session has ended or is not valid.")
+        ended = identity.end_sessions(session, found[1].id)
+        session.commit()
+    return jsonify({"ended": ended})
