@@ -78,6 +78,13 @@ $(STAMP): $(PYPROJECTS) $(ROOT)/Makefile
 	  echo "==> creating the virtualenv .venv ($(PYTHON) -m venv)"
 	  $(PYTHON) -m venv "$(VENV)"
 	fi
+	# the console's browser tests (tests-e2e/test_console.py) drive Debian's chromium through the
+	# playwright package (console[test]); never `playwright install`, which downloads a browser build
+	if [ ! -x /usr/bin/chromium ]; then
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"
+	  echo "==> apt-get install -y chromium (for the console's browser tests)"
+	  $$sudo apt-get install -y chromium || { $$sudo apt-get update && $$sudo apt-get install -y chromium; }
+	fi
 	echo "==> pip install (packages: $(or $(PRESENT),none yet))"
 	"$(BIN)/python" -m pip install --quiet --upgrade pip
 	if [ -f shared/pyproject.toml ]; then

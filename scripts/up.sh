@@ -126,6 +126,8 @@ keep_secret() {
 }
 keep_secret INTERNAL_TOKEN
 keep_secret QUOTE_LINK_SECRET
+keep_secret CONSOLE_SECRET_KEY  # signs the console's cookie
+export GATEWAY_URL  # the console calls the public API there
 
 if [ $running -eq 0 ]; then
   # ------------------------------------------------------------------------------ 4. migrations
@@ -150,7 +152,8 @@ if [ $running -eq 0 ]; then
         has_part "$parts" app || continue
         name=$web_name
         command="gunicorn -c python:fieldbook_shared.gunicorn_conf -b 127.0.0.1:$port '$package.app:create_app()'"
-        [ "$service" = gateway ] || upstreams+=("$service")
+        # the console is a client the gateway serves at /console, not an upstream of its /v1
+        [ "$service" = gateway ] || [ "$service" = console ] || upstreams+=("$service")
       else
         if [ "$service" = gateway ] || ! has_part "$parts" worker; then continue; fi
         name=$service-worker
@@ -242,6 +245,18 @@ if [ "$DEMO_DATA_LOADED" != yes ]; then
   DEMO_DATA_LOADED=yes
   save_demo
 fi
+# A person to log in to the console as (once): an admin of the demo tenant, its password kept in
+# var/demo.env beside the key.
+DEMO_USER_EMAIL="office@demo-heating.example"
+DEMO_USER_PASSWORD=$(sed -n 's/^DEMO_USER_PASSWORD=//p' "$DEMO" 2>/dev/null | tail -n 1)
+if [ -z "$DEMO_USER_PASSWORD" ]; then
+  DEMO_USER_PASSWORD=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(12))')
+  FIELDBOOK_NEW_PASSWORD="$DEMO_USER_PASSWORD" "$PY" -m gateway.manage create-user --tenant "$DEMO_TENANT_ID" \
+    --email "$DEMO_USER_EMAIL" --role admin --name "Office (demo)" >/dev/null \
+    || die "python -m gateway.manage create-user failed (see above)."
+  (umask 077 && printf 'DEMO_USER_EMAIL=%s\nDEMO_USER_PASSWORD=%s\n' "$DEMO_USER_EMAIL" "$DEMO_USER_PASSWORD" >>"$DEMO")
+  step "created the console user $DEMO_USER_EMAIL (password kept in ${DEMO#"$ROOT"/})"
+fi
 
 # ------------------------------------------------------------------------------------- 8. done
 cat <<EOF
@@ -251,6 +266,7 @@ Fieldbook is up.
   gateway   $GATEWAY_URL        (API docs: $GATEWAY_URL/docs)
   tenant    $DEMO_TENANT_NAME ($DEMO_TENANT_ID)
   API key   $DEMO_API_KEY   (role admin)
+  console   $GATEWAY_URL/console   log in as $DEMO_USER_EMAIL, password $DEMO_USER_PASSWORD
 
 Try it:
 

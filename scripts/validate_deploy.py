@@ -58,6 +58,9 @@ K8S_VERSIONS = ("1.30.0", "latest")
 # Fieldbook's services: name → (web port, has a worker), from the service table. compose and k8s
 # must name exactly these (`<name>-web`, `<name>-worker`).
 PACKAGES = {s.name: (s.port(), s.has_worker) for s in service_table.SERVICES}
+# clients of the public API (the console): a web process with no database, so no migration, and
+# not an upstream of the gateway's /v1
+CLIENTS = {s.name for s in service_table.SERVICES if s.kind == "client"}
 SECRET_NAME_RE = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|_PASS)$|^(PGPASSWORD)$", re.I)
 URL_WITH_PASSWORD_RE = re.compile(r"://[^/@:\s]+:[^/@\s]+@")
 
@@ -285,6 +288,8 @@ def _check_compose_packages(services: dict[str, dict], problems: Problems) -> di
     for package, (port, has_worker) in PACKAGES.items():
         web_name = "gateway" if package == "gateway" else f"{package}-web"
         expected = {f"{package}-migrate": "migrate", web_name: "web"}
+        if package in CLIENTS:
+            expected = {web_name: "web"}
         if has_worker:
             expected[f"{package}-worker"] = "worker"
         for name, process in expected.items():
@@ -331,13 +336,15 @@ def _check_compose_process(
     if (spec.get("command") or ["web"])[0] != process:
         problems.add(where, f"should run the {process!r} process type")
     env = env_list_to_dict(spec.get("environment"))
+    if process == "web" and env.get("PORT") != str(port):
+        problems.add(where, f"PORT should be {port} (docs/architecture.md §1)")
+    if package in CLIENTS:  # no database of its own
+        return
     url = env.get(db_var) or ""
     if not url.startswith("postgresql+psycopg://"):
         problems.add(where, f"{db_var} should name its PostgreSQL database (postgresql+psycopg://)")
     elif databases and url.rsplit("/", 1)[-1] not in databases:
         problems.add(where, f"{db_var} names a database deploy/postgres/init.sql does not create")
-    if process == "web" and env.get("PORT") != str(port):
-        problems.add(where, f"PORT should be {port} (docs/architecture.md §1)")
     if process != "migrate" and name != "gateway":
         deps = depends_on_dict(spec.get("depends_on"))
         if deps.get(f"{package}-migrate", {}).get("condition") != "service_completed_successfully":
@@ -370,7 +377,7 @@ def _check_compose_extras(services: dict[str, dict], problems: Problems) -> None
     file lists every secret the containers read."""
     gateway_env = env_list_to_dict((services.get("gateway") or {}).get("environment"))
     upstreams = {u.strip() for u in (gateway_env.get("GATEWAY_UPSTREAMS") or "").split(",") if u.strip()}
-    missing = {p for p in PACKAGES if p != "gateway"} - upstreams
+    missing = {p for p in PACKAGES if p != "gateway" and p not in CLIENTS} - upstreams
     if missing:
         problems.add("compose service gateway", f"GATEWAY_UPSTREAMS leaves out {sorted(missing)}")
     for extra, test in (
@@ -735,7 +742,7 @@ def _check_k8s_packages(
         for name, kind in ((web, "web"), *([(f"{package}-worker", "worker")] if has_worker else [])):
             if name not in deployments:
                 problems.add(where, f"no Deployment {name} ({package} {kind})")
-        if f"{package}-migrate" not in jobs:
+        if f"{package}-migrate" not in jobs and package not in CLIENTS:
             problems.add(where, f"no migration Job {package}-migrate")
         svc = next((s for s in services if s["metadata"]["name"] == package), None)
         if svc is None:
@@ -826,7 +833,9 @@ def _check_k8s_probes(c: dict, cw: str, component: str | None, where: str, probl
         p.get("containerPort") for p in c.get("ports") or []
     }
     if component == "web":
-        probes = (("readinessProbe", "/readyz?only=database"), ("livenessProbe", "/healthz"))
+        # a client (the console) has no database: its readiness is the process answering
+        ready = "/readyz" if cw.split()[1] in {f"{name}-web" for name in CLIENTS} else "/readyz?only=database"
+        probes = (("readinessProbe", ready), ("livenessProbe", "/healthz"))
         for probe, path in probes:
             get = (c.get(probe) or {}).get("httpGet") or {}
             if get.get("path") != path:

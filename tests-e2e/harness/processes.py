@@ -289,6 +289,7 @@ class System:
             SERVICING_URL=self.servicing_url,
             FILES_URL=self.files_url,
             WEBHOOKS_URL=self.webhooks_url,
+            CONSOLE_URL=self.console_url,
             GATEWAY_UPSTREAMS=",".join(s.name for s in service_table.upstreams()),
             RATE_LIMIT_PER_MINUTE=str(self.rate_limit_per_minute),
         )
@@ -333,6 +334,14 @@ class System:
         # the export of all customer data pulls the other services' parts
         self.processes["customers-worker"].env.update(
             BILLING_URL=self.billing_url, ASSETS_URL=self.assets_url, COMMS_URL=self.comms_url
+        )
+        console_port = free_port()
+        self.console_url = f"http://127.0.0.1:{console_port}"
+        self.processes["console-web"] = self.gunicorn(
+            "console-web",
+            "console.app:create_app()",
+            console_port,
+            {"GATEWAY_URL": self.gateway_url, "CONSOLE_SECRET_KEY": secrets.token_urlsafe(32)},
         )
         self.processes["gateway-web"] = self.gunicorn(
             "gateway-web", "gateway.app:create_app()", gateway_port, self.gateway_env()
@@ -484,7 +493,10 @@ class System:
 
     def migrate(self) -> None:
         for service in service_table.SERVICES:  # the gateway last, as `make up` does
-            self.python("-m", f"{service.package}.manage", "migrate")
+            if (
+                service.kind == "service" or service.name == service_table.GATEWAY
+            ):  # the console has no database
+                self.python("-m", f"{service.package}.manage", "migrate")
 
     def start_all(self) -> None:
         self.build()
@@ -590,7 +602,7 @@ class System:
         `PUT /internal/clock` (or DELETE), with the internal token; every process of a service
         reads its table, so the web and worker processes agree the moment this returns."""
         for service in service_table.SERVICES:
-            if not service.url_env:  # the gateway: no business dates of its own
+            if not service.url_env or service.kind != "service":  # gateway, console: no dates of their own
                 continue
             url = getattr(self, service.url_env.lower()) + "/internal/clock"
             headers = {INTERNAL_TOKEN_HEADER: self.internal_token}

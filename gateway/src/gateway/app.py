@@ -20,6 +20,8 @@ from fieldbook_shared.observability import (
 from fieldbook_shared.problems import register_error_handlers
 
 from .auth import FailedKeyThrottle, KeyAuthenticator
+from .console_proxy import console_bp
+from .identity_views import identity_bp
 from .openapi import SpecAggregator
 from .proxy import Proxy
 from .ratelimit import RateLimiter
@@ -89,7 +91,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         checks[name] = _upstream_ready(settings.upstream_url(name), settings.readyz_timeout)
     init_health(app, checks)
 
+    app.register_blueprint(identity_bp)  # /v1/users, /v1/sessions: before the /v1 catch-all
     app.register_blueprint(bp)
+    app.register_blueprint(console_bp)
 
     @app.after_request
     def _no_sniffing(response):

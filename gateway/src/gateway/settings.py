@@ -61,6 +61,12 @@ class Settings:
     breaker_open_seconds: float = 10.0
     # the overview and the timeline answer within this, with whatever services answered in time
     overview_deadline: float = 3.0
+    # people (identity.py): failed logins in a row before the lock, how long it lasts, session life
+    login_max_failures: int = 5
+    login_lock_seconds: int = 900
+    session_seconds: int = 12 * 3600
+    # the office console (console/), served behind the gateway at /console
+    console_url: str = field(default_factory=lambda: service_table.internal_url("console", {}))
     log_level: str = "INFO"
     testing: bool = False
 
@@ -91,6 +97,10 @@ class Settings:
             "breaker_failures": int(env.get("BREAKER_FAILURES", cls.breaker_failures)),
             "breaker_open_seconds": float(env.get("BREAKER_OPEN_SECONDS", cls.breaker_open_seconds)),
             "overview_deadline": float(env.get("OVERVIEW_DEADLINE_SECONDS", cls.overview_deadline)),
+            "login_max_failures": int(env.get("LOGIN_MAX_FAILURES", cls.login_max_failures)),
+            "login_lock_seconds": int(env.get("LOGIN_LOCK_SECONDS", cls.login_lock_seconds)),
+            "session_seconds": int(env.get("SESSION_SECONDS", cls.session_seconds)),
+            "console_url": service_table.internal_url("console", env),
             "log_level": env.get("LOG_LEVEL", cls.log_level),
             "testing": env_bool(env.get("FIELDBOOK_TESTING")),
         }

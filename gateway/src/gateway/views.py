@@ -19,7 +19,7 @@ from flask import Blueprint, Response, g, request, send_from_directory
 from fieldbook_shared.context import PUBLIC_PREFIX
 from fieldbook_shared.problems import problem_response
 
-from . import asyncapi, fanout, overview, roles, routing, timeline
+from . import asyncapi, fanout, identity, overview, roles, routing, timeline
 from .auth import presented_key
 from .keys import Principal
 from .state import current_gateway
@@ -175,7 +175,7 @@ def public_api(rest: str) -> Response:
     if path.startswith(PUBLIC_PREFIX):
         return _public_page(gw, path)
 
-    principal, refusal = _authenticate(gw)
+    principal, refusal = authenticate(gw)
     if refusal is not None:
         return refusal
     g.tenant_id, g.actor = principal.tenant_id, principal.actor
@@ -277,11 +277,14 @@ def _public_page(gw, path: str) -> Response:
     return _forward(gw, route.service, principal, body, limit_headers)
 
 
-def _authenticate(gw) -> tuple[Principal | None, Response | None]:
+def authenticate(gw) -> tuple[Principal | None, Response | None]:
     """The principal of the request's API key, or the 401 / 429 problem that refuses it."""
     plain = presented_key(request.headers)
     principal = None
-    if plain:
+    if plain and identity.is_session_token(plain):
+        with gw.sessions() as session:  # never cached: a session ended is ended at once
+            principal = identity.principal_of(plain, session)
+    elif plain:
         principal = gw.authenticator.authenticate(plain)
         if principal is None:
             # a valid key always passes, even from an address over the limit (behind a load balancer
@@ -296,7 +299,7 @@ def _authenticate(gw) -> tuple[Principal | None, Response | None]:
                 )
     if principal is None:
         detail = (
-            "The API key is not valid or has been revoked."
+            "The API key (or session) is not valid, has been revoked or has ended."
             if plain
             else "Send your API key as `Authorization: Bearer <key>` (or `X-API-Key: <key>`)."
         )

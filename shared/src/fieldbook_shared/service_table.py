@@ -29,6 +29,9 @@ class Service:
     # Public path patterns the gateway routes to it (docs/architecture.md §3). A pattern covers the
     # paths below it; the gateway tries the longest patterns first.
     routes: tuple[str, ...] = ()
+    # "service": behind the gateway's /v1 (an upstream); "client": a client of the public API that
+    # the gateway serves at a path of its own (the console at /console), never an upstream
+    kind: str = "service"
 
     @property
     def has_worker(self) -> bool:
@@ -165,6 +168,8 @@ SERVICES: tuple[Service, ...] = (
         "WEBHOOKS_URL",
         ("/v1/webhooks",),
     ),
+    # the office console: a client of the public API, served by the gateway at /console
+    Service("console", "console", "console", 9, ("web",), "CONSOLE_URL", kind="client"),
     Service("gateway", "gateway", "gateway", 0, ("web",)),
 )
 
@@ -182,7 +187,7 @@ def by_name(name: str) -> Service:
 
 def upstreams() -> tuple[Service, ...]:
     """The services behind the gateway, in table order."""
-    return tuple(s for s in SERVICES if s.name != GATEWAY)
+    return tuple(s for s in SERVICES if s.name != GATEWAY and s.kind == "service")
 
 
 def internal_url(name: str, env: Mapping[str, str]) -> str:

@@ -43,7 +43,8 @@ BORN_WITH_THE_BRANCH = ["servicing", "files", "webhooks"]
 
 
 def test_every_service_but_the_gateway_is_checked():
-    assert set(PACKAGES) | set(BORN_WITH_THE_BRANCH) == {s.package for s in SERVICES} - {"gateway"}
+    services = {s.package for s in SERVICES if s.kind == "service"}  # the console keeps no database
+    assert set(PACKAGES) | set(BORN_WITH_THE_BRANCH) == services - {"gateway"}
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -44,3 +44,11 @@ def test_internal_url_from_the_variable_else_the_local_port():
         service_table.internal_url("billing", {"BILLING_URL": "http://billing-web:8002"})
         == "http://billing-web:8002"
     )
+
+
+def test_a_client_is_no_upstream_of_the_gateway():
+    # the console is served at /console, never routed to from /v1: no routes, not an upstream
+    clients = [s for s in service_table.SERVICES if s.kind == "client"]
+    assert [s.name for s in clients] == ["console"]
+    assert all(not s.routes and s not in service_table.upstreams() for s in clients)
+    assert service_table.internal_url("console", {}) == "http://127.0.0.1:8009"
