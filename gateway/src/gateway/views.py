@@ -299,7 +299,11 @@ def authenticate(gw) -> tuple[Principal | None, Response | None]:
                 )
     if principal is None:
         detail = (
-            "The API key (or session) is not valid, has been revoked or has ended."
+            (
+                "The session has ended or is not valid."
+                if identity.is_session_token(plain)
+                else "The API key is not valid or has been revoked."
+            )
             if plain
             else "Send your API key as `Authorization: Bearer <key>` (or `X-API-Key: <key>`)."
         )
