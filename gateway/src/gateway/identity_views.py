@@ -15,6 +15,7 @@ from . import identity, roles
 from .auth import presented_key
 from .keys import Principal
 from .state import current_gateway
+from .store import User, UserSession
 from .views import authenticate
 
 identity_bp = Blueprint("identity", __name__)
@@ -118,27 +119,28 @@ def log_in() -> Response:
     return answer
 
 
-def _session_token() -> tuple[str | None, Response | None]:
+def _live_session(session) -> tuple[str, UserSession, User] | Response:
+    """The caller's session token, its row and user; or the 401 that refuses the request."""
     token = presented_key(request.headers)
     if not token or not identity.is_session_token(token):
-        return None, problem_response(
+        return problem_response(
             401,
             detail="Send a session token as `Authorization: Bearer fs_…`.",
             headers={"WWW-Authenticate": 'Bearer realm="fieldbook"'},
         )
-    return token, None
+    found = identity.find_session(session, token)
+    if found is None:
+        return problem_response(401, detail="The session has ended or is not valid.")
+    return token, *found
 
 
 @identity_bp.route("/v1/sessions/current", methods=["GET", "DELETE"])
 def current_session() -> Response:
-    token, refusal = _session_token()
-    if refusal is not None:
-        return refusal
     with current_gateway().sessions() as session:
-        found = identity.find_session(session, token)
-        if found is None:
-            return problem_response(401, detail="The session has ended or is not valid.")
-        row, user = found
+        live = _live_session(session)
+        if isinstance(live, Response):
+            return live
+        token, row, user = live
         if request.method == "DELETE":
             identity.end_session(session, token)
             session.commit()
@@ -149,13 +151,10 @@ def current_session() -> Response:
 @identity_bp.delete("/v1/sessions")
 def log_out_everywhere() -> Response:
     """Every session of the caller's user ends: each browser and device is logged out."""
-    token, refusal = _session_token()
-    if refusal is not None:
-        return refusal
     with current_gateway().sessions() as session:
-        found = identity.find_session(session, token)
-        if found is None:
-            return problem_response(401, detail="The session has ended or is not valid.")
-        ended = identity.end_sessions(session, found[1].id)
+        live = _live_session(session)
+        if isinstance(live, Response):
+            return live
+        ended = identity.end_sessions(session, live[2].id)
         session.commit()
     return jsonify({"ended": ended})
