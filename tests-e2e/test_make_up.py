@@ -234,6 +234,17 @@ def test_make_up_on_a_fresh_checkout_prints_a_working_url_and_key_and_make_down_
         == 401
     )
 
+    # the console's URL and a demo user's login: the page answers, the login works (an admin)
+    console = re.search(
+        r"^\s*console\s+(http://\S+)\s+log in as (\S+), password (\S+)$", output, re.MULTILINE
+    )
+    assert console, f"`make up` printed no console line:\n{output[-4000:]}"
+    assert console.group(1) == f"{url}/console"
+    assert requests.get(f"{url}/console/login", timeout=30).status_code == 200
+    login = {"email": console.group(2), "password": console.group(3)}
+    session = requests.post(f"{url}/v1/sessions", json=login, timeout=30)
+    assert session.status_code == 201 and session.json()["user"]["role"] == "admin", session.text
+
     # make up again: already running, the same key still works (nothing is made twice)
     again = subprocess.run(["make", "up"], cwd=folder, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stdout + again.stderr
