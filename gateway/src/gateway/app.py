@@ -19,6 +19,7 @@ from fieldbook_shared.observability import (
 )
 from fieldbook_shared.problems import register_error_handlers
 
+from . import oauth
 from .auth import FailedKeyThrottle, KeyAuthenticator
 from .console_proxy import console_bp
 from .identity_views import identity_bp
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(SERVICE, static_folder=None)
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
+    signing = oauth.signing_key(settings.oauth_signing_key)
     app.extensions[EXTENSION] = Gateway(
         settings=settings,
         engine=engine,
@@ -71,6 +73,11 @@ def create_app(settings: Settings | None = None) -> Flask:
             timeout=settings.openapi_timeout,
             ttl=settings.openapi_cache_seconds,
         ),
+        tokens=oauth.TokenVerifier(signing, settings.oauth_issuer),
+        oauth_server=oauth.authorization_server(
+            app, sessions, signing, settings.oauth_issuer, settings.oauth_token_seconds
+        ),
+        jwks=oauth.jwks(signing),
     )
 
     if settings.trusted_proxy_hops:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fieldbook_shared.db import utcnow
+
 from .keys import Principal, find_principal, hash_key
 from .ratelimit import RateLimiter
 
@@ -75,14 +77,22 @@ class KeyAuthenticator:
                 return None
         with self._sessions() as session:
             principal = find_principal(session, plain)
+            session.commit()  # its last use
         with self._lock:
             self._hits.pop(digest, None)
             self._misses.pop(digest, None)
             if principal is not None:
-                _bounded_put(self._hits, digest, (now + self._ttl, principal), self._max)
+                _bounded_put(self._hits, digest, (now + self._hit_ttl(principal), principal), self._max)
             else:
                 _bounded_put(self._misses, digest, now + self._ttl, self._max)
         return principal
+
+    def _hit_ttl(self, principal: Principal) -> float:
+        """The cache time, cut short so an expiring key stops at its expiry, not up to a TTL later."""
+        if principal.expires_at is None:
+            return self._ttl
+        left = (principal.expires_at - utcnow()).total_seconds()
+        return max(0.0, min(self._ttl, left))
 
     def cache_sizes(self) -> tuple[int, int]:
         """(valid keys, misses) held now."""

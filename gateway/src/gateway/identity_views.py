@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from fieldbook_shared.problems import problem_response
 
-from . import identity, roles
+from . import identity, roles, scopes
 from .auth import presented_key
 from .keys import Principal
 from .state import current_gateway
@@ -36,6 +36,9 @@ def _admin() -> tuple[Principal | None, Response | None]:
     principal, refusal = authenticate(current_gateway())
     if refusal is not None:
         return None, refusal
+    if principal.scopes is not None:  # type: ignore[union-attr]  # an OAuth2 client, a scoped key
+        detail = scopes.refusal_detail(scopes.NO_SCOPE, request.method, request.path)
+        return None, problem_response(403, detail=detail, required_scope=scopes.NO_SCOPE)
     allowed = roles.allowed_roles(request.method, request.path)
     if principal.role not in allowed:  # type: ignore[union-attr]
         detail = roles.refusal_detail(allowed, request.method, request.path)

@@ -36,7 +36,11 @@ class Principal:
     tenant_id: str
     name: str
     role: str
-    kind: str = "key"  # "key": an API key; "user": a person's session (identity.py)
+    # "key": an API key; "user": a person's session (identity.py); "client": an OAuth2 client's token
+    kind: str = "key"
+    # the scopes (scopes.py) it is limited to; None: its role alone decides
+    scopes: tuple[str, ...] | None = None
+    expires_at: datetime | None = None
 
     @classmethod
     def public(cls, address_id: str) -> Principal:
@@ -52,6 +56,9 @@ class Principal:
     def actor(self) -> str:
         return "public" if self.is_public else f"{self.kind}:{self.name}"
 
+    def may_use(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
 
 @dataclass(frozen=True)
 class KeyInfo:
@@ -62,6 +69,9 @@ class KeyInfo:
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
+    scopes: tuple[str, ...] | None = None
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 def hash_key(key: str) -> str:
@@ -89,8 +99,8 @@ def create_tenant(session: Session, name: str, tenant_id: str | None = None) -> 
     return tenant
 
 
-def create_key(session: Session, tenant_id: str, role: str, name: str | None = None) -> tuple[ApiKey, str]:
-    """A new key for a tenant: returns the row and the plain key, which is never stored."""
+def checked_name(session: Session, tenant_id: str, role: str, name: str | None) -> str:
+    """The name of a new key or client, once its role and tenant are known good."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if session.get(Tenant, tenant_id) is None:
@@ -101,6 +111,21 @@ def create_key(session: Session, tenant_id: str, role: str, name: str | None = N
         raise ValueError(
             f"a key name must be printable ASCII (letters, digits, spaces, punctuation): {name!r}"
         )
+    return name
+
+
+def create_key(
+    session: Session,
+    tenant_id: str,
+    role: str,
+    name: str | None = None,
+    scopes: tuple[str, ...] | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key for a tenant: returns the row and the plain key, which is never stored.
+
+    `scopes` limit a `partner` key (the other roles are limited by their role alone)."""
+    name = checked_name(session, tenant_id, role, name)
     plain = generate_key()
     row = ApiKey(
         tenant_id=tenant_id,
@@ -109,6 +134,8 @@ def create_key(session: Session, tenant_id: str, role: str, name: str | None = N
         prefix=plain[:PREFIX_LEN],
         key_hash=hash_key(plain),
         created_at=utcnow(),
+        scopes=" ".join(scopes) if scopes is not None else None,
+        expires_at=expires_at,
     )
     session.add(row)
     session.flush()
@@ -117,12 +144,32 @@ def create_key(session: Session, tenant_id: str, role: str, name: str | None = N
 
 def list_keys(session: Session, tenant_id: str) -> list[KeyInfo]:
     rows = session.scalars(select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.created_at))
-    return [KeyInfo(r.id, r.tenant_id, r.name, r.role, r.prefix, r.created_at, r.revoked_at) for r in rows]
+    return [key_info(r) for r in rows]
 
 
-def revoke_key(session: Session, key_id: str) -> ApiKey:
+def key_info(r: ApiKey) -> KeyInfo:
+    return KeyInfo(
+        r.id,
+        r.tenant_id,
+        r.name,
+        r.role,
+        r.prefix,
+        r.created_at,
+        r.revoked_at,
+        _scopes(r.scopes),
+        r.expires_at,
+        r.last_used_at,
+    )
+
+
+def _scopes(value: str | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value.split())
+
+
+def revoke_key(session: Session, key_id: str, tenant_id: str | None = None) -> ApiKey:
+    """Revoke a key (of `tenant_id` when given: another tenant's key is "no key")."""
     row = session.get(ApiKey, key_id)
-    if row is None:
+    if row is None or (tenant_id is not None and row.tenant_id != tenant_id):
         raise ValueError(f"no key {key_id}")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
@@ -130,13 +177,25 @@ def revoke_key(session: Session, key_id: str) -> ApiKey:
 
 
 def find_principal(session: Session, plain: str) -> Principal | None:
-    """The live key matching `plain`, or None. Hashes are compared in constant time."""
+    """The live key matching `plain`, or None; notes its use. Hashes are compared in constant time.
+
+    A key past its `expires_at` is not live."""
     if len(plain) < PREFIX_LEN:
         return None
     wanted = hash_key(plain)
     candidates = session.scalars(select(ApiKey).where(ApiKey.prefix == plain[:PREFIX_LEN]))
     found = None
+    now = utcnow()
     for row in candidates:
-        if hmac.compare_digest(row.key_hash, wanted) and row.revoked_at is None:
-            found = Principal(key_id=row.id, tenant_id=row.tenant_id, name=row.name, role=row.role)
+        live = row.revoked_at is None and (row.expires_at is None or row.expires_at > now)
+        if hmac.compare_digest(row.key_hash, wanted) and live:
+            row.last_used_at = now
+            found = Principal(
+                key_id=row.id,
+                tenant_id=row.tenant_id,
+                name=row.name,
+                role=row.role,
+                scopes=_scopes(row.scopes),
+                expires_at=row.expires_at,
+            )
     return found

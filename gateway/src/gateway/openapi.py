@@ -29,7 +29,7 @@ from fieldbook_shared.context import GATEWAY_SET_HEADERS, PUBLIC_PREFIX
 from fieldbook_shared.problems import PROBLEM_JSON, ProblemSchema
 from fieldbook_shared.timeline import LIMIT_DEFAULT, LIMIT_MAX, TimelineEntrySchema
 
-from . import routing
+from . import routing, scopes
 
 log = logging.getLogger("fieldbook.gateway.openapi")
 
@@ -41,7 +41,24 @@ SECURITY_SCHEMES = {
         "description": "Your API key: `Authorization: Bearer <key>`.",
     },
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "Your API key."},
+    "oauth2": {
+        "type": "oauth2",
+        "description": "OAuth2 client credentials: a short-lived JWT from `POST /oauth/token`, "
+        "sent as `Authorization: Bearer <token>`; each operation names the scope it needs.",
+        "flows": {
+            "clientCredentials": {"tokenUrl": "/oauth/token", "scopes": dict(scopes.SCOPE_DESCRIPTIONS)}
+        },
+    },
 }
+
+
+def _security(method: str, path: str) -> list[dict]:
+    """An API key, or a token with the operation's scope (none when no scope grants it)."""
+    needed = scopes.required_scope(method, path)
+    schemes: list[dict] = [{"bearer": []}, {"apiKey": []}]
+    if needed != scopes.NO_SCOPE:
+        schemes.append({"oauth2": [needed]})
+    return schemes
 
 
 def _pascal(service: str) -> str:
@@ -247,6 +264,8 @@ def add_gateway_answers(doc: dict) -> None:
             if public:  # no key, no role: the service's own 401/403 (a bad link) stand
                 operation["security"] = []
                 statuses = [s for s in statuses if s not in (401, 403)]
+            else:
+                operation["security"] = _security(method, path)
             if "requestBody" in operation:
                 statuses.append(BODY_LIMIT[0])
             for status in statuses:

@@ -51,6 +51,11 @@ class Settings:
     # is the client; behind one load balancer or ingress: 1)
     trusted_proxy_hops: int = 0
     key_cache_seconds: float = 30.0
+    # OAuth2 (oauth.py): the RS256 signing key (PEM; empty: generated into the var folder, dev and
+    # tests only), the tokens' issuer and their lifetime
+    oauth_signing_key: str = ""
+    oauth_issuer: str = "fieldbook"
+    oauth_token_seconds: int = 600
     max_body_bytes: int = 1 * MIB
     max_import_body_bytes: int = 20 * MIB
     # emails carry attachments (16 MB in total, base64 in JSON: a third larger)
@@ -90,6 +95,9 @@ class Settings:
             ),
             "trusted_proxy_hops": int(env.get("TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops)),
             "key_cache_seconds": float(env.get("KEY_CACHE_SECONDS", cls.key_cache_seconds)),
+            "oauth_signing_key": env.get("OAUTH_SIGNING_KEY", ""),
+            "oauth_issuer": env.get("OAUTH_ISSUER", cls.oauth_issuer),
+            "oauth_token_seconds": int(env.get("OAUTH_TOKEN_SECONDS", cls.oauth_token_seconds)),
             "max_body_bytes": int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             "max_import_body_bytes": int(env.get("MAX_IMPORT_BODY_BYTES", cls.max_import_body_bytes)),
             "max_email_body_bytes": int(env.get("MAX_EMAIL_BODY_BYTES", cls.max_email_body_bytes)),

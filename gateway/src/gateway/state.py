@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from authlib.integrations.flask_oauth2 import AuthorizationServer
 from flask import current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .auth import FailedKeyThrottle, KeyAuthenticator
+from .oauth import TokenVerifier
 from .openapi import SpecAggregator
 from .proxy import Proxy
 from .ratelimit import RateLimiter
@@ -27,6 +29,9 @@ class Gateway:
     limiter: RateLimiter
     proxy: Proxy
     specs: SpecAggregator
+    tokens: TokenVerifier
+    oauth_server: AuthorizationServer
+    jwks: dict
 
 
 def current_gateway() -> Gateway:

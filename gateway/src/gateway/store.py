@@ -1,4 +1,5 @@
-"""The gateway's own tables: tenants, API keys, people (users) and their sessions, rate-limit windows.
+"""The gateway's own tables: tenants, API keys, OAuth clients, people (users) and their sessions,
+rate-limit windows.
 
 Its own DeclarativeBase, not the kit's: the gateway has no outbox and publishes no events.
 """
@@ -39,6 +40,28 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(20))
     prefix: Mapped[str] = mapped_column(String(8), index=True)
     key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    # space-separated scopes (scopes.py) a `partner` key is limited to; None: its role alone decides
+    scopes: Mapped[str | None] = mapped_column(String(500))
+    expires_at: Mapped[datetime | None] = mapped_column()
+    # set when a worker looks the key up (not on every request: the cache answers those)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+
+
+class OAuthClient(Base):
+    """An OAuth2 client (client credentials): its id is public, only the SHA-256 of its secret is kept.
+
+    Its tokens act with `role` (default `partner`) limited to `scopes` (space-separated)."""
+
+    __tablename__ = "oauth_clients"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(36), ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    scopes: Mapped[str] = mapped_column(String(500))
+    secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
 

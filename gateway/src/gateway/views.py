@@ -19,7 +19,18 @@ from flask import Blueprint, Response, g, request, send_from_directory
 from fieldbook_shared.context import PUBLIC_PREFIX
 from fieldbook_shared.problems import problem_response
 
-from . import asyncapi, fanout, identity, overview, roles, routing, timeline
+from . import (
+    asyncapi,
+    credentials_api,
+    fanout,
+    identity,
+    oauth,
+    overview,
+    roles,
+    routing,
+    scopes,
+    timeline,
+)
 from .auth import presented_key
 from .keys import Principal
 from .state import current_gateway
@@ -180,6 +191,9 @@ def public_api(rest: str) -> Response:
         return refusal
     g.tenant_id, g.actor = principal.tenant_id, principal.actor
 
+    if credentials_api.handles(path):  # the gateway's own keys and clients
+        return _credentials(gw, principal, path)
+
     route = routing.resolve(path) if _is_clean(path) else None
     if route is None:
         return problem_response(404, detail=f"There is no resource at {path}.")
@@ -204,15 +218,11 @@ def public_api(rest: str) -> Response:
     if refused is not None:
         return refused
 
-    allowed = roles.allowed_roles(
-        request.method, path, None if isinstance(body, StreamedBody) else _json_or_none(body)
-    )
-    if principal.role not in allowed:
+    refused = _refusal(principal, path, body)
+    if refused is not None:
         if isinstance(body, StreamedBody):  # read, so the client hears the 403 rather than a reset connection
             _discard(request.stream, DRAIN_LIMIT)
-        return problem_response(
-            403, detail=roles.refusal_detail(allowed, request.method, path), allowed_roles=list(allowed)
-        )
+        return refused
 
     if customer_id is not None:
         answer = GATEWAY_PAGES[page or ""](gw, principal, customer_id)
@@ -221,6 +231,33 @@ def public_api(rest: str) -> Response:
         return answer
 
     return _forward(gw, route.service, principal, body, limit_headers)
+
+
+def _credentials(gw, principal: Principal, path: str) -> Response:
+    """/v1/api-keys, /v1/oauth-clients: rate limited like the rest, answered by the gateway."""
+    limit_headers, refused = _rate_limit(gw, principal, "This key may make {limit} requests a minute")
+    if refused is not None:
+        return refused
+    answer = credentials_api.answer(gw, principal, path)
+    answer.headers.update(limit_headers)
+    return answer
+
+
+def _refusal(principal: Principal, path: str, body) -> Response | None:
+    """The 403 when the caller's scopes (a token, a scoped key) or role do not allow the request."""
+    needed = scopes.required_scope(request.method, path)
+    if not principal.may_use(needed):
+        return problem_response(
+            403, detail=scopes.refusal_detail(needed, request.method, path), required_scope=needed
+        )
+    allowed = roles.allowed_roles(
+        request.method, path, None if isinstance(body, StreamedBody) else _json_or_none(body)
+    )
+    if principal.role not in allowed:
+        return problem_response(
+            403, detail=roles.refusal_detail(allowed, request.method, path), allowed_roles=list(allowed)
+        )
+    return None
 
 
 def _rate_limit(gw, principal: Principal, allowance: str) -> tuple[dict[str, str], Response | None]:
@@ -278,14 +315,17 @@ def _public_page(gw, path: str) -> Response:
 
 
 def authenticate(gw) -> tuple[Principal | None, Response | None]:
-    """The principal of the request's API key, or the 401 / 429 problem that refuses it."""
+    """The principal of the request's API key, OAuth2 token or session, or the 401 / 429 problem
+    that refuses it. A token is checked by its signature and claims alone (no database)."""
     plain = presented_key(request.headers)
     principal = None
-    if plain and identity.is_session_token(plain):
+    session_token = bool(plain) and identity.is_session_token(plain or "")
+    token = bool(plain) and not session_token and oauth.looks_like_token(plain or "")
+    if plain and session_token:
         with gw.sessions() as session:  # never cached: a session ended is ended at once
             principal = identity.principal_of(plain, session)
     elif plain:
-        principal = gw.authenticator.authenticate(plain)
+        principal = gw.tokens.principal(plain) if token else gw.authenticator.authenticate(plain)
         if principal is None:
             # a valid key always passes, even from an address over the limit (behind a load balancer
             # every client shares one): only the guesses are answered 429
@@ -298,19 +338,43 @@ def authenticate(gw) -> tuple[Principal | None, Response | None]:
                     headers={"Retry-After": str(wait)},
                 )
     if principal is None:
-        detail = (
-            (
-                "The session has ended or is not valid."
-                if identity.is_session_token(plain)
-                else "The API key is not valid or has been revoked."
-            )
-            if plain
-            else "Send your API key as `Authorization: Bearer <key>` (or `X-API-Key: <key>`)."
-        )
-        return None, problem_response(
-            401, detail=detail, headers={"WWW-Authenticate": 'Bearer realm="fieldbook"'}
-        )
+        challenge = 'Bearer realm="fieldbook"'
+        if token:
+            detail = "The access token is not valid or has expired; ask /oauth/token for a new one."
+            challenge += ', error="invalid_token"'
+        elif session_token:
+            detail = "The session has ended or is not valid."
+        elif plain:
+            detail = "The API key is not valid or has been revoked."
+        else:
+            detail = "Send your API key as `Authorization: Bearer <key>` (or `X-API-Key: <key>`)."
+        return None, problem_response(401, detail=detail, headers={"WWW-Authenticate": challenge})
     return principal, None
+
+
+@bp.post("/oauth/token")
+def oauth_token() -> Response:
+    """OAuth2 client credentials (authlib): a short-lived JWT; RFC 6749 errors as problem+json."""
+    response = current_gateway().oauth_server.create_token_response()
+    if response.status_code < 400:
+        return response
+    body = json.loads(response.get_data() or b"{}")
+    error = str(body.get("error") or "invalid_request")
+    headers = {k: v for k, v in response.headers.items() if k == "WWW-Authenticate"}
+    return problem_response(
+        response.status_code,
+        detail=str(body.get("error_description") or error.replace("_", " ")),
+        error=error,
+        headers=headers,
+    )
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks_json() -> Response:
+    """The public key that signs access tokens (RFC 7517); clients and services may cache it."""
+    response = Response(json.dumps(current_gateway().jwks), mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.get("/openapi.json")

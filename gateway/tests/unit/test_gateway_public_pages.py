@@ -84,4 +84,10 @@ def test_public_operations_are_documented_without_security():
     assert "401" not in public["responses"] and public["responses"]["403"] == {"description": "bad link"}
     assert "429" in public["responses"]
     staff = doc["paths"]["/v1/quotes"]["get"]
-    assert "security" not in staff and "401" in staff["responses"]
+    assert "401" in staff["responses"]
+    # a key, or a token with the operation's scope
+    assert staff["security"] == [{"bearer": []}, {"apiKey": []}, {"oauth2": ["billing:read"]}]
+    assert (
+        "billing:read"
+        in doc["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]["scopes"]
+    )
