@@ -32,6 +32,8 @@ ITEM_PATHS: dict[str, str] = {
     "email template": "/v1/email-templates/{template_id}",
     "mailing list": "/v1/mailing-lists/{list_id}",
     "file": "/v1/files/{file_id}",
+    "service plan": "/v1/service-plans/{plan_id}",
+    "contract": "/v1/contracts/{contract_id}",
     **{f"catalogue {kind}": f"/v1/asset-catalogue/{kind}/{{entry:{kind}}}" for kind in CATALOGUE_KINDS},
 }
 
@@ -155,6 +157,22 @@ def one_of_each(client) -> dict[str, str]:
         return rows[0]["id"]
 
     ids["reminder_id"] = eventually(reminder, timeout=30, message="servicing has the asset's reminder")
+    # servicing: a plan, and the customer's contract on it covering the work address and the asset
+    plan = {
+        "name": unique("Fuzz plan "),
+        "price": "180.00",
+        "billing_frequency": "yearly",
+        "visits_per_year": 1,
+    }
+    ids["plan_id"] = expect(client.post("/v1/service-plans", json=plan), 201).json()["id"]
+    contract = {
+        "plan_id": ids["plan_id"],
+        "start_date": "2027-01-01",
+        "end_date": "2027-12-31",
+        "work_address_ids": [ids["work_address_id"]],
+        "asset_ids": [ids["asset_id"]],
+    }
+    ids["contract_id"] = expect(client.post(f"{base}/contracts", json=contract), 201).json()["id"]
 
     # comms
     ids["note_id"] = expect(client.post(f"{base}/notes", json={"text": "Fuzz note"}), 201).json()["id"]

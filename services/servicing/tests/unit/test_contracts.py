@@ -92,6 +92,8 @@ def test_a_contract_covers_the_customers_properties_and_is_an_event(api, world, 
         f"/v1/customers/{other}/contracts", json={**body, "end_date": "2027-12-31", "asset_ids": [boiler]}
     )
     assert r.status_code == 422 and "asset_ids" in r.get_json()["errors"]
+    r = api.post(f"/v1/customers/{customer}/contracts", json={**body, "end_date": "9999-12-31"})
+    assert r.status_code == 422 and "end_date" in r.get_json()["errors"]  # no term beyond 2199
     assert len(outbox("contract.created")) == 1
 
 

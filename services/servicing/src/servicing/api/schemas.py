@@ -6,6 +6,8 @@ so do query strings (`unknown=RAISE` in the views, `PagedQuery` for paged lists)
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 from fieldbook_shared.events.catalogue.servicing import ContractData
@@ -136,10 +138,14 @@ class ServicePlanSchema(Schema):
     updated_at = fields.DateTime()
 
 
+# a contract's days: within these (a renewal moves the term on; no date overflows)
+TERM_DAYS = validate.Range(min=date(1900, 1, 1), max=date(2199, 12, 31))
+
+
 class ContractChangeSchema(StrictSchema):
     plan_id = Id()
-    start_date = fields.Date()
-    end_date = fields.Date(metadata={"description": "The term's last day (covered)."})
+    start_date = fields.Date(validate=TERM_DAYS)
+    end_date = fields.Date(validate=TERM_DAYS, metadata={"description": "The term's last day (covered)."})
     auto_renew = fields.Boolean(metadata={"description": "Renewed for as long again at its end date."})
     work_address_ids = fields.List(
         Id(), validate=validate.Length(max=500), metadata={"description": "The properties it covers."}
@@ -149,8 +155,10 @@ class ContractChangeSchema(StrictSchema):
 
 class ContractInSchema(ContractChangeSchema):
     plan_id = Id(required=True)
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(required=True, metadata={"description": "The term's last day (covered)."})
+    start_date = fields.Date(required=True, validate=TERM_DAYS)
+    end_date = fields.Date(
+        required=True, validate=TERM_DAYS, metadata={"description": "The term's last day (covered)."}
+    )
     auto_renew = fields.Boolean(load_default=False)
     work_address_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=500))
     asset_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=500))
