@@ -164,6 +164,33 @@ def test_boilers_due_next_month_are_listed_booked_postponed_and_cancelled(tenant
     )
 
 
+def test_a_booking_billing_refuses_puts_the_reminder_back_to_due_with_the_reason(tenant, clock):
+    """The customer is blocked after its asset's reminder is due: the office books it anyway, billing
+    refuses the job (the admission) and servicing shows the reminder due again, with the reason."""
+    client = tenant.admin
+    clock(START)
+    group = _boilers(client)
+    customer, wid = _customer_at(client)
+    asset = _asset(client, customer, wid, group, DUE[0])
+    reminder = _reminder_of(client, asset)
+    expect(client.post(f"/v1/customers/{customer}/block", json={"reason": "Unpaid since March"}), 200)
+    r = client.post(
+        "/v1/service-reminders/decisions",
+        json={"reminder_ids": [reminder["id"]], "decision": "book", "date": "2027-04-12"},
+    )
+    assert expect(r, 200).json()[0]["status"] == "booked"
+
+    def refused():
+        after = expect(client.get(f"/v1/service-reminders/{reminder['id']}"), 200).json()
+        assert (after["status"], after["job_id"], after["booked_for"]) == ("due", None, None), after
+        return after
+
+    after = eventually(refused, timeout=60, message="billing refuses the booking, servicing hears it")
+    assert after["reason"].startswith("Booking refused:") and "blocked" in after["reason"].lower()
+    assert after["decided_by"] == "billing"
+    assert expect(client.get(f"/v1/customers/{customer}/jobs"), 200).json() == []
+
+
 def _start_second_worker(system):
     name = "servicing-worker-2"
     if name not in system.processes:

@@ -19,7 +19,8 @@ outer `commit()` raise `NestedRollback`, so the work is retried, never half appl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import cast
 
 from sqlalchemy import Table, insert
@@ -85,6 +86,21 @@ class UnitOfWork:
         if self._rollback_only:
             raise NestedRollback("a nested part of this unit of work rolled back; nothing was committed")
         self.session.commit()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the transaction that may fail on its own (a business refusal the caller answers
+        in another way): on an exception its writes and the events recorded inside it are undone,
+        what came before stays. Events recorded before it go to the outbox first, so only the
+        failed part's are dropped."""
+        assert self.session is not None, "savepoint outside `with uow:`"
+        self.collect()
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            self._drop_pending_events()
+            raise
 
     def rollback(self) -> None:
         """Roll the transaction back; inside a nested `with uow:` the outer commit then raises."""

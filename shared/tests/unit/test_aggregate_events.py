@@ -168,3 +168,28 @@ def test_an_aggregate_recorded_before_it_joins_the_session_is_written(sqlite_ses
         uow.session.add(site)
         uow.commit()
     assert [t for t, _, _ in payloads(sqlite_sessions)] == ["branch.created"]
+
+
+def test_a_failed_savepoint_undoes_its_writes_and_events_and_keeps_what_came_before(sqlite_sessions):
+    kept_id = add_site(sqlite_sessions, "Kept")
+    uow = open_uow(sqlite_sessions)
+    with uow:
+        kept = uow.session.get(Site, kept_id)
+        kept.rename("Renamed before")  # recorded before the savepoint: stays
+        try:
+            with uow.savepoint():
+                failed = Site(customer_id="c1", name="Refused", town="York")
+                uow.session.add(failed)
+                failed.record("branch.created")
+                uow.session.flush()
+                raise ValueError("refused")
+        except ValueError:
+            pass
+        uow.commit()
+
+    assert [(t, d["name"]) for t, _, d in payloads(sqlite_sessions)] == [
+        ("branch.created", "Kept"),
+        ("branch.updated", "Renamed before"),
+    ]
+    with sqlite_sessions() as session:
+        assert [s.name for s in session.query(Site).all()] == ["Renamed before"]

@@ -6,7 +6,8 @@ the survivor; a deleted or erased one's active contracts are cancelled). From as
 snapshots (customer, work address, asset type, install date) — each makes, moves or drops the
 asset's reminder. From
 billing: `job.created` (the job a booking asked for: its id goes on the reminder) and
-`job.completed` (a service job done: the next service follows it).
+`job.completed` (a service job done: the next service follows it) and
+`service_reminder.booking_refused` (no job for a booking: the reminder is due again, the reason kept).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .service.directory import (
     remember_customer,
     remember_work_address,
 )
-from .service.reminders import follow_asset, is_service_job, job_booked, service_done
+from .service.reminders import booking_refused, follow_asset, is_service_job, job_booked, service_done
 from .uow import ServicingUnitOfWork
 
 
@@ -78,6 +79,10 @@ def on_job_created(uow: ServicingUnitOfWork, event: Event) -> None:
         job_booked(uow, event.data["service_reminder_id"], event.data["id"])
 
 
+def on_booking_refused(uow: ServicingUnitOfWork, event: Event) -> None:
+    booking_refused(uow, event.data)
+
+
 def on_job_completed(uow: ServicingUnitOfWork, event: Event) -> None:
     if is_service_job(event.data):
         service_done(uow, event.data)
@@ -96,4 +101,5 @@ HANDLERS = {
     "asset.deleted": on_asset_deleted,
     "job.created": on_job_created,
     "job.completed": on_job_completed,
+    "service_reminder.booking_refused": on_booking_refused,
 }

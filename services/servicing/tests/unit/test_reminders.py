@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
+from fieldbook_shared.testing import publish
 from servicing.domain.rules import add_months
 
 TODAY = date.today()
@@ -224,3 +225,53 @@ def test_a_deleted_asset_takes_its_reminder_away(api, world, bus):
     )
     bus.drain()
     assert _reminders(api) == []
+
+
+def test_a_booking_billing_refuses_puts_the_reminder_back_to_due_with_the_reason(api, world, outbox, bus):
+    api.put(f"/v1/service-intervals/asset-groups/{world.group}", json={"months": 12})
+    customer = world.customer()
+    asset = _boiler_due_in(world, api, 20, customer)
+    reminder = _one(api, asset)
+    day = (TODAY + timedelta(days=21)).isoformat()
+    r = api.post(
+        "/v1/service-reminders/decisions",
+        json={"reminder_ids": [reminder["id"]], "decision": "book", "date": day},
+    )
+    assert r.status_code == 200, r.get_json()
+
+    refusal = {
+        "reminder_id": reminder["id"],
+        "customer_id": customer,
+        "reason": "The customer is blocked: debt.",
+    }
+    # a refusal of another day's booking (an older decision) changes nothing
+    publish(bus, "service_reminder.booking_refused", {**refusal, "date": TODAY}, world.tenant, "billing")
+    bus.drain()
+    assert _one(api, asset)["status"] == "booked"
+
+    event = publish(
+        bus,
+        "service_reminder.booking_refused",
+        {**refusal, "date": date.fromisoformat(day)},
+        world.tenant,
+        "billing",
+    )
+    bus.drain()
+    after = _one(api, asset)
+    assert (after["status"], after["booked_for"], after["job_id"], after["due_date"]) == (
+        "due",
+        None,
+        None,
+        reminder["due_date"],
+    )
+    assert after["reason"] == "Booking refused: The customer is blocked: debt."
+    assert after["decided_by"] == "billing"
+    # redelivered: the inbox drops it; the reminder can be decided again (booked anew)
+    bus.publish("service_reminder.booking_refused", event.to_json(), event.id, event.tenant_id)
+    bus.drain()
+    r = api.post(
+        "/v1/service-reminders/decisions",
+        json={"reminder_ids": [reminder["id"]], "decision": "book", "date": day},
+    )
+    assert r.status_code == 200, r.get_json()
+    assert len(outbox("service_reminder.booked")) == 2

@@ -44,7 +44,13 @@ class ReminderSchema(Schema):
     )
     booked_for = fields.Date(allow_none=True)
     job_id = fields.String(allow_none=True, metadata={"description": "billing's job for the booked service."})
-    reason = fields.String(allow_none=True, metadata={"description": "Why it was postponed or cancelled."})
+    reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why it was postponed or cancelled, or why billing refused its booking "
+            "(then `Booking refused: ...`, the status due again and decided_by `billing`)."
+        },
+    )
     decided_by = fields.String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     version = fields.Integer()

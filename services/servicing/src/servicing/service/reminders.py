@@ -123,6 +123,23 @@ def job_booked(uow: ServicingUnitOfWork, reminder_id: str, job_id: str) -> None:
         uow.commit()
 
 
+def booking_refused(uow: ServicingUnitOfWork, data: dict) -> None:
+    """billing refused a booking (`service_reminder.booking_refused`): the reminder is due again,
+    the reason kept. Only the booking it answers: still booked for that day and without a job (a
+    redelivery, or a refusal heard after a later decision, changes nothing)."""
+    with uow:
+        reminder = uow.reminders.of_id(data["reminder_id"])
+        day = data["date"] if isinstance(data["date"], date) else date.fromisoformat(str(data["date"]))
+        if (
+            reminder is not None
+            and reminder.status == "booked"
+            and reminder.job_id is None
+            and reminder.booked_for == day
+        ):
+            reminder.booking_refused(data["reason"])
+        uow.commit()
+
+
 def service_done(uow: ServicingUnitOfWork, data: dict) -> None:
     """A service job completed: the asset's next service follows it (an older completion heard late
     changes nothing)."""

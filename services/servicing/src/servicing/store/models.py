@@ -70,7 +70,8 @@ class ServiceReminder(Aggregate, Base):
     due_set_by_hand: Mapped[date | None] = mapped_column(Date)  # a date set by hand or a postponement
     booked_for: Mapped[date | None] = mapped_column(Date)
     job_id: Mapped[str | None] = mapped_column(String(36))
-    reason: Mapped[str | None] = mapped_column(String(500))  # why it was postponed or cancelled
+    # why it was postponed or cancelled, or why billing refused its booking
+    reason: Mapped[str | None] = mapped_column(String(500))
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None] = mapped_column()
     removed: Mapped[bool] = mapped_column(Boolean, default=False)  # its asset is gone
@@ -84,12 +85,19 @@ class ServiceReminder(Aggregate, Base):
         service date moves, the reason is kept) or cancel (with the reason)."""
         self.reason, self.decided_by, self.decided_at = reason, by, utcnow()
         if decision == "book":
-            self.status, self.booked_for = "booked", day
+            self.status, self.booked_for, self.job_id = "booked", day, None  # its job: job.created
             self.record("service_reminder.booked", date=day, description=f"Service: {summary}")
         elif decision == "postpone":
             self.status, self.due_set_by_hand, self.due_date = "postponed", day, day
         else:
             self.status = "cancelled"
+
+    def booking_refused(self, reason: str) -> None:
+        """billing made no job for the booking (the customer blocked, deleted or merged): due again,
+        so the chain and the office see it, with billing's reason kept (the booked day is dropped)."""
+        self.status, self.booked_for, self.job_id = "due", None, None
+        self.reason = f"Booking refused: {reason}"[:500]
+        self.decided_by, self.decided_at = "billing", utcnow()
 
     def serviced(self, on: date, job_id: str, next_due: date | None) -> None:
         """A service job was completed: the next one follows it, and the reminder waits again."""

@@ -212,6 +212,17 @@ class DocumentSettingsData(EventData):
     has_logo = fields.Boolean(required=True)
 
 
+class ServiceBookingRefusedData(EventData):
+    """A service booked in servicing (`service_reminder.booked`) for which billing made no job: the
+    customer is blocked, deleted or merged. servicing puts the reminder back to due with `reason`.
+    `date` is the day the booking asked for (a later booking of the same reminder is not undone)."""
+
+    reminder_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    date = fields.Date(required=True)
+    reason = fields.String(required=True)
+
+
 SCHEMAS: dict[str, type[EventData]] = {
     "quote.created": QuoteData,
     "quote.status_changed": QuoteData,
@@ -243,4 +254,5 @@ SCHEMAS: dict[str, type[EventData]] = {
     "ledger.balance_changed": LedgerBalanceChangedData,
     "card.stored": CardStoredData,
     "document_settings.updated": DocumentSettingsData,
+    "service_reminder.booking_refused": ServiceBookingRefusedData,
 }
