@@ -29,7 +29,7 @@ from fieldbook_shared.context import GATEWAY_SET_HEADERS, PUBLIC_PREFIX
 from fieldbook_shared.problems import PROBLEM_JSON, ProblemSchema
 from fieldbook_shared.timeline import LIMIT_DEFAULT, LIMIT_MAX, TimelineEntrySchema
 
-from . import routing, scopes
+from . import credentials_openapi, routing, scopes
 
 log = logging.getLogger("fieldbook.gateway.openapi")
 
@@ -184,8 +184,15 @@ def _add_paths(service: str, spec: dict, paths: dict[str, dict]) -> None:
 # -------------------------------------------------------------------------- what the gateway answers
 
 GATEWAY_ANSWERS = {
-    401: ("UNAUTHORIZED", "No API key, or one that is not valid or has been revoked."),
-    403: ("FORBIDDEN", "The key's role may not do this (`allowed_roles` says which may)."),
+    401: (
+        "UNAUTHORIZED",
+        "No API key or token, or one that is not valid, has expired or has been revoked.",
+    ),
+    403: (
+        "FORBIDDEN",
+        "The key's role may not do this (`allowed_roles` says which may), or the token or scoped "
+        "key lacks the scope (`required_scope`).",
+    ),
     414: ("URL_TOO_LONG", "The URL is longer than the gateway accepts (4096 bytes)."),
     429: (
         "TOO_MANY_REQUESTS",
@@ -254,6 +261,8 @@ def add_gateway_answers(doc: dict) -> None:
         responses[gateway_names[status]] = _problem_response(name, description, status)
     doc["paths"].setdefault(OVERVIEW_PATH, {}).setdefault("get", overview_operation(doc))
     doc["paths"].setdefault(TIMELINE_PATH, {}).setdefault("get", timeline_operation(doc))
+    for path, item in credentials_openapi.paths().items():  # the keys and OAuth2 clients
+        doc["paths"].setdefault(path, item)
     for path, item in doc["paths"].items():
         public = path.startswith(PUBLIC_PREFIX)
         for method, operation in item.items():

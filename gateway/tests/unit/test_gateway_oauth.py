@@ -112,3 +112,15 @@ def test_keys_api_partner_scopes_revocation_and_expiry(make_gateway, fake_servic
         )
         session.commit()
     assert gw.client.get("/v1/customers", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
+
+
+def test_openapi_documents_the_schemes_and_the_credential_routes(gw):
+    doc = gw.client.get("/openapi.json").get_json()
+    oauth2 = doc["components"]["securitySchemes"]["oauth2"]
+    assert oauth2["flows"]["clientCredentials"]["tokenUrl"] == "/oauth/token"
+    assert set(oauth2["flows"]["clientCredentials"]["scopes"]) == set(scopes.SCOPES)
+    created = doc["paths"]["/v1/api-keys"]["post"]["responses"]["201"]["content"]["application/json"]
+    assert "key" in created["schema"]["required"]
+    assert set(doc["paths"]["/v1/oauth-clients/{client_id}"]["delete"]["responses"]) >= {"204", "404", "401"}
+    # a key only: no scope grants managing keys
+    assert doc["paths"]["/v1/api-keys"]["get"]["security"] == [{"bearer": []}, {"apiKey": []}]

@@ -110,6 +110,10 @@ def test_openapi_json_merges_the_running_services(make_gateway, fake_services):
         "/v1/customers/{customer_id}/invoices",
         OVERVIEW_PATH,  # the gateway's own routes
         TIMELINE_PATH,
+        "/v1/api-keys",
+        "/v1/api-keys/{key_id}",
+        "/v1/oauth-clients",
+        "/v1/oauth-clients/{client_id}",
     }
     assert "BillingCustomer" in doc["components"]["schemas"]
     assert doc["x-fieldbook-unavailable"] == ["assets"]
