@@ -17,6 +17,23 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+class Stamped(Schema):
+    """A stored record's version (its ETag, `etag.etag_for`) and when it was made and last changed,
+    as every answer that shows such a record names them."""
+
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class FromCatalogue(StrictSchema):
+    """The first base of an API schema that derives from a catalogue data schema (the record as its
+    events carry it), e.g. `class InvoiceSchema(FromCatalogue, InvoiceData)`: the API adds what
+    only it shows. An event's data is read leniently (`EXCLUDE`, so producers may add fields); an
+    answer of the API has exactly the fields its schema names, which the document says
+    (`additionalProperties: false`)."""
+
+
 class PagedQuery(StrictSchema):
     """The query string of a paged list: `page` / `page_size` are the pagination's (read by
     `fieldbook_shared.pagination`); any other name this schema does not know is a 422 naming it."""

@@ -8,10 +8,10 @@ Ids are UUIDs (a malformed one is a 422 on its field); dates are ISO dates, time
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from fieldbook_shared.events.catalogue.assets import AssetData
-from fieldbook_shared.schemas import Id, PagedQuery, StrictSchema
+from fieldbook_shared.schemas import FromCatalogue, Id, PagedQuery, Stamped, StrictSchema
 
 
 def _text(max_len: int, **kw) -> fields.String:
@@ -26,13 +26,10 @@ class CatalogueEntryInSchema(StrictSchema):
     description = _text(500, allow_none=True)
 
 
-class CatalogueEntrySchema(Schema):
+class CatalogueEntrySchema(Stamped):
     id = fields.String()
     name = fields.String()
     description = fields.String(allow_none=True)
-    version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
 
 
 class ModelInSchema(CatalogueEntryInSchema):
@@ -74,7 +71,7 @@ class AssetInSchema(StrictSchema):
     custom_fields = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)))
 
 
-class AssetSchema(AssetData):
+class AssetSchema(FromCatalogue, AssetData):
     """An asset as the API shows it: the snapshot its events carry (one description of an asset)."""
 
 

@@ -12,7 +12,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from fieldbook_shared.apidoc import Computed
-from fieldbook_shared.schemas import Id, PagedQuery, StrictSchema
+from fieldbook_shared.events.catalogue.billing import (
+    CardStoredData,
+    CreditNoteData,
+    InvoiceData,
+    JobData,
+    PaymentData,
+    QuoteData,
+    RefundData,
+)
+from fieldbook_shared.schemas import FromCatalogue, Id, PagedQuery, StrictSchema
 
 from .. import record_exports
 from ..domain import money, recurrence, rules
@@ -136,22 +145,13 @@ class QuoteStatusSchema(StrictSchema):
     status = fields.String(required=True, validate=validate.OneOf(["sent", "accepted", "rejected"]))
 
 
-class QuoteSchema(WithVatBreakdown):
-    id = fields.String()
-    customer_id = fields.String()
-    number = fields.Integer()
-    status = fields.String()
+class QuoteSchema(FromCatalogue, WithVatBreakdown, QuoteData):
+    """A quote as the API shows it: the snapshot its events carry, with its lines and answer."""
+
     description = fields.String(allow_none=True)
-    work_address_id = fields.String(allow_none=True)
-    job_id = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(LineSchema))
-    net = _money()
-    vat = _money()
-    total = _money()
-    version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
-    converted_at = fields.DateTime(allow_none=True)
     decided_by = fields.String(
         allow_none=True, metadata={"description": "The name the customer gave, answering through the link."}
     )
@@ -235,24 +235,11 @@ class JobPatchSchema(JobFieldsSchema):
     status = fields.String(validate=validate.OneOf(rules.JOB_STATUSES))
 
 
-class JobSchema(Schema):
-    id = fields.String()
-    customer_id = fields.String()
-    number = fields.Integer()
-    quote_id = fields.String(allow_none=True)
-    status = fields.String()
+class JobSchema(FromCatalogue, JobData):
+    """A job as the API shows it: the snapshot its events carry, and what came of it."""
+
     description = fields.String(allow_none=True)
-    scheduled_start = fields.DateTime(allow_none=True)
-    scheduled_end = fields.DateTime(allow_none=True)
-    engineer = fields.String(allow_none=True)
-    priority = fields.String(allow_none=True)
-    category = fields.String(allow_none=True)
-    work_address_id = fields.String(allow_none=True)
-    asset_id = fields.String(allow_none=True)
-    service_reminder_id = fields.String(allow_none=True)
-    total = _money()
     invoice_id = fields.String(allow_none=True)
-    version = fields.Integer()
     created_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
     sla_due_at = fields.DateTime(
@@ -324,28 +311,16 @@ def _sage_id() -> fields.String:
     )
 
 
-class InvoiceSchema(WithVatBreakdown):
-    id = fields.String()
-    customer_id = fields.String()
-    number = fields.Integer()
-    status = fields.String()
+class InvoiceSchema(FromCatalogue, WithVatBreakdown, InvoiceData):
+    """An invoice as the API shows it: the snapshot its events carry, with its lines and dates."""
+
     description = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
     job_id = fields.String(allow_none=True)
-    job_ids = fields.List(fields.String())
-    consolidated = fields.Boolean()
     work_address_id = fields.String(allow_none=True)
     invoice_address = fields.String(allow_none=True)
-    invoice_date = fields.Date()
-    due_date = fields.Date()
     lines = fields.List(fields.Nested(InvoiceLineSchema))
-    net = _money()
-    vat = _money()
-    total = _money()
     retention_pct = fields.Decimal(as_string=True)
-    retention_amount = _money()
-    outstanding = _money()
-    version = fields.Integer()
     created_at = fields.DateTime()
     issued_at = fields.DateTime(allow_none=True)
     voided_at = fields.DateTime(allow_none=True)
@@ -490,19 +465,12 @@ class CreditNoteInSchema(StrictSchema):
             raise ValidationError("Give the customer or the invoice to credit.", "customer_id")
 
 
-class CreditNoteSchema(WithVatBreakdown):
-    id = fields.String()
-    customer_id = fields.String()
-    invoice_id = fields.String(allow_none=True)
-    number = fields.Integer()
+class CreditNoteSchema(FromCatalogue, WithVatBreakdown, CreditNoteData):
+    """A credit note as the API shows it: the snapshot its event carries, with its lines and use."""
+
     description = fields.String()
     notes = fields.String(allow_none=True)
-    credit_date = fields.Date()
-    breakdown = fields.String()
     lines = fields.List(fields.Nested(LineSchema))
-    net = _money()
-    vat = _money()
-    total = _money()
     unallocated = _money()
     allocations = fields.List(fields.Nested("AllocationSchema"))  # defined below
     created_at = fields.DateTime()
@@ -590,13 +558,9 @@ class RefundSourceSchema(Schema):
     amount = _money()
 
 
-class RefundSchema(Schema):
-    id = fields.String()
-    customer_id = fields.String()
-    amount = _money()
-    method = fields.String()
-    reference = fields.String(allow_none=True)
-    refunded_on = fields.Date()
+class RefundSchema(FromCatalogue, RefundData):
+    """A refund as the API shows it: what `refund.issued` carries."""
+
     sources = fields.List(fields.Nested(RefundSourceSchema))
     created_at = fields.DateTime()
 
@@ -658,18 +622,15 @@ class AccountCreditInSchema(StrictSchema):
     amount = _positive_money(required=True)
 
 
-class PaymentSchema(Schema):
-    id = fields.String()
-    customer_id = fields.String()
+class PaymentSchema(FromCatalogue, PaymentData):
+    """A payment or account credit as the API shows it: what its event carries, and what became of it."""
+
     kind = fields.String(validate=validate.OneOf(("payment", "account_credit")))
     method = _method()
     reference = fields.String(allow_none=True)
     nominal_account = fields.String(
         allow_none=True, metadata={"description": "The nominal account code given (see the request)."}
     )
-    amount = _money()
-    received_on = fields.Date()
-    unallocated = _money()
     allocations = fields.List(fields.Nested(AllocationSchema))
     status = fields.String(
         validate=validate.OneOf(("received", "reversed")),
@@ -703,14 +664,10 @@ class CardInSchema(StrictSchema):
         return data
 
 
-class CardSchema(Schema):
-    id = fields.String()
-    customer_id = fields.String()
+class CardSchema(FromCatalogue, CardStoredData):
+    """A stored card as the API shows it: what `card.stored` carries, and its provider."""
+
     provider = fields.String(allow_none=True)
-    brand = fields.String()
-    last4 = fields.String()
-    expiry_month = fields.Integer()
-    expiry_year = fields.Integer()
     name_on_card = fields.String(allow_none=True)
     created_at = fields.DateTime()
 

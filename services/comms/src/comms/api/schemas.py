@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from fieldbook_shared.schemas import Id, PagedQuery, StrictSchema
+from fieldbook_shared.events.catalogue.comms import MassEmailCompletedData, NoteData
+from fieldbook_shared.schemas import FromCatalogue, Id, PagedQuery, Stamped, StrictSchema
 
 from ..domain.messages import MAX_ADDRESS, has_line_break, sendable_address
 from ..domain.templates import PLACEHOLDERS
@@ -64,20 +65,12 @@ class NotePatchSchema(StrictSchema):
     do_not_work_with_again = fields.Boolean()
 
 
-class NoteSchema(Schema):
-    id = fields.String()
-    customer_id = fields.String()
-    work_address_id = fields.String(allow_none=True)
-    text = fields.String()
-    important = fields.Boolean()
+class NoteSchema(FromCatalogue, NoteData):
+    """A note as the API shows it: the snapshot its events carry."""
+
     pinned = fields.Function(
         lambda note: note.important, metadata={"type": "boolean", "description": "Same as important."}
     )
-    do_not_work_with_again = fields.Boolean()
-    author = fields.String()
-    version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
 
 
 class NoteQuerySchema(PagedQuery):
@@ -143,14 +136,11 @@ class TemplateInSchema(StrictSchema):
     )
 
 
-class TemplateSchema(Schema):
+class TemplateSchema(Stamped):
     id = fields.String()
     name = fields.String()
     subject = fields.String()
     body = fields.String()
-    version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
 
 
 class PlaceholderSchema(Schema):
@@ -249,14 +239,11 @@ class MailingListInSchema(StrictSchema):
     customer_ids = fields.List(_ID, required=True, validate=validate.Length(max=10_000))
 
 
-class MailingListSchema(Schema):
+class MailingListSchema(Stamped):
     id = fields.String()
     name = fields.String()
     customer_ids = fields.List(fields.String())
     size = fields.Function(lambda row: len(row.customer_ids or []), metadata={"type": "integer"})
-    version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
 
 
 class MassEmailInSchema(StrictSchema):
@@ -290,17 +277,15 @@ class PreviewRowSchema(Schema):
     name = fields.String(allow_none=True)
 
 
-class MassEmailSchema(Schema):
-    id = fields.String()
+class MassEmailSchema(FromCatalogue, MassEmailCompletedData):
+    """A mass email as the API shows it: its counts as `mass_email.completed` carries them, and
+    where it stands."""
+
     status = fields.String(metadata={"description": "queued, expanding, sending, completed."})
     subject = fields.String()
     automated = fields.Boolean()
     mailing_list_id = fields.String(allow_none=True)
     template_id = fields.String(allow_none=True)
-    total = fields.Integer()
-    sent = fields.Integer()
-    skipped = fields.Integer()
-    failed = fields.Integer()
     pending = fields.Integer(metadata={"description": "Not yet sent, skipped or failed."})
     skipped_reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
     author = fields.String()

@@ -9,7 +9,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from fieldbook_shared.apidoc import Computed
-from fieldbook_shared.schemas import PagedQuery, StrictSchema
+from fieldbook_shared.events.catalogue.customers import BranchData, ContactData, CustomerData, WorkAddressData
+from fieldbook_shared.schemas import FromCatalogue, PagedQuery, Stamped, StrictSchema
 
 from ..domain import rules
 from ..domain.inputs import (
@@ -55,22 +56,14 @@ class ContactPatchSchema(ContactInSchema):
     archived = fields.Boolean()
 
 
-class ContactSchema(Schema):
+class ContactSchema(FromCatalogue, ContactData, Stamped):
+    """A contact as the API shows it: the snapshot its events carry."""
+
     id = fields.String(dump_only=True)
     customer_id = fields.String(dump_only=True)
-    title = fields.String(allow_none=True)
-    first_name = fields.String(allow_none=True)
-    surname = fields.String()
-    position = fields.String(allow_none=True)
     phones = fields.List(fields.Nested(PhoneSchema))
-    email = fields.String(allow_none=True)
-    urls = fields.List(fields.String())
     primary = fields.Boolean(attribute="is_primary")
-    archived = fields.Boolean()
     communication_preferences = fields.Dict(metadata=PREFERENCES_DOC)
-    version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
 
 
 class CustomerPatchSchema(CustomerInSchema):
@@ -86,34 +79,18 @@ class UnblockSchema(StrictSchema):
     reason = Trimmed(allow_none=True, validate=validate.Length(max=500))
 
 
-class CustomerSchema(Schema):
-    id = fields.String()
-    type = fields.String()
-    title = fields.String(allow_none=True)
-    first_name = fields.String(allow_none=True)
-    surname = fields.String(allow_none=True)
-    company_name = fields.String(allow_none=True)
-    display_name = fields.String()
-    business_type = fields.String(allow_none=True)
+class CustomerSchema(FromCatalogue, CustomerData):
+    """A customer as the API shows it: the snapshot its events carry, with its account figures and
+    primary contact."""
+
     address = Computed("_address", AddressSchema)
-    email = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    status = fields.String()
-    blocked = fields.Boolean()
-    block_reason = fields.String(allow_none=True)
     blocked_at = fields.DateTime(allow_none=True)
     unblock_reason = fields.String(allow_none=True)
     unblocked_at = fields.DateTime(allow_none=True)
     unblocked_by = fields.String(allow_none=True)
     credit_limit = money(allow_none=True)
-    payment_terms_days = fields.Integer(allow_none=True)
-    account_manager = fields.String(allow_none=True)
-    advertising_source = fields.String(allow_none=True)
-    price_book = fields.String(allow_none=True)
-    invoice_address_format = fields.String(allow_none=True)
     custom_fields = fields.Dict()
     communication_preferences = fields.Dict(metadata=PREFERENCES_DOC)
-    accounts_ref = fields.String(allow_none=True)
     accounts_balance = money(allow_none=True)
     accounts_balance_as_of = fields.DateTime(allow_none=True)
     has_transactions = fields.Boolean(
@@ -123,7 +100,6 @@ class CustomerSchema(Schema):
         }
     )
     primary_contact = Computed("_primary_contact", ContactSchema, allow_none=True)
-    version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -189,34 +165,22 @@ class BranchInSchema(StrictSchema):
     default_contact_id = fields.String(allow_none=True)
 
 
-class BranchSchema(Schema):
-    id = fields.String()
-    customer_id = fields.String()
-    name = fields.String()
-    code = fields.String(allow_none=True)
+class BranchSchema(FromCatalogue, BranchData, Stamped):
+    """A branch as the API shows it: the snapshot its events carry."""
+
     address = Computed("_address", AddressSchema)
     phones = fields.List(fields.Nested(PhoneSchema))
-    emails = fields.List(fields.String())
-    default_contact_id = fields.String(allow_none=True)
-    version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
 
     _address = CustomerSchema._address
 
 
-class WorkAddressSchema(Schema):
-    id = fields.String()
-    customer_id = fields.String()
-    name = fields.String(allow_none=True)
+class WorkAddressSchema(FromCatalogue, WorkAddressData, Stamped):
+    """A work address as the API shows it: the snapshot its events carry."""
+
     address = Computed("_address", AddressSchema)
-    status = fields.String()
     landlord = fields.Dict(allow_none=True, metadata=PERSON_DOC)
     occupier = fields.Dict(allow_none=True, metadata=PERSON_DOC)
     communication_preferences = fields.Dict(metadata=PREFERENCES_DOC)
-    version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
 
     _address = CustomerSchema._address
 
