@@ -28,6 +28,24 @@ from .db import utcnow
 
 Row = TypeVar("Row")
 
+# A snapshot's address (the catalogue's AddressData): its lines are `address_line_1`… on a copy,
+# the other keys columns of the same name.
+ADDRESS_KEYS = ("line_1", "line_2", "line_3", "town", "county", "postcode")
+
+
+def copy_fields(row: Any, data: dict, *names: str) -> None:
+    """Set each named column of a copy to the snapshot's value of that name (None when absent)."""
+    for name in names:
+        setattr(row, name, data.get(name))
+
+
+def copy_address(row: Any, address: dict | None, *keys: str) -> None:
+    """Set a copy's address columns from a snapshot's `address`: all of them, or the `keys` (of
+    `ADDRESS_KEYS`) the copy keeps."""
+    address = address or {}
+    for key in keys or ADDRESS_KEYS:
+        setattr(row, f"address_{key}" if key.startswith("line_") else key, address.get(key))
+
 
 class CopyColumns:
     """What every copy's table holds beside the record's own fields: a counter as its key, the

@@ -11,10 +11,11 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 
 from fieldbook_shared.events import Event
+from fieldbook_shared.read_model import copy_address, copy_fields
 
 from .service.bookings import book_service_job
 from .service.contracts import remember_contract
-from .service.customers import ADDRESS_KEYS, WORK_ADDRESSES, apply_customer_snapshot
+from .service.customers import WORK_ADDRESSES, apply_customer_snapshot
 from .store.models import (
     Allocation,
     CreditNote,
@@ -57,14 +58,9 @@ def on_work_address(uow, event: Event) -> None:
     row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
     if not newer:
         return
-    address = data.get("address") or {}
-    row.customer_id = data["customer_id"]
-    row.name = data.get("name")
+    copy_fields(row, data, "customer_id", "name", "landlord", "occupier")
     row.status = data.get("status") or "active"
-    row.landlord = data.get("landlord")
-    row.occupier = data.get("occupier")
-    for key in ADDRESS_KEYS:
-        setattr(row, "address_line_" + key[-1] if key.startswith("line_") else key, address.get(key))
+    copy_address(row, data.get("address"))
 
 
 def on_customer_merged(uow, event: Event) -> None:

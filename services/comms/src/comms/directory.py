@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from fieldbook_shared.read_model import ReadModel
+from fieldbook_shared.read_model import ReadModel, copy_address, copy_fields
 
 from .domain.recipients import CustomerView, Person
 from .store.models import ContactCopy, CustomerCopy, WorkAddressCopy
@@ -27,21 +27,11 @@ def apply_customer(uow: CommsUnitOfWork, data: dict) -> CustomerCopy:
     row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data, status="active")
     if not newer:
         return row
-    address = data.get("address") or {}
-    row.type = data.get("type")
-    row.title = data.get("title")
-    row.first_name = data.get("first_name")
-    row.surname = data.get("surname")
-    row.company_name = data.get("company_name")
-    row.display_name = data.get("display_name")
-    row.email = data.get("email")
-    row.address_line_1 = address.get("line_1")
-    row.address_line_2 = address.get("line_2")
-    row.town = address.get("town")
-    row.postcode = address.get("postcode")
+    copy_fields(row, data, "type", "title", "first_name", "surname", "company_name", "display_name")
+    copy_fields(row, data, "email", "accounts_ref")
+    copy_address(row, data.get("address"), "line_1", "line_2", "town", "postcode")
     row.status = data.get("status") or "active"
     row.communication_preferences = dict(data.get("communication_preferences") or {})
-    row.accounts_ref = data.get("accounts_ref")
     if data.get("accounts_balance") is not None and row.balance is None:
         row.balance = Decimal(str(data["accounts_balance"]))
     return row
@@ -51,11 +41,7 @@ def apply_contact(uow: CommsUnitOfWork, data: dict) -> None:
     row, newer = CONTACTS.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
     if not newer:
         return
-    row.customer_id = data["customer_id"]
-    row.title = data.get("title")
-    row.first_name = data.get("first_name")
-    row.surname = data.get("surname")
-    row.email = data.get("email")
+    copy_fields(row, data, "customer_id", "title", "first_name", "surname", "email")
     row.is_primary = bool(data.get("primary"))
     row.archived = bool(data.get("archived"))
     row.communication_preferences = dict(data.get("communication_preferences") or {})
@@ -69,11 +55,8 @@ def apply_work_address(uow: CommsUnitOfWork, data: dict) -> None:
     row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
     if not newer:
         return
-    address = data.get("address") or {}
-    row.customer_id = data["customer_id"]
-    row.name = data.get("name")
-    row.address_line_1 = address.get("line_1")
-    row.postcode = address.get("postcode")
+    copy_fields(row, data, "customer_id", "name")
+    copy_address(row, data.get("address"), "line_1", "postcode")
     row.status = data.get("status") or "active"
     row.communication_preferences = dict(data.get("communication_preferences") or {})
 

@@ -5,7 +5,7 @@ asset is on (live, merged → 410, unknown → 404) and its sites."""
 from __future__ import annotations
 
 from fieldbook_shared.problems import CustomerMerged, NotFound
-from fieldbook_shared.read_model import ReadModel
+from fieldbook_shared.read_model import ReadModel, copy_fields
 
 from ..customers_client import CustomerLookup
 from ..domain import rules
@@ -22,27 +22,22 @@ def remember_customer(uow: AssetsUnitOfWork, data: dict) -> KnownCustomer:
     """Keep a customer snapshot unless the one held is as new or newer, or the customer is gone."""
     row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data)
     if newer:
-        row.display_name = data.get("display_name")
-        row.status = data.get("status")
+        copy_fields(row, data, "display_name", "status")
     return row
 
 
 def remember_work_address(uow: AssetsUnitOfWork, data: dict) -> KnownWorkAddress:
     row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
     if newer:
-        row.customer_id = data["customer_id"]
-        row.name = data.get("name")
+        copy_fields(row, data, "customer_id", "name", "status")
         row.address = data.get("address") or {}
-        row.status = data.get("status")
     return row
 
 
 def remember_branch(uow: AssetsUnitOfWork, data: dict) -> KnownBranch:
     row, newer = BRANCHES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
     if newer:
-        row.customer_id = data["customer_id"]
-        row.name = data.get("name")
-        row.code = data.get("code")
+        copy_fields(row, data, "customer_id", "name", "code")
     return row
 
 

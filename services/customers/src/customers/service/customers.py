@@ -7,6 +7,8 @@ work writes them to the outbox when the use case commits, once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from fieldbook_shared.db import utcnow
@@ -135,20 +137,21 @@ def _cascade_dormant(uow: CustomersUnitOfWork, customer: Customer) -> None:
 
 
 def block_customer(uow: CustomersUnitOfWork, customer_id: str, reason: str) -> Customer:
-    with uow:
-        _require_accounts_role(uow, "block an account")
-        customer = uow.customers.get(customer_id, for_update=True)
-        customer.block(reason, by=uow.context.actor)
-        uow.commit()
-        _ = customer.contacts
-        return customer
+    return _account_decision(uow, customer_id, "block an account", Customer.block, reason)
 
 
 def unblock_customer(uow: CustomersUnitOfWork, customer_id: str, reason: str | None = None) -> Customer:
+    return _account_decision(uow, customer_id, "unblock an account", Customer.unblock, reason)
+
+
+def _account_decision(
+    uow: CustomersUnitOfWork, customer_id: str, what: str, decide: Callable[..., None], reason: str | None
+) -> Customer:
+    """Block or unblock (`decide`): an accounts role's decision, on the locked customer row."""
     with uow:
-        _require_accounts_role(uow, "unblock an account")
+        _require_accounts_role(uow, what)
         customer = uow.customers.get(customer_id, for_update=True)
-        customer.unblock(reason, by=uow.context.actor)
+        decide(customer, reason, by=uow.context.actor)
         uow.commit()
         _ = customer.contacts
         return customer
