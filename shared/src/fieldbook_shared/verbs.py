@@ -15,7 +15,9 @@ Flask-Smorest and `apidoc` decorators of that convention, so a view says only wh
             contact = service.add_contact(current_uow(), str(customer_id), body)
             return created(contact, f"/v1/customers/{customer_id}/contacts/{contact.id}")
 
-A view with another shape (a file, a 202, an optional If-Match) keeps the decorators themselves.
+`adds` is a POST whose answer has a Location and no ETag (`located(answer, location)`), also a
+job started (`status=202`). A view with another shape (a file, an optional If-Match) keeps the
+decorators themselves.
 """
 
 from __future__ import annotations
@@ -55,6 +57,13 @@ def creates(blp: Blueprint, body: Any, schema: Any) -> Callable:
     return _stack(sends_etag, sends_location, blp.arguments(body), blp.response(201, schema))
 
 
+def adds(blp: Blueprint, body: Any, schema: Any, *, status: int = 201, **body_options: Any) -> Callable:
+    """A POST that adds something with no ETag of its own (a payment, a card, a custom field), or
+    starts a job (`status=202`: an export, an import, an email): the answer and its Location
+    (`located`). `body_options` go with the body's schema (e.g. `location="query"`)."""
+    return _stack(sends_location, blp.arguments(body, **body_options), blp.response(status, schema))
+
+
 def reads(blp: Blueprint, schema: Any) -> Callable:
     """A GET of one record: the record and its ETag (`with_etag`)."""
     return _stack(sends_etag, blp.response(200, schema))
@@ -74,3 +83,8 @@ def deletes(blp: Blueprint) -> Callable:
 def created(record: Any, location: str) -> tuple:
     """A create's answer: the record, 201, its ETag and where it lives."""
     return with_etag(record, 201, Location=location)
+
+
+def located(answer: Any, location: str, status: int = 201) -> tuple:
+    """An `adds` view's answer: what it added (or the job it started, with 202) and where it lives."""
+    return answer, status, {"Location": location}

@@ -11,10 +11,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import accepts_if_match, sends_etag, sends_location
+from fieldbook_shared.apidoc import accepts_if_match, sends_etag
 from fieldbook_shared.etag import etag_for, optional_version, with_etag
 from fieldbook_shared.schemas import PagedQuery
-from fieldbook_shared.verbs import created, creates, lists, reads
+from fieldbook_shared.verbs import adds, created, creates, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import catalogue as service
@@ -115,9 +115,7 @@ class ModelCollection(MethodView):
         rows, total = service.list_models(current_uow(), query.get("make_id"), *page)
         return [model_row(p) for p in rows], total
 
-    @sends_location
-    @models.arguments(ModelInSchema)
-    @models.response(201, ModelSchema)
+    @adds(models, ModelInSchema, ModelSchema)
     def post(self, body):
         """Add a model; its product code must be new (409) and its make must exist (422)."""
         model = service.create_entry(current_uow(), "models", body)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, current_app
+from flask_smorest import Blueprint
 
 from fieldbook_shared.web import current_uow
 
 from .. import record_exports
 from ..service.lists import export_records
+from .schemas import ExportQuerySchema
 
 # what the export endpoints answer, for the OpenAPI document (flask-smorest has no schema for files)
 EXPORT_RESPONSES = {
@@ -19,6 +23,16 @@ EXPORT_RESPONSES = {
         },
     }
 }
+
+
+def exports(blp: Blueprint) -> Callable:
+    """The decorators of a customer's records as a file: the `format` query and the files answered
+    (the view answers `export_response`)."""
+
+    def decorator(view: Callable) -> Callable:
+        return blp.arguments(ExportQuerySchema, location="query")(blp.doc(responses=EXPORT_RESPONSES)(view))
+
+    return decorator
 
 
 def with_amount(row, name: str, value):

@@ -25,11 +25,10 @@ from ..service.invoices import (
     void_invoice,
 )
 from ..service.lists import list_for_customer
-from .common import EXPORT_RESPONSES, export_response, with_amount
+from .common import export_response, exports, with_amount
 from .documents import PDF, document_pdf, send, sends
 from .schemas import (
     ConsolidatedInSchema,
-    ExportQuerySchema,
     InvoiceInSchema,
     InvoiceListQuerySchema,
     InvoicePatchSchema,
@@ -58,8 +57,7 @@ def _shown(uow_invoice):
 
 @customer_invoices.route("/export")
 class CustomerInvoicesExport(MethodView):
-    @customer_invoices.arguments(ExportQuerySchema, location="query")
-    @customer_invoices.doc(responses=EXPORT_RESPONSES)
+    @exports(customer_invoices)
     def get(self, query, customer_id):
         """All of the customer's invoices (the list's rows and order, no pages) as CSV, XLSX or PDF."""
         return export_response("invoices", customer_id, query["format"])

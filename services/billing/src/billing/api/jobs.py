@@ -13,8 +13,8 @@ from fieldbook_shared.web import current_uow
 
 from ..service.jobs import create_job, get_job, update_job
 from ..service.lists import list_for_customer
-from .common import EXPORT_RESPONSES, export_response
-from .schemas import ExportQuerySchema, JobInSchema, JobListQuerySchema, JobPatchSchema, JobSchema
+from .common import export_response, exports
+from .schemas import JobInSchema, JobListQuerySchema, JobPatchSchema, JobSchema
 
 customer_jobs = Blueprint(
     "customer_jobs",
@@ -27,8 +27,7 @@ jobs = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Jobs.")
 
 @customer_jobs.route("/export")
 class CustomerJobsExport(MethodView):
-    @customer_jobs.arguments(ExportQuerySchema, location="query")
-    @customer_jobs.doc(responses=EXPORT_RESPONSES)
+    @exports(customer_jobs)
     def get(self, query, customer_id):
         """All of the customer's jobs (the list's rows and order, no pages) as CSV, XLSX or PDF."""
         return export_response("jobs", customer_id, query["format"])

@@ -3,11 +3,13 @@ de-allocations, payment reversals, refunds (`undo.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.apidoc import file_response, sends_location
-from fieldbook_shared.verbs import lists
+from fieldbook_shared.apidoc import file_response
+from fieldbook_shared.verbs import adds, lists, located
 from fieldbook_shared.web import current_uow
 
 from ..service import cash, undo
@@ -77,6 +79,22 @@ def _payment(payment, unallocated, allocations=()):
     return with_amount(payment, "allocations", list(allocations))
 
 
+def allocates(blp: Blueprint) -> Callable:
+    """POST …/allocations of a credit note, a payment or account credit: the invoices and amounts
+    asked; the answer (`_allocated`) is the allocations made and what is left unallocated."""
+    return lambda view: blp.arguments(AllocationsInSchema)(blp.response(201, AllocationsResultSchema)(view))
+
+
+def deallocates(blp: Blueprint) -> Callable:
+    """POST …/allocations/<id>/deallocate of a credit note, a payment or account credit: the day and
+    why; the answer (`_deallocated`) is the allocation undone and where source and invoice stand."""
+    return lambda view: blp.arguments(DeallocateInSchema)(blp.response(200, DeallocatedSchema)(view))
+
+
+def _allocated(made, unallocated) -> tuple:
+    return {"allocations": made, "unallocated": unallocated}, 201
+
+
 def _deallocated(result) -> dict:
     allocation, unallocated, invoice, outstanding = result
     return {
@@ -94,14 +112,12 @@ def _refund(row, sources):
 
 @credit_notes.route("")
 class CreditNotes(MethodView):
-    @sends_location
-    @credit_notes.arguments(CreditNoteInSchema)
-    @credit_notes.response(201, CreditNoteSchema)
+    @adds(credit_notes, CreditNoteInSchema, CreditNoteSchema)
     def post(self, body):
         """Credit an invoice (pre-filled with its lines unless given) or the customer."""
         note = create_credit_note(current_uow(), body)
         note, unallocated = get_credit_note(current_uow(), note.id)
-        return with_amount(note, "unallocated", unallocated), 201, {"Location": f"/v1/credit-notes/{note.id}"}
+        return located(with_amount(note, "unallocated", unallocated), f"/v1/credit-notes/{note.id}")
 
 
 @credit_notes.route("/<uuid:credit_note_id>")
@@ -133,18 +149,16 @@ class CreditNoteSend(MethodView):
 
 @credit_notes.route("/<uuid:credit_note_id>/allocations")
 class CreditNoteAllocations(MethodView):
-    @credit_notes.arguments(AllocationsInSchema)
-    @credit_notes.response(201, AllocationsResultSchema)
+    @allocates(credit_notes)
     def post(self, body, credit_note_id):
         """Allocate a credit note to invoices."""
         made, unallocated = cash.allocate(current_uow(), "credit_note", str(credit_note_id), body)
-        return {"allocations": made, "unallocated": unallocated}, 201
+        return _allocated(made, unallocated)
 
 
 @credit_notes.route("/<uuid:credit_note_id>/allocations/<uuid:allocation_id>/deallocate")
 class CreditNoteDeallocate(MethodView):
-    @credit_notes.arguments(DeallocateInSchema)
-    @credit_notes.response(200, DeallocatedSchema)
+    @deallocates(credit_notes)
     def post(self, body, credit_note_id, allocation_id):
         """De-allocate: the invoice owes the amount again, the credit note has it unallocated again."""
         return _deallocated(
@@ -172,14 +186,12 @@ class CustomerPayments(MethodView):
 
 @payments.route("")
 class Payments(MethodView):
-    @sends_location
-    @payments.arguments(PaymentInSchema)
-    @payments.response(201, PaymentSchema)
+    @adds(payments, PaymentInSchema, PaymentSchema)
     def post(self, body):
         """Record a payment (one method), optionally allocated across invoices with partial amounts."""
         payment, _ = cash.receive_payment(current_uow(), body)
         shown = _payment(*cash.get_payment(current_uow(), payment.id))
-        return shown, 201, {"Location": f"/v1/payments/{payment.id}"}
+        return located(shown, f"/v1/payments/{payment.id}")
 
 
 @payments.route("/<uuid:payment_id>")
@@ -192,18 +204,16 @@ class PaymentItem(MethodView):
 
 @payments.route("/<uuid:payment_id>/allocations")
 class PaymentAllocations(MethodView):
-    @payments.arguments(AllocationsInSchema)
-    @payments.response(201, AllocationsResultSchema)
+    @allocates(payments)
     def post(self, body, payment_id):
         """Allocate what is left of a payment; 409 with the figures when it would over-allocate."""
         made, unallocated = cash.allocate(current_uow(), "payment", str(payment_id), body)
-        return {"allocations": made, "unallocated": unallocated}, 201
+        return _allocated(made, unallocated)
 
 
 @payments.route("/<uuid:payment_id>/allocations/<uuid:allocation_id>/deallocate")
 class PaymentDeallocate(MethodView):
-    @payments.arguments(DeallocateInSchema)
-    @payments.response(200, DeallocatedSchema)
+    @deallocates(payments)
     def post(self, body, payment_id, allocation_id):
         """De-allocate: the invoice owes the amount again, the payment has it unallocated again."""
         return _deallocated(
@@ -229,14 +239,12 @@ class AccountCredit(MethodView):
         rows, total = cash.list_account_credit(current_uow(), str(customer_id), *page)
         return [_payment(p, u) for p, u in rows], total
 
-    @sends_location
-    @account_credit.arguments(AccountCreditInSchema)
-    @account_credit.response(201, PaymentSchema)
+    @adds(account_credit, AccountCreditInSchema, PaymentSchema)
     def post(self, body, customer_id):
         """Issue account credit (date, reference, method, nominal account, amount)."""
         credit, _ = cash.issue_account_credit(current_uow(), str(customer_id), body)
         shown = _payment(*cash.get_payment(current_uow(), credit.id))
-        return shown, 201, {"Location": f"/v1/customers/{customer_id}/account-credit/{credit.id}"}
+        return located(shown, f"/v1/customers/{customer_id}/account-credit/{credit.id}")
 
 
 @account_credit.route("/<uuid:credit_id>")
@@ -252,20 +260,18 @@ class AccountCreditItem(MethodView):
 
 @account_credit.route("/<uuid:credit_id>/allocations")
 class AccountCreditAllocations(MethodView):
-    @account_credit.arguments(AllocationsInSchema)
-    @account_credit.response(201, AllocationsResultSchema)
+    @allocates(account_credit)
     def post(self, body, customer_id, credit_id):
         """Apply account credit to invoices."""
         made, unallocated = cash.allocate(
             current_uow(), "account_credit", str(credit_id), body, customer_id=customer_id
         )
-        return {"allocations": made, "unallocated": unallocated}, 201
+        return _allocated(made, unallocated)
 
 
 @account_credit.route("/<uuid:credit_id>/allocations/<uuid:allocation_id>/deallocate")
 class AccountCreditDeallocate(MethodView):
-    @account_credit.arguments(DeallocateInSchema)
-    @account_credit.response(200, DeallocatedSchema)
+    @deallocates(account_credit)
     def post(self, body, customer_id, credit_id, allocation_id):
         """De-allocate: the invoice owes the amount again, the account credit is available again."""
         result = undo.deallocate(
@@ -282,14 +288,12 @@ class Refunds(MethodView):
         rows, total = undo.list_refunds(current_uow(), str(customer_id), *page)
         return [_refund(*row) for row in rows], total
 
-    @sends_location
-    @refunds.arguments(RefundInSchema)
-    @refunds.response(201, RefundSchema)
+    @adds(refunds, RefundInSchema, RefundSchema)
     def post(self, body, customer_id):
         """Refund unallocated credit (at most what is unallocated: 409 with the figures)."""
         row = undo.refund(current_uow(), str(customer_id), body)
         shown = _refund(*undo.get_refund(current_uow(), str(customer_id), row.id))
-        return shown, 201, {"Location": f"/v1/customers/{customer_id}/refunds/{row.id}"}
+        return located(shown, f"/v1/customers/{customer_id}/refunds/{row.id}")
 
 
 @refunds.route("/<uuid:refund_id>")
@@ -307,10 +311,8 @@ class Cards(MethodView):
         """The customer's stored cards, oldest first, paged."""
         return cash.list_cards(current_uow(), str(customer_id), *page)
 
-    @sends_location
-    @cards.arguments(CardInSchema)
-    @cards.response(201, CardSchema)
+    @adds(cards, CardInSchema, CardSchema)
     def post(self, body, customer_id):
         """Store a card by its provider token. A card number or security code is refused (422)."""
         card = cash.add_card(current_uow(), str(customer_id), body)
-        return card, 201, {"Location": f"/v1/customers/{customer_id}/cards/{card.id}"}
+        return located(card, f"/v1/customers/{customer_id}/cards/{card.id}")

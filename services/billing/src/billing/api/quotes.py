@@ -7,16 +7,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import file_response, sends_etag, sends_location
+from fieldbook_shared.apidoc import file_response, sends_etag
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import created, creates, edits, lists, reads
+from fieldbook_shared.verbs import adds, created, creates, edits, lists, located, reads
 from fieldbook_shared.web import current_uow
 
 from ..service.acceptance import make_link
 from ..service.lists import list_for_customer
 from ..service.quotes import convert_quote, create_quote, get_quote, set_quote_status, update_quote
 from ..service.sending import QuoteLinks
-from .common import EXPORT_RESPONSES, export_response
+from .common import export_response, exports
 from .documents import PDF, document_pdf, send, sends
 from .public_quotes import PATH as PUBLIC_PATH
 from .public_quotes import public_url
@@ -25,7 +25,6 @@ from .schemas import (
     AcceptanceLinkSchema,
     ConvertedSchema,
     ConvertSchema,
-    ExportQuerySchema,
     QuoteInSchema,
     QuoteListQuerySchema,
     QuotePatchSchema,
@@ -46,8 +45,7 @@ quotes = Blueprint(
 
 @customer_quotes.route("/export")
 class CustomerQuotesExport(MethodView):
-    @customer_quotes.arguments(ExportQuerySchema, location="query")
-    @customer_quotes.doc(responses=EXPORT_RESPONSES)
+    @exports(customer_quotes)
     def get(self, query, customer_id):
         """All of the customer's quotes (the list's rows and order, no pages) as CSV, XLSX or PDF."""
         return export_response("quotes", customer_id, query["format"])
@@ -113,13 +111,11 @@ class QuoteStatus(MethodView):
 
 @quotes.route("/<uuid:quote_id>/convert")
 class QuoteConvert(MethodView):
-    @sends_location
-    @quotes.arguments(ConvertSchema)
-    @quotes.response(201, ConvertedSchema)
+    @adds(quotes, ConvertSchema, ConvertedSchema)
     def post(self, body, quote_id):
         """Convert to a job: 409 while the account is blocked, or when over the credit limit."""
         quote, job = convert_quote(current_uow(), str(quote_id), body)
-        return {"quote": quote, "job": job}, 201, {"Location": f"/v1/jobs/{job.id}"}
+        return located({"quote": quote, "job": job}, f"/v1/jobs/{job.id}")
 
 
 @quotes.route("/<uuid:quote_id>/acceptance-link")

@@ -6,8 +6,9 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.apidoc import file_response, sends_location
+from fieldbook_shared.apidoc import file_response
 from fieldbook_shared.problems import ValidationFailed
+from fieldbook_shared.verbs import adds, located
 from fieldbook_shared.web import current_uow, json_response
 
 from ..pdf import render_statement
@@ -93,14 +94,12 @@ class StatementPdf(MethodView):
 
 @customer_statement.route("/statement/send")
 class StatementSend(MethodView):
-    @sends_location
-    @customer_statement.arguments(StatementSendSchema)
-    @customer_statement.response(201, StatementSchema)
+    @adds(customer_statement, StatementSendSchema, StatementSchema)
     def post(self, body, customer_id):
         """Generate and keep the statement, and ask comms to email it (`statement.generated`)."""
         raw, data = _computed(customer_id, body)
         row = save_statement(current_uow(), str(customer_id), data, send=True)
-        return {**raw, "id": row.id}, 201, {"Location": f"/v1/statements/{row.id}"}
+        return located({**raw, "id": row.id}, f"/v1/statements/{row.id}")
 
 
 @customer_statement.route("/account")

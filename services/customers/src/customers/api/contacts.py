@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import sends_etag
-from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.etag import expected_version, with_etag
 from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
@@ -16,10 +16,6 @@ from .schemas import ContactInSchema, ContactPatchSchema, ContactQuerySchema, Co
 blp = Blueprint(
     "contacts", __name__, url_prefix="/v1/customers/<uuid:customer_id>/contacts", description="Contacts."
 )
-
-
-def with_etag(contact, status: int = 200, **headers):
-    return contact, status, {"ETag": etag_for(contact.version), **headers}
 
 
 @blp.route("")

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import sends_etag
-from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.etag import expected_version, with_etag
 from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
@@ -25,10 +25,6 @@ from .schemas import (
 blp = Blueprint(
     "customers", __name__, url_prefix="/v1/customers", description="Customers: the customer record."
 )
-
-
-def with_etag(customer, status: int = 200, **headers):
-    return customer, status, {"ETag": etag_for(customer.version), **headers}
 
 
 def list_row(customer, primary) -> dict:

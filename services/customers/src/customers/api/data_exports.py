@@ -7,9 +7,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldbook_shared.apidoc import sends_location
 from fieldbook_shared.export_parts import parts_blueprint
 from fieldbook_shared.problems import Conflict
+from fieldbook_shared.verbs import adds, located
 from fieldbook_shared.web import current_uow, state
 
 from .. import data_export
@@ -54,13 +54,11 @@ class ExportSchema(Schema):
 
 @blp.route("")
 class Exports(MethodView):
-    @sends_location
-    @blp.arguments(ExportStartSchema)
-    @blp.response(202, ExportSchema)
+    @adds(blp, ExportStartSchema, ExportSchema, status=202)
     def post(self, body):
         """Start an export of all customer data; follow it at `Location`."""
         export = data_export.start(current_uow(), body["kind"])
-        return export, 202, {"Location": f"/v1/exports/{export.id}"}
+        return located(export, f"/v1/exports/{export.id}", 202)
 
 
 @blp.route("/<uuid:export_id>")

@@ -9,10 +9,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from fieldbook_shared.apidoc import Computed, sends_location
+from fieldbook_shared.apidoc import Computed
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.problems import DomainError, Forbidden, ValidationFailed
-from fieldbook_shared.verbs import lists
+from fieldbook_shared.verbs import adds, lists, located
 from fieldbook_shared.web import current_uow, request_context
 
 from ..domain import imports as import_rules
@@ -205,9 +205,7 @@ def _reader():
 
 @blp.route("")
 class ImportCollection(MethodView):
-    @sends_location
-    @blp.arguments(UploadQuerySchema, location="query")
-    @blp.response(201, ImportSchema)
+    @adds(blp, UploadQuerySchema, ImportSchema, location="query")
     @blp.doc(requestBody=UPLOAD_BODY)
     def post(self, query):
         """Upload a CSV (`?kind=customers|work_addresses`): answers with its columns, 5 sample rows
@@ -215,7 +213,7 @@ class ImportCollection(MethodView):
         _admin_only()
         filename, read = _reader()
         imp = service.upload(current_uow(), query["kind"], filename, read)
-        return imp, 201, {"Location": f"/v1/imports/{imp.id}"}
+        return located(imp, f"/v1/imports/{imp.id}")
 
     @lists(blp, ImportSchema(many=True))
     def get(self, page):
@@ -233,9 +231,7 @@ class ImportItem(MethodView):
 
 @blp.route("/<uuid:import_id>/mapping")
 class ImportMapping(MethodView):
-    @sends_location
-    @blp.arguments(MappingSchema)
-    @blp.response(202, ImportSchema)
+    @adds(blp, MappingSchema, ImportSchema, status=202)
     def post(self, body, import_id):
         """Map columns to fields and queue the import (`dry_run`: report only, write nothing).
 
@@ -244,7 +240,7 @@ class ImportMapping(MethodView):
         imp = service.set_mapping(
             current_uow(), str(import_id), body["mapping"], body["match_key"], body["dry_run"]
         )
-        return imp, 202, {"Location": f"/v1/imports/{imp.id}"}
+        return located(imp, f"/v1/imports/{imp.id}", 202)
 
 
 @blp.route("/<uuid:import_id>/errors")

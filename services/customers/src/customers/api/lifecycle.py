@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.etag import expected_version, with_etag
 from fieldbook_shared.schemas import PagedQuery
 from fieldbook_shared.verbs import edits, lists
 from fieldbook_shared.web import current_uow
@@ -40,8 +40,7 @@ class CustomerType(MethodView):
         """Change the customer's type — permanent; the new type's required fields are checked.
         Needs `If-Match` with the ETag last read."""
         version = expected_version()
-        customer = lifecycle.change_customer_type(current_uow(), str(customer_id), version, body)
-        return customer, 200, {"ETag": etag_for(customer.version)}
+        return with_etag(lifecycle.change_customer_type(current_uow(), str(customer_id), version, body))
 
 
 @blp.route("/<uuid:customer_id>/merge/preview")

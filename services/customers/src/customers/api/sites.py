@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.etag import etag_for, expected_version
+from fieldbook_shared.etag import expected_version, with_etag
 from fieldbook_shared.schemas import PagedQuery
 from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reads
 from fieldbook_shared.web import current_uow
@@ -27,10 +27,6 @@ work_addresses = Blueprint(
     url_prefix="/v1/customers/<uuid:customer_id>/work-addresses",
     description="Work addresses: the properties where work is done, with landlord and occupier.",
 )
-
-
-def with_etag(row, status: int = 200, **headers):
-    return row, status, {"ETag": etag_for(row.version), **headers}
 
 
 @branches.route("")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.apidoc import sends_location
+from fieldbook_shared.verbs import adds, located
 from fieldbook_shared.web import current_uow
 
 from ..service import tenant_settings
@@ -32,13 +32,11 @@ class CustomFieldCollection(MethodView):
         """List the tenant's custom field definitions."""
         return tenant_settings.list_custom_fields(current_uow())
 
-    @sends_location
-    @custom_fields.arguments(CustomFieldDefinitionSchema)
-    @custom_fields.response(201, CustomFieldDefinitionSchema)
+    @adds(custom_fields, CustomFieldDefinitionSchema, CustomFieldDefinitionSchema)
     def post(self, body):
         """Define a custom field for customers."""
         definition = tenant_settings.define_custom_field(current_uow(), body)
-        return definition, 201, {"Location": f"/v1/custom-fields/{definition.key}"}
+        return located(definition, f"/v1/custom-fields/{definition.key}")
 
 
 @custom_fields.route("/<string:key>")
@@ -56,13 +54,7 @@ class CustomerTypeCollection(MethodView):
         """List the tenant's customer types (business types)."""
         return tenant_settings.list_customer_types(current_uow())
 
-    @sends_location
-    @customer_types.arguments(CustomerTypeSchema)
-    @customer_types.response(201, CustomerTypeSchema)
+    @adds(customer_types, CustomerTypeSchema, CustomerTypeSchema)
     def post(self, body):
         """Add a customer type."""
-        return (
-            tenant_settings.define_customer_type(current_uow(), body),
-            201,
-            {"Location": "/v1/customer-types"},
-        )
+        return located(tenant_settings.define_customer_type(current_uow(), body), "/v1/customer-types")
