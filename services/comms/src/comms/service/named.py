@@ -1,25 +1,74 @@
-"""Saving a row whose name is unique per tenant (templates, mailing lists)."""
+"""Rows whose name is unique per tenant (email templates, mailing lists): the use cases they have
+alike, each kind setting its own fields when it is saved."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from fieldbook_shared.db import utcnow
+from fieldbook_shared.etag import ExpectedVersion, check_version
 from fieldbook_shared.problems import Conflict
 
 from ..uow import CommsUnitOfWork
 
 
-def save_named(uow: CommsUnitOfWork, rows, row, what: str) -> None:
-    """Add or keep `row` in `rows` (its repository) and flush; its name taken by another row, or by a
-    concurrent writer, is a 409 ("`what` named … exists already")."""
-    with uow.session.no_autoflush:  # the changed row must not flush (and clash) before the check
-        clash = rows.by_name(row.name)
-    if clash is not None and clash.id != row.id:
-        raise Conflict(f"{what} named {row.name!r} exists already.")
-    row.updated_at = utcnow()
-    rows.add(row)
-    try:
-        uow.session.flush()
-    except IntegrityError:
-        raise Conflict(f"{what} named {row.name!r} exists already.") from None
+class NamedRows:
+    """One kind of named row: its `model`, its repository in the unit of work (`rows`), and what a
+    409 calls it (`what`, e.g. "A template")."""
+
+    def __init__(self, model: type, rows: Callable[[CommsUnitOfWork], Any], what: str):
+        self.model = model
+        self.rows = rows
+        self.what = what
+
+    def page(self, uow: CommsUnitOfWork, page: int, page_size: int) -> tuple[list, int]:
+        """The tenant's rows by name, paged."""
+        with uow:
+            return self.rows(uow).page(page, page_size)
+
+    def get(self, uow: CommsUnitOfWork, row_id: str) -> Any:
+        with uow:
+            return self.rows(uow).get(row_id)
+
+    def save(
+        self,
+        uow: CommsUnitOfWork,
+        row_id: str | None,
+        version: ExpectedVersion,
+        change: Callable[[Any], None],
+    ) -> Any:
+        """Add a row (no `row_id`) or change one (`version`: the If-Match, None when not sent);
+        `change` sets its fields. Its name taken by another row is a 409."""
+        with uow:
+            rows = self.rows(uow)
+            if row_id is None:
+                row = self.model(tenant_id=uow.tenant_id)
+            else:
+                row = rows.get(row_id)
+                check_version(row.version, version)
+            change(row)
+            self._unique_name(uow, rows, row)
+            uow.commit()
+            return row
+
+    def delete(self, uow: CommsUnitOfWork, row_id: str) -> None:
+        with uow:
+            uow.session.delete(self.rows(uow).get(row_id))
+            uow.commit()
+
+    def _unique_name(self, uow: CommsUnitOfWork, rows: Any, row: Any) -> None:
+        """Add or keep `row` and flush; its name taken by another row, or by a concurrent writer, is a
+        409 ("`what` named … exists already")."""
+        with uow.session.no_autoflush:  # the changed row must not flush (and clash) before the check
+            clash = rows.by_name(row.name)
+        if clash is not None and clash.id != row.id:
+            raise Conflict(f"{self.what} named {row.name!r} exists already.")
+        row.updated_at = utcnow()
+        rows.add(row)
+        try:
+            uow.session.flush()
+        except IntegrityError:
+            raise Conflict(f"{self.what} named {row.name!r} exists already.") from None
