@@ -14,10 +14,18 @@ equal one of the listed tags by strong comparison, so a weak tag (`W/"3"`) never
 from __future__ import annotations
 
 import re
+from typing import Protocol, TypeVar
 
 from flask import request
 
 from .problems import PreconditionFailed, PreconditionRequired
+
+
+class _Stored(Protocol):
+    version: int
+
+
+Versioned = TypeVar("Versioned", bound=_Stored)
 
 # What `expected_version()` gives: one version, several (`If-Match: "3", "4"`), or None for `*`.
 ExpectedVersion = int | frozenset[int] | None
@@ -56,6 +64,13 @@ def with_etag(row, status: int = 200, **headers) -> tuple:
     """A view's answer: `row` (for its response schema), the status, and the row's ETag with
     `headers` (a `Location`)."""
     return row, status, {"ETag": etag_for(row.version), **headers}
+
+
+def at_version(row: Versioned, expected: ExpectedVersion) -> Versioned:
+    """`row` as read for a change: 412 unless `expected` (None: the client did not ask) allows its
+    version (`check_version`)."""
+    check_version(row.version, expected)
+    return row
 
 
 def check_version(current: int, expected: ExpectedVersion) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.etag import check_version
+from fieldbook_shared.etag import at_version
 from fieldbook_shared.problems import Conflict, ValidationFailed
 
 from ..customers_client import CustomerLookup
@@ -196,8 +196,7 @@ def update_asset(
     changes: dict,
 ) -> Asset:
     with uow:
-        asset = uow.assets.get(asset_id)
-        check_version(asset.version, expected_version)
+        asset = at_version(uow.assets.get(asset_id), expected_version)
         site = (asset.work_address_id, asset.branch_id)
         _apply_asset(uow, asset, changes, lookup)
         asset.updated_at = utcnow()
@@ -210,9 +209,7 @@ def update_asset(
 
 def delete_asset(uow: AssetsUnitOfWork, asset_id: str, expected_version: int | None) -> None:
     with uow:
-        asset = uow.assets.get(asset_id)
-        if expected_version is not None:
-            check_version(asset.version, expected_version)
+        asset = at_version(uow.assets.get(asset_id), expected_version)
         _delete(uow, asset, reason="deleted")
         uow.commit()
 

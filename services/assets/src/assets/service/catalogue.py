@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.etag import check_version
+from fieldbook_shared.etag import at_version
 from fieldbook_shared.problems import Conflict, ValidationFailed
 
 from ..domain import rules
@@ -105,9 +105,7 @@ def update_entry(
     uow: AssetsUnitOfWork, kind: str, entry_id: str, expected_version: int | None, changes: dict
 ):
     with uow:
-        entry = uow.catalogue.get(kind, entry_id)
-        if expected_version is not None:
-            check_version(entry.version, expected_version)
+        entry = at_version(uow.catalogue.get(kind, entry_id), expected_version)
         if "name" in changes and not rules.name_key(changes["name"]):
             raise ValidationFailed({"name": ["Missing data for required field."]})
         _check_keys(changes)
@@ -127,9 +125,7 @@ def update_entry(
 
 def delete_entry(uow: AssetsUnitOfWork, kind: str, entry_id: str, expected_version: int | None) -> None:
     with uow:
-        entry = uow.catalogue.get(kind, entry_id)
-        if expected_version is not None:
-            check_version(entry.version, expected_version)
+        entry = at_version(uow.catalogue.get(kind, entry_id), expected_version)
         used = uow.assets.using(kind, entry.id)
         if used:
             raise Conflict(

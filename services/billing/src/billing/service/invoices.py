@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from fieldbook_shared.db import new_id
-from fieldbook_shared.etag import check_version
+from fieldbook_shared.etag import at_version
 from fieldbook_shared.problems import Conflict, ValidationFailed
 
 from ..domain import money, rules
@@ -165,8 +165,7 @@ def get_invoice(uow: BillingUnitOfWork, invoice_id: str) -> tuple[Invoice, Decim
 def update_invoice(uow: BillingUnitOfWork, invoice_id: str, version: int, body: dict) -> Invoice:
     """Edit a draft (lines, dates, description, retention). Issued invoices change by credit note."""
     with uow:
-        invoice = uow.invoices.get(invoice_id, lock=True)
-        check_version(invoice.version, version)
+        invoice = at_version(uow.invoices.get(invoice_id, lock=True), version)
         if invoice.status != "draft":
             raise Conflict("Only a draft invoice can be edited; raise a credit note against an issued one.")
         if "lines" in body:
@@ -186,9 +185,7 @@ def update_invoice(uow: BillingUnitOfWork, invoice_id: str, version: int, body: 
 
 def issue_invoice(uow: BillingUnitOfWork, invoice_id: str, version: int | None) -> Invoice:
     with uow:
-        invoice = uow.invoices.get(invoice_id, lock=True)
-        if version is not None:
-            check_version(invoice.version, version)
+        invoice = at_version(uow.invoices.get(invoice_id, lock=True), version)
         if invoice.status != "draft":
             raise Conflict(f"The invoice is already {invoice.status}.", current_status=invoice.status)
         _issue(uow, invoice)
@@ -199,8 +196,7 @@ def issue_invoice(uow: BillingUnitOfWork, invoice_id: str, version: int | None) 
 def void_invoice(uow: BillingUnitOfWork, invoice_id: str, version: int) -> Invoice:
     """Void keeps the number (no gap). Refused once anything was paid or credited against it."""
     with uow:
-        invoice = uow.invoices.get(invoice_id, lock=True)
-        check_version(invoice.version, version)
+        invoice = at_version(uow.invoices.get(invoice_id, lock=True), version)
         if invoice.status == "void":
             raise Conflict("The invoice is already void.")
         outstanding = cents(uow.ledger.outstanding(invoice.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fieldbook_shared.etag import check_version
+from fieldbook_shared.etag import at_version
 from fieldbook_shared.problems import Conflict, NotFound
 
 from ..domain import money, rules
@@ -58,8 +58,7 @@ def get_quote(uow: BillingUnitOfWork, quote_id: str) -> Quote:
 
 def update_quote(uow: BillingUnitOfWork, quote_id: str, version: int, body: dict) -> Quote:
     with uow:
-        quote = uow.quotes.get(quote_id)
-        check_version(quote.version, version)
+        quote = at_version(uow.quotes.get(quote_id), version)
         if quote.status not in ("draft", "sent"):
             raise Conflict(f"A {quote.status} quote cannot be edited.", current_status=quote.status)
         if "lines" in body:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.etag import ExpectedVersion, check_version
+from fieldbook_shared.etag import ExpectedVersion, at_version
 from fieldbook_shared.problems import Conflict
 
 from ..uow import CommsUnitOfWork
@@ -47,8 +47,7 @@ class NamedRows:
             if row_id is None:
                 row = self.model(tenant_id=uow.tenant_id)
             else:
-                row = rows.get(row_id)
-                check_version(row.version, version)
+                row = at_version(rows.get(row_id), version)
             change(row)
             self._unique_name(uow, rows, row)
             uow.commit()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.etag import check_version
+from fieldbook_shared.etag import at_version
 
 from ..domain.messages import summary
 from ..store.models import Communication, Note
@@ -70,9 +70,7 @@ def get_note(uow: CommsUnitOfWork, note_id: str) -> Note:
 
 def update_note(uow: CommsUnitOfWork, note_id: str, expected_version: int | None, changes: dict) -> Note:
     with uow:
-        note = uow.notes.get(note_id)
-        if expected_version is not None:
-            check_version(note.version, expected_version)
+        note = at_version(uow.notes.get(note_id), expected_version)
         note.edit(changes, utcnow())
         entry = uow.communications.of_note(note.id)
         if entry is not None:

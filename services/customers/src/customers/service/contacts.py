@@ -7,7 +7,7 @@ the unit of work writes them to the outbox when the use case commits, once.
 from __future__ import annotations
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.etag import check_version
+from fieldbook_shared.etag import at_version
 from fieldbook_shared.problems import Conflict, ValidationFailed
 
 from .. import events
@@ -99,8 +99,7 @@ def update_contact(
         make_primary = changes.get("primary") is True
         if make_primary:
             uow.customers.get(customer_id, for_update=True)  # serialises concurrent primary changes
-        contact = uow.contacts.get(customer_id, contact_id)
-        check_version(contact.version, expected_version)
+        contact = at_version(uow.contacts.get(customer_id, contact_id), expected_version)
         archiving = changes.get("archived") is True and not contact.archived
         restoring = changes.get("archived") is False and contact.archived
         _check_contact_changes(contact, changes, archiving=archiving, restoring=restoring)
@@ -198,8 +197,7 @@ def delete_contact(
     uow: CustomersUnitOfWork, customer_id: str, contact_id: str, expected_version: int
 ) -> None:
     with uow:
-        contact = uow.contacts.get(customer_id, contact_id)
-        check_version(contact.version, expected_version)
+        contact = at_version(uow.contacts.get(customer_id, contact_id), expected_version)
         was_primary = contact.is_primary
         sites.clear_default_contact(uow, customer_id, contact.id)
         uow.session.delete(contact)

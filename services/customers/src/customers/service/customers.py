@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.etag import check_version
+from fieldbook_shared.etag import at_version
 from fieldbook_shared.problems import Forbidden
 
 from ..domain import rules
@@ -89,8 +89,7 @@ def update_customer(
     uow: CustomersUnitOfWork, customer_id: str, expected_version: int, changes: dict
 ) -> Customer:
     with uow:
-        customer = uow.customers.get(customer_id)
-        check_version(customer.version, expected_version)
+        customer = at_version(uow.customers.get(customer_id), expected_version)
         if "credit_limit" in changes and changes["credit_limit"] != customer.credit_limit:
             _require_accounts_role(uow, "change a credit limit")
             customer.credit_limit = changes["credit_limit"]

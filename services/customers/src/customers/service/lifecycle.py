@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, or_, select
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.etag import ExpectedVersion, check_version
+from fieldbook_shared.etag import ExpectedVersion, at_version
 from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
 
 from .. import events
@@ -42,8 +42,7 @@ def change_customer_type(
 ) -> Customer:
     """Permanent: the new type's required fields are checked with the values sent alongside."""
     with uow:
-        customer = uow.customers.get(customer_id)
-        check_version(customer.version, expected_version)
+        customer = at_version(uow.customers.get(customer_id), expected_version)
         previous_type = customer.type
         if data["type"] == previous_type:
             raise Conflict(f"The customer is already of type {previous_type!r}.")
@@ -382,8 +381,7 @@ def delete_customer(uow: CustomersUnitOfWork, customer_id: str, expected_version
     the merged ids, which no later erase could reach once the pointers are gone.
     """
     with uow:
-        customer = uow.customers.get(customer_id, for_update=True)
-        check_version(customer.version, expected_version)
+        customer = at_version(uow.customers.get(customer_id, for_update=True), expected_version)
         merged = _merged_into(uow, customer.id)
         if customer.has_transactions or any(m.has_transactions for m in merged):
             raise Conflict(

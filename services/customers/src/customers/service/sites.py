@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.etag import ExpectedVersion, check_version
+from fieldbook_shared.etag import ExpectedVersion, at_version
 from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed, integrity_violation
 
 from .. import events
@@ -92,8 +92,7 @@ def update_branch(
     changes: dict,
 ) -> Branch:
     with uow:
-        branch = uow.branches.get(customer_id, branch_id)
-        check_version(branch.version, expected_version)
+        branch = at_version(uow.branches.get(customer_id, branch_id), expected_version)
         if "default_contact_id" in changes:
             _check_default_contact(uow, customer_id, changes["default_contact_id"])
         if "code" in changes and changes["code"] != branch.code:
@@ -118,8 +117,7 @@ def delete_branch(
     """Delete a branch (seed 001: "To delete a Branch"). Nothing else in this service names a
     branch, so only the row goes; other services drop their references on `branch.deleted`."""
     with uow:
-        branch = uow.branches.get(customer_id, branch_id)
-        check_version(branch.version, expected_version)
+        branch = at_version(uow.branches.get(customer_id, branch_id), expected_version)
         uow.session.delete(branch)
         uow.publish("branch.deleted", events.branch_deleted(branch_id, customer_id), subject=branch_id)
         uow.commit()
@@ -213,8 +211,7 @@ def update_work_address(
 ) -> WorkAddress:
     with uow:
         customer = uow.customers.get(customer_id)
-        wa = uow.work_addresses.get(customer_id, work_address_id)
-        check_version(wa.version, expected_version)
+        wa = at_version(uow.work_addresses.get(customer_id, work_address_id), expected_version)
         _refuse_active_under_dormant(customer, changes.get("status"))
         previous_status = wa.status
         if "name" in changes:
