@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fieldbook_shared.read_model import ReadModel
+from fieldbook_shared.read_model import ReadModel, copy_fields
 
 from ..store.models import KnownAsset, KnownCustomer, KnownWorkAddress
 from ..uow import ServicingUnitOfWork
@@ -20,8 +20,7 @@ ASSETS = ReadModel(KnownAsset, key="asset_id")
 def remember_customer(uow: ServicingUnitOfWork, data: dict) -> KnownCustomer:
     row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data)
     if newer:
-        row.display_name = data.get("display_name")
-        row.status = data.get("status")
+        copy_fields(row, data, "display_name", "status")
         row.blocked = bool(data.get("blocked"))
         row.communication_preferences = dict(data.get("communication_preferences") or {})
     return row
@@ -30,10 +29,8 @@ def remember_customer(uow: ServicingUnitOfWork, data: dict) -> KnownCustomer:
 def remember_work_address(uow: ServicingUnitOfWork, data: dict) -> KnownWorkAddress:
     row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
     if newer:
-        row.customer_id = data["customer_id"]
-        row.name = data.get("name")
+        copy_fields(row, data, "customer_id", "name", "status")
         row.address = dict(data.get("address") or {})
-        row.status = data.get("status")
         row.communication_preferences = dict(data.get("communication_preferences") or {})
     return row
 
@@ -42,15 +39,16 @@ def remember_asset(uow: ServicingUnitOfWork, data: dict) -> tuple[KnownAsset, bo
     """The asset's copy, and whether the snapshot was newer than the one held."""
     row, newer = ASSETS.take(uow.session, uow.tenant_id, data)
     if newer:
-        for name in (
+        copy_fields(
+            row,
+            data,
             "customer_id",
             "work_address_id",
             "asset_group_id",
             "brand",
             "description",
             "serial_number",
-        ):
-            setattr(row, name, data.get(name))
+        )
         installed = data.get("install_date")
         row.install_date = date.fromisoformat(installed) if isinstance(installed, str) else installed
     return row, newer
