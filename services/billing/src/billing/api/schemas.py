@@ -241,7 +241,6 @@ class JobSchema(FromCatalogue, JobData):
     description = fields.String(allow_none=True)
     invoice_id = fields.String(allow_none=True)
     created_at = fields.DateTime()
-    completed_at = fields.DateTime(allow_none=True)
     sla_due_at = fields.DateTime(
         allow_none=True,
         metadata={
