@@ -24,7 +24,7 @@ from fieldbook_shared.problems import ValidationFailed, flatten_errors
 from ..domain import imports as keys
 from ..domain import rules
 from ..domain.inputs import CustomerInSchema, WorkAddressInSchema
-from ..service import records
+from ..service import contacts, records
 from ..store.models import Contact, Customer, WorkAddress
 from ..uow import CustomersUnitOfWork
 
@@ -397,23 +397,7 @@ def _bulk_insert(uow: CustomersUnitOfWork, model, rows: list) -> None:
 
 def _new_contact(uow, customer_id: str, data: dict) -> Contact:
     """As `contacts.attach_contact` makes it; the customer has no primary yet, so this one is."""
-    contact = Contact(
-        id=new_id(),
-        tenant_id=uow.tenant_id,
-        customer_id=customer_id,
-        title=data.get("title"),
-        first_name=data.get("first_name"),
-        surname=data["surname"],
-        position=data.get("position"),
-        phones=data.get("phones") or [],
-        email=data.get("email"),
-        urls=[],
-        archived=False,
-        is_primary=True,
-        communication_preferences=rules.merged_preferences(None, None),
-    )
-    contact.phone_digits = rules.phones_digits(contact.phones)
-    return contact
+    return contacts.new_contact(uow.tenant_id, customer_id, data, id=new_id(), is_primary=True)
 
 
 def _contact_changes(primary: Contact, data: dict) -> dict:

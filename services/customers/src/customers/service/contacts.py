@@ -6,6 +6,8 @@ the unit of work writes them to the outbox when the use case commits, once.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.etag import at_version
 from fieldbook_shared.problems import Conflict, ValidationFailed
@@ -24,15 +26,12 @@ def _contact_errors(data: dict) -> dict[str, list[str]]:
     return errors
 
 
-def attach_contact(
-    uow: CustomersUnitOfWork, customer: Customer, data: dict, error_prefix: str = "primary_contact."
-) -> Contact:
-    errors = _contact_errors({"surname": data.get("surname"), **data})
-    if errors:
-        raise ValidationFailed({f"{error_prefix}{k}": v for k, v in errors.items()})
+def new_contact(tenant_id: str, customer_id: str, data: dict, **columns: Any) -> Contact:
+    """A contact of the customer made from its input (`ContactInSchema`'s fields), not primary
+    and not yet added; `columns` sets others (an import's `id`, `is_primary`)."""
     contact = Contact(
-        tenant_id=uow.tenant_id,
-        customer_id=customer.id,
+        tenant_id=tenant_id,
+        customer_id=customer_id,
         title=data.get("title"),
         first_name=data.get("first_name"),
         surname=data["surname"],
@@ -44,7 +43,19 @@ def attach_contact(
         is_primary=False,
         communication_preferences=rules.merged_preferences(None, data.get("communication_preferences")),
     )
+    for name, value in columns.items():
+        setattr(contact, name, value)
     contact.phone_digits = rules.phones_digits(contact.phones)
+    return contact
+
+
+def attach_contact(
+    uow: CustomersUnitOfWork, customer: Customer, data: dict, error_prefix: str = "primary_contact."
+) -> Contact:
+    errors = _contact_errors({"surname": data.get("surname"), **data})
+    if errors:
+        raise ValidationFailed({f"{error_prefix}{k}": v for k, v in errors.items()})
+    contact = new_contact(uow.tenant_id, customer.id, data)
     current_primary = uow.contacts.primary(customer.id)
     make_primary = data.get("primary") or current_primary is None
     if make_primary and current_primary is not None:
