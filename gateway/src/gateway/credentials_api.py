@@ -100,7 +100,7 @@ def answer(gw, principal: Principal, path: str) -> Response:
         ("POST", False): _create_key if root == KEYS else _create_client,
         ("DELETE", True): _revoke_key if root == KEYS else _revoke_client,
     }
-    if "/" in rest:
+    if "/" in rest or path.endswith("/"):  # one id at most; no empty segment
         return problem_response(404, detail=f"There is no resource at {path}.")
     handler = handlers.get((request.method, bool(rest)))
     if handler is None:

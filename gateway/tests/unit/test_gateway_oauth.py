@@ -124,3 +124,10 @@ def test_openapi_documents_the_schemes_and_the_credential_routes(gw):
     assert set(doc["paths"]["/v1/oauth-clients/{client_id}"]["delete"]["responses"]) >= {"204", "404", "401"}
     # a key only: no scope grants managing keys
     assert doc["paths"]["/v1/api-keys"]["get"]["security"] == [{"bearer": []}, {"apiKey": []}]
+
+
+def test_credential_paths_beyond_one_id_are_404(gw):
+    admin = gw.auth("admin")
+    assert gw.client.delete("/v1/api-keys/", headers=admin).status_code == 404
+    assert gw.client.get("/v1/oauth-clients/a/b", headers=admin).status_code == 404
+    assert gw.client.put("/v1/api-keys", headers=admin).status_code == 405
