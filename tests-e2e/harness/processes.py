@@ -443,8 +443,11 @@ class System:
 
     def webhooks_env(self) -> dict[str, str]:
         """webhooks delivers to the tests' endpoints on 127.0.0.1 (test mode), retries within
-        seconds rather than minutes, and waits at most two seconds for an answer."""
+        seconds rather than minutes, and waits at most two seconds for an answer. Small pools: the
+        suite's processes share one PostgreSQL's max_connections."""
         return dict(
+            DB_POOL_SIZE="1",
+            DB_MAX_OVERFLOW="2",
             WEBHOOK_ALLOW_PRIVATE_URLS="1",
             WEBHOOK_RETRY_BASE_SECONDS="1",
             WEBHOOK_RETRY_MAX_SECONDS="4",
