@@ -145,43 +145,24 @@ fmt: install
 	"$(BIN)/ruff" format .
 	"$(BIN)/ruff" check --fix .
 
-# Each package's tests/ in its own pytest run, from the package folder (its own pytest settings),
-# TEST_JOBS packages at a time (CI has 2 cores; unit tests use their own SQLite files, and the kit's
-# integration tests their own databases and exchanges, so packages never share state). A package's
-# output is printed whole when it ends. Exit code 5 (no tests collected) is a failure only when the
-# folder holds test files.
-TEST_JOBS ?= 2
+# Each package's tests/ in its own pytest run, from the package folder (its own pytest settings).
+# Exit code 5 (no tests collected) is a failure only when the folder holds test files.
 test-unit: install
 	@cd "$(ROOT)"
-	logs="$$(mktemp -d)"
-	trap 'rm -rf "$$logs"' EXIT
-	run_package() {  # pkg log: the package's pytest run, its exit code in log.rc
-	  local rc=0
-	  (cd "$$1" && "$(BIN)/pytest" -q $(PYTEST_ARGS) tests) >"$$2" 2>&1 || rc=$$?
-	  if [ $$rc -eq 5 ] && [ -z "$$(find "$$1/tests" -name 'test_*.py' -o -name '*_test.py' | head -n 1)" ]; then
-	    echo "    (no test files in $$1/tests yet)" >>"$$2"
-	    rc=0
-	  fi
-	  echo $$rc >"$$2.rc"
-	}
-	tested=()
+	failed=()
 	for pkg in $(PACKAGES); do
 	  if [ ! -d "$$pkg/tests" ]; then
 	    echo "==> $$pkg: no tests/ folder, skipped"
 	    continue
 	  fi
-	  while [ "$$(jobs -rp | wc -l)" -ge $(TEST_JOBS) ]; do wait -n || true; done
-	  run_package "$$pkg" "$$logs/$${pkg//\//_}.log" &
-	  tested+=("$$pkg")
-	done
-	wait
-	failed=()
-	for pkg in "$${tested[@]}"; do
-	  log="$$logs/$${pkg//\//_}.log"
 	  echo "==> $$pkg: pytest tests"
-	  cat "$$log"
-	  rc="$$(cat "$$log.rc" 2>/dev/null || echo 1)"
-	  if [ "$$rc" -ne 0 ]; then failed+=("$$pkg (exit $$rc)"); fi
+	  rc=0
+	  (cd "$$pkg" && "$(BIN)/pytest" -q $(PYTEST_ARGS) tests) || rc=$$?
+	  if [ $$rc -eq 5 ] && [ -z "$$(find "$$pkg/tests" -name 'test_*.py' -o -name '*_test.py' | head -n 1)" ]; then
+	    echo "    (no test files in $$pkg/tests yet)"
+	    rc=0
+	  fi
+	  if [ $$rc -ne 0 ]; then failed+=("$$pkg (exit $$rc)"); fi
 	done
 	if [ $${#failed[@]} -gt 0 ]; then
 	  echo "==> test-unit FAILED: $${failed[*]}" >&2

@@ -15,7 +15,8 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fieldbook_shared.db import Base, BigIntId, Money, new_id, utcnow
+from fieldbook_shared.db import Base, BigIntId, Money, utcnow
+from fieldbook_shared.records import CustomerRecordKeys, RecordKeys, Timestamps
 
 from ..domain import retry
 
@@ -63,7 +64,7 @@ class Attempted:
         return then
 
 
-class CustomerSync(Attempted, Base):
+class CustomerSync(Attempted, CustomerRecordKeys, Timestamps, Base):
     __tablename__ = "customer_sync"
     __table_args__ = (
         UniqueConstraint("tenant_id", "customer_id", name="uq_customer_sync_customer"),
@@ -73,9 +74,6 @@ class CustomerSync(Attempted, Base):
         Index("ix_customer_sync_contact", "sage_contact_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     # what the next attempt does: "upsert" (link or create, then keep Sage up to date),
     # "deactivate" (merged / deleted / erased here: mark it inactive in Sage), "link" / "create"
@@ -100,8 +98,6 @@ class CustomerSync(Attempted, Base):
     balance: Mapped[Decimal | None] = mapped_column(Money)
     balance_as_of: Mapped[datetime | None] = mapped_column()
     balance_published: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property
     def status_reason(self) -> str | None:
@@ -196,7 +192,7 @@ WAITING_FOR_CONTACT = "waiting for the customer's Sage contact to be linked"
 CONTACT_NOT_LINKED = "the customer's Sage contact is not linked"
 
 
-class SagePosting(Attempted, Base):
+class SagePosting(Attempted, RecordKeys, Timestamps, Base):
     """One billing document to post to Sage (a sales invoice, a sales credit note, a contact payment
     with its allocations), exactly once: idempotent on (tenant, kind, source id). The consumer only
     stores it; the posting loop (`postings.py`) talks to Sage."""
@@ -209,8 +205,6 @@ class SagePosting(Attempted, Base):
         Index("ix_sage_postings_tenant_customer", "tenant_id", "customer_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
     source_id: Mapped[str] = mapped_column(String(36))  # the invoice's, credit note's, payment's id
     customer_id: Mapped[str | None] = mapped_column(String(36))
@@ -227,8 +221,6 @@ class SagePosting(Attempted, Base):
     # Sage by its reference before anything is created again
     create_sent_at: Mapped[datetime | None] = mapped_column()
     posted_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     def to_review(self, reason: str) -> None:
         self.status = NEEDS_REVIEW

@@ -16,27 +16,19 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldbook_shared.aggregate import Aggregate
-from fieldbook_shared.db import Base, new_id, utcnow
+from fieldbook_shared.db import Base, utcnow
+from fieldbook_shared.records import CustomerRecordKeys, RecordKeys, Timestamps, Versioned
 
 # --- the catalogue ---------------------------------------------------------------------------
 
 
-class CatalogueColumns:
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
+class CatalogueColumns(RecordKeys, Versioned, Timestamps):
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200))  # lower case, single spaces: what "unique" compares
     description: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.version}
 
 
 class AssetGroup(CatalogueColumns, Base):
@@ -79,7 +71,7 @@ class AssetModel(CatalogueColumns, Base):
 # --- assets ----------------------------------------------------------------------------------
 
 
-class Asset(Aggregate, Base):
+class Asset(Aggregate, RecordKeys, Versioned, Timestamps, Base):
     """An appliance on a customer (at its address, a work address or a branch); `asset.*` events
     carry it."""
 
@@ -92,9 +84,6 @@ class Asset(Aggregate, Base):
         Index("ix_assets_tenant_branch", "tenant_id", "branch_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     customer_id: Mapped[str] = mapped_column(String(36))
     work_address_id: Mapped[str | None] = mapped_column(String(36))
     branch_id: Mapped[str | None] = mapped_column(String(36))
@@ -114,10 +103,6 @@ class Asset(Aggregate, Base):
     warranty_expiry: Mapped[date | None] = mapped_column(Date)
     cost_centre: Mapped[str | None] = mapped_column(String(100))
     custom_fields: Mapped[dict] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
 
     def history(self, change: str) -> AssetChange:
         """This change's line of history (the use case adds it beside the event it records)."""
@@ -135,7 +120,7 @@ class Asset(Aggregate, Base):
         )
 
 
-class AssetChange(Base):
+class AssetChange(CustomerRecordKeys, Base):
     """One line of an asset's history: created, updated, moved (another work address or branch) or
     deleted; written in the transaction of the change, kept after the asset is deleted. The
     customer's timeline lists them. `summary` says which asset it was then (brand, description,
@@ -148,9 +133,6 @@ class AssetChange(Base):
         Index("ix_asset_changes_asset", "tenant_id", "asset_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     asset_id: Mapped[str] = mapped_column(String(36))
     work_address_id: Mapped[str | None] = mapped_column(String(36))
     change: Mapped[str] = mapped_column(String(16))  # created | updated | moved | deleted

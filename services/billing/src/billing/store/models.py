@@ -33,8 +33,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldbook_shared import clock
 from fieldbook_shared.aggregate import Aggregate
-from fieldbook_shared.db import AddressColumns, Base, Money, new_id, utcnow
+from fieldbook_shared.db import AddressColumns, Base, Money, utcnow
 from fieldbook_shared.read_model import CopyColumns
+from fieldbook_shared.records import CustomerRecordKeys, RecordKeys, Timestamps, Versioned
 
 from ..domain import recurrence, rules, sla
 from ..domain.money import ZERO, vat_breakdown
@@ -101,9 +102,7 @@ class Counter(Base):
 # --- documents ---------------------------------------------------------------------------------------
 
 
-class LineColumns:
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
+class LineColumns(RecordKeys):
     position: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(String(500))
     quantity: Mapped[Decimal] = mapped_column(Qty)
@@ -133,7 +132,7 @@ class SageLink:
     sage_id: Mapped[str | None] = mapped_column(String(64))
 
 
-class Quote(Aggregate, TotalsColumns, Base):
+class Quote(Aggregate, TotalsColumns, CustomerRecordKeys, Versioned, Timestamps, Base):
     __tablename__ = "quotes"
     __table_args__ = (
         # the customer's quotes latest first, and its timeline: a range scan (created_at, id)
@@ -141,18 +140,12 @@ class Quote(Aggregate, TotalsColumns, Base):
         UniqueConstraint("tenant_id", "number", name="uq_quotes_tenant_number"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     number: Mapped[int] = mapped_column(Integer)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     description: Mapped[str | None] = mapped_column(String(500))
     work_address_id: Mapped[str | None] = mapped_column(String(36))
     job_id: Mapped[str | None] = mapped_column(String(36))
     created_by: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     converted_at: Mapped[datetime | None] = mapped_column()
     # the customer's answer through the acceptance link: the name they gave, when, and their comment
     decided_by: Mapped[str | None] = mapped_column(String(200))
@@ -162,8 +155,6 @@ class Quote(Aggregate, TotalsColumns, Base):
     lines: Mapped[list[QuoteLine]] = relationship(
         order_by="QuoteLine.position", lazy="selectin", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     def move_to(self, status: str) -> None:
         """sent, accepted or rejected, as the rules allow (409 otherwise)."""
@@ -190,18 +181,14 @@ class QuoteLine(LineColumns, Base):
     quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"), index=True)
 
 
-class Job(Aggregate, Base):
+class Job(Aggregate, CustomerRecordKeys, Versioned, Timestamps, Base):
     __tablename__ = "jobs"
     __table_args__ = (
         Index("ix_jobs_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
         UniqueConstraint("tenant_id", "number", name="uq_jobs_tenant_number"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     number: Mapped[int] = mapped_column(Integer)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     quote_id: Mapped[str | None] = mapped_column(String(36))
     description: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(20), default="open")
@@ -218,15 +205,11 @@ class Job(Aggregate, Base):
     lines: Mapped[list] = mapped_column(JSON, default=list)
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     invoice_id: Mapped[str | None] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column()
     # at a property a contract covers: when the response is due (made + the plan's SLA hours, on
     # the kit's clock), and whether it was completed after that (set at completion)
     sla_due_at: Mapped[datetime | None] = mapped_column()
     sla_breached_at_completion: Mapped[bool | None] = mapped_column("sla_breached", Boolean)
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def sla_breached(self) -> bool | None:
@@ -254,7 +237,7 @@ class Job(Aggregate, Base):
         self.record(event)
 
 
-class Invoice(Aggregate, TotalsColumns, SageLink, Base):
+class Invoice(Aggregate, TotalsColumns, SageLink, CustomerRecordKeys, Versioned, Timestamps, Base):
     __tablename__ = "invoices"
     __table_args__ = (
         Index("ix_invoices_tenant_customer_date", "tenant_id", "customer_id", "invoice_date"),
@@ -264,11 +247,7 @@ class Invoice(Aggregate, TotalsColumns, SageLink, Base):
         UniqueConstraint("recurring_invoice_id", "period_start", name="uq_invoices_recurring_period"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     number: Mapped[int] = mapped_column(Integer)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     description: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str | None] = mapped_column(Text)
@@ -285,16 +264,12 @@ class Invoice(Aggregate, TotalsColumns, SageLink, Base):
     due_date: Mapped[date] = mapped_column(Date)
     retention_pct: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0.00"))
     retention_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column()
     voided_at: Mapped[datetime | None] = mapped_column()
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         order_by="InvoiceLine.position", lazy="selectin", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     # Its events carry `outstanding`, which the ledger knows, not the row: the caller gives it.
 
@@ -332,16 +307,13 @@ class InvoiceLine(LineColumns, Base):
     job_id: Mapped[str | None] = mapped_column(String(36))
 
 
-class CreditNote(Aggregate, TotalsColumns, SageLink, Base):
+class CreditNote(Aggregate, TotalsColumns, SageLink, CustomerRecordKeys, Base):
     __tablename__ = "credit_notes"
     __table_args__ = (
         Index("ix_credit_notes_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
         UniqueConstraint("tenant_id", "number", name="uq_credit_notes_tenant_number"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     number: Mapped[int] = mapped_column(Integer)
     invoice_id: Mapped[str | None] = mapped_column(String(36))
     description: Mapped[str] = mapped_column(String(500))
@@ -361,7 +333,7 @@ class CreditNoteLine(LineColumns, Base):
     credit_note_id: Mapped[str] = mapped_column(ForeignKey("credit_notes.id", ondelete="CASCADE"), index=True)
 
 
-class Payment(Aggregate, SageLink, Base):
+class Payment(Aggregate, SageLink, CustomerRecordKeys, Base):
     """Money received (`kind` payment) or account credit issued (`kind` account_credit)."""
 
     __tablename__ = "payments"
@@ -369,9 +341,6 @@ class Payment(Aggregate, SageLink, Base):
         Index("ix_payments_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(16))
     method: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str | None] = mapped_column(String(200))
@@ -399,15 +368,12 @@ class Payment(Aggregate, SageLink, Base):
         self.record("payment.reversed", reason=reason, deallocated=deallocated)
 
 
-class Allocation(Base):
+class Allocation(CustomerRecordKeys, Base):
     """Part of a credit source (payment, account credit, credit note) applied to one invoice."""
 
     __tablename__ = "allocations"
     __table_args__ = (Index("ix_allocations_tenant_invoice", "tenant_id", "invoice_id"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     source_type: Mapped[str] = mapped_column(String(16))
     source_id: Mapped[str] = mapped_column(String(36), index=True)
     invoice_id: Mapped[str] = mapped_column(String(36))
@@ -420,7 +386,7 @@ class Allocation(Base):
     deallocated_by: Mapped[str | None] = mapped_column(String(200))
 
 
-class Refund(Aggregate, Base):
+class Refund(Aggregate, CustomerRecordKeys, Base):
     """Unallocated credit paid back to the customer. Its ledger entries (`kind` refund, one per
     credit source it takes from) raise the balance and lower those sources' unallocated amounts."""
 
@@ -429,9 +395,6 @@ class Refund(Aggregate, Base):
         Index("ix_refunds_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     amount: Mapped[Decimal] = mapped_column(Money)
     method: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str | None] = mapped_column(String(200))
@@ -440,7 +403,7 @@ class Refund(Aggregate, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class RecurringInvoice(Aggregate, TotalsColumns, Base):
+class RecurringInvoice(Aggregate, TotalsColumns, CustomerRecordKeys, Versioned, Timestamps, Base):
     """A schedule that raises the customer an invoice of the same lines every period (monthly,
     quarterly, yearly) from `start_date` to `end_date`; `next_period` is the index of the next
     period to invoice and `next_date` its first day (domain/recurrence.py). The worker raises a
@@ -453,11 +416,7 @@ class RecurringInvoice(Aggregate, TotalsColumns, Base):
         Index("ix_recurring_invoices_due", "status", "next_date"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     contract_id: Mapped[str | None] = mapped_column(String(36))  # servicing's contract, when from one
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     frequency: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="active")
     start_date: Mapped[date] = mapped_column(Date)
@@ -476,14 +435,10 @@ class RecurringInvoice(Aggregate, TotalsColumns, Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     retry_at: Mapped[datetime | None] = mapped_column()
     created_by: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     lines: Mapped[list[RecurringInvoiceLine]] = relationship(
         order_by="RecurringInvoiceLine.position", lazy="selectin", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     def period(self, index: int) -> tuple[date, date]:
         return (
@@ -565,15 +520,12 @@ class LedgerEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class StoredCard(Aggregate, Base):
+class StoredCard(Aggregate, CustomerRecordKeys, Base):
     """A card kept at the payment provider: only its token and what a person needs to recognise it."""
 
     __tablename__ = "stored_cards"
     __table_args__ = (Index("ix_cards_tenant_customer", "tenant_id", "customer_id"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     provider: Mapped[str | None] = mapped_column(String(64))
     provider_token: Mapped[str] = mapped_column(String(255))
     brand: Mapped[str] = mapped_column(String(32))
@@ -584,15 +536,12 @@ class StoredCard(Aggregate, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Statement(Base):
+class Statement(CustomerRecordKeys, Base):
     """A statement as computed once: its JSON is what the screen shows and what the PDF draws."""
 
     __tablename__ = "statements"
     __table_args__ = (Index("ix_statements_tenant_customer", "tenant_id", "customer_id"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     as_at: Mapped[date] = mapped_column(Date)
     data: Mapped[dict] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(String(200))

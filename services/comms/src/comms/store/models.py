@@ -23,24 +23,34 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldbook_shared.aggregate import Aggregate
-from fieldbook_shared.db import Base, Money, new_id, utcnow
+from fieldbook_shared.db import Base, Money, utcnow
+from fieldbook_shared.records import CustomerRecordKeys, PersonName, RecordKeys, Timestamps, Versioned
 
 # --- read model of customers -------------------------------------------------------------------
 
 
-class CustomerCopy(Base):
+class RecordCopy:
+    """A copy of one of customers' records: its id and tenant, and the version of the snapshot it
+    was taken from (an older snapshot is ignored)."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class CustomerRecordCopy(RecordCopy):
+    """A copy of a record of one customer (a contact, a work address)."""
+
+    customer_id: Mapped[str] = mapped_column(String(36))
+
+
+class CustomerCopy(RecordCopy, PersonName, Base):
     """What comms knows of a customer, from customer.* snapshots (`version` orders them)."""
 
     __tablename__ = "customer_copies"
     __table_args__ = (Index("ix_customer_copies_tenant", "tenant_id", "id"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer)
     type: Mapped[str | None] = mapped_column(String(50))
-    title: Mapped[str | None] = mapped_column(String(30))
-    first_name: Mapped[str | None] = mapped_column(String(100))
-    surname: Mapped[str | None] = mapped_column(String(100))
     company_name: Mapped[str | None] = mapped_column(String(200))
     display_name: Mapped[str | None] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -59,17 +69,10 @@ class CustomerCopy(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class ContactCopy(Base):
+class ContactCopy(CustomerRecordCopy, PersonName, Base):
     __tablename__ = "contact_copies"
     __table_args__ = (Index("ix_contact_copies_customer", "tenant_id", "customer_id"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
-    version: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str | None] = mapped_column(String(30))
-    first_name: Mapped[str | None] = mapped_column(String(100))
-    surname: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -77,14 +80,10 @@ class ContactCopy(Base):
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class WorkAddressCopy(Base):
+class WorkAddressCopy(CustomerRecordCopy, Base):
     __tablename__ = "work_address_copies"
     __table_args__ = (Index("ix_work_address_copies_customer", "tenant_id", "customer_id"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
-    version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str | None] = mapped_column(String(200))
     address_line_1: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(16))
@@ -95,25 +94,17 @@ class WorkAddressCopy(Base):
 # --- notes and the communications log -----------------------------------------------------------
 
 
-class Note(Aggregate, Base):
+class Note(Aggregate, CustomerRecordKeys, Versioned, Timestamps, Base):
     """A note on a customer (or one of its work addresses); `note.created` / `note.updated` carry it."""
 
     __tablename__ = "notes"
     __table_args__ = (Index("ix_notes_customer", "tenant_id", "customer_id", "created_at"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     work_address_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     text: Mapped[str] = mapped_column(Text)
     important: Mapped[bool] = mapped_column(Boolean, default=False)
     do_not_work_with_again: Mapped[bool] = mapped_column(Boolean, default=False)
     author: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
 
     def edit(self, changes: dict, now: datetime) -> None:
         """Change the text, pin or unpin (`important`), flag or unflag."""
@@ -124,7 +115,7 @@ class Note(Aggregate, Base):
         self.record("note.updated")
 
 
-class Communication(Base):
+class Communication(CustomerRecordKeys, Base):
     """One line of the log: a note, an email, a call or an SMS record, in or out."""
 
     __tablename__ = "communications"
@@ -134,9 +125,6 @@ class Communication(Base):
         Index("ix_communications_work_address", "tenant_id", "work_address_id", "occurred_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[str] = mapped_column(String(36))
     work_address_id: Mapped[str | None] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(16))  # note | email | call | sms
     direction: Mapped[str] = mapped_column(String(3))  # in | out
@@ -154,23 +142,16 @@ class Communication(Base):
 # --- email ---------------------------------------------------------------------------------------
 
 
-class EmailTemplate(Base):
+class EmailTemplate(RecordKeys, Versioned, Timestamps, Base):
     __tablename__ = "email_templates"
     __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_email_templates_tenant_name"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
-class Email(Aggregate, Base):
+class Email(Aggregate, RecordKeys, Base):
     """One message to one address. Written `queued` by the API; the worker's sender sends it.
     What became of it travels as `email.sent` / `email.failed`."""
 
@@ -183,8 +164,6 @@ class Email(Aggregate, Base):
         UniqueConstraint("tenant_id", "message_key", name="uq_emails_message_key"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     customer_id: Mapped[str | None] = mapped_column(String(36))
     work_address_id: Mapped[str | None] = mapped_column(String(36))
     mass_email_id: Mapped[str | None] = mapped_column(String(36))
@@ -233,13 +212,11 @@ class Email(Aggregate, Base):
         self.record("email.failed", reason=reason, permanent=permanent)
 
 
-class Attachment(Base):
+class Attachment(RecordKeys, Base):
     """A file sent with an email, or with every email of a mass email."""
 
     __tablename__ = "attachments"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     email_id: Mapped[str | None] = mapped_column(ForeignKey("emails.id", ondelete="CASCADE"), index=True)
     mass_email_id: Mapped[str | None] = mapped_column(
         ForeignKey("mass_emails.id", ondelete="CASCADE"), index=True
@@ -250,13 +227,11 @@ class Attachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class EmailAttempt(Base):
+class EmailAttempt(RecordKeys, Base):
     """Each SMTP attempt and what the server said: the send log."""
 
     __tablename__ = "email_attempts"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     email_id: Mapped[str] = mapped_column(ForeignKey("emails.id", ondelete="CASCADE"), index=True)
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
     outcome: Mapped[str] = mapped_column(String(16))  # sent | temporary | permanent
@@ -267,29 +242,20 @@ class EmailAttempt(Base):
 # --- mass email ----------------------------------------------------------------------------------
 
 
-class MailingList(Base):
+class MailingList(RecordKeys, Versioned, Timestamps, Base):
     __tablename__ = "mailing_lists"
     __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_mailing_lists_tenant_name"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(200))
     customer_ids: Mapped[list] = mapped_column(default=list)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
-class MassEmail(Aggregate, Base):
+class MassEmail(Aggregate, RecordKeys, Base):
     """A job: one personalised email per recipient, expanded and queued by the worker."""
 
     __tablename__ = "mass_emails"
     __table_args__ = (Index("ix_mass_emails_status", "status", "created_at"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     template_id: Mapped[str | None] = mapped_column(String(36))
     mailing_list_id: Mapped[str | None] = mapped_column(String(36))
     subject: Mapped[str] = mapped_column(String(500))
@@ -311,15 +277,13 @@ class MassEmail(Aggregate, Base):
         self.record("mass_email.completed", sent=sent, skipped=skipped, failed=failed)
 
 
-class MassEmailRecipient(Base):
+class MassEmailRecipient(RecordKeys, Base):
     __tablename__ = "mass_email_recipients"
     __table_args__ = (
         UniqueConstraint("mass_email_id", "customer_id", name="uq_mass_email_recipient"),
         Index("ix_mass_email_recipients_job", "mass_email_id", "status"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     mass_email_id: Mapped[str] = mapped_column(ForeignKey("mass_emails.id", ondelete="CASCADE"))
     customer_id: Mapped[str] = mapped_column(String(36))
     position: Mapped[int] = mapped_column(Integer)

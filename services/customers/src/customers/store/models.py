@@ -19,7 +19,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -32,6 +31,7 @@ from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import AddressColumns as KitAddressColumns
 from fieldbook_shared.db import Base, BigIntId, Money, new_id, utcnow
 from fieldbook_shared.problems import Conflict
+from fieldbook_shared.records import FileChunk, JobProgress, PersonName, RecordKeys, Timestamps, Versioned
 
 from ..domain import rules
 
@@ -58,7 +58,7 @@ class AddressColumns(KitAddressColumns):
 BLOCK_REASON_LENGTH = 500
 
 
-class Customer(Aggregate, AddressColumns, Base):
+class Customer(Aggregate, AddressColumns, RecordKeys, Versioned, Timestamps, PersonName, Base):
     __tablename__ = "customers"
     __table_args__ = (
         Index("ix_customers_tenant_created", "tenant_id", "created_at"),
@@ -68,13 +68,7 @@ class Customer(Aggregate, AddressColumns, Base):
         Index("ix_customers_tenant_merged_into", "tenant_id", "merged_into_id"),  # merged records of one
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     type: Mapped[str] = mapped_column(String(50))
-    title: Mapped[str | None] = mapped_column(String(30))
-    first_name: Mapped[str | None] = mapped_column(String(100))
-    surname: Mapped[str | None] = mapped_column(String(100))
     company_name: Mapped[str | None] = mapped_column(String(200))
     display_name: Mapped[str] = mapped_column(String(300))
     sort_name: Mapped[str] = mapped_column(String(300))
@@ -108,14 +102,10 @@ class Customer(Aggregate, AddressColumns, Base):
     # a merged customer stays as a tombstone that points at its survivor (410, merged_into)
     merged_into_id: Mapped[str | None] = mapped_column(String(36))
     erased_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="customer", order_by="Contact.created_at", lazy="selectin"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     def block(self, reason: str, by: str) -> None:
         """Blocked with a reason: no new work (jobs, quote conversions) for the account. Clears
@@ -154,7 +144,7 @@ class Customer(Aggregate, AddressColumns, Base):
         self.record("customer.unblocked", reason=self.unblock_reason)
 
 
-class Contact(Aggregate, Base):
+class Contact(Aggregate, Versioned, Timestamps, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_customer", "customer_id"),
@@ -171,7 +161,6 @@ class Contact(Aggregate, Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     title: Mapped[str | None] = mapped_column(String(30))
     first_name: Mapped[str | None] = mapped_column(String(100))
     surname: Mapped[str] = mapped_column(String(100))
@@ -183,12 +172,8 @@ class Contact(Aggregate, Base):
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     communication_preferences: Mapped[dict] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def primary(self) -> bool:
@@ -201,41 +186,31 @@ class Contact(Aggregate, Base):
         self.record("contact.primary_changed")
 
 
-class Branch(Aggregate, AddressColumns, Base):
+class Branch(Aggregate, AddressColumns, Versioned, Timestamps, Base):
     __tablename__ = "branches"
     __table_args__ = (UniqueConstraint("customer_id", "code", name="uq_branches_customer_code"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str | None] = mapped_column(String(50))
     phones: Mapped[list] = mapped_column(default=list)
     emails: Mapped[list] = mapped_column(default=list)
     default_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
-class WorkAddress(Aggregate, AddressColumns, Base):
+class WorkAddress(Aggregate, AddressColumns, Versioned, Timestamps, Base):
     __tablename__ = "work_addresses"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="active")
     landlord: Mapped[dict | None] = mapped_column()
     occupier: Mapped[dict | None] = mapped_column()
     communication_preferences: Mapped[dict] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
 
     def make_dormant(self) -> None:
         """Dormant, as its customer is (no automated reminders reach it): `work_address.status_changed`
@@ -245,14 +220,12 @@ class WorkAddress(Aggregate, AddressColumns, Base):
             self.record("work_address.status_changed")
 
 
-class CustomFieldDefinition(Base):
+class CustomFieldDefinition(RecordKeys, Base):
     """A tenant's own customer field: `custom_fields` on a customer is validated against these."""
 
     __tablename__ = "custom_field_definitions"
     __table_args__ = (UniqueConstraint("tenant_id", "key", name="uq_custom_fields_tenant_key"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(200))
     field_type: Mapped[str] = mapped_column(String(16))  # text | number | date | boolean | choice
@@ -261,28 +234,24 @@ class CustomFieldDefinition(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CustomerType(Base):
+class CustomerType(RecordKeys, Base):
     """A tenant-defined customer type beside the built-in private / company / landlord."""
 
     __tablename__ = "customer_types"
     __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_customer_types_tenant_name"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(50))
     label: Mapped[str] = mapped_column(String(200))
     required_fields: Mapped[list] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CustomerMerge(Base):
+class CustomerMerge(RecordKeys, Base):
     """The audit of a merge: who merged which customer into which, when, and what moved."""
 
     __tablename__ = "customer_merges"
     __table_args__ = (UniqueConstraint("tenant_id", "merged_id", name="uq_customer_merges_merged"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     merged_id: Mapped[str] = mapped_column(String(36))
     survivor_id: Mapped[str] = mapped_column(String(36), index=True)
     actor: Mapped[str] = mapped_column(String(200))
@@ -293,7 +262,7 @@ class CustomerMerge(Base):
 # --- CSV import ------------------------------------------------------------------------------
 
 
-class Import(Base):
+class Import(RecordKeys, JobProgress, Base):
     """An uploaded CSV file and the background job that imports it (customers or work addresses).
 
     The file itself lives in `import_chunks` (the database, not a disk) so any web or worker
@@ -306,8 +275,6 @@ class Import(Base):
         Index("ix_imports_status", "status"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))  # customers | work_addresses
     status: Mapped[str] = mapped_column(String(16), default="uploaded")
     filename: Mapped[str | None] = mapped_column(String(255))
@@ -328,25 +295,15 @@ class Import(Base):
     unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
     refused_count: Mapped[int] = mapped_column(Integer, default=0)
     duplicate_count: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     queued_at: Mapped[datetime | None] = mapped_column()
-    started_at: Mapped[datetime | None] = mapped_column()
-    finished_at: Mapped[datetime | None] = mapped_column()
-    # moved by the worker after every batch; a running import whose heartbeat is old is resumed
-    heartbeat_at: Mapped[datetime | None] = mapped_column()
 
 
-class ImportChunk(Base):
+class ImportChunk(FileChunk, Base):
     """One piece (about 1 MiB) of an uploaded file, in order."""
 
     __tablename__ = "import_chunks"
 
     import_id: Mapped[str] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ImportIssue(Base):
@@ -391,7 +348,7 @@ class ErasureReport(Base):
 # --- export of all customer data -------------------------------------------------------------
 
 
-class Export(Base):
+class Export(RecordKeys, JobProgress, Base):
     """An export of all the tenant's customer data: a ZIP with one CSV per kind of record, built by
     the worker from every service's part and kept in `export_chunks` (the database, not a disk)."""
 
@@ -401,27 +358,16 @@ class Export(Base):
         Index("ix_exports_status", "status"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))  # all
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued running completed failed
     progress: Mapped[dict] = mapped_column(default=dict)  # {part: {"status": …, "rows": n}}
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column()
-    finished_at: Mapped[datetime | None] = mapped_column()
-    heartbeat_at: Mapped[datetime | None] = mapped_column()
 
 
-class ExportChunk(Base):
+class ExportChunk(FileChunk, Base):
     """One piece (about 1 MiB) of an export's ZIP, in order."""
 
     __tablename__ = "export_chunks"
 
     export_id: Mapped[str] = mapped_column(ForeignKey("exports.id", ondelete="CASCADE"), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -14,10 +14,11 @@ from sqlalchemy import BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldbook_shared.aggregate import Aggregate
-from fieldbook_shared.db import Base, new_id, utcnow
+from fieldbook_shared.db import Base, utcnow
+from fieldbook_shared.records import RecordKeys
 
 
-class StoredFile(Aggregate, Base):
+class StoredFile(Aggregate, RecordKeys, Base):
     __tablename__ = "files"
     __table_args__ = (
         Index("ix_files_tenant_owner", "tenant_id", "attached_to", "owner_id", "created_at"),
@@ -25,8 +26,6 @@ class StoredFile(Aggregate, Base):
         Index("ix_files_tenant_customer_created", "tenant_id", "customer_id", "created_at", "id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     customer_id: Mapped[str] = mapped_column(String(36))  # whose record it is on (merges move it)
     attached_to: Mapped[str] = mapped_column(String(16))  # domain/owners.py KINDS
     owner_id: Mapped[str] = mapped_column(String(36))
