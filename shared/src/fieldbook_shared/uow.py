@@ -9,9 +9,10 @@ Events about an aggregate are recorded on it (`fieldbook_shared.aggregate`) and 
 unit of work at commit, each dumped through the event catalogue's schema. `publish` stays for the
 events that are not an aggregate's snapshot (`customer.deleted {customer_id}`).
 
-A service subclasses `UnitOfWork` and opens its repositories in `open_repositories`. The unit of
-work is re-entrant: a consumer opens it, records the event in the inbox, and the service function
-it calls opens it again without starting a second transaction. Inside such a nested `with uow:`
+A service subclasses `UnitOfWork` and declares its repositories as annotations (`notes: Notes`),
+which `open_repositories` opens with the session and the tenant. The unit of work is re-entrant: a
+consumer opens it, records the event in the inbox, and the service function it calls opens it
+again without starting a second transaction. Inside such a nested `with uow:`
 the outermost one owns the transaction: `commit()` only flushes (the outer commit makes it
 durable, inbox row and all), and `rollback()` rolls the whole transaction back and makes the
 outer `commit()` raise `NestedRollback`, so the work is retried, never half applied.
@@ -19,6 +20,7 @@ outer `commit()` raise `NestedRollback`, so the work is retried, never half appl
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import cast
@@ -74,7 +76,14 @@ class UnitOfWork:
             self.session = None
 
     def open_repositories(self, session: Session) -> None:
-        """Hook for services: attach repositories bound to `session` and `self.tenant_id`."""
+        """Opens the repositories a service's unit of work declares as annotations (`notes: Notes`):
+        each class is made with the session and the tenant, `Notes(session, tenant_id)`."""
+        for klass in type(self).__mro__:
+            if klass is UnitOfWork:
+                break
+            for name, repository in inspect.get_annotations(klass, eval_str=True).items():
+                if isinstance(repository, type):  # not a ClassVar[...] or other typing form
+                    setattr(self, name, repository(session, self.tenant_id))
 
     def commit(self) -> None:
         """Commit the transaction; inside a nested `with uow:` only flush it (the outer one commits)."""
