@@ -1,28 +1,27 @@
 """Settings from the environment, in one place, with defaults for a local run.
 
 `Settings` holds what every service reads (database, broker, limits). A service's own settings are
-typed too: a frozen dataclass that extends `Settings` with its fields (each with its default) and
-reads their variables in `service_values`, e.g.
+typed too: a frozen dataclass that extends `Settings` with its fields, each naming its environment
+variable and its default, e.g.
 
     @dataclass(frozen=True)
     class BillingSettings(Settings):
-        business_name: str = "Fieldbook"
-
-        @classmethod
-        def service_values(cls, env):
-            return {"business_name": env.get("BILLING_BUSINESS_NAME", cls.business_name)}
+        business_name: str = env_setting("BILLING_BUSINESS_NAME", "Fieldbook")
 
 `BillingSettings.from_env("billing")` then builds both; the service name picks
-`DATABASE_URL_<SERVICE>` so several services can share one environment.
+`DATABASE_URL_<SERVICE>` so several services can share one environment. A value that is not one
+variable's text (another service's URL, a list) is read in `service_values`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Self
+
+from . import service_table
 
 
 def env_bool(value: str | None, default: bool = False) -> bool:
@@ -30,6 +29,39 @@ def env_bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_setting(variable: str, default: Any) -> Any:
+    """A field of a settings dataclass that `environment_values` reads from `variable`."""
+    return field(default=default, metadata={"env": variable})
+
+
+def service_url(name: str) -> Any:
+    """A field of a settings dataclass holding another service's internal base URL, which
+    `environment_values` reads as `service_table.internal_url` finds it (no trailing slash)."""
+    return field(default=service_table.internal_url(name, {}), metadata={"service": name})
+
+
+def environment_values(settings_class: type, env: Mapping[str, str]) -> dict[str, Any]:
+    """The `env_setting` fields of a settings dataclass whose variable is set, each as the type of
+    its default: a bool as `env_bool` reads it, an int, a float or the text (unset or empty: the
+    field keeps its default, not in the answer); and every `service_url` field."""
+    values: dict[str, Any] = {}
+    for setting in fields(settings_class):
+        text = env.get(setting.metadata.get("env", ""))
+        if text:
+            values[setting.name] = _typed(text, setting.default)
+        if "service" in setting.metadata:
+            values[setting.name] = service_table.internal_url(setting.metadata["service"], env).rstrip("/")
+    return values
+
+
+def _typed(text: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return env_bool(text, default)
+    if isinstance(default, int | float):
+        return type(default)(text)
+    return text
 
 
 def var_dir() -> Path:
@@ -41,23 +73,23 @@ def var_dir() -> Path:
 class Settings:
     service: str
     database_url: str
-    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
-    exchange: str = "fieldbook.events"
-    internal_token: str = ""
-    testing: bool = False
+    amqp_url: str = env_setting("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+    exchange: str = env_setting("EVENTS_EXCHANGE", "fieldbook.events")
+    internal_token: str = env_setting("INTERNAL_TOKEN", "")
+    testing: bool = env_setting("FIELDBOOK_TESTING", False)
     # business dates from the kit's test_clock table, set over HTTP (fieldbook_shared.clock); the
     # e2e suite only, never production
-    test_clock: bool = False
-    max_body_bytes: int = 1_048_576
-    page_size_default: int = 25
-    page_size_max: int = 100
-    idempotency_ttl_hours: int = 24
-    outbox_retention_hours: int = 168
-    inbox_retention_days: int = 30
-    log_level: str = "INFO"
-    consumer_prefetch: int = 20
-    delivery_limit: int = 5
-    relay_batch_size: int = 500
+    test_clock: bool = env_setting("FIELDBOOK_TEST_CLOCK", False)
+    max_body_bytes: int = env_setting("MAX_BODY_BYTES", 1_048_576)
+    page_size_default: int = env_setting("PAGE_SIZE_DEFAULT", 25)
+    page_size_max: int = env_setting("PAGE_SIZE_MAX", 100)
+    idempotency_ttl_hours: int = env_setting("IDEMPOTENCY_TTL_HOURS", 24)
+    outbox_retention_hours: int = env_setting("OUTBOX_RETENTION_HOURS", 168)
+    inbox_retention_days: int = env_setting("INBOX_RETENTION_DAYS", 30)
+    log_level: str = env_setting("LOG_LEVEL", "INFO")
+    consumer_prefetch: int = env_setting("CONSUMER_PREFETCH", 20)
+    delivery_limit: int = env_setting("DELIVERY_LIMIT", 5)
+    relay_batch_size: int = env_setting("RELAY_BATCH_SIZE", 500)
     relay_idle_seconds: float = 0.5
 
     @classmethod
@@ -68,29 +100,16 @@ class Settings:
         values: dict[str, Any] = dict(
             service=service,
             database_url=env.get(f"DATABASE_URL_{key}") or env.get("DATABASE_URL") or default_db,
-            amqp_url=env.get("AMQP_URL", cls.amqp_url),
-            exchange=env.get("EVENTS_EXCHANGE", cls.exchange),
-            internal_token=env.get("INTERNAL_TOKEN", ""),
-            testing=env_bool(env.get("FIELDBOOK_TESTING")),
-            test_clock=env_bool(env.get("FIELDBOOK_TEST_CLOCK")),
-            max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
-            page_size_default=int(env.get("PAGE_SIZE_DEFAULT", cls.page_size_default)),
-            page_size_max=int(env.get("PAGE_SIZE_MAX", cls.page_size_max)),
-            idempotency_ttl_hours=int(env.get("IDEMPOTENCY_TTL_HOURS", cls.idempotency_ttl_hours)),
-            outbox_retention_hours=int(env.get("OUTBOX_RETENTION_HOURS", cls.outbox_retention_hours)),
-            inbox_retention_days=int(env.get("INBOX_RETENTION_DAYS", cls.inbox_retention_days)),
-            log_level=env.get("LOG_LEVEL", cls.log_level),
-            consumer_prefetch=int(env.get("CONSUMER_PREFETCH", cls.consumer_prefetch)),
-            delivery_limit=int(env.get("DELIVERY_LIMIT", cls.delivery_limit)),
-            relay_batch_size=int(env.get("RELAY_BATCH_SIZE", cls.relay_batch_size)),
         )
+        values.update(environment_values(cls, env))
         values.update(cls.service_values(env))
         values.update(overrides)
         return cls(**values)
 
     @classmethod
     def service_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
-        """A service's own fields read from `env`, by field name; none in the kit's own class."""
+        """A service's own fields that are not one variable's text, read from `env`, by field name;
+        none in the kit's own class."""
         return {}
 
     def with_(self, **changes: Any) -> Self:

@@ -7,27 +7,19 @@ synchronous read of a customer / work address / branch not yet heard of through 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fieldbook_shared import service_table
-from fieldbook_shared.settings import Settings
+from fieldbook_shared.settings import Settings, env_setting, service_url
 
 SERVICE = "assets"
 
 
 @dataclass(frozen=True)
 class AssetsSettings(Settings):
-    customers_url: str = "http://127.0.0.1:8001"
-    internal_timeout_seconds: float = 3.0  # each read from customers (CUSTOMERS_TIMEOUT)
-
-    @classmethod
-    def service_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
-        return {
-            "customers_url": service_table.internal_url("customers", env).rstrip("/"),
-            "internal_timeout_seconds": float(env.get("CUSTOMERS_TIMEOUT", cls.internal_timeout_seconds)),
-        }
+    customers_url: str = service_url("customers")
+    # each read from customers
+    internal_timeout_seconds: float = env_setting("CUSTOMERS_TIMEOUT", 3.0)
 
 
 def load_settings(**overrides: Any) -> AssetsSettings:

@@ -13,12 +13,10 @@ raised waits before the next try, default 300).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fieldbook_shared import service_table
-from fieldbook_shared.settings import Settings
+from fieldbook_shared.settings import Settings, env_setting, service_url
 
 SERVICE = "billing"
 DEV_QUOTE_LINK_SECRET = "fieldbook-dev-quote-links"  # local runs and tests only
@@ -26,31 +24,14 @@ DEV_QUOTE_LINK_SECRET = "fieldbook-dev-quote-links"  # local runs and tests only
 
 @dataclass(frozen=True)
 class BillingSettings(Settings):
-    customers_url: str = "http://127.0.0.1:8001"
-    internal_timeout_seconds: float = 5.0  # each call to customers (CUSTOMERS_TIMEOUT_SECONDS)
-    business_name: str = "Fieldbook"
-    logo_max_bytes: int = 512 * 1024
-    quote_link_secret: str = DEV_QUOTE_LINK_SECRET
-    recurring_poll_seconds: float = 60.0
-    recurring_retry_seconds: float = 300.0
-
-    @classmethod
-    def service_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
-        return {
-            "customers_url": service_table.internal_url("customers", env).rstrip("/"),
-            "internal_timeout_seconds": float(
-                env.get("CUSTOMERS_TIMEOUT_SECONDS", cls.internal_timeout_seconds),
-            ),
-            "business_name": env.get("BILLING_BUSINESS_NAME", cls.business_name),
-            "logo_max_bytes": int(env.get("DOCUMENT_LOGO_MAX_BYTES", cls.logo_max_bytes)),
-            "quote_link_secret": env.get("QUOTE_LINK_SECRET") or cls.quote_link_secret,
-            "recurring_poll_seconds": float(
-                env.get("RECURRING_INVOICES_POLL_SECONDS", cls.recurring_poll_seconds)
-            ),
-            "recurring_retry_seconds": float(
-                env.get("RECURRING_INVOICES_RETRY_SECONDS", cls.recurring_retry_seconds)
-            ),
-        }
+    customers_url: str = service_url("customers")
+    # each call to customers
+    internal_timeout_seconds: float = env_setting("CUSTOMERS_TIMEOUT_SECONDS", 5.0)
+    business_name: str = env_setting("BILLING_BUSINESS_NAME", "Fieldbook")
+    logo_max_bytes: int = env_setting("DOCUMENT_LOGO_MAX_BYTES", 512 * 1024)
+    quote_link_secret: str = env_setting("QUOTE_LINK_SECRET", DEV_QUOTE_LINK_SECRET)
+    recurring_poll_seconds: float = env_setting("RECURRING_INVOICES_POLL_SECONDS", 60.0)
+    recurring_retry_seconds: float = env_setting("RECURRING_INVOICES_RETRY_SECONDS", 300.0)
 
 
 def load_settings(**overrides: Any) -> BillingSettings:
