@@ -18,7 +18,7 @@ import uuid
 from decimal import Decimal
 
 from .documents import Documents, Refused, _amount
-from .store import Store, now_iso
+from .store import Store, new_object, now_iso
 
 ALLOCATION = "CUSTOMER_ALLOCATION"
 CREDITS = ("sales_credit_notes", "payments_on_account")
@@ -58,13 +58,8 @@ class Allocations:
             raise Refused("The allocated amounts must add up to nothing", "allocated_artefacts")
         for _, obj, amount in held:
             obj["outstanding_amount"] = str(Decimal(obj["outstanding_amount"]) - amount)
-        doc_id = uuid.uuid4().hex
-        stamp = now_iso()
         allocation = {
-            "id": doc_id,
-            "$path": f"/contact_allocations/{doc_id}",
-            "created_at": stamp,
-            "updated_at": stamp,
+            **new_object("contact_allocations"),
             "deleted_at": None,
             "date": data.get("date"),
             "transaction_type": {"id": ALLOCATION},
@@ -74,7 +69,7 @@ class Allocations:
                 for _, obj, amt in signed
             ],
         }
-        self._of(business)[doc_id] = allocation
+        self._of(business)[allocation["id"]] = allocation
         self.store.counters["contact_allocations_created"] += 1
         return copy.deepcopy(allocation)
 

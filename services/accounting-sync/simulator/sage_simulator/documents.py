@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .store import Store, now_iso
+from .store import Store, new_object, now_iso
 
 CENT = Decimal("0.01")
 
@@ -146,14 +146,9 @@ class Documents:
             raise Refused("Contact is not valid", "contact_id")
         if not data.get("date"):
             raise Refused("Date can't be blank", "date")
-        doc_id = uuid.uuid4().hex
-        stamp = now_iso()
         doc = {
             **copy.deepcopy(data),
-            "id": doc_id,
-            "$path": f"/{kind.path}/{doc_id}",
-            "created_at": stamp,
-            "updated_at": stamp,
+            **new_object(kind.path),
             "contact": {"id": contact_id},
             "status": {"id": "UNPAID"},
         }
@@ -168,7 +163,7 @@ class Documents:
                 raise Refused("Original invoice is not valid", "original_invoice_id")
         else:
             self._receipt(business, data, doc)
-        self._of(business, kind.path)[doc_id] = doc
+        self._of(business, kind.path)[doc["id"]] = doc
         self.store.counters[f"{kind.path}_created"] += 1
         return copy.deepcopy(doc)
 

@@ -21,6 +21,14 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
+def new_object(path: str) -> dict:
+    """What every object Sage creates starts with: a new id, its `$path` under `path`, and the
+    creation time as both `created_at` and `updated_at`."""
+    object_id = uuid.uuid4().hex
+    stamp = now_iso()
+    return {"id": object_id, "$path": f"/{path}/{object_id}", "created_at": stamp, "updated_at": stamp}
+
+
 def _norm(text: str | None) -> str:
     return re.sub(r"[^a-z0-9]", "", (text or "").lower())
 
@@ -157,19 +165,14 @@ class Store:
 
     def create(self, business_id: str, data: dict) -> dict:
         with self.lock:
-            cid = uuid.uuid4().hex
-            stamp = now_iso()
             contact = {
-                "id": cid,
-                "$path": f"/contacts/{cid}",
-                "created_at": stamp,
-                "updated_at": stamp,
+                **new_object("contacts"),
                 "deleted_at": None,
                 "balance": "0.00",
                 "contact_types": [{"id": t} for t in data.get("contact_type_ids") or ["CUSTOMER"]],
             }
             self._apply(contact, data)
-            self.business(business_id).contacts[cid] = contact
+            self.business(business_id).contacts[contact["id"]] = contact
             self.counters["creates"] += 1
             return copy.deepcopy(contact)
 
