@@ -23,19 +23,48 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Select, Table, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .aggregate import RECORDED, Aggregate, PendingEvent, payload
 from .context import RequestContext
 from .db import OutboxMessage, utcnow
 from .events import Event, build_event
+from .problems import NotFound
 
 
 class NestedRollback(RuntimeError):
     """The outer commit of a unit of work whose nested part rolled back: nothing was committed."""
+
+
+class Repository:
+    """What a unit of work opens for a service (`notes: Notes`): access to its records within one
+    tenant, through the unit of work's session."""
+
+    def __init__(self, session: Session, tenant_id: str):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+
+    def select(self, model: Any, *where: Any) -> Select:
+        """`model`'s rows of this tenant that match `where`."""
+        return select(model).where(model.tenant_id == self.tenant_id, *where)
+
+    def find_one(self, model: Any, *where: Any, lock: bool = False) -> Any:
+        """The tenant's row of `model` that matches `where` (locked FOR UPDATE with `lock`), or None."""
+        stmt = self.select(model, *where)
+        return self.session.scalar(stmt.with_for_update() if lock else stmt)
+
+    def get_one(self, model: Any, *where: Any, missing: str, lock: bool = False) -> Any:
+        """The same row; a 404 saying `missing` when there is none."""
+        row = self.find_one(model, *where, lock=lock)
+        if row is None:
+            raise NotFound(missing)
+        return row
 
 
 class UnitOfWork:

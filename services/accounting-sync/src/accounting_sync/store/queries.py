@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.jobs import new_token, skip_locked
 from fieldbook_shared.problems import NotFound
+from fieldbook_shared.uow import Repository
 
 from .models import (
     CONTACT_NOT_LINKED,
@@ -38,20 +39,11 @@ def latest_first(session: Session, model: Any, where: list, page: int, page_size
     return list(rows), total
 
 
-class Syncs:
+class Syncs(Repository):
     """The tenant's customer sync rows."""
 
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
-
     def find(self, customer_id: str, lock: bool = False) -> CustomerSync | None:
-        stmt = select(CustomerSync).where(
-            CustomerSync.tenant_id == self.tenant_id, CustomerSync.customer_id == customer_id
-        )
-        if lock:
-            stmt = stmt.with_for_update()
-        return self.session.scalar(stmt)
+        return self.find_one(CustomerSync, CustomerSync.customer_id == customer_id, lock=lock)
 
     def get(self, customer_id: str, lock: bool = False) -> CustomerSync:
         row = self.find(customer_id, lock=lock)
@@ -120,33 +112,17 @@ class Syncs:
         return req
 
 
-class Postings:
+class Postings(Repository):
     """The tenant's postings to Sage (billing's documents)."""
 
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
-
     def find(self, kind: str, source_id: str, lock: bool = False) -> SagePosting | None:
-        stmt = select(SagePosting).where(
-            SagePosting.tenant_id == self.tenant_id,
-            SagePosting.kind == kind,
-            SagePosting.source_id == source_id,
+        return self.find_one(
+            SagePosting, SagePosting.kind == kind, SagePosting.source_id == source_id, lock=lock
         )
-        if lock:
-            stmt = stmt.with_for_update()
-        return self.session.scalar(stmt)
 
     def get(self, posting_id: str, lock: bool = False) -> SagePosting:
-        stmt = select(SagePosting).where(
-            SagePosting.tenant_id == self.tenant_id, SagePosting.id == posting_id
-        )
-        if lock:
-            stmt = stmt.with_for_update()
-        row = self.session.scalar(stmt)
-        if row is None:
-            raise NotFound("accounting-sync has no such posting.")
-        return row
+        missing = "accounting-sync has no such posting."
+        return self.get_one(SagePosting, SagePosting.id == posting_id, lock=lock, missing=missing)
 
     def add(self, row: SagePosting) -> SagePosting:
         row.tenant_id = self.tenant_id

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
 
 from fieldbook_shared.db import page_of
 from fieldbook_shared.problems import NotFound
+from fieldbook_shared.uow import Repository
 
 from ..domain.rules import name_key, product_code_key, serial_key
 from .models import (
@@ -30,12 +30,8 @@ KIND_WORDS = {
 }
 
 
-class Catalogue:
+class Catalogue(Repository):
     """One tenant's catalogue: asset groups, fuel types, makes, models, locations."""
-
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
 
     def get(self, kind: str, entry_id: str, *, field: str | None = None):
         """The entry; NotFound (404), or when `field` names a request field, None for the caller."""
@@ -77,9 +73,6 @@ class Catalogue:
             .where(AssetModel.tenant_id == self.tenant_id, AssetModel.make_id == make_id)
         )
 
-    def add(self, entry) -> None:
-        self.session.add(entry)
-
 
 @dataclass
 class AssetFilters:
@@ -101,11 +94,7 @@ USAGE_COLUMNS = {
 }
 
 
-class Assets:
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
-
+class Assets(Repository):
     def get(self, asset_id: str) -> Asset:
         asset = self.find(asset_id)
         if asset is None:
@@ -145,22 +134,13 @@ class Assets:
         return page_of(self.session, stmt.order_by(Asset.created_at.desc(), Asset.id.desc()), page, page_size)
 
     def of_customer(self, customer_id: str) -> list[Asset]:
-        return list(
-            self.session.scalars(
-                select(Asset)
-                .where(Asset.tenant_id == self.tenant_id, Asset.customer_id == str(customer_id))
-                .order_by(Asset.created_at, Asset.id)
-            )
-        )
+        return self._listed(Asset.customer_id == str(customer_id))
 
     def of_branch(self, branch_id: str) -> list[Asset]:
-        return list(
-            self.session.scalars(
-                select(Asset)
-                .where(Asset.tenant_id == self.tenant_id, Asset.branch_id == str(branch_id))
-                .order_by(Asset.created_at, Asset.id)
-            )
-        )
+        return self._listed(Asset.branch_id == str(branch_id))
+
+    def _listed(self, *where) -> list[Asset]:
+        return list(self.session.scalars(self.select(Asset, *where).order_by(Asset.created_at, Asset.id)))
 
     def using(self, kind: str, entry_id: str) -> int:
         """How many assets refer to a catalogue entry."""
@@ -170,9 +150,6 @@ class Assets:
             .select_from(Asset)
             .where(Asset.tenant_id == self.tenant_id, column == entry_id)
         )
-
-    def add(self, asset: Asset) -> None:
-        self.session.add(asset)
 
     def move_history(self, from_customer: str, to_customer: str) -> None:
         """A merged customer's asset history, now the survivor's."""
@@ -191,12 +168,8 @@ class Assets:
         )
 
 
-class Directory:
+class Directory(Repository):
     """The read model of customers' records: who and where an asset may be put."""
-
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
 
     def customer(self, customer_id: str) -> KnownCustomer | None:
         return self.session.scalar(
@@ -237,6 +210,3 @@ class Directory:
                 )
             )
         )
-
-    def add(self, row) -> None:
-        self.session.add(row)

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from fieldbook_shared import uow
 from fieldbook_shared.db import is_postgres, page_of
 from fieldbook_shared.problems import NotFound
 
@@ -37,13 +38,11 @@ from .models import (
 )
 
 
-class Repository:
+class Repository(uow.Repository):
+    """One model's rows of the tenant, found by id (404 naming `label` when missing)."""
+
     model: type
     label: str = "record"
-
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
 
     def _select(self):
         return select(self.model).where(self.model.tenant_id == self.tenant_id)
@@ -177,17 +176,13 @@ class Statements(Repository):
     label = "statement"
 
 
-class Counters:
+class Counters(uow.Repository):
     """Gap-free numbers per tenant and kind: the counter row is locked until the transaction ends.
 
     The row is created on first use with INSERT … ON CONFLICT DO NOTHING (two first creations at
     once cannot both insert), then `SELECT … FOR UPDATE` serialises every numbering transaction of
     the tenant; a rollback gives the number back, so numbers have no gaps.
     """
-
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
 
     def next(self, name: str) -> int:
         insert = pg_insert if is_postgres(self.session) else sqlite_insert
@@ -213,11 +208,7 @@ def _money_sum(expr):
     return type_coerce(func.coalesce(func.sum(expr), 0), LedgerEntry.amount.type)
 
 
-class Ledger:
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
-
+class Ledger(uow.Repository):
     def post(self, customer_id: str, **values) -> LedgerEntry:
         entry = LedgerEntry(tenant_id=self.tenant_id, customer_id=customer_id, **values)
         self.session.add(entry)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from fieldbook_shared.db import page_of
 from fieldbook_shared.jobs import skip_locked
-from fieldbook_shared.problems import NotFound
+from fieldbook_shared.uow import Repository
 
 from ..domain.recipients import SKIP_MERGED
 from .models import (
@@ -28,22 +28,10 @@ from .models import (
 )
 
 
-class _Repo:
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
-
-    def add(self, row) -> None:
-        self.session.add(row)
-
+class _Repo(Repository):
     def _one(self, model, row_id: str, missing: str):
         """The tenant's row of `model` with that id; NotFound (404, `missing`) otherwise."""
-        row = self.session.scalar(
-            select(model).where(model.id == str(row_id), model.tenant_id == self.tenant_id)
-        )
-        if row is None:
-            raise NotFound(missing)
-        return row
+        return self.get_one(model, model.id == str(row_id), missing=missing)
 
 
 class _Named(_Repo):

@@ -19,6 +19,7 @@ from sqlalchemy import CompoundSelect, Select, func, intersect, or_, select, uni
 from sqlalchemy.orm import Session
 
 from fieldbook_shared.problems import CustomerMerged, NotFound
+from fieldbook_shared.uow import Repository
 
 from ..domain.rules import compact_postcode, search_digits
 from .models import Branch, Contact, Customer, CustomerType, CustomFieldDefinition, WorkAddress
@@ -132,29 +133,16 @@ def page_of(session: Session, stmt, order: tuple, page: int, page_size: int) -> 
     return list(rows), total
 
 
-class Customers:
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
-
+class Customers(Repository):
     def get(self, customer_id: str, *, for_update: bool = False, allow_merged: bool = False) -> Customer:
-        stmt = select(Customer).where(Customer.id == str(customer_id), Customer.tenant_id == self.tenant_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        customer = self.session.scalar(stmt)
-        if customer is None:
-            raise NotFound("No customer with that id.")
+        missing = "No customer with that id."
+        customer = self.get_one(Customer, Customer.id == str(customer_id), lock=for_update, missing=missing)
         if customer.merged_into_id and not allow_merged:
             raise CustomerMerged(customer.merged_into_id)
         return customer
 
     def find(self, customer_id: str) -> Customer | None:
-        return self.session.scalar(
-            select(Customer).where(Customer.id == str(customer_id), Customer.tenant_id == self.tenant_id)
-        )
-
-    def add(self, customer: Customer) -> None:
-        self.session.add(customer)
+        return self.find_one(Customer, Customer.id == str(customer_id))
 
     def record_facts(self, customer_id: str, **values) -> None:
         """Write facts other services report (Sage ref and balance, has-transactions) without
@@ -175,176 +163,84 @@ class Customers:
         return items, total or 0
 
 
-class Contacts:
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
+class RecordsOfCustomer(Repository):
+    """A customer's contacts, branches or work addresses within the tenant: `model`'s rows in
+    `order`; `label` names one in a 404."""
 
-    def get(self, customer_id: str, contact_id: str) -> Contact:
-        contact = self.session.scalar(
-            select(Contact).where(
-                Contact.id == str(contact_id),
-                Contact.customer_id == str(customer_id),
-                Contact.tenant_id == self.tenant_id,
-            )
-        )
-        if contact is None:
-            raise NotFound("No contact with that id on this customer.")
-        return contact
+    model: type[Contact] | type[Branch] | type[WorkAddress]
+    label: str
+    order: tuple
+
+    def _of(self, customer_id: str) -> Select:
+        model = self.model
+        return select(model).where(model.customer_id == str(customer_id), model.tenant_id == self.tenant_id)
+
+    def get(self, customer_id: str, record_id: str):
+        row = self.session.scalar(self._of(customer_id).where(self.model.id == str(record_id)))
+        if row is None:
+            raise NotFound(f"No {self.label} with that id on this customer.")
+        return row
+
+    def of_customer(self, customer_id: str) -> list:
+        return list(self.session.scalars(self._of(customer_id).order_by(*self.order)))
+
+    def page_of_customer(self, customer_id: str, page: int, page_size: int) -> tuple[list, int]:
+        return page_of(self.session, self._of(customer_id), self.order, page, page_size)
+
+
+class Contacts(RecordsOfCustomer):
+    model = Contact
+    label = "contact"
+    order = (Contact.is_primary.desc(), Contact.created_at, Contact.id)
+
+    def _listed(self, customer_id: str, include_archived: bool) -> Select:
+        stmt = self._of(customer_id)
+        return stmt if include_archived else stmt.where(Contact.archived.is_(False))
 
     def of_customer(self, customer_id: str, include_archived: bool = True) -> list[Contact]:
-        stmt = select(Contact).where(
-            Contact.customer_id == str(customer_id), Contact.tenant_id == self.tenant_id
-        )
-        if not include_archived:
-            stmt = stmt.where(Contact.archived.is_(False))
-        return list(
-            self.session.scalars(stmt.order_by(Contact.is_primary.desc(), Contact.created_at, Contact.id))
-        )
+        return list(self.session.scalars(self._listed(customer_id, include_archived).order_by(*self.order)))
 
-    def page_of_customer(
+    def page_of_customer(  # type: ignore[override]  # archived contacts are left out on request
         self, customer_id: str, include_archived: bool, page: int, page_size: int
     ) -> tuple[list[Contact], int]:
-        stmt = select(Contact).where(
-            Contact.customer_id == str(customer_id), Contact.tenant_id == self.tenant_id
-        )
-        if not include_archived:
-            stmt = stmt.where(Contact.archived.is_(False))
-        order = (Contact.is_primary.desc(), Contact.created_at, Contact.id)
-        return page_of(self.session, stmt, order, page, page_size)
+        return page_of(self.session, self._listed(customer_id, include_archived), self.order, page, page_size)
 
     def primary(self, customer_id: str) -> Contact | None:
-        return self.session.scalar(
-            select(Contact).where(
-                Contact.customer_id == str(customer_id),
-                Contact.tenant_id == self.tenant_id,
-                Contact.is_primary.is_(True),
-            )
-        )
-
-    def add(self, contact: Contact) -> None:
-        self.session.add(contact)
+        return self.session.scalar(self._of(customer_id).where(Contact.is_primary.is_(True)))
 
 
-class Branches:
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
-
-    def get(self, customer_id: str, branch_id: str) -> Branch:
-        branch = self.session.scalar(
-            select(Branch).where(
-                Branch.id == str(branch_id),
-                Branch.customer_id == str(customer_id),
-                Branch.tenant_id == self.tenant_id,
-            )
-        )
-        if branch is None:
-            raise NotFound("No branch with that id on this customer.")
-        return branch
-
-    def of_customer(self, customer_id: str) -> list[Branch]:
-        return list(
-            self.session.scalars(
-                select(Branch)
-                .where(Branch.customer_id == str(customer_id), Branch.tenant_id == self.tenant_id)
-                .order_by(Branch.name, Branch.id)
-            )
-        )
-
-    def page_of_customer(self, customer_id: str, page: int, page_size: int) -> tuple[list[Branch], int]:
-        stmt = select(Branch).where(
-            Branch.customer_id == str(customer_id), Branch.tenant_id == self.tenant_id
-        )
-        return page_of(self.session, stmt, (Branch.name, Branch.id), page, page_size)
-
-    def add(self, branch: Branch) -> None:
-        self.session.add(branch)
+class Branches(RecordsOfCustomer):
+    model = Branch
+    label = "branch"
+    order = (Branch.name, Branch.id)
 
 
-class WorkAddresses:
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
-
-    def get(self, customer_id: str, work_address_id: str) -> WorkAddress:
-        wa = self.session.scalar(
-            select(WorkAddress).where(
-                WorkAddress.id == str(work_address_id),
-                WorkAddress.customer_id == str(customer_id),
-                WorkAddress.tenant_id == self.tenant_id,
-            )
-        )
-        if wa is None:
-            raise NotFound("No work address with that id on this customer.")
-        return wa
+class WorkAddresses(RecordsOfCustomer):
+    model = WorkAddress
+    label = "work address"
+    order = (WorkAddress.created_at.desc(), WorkAddress.id)
 
     def find(self, work_address_id: str) -> WorkAddress | None:
         """A work address by its id alone (whichever customer it is on), or None."""
-        return self.session.scalar(
-            select(WorkAddress).where(
-                WorkAddress.id == str(work_address_id), WorkAddress.tenant_id == self.tenant_id
-            )
-        )
-
-    def of_customer(self, customer_id: str) -> list[WorkAddress]:
-        return list(
-            self.session.scalars(
-                select(WorkAddress)
-                .where(WorkAddress.customer_id == str(customer_id), WorkAddress.tenant_id == self.tenant_id)
-                .order_by(WorkAddress.created_at.desc(), WorkAddress.id)
-            )
-        )
-
-    def page_of_customer(self, customer_id: str, page: int, page_size: int) -> tuple[list[WorkAddress], int]:
-        stmt = select(WorkAddress).where(
-            WorkAddress.customer_id == str(customer_id), WorkAddress.tenant_id == self.tenant_id
-        )
-        return page_of(self.session, stmt, (WorkAddress.created_at.desc(), WorkAddress.id), page, page_size)
-
-    def add(self, wa: WorkAddress) -> None:
-        self.session.add(wa)
+        return self.find_one(WorkAddress, WorkAddress.id == str(work_address_id))
 
 
-class Settings:
+class Settings(Repository):
     """The tenant's own definitions: custom fields and customer types."""
-
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
 
     def custom_fields(self) -> list[CustomFieldDefinition]:
         return list(
-            self.session.scalars(
-                select(CustomFieldDefinition)
-                .where(CustomFieldDefinition.tenant_id == self.tenant_id)
-                .order_by(CustomFieldDefinition.key)
-            )
+            self.session.scalars(self.select(CustomFieldDefinition).order_by(CustomFieldDefinition.key))
         )
 
     def custom_field(self, key: str) -> CustomFieldDefinition:
-        found = self.session.scalar(
-            select(CustomFieldDefinition).where(
-                CustomFieldDefinition.tenant_id == self.tenant_id, CustomFieldDefinition.key == key
-            )
-        )
+        found = self.session.scalar(self.select(CustomFieldDefinition, CustomFieldDefinition.key == key))
         if found is None:
             raise NotFound("No custom field with that key.")
         return found
 
     def customer_types(self) -> list[CustomerType]:
-        return list(
-            self.session.scalars(
-                select(CustomerType)
-                .where(CustomerType.tenant_id == self.tenant_id)
-                .order_by(CustomerType.name)
-            )
-        )
+        return list(self.session.scalars(self.select(CustomerType).order_by(CustomerType.name)))
 
     def customer_type(self, name: str) -> CustomerType | None:
-        return self.session.scalar(
-            select(CustomerType).where(CustomerType.tenant_id == self.tenant_id, CustomerType.name == name)
-        )
-
-    def add(self, obj) -> None:
-        self.session.add(obj)
+        return self.session.scalar(self.select(CustomerType, CustomerType.name == name))
