@@ -21,30 +21,24 @@ from sqlalchemy import JSON, Boolean, Date, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldbook_shared.aggregate import Aggregate
-from fieldbook_shared.db import Base, Money, new_id, utcnow
+from fieldbook_shared.db import Base, Money, utcnow
 from fieldbook_shared.read_model import CopyColumns
+from fieldbook_shared.records import RecordKeys, Timestamps, Versioned
 
 # what an interval is set on, most specific first (domain.rules.interval_for)
 SCOPES = ("asset", "work_address", "asset_group")
 
 
-class ServiceInterval(Base):
+class ServiceInterval(RecordKeys, Versioned, Timestamps, Base):
     __tablename__ = "service_intervals"
     __table_args__ = (UniqueConstraint("tenant_id", "scope", "scope_id", name="uq_service_intervals_scope"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     scope: Mapped[str] = mapped_column(String(16))  # asset | work_address | asset_group
     scope_id: Mapped[str] = mapped_column(String(36))
     months: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
-class ServiceReminder(Aggregate, Base):
+class ServiceReminder(Aggregate, RecordKeys, Versioned, Timestamps, Base):
     """An asset's next service and what the office decided about it."""
 
     __tablename__ = "service_reminders"
@@ -56,9 +50,6 @@ class ServiceReminder(Aggregate, Base):
         Index("ix_service_reminders_status_due", "status", "due_date"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     asset_id: Mapped[str] = mapped_column(String(36))
     customer_id: Mapped[str] = mapped_column(String(36), index=True)
     work_address_id: Mapped[str | None] = mapped_column(String(36))
@@ -75,10 +66,6 @@ class ServiceReminder(Aggregate, Base):
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None] = mapped_column()
     removed: Mapped[bool] = mapped_column(Boolean, default=False)  # its asset is gone
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
 
     def decide(self, decision: str, day: date | None, reason: str | None, by: str, summary: str) -> None:
         """Book (billing makes the job: `service_reminder.booked`), postpone to `day` (the next
@@ -106,7 +93,7 @@ class ServiceReminder(Aggregate, Base):
         self.status, self.due_date = "due", next_due
 
 
-class ReminderSend(Base):
+class ReminderSend(RecordKeys, Base):
     """One stage of the reminder chain for one service date: requested from comms, or skipped with
     the reason. The unique key is the claim: of two workers, one inserts it, the other is refused."""
 
@@ -115,8 +102,6 @@ class ReminderSend(Base):
         UniqueConstraint("tenant_id", "reminder_id", "due_date", "stage", name="uq_reminder_sends_stage"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     reminder_id: Mapped[str] = mapped_column(String(36), index=True)
     due_date: Mapped[date] = mapped_column(Date)
     stage: Mapped[str] = mapped_column(String(16))  # first | second | overdue
@@ -186,29 +171,22 @@ class KnownAsset(CopyColumns, Base):
 # --- service plans and contracts --------------------------------------------------------------------
 
 
-class ServicePlan(Base):
+class ServicePlan(RecordKeys, Versioned, Timestamps, Base):
     """What a tenant sells: a price per billing period, visits a year, the SLA response time, what
     it covers."""
 
     __tablename__ = "service_plans"
     __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_service_plans_name"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(200))
     price: Mapped[Decimal] = mapped_column(Money)
     billing_frequency: Mapped[str] = mapped_column(String(16))
     visits_per_year: Mapped[int] = mapped_column(Integer)
     sla_response_hours: Mapped[int | None] = mapped_column(Integer)
     covers: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
-class Contract(Aggregate, Base):
+class Contract(Aggregate, RecordKeys, Versioned, Timestamps, Base):
     """A customer's contract on a plan. The plan's name and SLA are copied when it is made (or its
     plan changed): a contract keeps the terms it was signed on."""
 
@@ -220,9 +198,6 @@ class Contract(Aggregate, Base):
         Index("ix_contracts_status_end", "status", "end_date"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     customer_id: Mapped[str] = mapped_column(String(36))
     plan_id: Mapped[str] = mapped_column(String(36))
     plan_name: Mapped[str] = mapped_column(String(200))
@@ -238,10 +213,6 @@ class Contract(Aggregate, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column()
     cancelled_by: Mapped[str | None] = mapped_column(String(200))
     renewed_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
 
     def on_plan(self, plan: ServicePlan) -> None:
         self.plan_id, self.plan_name, self.sla_response_hours = plan.id, plan.name, plan.sla_response_hours

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fieldbook_shared.db import page_of, scan_across_tenants
 from fieldbook_shared.problems import NotFound
+from fieldbook_shared.uow import Repository
 
 from .models import (
     Contract,
@@ -22,12 +23,6 @@ from .models import (
     ServicePlan,
     ServiceReminder,
 )
-
-
-class Repository:
-    def __init__(self, session: Session, tenant_id: str):
-        self.session = session
-        self.tenant_id = tenant_id
 
 
 class Intervals(Repository):
