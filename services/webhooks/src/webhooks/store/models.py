@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldbook_shared.aggregate import Aggregate
@@ -100,8 +100,8 @@ class Delivery(Base):
     seq: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(String(64))
-    endpoint_id: Mapped[str] = mapped_column(String(36))
-    message_id: Mapped[str] = mapped_column(String(64))
+    endpoint_id: Mapped[str] = mapped_column(String(36), ForeignKey("endpoints.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(64), ForeignKey("messages.id"))
     event_type: Mapped[str] = mapped_column(String(100))
     order_key: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
