@@ -187,3 +187,11 @@ def test_a_merged_customers_contracts_move_and_a_deleted_or_erased_ones_are_canc
     publish(bus, "customer.deleted", {"customer_id": deleted}, TENANT)
     bus.drain()
     assert len(outbox("contract.cancelled")) == 2
+
+
+def test_a_customers_contracts_are_404_unless_the_customer_is_the_tenants(api, world):
+    customer = world.customer()
+    assert api.get(f"/v1/customers/{customer}/contracts").get_json() == []
+    assert api.as_(tenant="tenant-b").get(f"/v1/customers/{customer}/contracts").status_code == 404
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert api.get(f"/v1/customers/{unknown}/contracts").status_code == 404

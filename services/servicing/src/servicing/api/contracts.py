@@ -41,7 +41,7 @@ class CustomerContracts(MethodView):
     def get(self, query, customer_id, page):
         """The customer's contracts, soonest end first."""
         filters = ContractFilters(**{**query, "customer_id": str(customer_id)})
-        return service.list_contracts(current_uow(), filters, *page)
+        return service.list_customer_contracts(current_uow(), filters, *page)
 
     @creates(customer_contracts, ContractInSchema, ContractSchema)
     def post(self, body, customer_id):

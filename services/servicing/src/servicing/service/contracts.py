@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from fieldbook_shared.etag import ExpectedVersion, check_version
-from fieldbook_shared.problems import Conflict, ValidationFailed
+from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
 
 from ..domain import contracts as rules
 from ..store.models import Contract
@@ -73,6 +73,16 @@ def add_contract(uow: ServicingUnitOfWork, customer_id: str, body: dict) -> Cont
 def list_contracts(uow: ServicingUnitOfWork, filters: ContractFilters, page: int, page_size: int):
     with uow:
         return uow.contracts.page(filters, page, page_size)
+
+
+def list_customer_contracts(uow: ServicingUnitOfWork, filters: ContractFilters, page: int, page_size: int):
+    """A customer's contracts: 404 unless the customer is this tenant's (known from its events, or
+    holding a contract here), so another tenant's customer id reveals nothing."""
+    with uow:
+        found = uow.contracts.page(filters, page, page_size)
+        if found[1] == 0 and uow.directory.customer(filters.customer_id) is None:
+            raise NotFound("No such customer.")
+        return found
 
 
 def get_contract(uow: ServicingUnitOfWork, contract_id: str) -> Contract:
