@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fieldbook_shared import service_table
-from fieldbook_shared.settings import Settings, var_dir
+from fieldbook_shared.settings import Settings, env_setting, environment_values, service_url, var_dir
 
 from .store.blobs import BlobStore, LocalDisk, S3Bucket
 
@@ -28,39 +27,33 @@ STORAGES = ("local", "s3")
 
 @dataclass(frozen=True)
 class FilesSettings(Settings):
-    max_file_bytes: int = 20 * MIB
-    storage: str = "local"
-    files_dir: str = ""
-    s3_bucket: str = ""
-    s3_endpoint_url: str = ""
-    s3_region: str = ""
-    s3_prefix: str = ""
-    customers_url: str = "http://127.0.0.1:8001"
-    billing_url: str = "http://127.0.0.1:8002"
-    assets_url: str = "http://127.0.0.1:8003"
-    internal_timeout_seconds: float = 3.0
+    max_file_bytes: int = env_setting("FILES_MAX_BYTES", 20 * MIB)
+    storage: str = env_setting("FILES_STORAGE", "local")
+    files_dir: str = env_setting("FILES_DIR", "")
+    s3_bucket: str = env_setting("FILES_S3_BUCKET", "")
+    s3_endpoint_url: str = env_setting("FILES_S3_ENDPOINT_URL", "")
+    s3_region: str = env_setting("FILES_S3_REGION", "")
+    s3_prefix: str = env_setting("FILES_S3_PREFIX", "")
+    customers_url: str = service_url("customers")
+    billing_url: str = service_url("billing")
+    assets_url: str = service_url("assets")
+    internal_timeout_seconds: float = env_setting("OWNERS_TIMEOUT", 3.0)
 
     @classmethod
     def service_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
-        max_file = int(env.get("FILES_MAX_BYTES", cls.max_file_bytes))
-        storage = env.get("FILES_STORAGE", cls.storage).strip().lower()
+        """What follows from the fields read by the kit: the storage checked, the local folder's
+        default, and a body limit that lets the largest file through."""
+        values = environment_values(cls, env)
+        storage = values.get("storage", cls.storage).strip().lower()
         if storage not in STORAGES:
             raise ValueError(f"FILES_STORAGE must be one of {STORAGES}, not {storage!r}")
+        max_file = values.get("max_file_bytes", cls.max_file_bytes)
         return {
-            "max_file_bytes": max_file,
-            "max_body_bytes": max(
-                int(env.get("MAX_BODY_BYTES", Settings.max_body_bytes)), max_file + MULTIPART_ALLOWANCE
-            ),
             "storage": storage,
-            "files_dir": env.get("FILES_DIR") or str(var_dir() / "files"),
-            "s3_bucket": env.get("FILES_S3_BUCKET", ""),
-            "s3_endpoint_url": env.get("FILES_S3_ENDPOINT_URL", ""),
-            "s3_region": env.get("FILES_S3_REGION", ""),
-            "s3_prefix": env.get("FILES_S3_PREFIX", ""),
-            "customers_url": service_table.internal_url("customers", env).rstrip("/"),
-            "billing_url": service_table.internal_url("billing", env).rstrip("/"),
-            "assets_url": service_table.internal_url("assets", env).rstrip("/"),
-            "internal_timeout_seconds": float(env.get("OWNERS_TIMEOUT", cls.internal_timeout_seconds)),
+            "files_dir": values.get("files_dir") or str(var_dir() / "files"),
+            "max_body_bytes": max(
+                int(env.get("MAX_BODY_BYTES") or Settings.max_body_bytes), max_file + MULTIPART_ALLOWANCE
+            ),
         }
 
 
