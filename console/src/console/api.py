@@ -55,14 +55,22 @@ class Api:
         self.timeout = timeout
         self.request_id = request_id
 
-    def call(self, method: str, path: str, *, json: Any = None, params=None, headers=None) -> Answer:
+    def call(
+        self, method: str, path: str, *, json: Any = None, params=None, headers=None, files=None
+    ) -> Answer:
         sent = dict(headers or {})
         if self.token:
             sent["Authorization"] = f"Bearer {self.token}"
         if self.request_id:
             sent["X-Request-Id"] = self.request_id
         r = _http.request(
-            method, self.base_url + path, json=json, params=params, headers=sent, timeout=self.timeout
+            method,
+            self.base_url + path,
+            json=json,
+            params=params,
+            headers=sent,
+            files=files,
+            timeout=self.timeout,
         )
         if r.status_code == 401 and self.token and path != "/v1/sessions":
             raise SessionEnded()
@@ -83,5 +91,9 @@ class Api:
     def patch(self, path: str, body: Any, **headers) -> Answer:
         return self.call("PATCH", path, json=body, headers=headers)
 
-    def delete(self, path: str) -> Answer:
-        return self.call("DELETE", path)
+    def delete(self, path: str, **headers) -> Answer:
+        return self.call("DELETE", path, headers=headers)
+
+    def upload(self, path: str, filename: str, content: bytes, media_type: str, **params) -> Answer:
+        """A file as the multipart part `file` (the files and imports routes read it there)."""
+        return self.call("POST", path, params=params or None, files={"file": (filename, content, media_type)})

@@ -1,0 +1,110 @@
+"""CSV import of customers or work addresses: upload the file, map its columns to fields (the
+API suggests a mapping), dry run it (the per-row report, nothing written), then import it.
+
+The customers service reads the file and runs the job (its worker); the console shows the
+columns, the sample rows, the job's progress and the refused rows. The gateway lets only admins
+import: anyone else gets its 403.
+"""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from .api import Answer
+from .views import _rows, api, bp, login_required, refused
+
+KINDS = (("customers", "Customers"), ("work_addresses", "Work addresses"))
+MATCH_KEYS = (
+    ("", "Never: every row is a new customer"),
+    ("accounts_ref", "Accounts reference"),
+    ("email", "Email"),
+    ("name_postcode", "Name and postcode"),
+)
+FINISHED = ("completed", "failed")
+ISSUES_SHOWN = 100
+
+
+@bp.get("/imports")
+@login_required
+def imports():
+    answer = api().get("/v1/imports", page_size=20)
+    if not answer.ok:
+        return refused(answer)
+    return render_template("imports.html", imports=answer.body, kinds=KINDS, error=request.args.get("error"))
+
+
+@bp.post("/imports")
+@login_required
+def upload_import():
+    part = request.files.get("file")
+    if part is None or not part.filename:
+        return redirect(url_for("console.imports", error="Choose a CSV file to upload."))
+    kind = request.form.get("kind", "customers")
+    answer = api().upload("/v1/imports", part.filename, part.read(), "text/csv", kind=kind)
+    if answer.status == 201:
+        return redirect(url_for("console.import_page", import_id=answer.body["id"]))
+    if answer.status in (400, 413, 415, 422):
+        errors = "; ".join(f"{k}: {v}" for k, v in answer.field_errors.items())
+        return redirect(url_for("console.imports", error=f"{answer.detail} {errors}".strip()))
+    return refused(answer)
+
+
+def _issues(import_id: str, job: dict) -> list:
+    if job.get("status") != "completed":
+        return []
+    return _rows(api().get(f"/v1/imports/{import_id}/errors", page_size=ISSUES_SHOWN))
+
+
+def _show(job: dict, errors: dict | None = None, message: str | None = None, status: int = 200):
+    mapping = job.get("mapping") or job.get("suggested_mapping") or {}
+    return render_template(
+        "import.html",
+        job=job,
+        mapping=mapping,
+        issues=_issues(job["id"], job),
+        match_keys=MATCH_KEYS if job.get("kind") == "customers" else (),
+        finished=job.get("status") in FINISHED,
+        errors=errors or {},
+        message=message,
+    ), status
+
+
+@bp.get("/imports/<import_id>")
+@login_required
+def import_page(import_id: str):
+    answer = api().get(f"/v1/imports/{import_id}")
+    if not answer.ok:
+        return refused(answer)
+    if request.headers.get("HX-Request"):
+        job = answer.body
+        return render_template(
+            "_import_result.html",
+            job=job,
+            issues=_issues(import_id, job),
+            finished=job.get("status") in FINISHED,
+        )
+    return _show(answer.body)
+
+
+@bp.post("/imports/<import_id>/mapping")
+@login_required
+def map_import(import_id: str):
+    client = api()
+    current = client.get(f"/v1/imports/{import_id}")
+    if not current.ok:
+        return refused(current)
+    job = current.body
+    # the selects are numbered like the file's columns: a column's name may hold any character
+    mapping = {col: request.form.get(f"column-{i}") or None for i, col in enumerate(job.get("columns") or [])}
+    body = {
+        "mapping": mapping,
+        "match_key": request.form.get("match_key") or None,
+        "dry_run": request.form.get("action") == "dry_run",
+    }
+    answer: Answer = client.post(f"/v1/imports/{import_id}/mapping", body)
+    if answer.ok:
+        return redirect(url_for("console.import_page", import_id=import_id))
+    if answer.status not in (400, 409, 422):
+        return refused(answer)
+    job["mapping"] = {k: v for k, v in mapping.items() if v}
+    return _show(job, answer.field_errors, answer.detail or f"Refused ({answer.status}).", answer.status)

@@ -1,0 +1,399 @@
+"""The record's further tabs and their forms: branches, assets, servicing, files, timeline.
+
+Each reads and writes through the public API like the tabs of views.py: branches are the customers
+service's, assets the assets service's, reminders and contracts servicing's, files the files
+service's, the timeline the gateway's own merge. Edits send the ETag the form was opened with as
+`If-Match`, so a stale edit is a 412 shown as "changed by someone else — reload".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Response, abort, g, redirect, render_template, request, url_for
+
+from .api import Answer, Api
+from .views import _back, _rows, api, bp, login_required, refused, tab_data
+
+ADDRESS = (
+    ("address.line_1", "Address line 1"),
+    ("address.line_2", "Address line 2"),
+    ("address.town", "Town"),
+    ("address.county", "County"),
+    ("address.postcode", "Postcode"),
+)
+DECISIONS = (("book", "Book"), ("postpone", "Postpone"), ("cancel", "Cancel"))
+TIMELINE_PAGE = 25
+ALL = 100  # the services' largest page: a record's branches, work addresses, assets on one page
+CHANGED = "changed by someone else since you opened it — reload to see their changes."
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a record form; `choices` makes it a select (value, label)."""
+
+    name: str
+    label: str
+    type: str = "text"
+    required: bool = False
+    choices: tuple[tuple[str, str], ...] | None = None
+    hint: str = ""
+
+
+@dataclass
+class Form:
+    """What record_form.html renders: the fields, the values typed, the API's errors beside them."""
+
+    title: str
+    fields: list[Field]
+    submit: str
+    cancel: str
+    values: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+    message: str | None = None
+    conflict: bool = False
+    reload: str | None = None
+
+
+def _blank_none(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _address_from(form) -> dict:
+    return {k.split(".", 1)[1]: _blank_none(form.get(k)) for k, _ in ADDRESS}
+
+
+def _address_values(address: dict | None) -> dict:
+    return {k: (address or {}).get(k.split(".", 1)[1]) or "" for k, _ in ADDRESS}
+
+
+def _show(form: Form, customer: dict, status: int = 200):
+    return render_template("record_form.html", form=form, customer=customer), status
+
+
+def _refused_form(form: Form, customer: dict, answer: Answer, what: str):
+    """A write the API refused: field errors beside their fields, a 412 as the conflict message,
+    anything else (403, 404) as the error page."""
+    if answer.status == 412:
+        form.conflict, form.message = True, f"This {what} was {CHANGED}"
+        return _show(form, customer, 412)
+    if answer.status in (400, 409, 422):
+        form.errors = answer.field_errors
+        known = {f.name for f in form.fields}
+        others = [f"{k}: {v}" for k, v in form.errors.items() if k not in known]
+        form.message = " ".join([answer.detail, *others]).strip() or f"Refused ({answer.status})."
+        return _show(form, customer, answer.status)
+    return refused(answer)
+
+
+class Refusal(Exception):
+    """An API refusal met while preparing a page: shown as the error page with its status."""
+
+    def __init__(self, answer: Answer):
+        super().__init__(answer.status)
+        self.answer = answer
+
+
+@bp.app_errorhandler(Refusal)
+def _refusal(exc: Refusal):
+    return refused(exc.answer)
+
+
+def _customer(client: Api, customer_id: str) -> dict:
+    answer = client.get(f"/v1/customers/{customer_id}")
+    if not answer.ok:
+        raise Refusal(answer)
+    return answer.body
+
+
+def writers_only() -> None:
+    # the gateway refuses the write anyway; this spares a readonly person a form they cannot send
+    if not g.can_write:
+        raise Refusal(Answer(403, {"detail": f"The {g.user.get('role')} role may not change records."}))
+
+
+# ------------------------------------------------------------------------------------- branches
+
+
+@tab_data("branches")
+def _branches(client: Api, cid: str) -> dict:
+    return {"branches": _rows(client.get(f"/v1/customers/{cid}/branches", page_size=ALL))}
+
+
+BRANCH_FIELDS = [
+    Field("name", "Branch name", required=True),
+    Field("code", "Code"),
+    *(Field(name, label) for name, label in ADDRESS),
+]
+
+
+def _branch_body(form) -> dict:
+    return {
+        "name": form.get("name", "").strip(),
+        "code": _blank_none(form.get("code")),
+        "address": _address_from(form),
+    }
+
+
+@bp.route("/customers/<customer_id>/branches/new", methods=["GET", "POST"])
+@login_required
+def new_branch(customer_id: str):
+    writers_only()
+    client = api()
+    customer = _customer(client, customer_id)
+    back = url_for("console.record", customer_id=customer_id, tab="branches")
+    form = Form("Add a branch", BRANCH_FIELDS, "Add branch", back, values=dict(request.form))
+    if request.method == "GET":
+        return _show(form, customer)
+    answer = client.post(f"/v1/customers/{customer_id}/branches", _branch_body(request.form))
+    if answer.ok:
+        return redirect(
+            url_for("console.record", customer_id=customer_id, tab="branches", message="Branch added.")
+        )
+    return _refused_form(form, customer, answer, "branch")
+
+
+@bp.route("/customers/<customer_id>/branches/<branch_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_branch(customer_id: str, branch_id: str):
+    writers_only()
+    client = api()
+    customer = _customer(client, customer_id)
+    path = f"/v1/customers/{customer_id}/branches/{branch_id}"
+    back = url_for("console.record", customer_id=customer_id, tab="branches")
+    form = Form("Edit the branch", BRANCH_FIELDS, "Save", back, reload=request.path)
+    if request.method == "GET":
+        current = client.get(path)
+        if not current.ok:
+            return refused(current)
+        branch = current.body
+        form.values = {"name": branch.get("name") or "", "code": branch.get("code") or ""}
+        form.values.update(_address_values(branch.get("address")))
+        form.values["etag"] = current.headers.get("ETag", "")
+        return _show(form, customer)
+    form.values = dict(request.form)
+    answer = client.patch(path, _branch_body(request.form), **{"If-Match": request.form.get("etag", "")})
+    if answer.ok:
+        return redirect(
+            url_for("console.record", customer_id=customer_id, tab="branches", message="Branch saved.")
+        )
+    return _refused_form(form, customer, answer, "branch")
+
+
+# --------------------------------------------------------------------------------------- assets
+
+
+def _work_address_label(w: dict) -> str:
+    a = w.get("address") or {}
+    return w.get("name") or ", ".join(x for x in (a.get("line_1"), a.get("postcode")) if x) or w["id"]
+
+
+def _asset_label(a: dict) -> str:
+    words = " ".join(x for x in (a.get("brand"), a.get("description")) if x)
+    serial = f" ({a['serial_number']})" if a.get("serial_number") else ""
+    return (words or "Asset") + serial
+
+
+@tab_data("assets")
+def _assets(client: Api, cid: str) -> dict:
+    work_addresses = _rows(client.get(f"/v1/customers/{cid}/work-addresses", page_size=ALL))
+    groups = _rows(client.get("/v1/asset-catalogue/groups", page_size=ALL))
+    return {
+        "assets": _rows(client.get(f"/v1/customers/{cid}/assets", page_size=ALL)),
+        "work_addresses": {w["id"]: _work_address_label(w) for w in work_addresses},
+        "groups": {gr["id"]: gr.get("name", "") for gr in groups},
+    }
+
+
+def _asset_fields(client: Api, cid: str) -> list[Field]:
+    work_addresses = _rows(client.get(f"/v1/customers/{cid}/work-addresses", page_size=ALL))
+    groups = _rows(client.get("/v1/asset-catalogue/groups", page_size=ALL))
+    return [
+        Field(
+            "work_address_id",
+            "Work address",
+            choices=(
+                ("", "None (the customer's own address)"),
+                *((w["id"], _work_address_label(w)) for w in work_addresses),
+            ),
+        ),
+        Field("brand", "Brand"),
+        Field("description", "Description"),
+        Field("serial_number", "Serial number"),
+        Field("technical_reference", "Technical reference"),
+        Field(
+            "asset_group_id",
+            "Asset group",
+            choices=(("", "None"), *((gr["id"], gr.get("name", "")) for gr in groups)),
+        ),
+        Field("install_date", "Install date", type="date"),
+        Field("warranty_expiry", "Warranty expiry", type="date"),
+    ]
+
+
+ASSET_KEYS = (
+    "work_address_id",
+    "brand",
+    "description",
+    "serial_number",
+    "technical_reference",
+    "asset_group_id",
+    "install_date",
+    "warranty_expiry",
+)
+
+
+def _asset_body(form) -> dict:
+    return {k: _blank_none(form.get(k)) for k in ASSET_KEYS}
+
+
+@bp.route("/customers/<customer_id>/assets/new", methods=["GET", "POST"])
+@login_required
+def new_asset(customer_id: str):
+    writers_only()
+    client = api()
+    customer = _customer(client, customer_id)
+    back = url_for("console.record", customer_id=customer_id, tab="assets")
+    values = dict(request.form) or {"work_address_id": request.args.get("work_address_id", "")}
+    form = Form("Add an asset", _asset_fields(client, customer_id), "Add asset", back, values=values)
+    if request.method == "GET":
+        return _show(form, customer)
+    answer = client.post(f"/v1/customers/{customer_id}/assets", _asset_body(request.form))
+    if answer.ok:
+        return redirect(
+            url_for("console.record", customer_id=customer_id, tab="assets", message="Asset added.")
+        )
+    return _refused_form(form, customer, answer, "asset")
+
+
+@bp.route("/customers/<customer_id>/assets/<asset_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_asset(customer_id: str, asset_id: str):
+    writers_only()
+    client = api()
+    customer = _customer(client, customer_id)
+    back = url_for("console.record", customer_id=customer_id, tab="assets")
+    form = Form("Edit the asset", _asset_fields(client, customer_id), "Save", back, reload=request.path)
+    if request.method == "GET":
+        current = client.get(f"/v1/assets/{asset_id}")
+        if not current.ok:
+            return refused(current)
+        if current.body.get("customer_id") != customer_id:
+            abort(404)  # an asset of another customer is not edited from this record
+        form.values = {k: current.body.get(k) or "" for k in ASSET_KEYS}
+        form.values["etag"] = current.headers.get("ETag", "")
+        return _show(form, customer)
+    form.values = dict(request.form)
+    answer = client.patch(
+        f"/v1/assets/{asset_id}", _asset_body(request.form), **{"If-Match": request.form.get("etag", "")}
+    )
+    if answer.ok:
+        return redirect(
+            url_for("console.record", customer_id=customer_id, tab="assets", message="Asset saved.")
+        )
+    return _refused_form(form, customer, answer, "asset")
+
+
+# ------------------------------------------------------------------------------------ servicing
+
+
+@tab_data("servicing")
+def _servicing(client: Api, cid: str) -> dict:
+    work_addresses = _rows(client.get(f"/v1/customers/{cid}/work-addresses", page_size=ALL))
+    assets = _rows(client.get(f"/v1/customers/{cid}/assets", page_size=ALL))
+    return {
+        "reminders": _rows(client.get("/v1/service-reminders", customer_id=cid, page_size=ALL)),
+        "contracts": _rows(client.get(f"/v1/customers/{cid}/contracts", page_size=ALL)),
+        "work_addresses": {w["id"]: _work_address_label(w) for w in work_addresses},
+        "assets": {a["id"]: _asset_label(a) for a in assets},
+        "decisions": DECISIONS,
+    }
+
+
+@bp.post("/customers/<customer_id>/service-reminders/<reminder_id>/decision")
+@login_required
+def decide_reminder(customer_id: str, reminder_id: str):
+    f = request.form
+    body = {
+        "reminder_ids": [reminder_id],
+        "decision": f.get("decision", ""),
+        "date": _blank_none(f.get("date")),
+        "reason": _blank_none(f.get("reason")),
+    }
+    answer = api().post("/v1/service-reminders/decisions", body)
+    done = {"book": "Service booked.", "postpone": "Service postponed.", "cancel": "Service cancelled."}
+    return _back(customer_id, "servicing", answer, done.get(body["decision"], "Decided."))
+
+
+@bp.post("/customers/<customer_id>/contracts/<contract_id>/renew")
+@login_required
+def renew_contract(customer_id: str, contract_id: str):
+    answer = api().post(f"/v1/contracts/{contract_id}/renew")
+    return _back(customer_id, "servicing", answer, "Contract renewed.")
+
+
+@bp.post("/customers/<customer_id>/contracts/<contract_id>/cancel")
+@login_required
+def cancel_contract(customer_id: str, contract_id: str):
+    answer = api().post(f"/v1/contracts/{contract_id}/cancel", {"reason": request.form.get("reason", "")})
+    return _back(customer_id, "servicing", answer, "Contract cancelled.")
+
+
+# ---------------------------------------------------------------------------------------- files
+
+
+@tab_data("files")
+def _files(client: Api, cid: str) -> dict:
+    return {"files": _rows(client.get(f"/v1/customers/{cid}/files", page_size=ALL))}
+
+
+@bp.post("/customers/<customer_id>/files")
+@login_required
+def upload_file(customer_id: str):
+    part = request.files.get("file")
+    if part is None or not part.filename:
+        return redirect(
+            url_for("console.record", customer_id=customer_id, tab="files", error="Choose a file to upload.")
+        )
+    answer = api().upload(
+        f"/v1/customers/{customer_id}/files",
+        part.filename,
+        part.read(),
+        part.mimetype or "application/octet-stream",
+    )
+    return _back(customer_id, "files", answer, f"{part.filename} uploaded.")
+
+
+@bp.get("/customers/<customer_id>/files/<file_id>")
+@login_required
+def download_file(customer_id: str, file_id: str):
+    answer = api().call("GET", f"/v1/files/{file_id}/content", headers={"Accept": "*/*"})
+    if not answer.ok:
+        return refused(answer)
+    keep = ("Content-Type", "Content-Disposition", "X-Content-Type-Options")
+    return Response(answer.content, headers={k: answer.headers[k] for k in keep if k in answer.headers})
+
+
+@bp.post("/customers/<customer_id>/files/<file_id>/delete")
+@login_required
+def delete_file(customer_id: str, file_id: str):
+    answer = api().delete(f"/v1/files/{file_id}")
+    return _back(customer_id, "files", answer, "File deleted.")
+
+
+# ------------------------------------------------------------------------------------- timeline
+
+
+@tab_data("timeline")
+def _timeline(client: Api, cid: str) -> dict:
+    cursor = request.args.get("cursor")
+    answer = client.get(f"/v1/customers/{cid}/timeline", limit=TIMELINE_PAGE, cursor=cursor)
+    body = answer.body if answer.ok and isinstance(answer.body, dict) else {}
+    return {
+        "entries": body.get("entries") or [],
+        "next_cursor": body.get("next_cursor"),
+        "unavailable": body.get("unavailable") or [],
+        "paged": bool(cursor),
+        "refused": None if answer.ok else (answer.detail or f"Refused ({answer.status})."),
+    }

@@ -1,0 +1,218 @@
+"""The console's further screens in a real browser (Debian's headless Chromium, Playwright) against
+the running system through the gateway's /console (console/README.md): an asset added on a work
+address, the servicing tab showing its next service, a file uploaded, listed and downloaded, a
+mass email previewed with its skipped count and sent, a CSV import dry run then run; a readonly
+person sees none of their buttons and a forged upload is refused.
+
+Screenshots land in tests-e2e/artifacts/ (git-ignored); docs/screenshots/ keeps copies.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+import pytest
+
+from harness.api import create_customer, expect, private_customer, unique
+from harness.polling import eventually
+from test_console import logged_in, new_user, reload_until, shot
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect_ui = playwright_api.expect
+
+
+@pytest.fixture
+def console(system):
+    return system.gateway_url + "/console"
+
+
+def _work_address(client, customer_id: str, name: str) -> str:
+    body = {
+        "name": name,
+        "address": {"line_1": unique("4 Canal Street "), "town": "Leeds", "postcode": "LS1 4DL"},
+    }
+    return expect(client.post(f"/v1/customers/{customer_id}/work-addresses", json=body), 201).json()["id"]
+
+
+def test_an_asset_on_a_work_address_then_its_service_on_the_servicing_tab(browser, console, tenant):
+    group = expect(
+        tenant.admin.post("/v1/asset-catalogue/groups", json={"name": unique("Gas boiler ")}), 201
+    ).json()
+    expect(tenant.admin.put(f"/v1/service-intervals/asset-groups/{group['id']}", json={"months": 12}), 201)
+    cid = create_customer(tenant.admin, private_customer(surname="Boiler"))["id"]
+    _work_address(tenant.admin, cid, "Flat 2")
+    context, page = logged_in(browser, console, new_user(tenant, "sales"))
+
+    page.goto(f"{console}/customers/{cid}?tab=addresses")
+    page.get_by_role("link", name="Add an asset at Flat 2").click()
+    expect_ui(page.get_by_label("Work address")).to_have_value(re.compile(r".+"))  # the address it came from
+    serial = unique("GB-")
+    page.get_by_label("Brand").fill("Worcester")
+    page.get_by_label("Description").fill("Greenstar 30i")
+    page.get_by_label("Serial number").fill(serial)
+    page.get_by_label("Asset group").select_option(label=group["name"])
+    page.get_by_label("Install date").fill("2026-01-15")
+    page.get_by_role("button", name="Add asset").click()
+    expect_ui(page.get_by_role("status")).to_have_text("Asset added.")
+    row = page.locator("#assets tr", has_text=serial)
+    expect_ui(row).to_contain_text("Flat 2")
+    expect_ui(row).to_contain_text(group["name"])
+    shot(page, "assets-tab")
+
+    # a serial number already in use: the API's refusal shown on the form, what was typed kept
+    page.get_by_role("link", name="Add an asset").click()
+    page.get_by_label("Serial number").fill(serial)
+    page.get_by_role("button", name="Add asset").click()
+    expect_ui(page.locator("#form-message")).to_be_visible()
+    expect_ui(page.get_by_label("Serial number")).to_have_value(serial)
+
+    # servicing hears of the asset from its event: its next service is due twelve months on
+    page.goto(f"{console}/customers/{cid}?tab=servicing")
+    reload_until(page, lambda p: p.locator("#reminders tr", has_text=serial))
+    reminder = page.locator("#reminders tr", has_text=serial)
+    expect_ui(reminder).to_contain_text("2027-01-15")
+    expect_ui(reminder).to_contain_text("every 12 months")
+    reminder.get_by_label("Decision").select_option("postpone")
+    reminder.get_by_label("Date (book: the job's; postpone: the new service date)").fill("2027-03-01")
+    reminder.get_by_label("Reason (to postpone or cancel)").fill("Tenant away")
+    reminder.get_by_role("button", name="Decide").click()
+    expect_ui(page.get_by_role("status")).to_have_text("Service postponed.")
+    expect_ui(page.locator("#reminders tr", has_text=serial)).to_contain_text("postponed")
+    shot(page, "servicing-tab")
+
+    # the timeline merges the services' entries: the asset's change is there
+    page.goto(f"{console}/customers/{cid}?tab=timeline")
+    reload_until(page, lambda p: p.locator("#timeline li", has_text="asset change"))
+    context.close()
+
+
+def test_a_file_uploaded_is_listed_downloaded_and_deleted(browser, console, tenant, tmp_path):
+    cid = create_customer(tenant.admin, private_customer(surname="Papers"))["id"]
+    context, page = logged_in(browser, console, new_user(tenant, "sales"))
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    name = f"gas-safety-{secrets.token_hex(3)}.pdf"
+
+    page.goto(f"{console}/customers/{cid}?tab=files")
+    page.get_by_label("File (PDF, image, office document, text or CSV)").set_input_files(
+        files=[{"name": name, "mimeType": "application/pdf", "buffer": pdf}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect_ui(page.get_by_role("status")).to_have_text(f"{name} uploaded.")
+    link = page.locator("#files").get_by_role("link", name=name)
+    expect_ui(link).to_be_visible()
+    expect_ui(page.locator("#files")).to_contain_text("application/pdf")
+    shot(page, "files-tab")
+    with page.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_bytes() == pdf
+    files = expect(tenant.admin.get(f"/v1/customers/{cid}/files"), 200).json()
+    assert [f["filename"] for f in files] == [name]
+
+    page.get_by_role("button", name=f"Delete {name}").click()
+    expect_ui(page.get_by_role("status")).to_have_text("File deleted.")
+    expect_ui(page.locator("#files")).to_contain_text("No files yet.")
+    context.close()
+
+
+def test_a_mass_email_shows_who_is_skipped_before_it_is_sent(browser, console, tenant, smtp):
+    surname = f"Mailshot{secrets.token_hex(3)}"
+    address = f"{surname.lower()}@example.com"
+    create_customer(tenant.admin, private_customer(surname=surname, email=address))
+    create_customer(tenant.admin, private_customer(surname=surname, first_name="Nomail", email=None))
+    context, page = logged_in(browser, console, new_user(tenant, "sales"))
+
+    page.get_by_role("link", name="Mass email").click()
+    page.get_by_label("Search").fill(surname)
+    page.get_by_label("Automated send: skip dormant customers").uncheck()
+    page.get_by_label("Subject").fill("Spring boiler check")
+    page.get_by_label("Message").fill("Dear {{first_name}}, your boiler is due a check.")
+
+    def previewed():
+        # comms learns of new customers from their events: preview again until it knows both
+        page.get_by_role("button", name="Preview recipients").click()
+        expect_ui(page.locator("#unknown-count")).to_be_visible()
+        return page.locator("#unknown-count").inner_text() == "0"
+
+    eventually(previewed, timeout=60, interval=1)
+    expect_ui(page.locator("#send-count")).to_have_text("1")
+    expect_ui(page.locator("#skipped-count")).to_have_text("1")
+    expect_ui(page.locator("#preview")).to_contain_text("Nomail")
+    shot(page, "mass-email-preview")
+
+    page.get_by_role("button", name="Send to 1 customer").click()
+    expect_ui(page.locator("#job-status")).to_have_text("completed", timeout=60_000)
+    expect_ui(page.locator("#job-sent")).to_have_text("1")
+    expect_ui(page.locator("#job-skipped")).to_have_text("1")
+    assert eventually(lambda: [m for m in smtp.messages_to(address) if "Spring boiler check" in m["Subject"]])
+    context.close()
+
+
+def test_a_csv_import_dry_run_then_the_import(browser, console, tenant):
+    surname = f"Imported{secrets.token_hex(3)}"
+    csv = (
+        "First Name,Last Name,Post Code,E-mail\n"
+        f"Ada,{surname},LS1 1AA,ada@{surname.lower()}.example\n"
+        f"Bob,{surname},LS2 2BB,bob@{surname.lower()}.example\n"
+        f"Cy,,LS3 3CC,not-an-email\n"
+    ).encode()
+    context, page = logged_in(browser, console, new_user(tenant, "admin"))
+
+    page.get_by_role("link", name="CSV import").click()
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": csv}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect_ui(page.get_by_role("heading", level=1)).to_contain_text("people.csv")
+    page.get_by_label("First Name").select_option("first_name")
+    page.get_by_label("Last Name").select_option("surname")
+    page.get_by_label("Post Code").select_option("postcode")
+    page.get_by_label("E-mail").select_option("email")
+
+    page.get_by_role("button", name="Dry run").click()
+    expect_ui(page.locator("#import-status")).to_have_text("completed", timeout=60_000)
+    expect_ui(page.locator("#count-created")).to_have_text("2")
+    expect_ui(page.locator("#count-refused")).to_have_text("1")
+    expect_ui(page.locator("#import-issues")).to_contain_text("4")  # the spreadsheet's row of Cy
+    shot(page, "csv-import-dry-run")
+    assert (
+        expect(tenant.admin.get("/v1/customers", params={"q": surname}), 200).json() == []
+    )  # nothing written
+
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect_ui(page.locator("#import-result")).to_contain_text("Import: completed", timeout=60_000)
+    expect_ui(page.locator("#count-created")).to_have_text("2")
+    found = expect(tenant.admin.get("/v1/customers", params={"q": surname}), 200).json()
+    assert sorted(c["display_name"] for c in found) == [f"Ada {surname}", f"Bob {surname}"]
+    context.close()
+
+
+def test_a_readonly_person_sees_no_buttons_on_the_new_screens_and_a_forged_upload_is_refused(
+    browser, console, tenant
+):
+    cid = create_customer(tenant.admin, private_customer(surname="Glance"))["id"]
+    _work_address(tenant.admin, cid, "Flat 3")
+    context, page = logged_in(browser, console, new_user(tenant, "readonly"))
+    expect_ui(page.get_by_role("link", name="Mass email")).to_have_count(0)
+    expect_ui(page.get_by_role("link", name="CSV import")).to_have_count(0)
+    for tab in ("branches", "addresses", "assets", "servicing", "files", "timeline"):
+        page.goto(f"{console}/customers/{cid}?tab={tab}")
+        expect_ui(page.get_by_role("heading", level=2)).to_be_visible()
+        expect_ui(page.locator("main form")).to_have_count(0)
+        expect_ui(page.locator("main").get_by_role("link", name=re.compile("^(Add|Edit)"))).to_have_count(0)
+
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    forged = context.request.post(
+        f"{console}/customers/{cid}/files",
+        multipart={
+            "csrf_token": token,
+            "file": {"name": "x.txt", "mimeType": "text/plain", "buffer": b"forged"},
+        },
+    )
+    assert forged.status == 403, forged.text()
+    assert "may" in forged.text()  # the gateway's refusal says who may
+    assert expect(tenant.admin.get(f"/v1/customers/{cid}/files"), 200).json() == []
+    forged_page = context.request.get(f"{console}/mass-email")
+    assert forged_page.status == 403
+    context.close()
