@@ -17,10 +17,20 @@ import pytest
 
 from harness.api import create_customer, expect, private_customer, unique
 from harness.polling import eventually
-from test_console import logged_in, new_user, reload_until, shot
+from test_console import ARGS, CHROMIUM, logged_in, new_user, reload_until, shot
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect_ui = playwright_api.expect
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture
@@ -54,7 +64,8 @@ def test_an_asset_on_a_work_address_then_its_service_on_the_servicing_tab(browse
     page.get_by_label("Serial number").fill(serial)
     page.get_by_label("Asset group").select_option(label=group["name"])
     page.get_by_label("Install date").fill("2026-01-15")
-    page.get_by_role("button", name="Add asset").click()
+    page.get_by_role("button", name="Add asset").focus()  # by keyboard: a real button
+    page.keyboard.press("Enter")
     expect_ui(page.get_by_role("status")).to_have_text("Asset added.")
     row = page.locator("#assets tr", has_text=serial)
     expect_ui(row).to_contain_text("Flat 2")
@@ -152,10 +163,10 @@ def test_a_mass_email_shows_who_is_skipped_before_it_is_sent(browser, console, t
 def test_a_csv_import_dry_run_then_the_import(browser, console, tenant):
     surname = f"Imported{secrets.token_hex(3)}"
     csv = (
-        "First Name,Last Name,Post Code,E-mail\n"
-        f"Ada,{surname},LS1 1AA,ada@{surname.lower()}.example\n"
-        f"Bob,{surname},LS2 2BB,bob@{surname.lower()}.example\n"
-        f"Cy,,LS3 3CC,not-an-email\n"
+        "First Name,Last Name,Address,Post Code,E-mail\n"
+        f"Ada,{surname},1 Mill Lane,LS1 1AA,ada@{surname.lower()}.example\n"
+        f"Bob,{surname},2 Mill Lane,LS2 2BB,bob@{surname.lower()}.example\n"
+        "Cy,,3 Mill Lane,LS3 3CC,cy@example.com\n"
     ).encode()
     context, page = logged_in(browser, console, new_user(tenant, "admin"))
 
@@ -167,6 +178,7 @@ def test_a_csv_import_dry_run_then_the_import(browser, console, tenant):
     expect_ui(page.get_by_role("heading", level=1)).to_contain_text("people.csv")
     page.get_by_label("First Name").select_option("first_name")
     page.get_by_label("Last Name").select_option("surname")
+    page.get_by_label("Address", exact=True).select_option("address_line_1")
     page.get_by_label("Post Code").select_option("postcode")
     page.get_by_label("E-mail").select_option("email")
 
@@ -196,11 +208,14 @@ def test_a_readonly_person_sees_no_buttons_on_the_new_screens_and_a_forged_uploa
     context, page = logged_in(browser, console, new_user(tenant, "readonly"))
     expect_ui(page.get_by_role("link", name="Mass email")).to_have_count(0)
     expect_ui(page.get_by_role("link", name="CSV import")).to_have_count(0)
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet held upright
     for tab in ("branches", "addresses", "assets", "servicing", "files", "timeline"):
         page.goto(f"{console}/customers/{cid}?tab={tab}")
         expect_ui(page.get_by_role("heading", level=2)).to_be_visible()
         expect_ui(page.locator("main form")).to_have_count(0)
         expect_ui(page.locator("main").get_by_role("link", name=re.compile("^(Add|Edit)"))).to_have_count(0)
+        # readable on the tablet: the page itself never scrolls sideways (a wide table scrolls in its card)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), tab
 
     token = page.locator('meta[name="csrf-token"]').get_attribute("content")
     forged = context.request.post(
