@@ -8,6 +8,8 @@ only shows its preview and sends the same selection.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 
 from flask import redirect, render_template, request, url_for
@@ -42,6 +44,16 @@ def _selection(client: Api, form) -> dict:
     return {"customer_ids": ids} if ids else {}
 
 
+def fingerprint(selection: dict, automated: bool) -> str:
+    """What was previewed, in a few characters: the send checks it still is what it would send."""
+    chosen = {
+        **selection,
+        "customer_ids": sorted(selection.get("customer_ids") or []),
+        "automated": automated,
+    }
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def _options(client: Api) -> dict:
     return {
         "templates": _rows(client.get("/v1/email-templates", page_size=ALL)),
@@ -73,18 +85,28 @@ def mass_email():
     values = {k: form.get(k, "") for k in (*FILTERS, "mailing_list_id", "template_id", "subject", "body")}
     values["automated"] = form.get("automated", "1" if request.method == "GET" else "")
     automated = values["automated"] == "1"
-    context: dict = {"values": values, "errors": {}, "message": None, "preview": None, **_options(client)}
+    context: dict = {"values": values, "errors": {}, "message": None, "preview": None, "previewed": ""}
+    context.update(_options(client))
     if request.method == "GET":
         return render_template("mass_email.html", **context)
 
     selection = _selection(client, form)
-    if request.form.get("action") == "send":
+    previewed = fingerprint(selection, automated)
+    sending = request.form.get("action") == "send"
+    if sending and request.form.get("previewed") != previewed:
+        # the filters (or the customers they find) changed since the preview: preview again first
+        context["message"] = (
+            "Who it would reach has changed since the preview: check it again before sending."
+        )
+        sending = False
+    if sending:
         answer = client.post("/v1/mass-emails", {**selection, **_message(form), "automated": automated})
         if answer.status == 202:
             return redirect(url_for("console.mass_email_job", job_id=answer.body["id"]))
     else:
         answer = client.post("/v1/mass-emails/preview", {**selection, "automated": automated})
         if answer.ok:
+            context["previewed"] = previewed
             rows = answer.body
             counts = Counter(r["status"] for r in rows)
             context["preview"] = {

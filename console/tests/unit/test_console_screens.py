@@ -13,6 +13,7 @@ import responses
 from responses import matchers
 
 from console.app import create_app
+from console.mass_email import fingerprint
 from console.settings import Settings
 
 GW = "http://gateway.test"
@@ -381,8 +382,10 @@ def test_sending_the_mass_email_starts_the_job_and_follows_it(gateway, admin):
             "pending": 1,
         },
     )
+    previewed = fingerprint({"customer_ids": ["a"]}, automated=False)
     r = admin.post(
-        "/console/mass-email", data={"action": "send", "subject": "Hello", "body": "Hi {{first_name}}"}
+        "/console/mass-email",
+        data={"action": "send", "previewed": previewed, "subject": "Hello", "body": "Hi {{first_name}}"},
     )
     assert r.status_code == 302 and r.headers["Location"].endswith("/console/mass-emails/j1")
     sent = _body(_sent(gateway, "POST", "/v1/mass-emails")[0])
@@ -409,12 +412,35 @@ def test_a_mass_email_without_a_subject_shows_the_error_beside_it(gateway, admin
         },
         content_type="application/problem+json",
     )
-    page = admin.post("/console/mass-email", data={"action": "send", "body": "Hi"})
+    previewed = fingerprint({"customer_ids": ["a"]}, automated=False)
+    page = admin.post("/console/mass-email", data={"action": "send", "previewed": previewed, "body": "Hi"})
     assert page.status_code == 422
     assert (
         'aria-describedby="subject-error"' in page.text
         and 'id="subject-error">Give a template_id' in page.text
     )
+
+
+def test_a_send_whose_selection_changed_since_the_preview_is_previewed_again(gateway, admin):
+    gateway.get(f"{GW}/v1/email-templates", json=[])
+    gateway.get(f"{GW}/v1/mailing-lists", json=[])
+    gateway.get(f"{GW}/v1/customers", json=[{"id": "a"}, {"id": "b"}])  # b arrived after the preview
+    gateway.post(
+        f"{GW}/v1/mass-emails/preview",
+        json=[
+            {"customer_id": "a", "status": "send"},
+            {"customer_id": "b", "status": "skipped", "reason": "opted out"},
+        ],
+    )
+    previewed = fingerprint({"customer_ids": ["a"]}, automated=False)
+    page = admin.post(
+        "/console/mass-email", data={"action": "send", "previewed": previewed, "subject": "Hi", "body": "Hi"}
+    )
+    assert page.status_code == 200 and "changed since the preview" in page.text
+    assert '<dd id="skipped-count">1</dd>' in page.text
+    assert _sent(gateway, "POST", "/v1/mass-emails") == []
+    fresh = fingerprint({"customer_ids": ["a", "b"]}, automated=False)
+    assert f'name="previewed" value="{fresh}"' in page.text
 
 
 # ------------------------------------------------------------------------------------ import
