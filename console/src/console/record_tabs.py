@@ -53,6 +53,7 @@ class Form:
     message: str | None = None
     conflict: bool = False
     reload: str | None = None
+    delete: str | None = None  # the delete form's action, on an edit form
 
 
 def _blank_none(value: str | None) -> str | None:
@@ -163,6 +164,7 @@ def edit_branch(customer_id: str, branch_id: str):
     path = f"/v1/customers/{customer_id}/branches/{branch_id}"
     back = url_for("console.record", customer_id=customer_id, tab="branches")
     form = Form("Edit the branch", BRANCH_FIELDS, "Save", back, reload=request.path)
+    form.delete = url_for("console.delete_branch", customer_id=customer_id, branch_id=branch_id)
     if request.method == "GET":
         current = client.get(path)
         if not current.ok:
@@ -179,6 +181,22 @@ def edit_branch(customer_id: str, branch_id: str):
             url_for("console.record", customer_id=customer_id, tab="branches", message="Branch saved.")
         )
     return _refused_form(form, customer, answer, "branch")
+
+
+def _deleted(customer_id: str, tab: str, answer: Answer, what: str):
+    """After a delete sent with the ETag the edit form was opened with: a 412 is the conflict."""
+    if answer.status == 412:
+        error = f"This {what} was {CHANGED}"
+        return redirect(url_for("console.record", customer_id=customer_id, tab=tab, error=error))
+    return _back(customer_id, tab, answer, f"{what.capitalize()} deleted.")
+
+
+@bp.post("/customers/<customer_id>/branches/<branch_id>/delete")
+@login_required
+def delete_branch(customer_id: str, branch_id: str):
+    path = f"/v1/customers/{customer_id}/branches/{branch_id}"
+    answer = api().delete(path, **{"If-Match": request.form.get("etag", "")})
+    return _deleted(customer_id, "branches", answer, "branch")
 
 
 # --------------------------------------------------------------------------------------- assets
@@ -275,6 +293,7 @@ def edit_asset(customer_id: str, asset_id: str):
     customer = _customer(client, customer_id)
     back = url_for("console.record", customer_id=customer_id, tab="assets")
     form = Form("Edit the asset", _asset_fields(client, customer_id), "Save", back, reload=request.path)
+    form.delete = url_for("console.delete_asset", customer_id=customer_id, asset_id=asset_id)
     if request.method == "GET":
         current = client.get(f"/v1/assets/{asset_id}")
         if not current.ok:
@@ -293,6 +312,13 @@ def edit_asset(customer_id: str, asset_id: str):
             url_for("console.record", customer_id=customer_id, tab="assets", message="Asset saved.")
         )
     return _refused_form(form, customer, answer, "asset")
+
+
+@bp.post("/customers/<customer_id>/assets/<asset_id>/delete")
+@login_required
+def delete_asset(customer_id: str, asset_id: str):
+    answer = api().delete(f"/v1/assets/{asset_id}", **{"If-Match": request.form.get("etag", "")})
+    return _deleted(customer_id, "assets", answer, "asset")
 
 
 # ------------------------------------------------------------------------------------ servicing

@@ -177,6 +177,27 @@ def test_a_stale_asset_edit_sends_if_match_and_shows_the_conflict(gateway, admin
     assert "changed by someone else" in page.text and ">Reload</a>" in page.text
 
 
+def test_the_edit_form_deletes_with_the_etag_it_was_opened_with(gateway, admin):
+    gateway.get(
+        f"{GW}/v1/customers/{CID}/branches/b1",
+        json={"id": "b1", "name": "Depot", "address": {}},
+        headers={"ETag": '"7"'},
+    )
+    gateway.delete(
+        f"{GW}/v1/customers/{CID}/branches/b1",
+        status=412,
+        json={"detail": "Stale."},
+        match=[matchers.header_matcher({"If-Match": '"7"'})],
+    )
+    gateway.delete(f"{GW}/v1/assets/{AID}", status=204, match=[matchers.header_matcher({"If-Match": '"2"'})])
+    form = admin.get(f"/console/customers/{CID}/branches/b1/edit")
+    assert f'action="/console/customers/{CID}/branches/b1/delete"' in form.text
+    stale = admin.post(f"/console/customers/{CID}/branches/b1/delete", data={"etag": '"7"'})
+    assert stale.status_code == 302 and "changed+by+someone+else" in stale.headers["Location"]
+    gone = admin.post(f"/console/customers/{CID}/assets/{AID}/delete", data={"etag": '"2"'})
+    assert gone.status_code == 302 and "Asset+deleted" in gone.headers["Location"]
+
+
 def test_readonly_sees_no_asset_buttons_and_a_forged_add_is_refused_before_the_api(gateway, readonly):
     _work_addresses(gateway)
     gateway.get(
