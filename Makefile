@@ -145,24 +145,39 @@ fmt: install
 	"$(BIN)/ruff" format .
 	"$(BIN)/ruff" check --fix .
 
-# Each package's tests/ in its own pytest run, from the package folder (its own pytest settings).
-# Exit code 5 (no tests collected) is a failure only when the folder holds test files.
+# Each package's tests/ in its own pytest run, from the package folder (its own pytest settings),
+# TEST_JOBS packages at a time (default 2: CI has two cores); each package's output is printed whole
+# when it ends, so parallel runs do not interleave. Exit code 5 (no tests collected) is a failure
+# only when the folder holds test files.
+TEST_JOBS ?= 2
 test-unit: install
 	@cd "$(ROOT)"
-	failed=()
+	logs="$$(mktemp -d)"
+	trap 'rm -rf "$$logs"' EXIT
+	run_package() {  # package -> its exit code in $$logs/<name>.rc, its output in $$logs/<name>.log
+	  local pkg="$$1" name="$${1//\//_}" rc=0
+	  {
+	    echo "==> $$pkg: pytest tests"
+	    (cd "$$pkg" && "$(BIN)/pytest" -q $(PYTEST_ARGS) tests) || rc=$$?
+	    if [ $$rc -eq 5 ] && [ -z "$$(find "$$pkg/tests" -name 'test_*.py' -o -name '*_test.py' | head -n 1)" ]; then
+	      echo "    (no test files in $$pkg/tests yet)"
+	      rc=0
+	    fi
+	  } > "$$logs/$$name.log" 2>&1
+	  echo "$$rc" > "$$logs/$$name.rc"
+	  cat "$$logs/$$name.log"
+	}
+	export -f run_package
+	export logs
+	with_tests=()
 	for pkg in $(PACKAGES); do
-	  if [ ! -d "$$pkg/tests" ]; then
-	    echo "==> $$pkg: no tests/ folder, skipped"
-	    continue
-	  fi
-	  echo "==> $$pkg: pytest tests"
-	  rc=0
-	  (cd "$$pkg" && "$(BIN)/pytest" -q $(PYTEST_ARGS) tests) || rc=$$?
-	  if [ $$rc -eq 5 ] && [ -z "$$(find "$$pkg/tests" -name 'test_*.py' -o -name '*_test.py' | head -n 1)" ]; then
-	    echo "    (no test files in $$pkg/tests yet)"
-	    rc=0
-	  fi
-	  if [ $$rc -ne 0 ]; then failed+=("$$pkg (exit $$rc)"); fi
+	  if [ -d "$$pkg/tests" ]; then with_tests+=("$$pkg"); else echo "==> $$pkg: no tests/ folder, skipped"; fi
+	done
+	printf '%s\n' "$${with_tests[@]}" | xargs -P "$(TEST_JOBS)" -I{} bash -c 'run_package "$$1"' _ {} || true
+	failed=()
+	for pkg in "$${with_tests[@]}"; do
+	  rc="$$(cat "$$logs/$${pkg//\//_}.rc" 2>/dev/null || echo missing)"
+	  if [ "$$rc" != 0 ]; then failed+=("$$pkg (exit $$rc)"); fi
 	done
 	if [ $${#failed[@]} -gt 0 ]; then
 	  echo "==> test-unit FAILED: $${failed[*]}" >&2
