@@ -31,7 +31,8 @@ def free_port() -> int:
 def get(url: str, headers: dict | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=5) as resp:
+        # generous: on a loaded two-core machine a fresh gunicorn worker can take seconds to answer
+        with urllib.request.urlopen(request, timeout=30) as resp:
             return resp.status, resp.read()
     except (urllib.error.URLError, ConnectionError):
         return 0, b""
