@@ -186,16 +186,31 @@ test-unit: install
 
 # The e2e suite starts its own processes on its own databases/vhost; whatever is left of them
 # afterwards (found by the FIELDBOOK_STACK marker in their environment) is stopped here.
+# E2E_JOBS runs (default 2, pytest-xdist) each start a whole system of their own and take the test
+# files one by one; then the tests that stop the shared broker (marker broker_control) run alone,
+# since stopping it would fail the other run's tests. E2E_JOBS=1: one run, in file order.
+E2E_JOBS ?= 2
 test-e2e: install
 	@cd "$(ROOT)"
 	if [ -z "$$(find tests-e2e -name 'test_*.py' 2>/dev/null | head -n 1)" ]; then
 	  echo "==> tests-e2e: no tests yet, skipped"
 	  exit 0
 	fi
-	echo "==> tests-e2e: pytest (broker: $${E2E_AMQP_URL:-testcontainers}, database: $${E2E_DATABASE_URL:-testcontainers})"
 	stack="e2e-$$$$-$$RANDOM"
 	rc=0
-	(cd tests-e2e && FIELDBOOK_STACK="$$stack" "$(BIN)/pytest" -q $(PYTEST_ARGS)) || rc=$$?
+	if [ "$(E2E_JOBS)" -gt 1 ]; then
+	  echo "==> tests-e2e: pytest, $(E2E_JOBS) systems at once (broker: $${E2E_AMQP_URL:-testcontainers}, database: $${E2E_DATABASE_URL:-testcontainers})"
+	  (cd tests-e2e && FIELDBOOK_STACK="$$stack" "$(BIN)/pytest" -q -n "$(E2E_JOBS)" --dist loadfile -m "not broker_control" $(PYTEST_ARGS)) || rc=$$?
+	  bash scripts/down.sh --stack "$$stack" --quiet
+	  echo "==> tests-e2e: pytest, the tests that stop the broker, alone"
+	  rc2=0
+	  (cd tests-e2e && FIELDBOOK_STACK="$$stack" "$(BIN)/pytest" -q -m broker_control $(PYTEST_ARGS)) || rc2=$$?
+	  # exit code 5 is "no test selected" (e.g. a -k that picks only one kind): a failure only if both are
+	  if { [ $$rc -eq 0 ] || [ $$rc -eq 5 ]; } && [ $$rc2 -ne 5 ]; then rc=$$rc2; fi
+	else
+	  echo "==> tests-e2e: pytest (broker: $${E2E_AMQP_URL:-testcontainers}, database: $${E2E_DATABASE_URL:-testcontainers})"
+	  (cd tests-e2e && FIELDBOOK_STACK="$$stack" "$(BIN)/pytest" -q $(PYTEST_ARGS)) || rc=$$?
+	fi
 	bash scripts/down.sh --stack "$$stack" --quiet
 	exit $$rc
 

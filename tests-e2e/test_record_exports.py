@@ -1,4 +1,4 @@
-"""A customer's invoices and quotes as CSV, XLSX and PDF, through the gateway."""
+"""A customer's invoices and quotes, and the customer list, as CSV, XLSX and PDF, through the gateway."""
 
 import csv
 import io
@@ -38,3 +38,34 @@ def test_a_customers_invoices_and_quotes_export_as_csv_xlsx_and_pdf(tenant):
     assert quote["Total"] == record.quote["total"]
 
     assert_problem(client.get(f"/v1/customers/{cid}/jobs/export", params={"format": "docx"}), 422)
+
+
+def test_customer_list_exports_as_csv_and_xlsx_through_the_gateway(tenant):
+    client = tenant.admin
+    for i in range(3):
+        expect(
+            client.post(
+                "/v1/customers",
+                json={
+                    "type": "private",
+                    "surname": f"Export{i}",
+                    "address": {"line_1": f"{i} St", "postcode": "LS1 4AB"},
+                },
+            ),
+            201,
+        )
+    r = expect(
+        client.get("/v1/exports/customers", params={"columns": "surname,postcode", "sort": "name"}), 200
+    )
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["surname", "postcode"],
+        ["Export0", "LS1 4AB"],
+        ["Export1", "LS1 4AB"],
+        ["Export2", "LS1 4AB"],
+    ]
+    x = expect(client.get("/v1/exports/customers", params={"format": "xlsx"}), 200)
+    assert x.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert x.content[:2] == b"PK"
+    sales = tenant.client("sales")
+    assert sales.get("/v1/exports/customers").status_code == 403
