@@ -110,11 +110,22 @@ logs:
 
 # -------------------------------------------------------------------------------------- checks
 
+# The checks (lint, validate-deploy) run beside the unit tests, which mostly wait on the servers;
+# their output is printed whole once they end.
 test: install
 	@status=0
-	$(MAKE) -f "$(ROOT)/Makefile" lint || status=1
-	$(MAKE) -f "$(ROOT)/Makefile" validate-deploy || status=1
+	checks="$$(mktemp)"
+	trap 'rm -f "$$checks"' EXIT
+	( rc=0
+	  $(MAKE) -f "$(ROOT)/Makefile" lint || rc=1
+	  $(MAKE) -f "$(ROOT)/Makefile" validate-deploy || rc=1
+	  exit $$rc ) > "$$checks" 2>&1 &
+	checks_pid=$$!
 	$(MAKE) -f "$(ROOT)/Makefile" test-unit || status=1
+	checks_rc=0
+	wait $$checks_pid || checks_rc=$$?
+	cat "$$checks"
+	if [ $$checks_rc -ne 0 ]; then echo "==> lint / validate-deploy FAILED (see above)" >&2; status=1; fi
 	$(MAKE) -f "$(ROOT)/Makefile" test-e2e || status=1
 	if [ $$status -ne 0 ]; then echo "==> make test: FAILED (see above)" >&2; else echo "==> make test: all passed"; fi
 	exit $$status
