@@ -13,8 +13,13 @@ import grimp
 
 from fieldbook_shared import service_table
 
-# the kit, every package of the service table, and accounting-sync's Sage simulator
-PACKAGES = ["fieldbook_shared", *(s.package for s in service_table.SERVICES), "sage_simulator"]
+# the kit, every package of the service table, accounting-sync's Sage simulator and comms' SMS simulator
+PACKAGES = [
+    "fieldbook_shared",
+    *(s.package for s in service_table.SERVICES),
+    "sage_simulator",
+    "sms_simulator",
+]
 
 
 def cycles(graph: grimp.ImportGraph, package: str) -> list[list[str]]:

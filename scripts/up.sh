@@ -24,7 +24,8 @@ PY="$BIN/python"
 LOG="$VAR/log/fieldbook.log"
 PIDFILE="$VAR/run/honcho.pid"
 # Ports (docs/architecture.md §1): the gateway on FIELDBOOK_PORT_BASE (default 8000), the services on base+1..5,
-# the SMTP sink on base+25, the Sage simulator on base+90; another base runs a second stack beside it.
+# the SMTP sink on base+25, the Sage simulator on base+90, the SMS simulator on base+91; another base runs a
+# second stack beside it.
 PORT_BASE=${FIELDBOOK_PORT_BASE:-8000}
 [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || { echo "error: FIELDBOOK_PORT_BASE must be a port number" >&2; exit 1; }
 export FIELDBOOK_PORT_BASE=$PORT_BASE
@@ -75,6 +76,16 @@ if has_part "${comms_parts:-}" worker && [ -z "${SMTP_HOST:-}" ]; then
   export SMTP_HOST=127.0.0.1 SMTP_PORT=$SMTP_SINK_PORT
 fi
 run_smtp_sink() { [ $smtp_sink -eq 1 ]; }
+# comms texts through the SMS provider simulator (docs/architecture.md §1, port 8091) unless SMS_PROVIDER_URL names
+# a real provider; its delivery receipts come back through the gateway, signed with SMS_RECEIPT_SECRET
+SMS_SIMULATOR_PORT=$((PORT_BASE + 91))
+sms_simulator=0
+if has_part "${comms_parts:-}" worker && [ -z "${SMS_PROVIDER_URL:-}" ]; then
+  sms_simulator=1
+  export SMS_PROVIDER_URL="http://127.0.0.1:$SMS_SIMULATOR_PORT"
+fi
+run_sms_simulator() { [ $sms_simulator -eq 1 ]; }
+export SMS_STATUS_CALLBACK_URL="${SMS_STATUS_CALLBACK_URL:-$GATEWAY_URL/v1/public/sms-receipts}"
 MAIL_DIR="$VAR/mail"
 # Each service finds the others at their local ports (CUSTOMERS_URL, BILLING_URL, ...).
 for line in "${MODULES[@]}"; do
@@ -104,13 +115,15 @@ if [ $running -eq 0 ]; then
   done
   run_smtp_sink && ports+=("$SMTP_SINK_PORT")
   run_sage_simulator && ports+=("$SAGE_SIMULATOR_PORT")
+  run_sms_simulator && ports+=("$SMS_SIMULATOR_PORT")
 fi
 step "checking the broker and databases"
 "$PY" "$ROOT/scripts/devstack.py" preflight --ports "${ports[@]}" || exit 1
 
 # --------------------------------------------------------------------------- 3. secrets
-# INTERNAL_TOKEN (the services trust the gateway by it) and QUOTE_LINK_SECRET (billing signs quotes'
-# acceptance links with it): each generated once and kept in var/secrets.env; the environment wins.
+# INTERNAL_TOKEN (the services trust the gateway by it), QUOTE_LINK_SECRET (billing signs quotes'
+# acceptance links with it), SMS_API_KEY and SMS_RECEIPT_SECRET (comms and the SMS simulator share them):
+# each generated once and kept in var/secrets.env; the environment wins.
 SECRETS="$VAR/secrets.env"
 keep_secret() {
   local name=$1 value=${!1:-}
@@ -127,6 +140,8 @@ keep_secret() {
 keep_secret INTERNAL_TOKEN
 keep_secret QUOTE_LINK_SECRET
 keep_secret CONSOLE_SECRET_KEY  # signs the console's cookie
+keep_secret SMS_API_KEY
+keep_secret SMS_RECEIPT_SECRET
 export GATEWAY_URL  # the console calls the public API there
 
 if [ $running -eq 0 ]; then
@@ -169,6 +184,9 @@ if [ $running -eq 0 ]; then
   fi
   if run_sage_simulator; then
     printf 'sage-simulator: exec python -m sage_simulator --port %s\n' "$SAGE_SIMULATOR_PORT" >>"$procfile.new"
+  fi
+  if run_sms_simulator; then
+    printf 'sms-simulator: exec python -m sms_simulator --port %s\n' "$SMS_SIMULATOR_PORT" >>"$procfile.new"
   fi
   mv "$procfile.new" "$procfile"
   # The gateway routes to, merges the OpenAPI of and waits in /readyz for the services that run here.
@@ -277,4 +295,8 @@ EOF
 if run_smtp_sink; then
   printf '\nEmail from comms goes to the local SMTP sink (127.0.0.1:%s): each message is kept as a .eml in %s\n' \
     "$SMTP_SINK_PORT" "${MAIL_DIR#"$ROOT"/}"
+fi
+if run_sms_simulator; then
+  printf 'SMS from comms go to the local SMS simulator: curl -s http://127.0.0.1:%s/__admin/messages lists them\n' \
+    "$SMS_SIMULATOR_PORT"
 fi

@@ -194,6 +194,9 @@ class System:
     webhooks_url: str = ""
     files_dir: Path | None = None  # where files keeps the bytes (its FILES_DIR): the tests look in it
     sage_url: str = ""  # the Sage simulator (a real process; its admin endpoints seed and count)
+    sms_url: str = ""  # the SMS provider simulator (a real process; its admin endpoints list the SMS)
+    sms_api_key: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    sms_receipt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     smtp: SmtpServer | None = None  # the suite's SMTP server on loopback (comms sends to it)
 
     # ----------------------------------------------------------------- environment and commands
@@ -479,13 +482,35 @@ class System:
             SENDER_POLL_SECONDS="0.2",
             MASS_EMAIL_POLL_SECONDS="0.3",
             MASS_EMAIL_WAIT_SECONDS="30",
+            # the suite's SMS simulator; its receipts come back through the gateway
+            SMS_PROVIDER_URL=self.sms_url,
+            SMS_API_KEY=self.sms_api_key,
+            SMS_RECEIPT_SECRET=self.sms_receipt_secret,
+            SMS_STATUS_CALLBACK_URL=f"{self.gateway_url}/v1/public/sms-receipts",
+            SMS_RETRY_BASE_SECONDS="0.5",
+            SMS_RETRY_MAX_SECONDS="2",
+            SMS_POLL_SECONDS="0.2",
         )
 
     def build_comms(self) -> None:
         if self.smtp is None:
             self.smtp = SmtpServer()
             self.smtp.start()
-        comms_port = free_port()
+        sms_port, comms_port = free_port(), free_port()
+        self.sms_url = f"http://127.0.0.1:{sms_port}"
+        self.processes["sms-simulator"] = self.python_module(
+            "sms-simulator",
+            "sms_simulator",
+            {
+                **self.base_env(),
+                "SMS_API_KEY": self.sms_api_key,
+                "SMS_RECEIPT_SECRET": self.sms_receipt_secret,
+                "SMS_SIM_RECEIPT_DELAY_SECONDS": "0.2",
+            },
+            "--port",
+            str(sms_port),
+            ready_url=f"{self.sms_url}/healthz",
+        )
         self.comms_url = f"http://127.0.0.1:{comms_port}"
         self.processes["comms-web"] = self.gunicorn(
             "comms-web", "comms.app:create_app()", comms_port, self.comms_env()
@@ -504,9 +529,11 @@ class System:
     def start_all(self) -> None:
         self.build()
         self.migrate()
-        # the Sage simulator first (accounting-sync talks to it), then the table's order: the
-        # gateway last
-        order = ["sage-simulator"] + [f"{s.name}-{p}" for s in service_table.SERVICES for p in s.processes]
+        # the simulators first (accounting-sync talks to Sage's, comms to the SMS provider's), then
+        # the table's order: the gateway last
+        order = ["sage-simulator", "sms-simulator"] + [
+            f"{s.name}-{p}" for s in service_table.SERVICES for p in s.processes
+        ]
         for name in order:
             self.processes[name].start()
         for name in order:

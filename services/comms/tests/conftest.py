@@ -14,6 +14,7 @@ from comms.handlers import HANDLERS
 from comms.manage import MIGRATIONS
 from comms.sending import MassEmailRunner, Sender
 from comms.settings import load_settings
+from comms.sms_sending import SmsSender
 from comms.uow import CommsUnitOfWork
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.testing import TENANT, ServiceUnderTest, customer_event_data, publish  # noqa: F401 - tests import it from here
@@ -35,6 +36,10 @@ def service_under_test() -> ServiceUnderTest:
             "smtp_retry_max": 0.0,
             "smtp_max_attempts": 3,
             "mass_email_wait": 0.0,
+            "sms_retry_base": 0.0,
+            "sms_retry_max": 0.0,
+            "sms_max_attempts": 3,
+            "sms_receipt_secret": "receipt-secret",
         },
     )
 
@@ -108,6 +113,40 @@ def sender(settings, sessions, uow_factory, smtp):
             return self.pdfs.get((kind, document_id))
 
     return Sender(settings, sessions, uow_factory, transport_factory=lambda: smtp, billing=Billing())
+
+
+class FakeSmsProvider:
+    """The SMS provider in a list: `script` gives the outcomes of the next sends (then: accepted),
+    and each accepted SMS gets the provider id `SM-<sms id>` (the same id again for the same SMS,
+    as a real provider answers a repeated Idempotency-Key)."""
+
+    def __init__(self):
+        self.sent: list[dict] = []
+        self.calls: list[str] = []
+        self.script: list[SendOutcome] = []
+
+    def send(self, *, sms_id, tenant_id, to, body) -> SendOutcome:
+        self.calls.append(sms_id)
+        if self.script:
+            outcome = self.script.pop(0)
+            if outcome.outcome != SENT:
+                return outcome
+        if sms_id not in {m["sms_id"] for m in self.sent}:
+            self.sent.append({"sms_id": sms_id, "tenant_id": tenant_id, "to": to, "body": body})
+        return SendOutcome(SENT, 201, "accepted", f"SM-{sms_id}")
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def sms_provider():
+    return FakeSmsProvider()
+
+
+@pytest.fixture
+def sms_sender(settings, sessions, uow_factory, sms_provider):
+    return SmsSender(settings, sessions, uow_factory, provider_factory=lambda: sms_provider)
 
 
 @pytest.fixture

@@ -118,6 +118,8 @@ SERVICES: tuple[Service, ...] = (
             "/v1/mass-emails",
             "/v1/mailing-lists",
             "/v1/notes",
+            "/v1/sms",
+            "/v1/public/sms-receipts",  # the SMS provider's delivery receipts: signed, no API key
         ),
     ),
     Service(

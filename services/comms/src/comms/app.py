@@ -6,7 +6,18 @@ from flask import Flask, request
 
 from fieldbook_shared.web import create_service_app
 
-from .api import communications, emails, export_parts, mailing_lists, mass_emails, notes, templates, timeline
+from .api import (
+    communications,
+    emails,
+    export_parts,
+    mailing_lists,
+    mass_emails,
+    notes,
+    sms,
+    sms_receipts,
+    templates,
+    timeline,
+)
 from .clients import CustomersClient
 from .settings import CommsSettings, load_settings
 from .uow import CommsUnitOfWork
@@ -40,6 +51,8 @@ def create_app(settings: CommsSettings | None = None, customers: CustomersClient
             emails.blp,
             mass_emails.mass_emails,
             mailing_lists.blp,
+            sms.blp,
+            sms_receipts.blp,
             timeline.blp,
         ],
         uow_class=uow_class_for(customers),

@@ -28,7 +28,7 @@ def apply_customer(uow: CommsUnitOfWork, data: dict) -> CustomerCopy:
     if not newer:
         return row
     copy_fields(row, data, "type", "title", "first_name", "surname", "company_name", "display_name")
-    copy_fields(row, data, "email", "accounts_ref")
+    copy_fields(row, data, "email", "phone", "accounts_ref")
     copy_address(row, data.get("address"), "line_1", "line_2", "town", "postcode")
     row.status = data.get("status") or "active"
     row.communication_preferences = dict(data.get("communication_preferences") or {})
@@ -42,6 +42,7 @@ def apply_contact(uow: CommsUnitOfWork, data: dict) -> None:
     if not newer:
         return
     copy_fields(row, data, "customer_id", "title", "first_name", "surname", "email")
+    row.phones = [dict(p) for p in data.get("phones") or [] if isinstance(p, dict)]
     row.is_primary = bool(data.get("primary"))
     row.archived = bool(data.get("archived"))
     row.communication_preferences = dict(data.get("communication_preferences") or {})

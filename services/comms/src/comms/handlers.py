@@ -2,7 +2,7 @@
 
 customers' customer.* / contact.* / work_address.* snapshots for the read model, customer.merged
 (re-point to the survivor), customer.deleted / customer.erased (remove what comms holds about the
-customer; its part in mass emails stays counted, without personal data), billing's
+customer, its SMS too; its part in mass emails stays counted, without personal data), billing's
 ledger.balance_changed (`[balance]`), billing's statement.generated (`send: true` → a
 statement email with the PDF attached) and document.send_requested (an invoice, quote or credit
 note emailed with its PDF attached); servicing's service_reminder.send_requested (one email per
@@ -31,6 +31,7 @@ from .store.models import (
     MailingList,
     MassEmailRecipient,
     Note,
+    Sms,
     WorkAddressCopy,
 )
 from .store.queries import repoint_customer
@@ -124,6 +125,7 @@ def on_customer_removed(uow: CommsUnitOfWork, event: Event) -> None:
         (Note, "notes_deleted"),
         (Communication, "communications_deleted"),
         (Email, "emails_deleted"),
+        (Sms, "sms_deleted"),
     ):
         deleted[what] = session.execute(
             delete(model)
@@ -144,7 +146,7 @@ def on_customer_removed(uow: CommsUnitOfWork, event: Event) -> None:
         .execution_options(synchronize_session=False)
     ).rowcount
     row = directory.tombstone(uow, customer_id)
-    for name in ("title", "first_name", "surname", "company_name", "display_name", "email"):
+    for name in ("title", "first_name", "surname", "company_name", "display_name", "email", "phone"):
         setattr(row, name, None)
     row.address_line_1 = row.address_line_2 = row.town = row.postcode = None
     if event.type == "customer.erased":

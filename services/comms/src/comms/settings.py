@@ -8,6 +8,12 @@ Retries of a temporary SMTP failure: `SMTP_RETRY_BASE_SECONDS` (doubling per att
 Worker loops: `SENDER_POLL_SECONDS`, `SENDER_BATCH_SIZE`, `MASS_EMAIL_POLL_SECONDS`,
 `MASS_EMAIL_WAIT_SECONDS` (how long a job waits for customers' events before fetching the
 customers it has not heard of).
+SMS (the provider's HTTP API, services/comms/README.md; `make up` runs its simulator):
+`SMS_PROVIDER_URL`, `SMS_API_KEY` (Bearer credential), `SMS_FROM` (sender id), `SMS_STATUS_CALLBACK_URL`
+(where the provider POSTs delivery receipts: the gateway's `/v1/public/sms-receipts`, the tenant
+appended), `SMS_RECEIPT_SECRET` (receipts must be signed with it; none set → every receipt refused),
+`SMS_TIMEOUT_SECONDS`, `SMS_RETRY_BASE_SECONDS`, `SMS_RETRY_MAX_SECONDS`, `SMS_MAX_ATTEMPTS`,
+`SMS_POLL_SECONDS`.
 Other services: `CUSTOMERS_URL`, `BILLING_URL`, `UPSTREAM_TIMEOUT_SECONDS`.
 Sizes: `MAX_EMAIL_BODY_BYTES` (request body of /v1/emails and /v1/mass-emails; attachments are
 base64 in JSON, so larger than the 16 MB of attachments), `MAX_ATTACHMENTS_BYTES` (16 MiB).
@@ -43,6 +49,18 @@ class CommsSettings(Settings):
     sending_lease: float = env_setting("SENDING_LEASE_SECONDS", 300.0)
     mass_email_poll: float = env_setting("MASS_EMAIL_POLL_SECONDS", 1.0)
     mass_email_wait: float = env_setting("MASS_EMAIL_WAIT_SECONDS", 60.0)
+    sms_provider_url: str = env_setting("SMS_PROVIDER_URL", "http://127.0.0.1:8091")
+    sms_api_key: str = env_setting("SMS_API_KEY", "")
+    sms_from: str = env_setting("SMS_FROM", "Fieldbook")
+    sms_status_callback_url: str = env_setting(
+        "SMS_STATUS_CALLBACK_URL", "http://127.0.0.1:8000/v1/public/sms-receipts"
+    )
+    sms_receipt_secret: str = env_setting("SMS_RECEIPT_SECRET", "")
+    sms_timeout: float = env_setting("SMS_TIMEOUT_SECONDS", 10.0)
+    sms_retry_base: float = env_setting("SMS_RETRY_BASE_SECONDS", 30.0)
+    sms_retry_max: float = env_setting("SMS_RETRY_MAX_SECONDS", 1800.0)
+    sms_max_attempts: int = env_setting("SMS_MAX_ATTEMPTS", 12)
+    sms_poll: float = env_setting("SMS_POLL_SECONDS", 1.0)
     customers_url: str = service_url("customers")
     billing_url: str = service_url("billing")
     # each call to customers; a statement PDF from billing gets 4 times as long (UPSTREAM_TIMEOUT_SECONDS)

@@ -2,7 +2,16 @@
 
 from fieldbook_shared.uow import UnitOfWork
 
-from .store.queries import Communications, Directory, Emails, MailingLists, MassEmails, Notes, Templates
+from .store.queries import (
+    Communications,
+    Directory,
+    Emails,
+    MailingLists,
+    MassEmails,
+    Notes,
+    SmsMessages,
+    Templates,
+)
 
 
 class CommsUnitOfWork(UnitOfWork):
@@ -13,3 +22,4 @@ class CommsUnitOfWork(UnitOfWork):
     emails: Emails
     mailing_lists: MailingLists
     mass_emails: MassEmails
+    sms: SmsMessages

@@ -1,4 +1,4 @@
-"""The comms worker process: outbox relay + event consumer + SMTP sender + mass-email jobs.
+"""The comms worker process: outbox relay + event consumer + SMTP sender + mass-email jobs + SMS sender.
 
 Run as `python -m comms.worker`.
 """
@@ -14,12 +14,14 @@ from .clients import CustomersClient
 from .handlers import HANDLERS
 from .sending import MassEmailRunner, Sender
 from .settings import load_settings
+from .sms_sending import SmsSender
 
 
 def _loops(w: worker.Worker) -> worker.Loops:
     return {
         "sender": Sender(w.settings, w.sessions, w.uow_factory).run,
         "mass-email": MassEmailRunner(w.settings, w.sessions, w.uow_factory).run,
+        "sms": SmsSender(w.settings, w.sessions, w.uow_factory).run,
     }
 
 

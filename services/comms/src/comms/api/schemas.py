@@ -7,12 +7,13 @@ paged lists know `page` and `page_size` (read by the pagination, not by them).
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from fieldbook_shared.events.catalogue.comms import MassEmailCompletedData, NoteData
 from fieldbook_shared.schemas import FromCatalogue, Id, PagedQuery, Stamped, StrictSchema
 
 from ..domain.messages import MAX_ADDRESS, has_line_break, sendable_address
+from ..domain.sms import RECEIPT_STATUSES
 from ..domain.templates import PLACEHOLDERS
 
 KINDS = ("note", "email", "call", "sms")
@@ -106,7 +107,16 @@ class CommunicationSchema(Schema):
     pinned = fields.Boolean()
     note_id = fields.String(allow_none=True)
     email_id = fields.String(allow_none=True)
-    status = fields.String(allow_none=True, metadata={"description": "An email's: queued, sent or failed."})
+    sms_id = fields.String(
+        allow_none=True, metadata={"description": "The SMS it records (`/v1/sms/{sms_id}`)."}
+    )
+    status = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "An email's: queued, sent or failed. An SMS's: queued, sent, delivered, "
+            "failed, or skipped (not sent: the subject says why)."
+        },
+    )
 
 
 class CommunicationQuerySchema(PagedQuery):
@@ -310,3 +320,93 @@ class RecipientQuerySchema(PagedQuery):
         validate=validate.OneOf(RECIPIENT_STATUSES),
         metadata={"description": "Only the recipients showing this status."},
     )
+
+
+# --- SMS -----------------------------------------------------------------------------------------
+
+SMS_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "skipped")
+
+
+class SmsInSchema(StrictSchema):
+    customer_id = Id(required=True)
+    contact_id = Id(
+        metadata={
+            "description": "One of the customer's contacts: its own mobile. Default: the primary "
+            "contact's, else the customer's phone if it is a mobile."
+        }
+    )
+    work_address_id = Id(
+        metadata={"description": "The work address it is about: logged there, its SMS preference honoured."}
+    )
+    template_id = IdFilter(
+        metadata={"description": "An email template: its body is the text (plain), its subject is not sent."}
+    )
+    body = fields.String(
+        validate=validate.Length(min=1, max=1600),
+        metadata={"description": _PLACEHOLDER_DOC + " At most 1600 characters once filled in."},
+    )
+
+
+class SmsSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String(allow_none=True)
+    contact_id = fields.String(allow_none=True)
+    work_address_id = fields.String(allow_none=True)
+    template_id = fields.String(allow_none=True)
+    to = fields.String(
+        allow_none=True,
+        metadata={"description": "The mobile number, E.164 (+447700900123); none when there was none."},
+    )
+    body = fields.String()
+    segments = fields.Integer(metadata={"description": "How many SMS the provider sends for the text."})
+    status = fields.String(metadata={"description": ", ".join(SMS_STATUSES) + "."})
+    reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why it was skipped (opted out of SMS, no mobile number…) or failed; "
+            "why it waits for a retry."
+        },
+    )
+    attempts = fields.Integer()
+    provider_message_id = fields.String(allow_none=True)
+    provider_status = fields.String(
+        allow_none=True, metadata={"description": "The provider's last word on it."}
+    )
+    author = fields.String()
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    failed_at = fields.DateTime(allow_none=True)
+
+
+class SmsQuerySchema(PagedQuery):
+    customer_id = IdFilter()
+    status = fields.String(validate=validate.OneOf(SMS_STATUSES))
+
+
+class SmsReceiptSchema(Schema):
+    """A delivery receipt as the provider POSTs it (unknown fields are the provider's own, ignored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "The provider's message id."},
+    )
+    reference = fields.String(
+        required=True,
+        validate=validate.Length(max=36),
+        metadata={"description": "The SMS's id, as comms sent it."},
+    )
+    status = fields.String(required=True, validate=validate.OneOf(RECEIPT_STATUSES))
+    error_code = fields.String(allow_none=True, validate=validate.Length(max=40))
+    error_message = fields.String(allow_none=True, validate=validate.Length(max=300))
+    to = fields.String(allow_none=True, validate=validate.Length(max=20))
+    timestamp = fields.String(allow_none=True, validate=validate.Length(max=40))
+
+
+class SmsReceiptAnswerSchema(Schema):
+    id = fields.String(metadata={"description": "The SMS's id."})
+    status = fields.String(metadata={"description": ", ".join(SMS_STATUSES) + "."})

@@ -293,7 +293,7 @@ def _document_text(uow: CommsUnitOfWork, data: dict) -> tuple[str, str, str | No
     )
 
 
-def _contact_values(contact: ContactCopy) -> dict[str, str | None]:
+def contact_values(contact: ContactCopy) -> dict[str, str | None]:
     """A chosen contact's own name and address, in place of the primary contact's."""
     name = " ".join(p for p in (contact.first_name, contact.surname) if p)
     return {
@@ -326,7 +326,7 @@ def _document_recipients(
         if contact is None or contact.removed or contact.customer_id != customer.id:
             out.append(("", None, values, SKIP_NO_CONTACT))
             continue
-        own = {**values, **_contact_values(contact)}
+        own = {**values, **contact_values(contact)}
         out.append(
             (contact.email or "", own["full_name"], own, None if contact.email else recipients.SKIP_NO_EMAIL)
         )

@@ -26,6 +26,8 @@ from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import Base, Money, utcnow
 from fieldbook_shared.records import CustomerRecordKeys, PersonName, RecordKeys, Timestamps, Versioned
 
+from ..domain import sms as sms_rules
+
 # --- read model of customers -------------------------------------------------------------------
 
 
@@ -54,6 +56,7 @@ class CustomerCopy(RecordCopy, PersonName, Base):
     company_name: Mapped[str | None] = mapped_column(String(200))
     display_name: Mapped[str | None] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
     address_line_1: Mapped[str | None] = mapped_column(String(200))
     address_line_2: Mapped[str | None] = mapped_column(String(200))
     town: Mapped[str | None] = mapped_column(String(100))
@@ -74,6 +77,7 @@ class ContactCopy(CustomerRecordCopy, PersonName, Base):
     __table_args__ = (Index("ix_contact_copies_customer", "tenant_id", "customer_id"),)
 
     email: Mapped[str | None] = mapped_column(String(254))
+    phones: Mapped[list] = mapped_column(default=list)  # [{type, number}], as customers keeps them
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     communication_preferences: Mapped[dict] = mapped_column(default=dict)
@@ -135,7 +139,9 @@ class Communication(CustomerRecordKeys, Base):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     note_id: Mapped[str | None] = mapped_column(String(36), index=True)
     email_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    status: Mapped[str | None] = mapped_column(String(16))  # an email's: queued | sent | failed
+    sms_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # an email's: queued | sent | failed; an SMS's: queued | sent | delivered | failed | skipped
+    status: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -237,6 +243,68 @@ class EmailAttempt(RecordKeys, Base):
     outcome: Mapped[str] = mapped_column(String(16))  # sent | temporary | permanent
     smtp_code: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+# --- SMS ----------------------------------------------------------------------------------------
+
+
+class Sms(Aggregate, RecordKeys, Base):
+    """One text message to one mobile number. Written `queued` by the API (or `skipped`, with the
+    reason, when the customer, contact or work address opted out or has no mobile number); the
+    worker's SMS sender hands it to the provider (`sent`), whose delivery receipt settles it
+    (`delivered` / `failed`). What became of it travels as `sms.sent` / `sms.delivered` / `sms.failed`."""
+
+    __tablename__ = "sms"
+    __table_args__ = (
+        Index("ix_sms_due", "status", "next_attempt_at"),
+        Index("ix_sms_customer", "tenant_id", "customer_id", "created_at"),
+    )
+
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    contact_id: Mapped[str | None] = mapped_column(String(36))
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    template_id: Mapped[str | None] = mapped_column(String(36))
+    to_number: Mapped[str | None] = mapped_column(String(20))  # E.164, +447700900123
+    body: Mapped[str] = mapped_column(Text)
+    # queued → sending → sent → delivered | failed; skipped at once; back to queued after a
+    # temporary failure to reach the provider
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    reason: Mapped[str | None] = mapped_column(String(300))  # why skipped or failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    provider_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    provider_status: Mapped[str | None] = mapped_column(String(40))  # the provider's last word
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    failed_at: Mapped[datetime | None] = mapped_column()
+
+    @property
+    def sms_id(self) -> str:  # the events' name for the id
+        return self.id
+
+    @property
+    def to(self) -> str | None:
+        return self.to_number
+
+    @property
+    def segments(self) -> int:
+        return sms_rules.segments(self.body or "")
+
+    def mark_sent(self, now: datetime, provider_message_id: str) -> None:
+        self.status, self.sent_at, self.provider_message_id = "sent", now, provider_message_id
+        self.record("sms.sent")
+
+    def mark_delivered(self, now: datetime) -> None:
+        self.status, self.delivered_at = "delivered", now
+        self.record("sms.delivered")
+
+    def mark_failed(self, now: datetime, reason: str) -> None:
+        self.status, self.failed_at, self.reason = "failed", now, reason[:300]
+        self.record("sms.failed", reason=reason)
 
 
 # --- mass email ----------------------------------------------------------------------------------

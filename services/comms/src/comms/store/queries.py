@@ -24,6 +24,7 @@ from .models import (
     MassEmail,
     MassEmailRecipient,
     Note,
+    Sms,
     WorkAddressCopy,
 )
 
@@ -173,6 +174,13 @@ class Communications(_Repo):
             )
         )
 
+    def of_sms(self, sms_id: str) -> Communication | None:
+        return self.session.scalar(
+            select(Communication).where(
+                Communication.tenant_id == self.tenant_id, Communication.sms_id == sms_id
+            )
+        )
+
 
 class Templates(_Named):
     model = EmailTemplate
@@ -217,6 +225,25 @@ class Emails(_Repo):
                 .order_by(EmailAttempt.attempted_at, EmailAttempt.id)
             )
         )
+
+
+class SmsMessages(_Repo):
+    def get(self, sms_id: str, for_update: bool = False) -> Sms:
+        if for_update:
+            row = self.session.scalar(
+                select(Sms).where(Sms.tenant_id == self.tenant_id, Sms.id == str(sms_id)).with_for_update()
+            )
+            if row is not None:
+                return row
+        return self._one(Sms, sms_id, "No SMS with that id.")
+
+    def page(self, customer_id: str | None, status: str | None, page: int, page_size: int):
+        stmt = select(Sms).where(Sms.tenant_id == self.tenant_id)
+        if customer_id:
+            stmt = stmt.where(Sms.customer_id == customer_id)
+        if status:
+            stmt = stmt.where(Sms.status == status)
+        return page_of(self.session, stmt.order_by(Sms.created_at.desc(), Sms.id.desc()), page, page_size)
 
 
 class MailingLists(_Named):
@@ -328,28 +355,38 @@ class MassEmails(_Repo):
 def claim_due_emails(
     session: Session, now: datetime, lease_until: datetime, limit: int, token: str
 ) -> list[Email]:
-    """Take up to `limit` emails due for sending (or whose sender died mid-lease): mark them sending
-    under the claim `token`.
+    """Take up to `limit` emails due for sending (`claim_due`)."""
+    return claim_due(session, Email, now, lease_until, limit, token)
+
+
+def claim_due(session: Session, model, now: datetime, lease_until: datetime, limit: int, token: str) -> list:
+    """Take up to `limit` messages of `model` (emails, SMS) due for sending (or whose sender died
+    mid-lease): mark them sending under the claim `token`.
 
     On PostgreSQL `FOR UPDATE SKIP LOCKED`, so several workers share the queue without taking the
     same email; the caller commits at once, which releases the row locks and keeps the lease. A
     lease that runs out lets another worker claim the email with its own token: the first one
     then finds its token gone (`locked_email`) and leaves the email alone.
     """
-    due = (Email.status == "queued") & (Email.next_attempt_at <= now)
-    stale = (Email.status == "sending") & (Email.lease_until < now)
-    stmt = select(Email).where(due | stale).order_by(Email.next_attempt_at, Email.created_at).limit(limit)
-    emails = list(session.scalars(skip_locked(session, stmt)))
-    for email in emails:
-        email.status = "sending"
-        email.lease_until = lease_until
-        email.claim_token = token
-    return emails
+    due = (model.status == "queued") & (model.next_attempt_at <= now)
+    stale = (model.status == "sending") & (model.lease_until < now)
+    stmt = select(model).where(due | stale).order_by(model.next_attempt_at, model.created_at).limit(limit)
+    rows = list(session.scalars(skip_locked(session, stmt)))
+    for row in rows:
+        row.status = "sending"
+        row.lease_until = lease_until
+        row.claim_token = token
+    return rows
 
 
 def locked_email(session: Session, email_id: str) -> Email | None:
     """The email, its row locked until the transaction ends (PostgreSQL), to check a claim."""
-    return session.scalar(select(Email).where(Email.id == email_id).with_for_update())
+    return locked(session, Email, email_id)
+
+
+def locked(session: Session, model, row_id: str):
+    """The row (an email, an SMS), locked until the transaction ends (PostgreSQL), to check a claim."""
+    return session.scalar(select(model).where(model.id == row_id).with_for_update())
 
 
 def claim_mass_email(session: Session, now: datetime, lease_until: datetime, token: str) -> MassEmail | None:
@@ -400,7 +437,7 @@ def repoint_customer(session: Session, tenant_id: str, merged_id: str, survivor_
         .values(customer_id=survivor_id, version=Note.version + 1)
         .execution_options(synchronize_session=False)
     )
-    for model in (Communication, Email, WorkAddressCopy, ContactCopy):
+    for model in (Communication, Email, Sms, WorkAddressCopy, ContactCopy):
         session.execute(
             update(model)
             .where(model.tenant_id == tenant_id, model.customer_id == merged_id)

@@ -47,6 +47,33 @@ class EmailFailedData(EmailOutcomeData):
     failed_at = fields.DateTime(required=True)
 
 
+class SmsOutcomeData(EventData):
+    """What became of one SMS: who it was to, through which provider message, after how many tries."""
+
+    sms_id = fields.String(required=True)
+    customer_id = fields.String(allow_none=True)
+    contact_id = fields.String(allow_none=True)
+    work_address_id = fields.String(allow_none=True)
+    to = fields.String(allow_none=True)
+    provider_message_id = fields.String(allow_none=True)
+    attempts = fields.Integer(required=True)
+
+
+class SmsSentData(SmsOutcomeData):
+    """The provider took the SMS (its delivery receipt comes later: `sms.delivered` / `sms.failed`)."""
+
+    sent_at = fields.DateTime(required=True)
+
+
+class SmsDeliveredData(SmsOutcomeData):
+    delivered_at = fields.DateTime(required=True)
+
+
+class SmsFailedData(SmsOutcomeData):
+    reason = fields.String(required=True)
+    failed_at = fields.DateTime(required=True)
+
+
 class MassEmailCompletedData(EventData):
     id = fields.String(required=True)
     total = fields.Integer(required=True, validate=validate.Range(min=0))
@@ -61,4 +88,7 @@ SCHEMAS: dict[str, type[EventData]] = {
     "email.sent": EmailSentData,
     "email.failed": EmailFailedData,
     "mass_email.completed": MassEmailCompletedData,
+    "sms.sent": SmsSentData,
+    "sms.delivered": SmsDeliveredData,
+    "sms.failed": SmsFailedData,
 }
