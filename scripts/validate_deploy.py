@@ -373,7 +373,7 @@ def _check_compose_internal_urls(
 
 
 def _check_compose_extras(services: dict[str, dict], problems: Problems) -> None:
-    """The gateway routes to every service; the simulator and the SMTP sink run; the example env
+    """The gateway routes to every service; the simulators and the SMTP sink run; the example env
     file lists every secret the containers read."""
     gateway_env = env_list_to_dict((services.get("gateway") or {}).get("environment"))
     upstreams = {u.strip() for u in (gateway_env.get("GATEWAY_UPSTREAMS") or "").split(",") if u.strip()}
@@ -386,6 +386,10 @@ def _check_compose_extras(services: dict[str, dict], problems: Problems) -> None
             lambda s: "sage_simulator" in str(env_list_to_dict(s.get("environment")).get("WEB_APP")),
         ),
         ("an SMTP sink", lambda s: "aiosmtpd" in " ".join(map(str, s.get("command") or []))),
+        (
+            "the SMS simulator",
+            lambda s: "sms_simulator" in str(env_list_to_dict(s.get("environment")).get("WEB_APP")),
+        ),
     ):
         if not any(test(s) for s in services.values()):
             problems.add("compose", f"no container runs {extra}")

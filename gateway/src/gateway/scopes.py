@@ -29,8 +29,8 @@ SCOPE_DESCRIPTIONS = {
     "billing:write": "Create and change quotes, jobs, invoices and payments.",
     "assets:read": "Read assets and the asset catalogue.",
     "assets:write": "Create and change assets.",
-    "comms:read": "Read notes, emails and the communications log.",
-    "comms:write": "Write notes and send emails.",
+    "comms:read": "Read notes, emails, SMS and the communications log.",
+    "comms:write": "Write notes and send emails and SMS.",
     "webhooks:manage": "Register, change and remove webhook endpoints.",
 }
 # service (routing.py) → scope area
