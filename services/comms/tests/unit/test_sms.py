@@ -262,3 +262,19 @@ def test_a_deleted_customer_takes_its_sms_along(api, bus, sessions):
     publish(bus, "customer.deleted", {"customer_id": customer["id"]})
     bus.drain()
     assert api.get("/v1/sms").get_json() == []
+
+
+def test_a_merged_customer_is_a_410_naming_the_survivor(api, bus):
+    merged, survivor = _customer(bus), _customer(bus)
+    publish(bus, "customer.merged", {"survivor_id": survivor["id"], "merged_id": merged["id"]})
+    bus.drain()
+    resp = api.post("/v1/sms", {"customer_id": merged["id"], "body": "x"})
+    assert resp.status_code == 410 and resp.get_json()["merged_into"] == survivor["id"]
+
+
+def test_the_timeline_entry_of_an_sms_links_to_it(api, bus):
+    customer = _customer(bus)
+    sms = api.post("/v1/sms", {"customer_id": customer["id"], "body": "x"}).get_json()
+    entries = api.get(f"/internal/customers/{customer['id']}/timeline-entries").get_json()["entries"]
+    [entry] = [e for e in entries if e["kind"] == "sms"]
+    assert entry["links"]["self"] == f"/v1/sms/{sms['id']}" and entry["status"] == "queued"

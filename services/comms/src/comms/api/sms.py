@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import sends_location
+from fieldbook_shared.apidoc import answers, sends_location
 from fieldbook_shared.verbs import lists
 from fieldbook_shared.web import current_uow
 
@@ -32,6 +32,7 @@ class SmsCollection(MethodView):
         return service.list_sms(current_uow(), query.get("customer_id"), query.get("status"), *page)
 
     @sends_location
+    @answers(410)
     @blp.arguments(SmsInSchema)
     @blp.response(202, SmsSchema)
     def post(self, body):
@@ -40,7 +41,8 @@ class SmsCollection(MethodView):
         template's body; placeholders filled in) or `body`. Answers 202 with the SMS: `queued` (the
         worker sends it; read it back for `sent`, then `delivered` or `failed`), or `skipped` with
         the `reason` (the customer, contact or work address opted out of SMS, or there is no mobile
-        number): nothing is sent then, and the log shows it."""
+        number): nothing is sent then, and the log shows it. 410: the customer was merged into
+        another (`merged_into`)."""
         sms = service.send_sms(current_uow(), body)
         return sms, 202, {"Location": f"/v1/sms/{sms.id}"}
 

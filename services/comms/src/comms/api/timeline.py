@@ -18,6 +18,8 @@ def _entry(line: Communication) -> dict:
         link = f"/v1/notes/{line.note_id}"
     elif line.email_id:
         link = f"/v1/emails/{line.email_id}"
+    elif line.sms_id:
+        link = f"/v1/sms/{line.sms_id}"
     else:
         link = f"/v1/customers/{line.customer_id}/communications"
     return {
