@@ -4,7 +4,8 @@ lists the demo customers; `make down` stops all of it (issue 2, README "the two 
 The checkout is the repository's files (what `git clone` would give, plus this working tree's
 uncommitted changes) copied to a temporary folder without `.venv` or `var/`, so `make up` creates its
 own virtualenv, installs every package, migrates the default SQLite databases and starts every web
-process, worker, the Sage simulator and the SMTP sink on ports of their own (FIELDBOOK_PORT_BASE),
+process, worker, the Sage simulator, the SMS simulator and the SMTP sink on ports of their own
+(FIELDBOOK_PORT_BASE),
 on a vhost of its own of the suite's broker.
 """
 
@@ -30,7 +31,8 @@ from harness.api import private_customer
 from harness.infra import allocate
 
 REPO = Path(__file__).resolve().parent.parent
-PORT_OFFSETS = (0, 1, 2, 3, 4, 5, 25, 90)  # gateway, the five services, SMTP sink, Sage simulator
+# gateway, the five services, SMTP sink, Sage simulator, SMS simulator
+PORT_OFFSETS = (0, 1, 2, 3, 4, 5, 25, 90, 91)
 SEQUENCES = 500  # create → invoice → asset, one after another, on the SQLite defaults
 DEMO_CUSTOMERS = {
     "Thornton",
@@ -46,6 +48,7 @@ STRIPPED_PREFIXES = (
     "FIELDBOOK_",
     "SMTP_",
     "SAGE_",
+    "SMS_",
     "GATEWAY_",
     "PROMETHEUS_",
     "PYTEST",
@@ -233,6 +236,27 @@ def test_make_up_on_a_fresh_checkout_prints_a_working_url_and_key_and_make_down_
         requests.get(f"{url}/v1/customers", headers={"Authorization": "Bearer wrong"}, timeout=30).status_code
         == 401
     )
+
+    # an SMS goes to the local SMS simulator and its signed receipt comes back through the gateway
+    contact = {"surname": "Fresh", "phones": [{"type": "mobile", "number": "07700 900321"}]}
+    texted = requests.post(
+        f"{url}/v1/customers",
+        headers=headers,
+        json=private_customer(surname="Fresh", primary_contact=contact),
+        timeout=30,
+    ).json()
+    sms = requests.post(
+        f"{url}/v1/sms", headers=headers, json={"customer_id": texted["id"], "body": "Hello"}, timeout=30
+    )
+    assert sms.status_code == 202, sms.text
+    deadline = time.monotonic() + 60
+    while (
+        status := requests.get(f"{url}/v1/sms/{sms.json()['id']}", headers=headers, timeout=30).json()[
+            "status"
+        ]
+    ) != "delivered":
+        assert time.monotonic() < deadline, f"the SMS is {status}, not delivered\n{log_tail(folder)}"
+        time.sleep(0.5)
 
     # the console's URL and a demo user's login: the page answers, the login works (an admin)
     console = re.search(
