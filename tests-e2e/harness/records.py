@@ -31,6 +31,7 @@ ITEM_PATHS: dict[str, str] = {
     "note": "/v1/notes/{note_id}",
     "email template": "/v1/email-templates/{template_id}",
     "mailing list": "/v1/mailing-lists/{list_id}",
+    "sms": "/v1/sms/{sms_id}",
     "file": "/v1/files/{file_id}",
     "service plan": "/v1/service-plans/{plan_id}",
     "contract": "/v1/contracts/{contract_id}",
@@ -185,6 +186,8 @@ def one_of_each(client) -> dict[str, str]:
     ids["list_id"] = expect(
         client.post("/v1/mailing-lists", json={"name": "Fuzz list", "customer_ids": [cid]}), 201
     ).json()["id"]
+    sms = expect(client.post("/v1/sms", json={"customer_id": cid, "body": "Fuzz"}), 202).json()
+    ids["sms_id"] = sms["id"]
 
     # files: a PDF on the customer's work address
     ids["file_id"] = expect(
