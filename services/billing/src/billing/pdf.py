@@ -3,6 +3,8 @@ from their JSON.
 
 Each takes the very dict the JSON response carries (amounts already strings), so screen and paper
 cannot differ by a penny. Tables repeat their header row and split over as many pages as needed.
+The page, the letterhead, the tables' style and the numbered footer are the kit's
+(`fieldbook_shared.pdf`), shared with comms' letters.
 """
 
 from __future__ import annotations
@@ -10,12 +12,20 @@ from __future__ import annotations
 import io
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen import canvas as pdf_canvas
-from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from fieldbook_shared.pdf import (
+    TOP,
+    a4_document,
+    business_header,
+    esc,
+    footer_of,
+    lines_of,
+    numbered_canvas,
+    styles,
+    table,
+)
 
 BUCKET_LABELS = {
     "current": "Current",
@@ -24,59 +34,24 @@ BUCKET_LABELS = {
     "61_90": "61–90 days",
     "over_90": "Over 90 days",
 }
-# the tables of every PDF billing draws (statements, documents, the exports)
-TABLE_STYLE = TableStyle(
-    [
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
-        ("ALIGN", (-3, 0), (-1, -1), "RIGHT"),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f2f2")]),
-    ]
-)
-
-
-def esc(text) -> str:
-    """Text as reportlab's Paragraph markup shows it (the exports' PDF uses it too)."""
-    return str(text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def a4_document(buffer, title: str, author: str, margin: int = 15, bottom: int | None = None, pagesize=A4):
-    """A page of `pagesize` (A4) with `margin` mm all round, or `bottom` mm at the foot."""
-    return SimpleDocTemplate(
-        buffer,
-        pagesize=pagesize,
-        leftMargin=margin * mm,
-        rightMargin=margin * mm,
-        topMargin=margin * mm,
-        bottomMargin=(bottom or margin) * mm,
-        title=title,
-        author=author,
-    )
-
-
-def _table(rows: list[list], widths: list[float]) -> Table:
-    table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
-    table.setStyle(TABLE_STYLE)
-    return table
 
 
 def render_statement(data: dict, business_name: str = "Fieldbook") -> bytes:
-    styles = getSampleStyleSheet()
+    sheet, _ = styles()
     buffer = io.BytesIO()
     customer = data.get("customer") or {}
     title = f"Statement of account {customer.get('name', '')} as at {data['as_at']}"
     doc = a4_document(buffer, title, business_name)
     story = [
-        Paragraph(esc(business_name), styles["Title"]),
-        Paragraph(f"Statement of account as at {data['as_at']}", styles["Heading2"]),
+        Paragraph(esc(business_name), sheet["Title"]),
+        Paragraph(f"Statement of account as at {data['as_at']}", sheet["Heading2"]),
         Paragraph(
             "<br/>".join(esc(x) for x in [customer.get("name"), *customer.get("address", [])]),
-            styles["Normal"],
+            sheet["Normal"],
         ),
         Spacer(1, 6 * mm),
         Paragraph(
-            f"Period from {data['period_from']} — opening balance {data['opening_balance']}", styles["Normal"]
+            f"Period from {data['period_from']} — opening balance {data['opening_balance']}", sheet["Normal"]
         ),
         Spacer(1, 2 * mm),
     ]
@@ -87,9 +62,9 @@ def render_statement(data: dict, business_name: str = "Fieldbook") -> bytes:
         credit = item["credit"] if item["credit"] != "0.00" else ""
         rows.append([item["date"], item["description"], item["reference"], debit, credit, item["balance"]])
     rows.append(["", "Closing balance", "", "", "", data["closing_balance"]])
-    story += [_table(rows, [22, 40, 40, 25, 25, 28]), Spacer(1, 6 * mm)]
+    story += [table(rows, [22, 40, 40, 25, 25, 28]), Spacer(1, 6 * mm)]
 
-    story.append(Paragraph("Unpaid invoices", styles["Heading3"]))
+    story.append(Paragraph("Unpaid invoices", sheet["Heading3"]))
     rows = [["Invoice", "Date", "Due", "Days overdue", "Total", "Outstanding"]]
     for inv in data["unpaid_invoices"]:
         rows.append(
@@ -102,21 +77,21 @@ def render_statement(data: dict, business_name: str = "Fieldbook") -> bytes:
                 inv["outstanding"],
             ]
         )
-    story += [_table(rows, [35, 25, 25, 25, 35, 35]), Spacer(1, 4 * mm)]
+    story += [table(rows, [35, 25, 25, 25, 35, 35]), Spacer(1, 4 * mm)]
 
     if data["unallocated_credits"]:
-        story.append(Paragraph("Unallocated credits", styles["Heading3"]))
+        story.append(Paragraph("Unallocated credits", sheet["Heading3"]))
         rows = [["Type", "Reference", "Date", "Amount", "Unallocated"]]
         for c in data["unallocated_credits"]:
             rows.append(
                 [c["type"].replace("_", " "), c["reference"], c["date"], c["amount"], c["unallocated"]]
             )
-        story += [_table(rows, [35, 45, 30, 35, 35]), Spacer(1, 4 * mm)]
+        story += [table(rows, [35, 45, 30, 35, 35]), Spacer(1, 4 * mm)]
 
-    story.append(Paragraph("Ageing", styles["Heading3"]))
+    story.append(Paragraph("Ageing", sheet["Heading3"]))
     ageing = data["ageing"]
     story += [
-        _table([list(BUCKET_LABELS.values()), [ageing[k] for k in BUCKET_LABELS]], [36] * 5),
+        table([list(BUCKET_LABELS.values()), [ageing[k] for k in BUCKET_LABELS]], [36] * 5),
         Spacer(1, 6 * mm),
     ]
     totals = [
@@ -125,7 +100,7 @@ def render_statement(data: dict, business_name: str = "Fieldbook") -> bytes:
         ["Less unallocated credits", data["total_unallocated"]],
         ["Balance due", data["balance"]],
     ]
-    story.append(_table(totals, [60, 40]))
+    story.append(table(totals, [60, 40]))
     doc.build(story)
     return buffer.getvalue()
 
@@ -142,75 +117,9 @@ _PLAIN = TableStyle(
 )
 
 
-class _NumberedCanvas(pdf_canvas.Canvas):
-    """Draws the footer and "Page n of m" on every page once the number of pages is known."""
-
-    footer = ""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._pages: list[dict] = []
-
-    def showPage(self):  # noqa: N802 (reportlab's name)
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        for page in self._pages:
-            self.__dict__.update(page)
-            self._draw_footer(len(self._pages))
-            super().showPage()
-        super().save()
-
-    def _draw_footer(self, pages: int) -> None:
-        self.setFont("Helvetica", 7)
-        width = A4[0]
-        if self.footer:
-            self.drawCentredString(width / 2, 10 * mm, self.footer[:180])
-        self.drawRightString(width - 15 * mm, 6 * mm, f"Page {self._pageNumber} of {pages}")
-
-
-def _logo(data: bytes | None) -> Image | str:
-    if not data:
-        return ""
-    reader = ImageReader(io.BytesIO(data))
-    width, height = reader.getSize()
-    scale = min(60 * mm / width, 25 * mm / height)
-    return Image(io.BytesIO(data), width=width * scale, height=height * scale)
-
-
-def _lines_of(*values) -> str:
-    return "<br/>".join(esc(v) for v in values if v)
-
-
-def _styles() -> tuple:
-    styles = getSampleStyleSheet()
-    return styles, styles["Normal"].clone("small", fontSize=8, leading=10)
-
-
-def _business_header(settings: dict, logo: bytes | None) -> Table:
-    """The business: logo on the left; name, address, contact and numbers on the right."""
-    _, small = _styles()
-    numbers = []
-    if settings.get("vat_number"):
-        numbers.append(f"VAT number: {settings['vat_number']}")
-    if settings.get("company_number"):
-        numbers.append(f"Company number: {settings['company_number']}")
-    block = Paragraph(
-        f"<b>{esc(settings.get('business_name'))}</b><br/>"
-        + _lines_of(*settings.get("address_lines", []), settings.get("phone"), settings.get("email"))
-        + ("<br/>" if numbers else "")
-        + _lines_of(settings.get("website"), *numbers),
-        small,
-    )
-    header = Table([[_logo(logo), block]], colWidths=[90 * mm, 90 * mm])
-    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    return header
-
-
 def _addressed(kind: str, data: dict, customer: dict) -> Table:
     """Whom it is for (an invoice: its invoice address) and the work address; the document's facts."""
-    styles, small = _styles()
+    sheet, small = styles()
     if kind == "invoice" and data.get("invoice_address"):
         to_lines = str(data["invoice_address"]).splitlines()
     else:
@@ -224,20 +133,20 @@ def _addressed(kind: str, data: dict, customer: dict) -> Table:
         facts += [["Credit date", data.get("credit_date", "")]]
     facts_table = Table(facts, colWidths=[35 * mm, 40 * mm])
     facts_table.setStyle(_PLAIN)
-    to_block = [Paragraph(_lines_of(*to_lines), styles["Normal"])]
+    to_block = [Paragraph(lines_of(*to_lines), sheet["Normal"])]
     if customer.get("work_address"):
         to_block += [
             Spacer(1, 2 * mm),
-            Paragraph("<b>Work address</b><br/>" + _lines_of(*customer["work_address"]), small),
+            Paragraph("<b>Work address</b><br/>" + lines_of(*customer["work_address"]), small),
         ]
     addressed = Table([[to_block, facts_table]], colWidths=[105 * mm, 75 * mm])
-    addressed.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    addressed.setStyle(TOP)
     return addressed
 
 
 def _lines_table(data: dict) -> Table:
     """Every line; the table splits over pages and repeats its header row on each."""
-    _, small = _styles()
+    _, small = styles()
     rows = [["Description", "Qty", "Unit price", "VAT %", "Net", "VAT", "Total"]]
     for line in data.get("lines", []):
         rows.append(
@@ -251,8 +160,8 @@ def _lines_table(data: dict) -> Table:
                 line["total"],
             ]
         )
-    table = Table(rows, colWidths=[w * mm for w in (72, 16, 22, 14, 20, 16, 20)], repeatRows=1)
-    table.setStyle(
+    lines = Table(rows, colWidths=[w * mm for w in (72, 16, 22, 14, 20, 16, 20)], repeatRows=1)
+    lines.setStyle(
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
@@ -264,7 +173,7 @@ def _lines_table(data: dict) -> Table:
             ]
         )
     )
-    return table
+    return lines
 
 
 def _summary(kind: str, data: dict) -> KeepTogether:
@@ -290,20 +199,20 @@ def _summary(kind: str, data: dict) -> KeepTogether:
             ]
         )
     )
-    summary = Table([[_table(breakdown, [20, 25, 25, 25]), totals_table]], colWidths=[110 * mm, 70 * mm])
-    summary.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    summary = Table([[table(breakdown, [20, 25, 25, 25]), totals_table]], colWidths=[110 * mm, 70 * mm])
+    summary.setStyle(TOP)
     return KeepTogether([summary])
 
 
 def _closing(kind: str, data: dict, settings: dict) -> list:
     """After the totals: what to pay by when, the bank details (not on a credit note), notes, terms."""
-    styles, small = _styles()
+    sheet, small = styles()
     story: list = []
     if kind == "invoice" and data.get("due_date"):
         story += [
             Spacer(1, 4 * mm),
             Paragraph(
-                f"Please pay {esc(data.get('outstanding'))} by {esc(data['due_date'])}.", styles["Normal"]
+                f"Please pay {esc(data.get('outstanding'))} by {esc(data['due_date'])}.", sheet["Normal"]
             ),
         ]
     bank = [
@@ -318,7 +227,7 @@ def _closing(kind: str, data: dict, settings: dict) -> list:
     if bank and kind != "credit_note":
         story += [
             Spacer(1, 4 * mm),
-            Paragraph("Bank details", styles["Heading4"]),
+            Paragraph("Bank details", sheet["Heading4"]),
             Paragraph("<br/>".join(f"{label}: {esc(value)}" for label, value in bank), small),
         ]
     if data.get("notes"):
@@ -326,7 +235,7 @@ def _closing(kind: str, data: dict, settings: dict) -> list:
     if settings.get("terms"):
         story += [
             Spacer(1, 4 * mm),
-            Paragraph("Terms", styles["Heading4"]),
+            Paragraph("Terms", sheet["Heading4"]),
             Paragraph(esc(settings["terms"]).replace("\n", "<br/>"), small),
         ]
     return story
@@ -341,22 +250,20 @@ def render_document(
     its due date and outstanding amount); `settings` the tenant's document settings as dumped;
     `customer` {name, address, work_address} as billing holds them.
     """
-    styles, _ = _styles()
+    sheet, _ = styles()
     reference = f"{TITLES[kind]} {data.get('number', '')}".strip()
     buffer = io.BytesIO()
     doc = a4_document(buffer, reference, settings.get("business_name") or "", bottom=18)
     story = [
-        _business_header(settings, logo),
+        business_header(settings, logo),
         Spacer(1, 6 * mm),
-        Paragraph(esc(reference), styles["Title"]),
+        Paragraph(esc(reference), sheet["Title"]),
         _addressed(kind, data, customer),
     ]
     if data.get("description"):
-        story += [Spacer(1, 3 * mm), Paragraph(esc(data["description"]), styles["Normal"])]
+        story += [Spacer(1, 3 * mm), Paragraph(esc(data["description"]), sheet["Normal"])]
     story += [Spacer(1, 5 * mm), _lines_table(data), Spacer(1, 5 * mm), _summary(kind, data)]
     story += _closing(kind, data, settings)
 
-    footer = " · ".join(part.strip() for part in (settings.get("footer") or "").splitlines() if part.strip())
-    canvas_class = type("DocumentCanvas", (_NumberedCanvas,), {"footer": footer})
-    doc.build(story, canvasmaker=canvas_class)
+    doc.build(story, canvasmaker=numbered_canvas(footer_of(settings)))
     return buffer.getvalue()

@@ -21,7 +21,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from .pdf import TABLE_STYLE, a4_document, esc
+from fieldbook_shared.pdf import TABLE_STYLE, a4_document, esc
 
 FORMATS = ("csv", "xlsx", "pdf")
 MIMETYPES = {
