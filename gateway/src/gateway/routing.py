@@ -26,7 +26,7 @@ GATEWAY = service_table.GATEWAY  # answered by the gateway itself (the overview 
 # The customer's timeline (the gateway merges it): which service lists which kinds of entry.
 TIMELINE_KINDS: dict[str, tuple[str, ...]] = {
     BILLING: ("quote", "job", "invoice", "credit_note", "payment", "account_credit", "refund"),
-    COMMS: ("note", "email", "call", "sms"),
+    COMMS: ("note", "email", "letter", "call", "sms"),
     ASSETS: ("asset_change",),
     FILES: ("file",),
     SERVICING: ("contract", "service_reminder"),

@@ -80,19 +80,40 @@ class FakeTransport:
         pass
 
 
+class FakeLetterhead:
+    """Stands in for billing's document settings and logo (the letterhead letters print on)."""
+
+    def __init__(self):
+        self.settings = {
+            "business_name": "Dales Heating Ltd",
+            "address_lines": ["4 Station Road", "Skipton BD23 1AA"],
+            "phone": "01756 700 700",
+            "footer": "Registered in England 01234567",
+        }
+        self.logo: bytes | None = None
+
+    def letterhead(self, tenant_id):
+        return dict(self.settings), self.logo
+
+
 @pytest.fixture
 def customers():
     return FakeCustomers()
 
 
 @pytest.fixture
-def app(settings, customers):
-    return create_app(settings, customers=customers)
+def billing():
+    return FakeLetterhead()
 
 
 @pytest.fixture
-def uow_factory(sessions, customers):
-    uow_class = uow_class_for(customers)
+def app(settings, customers, billing):
+    return create_app(settings, customers=customers, billing=billing)
+
+
+@pytest.fixture
+def uow_factory(sessions, customers, billing):
+    uow_class = uow_class_for(customers, billing)
     return lambda ctx: uow_class(sessions, ctx, "comms")
 
 

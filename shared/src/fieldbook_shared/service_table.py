@@ -115,6 +115,7 @@ SERVICES: tuple[Service, ...] = (
             "/v1/work-addresses/{wid}/communications",
             "/v1/email-templates",
             "/v1/emails",
+            "/v1/letters",
             "/v1/mass-emails",
             "/v1/mailing-lists",
             "/v1/notes",

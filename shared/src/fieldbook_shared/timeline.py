@@ -107,7 +107,7 @@ class Source:
     """One table's part of the timeline.
 
     `kinds`: the kinds it holds; with `kind_column` the column saying each row's kind (the
-    communications log: note, email, call, sms), else one kind for every row. `entry` turns a row
+    communications log: note, email, letter, call, sms), else one kind for every row. `entry` turns a row
     into the entry's own fields (title, status, amount, links …); kind, id, occurred_at and
     work_address_id are added here. `work_address` is the column of the row's work address, or
     None when its kind has none (a payment): then a work-address filter leaves the table out.

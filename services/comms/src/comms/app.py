@@ -10,6 +10,7 @@ from .api import (
     communications,
     emails,
     export_parts,
+    letters,
     mailing_lists,
     mass_emails,
     notes,
@@ -18,26 +19,35 @@ from .api import (
     templates,
     timeline,
 )
-from .clients import CustomersClient
+from .clients import BillingClient, CustomersClient
 from .settings import CommsSettings, load_settings
 from .uow import CommsUnitOfWork
 
 LARGE_BODY_PATHS = ("/v1/emails", "/v1/mass-emails")
 
 
-def uow_class_for(customers: CustomersClient | None) -> type[CommsUnitOfWork]:
-    """The unit of work, with the lookups of customers comms has not heard of yet."""
+def uow_class_for(
+    customers: CustomersClient | None, billing: BillingClient | None = None
+) -> type[CommsUnitOfWork]:
+    """The unit of work, with the lookups of customers comms has not heard of yet, and of the
+    tenant's letterhead its letters print on (billing's document settings)."""
 
     class Uow(CommsUnitOfWork):
         customer_fetcher = staticmethod(customers.customer) if customers else None
         work_address_fetcher = staticmethod(customers.work_address) if customers else None
+        letterhead = staticmethod(billing.letterhead) if billing else None
 
     return Uow
 
 
-def create_app(settings: CommsSettings | None = None, customers: CustomersClient | None = None) -> Flask:
+def create_app(
+    settings: CommsSettings | None = None,
+    customers: CustomersClient | None = None,
+    billing: BillingClient | None = None,
+) -> Flask:
     settings = settings or load_settings()
     customers = customers or CustomersClient.from_settings(settings)
+    billing = billing or BillingClient.from_settings(settings)
     app = create_service_app(
         settings,
         title="Fieldbook comms",
@@ -49,13 +59,14 @@ def create_app(settings: CommsSettings | None = None, customers: CustomersClient
             communications.work_address_log,
             templates.blp,
             emails.blp,
+            letters.blp,
             mass_emails.mass_emails,
             mailing_lists.blp,
             sms.blp,
             sms_receipts.blp,
             timeline.blp,
         ],
-        uow_class=uow_class_for(customers),
+        uow_class=uow_class_for(customers, billing),
     )
     email_limit = settings.max_email_body_bytes
 

@@ -1,6 +1,6 @@
 """The synchronous reads of comms (docs/architecture.md §1), with the kit's internal client: a
 customer or work address it has not yet heard of, from customers; a statement's or a document's
-PDF, from billing.
+PDF, and the tenant's letterhead (document settings and logo) its letters print on, from billing.
 
 404 → None (no such record for this tenant); a merged customer → `CustomerMerged`; anything else
 that is not a 200, or a 200 that is not what was asked for, → `UpstreamUnavailable` (503), so a
@@ -44,6 +44,16 @@ class BillingClient(InternalClient):
     def document_pdf(self, tenant_id: str, kind: str, document_id: str) -> bytes | None:
         """An invoice's, quote's or credit note's PDF (`kind` as in document.send_requested)."""
         return self._pdf(tenant_id, f"/v1/{DOCUMENT_PATHS[kind]}/{document_id}.pdf", kind.replace("_", " "))
+
+    def letterhead(self, tenant_id: str) -> tuple[dict, bytes | None]:
+        """The tenant's document settings (business name, address, numbers, footer) and logo, as its
+        invoices print them: a letter from comms looks like a document from billing."""
+        settings = self.read_object(tenant_id, "/v1/settings/documents") or {}
+        logo = None
+        if settings.get("has_logo"):
+            resp = self.read(tenant_id, "/v1/settings/documents/logo", accept="image/*")
+            logo = resp.content if resp is not None else None
+        return settings, logo
 
     def _pdf(self, tenant_id: str, path: str, what: str) -> bytes | None:
         resp = self.read(tenant_id, path, accept="application/pdf")

@@ -28,6 +28,7 @@ from .store.models import (
     Communication,
     Email,
     EmailAttempt,
+    Letter,
     MailingList,
     MassEmailRecipient,
     Note,
@@ -126,6 +127,7 @@ def on_customer_removed(uow: CommsUnitOfWork, event: Event) -> None:
         (Communication, "communications_deleted"),
         (Email, "emails_deleted"),
         (Sms, "sms_deleted"),
+        (Letter, "letters_deleted"),
     ):
         deleted[what] = session.execute(
             delete(model)

@@ -6,6 +6,7 @@ from .store.queries import (
     Communications,
     Directory,
     Emails,
+    Letters,
     MailingLists,
     MassEmails,
     Notes,
@@ -20,6 +21,7 @@ class CommsUnitOfWork(UnitOfWork):
     communications: Communications
     templates: Templates
     emails: Emails
+    letters: Letters
     mailing_lists: MailingLists
     mass_emails: MassEmails
     sms: SmsMessages

@@ -16,10 +16,10 @@ DUE = date(2026, 6, 30)
 OFFSETS = Offsets(first_before=28, second_before=7, overdue_after=14)
 
 
-def _setup(api, world, **customer):
+def _setup(api, world, address: dict | None = None, **customer):
     api.put(f"/v1/service-intervals/asset-groups/{world.group}", json={"months": 12})
     cid = world.customer(**customer)
-    wid = world.work_address(cid)
+    wid = world.work_address(cid, **(address or {}))
     asset = world.asset(cid, add_months(DUE, -12), wid)
     (reminder,) = api.get("/v1/service-reminders", query_string={"asset_id": asset}).get_json()
     return reminder, wid
@@ -54,10 +54,54 @@ def test_each_stage_is_requested_once_with_a_deterministic_key(api, world, uow_f
     assert first["asset"].startswith("Worcester Greenstar 30i (serial SN-")
     assert first["work_address"] == "Flat 1, 1 Mill Lane, Ilkley, LS29 8AB"
     sends = api.get(f"/v1/service-reminders/{reminder['id']}").get_json()["sends"]
-    assert [(s["stage"], s["status"], s["on_day"]) for s in sends] == [
-        ("first", "requested", "2026-06-02"),
-        ("second", "requested", "2026-06-23"),
-        ("overdue", "requested", "2026-07-14"),
+    assert [(s["stage"], s["status"], s["on_day"], s["channel"]) for s in sends] == [
+        ("first", "requested", "2026-06-02", "email"),
+        ("second", "requested", "2026-06-23", "email"),
+        ("overdue", "requested", "2026-07-14", "email"),
+    ]
+    assert {e["data"]["channel"] for e in events} == {"email"}
+
+
+def test_a_customer_who_said_no_to_email_but_not_to_post_gets_each_stage_as_a_letter(
+    api, world, uow_factory, outbox
+):
+    reminder, _ = _setup(api, world, communication_preferences={"email": False, "letter": True})
+    assert _run_days(uow_factory, reminder["id"], DUE - timedelta(days=40), 60) == [
+        "first",
+        "second",
+        "overdue",
+    ]
+    events = outbox("service_reminder.send_requested")
+    assert [(e["data"]["stage"], e["data"]["channel"]) for e in events] == [
+        ("first", "letter"),
+        ("second", "letter"),
+        ("overdue", "letter"),
+    ]
+    sends = api.get(f"/v1/service-reminders/{reminder['id']}").get_json()["sends"]
+    assert {(s["status"], s["channel"]) for s in sends} == {("requested", "letter")}
+
+
+def test_the_work_address_preferences_count_too(api, world, uow_factory, outbox):
+    """A work address that said no to email turns the customer's email into a letter; one that said no
+    to both is skipped with its reason; email refused by one and letters by the other: skipped too."""
+    by_post, _ = _setup(api, world, address={"communication_preferences": {"email": False}})
+    none, _ = _setup(api, world, address={"communication_preferences": {"email": False, "letter": False}})
+    split, _ = _setup(
+        api,
+        world,
+        address={"communication_preferences": {"email": False}},
+        communication_preferences={"letter": False},
+    )
+    for reminder in (by_post, none, split):
+        assert _run_days(uow_factory, reminder["id"], DUE - timedelta(days=28), 1) == ["first"]
+    (event,) = outbox("service_reminder.send_requested")
+    assert (event["data"]["id"], event["data"]["channel"]) == (by_post["id"], "letter")
+    reasons = [
+        api.get(f"/v1/service-reminders/{r['id']}").get_json()["sends"][0]["reason"] for r in (none, split)
+    ]
+    assert reasons == [
+        "work address opted out of email and letter",
+        "customer and work address opted out of email and letter between them",
     ]
 
 
@@ -70,7 +114,9 @@ def test_dormant_blocked_and_opted_out_customers_are_skipped_with_the_reason(api
     cases = {
         "dormant customer": {"status": "dormant"},
         "blocked customer": {"blocked": True},
-        "customer opted out of email": {"communication_preferences": {"email": False}},
+        "customer opted out of email and letter": {
+            "communication_preferences": {"email": False, "letter": False}
+        },
     }
     for reason, customer in cases.items():
         reminder, _ = _setup(api, world, **customer)

@@ -53,12 +53,35 @@ def test_who_is_not_reminded_and_why():
     assert rules.skip_reason(who()) is None
     assert rules.skip_reason(who(customer_status="dormant")) == rules.SKIP_DORMANT
     assert rules.skip_reason(who(customer_blocked=True)) == rules.SKIP_BLOCKED
-    assert rules.skip_reason(who(customer_preferences={"email": False})) == rules.SKIP_OPTED_OUT
+    no_post_no_email = {"email": False, "letter": False}
+    assert rules.skip_reason(who(customer_preferences=no_post_no_email)) == rules.SKIP_OPTED_OUT
     assert rules.skip_reason(who(customer_removed=True)) == rules.SKIP_REMOVED
     assert rules.skip_reason(who(address_status="dormant")) == rules.SKIP_ADDRESS_DORMANT
-    assert rules.skip_reason(who(address_status="active", address_preferences={"email": False})) == (
+    assert rules.skip_reason(who(address_status="active", address_preferences=no_post_no_email)) == (
         rules.SKIP_ADDRESS_OPTED_OUT
     )
+    split = who(customer_preferences={"letter": False}, address_preferences={"email": False})
+    assert rules.skip_reason(split) == rules.SKIP_NO_CHANNEL
+    # sms and phone do not carry a reminder: saying no to them changes nothing
+    assert rules.skip_reason(who(customer_preferences={"sms": False, "phone": False})) is None
+
+
+def test_email_first_else_a_letter_by_both_preferences():
+    def who(customer: dict, address: dict | None = None):
+        return rules.Recipient(
+            customer_status="active",
+            customer_blocked=False,
+            customer_removed=False,
+            customer_preferences=customer,
+            address_preferences=address,
+        )
+
+    assert rules.channel_for(who({})) == "email"
+    assert rules.channel_for(who({"email": True, "letter": True})) == "email"
+    assert rules.channel_for(who({"email": False})) == "letter"
+    assert rules.channel_for(who({}, {"email": False, "letter": True})) == "letter"
+    assert rules.channel_for(who({"email": False, "letter": False})) is None
+    assert rules.channel_for(who({"letter": False}, {"email": False})) is None
 
 
 def test_a_decision_needs_its_date_and_reason():

@@ -16,7 +16,7 @@ from ..domain.messages import MAX_ADDRESS, has_line_break, sendable_address
 from ..domain.sms import RECEIPT_STATUSES
 from ..domain.templates import PLACEHOLDERS
 
-KINDS = ("note", "email", "call", "sms")
+KINDS = ("note", "email", "letter", "call", "sms")
 DIRECTIONS = ("in", "out")
 
 
@@ -110,11 +110,12 @@ class CommunicationSchema(Schema):
     sms_id = fields.String(
         allow_none=True, metadata={"description": "The SMS it records (`/v1/sms/{sms_id}`)."}
     )
+    letter_id = fields.String(allow_none=True, metadata={"description": "A letter's: GET /v1/letters/{id}."})
     status = fields.String(
         allow_none=True,
         metadata={
             "description": "An email's: queued, sent or failed. An SMS's: queued, sent, delivered, "
-            "failed, or skipped (not sent: the subject says why)."
+            "failed, or skipped (not sent: the subject says why). A letter's: to_print or printed."
         },
     )
 
@@ -410,3 +411,38 @@ class SmsReceiptSchema(Schema):
 class SmsReceiptAnswerSchema(Schema):
     id = fields.String(metadata={"description": "The SMS's id."})
     status = fields.String(metadata={"description": ", ".join(SMS_STATUSES) + "."})
+
+
+# --- letters ---------------------------------------------------------------------------------------
+
+LETTER_STATUSES = ("to_print", "printed")
+
+
+class LetterSchema(Schema):
+    id = fields.String()
+    customer_id = fields.String()
+    work_address_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "to_print or printed."})
+    to_name = fields.String(allow_none=True, metadata={"description": "Whom it is addressed to."})
+    address_lines = fields.List(fields.String(), metadata={"description": "The postal address printed."})
+    letter_date = fields.Date(metadata={"description": "The date printed on it (the day it was made)."})
+    subject = fields.String(metadata={"description": "Its heading."})
+    body = fields.String()
+    reason = fields.String(allow_none=True, metadata={"description": "Why a letter and not an email."})
+    message_key = fields.String(
+        allow_none=True, metadata={"description": "What it was made for (a service reminder's stage), once."}
+    )
+    template_id = fields.String(allow_none=True)
+    author = fields.String()
+    created_at = fields.DateTime()
+    printed_at = fields.DateTime(allow_none=True)
+    printed_by = fields.String(allow_none=True)
+
+
+class LetterQuerySchema(PagedQuery):
+    status = fields.String(validate=validate.OneOf(LETTER_STATUSES))
+    customer_id = IdFilter()
+
+
+class LettersPrintedSchema(StrictSchema):
+    letter_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))

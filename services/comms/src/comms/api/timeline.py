@@ -1,17 +1,19 @@
 """comms' part of a customer's timeline (the gateway merges it with the other services'): the
-communications log, one entry a line — notes, emails, calls and SMS, in or out."""
+communications log, one entry a line — notes, emails, letters, calls and SMS, in or out."""
 
 from fieldbook_shared.timeline import Source, timeline_blueprint
 
 from ..store.models import Communication
 
-NAMES = {"note": "Note", "email": "Email", "call": "Call", "sms": "SMS"}
+NAMES = {"note": "Note", "email": "Email", "letter": "Letter", "call": "Call", "sms": "SMS"}
 
 
 def _entry(line: Communication) -> dict:
     name = NAMES.get(line.kind, line.kind.capitalize())
     if line.kind == "email":
         name = f"Email {line.status or ('received' if line.direction == 'in' else 'sent')}"
+    elif line.kind == "letter":
+        name = f"Letter {'printed' if line.status == 'printed' else 'to print'}"
     elif line.kind in ("call", "sms"):
         name = f"{name} {'from' if line.direction == 'in' else 'to'} the customer"
     if line.note_id:
@@ -20,6 +22,8 @@ def _entry(line: Communication) -> dict:
         link = f"/v1/emails/{line.email_id}"
     elif line.sms_id:
         link = f"/v1/sms/{line.sms_id}"
+    elif line.letter_id:
+        link = f"/v1/letters/{line.letter_id}"
     else:
         link = f"/v1/customers/{line.customer_id}/communications"
     return {
@@ -32,7 +36,11 @@ def _entry(line: Communication) -> dict:
 
 SOURCES = [
     Source(
-        ("call", "email", "note", "sms"), Communication, _entry, occurred_at="occurred_at", kind_column="kind"
+        ("call", "email", "letter", "note", "sms"),
+        Communication,
+        _entry,
+        occurred_at="occurred_at",
+        kind_column="kind",
     ),
 ]
 

@@ -7,11 +7,13 @@ attempt), mailing lists, mass emails and their recipients.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -130,7 +132,7 @@ class Communication(CustomerRecordKeys, Base):
     )
 
     work_address_id: Mapped[str | None] = mapped_column(String(36))
-    kind: Mapped[str] = mapped_column(String(16))  # note | email | call | sms
+    kind: Mapped[str] = mapped_column(String(16))  # note | email | letter | call | sms
     direction: Mapped[str] = mapped_column(String(3))  # in | out
     author: Mapped[str] = mapped_column(String(200))
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -140,9 +142,46 @@ class Communication(CustomerRecordKeys, Base):
     note_id: Mapped[str | None] = mapped_column(String(36), index=True)
     email_id: Mapped[str | None] = mapped_column(String(36), index=True)
     sms_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    # an email's: queued | sent | failed; an SMS's: queued | sent | delivered | failed | skipped
+    letter_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # an email's: queued | sent | failed; an SMS's: queued | sent | delivered | failed | skipped;
+    # a letter's: to_print | printed
     status: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- letters -------------------------------------------------------------------------------------
+
+
+class Letter(CustomerRecordKeys, Base):
+    """A letter for the office to print and post (a service reminder to a customer who takes post,
+    not email): its text rendered when it was made, whom to and where, and whether it was printed.
+    Its PDF is drawn on request, on the tenant's letterhead (the kit's `pdf.render_letters`)."""
+
+    __tablename__ = "letters"
+    __table_args__ = (
+        # what another service asks to be sent once (a service reminder's stage): one letter a key
+        UniqueConstraint("tenant_id", "message_key", name="uq_letters_message_key"),
+        Index("ix_letters_status", "tenant_id", "status", "created_at"),
+        Index("ix_letters_customer", "tenant_id", "customer_id", "created_at"),
+    )
+
+    work_address_id: Mapped[str | None] = mapped_column(String(36))
+    message_key: Mapped[str | None] = mapped_column(String(200))
+    template_id: Mapped[str | None] = mapped_column(String(36))
+    to_name: Mapped[str | None] = mapped_column(String(300))
+    address_lines: Mapped[list] = mapped_column(JSON, default=list)
+    letter_date: Mapped[date] = mapped_column(Date)
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(200))  # why a letter and not an email
+    status: Mapped[str] = mapped_column(String(16), default="to_print")  # to_print | printed
+    printed_at: Mapped[datetime | None] = mapped_column()
+    printed_by: Mapped[str | None] = mapped_column(String(200))
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def printed(self, by: str, now: datetime) -> None:
+        self.status, self.printed_at, self.printed_by = "printed", now, by
 
 
 # --- email ---------------------------------------------------------------------------------------

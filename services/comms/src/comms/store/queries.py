@@ -20,6 +20,7 @@ from .models import (
     Email,
     EmailAttempt,
     EmailTemplate,
+    Letter,
     MailingList,
     MassEmail,
     MassEmailRecipient,
@@ -167,6 +168,13 @@ class Communications(_Repo):
             )
         )
 
+    def of_letter(self, letter_id: str) -> Communication | None:
+        return self.session.scalar(
+            select(Communication).where(
+                Communication.tenant_id == self.tenant_id, Communication.letter_id == letter_id
+            )
+        )
+
     def of_email(self, email_id: str) -> Communication | None:
         return self.session.scalar(
             select(Communication).where(
@@ -180,6 +188,37 @@ class Communications(_Repo):
                 Communication.tenant_id == self.tenant_id, Communication.sms_id == sms_id
             )
         )
+
+
+class Letters(_Repo):
+    def get(self, letter_id: str) -> Letter:
+        return self._one(Letter, letter_id, "No letter with that id.")
+
+    def with_key(self, message_key: str) -> Letter | None:
+        return self.session.scalar(
+            select(Letter).where(Letter.tenant_id == self.tenant_id, Letter.message_key == message_key)
+        )
+
+    def _filtered(self, status: str | None, customer_id: str | None):
+        stmt = select(Letter).where(Letter.tenant_id == self.tenant_id)
+        if status:
+            stmt = stmt.where(Letter.status == status)
+        if customer_id:
+            stmt = stmt.where(Letter.customer_id == customer_id)
+        return stmt
+
+    def page(self, status: str | None, customer_id: str | None, page: int, page_size: int):
+        """Oldest first: the order they are printed in."""
+        stmt = self._filtered(status, customer_id).order_by(Letter.created_at, Letter.id)
+        return page_of(self.session, stmt, page, page_size)
+
+    def to_print(self, limit: int) -> list[Letter]:
+        stmt = self._filtered("to_print", None).order_by(Letter.created_at, Letter.id).limit(limit)
+        return list(self.session.scalars(stmt))
+
+    def of_ids(self, letter_ids: list[str]) -> list[Letter]:
+        stmt = select(Letter).where(Letter.tenant_id == self.tenant_id, Letter.id.in_(letter_ids))
+        return list(self.session.scalars(stmt.order_by(Letter.created_at, Letter.id)))
 
 
 class Templates(_Named):
@@ -437,7 +476,7 @@ def repoint_customer(session: Session, tenant_id: str, merged_id: str, survivor_
         .values(customer_id=survivor_id, version=Note.version + 1)
         .execution_options(synchronize_session=False)
     )
-    for model in (Communication, Email, Sms, WorkAddressCopy, ContactCopy):
+    for model in (Communication, Email, Sms, Letter, WorkAddressCopy, ContactCopy):
         session.execute(
             update(model)
             .where(model.tenant_id == tenant_id, model.customer_id == merged_id)

@@ -20,8 +20,15 @@ from ..domain.rules import DECISIONS, STATUSES
 class ReminderSendSchema(Schema):
     stage = fields.String(metadata={"description": "first, second or overdue."})
     due_date = fields.Date(metadata={"description": "The service date the reminder was about."})
-    status = fields.String(metadata={"description": "requested (comms emails it) or skipped."})
+    status = fields.String(metadata={"description": "requested (comms sends it) or skipped."})
     reason = fields.String(allow_none=True, metadata={"description": "Why it was skipped."})
+    channel = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "How it was requested: email, or letter (comms records a letter for the "
+            "office to print, GET /v1/letters); null when skipped."
+        },
+    )
     on_day = fields.Date(metadata={"description": "The day the chain decided it."})
     created_at = fields.DateTime()
 

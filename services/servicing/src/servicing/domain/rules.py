@@ -7,7 +7,7 @@
 - the reminder chain: first and second reminders some days before the date, an overdue one some
   days after; on a given day the one stage whose day has come most recently is the one to send
   (a stage passed over while nobody ran the chain is not sent late, after the next one);
-- who is not reminded, and why.
+- who is not reminded, and why; how the others are reminded (email, else a letter to print).
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ DECIDABLE = ("due", "postponed")
 
 SKIP_DORMANT = "dormant customer"
 SKIP_BLOCKED = "blocked customer"
-SKIP_OPTED_OUT = "customer opted out of email"
+SKIP_OPTED_OUT = "customer opted out of email and letter"
 SKIP_REMOVED = "customer deleted"
 SKIP_ADDRESS_DORMANT = "dormant work address"
-SKIP_ADDRESS_OPTED_OUT = "work address opted out of email"
+SKIP_ADDRESS_OPTED_OUT = "work address opted out of email and letter"
+SKIP_NO_CHANNEL = "customer and work address opted out of email and letter between them"
+# how a stage reaches the customer, in the order tried: email first, else a letter the office prints
+CHANNELS = ("email", "letter")
 
 
 def add_months(day: date, months: int) -> date:
@@ -91,6 +94,21 @@ class Recipient:
     address_preferences: dict | None = None
 
 
+def _allows(preferences: dict | None, channel: str) -> bool:
+    """A channel is allowed unless the preferences say `false` for it (customers' default: all true)."""
+    return (preferences or {}).get(channel) is not False
+
+
+def channel_for(who: Recipient) -> str | None:
+    """How to remind: `email` when the customer and the work address both allow email, else
+    `letter` when both allow letters (someone who said no to email but not to post gets a letter to
+    print); None when no channel is allowed by both."""
+    for channel in CHANNELS:
+        if _allows(who.customer_preferences, channel) and _allows(who.address_preferences, channel):
+            return channel
+    return None
+
+
 def skip_reason(who: Recipient) -> str | None:
     """Why this reminder must not be sent (automated sends honour status and preferences); None: send."""
     if who.customer_removed:
@@ -99,13 +117,15 @@ def skip_reason(who: Recipient) -> str | None:
         return SKIP_DORMANT
     if who.customer_blocked:
         return SKIP_BLOCKED
-    if who.customer_preferences.get("email") is False:
-        return SKIP_OPTED_OUT
     if who.address_status is not None and who.address_status != "active":
         return SKIP_ADDRESS_DORMANT
-    if (who.address_preferences or {}).get("email") is False:
+    if channel_for(who) is not None:
+        return None
+    if not any(_allows(who.customer_preferences, c) for c in CHANNELS):
+        return SKIP_OPTED_OUT
+    if not any(_allows(who.address_preferences, c) for c in CHANNELS):
         return SKIP_ADDRESS_OPTED_OUT
-    return None
+    return SKIP_NO_CHANNEL
 
 
 def decision_errors(decision: str, day: date | None, reason: str | None, today: date) -> dict[str, list[str]]:

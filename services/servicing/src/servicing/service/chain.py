@@ -1,9 +1,10 @@
 """The reminder chain, one reminder at a time: on the chain's day, the stage whose day has come
 (first, second, overdue) is claimed once — a unique (reminder, service date, stage) row written
 with the request to comms (`service_reminder.send_requested`, through the outbox) in one
-transaction, or with the reason it is skipped. Two workers claiming the same stage: one inserts
-the row, the other's insert is refused and it moves on; a worker killed mid-run either committed
-both or neither."""
+transaction, or with the reason it is skipped. The request names the channel the customer's and
+the work address's preferences allow (`email`, else `letter`: comms records a letter to print).
+Two workers claiming the same stage: one inserts the row, the other's insert is refused and it
+moves on; a worker killed mid-run either committed both or neither."""
 
 from __future__ import annotations
 
@@ -31,19 +32,17 @@ def _claimed(uow: ServicingUnitOfWork, reminder: ServiceReminder, due: date, sta
     )
 
 
-def _skip_reason(uow: ServicingUnitOfWork, reminder: ServiceReminder) -> str | None:
+def _recipient(uow: ServicingUnitOfWork, reminder: ServiceReminder) -> rules.Recipient:
     customer = uow.directory.customer(reminder.customer_id)
     address = uow.directory.work_address(reminder.work_address_id)
     assert customer is not None
-    return rules.skip_reason(
-        rules.Recipient(
-            customer_status=customer.status,
-            customer_blocked=customer.blocked,
-            customer_removed=customer.removed,
-            customer_preferences=customer.communication_preferences or {},
-            address_status=address.status if address is not None and not address.removed else None,
-            address_preferences=address.communication_preferences if address is not None else None,
-        )
+    return rules.Recipient(
+        customer_status=customer.status,
+        customer_blocked=customer.blocked,
+        customer_removed=customer.removed,
+        customer_preferences=customer.communication_preferences or {},
+        address_status=address.status if address is not None and not address.removed else None,
+        address_preferences=address.communication_preferences if address is not None else None,
     )
 
 
@@ -59,7 +58,9 @@ def remind(uow: ServicingUnitOfWork, reminder_id: str, today: date, offsets: rul
             return None
         if uow.directory.customer(reminder.customer_id) is None:
             return None  # its customer's events have not reached us yet: next time
-        reason = _skip_reason(uow, reminder)
+        who = _recipient(uow, reminder)
+        reason = rules.skip_reason(who)
+        channel = None if reason else rules.channel_for(who)
         key = rules.message_key(reminder.id, due, stage)
         send = ReminderSend(
             tenant_id=uow.tenant_id,
@@ -68,6 +69,7 @@ def remind(uow: ServicingUnitOfWork, reminder_id: str, today: date, offsets: rul
             stage=stage,
             status="skipped" if reason else "requested",
             reason=reason,
+            channel=channel,
             message_key=key,
             on_day=today,
         )
@@ -88,6 +90,7 @@ def remind(uow: ServicingUnitOfWork, reminder_id: str, today: date, offsets: rul
                     "work_address_id": reminder.work_address_id,
                     "asset_id": reminder.asset_id,
                     "stage": stage,
+                    "channel": channel,
                     "message_key": key,
                     "service_due_date": due,
                     "asset": asset.summary if asset is not None else "your appliance",

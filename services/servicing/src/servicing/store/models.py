@@ -107,6 +107,7 @@ class ReminderSend(RecordKeys, Base):
     stage: Mapped[str] = mapped_column(String(16))  # first | second | overdue
     status: Mapped[str] = mapped_column(String(16))  # requested | skipped
     reason: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(16))  # email | letter (none when skipped)
     message_key: Mapped[str] = mapped_column(String(200))
     on_day: Mapped[date] = mapped_column(Date)  # the chain's day (the kit's clock) it was decided on
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

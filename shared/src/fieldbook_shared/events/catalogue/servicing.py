@@ -23,14 +23,17 @@ class ServiceBookedData(EventData):
 
 
 class ServiceReminderSendData(EventData):
-    """One stage of a reminder to be emailed (comms sends it). `message_key` is the same for every
-    copy of the same stage of the same service due date: comms sends one email per key."""
+    """One stage of a reminder to be sent (comms sends it). `message_key` is the same for every
+    copy of the same stage of the same service due date: comms sends one email (or records one
+    letter) per key. `channel`: `email`, or `letter` (printed by the office); absent means email
+    (events from before letters)."""
 
     id = fields.String(required=True)
     customer_id = fields.String(required=True)
     work_address_id = fields.String(allow_none=True)
     asset_id = fields.String(required=True)
     stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    channel = fields.String(validate=validate.OneOf(("email", "letter")))
     message_key = fields.String(required=True)
     service_due_date = fields.Date(required=True)
     asset = fields.String(required=True)
