@@ -60,14 +60,39 @@ def invoices(api, customer) -> list[dict]:
     return sorted(rows, key=lambda i: i["number"])
 
 
-def test_set_up_read_and_listed(api, customer, today_is, outbox, customers_service):
+def _contract(bus, customer_id: str, status: str = "active") -> str:
+    """A contract servicing told billing of (contract.created)."""
+    cid = str(uuid.uuid4())
+    data = {
+        "id": cid,
+        "customer_id": customer_id,
+        "version": 1,
+        "plan_id": str(uuid.uuid4()),
+        "plan_name": "Gold",
+        "status": status,
+        "start_date": date(2027, 1, 1),
+        "end_date": date(2027, 12, 31),
+        "auto_renew": False,
+        "sla_response_hours": 24,
+        "work_address_ids": [],
+        "asset_ids": [],
+        "term": 1,
+    }
+    publish(bus, "contract.created", data, source="servicing")
+    bus.drain()
+    return cid
+
+
+def test_set_up_read_and_listed(api, bus, customer, today_is, outbox, customers_service):
     today_is(date(2027, 1, 20))
-    r = monthly(api, customer, description="Boiler cover", contract_id=str(uuid.uuid4()))
+    contract = _contract(bus, customer)
+    r = monthly(api, customer, description="Boiler cover", contract_id=contract)
     schedule = r.get_json()
     assert r.headers["Location"] == f"/v1/recurring-invoices/{schedule['id']}" and r.headers["ETag"]
     assert schedule["status"] == "active" and schedule["next_date"] == "2027-01-31"
     assert (schedule["net"], schedule["vat"], schedule["total"]) == ("25.00", "5.00", "30.00")
     assert schedule["invoices_raised"] == 0 and schedule["last_invoice"] is None
+    assert schedule["contract_id"] == contract
     assert api.get(f"/v1/recurring-invoices/{schedule['id']}").get_json()["id"] == schedule["id"]
     listed = api.get(f"/v1/customers/{customer}/recurring-invoices?status=active").get_json()
     assert [s["id"] for s in listed] == [schedule["id"]]
@@ -259,3 +284,88 @@ def test_an_erased_customers_recurring_invoices_stop_and_the_report_says_so(
     assert worker() == 0
     (report,) = outbox("customer.erasure_reported")
     assert report["data"]["actions"]["recurring_invoices_stopped"] == 1
+
+
+def test_a_schedule_from_a_contract_needs_an_active_contract_of_the_customers(api, bus, customer, today_is):
+    today_is(date(2027, 1, 20))
+    other = str(uuid.uuid4())
+    publish(bus, "customer.created", customer_data(other))
+    bus.drain()
+    cases = {
+        str(uuid.uuid4()): "No such contract",
+        _contract(bus, other): "another customer's",
+        _contract(bus, customer, status="cancelled"): "cancelled",
+    }
+    for contract_id, why in cases.items():
+        body = {
+            "frequency": "monthly",
+            "start_date": "2027-01-31",
+            "lines": [line()],
+            "contract_id": contract_id,
+        }
+        r = api.post(f"/v1/customers/{customer}/recurring-invoices", body)
+        assert r.status_code == 422, r.get_json()
+        assert why in r.get_json()["errors"]["contract_id"][0]
+    assert api.get(f"/v1/customers/{customer}/recurring-invoices").get_json() == []
+
+
+def _patch(api, schedule_id, body, etag=None):
+    etag = etag or api.get(f"/v1/recurring-invoices/{schedule_id}").headers["ETag"]
+    return api.patch(f"/v1/recurring-invoices/{schedule_id}", body, headers={"If-Match": etag})
+
+
+def test_a_change_applies_to_the_invoices_still_to_come(api, customer, today_is, worker, outbox):
+    today_is(date(2027, 1, 31))
+    schedule = monthly(api, customer).get_json()
+    worker()  # January's invoice, 30.00
+    schedule_etag = api.get(f"/v1/recurring-invoices/{schedule['id']}").headers["ETag"]
+    r = _patch(api, schedule["id"], {"lines": [line(unit_price="40.00")], "description": "Gold cover"})
+    assert r.status_code == 200, r.get_json()
+    changed = r.get_json()
+    assert (changed["total"], changed["description"]) == ("48.00", "Gold cover")
+    assert r.headers["ETag"] != schedule_etag
+    assert [e["data"]["id"] for e in outbox("recurring_invoice.updated")] == [schedule["id"]]
+    today_is(date(2027, 2, 28))
+    worker()
+    assert [i["total"] for i in invoices(api, customer)] == ["30.00", "48.00"]  # the one raised stays
+
+
+def test_the_next_date_moves_to_another_periods_first_day(api, customer, today_is, worker):
+    today_is(date(2027, 1, 31))
+    schedule = monthly(api, customer).get_json()
+    worker()
+    bad = {
+        "2027-03-15": "first day of one of its periods (e.g. 2027-03-31)",
+        "2027-01-31": "Must not be in the past",
+    }
+    today_is(date(2027, 2, 10))
+    for day, why in bad.items():
+        r = _patch(api, schedule["id"], {"next_date": day})
+        assert r.status_code == 422 and why in r.get_json()["errors"]["next_date"][0], r.get_json()
+    r = _patch(api, schedule["id"], {"next_date": "2027-04-30"})  # skip February and March
+    assert r.status_code == 200 and r.get_json()["next_date"] == "2027-04-30", r.get_json()
+    today_is(date(2027, 4, 30))
+    worker()
+    got = [(i["period_start"], i["period_end"]) for i in invoices(api, customer)]
+    assert got == [("2027-01-31", "2027-02-27"), ("2027-04-30", "2027-05-30")]
+
+
+def test_an_end_before_the_next_date_ends_it_and_an_ended_one_is_not_changed(api, customer, today_is, worker):
+    today_is(date(2027, 1, 31))
+    schedule = monthly(api, customer).get_json()
+    worker()
+    r = _patch(api, schedule["id"], {"end_date": "2027-01-30"})
+    assert r.status_code == 422 and "end_date" in r.get_json()["errors"]
+    r = _patch(api, schedule["id"], {"end_date": "2027-02-15"})
+    assert r.status_code == 200 and (r.get_json()["status"], r.get_json()["next_date"]) == ("ended", None)
+    assert _patch(api, schedule["id"], {"end_date": None}).status_code == 409
+
+
+def test_a_change_needs_if_match_and_a_current_one(api, customer, today_is):
+    today_is(date(2027, 1, 20))
+    schedule = monthly(api, customer)
+    sid = schedule.get_json()["id"]
+    assert api.patch(f"/v1/recurring-invoices/{sid}", {"notes": "x"}).status_code == 428
+    assert _patch(api, sid, {"notes": "x"}, etag=schedule.headers["ETag"]).status_code == 200
+    assert _patch(api, sid, {"notes": "y"}, etag=schedule.headers["ETag"]).status_code == 412
+    assert _patch(api, sid, {"frequency": "yearly"}).status_code == 422  # not a field a change sets

@@ -1,6 +1,6 @@
 """Recurring invoices: a schedule that raises the customer the same invoice every month, quarter or
-year (the worker raises each period's invoice once: service/recurring_invoices.py); pause, resume,
-stop."""
+year (the worker raises each period's invoice once: service/recurring_invoices.py); change (PATCH,
+If-Match), pause, resume, stop."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.apidoc import accepts_if_match, sends_etag
-from fieldbook_shared.etag import optional_version, with_etag
-from fieldbook_shared.verbs import created, creates, lists, reads
+from fieldbook_shared.apidoc import accepts_if_match, answers, sends_etag
+from fieldbook_shared.etag import expected_version, optional_version, with_etag
+from fieldbook_shared.verbs import created, creates, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service.recurring_invoices import (
@@ -18,8 +18,14 @@ from ..service.recurring_invoices import (
     create_recurring_invoice,
     get_recurring_invoice,
     list_recurring_invoices,
+    update_recurring_invoice,
 )
-from .schemas import RecurringInvoiceInSchema, RecurringInvoiceListQuerySchema, RecurringInvoiceSchema
+from .schemas import (
+    RecurringInvoiceInSchema,
+    RecurringInvoiceListQuerySchema,
+    RecurringInvoicePatchSchema,
+    RecurringInvoiceSchema,
+)
 
 customer_recurring_invoices = Blueprint(
     "customer_recurring_invoices",
@@ -52,7 +58,8 @@ class CustomerRecurringInvoices(MethodView):
         """Set up a recurring invoice.
 
         The same lines are invoiced every period (monthly, quarterly, yearly) from its start date;
-        each invoice is raised and dated on its period's first day, issued unless `draft`."""
+        each invoice is raised and dated on its period's first day, issued unless `draft`. From a
+        contract (`contract_id`): one of the customer's active contracts, else 422."""
         schedule = create_recurring_invoice(current_uow(), str(customer_id), body)
         return created(schedule, f"/v1/recurring-invoices/{schedule.id}")
 
@@ -63,6 +70,16 @@ class RecurringInvoiceItem(MethodView):
     def get(self, recurring_invoice_id):
         """Read a recurring invoice: its lines, status, next date and the invoices it raised."""
         return with_etag(get_recurring_invoice(current_uow(), str(recurring_invoice_id)))
+
+    @answers(409)
+    @edits(recurring_invoices, RecurringInvoicePatchSchema, RecurringInvoiceSchema)
+    def patch(self, body, recurring_invoice_id):
+        """Change a recurring invoice (active or paused; 409 once stopped or ended). Needs `If-Match`.
+
+        The lines, end date, next date (another of its periods' first day), description, notes,
+        draft flag, retention and work address of the invoices still to come; those raised stay."""
+        version = expected_version()
+        return with_etag(update_recurring_invoice(current_uow(), str(recurring_invoice_id), version, body))
 
 
 def _action(action: str, summary: str):

@@ -382,6 +382,35 @@ class RecurringInvoiceInSchema(StrictSchema):
     )
 
 
+class RecurringInvoicePatchSchema(StrictSchema):
+    """What may change on an active or paused recurring invoice (the invoices still to come); the
+    frequency, start and contract define it: for those, stop it and set up another."""
+
+    end_date = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "The last day a period may start on; null: until stopped. Not before the start "
+            "nor the last period invoiced; before the next date, the schedule ends.",
+            "example": "2027-12-31",
+        },
+    )
+    next_date = fields.Date(
+        metadata={
+            "description": "Move the next invoice to another period: the first day of one of its periods "
+            "(start date plus whole periods), today or later, after the last period invoiced.",
+            "example": "2027-03-31",
+        }
+    )
+    description = _text(500, allow_none=True, metadata={"example": "Boiler cover"})
+    notes = _text(5000, allow_none=True)
+    work_address_id = Id(allow_none=True)
+    retention_pct = fields.Decimal(
+        places=2, allow_none=True, validate=validate.Range(min=Decimal("0"), max=Decimal("100"))
+    )
+    draft = fields.Boolean()
+    lines = fields.List(fields.Nested(LineInSchema), metadata={"example": [_LINE_EXAMPLE]}, **_lines_in)
+
+
 class RecurringInvoiceListQuerySchema(PagedQuery):
     status = _status_filter(recurrence.STATUSES, "Only recurring invoices in this status.")
 

@@ -292,6 +292,15 @@ class Ledger(uow.Repository):
         )
 
 
+def contract_cover(session: Session, tenant_id: str, contract_id: str) -> ContractCover | None:
+    """The contract as billing heard of it from servicing (`contract.*`), or None."""
+    return session.scalar(
+        select(ContractCover).where(
+            ContractCover.tenant_id == tenant_id, ContractCover.contract_id == contract_id
+        )
+    )
+
+
 def contract_covers_at(session: Session, tenant_id: str, work_address_id: str) -> list[tuple]:
     """(status, start, end, SLA hours) of every contract billing knows covers the work address."""
     stmt = (

@@ -237,6 +237,7 @@ SCHEMAS: dict[str, type[EventData]] = {
     "invoice.voided": InvoiceData,
     "invoice.reopened": InvoiceData,
     "recurring_invoice.created": RecurringInvoiceData,
+    "recurring_invoice.updated": RecurringInvoiceData,
     "recurring_invoice.paused": RecurringInvoiceData,
     "recurring_invoice.resumed": RecurringInvoiceData,
     "recurring_invoice.stopped": RecurringInvoiceData,
