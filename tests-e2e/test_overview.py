@@ -5,8 +5,9 @@ unavailable and the rest right; when billing is back, so are its sections."""
 from __future__ import annotations
 
 import time
+from datetime import date, timedelta
 
-from harness.api import expect
+from harness.api import expect, unique
 from harness.customer_record import build_record
 from harness.polling import eventually
 
@@ -90,3 +91,101 @@ def test_overview_has_every_section_and_degrades_to_billing_unavailable_when_bil
     body = eventually(back, timeout=45, interval=1.0, message="billing's sections are back")
     assert [i["id"] for i in body["recent"]["invoices"]] == [record.invoice["id"]]
     check_non_billing_sections(body, record, ref)
+
+
+def test_overview_and_timeline_show_the_next_service_due_the_contract_status_and_the_files(tenant):
+    """Issue 16, item 5: servicing's next service due and contract status, and the files count, in the
+    overview — each read from its service when asked, so a change shows at once — and the contract,
+    the service reminder and the file in the timeline."""
+    client = tenant.admin
+    record = build_record(client, "Servicing")
+    cid, site = record.id, record.work_address["id"]
+    group = expect(
+        client.post("/v1/asset-catalogue/groups", json={"name": unique("Gas boiler ")}), 201
+    ).json()
+    expect(client.put(f"/v1/service-intervals/asset-groups/{group['id']}", json={"months": 12}), 201)
+    installed = date.today() - timedelta(days=300)
+    boiler = expect(
+        client.post(
+            f"/v1/customers/{cid}/assets",
+            json={
+                "serial_number": unique("OV-"),
+                "asset_group_id": group["id"],
+                "work_address_id": site,
+                "install_date": installed.isoformat(),
+            },
+        ),
+        201,
+    ).json()
+    pdf = b"%PDF-1.4\n" + b"0" * 2048 + b"\n%%EOF\n"
+
+    def uploaded():  # once files has heard of the work address (work_address.created)
+        r = client.post(
+            f"/v1/work-addresses/{site}/files", files={"file": ("gas-safety.pdf", pdf, "application/pdf")}
+        )
+        assert r.status_code == 201, r.text[:300]
+        return r.json()["id"]
+
+    file_id = eventually(uploaded, timeout=40, message="files takes the work address")
+    plan = expect(
+        client.post(
+            "/v1/service-plans",
+            json={
+                "name": unique("Gold "),
+                "billing_frequency": "yearly",
+                "price": "180.00",
+                "visits_per_year": 1,
+                "sla_response_hours": 24,
+            },
+        ),
+        201,
+    ).json()
+    start = date.today()
+    contract = expect(
+        client.post(
+            f"/v1/customers/{cid}/contracts",
+            json={
+                "plan_id": plan["id"],
+                "start_date": start.isoformat(),
+                "end_date": (start + timedelta(days=364)).isoformat(),
+                "work_address_ids": [site],
+            },
+        ),
+        201,
+    ).json()
+    client._customer_id = cid
+    due = installed.replace(year=installed.year + 1).isoformat()
+
+    def sections():
+        body, _ = overview(client)
+        servicing = body["servicing"]
+        assert servicing["status"] == "ok" and servicing["next_service_due"], servicing
+        return body
+
+    body = eventually(sections, timeout=40, message="servicing knows the boiler and its next service")
+    servicing = body["servicing"]
+    assert (servicing["next_service_due"]["due_date"], servicing["next_service_due"]["asset_id"]) == (
+        due,
+        boiler["id"],
+    )
+    assert servicing["next_service_due"]["work_address_id"] == site
+    assert servicing["contract_status"] == "active"
+    assert [(c["id"], c["status"], c["plan_name"]) for c in servicing["contracts"]] == [
+        (contract["id"], "active", plan["name"])
+    ]
+    assert body["files"] == {"service": "files", "status": "ok", "count": 1}
+
+    # the timeline: the contract, the boiler's service reminder and the file
+    timeline = expect(client.get(f"/v1/customers/{cid}/timeline", params={"limit": 100}), 200).json()
+    kinds = {(e["kind"], e["id"]) for e in timeline["entries"]}
+    assert {("contract", contract["id"]), ("file", file_id)} <= kinds, kinds
+    assert any(kind == "service_reminder" for kind, _ in kinds), kinds
+
+    # a cancelled contract and a deleted file show at the next look
+    r = client.post(f"/v1/contracts/{contract['id']}/cancel", json={"reason": "Moved house"})
+    expect(r, 200)
+    expect(client.delete(f"/v1/files/{file_id}"), 204)
+    body, _ = overview(client)
+    assert body["servicing"]["contract_status"] == "cancelled"
+    assert body["files"]["count"] == 0
+    assert body["complete"] is True
