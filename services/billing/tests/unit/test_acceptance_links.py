@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -191,3 +192,53 @@ def test_the_pdf_through_the_link(api, customer):
     r = _public(api).get(f"/v1/public/quotes/{token}/pdf")
     assert r.status_code == 200 and r.content_type == "application/pdf"
     assert r.data.startswith(b"%PDF")
+
+
+# --- the link is for the quote as it was sent ------------------------------------------------------
+
+
+def test_the_terms_are_the_lines_and_total_whatever_the_decimal_places():
+    lines = [("Labour", Decimal("1.00"), Decimal("100.00"), Decimal("20.00"))]
+    same = [("Labour", Decimal("1"), Decimal("100"), Decimal("20"))]
+    cheaper = [("Labour", Decimal("1"), Decimal("90"), Decimal("20"))]
+    terms = acceptance_links.quote_terms("Boiler", lines, Decimal("120.00"))
+    assert terms == acceptance_links.quote_terms("Boiler", same, Decimal("120"))
+    assert terms != acceptance_links.quote_terms("Boiler", cheaper, Decimal("108.00"))
+    assert terms != acceptance_links.quote_terms("Another boiler", lines, Decimal("120.00"))
+    token = acceptance_links.sign(SECRET, "t-1", "q-1", LATER, terms=terms)
+    link = acceptance_links.verify(SECRET, token, NOW)
+    assert link.terms == terms and acceptance_links.still_the_terms(link, terms)
+    assert not acceptance_links.still_the_terms(link, "something else")
+
+
+def test_a_quote_edited_after_its_link_was_sent_cannot_be_answered_through_it(api, customer, outbox):
+    qid = _quote(api, customer)
+    token = _link(api, qid)["token"]
+    version = api.get(f"/v1/quotes/{qid}").headers["ETag"]
+    dearer = {"lines": [line(unit_price="150.00")]}
+    r = api.patch(f"/v1/quotes/{qid}", dearer, headers={"If-Match": version})
+    assert r.status_code == 200, r.get_json()
+
+    page = _public(api).get(f"/v1/public/quotes/{token}").get_json()
+    assert page["changed_since_link"] is True and page["total"] == "180.00"
+    before = len(outbox())
+    r = _public(api).post(f"/v1/public/quotes/{token}", json={"decision": "accept", "name": "Ann"})
+    assert r.status_code == 409 and r.content_type == "application/problem+json"
+    assert r.get_json()["reason"] == "quote_changed"
+    assert api.get(f"/v1/quotes/{qid}").get_json()["status"] == "draft"
+    assert len(outbox()) == before
+
+    # the new link is for the quote as it is now
+    fresh = _link(api, qid)["token"]
+    assert _public(api).get(f"/v1/public/quotes/{fresh}").get_json()["changed_since_link"] is False
+    r = _public(api).post(f"/v1/public/quotes/{fresh}", json={"decision": "accept", "name": "Ann"})
+    assert r.status_code == 200 and r.get_json()["status"] == "accepted"
+
+
+def test_a_link_made_before_terms_were_signed_still_answers(api, customer):
+    qid = _quote(api, customer)
+    older = acceptance_links.sign(
+        DEV_QUOTE_LINK_SECRET, api.tenant, qid, datetime.now(UTC) + timedelta(days=1)
+    )
+    r = _public(api).post(f"/v1/public/quotes/{older}", json={"decision": "accept", "name": "Ann"})
+    assert r.status_code == 200 and r.get_json()["status"] == "accepted"

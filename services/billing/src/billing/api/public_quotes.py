@@ -15,6 +15,7 @@ from fieldbook_shared.apidoc import answers, file_response
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.web import current_uow
 
+from ..domain import acceptance_links
 from ..domain.acceptance_links import AcceptanceLink
 from ..service import documents
 from ..service.acceptance import decide_by_link, quote_by_link, verify_link
@@ -64,6 +65,7 @@ def _page(quote, link: AcceptanceLink, token: str) -> dict:
     data.update(
         business_name=settings.business_name or default_name,
         link_expires_at=link.expires_at,
+        changed_since_link=not acceptance_links.still_the_terms(link, quote.terms()),
         pdf_url=public_url(f"{PATH}/{token}/pdf"),
     )
     return data
@@ -83,7 +85,8 @@ class PublicQuote(MethodView):
     @blp.arguments(QuoteDecisionSchema)
     @blp.response(200, PublicQuoteSchema)
     def post(self, body, token):
-        """Accept or reject the quote, with your name: once (409 when it is answered already)."""
+        """Accept or reject the quote, with your name: once (409 when it is answered already, or when
+        the quote was changed after the link was made)."""
         quote = decide_by_link(
             current_uow(), g.link, body["decision"], body["name"].strip(), body.get("comment")
         )

@@ -198,6 +198,12 @@ class PublicQuoteSchema(WithVatBreakdown):
     decided_at = fields.DateTime(allow_none=True)
     business_name = fields.String(metadata={"description": "Who sends the quote (document settings)."})
     link_expires_at = fields.DateTime()
+    changed_since_link = fields.Boolean(
+        metadata={
+            "description": "The quote was edited after this link was made: it can no longer be answered "
+            "through it (409); the office sends a new link."
+        }
+    )
     pdf_url = fields.String(metadata={"description": "The quote as a PDF, through the same link."})
 
 

@@ -27,7 +27,8 @@ def make_link(uow: BillingUnitOfWork, quote_id: str, secret: str, days: int) -> 
                 f"A {quote.status} quote cannot be sent for acceptance.", current_status=quote.status
             )
         expires_at = utcnow() + timedelta(days=days)
-        return acceptance_links.sign(secret, uow.tenant_id, quote.id, expires_at), expires_at
+        token = acceptance_links.sign(secret, uow.tenant_id, quote.id, expires_at, terms=quote.terms())
+        return token, expires_at
 
 
 def verify_link(secret: str, token: str) -> AcceptanceLink:
@@ -44,9 +45,15 @@ def decide_by_link(
     uow: BillingUnitOfWork, link: AcceptanceLink, decision: str, name: str, comment: str | None
 ) -> Quote:
     """Accept or reject: recorded with the name and time, told as quote.status_changed; 409 when
-    the quote was answered (or converted) already."""
+    the quote was answered (or converted) already, or changed since the link was made."""
     with uow:
         quote = uow.quotes.get(link.quote_id, lock=True)
+        if quote.status in rules.LINK_DECIDABLE and not acceptance_links.still_the_terms(link, quote.terms()):
+            raise Conflict(
+                "This quote was changed after this link was sent; ask for the new link.",
+                reason="quote_changed",
+                current_status=quote.status,
+            )
         quote.decide(decision, name, comment)
         uow.commit()
         return quote

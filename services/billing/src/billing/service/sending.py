@@ -72,7 +72,9 @@ def send_document(
         }
         if kind == "quote" and links is not None and document.status in rules.LINK_DECIDABLE:
             expires_at = utcnow() + timedelta(days=QUOTE_LINK_DAYS)
-            token = acceptance_links.sign(links.secret, uow.tenant_id, document.id, expires_at)
+            token = acceptance_links.sign(
+                links.secret, uow.tenant_id, document.id, expires_at, terms=document.terms()
+            )
             request["acceptance_url"] = links.url_of(token)
         event = uow.publish("document.send_requested", request, subject=document.customer_id)
         uow.commit()

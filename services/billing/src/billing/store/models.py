@@ -37,7 +37,7 @@ from fieldbook_shared.db import AddressColumns, Base, Money, utcnow
 from fieldbook_shared.read_model import CopyColumns
 from fieldbook_shared.records import CustomerRecordKeys, RecordKeys, Timestamps, Versioned
 
-from ..domain import recurrence, rules, sla
+from ..domain import acceptance_links, recurrence, rules, sla
 from ..domain.money import ZERO, vat_breakdown
 
 Qty = Numeric(12, 3)
@@ -161,6 +161,14 @@ class Quote(Aggregate, TotalsColumns, CustomerRecordKeys, Versioned, Timestamps,
         rules.quote_transition(self.status, status)
         self.status = status
         self.record("quote.status_changed")
+
+    def terms(self) -> str:
+        """What the customer is asked to agree to, as the acceptance link signs it."""
+        return acceptance_links.quote_terms(
+            self.description,
+            ((x.description, x.quantity, x.unit_price, x.vat_rate) for x in self.lines),
+            self.total,
+        )
 
     def decide(self, decision: str, name: str, comment: str | None) -> None:
         """The customer accepts or rejects through the acceptance link: once (409 after)."""
