@@ -15,7 +15,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from harness.api import assert_problem, company_customer, create_customer, expect
-from harness.polling import eventually
+from harness.polling import consistently, eventually
 
 KEY_CACHE_SECONDS = 30  # the gateway's default, as its README states
 
@@ -145,6 +145,9 @@ def test_keys_as_an_api_with_scopes_expiry_and_revocation(system, tenant):
         message="a revoked key still works past KEY_CACHE_SECONDS",
     )
     assert time.monotonic() - revoked_at <= KEY_CACHE_SECONDS + 3
+    # once the cache time has passed no gateway worker still trusts it: every request is refused
+    time.sleep(max(0.0, revoked_at + KEY_CACHE_SECONDS + 1 - time.monotonic()))
+    consistently(lambda: partner.get("/v1/customers").status_code == 401, duration=2, interval=0.1)
     assert_problem(partner.get("/v1/customers"), 401)
     assert expect(admin.get("/v1/api-keys"), 200).json()["items"] and any(
         k["id"] == made["id"] and k["revoked_at"] for k in admin.get("/v1/api-keys").json()["items"]
@@ -162,3 +165,49 @@ def test_keys_as_an_api_with_scopes_expiry_and_revocation(system, tenant):
     expect(short_api.get("/v1/customers"), 200)
     time.sleep(max(0.0, (expires_at - datetime.now(UTC)).total_seconds()) + 1)
     assert_problem(short_api.get("/v1/customers"), 401)
+
+
+CREDENTIALS = ("/v1/api-keys", "/v1/oauth-clients")  # admin keys only: no scope grants them
+
+
+def test_the_openapi_names_a_scope_for_every_operation_and_documents_the_token_endpoint(system, tenant):
+    doc = expect(tenant.admin.get("/openapi.json"), 200).json()
+    assert "x-fieldbook-unavailable" not in doc
+    schemes = doc["components"]["securitySchemes"]
+    granted = schemes["oauth2"]["flows"]["clientCredentials"]["scopes"]
+    assert {"servicing:read", "files:write", "accounting:read", "exports:read"} <= set(granted)
+    assert schemes["apiKey"]["name"] == "X-API-Key" and schemes["bearer"]["scheme"] == "bearer"
+    unscoped = []
+    for path, item in doc["paths"].items():
+        if not path.startswith("/v1/") or path.startswith("/v1/public/"):
+            continue
+        for method, operation in item.items():
+            if method in ("get", "put", "post", "patch", "delete"):
+                scopes = [s["oauth2"] for s in operation["security"] if "oauth2" in s]
+                if not (scopes and scopes[0] and scopes[0][0] in granted) and not path.startswith(
+                    CREDENTIALS
+                ):
+                    unscoped.append(f"{method.upper()} {path}")
+    assert unscoped == [], unscoped
+
+    token_op = doc["paths"]["/oauth/token"]["post"]
+    assert "application/x-www-form-urlencoded" in token_op["requestBody"]["content"]
+    assert set(token_op["responses"]) == {"200", "400", "401"}
+    refused = requests.post(
+        f"{system.gateway_url}/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"},
+        timeout=10,
+    )
+    assert refused.status_code == 401 and refused.headers["Content-Type"].startswith(
+        "application/problem+json"
+    )
+    assert refused.json()["error"] == "invalid_client" and refused.json()["error_description"]
+    assert "get" in doc["paths"]["/.well-known/jwks.json"] and "get" in doc["paths"]["/asyncapi.json"]
+
+
+def test_a_servicing_client_reads_contracts_but_not_files(system, tenant):
+    client = _client(tenant, "servicing:read")
+    api = system.client(expect(_token(system.gateway_url, client), 200).json()["access_token"])
+    expect(api.get("/v1/contracts"), 200)
+    assert assert_problem(api.post("/v1/service-plans", json={}), 403)["required_scope"] == "servicing:write"
+    assert assert_problem(api.get("/v1/files"), 403)["required_scope"] == "files:read"

@@ -3,8 +3,8 @@ partner's endpoint (the webhooks service runs in test mode, so 127.0.0.1 is allo
 
 - 100 customers created → exactly one delivery each, signed by the Standard Webhooks
   specification and verified with the `standardwebhooks` library; a tampered body fails;
-- the endpoint down (connection refused) for `E2E_WEBHOOK_OUTAGE_SECONDS` (15 by default; 60 is the
-  brief's minute: the harness's backoff, WEBHOOK_RETRY_BASE/MAX_SECONDS 1/4, keeps the retries
+- the endpoint down (connection refused) for a minute (`E2E_WEBHOOK_OUTAGE_SECONDS`, 60 by default,
+  as the issue asks; the harness's backoff, WEBHOOK_RETRY_BASE/MAX_SECONDS 1/4, keeps the retries
   within seconds of its return) → every delivery arrives after, each customer's in order;
 - a replay re-delivers the same body with the same `webhook-id`.
 """
@@ -23,7 +23,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from harness.api import create_customer, expect, private_customer
 from harness.polling import consistently, eventually
 
-OUTAGE_SECONDS = float(os.environ.get("E2E_WEBHOOK_OUTAGE_SECONDS", "15"))
+OUTAGE_SECONDS = float(os.environ.get("E2E_WEBHOOK_OUTAGE_SECONDS", "60"))
 
 
 class Endpoint:

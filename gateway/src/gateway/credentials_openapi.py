@@ -118,3 +118,156 @@ def paths() -> dict[str, dict]:
         "/v1/oauth-clients": _collection("OAuth2 client", _CLIENT, new_client, "client_secret"),
         "/v1/oauth-clients/{client_id}": _one("OAuth2 client", "client_id"),
     }
+
+
+# ---------------------------------------------------- outside /v1: the token endpoint, the key, events
+
+_NO_STORE = {
+    "Cache-Control": {"description": "`no-store`: a token is never cached.", "schema": _TEXT},
+    "Pragma": {"description": "`no-cache`.", "schema": _TEXT},
+}
+# RFC 6749 §5.2, as the gateway answers it: a problem (RFC 9457) that also carries OAuth's members
+OAUTH_ERROR = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Problem"},
+        {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    **_TEXT,
+                    "description": "RFC 6749's error code: `invalid_request`, `invalid_client`, "
+                    "`invalid_grant`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`.",
+                },
+                "error_description": {**_TEXT, "description": "What went wrong, as `detail` says it."},
+            },
+        },
+    ]
+}
+
+
+def _oauth_error(description: str, *headers: str) -> dict:
+    answer: dict = {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/OAuthError"}}},
+    }
+    if headers:
+        answer["headers"] = {
+            h: {"description": "How to authenticate (HTTP Basic).", "schema": _TEXT} for h in headers
+        }
+    return answer
+
+
+def token_operation() -> dict:
+    """`POST /oauth/token` (views.py, oauth.py): RFC 6749 §4.4, client credentials."""
+    form = {
+        "type": "object",
+        "required": ["grant_type"],
+        "properties": {
+            "grant_type": {**_TEXT, "enum": ["client_credentials"]},
+            "scope": {
+                **_TEXT,
+                "description": "Space-separated: the granted scopes it wants (all it was given when none).",
+            },
+            "client_id": {**_TEXT, "description": "`client_secret_post`; or send both by HTTP Basic."},
+            "client_secret": {**_TEXT, "description": "`client_secret_post`; or send both by HTTP Basic."},
+        },
+    }
+    token = {
+        "type": "object",
+        "required": ["access_token", "token_type", "expires_in", "scope"],
+        "properties": {
+            "access_token": {**_TEXT, "description": "An RFC 9068 JWT (RS256): send it as `Bearer`."},
+            "token_type": {**_TEXT, "enum": ["Bearer"]},
+            "expires_in": {"type": "integer", "description": "Seconds it is valid for."},
+            "scope": {**_TEXT, "description": "Space-separated: the scopes it carries."},
+        },
+    }
+    return {
+        "summary": "Trade an OAuth2 client's id and secret for a short-lived access token.",
+        "description": "RFC 6749 client credentials. The client authenticates by HTTP Basic "
+        "(`client_secret_basic`) or in the form (`client_secret_post`). No API key needed.",
+        "tags": ["oauth"],
+        "security": [{"oauth2ClientBasic": []}, {}],
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": form}},
+        },
+        "responses": {
+            "200": {
+                "description": "The access token.",
+                "headers": dict(_NO_STORE),
+                "content": {"application/json": {"schema": token}},
+            },
+            "400": _oauth_error("The request is not a valid token request, or names a scope not granted."),
+            "401": _oauth_error("No such client, a revoked one, or a wrong secret.", "WWW-Authenticate"),
+        },
+    }
+
+
+def jwks_operation() -> dict:
+    """`GET /.well-known/jwks.json`: the public key that signs access tokens (RFC 7517)."""
+    key = {
+        "type": "object",
+        "required": ["kty", "kid", "use", "alg", "n", "e"],
+        "properties": {
+            "kty": {**_TEXT, "enum": ["RSA"]},
+            "kid": _TEXT,
+            "use": {**_TEXT, "enum": ["sig"]},
+            "alg": {**_TEXT, "enum": ["RS256"]},
+            "n": _TEXT,
+            "e": _TEXT,
+        },
+    }
+    return {
+        "summary": "The public key that signs access tokens (a JWK Set); no key needed.",
+        "tags": ["oauth"],
+        "security": [],
+        "responses": {
+            "200": {
+                "description": "The key set; pick the key by the token's `kid`.",
+                "headers": {
+                    "Cache-Control": {"description": "It may be cached for an hour.", "schema": _TEXT}
+                },
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["keys"],
+                            "properties": {"keys": {"type": "array", "items": key}},
+                        }
+                    }
+                },
+            }
+        },
+    }
+
+
+def asyncapi_operation() -> dict:
+    """`GET /asyncapi.json`: the public events partners receive by webhook (asyncapi.py)."""
+    document = {
+        "type": "object",
+        "required": ["asyncapi", "info", "channels", "operations", "components"],
+        "properties": {"asyncapi": {**_TEXT, "example": "3.0.0"}},
+        "additionalProperties": True,
+    }
+    return {
+        "summary": "The public events and their payloads, as an AsyncAPI 3.0 document; no key needed.",
+        "tags": ["webhooks"],
+        "security": [],
+        "responses": {
+            "200": {
+                "description": "The AsyncAPI document.",
+                "content": {"application/json": {"schema": document}},
+            }
+        },
+    }
+
+
+def outside_v1_paths() -> dict[str, dict]:
+    """What the gateway answers outside /v1, for partners: none of the /v1 pipeline's answers apply."""
+    return {
+        "/oauth/token": {"post": token_operation()},
+        "/.well-known/jwks.json": {"get": jwks_operation()},
+        "/asyncapi.json": {"get": asyncapi_operation()},
+    }

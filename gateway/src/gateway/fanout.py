@@ -24,7 +24,7 @@ from flask import Response, g, request
 from fieldbook_shared.context import ACTOR_HEADER
 from fieldbook_shared.problems import problem_response
 
-from . import roles
+from . import roles, scopes
 from .keys import Principal
 from .proxy import correlation_id, unsendable_problem
 from .routing import CUSTOMERS
@@ -83,11 +83,12 @@ def fan_out(gw: Gateway, principal: Principal, calls: list[Call]) -> dict[str, R
     deadline = gw.settings.overview_deadline
     ids = {"request_id": g.get("request_id") or "", "correlation_id": correlation_id()}
     enabled = set(gw.settings.enabled_upstreams)
-    # the role table holds here too: what the key may not read on its own is not fetched
+    # the role table and the scopes hold here too: what the caller may not read on its own is not fetched
     refused = {
         call.name
         for call in calls
         if not roles.is_allowed(principal.role, "GET", call.role_path or call.path)
+        or not principal.may_use(scopes.service_scope("GET", call.service))
     }
     futures = {
         call.name: _executor().submit(

@@ -183,6 +183,8 @@ def authorization_server(
     app: Flask, sessions: sessionmaker[Session], key: RSAKey, issuer: str, lifetime: int
 ) -> AuthorizationServer:
     def query_client(client_id: str) -> Client | None:
+        if not _plausible_id(client_id):  # e.g. a NUL the database would refuse: no such client
+            return None
         with sessions() as session:
             row = session.get(OAuthClient, client_id)
             return Client(row) if row is not None and row.revoked_at is None else None
@@ -196,6 +198,11 @@ def authorization_server(
     server.register_grant(ClientCredentialsGrant)
     server.scopes_supported = list(scope_list.SCOPES)
     return server
+
+
+def _plausible_id(client_id: object) -> bool:
+    """An id as the clients table holds them: at most 36 printable ASCII characters."""
+    return isinstance(client_id, str) and 0 < len(client_id) <= 36 and all(" " < c <= "~" for c in client_id)
 
 
 # ------------------------------------------------------------------------------ token checks

@@ -7,9 +7,12 @@ one is renamed `<Service><Name>` and that service's `$ref`s are rewritten to mat
 does not answer is left out and named under `x-fieldbook-unavailable`.
 
 Then what the gateway itself answers is added (`add_gateway_answers`): 401, 403, 414, 429, 502, 503
-and 504 on every operation, 413 where a request body is read, and its own routes, the customer
-overview and timeline. The services' documents already describe their own answers (the kit's
-`fieldbook_shared.apidoc`), so the merged document is the whole contract (docs/api-contract.md).
+and 504 on every /v1 operation, 413 where a request body is read, each operation's security (an
+API key, or a token with the scope scopes.py names), and its own routes: the customer overview
+and timeline, keys and OAuth2 clients, and outside /v1 `POST /oauth/token`,
+`/.well-known/jwks.json` and `/asyncapi.json`. The services' documents already describe their
+own answers (the kit's `fieldbook_shared.apidoc`), so the merged document is the whole contract
+(docs/api-contract.md).
 """
 
 from __future__ import annotations
@@ -48,6 +51,12 @@ SECURITY_SCHEMES = {
         "flows": {
             "clientCredentials": {"tokenUrl": "/oauth/token", "scopes": dict(scopes.SCOPE_DESCRIPTIONS)}
         },
+    },
+    "oauth2ClientBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "An OAuth2 client's id and secret (`client_secret_basic`), "
+        "at `POST /oauth/token` only.",
     },
 }
 
@@ -286,6 +295,10 @@ def add_gateway_answers(doc: dict) -> None:
                     headers = response.setdefault("headers", {})
                     headers.setdefault("X-RateLimit-Limit", dict(HEADERS["X-RateLimit-Limit"]))
                     headers.setdefault("X-RateLimit-Remaining", dict(HEADERS["X-RateLimit-Remaining"]))
+    # outside /v1 (the token endpoint, the signing key, the events): none of the answers above apply
+    components["schemas"].setdefault("OAuthError", credentials_openapi.OAUTH_ERROR)
+    for path, item in credentials_openapi.outside_v1_paths().items():
+        doc["paths"].setdefault(path, item)
 
 
 def _success_schema(doc: dict, path: str, fallback: dict | None = None) -> dict:

@@ -59,9 +59,14 @@ def customer_overview(gw: Gateway, principal: Principal, customer_id: str) -> Re
 
 def _section(service: str, parts: list[tuple[str, int | None, dict, object]], build) -> dict:
     """A section is ok only when every call behind it answered 2xx (404 counts as 'nothing yet');
-    forbidden when the key's role may not read one of its calls (the role table, as for the call itself)."""
+    forbidden when the caller may not read one of its calls (the role table and the scopes, as for the
+    call itself)."""
     if any(outcome == "forbidden" for outcome, _s, _h, _b in parts):
-        return {"service": service, "status": "forbidden", "reason": "this key's role may not read it"}
+        return {
+            "service": service,
+            "status": "forbidden",
+            "reason": "this key's role or scopes may not read it",
+        }
     for outcome, status, _h, _b in parts:
         if outcome != "ok":
             return {"service": service, "status": "unavailable", "reason": outcome}

@@ -1,42 +1,68 @@
 """OAuth2 scopes: the one list, and which scope each route needs (docs/api-contract.md, Scopes).
 
-A route's scope comes from the service that answers it (routing.py): a read (`GET`, `HEAD`,
-`OPTIONS`) needs `<area>:read`, a write `<area>:write`; webhooks need `webhooks:manage` for both.
-A service with no area here (accounting, servicing, files, the gateway's own overview/timeline)
-needs a scope no client holds: a scoped caller is refused there (deny by default).
+A route's scope comes from the service that answers it (routing.py, `AREAS`): a read (`GET`,
+`HEAD`, `OPTIONS`) needs `<area>:read`, a write `<area>:write`. A few routes have a scope of
+their own (`FIXED`, whatever the method): webhooks need `webhooks:manage`; the tenant's data
+exports `exports:read` (they read across every service). The customer's overview and timeline
+(answered by the gateway) need `customers:read`; each of their sections or kinds also needs its
+service's read scope, else it comes back forbidden (fanout.py).
+
+Only the gateway's own credentials (`/v1/api-keys`, `/v1/oauth-clients`, `/v1/users`,
+`/v1/sessions`) need a scope no client holds (`NO_SCOPE`): a scoped caller never mints keys. A
+route of a service with no area here would be refused to scoped callers too (deny by default);
+gateway/tests/unit/test_gateway_scopes.py walks every route so that none is forgotten.
 """
 
 from __future__ import annotations
 
 from . import routing
 from .roles import READS
+from .routing import compile_pattern
 
-SCOPES: tuple[str, ...] = (
-    "customers:read",
-    "customers:write",
-    "billing:read",
-    "billing:write",
-    "assets:read",
-    "assets:write",
-    "comms:read",
-    "comms:write",
-    "webhooks:manage",
-)
 SCOPE_DESCRIPTIONS = {
-    "customers:read": "Read customers, work addresses, contacts and custom fields.",
-    "customers:write": "Create and change customers and their records.",
-    "billing:read": "Read quotes, jobs, invoices, credit notes and payments.",
-    "billing:write": "Create and change quotes, jobs, invoices and payments.",
+    "customers:read": "Read customers, work addresses, branches, contacts, custom fields and "
+    "customer types, imports, and a customer's overview and timeline.",
+    "customers:write": "Create and change customers and their records; import customers.",
+    "billing:read": "Read quotes, jobs, invoices, recurring invoices, credit notes, payments, "
+    "statements and reports.",
+    "billing:write": "Create and change quotes, jobs, invoices, credit notes and payments.",
     "assets:read": "Read assets and the asset catalogue.",
     "assets:write": "Create and change assets.",
     "comms:read": "Read notes, emails, SMS and the communications log.",
     "comms:write": "Write notes and send emails and SMS.",
-    "webhooks:manage": "Register, change and remove webhook endpoints.",
+    "servicing:read": "Read service plans, intervals, reminders and contracts.",
+    "servicing:write": "Create and change service plans, intervals, reminders and contracts.",
+    "files:read": "Read the files of customers, work addresses, jobs and assets.",
+    "files:write": "Upload and delete files.",
+    "accounting:read": "Read the link with the accounting system and its sync status.",
+    "accounting:write": "Link customers to the accounting system and start a sync.",
+    "exports:read": "Export the tenant's data (the customer list, every record as a ZIP).",
+    "webhooks:manage": "Register, change and remove webhook endpoints; read and replay deliveries.",
 }
+SCOPES: tuple[str, ...] = tuple(SCOPE_DESCRIPTIONS)
+
 # service (routing.py) → scope area
-AREAS = {"customers": "customers", "billing": "billing", "assets": "assets", "comms": "comms"}
+AREAS = {
+    routing.CUSTOMERS: "customers",
+    routing.BILLING: "billing",
+    routing.ASSETS: "assets",
+    routing.COMMS: "comms",
+    routing.SERVICING: "servicing",
+    routing.FILES: "files",
+    routing.ACCOUNTING: "accounting",
+}
+# routes whose scope is the same for every method, before the service's area decides
+FIXED = [
+    (compile_pattern("/v1/webhooks"), "webhooks:manage"),
+    (compile_pattern("/v1/exports"), "exports:read"),  # every service's records, not only customers'
+    # the gateway's own pages of one customer: their sections need their own scopes too (fanout.py)
+    (compile_pattern("/v1/customers/{id}/overview", prefix=False), "customers:read"),
+    (compile_pattern("/v1/customers/{id}/timeline", prefix=False), "customers:read"),
+]
 # what a scoped caller may not reach at all
 NO_SCOPE = "none"
+# the gateway's own credentials: keys, clients and people; admin keys and sessions only
+CREDENTIALS = ("/v1/api-keys", "/v1/oauth-clients", "/v1/users", "/v1/sessions")
 
 
 def parse(value: str | list[str] | None) -> tuple[str, ...]:
@@ -50,17 +76,23 @@ def parse(value: str | list[str] | None) -> tuple[str, ...]:
     return tuple(s for s in SCOPES if s in items)
 
 
-def required_scope(method: str, path: str) -> str:
-    """The scope a request needs (NO_SCOPE when no scope grants it)."""
-    route = routing.resolve(path)
-    if route is None:
-        return NO_SCOPE
-    if route.service == "webhooks":
-        return "webhooks:manage"
-    area = AREAS.get(route.service)
+def service_scope(method: str, service: str) -> str:
+    """The scope a request answered by `service` needs by its area (NO_SCOPE when it has none)."""
+    area = AREAS.get(service)
     if area is None:
         return NO_SCOPE
     return f"{area}:read" if method.upper() in READS else f"{area}:write"
+
+
+def required_scope(method: str, path: str) -> str:
+    """The scope a request needs (NO_SCOPE when no scope grants it)."""
+    for regex, scope in FIXED:
+        if regex.match(path):
+            return scope
+    route = routing.resolve(path)
+    if route is None:
+        return NO_SCOPE
+    return service_scope(method, route.service)
 
 
 def refusal_detail(scope: str, method: str, path: str) -> str:

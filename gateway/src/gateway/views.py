@@ -354,18 +354,17 @@ def authenticate(gw) -> tuple[Principal | None, Response | None]:
 
 @bp.post("/oauth/token")
 def oauth_token() -> Response:
-    """OAuth2 client credentials (authlib): a short-lived JWT; RFC 6749 errors as problem+json."""
+    """OAuth2 client credentials (authlib): a short-lived JWT. Its refusals are problems that also
+    carry RFC 6749's `error` and `error_description`, so OAuth2 libraries read them as well."""
     response = current_gateway().oauth_server.create_token_response()
     if response.status_code < 400:
         return response
     body = json.loads(response.get_data() or b"{}")
     error = str(body.get("error") or "invalid_request")
+    description = str(body.get("error_description") or error.replace("_", " "))
     headers = {k: v for k, v in response.headers.items() if k == "WWW-Authenticate"}
     return problem_response(
-        response.status_code,
-        detail=str(body.get("error_description") or error.replace("_", " ")),
-        error=error,
-        headers=headers,
+        response.status_code, detail=description, error=error, error_description=description, headers=headers
     )
 
 

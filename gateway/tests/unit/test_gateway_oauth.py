@@ -33,7 +33,8 @@ def test_scopes_follow_the_route_and_method():
     assert scopes.required_scope("POST", "/v1/customers") == "customers:write"
     assert scopes.required_scope("GET", "/v1/customers/1/invoices") == "billing:read"
     assert scopes.required_scope("DELETE", "/v1/webhooks/1") == "webhooks:manage"
-    assert scopes.required_scope("GET", "/v1/accounting/business") == scopes.NO_SCOPE
+    assert scopes.required_scope("GET", "/v1/accounting/business") == "accounting:read"
+    assert scopes.required_scope("GET", "/v1/api-keys") == scopes.NO_SCOPE
 
 
 def test_a_client_token_reads_within_its_scope_only(gw, fake_services):
@@ -131,3 +132,68 @@ def test_credential_paths_beyond_one_id_are_404(gw):
     assert gw.client.delete("/v1/api-keys/", headers=admin).status_code == 404
     assert gw.client.get("/v1/oauth-clients/a/b", headers=admin).status_code == 404
     assert gw.client.put("/v1/api-keys", headers=admin).status_code == 405
+
+
+def _resolve(doc: dict, schema: dict) -> dict:
+    """A schema with its `$ref`s and `allOf`s resolved (enough for these documents)."""
+    if "$ref" in schema:
+        return _resolve(doc, doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]])
+    if "allOf" in schema:
+        merged: dict = {"type": "object", "required": [], "properties": {}}
+        for part in schema["allOf"]:
+            part = _resolve(doc, part)
+            merged["required"] += part.get("required", [])
+            merged["properties"].update(part.get("properties", {}))
+        return merged
+    return schema
+
+
+def _valid(doc: dict, schema: dict, body: dict) -> None:
+    import jsonschema  # the tests' own dependency (asyncapi)
+
+    jsonschema.validate(body, _resolve(doc, schema))
+
+
+def test_openapi_documents_the_token_endpoint_as_it_answers(gw):
+    doc = gw.client.get("/openapi.json").get_json()
+    token_op = doc["paths"]["/oauth/token"]["post"]
+    form = token_op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert form["required"] == ["grant_type"] and form["properties"]["grant_type"]["enum"] == [
+        "client_credentials"
+    ]
+    assert set(token_op["responses"]) == {"200", "400", "401"}  # none of the /v1 pipeline's answers
+    assert doc["components"]["securitySchemes"]["oauth2ClientBasic"]["scheme"] == "basic"
+
+    client = _client(gw, "customers:read")
+    issued = _token(gw, client)
+    answer = token_op["responses"]["200"]
+    _valid(doc, answer["content"]["application/json"]["schema"], issued.get_json())
+    assert (
+        set(answer["headers"]) <= set(issued.headers.keys()) and issued.headers["Cache-Control"] == "no-store"
+    )
+
+    for refused in (
+        _token(gw, {**client, "client_secret": "nope"}),  # 401 invalid_client
+        _token(gw, client, scope="everything"),  # 400 invalid_scope
+        gw.client.post("/oauth/token", data={"grant_type": "password"}),  # 400 or 401: no client
+        gw.client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "a\x00b"}),
+    ):
+        documented = token_op["responses"][str(refused.status_code)]
+        body = refused.get_json()
+        _valid(doc, documented["content"]["application/problem+json"]["schema"], body)
+        assert body["error_description"] == body["detail"] and body["status"] == refused.status_code
+
+    jwks_op = doc["paths"]["/.well-known/jwks.json"]["get"]
+    assert jwks_op["security"] == []
+    _valid(
+        doc,
+        jwks_op["responses"]["200"]["content"]["application/json"]["schema"],
+        gw.client.get("/.well-known/jwks.json").get_json(),
+    )
+    events_op = doc["paths"]["/asyncapi.json"]["get"]
+    _valid(
+        doc,
+        events_op["responses"]["200"]["content"]["application/json"]["schema"],
+        gw.client.get("/asyncapi.json").get_json(),
+    )
+    assert "429" not in events_op["responses"] and "X-RateLimit-Limit" not in str(events_op)

@@ -161,7 +161,7 @@ def test_overview_hides_the_accounting_section_from_roles_that_may_not_read_it(
     assert body["accounting"] == {
         "service": "accounting-sync",
         "status": "forbidden",
-        "reason": "this key's role may not read it",
+        "reason": "this key's role or scopes may not read it",
     }
     assert "Sage said" not in resp.get_data(as_text=True)
     assert fake_accounting.calls == []  # the service is not even asked

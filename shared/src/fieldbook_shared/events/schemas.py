@@ -20,7 +20,7 @@ from .catalogue import (
     webhooks,
 )
 from .catalogue.base import EventData
-from .catalogue.public import PUBLIC_EVENTS
+from .catalogue.public import INTERNAL_EVENTS, PUBLIC_EVENTS
 
 EVENT_SCHEMAS: dict[str, type[Schema]] = {}
 for _module in (customers, accounting, assets, billing, comms, files, lifecycle, servicing, webhooks):
@@ -30,6 +30,14 @@ for _module in (customers, accounting, assets, billing, comms, files, lifecycle,
 
 assert PUBLIC_EVENTS <= EVENT_SCHEMAS.keys(), (
     f"public events not in the catalogue: {PUBLIC_EVENTS - EVENT_SCHEMAS.keys()}"
+)
+assert not PUBLIC_EVENTS & INTERNAL_EVENTS, (
+    f"events both public and internal: {PUBLIC_EVENTS & INTERNAL_EVENTS}"
+)
+assert PUBLIC_EVENTS | INTERNAL_EVENTS == EVENT_SCHEMAS.keys(), (
+    "every event of the catalogue is public or internal (events/catalogue/public.py); "
+    f"unnamed: {sorted(EVENT_SCHEMAS.keys() - PUBLIC_EVENTS - INTERNAL_EVENTS)}, "
+    f"not in the catalogue: {sorted(INTERNAL_EVENTS - EVENT_SCHEMAS.keys())}"
 )
 
 _instances: dict[str, Schema] = {}
