@@ -198,10 +198,18 @@ def test_the_openapi_names_a_scope_for_every_operation_and_documents_the_token_e
         data={"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"},
         timeout=10,
     )
-    assert refused.status_code == 401 and refused.headers["Content-Type"].startswith(
+    # a client that authenticates in the form is refused 400 (RFC 6749 §5.2: 401 is for HTTP Basic)
+    assert refused.status_code == 400 and refused.headers["Content-Type"].startswith(
         "application/problem+json"
     )
     assert refused.json()["error"] == "invalid_client" and refused.json()["error_description"]
+    basic = requests.post(
+        f"{system.gateway_url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=("nobody", "x"),
+        timeout=10,
+    )
+    assert basic.status_code == 401 and basic.json()["error"] == "invalid_client"
     assert "get" in doc["paths"]["/.well-known/jwks.json"] and "get" in doc["paths"]["/asyncapi.json"]
 
 

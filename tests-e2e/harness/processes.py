@@ -473,6 +473,7 @@ class System:
         return dict(
             CUSTOMERS_URL=self.customers_url,
             BILLING_URL=self.billing_url,
+            GATEWAY_URL=self.gateway_url,  # a tenant's admins (set in build() before comms)
             SMTP_HOST="127.0.0.1",
             SMTP_PORT=str(self.smtp.port),
             EMAIL_FROM="office@fieldbook-e2e.example",

@@ -199,8 +199,14 @@ def token_operation() -> dict:
                 "headers": dict(_NO_STORE),
                 "content": {"application/json": {"schema": token}},
             },
-            "400": _oauth_error("The request is not a valid token request, or names a scope not granted."),
-            "401": _oauth_error("No such client, a revoked one, or a wrong secret.", "WWW-Authenticate"),
+            "400": _oauth_error(
+                "Not a valid token request, a scope not granted, or (`invalid_client`) a client "
+                "that authenticated in the form and is unknown, revoked or has another secret."
+            ),
+            "401": _oauth_error(
+                "`invalid_client` by HTTP Basic: no such client, a revoked one, or a wrong secret.",
+                "WWW-Authenticate",
+            ),
         },
     }
 

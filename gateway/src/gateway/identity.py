@@ -117,6 +117,17 @@ def list_users(session: Session, tenant_id: str) -> list[User]:
     return list(session.scalars(select(User).where(User.tenant_id == tenant_id).order_by(User.email)))
 
 
+def tenant_admins(session: Session, tenant_id: str) -> list[User]:
+    """The tenant's admins who may log in: whom the services tell what needs an admin."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.tenant_id == tenant_id, User.role == "admin", User.disabled_at.is_(None))
+            .order_by(User.email)
+        )
+    )
+
+
 def tenant_user(session: Session, tenant_id: str, user_id: str) -> User | None:
     user = session.get(User, user_id)
     return user if user is not None and user.tenant_id == tenant_id else None

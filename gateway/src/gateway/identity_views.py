@@ -7,8 +7,11 @@ own HttpOnly cookie and sends it on every API call it makes for the person.
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Blueprint, Response, jsonify, request
 
+from fieldbook_shared.context import INTERNAL_TOKEN_HEADER, TENANT_HEADER
 from fieldbook_shared.problems import problem_response
 
 from . import identity, roles, scopes
@@ -19,6 +22,8 @@ from .store import User, UserSession
 from .views import authenticate
 
 identity_bp = Blueprint("identity", __name__)
+# for the services only (comms emails a tenant's admins, e.g. of a disabled webhook endpoint)
+ADMINS_PATH = "/internal/admins"
 
 
 def _body() -> dict:
@@ -161,3 +166,21 @@ def log_out_everywhere() -> Response:
         ended = identity.end_sessions(session, live[2].id)
         session.commit()
     return jsonify({"ended": ended})
+
+
+@identity_bp.get(ADMINS_PATH)
+def tenant_admins() -> Response:
+    """The tenant's admins (`X-Tenant-Id`): email and name. Only with the internal token, which the
+    services hold and no client ever has; never under /v1, so no key, role or scope applies."""
+    gw = current_gateway()
+    token = request.headers.get(INTERNAL_TOKEN_HEADER, "")
+    if not gw.settings.internal_token or not hmac.compare_digest(token, gw.settings.internal_token):
+        return problem_response(401, detail="Only Fieldbook's services may ask for a tenant's admins.")
+    tenant_id = request.headers.get(TENANT_HEADER, "").strip()
+    if not tenant_id:
+        return problem_response(
+            422, detail="Name the tenant in X-Tenant-Id.", errors={TENANT_HEADER: ["required"]}
+        )
+    with gw.sessions() as session:
+        admins = identity.tenant_admins(session, tenant_id)
+        return jsonify({"items": [{"email": a.email, "name": a.name} for a in admins]})

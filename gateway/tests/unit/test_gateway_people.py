@@ -103,3 +103,36 @@ def test_a_disabled_user_is_logged_out_and_cannot_log_in(gw):
     assert r.status_code == 200
     assert gw.client.get("/v1/customers", headers=auth).status_code == 401
     assert _login(gw).status_code == 401
+
+
+def test_the_services_learn_a_tenants_admins_with_the_internal_token_only(gw):
+    from gateway import identity, keys
+
+    _user(gw, "boss@acme.example", role="admin")
+    _user(gw, "second@acme.example", role="admin")
+    gone = _user(gw, "gone@acme.example", role="admin")
+    _user(gw, "sales@acme.example", role="sales")
+    r = gw.client.patch(f"/v1/users/{gone['id']}", json={"disabled": True}, headers=gw.auth("admin"))
+    assert r.status_code == 200, r.get_json()
+    with gw.session() as session:  # another tenant's admin
+        other = keys.create_tenant(session, "Other Co")
+        identity.create_user(session, other.id, "boss@other.example", "Bo", "admin", PASSWORD)
+        session.commit()
+
+    headers = {"X-Internal-Token": "test-internal-token", "X-Tenant-Id": gw.tenant_id}
+    r = gw.client.get("/internal/admins", headers=headers)
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json() == {
+        "items": [
+            {"email": "boss@acme.example", "name": "Ann"},
+            {"email": "second@acme.example", "name": "Ann"},
+        ]
+    }
+    # a client, even with an admin key, never reads it: the internal token only
+    for refused in (
+        {"X-Tenant-Id": gw.tenant_id, **gw.auth("admin")},
+        {"X-Tenant-Id": gw.tenant_id, "X-Internal-Token": "guess"},
+    ):
+        assert gw.client.get("/internal/admins", headers=refused).status_code == 401
+    no_tenant = gw.client.get("/internal/admins", headers={"X-Internal-Token": "test-internal-token"})
+    assert no_tenant.status_code == 422

@@ -17,6 +17,7 @@ from comms.settings import load_settings
 from comms.sms_sending import SmsSender
 from comms.uow import CommsUnitOfWork
 from fieldbook_shared.context import RequestContext
+from fieldbook_shared.internal_client import UpstreamUnavailable
 from fieldbook_shared.testing import TENANT, ServiceUnderTest, customer_event_data, publish  # noqa: F401 - tests import it from here
 
 pytest_plugins = ["fieldbook_shared.pytest_plugin"]
@@ -59,6 +60,21 @@ class FakeCustomers:
     def work_address(self, tenant_id, customer_id, work_address_id):
         wa = self.work_addresses.get((tenant_id, str(work_address_id)))
         return wa if wa and wa["customer_id"] == str(customer_id) else None
+
+
+class FakeGateway:
+    """Stands in for the gateway's internal list of a tenant's admins."""
+
+    def __init__(self):
+        self.people: dict[str, list[dict]] = {}  # tenant → its admins
+        self.down = False
+        self.calls: list[str] = []
+
+    def admins(self, tenant_id):
+        self.calls.append(tenant_id)
+        if self.down:
+            raise UpstreamUnavailable("The gateway service could not answer just now.")
+        return self.people.get(tenant_id, [])
 
 
 class FakeTransport:
@@ -112,8 +128,13 @@ def app(settings, customers, billing):
 
 
 @pytest.fixture
-def uow_factory(sessions, customers, billing):
-    uow_class = uow_class_for(customers, billing)
+def gateway():
+    return FakeGateway()
+
+
+@pytest.fixture
+def uow_factory(sessions, customers, billing, gateway):
+    uow_class = uow_class_for(customers, billing, gateway)
     return lambda ctx: uow_class(sessions, ctx, "comms")
 
 

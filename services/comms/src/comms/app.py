@@ -19,7 +19,7 @@ from .api import (
     templates,
     timeline,
 )
-from .clients import BillingClient, CustomersClient
+from .clients import BillingClient, CustomersClient, GatewayClient
 from .settings import CommsSettings, load_settings
 from .uow import CommsUnitOfWork
 
@@ -27,15 +27,19 @@ LARGE_BODY_PATHS = ("/v1/emails", "/v1/mass-emails")
 
 
 def uow_class_for(
-    customers: CustomersClient | None, billing: BillingClient | None = None
+    customers: CustomersClient | None,
+    billing: BillingClient | None = None,
+    gateway: GatewayClient | None = None,
 ) -> type[CommsUnitOfWork]:
-    """The unit of work, with the lookups of customers comms has not heard of yet, and of the
-    tenant's letterhead its letters print on (billing's document settings)."""
+    """The unit of work, with the lookups of customers comms has not heard of yet, of the
+    tenant's letterhead its letters print on (billing's document settings), and of a tenant's
+    admins (the worker's: it emails them on events)."""
 
     class Uow(CommsUnitOfWork):
         customer_fetcher = staticmethod(customers.customer) if customers else None
         work_address_fetcher = staticmethod(customers.work_address) if customers else None
         letterhead = staticmethod(billing.letterhead) if billing else None
+        admins_fetcher = staticmethod(gateway.admins) if gateway else None
 
     return Uow
 

@@ -1,6 +1,7 @@
 """The synchronous reads of comms (docs/architecture.md §1), with the kit's internal client: a
 customer or work address it has not yet heard of, from customers; a statement's or a document's
-PDF, and the tenant's letterhead (document settings and logo) its letters print on, from billing.
+PDF, and the tenant's letterhead (document settings and logo) its letters print on, from billing;
+a tenant's admins, from the gateway (which owns the people).
 
 404 → None (no such record for this tenant); a merged customer → `CustomerMerged`; anything else
 that is not a 200, or a 200 that is not what was asked for, → `UpstreamUnavailable` (503), so a
@@ -62,3 +63,25 @@ class BillingClient(InternalClient):
         if not resp.content.startswith(b"%PDF"):
             raise UpstreamUnavailable(f"The billing service's {what} is not a PDF.")
         return resp.content
+
+
+class GatewayClient(InternalClient):
+    """The gateway's people: a tenant's admins, whom comms emails what needs an admin."""
+
+    def __init__(self, base_url: str, internal_token: str, timeout: float):
+        super().__init__("gateway", base_url, internal_token, timeout, service=SERVICE)
+
+    @classmethod
+    def from_settings(cls, settings: CommsSettings) -> GatewayClient:
+        return cls(settings.gateway_url, settings.internal_token, settings.internal_timeout_seconds)
+
+    def admins(self, tenant_id: str) -> list[dict]:
+        """[{email, name}] of the tenant's admins who may log in (maybe none)."""
+        path = "/internal/admins"
+        body = self.read_object(tenant_id, path)
+        items = body.get("items") if body is not None else None
+        if not isinstance(items, list) or not all(
+            isinstance(i, dict) and isinstance(i.get("email"), str) for i in items
+        ):
+            raise self.unavailable(path, "an answer without the admins")
+        return [{"email": i["email"], "name": i.get("name")} for i in items]

@@ -21,6 +21,7 @@ from fieldbook_shared.events.catalogue.customers import CUSTOMER_SNAPSHOTS
 
 from . import directory
 from .domain import recipients
+from .service.admin_notices import queue_webhook_disabled_notice
 from .service.emails import queue_document_email, queue_statement_email
 from .service.service_reminders import queue_service_reminder
 from .store.models import (
@@ -214,6 +215,11 @@ def on_service_reminder(uow: CommsUnitOfWork, event: Event) -> None:
     queue_service_reminder(uow, event.data)
 
 
+def on_webhook_endpoint_disabled(uow: CommsUnitOfWork, event: Event) -> None:
+    """A partner's endpoint failing for days was disabled: its admins are told by email."""
+    queue_webhook_disabled_notice(uow, event.data)
+
+
 HANDLERS = {
     **dict.fromkeys(CUSTOMER_SNAPSHOTS, on_customer_snapshot),
     "customer.merged": on_customer_merged,
@@ -230,4 +236,5 @@ HANDLERS = {
     "statement.generated": on_statement_generated,
     "document.send_requested": on_document_send_requested,
     "service_reminder.send_requested": on_service_reminder,
+    "webhook_endpoint.disabled": on_webhook_endpoint_disabled,
 }

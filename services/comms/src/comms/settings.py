@@ -14,7 +14,8 @@ SMS (the provider's HTTP API, services/comms/README.md; `make up` runs its simul
 appended), `SMS_RECEIPT_SECRET` (receipts must be signed with it; none set → every receipt refused),
 `SMS_TIMEOUT_SECONDS`, `SMS_RETRY_BASE_SECONDS`, `SMS_RETRY_MAX_SECONDS`, `SMS_MAX_ATTEMPTS`,
 `SMS_POLL_SECONDS`.
-Other services: `CUSTOMERS_URL`, `BILLING_URL`, `UPSTREAM_TIMEOUT_SECONDS`.
+Other services: `CUSTOMERS_URL`, `BILLING_URL`, `UPSTREAM_TIMEOUT_SECONDS`; `GATEWAY_URL` (the
+gateway's internal URL: who a tenant's admins are, to email them what needs an admin).
 Sizes: `MAX_EMAIL_BODY_BYTES` (request body of /v1/emails and /v1/mass-emails; attachments are
 base64 in JSON, so larger than the 16 MB of attachments), `MAX_ATTACHMENTS_BYTES` (16 MiB).
 """
@@ -63,6 +64,7 @@ class CommsSettings(Settings):
     sms_poll: float = env_setting("SMS_POLL_SECONDS", 1.0)
     customers_url: str = service_url("customers")
     billing_url: str = service_url("billing")
+    gateway_url: str = env_setting("GATEWAY_URL", "http://127.0.0.1:8000")
     # each call to customers; a statement PDF from billing gets 4 times as long (UPSTREAM_TIMEOUT_SECONDS)
     internal_timeout_seconds: float = env_setting("UPSTREAM_TIMEOUT_SECONDS", 5.0)
     max_email_body_bytes: int = env_setting("MAX_EMAIL_BODY_BYTES", 24 * MIB)

@@ -10,7 +10,7 @@ import sys
 from fieldbook_shared.messaging import worker
 
 from .app import uow_class_for
-from .clients import CustomersClient
+from .clients import CustomersClient, GatewayClient
 from .handlers import HANDLERS
 from .sending import MassEmailRunner, Sender
 from .settings import load_settings
@@ -27,7 +27,7 @@ def _loops(w: worker.Worker) -> worker.Loops:
 
 def main() -> int:
     settings = load_settings()
-    uow_class = uow_class_for(CustomersClient.from_settings(settings))
+    uow_class = uow_class_for(CustomersClient.from_settings(settings), gateway=GatewayClient.from_settings(settings))
     return worker.main(settings, uow_class, HANDLERS, loops=_loops)
 
 
