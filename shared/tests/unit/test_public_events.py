@@ -15,7 +15,7 @@ def test_partners_hear_of_servicing_contracts_and_recurring_invoices():
     contracts = {f"contract.{what}" for what in ("created", "updated", "renewed", "cancelled", "expired")}
     recurring = {
         f"recurring_invoice.{what}"
-        for what in ("created", "paused", "resumed", "stopped", "ended", "invoiced")
+        for what in ("created", "updated", "paused", "resumed", "stopped", "ended", "invoiced")
     }
     assert contracts | recurring <= PUBLIC_EVENTS
 
@@ -27,6 +27,7 @@ def test_requests_between_services_bookkeeping_and_card_data_stay_internal():
         "ledger.balance_changed",
         "accounting.sync_failed",
         "card.stored",
+        "sms.sent",
         "webhook_endpoint.disabled",
     ):
         assert event_type in INTERNAL_EVENTS and event_type not in PUBLIC_EVENTS

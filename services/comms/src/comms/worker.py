@@ -27,7 +27,9 @@ def _loops(w: worker.Worker) -> worker.Loops:
 
 def main() -> int:
     settings = load_settings()
-    uow_class = uow_class_for(CustomersClient.from_settings(settings), gateway=GatewayClient.from_settings(settings))
+    uow_class = uow_class_for(
+        CustomersClient.from_settings(settings), gateway=GatewayClient.from_settings(settings)
+    )
     return worker.main(settings, uow_class, HANDLERS, loops=_loops)
 
 

@@ -3,7 +3,7 @@
 The rest stays on the internal bus: requests from one service to another (`document.send_requested`,
 `service_reminder.send_requested`, `service_reminder.booking_refused`), bookkeeping
 (`ledger.balance_changed`, `accounting.*`, `customer.erasure_reported`), what concerns the
-tenant's office only (`email.*`, `note.*`, `mass_email.completed`, `document_settings.updated`,
+tenant's office only (`email.*`, `sms.*`, `note.*`, `mass_email.completed`, `document_settings.updated`,
 `statement.generated`, `webhook_endpoint.disabled`) and anything near card data (`card.stored`).
 Every event of the catalogue is named once, in PUBLIC_EVENTS or INTERNAL_EVENTS (checked where the
 catalogue is assembled), so a new event cannot become public, or stay hidden, unnoticed; a public
@@ -60,6 +60,7 @@ PUBLIC_EVENTS: frozenset[str] = frozenset(
         "file.deleted",
         "service_reminder.booked",
         "recurring_invoice.created",
+        "recurring_invoice.updated",
         "recurring_invoice.paused",
         "recurring_invoice.resumed",
         "recurring_invoice.stopped",
@@ -90,6 +91,9 @@ INTERNAL_EVENTS: frozenset[str] = frozenset(
         # the tenant's office only
         "email.sent",
         "email.failed",
+        "sms.sent",
+        "sms.delivered",
+        "sms.failed",
         "mass_email.completed",
         "note.created",
         "note.updated",
