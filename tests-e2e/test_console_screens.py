@@ -85,6 +85,12 @@ def test_an_asset_on_a_work_address_then_its_service_on_the_servicing_tab(browse
     reminder = page.locator("#reminders tr", has_text=serial)
     expect_ui(reminder).to_contain_text("2027-01-15")
     expect_ui(reminder).to_contain_text("every 12 months")
+    # a next service date set by hand (with the reminder's ETag as the tab showed it)
+    reminder.get_by_label("Next service date for").fill("2027-02-01")
+    reminder.get_by_role("button", name="Set date").click()
+    expect_ui(page.get_by_role("status")).to_have_text("Next service date set to 2027-02-01.")
+    reminder = page.locator("#reminders tr", has_text=serial)
+    expect_ui(reminder).to_contain_text("2027-02-01")
     reminder.get_by_label("Decision").select_option("postpone")
     reminder.get_by_label("Date (book: the job's; postpone: the new service date)").fill("2027-03-01")
     reminder.get_by_label("Reason (to postpone or cancel)").fill("Tenant away")
@@ -96,6 +102,81 @@ def test_an_asset_on_a_work_address_then_its_service_on_the_servicing_tab(browse
     # the timeline merges the services' entries: the asset's change is there
     page.goto(f"{console}/customers/{cid}?tab=timeline")
     reload_until(page, lambda p: p.locator("#timeline li", has_text="asset change"))
+    context.close()
+
+
+def test_a_work_address_added_and_edited_its_conflict_its_files_and_a_contract(browser, console, tenant):
+    plan = expect(
+        tenant.admin.post(
+            "/v1/service-plans",
+            json={
+                "name": unique("Gold cover "),
+                "price": "180.00",
+                "billing_frequency": "yearly",
+                "visits_per_year": 1,
+            },
+        ),
+        201,
+    ).json()
+    cid = create_customer(tenant.admin, private_customer(surname="Landlady"))["id"]
+    context, page = logged_in(browser, console, new_user(tenant, "sales"))
+    name = unique("Flat ")
+
+    # added: the first line missing is shown beside its field, what was typed kept
+    page.goto(f"{console}/customers/{cid}?tab=addresses")
+    page.get_by_role("link", name="Add a work address").click()
+    page.get_by_label("Name (e.g. Flat 2, Head office)").fill(name)
+    page.get_by_label("Postcode").fill("LS2 7EY")
+    page.get_by_role("button", name="Add work address").click()
+    expect_ui(page.locator("#f-address-line-1-error")).to_be_visible()
+    expect_ui(page.get_by_label("Address line 1")).to_have_attribute("aria-invalid", "true")
+    expect_ui(page.get_by_label("Postcode")).to_have_value("LS2 7EY")
+    page.get_by_label("Address line 1").fill("9 Park Row")
+    page.get_by_label("Occupier's surname").fill("Tenant")
+    page.get_by_role("button", name="Add work address").click()
+    expect_ui(page.get_by_role("status")).to_have_text("Work address added.")
+    row = page.locator("#work-addresses tr", has_text=name)
+    expect_ui(row).to_contain_text("9 Park Row")
+    expect_ui(row).to_contain_text("Tenant")
+
+    # edited while someone else changed it: the conflict, then saved after a reload
+    row.get_by_role("link", name=f"Edit {name}").click()
+    wid = re.search(r"/work-addresses/([^/]+)/edit", page.url).group(1)
+    path = f"/v1/customers/{cid}/work-addresses/{wid}"
+    etag = expect(tenant.admin.get(path), 200).headers["ETag"]
+    expect(tenant.admin.patch(path, json={"name": name + " (let)"}, headers={"If-Match": etag}), 200)
+    page.get_by_label("Town").fill("Leeds")
+    page.get_by_role("button", name="Save").click()
+    expect_ui(page.locator("#form-message")).to_contain_text("changed by someone else")
+    page.locator("#form-message").get_by_role("link", name="Reload").click()
+    expect_ui(page.get_by_label("Name (e.g. Flat 2, Head office)")).to_have_value(name + " (let)")
+    page.get_by_label("Town").fill("Leeds")
+    page.get_by_role("button", name="Save").click()
+    expect_ui(page.get_by_role("status")).to_have_text("Work address saved.")
+    expect_ui(page.locator("#work-addresses tr", has_text=name)).to_contain_text("Leeds")
+
+    # a file attached to the work address: on its page and on its row
+    page.locator("#work-addresses tr", has_text=name).get_by_role("link", name="Attach a file").click()
+    file_name = f"gas-cert-{secrets.token_hex(3)}.pdf"
+    page.get_by_label("File (PDF, image, office document, text or CSV)").set_input_files(
+        files=[{"name": file_name, "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect_ui(page.get_by_role("status")).to_have_text(f"{file_name} uploaded.")
+    expect_ui(page.locator("#owner-files")).to_contain_text(file_name)
+    page.get_by_role("link", name="Back to").click()
+    expect_ui(page.locator("#work-addresses tr", has_text=name)).to_contain_text(file_name)
+
+    # a contract on a plan covering the work address
+    page.goto(f"{console}/customers/{cid}?tab=servicing")
+    page.get_by_role("link", name="Add a contract").click()
+    page.get_by_label("Service plan").select_option(plan["id"])
+    page.get_by_label(name).check()
+    page.get_by_role("button", name="Add contract").click()
+    expect_ui(page.get_by_role("status")).to_have_text("Contract added.")
+    expect_ui(page.locator("#contracts tr", has_text=plan["name"])).to_contain_text(
+        "1 work addresses, 0 assets"
+    )
     context.close()
 
 
@@ -130,12 +211,21 @@ def test_a_file_uploaded_is_listed_downloaded_and_deleted(browser, console, tena
 def test_a_mass_email_shows_who_is_skipped_before_it_is_sent(browser, console, tenant, smtp):
     surname = f"Mailshot{secrets.token_hex(3)}"
     address = f"{surname.lower()}@example.com"
-    create_customer(tenant.admin, private_customer(surname=surname, email=address))
-    create_customer(tenant.admin, private_customer(surname=surname, first_name="Nomail", email=None))
+    manager = unique("Jo ")
+    create_customer(tenant.admin, private_customer(surname=surname, email=address, account_manager=manager))
+    create_customer(
+        tenant.admin,
+        private_customer(surname=surname, first_name="Nomail", email=None, account_manager=manager),
+    )
+    # the same name in another postcode and with another account manager: the filters leave it out
+    other = private_customer(surname=surname, first_name="Elsewhere", email=f"x{address}")
+    create_customer(tenant.admin, {**other, "address": {"line_1": "2 Quay St", "postcode": "M3 3JE"}})
     context, page = logged_in(browser, console, new_user(tenant, "sales"))
 
     page.get_by_role("link", name="Mass email").click()
     page.get_by_label("Search").fill(surname)
+    page.get_by_label("Postcode starts with").fill("LS1")
+    page.get_by_label("Account manager").fill(manager)
     page.get_by_label("Automated send: skip dormant customers").uncheck()
     page.get_by_label("Subject").fill("Spring boiler check")
     page.get_by_label("Message").fill("Dear {{first_name}}, your boiler is due a check.")

@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fieldbook_shared.observability import configure_logging, init_health, init_request_logging
 
-from . import imports, mass_email, record_tabs  # noqa: F401  (their pages are routes of bp)
+from . import attached_files, imports, mass_email, record_tabs, work_addresses  # noqa: F401  (routes of bp)
 from .settings import Settings
 from .views import bp
 

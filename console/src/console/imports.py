@@ -55,12 +55,29 @@ def _issues(import_id: str, job: dict) -> list:
     return _rows(api().get(f"/v1/imports/{import_id}/errors", page_size=ISSUES_SHOWN))
 
 
+def _type_needs(job: dict) -> list[tuple[str, list[str]]]:
+    """A customers import's rows also need what their customer type requires (the tenant's types)."""
+    if job.get("kind") != "customers":
+        return []
+    types = _rows(api().get("/v1/customer-types"))
+    # a type's field names its address part as `address.town`; the import's columns feed `town`
+    return [
+        (t.get("label") or t.get("name", ""), [f.removeprefix("address.") for f in t["required_fields"]])
+        for t in types
+        if t.get("required_fields")
+    ]
+
+
 def _show(job: dict, errors: dict | None = None, message: str | None = None, status: int = 200):
     mapping = job.get("mapping") or job.get("suggested_mapping") or {}
+    required = job.get("required_fields") or []
     return render_template(
         "import.html",
         job=job,
         mapping=mapping,
+        required=required,
+        needed={f for group in required for f in group},
+        type_needs=_type_needs(job),
         issues=_issues(job["id"], job),
         match_keys=MATCH_KEYS if job.get("kind") == "customers" else (),
         finished=job.get("status") in FINISHED,

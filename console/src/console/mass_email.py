@@ -18,7 +18,7 @@ from .api import Api
 from .record_tabs import ALL, Refusal, writers_only
 from .views import _rows, api, bp, login_required, refused
 
-FILTERS = ("q", "type", "status", "blocked")
+FILTERS = ("q", "type", "status", "blocked", "postcode", "account_manager")
 MOST_PAGES = 100  # 100 pages of 100: comms takes at most 10,000 customers in one mass email
 SHOWN_ROWS = 200  # the preview's table; the counts cover every recipient
 

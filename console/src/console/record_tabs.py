@@ -9,11 +9,12 @@ service's, the timeline the gateway's own merge. Edits send the ETag the form wa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from flask import Response, abort, g, redirect, render_template, request, url_for
 
 from .api import Answer, Api
-from .views import _back, _rows, api, bp, login_required, refused, tab_data
+from .views import _back, _rows, api, bp, files_by_owner, login_required, refused, tab_data
 
 ADDRESS = (
     ("address.line_1", "Address line 1"),
@@ -219,6 +220,7 @@ def _assets(client: Api, cid: str) -> dict:
     groups = _rows(client.get("/v1/asset-catalogue/groups", page_size=ALL))
     return {
         "assets": _rows(client.get(f"/v1/customers/{cid}/assets", page_size=ALL)),
+        "files": files_by_owner(client, cid, "asset"),
         "work_addresses": {w["id"]: _work_address_label(w) for w in work_addresses},
         "groups": {gr["id"]: gr.get("name", "") for gr in groups},
     }
@@ -364,6 +366,100 @@ def renew_contract(customer_id: str, contract_id: str):
 def cancel_contract(customer_id: str, contract_id: str):
     answer = api().post(f"/v1/contracts/{contract_id}/cancel", {"reason": request.form.get("reason", "")})
     return _back(customer_id, "servicing", answer, "Contract cancelled.")
+
+
+def _plan_label(p: dict) -> str:
+    frequency = (p.get("billing_frequency") or "").replace("_", " ")
+    return f"{p.get('name', '')} — £{p.get('price', '')} {frequency}".strip()
+
+
+def _contract_fields(client: Api, cid: str) -> list[Field]:
+    plans = _rows(client.get("/v1/service-plans", page_size=ALL))
+    work_addresses = _rows(client.get(f"/v1/customers/{cid}/work-addresses", page_size=ALL))
+    assets = _rows(client.get(f"/v1/customers/{cid}/assets", page_size=ALL))
+    return [
+        Field(
+            "plan_id",
+            "Service plan",
+            required=True,
+            choices=(("", "Choose a plan"), *((p["id"], _plan_label(p)) for p in plans)),
+        ),
+        Field("start_date", "Start date", type="date", required=True),
+        Field("end_date", "End date (the term's last day)", type="date", required=True),
+        Field("auto_renew", "Renew automatically at the end date", type="checkbox"),
+        Field(
+            "work_address_ids",
+            "Work addresses covered",
+            type="checkboxes",
+            choices=tuple((w["id"], _work_address_label(w)) for w in work_addresses),
+        ),
+        Field(
+            "asset_ids",
+            "Assets covered",
+            type="checkboxes",
+            choices=tuple((a["id"], _asset_label(a)) for a in assets),
+        ),
+    ]
+
+
+def _a_year_from(start: date) -> date:
+    """The last day of a year's term starting on `start` (29 February starts end on 28 February)."""
+    try:
+        return start.replace(year=start.year + 1) - timedelta(days=1)
+    except ValueError:
+        return start.replace(year=start.year + 1, day=28)
+
+
+@bp.route("/customers/<customer_id>/contracts/new", methods=["GET", "POST"])
+@login_required
+def new_contract(customer_id: str):
+    writers_only()
+    client = api()
+    customer = _customer(client, customer_id)
+    back = url_for("console.record", customer_id=customer_id, tab="servicing")
+    form = Form("Add a contract", _contract_fields(client, customer_id), "Add contract", back)
+    if request.method == "GET":
+        today = date.today()
+        form.values = {"start_date": today.isoformat(), "end_date": _a_year_from(today).isoformat()}
+        return _show(form, customer)
+    f = request.form
+    form.values = {
+        **f.to_dict(),
+        "work_address_ids": f.getlist("work_address_ids"),
+        "asset_ids": f.getlist("asset_ids"),
+    }
+    body = {
+        "plan_id": _blank_none(f.get("plan_id")),
+        "start_date": _blank_none(f.get("start_date")),
+        "end_date": _blank_none(f.get("end_date")),
+        "auto_renew": f.get("auto_renew") == "1",
+        "work_address_ids": f.getlist("work_address_ids"),
+        "asset_ids": f.getlist("asset_ids"),
+    }
+    answer = client.post(f"/v1/customers/{customer_id}/contracts", body)
+    if answer.ok:
+        return redirect(
+            url_for("console.record", customer_id=customer_id, tab="servicing", message="Contract added.")
+        )
+    return _refused_form(form, customer, answer, "contract")
+
+
+@bp.post("/customers/<customer_id>/service-reminders/<reminder_id>/due-date")
+@login_required
+def set_due_date(customer_id: str, reminder_id: str):
+    """The next service date set by hand (blank: worked out from the interval again), sent with the
+    reminder's ETag as the tab showed it: a reminder changed since is the conflict."""
+    due = _blank_none(request.form.get("due_date"))
+    answer = api().patch(
+        f"/v1/service-reminders/{reminder_id}",
+        {"due_date": due},
+        **{"If-Match": request.form.get("etag", "")},
+    )
+    if answer.status == 412:
+        error = f"This service was {CHANGED}"
+        return redirect(url_for("console.record", customer_id=customer_id, tab="servicing", error=error))
+    done = f"Next service date set to {due}." if due else "Next service date worked out from the interval."
+    return _back(customer_id, "servicing", answer, done)
 
 
 # ---------------------------------------------------------------------------------------- files

@@ -7,6 +7,7 @@ role cannot use, and a POST the role may not make is refused by the gateway, wha
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from functools import wraps
 
@@ -275,20 +276,26 @@ def _contacts(client: Api, cid: str) -> dict:
     return {"contacts": _rows(client.get(f"/v1/customers/{cid}/contacts"))}
 
 
-def _addresses(client: Api, cid: str) -> dict:
-    return {"addresses": _rows(client.get(f"/v1/customers/{cid}/work-addresses"))}
-
-
 def _work(client: Api, cid: str) -> dict:
     invoices = _rows(client.get(f"/v1/customers/{cid}/invoices"))
     return {
         "quotes": _rows(client.get(f"/v1/customers/{cid}/quotes")),
         "jobs": _rows(client.get(f"/v1/customers/{cid}/jobs")),
+        "job_files": files_by_owner(client, cid, "job"),
         "invoices": invoices,
         "open_invoices": [i for i in invoices if i.get("outstanding") not in (None, "0.00")],
         "payments": _rows(client.get(f"/v1/customers/{cid}/payments")),
         "account": _account(client, cid),
     }
+
+
+def files_by_owner(client: Api, customer_id: str, attached_to: str) -> dict[str, list]:
+    """{owner id: its files, newest first} of one kind of record on the customer."""
+    answer = client.get(f"/v1/customers/{customer_id}/files", attached_to=attached_to, page_size=100)
+    grouped: dict[str, list] = defaultdict(list)
+    for f in _rows(answer):
+        grouped[f.get("owner_id") or ""].append(f)
+    return dict(grouped)
 
 
 def _statement(client: Api, cid: str) -> dict:
@@ -307,7 +314,6 @@ def _communications(client: Api, cid: str) -> dict:
 TAB_DATA = {
     "overview": _overview,
     "contacts": _contacts,
-    "addresses": _addresses,
     "work": _work,
     "statement": _statement,
     "notes": _notes,

@@ -47,6 +47,7 @@ def _as(role: str):
 def gateway():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.get(f"{GW}/v1/customers/{CID}", json=CUSTOMER)
+        rsps.get(f"{GW}/v1/customer-types", json=[])  # the import page names what each type needs
         yield rsps
 
 
@@ -199,6 +200,7 @@ def test_the_edit_form_deletes_with_the_etag_it_was_opened_with(gateway, admin):
 
 
 def test_readonly_sees_no_asset_buttons_and_a_forged_add_is_refused_before_the_api(gateway, readonly):
+    gateway.get(f"{GW}/v1/customers/{CID}/files", json=[])  # the files on its rows
     _work_addresses(gateway)
     gateway.get(
         f"{GW}/v1/customers/{CID}/assets", json=[{"id": AID, "brand": "Ideal", "work_address_id": WID}]

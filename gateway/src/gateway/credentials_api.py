@@ -16,7 +16,7 @@ from fieldbook_shared.context import ROLES
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.problems import ValidationFailed, flatten_errors, problem_response
 
-from . import keys, oauth
+from . import keys, oauth, roles
 from .keys import Principal
 from .scopes import SCOPES
 
@@ -91,7 +91,11 @@ def answer(gw, principal: Principal, path: str) -> Response:
     """The answer to a request under /v1/api-keys or /v1/oauth-clients (already authenticated)."""
     if principal.role != "admin" or principal.scopes is not None:  # a scoped caller never mints keys
         return problem_response(
-            403, detail=f"Only admin keys may {request.method} {path}.", allowed_roles=["admin"]
+            403,
+            detail=roles.refusal_detail(
+                ("admin",), request.method, path, "key" if principal.scopes is not None else principal.kind
+            ),
+            allowed_roles=["admin"],
         )
     root = KEYS if path == KEYS or path.startswith(KEYS + "/") else CLIENTS
     rest = path[len(root) :].strip("/")

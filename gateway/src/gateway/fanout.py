@@ -122,13 +122,13 @@ def customer_call(customer_id: str) -> Call:
     return Call("customer", CUSTOMERS, customer_path(customer_id))
 
 
-def customer_refusal(result: Result, customer_id: str, page: str) -> Response | None:
+def customer_refusal(result: Result, customer_id: str, page: str, kind: str = "key") -> Response | None:
     """The answer when the customer call did not give the customer (None when it did): its own
     problem passed on (404, 410 …), 403 for a key that may not read it, 503 without customers."""
     outcome, status, headers, customer = result
     if outcome == "forbidden":
         allowed = roles.allowed_roles("GET", f"/v1/customers/{customer_id}")
-        return problem_response(403, detail=roles.refusal_detail(allowed, "GET", request.path))
+        return problem_response(403, detail=roles.refusal_detail(allowed, "GET", request.path, kind))
     if outcome == "unsendable":
         return unsendable_problem(ACTOR_HEADER)
     if outcome != "ok":

@@ -46,7 +46,7 @@ def _admin() -> tuple[Principal | None, Response | None]:
         return None, problem_response(403, detail=detail, required_scope=scopes.NO_SCOPE)
     allowed = roles.allowed_roles(request.method, request.path)
     if principal.role not in allowed:  # type: ignore[union-attr]
-        detail = roles.refusal_detail(allowed, request.method, request.path)
+        detail = roles.refusal_detail(allowed, request.method, request.path, principal.kind)  # type: ignore[union-attr]
         return None, problem_response(403, detail=detail, allowed_roles=list(allowed))
     return principal, None
 

@@ -47,7 +47,7 @@ def _calls(customer_id: str) -> list[Call]:
 def customer_overview(gw: Gateway, principal: Principal, customer_id: str) -> Response:
     """The overview of `customer_id`, a UUID the caller has checked (`fanout.customer_id_from`)."""
     results = fan_out(gw, principal, _calls(customer_id))
-    refusal = customer_refusal(results["customer"], customer_id, "overview")
+    refusal = customer_refusal(results["customer"], customer_id, "overview", principal.kind)
     if refusal is not None:
         return refusal
     customer = results["customer"][3]

@@ -95,9 +95,14 @@ def is_allowed(role: str, method: str, path: str, body: Any = None) -> bool:
     return role in allowed_roles(method, path, body)
 
 
-def refusal_detail(roles: tuple[str, ...], method: str, path: str) -> str:
-    """The 403 detail: says which roles may, so a person knows whom to ask."""
+# what the 403 calls the caller (keys.Principal.kind): a person in the console is a user, not a key
+CALLERS = {"user": "users", "client": "clients", "key": "keys"}
+
+
+def refusal_detail(roles: tuple[str, ...], method: str, path: str, kind: str = "key") -> str:
+    """The 403 detail: says which roles may, so a person knows whom to ask; it names the caller
+    as what it is (a person's session: users; an API key: keys; an OAuth2 client: clients)."""
     if not roles:
         return f"{method} is not allowed through the gateway."
     names = " and ".join([", ".join(roles[:-1]), roles[-1]]) if len(roles) > 1 else roles[0]
-    return f"Only {names} keys may {method} {path}."
+    return f"Only {names} {CALLERS.get(kind, 'keys')} may {method} {path}."

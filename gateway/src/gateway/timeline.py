@@ -132,7 +132,7 @@ def customer_timeline(gw: Gateway, principal: Principal, customer_id: str) -> Re
         return problem_response(422, detail="The timeline's query is not valid.", errors=errors)
     calls = _calls(customer_id, query)
     results = fan_out(gw, principal, calls)
-    refusal = customer_refusal(results["customer"], customer_id, "timeline")
+    refusal = customer_refusal(results["customer"], customer_id, "timeline", principal.kind)
     if refusal is not None:
         return refusal
     lists, unavailable = [], []

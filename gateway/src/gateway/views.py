@@ -255,7 +255,9 @@ def _refusal(principal: Principal, path: str, body) -> Response | None:
     )
     if principal.role not in allowed:
         return problem_response(
-            403, detail=roles.refusal_detail(allowed, request.method, path), allowed_roles=list(allowed)
+            403,
+            detail=roles.refusal_detail(allowed, request.method, path, principal.kind),
+            allowed_roles=list(allowed),
         )
     return None
 

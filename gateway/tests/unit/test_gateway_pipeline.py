@@ -67,6 +67,28 @@ def test_sales_cannot_block_a_customer_but_accounts_can(gw, fake_services):
     assert fake_services["customers"].last["path"] == path
 
 
+def test_the_refusal_names_a_person_in_the_console_a_user_not_a_key(gw, fake_services):
+    r = gw.client.post(
+        "/v1/users",
+        json={
+            "email": "sam@acme.example",
+            "name": "Sam",
+            "role": "sales",
+            "password": "correct horse battery",
+        },
+        headers=gw.auth("admin"),
+    )
+    assert r.status_code == 201
+    token = gw.client.post(
+        "/v1/sessions", json={"email": "sam@acme.example", "password": "correct horse battery"}
+    ).json["token"]
+    path = f"/v1/customers/{CUSTOMER}/block"
+    refused = gw.client.post(path, json={"reason": "debt"}, headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 403
+    assert refused.json["detail"] == f"Only admin and accounts users may POST {path}."
+    assert fake_services["customers"].calls == []
+
+
 def test_sales_cannot_set_a_credit_limit_but_may_edit_the_name(gw):
     path = f"/v1/customers/{CUSTOMER}"
     assert (

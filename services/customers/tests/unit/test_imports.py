@@ -149,6 +149,16 @@ def test_upload_answers_with_columns_five_samples_and_a_suggested_mapping(api, s
     assert count(sessions, ImportChunk) == 1
 
 
+def test_an_import_says_which_fields_every_row_needs(api):
+    customers = upload(api, csv_bytes([person(1)])).get_json()
+    assert customers["required_fields"] == [["address_line_1"], ["postcode"]]
+    work_addresses = upload(api, b"Account,Street\nA1,1 High St\n", kind="work_addresses").get_json()
+    assert work_addresses["required_fields"] == [
+        ["customer_accounts_ref", "customer_email", "customer_id"],
+        ["address_line_1"],
+    ]
+
+
 def test_upload_as_multipart_file(api):
     resp = api.client.post(
         "/v1/imports?kind=customers",

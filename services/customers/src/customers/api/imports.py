@@ -106,6 +106,15 @@ class ImportSchema(Schema):
     )
     suggested_mapping = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
     fields_ = Computed("_fields", {"type": "string"}, many=True, data_key="fields")
+    required_fields = Computed(
+        "_required",
+        {"type": "array", "items": {"type": "string"}},
+        many=True,
+        metadata={
+            "description": "What every row needs: a value in one field of each group. A customer's "
+            "type adds its own (GET /v1/customer-types)."
+        },
+    )
     mapping = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
     match_key = fields.String(allow_none=True)
     dry_run = fields.Boolean()
@@ -140,6 +149,9 @@ class ImportSchema(Schema):
 
     def _fields(self, obj) -> list[str]:
         return list(import_rules.FIELDS[obj.kind])
+
+    def _required(self, obj) -> list[list[str]]:
+        return [list(group) for group in import_rules.REQUIRED[obj.kind]]
 
     def _progress(self, obj) -> dict:
         total = obj.total_rows or 0

@@ -46,6 +46,13 @@ WORK_ADDRESS_FIELDS = (
     *(f"landlord_{p}" for p in PERSON_PARTS),
 )
 FIELDS = {"customers": CUSTOMER_FIELDS, "work_addresses": WORK_ADDRESS_FIELDS}
+# what every row needs, as groups of fields (a value in any one field of a group will do): a
+# customer's address (rules.ALWAYS_REQUIRED; its type adds its own, see /v1/customer-types), a work
+# address's customer and first line (records.require_address)
+REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "customers": (("address_line_1",), ("postcode",)),
+    "work_addresses": (WORK_ADDRESS_OWNER_FIELDS, ("address_line_1",)),
+}
 
 # other names people give these columns (compared after normalising: lower case, letters and digits)
 SYNONYMS: dict[str, tuple[str, ...]] = {
