@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from fieldbook_shared.observability import configure_logging, init_health, init_request_logging
 
 from . import attached_files, imports, mass_email, record_tabs, work_addresses  # noqa: F401  (routes of bp)
+from .people import people_bp
 from .settings import Settings
 from .views import bp
 
@@ -57,4 +58,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_request_logging(app, SERVICE)
     init_health(app, {})
     app.register_blueprint(bp)
+    app.register_blueprint(people_bp)
     return app

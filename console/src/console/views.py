@@ -29,6 +29,7 @@ from .api import Answer, Api, SessionEnded
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
+ROLES = ("admin", "accounts", "sales", "engineer", "readonly")
 WRITERS = ("admin", "accounts", "sales", "engineer")
 MONEY = ("admin", "accounts")
 TABS = (
@@ -101,7 +102,17 @@ def refused(answer: Answer) -> tuple[str, int]:
 @bp.get("/login")
 def login_page():
     ended = "Your session has ended: please log in again." if request.args.get("ended") else None
-    return render_template("login.html", error=ended, email="")
+    welcome = request.args.get("welcome")
+    return render_template("login.html", error=ended, email=welcome or "", welcome=welcome)
+
+
+def start_session(body: dict, target: str):
+    """A session the gateway opened: its token and the user in the (fresh) cookie; then the page."""
+    session.clear()  # a fresh cookie (and CSRF secret) for the new session: no fixation
+    session["token"] = body["token"]
+    user = body["user"]
+    session["user"] = {k: user[k] for k in ("email", "name", "role", "tenant_id")}
+    return redirect(target if target.startswith("/console/") else url_for("console.customers"))
 
 
 @bp.post("/login")
@@ -110,15 +121,15 @@ def login():
     answer = Api(settings().gateway_url, None, settings().timeout).post(
         "/v1/sessions", {"email": email, "password": request.form.get("password", "")}
     )
+    target = request.args.get("next", "")
+    if answer.status == 202:  # a second factor: the code page finishes the login (people.py)
+        session.clear()
+        session["challenge"], session["next"] = answer.body["challenge"], target
+        return redirect(url_for("people.login_code"))
     if not answer.ok:
         message = answer.detail or "The login failed."
         return render_template("login.html", error=message, email=email), answer.status
-    session.clear()  # a fresh cookie (and CSRF secret) for the new session: no fixation
-    session["token"] = answer.body["token"]
-    user = answer.body["user"]
-    session["user"] = {k: user[k] for k in ("email", "name", "role", "tenant_id")}
-    target = request.args.get("next", "")
-    return redirect(target if target.startswith("/console/") else url_for("console.customers"))
+    return start_session(answer.body, target)
 
 
 @bp.post("/logout")

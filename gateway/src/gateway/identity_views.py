@@ -1,4 +1,10 @@
-"""The gateway's own people routes: /v1/users (admin) and /v1/sessions (log in, who am I, log out).
+"""The gateway's own people routes (documented in people_openapi.py, bodies in people_schemas.py):
+- /v1/users (admin): make, list, change users; log a user out everywhere; reset their second factor;
+- /v1/sessions: log in (with a TOTP code as a second step when the user has one), who am I, log
+  out, log out everywhere;
+- /v1/account/second-factor: the caller sets up their own TOTP second factor;
+- /v1/invitations (admin): invite by email (comms sends the link); /v1/invitations/acceptance: the
+  invitee sets their password, once.
 
 The gateway owns identity, as it owns API keys: the services only ever see the identity headers it
 sets. A session token works like a key (`Authorization: Bearer fs_…`); the console keeps it in its
@@ -8,6 +14,7 @@ own HttpOnly cookie and sends it on every API call it makes for the person.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -16,7 +23,18 @@ from fieldbook_shared.problems import problem_response
 
 from . import identity, roles, scopes
 from .auth import presented_key
+from .identity_mail import InvitationMail
 from .keys import Principal
+from .people_schemas import (
+    InvitationAcceptanceSchema,
+    InvitationNewSchema,
+    LoginSchema,
+    SecondFactorCodeSchema,
+    SecondFactorLoginSchema,
+    UserChangeSchema,
+    UserNewSchema,
+    load,
+)
 from .state import current_gateway
 from .store import User, UserSession
 from .views import authenticate
@@ -26,14 +44,21 @@ identity_bp = Blueprint("identity", __name__)
 ADMINS_PATH = "/internal/admins"
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else {}
+def _body() -> object:
+    return request.get_json(silent=True)
 
 
 def _refused(error: identity.IdentityError) -> Response:
     errors = {error.field: [str(error)]} if error.field else None
     return problem_response(422, detail=str(error), **({"errors": errors} if errors else {}))
+
+
+def _created(body: dict, location: str | None = None) -> Response:
+    answer = jsonify(body)
+    answer.status_code = 201
+    if location:
+        answer.headers["Location"] = location
+    return answer
 
 
 def _admin() -> tuple[Principal | None, Response | None]:
@@ -51,36 +76,40 @@ def _admin() -> tuple[Principal | None, Response | None]:
     return principal, None
 
 
+def _policy() -> identity.LoginPolicy:
+    s = current_gateway().settings
+    return identity.LoginPolicy(s.login_max_failures, s.login_lock_seconds, s.session_seconds)
+
+
+# ---------------------------------------------------------------------------------------- users
+
+
 @identity_bp.route("/v1/users", methods=["GET", "POST"])
 def users() -> Response:
     principal, refusal = _admin()
     if refusal is not None:
         return refusal
-    gw = current_gateway()
-    with gw.sessions() as session:
+    with current_gateway().sessions() as session:
         if request.method == "GET":
             return jsonify([identity.user_json(u) for u in identity.list_users(session, principal.tenant_id)])
-        body = _body()
+        body = load(UserNewSchema(), _body())
         try:
             user = identity.create_user(
                 session,
                 principal.tenant_id,
-                body.get("email"),
+                body["email"],
                 body.get("name"),
-                body.get("role"),
-                body.get("password"),
+                body["role"],
+                body["password"],
             )
         except identity.IdentityError as exc:
             return _refused(exc)
         session.commit()
-        answer = jsonify(identity.user_json(user))
-    answer.status_code = 201
-    answer.headers["Location"] = f"/v1/users/{user.id}"
-    return answer
+        return _created(identity.user_json(user), f"/v1/users/{user.id}")
 
 
-@identity_bp.route("/v1/users/<user_id>", methods=["GET", "PATCH"])
-def one_user(user_id: str) -> Response:
+def _with_user(user_id: str, act: Callable[[object, User], Response | None]) -> Response:
+    """Run `act(session, user)` on the tenant's user (404 otherwise); its answer or the user."""
     principal, refusal = _admin()
     if refusal is not None:
         return refusal
@@ -88,57 +117,119 @@ def one_user(user_id: str) -> Response:
         user = identity.tenant_user(session, principal.tenant_id, user_id)
         if user is None:
             return problem_response(404, detail=f"There is no user {user_id}.")
-        if request.method == "PATCH":
-            try:
-                identity.change_user(session, user, _body())
-            except identity.IdentityError as exc:
-                return _refused(exc)
-            session.commit()
-        return jsonify(identity.user_json(user))
+        try:
+            answer = act(session, user)
+        except identity.IdentityError as exc:
+            return _refused(exc)
+        session.commit()
+        return answer if answer is not None else jsonify(identity.user_json(user))
+
+
+@identity_bp.route("/v1/users/<user_id>", methods=["GET", "PATCH"])
+def one_user(user_id: str) -> Response:
+    if request.method == "GET":
+        return _with_user(user_id, lambda session, user: None)
+    changes = load(UserChangeSchema(), _body())
+
+    def change(session, user: User) -> None:
+        identity.change_user(session, user, changes)
+
+    return _with_user(user_id, change)
+
+
+@identity_bp.delete("/v1/users/<user_id>/sessions")
+def user_logged_out_everywhere(user_id: str) -> Response:
+    """An admin logs a user out of every browser and device (a lost laptop, someone leaving)."""
+    return _with_user(
+        user_id, lambda session, user: jsonify({"ended": identity.end_sessions(session, user.id)})
+    )
+
+
+@identity_bp.delete("/v1/users/<user_id>/second-factor")
+def user_second_factor_reset(user_id: str) -> Response:
+    def reset(session, user: User) -> Response:
+        identity.reset_totp(session, user)
+        return Response(status=204)
+
+    return _with_user(user_id, reset)
+
+
+# ------------------------------------------------------------------------------------- sessions
+
+
+def _throttled() -> Response | None:
+    wait = current_gateway().auth_throttle.blocked_for(request.remote_addr or "")
+    if not wait:
+        return None
+    return problem_response(
+        429,
+        detail=f"Too many failed logins from this address; try again in {wait} s.",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+def _login_answer(run: Callable[[object], identity.LoginResult]) -> Response:
+    """A login step: 201 with a session, 202 with a challenge, 401 (counted per address) refused."""
+    gw = current_gateway()
+    with gw.sessions() as session:
+        try:
+            result = run(session)
+        except identity.LoginRefused as exc:
+            gw.auth_throttle.record_failure(request.remote_addr or "")
+            headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+            return problem_response(401, detail=str(exc), headers=headers, locked=bool(exc.retry_after))
+        session.commit()
+        if result.challenge is not None:
+            body = {"second_factor": "totp", "challenge": result.challenge}
+            answer = jsonify({**body, "expires_at": result.expires_at.isoformat()})
+            answer.status_code = 202
+        else:
+            answer = _created(
+                {
+                    "token": result.token,
+                    "expires_at": result.expires_at.isoformat(),
+                    "user": identity.user_json(result.user),
+                }
+            )
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 @identity_bp.post("/v1/sessions")
 def log_in() -> Response:
-    gw = current_gateway()
-    address = request.remote_addr or ""
-    wait = gw.auth_throttle.blocked_for(address)
-    if wait:
-        return problem_response(
-            429,
-            detail=f"Too many failed logins from this address; try again in {wait} s.",
-            headers={"Retry-After": str(wait)},
-        )
-    body = _body()
-    s = gw.settings
-    policy = identity.LoginPolicy(s.login_max_failures, s.login_lock_seconds, s.session_seconds)
-    with gw.sessions() as session:
-        try:
-            user, token, expires = identity.login(session, body.get("email"), body.get("password"), policy)
-        except identity.LoginRefused as exc:
-            gw.auth_throttle.record_failure(address)
-            headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-            return problem_response(401, detail=str(exc), headers=headers, locked=bool(exc.retry_after))
-        session.commit()
-        answer = jsonify(
-            {"token": token, "expires_at": expires.isoformat(), "user": identity.user_json(user)}
-        )
-    answer.status_code = 201
-    answer.headers["Cache-Control"] = "no-store"
-    return answer
+    throttled = _throttled()
+    if throttled is not None:
+        return throttled
+    body = load(LoginSchema(), _body())
+    policy = _policy()
+    return _login_answer(
+        lambda session: identity.login(session, body["email"], body["password"], policy, body.get("code"))
+    )
+
+
+@identity_bp.post("/v1/sessions/second-factor")
+def log_in_with_code() -> Response:
+    throttled = _throttled()
+    if throttled is not None:
+        return throttled
+    body = load(SecondFactorLoginSchema(), _body())
+    policy = _policy()
+    return _login_answer(
+        lambda session: identity.finish_login(session, body["challenge"], body["code"], policy)
+    )
 
 
 def _live_session(session) -> tuple[str, UserSession, User] | Response:
     """The caller's session token, its row and user; or the 401 that refuses the request."""
     token = presented_key(request.headers)
+    challenge = {"WWW-Authenticate": 'Bearer realm="fieldbook"'}
     if not token or not identity.is_session_token(token):
         return problem_response(
-            401,
-            detail="Send a session token as `Authorization: Bearer fs_…`.",
-            headers={"WWW-Authenticate": 'Bearer realm="fieldbook"'},
+            401, detail="Send a session token as `Authorization: Bearer fs_…`.", headers=challenge
         )
     found = identity.find_session(session, token)
     if found is None:
-        return problem_response(401, detail="The session has ended or is not valid.")
+        return problem_response(401, detail="The session has ended or is not valid.", headers=challenge)
     return token, *found
 
 
@@ -184,3 +275,91 @@ def tenant_admins() -> Response:
     with gw.sessions() as session:
         admins = identity.tenant_admins(session, tenant_id)
         return jsonify({"items": [{"email": a.email, "name": a.name} for a in admins]})
+
+
+# -------------------------------------------------------------------------------- second factor
+
+
+@identity_bp.post("/v1/account/second-factor")
+def second_factor_start() -> Response:
+    with current_gateway().sessions() as session:
+        live = _live_session(session)
+        if isinstance(live, Response):
+            return live
+        try:
+            secret, uri = identity.start_totp(session, live[2])
+        except identity.IdentityConflict as exc:
+            return problem_response(409, detail=str(exc))
+        session.commit()
+    answer = _created({"secret": secret, "otpauth_uri": uri})
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+@identity_bp.post("/v1/account/second-factor/confirm")
+def second_factor_confirm() -> Response:
+    body = load(SecondFactorCodeSchema(), _body())
+    with current_gateway().sessions() as session:
+        live = _live_session(session)
+        if isinstance(live, Response):
+            return live
+        user = live[2]
+        try:
+            identity.confirm_totp(session, user, body["code"])
+        except identity.IdentityConflict as exc:
+            return problem_response(409, detail=str(exc))
+        except identity.IdentityError as exc:
+            return _refused(exc)
+        session.commit()
+        return jsonify(identity.user_json(user))
+
+
+# ---------------------------------------------------------------------------------- invitations
+
+
+@identity_bp.route("/v1/invitations", methods=["GET", "POST"])
+def invitations() -> Response:
+    principal, refusal = _admin()
+    if refusal is not None:
+        return refusal
+    gw = current_gateway()
+    with gw.sessions() as session:
+        if request.method == "GET":
+            listed = identity.list_invitations(session, principal.tenant_id)
+            return jsonify([identity.invitation_json(i) for i in listed])
+        body = load(InvitationNewSchema(), _body())
+        try:
+            invitation, token = identity.invite(
+                session,
+                principal.tenant_id,
+                body["email"],
+                body.get("name"),
+                body["role"],
+                principal.actor,
+                gw.settings.invitation_seconds,
+            )
+        except identity.IdentityError as exc:
+            return _refused(exc)
+        # the email first: an invitation nobody was told of is not kept (the 503 rolls it back)
+        InvitationMail.of(gw.settings).send(session, invitation, token, principal.actor)
+        session.commit()
+        return _created(identity.invitation_json(invitation))
+
+
+@identity_bp.post("/v1/invitations/acceptance")
+def invitation_accepted() -> Response:
+    throttled = _throttled()
+    if throttled is not None:
+        return throttled
+    body = load(InvitationAcceptanceSchema(), _body())
+    with current_gateway().sessions() as session:
+        try:
+            user = identity.accept_invitation(session, body["token"], body["password"], body.get("name"))
+        except identity.InvitationGone as exc:
+            if exc.status == 404:  # a guessed token counts like a wrong password
+                current_gateway().auth_throttle.record_failure(request.remote_addr or "")
+            return problem_response(exc.status, detail=str(exc))
+        except identity.IdentityError as exc:
+            return _refused(exc)
+        session.commit()
+        return _created(identity.user_json(user))

@@ -32,7 +32,7 @@ from fieldbook_shared.context import GATEWAY_SET_HEADERS, PUBLIC_PREFIX
 from fieldbook_shared.problems import PROBLEM_JSON, ProblemSchema
 from fieldbook_shared.timeline import LIMIT_DEFAULT, LIMIT_MAX, TimelineEntrySchema
 
-from . import credentials_openapi, routing, scopes
+from . import credentials_openapi, people_openapi, routing, scopes
 
 log = logging.getLogger("fieldbook.gateway.openapi")
 
@@ -41,7 +41,8 @@ SECURITY_SCHEMES = {
     "bearer": {
         "type": "http",
         "scheme": "bearer",
-        "description": "Your API key: `Authorization: Bearer <key>`.",
+        "description": "Your API key: `Authorization: Bearer <key>`; or a person's session token "
+        "(`fs_…`, from `POST /v1/sessions`), which speaks for the user with the user's role.",
     },
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "Your API key."},
     "oauth2": {
@@ -258,6 +259,22 @@ def _problem_response(name: str, description: str, status: int) -> dict:
     return response
 
 
+def _add_own_routes(doc: dict) -> dict[str, dict]:
+    """The routes the gateway answers itself; returns the people paths (their security is their own)."""
+    doc["paths"].setdefault(OVERVIEW_PATH, {}).setdefault("get", overview_operation(doc))
+    doc["paths"].setdefault(TIMELINE_PATH, {}).setdefault("get", timeline_operation(doc))
+    for path, item in credentials_openapi.paths().items():  # the keys and OAuth2 clients
+        doc["paths"].setdefault(path, item)
+    people = people_openapi.paths()  # users, sessions, second factor, invitations
+    for path, item in people.items():
+        doc["paths"].setdefault(path, item)
+    for name, schema in people_openapi.components().items():
+        doc["components"]["schemas"].setdefault(name, schema)
+    if people_openapi.TAG["name"] not in {t.get("name") for t in doc.setdefault("tags", [])}:
+        doc["tags"].append(dict(people_openapi.TAG))
+    return people
+
+
 def add_gateway_answers(doc: dict) -> None:
     """The gateway's own answers on every operation, and its own routes (overview, timeline) (in place)."""
     components = doc.setdefault("components", {})
@@ -268,21 +285,19 @@ def add_gateway_answers(doc: dict) -> None:
         # the gateway's description replaces a service's own (which only knew its side of it)
         gateway_names[status] = name.title().replace("_", "")
         responses[gateway_names[status]] = _problem_response(name, description, status)
-    doc["paths"].setdefault(OVERVIEW_PATH, {}).setdefault("get", overview_operation(doc))
-    doc["paths"].setdefault(TIMELINE_PATH, {}).setdefault("get", timeline_operation(doc))
-    for path, item in credentials_openapi.paths().items():  # the keys and OAuth2 clients
-        doc["paths"].setdefault(path, item)
+    people = _add_own_routes(doc)
     for path, item in doc["paths"].items():
-        public = path.startswith(PUBLIC_PREFIX)
         for method, operation in item.items():
             if method not in HTTP_METHODS or not isinstance(operation, dict):
                 continue
+            own_security = path in people and "security" in operation  # a login, a session-only route
+            public = path.startswith(PUBLIC_PREFIX) or (own_security and operation["security"] == [])
             answers = operation.setdefault("responses", {})
             statuses = list(GATEWAY_ANSWERS)
             if public:  # no key, no role: the service's own 401/403 (a bad link) stand
                 operation["security"] = []
                 statuses = [s for s in statuses if s not in (401, 403)]
-            else:
+            elif not own_security:
                 operation["security"] = _security(method, path)
             if "requestBody" in operation:
                 statuses.append(BODY_LIMIT[0])
@@ -290,6 +305,8 @@ def add_gateway_answers(doc: dict) -> None:
                 ref = {"$ref": f"#/components/responses/{gateway_names[status]}"}
                 answers.pop(status, None)
                 answers[str(status)] = ref
+            if path in people:
+                continue  # the people routes are not rate limited per key: no X-RateLimit headers
             for code, response in answers.items():
                 if str(code).startswith("2") and isinstance(response, dict) and "$ref" not in response:
                     headers = response.setdefault("headers", {})

@@ -54,6 +54,7 @@ RULES: list[Rule] = [
     Rule(WRITES, "/v1/customers/{id}/type", ADMIN),
     Rule(frozenset({"DELETE"}), "/v1/customers/{id}", ADMIN, prefix=False),
     Rule(ANY, "/v1/users", ADMIN),  # people: who may log in, with which role (identity.py)
+    Rule(ANY, "/v1/invitations", ADMIN),  # (accepting one needs no key: identity_views.py)
     Rule(ANY, "/v1/exports", ADMIN),
     Rule(ANY, "/v1/imports", ADMIN),
     Rule(ANY, "/v1/reconciliation", ADMIN),

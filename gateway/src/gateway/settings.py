@@ -70,6 +70,10 @@ class Settings:
     login_max_failures: int = env_setting("LOGIN_MAX_FAILURES", 5)
     login_lock_seconds: int = env_setting("LOGIN_LOCK_SECONDS", 900)
     session_seconds: int = env_setting("SESSION_SECONDS", 12 * 3600)
+    # how long an invitation's link works, and the address people reach the gateway at, for that
+    # link (empty: the address the admin's request came to)
+    invitation_seconds: int = env_setting("INVITATION_SECONDS", 7 * 24 * 3600)
+    public_url: str = env_setting("PUBLIC_URL", "")
     # the office console (console/), served behind the gateway at /console
     console_url: str = field(default_factory=lambda: service_table.internal_url("console", {}))
     log_level: str = env_setting("LOG_LEVEL", "INFO")

@@ -1,5 +1,5 @@
-"""The gateway's own tables: tenants, API keys, OAuth clients, people (users) and their sessions,
-rate-limit windows.
+"""The gateway's own tables: tenants, API keys, OAuth clients, people (users, their sessions, login
+challenges, invitations), rate-limit windows.
 
 Its own DeclarativeBase, not the kit's: the gateway has no outbox and publishes no events.
 """
@@ -86,6 +86,11 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column()
+    # the optional second factor (TOTP, RFC 6238): the base32 secret, set at enrolment and in force
+    # once confirmed with a code; the last time step used, so a code is never accepted twice
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column()
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
 
 
 class UserSession(Base):
@@ -99,6 +104,37 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
+
+
+class LoginChallenge(Base):
+    """The password was right and the user has a second factor: this (its token's SHA-256) lets the
+    login finish with a TOTP code within a few minutes, once."""
+
+    __tablename__ = "login_challenges"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class Invitation(Base):
+    """An admin's invitation to join the tenant with a role: the link in the email carries a random
+    token (only its SHA-256 is kept); accepting it once sets the password and makes the user."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(36), ForeignKey("tenants.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[str] = mapped_column(String(300))  # the actor, e.g. `user:ann@acme.example`
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    accepted_at: Mapped[datetime | None] = mapped_column()
+    user_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("users.id"))
 
 
 class RateWindow(Base):

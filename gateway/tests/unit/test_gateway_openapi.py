@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from gateway import people_openapi
 from gateway.openapi import OVERVIEW_PATH, TIMELINE_PATH, SpecAggregator, merge_specs
 
 
@@ -117,6 +118,7 @@ def test_openapi_json_merges_the_running_services(make_gateway, fake_services):
         "/oauth/token",  # outside /v1, no key: the token endpoint, its key, the events
         "/.well-known/jwks.json",
         "/asyncapi.json",
+        *people_openapi.paths(),  # users, sessions, second factor, invitations
     }
     assert "BillingCustomer" in doc["components"]["schemas"]
     assert doc["x-fieldbook-unavailable"] == ["assets"]

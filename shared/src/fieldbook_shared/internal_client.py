@@ -79,11 +79,14 @@ class InternalClient:
         except requests.RequestException as exc:
             raise self.unavailable(path, type(exc).__name__) from exc
 
-    def post(self, tenant_id: str, path: str, body: Any) -> requests.Response:
+    def post(self, tenant_id: str, path: str, body: Any, actor: str | None = None) -> requests.Response:
         """The raw answer to a POST of `body` as JSON; no answer at all is `UpstreamUnavailable`."""
         try:
             return self.http.post(
-                f"{self.base_url}{path}", json=body, headers=self.headers(tenant_id), timeout=self.timeout
+                f"{self.base_url}{path}",
+                json=body,
+                headers=self.headers(tenant_id, actor=actor),
+                timeout=self.timeout,
             )
         except requests.RequestException as exc:
             raise self.unavailable(path, type(exc).__name__) from exc
