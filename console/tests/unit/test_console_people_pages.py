@@ -43,3 +43,9 @@ def test_a_people_post_without_the_csrf_token_is_refused(client):
 def test_after_a_login_a_person_sees_the_welcome_and_the_email_filled_in(client):
     r = client.get("/console/login?welcome=ann@acme.example")
     assert 'id="login-welcome"' in r.text and 'value="ann@acme.example"' in r.text
+
+
+def test_every_template_compiles(client):
+    env = client.application.jinja_env
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)  # a syntax error (a block defined twice …) raises here
