@@ -44,10 +44,6 @@ identity_bp = Blueprint("identity", __name__)
 ADMINS_PATH = "/internal/admins"
 
 
-def _body() -> object:
-    return request.get_json(silent=True)
-
-
 def _refused(error: identity.IdentityError) -> Response:
     errors = {error.field: [str(error)]} if error.field else None
     return problem_response(422, detail=str(error), **({"errors": errors} if errors else {}))
@@ -92,7 +88,7 @@ def users() -> Response:
     with current_gateway().sessions() as session:
         if request.method == "GET":
             return jsonify([identity.user_json(u) for u in identity.list_users(session, principal.tenant_id)])
-        body = load(UserNewSchema(), _body())
+        body = load(UserNewSchema())
         try:
             user = identity.create_user(
                 session,
@@ -129,10 +125,9 @@ def _with_user(user_id: str, act: Callable[[object, User], Response | None]) -> 
 def one_user(user_id: str) -> Response:
     if request.method == "GET":
         return _with_user(user_id, lambda session, user: None)
-    changes = load(UserChangeSchema(), _body())
 
     def change(session, user: User) -> None:
-        identity.change_user(session, user, changes)
+        identity.change_user(session, user, load(UserChangeSchema()))  # after the role check
 
     return _with_user(user_id, change)
 
@@ -200,7 +195,7 @@ def log_in() -> Response:
     throttled = _throttled()
     if throttled is not None:
         return throttled
-    body = load(LoginSchema(), _body())
+    body = load(LoginSchema())
     policy = _policy()
     return _login_answer(
         lambda session: identity.login(session, body["email"], body["password"], policy, body.get("code"))
@@ -212,7 +207,7 @@ def log_in_with_code() -> Response:
     throttled = _throttled()
     if throttled is not None:
         return throttled
-    body = load(SecondFactorLoginSchema(), _body())
+    body = load(SecondFactorLoginSchema())
     policy = _policy()
     return _login_answer(
         lambda session: identity.finish_login(session, body["challenge"], body["code"], policy)
@@ -298,12 +293,11 @@ def second_factor_start() -> Response:
 
 @identity_bp.post("/v1/account/second-factor/confirm")
 def second_factor_confirm() -> Response:
-    body = load(SecondFactorCodeSchema(), _body())
     with current_gateway().sessions() as session:
         live = _live_session(session)
         if isinstance(live, Response):
             return live
-        user = live[2]
+        body, user = load(SecondFactorCodeSchema()), live[2]
         try:
             identity.confirm_totp(session, user, body["code"])
         except identity.IdentityConflict as exc:
@@ -327,7 +321,7 @@ def invitations() -> Response:
         if request.method == "GET":
             listed = identity.list_invitations(session, principal.tenant_id)
             return jsonify([identity.invitation_json(i) for i in listed])
-        body = load(InvitationNewSchema(), _body())
+        body = load(InvitationNewSchema())
         try:
             invitation, token = identity.invite(
                 session,
@@ -351,7 +345,7 @@ def invitation_accepted() -> Response:
     throttled = _throttled()
     if throttled is not None:
         return throttled
-    body = load(InvitationAcceptanceSchema(), _body())
+    body = load(InvitationAcceptanceSchema())
     with current_gateway().sessions() as session:
         try:
             user = identity.accept_invitation(session, body["token"], body["password"], body.get("name"))

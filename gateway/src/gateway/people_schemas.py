@@ -4,11 +4,11 @@ both checks what a client sends (a bad field is a 422 naming it) and documents i
 
 from __future__ import annotations
 
-from typing import Any
-
+from flask import request
 from marshmallow import ValidationError, fields, validate
 
 from fieldbook_shared.context import ROLES
+from fieldbook_shared.inputs import read_json_body, refused_text_fields
 from fieldbook_shared.problems import ValidationFailed, flatten_errors
 from fieldbook_shared.schemas import StrictSchema
 
@@ -20,8 +20,14 @@ _PASSWORD = validate.Length(min=MIN_PASSWORD, max=1000)
 _CODE = {"description": "The 6 digits the authenticator app shows now."}
 
 
-def load(schema: StrictSchema, body: Any) -> dict:
-    """The request's JSON body as `schema` loads it; a 422 naming each bad field otherwise."""
+def load(schema: StrictSchema) -> dict:
+    """The request's JSON body as `schema` loads it; a 422 naming each bad field otherwise. As the
+    services do (the kit's inputs.py): unreadable JSON and text PostgreSQL cannot hold (a NUL, an
+    unpaired surrogate) are refused before anything reaches the database."""
+    body = read_json_body() if request.is_json else None
+    refused = refused_text_fields(body)
+    if refused:
+        raise ValidationFailed({name: [why] for name, why in refused.items()})
     try:
         return schema.load(body if isinstance(body, dict) else {})
     except ValidationError as exc:

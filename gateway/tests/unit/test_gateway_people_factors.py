@@ -262,3 +262,17 @@ def test_every_people_route_is_in_the_document_with_its_security(gw):
     assert {"email", "role", "second_factor"} <= set(user["required"])
     body = doc["paths"]["/v1/invitations/acceptance"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"] == {"$ref": "#/components/schemas/InvitationAcceptance"}
+
+
+def test_text_postgresql_cannot_hold_and_unreadable_json_are_refused_by_name(gw):
+    r = gw.client.post("/v1/sessions", json={"email": "a\x00@b.example", "password": "x"})
+    assert r.status_code == 422 and "email" in r.get_json()["errors"]
+    r = gw.client.post(
+        "/v1/users",
+        data='{"email": "a@b.example", "name": "\\udfff"}',
+        content_type="application/json",
+        headers=gw.auth("admin"),
+    )
+    assert r.status_code == 422 and "name" in r.get_json()["errors"]
+    r = gw.client.post("/v1/invitations/acceptance", data="{not json", content_type="application/json")
+    assert r.status_code == 422 and "json" in r.get_json()["errors"]
