@@ -7,8 +7,8 @@ exports `exports:read` (they read across every service). The customer's overview
 (answered by the gateway) need `customers:read`; each of their sections or kinds also needs its
 service's read scope, else it comes back forbidden (fanout.py).
 
-Only the gateway's own credentials (`/v1/api-keys`, `/v1/oauth-clients`, `/v1/users`,
-`/v1/sessions`) need a scope no client holds (`NO_SCOPE`): a scoped caller never mints keys. A
+Only the gateway's own credentials (`CREDENTIALS`: keys, OAuth2 clients, users, sessions, the
+second factor, invitations) need a scope no client holds (`NO_SCOPE`): a scoped caller never mints keys. A
 route of a service with no area here would be refused to scoped callers too (deny by default);
 gateway/tests/unit/test_gateway_scopes.py walks every route so that none is forgotten.
 """
@@ -61,8 +61,16 @@ FIXED = [
 ]
 # what a scoped caller may not reach at all
 NO_SCOPE = "none"
-# the gateway's own credentials: keys, clients and people; admin keys and sessions only
-CREDENTIALS = ("/v1/api-keys", "/v1/oauth-clients", "/v1/users", "/v1/sessions")
+# the gateway's own credentials: keys, clients and people (users, sessions, a person's second
+# factor, invitations); admin keys and sessions only
+CREDENTIALS = (
+    "/v1/api-keys",
+    "/v1/oauth-clients",
+    "/v1/users",
+    "/v1/sessions",
+    "/v1/account",
+    "/v1/invitations",
+)
 
 
 def parse(value: str | list[str] | None) -> tuple[str, ...]:
