@@ -98,6 +98,22 @@ def broker(system):
         system.broker.start()
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright (harness/browser.py), for a module's tests."""
+    from harness.browser import chromium
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with chromium(playwright_api) as launched:
+        yield launched
+
+
+@pytest.fixture
+def console(system) -> str:
+    """The console's address, behind the gateway."""
+    return system.gateway_url + "/console"
+
+
 @dataclass
 class Tenant:
     """A fresh tenant with an admin key; `client(role)` gives a session with a new key of that role."""

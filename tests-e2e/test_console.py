@@ -12,78 +12,15 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from harness.api import create_customer, expect, private_customer
+from harness.browser import PASSWORD, logged_in, new_user, reload_until, shot
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-PASSWORD = "a long demo password"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def console(system):
-    return system.gateway_url + "/console"
-
-
-def new_user(tenant, role: str) -> str:
-    email = f"{role}-{secrets.token_hex(4)}@office.example"
-    body = {"email": email, "name": f"{role.capitalize()} Person", "role": role, "password": PASSWORD}
-    expect(tenant.admin.post("/v1/users", json=body), 201)
-    return email
-
-
-def logged_in(browser, console: str, email: str, password: str = PASSWORD):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{console}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/console/customers"))
-    return context, page
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def reload_until(page, locator_fn, timeout: float = 60.0) -> None:
-    """Reload until `locator_fn(page)` is visible: billing learns of a customer from its events."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if locator_fn(page).count() and locator_fn(page).first.is_visible():
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not shown within {timeout} s: {page.url}")
-        time.sleep(0.5)
-        page.reload()
+playwright_api = pytest.importorskip("playwright.sync_api")  # the `browser` fixture: conftest.py
 
 
 def test_an_office_day_from_login_to_the_statement(browser, console, tenant):

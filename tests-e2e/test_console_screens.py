@@ -16,26 +16,11 @@ from pathlib import Path
 import pytest
 
 from harness.api import create_customer, expect, private_customer, unique
+from harness.browser import logged_in, new_user, reload_until, shot
 from harness.polling import eventually
-from test_console import ARGS, CHROMIUM, logged_in, new_user, reload_until, shot
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect_ui = playwright_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def console(system):
-    return system.gateway_url + "/console"
 
 
 def _work_address(client, customer_id: str, name: str) -> str:

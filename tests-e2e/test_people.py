@@ -16,24 +16,12 @@ import pytest
 import requests
 
 from harness.api import assert_problem, create_customer, expect, private_customer
-from harness.browser import chromium
 from harness.polling import eventually
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect_page = playwright_api.expect
 
 PASSWORD = "a long people password"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium(playwright_api) as b:
-        yield b
-
-
-@pytest.fixture
-def console(system):
-    return system.gateway_url + "/console"
 
 
 def new_user(tenant, role: str) -> str:

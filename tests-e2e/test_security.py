@@ -89,14 +89,26 @@ def send(client, method: str, path: str, **kwargs):
 # ------------------------------------------------------------------------------ authentication
 
 
+# Keyless by design outside /v1/public/: the routes that make a credential (log in, finish a login
+# with the code, accept an invitation). An empty request is refused by what they check (401 or 422).
+CREDENTIAL_ROUTES = {
+    ("POST", "/v1/sessions"),
+    ("POST", "/v1/sessions/second-factor"),
+    ("POST", "/v1/invitations/acceptance"),
+}
+
+
 def test_every_route_without_a_key_is_401(system, operations):
     """…but the public pages (`security: []`, under /v1/public/), which answer a token that is not
-    a signed link with their own 403."""
+    a signed link with their own 403, and the routes that make a credential (CREDENTIAL_ROUTES)."""
     anonymous = system.client()
-    wrong, public = [], 0
+    wrong, public, credential = [], 0, set()
     for method, path, op in operations:
         expected = {401}
-        if op.get("security") == []:
+        if op.get("security") == [] and (method, path) in CREDENTIAL_ROUTES:
+            expected = {int(s) for s in op["responses"] if s in ("401", "422")}
+            credential.add((method, path))
+        elif op.get("security") == []:
             assert path.startswith("/v1/public/"), f"{method} {path} has no security"
             # a public page's own refusal, as it documents it: a link that does not verify is 403,
             # an SMS receipt without the provider's signature 401
@@ -108,12 +120,18 @@ def test_every_route_without_a_key_is_401(system, operations):
             wrong.append(f"{method} {path} -> {r.status_code}")
     assert not wrong, "\n".join(wrong)
     assert public >= 3  # the quote's acceptance link: GET, POST, and its PDF
+    assert credential == CREDENTIAL_ROUTES, credential
 
 
 def test_every_route_the_role_table_refuses_a_sales_key_is_403(owner, operations):
     tenant, ids = owner
     sales = tenant.client("sales")
-    refused = [(m, p) for m, p, _ in operations if "sales" not in allowed_roles(m, concrete(p, ids), {})]
+    refused = [
+        (m, p)
+        for m, p, op in operations
+        if op.get("security") != []  # keyless routes take no role (CREDENTIAL_ROUTES, /v1/public/)
+        and "sales" not in allowed_roles(m, concrete(p, ids), {})
+    ]
     admin_only = [(m, p) for m, p in refused if allowed_roles(m, concrete(p, ids), {}) == ("admin",)]
     assert admin_only, "the document has no admin-only route: is the role table applied?"
     wrong = []
