@@ -34,6 +34,7 @@ from fieldbook_shared.db import utcnow
 from fieldbook_shared.internal_client import UpstreamUnavailable
 from fieldbook_shared.jobs import lease_until, new_token, poll_loop
 
+from .claimed_sending import ClaimedSender
 from .clients import BillingClient
 from .domain.messages import one_line
 from .domain.smtp import PERMANENT, SENT, TEMPORARY, SendOutcome, classify_code, retry_delay
@@ -41,7 +42,6 @@ from .service.mass_emails import expand_mass_email, mass_email_progress
 from .settings import CommsSettings
 from .store.models import Attachment, Email, EmailAttempt, MassEmail
 from .store.queries import (
-    claim_due_emails,
     claim_mass_email,
     locked_email,
     locked_mass_email,
@@ -185,7 +185,9 @@ def billing_pdf(email: Email) -> tuple[str, str, Callable[[BillingClient], bytes
     return None
 
 
-class Sender:
+class Sender(ClaimedSender):
+    model, kind, log = Email, "email", log
+
     def __init__(
         self,
         settings: CommsSettings,
@@ -204,65 +206,13 @@ class Sender:
         name = f"sender (SMTP {self.settings.smtp_host}:{self.settings.smtp_port})"
         poll_loop(name, self.send_due, self.settings.sender_poll, log)(stop)
 
-    def _lease_until(self):
-        return lease_until(self.settings.sending_lease)
-
-    def claim(self) -> tuple[str, list[str]]:
-        """(claim token, ids of the emails claimed under it)."""
-        token = new_token()
-        with self.sessions() as session:
-            emails = claim_due_emails(
-                session, utcnow(), self._lease_until(), int(self.settings.sender_batch), token
-            )
-            ids = [e.id for e in emails]
-            session.commit()
-        return token, ids
-
-    def send_due(self, stop: threading.Event | None = None) -> int:
-        """Send one batch of due emails; return how many were tried."""
-        token, ids = self.claim()
-        if not ids:
-            return 0
-        self.send_claimed(token, ids, stop)
-        return len(ids)
-
-    def send_claimed(self, token: str, ids: list[str], stop: threading.Event | None = None) -> None:
-        """Send the emails claimed under `token`, one by one; one email's trouble never stops the rest."""
-        transport = self.transport_factory()
-        try:
-            for email_id in ids:
-                if stop is not None and stop.is_set():
-                    self._release(email_id, token)
-                    continue
-                try:
-                    self._send_one(email_id, token, transport)
-                except Exception:  # noqa: BLE001 - its lease runs out and it is taken again
-                    log.exception("email %s: sending failed", email_id, extra={"email_id": email_id})
-        finally:
-            transport.close()
-
-    def _release(self, email_id: str, token: str) -> None:
-        with self.sessions() as session:
-            email = locked_email(session, email_id)
-            if email is not None and email.status == "sending" and email.claim_token == token:
-                email.status, email.lease_until, email.claim_token = "queued", None, None
-                session.commit()
-
-    def _hold(self, email_id: str, token: str) -> bool:
-        """True when the claim is still ours; then the lease starts afresh for this one email, so a
-        long batch never lets another worker take (and send) an email this one is about to send."""
-        with self.sessions() as session:
-            email = locked_email(session, email_id)
-            if email is None or email.status != "sending" or email.claim_token != token:
-                return False
-            email.lease_until = self._lease_until()
-            session.commit()
-            return True
+    def _open(self) -> SmtpTransport:
+        return self.transport_factory()
 
     def _prepare(
         self, email_id: str, token: str
     ) -> tuple[EmailMessage | None, Email | None, SendOutcome | None]:
-        if not self._hold(email_id, token):
+        if self._hold(email_id, token) is None:
             log.info("email %s: claim lost or email gone; not sent here", email_id)
             return None, None, None
         with self.sessions() as session:

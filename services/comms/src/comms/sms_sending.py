@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
-from fieldbook_shared.jobs import lease_until, new_token, poll_loop
+from fieldbook_shared.jobs import poll_loop
 
+from .claimed_sending import ClaimedSender
 from .domain.smtp import SENT, TEMPORARY, SendOutcome, retry_delay
 from .settings import CommsSettings
 from .sms_provider import SmsProvider
 from .store.models import Sms
-from .store.queries import claim_due, locked
+from .store.queries import locked
 from .uow import CommsUnitOfWork
 
 log = logging.getLogger("comms.sms_sending")
@@ -37,7 +38,9 @@ log = logging.getLogger("comms.sms_sending")
 UowFactory = Callable[[RequestContext], CommsUnitOfWork]
 
 
-class SmsSender:
+class SmsSender(ClaimedSender):
+    model, kind, log = Sms, "sms", log
+
     def __init__(
         self,
         settings: CommsSettings,
@@ -54,57 +57,8 @@ class SmsSender:
         name = f"SMS sender ({self.settings.sms_provider_url})"
         poll_loop(name, self.send_due, self.settings.sms_poll, log)(stop)
 
-    def claim(self) -> tuple[str, list[str]]:
-        token = new_token()
-        with self.sessions() as session:
-            rows = claim_due(
-                session,
-                Sms,
-                utcnow(),
-                lease_until(self.settings.sending_lease),
-                int(self.settings.sender_batch),
-                token,
-            )
-            ids = [r.id for r in rows]
-            session.commit()
-        return token, ids
-
-    def send_due(self, stop: threading.Event | None = None) -> int:
-        """Send one batch of due SMS; return how many were tried."""
-        token, ids = self.claim()
-        if not ids:
-            return 0
-        provider = self.provider_factory()
-        try:
-            for sms_id in ids:
-                if stop is not None and stop.is_set():
-                    self._release(sms_id, token)
-                    continue
-                try:
-                    self._send_one(sms_id, token, provider)
-                except Exception:  # noqa: BLE001 - its lease runs out and it is taken again
-                    log.exception("sms %s: sending failed", sms_id, extra={"sms_id": sms_id})
-        finally:
-            provider.close()
-        return len(ids)
-
-    def _release(self, sms_id: str, token: str) -> None:
-        with self.sessions() as session:
-            row = locked(session, Sms, sms_id)
-            if row is not None and row.status == "sending" and row.claim_token == token:
-                row.status, row.lease_until, row.claim_token = "queued", None, None
-                session.commit()
-
-    def _hold(self, sms_id: str, token: str) -> Sms | None:
-        """The SMS when the claim is still ours (its lease renewed for this one send), else None."""
-        with self.sessions() as session:
-            row = locked(session, Sms, sms_id)
-            if row is None or row.status != "sending" or row.claim_token != token:
-                return None
-            row.lease_until = lease_until(self.settings.sending_lease)
-            session.commit()
-            session.expunge(row)
-            return row
+    def _open(self) -> SmsProvider:
+        return self.provider_factory()
 
     def _send_one(self, sms_id: str, token: str, provider: SmsProvider) -> None:
         row = self._hold(sms_id, token)

@@ -391,13 +391,6 @@ class MassEmails(_Repo):
 # --- the worker's claims (across tenants) ---------------------------------------------------------
 
 
-def claim_due_emails(
-    session: Session, now: datetime, lease_until: datetime, limit: int, token: str
-) -> list[Email]:
-    """Take up to `limit` emails due for sending (`claim_due`)."""
-    return claim_due(session, Email, now, lease_until, limit, token)
-
-
 def claim_due(session: Session, model, now: datetime, lease_until: datetime, limit: int, token: str) -> list:
     """Take up to `limit` messages of `model` (emails, SMS) due for sending (or whose sender died
     mid-lease): mark them sending under the claim `token`.
