@@ -8,6 +8,8 @@ Like every page, each is a client of the gateway's public API (/v1/sessions, /v1
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from .api import Api
@@ -133,22 +135,23 @@ def invite():
 @people_bp.post("/people/<user_id>/sessions")
 @login_required
 def user_logged_out_everywhere(user_id: str):
-    _admin_only()
-    answer = api().delete(f"/v1/users/{user_id}/sessions")
-    if not answer.ok:
-        return refused(answer)
-    ended = answer.body["ended"]
-    return redirect(url_for("people.people", message=f"{ended} session(s) ended."))
+    return _undone(f"/v1/users/{user_id}/sessions", lambda body: f"{body['ended']} session(s) ended.")
 
 
 @people_bp.post("/people/<user_id>/second-factor")
 @login_required
 def user_second_factor_reset(user_id: str):
+    return _undone(f"/v1/users/{user_id}/second-factor", lambda _body: "The second factor was reset.")
+
+
+def _undone(path: str, message: Callable[[dict], str]):
+    """An administrator undoing something of a user's (their sessions, their second factor): the
+    DELETE, then back to People saying what happened (from the API's answer), or the refusal."""
     _admin_only()
-    answer = api().delete(f"/v1/users/{user_id}/second-factor")
+    answer = api().delete(path)
     if not answer.ok:
         return refused(answer)
-    return redirect(url_for("people.people", message="The second factor was reset."))
+    return redirect(url_for("people.people", message=message(answer.body)))
 
 
 # -------------------------------------------------------------------- the invitation link's page

@@ -89,6 +89,14 @@ def _refused_form(form: Form, customer: dict, answer: Answer, what: str):
     return refused(answer)
 
 
+def _saved(customer_id: str, tab: str, message: str, form: Form, customer: dict, answer: Answer, what: str):
+    """After a tab's form is sent: back to the record's `tab` with `message`, or the form again
+    with the API's reasons (one place, so every tab's forms answer alike)."""
+    if answer.ok:
+        return redirect(url_for("console.record", customer_id=customer_id, tab=tab, message=message))
+    return _refused_form(form, customer, answer, what)
+
+
 class Refusal(Exception):
     """An API refusal met while preparing a page: shown as the error page with its status."""
 
@@ -149,11 +157,7 @@ def new_branch(customer_id: str):
     if request.method == "GET":
         return _show(form, customer)
     answer = client.post(f"/v1/customers/{customer_id}/branches", _branch_body(request.form))
-    if answer.ok:
-        return redirect(
-            url_for("console.record", customer_id=customer_id, tab="branches", message="Branch added.")
-        )
-    return _refused_form(form, customer, answer, "branch")
+    return _saved(customer_id, "branches", "Branch added.", form, customer, answer, "branch")
 
 
 @bp.route("/customers/<customer_id>/branches/<branch_id>/edit", methods=["GET", "POST"])
@@ -177,11 +181,7 @@ def edit_branch(customer_id: str, branch_id: str):
         return _show(form, customer)
     form.values = dict(request.form)
     answer = client.patch(path, _branch_body(request.form), **{"If-Match": request.form.get("etag", "")})
-    if answer.ok:
-        return redirect(
-            url_for("console.record", customer_id=customer_id, tab="branches", message="Branch saved.")
-        )
-    return _refused_form(form, customer, answer, "branch")
+    return _saved(customer_id, "branches", "Branch saved.", form, customer, answer, "branch")
 
 
 def _deleted(customer_id: str, tab: str, answer: Answer, what: str):
@@ -280,11 +280,7 @@ def new_asset(customer_id: str):
     if request.method == "GET":
         return _show(form, customer)
     answer = client.post(f"/v1/customers/{customer_id}/assets", _asset_body(request.form))
-    if answer.ok:
-        return redirect(
-            url_for("console.record", customer_id=customer_id, tab="assets", message="Asset added.")
-        )
-    return _refused_form(form, customer, answer, "asset")
+    return _saved(customer_id, "assets", "Asset added.", form, customer, answer, "asset")
 
 
 @bp.route("/customers/<customer_id>/assets/<asset_id>/edit", methods=["GET", "POST"])
@@ -309,11 +305,7 @@ def edit_asset(customer_id: str, asset_id: str):
     answer = client.patch(
         f"/v1/assets/{asset_id}", _asset_body(request.form), **{"If-Match": request.form.get("etag", "")}
     )
-    if answer.ok:
-        return redirect(
-            url_for("console.record", customer_id=customer_id, tab="assets", message="Asset saved.")
-        )
-    return _refused_form(form, customer, answer, "asset")
+    return _saved(customer_id, "assets", "Asset saved.", form, customer, answer, "asset")
 
 
 @bp.post("/customers/<customer_id>/assets/<asset_id>/delete")
@@ -437,11 +429,7 @@ def new_contract(customer_id: str):
         "asset_ids": f.getlist("asset_ids"),
     }
     answer = client.post(f"/v1/customers/{customer_id}/contracts", body)
-    if answer.ok:
-        return redirect(
-            url_for("console.record", customer_id=customer_id, tab="servicing", message="Contract added.")
-        )
-    return _refused_form(form, customer, answer, "contract")
+    return _saved(customer_id, "servicing", "Contract added.", form, customer, answer, "contract")
 
 
 @bp.post("/customers/<customer_id>/service-reminders/<reminder_id>/due-date")

@@ -8,7 +8,7 @@ a work address (its jobs, assets and history stay on it), so the console offers 
 
 from __future__ import annotations
 
-from flask import redirect, request, url_for
+from flask import request, url_for
 
 from .api import Api
 from .record_tabs import (
@@ -20,7 +20,7 @@ from .record_tabs import (
     _address_values,
     _blank_none,
     _customer,
-    _refused_form,
+    _saved,
     _show,
     writers_only,
 )
@@ -71,10 +71,6 @@ def _values(work_address: dict) -> dict:
     return values
 
 
-def _done(customer_id: str, message: str):
-    return redirect(url_for("console.record", customer_id=customer_id, tab="addresses", message=message))
-
-
 @bp.route("/customers/<customer_id>/work-addresses/new", methods=["GET", "POST"])
 @login_required
 def new_work_address(customer_id: str):
@@ -88,9 +84,7 @@ def new_work_address(customer_id: str):
     if request.method == "GET":
         return _show(form, customer)
     answer = client.post(f"/v1/customers/{customer_id}/work-addresses", _body(request.form))
-    if answer.ok:
-        return _done(customer_id, "Work address added.")
-    return _refused_form(form, customer, answer, "work address")
+    return _saved(customer_id, "addresses", "Work address added.", form, customer, answer, "work address")
 
 
 @bp.route("/customers/<customer_id>/work-addresses/<work_address_id>/edit", methods=["GET", "POST"])
@@ -111,6 +105,4 @@ def edit_work_address(customer_id: str, work_address_id: str):
         return _show(form, customer)
     form.values = dict(request.form)
     answer = client.patch(path, _body(request.form), **{"If-Match": request.form.get("etag", "")})
-    if answer.ok:
-        return _done(customer_id, "Work address saved.")
-    return _refused_form(form, customer, answer, "work address")
+    return _saved(customer_id, "addresses", "Work address saved.", form, customer, answer, "work address")
