@@ -6,29 +6,16 @@ account manager filters, and the import's required fields — against a gateway 
 from __future__ import annotations
 
 import io
-import json
 import re
 
 import pytest
 import responses
 
-from console.app import create_app
-from console.settings import Settings
+from conftest import AID, CID, CUSTOMER, GW, WID, json_body, requests_sent
 
-GW = "http://gateway.test"
-CID = "11111111-1111-4111-8111-111111111111"
-WID = "22222222-2222-4222-8222-222222222222"
-AID = "33333333-3333-4333-8333-333333333333"
 JID = "44444444-4444-4444-8444-444444444444"
 RID = "55555555-5555-4555-8555-555555555555"
 PLAN = "66666666-6666-4666-8666-666666666666"
-CUSTOMER = {
-    "id": CID,
-    "display_name": "Ada Lovelace",
-    "status": "active",
-    "type": "private",
-    "blocked": False,
-}
 WORK_ADDRESS = {
     "id": WID,
     "customer_id": CID,
@@ -47,16 +34,6 @@ ASSET = {
 PROBLEM = "application/problem+json"
 
 
-def _as(role: str):
-    app = create_app(Settings(gateway_url=GW, secret_key="test-" * 8, testing=True))
-    app.config["WTF_CSRF_ENABLED"] = False  # CSRF has its own tests (test_console_pages.py)
-    client = app.test_client()
-    with client.session_transaction() as s:
-        s["token"] = "fs_test"
-        s["user"] = {"email": f"{role}@office.example", "name": role.title(), "role": role, "tenant_id": "t"}
-    return client
-
-
 @pytest.fixture
 def gateway():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -65,28 +42,6 @@ def gateway():
         rsps.get(f"{GW}/v1/customers/{CID}/assets", json=[ASSET])
         rsps.get(f"{GW}/v1/asset-catalogue/groups", json=[])
         yield rsps
-
-
-@pytest.fixture
-def admin():
-    return _as("admin")
-
-
-@pytest.fixture
-def readonly():
-    return _as("readonly")
-
-
-def _sent(gateway, method: str, path: str) -> list:
-    return [
-        c.request
-        for c in gateway.calls
-        if c.request.method == method and c.request.url.split("?")[0] == GW + path
-    ]
-
-
-def _body(request) -> dict:
-    return json.loads(request.body)
 
 
 def _files(gateway, *rows):
@@ -140,7 +95,7 @@ def test_a_work_address_without_its_first_line_shows_the_error_beside_the_field(
         in page.text
     )
     assert 'value="LS1 2BB"' in page.text  # what was typed stays
-    sent = _body(_sent(gateway, "POST", f"/v1/customers/{CID}/work-addresses")[0])
+    sent = json_body(requests_sent(gateway, "POST", f"/v1/customers/{CID}/work-addresses")[0])
     assert sent["name"] == "Flat 2" and sent["address"]["postcode"] == "LS1 2BB"
     assert sent["address"]["line_1"] is None
     assert sent["occupier"] == {"first_name": None, "surname": "Lodger", "email": None, "phone": None}
@@ -165,8 +120,8 @@ def test_a_work_address_edit_sends_its_etag_and_a_stale_one_is_the_conflict(gate
     )
     assert page.status_code == 412
     assert "changed by someone else" in page.text and "Reload" in page.text
-    sent = _sent(gateway, "PATCH", path)[0]
-    assert sent.headers["If-Match"] == '"4"' and _body(sent)["name"] == "Flat 1a"
+    sent = requests_sent(gateway, "PATCH", path)[0]
+    assert sent.headers["If-Match"] == '"4"' and json_body(sent)["name"] == "Flat 1a"
 
 
 def test_a_saved_work_address_goes_back_to_the_tab(gateway, admin):
@@ -221,7 +176,7 @@ def test_a_file_is_uploaded_to_its_asset_and_listed_on_the_assets_page(gateway, 
         content_type="multipart/form-data",
     )
     assert r.status_code == 302 and "service.pdf+uploaded" in r.headers["Location"]
-    sent = _sent(gateway, "POST", f"/v1/assets/{AID}/files")[0]
+    sent = requests_sent(gateway, "POST", f"/v1/assets/{AID}/files")[0]
     assert b'filename="service.pdf"' in sent.body
     seen = readonly.get(f"/console/customers/{CID}/assets/{AID}/files").text
     assert "manual.pdf" in seen and "owner-upload-file" not in seen and "Delete" not in seen
@@ -272,7 +227,7 @@ def test_a_contract_is_made_with_its_plan_term_and_what_it_covers(gateway, admin
         },
     )
     assert r.status_code == 302 and "Contract+added" in r.headers["Location"]
-    assert _body(_sent(gateway, "POST", f"/v1/customers/{CID}/contracts")[0]) == {
+    assert json_body(requests_sent(gateway, "POST", f"/v1/customers/{CID}/contracts")[0]) == {
         "plan_id": PLAN,
         "start_date": "2026-01-01",
         "end_date": "2026-12-31",
@@ -315,8 +270,8 @@ def test_a_next_service_date_is_set_by_hand_with_the_reminders_etag(gateway, adm
         data={"due_date": "2026-07-01", "etag": '"3"'},
     )
     assert r.status_code == 302 and "2026-07-01" in r.headers["Location"]
-    sent = _sent(gateway, "PATCH", f"/v1/service-reminders/{RID}")[0]
-    assert sent.headers["If-Match"] == '"3"' and _body(sent) == {"due_date": "2026-07-01"}
+    sent = requests_sent(gateway, "PATCH", f"/v1/service-reminders/{RID}")[0]
+    assert sent.headers["If-Match"] == '"3"' and json_body(sent) == {"due_date": "2026-07-01"}
 
 
 def test_a_stale_next_service_date_is_the_conflict_and_blank_goes_back_to_the_interval(gateway, admin):
@@ -327,7 +282,7 @@ def test_a_stale_next_service_date_is_the_conflict_and_blank_goes_back_to_the_in
         f"/console/customers/{CID}/service-reminders/{RID}/due-date", data={"due_date": "", "etag": '"2"'}
     )
     assert r.status_code == 302 and "changed+by+someone+else" in r.headers["Location"]
-    assert _body(_sent(gateway, "PATCH", f"/v1/service-reminders/{RID}")[0]) == {"due_date": None}
+    assert json_body(requests_sent(gateway, "PATCH", f"/v1/service-reminders/{RID}")[0]) == {"due_date": None}
 
 
 # ------------------------------------------------------------------------------- mass email
@@ -403,4 +358,4 @@ def test_a_work_address_import_names_the_alternatives_of_a_group(gateway, admin)
     gateway.get(f"{GW}/v1/imports/i2", json=job)
     page = admin.get("/console/imports/i2").text
     assert "<strong>customer accounts ref or customer email</strong>, <strong>address line 1</strong>" in page
-    assert not _sent(gateway, "GET", "/v1/customer-types")
+    assert not requests_sent(gateway, "GET", "/v1/customer-types")

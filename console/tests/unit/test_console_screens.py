@@ -5,42 +5,14 @@ errors beside their fields, a 412 as the conflict, a 403 as the refusal page).""
 from __future__ import annotations
 
 import io
-import json
 import re
 
 import pytest
 import responses
 from responses import matchers
 
-from console.app import create_app
+from conftest import AID, CID, CUSTOMER, GW, WID, json_body, requests_sent, signed_in
 from console.mass_email import fingerprint
-from console.settings import Settings
-
-GW = "http://gateway.test"
-CID = "11111111-1111-4111-8111-111111111111"
-WID = "22222222-2222-4222-8222-222222222222"
-AID = "33333333-3333-4333-8333-333333333333"
-CUSTOMER = {
-    "id": CID,
-    "display_name": "Ada Lovelace",
-    "status": "active",
-    "type": "private",
-    "blocked": False,
-}
-
-
-def _app():
-    app = create_app(Settings(gateway_url=GW, secret_key="test-" * 8, testing=True))
-    app.config["WTF_CSRF_ENABLED"] = False  # CSRF has its own tests (test_console_pages.py)
-    return app
-
-
-def _as(role: str):
-    client = _app().test_client()
-    with client.session_transaction() as s:
-        s["token"] = "fs_test"
-        s["user"] = {"email": f"{role}@office.example", "name": role.title(), "role": role, "tenant_id": "t"}
-    return client
 
 
 @pytest.fixture
@@ -49,28 +21,6 @@ def gateway():
         rsps.get(f"{GW}/v1/customers/{CID}", json=CUSTOMER)
         rsps.get(f"{GW}/v1/customer-types", json=[])  # the import page names what each type needs
         yield rsps
-
-
-@pytest.fixture
-def admin():
-    return _as("admin")
-
-
-@pytest.fixture
-def readonly():
-    return _as("readonly")
-
-
-def _sent(gateway, method: str, path: str) -> list:
-    return [
-        c.request
-        for c in gateway.calls
-        if c.request.method == method and c.request.url.split("?")[0] == GW + path
-    ]
-
-
-def _body(request) -> dict:
-    return json.loads(request.body)
 
 
 def _work_addresses(gateway):
@@ -115,7 +65,7 @@ def test_a_branch_without_its_name_shows_the_apis_error_beside_the_field(gateway
     assert re.search(r'aria-describedby="f-name-error"', page.text)
     assert '<span class="field-error" id="f-name-error">Missing data.</span>' in page.text
     assert 'value="Leeds"' in page.text  # what was typed stays
-    sent = _body(_sent(gateway, "POST", f"/v1/customers/{CID}/branches")[0])
+    sent = json_body(requests_sent(gateway, "POST", f"/v1/customers/{CID}/branches")[0])
     assert sent == {
         "name": "",
         "code": None,
@@ -147,7 +97,7 @@ def test_an_asset_added_on_a_work_address_is_sent_with_it(gateway, admin):
         and "tab=assets" in r.headers["Location"]
         and "Asset+added" in r.headers["Location"]
     )
-    sent = _body(_sent(gateway, "POST", f"/v1/customers/{CID}/assets")[0])
+    sent = json_body(requests_sent(gateway, "POST", f"/v1/customers/{CID}/assets")[0])
     assert (
         sent["work_address_id"] == WID
         and sent["serial_number"] == "GB-1"
@@ -210,7 +160,7 @@ def test_readonly_sees_no_asset_buttons_and_a_forged_add_is_refused_before_the_a
     assert "Add an asset" not in page.text and "/edit" not in page.text
     forged = readonly.post(f"/console/customers/{CID}/assets/new", data={"brand": "Forged"})
     assert forged.status_code == 403 and "may not change records" in forged.text
-    assert _sent(gateway, "POST", f"/v1/customers/{CID}/assets") == []
+    assert requests_sent(gateway, "POST", f"/v1/customers/{CID}/assets") == []
 
 
 # --------------------------------------------------------------------------------- servicing
@@ -269,12 +219,12 @@ def test_a_postponement_is_sent_as_the_apis_decision_and_its_refusal_shown(gatew
     )
     assert r.status_code == 302 and "tab=servicing" in r.headers["Location"]
     assert "Required+to+postpone" in r.headers["Location"]
-    sent = _body(_sent(gateway, "POST", "/v1/service-reminders/decisions")[0])
+    sent = json_body(requests_sent(gateway, "POST", "/v1/service-reminders/decisions")[0])
     assert sent == {"reminder_ids": ["r1"], "decision": "postpone", "date": "2027-06-01", "reason": None}
 
 
 def test_a_decision_the_gateway_refuses_is_the_refusal_page(gateway):
-    engineer = _as("engineer")
+    engineer = signed_in("engineer")
     gateway.post(
         f"{GW}/v1/service-reminders/decisions",
         status=403,
@@ -296,7 +246,7 @@ def test_a_file_is_uploaded_as_the_multipart_part_file(gateway, admin):
         content_type="multipart/form-data",
     )
     assert r.status_code == 302 and "gas-cert.pdf+uploaded" in r.headers["Location"]
-    sent = _sent(gateway, "POST", f"/v1/customers/{CID}/files")[0]
+    sent = requests_sent(gateway, "POST", f"/v1/customers/{CID}/files")[0]
     assert sent.headers["Content-Type"].startswith("multipart/form-data")
     assert b'name="file"; filename="gas-cert.pdf"' in sent.body and b"%PDF-1.4 test" in sent.body
 
@@ -354,7 +304,7 @@ def test_the_timeline_shows_entries_and_pages_with_the_cursor(gateway, admin):
     page = admin.get(f"/console/customers/{CID}?tab=timeline")
     assert "Invoice INV-1 raised" in page.text and "£120.00" in page.text
     assert "cursor=abc" in page.text and "files did not answer" in page.text
-    assert _sent(gateway, "GET", f"/v1/customers/{CID}/timeline")[0].url.endswith("limit=25")
+    assert requests_sent(gateway, "GET", f"/v1/customers/{CID}/timeline")[0].url.endswith("limit=25")
 
 
 # -------------------------------------------------------------------------------- mass email
@@ -379,9 +329,9 @@ def test_the_mass_email_preview_shows_the_skipped_count_before_sending(gateway, 
     assert page.status_code == 200
     assert '<dd id="skipped-count">2</dd>' in page.text and '<dd id="send-count">1</dd>' in page.text
     assert "opted out: 1" in page.text and "Send to 1 customer<" in page.text
-    listed = _sent(gateway, "GET", "/v1/customers")[0]
+    listed = requests_sent(gateway, "GET", "/v1/customers")[0]
     assert "type=landlord" in listed.url and "page_size=100" in listed.url
-    assert _body(_sent(gateway, "POST", "/v1/mass-emails/preview")[0]) == {
+    assert json_body(requests_sent(gateway, "POST", "/v1/mass-emails/preview")[0]) == {
         "customer_ids": ["a", "b", "c"],
         "automated": True,
     }
@@ -411,7 +361,7 @@ def test_sending_the_mass_email_starts_the_job_and_follows_it(gateway, admin):
         data={"action": "send", "previewed": previewed, "subject": "Hello", "body": "Hi {{first_name}}"},
     )
     assert r.status_code == 302 and r.headers["Location"].endswith("/console/mass-emails/j1")
-    sent = _body(_sent(gateway, "POST", "/v1/mass-emails")[0])
+    sent = json_body(requests_sent(gateway, "POST", "/v1/mass-emails")[0])
     assert sent == {
         "customer_ids": ["a"],
         "subject": "Hello",
@@ -461,7 +411,7 @@ def test_a_send_whose_selection_changed_since_the_preview_is_previewed_again(gat
     )
     assert page.status_code == 200 and "changed since the preview" in page.text
     assert '<dd id="skipped-count">1</dd>' in page.text
-    assert _sent(gateway, "POST", "/v1/mass-emails") == []
+    assert requests_sent(gateway, "POST", "/v1/mass-emails") == []
     fresh = fingerprint({"customer_ids": ["a", "b"]}, automated=False)
     assert f'name="previewed" value="{fresh}"' in page.text
 
@@ -517,7 +467,7 @@ def test_a_dry_run_posts_the_mapping_by_column_and_shows_the_refused_rows(gatewa
         data={"column-0": "first_name", "column-1": "surname", "column-2": "", "action": "dry_run"},
     )
     assert r.status_code == 302
-    assert _body(_sent(gateway, "POST", "/v1/imports/imp1/mapping")[0]) == {
+    assert json_body(requests_sent(gateway, "POST", "/v1/imports/imp1/mapping")[0]) == {
         "mapping": {"First Name": "first_name", "Surname": "surname", "Post code": None},
         "match_key": None,
         "dry_run": True,
@@ -560,7 +510,7 @@ def test_a_person_who_may_not_import_gets_the_gateways_refusal(gateway):
         json={"detail": "Only admin keys may GET /v1/imports."},
         content_type="application/problem+json",
     )
-    sales = _as("sales")
+    sales = signed_in("sales")
     page = sales.get("/console/imports")
     assert page.status_code == 403 and "Only admin keys" in page.text
     assert "CSV import</a>" not in page.text  # the menu offers it to admins only
