@@ -1,10 +1,14 @@
 """The communications log: a customer's (everything), a work address's (only what concerns it), and
-calls, SMS or emails had outside Fieldbook written into it. Notes and emails add their own lines."""
+calls, SMS or emails had outside Fieldbook written into it. Notes add their own lines; emails,
+letters and SMS add theirs with `log_outgoing`."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fieldbook_shared.db import utcnow
 
+from ..domain.messages import summary
 from ..store.models import Communication
 from ..uow import CommsUnitOfWork
 from .customers import check_work_address, live_customer
@@ -50,3 +54,35 @@ def record_communication(uow: CommsUnitOfWork, customer_id: str, data: dict) -> 
         uow.communications.add(entry)
         uow.commit()
         return entry
+
+
+def log_outgoing(
+    uow: CommsUnitOfWork,
+    *,
+    customer_id: str,
+    work_address_id: str | None,
+    kind: str,
+    author: str | None,
+    occurred_at: datetime,
+    subject: str | None,
+    text: str,
+    status: str,
+    **message_id: str,
+) -> None:
+    """The log line of a message comms sends (an email, a letter, an SMS), linked to it by
+    `email_id=`, `letter_id=` or `sms_id=`: one shape for all three, so the log reads alike."""
+    uow.communications.add(
+        Communication(
+            tenant_id=uow.tenant_id,
+            customer_id=customer_id,
+            work_address_id=work_address_id,
+            kind=kind,
+            direction="out",
+            author=author,
+            occurred_at=occurred_at,
+            subject=subject,
+            summary=summary(text),
+            status=status,
+            **message_id,
+        )
+    )

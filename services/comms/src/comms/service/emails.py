@@ -16,9 +16,10 @@ from fieldbook_shared.problems import DomainError, NotFound, ValidationFailed
 
 from .. import directory
 from ..domain import recipients, templates
-from ..domain.messages import MAX_SUBJECT, fit, one_line, summary
-from ..store.models import Attachment, Communication, ContactCopy, CustomerCopy, Email
+from ..domain.messages import MAX_SUBJECT, fit, one_line
+from ..store.models import Attachment, ContactCopy, CustomerCopy, Email
 from ..uow import CommsUnitOfWork
+from .communications import log_outgoing
 from .customers import check_work_address, fetcher, live_customer
 from .templates import check_placeholders
 
@@ -138,20 +139,17 @@ def queue_email(
     uow.emails.add(email)
     uow.session.flush()
     if customer is not None:
-        uow.communications.add(
-            Communication(
-                tenant_id=uow.tenant_id,
-                customer_id=customer.id,
-                work_address_id=work_address_id,
-                kind="email",
-                direction="out",
-                author=email.author,
-                occurred_at=now,
-                subject=email.subject,
-                summary=summary(body),
-                email_id=email.id,
-                status="queued",
-            )
+        log_outgoing(
+            uow,
+            customer_id=customer.id,
+            work_address_id=work_address_id,
+            kind="email",
+            author=email.author,
+            occurred_at=now,
+            subject=email.subject,
+            text=body,
+            status="queued",
+            email_id=email.id,
         )
     return email
 

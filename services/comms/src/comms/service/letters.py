@@ -14,9 +14,10 @@ from fieldbook_shared.pdf import Letter as PrintedLetter
 from fieldbook_shared.pdf import render_letters
 from fieldbook_shared.problems import ValidationFailed
 
-from ..domain.messages import fit, one_line, summary
-from ..store.models import Communication, CustomerCopy, Letter
+from ..domain.messages import fit, one_line
+from ..store.models import CustomerCopy, Letter
 from ..uow import CommsUnitOfWork
+from .communications import log_outgoing
 
 MAX_SUBJECT = 500
 # the most letters one print run draws (the office prints the rest in the next)
@@ -58,20 +59,17 @@ def make_letter(
     )
     uow.letters.add(letter)
     uow.session.flush()
-    uow.communications.add(
-        Communication(
-            tenant_id=uow.tenant_id,
-            customer_id=customer.id,
-            work_address_id=work_address_id,
-            kind="letter",
-            direction="out",
-            author=letter.author,
-            occurred_at=now,
-            subject=letter.subject,
-            summary=summary(body),
-            letter_id=letter.id,
-            status="to_print",
-        )
+    log_outgoing(
+        uow,
+        customer_id=customer.id,
+        work_address_id=work_address_id,
+        kind="letter",
+        author=letter.author,
+        occurred_at=now,
+        subject=letter.subject,
+        text=body,
+        status="to_print",
+        letter_id=letter.id,
     )
     return letter
 

@@ -17,9 +17,9 @@ from fieldbook_shared.problems import Conflict, ValidationFailed
 from .. import directory
 from ..domain import recipients, templates
 from ..domain import sms as rules
-from ..domain.messages import summary
-from ..store.models import Communication, ContactCopy, CustomerCopy, Sms
+from ..store.models import ContactCopy, CustomerCopy, Sms
 from ..uow import CommsUnitOfWork
+from .communications import log_outgoing
 from .customers import check_work_address, fetcher, live_customer
 from .emails import contact_values
 from .templates import check_placeholders
@@ -109,20 +109,17 @@ def send_sms(uow: CommsUnitOfWork, data: dict) -> Sms:
         )
         uow.sms.add(message)
         uow.session.flush()
-        uow.communications.add(
-            Communication(
-                tenant_id=uow.tenant_id,
-                customer_id=customer.id,
-                work_address_id=work_address_id,
-                kind="sms",
-                direction="out",
-                author=message.author,
-                occurred_at=now,
-                subject=f"Not sent: {reason}" if reason else None,
-                summary=summary(text),
-                sms_id=message.id,
-                status=message.status,
-            )
+        log_outgoing(
+            uow,
+            customer_id=customer.id,
+            work_address_id=work_address_id,
+            kind="sms",
+            author=message.author,
+            occurred_at=now,
+            subject=f"Not sent: {reason}" if reason else None,
+            text=text,
+            status=message.status,
+            sms_id=message.id,
         )
         uow.commit()
         if reason:
