@@ -170,6 +170,10 @@ def _login_answer(run: Callable[[object], identity.LoginResult]) -> Response:
         try:
             result = run(session)
         except identity.LoginRefused as exc:
+            # end this transaction first: the throttle writes on a connection of its own, and on
+            # SQLite the login's open write transaction (FOR UPDATE) would make it wait out the busy
+            # timeout (30 s) and then lose the count
+            session.rollback()
             gw.auth_throttle.record_failure(request.remote_addr or "")
             headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
             return problem_response(401, detail=str(exc), headers=headers, locked=bool(exc.retry_after))
@@ -351,6 +355,7 @@ def invitation_accepted() -> Response:
             user = identity.accept_invitation(session, body["token"], body["password"], body.get("name"))
         except identity.InvitationGone as exc:
             if exc.status == 404:  # a guessed token counts like a wrong password
+                session.rollback()  # first, as in _login_answer: SQLite's write lock
                 current_gateway().auth_throttle.record_failure(request.remote_addr or "")
             return problem_response(exc.status, detail=str(exc))
         except identity.IdentityError as exc:

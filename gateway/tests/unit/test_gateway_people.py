@@ -136,3 +136,17 @@ def test_the_services_learn_a_tenants_admins_with_the_internal_token_only(gw):
         assert gw.client.get("/internal/admins", headers=refused).status_code == 401
     no_tenant = gw.client.get("/internal/admins", headers={"X-Internal-Token": "test-internal-token"})
     assert no_tenant.status_code == 422
+
+
+def test_every_refused_login_is_counted_for_its_address(gw):
+    """The per-address count is written on a connection of its own: the refused login's transaction
+    ends first, or on SQLite the count waited out the busy timeout and was then lost."""
+    from sqlalchemy import func, select
+
+    from gateway.store import RateWindow
+
+    for _ in range(3):
+        assert _login(gw, email="nobody@acme.example").status_code == 401
+    with gw.session() as session:
+        counted = session.scalar(select(func.sum(RateWindow.count)).where(RateWindow.key_id.like("auth:%")))
+    assert counted == 3
