@@ -197,21 +197,31 @@ test-unit: install
 
 # The e2e suite starts its own processes on its own databases/vhost; whatever is left of them
 # afterwards (found by the FIELDBOOK_STACK marker in their environment) is stopped here.
-# E2E_JOBS runs (default 2, pytest-xdist) each start a whole system of their own and take the test
-# files one by one; then the tests that stop the shared broker (marker broker_control) run alone,
-# since stopping it would fail the other run's tests. E2E_JOBS=1: one run, in file order.
-E2E_JOBS ?= 2
+# E2E_JOBS runs (pytest-xdist) each start a whole system of their own and take the test files one
+# by one; then the tests that stop the shared broker (marker broker_control) run alone, since
+# stopping it would fail the other run's tests. E2E_JOBS=1: one run, in file order. The default,
+# auto, is 2 where the PostgreSQL server allows 200 connections or more, else 1: one system holds
+# up to about 60 (some twenty-five processes, each with its pools), so two do not fit in the
+# default max_connections of 100.
+E2E_JOBS ?= auto
 test-e2e: install
 	@cd "$(ROOT)"
 	if [ -z "$$(find tests-e2e -name 'test_*.py' 2>/dev/null | head -n 1)" ]; then
 	  echo "==> tests-e2e: no tests yet, skipped"
 	  exit 0
 	fi
+	jobs="$(E2E_JOBS)"
+	if [ "$$jobs" = auto ]; then
+	  jobs=1
+	  max="$$("$(BIN)/python" -c 'import os, psycopg; print(psycopg.connect(os.environ["E2E_DATABASE_URL"], connect_timeout=5).execute("SHOW max_connections").fetchone()[0])' 2>/dev/null || echo 0)"
+	  if [ "$$max" -ge 200 ]; then jobs=2; fi
+	  echo "==> tests-e2e: E2E_JOBS=auto: $$jobs (the database server allows $${max:-?} connections; 2 need 200)"
+	fi
 	stack="e2e-$$$$-$$RANDOM"
 	rc=0
-	if [ "$(E2E_JOBS)" -gt 1 ]; then
-	  echo "==> tests-e2e: pytest, $(E2E_JOBS) systems at once (broker: $${E2E_AMQP_URL:-testcontainers}, database: $${E2E_DATABASE_URL:-testcontainers})"
-	  (cd tests-e2e && FIELDBOOK_STACK="$$stack" "$(BIN)/pytest" -q -n "$(E2E_JOBS)" --dist loadfile -m "not broker_control" $(PYTEST_ARGS)) || rc=$$?
+	if [ "$$jobs" -gt 1 ]; then
+	  echo "==> tests-e2e: pytest, $$jobs systems at once (broker: $${E2E_AMQP_URL:-testcontainers}, database: $${E2E_DATABASE_URL:-testcontainers})"
+	  (cd tests-e2e && FIELDBOOK_STACK="$$stack" "$(BIN)/pytest" -q -n "$$jobs" --dist loadfile -m "not broker_control" $(PYTEST_ARGS)) || rc=$$?
 	  bash scripts/down.sh --stack "$$stack" --quiet
 	  echo "==> tests-e2e: pytest, the tests that stop the broker, alone"
 	  rc2=0
