@@ -10,7 +10,7 @@ service revision recorded in its alembic_version depends on it, and never runs i
 import sqlalchemy as sa
 from alembic import op
 
-from fieldbook_shared.db import UTCDateTime
+from fieldbook_shared.migrations import columns
 
 revision = "kit_0001"
 down_revision = None
@@ -23,13 +23,13 @@ def upgrade() -> None:
     op.create_table(
         "idempotency_keys",
         sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=255), nullable=False),
-        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        columns.tenant_id(),
+        columns.string("key", 255),
+        columns.string("request_hash", 64),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("response_body", sa.Text(), nullable=True),
         sa.Column("response_headers", sa.JSON(), nullable=True),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        columns.created_at(),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "key", name="uq_idempotency_tenant_key"),
     )
@@ -37,13 +37,13 @@ def upgrade() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("subject", sa.String(length=64), nullable=True),
+        columns.record_id("event_id"),
+        columns.string("event_type", 100),
+        columns.tenant_id(),
+        columns.string("subject", 64, nullable=True),
         sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", UTCDateTime(timezone=True), nullable=True),
+        columns.created_at(),
+        columns.utc_datetime("sent_at", nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
@@ -53,9 +53,9 @@ def upgrade() -> None:
     op.create_index("ix_outbox_tenant_id", "outbox", ["tenant_id"])
     op.create_table(
         "processed_events",
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("processed_at", UTCDateTime(timezone=True), nullable=False),
+        columns.record_id("event_id"),
+        columns.string("event_type", 100),
+        columns.utc_datetime("processed_at"),
         sa.PrimaryKeyConstraint("event_id"),
     )
 

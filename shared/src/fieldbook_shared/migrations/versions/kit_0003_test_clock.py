@@ -7,7 +7,7 @@ and never read, in production.
 import sqlalchemy as sa
 from alembic import op
 
-from fieldbook_shared.db import UTCDateTime
+from fieldbook_shared.migrations import columns
 
 revision = "kit_0003"
 down_revision = "kit_0002"
@@ -17,9 +17,9 @@ def upgrade() -> None:
     op.create_table(
         "test_clock",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("now_at", UTCDateTime(timezone=True), nullable=False),
-        sa.Column("set_at", UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ticking", sa.Boolean(), nullable=False),
+        columns.utc_datetime("now_at"),
+        columns.utc_datetime("set_at"),
+        columns.flag("ticking"),
         sa.PrimaryKeyConstraint("id"),
     )
 

@@ -3,8 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-import fieldbook_shared.db  # noqa: F401  (column types of the kit)
-from fieldbook_shared.migrations.columns import record_keys, serial_id, timestamps
+from fieldbook_shared.migrations import columns
 
 revision = "0001"
 down_revision = None
@@ -14,41 +13,41 @@ depends_on = "kit_0001"  # the kit's tables (fieldbook_shared/migrations/version
 def upgrade() -> None:
     op.create_table(
         "balance_poll_requests",
-        serial_id(),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        columns.serial_id(),
+        columns.tenant_id(),
         sa.Column("customer_ids", sa.JSON(), nullable=False),
-        sa.Column("requested_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("requested_by", sa.String(length=200), nullable=True),
-        sa.Column("done_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
+        columns.utc_datetime("requested_at"),
+        columns.string("requested_by", 200, nullable=True),
+        columns.utc_datetime("done_at", nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_balance_poll_requests_done_at", "balance_poll_requests", ["done_at"])
     op.create_index("ix_balance_poll_requests_tenant_id", "balance_poll_requests", ["tenant_id"])
     op.create_table(
         "customer_sync",
-        *record_keys(customer=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("action", sa.String(length=16), nullable=False),
-        sa.Column("review_contact_id", sa.String(length=64), nullable=True),
-        sa.Column("accounts_ref", sa.String(length=8), nullable=True),
-        sa.Column("sage_contact_id", sa.String(length=64), nullable=True),
+        *columns.record_keys(customer=True),
+        columns.string("status", 16),
+        columns.string("action", 16),
+        columns.string("review_contact_id", 64, nullable=True),
+        columns.string("accounts_ref", 8, nullable=True),
+        columns.string("sage_contact_id", 64, nullable=True),
         sa.Column("snapshot", sa.JSON(), nullable=True),
         sa.Column("snapshot_version", sa.Integer(), nullable=False),
         sa.Column("pushed_version", sa.Integer(), nullable=False),
-        sa.Column("removed", sa.String(length=16), nullable=True),
-        sa.Column("survivor_id", sa.String(length=36), nullable=True),
+        columns.string("removed", 16, nullable=True),
+        columns.record_id("survivor_id", nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_attempt_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("next_attempt_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("claimed_until", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("claim_token", sa.String(length=36), nullable=True),
+        columns.utc_datetime("last_attempt_at", nullable=True),
+        columns.utc_datetime("next_attempt_at", nullable=True),
+        columns.utc_datetime("claimed_until", nullable=True),
+        columns.string("claim_token", 36, nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("candidates", sa.JSON(), nullable=False),
-        sa.Column("linked_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("balance", sa.Numeric(precision=12, scale=2), nullable=True),
-        sa.Column("balance_as_of", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("balance_published", sa.Boolean(), nullable=False),
-        *timestamps(),
+        columns.utc_datetime("linked_at", nullable=True),
+        columns.money("balance", nullable=True),
+        columns.utc_datetime("balance_as_of", nullable=True),
+        columns.flag("balance_published"),
+        *columns.timestamps(),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "accounts_ref", name="uq_customer_sync_accounts_ref"),
         sa.UniqueConstraint("tenant_id", "customer_id", name="uq_customer_sync_customer"),
@@ -58,12 +57,12 @@ def upgrade() -> None:
     op.create_index("ix_customer_sync_tenant_status", "customer_sync", ["tenant_id", "status", "updated_at"])
     op.create_table(
         "sage_credentials",
-        sa.Column("business_id", sa.String(length=100), nullable=False),
+        columns.string("business_id", 100),
         sa.Column("refresh_token", sa.Text(), nullable=True),
         sa.Column("access_token", sa.Text(), nullable=True),
-        sa.Column("access_expires_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
+        columns.utc_datetime("access_expires_at", nullable=True),
         sa.Column("bootstrap_token", sa.Text(), nullable=True),
-        sa.Column("updated_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
+        columns.utc_datetime("updated_at"),
         sa.PrimaryKeyConstraint("business_id"),
     )
 

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-import fieldbook_shared.db
+from fieldbook_shared.migrations import columns
 
 revision = "0002"
 down_revision = "0001"
@@ -12,10 +12,10 @@ down_revision = "0001"
 def upgrade() -> None:
     op.create_table(
         "sage_businesses",
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("business_id", sa.String(length=100), nullable=False),
-        sa.Column("updated_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_by", sa.String(length=200), nullable=True),
+        columns.tenant_id(),
+        columns.string("business_id", 100),
+        columns.utc_datetime("updated_at"),
+        columns.string("updated_by", 200, nullable=True),
         sa.PrimaryKeyConstraint("tenant_id"),
     )
 

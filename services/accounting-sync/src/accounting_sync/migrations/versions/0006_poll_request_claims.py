@@ -6,7 +6,7 @@ second forever
 import sqlalchemy as sa
 from alembic import op
 
-from fieldbook_shared.db import UTCDateTime
+from fieldbook_shared.migrations import columns
 
 revision = "0006"
 down_revision = "0005"
@@ -14,11 +14,11 @@ down_revision = "0005"
 
 def upgrade() -> None:
     with op.batch_alter_table("balance_poll_requests") as batch:
-        batch.add_column(sa.Column("claimed_until", UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(columns.utc_datetime("claimed_until", nullable=True))
         batch.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("next_attempt_at", UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(columns.utc_datetime("next_attempt_at", nullable=True))
         batch.add_column(sa.Column("last_error", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("failed_at", UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(columns.utc_datetime("failed_at", nullable=True))
 
 
 def downgrade() -> None:

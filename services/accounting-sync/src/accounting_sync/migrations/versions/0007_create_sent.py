@@ -10,14 +10,14 @@ as sent, with their ref.
 import sqlalchemy as sa
 from alembic import op
 
-from fieldbook_shared.db import UTCDateTime
+from fieldbook_shared.migrations import columns
 
 revision = "0007"
 down_revision = "0006"
 
 
 def upgrade() -> None:
-    op.add_column("customer_sync", sa.Column("create_sent_at", UTCDateTime(timezone=True), nullable=True))
+    op.add_column("customer_sync", columns.utc_datetime("create_sent_at", nullable=True))
     op.add_column("customer_sync", sa.Column("create_sent_ref", sa.String(8), nullable=True))
     op.execute(
         "UPDATE customer_sync SET create_sent_ref = accounts_ref, create_sent_at = last_attempt_at "

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from fieldbook_shared.db import UTCDateTime
+from fieldbook_shared.migrations import columns
 
 revision = "0008"
 down_revision = "0007"
@@ -24,15 +24,15 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("sage_id", sa.String(64), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_attempt_at", UTCDateTime(timezone=True), nullable=True),
-        sa.Column("next_attempt_at", UTCDateTime(timezone=True), nullable=True),
-        sa.Column("claimed_until", UTCDateTime(timezone=True), nullable=True),
+        columns.utc_datetime("last_attempt_at", nullable=True),
+        columns.utc_datetime("next_attempt_at", nullable=True),
+        columns.utc_datetime("claimed_until", nullable=True),
         sa.Column("claim_token", sa.String(36), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("create_sent_at", UTCDateTime(timezone=True), nullable=True),
-        sa.Column("posted_at", UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+        columns.utc_datetime("create_sent_at", nullable=True),
+        columns.utc_datetime("posted_at", nullable=True),
+        columns.created_at(),
+        columns.utc_datetime("updated_at"),
         sa.UniqueConstraint("tenant_id", "kind", "source_id", name="uq_sage_postings_source"),
     )
     op.create_index("ix_sage_postings_due", "sage_postings", ["status", "next_attempt_at"])

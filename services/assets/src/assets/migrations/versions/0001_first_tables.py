@@ -3,8 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-import fieldbook_shared.db  # noqa: F401  (column types of the kit)
-from fieldbook_shared.migrations.columns import record_keys, timestamps
+from fieldbook_shared.migrations import columns
 
 revision = "0001"
 down_revision = None
@@ -14,12 +13,12 @@ depends_on = "kit_0001"  # the kit's tables (fieldbook_shared/migrations/version
 def catalogue_entry() -> list[sa.Column]:
     """What every list of the catalogue (groups, fuel types, locations, makes, models) holds."""
     return [
-        *record_keys(),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("name_key", sa.String(length=200), nullable=False),
-        sa.Column("description", sa.String(length=500), nullable=True),
-        *timestamps(),
+        *columns.record_keys(),
+        columns.version(),
+        columns.string("name", 200),
+        columns.string("name_key", 200),
+        columns.string("description", 500, nullable=True),
+        *columns.timestamps(),
     ]
 
 
@@ -39,15 +38,15 @@ def upgrade() -> None:
     op.create_table(
         "known_branches",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("branch_id", sa.String(length=36), nullable=False),
-        sa.Column("customer_id", sa.String(length=36), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=True),
-        sa.Column("code", sa.String(length=50), nullable=True),
-        sa.Column("removed", sa.Boolean(), nullable=False),
-        sa.Column("merged_into", sa.String(length=36), nullable=True),
-        sa.Column("updated_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
+        columns.tenant_id(),
+        columns.record_id("branch_id"),
+        columns.record_id("customer_id"),
+        columns.version(),
+        columns.string("name", 200, nullable=True),
+        columns.string("code", 50, nullable=True),
+        columns.flag("removed"),
+        columns.string("merged_into", 36, nullable=True),
+        columns.utc_datetime("updated_at"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "branch_id", name="uq_known_branches_tenant_id"),
     )
@@ -55,29 +54,29 @@ def upgrade() -> None:
     op.create_table(
         "known_customers",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("customer_id", sa.String(length=36), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("display_name", sa.String(length=300), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=True),
-        sa.Column("removed", sa.Boolean(), nullable=False),
-        sa.Column("merged_into", sa.String(length=36), nullable=True),
-        sa.Column("updated_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
+        columns.tenant_id(),
+        columns.record_id("customer_id"),
+        columns.version(),
+        columns.string("display_name", 300, nullable=True),
+        columns.string("status", 16, nullable=True),
+        columns.flag("removed"),
+        columns.string("merged_into", 36, nullable=True),
+        columns.utc_datetime("updated_at"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "customer_id", name="uq_known_customers_tenant_id"),
     )
     op.create_table(
         "known_work_addresses",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("work_address_id", sa.String(length=36), nullable=False),
-        sa.Column("customer_id", sa.String(length=36), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=True),
+        columns.tenant_id(),
+        columns.record_id("work_address_id"),
+        columns.record_id("customer_id"),
+        columns.version(),
+        columns.string("name", 200, nullable=True),
         sa.Column("address", sa.JSON(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=True),
-        sa.Column("removed", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
+        columns.string("status", 16, nullable=True),
+        columns.flag("removed"),
+        columns.utc_datetime("updated_at"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "work_address_id", name="uq_known_work_addresses_tenant_id"),
     )
@@ -96,10 +95,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "asset_models",
-        sa.Column("make_id", sa.String(length=36), nullable=False),
-        sa.Column("product_code", sa.String(length=64), nullable=False),
-        sa.Column("product_code_key", sa.String(length=64), nullable=False),
-        sa.Column("product_class", sa.String(length=100), nullable=True),
+        columns.record_id("make_id"),
+        columns.string("product_code", 64),
+        columns.string("product_code_key", 64),
+        columns.string("product_class", 100, nullable=True),
         *catalogue_entry(),
         sa.ForeignKeyConstraint(
             ["make_id"],
@@ -112,28 +111,28 @@ def upgrade() -> None:
     op.create_index("ix_asset_models_make_id", "asset_models", ["make_id"])
     op.create_table(
         "assets",
-        *record_keys(),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("customer_id", sa.String(length=36), nullable=False),
-        sa.Column("work_address_id", sa.String(length=36), nullable=True),
-        sa.Column("branch_id", sa.String(length=36), nullable=True),
-        sa.Column("serial_number", sa.String(length=100), nullable=True),
-        sa.Column("serial_key", sa.String(length=100), nullable=True),
-        sa.Column("technical_reference", sa.String(length=200), nullable=True),
-        sa.Column("product_code", sa.String(length=64), nullable=True),
-        sa.Column("model_id", sa.String(length=36), nullable=True),
-        sa.Column("brand", sa.String(length=200), nullable=True),
-        sa.Column("description", sa.String(length=500), nullable=True),
-        sa.Column("product_class", sa.String(length=100), nullable=True),
-        sa.Column("asset_group_id", sa.String(length=36), nullable=True),
-        sa.Column("fuel_type_id", sa.String(length=36), nullable=True),
-        sa.Column("location_id", sa.String(length=36), nullable=True),
-        sa.Column("make_id", sa.String(length=36), nullable=True),
+        *columns.record_keys(),
+        columns.version(),
+        columns.record_id("customer_id"),
+        columns.record_id("work_address_id", nullable=True),
+        columns.record_id("branch_id", nullable=True),
+        columns.string("serial_number", 100, nullable=True),
+        columns.string("serial_key", 100, nullable=True),
+        columns.string("technical_reference", 200, nullable=True),
+        columns.string("product_code", 64, nullable=True),
+        columns.record_id("model_id", nullable=True),
+        columns.string("brand", 200, nullable=True),
+        columns.string("description", 500, nullable=True),
+        columns.string("product_class", 100, nullable=True),
+        columns.record_id("asset_group_id", nullable=True),
+        columns.record_id("fuel_type_id", nullable=True),
+        columns.record_id("location_id", nullable=True),
+        columns.record_id("make_id", nullable=True),
         sa.Column("install_date", sa.Date(), nullable=True),
         sa.Column("warranty_expiry", sa.Date(), nullable=True),
-        sa.Column("cost_centre", sa.String(length=100), nullable=True),
+        columns.string("cost_centre", 100, nullable=True),
         sa.Column("custom_fields", sa.JSON(), nullable=False),
-        *timestamps(),
+        *columns.timestamps(),
         sa.ForeignKeyConstraint(
             ["asset_group_id"],
             ["asset_groups.id"],

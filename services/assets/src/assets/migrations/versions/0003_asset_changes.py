@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import fieldbook_shared.db
-from fieldbook_shared.migrations.columns import record_keys
+from fieldbook_shared.migrations import columns
 
 revision = "0003"
 down_revision = "0002"
@@ -17,12 +17,12 @@ down_revision = "0002"
 def upgrade() -> None:
     changes = op.create_table(
         "asset_changes",
-        *record_keys(customer=True),
-        sa.Column("asset_id", sa.String(length=36), nullable=False),
-        sa.Column("work_address_id", sa.String(length=36), nullable=True),
-        sa.Column("change", sa.String(length=16), nullable=False),
-        sa.Column("summary", sa.String(length=500), nullable=True),
-        sa.Column("occurred_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
+        *columns.record_keys(customer=True),
+        columns.record_id("asset_id"),
+        columns.record_id("work_address_id", nullable=True),
+        columns.string("change", 16),
+        columns.string("summary", 500, nullable=True),
+        columns.utc_datetime("occurred_at"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(

@@ -2,8 +2,9 @@
 every service (the kit's CustomerMerged)
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from fieldbook_shared.migrations import columns
 
 revision = "0003"
 down_revision = "0002"
@@ -11,7 +12,7 @@ down_revision = "0002"
 
 def upgrade() -> None:
     with op.batch_alter_table("customer_snapshots") as batch_op:
-        batch_op.add_column(sa.Column("merged_into", sa.String(length=36), nullable=True))
+        batch_op.add_column(columns.string("merged_into", 36, nullable=True))
 
 
 def downgrade() -> None:

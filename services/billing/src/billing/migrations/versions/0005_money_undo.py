@@ -8,7 +8,7 @@ ledger_entries like every other movement.
 import sqlalchemy as sa
 from alembic import op
 
-import fieldbook_shared.db  # noqa: F401  (column types of the kit)
+from fieldbook_shared.migrations import columns
 
 revision = "0005"
 down_revision = "0004"
@@ -17,23 +17,23 @@ down_revision = "0004"
 def upgrade() -> None:
     with op.batch_alter_table("allocations") as batch_op:
         batch_op.add_column(sa.Column("deallocated_on", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("deallocation_reason", sa.String(length=500), nullable=True))
-        batch_op.add_column(sa.Column("deallocated_by", sa.String(length=200), nullable=True))
+        batch_op.add_column(columns.string("deallocation_reason", 500, nullable=True))
+        batch_op.add_column(columns.string("deallocated_by", 200, nullable=True))
     with op.batch_alter_table("payments") as batch_op:
         batch_op.add_column(sa.Column("reversed_on", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("reversal_reason", sa.String(length=500), nullable=True))
-        batch_op.add_column(sa.Column("reversed_by", sa.String(length=200), nullable=True))
+        batch_op.add_column(columns.string("reversal_reason", 500, nullable=True))
+        batch_op.add_column(columns.string("reversed_by", 200, nullable=True))
     op.create_table(
         "refunds",
         sa.Column("id", sa.String(length=36), primary_key=True),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("customer_id", sa.String(length=36), nullable=False),
+        columns.tenant_id(),
+        columns.record_id("customer_id"),
         sa.Column("amount", sa.Numeric(12, 2), nullable=False),
-        sa.Column("method", sa.String(length=32), nullable=False),
-        sa.Column("reference", sa.String(length=200), nullable=True),
+        columns.string("method", 32),
+        columns.string("reference", 200, nullable=True),
         sa.Column("refunded_on", sa.Date(), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=True),
-        sa.Column("created_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
+        columns.string("created_by", 200, nullable=True),
+        columns.created_at(),
     )
     op.create_index("ix_refunds_tenant_customer", "refunds", ["tenant_id", "customer_id"])
     # a refund's entries are read back by its id

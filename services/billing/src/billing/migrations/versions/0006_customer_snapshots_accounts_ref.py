@@ -2,8 +2,9 @@
 aged debtors report
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from fieldbook_shared.migrations import columns
 
 revision = "0006"
 down_revision = "0005"
@@ -11,7 +12,7 @@ down_revision = "0005"
 
 def upgrade() -> None:
     with op.batch_alter_table("customer_snapshots") as batch_op:
-        batch_op.add_column(sa.Column("accounts_ref", sa.String(length=8), nullable=True))
+        batch_op.add_column(columns.string("accounts_ref", 8, nullable=True))
 
 
 def downgrade() -> None:

@@ -2,10 +2,9 @@
 acceptance link (the name they gave, when, and their comment)
 """
 
-import sqlalchemy as sa
 from alembic import op
 
-import fieldbook_shared.db
+from fieldbook_shared.migrations import columns
 
 revision = "0007"
 down_revision = "0006"
@@ -13,11 +12,9 @@ down_revision = "0006"
 
 def upgrade() -> None:
     with op.batch_alter_table("quotes") as batch_op:
-        batch_op.add_column(sa.Column("decided_by", sa.String(length=200), nullable=True))
-        batch_op.add_column(
-            sa.Column("decided_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(sa.Column("decision_comment", sa.String(length=1000), nullable=True))
+        batch_op.add_column(columns.string("decided_by", 200, nullable=True))
+        batch_op.add_column(columns.utc_datetime("decided_at", nullable=True))
+        batch_op.add_column(columns.string("decision_comment", 1000, nullable=True))
 
 
 def downgrade() -> None:

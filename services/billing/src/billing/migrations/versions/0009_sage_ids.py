@@ -2,8 +2,9 @@
 it (accounting.document_posted)
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from fieldbook_shared.migrations import columns
 
 revision = "0009"
 down_revision = "0008"
@@ -14,7 +15,7 @@ TABLES = ("invoices", "credit_notes", "payments")
 def upgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table) as batch_op:
-            batch_op.add_column(sa.Column("sage_id", sa.String(length=64), nullable=True))
+            batch_op.add_column(columns.string("sage_id", 64, nullable=True))
 
 
 def downgrade() -> None:

@@ -6,8 +6,7 @@ period is invoiced once whatever the workers do
 import sqlalchemy as sa
 from alembic import op
 
-import fieldbook_shared.db
-from fieldbook_shared.migrations.columns import record_keys, timestamps
+from fieldbook_shared.migrations import columns
 
 revision = "0010"
 down_revision = "0009"
@@ -18,27 +17,27 @@ MONEY = sa.Numeric(precision=12, scale=2)
 def upgrade() -> None:
     op.create_table(
         "recurring_invoices",
-        *record_keys(customer=True),
-        sa.Column("contract_id", sa.String(length=36), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("frequency", sa.String(length=16), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
+        *columns.record_keys(customer=True),
+        columns.record_id("contract_id", nullable=True),
+        columns.version(),
+        columns.string("frequency", 16),
+        columns.string("status", 16),
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=True),
         sa.Column("next_period", sa.Integer(), nullable=False),
         sa.Column("next_date", sa.Date(), nullable=True),
-        sa.Column("description", sa.String(length=500), nullable=True),
+        columns.string("description", 500, nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column("work_address_id", sa.String(length=36), nullable=True),
+        columns.record_id("work_address_id", nullable=True),
         sa.Column("retention_pct", sa.Numeric(precision=5, scale=2), nullable=False),
-        sa.Column("draft", sa.Boolean(), nullable=False),
+        columns.flag("draft"),
         sa.Column("invoices_raised", sa.Integer(), nullable=False),
-        sa.Column("last_invoice_id", sa.String(length=36), nullable=True),
+        columns.record_id("last_invoice_id", nullable=True),
         sa.Column("last_invoice_number", sa.Integer(), nullable=True),
-        sa.Column("last_error", sa.String(length=500), nullable=True),
-        sa.Column("retry_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_by", sa.String(length=200), nullable=True),
-        *timestamps(),
+        columns.string("last_error", 500, nullable=True),
+        columns.utc_datetime("retry_at", nullable=True),
+        columns.string("created_by", 200, nullable=True),
+        *columns.timestamps(),
         sa.Column("net", MONEY, nullable=False),
         sa.Column("vat", MONEY, nullable=False),
         sa.Column("total", MONEY, nullable=False),
@@ -52,14 +51,14 @@ def upgrade() -> None:
     op.create_index("ix_recurring_invoices_due", "recurring_invoices", ["status", "next_date"])
     op.create_table(
         "recurring_invoice_lines",
-        sa.Column("recurring_invoice_id", sa.String(length=36), nullable=False),
-        *record_keys(),
+        columns.record_id("recurring_invoice_id"),
+        *columns.record_keys(),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("description", sa.String(length=500), nullable=False),
+        columns.string("description", 500),
         sa.Column("quantity", sa.Numeric(precision=12, scale=3), nullable=False),
         sa.Column("unit_price", MONEY, nullable=False),
         sa.Column("vat_rate", sa.Numeric(precision=5, scale=2), nullable=False),
-        sa.Column("category", sa.String(length=16), nullable=False),
+        columns.string("category", 16),
         sa.Column("net", MONEY, nullable=False),
         sa.Column("vat", MONEY, nullable=False),
         sa.Column("total", MONEY, nullable=False),
@@ -70,7 +69,7 @@ def upgrade() -> None:
         "ix_recurring_invoice_lines_recurring_invoice_id", "recurring_invoice_lines", ["recurring_invoice_id"]
     )
     with op.batch_alter_table("invoices") as batch_op:
-        batch_op.add_column(sa.Column("recurring_invoice_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(columns.record_id("recurring_invoice_id", nullable=True))
         batch_op.add_column(sa.Column("period_start", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("period_end", sa.Date(), nullable=True))
         batch_op.create_unique_constraint(

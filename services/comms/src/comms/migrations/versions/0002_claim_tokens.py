@@ -5,8 +5,9 @@ send. Each claim now writes its own token; a worker whose token is no longer on 
 claim and neither sends nor records.
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from fieldbook_shared.migrations import columns
 
 revision = "0002"
 down_revision = "0001"
@@ -14,9 +15,9 @@ down_revision = "0001"
 
 def upgrade() -> None:
     with op.batch_alter_table("emails", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("claim_token", sa.String(length=36), nullable=True))
+        batch_op.add_column(columns.string("claim_token", 36, nullable=True))
     with op.batch_alter_table("mass_emails", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("claim_token", sa.String(length=36), nullable=True))
+        batch_op.add_column(columns.string("claim_token", 36, nullable=True))
 
 
 def downgrade() -> None:

@@ -5,14 +5,16 @@ sender fetches from billing when it sends it (as it does a statement's)
 import sqlalchemy as sa
 from alembic import op
 
+from fieldbook_shared.migrations import columns
+
 revision = "0006"
 down_revision = "0005"
 
 
 def upgrade() -> None:
     with op.batch_alter_table("emails", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("document_kind", sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column("document_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(columns.string("document_kind", 16, nullable=True))
+        batch_op.add_column(columns.record_id("document_id", nullable=True))
         batch_op.add_column(sa.Column("document_number", sa.Integer(), nullable=True))
 
 

@@ -1,8 +1,9 @@
 """emails.message_key: what another service asks to be sent once (a service reminder's stage),
 unique per tenant"""
 
-import sqlalchemy as sa
 from alembic import op
+
+from fieldbook_shared.migrations import columns
 
 revision = "0008"
 down_revision = "0007"
@@ -10,7 +11,7 @@ down_revision = "0007"
 
 def upgrade() -> None:
     with op.batch_alter_table("emails") as batch_op:
-        batch_op.add_column(sa.Column("message_key", sa.String(length=200), nullable=True))
+        batch_op.add_column(columns.string("message_key", 200, nullable=True))
         batch_op.create_unique_constraint("uq_emails_message_key", ["tenant_id", "message_key"])
 
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import fieldbook_shared.db
+from fieldbook_shared.migrations import columns
 
 revision = "0009"
 down_revision = "0008"
@@ -16,23 +17,23 @@ def upgrade() -> None:
     when = fieldbook_shared.db.UTCDateTime(timezone=True)
     op.create_table(
         "sms",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("customer_id", sa.String(length=36), nullable=True),
-        sa.Column("contact_id", sa.String(length=36), nullable=True),
-        sa.Column("work_address_id", sa.String(length=36), nullable=True),
-        sa.Column("template_id", sa.String(length=36), nullable=True),
-        sa.Column("to_number", sa.String(length=20), nullable=True),
+        columns.record_id("id"),
+        columns.tenant_id(),
+        columns.record_id("customer_id", nullable=True),
+        columns.record_id("contact_id", nullable=True),
+        columns.record_id("work_address_id", nullable=True),
+        columns.record_id("template_id", nullable=True),
+        columns.string("to_number", 20, nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("reason", sa.String(length=300), nullable=True),
+        columns.string("status", 16),
+        columns.string("reason", 300, nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", when, nullable=False),
         sa.Column("lease_until", when, nullable=True),
-        sa.Column("claim_token", sa.String(length=36), nullable=True),
-        sa.Column("provider_message_id", sa.String(length=100), nullable=True),
-        sa.Column("provider_status", sa.String(length=40), nullable=True),
-        sa.Column("author", sa.String(length=200), nullable=False),
+        columns.string("claim_token", 36, nullable=True),
+        columns.string("provider_message_id", 100, nullable=True),
+        columns.string("provider_status", 40, nullable=True),
+        columns.string("author", 200),
         sa.Column("created_at", when, nullable=False),
         sa.Column("sent_at", when, nullable=True),
         sa.Column("delivered_at", when, nullable=True),
@@ -43,10 +44,10 @@ def upgrade() -> None:
     op.create_index("ix_sms_customer", "sms", ["tenant_id", "customer_id", "created_at"])
     op.create_index("ix_sms_provider_message_id", "sms", ["provider_message_id"])
     with op.batch_alter_table("communications") as batch_op:
-        batch_op.add_column(sa.Column("sms_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(columns.record_id("sms_id", nullable=True))
         batch_op.create_index("ix_communications_sms_id", ["sms_id"])
     with op.batch_alter_table("customer_copies") as batch_op:
-        batch_op.add_column(sa.Column("phone", sa.String(length=40), nullable=True))
+        batch_op.add_column(columns.string("phone", 40, nullable=True))
     with op.batch_alter_table("contact_copies") as batch_op:
         batch_op.add_column(sa.Column("phones", sa.JSON(), server_default=sa.text("'[]'"), nullable=False))
 

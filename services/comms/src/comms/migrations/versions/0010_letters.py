@@ -4,8 +4,7 @@ email), one per message key; the communications log's line of a letter"""
 import sqlalchemy as sa
 from alembic import op
 
-import fieldbook_shared.db
-from fieldbook_shared.migrations.columns import record_keys
+from fieldbook_shared.migrations import columns
 
 revision = "0010"
 down_revision = "0009"
@@ -14,28 +13,28 @@ down_revision = "0009"
 def upgrade() -> None:
     op.create_table(
         "letters",
-        *record_keys(customer=True),
-        sa.Column("work_address_id", sa.String(length=36), nullable=True),
-        sa.Column("message_key", sa.String(length=200), nullable=True),
-        sa.Column("template_id", sa.String(length=36), nullable=True),
-        sa.Column("to_name", sa.String(length=300), nullable=True),
+        *columns.record_keys(customer=True),
+        columns.record_id("work_address_id", nullable=True),
+        columns.string("message_key", 200, nullable=True),
+        columns.record_id("template_id", nullable=True),
+        columns.string("to_name", 300, nullable=True),
         sa.Column("address_lines", sa.JSON(), nullable=False),
         sa.Column("letter_date", sa.Date(), nullable=False),
-        sa.Column("subject", sa.String(length=500), nullable=False),
+        columns.string("subject", 500),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("reason", sa.String(length=200), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("printed_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("printed_by", sa.String(length=200), nullable=True),
-        sa.Column("author", sa.String(length=200), nullable=False),
-        sa.Column("created_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
+        columns.string("reason", 200, nullable=True),
+        columns.string("status", 16),
+        columns.utc_datetime("printed_at", nullable=True),
+        columns.string("printed_by", 200, nullable=True),
+        columns.string("author", 200),
+        columns.created_at(),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "message_key", name="uq_letters_message_key"),
     )
     op.create_index("ix_letters_status", "letters", ["tenant_id", "status", "created_at"])
     op.create_index("ix_letters_customer", "letters", ["tenant_id", "customer_id", "created_at"])
     with op.batch_alter_table("communications") as batch_op:
-        batch_op.add_column(sa.Column("letter_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(columns.record_id("letter_id", nullable=True))
         batch_op.create_index("ix_communications_letter_id", ["letter_id"])
 
 

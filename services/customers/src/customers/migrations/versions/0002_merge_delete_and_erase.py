@@ -3,8 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-import fieldbook_shared.db
-from fieldbook_shared.migrations.columns import record_keys
+from fieldbook_shared.migrations import columns
 
 revision = "0002"
 down_revision = "0001"
@@ -13,11 +12,11 @@ down_revision = "0001"
 def upgrade() -> None:
     op.create_table(
         "customer_merges",
-        *record_keys(),
-        sa.Column("merged_id", sa.String(length=36), nullable=False),
-        sa.Column("survivor_id", sa.String(length=36), nullable=False),
-        sa.Column("actor", sa.String(length=200), nullable=False),
-        sa.Column("merged_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
+        *columns.record_keys(),
+        columns.record_id("merged_id"),
+        columns.record_id("survivor_id"),
+        columns.string("actor", 200),
+        columns.utc_datetime("merged_at"),
         sa.Column("summary", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "merged_id", name="uq_customer_merges_merged"),
@@ -27,10 +26,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("has_transactions", sa.Boolean(), server_default=sa.text("false"), nullable=False)
         )
-        batch_op.add_column(sa.Column("merged_into_id", sa.String(length=36), nullable=True))
-        batch_op.add_column(
-            sa.Column("erased_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(columns.record_id("merged_into_id", nullable=True))
+        batch_op.add_column(columns.utc_datetime("erased_at", nullable=True))
 
 
 def downgrade() -> None:

@@ -4,10 +4,9 @@
 (as it keeps who blocked and why).
 """
 
-import sqlalchemy as sa
 from alembic import op
 
-import fieldbook_shared.db
+from fieldbook_shared.migrations import columns
 
 revision = "0007"
 down_revision = "0006"
@@ -15,11 +14,9 @@ down_revision = "0006"
 
 def upgrade() -> None:
     with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("unblock_reason", sa.String(length=500), nullable=True))
-        batch_op.add_column(
-            sa.Column("unblocked_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(sa.Column("unblocked_by", sa.String(length=200), nullable=True))
+        batch_op.add_column(columns.string("unblock_reason", 500, nullable=True))
+        batch_op.add_column(columns.utc_datetime("unblocked_at", nullable=True))
+        batch_op.add_column(columns.string("unblocked_by", 200, nullable=True))
 
 
 def downgrade() -> None:

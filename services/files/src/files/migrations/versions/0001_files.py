@@ -3,8 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-import fieldbook_shared.db  # noqa: F401  (column types of the kit)
-from fieldbook_shared.migrations.columns import record_keys
+from fieldbook_shared.migrations import columns
 
 revision = "0001"
 down_revision = None
@@ -14,17 +13,17 @@ depends_on = "kit_0001"  # the kit's tables (fieldbook_shared/migrations/version
 def upgrade() -> None:
     op.create_table(
         "files",
-        *record_keys(customer=True),
-        sa.Column("attached_to", sa.String(length=16), nullable=False),
-        sa.Column("owner_id", sa.String(length=36), nullable=False),
-        sa.Column("work_address_id", sa.String(length=36), nullable=True),
-        sa.Column("filename", sa.String(length=255), nullable=False),
-        sa.Column("media_type", sa.String(length=100), nullable=False),
+        *columns.record_keys(customer=True),
+        columns.string("attached_to", 16),
+        columns.record_id("owner_id"),
+        columns.record_id("work_address_id", nullable=True),
+        columns.string("filename", 255),
+        columns.string("media_type", 100),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
-        sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("storage_key", sa.String(length=200), nullable=False),
-        sa.Column("uploaded_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", fieldbook_shared.db.UTCDateTime(timezone=True), nullable=False),
+        columns.string("sha256", 64),
+        columns.string("storage_key", 200),
+        columns.string("uploaded_by", 200),
+        columns.created_at(),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_files_tenant_owner", "files", ["tenant_id", "attached_to", "owner_id", "created_at"])

@@ -3,8 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from fieldbook_shared.db import UTCDateTime
-from fieldbook_shared.migrations.columns import copy_columns, record_keys, timestamps
+from fieldbook_shared.migrations import columns
 
 revision = "0001"
 down_revision = None
@@ -16,52 +15,52 @@ ID = sa.String(length=36)
 def upgrade() -> None:
     op.create_table(
         "known_customers",
-        *copy_columns("known_customers", "customer_id"),
-        sa.Column("display_name", sa.String(length=300), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=True),
-        sa.Column("blocked", sa.Boolean(), nullable=False),
+        *columns.copy_columns("known_customers", "customer_id"),
+        columns.string("display_name", 300, nullable=True),
+        columns.string("status", 16, nullable=True),
+        columns.flag("blocked"),
         sa.Column("communication_preferences", sa.JSON(), nullable=False),
         sa.Column("merged_into", ID, nullable=True),
     )
     op.create_table(
         "known_work_addresses",
-        *copy_columns("known_work_addresses", "work_address_id"),
+        *columns.copy_columns("known_work_addresses", "work_address_id"),
         sa.Column("customer_id", ID, nullable=False, index=True),
-        sa.Column("name", sa.String(length=200), nullable=True),
+        columns.string("name", 200, nullable=True),
         sa.Column("address", sa.JSON(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=True),
+        columns.string("status", 16, nullable=True),
         sa.Column("communication_preferences", sa.JSON(), nullable=False),
     )
     op.create_table(
         "known_assets",
-        *copy_columns("known_assets", "asset_id"),
+        *columns.copy_columns("known_assets", "asset_id"),
         sa.Column("customer_id", ID, nullable=True),
         sa.Column("work_address_id", ID, nullable=True),
         sa.Column("asset_group_id", ID, nullable=True, index=True),
-        sa.Column("brand", sa.String(length=200), nullable=True),
-        sa.Column("description", sa.String(length=500), nullable=True),
-        sa.Column("serial_number", sa.String(length=100), nullable=True),
+        columns.string("brand", 200, nullable=True),
+        columns.string("description", 500, nullable=True),
+        columns.string("serial_number", 100, nullable=True),
         sa.Column("install_date", sa.Date(), nullable=True),
     )
     op.create_table(
         "service_intervals",
-        *record_keys(),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("scope", sa.String(length=16), nullable=False),
+        *columns.record_keys(),
+        columns.version(),
+        columns.string("scope", 16),
         sa.Column("scope_id", ID, nullable=False),
         sa.Column("months", sa.Integer(), nullable=False),
-        *timestamps(),
+        *columns.timestamps(),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "scope", "scope_id", name="uq_service_intervals_scope"),
     )
     op.create_table(
         "service_reminders",
-        *record_keys(),
-        sa.Column("version", sa.Integer(), nullable=False),
+        *columns.record_keys(),
+        columns.version(),
         sa.Column("asset_id", ID, nullable=False),
         sa.Column("customer_id", ID, nullable=False, index=True),
         sa.Column("work_address_id", ID, nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
+        columns.string("status", 16),
         sa.Column("interval_months", sa.Integer(), nullable=True),
         sa.Column("last_service_date", sa.Date(), nullable=True),
         sa.Column("last_job_id", ID, nullable=True),
@@ -69,11 +68,11 @@ def upgrade() -> None:
         sa.Column("due_set_by_hand", sa.Date(), nullable=True),
         sa.Column("booked_for", sa.Date(), nullable=True),
         sa.Column("job_id", ID, nullable=True),
-        sa.Column("reason", sa.String(length=500), nullable=True),
-        sa.Column("decided_by", sa.String(length=200), nullable=True),
-        sa.Column("decided_at", UTCDateTime(timezone=True), nullable=True),
-        sa.Column("removed", sa.Boolean(), nullable=False),
-        *timestamps(),
+        columns.string("reason", 500, nullable=True),
+        columns.string("decided_by", 200, nullable=True),
+        columns.utc_datetime("decided_at", nullable=True),
+        columns.flag("removed"),
+        *columns.timestamps(),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "asset_id", name="uq_service_reminders_asset"),
         sa.Index("ix_service_reminders_due", "tenant_id", "due_date"),
@@ -82,15 +81,15 @@ def upgrade() -> None:
     )
     op.create_table(
         "reminder_sends",
-        *record_keys(),
+        *columns.record_keys(),
         sa.Column("reminder_id", ID, nullable=False, index=True),
         sa.Column("due_date", sa.Date(), nullable=False),
-        sa.Column("stage", sa.String(length=16), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("reason", sa.String(length=200), nullable=True),
-        sa.Column("message_key", sa.String(length=200), nullable=False),
+        columns.string("stage", 16),
+        columns.string("status", 16),
+        columns.string("reason", 200, nullable=True),
+        columns.string("message_key", 200),
         sa.Column("on_day", sa.Date(), nullable=False),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        columns.created_at(),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "reminder_id", "due_date", "stage", name="uq_reminder_sends_stage"),
     )

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from fieldbook_shared.db import UTCDateTime
-from fieldbook_shared.migrations.columns import record_keys
+from fieldbook_shared.migrations import columns
 
 revision = "0001"
 down_revision = None
@@ -18,19 +18,19 @@ def _at(name: str, nullable: bool = True) -> sa.Column:
 def upgrade() -> None:
     op.create_table(
         "endpoints",
-        *record_keys(),
-        sa.Column("url", sa.String(length=2000), nullable=False),
-        sa.Column("description", sa.String(length=500), nullable=True),
+        *columns.record_keys(),
+        columns.string("url", 2000),
+        columns.string("description", 500, nullable=True),
         sa.Column("event_types", sa.JSON(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("disabled_reason", sa.String(length=500), nullable=True),
+        columns.string("status", 16),
+        columns.string("disabled_reason", 500, nullable=True),
         _at("disabled_at"),
         _at("failing_since"),
-        sa.Column("secret", sa.String(length=100), nullable=False),
-        sa.Column("previous_secret", sa.String(length=100), nullable=True),
+        columns.string("secret", 100),
+        columns.string("previous_secret", 100, nullable=True),
         _at("previous_secret_expires_at"),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        columns.string("created_by", 200),
+        columns.version(),
         _at("created_at", False),
         _at("updated_at", False),
         sa.PrimaryKeyConstraint("id"),
@@ -38,10 +38,10 @@ def upgrade() -> None:
     op.create_index("ix_endpoints_tenant_created", "endpoints", ["tenant_id", "created_at"])
     op.create_table(
         "messages",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("order_key", sa.String(length=64), nullable=False),
+        columns.string("id", 64),
+        columns.tenant_id(),
+        columns.string("event_type", 100),
+        columns.string("order_key", 64),
         sa.Column("body", sa.Text(), nullable=False),
         _at("occurred_at", False),
         _at("received_at", False),
@@ -54,7 +54,7 @@ def upgrade() -> None:
             "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
         ),
         sa.Column("id", sa.String(length=36), nullable=False, unique=True),
-        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        columns.tenant_id(),
         sa.Column(
             "endpoint_id",
             sa.String(length=36),
@@ -62,17 +62,17 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("message_id", sa.String(length=64), sa.ForeignKey("messages.id"), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("order_key", sa.String(length=64), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
+        columns.string("event_type", 100),
+        columns.string("order_key", 64),
+        columns.string("status", 16),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("response_code", sa.Integer(), nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=True),
-        sa.Column("last_error", sa.String(length=500), nullable=True),
+        columns.string("last_error", 500, nullable=True),
         _at("next_attempt_at", False),
         _at("lease_until"),
-        sa.Column("claim_token", sa.String(length=36), nullable=True),
-        sa.Column("replay_of", sa.String(length=36), nullable=True),
+        columns.string("claim_token", 36, nullable=True),
+        columns.string("replay_of", 36, nullable=True),
         _at("created_at", False),
         _at("last_attempt_at"),
         _at("delivered_at"),
