@@ -1,40 +1,31 @@
-"""tenants, api_keys, rate_windows
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-23
-"""
-
-from __future__ import annotations
+"""tenants, api_keys, rate_windows"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from fieldbook_shared.db import UTCDateTime
+from fieldbook_shared.migrations import columns
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
     op.create_table(
         "tenants",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        columns.string("name", 200),
+        columns.created_at(),
     )
     op.create_table(
         "api_keys",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("tenant_id", sa.String(36), sa.ForeignKey("tenants.id"), nullable=False),
-        sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("role", sa.String(20), nullable=False),
-        sa.Column("prefix", sa.String(8), nullable=False),
-        sa.Column("key_hash", sa.String(64), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("revoked_at", UTCDateTime(), nullable=True),
+        columns.string("name", 100),
+        columns.string("role", 20),
+        columns.string("prefix", 8),
+        columns.string("key_hash", 64),
+        columns.created_at(),
+        columns.utc_datetime("revoked_at", nullable=True),
     )
     op.create_index("ix_api_keys_tenant_id", "api_keys", ["tenant_id"])
     op.create_index("ix_api_keys_prefix", "api_keys", ["prefix"])

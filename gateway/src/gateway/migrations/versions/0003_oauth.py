@@ -1,38 +1,29 @@
-"""api_keys: scopes, expiry, last use; oauth_clients
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-06
-"""
-
-from __future__ import annotations
+"""api_keys: scopes, expiry, last use; oauth_clients"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from fieldbook_shared.db import UTCDateTime
+from fieldbook_shared.migrations import columns
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
     with op.batch_alter_table("api_keys") as batch:
-        batch.add_column(sa.Column("scopes", sa.String(500), nullable=True))
-        batch.add_column(sa.Column("expires_at", UTCDateTime(), nullable=True))
-        batch.add_column(sa.Column("last_used_at", UTCDateTime(), nullable=True))
+        batch.add_column(columns.string("scopes", 500, nullable=True))
+        batch.add_column(columns.utc_datetime("expires_at", nullable=True))
+        batch.add_column(columns.utc_datetime("last_used_at", nullable=True))
     op.create_table(
         "oauth_clients",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("tenant_id", sa.String(36), sa.ForeignKey("tenants.id"), nullable=False),
-        sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("role", sa.String(20), nullable=False),
-        sa.Column("scopes", sa.String(500), nullable=False),
-        sa.Column("secret_hash", sa.String(64), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("revoked_at", UTCDateTime(), nullable=True),
+        columns.string("name", 100),
+        columns.string("role", 20),
+        columns.string("scopes", 500),
+        columns.string("secret_hash", 64),
+        columns.created_at(),
+        columns.utc_datetime("revoked_at", nullable=True),
     )
     op.create_index("ix_oauth_clients_tenant_id", "oauth_clients", ["tenant_id"])
 
