@@ -19,6 +19,11 @@ def record_id(name: str, *, nullable: bool = False) -> sa.Column:
     return sa.Column(name, sa.String(length=36), nullable=nullable)
 
 
+def foreign_id(name: str, table: str, *, nullable: bool = False) -> sa.Column:
+    """A record's id with a foreign key to the `id` of `table` (the gateway's tenants and users)."""
+    return sa.Column(name, sa.String(36), sa.ForeignKey(f"{table}.id"), nullable=nullable)
+
+
 def tenant_id() -> sa.Column:
     """The tenant the row belongs to."""
     return sa.Column("tenant_id", sa.String(length=64), nullable=False)

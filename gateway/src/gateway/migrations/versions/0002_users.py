@@ -13,7 +13,7 @@ def upgrade() -> None:
     op.create_table(
         "users",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("tenant_id", sa.String(36), sa.ForeignKey("tenants.id"), nullable=False),
+        columns.foreign_id("tenant_id", "tenants"),
         sa.Column("email", sa.String(254), nullable=False, unique=True),
         columns.string("name", 200),
         columns.string("role", 20),
@@ -27,7 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "user_sessions",
         sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("user_id", sa.String(36), sa.ForeignKey("users.id"), nullable=False),
+        columns.foreign_id("user_id", "users"),
         columns.created_at(),
         columns.utc_datetime("expires_at"),
         columns.utc_datetime("ended_at", nullable=True),

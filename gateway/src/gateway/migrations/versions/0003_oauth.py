@@ -17,7 +17,7 @@ def upgrade() -> None:
     op.create_table(
         "oauth_clients",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("tenant_id", sa.String(36), sa.ForeignKey("tenants.id"), nullable=False),
+        columns.foreign_id("tenant_id", "tenants"),
         columns.string("name", 100),
         columns.string("role", 20),
         columns.string("scopes", 500),

@@ -19,7 +19,7 @@ def upgrade() -> None:
     op.create_table(
         "login_challenges",
         sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("user_id", sa.String(36), sa.ForeignKey("users.id"), nullable=False),
+        columns.foreign_id("user_id", "users"),
         columns.utc_datetime("expires_at"),
         columns.utc_datetime("used_at", nullable=True),
     )
@@ -27,7 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "invitations",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("tenant_id", sa.String(36), sa.ForeignKey("tenants.id"), nullable=False),
+        columns.foreign_id("tenant_id", "tenants"),
         columns.string("email", 254),
         columns.string("name", 200, nullable=True),
         columns.string("role", 20),
@@ -36,7 +36,7 @@ def upgrade() -> None:
         columns.created_at(),
         columns.utc_datetime("expires_at"),
         columns.utc_datetime("accepted_at", nullable=True),
-        sa.Column("user_id", sa.String(36), sa.ForeignKey("users.id"), nullable=True),
+        columns.foreign_id("user_id", "users", nullable=True),
     )
     op.create_index("ix_invitations_tenant_id", "invitations", ["tenant_id"])
     op.create_index("ix_invitations_email", "invitations", ["email"])
