@@ -87,7 +87,10 @@ class Settings:
     outbox_retention_hours: int = env_setting("OUTBOX_RETENTION_HOURS", 168)
     inbox_retention_days: int = env_setting("INBOX_RETENTION_DAYS", 30)
     log_level: str = env_setting("LOG_LEVEL", "INFO")
-    consumer_prefetch: int = env_setting("CONSUMER_PREFETCH", 20)
+    consumer_prefetch: int = env_setting("CONSUMER_PREFETCH", 200)
+    # deliveries applied in one transaction; a batch waits at most CONSUMER_LINGER_MS for more
+    consumer_batch_size: int = env_setting("CONSUMER_BATCH_SIZE", 100)
+    consumer_linger_ms: int = env_setting("CONSUMER_LINGER_MS", 5)
     delivery_limit: int = env_setting("DELIVERY_LIMIT", 5)
     relay_batch_size: int = env_setting("RELAY_BATCH_SIZE", 500)
     relay_idle_seconds: float = 0.5

@@ -75,6 +75,7 @@ class UnitOfWork:
         self.session: Session | None = None
         self._depth = 0
         self._rollback_only = False
+        self._joined = False
         self.published: list[Event] = []
 
     @property
@@ -104,6 +105,29 @@ class UnitOfWork:
             self.session.close()
             self.session = None
 
+    @contextmanager
+    def joined(self, session: Session) -> Iterator[UnitOfWork]:
+        """This unit of work as one part of a transaction it does not own: a consumer's batch, where
+        each event runs in a SAVEPOINT of one transaction. `commit()` only flushes (the batch
+        commits), `rollback()` fails this part at once (`NestedRollback`: the batch rolls back to
+        the event's savepoint), and an exception drops the events recorded inside."""
+        assert self._depth == 0, "joined() on a unit of work already open"
+        self.session = session
+        self.published = []
+        self._rollback_only = False
+        self._joined = True
+        self.open_repositories(session)
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._drop_pending_events()
+            raise
+        finally:
+            self._depth = 0
+            self._joined = False
+            self.session = None
+
     def open_repositories(self, session: Session) -> None:
         """Opens the repositories a service's unit of work declares as annotations (`notes: Notes`):
         each class is made with the session and the tenant, `Notes(session, tenant_id)`."""
@@ -118,7 +142,7 @@ class UnitOfWork:
         """Commit the transaction; inside a nested `with uow:` only flush it (the outer one commits)."""
         assert self.session is not None, "commit outside `with uow:`"
         self.collect()
-        if self._depth > 1:
+        if self._depth > 1 or self._joined:
             self.session.flush()
             return
         if self._rollback_only:
@@ -144,6 +168,8 @@ class UnitOfWork:
         """Roll the transaction back; inside a nested `with uow:` the outer commit then raises."""
         if self.session is not None:
             self._drop_pending_events()
+            if self._joined:  # the transaction is the batch's: undo only this part, by failing it
+                raise NestedRollback("rolled back inside a consumer's batch; the event is retried")
             self.session.rollback()
             self._rollback_only = self._depth > 1
 

@@ -1,21 +1,24 @@
 """The event consumer: inbox-de-duplicated handlers, manual ack after commit, poison to dead letters.
 
-`apply_event` is the whole inbox rule and is what unit tests (through InMemoryBus) exercise;
-`Consumer` adds the broker around it. pika's BlockingConnection is not thread-safe, so handlers
-run on one worker thread (one at a time: the queue's order is kept) and ack/nack through
-`add_callback_threadsafe`, while the I/O thread keeps processing data events (heartbeats).
+`apply_event` is the whole inbox rule for one event and is what unit tests (through InMemoryBus)
+exercise; `apply_events` is the same rule for a batch in one transaction (a SAVEPOINT per event),
+which `Consumer` runs around the broker. pika's BlockingConnection is not thread-safe, so handlers
+run on one worker thread (a batch at a time, in the queue's order) and ack/nack through
+`add_callback_threadsafe` after the batch's commit, while the I/O thread keeps processing data
+events (heartbeats).
 When the broker closes the channel (an unacked delivery past consumer_timeout, an unknown delivery
 tag) or cancels the consumer, the connection may stay up: the consumer notices, and reconnects.
 
-What happens to a delivery:
-- applied, a duplicate, or a type the service ignores: ack (after the commit);
+What happens to a delivery (each on its own, whatever its neighbours in the batch do):
+- applied, a duplicate, or a type the service ignores: ack (after the batch's commit);
 - the database unreachable or briefly busy (`is_transient_database_error`): retried in place,
   without spending a delivery, for up to `retry_in_place_seconds` (25 minutes) from the delivery,
   then nack + requeue: RabbitMQ closes a channel whose delivery stays unacked past its
   consumer_timeout (30 minutes by default), which would return every message of the channel;
 - any other failure, including other database errors (a statement timeout, a missing column):
-  nack + requeue, so the queue's delivery limit sends a message that keeps failing to the dead
-  letters instead of blocking the queue;
+  that event's SAVEPOINT is rolled back, its neighbours commit, and it is nacked + requeued, so
+  the queue's delivery limit sends a message that keeps failing to the dead letters instead of
+  blocking the queue;
 - a message that is no valid event (not JSON, an envelope whose id, type, source, tenant or
   specversion is no non-empty string or longer than its column, unknown type, data not matching
   its schema): rejected without requeue, straight to the dead letters — no delivery can fix it.
@@ -25,17 +28,20 @@ from __future__ import annotations
 
 import functools
 import logging
+import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from prometheus_client import Counter
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..context import RequestContext
 from ..db import ProcessedEvent, is_transient_database_error
@@ -77,10 +83,7 @@ def apply_event(uow_factory: UnitOfWorkFactory, handlers: Handlers, event: Event
     handler = handlers.get(event.type)
     if handler is None:
         return "ignored"
-    context = RequestContext.system(
-        event.tenant_id, actor=f"event:{event.source}", correlation_id=event.correlation_id
-    )
-    uow = uow_factory(context)
+    uow = uow_factory(_context(event))
     with uow:
         assert uow.session is not None
         uow.session.add(ProcessedEvent(event_id=event.id, event_type=event.type))
@@ -96,6 +99,74 @@ def apply_event(uow_factory: UnitOfWorkFactory, handlers: Handlers, event: Event
     return "applied"
 
 
+class _Duplicate(Exception):
+    """The event's inbox row is already there: its savepoint is rolled back, the handler not run."""
+
+
+def apply_events(
+    uow_factory: UnitOfWorkFactory, handlers: Handlers, events: Sequence[Event]
+) -> list[Outcome | Exception]:
+    """Apply a batch in ONE transaction, each event at most once and on its own: per event, in order,
+    an outcome, or the exception its handler raised (that event's SAVEPOINT was rolled back, its
+    neighbours still commit; the caller requeues it).
+
+    The inbox is read once for the whole batch (ids seen before are duplicates without a savepoint);
+    each remaining event then writes its inbox row and runs its handler inside a SAVEPOINT, with a
+    unit of work of its own context joined to the batch's session. A concurrent delivery of the same
+    id still fails on the inbox's primary key and is reported "duplicate". A transient database
+    error anywhere, or any error outside an event's savepoint (the commit), propagates: nothing of
+    the batch is committed, and the caller retries it or applies its events one by one.
+    """
+    results: list[Outcome | Exception] = ["ignored"] * len(events)
+    todo = [i for i, event in enumerate(events) if event.type in handlers]
+    if not todo:
+        return results
+    batch = uow_factory(_context(events[todo[0]]))  # owns the session and the transaction
+    with batch:
+        session = batch.session
+        assert session is not None
+        ids = [events[i].id for i in todo]
+        seen = set(session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(ids))))
+        for i in todo:
+            event = events[i]
+            if event.id in seen:
+                results[i] = "duplicate"
+                continue
+            seen.add(event.id)  # the same id twice in one batch: the second is a duplicate
+            try:
+                with session.begin_nested():
+                    _add_inbox_row(session, event)
+                    uow = uow_factory(_context(event))
+                    with uow.joined(session):
+                        handlers[event.type](uow, event)
+                        uow.collect()  # its aggregates' events go to the outbox with its context
+                results[i] = "applied"
+            except _Duplicate:
+                results[i] = "duplicate"
+            except Exception as exc:
+                if is_transient_database_error(exc):
+                    raise  # the transaction is gone: the whole batch again, in place
+                results[i] = exc
+        batch.commit()
+    return results
+
+
+def _add_inbox_row(session: Session, event: Event) -> None:
+    session.add(ProcessedEvent(event_id=event.id, event_type=event.type))
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if _is_inbox_duplicate(exc):  # another worker applied it meanwhile
+            raise _Duplicate(event.id) from None
+        raise
+
+
+def _context(event: Event) -> RequestContext:
+    return RequestContext.system(
+        event.tenant_id, actor=f"event:{event.source}", correlation_id=event.correlation_id
+    )
+
+
 def _is_inbox_duplicate(exc: IntegrityError) -> bool:
     """Whether writing the inbox row failed because its event id is already there."""
     orig = exc.orig
@@ -109,23 +180,42 @@ def _is_inbox_duplicate(exc: IntegrityError) -> bool:
 
 
 class _Deliveries:
-    """Per-connection bookkeeping, touched only on the I/O thread (except `abandoned`)."""
+    """Per-connection bookkeeping, touched only on the I/O thread (except `abandoned`, `waiting`)."""
 
     def __init__(self) -> None:
         self.in_flight = 0
         self.settled = 0  # deliveries acked, requeued or rejected on this connection
         self.cancelled_by_broker = False
         self.abandoned = threading.Event()  # set when the connection is going away: stop waiting
+        self.waiting: queue.SimpleQueue[_Delivery] = queue.SimpleQueue()  # for the worker thread
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    tag: int | None
+    routing_key: str
+    properties: object
+    body: bytes
+    retry_until: float  # monotonic: how long a database outage is waited out in place
+
+
+class _GaveUp(Exception):
+    """The database stayed unavailable past the delivery's retry_until: requeue, no handler blamed."""
 
 
 class Consumer:
     """Consumes `<service>.events` until stopped, reconnecting with backoff.
 
+    Deliveries are applied in batches (`apply_events`): the worker thread takes what has arrived, up
+    to `consumer_batch_size`, waiting at most `consumer_linger_ms` for more, so a lone event is not
+    held back and a backlog is applied a transaction per batch instead of per event.
+
     `retry_delay` slows the redelivery of a failing message (doubling with its delivery count,
-    capped at 5 s) so a briefly unavailable dependency does not burn the delivery limit in
-    milliseconds. Database connection errors are retried in place without spending a delivery,
-    for up to `retry_in_place_seconds` after the delivery arrived (well inside the broker's
-    consumer_timeout), then requeued; invalid events are rejected to the dead letters at once.
+    capped at 5 s; the I/O thread's timer, so its neighbours are not held up) so a briefly
+    unavailable dependency does not burn the delivery limit in milliseconds. Database connection
+    errors are retried in place without spending a delivery, for up to `retry_in_place_seconds`
+    after the delivery arrived (well inside the broker's consumer_timeout), then requeued; invalid
+    events are rejected to the dead letters at once.
     """
 
     def __init__(
@@ -168,8 +258,8 @@ class Consumer:
     def _consume(self, stop: threading.Event, backoff: Backoff) -> None:
         settings = self.settings
         connection = connect(settings, name=f"{settings.service}.consumer")
-        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{settings.service}-events")
         deliveries = _Deliveries()
+        worker: threading.Thread | None = None
         try:
             channel = connection.channel()
             declare_exchange(channel, settings)
@@ -179,12 +269,20 @@ class Consumer:
             def on_message(ch: BlockingChannel, method, properties, body: bytes) -> None:
                 deliveries.in_flight += 1
                 retry_until = time.monotonic() + self.retry_in_place_seconds
-                worker.submit(self._work, connection, ch, deliveries, method, properties, body, retry_until)
+                tag = getattr(method, "delivery_tag", None)
+                deliveries.waiting.put(_Delivery(tag, method.routing_key, properties, body, retry_until))
 
             def on_cancel(_frame) -> None:
                 deliveries.cancelled_by_broker = True
 
             channel.add_on_cancel_callback(on_cancel)
+            worker = threading.Thread(
+                target=self._work_loop,
+                args=(connection, channel, deliveries),
+                name=f"{settings.service}-events",
+                daemon=True,
+            )
+            worker.start()
             consumer_tag = channel.basic_consume(settings.queue, on_message, auto_ack=False)
             log.info("consuming %s (%d event types)", settings.queue, len(self.handlers))
             while not stop.is_set():
@@ -206,7 +304,8 @@ class Consumer:
                 connection.process_data_events(time_limit=0.2)
         finally:
             deliveries.abandoned.set()
-            worker.shutdown(wait=True, cancel_futures=True)
+            if worker is not None:
+                worker.join()
             if connection.is_open:
                 try:
                     connection.process_data_events(time_limit=0)  # flush the last ack
@@ -232,7 +331,48 @@ class Consumer:
             channel.basic_nack(delivery_tag, requeue=True)
         deliveries.settled += 1
 
+    def _settle_all(
+        self,
+        connection,
+        channel: BlockingChannel,
+        deliveries: _Deliveries,
+        settlements: list[tuple[int | None, Settlement, float]],
+    ) -> None:
+        """Runs on the I/O thread: settle a batch in order; a requeue with a delay waits on a timer
+        of the connection, so it holds up neither the worker thread nor the neighbours' acks."""
+        for tag, settlement, delay in settlements:
+            if delay > 0:
+                connection.call_later(
+                    delay, functools.partial(self._settle, channel, deliveries, tag, settlement)
+                )
+            else:
+                self._settle(channel, deliveries, tag, settlement)
+
     # -- the worker thread ----------------------------------------------------------------------
+
+    def _work_loop(self, connection, channel, deliveries: _Deliveries) -> None:
+        """Apply batches of what the I/O thread received until the connection is going away."""
+        while not deliveries.abandoned.is_set():
+            batch = self._next_batch(deliveries)
+            if batch:
+                self._work_batch(connection, channel, deliveries, batch)
+
+    def _next_batch(self, deliveries: _Deliveries) -> list[_Delivery]:
+        """What has arrived, up to the batch size: waits for the first, then at most the linger."""
+        try:
+            batch = [deliveries.waiting.get(timeout=0.2)]
+        except queue.Empty:
+            return []
+        deadline = time.monotonic() + self.settings.consumer_linger_ms / 1000
+        while len(batch) < max(1, self.settings.consumer_batch_size):
+            wait = deadline - time.monotonic()
+            try:
+                batch.append(
+                    deliveries.waiting.get(timeout=wait) if wait > 0 else deliveries.waiting.get_nowait()
+                )
+            except queue.Empty:
+                break
+        return batch
 
     def _work(
         self,
@@ -244,109 +384,170 @@ class Consumer:
         body: bytes,
         retry_until: float | None = None,
     ) -> None:
-        """Handle one delivery and settle it: every path ends in a settlement, or in giving the
-        delivery back to the broker because the connection is going away."""
-        tag = getattr(method, "delivery_tag", None)
-        settlement: Settlement | None
+        """Handle one delivery and settle it (a batch of one)."""
+        if retry_until is None:
+            retry_until = time.monotonic() + self.retry_in_place_seconds
+        delivery = _Delivery(
+            getattr(method, "delivery_tag", None), method.routing_key, properties, body, retry_until
+        )
+        self._work_batch(connection, channel, deliveries, [delivery])
+
+    def _work_batch(self, connection, channel, deliveries: _Deliveries, batch: list[_Delivery]) -> None:
+        """Handle a batch and settle each delivery: every path ends in a settlement, or in giving
+        the deliveries back to the broker because the connection is going away."""
+        settlements: list[Settlement | None]
         try:
-            try:
-                settlement = self._handle(method.routing_key, body, deliveries.abandoned, retry_until)
-            except Exception:  # never leave a delivery unsettled because of a bug here
-                log.exception("unexpected error handling delivery %s", tag)
-                settlement = "requeue"
+            settlements = list(self._handle_batch(batch, deliveries.abandoned))
+        except Exception:  # never leave a delivery unsettled because of a bug here
+            log.exception("unexpected error handling %d deliveries", len(batch))
+            settlements = ["requeue"] * len(batch)
+        out: list[tuple[int | None, Settlement, float]] = []
+        for delivery, settlement in zip(batch, settlements, strict=True):
             if settlement is None:
-                return  # the connection is going away; the broker redelivers the message
-            if settlement == "requeue":
-                delay = min(5.0, self.retry_delay * (2 ** _delivery_count(properties)))
-                if delay and deliveries.abandoned.wait(delay):
-                    return
-        except Exception:  # whatever went wrong after the handler, the delivery is still settled
-            log.exception("unexpected error settling delivery %s; requeueing it", tag)
-            settlement = "requeue"
+                return  # the connection is going away; the broker redelivers the messages
+            out.append(
+                (delivery.tag, settlement, self._requeue_delay(delivery) if settlement == "requeue" else 0.0)
+            )
         try:
             connection.add_callback_threadsafe(
-                functools.partial(self._settle, channel, deliveries, tag, settlement)
+                functools.partial(self._settle_all, connection, channel, deliveries, out)
             )
         except pika.exceptions.ConnectionWrongStateError:
-            log.info("connection closed before settling delivery %s; the broker will redeliver it", tag)
-        except Exception:  # the broker redelivers it when the connection goes
-            log.exception("could not settle delivery %s; the broker will redeliver it", tag)
+            log.info(
+                "connection closed before settling %d deliveries; the broker will redeliver them", len(out)
+            )
+        except Exception:  # the broker redelivers them when the connection goes
+            log.exception("could not settle %d deliveries; the broker will redeliver them", len(out))
+
+    def _requeue_delay(self, delivery: _Delivery) -> float:
+        try:
+            return min(5.0, self.retry_delay * (2 ** _delivery_count(delivery.properties)))
+        except Exception:  # odd properties: requeue it anyway
+            log.exception("unreadable properties on delivery %s; requeueing it", delivery.tag)
+            return min(5.0, self.retry_delay)
 
     def _handle(
         self, routing_key: str, body: bytes, abandoned: threading.Event, retry_until: float | None = None
     ) -> Settlement | None:
-        """How to settle the delivery; None: gave up because the connection is going away.
-
-        A database that stays unavailable is retried in place until `retry_until` (monotonic; by
-        default `retry_in_place_seconds` from now), then the delivery is requeued.
-        """
-        service = self.settings.service
+        """How to settle one delivery; None: gave up because the connection is going away."""
         if retry_until is None:
             retry_until = time.monotonic() + self.retry_in_place_seconds
-        try:
-            event = parse_event(body)
-        except EventSchemaError as exc:
-            EVENTS_CONSUMED.labels(service, routing_key, "invalid").inc()
-            event_log.error(
-                "event rejected to the dead letters, no delivery can fix it: %s",
-                exc,
-                extra={
-                    "event_id": None,
-                    "event_type": routing_key,
-                    "tenant_id": None,
-                    "correlation_id": None,
-                    "outcome": "invalid",
-                    "reason": str(exc)[:1000],
-                },
-            )
-            return "reject"
-        fields = {
-            "event_id": event.id,
-            "event_type": event.type,
-            "tenant_id": event.tenant_id,
-            "correlation_id": event.correlation_id,
-        }
+        return self._handle_batch([_Delivery(None, routing_key, None, body, retry_until)], abandoned)[0]
+
+    def _handle_batch(self, batch: list[_Delivery], abandoned: threading.Event) -> list[Settlement | None]:
+        """How to settle each delivery of the batch; None for all: the connection is going away.
+
+        A database that stays unavailable is retried in place until the earliest `retry_until` of
+        the batch, then its deliveries are requeued.
+        """
+        settlements: list[Settlement | None] = ["reject"] * len(batch)
+        parsed: list[tuple[int, Event]] = []
+        for i, delivery in enumerate(batch):
+            try:
+                parsed.append((i, parse_event(delivery.body)))
+            except EventSchemaError as exc:
+                self._log_invalid(delivery.routing_key, exc)
+        if not parsed:
+            return settlements
+        events = [event for _, event in parsed]
+        results = self._apply(events, min(d.retry_until for d in batch), abandoned)
+        if results is None:
+            return [None] * len(batch)
+        for (i, event), result in zip(parsed, results, strict=True):
+            settlements[i] = self._outcome(event, result)
+        return settlements
+
+    def _apply(
+        self, events: list[Event], retry_until: float, abandoned: threading.Event
+    ) -> list[Outcome | Exception] | None:
+        """`apply_events`, waiting out an unavailable database in place; a batch that fails as a
+        whole for another reason (its commit) is applied again event by event, so only the event
+        at fault fails. None: the connection is going away."""
         db_backoff = Backoff(base=0.5, cap=10.0)
         while True:
             try:
-                outcome = apply_event(self.uow_factory, self.handlers, event)
+                return apply_events(self.uow_factory, self.handlers, events)
             except Exception as exc:
-                if not is_transient_database_error(exc):  # the handler's failure: the limit decides
-                    EVENTS_CONSUMED.labels(service, event.type, "failed").inc()
-                    event_log.exception(
-                        "handler failed for %s %s",
-                        event.type,
-                        event.id,
-                        extra={**fields, "outcome": "failed"},
-                    )
-                    return "requeue"
-                # The database is unreachable or briefly busy: not the message's fault, so retry it
-                # here (heartbeats keep flowing) rather than spend its delivery attempts, but not
+                if not is_transient_database_error(exc):
+                    if len(events) == 1:
+                        return [exc]
+                    log.warning("a batch of %d events failed as a whole (%s); one by one", len(events), exc)
+                    one_by_one: list[Outcome | Exception] = []
+                    for event in events:
+                        result = self._apply([event], retry_until, abandoned)
+                        if result is None:
+                            return None
+                        one_by_one += result
+                    return one_by_one
+                # The database is unreachable or briefly busy: not the messages' fault, so retry
+                # here (heartbeats keep flowing) rather than spend their delivery attempts, but not
                 # for so long that the broker's consumer_timeout closes the channel.
                 delay = db_backoff.next()
+                reason = getattr(exc, "orig", None) or exc
                 if time.monotonic() + delay > retry_until:
-                    EVENTS_CONSUMED.labels(service, event.type, "failed").inc()
-                    event_log.warning(
-                        "database still unavailable applying %s; requeued rather than held unacked "
-                        "past the broker's consumer timeout: %s",
-                        event.type,
-                        getattr(exc, "orig", None) or exc,
-                        extra={**fields, "outcome": "requeue"},
-                    )
-                    return "requeue"
+                    return [_GaveUp(str(reason))] * len(events)
                 event_log.warning(
-                    "database unavailable applying %s; retrying in %.1fs: %s",
-                    event.type,
+                    "database unavailable applying %d event(s) (%s); retrying in %.1fs: %s",
+                    len(events),
+                    events[0].type,
                     delay,
-                    getattr(exc, "orig", None) or exc,
-                    extra={**fields, "outcome": "retry"},
+                    reason,
+                    extra={**_fields(events[0]), "outcome": "retry"},
                 )
                 if abandoned.wait(delay):
                     return None
-                continue
-            EVENTS_CONSUMED.labels(service, event.type, outcome).inc()
-            event_log.info("event %s %s", event.type, outcome, extra={**fields, "outcome": outcome})
-            return "ack"
+
+    def _outcome(self, event: Event, result: Outcome | Exception) -> Settlement:
+        """Count and log one event's result (after the commit); how to settle its delivery."""
+        service = self.settings.service
+        fields = _fields(event)
+        if isinstance(result, _GaveUp):
+            EVENTS_CONSUMED.labels(service, event.type, "failed").inc()
+            event_log.warning(
+                "database still unavailable applying %s; requeued rather than held unacked "
+                "past the broker's consumer timeout: %s",
+                event.type,
+                result,
+                extra={**fields, "outcome": "requeue"},
+            )
+            return "requeue"
+        if isinstance(result, Exception):  # the handler's failure: the delivery limit decides
+            EVENTS_CONSUMED.labels(service, event.type, "failed").inc()
+            event_log.error(
+                "handler failed for %s %s",
+                event.type,
+                event.id,
+                exc_info=result,
+                extra={**fields, "outcome": "failed"},
+            )
+            return "requeue"
+        EVENTS_CONSUMED.labels(service, event.type, result).inc()
+        event_log.info("event %s %s", event.type, result, extra={**fields, "outcome": result})
+        return "ack"
+
+    def _log_invalid(self, routing_key: str, exc: EventSchemaError) -> None:
+        EVENTS_CONSUMED.labels(self.settings.service, routing_key, "invalid").inc()
+        event_log.error(
+            "event rejected to the dead letters, no delivery can fix it: %s",
+            exc,
+            extra={
+                "event_id": None,
+                "event_type": routing_key,
+                "tenant_id": None,
+                "correlation_id": None,
+                "outcome": "invalid",
+                "reason": str(exc)[:1000],
+            },
+        )
+
+
+def _fields(event: Event) -> dict[str, str | None]:
+    return {
+        "event_id": event.id,
+        "event_type": event.type,
+        "tenant_id": event.tenant_id,
+        "correlation_id": event.correlation_id,
+    }
 
 
 def _delivery_count(properties) -> int:

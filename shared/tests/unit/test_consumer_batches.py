@@ -1,0 +1,232 @@
+"""A batch of deliveries in one transaction: each event at most once and on its own."""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import psycopg
+import pytest
+from kit_support import TENANT, effects, inbox_ids, on_customer_deleted, outbox_rows, uow_factory
+from sqlalchemy.exc import OperationalError
+
+from fieldbook_shared.events import build_event
+from fieldbook_shared.messaging import Consumer
+from fieldbook_shared.messaging.consumer import _Deliveries, _Delivery, apply_event, apply_events
+from fieldbook_shared.settings import Settings
+
+
+def deleted(customer_id: str, tenant: str = TENANT):
+    return build_event(
+        "customer.deleted", source="customers", tenant_id=tenant, data={"customer_id": customer_id}
+    )
+
+
+HANDLERS = {"customer.deleted": on_customer_deleted}
+
+
+def poison_on(customer_id: str):
+    def handler(uow, event):
+        on_customer_deleted(uow, event)  # its effect is written, then undone with its savepoint
+        if event.data["customer_id"] == customer_id:
+            raise RuntimeError("handler bug")
+
+    return {"customer.deleted": handler}
+
+
+def test_a_batch_applies_every_event_in_one_transaction_in_order(sqlite_sessions):
+    events = [deleted(f"c{i}") for i in range(5)]
+
+    assert apply_events(uow_factory(sqlite_sessions), HANDLERS, events) == ["applied"] * 5
+
+    assert [e.customer_id for e in effects(sqlite_sessions)] == [f"c{i}" for i in range(5)]
+    assert inbox_ids(sqlite_sessions) == {e.id for e in events}
+
+
+def test_a_batch_with_duplicates_applies_each_event_once(sqlite_sessions):
+    seen_before = deleted("c0")
+    apply_event(uow_factory(sqlite_sessions), HANDLERS, seen_before)
+    again = deleted("c1")
+    events = [seen_before, again, deleted("c2"), again]  # one from an earlier batch, one twice here
+
+    results = apply_events(uow_factory(sqlite_sessions), HANDLERS, events)
+
+    assert results == ["duplicate", "applied", "applied", "duplicate"]
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["c0", "c1", "c2"]
+
+
+def test_a_poison_event_fails_alone_and_its_neighbours_commit(sqlite_sessions):
+    events = [deleted("c1"), deleted("bad"), deleted("c3")]
+
+    results = apply_events(uow_factory(sqlite_sessions), poison_on("bad"), events)
+
+    assert results[0] == "applied" and results[2] == "applied"
+    assert isinstance(results[1], RuntimeError)
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["c1", "c3"]
+    assert inbox_ids(sqlite_sessions) == {events[0].id, events[2].id}  # the poison may come again
+
+
+def test_each_event_keeps_its_own_tenant_and_actor_and_publishes_with_them(sqlite_sessions):
+    def handler(uow, event):
+        on_customer_deleted(uow, event)
+        uow.publish("customer.deleted", {"customer_id": event.data["customer_id"]}, subject="x")
+
+    events = [deleted("a1", tenant="tenant-a"), deleted("b1", tenant="tenant-b")]
+
+    apply_events(uow_factory(sqlite_sessions), {"customer.deleted": handler}, events)
+
+    assert [(e.tenant_id, e.customer_id) for e in effects(sqlite_sessions)] == [
+        ("tenant-a", "a1"),
+        ("tenant-b", "b1"),
+    ]
+    assert [r.tenant_id for r in outbox_rows(sqlite_sessions)] == ["tenant-a", "tenant-b"]
+
+
+def test_a_rollback_inside_a_batch_fails_only_that_event(sqlite_sessions):
+    def rolls_back(uow, event):
+        on_customer_deleted(uow, event)
+        if event.data["customer_id"] == "refused":
+            with uow:
+                uow.rollback()
+
+    events = [deleted("c1"), deleted("refused"), deleted("c3")]
+
+    results = apply_events(uow_factory(sqlite_sessions), {"customer.deleted": rolls_back}, events)
+
+    assert results[0] == results[2] == "applied"
+    assert isinstance(results[1], Exception)
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["c1", "c3"]
+
+
+def transient() -> OperationalError:
+    return OperationalError("SELECT ...", {}, psycopg.OperationalError("server closed the connection"))
+
+
+def test_a_transient_error_rolls_the_whole_batch_back(sqlite_sessions):
+    def flaky(uow, event):
+        on_customer_deleted(uow, event)
+        if event.data["customer_id"] == "c2":
+            raise transient()
+
+    with pytest.raises(OperationalError):
+        apply_events(
+            uow_factory(sqlite_sessions), {"customer.deleted": flaky}, [deleted("c1"), deleted("c2")]
+        )
+
+    assert effects(sqlite_sessions) == [] and inbox_ids(sqlite_sessions) == set()
+
+
+# -- the consumer around it: settlements per delivery -----------------------------------------------
+
+
+class RecordingChannel:
+    is_open = True
+
+    def __init__(self) -> None:
+        self.settled: list[tuple[str, int]] = []
+
+    def basic_ack(self, tag) -> None:
+        self.settled.append(("ack", tag))
+
+    def basic_nack(self, tag, requeue: bool) -> None:
+        self.settled.append(("requeue" if requeue else "nack", tag))
+
+    def basic_reject(self, tag, requeue: bool) -> None:
+        self.settled.append(("reject", tag))
+
+
+class InlineConnection:
+    def __init__(self) -> None:
+        self.timers: list[float] = []
+
+    def add_callback_threadsafe(self, callback) -> None:
+        callback()
+
+    def call_later(self, delay: float, callback) -> None:
+        self.timers.append(delay)
+        callback()
+
+
+def consumer(sessions, handlers, retry_delay: float = 0.0) -> Consumer:
+    settings = Settings(service="billing", database_url="sqlite://")
+    return Consumer(settings, uow_factory(sessions), handlers, retry_delay=retry_delay)
+
+
+def deliveries_of(bodies: list[bytes]) -> list[_Delivery]:
+    far = 10**9
+    return [
+        _Delivery(tag, "customer.deleted", SimpleNamespace(headers={}), body, far)
+        for tag, body in enumerate(bodies, start=1)
+    ]
+
+
+def test_a_poison_delivery_is_requeued_and_its_neighbours_acked(sqlite_sessions):
+    events = [deleted("c1"), deleted("bad"), deleted("c3")]
+    batch = deliveries_of([e.to_json().encode() for e in events] + [b"not json"])
+    channel, connection, state = RecordingChannel(), InlineConnection(), _Deliveries()
+    state.in_flight = len(batch)
+
+    consumer(sqlite_sessions, poison_on("bad"), retry_delay=0.25)._work_batch(
+        connection, channel, state, batch
+    )
+
+    assert channel.settled == [("ack", 1), ("requeue", 2), ("ack", 3), ("reject", 4)]
+    assert connection.timers == [0.25]  # the requeue waits on the I/O thread's timer
+    assert state.in_flight == 0
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["c1", "c3"]
+
+
+def test_a_transient_error_retries_the_batch_in_place_then_acks_it(sqlite_sessions, monkeypatch):
+    import fieldbook_shared.messaging.consumer as consumer_module
+
+    monkeypatch.setattr(consumer_module, "Backoff", lambda **_: SimpleNamespace(next=lambda: 0.0))
+    failures = iter([transient(), transient()])
+
+    def comes_back(uow, event):
+        on_customer_deleted(uow, event)
+        if event.data["customer_id"] == "c2":
+            failure = next(failures, None)
+            if failure is not None:
+                raise failure
+
+    events = [deleted("c1"), deleted("c2"), deleted("c3")]
+    batch = deliveries_of([e.to_json().encode() for e in events])
+
+    settlements = consumer(sqlite_sessions, {"customer.deleted": comes_back})._handle_batch(
+        batch, threading.Event()
+    )
+
+    assert settlements == ["ack", "ack", "ack"]
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["c1", "c2", "c3"]  # once each
+
+
+def test_a_batch_that_fails_as_a_whole_is_applied_one_by_one(sqlite_sessions, monkeypatch):
+    import fieldbook_shared.messaging.consumer as consumer_module
+
+    real = consumer_module.apply_events
+
+    def commit_fails_for_batches(uow_factory, handlers, events):
+        if len(events) > 1:
+            raise RuntimeError("the batch's commit failed")
+        return real(uow_factory, handlers, events)
+
+    monkeypatch.setattr(consumer_module, "apply_events", commit_fails_for_batches)
+    events = [deleted("c1"), deleted("bad"), deleted("c3")]
+    batch = deliveries_of([e.to_json().encode() for e in events])
+
+    settlements = consumer(sqlite_sessions, poison_on("bad"))._handle_batch(batch, threading.Event())
+
+    assert settlements == ["ack", "requeue", "ack"]
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["c1", "c3"]
+
+
+def test_the_next_batch_takes_what_has_arrived_up_to_the_batch_size(sqlite_sessions):
+    subject = consumer(sqlite_sessions, HANDLERS)
+    subject.settings = Settings(service="billing", database_url="sqlite://", consumer_batch_size=3)
+    state = _Deliveries()
+    for delivery in deliveries_of([b"1", b"2", b"3", b"4"]):
+        state.waiting.put(delivery)
+
+    assert [d.tag for d in subject._next_batch(state)] == [1, 2, 3]
+    assert [d.tag for d in subject._next_batch(state)] == [4]  # a lone one after the linger
+    assert subject._next_batch(state) == []
