@@ -119,6 +119,12 @@ if [ $running -eq 0 ]; then
 fi
 step "checking the broker and databases"
 "$PY" "$ROOT/scripts/devstack.py" preflight --ports "${ports[@]}" || exit 1
+# partitioned consumers (CONSUMER_PARTITIONS, docs/architecture.md §4) need the broker's
+# consistent-hash exchange: enabled here when the broker is this machine's (idempotent)
+if command -v rabbitmq-plugins >/dev/null 2>&1 && rabbitmqctl -q status >/dev/null 2>&1; then
+  rabbitmq-plugins -q enable rabbitmq_consistent_hash_exchange >/dev/null 2>&1 \
+    || echo "note: could not enable rabbitmq_consistent_hash_exchange (needed with CONSUMER_PARTITIONS)"
+fi
 
 # --------------------------------------------------------------------------- 3. secrets
 # INTERNAL_TOKEN (the services trust the gateway by it), QUOTE_LINK_SECRET (billing signs quotes'

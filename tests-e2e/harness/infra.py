@@ -28,6 +28,8 @@ import pika
 import psycopg
 from psycopg import sql
 
+from fieldbook_shared.messaging.topology import PLUGIN
+
 RABBITMQ_IMAGE = "rabbitmq:3.10"
 POSTGRES_IMAGE = "postgres:15"
 
@@ -241,7 +243,21 @@ def _from_env(amqp_url: str, db_url: str) -> Infrastructure:
     if problems:
         raise InfrastructureUnavailable("; ".join(problems))
     broker = Broker(amqp_url, local_rabbitmqctl(amqp_url), location=where(amqp_url))
+    _enable_plugin_locally(amqp_url)
     return Infrastructure(amqp_url, db_url, broker, source="env")
+
+
+def _enable_plugin_locally(amqp_url: str) -> None:
+    """The consistent-hash exchange partitioned consumers need (fieldbook_shared.messaging.topology),
+    enabled with the local rabbitmq-plugins (idempotent); a test that needs it and finds it off
+    says so."""
+    exe = shutil.which("rabbitmq-plugins")
+    if exe is None or not _is_loopback(urlsplit(amqp_url).hostname):
+        return
+    try:
+        subprocess.run([exe, "-q", "enable", PLUGIN], capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
 
 
 def _import_containers():
@@ -281,6 +297,7 @@ def _from_testcontainers() -> Infrastructure:
         output = result.output.decode() if isinstance(result.output, bytes) else str(result.output)
         return result.exit_code, output.strip()
 
+    rabbit.exec(["rabbitmq-plugins", "-q", "enable", PLUGIN])  # partitioned consumers' exchange
     broker = Broker(amqp_url, ctl, location=f"container {RABBITMQ_IMAGE}")
     infra = Infrastructure(amqp_url, db_url, broker, source="testcontainers")
     infra._cleanups.extend(infra_cleanups)

@@ -606,6 +606,44 @@ class System:
         self.processes[name].start()
         self.processes[name].wait_ready(check=lambda: self._consuming(f"{service}.events", at_least=2))
 
+    def partition_consumers(self, service: str, partitions: int, workers: int) -> list[str]:
+        """Run `service`'s consumer as `workers` processes over `partitions` partition queues
+        (CONSUMER_PARTITIONS, WORKER_COUNT, WORKER_INDEX): its worker restarted so configured, the
+        others added as `<service>-worker-<i>`; returns their names. `unpartition_consumers` undoes it."""
+        first = self.processes[f"{service}-worker"]
+        first.stop()
+        first.env.update(CONSUMER_PARTITIONS=str(partitions), WORKER_COUNT=str(workers), WORKER_INDEX="0")
+        names = [f"{service}-worker"]
+        for index in range(1, workers):
+            name = f"{service}-worker-{index}"
+            self.processes[name] = self.python_module(
+                name, first.argv[2], {**first.env, "WORKER_INDEX": str(index)}
+            )
+            names.append(name)
+        for name in names:
+            self.processes[name].start()
+        for name in names:
+            self.processes[name].wait_ready(
+                check=lambda: self._consuming(f"{service}.events", at_least=workers)
+            )
+        return names
+
+    def unpartition_consumers(self, service: str, names: list[str], partitions: int) -> None:
+        """Back to one worker on the one queue: the extra workers removed, the partition exchange and
+        queues deleted (the service queue is bound again by the worker's start)."""
+        for name in names[1:]:
+            self.remove_process(name)
+        first = self.processes[names[0]]
+        first.stop()
+        for key in ("CONSUMER_PARTITIONS", "WORKER_COUNT", "WORKER_INDEX"):
+            first.env.pop(key, None)
+        with pika.BlockingConnection(amqp_parameters(self.amqp_url)) as conn:
+            channel = conn.channel()
+            channel.exchange_delete(f"{service}.events.partitions")
+            for k in range(partitions):
+                channel.queue_delete(f"{service}.events.p{k}")
+        self.start(names[0])
+
     def remove_process(self, name: str) -> None:
         self.processes.pop(name).stop()
 

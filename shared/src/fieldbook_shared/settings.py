@@ -91,6 +91,13 @@ class Settings:
     # deliveries applied in one transaction; a batch waits at most CONSUMER_LINGER_MS for more
     consumer_batch_size: int = env_setting("CONSUMER_BATCH_SIZE", 100)
     consumer_linger_ms: int = env_setting("CONSUMER_LINGER_MS", 5)
+    # Per-customer order across worker processes (docs/architecture.md, "Scaling a consumer"):
+    # P > 0 partition queues `<service>.events.p<k>` behind a consistent-hash exchange on the
+    # event's subject, each with a single active consumer; worker WORKER_INDEX of WORKER_COUNT
+    # takes its share first and stands by on the rest. 0: the one queue `<service>.events`.
+    consumer_partitions: int = env_setting("CONSUMER_PARTITIONS", 0)
+    worker_index: int = env_setting("WORKER_INDEX", 0)
+    worker_count: int = env_setting("WORKER_COUNT", 1)
     delivery_limit: int = env_setting("DELIVERY_LIMIT", 5)
     relay_batch_size: int = env_setting("RELAY_BATCH_SIZE", 500)
     relay_idle_seconds: float = 0.5

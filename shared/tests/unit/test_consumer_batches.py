@@ -230,3 +230,84 @@ def test_the_next_batch_takes_what_has_arrived_up_to_the_batch_size(sqlite_sessi
     assert [d.tag for d in subject._next_batch(state)] == [1, 2, 3]
     assert [d.tag for d in subject._next_batch(state)] == [4]  # a lone one after the linger
     assert subject._next_batch(state) == []
+
+
+# -- several workers: the partitions ----------------------------------------------------------------
+
+
+class TopologyChannel:
+    """Records what a declaration does to the broker."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+        self.tags = 0
+
+    def exchange_declare(self, name, exchange_type, durable, arguments=None):
+        self.calls.append(("exchange", name, exchange_type, arguments))
+
+    def queue_declare(self, name, durable, arguments=None):
+        self.calls.append(("queue", name, (arguments or {}).get("x-single-active-consumer", False)))
+
+    def queue_bind(self, queue, exchange, routing_key):
+        self.calls.append(("bind", queue, exchange, routing_key))
+
+    def exchange_bind(self, destination, source, routing_key):
+        self.calls.append(("exchange_bind", destination, source, routing_key))
+
+    def queue_unbind(self, queue, exchange, routing_key):
+        self.calls.append(("unbind", queue, exchange, routing_key))
+
+    def basic_consume(self, queue, callback, auto_ack):
+        self.tags += 1
+        self.calls.append(("consume", queue))
+        return f"ctag{self.tags}"
+
+    def basic_cancel(self, tag):
+        self.calls.append(("cancel", tag))
+
+
+def test_partitions_take_the_event_types_and_the_service_queue_lets_them_go():
+    from fieldbook_shared.messaging.topology import declare_service_queues
+
+    settings = Settings(service="assets", database_url="sqlite://", consumer_partitions=2)
+    channel = TopologyChannel()
+
+    declare_service_queues(channel, settings, ["customer.updated"])
+
+    calls = channel.calls
+    assert ("exchange", "assets.events.partitions", "x-consistent-hash", {"hash-header": "subject"}) in calls
+    assert ("queue", "assets.events.p0", True) in calls and ("queue", "assets.events.p1", True) in calls
+    assert ("queue", "assets.events", False) in calls  # still there: it drains, replays reach it
+    bound = calls.index(("exchange_bind", "assets.events.partitions", "fieldbook.events", "customer.updated"))
+    unbound = calls.index(("unbind", "assets.events", "fieldbook.events", "customer.updated"))
+    assert bound < unbound  # never a moment with neither bound
+
+
+def test_each_worker_takes_its_partitions_first_and_stands_by_on_the_others(monkeypatch):
+    import fieldbook_shared.messaging.consumer as consumer_module
+
+    settings = Settings(
+        service="assets", database_url="sqlite://", consumer_partitions=4, worker_count=2, worker_index=1
+    )
+    channel = TopologyChannel()
+    subscriptions = consumer_module._Subscriptions(settings, channel, lambda *a: None, _Deliveries())
+
+    subscriptions.start()
+    assert [c[1] for c in channel.calls] == ["assets.events", "assets.events.p1", "assets.events.p3"]
+    subscriptions.tick()  # too early for the standby
+    assert len(channel.calls) == 3
+
+    subscriptions.standby_at = 0
+    subscriptions.tick()
+    assert [c[1] for c in channel.calls[3:]] == ["assets.events.p0", "assets.events.p2"]
+
+    subscriptions.deliveries.held[subscriptions.tags["assets.events.p2"]] = 1  # busy: kept
+    subscriptions.rebalance_at = 0
+    subscriptions.tick()
+    assert channel.calls[5:] == [("cancel", "ctag4"), ("consume", "assets.events.p0")]
+
+
+def test_two_workers_on_the_one_queue_are_refused(sqlite_sessions):
+    settings = Settings(service="assets", database_url="sqlite://", worker_count=2)
+    with pytest.raises(ValueError, match="CONSUMER_PARTITIONS"):
+        Consumer(settings, uow_factory(sqlite_sessions), HANDLERS)

@@ -26,6 +26,7 @@ What happens to a delivery (each on its own, whatever its neighbours in the batc
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import queue
@@ -49,7 +50,7 @@ from ..events import Event, EventSchemaError, parse_event
 from ..settings import Settings
 from ..uow import UnitOfWork, UnitOfWorkFactory
 from ._backoff import Backoff
-from .topology import connect, declare_exchange, declare_service_queues
+from .topology import connect, declare_exchange, declare_service_queues, partition_queues
 
 log = logging.getLogger("fieldbook.consumer")
 event_log = logging.getLogger("fieldbook.events")
@@ -188,6 +189,7 @@ class _Deliveries:
         self.cancelled_by_broker = False
         self.abandoned = threading.Event()  # set when the connection is going away: stop waiting
         self.waiting: queue.SimpleQueue[_Delivery] = queue.SimpleQueue()  # for the worker thread
+        self.held: collections.Counter[str] = collections.Counter()  # unsettled, by consumer tag
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,66 @@ class _Delivery:
     properties: object
     body: bytes
     retry_until: float  # monotonic: how long a database outage is waited out in place
+    consumer_tag: str | None = None  # which of the worker's consumers (queues) it came through
+
+
+# A worker's standby consumers (on the other workers' partitions) start this long after its own,
+# so the workers started together each become the single active consumer of their own share.
+STANDBY_DELAY_SECONDS = 5.0
+# How often a worker hands back, when it holds none of their deliveries, the partitions it consumes
+# as a standby: each such consumer goes to the back of its queue's consumers, so a partition's own
+# worker, back after a restart, becomes its active consumer again.
+REBALANCE_SECONDS = 30.0
+
+
+class _Subscriptions:
+    """The queues a worker consumes (I/O thread only): the service queue (what it held before
+    partitioning, and the dead letters' replays) and its own partitions at once (k % WORKER_COUNT
+    == WORKER_INDEX), the other partitions as a standby a little later. Each partition queue has a
+    single active consumer, so one worker at a time applies a subject's events, in order."""
+
+    def __init__(self, settings: Settings, channel: BlockingChannel, on_message, deliveries: _Deliveries):
+        partitions = partition_queues(settings)
+        count = max(1, settings.worker_count)
+        self.own = [settings.queue] + [
+            q for k, q in enumerate(partitions) if k % count == settings.worker_index
+        ]
+        self.standby = [q for k, q in enumerate(partitions) if k % count != settings.worker_index]
+        self.channel = channel
+        self.on_message = on_message
+        self.deliveries = deliveries
+        self.tags: dict[str, str] = {}  # queue -> consumer tag
+        self.standby_at = time.monotonic() + STANDBY_DELAY_SECONDS
+        self.rebalance_at = self.standby_at + REBALANCE_SECONDS
+
+    def start(self) -> None:
+        for queue_name in self.own:
+            self._consume(queue_name)
+
+    def tick(self) -> None:
+        """Start the standby consumers when their time comes; hand back idle ones now and then."""
+        now = time.monotonic()
+        if not self.standby or now < self.standby_at:
+            return
+        if self.standby[0] not in self.tags:
+            for queue_name in self.standby:
+                self._consume(queue_name)
+            return
+        if now < self.rebalance_at:
+            return
+        for queue_name in self.standby:
+            tag = self.tags[queue_name]
+            if self.deliveries.held[tag] == 0:  # never with a delivery in hand: order first
+                self.channel.basic_cancel(tag)
+                self._consume(queue_name)
+        self.rebalance_at = now + REBALANCE_SECONDS
+
+    def cancel_all(self) -> None:
+        for tag in self.tags.values():
+            self.channel.basic_cancel(tag)
+
+    def _consume(self, queue_name: str) -> None:
+        self.tags[queue_name] = self.channel.basic_consume(queue_name, self.on_message, auto_ack=False)
 
 
 class _GaveUp(Exception):
@@ -228,6 +290,11 @@ class Consumer:
         shutdown_grace: float = 10.0,
         retry_in_place_seconds: float = RETRY_IN_PLACE_SECONDS,
     ):
+        if settings.worker_count > 1 and settings.consumer_partitions < 1:
+            # two consumers on the one queue would apply a customer's events out of order
+            raise ValueError("WORKER_COUNT > 1 needs CONSUMER_PARTITIONS (docs/architecture.md)")
+        if not 0 <= settings.worker_index < max(1, settings.worker_count):
+            raise ValueError(f"WORKER_INDEX {settings.worker_index} is not below WORKER_COUNT")
         self.settings = settings
         self.uow_factory = uow_factory
         self.handlers = handlers
@@ -270,7 +337,12 @@ class Consumer:
                 deliveries.in_flight += 1
                 retry_until = time.monotonic() + self.retry_in_place_seconds
                 tag = getattr(method, "delivery_tag", None)
-                deliveries.waiting.put(_Delivery(tag, method.routing_key, properties, body, retry_until))
+                consumer_tag = getattr(method, "consumer_tag", None)
+                if consumer_tag:
+                    deliveries.held[consumer_tag] += 1
+                deliveries.waiting.put(
+                    _Delivery(tag, method.routing_key, properties, body, retry_until, consumer_tag)
+                )
 
             def on_cancel(_frame) -> None:
                 deliveries.cancelled_by_broker = True
@@ -283,8 +355,9 @@ class Consumer:
                 daemon=True,
             )
             worker.start()
-            consumer_tag = channel.basic_consume(settings.queue, on_message, auto_ack=False)
-            log.info("consuming %s (%d event types)", settings.queue, len(self.handlers))
+            subscriptions = _Subscriptions(settings, channel, on_message, deliveries)
+            subscriptions.start()
+            log.info("consuming %s (%d event types)", ", ".join(subscriptions.own), len(self.handlers))
             while not stop.is_set():
                 connection.process_data_events(time_limit=1)
                 if deliveries.settled and channel.is_open:
@@ -297,8 +370,9 @@ class Consumer:
                     )
                 if channel.is_closed:  # closed by the broker while the connection stays up
                     raise _channel_closed(channel)
+                subscriptions.tick()
             # Graceful stop: no new deliveries; let the ones already here finish and be acked.
-            channel.basic_cancel(consumer_tag)
+            subscriptions.cancel_all()
             deadline = time.monotonic() + self.shutdown_grace
             while deliveries.in_flight and time.monotonic() < deadline:
                 connection.process_data_events(time_limit=0.2)
@@ -315,11 +389,17 @@ class Consumer:
 
     @staticmethod
     def _settle(
-        channel: BlockingChannel, deliveries: _Deliveries, delivery_tag: int | None, settlement: Settlement
+        channel: BlockingChannel,
+        deliveries: _Deliveries,
+        delivery_tag: int | None,
+        settlement: Settlement,
+        consumer_tag: str | None = None,
     ) -> None:
         """Runs on the I/O thread: ack after commit, nack+requeue (the delivery limit decides), or
         reject without requeue (the queue's dead-letter exchange takes it)."""
         deliveries.in_flight -= 1
+        if consumer_tag:
+            deliveries.held[consumer_tag] -= 1
         if not channel.is_open:
             log.info("channel closed before settling delivery %s; the broker will redeliver it", delivery_tag)
             return
@@ -336,17 +416,18 @@ class Consumer:
         connection,
         channel: BlockingChannel,
         deliveries: _Deliveries,
-        settlements: list[tuple[int | None, Settlement, float]],
+        settlements: list[tuple[_Delivery, Settlement, float]],
     ) -> None:
         """Runs on the I/O thread: settle a batch in order; a requeue with a delay waits on a timer
         of the connection, so it holds up neither the worker thread nor the neighbours' acks."""
-        for tag, settlement, delay in settlements:
+        for delivery, settlement, delay in settlements:
+            settle = functools.partial(
+                self._settle, channel, deliveries, delivery.tag, settlement, delivery.consumer_tag
+            )
             if delay > 0:
-                connection.call_later(
-                    delay, functools.partial(self._settle, channel, deliveries, tag, settlement)
-                )
+                connection.call_later(delay, settle)
             else:
-                self._settle(channel, deliveries, tag, settlement)
+                settle()
 
     # -- the worker thread ----------------------------------------------------------------------
 
@@ -401,12 +482,12 @@ class Consumer:
         except Exception:  # never leave a delivery unsettled because of a bug here
             log.exception("unexpected error handling %d deliveries", len(batch))
             settlements = ["requeue"] * len(batch)
-        out: list[tuple[int | None, Settlement, float]] = []
+        out: list[tuple[_Delivery, Settlement, float]] = []
         for delivery, settlement in zip(batch, settlements, strict=True):
             if settlement is None:
                 return  # the connection is going away; the broker redelivers the messages
             out.append(
-                (delivery.tag, settlement, self._requeue_delay(delivery) if settlement == "requeue" else 0.0)
+                (delivery, settlement, self._requeue_delay(delivery) if settlement == "requeue" else 0.0)
             )
         try:
             connection.add_callback_threadsafe(

@@ -27,7 +27,7 @@ import pika.spec
 
 from ..events.envelope import CONTENT_TYPE
 from ..settings import Settings
-from .topology import connection_parameters
+from .topology import SUBJECT_HEADER, connection_parameters
 
 log = logging.getLogger("fieldbook.outbox")
 
@@ -45,6 +45,7 @@ class Outgoing:
     body: str
     event_id: str
     tenant_id: str
+    subject: str | None = None  # the partition key (topology.SUBJECT_HEADER); the event id if none
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,10 @@ class PipelinedPublisher:
                         delivery_mode=pika.DeliveryMode.Persistent,
                         message_id=message.event_id,
                         type=message.event_type,
-                        headers={"tenantid": message.tenant_id},
+                        headers={
+                            "tenantid": message.tenant_id,
+                            SUBJECT_HEADER: message.subject or message.event_id,
+                        },
                     ),
                     mandatory=True,
                 )

@@ -101,7 +101,8 @@ class OutboxRelay:
                 query = query.with_for_update(skip_locked=True)
             rows = list(session.scalars(query))
             outcome = publish_batch(
-                publisher, [Outgoing(r.event_type, r.payload, r.event_id, r.tenant_id) for r in rows]
+                publisher,
+                [Outgoing(r.event_type, r.payload, r.event_id, r.tenant_id, r.subject) for r in rows],
             )
             for index, row in enumerate(rows[: outcome.confirmed]):
                 if index in outcome.unroutable:

@@ -3,6 +3,18 @@
     fieldbook.events (topic) --<event type>--> <service>.events (quorum, delivery limit, DLX)
     fieldbook.dead-letters (direct) --<service>.events.dead--> <service>.events.dead (quorum)
 
+With CONSUMER_PARTITIONS = P > 0 (several worker processes, order per customer kept):
+
+    fieldbook.events --<event type>--> <service>.events.partitions (x-consistent-hash on the
+        `subject` header) --> <service>.events.p0 … p<P-1> (quorum, delivery limit, DLX,
+        single active consumer)
+
+and `<service>.events` is unbound from the event types: it still drains what it held, and takes
+the dead letters' replays (published to it by name). The exchange type is RabbitMQ's plugin
+rabbitmq_consistent_hash_exchange (shipped with the broker, enabled by `make up`, the e2e harness,
+CI and deploy; docs/deploy). Changing P moves some subjects to other partitions: do it with the
+queues drained.
+
 RabbitMQ 3.10 quorum queues have no default delivery limit: without `x-delivery-limit` a poison
 message is redelivered forever, so it is always declared. Queue arguments cannot change on an
 existing queue (the broker refuses the redeclare with PRECONDITION_FAILED): changing
@@ -19,6 +31,17 @@ from pika.adapters.blocking_connection import BlockingChannel
 from ..settings import Settings
 
 DEAD_LETTER_EXCHANGE = "fieldbook.dead-letters"
+SUBJECT_HEADER = "subject"  # the relay's header with the event's subject: the partition key
+PLUGIN = "rabbitmq_consistent_hash_exchange"
+
+
+def partition_exchange(settings: Settings) -> str:
+    return f"{settings.queue}.partitions"
+
+
+def partition_queues(settings: Settings) -> list[str]:
+    """`<service>.events.p<k>`, k < CONSUMER_PARTITIONS (none when partitioning is off)."""
+    return [f"{settings.queue}.p{k}" for k in range(max(0, settings.consumer_partitions))]
 
 
 def declare_exchange(channel: BlockingChannel, settings: Settings) -> None:
@@ -37,18 +60,32 @@ def declare_service_queues(channel: BlockingChannel, settings: Settings, event_t
     channel.queue_bind(
         settings.dead_letter_queue, DEAD_LETTER_EXCHANGE, routing_key=settings.dead_letter_queue
     )
-    channel.queue_declare(
-        settings.queue,
-        durable=True,
-        arguments={
-            "x-queue-type": "quorum",
-            "x-delivery-limit": int(settings.delivery_limit),
-            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
-            "x-dead-letter-routing-key": settings.dead_letter_queue,
-        },
+    arguments = {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": int(settings.delivery_limit),
+        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-routing-key": settings.dead_letter_queue,
+    }
+    channel.queue_declare(settings.queue, durable=True, arguments=arguments)
+    types = sorted(set(event_types))
+    partitions = partition_queues(settings)
+    if not partitions:
+        for event_type in types:
+            channel.queue_bind(settings.queue, settings.exchange, routing_key=event_type)
+        return
+    hashed = partition_exchange(settings)
+    channel.exchange_declare(
+        hashed, exchange_type="x-consistent-hash", durable=True, arguments={"hash-header": SUBJECT_HEADER}
     )
-    for event_type in sorted(set(event_types)):
-        channel.queue_bind(settings.queue, settings.exchange, routing_key=event_type)
+    for queue in partitions:
+        channel.queue_declare(queue, durable=True, arguments={**arguments, "x-single-active-consumer": True})
+        channel.queue_bind(queue, hashed, routing_key="1")  # the weight: an equal share each
+    # the partitions first, then the old queue unbound: an event in between reaches both (the inbox
+    # absorbs the second), none reaches neither
+    for event_type in types:
+        channel.exchange_bind(hashed, settings.exchange, routing_key=event_type)
+    for event_type in types:
+        channel.queue_unbind(settings.queue, settings.exchange, routing_key=event_type)
 
 
 def connection_parameters(
