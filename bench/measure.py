@@ -675,6 +675,73 @@ def bus(system: System, client, tenant_id: str, n: int, timeout: float = 300) ->
     ]
 
 
+SCALED = "assets"  # the service whose consumer is measured with one worker and with two
+SCALED_PARTITIONS = 4
+
+
+def _relay_all(system: System, tenant_id: str, events: list[tuple[str, str, str]], timeout: float) -> None:
+    """Commit `events` to customers' outbox at once and wait until its relay has sent them all."""
+    ids = [e[0] for e in events]
+    with connect(pg(system, "customers"), autocommit=True) as conn:
+        with conn.transaction():
+            now = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+            with conn.cursor().copy(
+                "COPY outbox (event_id, event_type, tenant_id, subject, payload, created_at, attempts)"
+                " FROM STDIN"
+            ) as cp:
+                for eid, cid, payload in events:
+                    cp.write_row((eid, "customer.created", tenant_id, cid, payload, now, 0))
+        _poll(
+            conn,
+            "SELECT count(*) FROM outbox WHERE event_id = ANY(%s) AND sent_at IS NOT NULL",
+            (ids,),
+            len(ids),
+            time.monotonic() + timeout,
+            0.3,
+        )
+
+
+def consumer_scaling(system: System, client, tenant_id: str, n: int, timeout: float = 300) -> list[dict]:
+    """SCALED's consumer over SCALED_PARTITIONS partition queues, with one worker process, then two:
+    `n` customer.created events queued while its workers are stopped, then the workers started;
+    the rate is from the first to the last inbox row (the processes' start-up left out)."""
+    template = template_event(system, client)
+    template["tenantid"] = tenant_id
+    rates: dict[int, float] = {}
+    for workers in (1, 2):
+        names = system.partition_consumers(SCALED, SCALED_PARTITIONS, workers)
+        try:
+            for name in names:
+                system.processes[name].stop()
+            events = clone_events(template, n, uuid.uuid4().hex[:6])
+            _relay_all(system, tenant_id, events, timeout)
+            for name in names:
+                system.processes[name].start()
+            with connect(pg(system, SCALED), autocommit=True) as conn:
+                count, first, last = _poll(
+                    conn,
+                    "SELECT count(*), min(processed_at), max(processed_at) FROM processed_events"
+                    " WHERE event_id = ANY(%s)",
+                    ([e[0] for e in events],),
+                    n,
+                    time.monotonic() + timeout,
+                    0.3,
+                )
+            seconds = max((last - first).total_seconds(), 1e-3) if count else float("nan")
+            rates[workers] = count / seconds
+        finally:
+            system.unpartition_consumers(SCALED, names, SCALED_PARTITIONS)
+    return [
+        row(
+            f"bus: {SCALED} consumer, {n:,} events queued, {SCALED_PARTITIONS} partitions: two workers",
+            f"{rates[2]:,.0f} events/s",
+            "the same with one worker",
+            f"{rates[1]:,.0f} events/s",
+            workers_events_per_s=rates,
+        )
+    ]
+
+
 # ---------------------------------------------------------------------------------- CSV import
 
 

@@ -64,6 +64,9 @@ def ratios(rows: list[dict]) -> dict[str, float]:
             )
         for service, rate in (data.get("consumer_events_per_s") or {}).items():
             out[f"consumer_vs_relay.{service}"] = round(rate / data["relay_events_per_s"], 3)
+        if "workers_events_per_s" in data:
+            rates = data["workers_events_per_s"]
+            out["consumer_2workers_vs_1"] = round(rates[2] / rates[1], 3)
     return out
 
 
@@ -227,6 +230,8 @@ def main() -> int:
         if "bus" in steps:
             say(f"bus: {n_events:,} events")
             rows += measure.bus(system, api, tenant_id, n_events)
+            say(f"bus: {measure.SCALED}'s consumer with one worker, then two ({n_events:,} events each)")
+            rows += measure.consumer_scaling(system, api, tenant_id, n_events)
         if "import" in steps:
             say(f"CSV import of {import_rows:,} work addresses")
             rows += measure.csv_import(system, api, ids, import_rows)
