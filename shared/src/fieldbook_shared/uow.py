@@ -76,6 +76,7 @@ class UnitOfWork:
         self._depth = 0
         self._rollback_only = False
         self._joined = False
+        self._flush_on_commit = True
         self.published: list[Event] = []
 
     @property
@@ -106,16 +107,17 @@ class UnitOfWork:
             self.session = None
 
     @contextmanager
-    def joined(self, session: Session) -> Iterator[UnitOfWork]:
-        """This unit of work as one part of a transaction it does not own: a consumer's batch, where
-        each event runs in a SAVEPOINT of one transaction. `commit()` only flushes (the batch
-        commits), `rollback()` fails this part at once (`NestedRollback`: the batch rolls back to
-        the event's savepoint), and an exception drops the events recorded inside."""
+    def joined(self, session: Session, flush: bool = True) -> Iterator[UnitOfWork]:
+        """This unit of work as one part of a transaction it does not own: a consumer's batch.
+        `commit()` only flushes (the batch commits; with `flush=False` not even that, so the batch
+        flushes every part's writes at once), `rollback()` fails this part at once
+        (`NestedRollback`: the batch undoes it), and an exception drops the events recorded inside."""
         assert self._depth == 0, "joined() on a unit of work already open"
         self.session = session
         self.published = []
         self._rollback_only = False
         self._joined = True
+        self._flush_on_commit = flush
         self.open_repositories(session)
         self._depth = 1
         try:
@@ -143,7 +145,8 @@ class UnitOfWork:
         assert self.session is not None, "commit outside `with uow:`"
         self.collect()
         if self._depth > 1 or self._joined:
-            self.session.flush()
+            if self._flush_on_commit:
+                self.session.flush()
             return
         if self._rollback_only:
             raise NestedRollback("a nested part of this unit of work rolled back; nothing was committed")

@@ -108,39 +108,86 @@ def apply_events(
     uow_factory: UnitOfWorkFactory, handlers: Handlers, events: Sequence[Event]
 ) -> list[Outcome | Exception]:
     """Apply a batch in ONE transaction, each event at most once and on its own: per event, in order,
-    an outcome, or the exception its handler raised (that event's SAVEPOINT was rolled back, its
+    an outcome, or the exception its handler raised (that event's part was rolled back, its
     neighbours still commit; the caller requeues it).
 
-    The inbox is read once for the whole batch (ids seen before are duplicates without a savepoint);
-    each remaining event then writes its inbox row and runs its handler inside a SAVEPOINT, with a
-    unit of work of its own context joined to the batch's session. A concurrent delivery of the same
-    id still fails on the inbox's primary key and is reported "duplicate". A transient database
-    error anywhere, or any error outside an event's savepoint (the commit), propagates: nothing of
-    the batch is committed, and the caller retries it or applies its events one by one.
+    The inbox is read once for the whole batch (ids seen before are duplicates). Each remaining
+    event's handler runs with a unit of work of its own context joined to the batch's session.
+    First all together, with no savepoint and one flush at the end (a database round trip is what an
+    event costs); if anything fails, that attempt is rolled back and the batch is applied again
+    with a SAVEPOINT per event (`_apply_apart`), so a poison event fails alone and a concurrent
+    delivery of the same id is a "duplicate" on the inbox's primary key. A transient database error
+    propagates (nothing committed; the caller retries the batch in place), as does any error outside
+    an event's savepoint (the commit): the caller then applies its events one by one.
     """
     results: list[Outcome | Exception] = ["ignored"] * len(events)
     todo = [i for i, event in enumerate(events) if event.type in handlers]
     if not todo:
         return results
+    try:
+        return _apply_together(uow_factory, handlers, events, todo, results)
+    except Exception as exc:
+        if is_transient_database_error(exc):
+            raise
+        log.info("a batch of %d events failed together (%s); applied again event by event", len(todo), exc)
+    return _apply_apart(uow_factory, handlers, events, todo, ["ignored"] * len(events))
+
+
+def _apply_together(
+    uow_factory: UnitOfWorkFactory,
+    handlers: Handlers,
+    events: Sequence[Event],
+    todo: list[int],
+    results: list[Outcome | Exception],
+) -> list[Outcome | Exception]:
+    """The fast path: every event in one go, the inbox rows and the handlers' writes flushed together."""
     batch = uow_factory(_context(events[todo[0]]))  # owns the session and the transaction
     with batch:
         session = batch.session
         assert session is not None
-        ids = [events[i].id for i in todo]
-        seen = set(session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(ids))))
+        seen = _seen(session, [events[i].id for i in todo])
         for i in todo:
             event = events[i]
             if event.id in seen:
                 results[i] = "duplicate"
                 continue
             seen.add(event.id)  # the same id twice in one batch: the second is a duplicate
+            uow = uow_factory(_context(event))
+            with uow.joined(session, flush=False):
+                handlers[event.type](uow, event)
+                uow.collect()  # its aggregates' events go to the outbox with its context
+            session.add(ProcessedEvent(event_id=event.id, event_type=event.type))
+            results[i] = "applied"
+        batch.commit()
+    return results
+
+
+def _apply_apart(
+    uow_factory: UnitOfWorkFactory,
+    handlers: Handlers,
+    events: Sequence[Event],
+    todo: list[int],
+    results: list[Outcome | Exception],
+) -> list[Outcome | Exception]:
+    """The careful path: each event in a SAVEPOINT of its own, its inbox row first."""
+    batch = uow_factory(_context(events[todo[0]]))
+    with batch:
+        session = batch.session
+        assert session is not None
+        seen = _seen(session, [events[i].id for i in todo])
+        for i in todo:
+            event = events[i]
+            if event.id in seen:
+                results[i] = "duplicate"
+                continue
+            seen.add(event.id)
             try:
                 with session.begin_nested():
                     _add_inbox_row(session, event)
                     uow = uow_factory(_context(event))
                     with uow.joined(session):
                         handlers[event.type](uow, event)
-                        uow.collect()  # its aggregates' events go to the outbox with its context
+                        uow.collect()
                 results[i] = "applied"
             except _Duplicate:
                 results[i] = "duplicate"
@@ -150,6 +197,11 @@ def apply_events(
                 results[i] = exc
         batch.commit()
     return results
+
+
+def _seen(session: Session, ids: list[str]) -> set[str]:
+    """Which of `ids` the inbox holds already: one query for the batch."""
+    return set(session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(ids))))
 
 
 def _add_inbox_row(session: Session, event: Event) -> None:
