@@ -22,77 +22,66 @@ def catalogue_entry() -> list[sa.Column]:
     ]
 
 
-def upgrade() -> None:
+def catalogue_list(table: str) -> None:
+    """A list of the catalogue with nothing more than `catalogue_entry`: a name once per tenant."""
     op.create_table(
-        "asset_groups",
+        table,
         *catalogue_entry(),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("tenant_id", "name_key", name="uq_asset_groups_tenant_name"),
+        sa.UniqueConstraint("tenant_id", "name_key", name=f"uq_{table}_tenant_name"),
     )
+
+
+def copy_of(table: str, key: str, *held: sa.Column, merges: bool = True) -> None:
+    """A table of the read model: a copy of a customers record (`key`: its id there) and the
+    columns it holds, one per record and tenant; the tombstone flag, (`merges`) the record it was
+    merged into, and when it last changed."""
     op.create_table(
-        "fuel_types",
-        *catalogue_entry(),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("tenant_id", "name_key", name="uq_fuel_types_tenant_name"),
-    )
-    op.create_table(
-        "known_branches",
+        table,
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         columns.tenant_id(),
-        columns.record_id("branch_id"),
+        columns.record_id(key),
+        *held,
+        columns.flag("removed"),
+        *([columns.string("merged_into", 36, nullable=True)] if merges else []),
+        columns.utc_datetime("updated_at"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("tenant_id", key, name=f"uq_{table}_tenant_id"),
+    )
+
+
+def upgrade() -> None:
+    catalogue_list("asset_groups")
+    catalogue_list("fuel_types")
+    copy_of(
+        "known_branches",
+        "branch_id",
         columns.record_id("customer_id"),
         columns.version(),
         columns.string("name", 200, nullable=True),
         columns.string("code", 50, nullable=True),
-        columns.flag("removed"),
-        columns.string("merged_into", 36, nullable=True),
-        columns.utc_datetime("updated_at"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("tenant_id", "branch_id", name="uq_known_branches_tenant_id"),
     )
     op.create_index("ix_known_branches_customer_id", "known_branches", ["customer_id"])
-    op.create_table(
+    copy_of(
         "known_customers",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        columns.tenant_id(),
-        columns.record_id("customer_id"),
+        "customer_id",
         columns.version(),
         columns.string("display_name", 300, nullable=True),
         columns.string("status", 16, nullable=True),
-        columns.flag("removed"),
-        columns.string("merged_into", 36, nullable=True),
-        columns.utc_datetime("updated_at"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("tenant_id", "customer_id", name="uq_known_customers_tenant_id"),
     )
-    op.create_table(
+    copy_of(
         "known_work_addresses",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        columns.tenant_id(),
-        columns.record_id("work_address_id"),
+        "work_address_id",
         columns.record_id("customer_id"),
         columns.version(),
         columns.string("name", 200, nullable=True),
         sa.Column("address", sa.JSON(), nullable=False),
         columns.string("status", 16, nullable=True),
-        columns.flag("removed"),
-        columns.utc_datetime("updated_at"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("tenant_id", "work_address_id", name="uq_known_work_addresses_tenant_id"),
+        merges=False,
     )
     op.create_index("ix_known_work_addresses_customer_id", "known_work_addresses", ["customer_id"])
-    op.create_table(
-        "locations",
-        *catalogue_entry(),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("tenant_id", "name_key", name="uq_locations_tenant_name"),
-    )
-    op.create_table(
-        "makes",
-        *catalogue_entry(),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("tenant_id", "name_key", name="uq_makes_tenant_name"),
-    )
+    catalogue_list("locations")
+    catalogue_list("makes")
     op.create_table(
         "asset_models",
         columns.record_id("make_id"),
