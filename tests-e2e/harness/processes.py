@@ -181,6 +181,9 @@ class System:
     database_urls: dict[str, str]  # service -> postgresql+psycopg:// URL
     internal_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     rate_limit_per_minute: int = 100_000
+    # accounting-sync's pacing budget for the simulator (SAGE_CALLS_PER_MINUTE) and its sync loops
+    sage_calls_per_minute: int = 6000
+    sync_threads: int = 3
     delivery_limit: int = 3
     processes: dict[str, Process] = field(default_factory=dict)
     gateway_url: str = ""
@@ -376,13 +379,13 @@ class System:
             SYNC_MAX_ATTEMPTS="12",
             SYNC_LEASE_SECONDS="8",
             SYNC_IDLE_SECONDS="0.2",
-            SYNC_THREADS="3",
+            SYNC_THREADS=str(self.sync_threads),
             SAGE_TIMEOUT_SECONDS="5",
             BALANCE_POLL_SECONDS="3600",
             POSTING_WAIT_SECONDS="0.5",  # a posting waiting for its contact or invoices looks again soon
             # the suite's simulator allows 100,000 calls a minute (SIM_RATE_LIMIT); the worker's own
             # pacing (default 180 a minute per business, like real Sage) would only slow the suite
-            SAGE_CALLS_PER_MINUTE="6000",
+            SAGE_CALLS_PER_MINUTE=str(self.sage_calls_per_minute),
         )
 
     def build_accounting(self) -> None:
