@@ -8,8 +8,10 @@ service's, the timeline the gateway's own merge. Edits send the ETag the form wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from flask import Response, abort, g, redirect, render_template, request, url_for
 
@@ -123,6 +125,75 @@ def writers_only() -> None:
         raise Refusal(Answer(403, {"detail": f"The {g.user.get('role')} role may not change records."}))
 
 
+def _posted(form: Form) -> dict:
+    """What was typed into `form`, to show again: a checkboxes field's values as a list."""
+    values = request.form.to_dict()
+    values.update({f.name: request.form.getlist(f.name) for f in form.fields if f.type == "checkboxes"})
+    return values
+
+
+@dataclass(frozen=True)
+class RecordForm:
+    """One kind of record a tab adds and edits with record_form.html: which tab, what it is called
+    ("an asset"), its fields (a list, or made per customer from the API), the API body from the
+    sent form, and the form's values from the record as the API answers it. Every kind answers
+    alike: a refusal beside its fields, a 412 as the conflict, else back to the tab."""
+
+    tab: str
+    noun: str
+    fields: Callable[[Api, str], list[Field]]
+    body: Callable[[Any], dict]
+    values: Callable[[dict], dict] | None = None
+
+    @property
+    def what(self) -> str:
+        return self.noun.split(" ", 1)[1]
+
+    def _open(self, customer_id: str) -> tuple[Api, dict, str]:
+        """The API client, the customer (a refusal if it cannot be read) and the tab to go back to."""
+        writers_only()
+        client = api()
+        back = url_for("console.record", customer_id=customer_id, tab=self.tab)
+        return client, _customer(client, customer_id), back
+
+    def add(self, customer_id: str, path: str, defaults: dict | None = None):
+        """The add form (GET, with `defaults`), or the record sent to `path` (POST)."""
+        client, customer, back = self._open(customer_id)
+        fields = self.fields(client, customer_id)
+        form = Form(f"Add {self.noun}", fields, f"Add {self.what}", back, values=dict(defaults or {}))
+        if request.method == "GET":
+            return _show(form, customer)
+        form.values = _posted(form)
+        answer = client.post(path, self.body(request.form))
+        return _saved(
+            customer_id, self.tab, f"{self.what.capitalize()} added.", form, customer, answer, self.what
+        )
+
+    def edit(self, customer_id: str, path: str, delete: str | None = None, of_customer: bool = False):
+        """The edit form of the record at `path` with its ETag (GET), or the edit sent with it as
+        `If-Match` (POST). `of_customer`: the path does not name the customer, so a record of
+        another customer is a 404 here."""
+        client, customer, back = self._open(customer_id)
+        form = Form(
+            f"Edit the {self.what}", self.fields(client, customer_id), "Save", back, reload=request.path
+        )
+        form.delete = delete
+        if request.method == "GET":
+            current = client.get(path)
+            if not current.ok:
+                return refused(current)
+            if of_customer and current.body.get("customer_id") != customer_id:
+                abort(404)  # a record of another customer is not edited from this record
+            form.values = self.values(current.body) if self.values else {}
+            form.values["etag"] = current.headers.get("ETag", "")
+            return _show(form, customer)
+        form.values = _posted(form)
+        answer = client.patch(path, self.body(request.form), **{"If-Match": request.form.get("etag", "")})
+        return _saved(
+            customer_id, self.tab, f"{self.what.capitalize()} saved.", form, customer, answer, self.what
+        )
+
+
 # ------------------------------------------------------------------------------------- branches
 
 
@@ -146,42 +217,27 @@ def _branch_body(form) -> dict:
     }
 
 
+def _branch_values(branch: dict) -> dict:
+    return {"name": branch.get("name") or "", "code": branch.get("code") or ""} | _address_values(
+        branch.get("address")
+    )
+
+
+BRANCH = RecordForm("branches", "a branch", lambda client, cid: BRANCH_FIELDS, _branch_body, _branch_values)
+
+
 @bp.route("/customers/<customer_id>/branches/new", methods=["GET", "POST"])
 @login_required
 def new_branch(customer_id: str):
-    writers_only()
-    client = api()
-    customer = _customer(client, customer_id)
-    back = url_for("console.record", customer_id=customer_id, tab="branches")
-    form = Form("Add a branch", BRANCH_FIELDS, "Add branch", back, values=dict(request.form))
-    if request.method == "GET":
-        return _show(form, customer)
-    answer = client.post(f"/v1/customers/{customer_id}/branches", _branch_body(request.form))
-    return _saved(customer_id, "branches", "Branch added.", form, customer, answer, "branch")
+    return BRANCH.add(customer_id, f"/v1/customers/{customer_id}/branches")
 
 
 @bp.route("/customers/<customer_id>/branches/<branch_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_branch(customer_id: str, branch_id: str):
-    writers_only()
-    client = api()
-    customer = _customer(client, customer_id)
     path = f"/v1/customers/{customer_id}/branches/{branch_id}"
-    back = url_for("console.record", customer_id=customer_id, tab="branches")
-    form = Form("Edit the branch", BRANCH_FIELDS, "Save", back, reload=request.path)
-    form.delete = url_for("console.delete_branch", customer_id=customer_id, branch_id=branch_id)
-    if request.method == "GET":
-        current = client.get(path)
-        if not current.ok:
-            return refused(current)
-        branch = current.body
-        form.values = {"name": branch.get("name") or "", "code": branch.get("code") or ""}
-        form.values.update(_address_values(branch.get("address")))
-        form.values["etag"] = current.headers.get("ETag", "")
-        return _show(form, customer)
-    form.values = dict(request.form)
-    answer = client.patch(path, _branch_body(request.form), **{"If-Match": request.form.get("etag", "")})
-    return _saved(customer_id, "branches", "Branch saved.", form, customer, answer, "branch")
+    delete = url_for("console.delete_branch", customer_id=customer_id, branch_id=branch_id)
+    return BRANCH.edit(customer_id, path, delete)
 
 
 def _deleted(customer_id: str, tab: str, answer: Answer, what: str):
@@ -268,44 +324,27 @@ def _asset_body(form) -> dict:
     return {k: _blank_none(form.get(k)) for k in ASSET_KEYS}
 
 
+ASSET = RecordForm(
+    "assets",
+    "an asset",
+    _asset_fields,
+    _asset_body,
+    lambda asset: {k: asset.get(k) or "" for k in ASSET_KEYS},
+)
+
+
 @bp.route("/customers/<customer_id>/assets/new", methods=["GET", "POST"])
 @login_required
 def new_asset(customer_id: str):
-    writers_only()
-    client = api()
-    customer = _customer(client, customer_id)
-    back = url_for("console.record", customer_id=customer_id, tab="assets")
-    values = dict(request.form) or {"work_address_id": request.args.get("work_address_id", "")}
-    form = Form("Add an asset", _asset_fields(client, customer_id), "Add asset", back, values=values)
-    if request.method == "GET":
-        return _show(form, customer)
-    answer = client.post(f"/v1/customers/{customer_id}/assets", _asset_body(request.form))
-    return _saved(customer_id, "assets", "Asset added.", form, customer, answer, "asset")
+    defaults = {"work_address_id": request.args.get("work_address_id", "")}
+    return ASSET.add(customer_id, f"/v1/customers/{customer_id}/assets", defaults)
 
 
 @bp.route("/customers/<customer_id>/assets/<asset_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_asset(customer_id: str, asset_id: str):
-    writers_only()
-    client = api()
-    customer = _customer(client, customer_id)
-    back = url_for("console.record", customer_id=customer_id, tab="assets")
-    form = Form("Edit the asset", _asset_fields(client, customer_id), "Save", back, reload=request.path)
-    form.delete = url_for("console.delete_asset", customer_id=customer_id, asset_id=asset_id)
-    if request.method == "GET":
-        current = client.get(f"/v1/assets/{asset_id}")
-        if not current.ok:
-            return refused(current)
-        if current.body.get("customer_id") != customer_id:
-            abort(404)  # an asset of another customer is not edited from this record
-        form.values = {k: current.body.get(k) or "" for k in ASSET_KEYS}
-        form.values["etag"] = current.headers.get("ETag", "")
-        return _show(form, customer)
-    form.values = dict(request.form)
-    answer = client.patch(
-        f"/v1/assets/{asset_id}", _asset_body(request.form), **{"If-Match": request.form.get("etag", "")}
-    )
-    return _saved(customer_id, "assets", "Asset saved.", form, customer, answer, "asset")
+    delete = url_for("console.delete_asset", customer_id=customer_id, asset_id=asset_id)
+    return ASSET.edit(customer_id, f"/v1/assets/{asset_id}", delete, of_customer=True)
 
 
 @bp.post("/customers/<customer_id>/assets/<asset_id>/delete")
@@ -402,25 +441,8 @@ def _a_year_from(start: date) -> date:
         return start.replace(year=start.year + 1, day=28)
 
 
-@bp.route("/customers/<customer_id>/contracts/new", methods=["GET", "POST"])
-@login_required
-def new_contract(customer_id: str):
-    writers_only()
-    client = api()
-    customer = _customer(client, customer_id)
-    back = url_for("console.record", customer_id=customer_id, tab="servicing")
-    form = Form("Add a contract", _contract_fields(client, customer_id), "Add contract", back)
-    if request.method == "GET":
-        today = date.today()
-        form.values = {"start_date": today.isoformat(), "end_date": _a_year_from(today).isoformat()}
-        return _show(form, customer)
-    f = request.form
-    form.values = {
-        **f.to_dict(),
-        "work_address_ids": f.getlist("work_address_ids"),
-        "asset_ids": f.getlist("asset_ids"),
-    }
-    body = {
+def _contract_body(f) -> dict:
+    return {
         "plan_id": _blank_none(f.get("plan_id")),
         "start_date": _blank_none(f.get("start_date")),
         "end_date": _blank_none(f.get("end_date")),
@@ -428,8 +450,17 @@ def new_contract(customer_id: str):
         "work_address_ids": f.getlist("work_address_ids"),
         "asset_ids": f.getlist("asset_ids"),
     }
-    answer = client.post(f"/v1/customers/{customer_id}/contracts", body)
-    return _saved(customer_id, "servicing", "Contract added.", form, customer, answer, "contract")
+
+
+CONTRACT = RecordForm("servicing", "a contract", _contract_fields, _contract_body)
+
+
+@bp.route("/customers/<customer_id>/contracts/new", methods=["GET", "POST"])
+@login_required
+def new_contract(customer_id: str):
+    today = date.today()
+    defaults = {"start_date": today.isoformat(), "end_date": _a_year_from(today).isoformat()}
+    return CONTRACT.add(customer_id, f"/v1/customers/{customer_id}/contracts", defaults)
 
 
 @bp.post("/customers/<customer_id>/service-reminders/<reminder_id>/due-date")

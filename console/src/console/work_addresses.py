@@ -8,23 +8,9 @@ a work address (its jobs, assets and history stay on it), so the console offers 
 
 from __future__ import annotations
 
-from flask import request, url_for
-
 from .api import Api
-from .record_tabs import (
-    ADDRESS,
-    ALL,
-    Field,
-    Form,
-    _address_from,
-    _address_values,
-    _blank_none,
-    _customer,
-    _saved,
-    _show,
-    writers_only,
-)
-from .views import _rows, api, bp, files_by_owner, login_required, refused, tab_data
+from .record_tabs import ADDRESS, ALL, Field, RecordForm, _address_from, _address_values, _blank_none
+from .views import _rows, bp, files_by_owner, login_required, tab_data
 
 PERSON = (("first_name", "first name"), ("surname", "surname"), ("email", "email"), ("phone", "phone"))
 WORK_ADDRESS_FIELDS = [
@@ -71,38 +57,18 @@ def _values(work_address: dict) -> dict:
     return values
 
 
+WORK_ADDRESS = RecordForm(
+    "addresses", "a work address", lambda client, cid: WORK_ADDRESS_FIELDS, _body, _values
+)
+
+
 @bp.route("/customers/<customer_id>/work-addresses/new", methods=["GET", "POST"])
 @login_required
 def new_work_address(customer_id: str):
-    writers_only()
-    client = api()
-    customer = _customer(client, customer_id)
-    back = url_for("console.record", customer_id=customer_id, tab="addresses")
-    form = Form(
-        "Add a work address", WORK_ADDRESS_FIELDS, "Add work address", back, values=dict(request.form)
-    )
-    if request.method == "GET":
-        return _show(form, customer)
-    answer = client.post(f"/v1/customers/{customer_id}/work-addresses", _body(request.form))
-    return _saved(customer_id, "addresses", "Work address added.", form, customer, answer, "work address")
+    return WORK_ADDRESS.add(customer_id, f"/v1/customers/{customer_id}/work-addresses")
 
 
 @bp.route("/customers/<customer_id>/work-addresses/<work_address_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_work_address(customer_id: str, work_address_id: str):
-    writers_only()
-    client = api()
-    customer = _customer(client, customer_id)
-    path = f"/v1/customers/{customer_id}/work-addresses/{work_address_id}"
-    back = url_for("console.record", customer_id=customer_id, tab="addresses")
-    form = Form("Edit the work address", WORK_ADDRESS_FIELDS, "Save", back, reload=request.path)
-    if request.method == "GET":
-        current = client.get(path)
-        if not current.ok:
-            return refused(current)
-        form.values = _values(current.body)
-        form.values["etag"] = current.headers.get("ETag", "")
-        return _show(form, customer)
-    form.values = dict(request.form)
-    answer = client.patch(path, _body(request.form), **{"If-Match": request.form.get("etag", "")})
-    return _saved(customer_id, "addresses", "Work address saved.", form, customer, answer, "work address")
+    return WORK_ADDRESS.edit(customer_id, f"/v1/customers/{customer_id}/work-addresses/{work_address_id}")
