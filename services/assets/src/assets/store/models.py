@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import Base, utcnow
@@ -30,25 +30,27 @@ class CatalogueColumns(RecordKeys, Versioned, Timestamps):
     name_key: Mapped[str] = mapped_column(String(200))  # lower case, single spaces: what "unique" compares
     description: Mapped[str | None] = mapped_column(String(500))
 
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        """A name is unique in the tenant's list (`uq_<table>_tenant_name`); a table with other
+        rules (models) names its own."""
+        return (UniqueConstraint("tenant_id", "name_key", name=f"uq_{cls.__tablename__}_tenant_name"),)
+
 
 class AssetGroup(CatalogueColumns, Base):
     __tablename__ = "asset_groups"
-    __table_args__ = (UniqueConstraint("tenant_id", "name_key", name="uq_asset_groups_tenant_name"),)
 
 
 class FuelType(CatalogueColumns, Base):
     __tablename__ = "fuel_types"
-    __table_args__ = (UniqueConstraint("tenant_id", "name_key", name="uq_fuel_types_tenant_name"),)
 
 
 class Make(CatalogueColumns, Base):
     __tablename__ = "makes"
-    __table_args__ = (UniqueConstraint("tenant_id", "name_key", name="uq_makes_tenant_name"),)
 
 
 class Location(CatalogueColumns, Base):
     __tablename__ = "locations"
-    __table_args__ = (UniqueConstraint("tenant_id", "name_key", name="uq_locations_tenant_name"),)
 
 
 class AssetModel(CatalogueColumns, Base):
