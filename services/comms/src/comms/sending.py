@@ -317,7 +317,7 @@ class Sender(ClaimedSender):
                     detail=outcome.detail[:2000],
                 )
             )
-            entry = uow.communications.of_email(email.id)
+            entry = uow.communications.of_message("email", email.id)
             if outcome.outcome == SENT:
                 email.mark_sent(now)
             elif outcome.outcome == TEMPORARY and email.attempts < int(self.settings.smtp_max_attempts):

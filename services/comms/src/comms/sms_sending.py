@@ -106,7 +106,7 @@ class SmsSender(ClaimedSender):
             else:
                 given_up = "" if outcome.outcome != TEMPORARY else f"gave up after {row.attempts} attempts: "
                 row.mark_failed(now, f"{given_up}{outcome.detail}")
-            entry = uow.communications.of_sms(row.id)
+            entry = uow.communications.of_message("sms", row.id)
             if entry is not None:
                 entry.status = row.status
             uow.commit()

@@ -4,7 +4,7 @@ letters and SMS add theirs with `log_outgoing`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
 from fieldbook_shared.db import utcnow
 
@@ -56,33 +56,23 @@ def record_communication(uow: CommsUnitOfWork, customer_id: str, data: dict) -> 
         return entry
 
 
-def log_outgoing(
-    uow: CommsUnitOfWork,
-    *,
-    customer_id: str,
-    work_address_id: str | None,
-    kind: str,
-    author: str | None,
-    occurred_at: datetime,
-    subject: str | None,
-    text: str,
-    status: str,
-    **message_id: str,
-) -> None:
-    """The log line of a message comms sends (an email, a letter, an SMS), linked to it by
-    `email_id=`, `letter_id=` or `sms_id=`: one shape for all three, so the log reads alike."""
+def log_outgoing(uow: CommsUnitOfWork, kind: str, message: Any, subject: str | None) -> None:
+    """The log line of a message comms sends (`kind` email, letter or sms: its row, just added),
+    linked to it by `email_id`, `letter_id` or `sms_id`: one shape for all three, so the log reads
+    alike. Its customer, work address, author, time, text and status are the message's."""
+    uow.session.flush()  # the message's id, for the link
     uow.communications.add(
         Communication(
             tenant_id=uow.tenant_id,
-            customer_id=customer_id,
-            work_address_id=work_address_id,
+            customer_id=message.customer_id,
+            work_address_id=message.work_address_id,
             kind=kind,
             direction="out",
-            author=author,
-            occurred_at=occurred_at,
+            author=message.author,
+            occurred_at=message.created_at,
             subject=subject,
-            summary=summary(text),
-            status=status,
-            **message_id,
+            summary=summary(message.body),
+            status=message.status,
+            **{f"{kind}_id": message.id},
         )
     )

@@ -139,18 +139,7 @@ def queue_email(
     uow.emails.add(email)
     uow.session.flush()
     if customer is not None:
-        log_outgoing(
-            uow,
-            customer_id=customer.id,
-            work_address_id=work_address_id,
-            kind="email",
-            author=email.author,
-            occurred_at=now,
-            subject=email.subject,
-            text=body,
-            status="queued",
-            email_id=email.id,
-        )
+        log_outgoing(uow, "email", email, email.subject)
     return email
 
 
@@ -158,7 +147,7 @@ def fail_at_once(uow: CommsUnitOfWork, email: Email, reason: str) -> None:
     """An email that cannot go (no address, an opted-out customer…): failed for good with the
     reason, and so is its line in the log."""
     email.mark_failed(utcnow(), reason, permanent=True)
-    entry = uow.communications.of_email(email.id)
+    entry = uow.communications.of_message("email", email.id)
     if entry is not None:
         entry.status = "failed"
 

@@ -58,19 +58,7 @@ def make_letter(
         created_at=now,
     )
     uow.letters.add(letter)
-    uow.session.flush()
-    log_outgoing(
-        uow,
-        customer_id=customer.id,
-        work_address_id=work_address_id,
-        kind="letter",
-        author=letter.author,
-        occurred_at=now,
-        subject=letter.subject,
-        text=body,
-        status="to_print",
-        letter_id=letter.id,
-    )
+    log_outgoing(uow, "letter", letter, letter.subject)
     return letter
 
 
@@ -130,7 +118,7 @@ def mark_printed(uow: CommsUnitOfWork, letter_ids: list[str]) -> list[Letter]:
             if row.status == "printed":
                 continue
             row.printed(uow.context.actor, now)
-            entry = uow.communications.of_letter(row.id)
+            entry = uow.communications.of_message("letter", row.id)
             if entry is not None:
                 entry.status = "printed"
         uow.commit()

@@ -72,7 +72,7 @@ def update_note(uow: CommsUnitOfWork, note_id: str, expected_version: int | None
     with uow:
         note = at_version(uow.notes.get(note_id), expected_version)
         note.edit(changes, utcnow())
-        entry = uow.communications.of_note(note.id)
+        entry = uow.communications.of_message("note", note.id)
         if entry is not None:
             entry.pinned = note.important
             entry.summary = summary(note.text)

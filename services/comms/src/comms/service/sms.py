@@ -108,19 +108,7 @@ def send_sms(uow: CommsUnitOfWork, data: dict) -> Sms:
             created_at=now,
         )
         uow.sms.add(message)
-        uow.session.flush()
-        log_outgoing(
-            uow,
-            customer_id=customer.id,
-            work_address_id=work_address_id,
-            kind="sms",
-            author=message.author,
-            occurred_at=now,
-            subject=f"Not sent: {reason}" if reason else None,
-            text=text,
-            status=message.status,
-            sms_id=message.id,
-        )
+        log_outgoing(uow, "sms", message, f"Not sent: {reason}" if reason else None)
         uow.commit()
         if reason:
             log.info(
@@ -164,7 +152,7 @@ def apply_receipt(uow: CommsUnitOfWork, sms_id: str, receipt: dict) -> Sms:
         elif final == rules.FAILED:
             said = " ".join(str(receipt.get(k) or "") for k in ("error_code", "error_message")).strip()
             message.mark_failed(now, f"{status}: {said}" if said else status)
-        entry = uow.communications.of_sms(message.id)
+        entry = uow.communications.of_message("sms", message.id)
         if entry is not None:
             entry.status = message.status
         uow.commit()

@@ -161,33 +161,10 @@ class Communications(_Repo):
             page_size,
         )
 
-    def of_note(self, note_id: str) -> Communication | None:
-        return self.session.scalar(
-            select(Communication).where(
-                Communication.tenant_id == self.tenant_id, Communication.note_id == note_id
-            )
-        )
-
-    def of_letter(self, letter_id: str) -> Communication | None:
-        return self.session.scalar(
-            select(Communication).where(
-                Communication.tenant_id == self.tenant_id, Communication.letter_id == letter_id
-            )
-        )
-
-    def of_email(self, email_id: str) -> Communication | None:
-        return self.session.scalar(
-            select(Communication).where(
-                Communication.tenant_id == self.tenant_id, Communication.email_id == email_id
-            )
-        )
-
-    def of_sms(self, sms_id: str) -> Communication | None:
-        return self.session.scalar(
-            select(Communication).where(
-                Communication.tenant_id == self.tenant_id, Communication.sms_id == sms_id
-            )
-        )
+    def of_message(self, kind: str, message_id: str) -> Communication | None:
+        """The log line of a note, letter, email or SMS (`kind`: note, letter, email, sms), by the
+        message's id."""
+        return self.find_one(Communication, getattr(Communication, f"{kind}_id") == message_id)
 
 
 class Letters(_Repo):
