@@ -66,6 +66,17 @@ class JobProgress:
     heartbeat_at: Mapped[datetime | None] = mapped_column()
 
 
+class Retried:
+    """A message a worker sends until it goes (an email, an SMS, a webhook delivery; `jobs.py`): how
+    many tries so far, when the next is due, and the claim that holds it: the lease, and the
+    token without which a worker whose claim is gone neither sends nor records."""
+
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+
+
 class FileChunk:
     """One piece of a file kept in the database, in order (the migrations' `file_chunks()`); the
     model adds its owner's key, the first part of the primary key."""

@@ -26,7 +26,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import Base, Money, utcnow
-from fieldbook_shared.records import CustomerRecordKeys, PersonName, RecordKeys, Timestamps, Versioned
+from fieldbook_shared.records import (
+    CustomerRecordKeys,
+    PersonName,
+    RecordKeys,
+    Retried,
+    Timestamps,
+    Versioned,
+)
 
 from ..domain import sms as sms_rules
 
@@ -196,7 +203,7 @@ class EmailTemplate(RecordKeys, Versioned, Timestamps, Base):
     body: Mapped[str] = mapped_column(Text)
 
 
-class Email(Aggregate, RecordKeys, Base):
+class Email(Aggregate, RecordKeys, Retried, Base):
     """One message to one address. Written `queued` by the API; the worker's sender sends it.
     What became of it travels as `email.sent` / `email.failed`."""
 
@@ -225,11 +232,6 @@ class Email(Aggregate, RecordKeys, Base):
     body: Mapped[str] = mapped_column(Text)
     # queued → sending → sent | failed; back to queued (later) after a temporary SMTP failure
     status: Mapped[str] = mapped_column(String(16), default="queued")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    lease_until: Mapped[datetime | None] = mapped_column()
-    # the sender's claim that holds the lease: a worker whose token is gone neither sends nor records
-    claim_token: Mapped[str | None] = mapped_column(String(36))
     smtp_code: Mapped[int | None] = mapped_column(Integer)
     smtp_response: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(300))
@@ -287,7 +289,7 @@ class EmailAttempt(RecordKeys, Base):
 # --- SMS ----------------------------------------------------------------------------------------
 
 
-class Sms(Aggregate, RecordKeys, Base):
+class Sms(Aggregate, RecordKeys, Retried, Base):
     """One text message to one mobile number. Written `queued` by the API (or `skipped`, with the
     reason, when the customer, contact or work address opted out or has no mobile number); the
     worker's SMS sender hands it to the provider (`sent`), whose delivery receipt settles it
@@ -309,10 +311,6 @@ class Sms(Aggregate, RecordKeys, Base):
     # temporary failure to reach the provider
     status: Mapped[str] = mapped_column(String(16), default="queued")
     reason: Mapped[str | None] = mapped_column(String(300))  # why skipped or failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    lease_until: Mapped[datetime | None] = mapped_column()
-    claim_token: Mapped[str | None] = mapped_column(String(36))
     provider_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
     provider_status: Mapped[str | None] = mapped_column(String(40))  # the provider's last word
     author: Mapped[str] = mapped_column(String(200))

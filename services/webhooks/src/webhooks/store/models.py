@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldbook_shared.aggregate import Aggregate
 from fieldbook_shared.db import Base, BigIntId, new_id, utcnow
+from fieldbook_shared.records import Retried
 
 from ..domain.rules import ACTIVE, DISABLED, PENDING
 
@@ -88,7 +89,7 @@ class Message(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Delivery(Base):
+class Delivery(Retried, Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         # the sender's claim: due heads of each (endpoint, customer) line
@@ -105,13 +106,9 @@ class Delivery(Base):
     event_type: Mapped[str] = mapped_column(String(100))
     order_key: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
-    attempts: Mapped[int] = mapped_column(default=0)
     response_code: Mapped[int | None] = mapped_column()
     duration_ms: Mapped[int | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(500))
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    lease_until: Mapped[datetime | None] = mapped_column()
-    claim_token: Mapped[str | None] = mapped_column(String(36))
     replay_of: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_attempt_at: Mapped[datetime | None] = mapped_column()
