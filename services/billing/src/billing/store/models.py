@@ -44,6 +44,17 @@ Qty = Numeric(12, 3)
 Rate = Numeric(5, 2)
 
 
+def timeline_index(table: str) -> Index:
+    """The customer's records latest first, and its timeline: a range scan (created_at, id)."""
+    return Index(f"ix_{table}_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id")
+
+
+def numbered(table: str) -> tuple:
+    """A numbered document's table arguments: its timeline index, and its number unique in the
+    tenant (`Counters` gives them out)."""
+    return timeline_index(table), UniqueConstraint("tenant_id", "number", name=f"uq_{table}_tenant_number")
+
+
 # --- read models fed by the customers service ---------------------------------------------------
 
 
@@ -134,11 +145,7 @@ class SageLink:
 
 class Quote(Aggregate, TotalsColumns, CustomerRecordKeys, Versioned, Timestamps, Base):
     __tablename__ = "quotes"
-    __table_args__ = (
-        # the customer's quotes latest first, and its timeline: a range scan (created_at, id)
-        Index("ix_quotes_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
-        UniqueConstraint("tenant_id", "number", name="uq_quotes_tenant_number"),
-    )
+    __table_args__ = numbered("quotes")
 
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="draft")
@@ -191,10 +198,7 @@ class QuoteLine(LineColumns, Base):
 
 class Job(Aggregate, CustomerRecordKeys, Versioned, Timestamps, Base):
     __tablename__ = "jobs"
-    __table_args__ = (
-        Index("ix_jobs_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
-        UniqueConstraint("tenant_id", "number", name="uq_jobs_tenant_number"),
-    )
+    __table_args__ = numbered("jobs")
 
     number: Mapped[int] = mapped_column(Integer)
     quote_id: Mapped[str | None] = mapped_column(String(36))
@@ -249,8 +253,7 @@ class Invoice(Aggregate, TotalsColumns, SageLink, CustomerRecordKeys, Versioned,
     __tablename__ = "invoices"
     __table_args__ = (
         Index("ix_invoices_tenant_customer_date", "tenant_id", "customer_id", "invoice_date"),
-        Index("ix_invoices_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
-        UniqueConstraint("tenant_id", "number", name="uq_invoices_tenant_number"),
+        *numbered("invoices"),
         # a recurring invoice's period is invoiced once, whatever the workers do (NULLs are apart)
         UniqueConstraint("recurring_invoice_id", "period_start", name="uq_invoices_recurring_period"),
     )
@@ -317,10 +320,7 @@ class InvoiceLine(LineColumns, Base):
 
 class CreditNote(Aggregate, TotalsColumns, SageLink, CustomerRecordKeys, Base):
     __tablename__ = "credit_notes"
-    __table_args__ = (
-        Index("ix_credit_notes_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
-        UniqueConstraint("tenant_id", "number", name="uq_credit_notes_tenant_number"),
-    )
+    __table_args__ = numbered("credit_notes")
 
     number: Mapped[int] = mapped_column(Integer)
     invoice_id: Mapped[str | None] = mapped_column(String(36))
@@ -345,9 +345,7 @@ class Payment(Aggregate, SageLink, CustomerRecordKeys, Base):
     """Money received (`kind` payment) or account credit issued (`kind` account_credit)."""
 
     __tablename__ = "payments"
-    __table_args__ = (
-        Index("ix_payments_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
-    )
+    __table_args__ = (timeline_index("payments"),)
 
     kind: Mapped[str] = mapped_column(String(16))
     method: Mapped[str] = mapped_column(String(32))
@@ -399,9 +397,7 @@ class Refund(Aggregate, CustomerRecordKeys, Base):
     credit source it takes from) raise the balance and lower those sources' unallocated amounts."""
 
     __tablename__ = "refunds"
-    __table_args__ = (
-        Index("ix_refunds_tenant_customer_timeline", "tenant_id", "customer_id", "created_at", "id"),
-    )
+    __table_args__ = (timeline_index("refunds"),)
 
     amount: Mapped[Decimal] = mapped_column(Money)
     method: Mapped[str] = mapped_column(String(32))

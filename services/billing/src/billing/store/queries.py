@@ -6,6 +6,7 @@ Money rules lock rows `FOR UPDATE` (no-op on SQLite, where writers are serialise
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import and_, case, func, select, type_coerce, update
@@ -39,10 +40,11 @@ from .models import (
 
 
 class Repository(uow.Repository):
-    """One model's rows of the tenant, found by id (404 naming `label` when missing)."""
+    """One model's rows of the tenant, found by id (a 404 naming `label` when missing: by default
+    the model's name in words, "No such credit note.")."""
 
     model: type
-    label: str = "record"
+    label: str = ""
 
     def _select(self):
         return select(self.model).where(self.model.tenant_id == self.tenant_id)
@@ -56,7 +58,8 @@ class Repository(uow.Repository):
     def get(self, id_: str, lock: bool = False):
         row = self.find(id_, lock=lock)
         if row is None:
-            raise NotFound(f"No such {self.label}.")
+            label = self.label or re.sub(r"(?<!^)(?=[A-Z])", " ", self.model.__name__).lower()
+            raise NotFound(f"No such {label}.")
         return row
 
     def page(self, customer_id: str, order_by, page: int, page_size: int, *filters) -> tuple[list, int]:
@@ -92,12 +95,10 @@ class WorkAddresses(Repository):
 
 class Quotes(Repository):
     model = Quote
-    label = "quote"
 
 
 class Jobs(Repository):
     model = Job
-    label = "job"
 
     def for_customer(self, customer_id: str, ids: list[str] | None = None, lock: bool = False) -> list[Job]:
         stmt = self._select().where(Job.customer_id == customer_id)
@@ -110,7 +111,6 @@ class Jobs(Repository):
 
 class Invoices(Repository):
     model = Invoice
-    label = "invoice"
 
     def lock_many(self, ids: list[str]) -> dict[str, Invoice]:
         """Lock invoices in id order (one order for every transaction: no deadlock between them)."""
@@ -122,7 +122,6 @@ class Invoices(Repository):
 
 class RecurringInvoices(Repository):
     model = RecurringInvoice
-    label = "recurring invoice"
 
 
 def next_due_recurring_invoice(session: Session, today: date, now) -> tuple[str, str] | None:
@@ -141,17 +140,14 @@ def next_due_recurring_invoice(session: Session, today: date, now) -> tuple[str,
 
 class CreditNotes(Repository):
     model = CreditNote
-    label = "credit note"
 
 
 class Payments(Repository):
     model = Payment
-    label = "payment"
 
 
 class Allocations(Repository):
     model = Allocation
-    label = "allocation"
 
     def of_source(self, source_id: str) -> list[Allocation]:
         return list(
@@ -163,7 +159,6 @@ class Allocations(Repository):
 
 class Refunds(Repository):
     model = Refund
-    label = "refund"
 
 
 class Cards(Repository):
@@ -173,7 +168,6 @@ class Cards(Repository):
 
 class Statements(Repository):
     model = Statement
-    label = "statement"
 
 
 class Counters(uow.Repository):
