@@ -163,12 +163,21 @@ def _throttled() -> Response | None:
     )
 
 
-def _login_answer(run: Callable[[object], identity.LoginResult]) -> Response:
-    """A login step: 201 with a session, 202 with a challenge, 401 (counted per address) refused."""
+def _login_answer(
+    schema, run: Callable[[object, dict, identity.LoginPolicy], identity.LoginResult]
+) -> Response:
+    """A login step, `run` with the body `schema` loads and the policy: 429 while the address is
+    throttled (before the body is read), 201 with a session, 202 with a challenge, 401 (counted
+    per address) refused."""
+    throttled = _throttled()
+    if throttled is not None:
+        return throttled
+    body = load(schema)
+    policy = _policy()
     gw = current_gateway()
     with gw.sessions() as session:
         try:
-            result = run(session)
+            result = run(session, body, policy)
         except identity.LoginRefused as exc:
             # end this transaction first: the throttle writes on a connection of its own, and on
             # SQLite the login's open write transaction (FOR UPDATE) would make it wait out the busy
@@ -196,25 +205,19 @@ def _login_answer(run: Callable[[object], identity.LoginResult]) -> Response:
 
 @identity_bp.post("/v1/sessions")
 def log_in() -> Response:
-    throttled = _throttled()
-    if throttled is not None:
-        return throttled
-    body = load(LoginSchema())
-    policy = _policy()
     return _login_answer(
-        lambda session: identity.login(session, body["email"], body["password"], policy, body.get("code"))
+        LoginSchema(),
+        lambda session, body, policy: identity.login(
+            session, body["email"], body["password"], policy, body.get("code")
+        ),
     )
 
 
 @identity_bp.post("/v1/sessions/second-factor")
 def log_in_with_code() -> Response:
-    throttled = _throttled()
-    if throttled is not None:
-        return throttled
-    body = load(SecondFactorLoginSchema())
-    policy = _policy()
     return _login_answer(
-        lambda session: identity.finish_login(session, body["challenge"], body["code"], policy)
+        SecondFactorLoginSchema(),
+        lambda session, body, policy: identity.finish_login(session, body["challenge"], body["code"], policy),
     )
 
 
