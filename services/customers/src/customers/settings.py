@@ -18,6 +18,8 @@ MIB = 1024 * 1024
 class CustomersSettings(Settings):
     max_import_body_bytes: int = env_setting("MAX_IMPORT_BODY_BYTES", 20 * MIB)
     import_batch_size: int = env_setting("IMPORT_BATCH_SIZE", 500)
+    # work addresses are imported set-based (staged, JOINed, INSERT … SELECT): larger batches
+    import_site_batch_size: int = env_setting("IMPORT_SITE_BATCH_SIZE", 20_000)
     import_poll_seconds: float = env_setting("IMPORT_POLL_SECONDS", 1.0)
     import_stale_seconds: float = env_setting("IMPORT_STALE_SECONDS", 120.0)
     # export of all customer data: where the other services' parts come from (every service's

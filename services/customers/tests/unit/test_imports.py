@@ -509,6 +509,93 @@ def test_work_addresses_import_creates_then_updates_by_customer_line_1_and_postc
     assert count(sessions, WorkAddress) == 3
 
 
+def test_work_address_rows_are_checked_by_the_schema_and_written_set_based(api, settings, sessions, outbox):
+    """Clean rows take the fast path; the others get the schema's own messages; a repeat in a later
+    batch is still a duplicate; a dormant customer's new site is dormant; the event is the
+    catalogue's; a dry run writes nothing."""
+    owner = api.post("/v1/customers", private_customer(email="owner@example.com")).get_json()
+    sleeper = api.post("/v1/customers", private_customer(email="sleeper@example.com")).get_json()
+    with sessions() as s:
+        s.get(Customer, sleeper["id"]).status = "dormant"
+        s.commit()
+    header = ["Customer", "Owner Email", "Address 1", "Postcode", "Occupier Email", "Landlord"]
+    mapping = dict(
+        zip(
+            header,
+            [
+                "customer_id",
+                "customer_email",
+                "address_line_1",
+                "postcode",
+                "occupier_email",
+                "landlord_surname",
+            ],
+            strict=True,
+        )
+    )
+    rows = [
+        [owner["id"], "", "1 Mill Lane", "ls2 2aa", "", "Lord"],  # 2: created
+        ["", "sleeper@example.com", "1 Mill Lane", "LS2 2AA", "a@example.com", ""],  # 3: created, dormant
+        [owner["id"], "", "x" * 201, "LS2 2AA", "", ""],  # 4: too long
+        [owner["id"], "", "2 Mill Lane", "LS2 2AA", "not an email", ""],  # 5: bad email
+        ["not-a-uuid", "", "3 Mill Lane", "LS2 2AA", "", ""],  # 6: bad id
+        [owner["id"], "", "4 Mill Lane", "LS2 2AA", "", "", "extra"],  # 7: too wide
+        [owner["id"], "", "5 Mill Lane", "", "", ""],  # 8: created, no postcode
+        [owner["id"], "", "1 MILL LANE", "LS22AA", "", ""],  # 9: same as row 2, in a later batch
+    ]
+    body = csv_bytes(rows, header)
+    dry = run_import(api, settings, sessions, body, mapping, kind="work_addresses", dry_run=True)
+    assert dry["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "refused": 4, "duplicates": 1}
+    assert count(sessions, WorkAddress) == 0 and not outbox("work_address.created")
+
+    done = run_import(
+        api, settings.with_(import_site_batch_size=3), sessions, body, mapping, kind="work_addresses"
+    )
+    assert done["counts"] == dry["counts"]
+    found = [(i["row"], i["kind"], i["field"], i["reason"]) for i in issues(api, done["id"])]
+    assert found == [
+        (4, "error", "address_line_1", "Longer than maximum length 200."),
+        (5, "error", "occupier_email", "Not a valid email address."),
+        (6, "error", "customer_id", "Not a valid customer id."),
+        (7, "error", None, "The row has 7 values but the header names 6 columns."),
+        (9, "duplicate", None, "Same customer, address line 1 and postcode as row 2."),
+    ]
+    events = {
+        (e["data"]["customer_id"], e["data"]["address"]["line_1"]): e for e in outbox("work_address.created")
+    }
+    assert len(events) == 3
+    first = events[(owner["id"], "1 Mill Lane")]
+    assert first["data"] == {
+        "id": first["subject"],
+        "customer_id": owner["id"],
+        "version": 1,
+        "name": None,
+        "address": {
+            "line_1": "1 Mill Lane",
+            "line_2": None,
+            "line_3": None,
+            "town": None,
+            "county": None,
+            "postcode": "LS2 2AA",
+        },
+        "status": "active",
+        "landlord": {"surname": "Lord"},
+        "occupier": {"surname": "Occupier"},
+        "communication_preferences": {"email": True, "sms": True, "letter": True, "phone": True},
+    }
+    assert first["correlationid"] == done["id"]
+    assert events[(sleeper["id"], "1 Mill Lane")]["data"]["status"] == "dormant"
+    assert events[(sleeper["id"], "1 Mill Lane")]["data"]["occupier"] == {
+        "email": "a@example.com",
+        "surname": "Occupier",
+    }
+    listed = api.get(f"/v1/customers/{owner['id']}/work-addresses").get_json()
+    assert {(w["address"]["line_1"], w["address"]["postcode"], w["version"]) for w in listed} == {
+        ("1 Mill Lane", "LS2 2AA", 1),
+        ("5 Mill Lane", None, 1),
+    }
+
+
 # --- the job ------------------------------------------------------------------------------
 
 

@@ -26,11 +26,13 @@ from ..settings import CustomersSettings
 from ..store.models import Import, ImportIssue
 from ..uow import CustomersUnitOfWork
 from . import files
-from .rows import CustomerRows, Outcome, WorkAddressRows
+from .rows import CustomerRows, Outcome
+from .sites import WorkAddressRows
 
 log = logging.getLogger("customers.imports")
 
 DEFAULT_BATCH_SIZE = 500
+DEFAULT_SITE_BATCH_SIZE = 20_000
 
 
 class LostClaim(RuntimeError):
@@ -51,11 +53,13 @@ class ImportJob:
         import_id: str,
         batch_size: int = DEFAULT_BATCH_SIZE,
         source: str = "customers",
+        site_batch_size: int = DEFAULT_SITE_BATCH_SIZE,
     ):
         self.sessions = sessions
         self.import_id = import_id
         self.batch_size = batch_size
         self.source = source
+        self.site_batch_size = site_batch_size
 
     def run(self, stop: threading.Event | None = None) -> str:
         """Process the import; return its final status."""
@@ -68,10 +72,12 @@ class ImportJob:
             imp.tenant_id, actor=f"import:{imp.created_by}", correlation_id=imp.id
         )
         self.uow = CustomersUnitOfWork(self.sessions, context, self.source)
+        batch_size = self.batch_size
         if imp.kind == "customers":
             processor = CustomerRows(imp.columns, imp.mapping or {}, imp.dry_run, imp.match_key)
         else:
             processor = WorkAddressRows(imp.columns, imp.mapping or {}, imp.dry_run)
+            batch_size = self.site_batch_size
         started = time.monotonic()
         try:
             rows = files.open_rows(
@@ -88,7 +94,7 @@ class ImportJob:
                         processor.remember(number, row)
                     continue
                 batch.append((number, row))
-                if len(batch) >= self.batch_size:
+                if len(batch) >= batch_size:
                     self._commit(processor, batch, total=None)
                     batch = []
                     if stop.is_set():
@@ -183,7 +189,9 @@ def run_next(
     import_id = claim(sessions, timedelta(seconds=settings.import_stale_seconds))
     if import_id is None:
         return None
-    return ImportJob(sessions, import_id, settings.import_batch_size, settings.service).run(stop)
+    return ImportJob(
+        sessions, import_id, settings.import_batch_size, settings.service, settings.import_site_batch_size
+    ).run(stop)
 
 
 def import_loop(settings: CustomersSettings, sessions: sessionmaker[Session]):

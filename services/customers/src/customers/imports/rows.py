@@ -1,9 +1,10 @@
-"""What one batch of CSV rows does: validate, find duplicates and matches, create or update.
+"""What one batch of customer rows does: validate, find duplicates and matches, create or update
+(work-address rows: `sites.py`, set-based).
 
-Each batch costs a fixed number of queries whatever its size (the existing customers or work
-addresses its rows could collide with, loaded at once), and its writes and events commit with the
+Each batch costs a fixed number of queries whatever its size (the existing customers its rows
+could collide with, loaded at once), and its writes and events commit with the
 import's progress in one transaction. A dry run takes every decision the same way and writes no
-customer, contact or work address.
+customer or contact.
 
 Rows use the same rules as the API: its request schemas (`domain.inputs`), `records.set_address`,
 `records.derive`, the required fields of the customer's type and the tenant's custom fields.
@@ -12,10 +13,9 @@ Rows use the same rules as the API: its request schemas (`domain.inputs`), `reco
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 from marshmallow import ValidationError
-from sqlalchemy import and_, func, insert, or_, select, tuple_
+from sqlalchemy import func, insert, or_, select
 
 from fieldbook_shared.aggregate import payload
 from fieldbook_shared.db import new_id, utcnow
@@ -23,9 +23,9 @@ from fieldbook_shared.problems import ValidationFailed, flatten_errors
 
 from ..domain import imports as keys
 from ..domain import rules
-from ..domain.inputs import CustomerInSchema, WorkAddressInSchema
+from ..domain.inputs import CustomerInSchema
 from ..service import contacts, records
-from ..store.models import Contact, Customer, WorkAddress
+from ..store.models import Contact, Customer
 from ..uow import CustomersUnitOfWork
 
 CONTACT_ATTRS = ("title", "first_name", "surname", "position", "email")
@@ -407,235 +407,4 @@ def _contact_changes(primary: Contact, data: dict) -> dict:
         phones = list(primary.phones or [])
         if not phones or phones[0].get("number") != phone["number"]:
             changes["phones"] = [phone, *phones[1:]]  # the imported number replaces the first one
-    return changes
-
-
-# --- work addresses --------------------------------------------------------------------------
-
-
-@dataclass
-class _WorkAddressRow:
-    number: int
-    data: dict
-    owner: tuple[str, str]  # (how, value): ("id" | "accounts_ref" | "email", value)
-
-
-class WorkAddressRows(_Rows):
-    def __init__(self, columns, mapping, dry_run):
-        super().__init__(columns, mapping, dry_run)
-        self.schema = WorkAddressInSchema()
-
-    def _parse(self, out: Outcome, number: int, row: list[str]) -> _WorkAddressRow | None:
-        values = keys.row_values(self.columns, self.mapping, row)
-        errors: dict[str, list[str]] = {}
-        problem = self._width_problem(row)
-        if problem:
-            errors["_row"] = [problem]
-        owner = None
-        for how, name in (
-            ("id", "customer_id"),
-            ("accounts_ref", "customer_accounts_ref"),
-            ("email", "customer_email"),
-        ):
-            if name in values:
-                owner = (how, values[name].upper() if how == "accounts_ref" else values[name])
-                break
-        if owner is None:
-            errors["customer"] = [
-                "Missing data: the row names no customer "
-                "(customer_id, customer_accounts_ref or customer_email)."
-            ]
-        elif owner[0] == "id" and not _is_uuid(owner[1]):
-            errors["customer_id"] = ["Not a valid customer id."]
-        try:
-            data = self.schema.load(keys.work_address_body(values))
-        except ValidationError as exc:
-            errors.update({keys.import_field(k): v for k, v in flatten_errors(exc.messages).items()})
-            data = None
-        if data is not None:
-            try:
-                records.require_address(SimpleNamespace(address_line_1=data["address"].get("line_1")))
-            except ValidationFailed as exc:
-                errors.update(exc.extra["errors"])
-        if errors:
-            errors = {(None if k == "_row" else k): v for k, v in errors.items()}
-            for name, messages in errors.items():
-                self._issue(
-                    out, number, "error", keys.import_field(name) if name else None, "; ".join(messages)
-                )
-            out.refused += 1
-            return None
-        return _WorkAddressRow(number, data, owner)
-
-    def remember(self, number: int, row: list[str]) -> None:
-        """Resuming: earlier rows' keys need their customers, which the batch lookups resolve; a
-        resumed work-address import relies on the database (earlier rows are committed) instead."""
-
-    def _owners(self, uow, parsed: list[_WorkAddressRow]) -> list[Customer]:
-        ids = {r.owner[1] for r in parsed if r.owner[0] == "id"}
-        refs = {r.owner[1] for r in parsed if r.owner[0] == "accounts_ref"}
-        emails = {r.owner[1].strip().lower() for r in parsed if r.owner[0] == "email"}
-        conditions = []
-        if ids:
-            conditions.append(Customer.id.in_(sorted(ids)))
-        if refs:
-            conditions.append(Customer.accounts_ref.in_(sorted(refs)))
-        if emails:
-            conditions.append(func.lower(Customer.email).in_(sorted(emails)))
-        if not conditions:
-            return []
-        return list(
-            uow.session.scalars(
-                select(Customer).where(
-                    Customer.tenant_id == uow.tenant_id, Customer.merged_into_id.is_(None), or_(*conditions)
-                )
-            )
-        )
-
-    def apply(self, uow: CustomersUnitOfWork, batch: list[tuple[int, list[str]]]) -> Outcome:
-        out = Outcome()
-        parsed = [p for p in (self._parse(out, n, row) for n, row in batch) if p is not None]
-        by = _index_owners(self._owners(uow, parsed))
-
-        def owner_of(r: _WorkAddressRow) -> list[Customer]:
-            how, value = r.owner
-            return by[how].get(value.strip().lower() if how == "email" else value, [])
-
-        # the sites this batch could update: only the (customer, postcode) pairs it names, so a
-        # customer with thousands of sites costs no more than one with a few
-        pairs = {
-            (found[0].id, rules.compact_postcode(r.data["address"].get("postcode")) or "")
-            for r in parsed
-            if len(found := owner_of(r)) == 1
-        }
-        existing = _existing_sites(uow, pairs)
-        written: list[tuple[str, WorkAddress]] = []
-        owner_field = {
-            "id": "customer_id",
-            "accounts_ref": "customer_accounts_ref",
-            "email": "customer_email",
-        }
-        for r in parsed:
-            how, value = r.owner
-            found = owner_of(r)
-            if len(found) != 1:
-                reason = (
-                    f"No customer with {how.replace('_', ' ')} {value!r}."
-                    if not found
-                    else f"{len(found)} customers have {how.replace('_', ' ')} {value!r}; use customer_id."
-                )
-                self._refuse(out, r.number, {owner_field[how]: [reason]})
-                continue
-            customer = found[0]
-            address = dict(r.data["address"])
-            if "postcode" in address:
-                address["postcode"] = rules.normalise_postcode(address["postcode"])
-            key = keys.work_address_key(customer.id, address.get("line_1"), address.get("postcode"))
-            if key in self.seen:
-                self._issue(
-                    out,
-                    r.number,
-                    "duplicate",
-                    None,
-                    f"Same customer, address line 1 and postcode as row {self.seen[key]}.",
-                )
-                out.duplicates += 1
-                continue
-            self.seen[key] = r.number
-            wa = existing.get(key)
-            if wa is None:
-                out.created += 1
-                if not self.dry_run:
-                    wa = WorkAddress(
-                        id=new_id(),
-                        tenant_id=uow.tenant_id,
-                        customer_id=customer.id,
-                        name=r.data.get("name"),
-                        status="dormant" if customer.status == "dormant" else "active",
-                        landlord=records.person(r.data.get("landlord")),
-                        occupier=records.person(r.data.get("occupier"), rules.DEFAULT_OCCUPIER_SURNAME),
-                        communication_preferences=rules.merged_preferences(None, None),
-                    )
-                    records.set_address(wa, address)
-                    written.append(("work_address.created", wa))  # inserted in bulk below
-                continue
-            changes = _site_changes(wa, r.data)
-            current = wa.address
-            address_changes = {k: v for k, v in address.items() if current.get(k) != v}
-            if not changes and not address_changes:
-                out.unchanged += 1
-                continue
-            out.updated += 1
-            if self.dry_run:
-                continue
-            for name, value in changes.items():
-                setattr(wa, name, value)
-            records.set_address(wa, address_changes)
-            wa.updated_at = utcnow()
-            written.append(("work_address.updated", wa))
-        if not self.dry_run and written:
-            _bulk_insert(
-                uow, WorkAddress, [wa for event_type, wa in written if event_type.endswith("created")]
-            )
-            uow.session.flush()  # the updates, through the ORM (version check)
-            uow.publish_many((event_type, payload(wa, event_type), wa.id) for event_type, wa in written)
-        return out
-
-
-def _is_uuid(text: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _index_owners(owners: list[Customer]) -> dict[str, dict[str, list[Customer]]]:
-    """The customers a batch names, by each way a row can name its customer (email lower-cased)."""
-    by: dict[str, dict[str, list[Customer]]] = {"id": {}, "accounts_ref": {}, "email": {}}
-    for c in owners:
-        by["id"].setdefault(c.id, []).append(c)
-        if c.accounts_ref:
-            by["accounts_ref"].setdefault(c.accounts_ref, []).append(c)
-        if c.email:
-            by["email"].setdefault(c.email.strip().lower(), []).append(c)
-    return by
-
-
-def _existing_sites(uow: CustomersUnitOfWork, pairs: set[tuple[str, str]]) -> dict[bytes, WorkAddress]:
-    """The work addresses of the given (customer id, compact postcode) pairs, by their import key."""
-    existing: dict[bytes, WorkAddress] = {}
-    with_postcode = sorted(p for p in pairs if p[1])
-    without_postcode = sorted({c for c, postcode in pairs if not postcode})
-    conditions = []
-    if with_postcode:
-        site = tuple_(WorkAddress.customer_id, WorkAddress.postcode_compact)
-        conditions.append(site.in_(with_postcode))
-    if without_postcode:
-        conditions.append(
-            and_(
-                WorkAddress.customer_id.in_(without_postcode),
-                or_(WorkAddress.postcode_compact.is_(None), WorkAddress.postcode_compact == ""),
-            )
-        )
-    if conditions:
-        for wa in uow.session.scalars(
-            select(WorkAddress).where(WorkAddress.tenant_id == uow.tenant_id, or_(*conditions))
-        ):
-            existing.setdefault(keys.work_address_key(wa.customer_id, wa.address_line_1, wa.postcode), wa)
-    return existing
-
-
-def _site_changes(wa: WorkAddress, data: dict) -> dict:
-    """A row's name, landlord and occupier where they differ from the site's (the people merged)."""
-    changes = {}
-    if "name" in data and data["name"] != wa.name:
-        changes["name"] = data["name"]
-    for role, default in (("landlord", None), ("occupier", rules.DEFAULT_OCCUPIER_SURNAME)):
-        if role in data:
-            merged = records.person({**(getattr(wa, role) or {}), **data[role]}, default)
-            if merged != getattr(wa, role):
-                changes[role] = merged
     return changes
