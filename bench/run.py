@@ -71,6 +71,9 @@ def ratios(rows: list[dict]) -> dict[str, float]:
             out["statement_pdf_vs_raw"] = round(
                 measure.pct(data["service_s"], 50) / measure.pct(data["raw_s"], 50), 3
             )
+        if "import_s" in data and "copy_s" in data:
+            # the same rows: the import's rows/s over COPY's is COPY's time over the import's
+            out["import_vs_copy"] = round(data["copy_s"] / data["import_s"], 3)
     return out
 
 
