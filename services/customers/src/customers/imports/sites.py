@@ -55,6 +55,7 @@ sites_stage = staging_table(
     Column("event_id", String(36)),
     Column("payload", Text),  # the CloudEvent, serialised
 )
+SITE_COLUMNS = [c.name for c in sites_stage.columns][1:-2]  # between row_number and the event
 
 
 SCHEMA_CHECKED = object()  # a field with a check `_limits` does not know: its rows take the schema
@@ -267,7 +268,7 @@ class WorkAddressRows(_Rows):
             "communication_preferences": prefs,
         }
         event_id, event = events.make(data, site_id)
-        return (s.number, *(columns[c.name] for c in list(sites_stage.columns)[1:-2]), event_id, event)
+        return (s.number, *[columns[name] for name in SITE_COLUMNS], event_id, event)
 
     def _existing(self, session: Session, tenant_id: str, sites: list[_Site]) -> dict[int, str]:
         """{row number: id of the stored site it updates}: one JOIN of the staged rows to the
