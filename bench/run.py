@@ -74,6 +74,8 @@ def ratios(rows: list[dict]) -> dict[str, float]:
         if "import_s" in data and "copy_s" in data:
             # the same rows: the import's rows/s over COPY's is COPY's time over the import's
             out["import_vs_copy"] = round(data["copy_s"] / data["import_s"], 3)
+        if "gateway" in data and "direct" in data:  # the http row: wrk req/s, 16 connections
+            out["gateway_vs_direct"] = round(data["gateway"]["rps"] / data["direct"]["rps"], 3)
     return out
 
 

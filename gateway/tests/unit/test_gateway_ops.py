@@ -56,6 +56,42 @@ def test_rate_limit_is_shared_by_every_worker(tmp_path):
     assert workers[1].hit("key-1").allowed
 
 
+def _limiters(tmp_path, per_minute: int, now: list[float], takes: list) -> list[RateLimiter]:
+    """Two workers' limiters on one database, their database round trips noted in `takes`."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gw.db'}")
+    migrate(settings)
+    engine = make_engine(settings.database_url)
+    workers = [RateLimiter(engine, per_minute, clock=lambda: now[0]) for _ in range(2)]
+    for worker in workers:
+        take = worker._take
+        worker._take = lambda *a, take=take: takes.append(a) or take(*a)  # type: ignore[method-assign]
+    return workers
+
+
+def test_a_busy_key_takes_its_count_in_leases_not_a_round_trip_each(tmp_path):
+    now, takes = [1_000_020.0], []
+    workers = _limiters(tmp_path, 1_000_000, now, takes)
+    assert all(workers[i % 2].hit("key-1").allowed for i in range(1000))
+    assert len(takes) == 10  # a lease of 100 at a time
+    assert workers[0].hit("key-1").remaining == 1_000_000 - 1100 + 99  # the other worker's lease: used
+
+
+def test_leases_never_let_a_key_over_its_limit_across_workers(tmp_path):
+    now, takes = [1_000_020.0], []
+    workers = _limiters(tmp_path, 1000, now, takes)
+    allowed = [workers[i % 2].hit("key-1").allowed for i in range(1200)]
+    # at most what the other worker's unspent lease holds (1/64 of what was left) is refused early
+    assert 1000 - 1000 // 64 <= allowed.count(True) <= 1000
+    assert allowed[:900] == [True] * 900
+    assert len(takes) < 400
+    before = len(takes)
+    assert not workers[0].hit("key-1").allowed
+    assert not workers[1].hit("key-1").allowed
+    assert len(takes) == before  # a used-up minute is refused without asking the database again
+    now[0] += 60
+    assert workers[0].hit("key-1").allowed
+
+
 def test_breaker_opens_after_five_failures_then_lets_one_trial_through():
     now = [0.0]
     breaker = CircuitBreaker(failures=5, open_seconds=10, clock=lambda: now[0])
