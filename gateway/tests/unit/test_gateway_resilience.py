@@ -43,7 +43,7 @@ def test_an_unexpected_exception_in_the_half_open_trial_does_not_lock_the_breake
     def boom(*args, **kwargs):
         raise RuntimeError("not a RequestException")
 
-    monkeypatch.setattr(proxy.session, "request", boom)
+    monkeypatch.setattr(proxy, "_open", boom)  # the forwarding call
     resp = gw.client.get("/v1/customers", headers=gw.auth("sales"))  # the trial
     assert resp.status_code == 502
     assert resp.mimetype == PROBLEM
