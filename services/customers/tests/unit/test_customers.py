@@ -154,6 +154,55 @@ def test_search_finds_address_line_3_county_and_uk_phones_written_either_way(api
         assert search(api, q) == [international["id"]], q
 
 
+def test_search_follows_every_change_of_a_searched_field_customers_and_contacts(api):
+    """The search document is the database's (triggers): edits, contacts added, renamed, moved
+    by a merge and deleted are found at once, and what they replaced no longer is."""
+    john = api.post("/v1/customers", private_customer(primary_contact=BAXENDALE)).get_json()
+    path = f"/v1/customers/{john['id']}"
+    assert (
+        api.patch(
+            path,
+            {"address": {"line_1": "7 Quarry Hill", "postcode": "LS2 7AB"}},
+            headers={"If-Match": api.get(path).headers["ETag"]},
+        ).status_code
+        == 200
+    )
+    assert search(api, "quarry") == [john["id"]] and search(api, "high street") == []
+    added = api.post(f"{path}/contacts", {"surname": "Thistlewood", "email": "t@example.org"}).get_json()
+    assert search(api, "thistle") == [john["id"]]
+    contact = f"{path}/contacts/{added['id']}"
+    renamed = api.patch(
+        contact, {"surname": "Wetherby"}, headers={"If-Match": api.get(contact).headers["ETag"]}
+    )
+    assert renamed.status_code == 200
+    assert search(api, "thistle") == [] and search(api, "wetherby") == [john["id"]]
+    other = api.post("/v1/customers", private_customer(surname="Other", primary_contact={"surname": "Moved"}))
+    other = other.get_json()
+    assert api.post(f"/v1/customers/{other['id']}/merge", {"survivor_id": john["id"]}).status_code == 200
+    assert search(api, "moved") == [john["id"]]
+    assert api.delete(contact, headers={"If-Match": api.get(contact).headers["ETag"]}).status_code == 204
+    assert search(api, "wetherby") == []
+
+
+def test_a_search_counts_and_lists_up_to_its_cap_and_says_when_more_matched(api, monkeypatch):
+    from customers.store import queries
+
+    monkeypatch.setattr(queries, "SEARCH_TOTAL_CAP", 3)
+    for i in range(4):
+        api.post("/v1/customers", private_customer(surname=f"Capped{i}"))
+    first = api.get("/v1/customers", query_string={"q": "capped", "page_size": 2})
+    assert (
+        json.loads(first.headers["X-Pagination"])["total"] == 3 and first.headers["X-Total-Capped"] == "true"
+    )
+    second = api.get("/v1/customers", query_string={"q": "capped", "page_size": 2, "page": 2})
+    assert [r["display_name"] for r in second.get_json()] == ["John Capped2"]  # the list ends at the cap
+    assert api.get("/v1/customers", query_string={"q": "capped", "page": 3, "page_size": 2}).get_json() == []
+    exact = api.get("/v1/customers", query_string={"q": "capped1"})
+    assert json.loads(exact.headers["X-Pagination"])["total"] == 1 and "X-Total-Capped" not in exact.headers
+    # without q the list is not a search: every customer counted
+    assert json.loads(api.get("/v1/customers").headers["X-Pagination"])["total"] == 4
+
+
 def test_list_shows_the_primary_contacts_phone_and_paginates_with_links(api):
     for i in range(3):
         api.post(

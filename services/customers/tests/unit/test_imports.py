@@ -290,6 +290,9 @@ def test_primary_contact_columns_make_the_primary_contact(api, settings, session
     ]
     [event] = outbox("contact.created")
     assert event["data"]["primary"] is True and event["data"]["customer_id"] == customer["id"]
+    # what the import wrote (multi-row INSERTs) is searchable at once: its own fields and its contact's
+    for q in ("acme", "jones", "jo@acme", "900123", "bd1 1a"):
+        assert [r["id"] for r in api.get("/v1/customers", query_string={"q": q}).get_json()] == [row["id"]], q
 
 
 def test_the_tenants_own_rules_apply_to_imported_rows(api, settings, sessions):

@@ -51,3 +51,32 @@ def test_phone_digits_stored_before_0008_are_rewritten_in_national_form(tmp_path
     assert digits == {"c1": "07700900123", "c2": "01134960000", "c3": "07700900999", "c4": "15550100"}
     assert contact == "01134960001 07700900124"
     engine.dispose()
+
+
+def test_0011_gives_every_customer_written_before_it_its_search_document(tmp_path):
+    url = f"sqlite:///{tmp_path / 'customers.db'}"
+    upgrade(MIGRATIONS, url, "0010")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO customers (id, tenant_id, version, type, display_name, sort_name, status, blocked,"
+                " custom_fields, communication_preferences, has_transactions, postcode_compact, phone_digits,"
+                " created_at, updated_at) VALUES ('c1', 't', 1, 'private', 'Ann Oakley', 'ann oakley', 'active',"
+                " 0, '{}', '{}', 0, 'LS14AB', '01134960000', '2026-11-01', '2026-11-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO contacts (id, tenant_id, customer_id, version, surname, phones, phone_digits, urls,"
+                " is_primary, archived, communication_preferences, created_at, updated_at) VALUES"
+                " ('k1', 't', 'c1', 1, 'Quarrington', '[]', '07700900123', '[]', 1, 0, '{}',"
+                " '2026-11-01', '2026-11-01')"
+            )
+        )
+    upgrade(MIGRATIONS, url)
+    with engine.connect() as conn:
+        document = conn.execute(text("SELECT search_text FROM customers")).scalar()
+    for text_ in ("Ann Oakley", "LS14AB", "01134960000", "Quarrington", "07700900123"):
+        assert text_ in document.split("\n"), text_
+    engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import after_this_request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -11,7 +12,7 @@ from fieldbook_shared.verbs import created, creates, deletes, edits, lists, read
 from fieldbook_shared.web import current_uow
 
 from ..service import customers, lifecycle
-from ..store.queries import CustomerFilters
+from ..store.queries import SEARCH_TOTAL_CAP, CustomerFilters
 from .schemas import (
     BlockSchema,
     CustomerInSchema,
@@ -47,16 +48,33 @@ def list_row(customer, primary) -> dict:
     }
 
 
+# a search's total stops at SEARCH_TOTAL_CAP: this header says more customers matched
+TOTAL_CAPPED_HEADER = "X-Total-Capped"
+TOTAL_CAPPED_DOC = {
+    "description": f"Sent (`true`) when a search (`q`) matched more than {SEARCH_TOTAL_CAP:,} customers: "
+    f"`X-Pagination`'s `total` is then {SEARCH_TOTAL_CAP:,} and the pages end there (the first "
+    f"{SEARCH_TOTAL_CAP:,} in the `sort` order; a page beyond is empty). Narrow `q` or add a filter "
+    "to reach the others.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+
+
 @blp.route("")
 class CustomerCollection(MethodView):
     @lists(blp, CustomerListItemSchema(many=True), query=CustomerQuerySchema)
+    @blp.doc(responses={200: {"headers": {TOTAL_CAPPED_HEADER: TOTAL_CAPPED_DOC}}})
     def get(self, query, page):
-        """List customers; `q` searches name, address, postcode, contact names, email and phone."""
-        rows, total = customers.list_customers(
-            current_uow(),
-            CustomerFilters(**query),
-            *page,
-        )
+        """List customers; `q` searches name, address, postcode, contact names, email and phone.
+
+        A search counts and lists only its first matches, up to a cap (`X-Total-Capped`)."""
+        rows, total, capped = customers.list_customers(current_uow(), CustomerFilters(**query), *page)
+        if capped:
+
+            @after_this_request
+            def _say_capped(response):
+                response.headers[TOTAL_CAPPED_HEADER] = "true"
+                return response
+
         return [list_row(c, p) for c, p in rows], total
 
     @creates(blp, CustomerInSchema, CustomerSchema)

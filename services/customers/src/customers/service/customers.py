@@ -29,11 +29,14 @@ def _require_accounts_role(uow: CustomersUnitOfWork, what: str) -> None:
         raise Forbidden(f"Only the accounts and admin roles may {what}.")
 
 
-def list_customers(uow: CustomersUnitOfWork, filters: CustomerFilters, page: int, page_size: int):
+def list_customers(
+    uow: CustomersUnitOfWork, filters: CustomerFilters, page: int, page_size: int
+) -> tuple[list[tuple[Customer, Contact | None]], int, bool]:
+    """A page of (customer, primary contact), the total, and whether a search's total was capped."""
     with uow:
-        items, total = uow.customers.page(filters, page, page_size)
-        primaries = {c.customer_id: c for c in _primaries(uow, [i.id for i in items])}
-        return [(item, primaries.get(item.id)) for item in items], total
+        found = uow.customers.page(filters, page, page_size)
+        primaries = {c.customer_id: c for c in _primaries(uow, [i.id for i in found.items])}
+        return [(item, primaries.get(item.id)) for item in found.items], found.total, found.capped
 
 
 def _primaries(uow: CustomersUnitOfWork, customer_ids: list[str]) -> list[Contact]:

@@ -102,6 +102,10 @@ class Customer(Aggregate, AddressColumns, RecordKeys, Versioned, Timestamps, Per
     # a merged customer stays as a tombstone that points at its survivor (410, merged_into)
     merged_into_id: Mapped[str | None] = mapped_column(String(36))
     erased_at: Mapped[datetime | None] = mapped_column()
+    # what search reads: every searched field of the customer and its contacts, a line each; the
+    # database's triggers write it with every change of those fields (migration 0011), never the
+    # ORM, which does not load it either
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="customer", order_by="Contact.created_at", lazy="selectin"

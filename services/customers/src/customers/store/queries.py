@@ -1,13 +1,12 @@
 """Tenant-scoped repositories and the few non-trivial queries (list, filter, search).
 
-Search is one query on every backend: `ILIKE '%term%'` on PostgreSQL, where the pg_trgm GIN
-indexes from the migrations serve it, and `lower(x) LIKE lower('%term%')` on SQLite.
-
-Each term becomes a set of customer ids: the customers whose own fields contain it UNION the
-customers of the contacts whose fields contain it. Both halves are a plain OR over trigram-indexed
-columns, which PostgreSQL answers with a BitmapOr of index scans; the customer list then joins to
-that (small) set. An EXISTS on contacts inside one big OR would force a scan of every customer of
-the tenant for each search (seconds at a million customers).
+Search reads one column: `customers.search_text`, the customer's search document (every searched
+field of the customer and of its contacts, a line each), which the database's triggers keep
+current in the same transaction as every write (migration 0011). Each word of `q` is
+`search_text ILIKE '%word%'`: on PostgreSQL one pg_trgm GIN index serves every word at once; on
+SQLite the same query runs as `lower(…) LIKE lower(…)`. A search's total is counted up to
+`SEARCH_TOTAL_CAP` (counting every hit of a common word was most of its time) and its list ends
+there too, so the total always says how far the pages go.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import CompoundSelect, Select, func, intersect, or_, select, union, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fieldbook_shared.problems import CustomerMerged, NotFound
@@ -35,6 +34,11 @@ SORTS = {
     "-accounts_ref": (Customer.accounts_ref.desc(), Customer.id),
 }
 
+# a search lists (and counts) at most this many customers: beyond it `total` is the cap and the
+# answer says so (`X-Total-Capped: true`); a narrower `q` or a filter finds the rest. As many as
+# a mass email takes (the console pages through at most 10,000), so none of those is cut short.
+SEARCH_TOTAL_CAP = 10_000
+
 
 @dataclass
 class CustomerFilters:
@@ -47,6 +51,20 @@ class CustomerFilters:
     accounts_ref: str | None = None
     sort: str = "name"
 
+    @property
+    def searching(self) -> bool:
+        return bool(self.q and self.q.split())
+
+
+@dataclass
+class CustomersPage:
+    """One page of the customer list; `total` is at most SEARCH_TOTAL_CAP when searching, and
+    `capped` says more matched."""
+
+    items: list
+    total: int
+    capped: bool = False
+
 
 # a whole or partial UK postcode with its space: outward code, then the start of the inward code
 POSTCODE_QUERY = re.compile(r"[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s+[0-9][A-Za-z]{0,2}")
@@ -56,59 +74,47 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _term_ids(tenant_id: str, term: str) -> CompoundSelect:
-    """Ids of the customers that contain `term` in a searchable field, theirs or a contact's."""
-    like = f"%{_escape_like(term)}%"
-    clauses = [
-        Customer.display_name.ilike(like, escape="\\"),
-        Customer.company_name.ilike(like, escape="\\"),
-        Customer.address_line_1.ilike(like, escape="\\"),
-        Customer.address_line_2.ilike(like, escape="\\"),
-        Customer.address_line_3.ilike(like, escape="\\"),
-        Customer.town.ilike(like, escape="\\"),
-        Customer.county.ilike(like, escape="\\"),
-        Customer.email.ilike(like, escape="\\"),
-        Customer.accounts_ref.ilike(like, escape="\\"),
-    ]
-    contact_clauses = [
-        Contact.surname.ilike(like, escape="\\"),
-        Contact.first_name.ilike(like, escape="\\"),
-        Contact.email.ilike(like, escape="\\"),
-    ]
+def _contains(text: str) -> ColumnElement[bool]:
+    return Customer.search_text.ilike(f"%{_escape_like(text)}%", escape="\\")
+
+
+def _forms(term: str) -> list[str]:
+    """What else `term` is searched as: a postcode without its spaces ("ls1 4a" → LS14A, as the
+    document holds postcodes) and, when it is mostly digits, a phone's digits in the form search
+    stores them ("+44 7700 900123" → 07700900123, `rules.search_digits`)."""
+    forms = []
     postcode = compact_postcode(term)
     if postcode and re.fullmatch(r"[A-Z0-9]{2,8}", postcode):
-        clauses.append(Customer.postcode_compact.like(f"%{postcode}%"))
+        forms.append(postcode)
     only_digits = re.sub(r"\D", "", term)
     if len(only_digits) >= 3 and len(only_digits) >= len(term.replace(" ", "")) - 3:
-        # stored and searched alike: "+44 7700 900123" finds "07700 900123" and the other way round
         phone = search_digits(term)
-        if len(phone) >= 3:
-            clauses.append(Customer.phone_digits.like(f"%{phone}%"))
-            contact_clauses.append(Contact.phone_digits.like(f"%{phone}%"))
-    return union(
-        select(Customer.id).where(Customer.tenant_id == tenant_id, or_(*clauses)),
-        select(Contact.customer_id).where(Contact.tenant_id == tenant_id, or_(*contact_clauses)),
-    )
+        if phone and len(phone) >= 3:
+            forms.append(phone)
+    return [f for f in forms if f.lower() != term.lower()]
 
 
-def _search_ids(tenant_id: str, q: str) -> CompoundSelect:
-    """A whole phrase ("John Smith", "LS1 4AB") may match as it stands, or every word on its own."""
-    terms = [t for t in q.split() if t][:6]
-    if len(terms) == 1 or POSTCODE_QUERY.fullmatch(q.strip()):
-        # "LS1 4AB", "ls1 4": the postcode, not every customer with "ls1" and "4" somewhere
-        return _term_ids(tenant_id, q.strip())
-    # SQLite cannot nest compound selects directly: each set is wrapped as a subquery
-    every_word = intersect(*[select(_term_ids(tenant_id, t).subquery().c[0]) for t in terms])
-    return union(
-        select(_term_ids(tenant_id, q.strip()).subquery().c[0]),
-        select(every_word.subquery().c[0]),
-    )
+def _term_matches(term: str) -> ColumnElement[bool]:
+    """The customer's document contains `term` as written or in one of its other forms."""
+    return or_(*[_contains(text) for text in (term, *_forms(term))])
+
+
+def search_condition(q: str) -> ColumnElement[bool]:
+    """Every word of `q` in the customer's document (in its fields or its contacts'); or the whole
+    of `q` as a postcode ("LS1 4AB", "ls1 4": the postcode, not every record with "ls1" and "4"
+    somewhere) or as a phone number ("+44 7700 900123")."""
+    phrase = q.strip()
+    terms = phrase.split()[:6]
+    if len(terms) == 1 or POSTCODE_QUERY.fullmatch(phrase):
+        return _term_matches(phrase)
+    every_word = and_(*[_term_matches(t) for t in terms])
+    return or_(*[_contains(text) for text in _forms(phrase)], every_word)
 
 
 def customers_query(tenant_id: str, f: CustomerFilters) -> Select:
     stmt = select(Customer).where(Customer.tenant_id == tenant_id, Customer.merged_into_id.is_(None))
-    if f.q and f.q.split():
-        stmt = stmt.where(Customer.id.in_(_search_ids(tenant_id, f.q)))
+    if f.q and f.searching:
+        stmt = stmt.where(search_condition(f.q))
     if f.type:
         stmt = stmt.where(Customer.type == f.type)
     if f.status:
@@ -126,9 +132,17 @@ def customers_query(tenant_id: str, f: CustomerFilters) -> Select:
     return stmt.order_by(*SORTS.get(f.sort, SORTS["name"]))
 
 
+def count_query(stmt: Select, cap: int | None = None) -> Select:
+    """How many rows `stmt` has; with `cap`, counted no further than cap + 1 (more than the cap)."""
+    stmt = stmt.order_by(None)
+    if cap is not None:
+        stmt = stmt.limit(cap + 1)
+    return select(func.count()).select_from(stmt.subquery())
+
+
 def page_of(session: Session, stmt, order: tuple, page: int, page_size: int) -> tuple[list, int]:
     """One page of a query's rows in `order`, and how many rows it has in all."""
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = session.scalar(count_query(stmt)) or 0
     rows = session.scalars(stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size))
     return list(rows), total
 
@@ -156,11 +170,16 @@ class Customers(Repository):
             .execution_options(synchronize_session="fetch")
         )
 
-    def page(self, filters: CustomerFilters, page: int, page_size: int) -> tuple[list[Customer], int]:
+    def page(self, filters: CustomerFilters, page: int, page_size: int) -> CustomersPage:
         stmt = customers_query(self.tenant_id, filters)
-        total = self.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        items = list(self.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size)))
-        return items, total or 0
+        offset = (page - 1) * page_size
+        if not filters.searching:
+            total = self.session.scalar(count_query(stmt)) or 0
+            return CustomersPage(list(self.session.scalars(stmt.offset(offset).limit(page_size))), total)
+        found = self.session.scalar(count_query(stmt, SEARCH_TOTAL_CAP)) or 0
+        size = max(0, min(page_size, SEARCH_TOTAL_CAP - offset))  # the list ends at the cap
+        items = list(self.session.scalars(stmt.offset(offset).limit(size))) if size else []
+        return CustomersPage(items, min(found, SEARCH_TOTAL_CAP), capped=found > SEARCH_TOTAL_CAP)
 
 
 class RecordsOfCustomer(Repository):
