@@ -212,10 +212,10 @@ def _sql(stmt) -> str:
 
 def search(system: System, client, tenant_id: str, sample: list[dict], per_kind: int) -> list[dict]:
     """The same queries through the gateway and as the service's own SQL run directly with psycopg."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from customers.store.models import Contact
-    from customers.store.queries import CustomerFilters, customers_query
+    from customers.store.queries import SEARCH_TOTAL_CAP, CustomerFilters, count_query, customers_query
 
     kinds = {
         "name": [s["name"] for s in sample],
@@ -236,9 +236,9 @@ def search(system: System, client, tenant_id: str, sample: list[dict], per_kind:
                 hits.append(int(json.loads(r.headers["X-Pagination"])["total"]))
                 stmt = customers_query(tenant_id, CustomerFilters(q=term))
                 page_sql = _sql(stmt.limit(25))
-                count_sql = _sql(select(func.count()).select_from(stmt.order_by(None).subquery()))
+                count_sql = _sql(count_query(stmt, SEARCH_TOTAL_CAP))  # as the service counts
                 started = time.perf_counter()
-                total = conn.execute(count_sql).fetchone()[0]
+                total = min(conn.execute(count_sql).fetchone()[0], SEARCH_TOTAL_CAP)
                 ids = [x[0] for x in conn.execute(page_sql).fetchall()]
                 if ids:
                     conn.execute(_sql(select(Contact).where(Contact.customer_id.in_(ids))))
@@ -256,6 +256,7 @@ def search(system: System, client, tenant_id: str, sample: list[dict], per_kind:
                     latency_text(via_gateway),
                     "the same SQL run directly (psycopg)",
                     f"{latency_text(direct)}; trigram indexes used: {', '.join(used) or 'NONE'}",
+                    search_kind=kind.replace(" ", "_"),
                     gateway_s=via_gateway,
                     direct_s=direct,
                     hits=hits,
