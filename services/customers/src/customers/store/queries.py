@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from fieldbook_shared.problems import CustomerMerged, NotFound
 from fieldbook_shared.uow import Repository
@@ -32,6 +32,13 @@ SORTS = {
     "-postcode": (Customer.postcode_compact.desc(), Customer.id),
     "accounts_ref": (Customer.accounts_ref, Customer.id),
     "-accounts_ref": (Customer.accounts_ref.desc(), Customer.id),
+}
+
+# the sorts by column and direction, for the search's ordered matches (`_matches_then_order`)
+SORT_KEYS = {
+    name: (column.element.key if descending else column.key, descending)
+    for name, (column, _) in SORTS.items()
+    for descending in [name.startswith("-")]
 }
 
 # a search lists (and counts) at most this many customers: beyond it `total` is the cap and the
@@ -132,6 +139,18 @@ def customers_query(tenant_id: str, f: CustomerFilters) -> Select:
     return stmt.order_by(*SORTS.get(f.sort, SORTS["name"]))
 
 
+def _matches_then_order(stmt: Select, sort: str) -> Select:
+    """The matches first (the search document's index), then their order. Left to itself the
+    planner may walk the sort's index (customers by name) filtering every row until it has a
+    page: minutes for a name search, whose matches sit together in that very order. A
+    MATERIALIZED CTE is planned on its own, so the matches come from the trigram index."""
+    found = stmt.order_by(None).cte("matches").prefix_with("MATERIALIZED")
+    hit = aliased(Customer, found)
+    column, descending = SORT_KEYS.get(sort, SORT_KEYS["name"])
+    key = getattr(hit, column)
+    return select(hit).order_by(key.desc() if descending else key, hit.id)
+
+
 def count_query(stmt: Select, cap: int | None = None) -> Select:
     """How many rows `stmt` has; with `cap`, counted no further than cap + 1 (more than the cap)."""
     stmt = stmt.order_by(None)
@@ -178,7 +197,8 @@ class Customers(Repository):
             return CustomersPage(list(self.session.scalars(stmt.offset(offset).limit(page_size))), total)
         found = self.session.scalar(count_query(stmt, SEARCH_TOTAL_CAP)) or 0
         size = max(0, min(page_size, SEARCH_TOTAL_CAP - offset))  # the list ends at the cap
-        items = list(self.session.scalars(stmt.offset(offset).limit(size))) if size else []
+        ordered = _matches_then_order(stmt, filters.sort)
+        items = list(self.session.scalars(ordered.offset(offset).limit(size))) if size else []
         return CustomersPage(items, min(found, SEARCH_TOTAL_CAP), capped=found > SEARCH_TOTAL_CAP)
 
 
