@@ -104,6 +104,14 @@ class _Duplicate(Exception):
     """The event's inbox row is already there: its savepoint is rolled back, the handler not run."""
 
 
+class _HandlerFailed(Exception):
+    """An event's handler raised on the fast path: which one, and what it raised."""
+
+    def __init__(self, index: int, error: Exception):
+        super().__init__(index, error)
+        self.index, self.error = index, error
+
+
 def apply_events(
     uow_factory: UnitOfWorkFactory, handlers: Handlers, events: Sequence[Event]
 ) -> list[Outcome | Exception]:
@@ -115,7 +123,8 @@ def apply_events(
     event's handler runs with a unit of work of its own context joined to the batch's session.
     First all together, with no savepoint and one flush at the end (a database round trip is what an
     event costs); if anything fails, that attempt is rolled back and the batch is applied again
-    with a SAVEPOINT per event (`_apply_apart`), so a poison event fails alone and a concurrent
+    with a SAVEPOINT per event (`_apply_apart`) — but for the event whose handler raised, which is
+    not run twice for one delivery — so a poison event fails alone and a concurrent
     delivery of the same id is a "duplicate" on the inbox's primary key. A transient database error
     propagates (nothing committed; the caller retries the batch in place), as does any error outside
     an event's savepoint (the commit): the caller then applies its events one by one.
@@ -124,13 +133,17 @@ def apply_events(
     todo = [i for i, event in enumerate(events) if event.type in handlers]
     if not todo:
         return results
+    failed: dict[int, Exception] = {}
     try:
         return _apply_together(uow_factory, handlers, events, todo, results)
+    except _HandlerFailed as failure:  # that event's handler is not run again for this delivery
+        failed[failure.index] = failure.error
+        log.info("event %s of a batch of %d failed; the rest applied again apart", failure.index, len(todo))
     except Exception as exc:
         if is_transient_database_error(exc):
             raise
         log.info("a batch of %d events failed together (%s); applied again event by event", len(todo), exc)
-    return _apply_apart(uow_factory, handlers, events, todo, ["ignored"] * len(events))
+    return _apply_apart(uow_factory, handlers, events, todo, ["ignored"] * len(events), failed)
 
 
 def _apply_together(
@@ -153,9 +166,15 @@ def _apply_together(
                 continue
             seen.add(event.id)  # the same id twice in one batch: the second is a duplicate
             uow = uow_factory(_context(event))
-            with uow.joined(session, flush=False):
-                handlers[event.type](uow, event)
-                uow.collect()  # its aggregates' events go to the outbox with its context
+            try:
+                with uow.joined(session, flush=False):
+                    handlers[event.type](uow, event)
+                    uow.collect()  # its aggregates' events go to the outbox with its context
+            except Exception as exc:
+                if is_transient_database_error(exc):
+                    raise
+                # known culprit: the careful path skips it, so a delivery runs its handler once
+                raise _HandlerFailed(i, exc) from exc
             session.add(ProcessedEvent(event_id=event.id, event_type=event.type))
             results[i] = "applied"
         batch.commit()
@@ -168,8 +187,10 @@ def _apply_apart(
     events: Sequence[Event],
     todo: list[int],
     results: list[Outcome | Exception],
+    failed: dict[int, Exception],
 ) -> list[Outcome | Exception]:
-    """The careful path: each event in a SAVEPOINT of its own, its inbox row first."""
+    """The careful path: each event in a SAVEPOINT of its own, its inbox row first; the events that
+    already failed on the fast path (`failed`) are not run again (requeued by the caller)."""
     batch = uow_factory(_context(events[todo[0]]))
     with batch:
         session = batch.session
@@ -177,6 +198,9 @@ def _apply_apart(
         seen = _seen(session, [events[i].id for i in todo])
         for i in todo:
             event = events[i]
+            if i in failed:
+                results[i] = failed[i]
+                continue
             if event.id in seen:
                 results[i] = "duplicate"
                 continue
@@ -445,13 +469,10 @@ class Consumer:
         deliveries: _Deliveries,
         delivery_tag: int | None,
         settlement: Settlement,
-        consumer_tag: str | None = None,
     ) -> None:
         """Runs on the I/O thread: ack after commit, nack+requeue (the delivery limit decides), or
         reject without requeue (the queue's dead-letter exchange takes it)."""
         deliveries.in_flight -= 1
-        if consumer_tag:
-            deliveries.held[consumer_tag] -= 1
         if not channel.is_open:
             log.info("channel closed before settling delivery %s; the broker will redeliver it", delivery_tag)
             return
@@ -473,13 +494,20 @@ class Consumer:
         """Runs on the I/O thread: settle a batch in order; a requeue with a delay waits on a timer
         of the connection, so it holds up neither the worker thread nor the neighbours' acks."""
         for delivery, settlement, delay in settlements:
-            settle = functools.partial(
-                self._settle, channel, deliveries, delivery.tag, settlement, delivery.consumer_tag
-            )
+            settle = functools.partial(self._settle_held, channel, deliveries, delivery, settlement)
             if delay > 0:
                 connection.call_later(delay, settle)
             else:
                 settle()
+
+    def _settle_held(
+        self, channel: BlockingChannel, deliveries: _Deliveries, delivery: _Delivery, settlement: Settlement
+    ) -> None:
+        """Runs on the I/O thread: the delivery no longer counts as held by its consumer (standby
+        step-back reads that), then `_settle`."""
+        if delivery.consumer_tag:
+            deliveries.held[delivery.consumer_tag] -= 1
+        self._settle(channel, deliveries, delivery.tag, settlement)
 
     # -- the worker thread ----------------------------------------------------------------------
 
