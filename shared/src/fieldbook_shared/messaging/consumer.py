@@ -32,7 +32,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -158,13 +158,7 @@ def _apply_together(
     with batch:
         session = batch.session
         assert session is not None
-        seen = _seen(session, [events[i].id for i in todo])
-        for i in todo:
-            event = events[i]
-            if event.id in seen:
-                results[i] = "duplicate"
-                continue
-            seen.add(event.id)  # the same id twice in one batch: the second is a duplicate
+        for i, event in _unseen(session, events, todo, results):
             uow = uow_factory(_context(event))
             try:
                 with uow.joined(session, flush=False):
@@ -195,16 +189,10 @@ def _apply_apart(
     with batch:
         session = batch.session
         assert session is not None
-        seen = _seen(session, [events[i].id for i in todo])
-        for i in todo:
-            event = events[i]
+        for i, event in _unseen(session, events, todo, results):
             if i in failed:
                 results[i] = failed[i]
                 continue
-            if event.id in seen:
-                results[i] = "duplicate"
-                continue
-            seen.add(event.id)
             try:
                 with session.begin_nested():
                     _add_inbox_row(session, event)
@@ -221,6 +209,21 @@ def _apply_apart(
                 results[i] = exc
         batch.commit()
     return results
+
+
+def _unseen(
+    session: Session, events: Sequence[Event], todo: list[int], results: list[Outcome | Exception]
+) -> Iterator[tuple[int, Event]]:
+    """The batch's events the inbox has not seen, in order; the others are marked "duplicate" (the
+    same id twice in one batch: the second is a duplicate)."""
+    seen = _seen(session, [events[i].id for i in todo])
+    for i in todo:
+        event = events[i]
+        if event.id in seen:
+            results[i] = "duplicate"
+            continue
+        seen.add(event.id)
+        yield i, event
 
 
 def _seen(session: Session, ids: list[str]) -> set[str]:
