@@ -23,6 +23,7 @@ import requests
 
 from fieldbook_shared import service_table
 from fieldbook_shared.context import INTERNAL_TOKEN_HEADER
+from fieldbook_shared.keepalive import mount_fresh
 
 from .infra import Broker, Infrastructure, RunResources, allocate, amqp_parameters
 from .ports import free_port
@@ -159,6 +160,7 @@ class ApiSession(requests.Session):
 
     def __init__(self, base_url: str, headers: dict[str, str] | None = None, timeout: float = HTTP_TIMEOUT):
         super().__init__()
+        mount_fresh(self)  # as a careful client: never writes into a connection the server is closing
         self.base_url = base_url.rstrip("/")
         self.default_timeout = timeout
         if headers:

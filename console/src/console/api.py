@@ -12,14 +12,15 @@ from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from fieldbook_shared.keepalive import FreshAdapter
 
 _http = requests.Session()
 _http.trust_env = False  # the gateway is reached directly, never through a proxy
 # a kept-alive connection the gateway closed meanwhile resets on reuse: a read is sent again (once);
 # a write never is (it may have been done)
-_reads_again = HTTPAdapter(
+_reads_again = FreshAdapter(
     max_retries=Retry(total=1, connect=1, read=1, status=0, allowed_methods={"GET", "HEAD"})
 )
 _http.mount("http://", _reads_again)

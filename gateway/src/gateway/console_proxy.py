@@ -12,13 +12,14 @@ from http.cookiejar import DefaultCookiePolicy
 import requests
 from flask import Blueprint, Response, request
 
+from fieldbook_shared.keepalive import fresh_session
 from fieldbook_shared.problems import problem_response
 
 from .proxy import HOP_BY_HOP
 from .state import current_gateway
 
 console_bp = Blueprint("console_proxy", __name__)
-_http = requests.Session()
+_http = fresh_session()
 _http.trust_env = False  # the console is never reached through a proxy
 # keep no cookies: the session is shared by every person's requests, and a cookie it kept from one
 # answer would be sent with the next person's request

@@ -21,7 +21,6 @@ import requests
 import urllib3
 from flask import Response, g, request
 from prometheus_client import Counter, Histogram
-from requests.adapters import HTTPAdapter
 from urllib3 import exceptions as u3
 
 from fieldbook_shared.context import (
@@ -33,6 +32,7 @@ from fieldbook_shared.context import (
     ROLE_HEADER,
     TENANT_HEADER,
 )
+from fieldbook_shared.keepalive import fresh_pool, mount_fresh
 from fieldbook_shared.problems import problem_response
 
 from .keys import Principal
@@ -324,9 +324,7 @@ class Proxy:
                 session = requests.Session()
                 session.headers.clear()  # no default User-Agent / Accept-Encoding of our own
                 session.trust_env = False  # never route service calls through an environment proxy
-                adapter = HTTPAdapter(pool_connections=8, pool_maxsize=32, max_retries=0)
-                session.mount("http://", adapter)
-                session.mount("https://", adapter)
+                mount_fresh(session, pool_connections=8, pool_maxsize=32, max_retries=0)
                 self._session, self._session_pid = session, os.getpid()
             return self._session
 
@@ -338,9 +336,7 @@ class Proxy:
                 self._pools, self._pools_pid = {}, os.getpid()
             pool = self._pools.get(service)
             if pool is None:
-                pool = urllib3.connection_from_url(
-                    base.url, maxsize=32, block=False, retries=False, timeout=self._timeout
-                )
+                pool = fresh_pool(base.url, maxsize=32, block=False, retries=False, timeout=self._timeout)
                 self._pools[service] = pool
         return pool, (base.path or "").rstrip("/")
 

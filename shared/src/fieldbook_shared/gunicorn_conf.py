@@ -5,11 +5,13 @@ Workers, threads and timeouts come from the environment so ops can size each ser
 
 import os
 
+from fieldbook_shared.keepalive import SERVER_KEEPALIVE_SECONDS
+
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
-keepalive = 5
+keepalive = SERVER_KEEPALIVE_SECONDS  # clients give a connection up before this (keepalive.py)
 accesslog = None  # the app logs one JSON line per request itself
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

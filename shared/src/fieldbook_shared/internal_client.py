@@ -23,6 +23,7 @@ from typing import Any
 import requests
 
 from .context import ACTOR_HEADER, INTERNAL_TOKEN_HEADER, ROLE_HEADER, TENANT_HEADER
+from .keepalive import fresh_session
 from .problems import DomainError, raise_for_merged_customer
 
 log = logging.getLogger("fieldbook.internal_client")
@@ -50,7 +51,7 @@ class InternalClient:
     def http(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = self._local.session = requests.Session()
+            session = self._local.session = fresh_session()
         return session
 
     def headers(self, tenant_id: str, accept: str = "application/json", actor: str | None = None) -> dict:
