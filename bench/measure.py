@@ -215,7 +215,13 @@ def search(system: System, client, tenant_id: str, sample: list[dict], per_kind:
     from sqlalchemy import select
 
     from customers.store.models import Contact
-    from customers.store.queries import SEARCH_TOTAL_CAP, CustomerFilters, count_query, customers_query
+    from customers.store.queries import (
+        SEARCH_TOTAL_CAP,
+        CustomerFilters,
+        count_query,
+        customers_query,
+        matches_then_order,
+    )
 
     kinds = {
         "name": [s["name"] for s in sample],
@@ -234,8 +240,9 @@ def search(system: System, client, tenant_id: str, sample: list[dict], per_kind:
                 via_gateway.append(time.perf_counter() - started)
                 r.raise_for_status()
                 hits.append(int(json.loads(r.headers["X-Pagination"])["total"]))
-                stmt = customers_query(tenant_id, CustomerFilters(q=term))
-                page_sql = _sql(stmt.limit(25))
+                filters = CustomerFilters(q=term)
+                stmt = customers_query(tenant_id, filters)
+                page_sql = _sql(matches_then_order(stmt, filters.sort).limit(25))  # as the service pages
                 count_sql = _sql(count_query(stmt, SEARCH_TOTAL_CAP))  # as the service counts
                 started = time.perf_counter()
                 total = min(conn.execute(count_sql).fetchone()[0], SEARCH_TOTAL_CAP)

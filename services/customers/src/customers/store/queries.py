@@ -34,7 +34,7 @@ SORTS = {
     "-accounts_ref": (Customer.accounts_ref.desc(), Customer.id),
 }
 
-# the sorts by column and direction, for the search's ordered matches (`_matches_then_order`)
+# the sorts by column and direction, for the search's ordered matches (`matches_then_order`)
 SORT_KEYS = {
     name: (column.element.key if descending else column.key, descending)
     for name, (column, _) in SORTS.items()
@@ -139,7 +139,7 @@ def customers_query(tenant_id: str, f: CustomerFilters) -> Select:
     return stmt.order_by(*SORTS.get(f.sort, SORTS["name"]))
 
 
-def _matches_then_order(stmt: Select, sort: str) -> Select:
+def matches_then_order(stmt: Select, sort: str) -> Select:
     """The matches first (the search document's index), then their order. Left to itself the
     planner may walk the sort's index (customers by name) filtering every row until it has a
     page: minutes for a name search, whose matches sit together in that very order. A
@@ -197,7 +197,7 @@ class Customers(Repository):
             return CustomersPage(list(self.session.scalars(stmt.offset(offset).limit(page_size))), total)
         found = self.session.scalar(count_query(stmt, SEARCH_TOTAL_CAP)) or 0
         size = max(0, min(page_size, SEARCH_TOTAL_CAP - offset))  # the list ends at the cap
-        ordered = _matches_then_order(stmt, filters.sort)
+        ordered = matches_then_order(stmt, filters.sort)
         items = list(self.session.scalars(ordered.offset(offset).limit(size))) if size else []
         return CustomersPage(items, min(found, SEARCH_TOTAL_CAP), capped=found > SEARCH_TOTAL_CAP)
 
