@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Index,
     Integer,
     Numeric,
     Select,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
 )
 from sqlalchemy import create_engine as _create_engine
 from sqlalchemy.engine import Engine
@@ -89,6 +91,15 @@ class OutboxMessage(Base):
     """An event waiting to be published; written in the same transaction as the change."""
 
     __tablename__ = "outbox"
+    # the relay's claim (unsent rows in id order) reads this small index, never the sent history
+    __table_args__ = (
+        Index(
+            "ix_outbox_unsent",
+            "id",
+            postgresql_where=text("sent_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)

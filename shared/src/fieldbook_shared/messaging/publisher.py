@@ -92,16 +92,25 @@ class _Batch:
     acked: list[bool | None] = field(default_factory=list)  # None: no confirm yet; False: nacked
     returned: set[str] = field(default_factory=set)  # event ids the broker returned (unroutable)
     done: threading.Event = field(default_factory=threading.Event)
+    waiting: int = 0  # messages without a confirm yet (counted, not searched for, at each confirm)
+    covered: int = 0  # a `multiple` confirm covers every index below this one already
 
     def __post_init__(self) -> None:
         self.acked = [None] * len(self.messages)
+        self.waiting = len(self.messages)
 
     def confirm(self, tag: int, multiple: bool, ack: bool) -> None:
-        first = self.first_tag if multiple else tag
-        for index in range(max(first, self.first_tag) - self.first_tag, tag - self.first_tag + 1):
-            if index < len(self.acked) and self.acked[index] is None:
+        index = tag - self.first_tag
+        if multiple:
+            indexes = range(self.covered, min(index, len(self.acked) - 1) + 1)
+            self.covered = max(self.covered, index + 1)
+        else:
+            indexes = range(index, index + 1) if 0 <= index < len(self.acked) else range(0)
+        for index in indexes:
+            if self.acked[index] is None:
                 self.acked[index] = ack
-        if all(state is not None for state in self.acked):
+                self.waiting -= 1
+        if self.waiting == 0:
             self.done.set()
 
     def outcome(self, error: BaseException | None) -> BatchOutcome:
