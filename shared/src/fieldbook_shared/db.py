@@ -45,6 +45,19 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def new_ids(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs as `new_id` gives them, from one read of the system's
+    random source: for bulk writers, where a uuid4 call per row was a tenth of an import's time."""
+    raw = bytearray(os.urandom(16 * count))
+    raw[6::16] = bytes((b & 0x0F) | 0x40 for b in raw[6::16])  # the version: 4
+    raw[8::16] = bytes((b & 0x3F) | 0x80 for b in raw[8::16])  # the variant: RFC 4122
+    h = raw.hex()
+    return [
+        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-{h[i + 12 : i + 16]}-{h[i + 16 : i + 20]}-{h[i + 20 : i + 32]}"
+        for i in range(0, 32 * count, 32)
+    ]
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend. SQLite forgets the zone, so every value is
     turned into UTC before it is written: 10:00+05:00 is stored, and read back, as 05:00+00:00."""

@@ -86,3 +86,35 @@ def test_a_failing_open_repositories_closes_the_session(sqlite_sessions):
 
     assert len(closed) == 1
     assert uow.session is None
+
+
+def test_bulk_ids_are_version_4_uuids_like_new_id():
+    import uuid
+
+    from fieldbook_shared.db import new_ids
+
+    ids = new_ids(500)
+    assert len(set(ids)) == 500 and new_ids(0) == []
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
+
+
+def test_a_bulk_event_is_serialised_as_the_envelope_does_with_the_id_it_is_given(sqlite_sessions):
+    import json
+
+    uow = UnitOfWork(sqlite_sessions, RequestContext.system(TENANT), "customers")
+    events = uow.bulk_events("work_address.created")
+    given = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    event_id, text = events.make({"id": "s1", "name": "Caf\u00e9", "n": None}, "s1", given)
+    assert event_id == given
+    body = json.loads(text)
+    assert body["id"] == given and body["subject"] == "s1" and body["data"]["name"] == "Caf\u00e9"
+    other_id, _ = events.make({"id": "s2"}, "s2")  # without one: a new id
+    assert uuid_like(other_id) and other_id != given
+
+
+def uuid_like(text: str) -> bool:
+    import uuid
+
+    return str(uuid.UUID(text)) == text

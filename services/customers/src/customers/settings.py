@@ -20,7 +20,8 @@ class CustomersSettings(Settings):
     import_batch_size: int = env_setting("IMPORT_BATCH_SIZE", 500)
     # work addresses are imported set-based (staged, JOINed, INSERT … SELECT): larger batches
     import_site_batch_size: int = env_setting("IMPORT_SITE_BATCH_SIZE", 20_000)
-    import_poll_seconds: float = env_setting("IMPORT_POLL_SECONDS", 1.0)
+    # a queued import waits for the next poll: a second was a tenth of a 10,000-row import's time
+    import_poll_seconds: float = env_setting("IMPORT_POLL_SECONDS", 0.2)
     import_stale_seconds: float = env_setting("IMPORT_STALE_SECONDS", 120.0)
     # export of all customer data: where the other services' parts come from (every service's
     # internal URL; the export's plan says which parts each one gives)

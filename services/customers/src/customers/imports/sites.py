@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from fieldbook_shared.aggregate import payload
 from fieldbook_shared.bulk import copy_rows, create_staging, drop_staging, staging_table
-from fieldbook_shared.db import new_id, utcnow
+from fieldbook_shared.db import new_ids, utcnow
 from fieldbook_shared.problems import ValidationFailed, flatten_errors
 from fieldbook_shared.uow import BulkEvents
 
@@ -241,9 +241,12 @@ class WorkAddressRows(_Rows):
 
     # 3. staging the sites, finding the existing ones -----------------------------------------
 
-    def _staged_row(self, uow: CustomersUnitOfWork, events: BulkEvents, s: _Site, prefs: dict) -> tuple:
-        """The new site's columns (in `sites_stage`'s order) and its `work_address.created` event."""
-        site_id = new_id()
+    def _staged_row(
+        self, uow: CustomersUnitOfWork, events: BulkEvents, s: _Site, prefs: dict, ids: tuple[str, str]
+    ) -> tuple:
+        """The new site's columns (in `sites_stage`'s order) and its `work_address.created` event;
+        `ids` are the site's and the event's."""
+        site_id, event_id = ids
         address = {(f"address_{k}" if k.startswith("line_") else k): v for k, v in s.address.items()}
         columns = {
             "id": site_id,
@@ -267,7 +270,7 @@ class WorkAddressRows(_Rows):
             "occupier": columns["occupier"],
             "communication_preferences": prefs,
         }
-        event_id, event = events.make(data, site_id)
+        event_id, event = events.make(data, site_id, event_id)
         return (s.number, *[columns[name] for name in SITE_COLUMNS], event_id, event)
 
     def _existing(self, session: Session, tenant_id: str, sites: list[_Site]) -> dict[int, str]:
@@ -306,7 +309,9 @@ class WorkAddressRows(_Rows):
             return out
         prefs = rules.merged_preferences(None, None)
         events = uow.bulk_events(CREATED)
-        staged = [self._staged_row(uow, events, s, prefs) for s in sites]
+        ids = new_ids(2 * len(sites))  # a site's id and its event's
+        pairs = zip(ids[::2], ids[1::2], strict=True)
+        staged = [self._staged_row(uow, events, s, prefs, p) for s, p in zip(sites, pairs, strict=True)]
         self._check_event(uow, sites[0], staged[0], prefs)
         create_staging(session, sites_stage)
         copy_rows(session, sites_stage, staged)
