@@ -18,6 +18,14 @@ Flask-Smorest and `apidoc` decorators of that convention, so a view says only wh
 `adds` is a POST whose answer has a Location and no ETag (`located(answer, location)`), also a
 job started (`status=202`). A view with another shape (a file, an optional If-Match) keeps the
 decorators themselves.
+
+A view that only hands the URL's ids (and the page, or the body) to the service is written whole:
+`lister` a paged list, `reader` a GET of one record, `creator` a create, beside the class's other
+verbs:
+
+    @blp.route("/<uuid:contact_id>")
+    class ContactItem(MethodView):
+        get = reader(blp, ContactSchema, contacts.get_contact, "Read a contact of the customer.")
 """
 
 from __future__ import annotations
@@ -26,10 +34,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from .apidoc import requires_if_match, sends_etag, sends_location
 from .etag import with_etag
 from .pagination import paginate
+from .schemas import PagedQuery
+from .web import current_uow
 
 
 def _stack(*decorators: Callable) -> Callable:
@@ -52,6 +63,22 @@ def lists(blp: Blueprint, schema: Any, *, query: Any = None, **query_options: An
     return _stack(*decorators, blp.response(200, schema), paginate(blp))
 
 
+def lister(
+    blp: Blueprint, schema: Any, load: Callable[..., Any], doc: str | None, *, query: Any = PagedQuery
+) -> Callable:
+    """The paged list view (`lists`) whose query only pages it: `load(uow, *ids, *page)`, the URL's
+    ids as strings in the URL's order, answers (items, total). The query is `PagedQuery` (any other
+    parameter a 422), or none at all (`query=None`). `doc` is the operation's summary and
+    description, as a docstring would give them."""
+
+    def get(self: Any, *query_: Any, page: Any, **ids: Any) -> Any:
+        return load(current_uow(), *(str(value) for value in ids.values()), *page)
+
+    get.__doc__ = doc
+    options = {} if query is None else {"query": query, "unknown": RAISE}
+    return lists(blp, schema, **options)(get)
+
+
 def creates(blp: Blueprint, body: Any, schema: Any) -> Callable:
     """A POST that adds a record: 201 with the record, its ETag and its Location (`created`)."""
     return _stack(sends_etag, sends_location, blp.arguments(body), blp.response(201, schema))
@@ -64,9 +91,41 @@ def adds(blp: Blueprint, body: Any, schema: Any, *, status: int = 201, **body_op
     return _stack(sends_location, blp.arguments(body, **body_options), blp.response(status, schema))
 
 
+def creator(
+    blp: Blueprint, body: Any, schema: Any, make: Callable[..., Any], location: str, doc: str | None
+) -> Callable:
+    """The POST view that adds a record (`creates`): `make(uow, *ids, body)`, the URL's ids as
+    strings in the URL's order, adds it; the answer is `created` with the Location `location`
+    formatted with the URL's ids and the new record's `id` ("/v1/customers/{customer_id}/branches/{id}").
+    `doc` is the operation's summary and description, as a docstring would give them."""
+
+    def post(self: Any, body_: Any, **ids: Any) -> Any:
+        record = make(current_uow(), *(str(value) for value in ids.values()), body_)
+        return created(record, location.format(**ids, id=record.id))
+
+    post.__doc__ = doc
+    return creates(blp, body, schema)(post)
+
+
 def reads(blp: Blueprint, schema: Any) -> Callable:
     """A GET of one record: the record and its ETag (`with_etag`)."""
     return _stack(sends_etag, blp.response(200, schema))
+
+
+def reader(
+    blp: Blueprint, schema: Any, load: Callable[..., Any], doc: str | None, *, etag: bool = True
+) -> Callable:
+    """The GET view of one record: `load(uow, *ids)`, the URL's ids as strings in the URL's order,
+    answers it (its 404 is `load`'s) with its ETag (`reads`), or without one (`etag=False`: a job's
+    progress, a status no edit is made against). `doc` is the operation's summary and description,
+    as a docstring would give them (None: neither)."""
+
+    def get(self: Any, **ids: Any) -> Any:
+        record = load(current_uow(), *(str(value) for value in ids.values()))
+        return with_etag(record) if etag else record
+
+    get.__doc__ = doc
+    return (reads(blp, schema) if etag else blp.response(200, schema))(get)
 
 
 def edits(blp: Blueprint, body: Any, schema: Any) -> Callable:

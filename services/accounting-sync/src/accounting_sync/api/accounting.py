@@ -6,7 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.verbs import lists
+from fieldbook_shared.verbs import lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import accounting as service
@@ -36,10 +36,13 @@ accounting = Blueprint(
 
 @customer_accounting.route("/<uuid:customer_id>/accounting")
 class CustomerAccounting(MethodView):
-    @customer_accounting.response(200, SyncStatusSchema)
-    def get(self, customer_id):
-        """The customer's sync status: accounts ref, last attempt, last error, review candidates."""
-        return service.get_status(current_uow(), str(customer_id))
+    get = reader(
+        customer_accounting,
+        SyncStatusSchema,
+        service.get_status,
+        "The customer's sync status: accounts ref, last attempt, last error, review candidates.",
+        etag=False,
+    )
 
 
 @accounting.route("/sync")

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reads
+from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import assets as service
@@ -54,10 +54,7 @@ class CustomerAssets(MethodView):
 
 @assets.route("/<uuid:asset_id>")
 class AssetItem(MethodView):
-    @reads(assets, AssetSchema)
-    def get(self, asset_id):
-        """Read an asset."""
-        return with_etag(service.get_asset(current_uow(), str(asset_id)))
+    get = reader(assets, AssetSchema, service.get_asset, "Read an asset.")
 
     @edits(assets, AssetInSchema(partial=True), AssetSchema)
     def patch(self, body, asset_id):

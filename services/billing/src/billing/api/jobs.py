@@ -8,7 +8,7 @@ from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import created, creates, lists, reads
+from fieldbook_shared.verbs import creator, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service.jobs import create_job, get_job, update_job
@@ -40,19 +40,19 @@ class CustomerJobs(MethodView):
         """List the customer's jobs."""
         return list_for_customer(current_uow(), "jobs", customer_id, *page, query=query)
 
-    @creates(customer_jobs, JobInSchema, JobSchema)
-    def post(self, body, customer_id):
-        """A job without a quote (refused while the account is blocked)."""
-        job = create_job(current_uow(), str(customer_id), body)
-        return created(job, f"/v1/jobs/{job.id}")
+    post = creator(
+        customer_jobs,
+        JobInSchema,
+        JobSchema,
+        create_job,
+        "/v1/jobs/{id}",
+        "A job without a quote (refused while the account is blocked).",
+    )
 
 
 @jobs.route("/<uuid:job_id>")
 class JobItem(MethodView):
-    @reads(jobs, JobSchema)
-    def get(self, job_id):
-        """Read a job."""
-        return with_etag(get_job(current_uow(), str(job_id)))
+    get = reader(jobs, JobSchema, get_job, "Read a job.")
 
     @sends_etag
     @jobs.arguments(JobPatchSchema)

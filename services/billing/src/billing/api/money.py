@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import file_response
-from fieldbook_shared.verbs import adds, lists, located
+from fieldbook_shared.verbs import adds, lister, lists, located
 from fieldbook_shared.web import current_uow
 
 from ..service import cash, undo
@@ -306,10 +306,13 @@ class RefundItem(MethodView):
 
 @cards.route("")
 class Cards(MethodView):
-    @lists(cards, CardSchema(many=True))
-    def get(self, customer_id, page):
-        """The customer's stored cards, oldest first, paged."""
-        return cash.list_cards(current_uow(), str(customer_id), *page)
+    get = lister(
+        cards,
+        CardSchema(many=True),
+        cash.list_cards,
+        "The customer's stored cards, oldest first, paged.",
+        query=None,
+    )
 
     @adds(cards, CardInSchema, CardSchema)
     def post(self, body, customer_id):

@@ -9,7 +9,7 @@ from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import file_response, sends_etag
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import adds, created, creates, edits, lists, located, reads
+from fieldbook_shared.verbs import adds, creator, edits, lists, located, reader
 from fieldbook_shared.web import current_uow
 
 from ..service.acceptance import make_link
@@ -58,19 +58,19 @@ class CustomerQuotes(MethodView):
         """List the customer's quotes."""
         return list_for_customer(current_uow(), "quotes", customer_id, *page, query=query)
 
-    @creates(customer_quotes, QuoteInSchema, QuoteSchema)
-    def post(self, body, customer_id):
-        """Make a quote. A blocked customer can still be quoted; converting is what is refused."""
-        quote = create_quote(current_uow(), str(customer_id), body)
-        return created(quote, f"/v1/quotes/{quote.id}")
+    post = creator(
+        customer_quotes,
+        QuoteInSchema,
+        QuoteSchema,
+        create_quote,
+        "/v1/quotes/{id}",
+        "Make a quote. A blocked customer can still be quoted; converting is what is refused.",
+    )
 
 
 @quotes.route("/<uuid:quote_id>")
 class QuoteItem(MethodView):
-    @reads(quotes, QuoteSchema)
-    def get(self, quote_id):
-        """Read a quote."""
-        return with_etag(get_quote(current_uow(), str(quote_id)))
+    get = reader(quotes, QuoteSchema, get_quote, "Read a quote.")
 
     @edits(quotes, QuotePatchSchema, QuoteSchema)
     def patch(self, body, quote_id):

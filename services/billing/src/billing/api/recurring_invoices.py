@@ -10,7 +10,7 @@ from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import accepts_if_match, answers, sends_etag
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.verbs import created, creates, edits, lists, reads
+from fieldbook_shared.verbs import creator, edits, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service.recurring_invoices import (
@@ -53,23 +53,28 @@ class CustomerRecurringInvoices(MethodView):
         """List the customer's recurring invoices."""
         return list_recurring_invoices(current_uow(), str(customer_id), *page, status=query.get("status"))
 
-    @creates(customer_recurring_invoices, RecurringInvoiceInSchema, RecurringInvoiceSchema)
-    def post(self, body, customer_id):
+    post = creator(
+        customer_recurring_invoices,
+        RecurringInvoiceInSchema,
+        RecurringInvoiceSchema,
+        create_recurring_invoice,
+        "/v1/recurring-invoices/{id}",
         """Set up a recurring invoice.
 
         The same lines are invoiced every period (monthly, quarterly, yearly) from its start date;
         each invoice is raised and dated on its period's first day, issued unless `draft`. From a
-        contract (`contract_id`): one of the customer's active contracts, else 422."""
-        schedule = create_recurring_invoice(current_uow(), str(customer_id), body)
-        return created(schedule, f"/v1/recurring-invoices/{schedule.id}")
+        contract (`contract_id`): one of the customer's active contracts, else 422.""",
+    )
 
 
 @recurring_invoices.route("/<uuid:recurring_invoice_id>")
 class RecurringInvoiceItem(MethodView):
-    @reads(recurring_invoices, RecurringInvoiceSchema)
-    def get(self, recurring_invoice_id):
-        """Read a recurring invoice: its lines, status, next date and the invoices it raised."""
-        return with_etag(get_recurring_invoice(current_uow(), str(recurring_invoice_id)))
+    get = reader(
+        recurring_invoices,
+        RecurringInvoiceSchema,
+        get_recurring_invoice,
+        "Read a recurring invoice: its lines, status, next date and the invoices it raised.",
+    )
 
     @answers(409)
     @edits(recurring_invoices, RecurringInvoicePatchSchema, RecurringInvoiceSchema)

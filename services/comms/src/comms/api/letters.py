@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import file_response
-from fieldbook_shared.verbs import lists
+from fieldbook_shared.verbs import lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import letters as service
@@ -62,10 +62,7 @@ class Printed(MethodView):
 
 @blp.route("/<uuid:letter_id>")
 class LetterItem(MethodView):
-    @blp.response(200, LetterSchema)
-    def get(self, letter_id):
-        """One letter."""
-        return service.letter(current_uow(), str(letter_id))
+    get = reader(blp, LetterSchema, service.letter, "One letter.", etag=False)
 
 
 @blp.route("/<uuid:letter_id>.pdf")

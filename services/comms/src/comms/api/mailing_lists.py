@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE
 
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import created, creates, edits, lists, reads
+from fieldbook_shared.verbs import creator, edits, lister, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import mailing_lists as service
-from .schemas import MailingListInSchema, MailingListSchema, PagedQuery
+from .schemas import MailingListInSchema, MailingListSchema
 
 blp = Blueprint(
     "mailing_lists",
@@ -23,24 +22,23 @@ blp = Blueprint(
 
 @blp.route("")
 class MailingListCollection(MethodView):
-    @lists(blp, MailingListSchema(many=True), query=PagedQuery, unknown=RAISE)
-    def get(self, query, page):
-        """The saved lists by name, paged."""
-        return service.list_mailing_lists(current_uow(), *page)
+    get = lister(
+        blp, MailingListSchema(many=True), service.list_mailing_lists, "The saved lists by name, paged."
+    )
 
-    @creates(blp, MailingListInSchema, MailingListSchema)
-    def post(self, body):
-        """Save a list (a name and customer ids)."""
-        row = service.save_mailing_list(current_uow(), body)
-        return created(row, f"/v1/mailing-lists/{row.id}")
+    post = creator(
+        blp,
+        MailingListInSchema,
+        MailingListSchema,
+        service.save_mailing_list,
+        "/v1/mailing-lists/{id}",
+        "Save a list (a name and customer ids).",
+    )
 
 
 @blp.route("/<uuid:list_id>")
 class MailingListItem(MethodView):
-    @reads(blp, MailingListSchema)
-    def get(self, list_id):
-        """Load a list (with its ETag)."""
-        return with_etag(service.get_mailing_list(current_uow(), str(list_id)))
+    get = reader(blp, MailingListSchema, service.get_mailing_list, "Load a list (with its ETag).")
 
     @edits(blp, MailingListInSchema(partial=True), MailingListSchema)
     def patch(self, body, list_id):

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_location
-from fieldbook_shared.verbs import lists
+from fieldbook_shared.verbs import lister, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import mass_emails as service
@@ -16,7 +16,6 @@ from .schemas import (
     MassEmailInSchema,
     MassEmailPreviewInSchema,
     MassEmailSchema,
-    PagedQuery,
     PreviewRowSchema,
     RecipientQuerySchema,
     RecipientSchema,
@@ -33,10 +32,12 @@ mass_emails = Blueprint(
 
 @mass_emails.route("")
 class MassEmailCollection(MethodView):
-    @lists(mass_emails, MassEmailSchema(many=True), query=PagedQuery, unknown=RAISE)
-    def get(self, query, page):
-        """List the mass emails sent or being sent."""
-        return service.list_mass_emails(current_uow(), *page)
+    get = lister(
+        mass_emails,
+        MassEmailSchema(many=True),
+        service.list_mass_emails,
+        "List the mass emails sent or being sent.",
+    )
 
     @sends_location
     @mass_emails.doc(**request_body_doc(MassEmailInSchema))
@@ -59,10 +60,13 @@ class MassEmailPreview(MethodView):
 
 @mass_emails.route("/<uuid:job_id>")
 class MassEmailItem(MethodView):
-    @mass_emails.response(200, MassEmailSchema)
-    def get(self, job_id):
-        """The job's progress: total, sent, skipped (with reasons), failed, pending."""
-        return service.get_mass_email(current_uow(), str(job_id))
+    get = reader(
+        mass_emails,
+        MassEmailSchema,
+        service.get_mass_email,
+        "The job's progress: total, sent, skipped (with reasons), failed, pending.",
+        etag=False,
+    )
 
 
 @mass_emails.route("/<uuid:job_id>/recipients")

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.etag import optional_version, with_etag
-from fieldbook_shared.verbs import created, creates, edits, lists, reads
+from fieldbook_shared.verbs import creator, edits, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import notes as service
@@ -36,19 +36,19 @@ class NoteCollection(MethodView):
             *page,
         )
 
-    @creates(customer_notes, NoteInSchema, NoteSchema)
-    def post(self, body, customer_id):
-        """Add a note; `important` pins it; `do_not_work_with_again` flags the customer."""
-        note = service.add_note(current_uow(), str(customer_id), body)
-        return created(note, f"/v1/notes/{note.id}")
+    post = creator(
+        customer_notes,
+        NoteInSchema,
+        NoteSchema,
+        service.add_note,
+        "/v1/notes/{id}",
+        "Add a note; `important` pins it; `do_not_work_with_again` flags the customer.",
+    )
 
 
 @notes.route("/<uuid:note_id>")
 class NoteItem(MethodView):
-    @reads(notes, NoteSchema)
-    def get(self, note_id):
-        """Read a note."""
-        return with_etag(service.get_note(current_uow(), str(note_id)))
+    get = reader(notes, NoteSchema, service.get_note, "Read a note.")
 
     @edits(notes, NotePatchSchema, NoteSchema)
     def patch(self, body, note_id):

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import answers, sends_location
-from fieldbook_shared.verbs import lists
+from fieldbook_shared.verbs import lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import sms as service
@@ -49,7 +49,10 @@ class SmsCollection(MethodView):
 
 @blp.route("/<uuid:sms_id>")
 class SmsItem(MethodView):
-    @blp.response(200, SmsSchema)
-    def get(self, sms_id):
-        """An SMS: its number, text, status and what the provider said."""
-        return service.get_sms(current_uow(), str(sms_id))
+    get = reader(
+        blp,
+        SmsSchema,
+        service.get_sms,
+        "An SMS: its number, text, status and what the provider said.",
+        etag=False,
+    )

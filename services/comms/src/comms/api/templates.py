@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE
 
 from fieldbook_shared.etag import optional_version, with_etag
-from fieldbook_shared.verbs import created, creates, edits, lists, reads
+from fieldbook_shared.verbs import creator, edits, lister, reader
 from fieldbook_shared.web import current_uow
 
 from ..domain.templates import PLACEHOLDERS
 from ..service import templates as service
-from .schemas import PagedQuery, PlaceholderSchema, TemplateInSchema, TemplateSchema
+from .schemas import PlaceholderSchema, TemplateInSchema, TemplateSchema
 
 blp = Blueprint(
     "email_templates",
@@ -24,16 +23,18 @@ blp = Blueprint(
 
 @blp.route("")
 class TemplateCollection(MethodView):
-    @lists(blp, TemplateSchema(many=True), query=PagedQuery, unknown=RAISE)
-    def get(self, query, page):
-        """The tenant's templates by name, paged."""
-        return service.list_templates(current_uow(), *page)
+    get = lister(
+        blp, TemplateSchema(many=True), service.list_templates, "The tenant's templates by name, paged."
+    )
 
-    @creates(blp, TemplateInSchema, TemplateSchema)
-    def post(self, body):
-        """Add an email template."""
-        row = service.save_template(current_uow(), body)
-        return created(row, f"/v1/email-templates/{row.id}")
+    post = creator(
+        blp,
+        TemplateInSchema,
+        TemplateSchema,
+        service.save_template,
+        "/v1/email-templates/{id}",
+        "Add an email template.",
+    )
 
 
 @blp.route("/placeholders")
@@ -46,10 +47,7 @@ class Placeholders(MethodView):
 
 @blp.route("/<uuid:template_id>")
 class TemplateItem(MethodView):
-    @reads(blp, TemplateSchema)
-    def get(self, template_id):
-        """Read an email template."""
-        return with_etag(service.get_template(current_uow(), str(template_id)))
+    get = reader(blp, TemplateSchema, service.get_template, "Read an email template.")
 
     @edits(blp, TemplateInSchema(partial=True), TemplateSchema)
     def patch(self, body, template_id):

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reads
+from fieldbook_shared.verbs import creator, deletes, edits, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import contacts
@@ -30,19 +30,19 @@ class ContactCollection(MethodView):
             *page,
         )
 
-    @creates(blp, ContactInSchema, ContactSchema)
-    def post(self, body, customer_id):
-        """Add a contact; the first one becomes the primary contact."""
-        contact = contacts.add_contact(current_uow(), str(customer_id), body)
-        return created(contact, f"/v1/customers/{customer_id}/contacts/{contact.id}")
+    post = creator(
+        blp,
+        ContactInSchema,
+        ContactSchema,
+        contacts.add_contact,
+        "/v1/customers/{customer_id}/contacts/{id}",
+        "Add a contact; the first one becomes the primary contact.",
+    )
 
 
 @blp.route("/<uuid:contact_id>")
 class ContactItem(MethodView):
-    @reads(blp, ContactSchema)
-    def get(self, customer_id, contact_id):
-        """Read a contact of the customer."""
-        return with_etag(contacts.get_contact(current_uow(), str(customer_id), str(contact_id)))
+    get = reader(blp, ContactSchema, contacts.get_contact, "Read a contact of the customer.")
 
     @edits(blp, ContactPatchSchema(partial=True), ContactSchema)
     def patch(self, body, customer_id, contact_id):

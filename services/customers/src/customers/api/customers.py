@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reads
+from fieldbook_shared.verbs import creator, deletes, edits, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import customers, lifecycle
@@ -77,19 +77,24 @@ class CustomerCollection(MethodView):
 
         return [list_row(c, p) for c, p in rows], total
 
-    @creates(blp, CustomerInSchema, CustomerSchema)
-    def post(self, body):
-        """Add a customer (optionally with its primary contact)."""
-        customer = customers.create_customer(current_uow(), body)
-        return created(customer, f"/v1/customers/{customer.id}")
+    post = creator(
+        blp,
+        CustomerInSchema,
+        CustomerSchema,
+        customers.create_customer,
+        "/v1/customers/{id}",
+        "Add a customer (optionally with its primary contact).",
+    )
 
 
 @blp.route("/<uuid:customer_id>")
 class CustomerItem(MethodView):
-    @reads(blp, CustomerSchema)
-    def get(self, customer_id):
-        """Read a customer (with its address and primary contact); the ETag is its version."""
-        return with_etag(customers.get_customer(current_uow(), str(customer_id)))
+    get = reader(
+        blp,
+        CustomerSchema,
+        customers.get_customer,
+        "Read a customer (with its address and primary contact); the ETag is its version.",
+    )
 
     @edits(blp, CustomerPatchSchema(partial=True), CustomerSchema)
     def patch(self, body, customer_id):

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from fieldbook_shared.export_parts import parts_blueprint
 from fieldbook_shared.problems import Conflict
-from fieldbook_shared.verbs import adds, located
+from fieldbook_shared.verbs import adds, located, reader
 from fieldbook_shared.web import current_uow, state
 
 from .. import data_export
@@ -63,10 +63,13 @@ class Exports(MethodView):
 
 @blp.route("/<uuid:export_id>")
 class ExportStatus(MethodView):
-    @blp.response(200, ExportSchema)
-    def get(self, export_id):
-        """Status and progress (rows so far per kind of record)."""
-        return data_export.get(current_uow(), str(export_id))
+    get = reader(
+        blp,
+        ExportSchema,
+        data_export.get,
+        "Status and progress (rows so far per kind of record).",
+        etag=False,
+    )
 
 
 @blp.route("/<uuid:export_id>/download")

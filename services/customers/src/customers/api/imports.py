@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from fieldbook_shared.apidoc import Computed
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.problems import DomainError, Forbidden, ValidationFailed
-from fieldbook_shared.verbs import adds, lists, located
+from fieldbook_shared.verbs import adds, lister, located, reader
 from fieldbook_shared.web import current_uow, request_context
 
 from ..domain import imports as import_rules
@@ -227,18 +227,20 @@ class ImportCollection(MethodView):
         imp = service.upload(current_uow(), query["kind"], filename, read)
         return located(imp, f"/v1/imports/{imp.id}")
 
-    @lists(blp, ImportSchema(many=True))
-    def get(self, page):
-        """The tenant's imports, latest first."""
-        return service.list_imports(current_uow(), *page)
+    get = lister(
+        blp, ImportSchema(many=True), service.list_imports, "The tenant's imports, latest first.", query=None
+    )
 
 
 @blp.route("/<uuid:import_id>")
 class ImportItem(MethodView):
-    @blp.response(200, ImportSchema)
-    def get(self, import_id):
-        """Status (uploaded, queued, running, completed, failed), progress and counts."""
-        return service.get(current_uow(), str(import_id))
+    get = reader(
+        blp,
+        ImportSchema,
+        service.get,
+        "Status (uploaded, queued, running, completed, failed), progress and counts.",
+        etag=False,
+    )
 
 
 @blp.route("/<uuid:import_id>/mapping")

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldbook_shared.problems import Forbidden
+from fieldbook_shared.verbs import reader
 from fieldbook_shared.web import current_uow
 
 from ..service import lifecycle, sites
@@ -63,8 +64,11 @@ class CustomerDocuments(MethodView):
 
 @work_addresses.route("/<uuid:work_address_id>")
 class WorkAddressById(MethodView):
-    @work_addresses.response(200, WorkAddressSchema)
-    def get(self, work_address_id):
+    get = reader(
+        work_addresses,
+        WorkAddressSchema,
+        sites.find_work_address,
         """The work address (with its `customer_id`) whichever customer it is on; 404 when it is
-        not this tenant's. The public path names the customer; `/v1/work-addresses/{id}/files` does not."""
-        return sites.find_work_address(current_uow(), str(work_address_id))
+        not this tenant's. The public path names the customer; `/v1/work-addresses/{id}/files` does not.""",
+        etag=False,
+    )

@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE
 
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.schemas import PagedQuery
-from fieldbook_shared.verbs import edits, lists
+from fieldbook_shared.verbs import edits, lister
 from fieldbook_shared.web import current_uow
 
 from ..service import lifecycle
@@ -66,12 +64,14 @@ class CustomerMerge(MethodView):
 
 @blp.route("/<uuid:customer_id>/merges")
 class CustomerMerges(MethodView):
-    @lists(blp, MergeAuditSchema(many=True), query=PagedQuery, unknown=RAISE)
-    def get(self, query, customer_id, page):
+    get = lister(
+        blp,
+        MergeAuditSchema(many=True),
+        lifecycle.list_merges,
         """The merge audits of this customer, latest first: the customers merged into it, and the one
         that merged it away if any (a merged customer's old id answers too): who, when, which ids,
-        what moved."""
-        return lifecycle.list_merges(current_uow(), str(customer_id), *page)
+        what moved.""",
+    )
 
 
 @blp.route("/<uuid:customer_id>/erase")

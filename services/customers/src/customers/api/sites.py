@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE
 
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.schemas import PagedQuery
-from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reads
+from fieldbook_shared.verbs import creator, deletes, edits, lister, reader
 from fieldbook_shared.web import current_uow
 
 from ..domain.inputs import WorkAddressInSchema
@@ -31,24 +29,23 @@ work_addresses = Blueprint(
 
 @branches.route("")
 class BranchCollection(MethodView):
-    @lists(branches, BranchSchema(many=True), query=PagedQuery, unknown=RAISE)
-    def get(self, query, customer_id, page):
-        """List the customer's branches by name, paged."""
-        return sites.list_branches(current_uow(), str(customer_id), *page)
+    get = lister(
+        branches, BranchSchema(many=True), sites.list_branches, "List the customer's branches by name, paged."
+    )
 
-    @creates(branches, BranchInSchema, BranchSchema)
-    def post(self, body, customer_id):
-        """Add a branch to the customer."""
-        branch = sites.add_branch(current_uow(), str(customer_id), body)
-        return created(branch, f"/v1/customers/{customer_id}/branches/{branch.id}")
+    post = creator(
+        branches,
+        BranchInSchema,
+        BranchSchema,
+        sites.add_branch,
+        "/v1/customers/{customer_id}/branches/{id}",
+        "Add a branch to the customer.",
+    )
 
 
 @branches.route("/<uuid:branch_id>")
 class BranchItem(MethodView):
-    @reads(branches, BranchSchema)
-    def get(self, customer_id, branch_id):
-        """Read a branch of the customer."""
-        return with_etag(sites.get_branch(current_uow(), str(customer_id), str(branch_id)))
+    get = reader(branches, BranchSchema, sites.get_branch, "Read a branch of the customer.")
 
     @edits(branches, BranchInSchema(partial=True), BranchSchema)
     def patch(self, body, customer_id, branch_id):
@@ -65,24 +62,28 @@ class BranchItem(MethodView):
 
 @work_addresses.route("")
 class WorkAddressCollection(MethodView):
-    @lists(work_addresses, WorkAddressSchema(many=True), query=PagedQuery, unknown=RAISE)
-    def get(self, query, customer_id, page):
-        """List the customer's work addresses, latest first, paged."""
-        return sites.list_work_addresses(current_uow(), str(customer_id), *page)
+    get = lister(
+        work_addresses,
+        WorkAddressSchema(many=True),
+        sites.list_work_addresses,
+        "List the customer's work addresses, latest first, paged.",
+    )
 
-    @creates(work_addresses, WorkAddressInSchema, WorkAddressSchema)
-    def post(self, body, customer_id):
-        """Add a work address; the occupier's surname defaults to "Occupier"."""
-        wa = sites.add_work_address(current_uow(), str(customer_id), body)
-        return created(wa, f"/v1/customers/{customer_id}/work-addresses/{wa.id}")
+    post = creator(
+        work_addresses,
+        WorkAddressInSchema,
+        WorkAddressSchema,
+        sites.add_work_address,
+        "/v1/customers/{customer_id}/work-addresses/{id}",
+        """Add a work address; the occupier's surname defaults to "Occupier".""",
+    )
 
 
 @work_addresses.route("/<uuid:work_address_id>")
 class WorkAddressItem(MethodView):
-    @reads(work_addresses, WorkAddressSchema)
-    def get(self, customer_id, work_address_id):
-        """Read a work address of the customer."""
-        return with_etag(sites.get_work_address(current_uow(), str(customer_id), str(work_address_id)))
+    get = reader(
+        work_addresses, WorkAddressSchema, sites.get_work_address, "Read a work address of the customer."
+    )
 
     @edits(work_addresses, WorkAddressInSchema(partial=True), WorkAddressSchema)
     def patch(self, body, customer_id, work_address_id):

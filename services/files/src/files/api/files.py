@@ -21,7 +21,7 @@ from marshmallow import RAISE
 from fieldbook_shared.apidoc import answers, file_response, sends_location
 from fieldbook_shared.problems import DomainError, ValidationFailed
 from fieldbook_shared.schemas import PagedQuery
-from fieldbook_shared.verbs import lists
+from fieldbook_shared.verbs import lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..domain import content, owners
@@ -106,10 +106,13 @@ files = Blueprint("files", __name__, url_prefix="/v1/files", description="One fi
 
 @files.route("/<uuid:file_id>")
 class FileItem(MethodView):
-    @files.response(200, FileSchema)
-    def get(self, file_id):
-        """What the file is: name, type, size, what it hangs on."""
-        return service.get_file(current_uow(), str(file_id))
+    get = reader(
+        files,
+        FileSchema,
+        service.get_file,
+        "What the file is: name, type, size, what it hangs on.",
+        etag=False,
+    )
 
     @files.response(204)
     @answers(503)

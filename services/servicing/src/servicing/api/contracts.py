@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import created, creates, edits, lists, reads
+from fieldbook_shared.verbs import creator, edits, lists, reader, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import contracts as service
@@ -43,11 +43,14 @@ class CustomerContracts(MethodView):
         filters = ContractFilters(**{**query, "customer_id": str(customer_id)})
         return service.list_customer_contracts(current_uow(), filters, *page)
 
-    @creates(customer_contracts, ContractInSchema, ContractSchema)
-    def post(self, body, customer_id):
-        """Put the customer on a plan (`contract.created`); the plan's name and SLA are copied."""
-        contract = service.add_contract(current_uow(), str(customer_id), body)
-        return created(contract, f"/v1/contracts/{contract.id}")
+    post = creator(
+        customer_contracts,
+        ContractInSchema,
+        ContractSchema,
+        service.add_contract,
+        "/v1/contracts/{id}",
+        "Put the customer on a plan (`contract.created`); the plan's name and SLA are copied.",
+    )
 
 
 @blp.route("")
@@ -61,9 +64,7 @@ class Contracts(MethodView):
 
 @blp.route("/<uuid:contract_id>")
 class ContractItem(MethodView):
-    @reads(blp, ContractSchema)
-    def get(self, contract_id):
-        return with_etag(service.get_contract(current_uow(), str(contract_id)))
+    get = reader(blp, ContractSchema, service.get_contract, None)
 
     @edits(blp, ContractChangeSchema, ContractSchema)
     def patch(self, body, contract_id):

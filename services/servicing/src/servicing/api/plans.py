@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import created, creates, deletes, edits, reads
+from fieldbook_shared.verbs import creator, deletes, edits, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import plans as service
@@ -28,18 +28,19 @@ class Plans(MethodView):
         """Every plan, by name (a short list: not paged)."""
         return service.list_plans(current_uow())
 
-    @creates(blp, ServicePlanInSchema, ServicePlanSchema)
-    def post(self, body):
-        """Add a plan (names are unique: 409 when taken)."""
-        plan = service.add_plan(current_uow(), body)
-        return created(plan, f"/v1/service-plans/{plan.id}")
+    post = creator(
+        blp,
+        ServicePlanInSchema,
+        ServicePlanSchema,
+        service.add_plan,
+        "/v1/service-plans/{id}",
+        "Add a plan (names are unique: 409 when taken).",
+    )
 
 
 @blp.route("/<uuid:plan_id>")
 class PlanItem(MethodView):
-    @reads(blp, ServicePlanSchema)
-    def get(self, plan_id):
-        return with_etag(service.get_plan(current_uow(), str(plan_id)))
+    get = reader(blp, ServicePlanSchema, service.get_plan, None)
 
     @edits(blp, ServicePlanInSchema(partial=True), ServicePlanSchema)
     def patch(self, body, plan_id):

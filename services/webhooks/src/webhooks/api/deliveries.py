@@ -12,7 +12,7 @@ from flask.views import MethodView
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import answers
-from fieldbook_shared.verbs import lists
+from fieldbook_shared.verbs import lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import deliveries as service
@@ -31,10 +31,7 @@ class Deliveries(MethodView):
 
 @blp.route("/<uuid:webhook_id>/deliveries/<uuid:delivery_id>")
 class DeliveryItem(MethodView):
-    @blp.response(200, DeliverySchema)
-    def get(self, webhook_id, delivery_id):
-        """One delivery."""
-        return service.get_delivery(current_uow(), str(webhook_id), str(delivery_id))
+    get = reader(blp, DeliverySchema, service.get_delivery, "One delivery.", etag=False)
 
 
 @blp.route("/<uuid:webhook_id>/deliveries/<uuid:delivery_id>/replay")

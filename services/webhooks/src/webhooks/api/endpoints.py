@@ -10,11 +10,9 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE
 
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.schemas import PagedQuery
-from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reads
+from fieldbook_shared.verbs import created, creates, deletes, edits, lister, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import endpoints as service
@@ -40,10 +38,12 @@ def settings():
 
 @blp.route("")
 class Endpoints(MethodView):
-    @lists(blp, EndpointSchema(many=True), query=PagedQuery, unknown=RAISE)
-    def get(self, query, page):
-        """The tenant's endpoints, oldest first (never their secrets)."""
-        return service.list_endpoints(current_uow(), *page)
+    get = lister(
+        blp,
+        EndpointSchema(many=True),
+        service.list_endpoints,
+        "The tenant's endpoints, oldest first (never their secrets).",
+    )
 
     @creates(blp, EndpointInSchema, EndpointWithSecretSchema)
     def post(self, body):
@@ -55,10 +55,7 @@ class Endpoints(MethodView):
 
 @blp.route("/<uuid:webhook_id>")
 class EndpointItem(MethodView):
-    @reads(blp, EndpointSchema)
-    def get(self, webhook_id):
-        """Read an endpoint."""
-        return with_etag(service.get_endpoint(current_uow(), str(webhook_id)))
+    get = reader(blp, EndpointSchema, service.get_endpoint, "Read an endpoint.")
 
     @edits(blp, EndpointPatchSchema(partial=True), EndpointSchema)
     def patch(self, body, webhook_id):
