@@ -3,8 +3,6 @@ de-allocations, payment reversals, refunds (`undo.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -79,31 +77,44 @@ def _payment(payment, unallocated, allocations=()):
     return with_amount(payment, "allocations", list(allocations))
 
 
-def allocates(blp: Blueprint) -> Callable:
-    """POST …/allocations of a credit note, a payment or account credit: the invoices and amounts
-    asked; the answer (`_allocated`) is the allocations made and what is left unallocated."""
-    return lambda view: blp.arguments(AllocationsInSchema)(blp.response(201, AllocationsResultSchema)(view))
+def allocation_routes(
+    blp: Blueprint, kind: str, name: str, source_id: str, allocate_doc: str, deallocate_doc: str
+) -> None:
+    """POST …/allocations and POST …/allocations/<id>/deallocate of a credit note, a payment or
+    account credit (`kind`, its id the URL's `source_id`): one implementation for the three. An
+    allocation asks for invoices and amounts and answers the allocations made and what is left
+    unallocated; a de-allocation asks for the day and why and answers the allocation undone and where
+    source and invoice stand. Account credit's URL names its customer (`customer_id`): the source is
+    looked for as that customer's."""
 
+    class Allocations(MethodView):
+        @blp.arguments(AllocationsInSchema)
+        @blp.response(201, AllocationsResultSchema)
+        def post(self, body, customer_id=None, **ids):
+            made, unallocated = cash.allocate(
+                current_uow(), kind, str(ids[source_id]), body, customer_id=customer_id
+            )
+            return {"allocations": made, "unallocated": unallocated}, 201
 
-def deallocates(blp: Blueprint) -> Callable:
-    """POST …/allocations/<id>/deallocate of a credit note, a payment or account credit: the day and
-    why; the answer (`_deallocated`) is the allocation undone and where source and invoice stand."""
-    return lambda view: blp.arguments(DeallocateInSchema)(blp.response(200, DeallocatedSchema)(view))
+    class Deallocate(MethodView):
+        @blp.arguments(DeallocateInSchema)
+        @blp.response(200, DeallocatedSchema)
+        def post(self, body, allocation_id, customer_id=None, **ids):
+            allocation, unallocated, invoice, outstanding = undo.deallocate(
+                current_uow(), kind, str(ids[source_id]), str(allocation_id), body, customer_id=customer_id
+            )
+            return {
+                "allocation": allocation,
+                "unallocated": unallocated,
+                "invoice_id": invoice.id,
+                "invoice_status": invoice.status,
+                "outstanding": outstanding,
+            }
 
-
-def _allocated(made, unallocated) -> tuple:
-    return {"allocations": made, "unallocated": unallocated}, 201
-
-
-def _deallocated(result) -> dict:
-    allocation, unallocated, invoice, outstanding = result
-    return {
-        "allocation": allocation,
-        "unallocated": unallocated,
-        "invoice_id": invoice.id,
-        "invoice_status": invoice.status,
-        "outstanding": outstanding,
-    }
+    Allocations.post.__doc__, Deallocate.post.__doc__ = allocate_doc, deallocate_doc
+    rule = f"/<uuid:{source_id}>/allocations"
+    blp.route(rule, endpoint=f"{name}Allocations")(Allocations)
+    blp.route(f"{rule}/<uuid:allocation_id>/deallocate", endpoint=f"{name}Deallocate")(Deallocate)
 
 
 def _refund(row, sources):
@@ -147,23 +158,14 @@ class CreditNoteSend(MethodView):
         return send("credit_note", credit_note_id, body)
 
 
-@credit_notes.route("/<uuid:credit_note_id>/allocations")
-class CreditNoteAllocations(MethodView):
-    @allocates(credit_notes)
-    def post(self, body, credit_note_id):
-        """Allocate a credit note to invoices."""
-        made, unallocated = cash.allocate(current_uow(), "credit_note", str(credit_note_id), body)
-        return _allocated(made, unallocated)
-
-
-@credit_notes.route("/<uuid:credit_note_id>/allocations/<uuid:allocation_id>/deallocate")
-class CreditNoteDeallocate(MethodView):
-    @deallocates(credit_notes)
-    def post(self, body, credit_note_id, allocation_id):
-        """De-allocate: the invoice owes the amount again, the credit note has it unallocated again."""
-        return _deallocated(
-            undo.deallocate(current_uow(), "credit_note", str(credit_note_id), str(allocation_id), body)
-        )
+allocation_routes(
+    credit_notes,
+    "credit_note",
+    "CreditNote",
+    "credit_note_id",
+    "Allocate a credit note to invoices.",
+    "De-allocate: the invoice owes the amount again, the credit note has it unallocated again.",
+)
 
 
 @customer_credit_notes.route("")
@@ -202,23 +204,14 @@ class PaymentItem(MethodView):
         return _payment(*cash.get_payment(current_uow(), str(payment_id)))
 
 
-@payments.route("/<uuid:payment_id>/allocations")
-class PaymentAllocations(MethodView):
-    @allocates(payments)
-    def post(self, body, payment_id):
-        """Allocate what is left of a payment; 409 with the figures when it would over-allocate."""
-        made, unallocated = cash.allocate(current_uow(), "payment", str(payment_id), body)
-        return _allocated(made, unallocated)
-
-
-@payments.route("/<uuid:payment_id>/allocations/<uuid:allocation_id>/deallocate")
-class PaymentDeallocate(MethodView):
-    @deallocates(payments)
-    def post(self, body, payment_id, allocation_id):
-        """De-allocate: the invoice owes the amount again, the payment has it unallocated again."""
-        return _deallocated(
-            undo.deallocate(current_uow(), "payment", str(payment_id), str(allocation_id), body)
-        )
+allocation_routes(
+    payments,
+    "payment",
+    "Payment",
+    "payment_id",
+    "Allocate what is left of a payment; 409 with the figures when it would over-allocate.",
+    "De-allocate: the invoice owes the amount again, the payment has it unallocated again.",
+)
 
 
 @payments.route("/<uuid:payment_id>/reverse")
@@ -258,26 +251,14 @@ class AccountCreditItem(MethodView):
         return _payment(payment, unallocated, allocations)
 
 
-@account_credit.route("/<uuid:credit_id>/allocations")
-class AccountCreditAllocations(MethodView):
-    @allocates(account_credit)
-    def post(self, body, customer_id, credit_id):
-        """Apply account credit to invoices."""
-        made, unallocated = cash.allocate(
-            current_uow(), "account_credit", str(credit_id), body, customer_id=customer_id
-        )
-        return _allocated(made, unallocated)
-
-
-@account_credit.route("/<uuid:credit_id>/allocations/<uuid:allocation_id>/deallocate")
-class AccountCreditDeallocate(MethodView):
-    @deallocates(account_credit)
-    def post(self, body, customer_id, credit_id, allocation_id):
-        """De-allocate: the invoice owes the amount again, the account credit is available again."""
-        result = undo.deallocate(
-            current_uow(), "account_credit", str(credit_id), str(allocation_id), body, customer_id=customer_id
-        )
-        return _deallocated(result)
+allocation_routes(
+    account_credit,
+    "account_credit",
+    "AccountCredit",
+    "credit_id",
+    "Apply account credit to invoices.",
+    "De-allocate: the invoice owes the amount again, the account credit is available again.",
+)
 
 
 @refunds.route("")
