@@ -13,6 +13,8 @@ time works on, outside the request that queued it:
 - poll: `poll_loop` runs a step again at once while it finds work, waits between steps when
   it does not, and survives any error in a step (the database went away): the worker's loops
   never die of one, the worker supervises them for anything worse (`messaging.worker`).
+
+A service's own loop over its records (a reminder chain, a webhook sender) is a `ServiceLoop`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy import CursorResult, Select, and_, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .context import RequestContext
 from .db import is_postgres, utcnow
 
 S = TypeVar("S", bound=Select)
@@ -145,3 +148,35 @@ def each_across_tenants(
             break
         after = (rows[-1][0], rows[-1][1])
     return done
+
+
+class ServiceLoop:
+    """A service's own loop in its worker, beside the relay and the consumer: `run(stop)` is
+    `poll_loop` around the subclass's `step(stop)`, pausing the setting named `poll_setting`
+    between steps that found nothing. A step opens a unit of work per record, as the system
+    (`actor`) under the record's tenant (`uow`).
+
+    Built as the worker builds it, `Loop(settings, sessions, uow_factory)`; the subclass names
+    itself: `name, actor, poll_setting, log = "reminder chain", "system:servicing", ..., log`."""
+
+    name: str  # the loop's name in log lines
+    actor: str  # whom its units of work act as
+    poll_setting: str  # the settings' field with the seconds between idle steps
+    log: logging.Logger
+
+    def __init__(
+        self, settings: Any, sessions: sessionmaker[Session], uow_factory: Callable[[RequestContext], Any]
+    ):
+        self.settings = settings
+        self.sessions = sessions
+        self.uow_factory = uow_factory
+        poll_seconds = getattr(settings, self.poll_setting)
+        self.run = poll_loop(self.name, self.step, poll_seconds, self.log, error_wait=1.0)
+
+    def uow(self, tenant_id: str) -> Any:
+        """A unit of work of the loop's, as the system under `tenant_id`."""
+        return self.uow_factory(RequestContext.system(tenant_id, actor=self.actor))
+
+    def step(self, stop: threading.Event) -> object:
+        """One pass: something true when it found work (the loop goes on at once)."""
+        raise NotImplementedError

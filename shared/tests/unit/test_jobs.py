@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from fieldbook_shared.db import create_engine, session_factory, utcnow
-from fieldbook_shared.jobs import claim_queued, poll_loop
+from fieldbook_shared.jobs import ServiceLoop, claim_queued, poll_loop
 
 
 class Base(DeclarativeBase):
@@ -83,3 +83,37 @@ def test_the_poll_loop_runs_while_there_is_work_waits_when_none_and_survives_err
     assert messages[0] == ("INFO", "test loop started") and messages[-1] == ("INFO", "test loop stopped")
     assert any(level == "WARNING" and "cannot reach the database" in m for level, m in messages)
     assert any(level == "ERROR" and m == "test loop: step failed" for level, m in messages)
+
+
+class Settings:
+    loop_poll_seconds = 0.01
+
+
+class Pinger(ServiceLoop):
+    name, actor, poll_setting, log = (
+        "pinger",
+        "system:pings",
+        "loop_poll_seconds",
+        logging.getLogger("test.pings"),
+    )
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.seen: list = []
+
+    def step(self, stop):
+        self.seen.append(self.uow("tenant-1"))
+        if len(self.seen) == 3:
+            stop.set()
+        return False
+
+
+def test_a_service_loop_steps_on_its_poll_and_opens_units_of_work_as_its_actor():
+    loop = Pinger(Settings(), "the sessions", lambda context: context)
+    stop = threading.Event()
+    thread = threading.Thread(target=loop.run, args=(stop,))
+    thread.start()
+    thread.join(timeout=5)
+    assert not thread.is_alive() and len(loop.seen) == 3
+    assert {(c.tenant_id, c.actor, c.role) for c in loop.seen} == {("tenant-1", "system:pings", "admin")}
+    assert loop.sessions == "the sessions" and isinstance(loop.settings, Settings)

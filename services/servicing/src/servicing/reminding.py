@@ -10,54 +10,36 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from fieldbook_shared.context import RequestContext
-from fieldbook_shared.jobs import poll_loop
+from fieldbook_shared.jobs import ServiceLoop, each_across_tenants
 
 from .service.chain import remind
 from .service.common import today
-from .settings import ServicingSettings
 from .store.queries import waiting_reminders
-from .uow import ServicingUnitOfWork
 
 log = logging.getLogger("servicing.reminding")
 
 PAGE = 200
 
 
-class ReminderChain:
-    def __init__(
-        self,
-        settings: ServicingSettings,
-        sessions: sessionmaker[Session],
-        uow_factory: Callable[[RequestContext], ServicingUnitOfWork],
-    ):
-        self.settings = settings
-        self.sessions = sessions
-        self.uow_factory = uow_factory
-        self.run = poll_loop("reminder chain", self.step, settings.reminder_poll_seconds, log, error_wait=1.0)
+class ReminderChain(ServiceLoop):
+    name, actor, poll_setting, log = "reminder chain", "system:servicing", "reminder_poll_seconds", log
 
     def step(self, stop: threading.Event) -> int:
         """One pass over the waiting reminders; how many stages it sent or skipped. Returns 0 so
         the loop waits its poll between passes (a pass already goes through all of them)."""
         day = today()
         until = day + timedelta(days=self.settings.offsets.first_before)
-        after: tuple[str, str] | None = None
-        done = 0
-        while not stop.is_set():
-            with self.sessions() as session:
-                rows = waiting_reminders(session, until, after, PAGE)
-            for tenant_id, reminder_id in rows:
-                uow = self.uow_factory(RequestContext.system(tenant_id, actor="system:servicing"))
-                if remind(uow, reminder_id, day, self.settings.offsets):
-                    done += 1
-            if len(rows) < PAGE:
-                break
-            after = (rows[-1][0], rows[-1][1])
+        done = each_across_tenants(
+            self.sessions,
+            lambda session, after, page: waiting_reminders(session, until, after, page),
+            lambda tenant_id, reminder_id: remind(
+                self.uow(tenant_id), reminder_id, day, self.settings.offsets
+            ),
+            stop,
+            PAGE,
+        )
         if done:
             log.info("reminder chain on %s: %d stage(s) sent or skipped", day, done)
         return 0

@@ -8,38 +8,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from fieldbook_shared.context import RequestContext
-from fieldbook_shared.jobs import each_across_tenants, poll_loop
+from fieldbook_shared.jobs import ServiceLoop, each_across_tenants
 
 from .service.common import today
 from .service.contracts import settle_end
-from .settings import ServicingSettings
 from .store.queries import ending_contracts
-from .uow import ServicingUnitOfWork
 
 log = logging.getLogger("servicing.renewing")
 
 
-class ContractEnds:
-    def __init__(
-        self,
-        settings: ServicingSettings,
-        sessions: sessionmaker[Session],
-        uow_factory: Callable[[RequestContext], ServicingUnitOfWork],
-    ):
-        self.sessions = sessions
-        self.uow_factory = uow_factory
-        self.run = poll_loop("contract ends", self.step, settings.reminder_poll_seconds, log, error_wait=1.0)
+class ContractEnds(ServiceLoop):
+    name, actor, poll_setting, log = "contract ends", "system:servicing", "reminder_poll_seconds", log
 
     def settle(self, tenant_id: str, contract_id: str, day) -> str | None:
-        uow = self.uow_factory(RequestContext.system(tenant_id, actor="system:servicing"))
         try:
-            return settle_end(uow, contract_id, day)
+            return settle_end(self.uow(tenant_id), contract_id, day)
         except StaleDataError:
             return None  # another worker settled it first
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldbook_shared import clock
 from fieldbook_shared.context import RequestContext
-from fieldbook_shared.jobs import lease_until, new_token, poll_loop
+from fieldbook_shared.jobs import ServiceLoop, lease_until, new_token
 
 from .domain.addresses import RefusedUrl, check_url
 from .domain.signing import signed_headers
@@ -35,21 +35,17 @@ log = logging.getLogger("webhooks.sending")
 USER_AGENT = "Fieldbook-Webhooks/1"
 
 
-class Sender:
+class Sender(ServiceLoop):
+    name, actor, poll_setting, log = "webhook sender", "system:webhooks", "webhook_poll_seconds", log
+
     def __init__(
         self,
         settings: WebhooksSettings,
         sessions: sessionmaker[Session],
         uow_factory: Callable[[RequestContext], WebhooksUnitOfWork],
     ):
-        self.settings = settings
-        self.sessions = sessions
-        self.uow_factory = uow_factory
+        super().__init__(settings, sessions, uow_factory)
         self.http = requests.Session()
-        self.run = poll_loop("webhook sender", self.step, settings.webhook_poll_seconds, log, error_wait=1.0)
-
-    def uow(self, tenant_id: str) -> WebhooksUnitOfWork:
-        return self.uow_factory(RequestContext.system(tenant_id, actor="system:webhooks"))
 
     def claim(self) -> tuple[str, list[tuple]]:
         token, now = new_token(), clock.now()
