@@ -21,7 +21,15 @@ pytest_plugins = ["fieldbook_shared.pytest_plugin"]
 
 @pytest.fixture
 def service_under_test() -> ServiceUnderTest:
-    return ServiceUnderTest("assets", MIGRATIONS, load_settings, create_app, AssetsUnitOfWork, HANDLERS)
+    return ServiceUnderTest(
+        "assets",
+        MIGRATIONS,
+        load_settings,
+        create_app,
+        AssetsUnitOfWork,
+        HANDLERS,
+        stand_ins={LOOKUP_EXTENSION: "customers"},
+    )
 
 
 class FakeCustomers:
@@ -84,13 +92,6 @@ class FakeCustomers:
 @pytest.fixture
 def customers():
     return FakeCustomers()
-
-
-@pytest.fixture
-def app(settings, customers):
-    app = create_app(settings)
-    app.extensions[LOOKUP_EXTENSION] = customers
-    return app
 
 
 def customer_snapshot(customer_id: str, version: int = 1, name: str = "John Smith", **overrides) -> dict:

@@ -44,6 +44,7 @@ def service_under_test(store_dir) -> ServiceUnderTest:
             "max_file_bytes": MAX_FILE_BYTES,
             "max_body_bytes": MAX_FILE_BYTES + 16 * 1024,
         },
+        stand_ins={LOOKUP_EXTENSION: "owners"},
     )
 
 
@@ -76,13 +77,6 @@ class FakeOwners:
 @pytest.fixture
 def owners():
     return FakeOwners()
-
-
-@pytest.fixture
-def app(settings, owners):
-    app = create_app(settings)
-    app.extensions[LOOKUP_EXTENSION] = owners
-    return app
 
 
 def system_uow(service_under_test, sessions, tenant=TENANT) -> FilesUnitOfWork:

@@ -10,8 +10,9 @@ that are no fixtures, `ServiceUnderTest`, `Api`, `publish`, `count`, are in `fie
     def service_under_test() -> ServiceUnderTest:
         return ServiceUnderTest("assets", MIGRATIONS, load_settings, create_app, AssetsUnitOfWork, HANDLERS)
 
-and overrides, by defining a fixture of the same name, what it does its own way (`app` with a
-stand-in for another service, `uow_factory` with its lookups, `settings` on PostgreSQL).
+and overrides, by defining a fixture of the same name, what it does its own way (`uow_factory` with
+its lookups, `settings` on PostgreSQL). A stand-in for another service that the app keeps as an
+extension is named in `ServiceUnderTest(stand_ins=...)`: the extension and the fixture.
 Loaded by test code only (pytest is a test dependency, not one of the kit's).
 """
 
@@ -44,8 +45,11 @@ def settings(service_under_test: ServiceUnderTest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(service_under_test: ServiceUnderTest, settings: Settings) -> Flask:
-    return service_under_test.create_app(settings)
+def app(service_under_test: ServiceUnderTest, settings: Settings, request: pytest.FixtureRequest) -> Flask:
+    app = service_under_test.create_app(settings)
+    for extension, fixture in service_under_test.stand_ins.items():
+        app.extensions[extension] = request.getfixturevalue(fixture)
+    return app
 
 
 @pytest.fixture

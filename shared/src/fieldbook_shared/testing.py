@@ -99,6 +99,9 @@ class ServiceUnderTest:
     handlers: Mapping[str, Any]
     role: str = "admin"  # the role the `api` fixture speaks as
     settings_overrides: dict[str, Any] = field(default_factory=dict)  # what the tests set otherwise
+    # the app's extensions the tests replace: extension name -> the fixture that stands in for it
+    # (another service's lookup)
+    stand_ins: dict[str, str] = field(default_factory=dict)
 
 
 def headers(role: str = "admin", tenant: str = TENANT, **extra: str) -> dict[str, str]:

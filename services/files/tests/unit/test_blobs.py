@@ -12,6 +12,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from fieldbook_shared.testing import TENANT, ServiceUnderTest, publish
+from files.api.files import LOOKUP_EXTENSION
 from files.app import create_app
 from files.handlers import HANDLERS
 from files.manage import MIGRATIONS
@@ -127,6 +128,7 @@ def service_under_test(s3_endpoint, aws_env) -> ServiceUnderTest:
         FilesUnitOfWork.bound_to(store),
         HANDLERS,
         settings_overrides=overrides,
+        stand_ins={LOOKUP_EXTENSION: "owners"},
     )
 
 
