@@ -72,6 +72,22 @@ class ClaimedSender:
         finally:
             channel.close()
 
+    def _log_outcome(self, row: Any, outcome: Any, code_field: str) -> None:
+        """The log line of a recorded send: `<kind> <id> <outcome>`, with the ids, the channel's
+        code (as `code_field`: "smtp_code", "status_code") and what it said as fields."""
+        self.log.info(
+            "%s %s %s",
+            self.kind,
+            row.id,
+            outcome.outcome,
+            extra={
+                f"{self.kind}_id": row.id,
+                "tenant_id": row.tenant_id,
+                code_field: outcome.code,
+                "detail": outcome.detail,
+            },
+        )
+
     def _release(self, row_id: str, token: str) -> None:
         with self.sessions() as session:
             row = locked(session, self.model, row_id)

@@ -270,19 +270,8 @@ class Sender(ClaimedSender):
             return
         if outcome is None:
             outcome = transport.send(message)
-        if not self.record(email, outcome, token):
-            return
-        log.info(
-            "email %s %s",
-            email.id,
-            outcome.outcome,
-            extra={
-                "email_id": email.id,
-                "tenant_id": email.tenant_id,
-                "smtp_code": outcome.code,
-                "detail": outcome.detail,
-            },
-        )
+        if self.record(email, outcome, token):
+            self._log_outcome(email, outcome, "smtp_code")
 
     def record(self, claimed: Email, outcome: SendOutcome, token: str) -> bool:
         """The attempt, the email's new state and its event, in one transaction. False (nothing

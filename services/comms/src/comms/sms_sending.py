@@ -67,17 +67,7 @@ class SmsSender(ClaimedSender):
             return
         outcome = provider.send(sms_id=row.id, tenant_id=row.tenant_id, to=row.to_number or "", body=row.body)
         if self.record(row, outcome, token):
-            log.info(
-                "sms %s %s",
-                row.id,
-                outcome.outcome,
-                extra={
-                    "sms_id": row.id,
-                    "tenant_id": row.tenant_id,
-                    "status_code": outcome.code,
-                    "detail": outcome.detail,
-                },
-            )
+            self._log_outcome(row, outcome, "status_code")
 
     def record(self, claimed: Sms, outcome: SendOutcome, token: str) -> bool:
         """The outcome, the SMS's new state, its log line's and its event, in one transaction;
