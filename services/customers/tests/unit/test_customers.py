@@ -116,6 +116,15 @@ def test_search_by_partial_postcode_contact_surname_phone_digits_and_email(api):
     ).get_json()
     assert search(api, "l1 9z") == [works["id"]]
     assert search(api, "L1 5AB") == []
+    # a postcode's digits are not a phone number: "L17 7EU" is not everyone whose phone holds 177
+    liverpool = api.post(
+        "/v1/customers",
+        private_customer(
+            surname="Quayle", phone="0151 177 2000", address={"line_1": "3 Bold St", "postcode": "L1 4DS"}
+        ),
+    ).get_json()
+    assert search(api, "0151 177") == [liverpool["id"]]
+    assert search(api, "L17 7EU") == []
     assert len(search(api, "acme")) == 1 and john["id"] not in search(api, "acme")
     assert search(api, "nothing-like-this") == []
 

@@ -87,14 +87,20 @@ def _contains(text: str) -> ColumnElement[bool]:
 
 def _forms(term: str) -> list[str]:
     """What else `term` is searched as: a postcode without its spaces ("ls1 4a" → LS14A, as the
-    document holds postcodes) and, when it is mostly digits, a phone's digits in the form search
-    stores them ("+44 7700 900123" → 07700900123, `rules.search_digits`)."""
+    document holds postcodes) and, when it is mostly digits and has no letter, a phone's digits in
+    the form search stores them ("+44 7700 900123" → 07700900123, `rules.search_digits`)."""
     forms = []
     postcode = compact_postcode(term)
     if postcode and re.fullmatch(r"[A-Z0-9]{2,8}", postcode):
         forms.append(postcode)
     only_digits = re.sub(r"\D", "", term)
-    if len(only_digits) >= 3 and len(only_digits) >= len(term.replace(" ", "")) - 3:
+    # a phone has no letters: "L17 7EU" is a postcode, never the phone digits "177" (which match
+    # thousands of customers)
+    if (
+        len(only_digits) >= 3
+        and len(only_digits) >= len(term.replace(" ", "")) - 3
+        and not re.search(r"[A-Za-z]", term)
+    ):
         phone = search_digits(term)
         if phone and len(phone) >= 3:
             forms.append(phone)
