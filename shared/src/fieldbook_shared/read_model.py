@@ -12,11 +12,16 @@ events, in the service's own table. One rule for all of them:
 A copy not held yet is inserted at version 0 in a savepoint: when another process inserted the same
 record meanwhile (the web fetching a customer while the worker applies its event), theirs is used
 and the rule above applies to it.
+
+A consumer's batch of snapshots takes its copies together (`take_many`): the ones held are read by
+one SELECT, the new ones added without a savepoint or a flush, so the batch's commit writes them in
+one INSERT. Another process's insert of the same record then fails that commit, and the consumer
+applies the batch again event by event (`take`, above).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -82,11 +87,46 @@ class ReadModel(Generic[Row]):
         `required` columns a new row needs), and whether the snapshot is newer than it: then the
         copy takes its version and the caller copies the fields it keeps."""
         row: Any = self._held_or_new(session, tenant_id, str(data["id"]), required)
+        return row, self._newer(row, data)
+
+    def take_many(
+        self,
+        session: Session,
+        tenant_id: str,
+        snapshots: Sequence[dict],
+        required: Callable[[dict], dict] | None = None,
+    ) -> list[tuple[Row, bool]]:
+        """`take` for each of `snapshots` in order (a consumer's batch): the copies held read by one
+        SELECT, the new ones (with the columns `required(data)` gives) added but not flushed and
+        without a savepoint: a concurrent insert of the same record fails the caller's flush, which
+        then takes them one by one. A record twice in the batch is one copy, so the newer wins."""
+        model: Any = self.model
+        key = getattr(model, self.key)
+        ids = {str(data["id"]) for data in snapshots}
+        rows: dict[str, Any] = {
+            getattr(row, self.key): row
+            for row in session.scalars(select(model).where(model.tenant_id == tenant_id, key.in_(ids)))
+        }
+        out: list[tuple[Row, bool]] = []
+        for data in snapshots:
+            record_id = str(data["id"])
+            row = rows.get(record_id)
+            if row is None:
+                values = required(data) if required else {}
+                row = rows[record_id] = self.model(
+                    **{"tenant_id": tenant_id, self.key: record_id, "version": 0, **values}
+                )
+                session.add(row)
+            out.append((row, self._newer(row, data)))
+        return out
+
+    def _newer(self, row: Any, data: dict) -> bool:
+        """Whether the snapshot is newer than the copy (not removed); then the copy takes its version."""
         version = int(data["version"])
         newer = not self.is_removed(row) and version > (row.version or 0)
         if newer:
             row.version = version
-        return row, newer
+        return newer
 
     def tombstone(self, session: Session, tenant_id: str, record_id: str, **values: Any) -> Row:
         """The copy flagged gone (made if the record was never heard of), with `values` set (e.g.

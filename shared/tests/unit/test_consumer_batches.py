@@ -11,7 +11,7 @@ from kit_support import TENANT, effects, inbox_ids, on_customer_deleted, outbox_
 from sqlalchemy.exc import OperationalError
 
 from fieldbook_shared.events import build_event
-from fieldbook_shared.messaging import Consumer
+from fieldbook_shared.messaging import BatchHandler, Consumer
 from fieldbook_shared.messaging.consumer import _Deliveries, _Delivery, apply_event, apply_events
 from fieldbook_shared.settings import Settings
 
@@ -311,3 +311,76 @@ def test_two_workers_on_the_one_queue_are_refused(sqlite_sessions):
     settings = Settings(service="assets", database_url="sqlite://", worker_count=2)
     with pytest.raises(ValueError, match="CONSUMER_PARTITIONS"):
         Consumer(settings, uow_factory(sqlite_sessions), HANDLERS)
+
+
+# -- a BatchHandler: a run of its events applied at once --------------------------------------------
+
+
+def batch_handlers(calls: list, poison: str | None = None):
+    def many(uow, events):
+        calls.append([e.data["customer_id"] for e in events])
+        for event in events:
+            on_customer_deleted(uow, event)
+        if poison in [e.data["customer_id"] for e in events]:
+            raise RuntimeError("batch handler bug")
+
+    def one(uow, event):
+        calls.append(event.data["customer_id"])
+        on_customer_deleted(uow, event)
+        if event.data["customer_id"] == poison:
+            raise RuntimeError("handler bug")
+
+    return {"customer.deleted": BatchHandler(one, many), "customer.erased": on_customer_deleted}
+
+
+def erased(customer_id: str):
+    return build_event(
+        "customer.erased", source="customers", tenant_id=TENANT, data={"customer_id": customer_id}
+    )
+
+
+def test_a_batch_handler_takes_each_run_of_its_events_of_one_tenant_at_once(sqlite_sessions):
+    calls: list = []
+    events = [
+        deleted("a1"),
+        deleted("a2"),
+        erased("m1"),  # another handler: the run ends
+        deleted("a3"),
+        deleted("b1", tenant="tenant-b"),  # another tenant: a run of its own
+        deleted("b2", tenant="tenant-b"),
+    ]
+    results = apply_events(uow_factory(sqlite_sessions), batch_handlers(calls), events)
+
+    assert results == ["applied"] * 6
+    assert calls == [["a1", "a2"], "a3", ["b1", "b2"]]
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["a1", "a2", "m1", "a3", "b1", "b2"]
+    assert inbox_ids(sqlite_sessions) == {e.id for e in events}
+
+
+def test_a_failing_batch_handler_is_applied_again_event_by_event_and_the_poison_fails_alone(
+    sqlite_sessions,
+):
+    calls: list = []
+    events = [deleted("c1"), deleted("bad"), deleted("c3")]
+
+    results = apply_events(uow_factory(sqlite_sessions), batch_handlers(calls, poison="bad"), events)
+
+    assert results[0] == results[2] == "applied"
+    assert isinstance(results[1], RuntimeError)
+    assert calls == [["c1", "bad", "c3"], "c1", "bad", "c3"]
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["c1", "c3"]
+    assert inbox_ids(sqlite_sessions) == {events[0].id, events[2].id}
+
+
+def test_a_batch_handler_may_not_publish(sqlite_sessions):
+    def many(uow, events):
+        for event in events:
+            on_customer_deleted(uow, event)
+        uow.publish("customer.deleted", {"customer_id": "x"}, subject="x")
+
+    handlers = {"customer.deleted": BatchHandler(on_customer_deleted, many)}
+    events = [deleted("c1"), deleted("c2")]
+
+    assert apply_events(uow_factory(sqlite_sessions), handlers, events) == ["applied", "applied"]
+    assert outbox_rows(sqlite_sessions) == []  # applied again apart, by `one`
+    assert [e.customer_id for e in effects(sqlite_sessions)] == ["c1", "c2"]

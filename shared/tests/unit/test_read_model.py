@@ -108,3 +108,52 @@ def test_a_copy_inserted_meanwhile_by_another_process_is_used(engine, session, m
     keep(session, {"id": "c1", "version": 6, "name": "Mine, newer"})
     session.commit()
     assert (row.version, row.name) == (6, "Mine, newer")
+
+
+def keep_many(session, snapshots: list[dict], tenant="t1") -> None:
+    for (row, newer), data in zip(
+        COPIES.take_many(session, tenant, snapshots, lambda _d: {"name": ""}), snapshots, strict=True
+    ):
+        if newer:
+            row.name = data["name"]
+
+
+def test_a_batch_of_snapshots_keeps_the_same_rule_as_one_by_one(session):
+    keep(session, {"id": "held", "version": 5, "name": "held"})
+    keep(session, {"id": "gone", "version": 1, "name": "gone"})
+    COPIES.tombstone(session, "t1", "gone")
+    session.flush()
+
+    keep_many(
+        session,
+        [
+            {"id": "new", "version": 2, "name": "second"},
+            {"id": "held", "version": 4, "name": "stale"},  # older than the one held
+            {"id": "new", "version": 1, "name": "late"},  # the same record twice: the newer stays
+            {"id": "gone", "version": 9, "name": "revived?"},  # a tombstone stays
+            {"id": "held", "version": 6, "name": "newer"},
+            {"id": "other tenant's", "version": 1, "name": "x"},
+        ],
+    )
+    session.flush()
+
+    names = {row.customer_id: (row.version, row.name, row.removed) for row in session.query(CustomerCopy)}
+    assert names == {
+        "held": (6, "newer", False),
+        "gone": (1, "gone", True),
+        "new": (2, "second", False),
+        "other tenant's": (1, "x", False),
+    }
+
+
+def test_a_batch_of_snapshots_reads_the_copies_held_in_one_select(session, engine):
+    from sqlalchemy import event
+
+    keep(session, {"id": "c1", "version": 1, "name": "one"})
+    session.flush()
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    keep_many(session, [{"id": f"c{i}", "version": 2, "name": f"n{i}"} for i in range(1, 30)])
+
+    assert len(statements) == 1 and statements[0].lstrip().startswith("SELECT")

@@ -1,6 +1,6 @@
 """Messaging: broker topology, the outbox relay, the inbox consumer, the worker, and a test bus."""
 
-from .consumer import Consumer, Handler, Handlers, Outcome, apply_event
+from .consumer import BatchHandler, Consumer, Handler, Handlers, Outcome, apply_event
 from .memory_bus import BusMessage, Delivery, InMemoryBus
 from .publisher import BatchOutcome, Outgoing, PipelinedPublisher, Publisher, publish_batch
 from .relay import OutboxRelay, outbox_lock_key
@@ -16,6 +16,7 @@ from .worker import run_worker
 
 __all__ = [
     "DEAD_LETTER_EXCHANGE",
+    "BatchHandler",
     "BusMessage",
     "Consumer",
     "Delivery",

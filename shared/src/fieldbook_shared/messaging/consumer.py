@@ -1,7 +1,8 @@
 """The event consumer: inbox-de-duplicated handlers, manual ack after commit, poison to dead letters.
 
 `apply_event` is the whole inbox rule for one event and is what unit tests (through InMemoryBus)
-exercise; `apply_events` is the same rule for a batch in one transaction (a SAVEPOINT per event),
+exercise; `apply_events` is the same rule for a batch in one transaction (all together, else a
+SAVEPOINT per event),
 which `Consumer` runs around the broker. pika's BlockingConnection is not thread-safe, so handlers
 run on one worker thread (a batch at a time, in the queue's order) and ack/nack through
 `add_callback_threadsafe` after the batch's commit, while the I/O thread keeps processing data
@@ -57,6 +58,7 @@ event_log = logging.getLogger("fieldbook.events")
 
 Handler = Callable[[UnitOfWork, Event], None]
 Handlers = Mapping[str, Handler]
+BatchApply = Callable[[UnitOfWork, list[Event]], None]
 Outcome = Literal["applied", "duplicate", "ignored"]
 Settlement = Literal["ack", "requeue", "reject"]
 
@@ -100,6 +102,22 @@ def apply_event(uow_factory: UnitOfWorkFactory, handlers: Handlers, event: Event
     return "applied"
 
 
+@dataclass(frozen=True)
+class BatchHandler:
+    """A handler that can also apply a run of its events at once (`many`): a batch's consecutive
+    events it handles, of one tenant, go to `many` together on the fast path, with the unit of work
+    of the run's first event; alone, and on the careful path, each goes to `one`. `many` must leave
+    the same effects as `one` for each event in order (a read model's snapshots: one SELECT for the
+    copies held, the new ones written by the batch's INSERT) and may not publish events (their
+    correlation id would be the first event's)."""
+
+    one: Handler
+    many: BatchApply
+
+    def __call__(self, uow: UnitOfWork, event: Event) -> None:
+        self.one(uow, event)
+
+
 class _Duplicate(Exception):
     """The event's inbox row is already there: its savepoint is rolled back, the handler not run."""
 
@@ -122,9 +140,10 @@ def apply_events(
     The inbox is read once for the whole batch (ids seen before are duplicates). Each remaining
     event's handler runs with a unit of work of its own context joined to the batch's session.
     First all together, with no savepoint and one flush at the end (a database round trip is what an
-    event costs); if anything fails, that attempt is rolled back and the batch is applied again
-    with a SAVEPOINT per event (`_apply_apart`) — but for the event whose handler raised, which is
-    not run twice for one delivery — so a poison event fails alone and a concurrent
+    event costs; a `BatchHandler` takes each run of its events at once); if anything fails, that
+    attempt is rolled back and the batch is applied again with a SAVEPOINT per event
+    (`_apply_apart`) — but for the event whose handler raised, which is not run twice for one
+    delivery — so a poison event fails alone and a concurrent
     delivery of the same id is a "duplicate" on the inbox's primary key. A transient database error
     propagates (nothing committed; the caller retries the batch in place), as does any error outside
     an event's savepoint (the commit): the caller then applies its events one by one.
@@ -158,21 +177,55 @@ def _apply_together(
     with batch:
         session = batch.session
         assert session is not None
-        for i, event in _unseen(session, events, todo, results):
-            uow = uow_factory(_context(event))
-            try:
-                with uow.joined(session, flush=False):
-                    handlers[event.type](uow, event)
-                    uow.collect()  # its aggregates' events go to the outbox with its context
-            except Exception as exc:
-                if is_transient_database_error(exc):
-                    raise
-                # known culprit: the careful path skips it, so a delivery runs its handler once
-                raise _HandlerFailed(i, exc) from exc
-            session.add(ProcessedEvent(event_id=event.id, event_type=event.type))
-            results[i] = "applied"
+        for run in _runs(handlers, list(_unseen(session, events, todo, results))):
+            if len(run) > 1:
+                _apply_run(uow_factory, handlers, session, [event for _, event in run])
+            else:
+                i, event = run[0]
+                uow = uow_factory(_context(event))
+                try:
+                    with uow.joined(session, flush=False):
+                        handlers[event.type](uow, event)
+                        uow.collect()  # its aggregates' events go to the outbox with its context
+                except Exception as exc:
+                    if is_transient_database_error(exc):
+                        raise
+                    # known culprit: the careful path skips it, so a delivery runs its handler once
+                    raise _HandlerFailed(i, exc) from exc
+            for i, event in run:  # its inbox row, flushed with every other write of the batch
+                session.add(ProcessedEvent(event_id=event.id, event_type=event.type))
+                results[i] = "applied"
         batch.commit()
     return results
+
+
+def _runs(handlers: Handlers, unseen: list[tuple[int, Event]]) -> list[list[tuple[int, Event]]]:
+    """The unseen events cut into runs: consecutive events of one tenant whose handler is the same
+    `BatchHandler` go together; any other event is a run of its own. Order is kept."""
+    runs: list[list[tuple[int, Event]]] = []
+    for i, event in unseen:
+        handler = handlers[event.type]
+        if runs and isinstance(handler, BatchHandler):
+            _, last = runs[-1][-1]
+            if handlers[last.type] is handler and last.tenant_id == event.tenant_id:
+                runs[-1].append((i, event))
+                continue
+        runs.append([(i, event)])
+    return runs
+
+
+def _apply_run(
+    uow_factory: UnitOfWorkFactory, handlers: Handlers, session: Session, run: list[Event]
+) -> None:
+    """A run of a `BatchHandler`'s events at once. A failure names no event: the whole batch is then
+    applied again apart, each event by `one` in its savepoint."""
+    handler = handlers[run[0].type]
+    assert isinstance(handler, BatchHandler)
+    uow = uow_factory(_context(run[0]))
+    with uow.joined(session, flush=False):
+        handler.many(uow, run)
+        if uow.collect() or uow.published:
+            raise RuntimeError(f"the batch handler of {run[0].type} published events")
 
 
 def _apply_apart(
