@@ -10,6 +10,7 @@ From customers: the customer, work address and branch snapshots that feed the re
 from __future__ import annotations
 
 from fieldbook_shared.events import Event
+from fieldbook_shared.messaging import BatchHandler
 
 from .service.assets import (
     delete_customers_assets,
@@ -21,12 +22,21 @@ from .service.customers import (
     forget_customers_name,
     remember_branch,
     remember_customer,
+    remember_customers,
     remember_work_address,
 )
 
 
 def on_customer_snapshot(uow, event: Event) -> None:
     remember_customer(uow, event.data)
+
+
+def on_customer_snapshots(uow, events: list[Event]) -> None:
+    remember_customers(uow, [event.data for event in events])
+
+
+# a backlog of customer snapshots (an import's) is taken into the read model a batch at a time
+CUSTOMER_SNAPSHOT = BatchHandler(on_customer_snapshot, on_customer_snapshots)
 
 
 def on_work_address_snapshot(uow, event: Event) -> None:
@@ -70,12 +80,12 @@ def on_branch_deleted(uow, event: Event) -> None:
 
 
 HANDLERS = {
-    "customer.created": on_customer_snapshot,
-    "customer.updated": on_customer_snapshot,
-    "customer.type_changed": on_customer_snapshot,
-    "customer.status_changed": on_customer_snapshot,
-    "customer.blocked": on_customer_snapshot,
-    "customer.unblocked": on_customer_snapshot,
+    "customer.created": CUSTOMER_SNAPSHOT,
+    "customer.updated": CUSTOMER_SNAPSHOT,
+    "customer.type_changed": CUSTOMER_SNAPSHOT,
+    "customer.status_changed": CUSTOMER_SNAPSHOT,
+    "customer.blocked": CUSTOMER_SNAPSHOT,
+    "customer.unblocked": CUSTOMER_SNAPSHOT,
     "customer.merged": on_customer_merged,
     "customer.deleted": on_customer_deleted,
     "customer.erased": on_customer_erased,

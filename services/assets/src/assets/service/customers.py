@@ -26,6 +26,15 @@ def remember_customer(uow: AssetsUnitOfWork, data: dict) -> KnownCustomer:
     return row
 
 
+def remember_customers(uow: AssetsUnitOfWork, snapshots: list[dict]) -> None:
+    """`remember_customer` for a consumer's batch of snapshots, in order, the copies taken together."""
+    for (row, newer), data in zip(
+        CUSTOMERS.take_many(uow.session, uow.tenant_id, snapshots), snapshots, strict=True
+    ):
+        if newer:
+            copy_fields(row, data, "display_name", "status")
+
+
 def remember_work_address(uow: AssetsUnitOfWork, data: dict) -> KnownWorkAddress:
     row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
     if newer:
