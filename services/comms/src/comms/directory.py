@@ -25,8 +25,21 @@ WORK_ADDRESSES = ReadModel(WorkAddressCopy, removed=None)  # a work address is n
 
 def apply_customer(uow: CommsUnitOfWork, data: dict) -> CustomerCopy:
     row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data, status="active")
-    if not newer:
-        return row
+    if newer:
+        _copy_customer(row, data)
+    return row
+
+
+def apply_customers(uow: CommsUnitOfWork, snapshots: list[dict]) -> None:
+    """`apply_customer` for a consumer's batch, in order: the copies taken together, written by the
+    batch's flush."""
+    taken = CUSTOMERS.take_many(uow.session, uow.tenant_id, snapshots, lambda _data: {"status": "active"})
+    for (row, newer), data in zip(taken, snapshots, strict=True):
+        if newer:
+            _copy_customer(row, data)
+
+
+def _copy_customer(row: CustomerCopy, data: dict) -> None:
     copy_fields(row, data, "type", "title", "first_name", "surname", "company_name", "display_name")
     copy_fields(row, data, "email", "phone", "accounts_ref")
     copy_address(row, data.get("address"), "line_1", "line_2", "town", "postcode")
@@ -34,7 +47,6 @@ def apply_customer(uow: CommsUnitOfWork, data: dict) -> CustomerCopy:
     row.communication_preferences = dict(data.get("communication_preferences") or {})
     if data.get("accounts_balance") is not None and row.balance is None:
         row.balance = Decimal(str(data["accounts_balance"]))
-    return row
 
 
 def apply_contact(uow: CommsUnitOfWork, data: dict) -> None:

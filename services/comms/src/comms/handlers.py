@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 
 from fieldbook_shared.events import Event
 from fieldbook_shared.events.catalogue.customers import CUSTOMER_SNAPSHOTS
+from fieldbook_shared.messaging import BatchHandler
 
 from . import directory
 from .domain import recipients
@@ -42,6 +43,14 @@ from .uow import CommsUnitOfWork
 
 def on_customer_snapshot(uow: CommsUnitOfWork, event: Event) -> None:
     directory.apply_customer(uow, event.data)
+
+
+def on_customer_snapshots(uow: CommsUnitOfWork, events: list[Event]) -> None:
+    directory.apply_customers(uow, [event.data for event in events])
+
+
+# a backlog of customer snapshots (an import's) is taken into the read model a batch at a time
+CUSTOMER_SNAPSHOT = BatchHandler(on_customer_snapshot, on_customer_snapshots)
 
 
 def on_customer_merged(uow: CommsUnitOfWork, event: Event) -> None:
@@ -221,7 +230,7 @@ def on_webhook_endpoint_disabled(uow: CommsUnitOfWork, event: Event) -> None:
 
 
 HANDLERS = {
-    **dict.fromkeys(CUSTOMER_SNAPSHOTS, on_customer_snapshot),
+    **dict.fromkeys(CUSTOMER_SNAPSHOTS, CUSTOMER_SNAPSHOT),
     "customer.merged": on_customer_merged,
     "customer.deleted": on_customer_removed,
     "customer.erased": on_customer_removed,
