@@ -11,11 +11,12 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 
 from fieldbook_shared.events import Event
+from fieldbook_shared.messaging import BatchHandler
 from fieldbook_shared.read_model import copy_address, copy_fields
 
 from .service.bookings import book_service_job
 from .service.contracts import remember_contract
-from .service.customers import WORK_ADDRESSES, apply_customer_snapshot
+from .service.customers import WORK_ADDRESSES, apply_customer_snapshot, apply_customer_snapshots
 from .store.models import (
     Allocation,
     CreditNote,
@@ -51,6 +52,14 @@ CUSTOMER_OWNED = (
 
 def on_customer_snapshot(uow, event: Event) -> None:
     apply_customer_snapshot(uow, event.data)
+
+
+def on_customer_snapshots(uow, events: list[Event]) -> None:
+    apply_customer_snapshots(uow, [event.data for event in events])
+
+
+# a backlog of customer snapshots (an import's) is taken into the read model a batch at a time
+CUSTOMER_SNAPSHOT = BatchHandler(on_customer_snapshot, on_customer_snapshots)
 
 
 def on_work_address(uow, event: Event) -> None:
@@ -202,12 +211,12 @@ CONTRACT_EVENTS = (
 
 HANDLERS = {
     **dict.fromkeys(CONTRACT_EVENTS, on_contract),
-    "customer.created": on_customer_snapshot,
-    "customer.updated": on_customer_snapshot,
-    "customer.blocked": on_customer_snapshot,
-    "customer.unblocked": on_customer_snapshot,
-    "customer.status_changed": on_customer_snapshot,
-    "customer.type_changed": on_customer_snapshot,
+    "customer.created": CUSTOMER_SNAPSHOT,
+    "customer.updated": CUSTOMER_SNAPSHOT,
+    "customer.blocked": CUSTOMER_SNAPSHOT,
+    "customer.unblocked": CUSTOMER_SNAPSHOT,
+    "customer.status_changed": CUSTOMER_SNAPSHOT,
+    "customer.type_changed": CUSTOMER_SNAPSHOT,
     "customer.deleted": on_customer_removed,
     "customer.erased": on_customer_removed,
     "customer.merged": on_customer_merged,

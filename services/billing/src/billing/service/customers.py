@@ -33,6 +33,21 @@ def apply_customer_snapshot(uow, data: dict) -> CustomerSnapshot | None:
     row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data, display_name="")
     if not newer:
         return row
+    _copy_customer(row, data)
+    uow.session.flush()
+    return row
+
+
+def apply_customer_snapshots(uow, snapshots: list[dict]) -> None:
+    """`apply_customer_snapshot` for a consumer's batch, in order: the copies taken together, written
+    by the batch's flush."""
+    taken = CUSTOMERS.take_many(uow.session, uow.tenant_id, snapshots, lambda _data: {"display_name": ""})
+    for (row, newer), data in zip(taken, snapshots, strict=True):
+        if newer:
+            _copy_customer(row, data)
+
+
+def _copy_customer(row: CustomerSnapshot, data: dict) -> None:
     copy_fields(row, data, *CUSTOMER_FIELDS)
     row.display_name = data.get("display_name") or data.get("company_name") or data.get("surname") or ""
     row.status = data.get("status") or "active"
@@ -41,5 +56,3 @@ def apply_customer_snapshot(uow, data: dict) -> CustomerSnapshot | None:
     row.credit_limit = None if limit in (None, "") else limit
     copy_address(row, data.get("address"))
     row.updated_at = utcnow()
-    uow.session.flush()
-    return row
