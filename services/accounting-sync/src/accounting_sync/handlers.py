@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fieldbook_shared.db import utcnow
 from fieldbook_shared.events import Event
+from fieldbook_shared.messaging import BatchHandler
 
 from .domain import postings as docs
 from .domain import refs
@@ -37,7 +38,24 @@ def on_customer_snapshot(uow: SyncUnitOfWork, event: Event) -> None:
     """customer.created / updated / type_changed: keep the newest snapshot; push it if Sage's copy
     would change."""
     data = event.data
-    row = uow.syncs.find(data["id"], lock=True)
+    _apply_snapshot(uow, uow.syncs.find(data["id"], lock=True), data)
+
+
+def on_customer_snapshots(uow: SyncUnitOfWork, events: list[Event]) -> None:
+    """`on_customer_snapshot` for a consumer's batch, in order: the customers' rows locked by one
+    SELECT, the new ones written by the batch's flush."""
+    rows = uow.syncs.find_many([event.data["id"] for event in events])
+    for event in events:
+        data = event.data
+        rows[data["id"]] = _apply_snapshot(uow, rows.get(data["id"]), data)
+
+
+# a backlog of customer snapshots (an import's) is recorded a batch at a time
+CUSTOMER_SNAPSHOT = BatchHandler(on_customer_snapshot, on_customer_snapshots)
+
+
+def _apply_snapshot(uow: SyncUnitOfWork, row: CustomerSync | None, data: dict) -> CustomerSync:
+    """The snapshot kept on the customer's row (`row`, locked; None: not heard of yet); the row."""
     if row is None:
         row = uow.syncs.add(
             CustomerSync(
@@ -52,9 +70,9 @@ def on_customer_snapshot(uow: SyncUnitOfWork, event: Event) -> None:
             )
         )
         _take_customers_ref(uow, row, data)
-        return
+        return row
     if row.removed or data["version"] <= row.snapshot_version:
-        return  # merged / deleted here, or an older copy than the one we hold
+        return row  # merged / deleted here, or an older copy than the one we hold
     before = to_sage_contact(row.snapshot, row.accounts_ref) if row.snapshot else None
     _take_customers_ref(uow, row, data)
     row.snapshot = data
@@ -62,10 +80,11 @@ def on_customer_snapshot(uow: SyncUnitOfWork, event: Event) -> None:
     if before == to_sage_contact(data, row.accounts_ref):
         if row.status == SYNCED:
             row.pushed_version = data["version"]  # nothing Sage holds changed (e.g. the ref echoed back)
-        return
+        return row
     if row.status in (SYNCED, FAILED):
         row.due_now()
     # pending: the next attempt takes the newer snapshot; needs_review: a person decides first
+    return row
 
 
 def _removed(uow: SyncUnitOfWork, customer_id: str, how: str, survivor_id: str | None = None) -> None:
@@ -242,9 +261,9 @@ def on_allocation(uow: SyncUnitOfWork, event: Event) -> None:
 
 
 HANDLERS = {
-    "customer.created": on_customer_snapshot,
-    "customer.updated": on_customer_snapshot,
-    "customer.type_changed": on_customer_snapshot,
+    "customer.created": CUSTOMER_SNAPSHOT,
+    "customer.updated": CUSTOMER_SNAPSHOT,
+    "customer.type_changed": CUSTOMER_SNAPSHOT,
     "customer.merged": on_customer_merged,
     "customer.deleted": on_customer_deleted,
     "customer.erased": on_customer_erased,
