@@ -41,12 +41,12 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from prometheus_client import Counter
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..context import RequestContext
-from ..db import ProcessedEvent, is_transient_database_error
+from ..db import ProcessedEvent, is_transient_database_error, utcnow
 from ..events import Event, EventSchemaError, parse_event
 from ..settings import Settings
 from ..uow import UnitOfWork, UnitOfWorkFactory
@@ -192,9 +192,14 @@ def _apply_together(
                         raise
                     # known culprit: the careful path skips it, so a delivery runs its handler once
                     raise _HandlerFailed(i, exc) from exc
-            for i, event in run:  # its inbox row, flushed with every other write of the batch
-                session.add(ProcessedEvent(event_id=event.id, event_type=event.type))
+            for i, _event in run:
                 results[i] = "applied"
+        applied = [events[i] for i in todo if results[i] == "applied"]
+        if applied:  # the inbox rows by one INSERT (no ORM objects), then the handlers' writes
+            session.execute(
+                insert(ProcessedEvent),
+                [{"event_id": e.id, "event_type": e.type, "processed_at": utcnow()} for e in applied],
+            )
         batch.commit()
     return results
 
