@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Response, current_app
+from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.web import current_uow
@@ -25,14 +24,20 @@ EXPORT_RESPONSES = {
 }
 
 
-def exports(blp: Blueprint) -> Callable:
-    """The decorators of a customer's records as a file: the `format` query and the files answered
-    (the view answers `export_response`)."""
+def export_route(blp: Blueprint, kind: str, endpoint: str) -> None:
+    """GET …/export on a customer's invoices, jobs or quotes (`kind`): all of them as a file, in
+    the `format` asked (`export_response`); one view for the three lists."""
 
-    def decorator(view: Callable) -> Callable:
-        return blp.arguments(ExportQuerySchema, location="query")(blp.doc(responses=EXPORT_RESPONSES)(view))
+    class Export(MethodView):
+        @blp.arguments(ExportQuerySchema, location="query")
+        @blp.doc(responses=EXPORT_RESPONSES)
+        def get(self, query, customer_id):
+            return export_response(kind, customer_id, query["format"])
 
-    return decorator
+    Export.get.__doc__ = (
+        f"All of the customer's {kind} (the list's rows and order, no pages) as CSV, XLSX or PDF."
+    )
+    blp.route("/export", endpoint=endpoint)(Export)
 
 
 def with_amount(row, name: str, value):

@@ -25,7 +25,7 @@ from ..service.invoices import (
     void_invoice,
 )
 from ..service.lists import list_for_customer
-from .common import export_response, exports, with_amount
+from .common import export_route, with_amount
 from .documents import PDF, document_pdf, send, sends
 from .schemas import (
     ConsolidatedInSchema,
@@ -55,12 +55,7 @@ def _shown(uow_invoice):
     return with_amount(invoice, "outstanding", outstanding)
 
 
-@customer_invoices.route("/export")
-class CustomerInvoicesExport(MethodView):
-    @exports(customer_invoices)
-    def get(self, query, customer_id):
-        """All of the customer's invoices (the list's rows and order, no pages) as CSV, XLSX or PDF."""
-        return export_response("invoices", customer_id, query["format"])
+export_route(customer_invoices, "invoices", "CustomerInvoicesExport")
 
 
 @customer_invoices.route("")

@@ -13,7 +13,7 @@ from fieldbook_shared.web import current_uow
 
 from ..service.jobs import create_job, get_job, update_job
 from ..service.lists import list_for_customer
-from .common import export_response, exports
+from .common import export_route
 from .schemas import JobInSchema, JobListQuerySchema, JobPatchSchema, JobSchema
 
 customer_jobs = Blueprint(
@@ -25,12 +25,7 @@ customer_jobs = Blueprint(
 jobs = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Jobs.")
 
 
-@customer_jobs.route("/export")
-class CustomerJobsExport(MethodView):
-    @exports(customer_jobs)
-    def get(self, query, customer_id):
-        """All of the customer's jobs (the list's rows and order, no pages) as CSV, XLSX or PDF."""
-        return export_response("jobs", customer_id, query["format"])
+export_route(customer_jobs, "jobs", "CustomerJobsExport")
 
 
 @customer_jobs.route("")

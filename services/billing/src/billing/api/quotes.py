@@ -16,7 +16,7 @@ from ..service.acceptance import make_link
 from ..service.lists import list_for_customer
 from ..service.quotes import convert_quote, create_quote, get_quote, set_quote_status, update_quote
 from ..service.sending import QuoteLinks
-from .common import export_response, exports
+from .common import export_route
 from .documents import PDF, document_pdf, send, sends
 from .public_quotes import PATH as PUBLIC_PATH
 from .public_quotes import public_url
@@ -43,12 +43,7 @@ quotes = Blueprint(
 )
 
 
-@customer_quotes.route("/export")
-class CustomerQuotesExport(MethodView):
-    @exports(customer_quotes)
-    def get(self, query, customer_id):
-        """All of the customer's quotes (the list's rows and order, no pages) as CSV, XLSX or PDF."""
-        return export_response("quotes", customer_id, query["format"])
+export_route(customer_quotes, "quotes", "CustomerQuotesExport")
 
 
 @customer_quotes.route("")
