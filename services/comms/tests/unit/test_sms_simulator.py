@@ -95,5 +95,12 @@ def test_receipts_are_signed_and_fail_for_the_failing_pattern(sim, callback):
         body = json.loads(raw)
         statuses[body["reference"]] = (body["status"], body.get("error_code"))
     assert statuses == {"+447700900123": ("delivered", None), "+447700900666": ("failed", "30003")}
-    listed = sim.get("/__admin/messages?to=%2B447700900123").get_json()["messages"]
+    # The simulator keeps the callback's answer only once the POST returns to it, a moment
+    # after the callback has the body: wait for it rather than race it.
+    deadline = time.monotonic() + 5
+    while True:
+        listed = sim.get("/__admin/messages?to=%2B447700900123").get_json()["messages"]
+        if listed and listed[0]["receipts"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     assert len(listed) == 1 and listed[0]["receipts"][0]["answer"] == 200
