@@ -7,7 +7,16 @@ from types import SimpleNamespace
 
 import psycopg
 import pytest
-from kit_support import TENANT, effects, inbox_ids, on_customer_deleted, outbox_rows, uow_factory
+from kit_support import (
+    TENANT,
+    InlineConnection,
+    RecordingChannel,
+    effects,
+    inbox_ids,
+    on_customer_deleted,
+    outbox_rows,
+    uow_factory,
+)
 from sqlalchemy.exc import OperationalError
 
 from fieldbook_shared.events import build_event
@@ -117,34 +126,6 @@ def test_a_transient_error_rolls_the_whole_batch_back(sqlite_sessions):
 
 
 # -- the consumer around it: settlements per delivery -----------------------------------------------
-
-
-class RecordingChannel:
-    is_open = True
-
-    def __init__(self) -> None:
-        self.settled: list[tuple[str, int]] = []
-
-    def basic_ack(self, tag) -> None:
-        self.settled.append(("ack", tag))
-
-    def basic_nack(self, tag, requeue: bool) -> None:
-        self.settled.append(("requeue" if requeue else "nack", tag))
-
-    def basic_reject(self, tag, requeue: bool) -> None:
-        self.settled.append(("reject", tag))
-
-
-class InlineConnection:
-    def __init__(self) -> None:
-        self.timers: list[float] = []
-
-    def add_callback_threadsafe(self, callback) -> None:
-        callback()
-
-    def call_later(self, delay: float, callback) -> None:
-        self.timers.append(delay)
-        callback()
 
 
 def consumer(sessions, handlers, retry_delay: float = 0.0) -> Consumer:

@@ -9,7 +9,15 @@ from types import SimpleNamespace
 
 import psycopg.errors
 import pytest
-from kit_support import TENANT, effects, inbox_ids, on_customer_deleted, uow_factory
+from kit_support import (
+    TENANT,
+    InlineConnection,
+    RecordingChannel,
+    effects,
+    inbox_ids,
+    on_customer_deleted,
+    uow_factory,
+)
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -266,29 +274,6 @@ def test_a_channel_closed_by_the_broker_makes_the_consumer_reconnect(sqlite_sess
 
     assert not stop.is_set()  # noticed on the pass after the close, not after giving up
     assert not connection.is_open  # closed, so run() reconnects on a fresh connection
-
-
-class RecordingChannel:
-    is_open = True
-
-    def __init__(self) -> None:
-        self.settled: list[tuple[str, int]] = []
-
-    def basic_ack(self, tag) -> None:
-        self.settled.append(("ack", tag))
-
-    def basic_nack(self, tag, requeue: bool) -> None:
-        self.settled.append(("requeue" if requeue else "nack", tag))
-
-    def basic_reject(self, tag, requeue: bool) -> None:
-        self.settled.append(("reject", tag))
-
-
-class InlineConnection:
-    """Runs the thread-safe callback at once, as the I/O thread would soon after."""
-
-    def add_callback_threadsafe(self, callback) -> None:
-        callback()
 
 
 class HeadersThatFail:
