@@ -194,7 +194,7 @@ def test_a_booking_billing_refuses_puts_the_reminder_back_to_due_with_the_reason
 def _start_second_worker(system):
     name = "servicing-worker-2"
     if name not in system.processes:
-        system.processes[name] = system.servicing_worker(name)
+        system.processes[name] = system.worker("servicing", name)
     proc = system.processes[name]
     proc.start()
     eventually(

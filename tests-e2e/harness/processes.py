@@ -41,6 +41,11 @@ def executable(name: str) -> str:
     return str(path)
 
 
+def url_field(service: service_table.Service) -> str:
+    """The System field that holds a service's base URL: customers_url, accounting_sync_url, ..."""
+    return f"{service.name.replace('-', '_')}_url"
+
+
 def tail(path: Path, lines: int = 40, width: int = 400) -> str:
     try:
         with open(path, "rb") as fh:
@@ -197,6 +202,7 @@ class System:
     servicing_url: str = ""
     files_url: str = ""
     webhooks_url: str = ""
+    console_url: str = ""
     files_dir: Path | None = None  # where files keeps the bytes (its FILES_DIR): the tests look in it
     sage_url: str = ""  # the Sage simulator (a real process; its admin endpoints seed and count)
     sms_url: str = ""  # the SMS provider simulator (a real process; its admin endpoints list the SMS)
@@ -288,76 +294,99 @@ class System:
         return Process(name, argv, env, self.run_dir, self.log_dir / f"{name}.log", ready_url)
 
     def gateway_env(self, **overrides: str) -> dict[str, str]:
-        env = dict(
-            CUSTOMERS_URL=self.customers_url,
-            ASSETS_URL=self.assets_url,
-            COMMS_URL=self.comms_url,
-            BILLING_URL=self.billing_url,
-            ACCOUNTING_SYNC_URL=self.accounting_sync_url,
-            SERVICING_URL=self.servicing_url,
-            FILES_URL=self.files_url,
-            WEBHOOKS_URL=self.webhooks_url,
-            CONSOLE_URL=self.console_url,
-            GATEWAY_UPSTREAMS=",".join(s.name for s in service_table.upstreams()),
-            RATE_LIMIT_PER_MINUTE=str(self.rate_limit_per_minute),
+        env = {
+            # every other service's internal URL under its variable: CUSTOMERS_URL, ..., CONSOLE_URL
+            **{s.url_env: getattr(self, url_field(s)) for s in service_table.SERVICES if s.url_env},
+            "GATEWAY_UPSTREAMS": ",".join(s.name for s in service_table.upstreams()),
+            "RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
             # every client of the suite (tests, the console, simulators) comes from 127.0.0.1, so one
             # test's refused logins or keys would throttle the next test's login; the per-address
             # throttle itself is the gateway's unit tests' (test_gateway_auth, test_gateway_people*)
-            AUTH_FAILURES_PER_MINUTE="100000",
-        )
+            "AUTH_FAILURES_PER_MINUTE": "100000",
+        }
         env.update(overrides)
         return env
 
     def build(self) -> None:
-        (self.run_dir / "var").mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "metrics").mkdir(parents=True, exist_ok=True)
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        customers_port, gateway_port = free_port(), free_port()
-        self.customers_url = f"http://127.0.0.1:{customers_port}"
-        self.gateway_url = f"http://127.0.0.1:{gateway_port}"
-        self.processes["customers-web"] = self.gunicorn(
-            "customers-web", "customers.app:create_app()", customers_port, {}
+        """Every process of the service table, and the simulators and SMTP server they talk to."""
+        for folder in (self.run_dir / "var", self.run_dir / "metrics", self.log_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        # every web process's URL first: the services' settings name each other's
+        ports = {s.name: free_port() for s in service_table.SERVICES}
+        for s in service_table.SERVICES:
+            setattr(self, url_field(s), f"http://127.0.0.1:{ports[s.name]}")
+        self.files_dir = self.run_dir / "var" / "files"
+        self.build_simulators()
+        envs = self.process_envs()
+        for s in service_table.SERVICES:
+            name = f"{s.name}-web"
+            self.processes[name] = self.gunicorn(
+                name, f"{s.package}.app:create_app()", ports[s.name], envs[s.name][0]
+            )
+            if s.has_worker:
+                self.processes[f"{s.name}-worker"] = self.worker(s.name)
+
+    def worker(self, service: str, name: str | None = None) -> Process:
+        """`service`'s worker process (relay, consumer and its own loops), named `<service>-worker`;
+        a test may add a second one under another `name`."""
+        package = service_table.by_name(service).package
+        env = {**self.base_env(), **self.process_envs()[service][1]}
+        return self.python_module(name or f"{service}-worker", f"{package}.worker", env)
+
+    def process_envs(self) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+        """Each service's settings beyond base_env(): (its web process's, its worker's)."""
+        asks_customers = dict(CUSTOMERS_URL=self.customers_url)
+        # the export of all customer data (customers' worker) pulls the other services' parts
+        exports = dict(BILLING_URL=self.billing_url, ASSETS_URL=self.assets_url, COMMS_URL=self.comms_url)
+        console = dict(GATEWAY_URL=self.gateway_url, CONSOLE_SECRET_KEY=secrets.token_urlsafe(32))
+        return {
+            "customers": ({}, exports),
+            "billing": (asks_customers, self.billing_worker_env()),
+            "assets": (asks_customers, {}),
+            "comms": (self.comms_env(), self.comms_env()),
+            "accounting-sync": ({}, self.accounting_env()),
+            "servicing": (self.servicing_env(), self.servicing_env()),
+            "files": (self.files_env(), self.files_env()),
+            "webhooks": (self.webhooks_env(), self.webhooks_env()),
+            "console": (console, {}),
+            "gateway": (self.gateway_env(), {}),
+        }
+
+    def simulator(self, name: str, module: str, env: dict[str, str]) -> str:
+        """A provider's simulator, `python -m <module> --port <port>`, ready on /healthz; its URL."""
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        self.processes[name] = self.python_module(
+            name, module, {**self.base_env(), **env}, "--port", str(port), ready_url=f"{url}/healthz"
         )
-        worker_env = self.base_env()
-        self.processes["customers-worker"] = self.python_module(
-            "customers-worker", "customers.worker", worker_env
+        return url
+
+    def build_simulators(self) -> None:
+        """Sage's API simulator (accounting-sync's), the SMS provider's simulator and the suite's own
+        SMTP server (comms')."""
+        self.sage_url = self.simulator(
+            "sage-simulator",
+            "sage_simulator",
+            dict(
+                SIM_CLIENT_ID="e2e-client",
+                SIM_CLIENT_SECRET="e2e-secret",
+                SIM_REFRESH_TOKEN="e2e-refresh-token",
+                SIM_DEFAULT_BUSINESS="e2e-business",
+                SIM_RATE_LIMIT="100000",
+            ),
         )
-        assets_port = free_port()
-        self.assets_url = f"http://127.0.0.1:{assets_port}"
-        self.processes["assets-web"] = self.gunicorn(
-            "assets-web", "assets.app:create_app()", assets_port, {"CUSTOMERS_URL": self.customers_url}
+        self.sms_url = self.simulator(
+            "sms-simulator",
+            "sms_simulator",
+            dict(
+                SMS_API_KEY=self.sms_api_key,
+                SMS_RECEIPT_SECRET=self.sms_receipt_secret,
+                SMS_SIM_RECEIPT_DELAY_SECONDS="0.2",
+            ),
         )
-        self.processes["assets-worker"] = self.python_module(
-            "assets-worker", "assets.worker", self.base_env()
-        )
-        billing_port = free_port()
-        self.billing_url = f"http://127.0.0.1:{billing_port}"
-        self.build_comms()  # after billing's URL: comms fetches statement PDFs from it
-        self.processes["billing-web"] = self.gunicorn(
-            "billing-web", "billing.app:create_app()", billing_port, {"CUSTOMERS_URL": self.customers_url}
-        )
-        self.processes["billing-worker"] = self.python_module(
-            "billing-worker", "billing.worker", {**self.base_env(), **self.billing_worker_env()}
-        )
-        self.build_accounting()
-        self.build_servicing()
-        self.build_files()
-        self.build_webhooks()
-        # the export of all customer data pulls the other services' parts
-        self.processes["customers-worker"].env.update(
-            BILLING_URL=self.billing_url, ASSETS_URL=self.assets_url, COMMS_URL=self.comms_url
-        )
-        console_port = free_port()
-        self.console_url = f"http://127.0.0.1:{console_port}"
-        self.processes["console-web"] = self.gunicorn(
-            "console-web",
-            "console.app:create_app()",
-            console_port,
-            {"GATEWAY_URL": self.gateway_url, "CONSOLE_SECRET_KEY": secrets.token_urlsafe(32)},
-        )
-        self.processes["gateway-web"] = self.gunicorn(
-            "gateway-web", "gateway.app:create_app()", gateway_port, self.gateway_env()
-        )
+        if self.smtp is None:
+            self.smtp = SmtpServer()
+            self.smtp.start()
 
     def billing_worker_env(self) -> dict[str, str]:
         """billing's worker: it asks customers before each document; recurring invoices looked for
@@ -390,48 +419,9 @@ class System:
             SAGE_CALLS_PER_MINUTE=str(self.sage_calls_per_minute),
         )
 
-    def build_accounting(self) -> None:
-        sim_port, web_port = free_port(), free_port()
-        self.sage_url = f"http://127.0.0.1:{sim_port}"
-        self.accounting_sync_url = f"http://127.0.0.1:{web_port}"
-        sim_env = {
-            **self.base_env(),
-            "SIM_CLIENT_ID": "e2e-client",
-            "SIM_CLIENT_SECRET": "e2e-secret",
-            "SIM_REFRESH_TOKEN": "e2e-refresh-token",
-            "SIM_DEFAULT_BUSINESS": "e2e-business",
-            "SIM_RATE_LIMIT": "100000",
-        }
-        self.processes["sage-simulator"] = self.python_module(
-            "sage-simulator",
-            "sage_simulator",
-            sim_env,
-            "--port",
-            str(sim_port),
-            ready_url=f"{self.sage_url}/healthz",
-        )
-        self.processes["accounting-sync-web"] = self.gunicorn(
-            "accounting-sync-web", "accounting_sync.app:create_app()", web_port, {}
-        )
-        self.processes["accounting-sync-worker"] = self.python_module(
-            "accounting-sync-worker", "accounting_sync.worker", {**self.base_env(), **self.accounting_env()}
-        )
-
     def servicing_env(self) -> dict[str, str]:
         """servicing runs its reminder chain every half second (the tests move the clock)."""
         return dict(REMINDER_POLL_SECONDS="0.5")
-
-    def servicing_worker(self, name: str) -> Process:
-        """A servicing worker (relay + consumer + reminder chain); tests may add a second one."""
-        return self.python_module(name, "servicing.worker", {**self.base_env(), **self.servicing_env()})
-
-    def build_servicing(self) -> None:
-        port = free_port()
-        self.servicing_url = f"http://127.0.0.1:{port}"
-        self.processes["servicing-web"] = self.gunicorn(
-            "servicing-web", "servicing.app:create_app()", port, self.servicing_env()
-        )
-        self.processes["servicing-worker"] = self.servicing_worker("servicing-worker")
 
     def files_env(self) -> dict[str, str]:
         """files checks owners with customers, billing and assets; keeps the bytes in the run's folder."""
@@ -440,17 +430,6 @@ class System:
             BILLING_URL=self.billing_url,
             ASSETS_URL=self.assets_url,
             FILES_DIR=str(self.files_dir),
-        )
-
-    def build_files(self) -> None:
-        port = free_port()
-        self.files_url = f"http://127.0.0.1:{port}"
-        self.files_dir = self.run_dir / "var" / "files"
-        self.processes["files-web"] = self.gunicorn(
-            "files-web", "files.app:create_app()", port, self.files_env()
-        )
-        self.processes["files-worker"] = self.python_module(
-            "files-worker", "files.worker", {**self.base_env(), **self.files_env()}
         )
 
     def webhooks_env(self) -> dict[str, str]:
@@ -467,22 +446,12 @@ class System:
             WEBHOOK_TIMEOUT_SECONDS="2",
         )
 
-    def build_webhooks(self) -> None:
-        port = free_port()
-        self.webhooks_url = f"http://127.0.0.1:{port}"
-        self.processes["webhooks-web"] = self.gunicorn(
-            "webhooks-web", "webhooks.app:create_app()", port, self.webhooks_env()
-        )
-        self.processes["webhooks-worker"] = self.python_module(
-            "webhooks-worker", "webhooks.worker", {**self.base_env(), **self.webhooks_env()}
-        )
-
     def comms_env(self) -> dict[str, str]:
         """comms sends to the suite's own SMTP server (harness/smtp.py); quick retries and polls."""
         return dict(
             CUSTOMERS_URL=self.customers_url,
             BILLING_URL=self.billing_url,
-            GATEWAY_URL=self.gateway_url,  # a tenant's admins (set in build() before comms)
+            GATEWAY_URL=self.gateway_url,  # a tenant's admins
             SMTP_HOST="127.0.0.1",
             SMTP_PORT=str(self.smtp.port),
             EMAIL_FROM="office@fieldbook-e2e.example",
@@ -500,33 +469,6 @@ class System:
             SMS_RETRY_BASE_SECONDS="0.5",
             SMS_RETRY_MAX_SECONDS="2",
             SMS_POLL_SECONDS="0.2",
-        )
-
-    def build_comms(self) -> None:
-        if self.smtp is None:
-            self.smtp = SmtpServer()
-            self.smtp.start()
-        sms_port, comms_port = free_port(), free_port()
-        self.sms_url = f"http://127.0.0.1:{sms_port}"
-        self.processes["sms-simulator"] = self.python_module(
-            "sms-simulator",
-            "sms_simulator",
-            {
-                **self.base_env(),
-                "SMS_API_KEY": self.sms_api_key,
-                "SMS_RECEIPT_SECRET": self.sms_receipt_secret,
-                "SMS_SIM_RECEIPT_DELAY_SECONDS": "0.2",
-            },
-            "--port",
-            str(sms_port),
-            ready_url=f"{self.sms_url}/healthz",
-        )
-        self.comms_url = f"http://127.0.0.1:{comms_port}"
-        self.processes["comms-web"] = self.gunicorn(
-            "comms-web", "comms.app:create_app()", comms_port, self.comms_env()
-        )
-        self.processes["comms-worker"] = self.python_module(
-            "comms-worker", "comms.worker", {**self.base_env(), **self.comms_env()}
         )
 
     def migrate(self) -> None:
