@@ -629,6 +629,20 @@ def _poll(conn, query: str, params: tuple, n: int, deadline: float, pause: float
         time.sleep(pause)
 
 
+def _commit_to_outbox(conn, tenant_id: str, events: list[tuple[str, str, str]]):
+    """COPY `events` (event id, customer id, payload) into customers' outbox as customer.created
+    rows, in one transaction; the database's clock read just before, their created_at."""
+    with conn.transaction():
+        # read the clock before COPY starts: a query on the connection during COPY deadlocks
+        now = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+        with conn.cursor().copy(
+            "COPY outbox (event_id, event_type, tenant_id, subject, payload, created_at, attempts) FROM STDIN"
+        ) as cp:
+            for eid, cid, payload in events:
+                cp.write_row((eid, "customer.created", tenant_id, cid, payload, now, 0))
+    return now
+
+
 def bus(system: System, client, tenant_id: str, n: int, timeout: float = 300) -> list[dict]:
     template = template_event(system, client)
     template["tenantid"] = tenant_id
@@ -637,15 +651,7 @@ def bus(system: System, client, tenant_id: str, n: int, timeout: float = 300) ->
     pipelined_s = raw_pika_pipelined(system.amqp_url, [e[2] for e in events])
     ids = [e[0] for e in events]
     with connect(pg(system, "customers"), autocommit=True) as conn:
-        with conn.transaction():
-            # read the clock before COPY starts: a query on the connection during COPY deadlocks
-            now = conn.execute("SELECT clock_timestamp()").fetchone()[0]
-            with conn.cursor().copy(
-                "COPY outbox (event_id, event_type, tenant_id, subject, payload, created_at, attempts)"
-                " FROM STDIN"
-            ) as cp:
-                for eid, cid, payload in events:
-                    cp.write_row((eid, "customer.created", tenant_id, cid, payload, now, 0))
+        now = _commit_to_outbox(conn, tenant_id, events)
         deadline = time.monotonic() + timeout
         sent, first, last = _poll(
             conn,
@@ -704,14 +710,7 @@ def _relay_all(system: System, tenant_id: str, events: list[tuple[str, str, str]
     """Commit `events` to customers' outbox at once and wait until its relay has sent them all."""
     ids = [e[0] for e in events]
     with connect(pg(system, "customers"), autocommit=True) as conn:
-        with conn.transaction():
-            now = conn.execute("SELECT clock_timestamp()").fetchone()[0]
-            with conn.cursor().copy(
-                "COPY outbox (event_id, event_type, tenant_id, subject, payload, created_at, attempts)"
-                " FROM STDIN"
-            ) as cp:
-                for eid, cid, payload in events:
-                    cp.write_row((eid, "customer.created", tenant_id, cid, payload, now, 0))
+        _commit_to_outbox(conn, tenant_id, events)
         _poll(
             conn,
             "SELECT count(*) FROM outbox WHERE event_id = ANY(%s) AND sent_at IS NOT NULL",
