@@ -127,6 +127,17 @@ def linked_customer(bus, engine, customer_id=CID, n=0):
     engine.drain()
 
 
+def posted_invoice_and_payment(bus, engine, poster, **payment_fields) -> tuple[dict, dict]:
+    """A linked customer's invoice 1 and payment 1 (`payment_fields` as `payment` takes them),
+    both heard of and posted to Sage."""
+    linked_customer(bus, engine)
+    inv, pay = invoice(1), payment(1, **payment_fields)
+    deliver(bus, "invoice.issued", inv)
+    deliver(bus, "payment.received", pay)
+    poster.drain()
+    return inv, pay
+
+
 def test_an_issued_invoice_waits_for_its_customer_then_posts_once_with_its_sage_id_published(
     bus, engine, poster, sessions, sim, outbox
 ):
@@ -352,12 +363,7 @@ def on_account(sim, pay_posting) -> dict:
 def test_a_payment_on_account_allocated_later_deallocated_and_refunded_reaches_sage_each_once(
     bus, engine, poster, sessions, sim, outbox
 ):
-    linked_customer(bus, engine)
-    inv = invoice(1)
-    pay = payment(1, amount="300.00", unallocated="300.00")
-    deliver(bus, "invoice.issued", inv)
-    deliver(bus, "payment.received", pay)
-    poster.drain()
+    inv, pay = posted_invoice_and_payment(bus, engine, poster, amount="300.00", unallocated="300.00")
     paid = posting(sessions, "payment", pay["id"])
     assert paid.status == "posted" and on_account(sim, paid)["outstanding_amount"] == "300.00"
 
@@ -539,12 +545,7 @@ def test_under_faults_and_lost_answers_allocations_and_refunds_reach_sage_exactl
 def test_an_allocation_whose_answer_was_lost_is_found_by_its_artefacts_not_made_twice(
     bus, engine, poster, sessions, sim
 ):
-    linked_customer(bus, engine)
-    inv = invoice(1)
-    pay = payment(1, unallocated="175.00")
-    deliver(bus, "invoice.issued", inv)
-    deliver(bus, "payment.received", pay)
-    poster.drain()
+    inv, pay = posted_invoice_and_payment(bus, engine, poster, unallocated="175.00")
     # every create's answer is lost, and Sage does not replay by idempotency_id
     sim.faults(lose_response_after_create=1.0, ignore_idempotency_id=True)
     late = allocation(9, pay, inv, "100.00")
@@ -558,12 +559,7 @@ def test_an_allocation_whose_answer_was_lost_is_found_by_its_artefacts_not_made_
 
 
 def test_a_reversed_payment_loses_its_contact_allocations_first_then_goes(bus, engine, poster, sessions, sim):
-    linked_customer(bus, engine)
-    inv = invoice(1)
-    pay = payment(1, unallocated="175.00")
-    deliver(bus, "invoice.issued", inv)
-    deliver(bus, "payment.received", pay)
-    poster.drain()
+    inv, pay = posted_invoice_and_payment(bus, engine, poster, unallocated="175.00")
     late = allocation(9, pay, inv)
     deliver(bus, "payment.allocated", late)
     poster.drain()
