@@ -199,6 +199,11 @@ def _receipt(client, h, cid, total, artefacts=(), kind="CUSTOMER_RECEIPT"):
     )
 
 
+def _artefacts(*shares: tuple[dict, str]) -> list[dict]:
+    """An allocation's artefacts: each (Sage document, amount) as Sage's API takes it."""
+    return [{"artefact_id": document["id"], "amount": amount} for document, amount in shares]
+
+
 def _outstanding(client, h, inv):
     return client.get(f"/sales_invoices/{inv['id']}", headers=h).get_json()["outstanding_amount"]
 
@@ -213,10 +218,7 @@ def test_payment_on_account_allocated_later_and_the_allocation_undone(client, st
             "transaction_type_id": "CUSTOMER_ALLOCATION",
             "contact_id": cid,
             "date": "2026-12-03",
-            "allocated_artefacts": [
-                {"artefact_id": inv["id"], "amount": "50.00"},
-                {"artefact_id": poa["id"], "amount": "-50.00"},
-            ],
+            "allocated_artefacts": _artefacts((inv, "50.00"), (poa, "-50.00")),
         },
         "idempotency_id": "b" * 32,
     }
@@ -229,20 +231,11 @@ def test_payment_on_account_allocated_later_and_the_allocation_undone(client, st
     # more than the payment on account holds, or not adding up to nothing: 422 naming the field
     too_much = {
         **body["contact_allocation"],
-        "allocated_artefacts": [
-            {"artefact_id": inv["id"], "amount": "40.00"},
-            {"artefact_id": poa["id"], "amount": "-40.00"},
-        ],
+        "allocated_artefacts": _artefacts((inv, "40.00"), (poa, "-40.00")),
     }
     r = client.post("/contact_allocations", json={"contact_allocation": too_much}, headers=h)
     assert r.status_code == 422 and r.get_json()[0]["$source"] == "allocated_artefacts[1].amount"
-    lopsided = {
-        **too_much,
-        "allocated_artefacts": [
-            {"artefact_id": inv["id"], "amount": "20.00"},
-            {"artefact_id": note["id"], "amount": "-10.00"},
-        ],
-    }
+    lopsided = {**too_much, "allocated_artefacts": _artefacts((inv, "20.00"), (note, "-10.00"))}
     r = client.post("/contact_allocations", json={"contact_allocation": lopsided}, headers=h)
     assert r.status_code == 422 and r.get_json()[0]["$source"] == "allocated_artefacts"
 
@@ -261,7 +254,7 @@ def test_payment_on_account_allocated_later_and_the_allocation_undone(client, st
 
 def test_a_put_replaces_a_receipts_allocations_and_a_refund_takes_credit_back(client, store):
     h, cid, inv, note = _money_setup(client, store)
-    pay = _receipt(client, h, cid, "100.00", [{"artefact_id": inv["id"], "amount": "100.00"}]).get_json()
+    pay = _receipt(client, h, cid, "100.00", _artefacts((inv, "100.00"))).get_json()
     assert (
         pay["payment_on_account"]["outstanding_amount"] == "0.00" and _outstanding(client, h, inv) == "0.00"
     )
