@@ -1,6 +1,7 @@
 """What the console's screen tests share: a console app signed in as a role (`admin`, `readonly`)
 against a gateway played by `responses` at GW, the customer it shows, and readers of what the
-console sent. Each test file registers its own gateway answers (its `gateway` fixture)."""
+console sent; and a console no one is signed in to (`client`). Each test file registers its own
+gateway answers (its `gateway` fixture)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,14 @@ def signed_in(role: str):
 
 
 @pytest.fixture
+def client():
+    """A console no one is signed in to, for the pages that answer without the gateway."""
+    # nothing listens at the gateway URL: these pages must answer without calling it
+    app = create_app(Settings(gateway_url="http://127.0.0.1:9", secret_key="test-" * 8, testing=True))
+    return app.test_client()
+
+
+@pytest.fixture
 def admin():
     return signed_in("admin")
 
@@ -52,6 +61,17 @@ def requests_sent(gateway, method: str, path: str) -> list:
         for c in gateway.calls
         if c.request.method == method and c.request.url.split("?")[0] == GW + path
     ]
+
+
+def refuses_as_invalid(gateway, path: str, errors: dict[str, list[str]], **problem: str) -> None:
+    """The gateway answers a POST to `path` as the API answers invalid input: 422, a problem
+    naming each field's errors (`problem`: more of its members)."""
+    gateway.post(
+        GW + path,
+        status=422,
+        json={**problem, "detail": "Invalid input.", "errors": errors},
+        content_type="application/problem+json",
+    )
 
 
 def json_body(request) -> dict:

@@ -4,18 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from console.app import create_app
-from console.settings import Settings
-
-
-@pytest.fixture
-def client():
-    # nothing listens at the gateway URL: these pages must answer without calling it
-    app = create_app(Settings(gateway_url="http://127.0.0.1:9", secret_key="test-" * 8, testing=True))
-    return app.test_client()
-
 
 def test_every_page_but_the_login_sends_a_stranger_to_the_login(client):
     for path in ("/console/", "/console/customers", "/console/customers/abc?tab=work"):

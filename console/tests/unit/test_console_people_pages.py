@@ -3,18 +3,6 @@ first, the invitation page carries its token and labels its fields."""
 
 from __future__ import annotations
 
-import pytest
-
-from console.app import create_app
-from console.settings import Settings
-
-
-@pytest.fixture
-def client():
-    # nothing listens at the gateway URL: these pages must answer without calling it
-    app = create_app(Settings(gateway_url="http://127.0.0.1:9", secret_key="test-" * 8, testing=True))
-    return app.test_client()
-
 
 def test_account_and_people_send_a_stranger_to_the_login(client):
     for path in ("/console/account", "/console/people"):

@@ -11,7 +11,7 @@ import re
 import pytest
 import responses
 
-from conftest import AID, CID, CUSTOMER, GW, WID, json_body, requests_sent
+from conftest import AID, CID, CUSTOMER, GW, WID, json_body, refuses_as_invalid, requests_sent
 
 JID = "44444444-4444-4444-8444-444444444444"
 RID = "55555555-5555-4555-8555-555555555555"
@@ -75,11 +75,10 @@ def test_the_work_addresses_tab_offers_add_and_edit_to_writers_only(gateway, adm
 
 
 def test_a_work_address_without_its_first_line_shows_the_error_beside_the_field(gateway, admin):
-    gateway.post(
-        f"{GW}/v1/customers/{CID}/work-addresses",
-        status=422,
-        json={"detail": "Invalid input.", "errors": {"address.line_1": ["Missing data for required field."]}},
-        content_type=PROBLEM,
+    refuses_as_invalid(
+        gateway,
+        f"/v1/customers/{CID}/work-addresses",
+        {"address.line_1": ["Missing data for required field."]},
     )
     form = admin.get(f"/console/customers/{CID}/work-addresses/new")
     assert (
@@ -239,12 +238,7 @@ def test_a_contract_is_made_with_its_plan_term_and_what_it_covers(gateway, admin
 
 def test_a_contract_without_a_plan_shows_the_error_beside_it_and_keeps_the_choices(gateway, admin):
     _servicing(gateway)
-    gateway.post(
-        f"{GW}/v1/customers/{CID}/contracts",
-        status=422,
-        json={"detail": "Invalid input.", "errors": {"plan_id": ["Field may not be null."]}},
-        content_type=PROBLEM,
-    )
+    refuses_as_invalid(gateway, f"/v1/customers/{CID}/contracts", {"plan_id": ["Field may not be null."]})
     page = admin.post(
         f"/console/customers/{CID}/contracts/new",
         data={"plan_id": "", "start_date": "2026-01-01", "end_date": "2026-12-31", "asset_ids": [AID]},

@@ -11,7 +11,7 @@ import pytest
 import responses
 from responses import matchers
 
-from conftest import AID, CID, CUSTOMER, GW, WID, json_body, requests_sent, signed_in
+from conftest import AID, CID, CUSTOMER, GW, WID, json_body, refuses_as_invalid, requests_sent, signed_in
 from console.mass_email import fingerprint
 
 
@@ -54,11 +54,8 @@ def test_the_branches_tab_lists_them_and_a_writer_may_add_one(gateway, admin, re
 
 
 def test_a_branch_without_its_name_shows_the_apis_error_beside_the_field(gateway, admin):
-    gateway.post(
-        f"{GW}/v1/customers/{CID}/branches",
-        status=422,
-        json={"title": "Unprocessable", "detail": "Invalid input.", "errors": {"name": ["Missing data."]}},
-        content_type="application/problem+json",
+    refuses_as_invalid(
+        gateway, f"/v1/customers/{CID}/branches", {"name": ["Missing data."]}, title="Unprocessable"
     )
     page = admin.post(f"/console/customers/{CID}/branches/new", data={"name": "", "address.town": "Leeds"})
     assert page.status_code == 422
@@ -207,12 +204,7 @@ def test_the_servicing_tab_shows_what_is_due_and_the_contracts(gateway, admin):
 
 
 def test_a_postponement_is_sent_as_the_apis_decision_and_its_refusal_shown(gateway, admin):
-    gateway.post(
-        f"{GW}/v1/service-reminders/decisions",
-        status=422,
-        json={"detail": "Invalid input.", "errors": {"reason": ["Required to postpone."]}},
-        content_type="application/problem+json",
-    )
+    refuses_as_invalid(gateway, "/v1/service-reminders/decisions", {"reason": ["Required to postpone."]})
     r = admin.post(
         f"/console/customers/{CID}/service-reminders/r1/decision",
         data={"decision": "postpone", "date": "2027-06-01"},
@@ -376,15 +368,7 @@ def test_a_mass_email_without_a_subject_shows_the_error_beside_it(gateway, admin
     gateway.get(f"{GW}/v1/email-templates", json=[])
     gateway.get(f"{GW}/v1/mailing-lists", json=[])
     gateway.get(f"{GW}/v1/customers", json=[{"id": "a"}])
-    gateway.post(
-        f"{GW}/v1/mass-emails",
-        status=422,
-        json={
-            "detail": "Invalid input.",
-            "errors": {"subject": ["Give a template_id or a subject and body."]},
-        },
-        content_type="application/problem+json",
-    )
+    refuses_as_invalid(gateway, "/v1/mass-emails", {"subject": ["Give a template_id or a subject and body."]})
     previewed = fingerprint({"customer_ids": ["a"]}, automated=False)
     page = admin.post("/console/mass-email", data={"action": "send", "previewed": previewed, "body": "Hi"})
     assert page.status_code == 422
@@ -486,14 +470,10 @@ def test_a_dry_run_posts_the_mapping_by_column_and_shows_the_refused_rows(gatewa
 
 def test_a_wrong_mapping_shows_the_error_beside_its_column(gateway, admin):
     gateway.get(f"{GW}/v1/imports/imp1", json=IMPORT)
-    gateway.post(
-        f"{GW}/v1/imports/imp1/mapping",
-        status=422,
-        json={
-            "detail": "Invalid input.",
-            "errors": {"mapping.Surname": ["'first_name' is already mapped from column 'First Name'."]},
-        },
-        content_type="application/problem+json",
+    refuses_as_invalid(
+        gateway,
+        "/v1/imports/imp1/mapping",
+        {"mapping.Surname": ["'first_name' is already mapped from column 'First Name'."]},
     )
     page = admin.post(
         "/console/imports/imp1/mapping",
