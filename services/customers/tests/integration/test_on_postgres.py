@@ -30,6 +30,23 @@ def _xmin(sessions, table: str, **where) -> set[str]:
         return set(s.scalars(text(f"SELECT xmin::text FROM {table} WHERE {condition}"), where))
 
 
+def _insert_customers(session, count: int) -> None:
+    """Private customers c-1 ... c-<count> of TENANT in one multi-row INSERT, past the ORM."""
+    session.execute(
+        text(
+            """
+            INSERT INTO customers (id, tenant_id, version, type, surname, display_name, sort_name,
+                address_line_1, postcode, postcode_compact, status, blocked, custom_fields,
+                communication_preferences, has_transactions, created_at, updated_at)
+            SELECT 'c-' || n, :tenant, 1, 'private', 'Surname' || n, 'Person ' || n, 'person ' || n,
+                n || ' High Street', 'LS1 4AB', 'LS14AB', 'active', false, '{}', '{}', false, now(), now()
+            FROM generate_series(1, :count) AS n
+            """
+        ),
+        {"tenant": TENANT, "count": count},
+    )
+
+
 # --- search ------------------------------------------------------------------------------------
 
 
@@ -44,19 +61,7 @@ def test_the_triggers_keep_the_document_of_bulk_and_moved_and_deleted_contacts(s
     """Writes that bypass the ORM (a multi-row INSERT, an UPDATE moving contacts, a DELETE, the
     accounts ref's UPDATE) rebuild the documents they touch, in their own transaction."""
     with sessions() as s:
-        s.execute(
-            text(
-                """
-                INSERT INTO customers (id, tenant_id, version, type, surname, display_name, sort_name,
-                    address_line_1, postcode, postcode_compact, status, blocked, custom_fields,
-                    communication_preferences, has_transactions, created_at, updated_at)
-                SELECT 'c-' || n, :tenant, 1, 'private', 'Surname' || n, 'Person ' || n, 'person ' || n,
-                    n || ' High Street', 'LS1 4AB', 'LS14AB', 'active', false, '{}', '{}', false, now(), now()
-                FROM generate_series(1, 3) AS n
-                """
-            ),
-            {"tenant": TENANT},
-        )
+        _insert_customers(s, 3)
         s.execute(
             text(
                 """
@@ -129,20 +134,7 @@ def test_the_search_query_is_served_by_the_trigram_indexes(sessions):
     """With a tenant of 20,000 customers and contacts, a search is a scan of the search document's
     trigram index: no scan of the tenant's rows (which took seconds at a million customers)."""
     with sessions() as s:
-        s.execute(
-            text(
-                """
-                INSERT INTO customers (id, tenant_id, version, type, surname, display_name, sort_name,
-                    address_line_1, postcode, postcode_compact, status, blocked, custom_fields,
-                    communication_preferences, has_transactions, created_at, updated_at)
-                SELECT 'c-' || n, :tenant, 1, 'private', 'Surname' || n, 'Person ' || n, 'person ' || n,
-                    n || ' High Street', 'LS1 4AB', 'LS14AB', 'active', false, '{}', '{}', false,
-                    now(), now()
-                FROM generate_series(1, 20000) AS n
-                """
-            ),
-            {"tenant": TENANT},
-        )
+        _insert_customers(s, 20000)
         s.execute(
             text(
                 """
