@@ -172,36 +172,3 @@ def gadgets_client(database_url: str):
     settings = Settings(service="gadgets", database_url=database_url, testing=True, log_level="WARNING")
     app = create_service_app(settings, title="Gadgets", blueprints=[gadgets])
     return app.test_client()
-
-
-class RecordingChannel:
-    """A consumer's channel that records how each delivery was settled, as (how, delivery tag)."""
-
-    is_open = True
-
-    def __init__(self) -> None:
-        self.settled: list[tuple[str, int]] = []
-
-    def basic_ack(self, tag) -> None:
-        self.settled.append(("ack", tag))
-
-    def basic_nack(self, tag, requeue: bool) -> None:
-        self.settled.append(("requeue" if requeue else "nack", tag))
-
-    def basic_reject(self, tag, requeue: bool) -> None:
-        self.settled.append(("reject", tag))
-
-
-class InlineConnection:
-    """Runs the thread-safe callback at once, as the I/O thread would soon after; a timer's
-    callback at once too, its delay kept in `timers`."""
-
-    def __init__(self) -> None:
-        self.timers: list[float] = []
-
-    def add_callback_threadsafe(self, callback) -> None:
-        callback()
-
-    def call_later(self, delay: float, callback) -> None:
-        self.timers.append(delay)
-        callback()

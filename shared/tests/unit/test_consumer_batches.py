@@ -7,16 +7,8 @@ from types import SimpleNamespace
 
 import psycopg
 import pytest
-from kit_support import (
-    TENANT,
-    InlineConnection,
-    RecordingChannel,
-    effects,
-    inbox_ids,
-    on_customer_deleted,
-    outbox_rows,
-    uow_factory,
-)
+from kit_support import TENANT, effects, inbox_ids, on_customer_deleted, outbox_rows, uow_factory
+from pika_stand_ins import InlineConnection, RecordingChannel
 from sqlalchemy.exc import OperationalError
 
 from fieldbook_shared.events import build_event

@@ -9,15 +9,8 @@ from types import SimpleNamespace
 
 import psycopg.errors
 import pytest
-from kit_support import (
-    TENANT,
-    InlineConnection,
-    RecordingChannel,
-    effects,
-    inbox_ids,
-    on_customer_deleted,
-    uow_factory,
-)
+from kit_support import TENANT, effects, inbox_ids, on_customer_deleted, uow_factory
+from pika_stand_ins import InlineConnection, RecordingChannel
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
