@@ -13,69 +13,25 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from fieldbook_shared.recording_endpoint import RecordingEndpoint
 from harness.api import create_customer, expect, private_customer
 from harness.polling import consistently, eventually
 
 OUTAGE_SECONDS = float(os.environ.get("E2E_WEBHOOK_OUTAGE_SECONDS", "60"))
 
 
-class Endpoint:
-    """A partner's endpoint on 127.0.0.1: records every POST (body, headers) in arrival order; can be
-    taken down (the port refuses connections) and brought back on the same port."""
-
-    def __init__(self):
-        self.received: list[tuple[bytes, dict]] = []
-        self.lock = threading.Lock()
-        self.port = 0
-        self.server: ThreadingHTTPServer | None = None
-        self.up()
-
-    def up(self) -> None:
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["content-length"]))
-                with endpoint.lock:
-                    endpoint.received.append((body, {k.lower(): v for k, v in self.headers.items()}))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def down(self) -> None:
-        assert self.server is not None
-        self.server.shutdown()
-        self.server.server_close()
-        self.server = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/fieldbook"
-
-    def payloads(self) -> list[dict]:
-        with self.lock:
-            return [json.loads(body) for body, _ in self.received]
-
-
 @pytest.fixture
 def endpoint():
-    e = Endpoint()
+    """A partner's endpoint on 127.0.0.1: records every POST (body, headers) in arrival order; can be
+    taken down (the port refuses connections) and brought back on the same port."""
+    e = RecordingEndpoint("/fieldbook")
     yield e
-    if e.server is not None:
-        e.down()
+    e.close()
 
 
 def register(client, url: str, *types: str) -> dict:

@@ -4,12 +4,11 @@ SQLite file, `api`, `outbox`, the in-memory `bus`), a partner's endpoint (a real
 
 from __future__ import annotations
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from fieldbook_shared.recording_endpoint import RecordingEndpoint
 from fieldbook_shared.testing import ServiceUnderTest
 from webhooks.app import create_app
 from webhooks.handlers import HANDLERS
@@ -35,38 +34,12 @@ def service_under_test() -> ServiceUnderTest:
     )
 
 
-class Partner:
-    """A partner's endpoint: what it received (body and headers), answering `status`."""
-
-    def __init__(self):
-        self.received: list[tuple[bytes, dict]] = []
-        self.status = 204
-        partner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["content-length"]))
-                partner.received.append((body, {k.lower(): v for k, v in self.headers.items()}))
-                self.send_response(partner.status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def events(self) -> list[dict]:
-        return [json.loads(body) for body, _ in self.received]
-
-
 @pytest.fixture
 def partner():
-    p = Partner()
+    """A partner's endpoint: what it received (body and headers), answering `status`."""
+    p = RecordingEndpoint("/hooks")
     yield p
-    p.server.shutdown()
+    p.close()
 
 
 @pytest.fixture

@@ -4,49 +4,21 @@ replays) and its signed delivery receipts, which comms' own rule verifies."""
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from sms_simulator.app import create_app
 
 from comms.domain import sms as rules
-
-
-class Callback:
-    """A status callback on loopback: keeps each receipt (headers and raw body)."""
-
-    def __init__(self):
-        self.received: list[tuple[dict, bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the stdlib's name
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.received.append((dict(self.headers), raw))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/receipts"
-
-    def wait(self, n: int, timeout: float = 5.0) -> list[tuple[dict, bytes]]:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < n and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.received
+from fieldbook_shared.recording_endpoint import RecordingEndpoint
 
 
 @pytest.fixture
 def callback():
-    cb = Callback()
+    """A status callback on loopback: keeps each receipt (raw body and headers)."""
+    cb = RecordingEndpoint("/receipts", status=200)
     yield cb
-    cb.server.shutdown()
+    cb.close()
 
 
 @pytest.fixture
@@ -85,7 +57,7 @@ def test_receipts_are_signed_and_fail_for_the_failing_pattern(sim, callback):
     received = callback.wait(2)
     assert len(received) == 2
     statuses = {}
-    for headers, raw in received:
+    for raw, headers in received:
         assert (
             rules.receipt_verifies(
                 "secret", headers["X-Sms-Timestamp"], headers["X-Sms-Signature"], raw, time.time()

@@ -68,7 +68,7 @@ def test_a_failing_endpoint_holds_the_customers_later_events_and_retries(api, bu
     assert send_all_once == 2  # alice's first and bob's: alice's second waits behind her first
     partner.status = 200
     send_all(sender)
-    ok = [(e["type"], e["data"]["id"]) for e in partner.events()[2:]]
+    ok = [(e["type"], e["data"]["id"]) for e in partner.payloads()[2:]]
     assert [k for k in ok if k[1] == alice] == [("customer.created", alice), ("customer.updated", alice)]
     log = api.get(f"/v1/webhooks/{endpoint['id']}/deliveries").json
     first = [d for d in log if d["customer_id"] == alice and d["event_type"] == "customer.created"][0]
@@ -165,7 +165,7 @@ def test_customer_erased_blanks_the_kept_bodies_and_reports(api, bus, partner, s
     (report,) = outbox("customer.erasure_reported")
     assert report["data"]["actions"] == {"delivery_bodies_blanked": 1}
     send_all(sender)
-    sent = partner.events()
+    sent = partner.payloads()
     assert sent[0]["data"] == {"customer_id": cid, "erased": True} and sent[1]["type"] == "customer.erased"
     assert json.dumps(sent).count("Smith") == 0
     assert endpoint
