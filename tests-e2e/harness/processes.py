@@ -180,7 +180,7 @@ class ApiSession(requests.Session):
 
 @dataclass
 class System:
-    """The running Fieldbook: gateway + customers web + customers worker on one run's databases/vhost."""
+    """The running Fieldbook: every process of the service table, on one run's databases and vhost."""
 
     run_dir: Path
     amqp_url: str
