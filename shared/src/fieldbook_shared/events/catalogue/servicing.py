@@ -4,32 +4,28 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .base import EventData, VersionedRecordData
+from .base import CustomerRecordData, EventData, VersionedRecordData
 
 STAGES = ("first", "second", "overdue")
 CONTRACT_STATUSES = ("active", "cancelled", "expired")
 
 
-class ServiceBookedData(EventData):
+class ServiceBookedData(CustomerRecordData):
     """An office booked an asset's service: billing makes the job, linked by `id` (the reminder's,
     carried back on the job as `service_reminder_id`)."""
 
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
     asset_id = fields.String(required=True)
     work_address_id = fields.String(allow_none=True)
     date = fields.Date(required=True)
     description = fields.String(required=True)
 
 
-class ServiceReminderSendData(EventData):
+class ServiceReminderSendData(CustomerRecordData):
     """One stage of a reminder to be sent (comms sends it). `message_key` is the same for every
     copy of the same stage of the same service due date: comms sends one email (or records one
     letter) per key. `channel`: `email`, or `letter` (printed by the office); absent means email
     (events from before letters)."""
 
-    id = fields.String(required=True)
-    customer_id = fields.String(required=True)
     work_address_id = fields.String(allow_none=True)
     asset_id = fields.String(required=True)
     stage = fields.String(required=True, validate=validate.OneOf(STAGES))
