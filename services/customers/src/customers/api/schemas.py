@@ -104,14 +104,7 @@ class CustomerSchema(FromCatalogue, CustomerData):
     updated_at = fields.DateTime()
 
     def _address(self, obj) -> dict:
-        return {
-            "line_1": obj.address_line_1,
-            "line_2": obj.address_line_2,
-            "line_3": obj.address_line_3,
-            "town": obj.town,
-            "county": obj.county,
-            "postcode": obj.postcode,
-        }
+        return obj.address  # the model's own nesting (store.models.AddressColumns), as events carry it
 
     def _primary_contact(self, obj):
         primary = next((c for c in obj.contacts if c.is_primary), None)
