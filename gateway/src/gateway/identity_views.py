@@ -235,30 +235,39 @@ def _live_session(session) -> tuple[str, UserSession, User] | Response:
     return token, *found
 
 
-@identity_bp.route("/v1/sessions/current", methods=["GET", "DELETE"])
-def current_session() -> Response:
+def _with_session(act: Callable[[object, tuple[str, UserSession, User]], Response]) -> Response:
+    """Run `act(session, live)` for the caller's live session (`_live_session`'s 401 otherwise) and
+    commit what it did; a refusal of identity's is its 409 (a conflict) or 422."""
     with current_gateway().sessions() as session:
         live = _live_session(session)
         if isinstance(live, Response):
             return live
+        try:
+            answer = act(session, live)
+        except identity.IdentityConflict as exc:
+            return problem_response(409, detail=str(exc))
+        except identity.IdentityError as exc:
+            return _refused(exc)
+        session.commit()
+        return answer
+
+
+@identity_bp.route("/v1/sessions/current", methods=["GET", "DELETE"])
+def current_session() -> Response:
+    def answer(session, live: tuple[str, UserSession, User]) -> Response:
         token, row, user = live
         if request.method == "DELETE":
             identity.end_session(session, token)
-            session.commit()
             return Response(status=204)
         return jsonify({"user": identity.user_json(user), "expires_at": row.expires_at.isoformat()})
+
+    return _with_session(answer)
 
 
 @identity_bp.delete("/v1/sessions")
 def log_out_everywhere() -> Response:
     """Every session of the caller's user ends: each browser and device is logged out."""
-    with current_gateway().sessions() as session:
-        live = _live_session(session)
-        if isinstance(live, Response):
-            return live
-        ended = identity.end_sessions(session, live[2].id)
-        session.commit()
-    return jsonify({"ended": ended})
+    return _with_session(lambda session, live: jsonify({"ended": identity.end_sessions(session, live[2].id)}))
 
 
 @identity_bp.get(ADMINS_PATH)
@@ -284,35 +293,23 @@ def tenant_admins() -> Response:
 
 @identity_bp.post("/v1/account/second-factor")
 def second_factor_start() -> Response:
-    with current_gateway().sessions() as session:
-        live = _live_session(session)
-        if isinstance(live, Response):
-            return live
-        try:
-            secret, uri = identity.start_totp(session, live[2])
-        except identity.IdentityConflict as exc:
-            return problem_response(409, detail=str(exc))
-        session.commit()
-    answer = _created({"secret": secret, "otpauth_uri": uri})
-    answer.headers["Cache-Control"] = "no-store"
-    return answer
+    def started(session, live: tuple[str, UserSession, User]) -> Response:
+        secret, uri = identity.start_totp(session, live[2])
+        answer = _created({"secret": secret, "otpauth_uri": uri})
+        answer.headers["Cache-Control"] = "no-store"
+        return answer
+
+    return _with_session(started)
 
 
 @identity_bp.post("/v1/account/second-factor/confirm")
 def second_factor_confirm() -> Response:
-    with current_gateway().sessions() as session:
-        live = _live_session(session)
-        if isinstance(live, Response):
-            return live
+    def confirmed(session, live: tuple[str, UserSession, User]) -> Response:
         body, user = load(SecondFactorCodeSchema()), live[2]
-        try:
-            identity.confirm_totp(session, user, body["code"])
-        except identity.IdentityConflict as exc:
-            return problem_response(409, detail=str(exc))
-        except identity.IdentityError as exc:
-            return _refused(exc)
-        session.commit()
+        identity.confirm_totp(session, user, body["code"])
         return jsonify(identity.user_json(user))
+
+    return _with_session(confirmed)
 
 
 # ---------------------------------------------------------------------------------- invitations
