@@ -68,7 +68,13 @@ _SESSION = _json("Logged in: the session token, shown this once.", _ref("LoginSe
 
 
 def _op(summary: str, responses: dict, *, body: str | None = None, security=None, **extra) -> dict:
-    operation: dict[str, Any] = {"summary": summary, "tags": ["people"], "responses": responses, **extra}
+    """One operation; its answers in the order of their status codes."""
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "tags": ["people"],
+        "responses": dict(sorted(responses.items())),
+        **extra,
+    }
     if body:
         operation["requestBody"] = _body(body)
     if security is not None:
@@ -80,10 +86,24 @@ def _user_path(summary: str) -> dict:
     return {"name": "user_id", "in": "path", "required": True, "schema": _TEXT, "description": summary}
 
 
-def paths() -> dict[str, dict]:
-    user_id = [_user_path("The user's id.")]
-    user = _json("The user.", _ref("User"))
+def _on_user(summary: str, responses: dict, *, body: str | None = None) -> dict:
+    """An admin's operation on one user of the tenant (`user_id`), a 404 when there is none."""
     no_user = _problem("No such user in this tenant.")
+    return _op(summary, {**responses, "404": no_user}, body=body, parameters=[_user_path("The user's id.")])
+
+
+def _own_session(summary: str, responses: dict, *, body: str | None = None) -> dict:
+    """An operation of a person on their own session or account: the session token only."""
+    return _op(summary, {**responses, "401": _NO_SESSION}, body=body, security=SESSION_ONLY)
+
+
+def _logging_in(summary: str, responses: dict, *, body: str) -> dict:
+    """A step towards a session (a login, an accepted invitation): no key, no session yet."""
+    return _op(summary, responses, body=body, security=NO_KEY)
+
+
+def paths() -> dict[str, dict]:
+    user = _json("The user.", _ref("User"))
     ended = _json("The sessions that ended.", _ref("SessionsEnded"))
     return {
         "/v1/users": {
@@ -101,31 +121,27 @@ def paths() -> dict[str, dict]:
             ),
         },
         "/v1/users/{user_id}": {
-            "get": _op("One user. Admin only.", {"200": user, "404": no_user}, parameters=user_id),
-            "patch": _op(
+            "get": _on_user("One user. Admin only.", {"200": user}),
+            "patch": _on_user(
                 "Change a user's name, role or password; disable (ends every session) or unlock. Admin only.",
-                {"200": user, "404": no_user, "422": _BAD_FIELDS},
+                {"200": user, "422": _BAD_FIELDS},
                 body="UserChange",
-                parameters=user_id,
             ),
         },
         "/v1/users/{user_id}/sessions": {
-            "delete": _op(
-                "Log the user out everywhere: every session of theirs ends now. Admin only.",
-                {"200": ended, "404": no_user},
-                parameters=user_id,
+            "delete": _on_user(
+                "Log the user out everywhere: every session of theirs ends now. Admin only.", {"200": ended}
             )
         },
         "/v1/users/{user_id}/second-factor": {
-            "delete": _op(
+            "delete": _on_user(
                 "Reset the user's second factor (a lost phone): they log in with the password and may "
                 "set it up again. Admin only.",
-                {"204": {"description": "Reset."}, "404": no_user},
-                parameters=user_id,
+                {"204": {"description": "Reset."}},
             )
         },
         "/v1/sessions": {
-            "post": _op(
+            "post": _logging_in(
                 "Log in with email and password. A user with a second factor gets a challenge (202) to "
                 "finish with a code, unless the code came with the password. Five failures in a row "
                 "lock the user for a while; failures per address are throttled (429).",
@@ -139,57 +155,44 @@ def paths() -> dict[str, dict]:
                     "422": _BAD_FIELDS,
                 },
                 body="Login",
-                security=NO_KEY,
             ),
-            "delete": _op(
-                "Log out everywhere: every session of the caller's user ends (this one too).",
-                {"200": ended, "401": _NO_SESSION},
-                security=SESSION_ONLY,
+            "delete": _own_session(
+                "Log out everywhere: every session of the caller's user ends (this one too).", {"200": ended}
             ),
         },
         "/v1/sessions/second-factor": {
-            "post": _op(
+            "post": _logging_in(
                 "Finish a login with the TOTP code. A wrong code counts toward the lock.",
                 {"201": _SESSION, "401": _LOGIN_REFUSED, "422": _BAD_FIELDS},
                 body="SecondFactorLogin",
-                security=NO_KEY,
             )
         },
         "/v1/sessions/current": {
-            "get": _op(
+            "get": _own_session(
                 "Who the session is for, and when it ends.",
-                {"200": _json("The session.", _ref("CurrentSession")), "401": _NO_SESSION},
-                security=SESSION_ONLY,
+                {"200": _json("The session.", _ref("CurrentSession"))},
             ),
-            "delete": _op(
-                "Log out: this session ends.",
-                {"204": {"description": "Logged out."}, "401": _NO_SESSION},
-                security=SESSION_ONLY,
-            ),
+            "delete": _own_session("Log out: this session ends.", {"204": {"description": "Logged out."}}),
         },
         "/v1/account/second-factor": {
-            "post": _op(
+            "post": _own_session(
                 "Start setting up a second factor: a new TOTP secret, shown this once (put the URI in an "
                 "authenticator app), in force once confirmed with a code.",
                 {
                     "201": _json("The secret.", _ref("SecondFactorSetup"), **_NO_STORE),
-                    "401": _NO_SESSION,
                     "409": _problem("A second factor is already set up."),
                 },
-                security=SESSION_ONLY,
             )
         },
         "/v1/account/second-factor/confirm": {
-            "post": _op(
+            "post": _own_session(
                 "Confirm the set-up with a code from the app: from now on every login asks for a code.",
                 {
                     "200": _json("The user, with `second_factor`: true.", _ref("User")),
-                    "401": _NO_SESSION,
                     "409": _problem("Not started, or already set up."),
                     "422": _problem("The code is wrong (`errors.code`), or the body is not valid."),
                 },
                 body="SecondFactorCode",
-                security=SESSION_ONLY,
             )
         },
         "/v1/invitations": {
@@ -206,7 +209,7 @@ def paths() -> dict[str, dict]:
             ),
         },
         "/v1/invitations/acceptance": {
-            "post": _op(
+            "post": _logging_in(
                 "Accept an invitation: the token from the link and a password make the user, once.",
                 {
                     "201": _json("The new user (log in next).", _ref("User")),
@@ -215,7 +218,6 @@ def paths() -> dict[str, dict]:
                     "422": _BAD_FIELDS,
                 },
                 body="InvitationAcceptance",
-                security=NO_KEY,
             )
         },
     }
