@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 
 from .api import Api
-from .views import api, bp, login_required, refused
+from .views import api, bp, login_required, read, refused
 
 ALL = 100  # the files service's largest page
 # the page's word → (the files service's path word, attached_to, the record's name)
@@ -60,21 +60,17 @@ def _page(customer_id: str, kind: str, owner_id: str, **args):
 def owner_files(customer_id: str, kind: str, owner_id: str):
     path_word, _attached_to, what = _kind(kind)
     client = api()
-    customer = client.get(f"/v1/customers/{customer_id}")
-    if not customer.ok:
-        return refused(customer)
+    customer = read(client, f"/v1/customers/{customer_id}")
     label = _owner_label(client, customer_id, kind, owner_id)
-    answer = client.get(f"/v1/{path_word}/{owner_id}/files", page_size=ALL)
-    if not answer.ok:
-        return refused(answer)
+    files = read(client, f"/v1/{path_word}/{owner_id}/files", page_size=ALL)
     return render_template(
         "owner_files.html",
-        customer=customer.body,
+        customer=customer,
         kind=kind,
         owner_id=owner_id,
         what=what,
         label=label or what,
-        files=answer.body,
+        files=files,
         back=url_for("console.record", customer_id=customer_id, tab=TABS[kind]),
         message=request.args.get("message"),
         error=request.args.get("error"),

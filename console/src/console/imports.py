@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from .api import Answer
-from .views import _rows, api, bp, login_required, refused
+from .views import _rows, api, bp, login_required, read, refused
 
 KINDS = (("customers", "Customers"), ("work_addresses", "Work addresses"))
 MATCH_KEYS = (
@@ -27,10 +27,8 @@ ISSUES_SHOWN = 100
 @bp.get("/imports")
 @login_required
 def imports():
-    answer = api().get("/v1/imports", page_size=20)
-    if not answer.ok:
-        return refused(answer)
-    return render_template("imports.html", imports=answer.body, kinds=KINDS, error=request.args.get("error"))
+    listed = read(api(), "/v1/imports", page_size=20)
+    return render_template("imports.html", imports=listed, kinds=KINDS, error=request.args.get("error"))
 
 
 @bp.post("/imports")
@@ -89,28 +87,22 @@ def _show(job: dict, errors: dict | None = None, message: str | None = None, sta
 @bp.get("/imports/<import_id>")
 @login_required
 def import_page(import_id: str):
-    answer = api().get(f"/v1/imports/{import_id}")
-    if not answer.ok:
-        return refused(answer)
+    job = read(api(), f"/v1/imports/{import_id}")
     if request.headers.get("HX-Request"):
-        job = answer.body
         return render_template(
             "_import_result.html",
             job=job,
             issues=_issues(import_id, job),
             finished=job.get("status") in FINISHED,
         )
-    return _show(answer.body)
+    return _show(job)
 
 
 @bp.post("/imports/<import_id>/mapping")
 @login_required
 def map_import(import_id: str):
     client = api()
-    current = client.get(f"/v1/imports/{import_id}")
-    if not current.ok:
-        return refused(current)
-    job = current.body
+    job = read(client, f"/v1/imports/{import_id}")
     # the selects are numbered like the file's columns: a column's name may hold any character
     mapping = {col: request.form.get(f"column-{i}") or None for i, col in enumerate(job.get("columns") or [])}
     body = {

@@ -15,8 +15,8 @@ from collections import Counter
 from flask import redirect, render_template, request, url_for
 
 from .api import Api
-from .record_tabs import ALL, Refusal, writers_only
-from .views import _rows, api, bp, login_required, refused
+from .record_tabs import ALL, writers_only
+from .views import _rows, api, bp, login_required, read, refused
 
 FILTERS = ("q", "type", "status", "blocked", "postcode", "account_manager")
 MOST_PAGES = 100  # 100 pages of 100: comms takes at most 10,000 customers in one mass email
@@ -27,11 +27,9 @@ def _customer_ids(client: Api, filters: dict) -> list[str]:
     """Every customer the list's filters find, page by page."""
     ids: list[str] = []
     for page in range(1, MOST_PAGES + 1):
-        answer = client.get("/v1/customers", page=page, page_size=ALL, **filters)
-        if not answer.ok:
-            raise Refusal(answer)
-        ids += [c["id"] for c in answer.body]
-        if len(answer.body) < ALL:
+        customers = read(client, "/v1/customers", page=page, page_size=ALL, **filters)
+        ids += [c["id"] for c in customers]
+        if len(customers) < ALL:
             break
     return ids
 
@@ -129,8 +127,6 @@ def mass_email():
 @bp.get("/mass-emails/<job_id>")
 @login_required
 def mass_email_job(job_id: str):
-    answer = api().get(f"/v1/mass-emails/{job_id}")
-    if not answer.ok:
-        return refused(answer)
+    job = read(api(), f"/v1/mass-emails/{job_id}")
     template = "_mass_email_progress.html" if request.headers.get("HX-Request") else "mass_email_job.html"
-    return render_template(template, job=answer.body)
+    return render_template(template, job=job)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from .api import Api
-from .views import ROLES, api, login_required, refused, settings, start_session
+from .views import ROLES, api, login_required, read, refused, settings, start_session
 
 people_bp = Blueprint("people", __name__, url_prefix="/console")
 
@@ -50,11 +50,9 @@ def login_code():
 @people_bp.route("/account", methods=["GET"])
 @login_required
 def account():
-    me = api().get("/v1/sessions/current")
-    if not me.ok:
-        return refused(me)
+    me = read(api(), "/v1/sessions/current")
     return render_template(
-        "account.html", me=me.body["user"], setup=None, error=None, done=request.args.get("done")
+        "account.html", me=me["user"], setup=None, error=None, done=request.args.get("done")
     )
 
 
@@ -93,16 +91,12 @@ def _admin_only() -> None:
 def _people_page(
     errors: dict | None = None, values: dict | None = None, message: str | None = None, status=200
 ):
-    users = api().get("/v1/users")
-    if not users.ok:
-        return refused(users)
-    invitations = api().get("/v1/invitations")
-    if not invitations.ok:
-        return refused(invitations)
+    users = read(api(), "/v1/users")
+    invitations = read(api(), "/v1/invitations")
     return render_template(
         "people.html",
-        users=users.body,
-        invitations=[i for i in invitations.body if i["status"] == "pending"],
+        users=users,
+        invitations=[i for i in invitations if i["status"] == "pending"],
         roles=ROLES,
         errors=errors or {},
         values=values or {},

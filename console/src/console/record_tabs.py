@@ -16,7 +16,7 @@ from typing import Any
 from flask import Response, abort, g, redirect, render_template, request, url_for
 
 from .api import Answer, Api
-from .views import _back, _rows, api, bp, files_by_owner, login_required, refused, tab_data
+from .views import Refusal, _back, _rows, api, bp, files_by_owner, login_required, read, refused, tab_data
 
 ADDRESS = (
     ("address.line_1", "Address line 1"),
@@ -99,24 +99,8 @@ def _saved(customer_id: str, tab: str, message: str, form: Form, customer: dict,
     return _refused_form(form, customer, answer, what)
 
 
-class Refusal(Exception):
-    """An API refusal met while preparing a page: shown as the error page with its status."""
-
-    def __init__(self, answer: Answer):
-        super().__init__(answer.status)
-        self.answer = answer
-
-
-@bp.app_errorhandler(Refusal)
-def _refusal(exc: Refusal):
-    return refused(exc.answer)
-
-
 def _customer(client: Api, customer_id: str) -> dict:
-    answer = client.get(f"/v1/customers/{customer_id}")
-    if not answer.ok:
-        raise Refusal(answer)
-    return answer.body
+    return read(client, f"/v1/customers/{customer_id}")
 
 
 def writers_only() -> None:

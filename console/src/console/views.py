@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from functools import wraps
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -94,6 +95,27 @@ def refused(answer: Answer) -> tuple[str, int]:
     """An API refusal (403, 404, …) shown as a page with the same status."""
     message = answer.detail or f"The request was refused ({answer.status})."
     return render_template("error.html", status=answer.status, message=message), answer.status
+
+
+class Refusal(Exception):
+    """An API refusal met while preparing a page: shown as the error page with its status."""
+
+    def __init__(self, answer: Answer):
+        super().__init__(answer.status)
+        self.answer = answer
+
+
+@bp.app_errorhandler(Refusal)
+def _refusal(exc: Refusal):
+    return refused(exc.answer)
+
+
+def read(client: Api, path: str, **params) -> Any:
+    """The body of a GET a page cannot do without; a refusal (403, 404 …) is the page instead."""
+    answer = client.get(path, **params)
+    if not answer.ok:
+        raise Refusal(answer)
+    return answer.body
 
 
 # ------------------------------------------------------------------------------------- sessions
@@ -253,13 +275,11 @@ def record(customer_id: str):
     if tab not in TAB_DATA:
         abort(404)
     client = api()
-    answer = client.get(f"/v1/customers/{customer_id}")
-    if not answer.ok:
-        return refused(answer)
+    customer = read(client, f"/v1/customers/{customer_id}")
     data = TAB_DATA[tab](client, customer_id)
     return render_template(
         "record.html",
-        customer=answer.body,
+        customer=customer,
         tab=tab,
         tabs=TABS,
         data=data,
