@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from fieldbook_shared import service_table
-from fieldbook_shared.settings import env_setting, environment_values, var_dir
+from fieldbook_shared.settings import database_url, env_setting, environment_values
 
 MIB = 1024 * 1024
 
@@ -82,9 +82,8 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides) -> Settings:
         env = os.environ
-        default_db = f"sqlite:///{var_dir() / 'gateway.db'}"
         values = {
-            "database_url": env.get("DATABASE_URL_GATEWAY") or env.get("DATABASE_URL") or default_db,
+            "database_url": database_url("gateway", env),
             "upstream_urls": {name: env.get(var) or url for name, (var, url) in UPSTREAM_DEFAULTS.items()},
             "enabled_upstreams": parse_upstream_list(env.get("GATEWAY_UPSTREAMS", "customers")),
             "console_url": service_table.internal_url("console", env),

@@ -69,6 +69,15 @@ def var_dir() -> Path:
     return Path(os.environ.get("FIELDBOOK_VAR", "var")).resolve()
 
 
+def database_url(name: str, env: Mapping[str, str]) -> str:
+    """The database of the service (or the gateway) `name`: `DATABASE_URL_<NAME>`, so several can
+    share one environment, else `DATABASE_URL`, else a SQLite file in `var_dir()`."""
+    key = name.upper().replace("-", "_")
+    return (
+        env.get(f"DATABASE_URL_{key}") or env.get("DATABASE_URL") or f"sqlite:///{var_dir() / (name + '.db')}"
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     service: str
@@ -105,12 +114,7 @@ class Settings:
     @classmethod
     def from_env(cls, service: str, **overrides: Any) -> Self:
         env = os.environ
-        key = service.upper().replace("-", "_")
-        default_db = f"sqlite:///{var_dir() / (service + '.db')}"
-        values: dict[str, Any] = dict(
-            service=service,
-            database_url=env.get(f"DATABASE_URL_{key}") or env.get("DATABASE_URL") or default_db,
-        )
+        values: dict[str, Any] = dict(service=service, database_url=database_url(service, env))
         values.update(environment_values(cls, env))
         values.update(cls.service_values(env))
         values.update(overrides)
