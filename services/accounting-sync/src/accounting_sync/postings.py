@@ -28,7 +28,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from fieldbook_shared.context import RequestContext
 from fieldbook_shared.db import utcnow
 
 from . import events
@@ -47,6 +46,7 @@ from .store.models import (
 )
 from .store.queries import Postings, Syncs, business_of, claim_due
 from .sync import ClaimLoop, log_retry, released
+from .uow import SyncUnitOfWork
 
 log = logging.getLogger("accounting_sync.postings")
 
@@ -299,13 +299,11 @@ class PostingEngine(ClaimLoop):
 
     # -- 3. record ------------------------------------------------------------------------------
 
-    def _owned(self, postings: Postings, c: PostingClaim) -> SagePosting | None:
-        return released(postings.find(c.kind, c.source_id, lock=True), c.token, f"{c.kind} {c.source_id}")
+    def _owned(self, uow: SyncUnitOfWork, c: PostingClaim) -> SagePosting | None:
+        return released(uow.postings.find(c.kind, c.source_id, lock=True), c.token, f"{c.kind} {c.source_id}")
 
     def _record_success(self, c: PostingClaim, r: Result) -> None:
-        uow = self.uow_factory(RequestContext.system(c.tenant_id, actor="accounting-sync"))
-        with uow:
-            row = self._owned(uow.postings, c)
+        with self._owned_row(c) as (uow, row):
             if row is None:
                 return
             if r.kind == "wait":
@@ -343,9 +341,7 @@ class PostingEngine(ClaimLoop):
         log.info("%s %s %s in Sage (%s)", c.kind, c.source_id, r.kind, row.sage_id)
 
     def _record_failure(self, c: PostingClaim, exc: SageError) -> None:
-        uow = self.uow_factory(RequestContext.system(c.tenant_id, actor="accounting-sync"))
-        with uow:
-            row = self._owned(uow.postings, c)
+        with self._owned_row(c) as (uow, row):
             if row is None:
                 return
             then = row.attempt_failed(

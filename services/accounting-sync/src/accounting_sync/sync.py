@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -156,8 +157,17 @@ class ClaimLoop(SageLoop):
             n += 1
         return n
 
+    @contextmanager
+    def _owned_row(self, claim: Any) -> Iterator[tuple[SyncUnitOfWork, Any]]:
+        """A unit of work of the claim's tenant, and in it the claimed row, locked, its lease given
+        back; the row is None when the lease was lost (another loop's outcome counts)."""
+        uow = self.uow_factory(RequestContext.system(claim.tenant_id, actor="accounting-sync"))
+        with uow:
+            yield uow, self._owned(uow, claim)
+
     def _claim(self) -> Any: ...
     def _attempt(self, claim: Any) -> Any: ...
+    def _owned(self, uow: SyncUnitOfWork, claim: Any) -> Any: ...
     def _record_success(self, claim: Any, outcome: Any) -> None: ...
     def _record_failure(self, claim: Any, exc: SageError) -> None: ...
 
@@ -408,9 +418,7 @@ class SyncEngine(ClaimLoop):
         return released(uow.syncs.find(c.customer_id, lock=True), c.token, c.customer_id)
 
     def _record_success(self, c: Claim, o: Outcome) -> None:
-        uow = self.uow_factory(RequestContext.system(c.tenant_id, actor="accounting-sync"))
-        with uow:
-            row = self._owned(uow, c)
+        with self._owned_row(c) as (uow, row):
             if row is None:
                 return
             if o.kind == "unlinked":
@@ -481,9 +489,7 @@ class SyncEngine(ClaimLoop):
         log.info("customer %s %s in Sage (%s)", c.customer_id, o.kind, o.accounts_ref)
 
     def _record_failure(self, c: Claim, exc: SageError) -> None:
-        uow = self.uow_factory(RequestContext.system(c.tenant_id, actor="accounting-sync"))
-        with uow:
-            row = self._owned(uow, c)
+        with self._owned_row(c) as (uow, row):
             if row is None:
                 return
             if row.removed and not row.sage_contact_id and row.action != "deactivate":
