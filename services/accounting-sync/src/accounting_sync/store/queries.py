@@ -6,10 +6,10 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from fieldbook_shared.db import utcnow
+from fieldbook_shared.db import page_of, utcnow
 from fieldbook_shared.jobs import new_token, skip_locked
 from fieldbook_shared.problems import NotFound
 from fieldbook_shared.uow import Repository
@@ -28,15 +28,8 @@ from .models import (
 
 def latest_first(session: Session, model: Any, where: list, page: int, page_size: int) -> tuple[list, int]:
     """One page of a tenant's rows, latest change first, and how many there are."""
-    total = session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-    rows = session.scalars(
-        select(model)
-        .where(*where)
-        .order_by(model.updated_at.desc(), model.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    return list(rows), total
+    stmt = select(model).where(*where).order_by(model.updated_at.desc(), model.id)
+    return page_of(session, stmt, page, page_size)
 
 
 class Syncs(Repository):

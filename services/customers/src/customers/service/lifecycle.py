@@ -7,9 +7,9 @@ record follows without any service reaching into another.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 
-from fieldbook_shared.db import utcnow
+from fieldbook_shared.db import page_of, utcnow
 from fieldbook_shared.etag import ExpectedVersion, at_version
 from fieldbook_shared.problems import Conflict, NotFound, ValidationFailed
 
@@ -187,15 +187,12 @@ def list_merges(
     with uow:
         customer = uow.customers.get(customer_id, allow_merged=True)
         about = or_(CustomerMerge.survivor_id == customer.id, CustomerMerge.merged_id == customer.id)
-        where = (CustomerMerge.tenant_id == uow.tenant_id, about)
-        total = uow.session.scalar(select(func.count()).select_from(CustomerMerge).where(*where)) or 0
-        rows = uow.session.scalars(
+        stmt = (
             select(CustomerMerge)
-            .where(*where)
+            .where(CustomerMerge.tenant_id == uow.tenant_id, about)
             .order_by(CustomerMerge.merged_at.desc(), CustomerMerge.id)
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        ).all()
+        )
+        rows, total = page_of(uow.session, stmt, page, page_size)
         return [_merge_audit(row, customer.id) for row in rows], total
 
 
