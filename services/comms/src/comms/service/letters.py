@@ -64,7 +64,7 @@ def make_letter(
 
 def letters(uow: CommsUnitOfWork, status: str | None, customer_id: str | None, page: int, page_size: int):
     with uow:
-        return uow.letters.page(status, customer_id, page, page_size)
+        return uow.letters.page(customer_id, status, page, page_size)
 
 
 def letter(uow: CommsUnitOfWork, letter_id: str) -> Letter:

@@ -167,30 +167,43 @@ class Communications(_Repo):
         return self.find_one(Communication, getattr(Communication, f"{kind}_id") == message_id)
 
 
-class Letters(_Repo):
+class _Sent(_Repo):
+    """The messages comms sends (letters, emails, SMS): a customer's or all, in one status or all."""
+
+    model: type
+
+    def _filtered(self, customer_id: str | None, status: str | None):
+        model = self.model
+        stmt = self.select(model)
+        if customer_id:
+            stmt = stmt.where(model.customer_id == customer_id)
+        if status:
+            stmt = stmt.where(model.status == status)
+        return stmt
+
+    def page(self, customer_id: str | None, status: str | None, page: int, page_size: int):
+        """Latest first."""
+        model = self.model
+        stmt = self._filtered(customer_id, status).order_by(model.created_at.desc(), model.id.desc())
+        return page_of(self.session, stmt, page, page_size)
+
+
+class Letters(_Sent):
+    model = Letter
+
     def get(self, letter_id: str) -> Letter:
         return self._one(Letter, letter_id, "No letter with that id.")
 
     def with_key(self, message_key: str) -> Letter | None:
-        return self.session.scalar(
-            select(Letter).where(Letter.tenant_id == self.tenant_id, Letter.message_key == message_key)
-        )
+        return self.find_one(Letter, Letter.message_key == message_key)
 
-    def _filtered(self, status: str | None, customer_id: str | None):
-        stmt = select(Letter).where(Letter.tenant_id == self.tenant_id)
-        if status:
-            stmt = stmt.where(Letter.status == status)
-        if customer_id:
-            stmt = stmt.where(Letter.customer_id == customer_id)
-        return stmt
-
-    def page(self, status: str | None, customer_id: str | None, page: int, page_size: int):
+    def page(self, customer_id: str | None, status: str | None, page: int, page_size: int):
         """Oldest first: the order they are printed in."""
-        stmt = self._filtered(status, customer_id).order_by(Letter.created_at, Letter.id)
+        stmt = self._filtered(customer_id, status).order_by(Letter.created_at, Letter.id)
         return page_of(self.session, stmt, page, page_size)
 
     def to_print(self, limit: int) -> list[Letter]:
-        stmt = self._filtered("to_print", None).order_by(Letter.created_at, Letter.id).limit(limit)
+        stmt = self._filtered(None, "to_print").order_by(Letter.created_at, Letter.id).limit(limit)
         return list(self.session.scalars(stmt))
 
     def of_ids(self, letter_ids: list[str]) -> list[Letter]:
@@ -205,22 +218,14 @@ class Templates(_Named):
         return self._one(EmailTemplate, template_id, "No email template with that id.")
 
 
-class Emails(_Repo):
+class Emails(_Sent):
+    model = Email
+
     def get(self, email_id: str) -> Email:
         return self._one(Email, email_id, "No email with that id.")
 
     def with_key(self, message_key: str) -> Email | None:
-        return self.session.scalar(
-            select(Email).where(Email.tenant_id == self.tenant_id, Email.message_key == message_key)
-        )
-
-    def page(self, customer_id: str | None, status: str | None, page: int, page_size: int):
-        stmt = select(Email).where(Email.tenant_id == self.tenant_id)
-        if customer_id:
-            stmt = stmt.where(Email.customer_id == customer_id)
-        if status:
-            stmt = stmt.where(Email.status == status)
-        return page_of(self.session, stmt.order_by(Email.created_at.desc(), Email.id.desc()), page, page_size)
+        return self.find_one(Email, Email.message_key == message_key)
 
     def attachments(self, email: Email) -> list[Attachment]:
         clauses = [Attachment.email_id == email.id]
@@ -234,16 +239,13 @@ class Emails(_Repo):
         return list(self.session.scalars(stmt.order_by(Attachment.filename, Attachment.id)))
 
     def attempts(self, email_id: str) -> list[EmailAttempt]:
-        return list(
-            self.session.scalars(
-                select(EmailAttempt)
-                .where(EmailAttempt.tenant_id == self.tenant_id, EmailAttempt.email_id == email_id)
-                .order_by(EmailAttempt.attempted_at, EmailAttempt.id)
-            )
-        )
+        stmt = self.select(EmailAttempt, EmailAttempt.email_id == email_id)
+        return list(self.session.scalars(stmt.order_by(EmailAttempt.attempted_at, EmailAttempt.id)))
 
 
-class SmsMessages(_Repo):
+class SmsMessages(_Sent):
+    model = Sms
+
     def get(self, sms_id: str, for_update: bool = False) -> Sms:
         if for_update:
             row = self.session.scalar(
@@ -252,14 +254,6 @@ class SmsMessages(_Repo):
             if row is not None:
                 return row
         return self._one(Sms, sms_id, "No SMS with that id.")
-
-    def page(self, customer_id: str | None, status: str | None, page: int, page_size: int):
-        stmt = select(Sms).where(Sms.tenant_id == self.tenant_id)
-        if customer_id:
-            stmt = stmt.where(Sms.customer_id == customer_id)
-        if status:
-            stmt = stmt.where(Sms.status == status)
-        return page_of(self.session, stmt.order_by(Sms.created_at.desc(), Sms.id.desc()), page, page_size)
 
 
 class MailingLists(_Named):

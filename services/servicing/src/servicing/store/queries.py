@@ -111,13 +111,8 @@ class Reminders(Repository):
         return page_of(self.session, stmt, page, page_size)
 
     def sends(self, reminder_id: str) -> list[ReminderSend]:
-        return list(
-            self.session.scalars(
-                select(ReminderSend)
-                .where(ReminderSend.tenant_id == self.tenant_id, ReminderSend.reminder_id == reminder_id)
-                .order_by(ReminderSend.created_at, ReminderSend.id)
-            )
-        )
+        stmt = self.select(ReminderSend, ReminderSend.reminder_id == reminder_id)
+        return list(self.session.scalars(stmt.order_by(ReminderSend.created_at, ReminderSend.id)))
 
 
 class Directory(Repository):
