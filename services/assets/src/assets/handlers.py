@@ -10,7 +10,7 @@ From customers: the customer, work address and branch snapshots that feed the re
 from __future__ import annotations
 
 from fieldbook_shared.events import Event
-from fieldbook_shared.messaging import BatchHandler
+from fieldbook_shared.messaging.snapshots import snapshot_handler
 
 from .service.assets import (
     delete_customers_assets,
@@ -26,17 +26,8 @@ from .service.customers import (
     remember_work_address,
 )
 
-
-def on_customer_snapshot(uow, event: Event) -> None:
-    remember_customer(uow, event.data)
-
-
-def on_customer_snapshots(uow, events: list[Event]) -> None:
-    remember_customers(uow, [event.data for event in events])
-
-
 # a backlog of customer snapshots (an import's) is taken into the read model a batch at a time
-CUSTOMER_SNAPSHOT = BatchHandler(on_customer_snapshot, on_customer_snapshots)
+CUSTOMER_SNAPSHOT = snapshot_handler(remember_customer, remember_customers)
 
 
 def on_work_address_snapshot(uow, event: Event) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 
 from fieldbook_shared.events import Event
-from fieldbook_shared.messaging import BatchHandler
+from fieldbook_shared.messaging.snapshots import snapshot_handler
 from fieldbook_shared.read_model import copy_address, copy_fields
 
 from .service.bookings import book_service_job
@@ -50,16 +50,8 @@ CUSTOMER_OWNED = (
 )
 
 
-def on_customer_snapshot(uow, event: Event) -> None:
-    apply_customer_snapshot(uow, event.data)
-
-
-def on_customer_snapshots(uow, events: list[Event]) -> None:
-    apply_customer_snapshots(uow, [event.data for event in events])
-
-
 # a backlog of customer snapshots (an import's) is taken into the read model a batch at a time
-CUSTOMER_SNAPSHOT = BatchHandler(on_customer_snapshot, on_customer_snapshots)
+CUSTOMER_SNAPSHOT = snapshot_handler(apply_customer_snapshot, apply_customer_snapshots)
 
 
 def on_work_address(uow, event: Event) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 
 from fieldbook_shared.events import Event
 from fieldbook_shared.events.catalogue.customers import CUSTOMER_SNAPSHOTS
-from fieldbook_shared.messaging import BatchHandler
+from fieldbook_shared.messaging.snapshots import snapshot_handler
 
 from . import directory
 from .domain import recipients
@@ -40,17 +40,8 @@ from .store.models import (
 from .store.queries import repoint_customer
 from .uow import CommsUnitOfWork
 
-
-def on_customer_snapshot(uow: CommsUnitOfWork, event: Event) -> None:
-    directory.apply_customer(uow, event.data)
-
-
-def on_customer_snapshots(uow: CommsUnitOfWork, events: list[Event]) -> None:
-    directory.apply_customers(uow, [event.data for event in events])
-
-
 # a backlog of customer snapshots (an import's) is taken into the read model a batch at a time
-CUSTOMER_SNAPSHOT = BatchHandler(on_customer_snapshot, on_customer_snapshots)
+CUSTOMER_SNAPSHOT = snapshot_handler(directory.apply_customer, directory.apply_customers)
 
 
 def on_customer_merged(uow: CommsUnitOfWork, event: Event) -> None:
