@@ -171,6 +171,10 @@ class _Sent(_Repo):
     """The messages comms sends (letters, emails, SMS): a customer's or all, in one status or all."""
 
     model: type
+    missing: str  # the 404's detail
+
+    def get(self, row_id: str):
+        return self._one(self.model, row_id, self.missing)
 
     def _filtered(self, customer_id: str | None, status: str | None):
         model = self.model
@@ -190,9 +194,7 @@ class _Sent(_Repo):
 
 class Letters(_Sent):
     model = Letter
-
-    def get(self, letter_id: str) -> Letter:
-        return self._one(Letter, letter_id, "No letter with that id.")
+    missing = "No letter with that id."
 
     def with_key(self, message_key: str) -> Letter | None:
         return self.find_one(Letter, Letter.message_key == message_key)
@@ -220,9 +222,7 @@ class Templates(_Named):
 
 class Emails(_Sent):
     model = Email
-
-    def get(self, email_id: str) -> Email:
-        return self._one(Email, email_id, "No email with that id.")
+    missing = "No email with that id."
 
     def with_key(self, message_key: str) -> Email | None:
         return self.find_one(Email, Email.message_key == message_key)
@@ -245,6 +245,7 @@ class Emails(_Sent):
 
 class SmsMessages(_Sent):
     model = Sms
+    missing = "No SMS with that id."
 
     def get(self, sms_id: str, for_update: bool = False) -> Sms:
         if for_update:
@@ -253,7 +254,7 @@ class SmsMessages(_Sent):
             )
             if row is not None:
                 return row
-        return self._one(Sms, sms_id, "No SMS with that id.")
+        return super().get(sms_id)
 
 
 class MailingLists(_Named):
