@@ -264,13 +264,7 @@ class MailingLists(_Named):
         return self._one(MailingList, list_id, "No mailing list with that id.")
 
     def all(self) -> list[MailingList]:
-        return list(
-            self.session.scalars(
-                select(MailingList)
-                .where(MailingList.tenant_id == self.tenant_id)
-                .order_by(MailingList.name, MailingList.id)
-            )
-        )
+        return list(self.session.scalars(self.select(MailingList).order_by(MailingList.name, MailingList.id)))
 
 
 class MassEmails(_Repo):

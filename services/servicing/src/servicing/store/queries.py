@@ -27,13 +27,8 @@ from .models import (
 
 class Intervals(Repository):
     def all(self) -> list[ServiceInterval]:
-        return list(
-            self.session.scalars(
-                select(ServiceInterval)
-                .where(ServiceInterval.tenant_id == self.tenant_id)
-                .order_by(ServiceInterval.scope, ServiceInterval.scope_id)
-            )
-        )
+        stmt = self.select(ServiceInterval).order_by(ServiceInterval.scope, ServiceInterval.scope_id)
+        return list(self.session.scalars(stmt))
 
     def find(self, scope: str, scope_id: str | None) -> ServiceInterval | None:
         if not scope_id:
