@@ -36,24 +36,10 @@ CUSTOMER_FIELDS = (
 )
 CONTACT_FIELDS = ("first_name", "surname", "email", "phone_digits")
 
-# the per-column indexes of 0001, 0005 and 0008, which the document replaces
-OLD_TRIGRAM_INDEXES = (
-    ("customers", "display_name"),
-    ("customers", "company_name"),
-    ("customers", "address_line_1"),
-    ("customers", "address_line_2"),
-    ("customers", "address_line_3"),
-    ("customers", "town"),
-    ("customers", "county"),
-    ("customers", "email"),
-    ("customers", "postcode_compact"),
-    ("customers", "phone_digits"),
-    ("customers", "accounts_ref"),
-    ("contacts", "surname"),
-    ("contacts", "first_name"),
-    ("contacts", "email"),
-    ("contacts", "phone_digits"),
-)
+# the per-column indexes of 0001, 0005 and 0008, which the document replaces: one per searched field
+OLD_TRIGRAM_INDEXES = [("customers", field) for field in CUSTOMER_FIELDS] + [
+    ("contacts", field) for field in CONTACT_FIELDS
+]
 
 
 def _fields(alias: str, fields: tuple[str, ...]) -> str:
