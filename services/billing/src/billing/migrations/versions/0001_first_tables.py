@@ -3,34 +3,12 @@
 import sqlalchemy as sa
 from alembic import op
 
+from billing.migrations import documents
 from fieldbook_shared.migrations import columns
 
 revision = "0001"
 down_revision = None
 depends_on = "kit_0001"  # the kit's tables (fieldbook_shared/migrations/versions)
-
-
-def amounts() -> list[sa.Column]:
-    """A document's or a line's money: net, VAT and total."""
-    return [
-        columns.money("net"),
-        columns.money("vat"),
-        columns.money("total"),
-    ]
-
-
-def document_line() -> list[sa.Column]:
-    """What a quote's, an invoice's and a credit note's lines hold."""
-    return [
-        *columns.record_keys(),
-        sa.Column("position", sa.Integer(), nullable=False),
-        columns.string("description", 500),
-        sa.Column("quantity", sa.Numeric(precision=12, scale=3), nullable=False),
-        columns.money("unit_price"),
-        sa.Column("vat_rate", sa.Numeric(precision=5, scale=2), nullable=False),
-        columns.string("category", 16),
-        *amounts(),
-    ]
 
 
 def upgrade() -> None:
@@ -64,7 +42,7 @@ def upgrade() -> None:
         sa.Column("credit_date", sa.Date(), nullable=False),
         columns.string("breakdown", 24),
         columns.created_at(),
-        *amounts(),
+        *documents.amounts(),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "number", name="uq_credit_notes_tenant_number"),
     )
@@ -109,7 +87,7 @@ def upgrade() -> None:
         *columns.timestamps(),
         columns.utc_datetime("issued_at", nullable=True),
         columns.utc_datetime("voided_at", nullable=True),
-        *amounts(),
+        *documents.amounts(),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "number", name="uq_invoices_tenant_number"),
     )
@@ -191,7 +169,7 @@ def upgrade() -> None:
         columns.string("created_by", 200, nullable=True),
         *columns.timestamps(),
         columns.utc_datetime("converted_at", nullable=True),
-        *amounts(),
+        *documents.amounts(),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "number", name="uq_quotes_tenant_number"),
     )
@@ -234,31 +212,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "id"),
     )
     op.create_index("ix_work_address_snapshots_customer_id", "work_address_snapshots", ["customer_id"])
-    op.create_table(
-        "credit_note_lines",
-        columns.record_id("credit_note_id"),
-        *document_line(),
-        sa.ForeignKeyConstraint(["credit_note_id"], ["credit_notes.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
+    documents.create_lines_table("credit_note_lines", "credit_note_id", "credit_notes")
+    documents.create_lines_table(
+        "invoice_lines", "invoice_id", "invoices", columns.record_id("job_id", nullable=True)
     )
-    op.create_index("ix_credit_note_lines_credit_note_id", "credit_note_lines", ["credit_note_id"])
-    op.create_table(
-        "invoice_lines",
-        columns.record_id("invoice_id"),
-        columns.record_id("job_id", nullable=True),
-        *document_line(),
-        sa.ForeignKeyConstraint(["invoice_id"], ["invoices.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index("ix_invoice_lines_invoice_id", "invoice_lines", ["invoice_id"])
-    op.create_table(
-        "quote_lines",
-        columns.record_id("quote_id"),
-        *document_line(),
-        sa.ForeignKeyConstraint(["quote_id"], ["quotes.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index("ix_quote_lines_quote_id", "quote_lines", ["quote_id"])
+    documents.create_lines_table("quote_lines", "quote_id", "quotes")
 
 
 def downgrade() -> None:

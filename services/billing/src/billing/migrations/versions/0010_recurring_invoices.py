@@ -6,12 +6,11 @@ period is invoiced once whatever the workers do
 import sqlalchemy as sa
 from alembic import op
 
+from billing.migrations import documents
 from fieldbook_shared.migrations import columns
 
 revision = "0010"
 down_revision = "0009"
-
-MONEY = sa.Numeric(precision=12, scale=2)
 
 
 def upgrade() -> None:
@@ -38,9 +37,7 @@ def upgrade() -> None:
         columns.utc_datetime("retry_at", nullable=True),
         columns.string("created_by", 200, nullable=True),
         *columns.timestamps(),
-        sa.Column("net", MONEY, nullable=False),
-        sa.Column("vat", MONEY, nullable=False),
-        sa.Column("total", MONEY, nullable=False),
+        *documents.amounts(),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(
@@ -49,25 +46,7 @@ def upgrade() -> None:
         ["tenant_id", "customer_id", "created_at"],
     )
     op.create_index("ix_recurring_invoices_due", "recurring_invoices", ["status", "next_date"])
-    op.create_table(
-        "recurring_invoice_lines",
-        columns.record_id("recurring_invoice_id"),
-        *columns.record_keys(),
-        sa.Column("position", sa.Integer(), nullable=False),
-        columns.string("description", 500),
-        sa.Column("quantity", sa.Numeric(precision=12, scale=3), nullable=False),
-        sa.Column("unit_price", MONEY, nullable=False),
-        sa.Column("vat_rate", sa.Numeric(precision=5, scale=2), nullable=False),
-        columns.string("category", 16),
-        sa.Column("net", MONEY, nullable=False),
-        sa.Column("vat", MONEY, nullable=False),
-        sa.Column("total", MONEY, nullable=False),
-        sa.ForeignKeyConstraint(["recurring_invoice_id"], ["recurring_invoices.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index(
-        "ix_recurring_invoice_lines_recurring_invoice_id", "recurring_invoice_lines", ["recurring_invoice_id"]
-    )
+    documents.create_lines_table("recurring_invoice_lines", "recurring_invoice_id", "recurring_invoices")
     with op.batch_alter_table("invoices") as batch_op:
         batch_op.add_column(columns.record_id("recurring_invoice_id", nullable=True))
         batch_op.add_column(sa.Column("period_start", sa.Date(), nullable=True))
