@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
+from accounting_sync.migrations import attempted
 from fieldbook_shared.migrations import columns
 
 revision = "0001"
@@ -36,12 +37,7 @@ def upgrade() -> None:
         sa.Column("pushed_version", sa.Integer(), nullable=False),
         columns.string("removed", 16, nullable=True),
         columns.record_id("survivor_id", nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        columns.utc_datetime("last_attempt_at", nullable=True),
-        columns.utc_datetime("next_attempt_at", nullable=True),
-        columns.utc_datetime("claimed_until", nullable=True),
-        columns.string("claim_token", 36, nullable=True),
-        sa.Column("last_error", sa.Text(), nullable=True),
+        *attempted.attempt_columns(),
         sa.Column("candidates", sa.JSON(), nullable=False),
         columns.utc_datetime("linked_at", nullable=True),
         columns.money("balance", nullable=True),
@@ -53,8 +49,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant_id", "customer_id", name="uq_customer_sync_customer"),
     )
     op.create_index("ix_customer_sync_contact", "customer_sync", ["sage_contact_id"])
-    op.create_index("ix_customer_sync_due", "customer_sync", ["status", "next_attempt_at"])
-    op.create_index("ix_customer_sync_tenant_status", "customer_sync", ["tenant_id", "status", "updated_at"])
+    attempted.create_attempt_indexes("customer_sync")
     op.create_table(
         "sage_credentials",
         columns.string("business_id", 100),

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
+from accounting_sync.migrations import attempted
 from fieldbook_shared.migrations import columns
 
 revision = "0008"
@@ -23,20 +24,14 @@ def upgrade() -> None:
         sa.Column("action", sa.String(16), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("sage_id", sa.String(64), nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        columns.utc_datetime("last_attempt_at", nullable=True),
-        columns.utc_datetime("next_attempt_at", nullable=True),
-        columns.utc_datetime("claimed_until", nullable=True),
-        sa.Column("claim_token", sa.String(36), nullable=True),
-        sa.Column("last_error", sa.Text(), nullable=True),
+        *attempted.attempt_columns(),
         columns.utc_datetime("create_sent_at", nullable=True),
         columns.utc_datetime("posted_at", nullable=True),
         columns.created_at(),
         columns.utc_datetime("updated_at"),
         sa.UniqueConstraint("tenant_id", "kind", "source_id", name="uq_sage_postings_source"),
     )
-    op.create_index("ix_sage_postings_due", "sage_postings", ["status", "next_attempt_at"])
-    op.create_index("ix_sage_postings_tenant_status", "sage_postings", ["tenant_id", "status", "updated_at"])
+    attempted.create_attempt_indexes("sage_postings")
     op.create_index("ix_sage_postings_tenant_customer", "sage_postings", ["tenant_id", "customer_id"])
 
 
