@@ -2,23 +2,15 @@
 acceptance link (the name they gave, when, and their comment)
 """
 
-from alembic import op
-
 from fieldbook_shared.migrations import columns
+from fieldbook_shared.migrations.alter import columns_added
 
 revision = "0007"
 down_revision = "0006"
 
-
-def upgrade() -> None:
-    with op.batch_alter_table("quotes") as batch_op:
-        batch_op.add_column(columns.string("decided_by", 200, nullable=True))
-        batch_op.add_column(columns.utc_datetime("decided_at", nullable=True))
-        batch_op.add_column(columns.string("decision_comment", 1000, nullable=True))
-
-
-def downgrade() -> None:
-    with op.batch_alter_table("quotes") as batch_op:
-        batch_op.drop_column("decision_comment")
-        batch_op.drop_column("decided_at")
-        batch_op.drop_column("decided_by")
+upgrade, downgrade = columns_added(
+    "quotes",
+    columns.string("decided_by", 200, nullable=True),
+    columns.utc_datetime("decided_at", nullable=True),
+    columns.string("decision_comment", 1000, nullable=True),
+)

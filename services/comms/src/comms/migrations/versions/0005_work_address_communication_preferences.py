@@ -3,19 +3,13 @@ work_address.* snapshots (copies held before this have none, `{}`, until the nex
 """
 
 import sqlalchemy as sa
-from alembic import op
+
+from fieldbook_shared.migrations.alter import columns_added
 
 revision = "0005"
 down_revision = "0004"
 
-
-def upgrade() -> None:
-    with op.batch_alter_table("work_address_copies", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("communication_preferences", sa.JSON(), server_default=sa.text("'{}'"), nullable=False)
-        )
-
-
-def downgrade() -> None:
-    with op.batch_alter_table("work_address_copies", schema=None) as batch_op:
-        batch_op.drop_column("communication_preferences")
+upgrade, downgrade = columns_added(
+    "work_address_copies",
+    sa.Column("communication_preferences", sa.JSON(), server_default=sa.text("'{}'"), nullable=False),
+)

@@ -5,19 +5,13 @@ Work addresses written before this have none (`{}`): no channel refused.
 """
 
 import sqlalchemy as sa
-from alembic import op
+
+from fieldbook_shared.migrations.alter import columns_added
 
 revision = "0009"
 down_revision = "0008"
 
-
-def upgrade() -> None:
-    with op.batch_alter_table("work_addresses", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("communication_preferences", sa.JSON(), server_default=sa.text("'{}'"), nullable=False)
-        )
-
-
-def downgrade() -> None:
-    with op.batch_alter_table("work_addresses", schema=None) as batch_op:
-        batch_op.drop_column("communication_preferences")
+upgrade, downgrade = columns_added(
+    "work_addresses",
+    sa.Column("communication_preferences", sa.JSON(), server_default=sa.text("'{}'"), nullable=False),
+)
