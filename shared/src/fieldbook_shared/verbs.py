@@ -20,8 +20,8 @@ job started (`status=202`). A view with another shape (a file, an optional If-Ma
 decorators themselves.
 
 A view that only hands the URL's ids (and the page, or the body) to the service is written whole:
-`lister` a paged list, `reader` a GET of one record, `creator` a create, beside the class's other
-verbs:
+`lister` a paged list, `reader` a GET of one record, `creator` a create, `editor` an edit and
+`deleter` a delete by If-Match, beside the class's other verbs:
 
     @blp.route("/<uuid:contact_id>")
     class ContactItem(MethodView):
@@ -37,7 +37,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from .apidoc import requires_if_match, sends_etag, sends_location
-from .etag import with_etag
+from .etag import ExpectedVersion, expected_version, with_etag
 from .pagination import paginate
 from .schemas import PagedQuery
 from .web import current_uow
@@ -134,9 +134,51 @@ def edits(blp: Blueprint, body: Any, schema: Any) -> Callable:
     return _stack(requires_if_match, sends_etag, blp.arguments(body), blp.response(200, schema))
 
 
+def editor(
+    blp: Blueprint,
+    body: Any,
+    schema: Any,
+    save: Callable[..., Any],
+    doc: str | None,
+    *,
+    version: Callable[[], ExpectedVersion] = expected_version,
+) -> Callable:
+    """The PATCH (or POST) view that changes one record (`edits`): `save(uow, *ids, seen, body)`,
+    the URL's ids as strings in the URL's order and `seen` the If-Match as `version()` reads it
+    (`expected_version`: 428 without one; `optional_version`: checked only when sent), answers the
+    record with its new ETag. `doc` is the operation's summary and description."""
+
+    def patch(self: Any, body_: Any, **ids: Any) -> Any:
+        seen = version()
+        return with_etag(save(current_uow(), *(str(value) for value in ids.values()), seen, body_))
+
+    patch.__doc__ = doc
+    return edits(blp, body, schema)(patch)
+
+
 def deletes(blp: Blueprint) -> Callable:
     """A DELETE of one record: needs If-Match, answers 204."""
     return _stack(requires_if_match, blp.response(204))
+
+
+def deleter(
+    blp: Blueprint,
+    remove: Callable[..., Any],
+    doc: str | None,
+    *,
+    version: Callable[[], ExpectedVersion] | None = expected_version,
+) -> Callable:
+    """The DELETE view of one record (`deletes`): `remove(uow, *ids, seen)`, the URL's ids as strings
+    in the URL's order and `seen` the If-Match as `version()` reads it; answers 204. A record deleted
+    without If-Match (`version=None`) is `remove(uow, *ids)`, and its operation says nothing of it.
+    `doc` is the operation's summary and description."""
+
+    def delete(self: Any, **ids: Any) -> None:
+        seen = () if version is None else (version(),)
+        remove(current_uow(), *(str(value) for value in ids.values()), *seen)
+
+    delete.__doc__ = doc
+    return (blp.response(204) if version is None else deletes(blp))(delete)
 
 
 def created(record: Any, location: str) -> tuple:

@@ -1,4 +1,5 @@
-"""`verbs.reader`, `lister`, `creator`: whole views, as the hand-written views they stand for."""
+"""`verbs.reader`, `lister`, `creator`, `editor`, `deleter`: whole views, as the hand-written views
+they stand for."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from fieldbook_shared.db import Base, create_engine
+from fieldbook_shared.etag import optional_version
 from fieldbook_shared.problems import NotFound
 from fieldbook_shared.settings import Settings
 from fieldbook_shared.testing import Api
 from fieldbook_shared.uow import UnitOfWork
-from fieldbook_shared.verbs import creator, lister, reader
+from fieldbook_shared.verbs import creator, deleter, editor, lister, reader
 from fieldbook_shared.web import create_service_app
 
 
@@ -49,6 +51,19 @@ def load(uow, customer_id, boiler_id):
     return Boiler(customer_id, boiler_id)
 
 
+def changed(uow, customer_id, boiler_id, version, body):
+    boiler = Boiler(customer_id, boiler_id)
+    boiler.version, boiler.id = 4, f"{boiler_id}:{version}:{body['make']}"
+    return boiler
+
+
+REMOVED: list[tuple] = []
+
+
+def removed(uow, *args):
+    REMOVED.append(args)
+
+
 blp = Blueprint("boilers", __name__, url_prefix="/v1/customers/<uuid:customer_id>/boilers")
 
 
@@ -68,6 +83,18 @@ class AllBoilers(MethodView):
 @blp.route("/<uuid:boiler_id>")
 class BoilerItem(MethodView):
     get = reader(blp, BoilerSchema, load, "Read a boiler.\n\n        Its ETag is its version.")
+    delete = deleter(blp, removed, "Delete a boiler. Needs `If-Match`.")
+
+
+@blp.route("/<uuid:boiler_id>/make")
+class BoilerMake(MethodView):
+    patch = editor(blp, BoilerInSchema, BoilerSchema, changed, "Change the make. Needs `If-Match`.")
+    delete = deleter(blp, removed, "Forget the make.", version=optional_version)
+
+
+@blp.route("/<uuid:boiler_id>/plate")
+class BoilerPlate(MethodView):
+    delete = deleter(blp, removed, "Remove the plate.", version=None)
 
 
 @blp.route("/<uuid:boiler_id>/status")
@@ -130,3 +157,38 @@ def test_a_create_answers_201_with_the_record_its_etag_and_its_location(app):
     assert r.get_json() == {"id": "b-1", "customer_id": customer_id, "version": 3}
     assert r.headers["ETag"] == '"3"'
     assert r.headers["Location"] == f"/v1/customers/{customer_id}/boilers/b-1"
+
+
+def test_an_edit_needs_if_match_and_answers_the_record_with_its_new_etag(app):
+    customer_id, boiler_id = str(uuid.uuid4()), str(uuid.uuid4())
+    api = Api(app.test_client())
+    url = f"/v1/customers/{customer_id}/boilers/{boiler_id}/make"
+    assert api.patch(url, json={"make": "Ideal"}).status_code == 428
+    r = api.patch(url, json={"make": "Ideal"}, headers={"If-Match": '"3"'})
+    assert r.status_code == 200
+    assert r.get_json() == {"id": f"{boiler_id}:3:Ideal", "customer_id": customer_id, "version": 4}
+    assert r.headers["ETag"] == '"4"'
+
+
+def test_a_delete_hands_the_url_s_ids_and_the_if_match_as_its_version_says(app):
+    customer_id, boiler_id = str(uuid.uuid4()), str(uuid.uuid4())
+    api = Api(app.test_client())
+    base = f"/v1/customers/{customer_id}/boilers/{boiler_id}"
+    REMOVED.clear()
+    assert api.delete(base).status_code == 428
+    assert api.delete(base, headers={"If-Match": '"3"'}).status_code == 204
+    assert api.delete(f"{base}/make").status_code == 204
+    assert api.delete(f"{base}/plate", headers={"If-Match": '"7"'}).status_code == 204
+    assert REMOVED == [(customer_id, boiler_id, 3), (customer_id, boiler_id, None), (customer_id, boiler_id)]
+
+
+def test_edits_and_deletes_are_documented_as_hand_written_views_would_be(app):
+    paths = app.test_client().get("/openapi.json").get_json()["paths"]
+    make = paths["/v1/customers/{customer_id}/boilers/{boiler_id}/make"]
+    assert make["patch"]["summary"] == "Change the make. Needs `If-Match`."
+    assert "ETag" in make["patch"]["responses"]["200"]["headers"]
+    assert "428" in make["patch"]["responses"] and "428" in make["delete"]["responses"]
+    item = paths["/v1/customers/{customer_id}/boilers/{boiler_id}"]["delete"]
+    assert item["summary"] == "Delete a boiler. Needs `If-Match`." and "204" in item["responses"]
+    plate = paths["/v1/customers/{customer_id}/boilers/{boiler_id}/plate"]["delete"]
+    assert "428" not in plate["responses"] and "204" in plate["responses"]

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.verbs import created, creates, deletes, edits, lists, reader
+from fieldbook_shared.verbs import created, creates, deleter, edits, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import assets as service
@@ -62,8 +62,9 @@ class AssetItem(MethodView):
         version = expected_version()
         return with_etag(service.update_asset(current_uow(), lookup(), str(asset_id), version, body))
 
-    @deletes(assets)
-    def delete(self, asset_id):
-        """Delete an asset. Honours `If-Match` when sent (412 when stale)."""
-        version = optional_version()
-        service.delete_asset(current_uow(), str(asset_id), version)
+    delete = deleter(
+        assets,
+        service.delete_asset,
+        "Delete an asset. Honours `If-Match` when sent (412 when stale).",
+        version=optional_version,
+    )

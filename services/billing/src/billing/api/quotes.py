@@ -8,8 +8,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import file_response, sends_etag
-from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import adds, creator, edits, lists, located, reader
+from fieldbook_shared.etag import with_etag
+from fieldbook_shared.verbs import adds, creator, editor, lists, located, reader
 from fieldbook_shared.web import current_uow
 
 from ..service.acceptance import make_link
@@ -67,11 +67,9 @@ class CustomerQuotes(MethodView):
 class QuoteItem(MethodView):
     get = reader(quotes, QuoteSchema, get_quote, "Read a quote.")
 
-    @edits(quotes, QuotePatchSchema, QuoteSchema)
-    def patch(self, body, quote_id):
-        """Edit a draft or sent quote. Needs `If-Match`."""
-        version = expected_version()
-        return with_etag(update_quote(current_uow(), str(quote_id), version, body))
+    patch = editor(
+        quotes, QuotePatchSchema, QuoteSchema, update_quote, "Edit a draft or sent quote. Needs `If-Match`."
+    )
 
 
 @quotes.route("/<uuid:quote_id>.pdf")

@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import creator, edits, lister, reader
-from fieldbook_shared.web import current_uow
+from fieldbook_shared.verbs import creator, deleter, editor, lister, reader
 
-from ..service import mailing_lists as service
+from ..service.mailing_lists import MAILING_LISTS
 from .schemas import MailingListInSchema, MailingListSchema
 
 blp = Blueprint(
@@ -22,15 +20,13 @@ blp = Blueprint(
 
 @blp.route("")
 class MailingListCollection(MethodView):
-    get = lister(
-        blp, MailingListSchema(many=True), service.list_mailing_lists, "The saved lists by name, paged."
-    )
+    get = lister(blp, MailingListSchema(many=True), MAILING_LISTS.page, "The saved lists by name, paged.")
 
     post = creator(
         blp,
         MailingListInSchema,
         MailingListSchema,
-        service.save_mailing_list,
+        MAILING_LISTS.add,
         "/v1/mailing-lists/{id}",
         "Save a list (a name and customer ids).",
     )
@@ -38,15 +34,13 @@ class MailingListCollection(MethodView):
 
 @blp.route("/<uuid:list_id>")
 class MailingListItem(MethodView):
-    get = reader(blp, MailingListSchema, service.get_mailing_list, "Load a list (with its ETag).")
+    get = reader(blp, MailingListSchema, MAILING_LISTS.get, "Load a list (with its ETag).")
 
-    @edits(blp, MailingListInSchema(partial=True), MailingListSchema)
-    def patch(self, body, list_id):
-        """Rename a list or change its customers; needs `If-Match` (428 without, 412 when stale)."""
-        version = expected_version()
-        return with_etag(service.save_mailing_list(current_uow(), body, str(list_id), version))
-
-    @blp.response(204)
-    def delete(self, list_id):
-        """Delete a mailing list."""
-        service.delete_mailing_list(current_uow(), str(list_id))
+    patch = editor(
+        blp,
+        MailingListInSchema(partial=True),
+        MailingListSchema,
+        MAILING_LISTS.update,
+        "Rename a list or change its customers; needs `If-Match` (428 without, 412 when stale).",
+    )
+    delete = deleter(blp, MAILING_LISTS.delete, "Delete a mailing list.", version=None)

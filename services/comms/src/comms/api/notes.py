@@ -6,8 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.etag import optional_version, with_etag
-from fieldbook_shared.verbs import creator, edits, lists, reader
+from fieldbook_shared.etag import optional_version
+from fieldbook_shared.verbs import creator, editor, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import notes as service
@@ -50,8 +50,11 @@ class NoteCollection(MethodView):
 class NoteItem(MethodView):
     get = reader(notes, NoteSchema, service.get_note, "Read a note.")
 
-    @edits(notes, NotePatchSchema, NoteSchema)
-    def patch(self, body, note_id):
-        """Edit, pin / unpin, flag / unflag a note (`If-Match` honoured when sent)."""
-        version = optional_version()
-        return with_etag(service.update_note(current_uow(), str(note_id), version, body))
+    patch = editor(
+        notes,
+        NotePatchSchema,
+        NoteSchema,
+        service.update_note,
+        "Edit, pin / unpin, flag / unflag a note (`If-Match` honoured when sent).",
+        version=optional_version,
+    )

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.etag import optional_version, with_etag
-from fieldbook_shared.verbs import creator, edits, lister, reader
-from fieldbook_shared.web import current_uow
+from fieldbook_shared.etag import optional_version
+from fieldbook_shared.verbs import creator, deleter, editor, lister, reader
 
 from ..domain.templates import PLACEHOLDERS
-from ..service import templates as service
+from ..service.templates import TEMPLATES
 from .schemas import PlaceholderSchema, TemplateInSchema, TemplateSchema
 
 blp = Blueprint(
@@ -23,15 +22,13 @@ blp = Blueprint(
 
 @blp.route("")
 class TemplateCollection(MethodView):
-    get = lister(
-        blp, TemplateSchema(many=True), service.list_templates, "The tenant's templates by name, paged."
-    )
+    get = lister(blp, TemplateSchema(many=True), TEMPLATES.page, "The tenant's templates by name, paged.")
 
     post = creator(
         blp,
         TemplateInSchema,
         TemplateSchema,
-        service.save_template,
+        TEMPLATES.add,
         "/v1/email-templates/{id}",
         "Add an email template.",
     )
@@ -47,15 +44,14 @@ class Placeholders(MethodView):
 
 @blp.route("/<uuid:template_id>")
 class TemplateItem(MethodView):
-    get = reader(blp, TemplateSchema, service.get_template, "Read an email template.")
+    get = reader(blp, TemplateSchema, TEMPLATES.get, "Read an email template.")
 
-    @edits(blp, TemplateInSchema(partial=True), TemplateSchema)
-    def patch(self, body, template_id):
-        """Edit an email template. Needs `If-Match`."""
-        version = optional_version()
-        return with_etag(service.save_template(current_uow(), body, str(template_id), version))
-
-    @blp.response(204)
-    def delete(self, template_id):
-        """Delete an email template."""
-        service.delete_template(current_uow(), str(template_id))
+    patch = editor(
+        blp,
+        TemplateInSchema(partial=True),
+        TemplateSchema,
+        TEMPLATES.update,
+        "Edit an email template. Needs `If-Match`.",
+        version=optional_version,
+    )
+    delete = deleter(blp, TEMPLATES.delete, "Delete an email template.", version=None)

@@ -16,13 +16,21 @@ from ..uow import CommsUnitOfWork
 
 
 class NamedRows:
-    """One kind of named row: its `model`, its repository in the unit of work (`rows`), and what a
-    409 calls it (`what`, e.g. "A template")."""
+    """One kind of named row: its `model`, its repository in the unit of work (`rows`), what a 409
+    calls it (`what`, e.g. "A template"), and how a body sets its fields (`fill(row, data)`, a
+    partial body only those it names)."""
 
-    def __init__(self, model: type, rows: Callable[[CommsUnitOfWork], Any], what: str):
+    def __init__(
+        self,
+        model: type,
+        rows: Callable[[CommsUnitOfWork], Any],
+        what: str,
+        fill: Callable[[Any, dict], None],
+    ):
         self.model = model
         self.rows = rows
         self.what = what
+        self.fill = fill
 
     def page(self, uow: CommsUnitOfWork, page: int, page_size: int) -> tuple[list, int]:
         """The tenant's rows by name, paged."""
@@ -33,22 +41,23 @@ class NamedRows:
         with uow:
             return self.rows(uow).get(row_id)
 
-    def save(
-        self,
-        uow: CommsUnitOfWork,
-        row_id: str | None,
-        version: ExpectedVersion,
-        change: Callable[[Any], None],
-    ) -> Any:
-        """Add a row (no `row_id`) or change one (`version`: the If-Match, None when not sent);
-        `change` sets its fields. Its name taken by another row is a 409."""
+    def add(self, uow: CommsUnitOfWork, data: dict) -> Any:
+        """A new row from `data`; its name taken by another row is a 409."""
+        return self._save(uow, None, None, data)
+
+    def update(self, uow: CommsUnitOfWork, row_id: str, version: ExpectedVersion, data: dict) -> Any:
+        """Change a row (`version`: the If-Match, None when not sent); its name taken by another row
+        is a 409."""
+        return self._save(uow, row_id, version, data)
+
+    def _save(self, uow: CommsUnitOfWork, row_id: str | None, version: ExpectedVersion, data: dict) -> Any:
         with uow:
             rows = self.rows(uow)
             if row_id is None:
                 row = self.model(tenant_id=uow.tenant_id)
             else:
                 row = at_version(rows.get(row_id), version)
-            change(row)
+            self.fill(row, data)
             self._unique_name(uow, rows, row)
             uow.commit()
             return row

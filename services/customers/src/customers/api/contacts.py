@@ -6,8 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import sends_etag
-from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import creator, deletes, edits, lists, reader
+from fieldbook_shared.etag import with_etag
+from fieldbook_shared.verbs import creator, deleter, editor, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import contacts
@@ -44,21 +44,20 @@ class ContactCollection(MethodView):
 class ContactItem(MethodView):
     get = reader(blp, ContactSchema, contacts.get_contact, "Read a contact of the customer.")
 
-    @edits(blp, ContactPatchSchema(partial=True), ContactSchema)
-    def patch(self, body, customer_id, contact_id):
+    patch = editor(
+        blp,
+        ContactPatchSchema(partial=True),
+        ContactSchema,
+        contacts.update_contact,
         """Edit, archive (`archived: true`) or make primary (`primary: true`) a contact. Needs `If-Match`.
 
-        `primary: false` on the primary contact is refused: make another contact primary instead."""
-        version = expected_version()
-        return with_etag(
-            contacts.update_contact(current_uow(), str(customer_id), str(contact_id), version, body)
-        )
-
-    @deletes(blp)
-    def delete(self, customer_id, contact_id):
-        """Delete a contact. Needs `If-Match`. If it was primary, the next contact becomes primary."""
-        version = expected_version()
-        contacts.delete_contact(current_uow(), str(customer_id), str(contact_id), version)
+        `primary: false` on the primary contact is refused: make another contact primary instead.""",
+    )
+    delete = deleter(
+        blp,
+        contacts.delete_contact,
+        "Delete a contact. Needs `If-Match`. If it was primary, the next contact becomes primary.",
+    )
 
 
 @blp.route("/<uuid:contact_id>/primary")

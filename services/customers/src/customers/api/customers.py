@@ -7,8 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import sends_etag
-from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import creator, deletes, edits, lists, reader
+from fieldbook_shared.etag import with_etag
+from fieldbook_shared.verbs import creator, deleter, editor, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import customers, lifecycle
@@ -96,19 +96,21 @@ class CustomerItem(MethodView):
         "Read a customer (with its address and primary contact); the ETag is its version.",
     )
 
-    @edits(blp, CustomerPatchSchema(partial=True), CustomerSchema)
-    def patch(self, body, customer_id):
-        """Edit a customer. Needs `If-Match` with the ETag last read."""
-        version = expected_version()
-        return with_etag(customers.update_customer(current_uow(), str(customer_id), version, body))
-
-    @deletes(blp)
-    def delete(self, customer_id):
+    patch = editor(
+        blp,
+        CustomerPatchSchema(partial=True),
+        CustomerSchema,
+        customers.update_customer,
+        "Edit a customer. Needs `If-Match` with the ETag last read.",
+    )
+    delete = deleter(
+        blp,
+        lifecycle.delete_customer,
         """Delete the customer and everything that hangs off it, in every service. Needs `If-Match`.
 
         Refused (409) while the customer has financial transactions: erase it instead.
-        """
-        lifecycle.delete_customer(current_uow(), str(customer_id), expected_version())
+        """,
+    )
 
 
 @blp.route("/<uuid:customer_id>/block")

@@ -6,8 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import edits, lister
+from fieldbook_shared.verbs import editor, lister
 from fieldbook_shared.web import current_uow
 
 from ..service import lifecycle
@@ -33,12 +32,14 @@ blp = Blueprint(
 
 @blp.route("/<uuid:customer_id>/type")
 class CustomerType(MethodView):
-    @edits(blp, CustomerTypeChangeSchema, CustomerSchema)
-    def post(self, body, customer_id):
+    post = editor(
+        blp,
+        CustomerTypeChangeSchema,
+        CustomerSchema,
+        lifecycle.change_customer_type,
         """Change the customer's type — permanent; the new type's required fields are checked.
-        Needs `If-Match` with the ETag last read."""
-        version = expected_version()
-        return with_etag(lifecycle.change_customer_type(current_uow(), str(customer_id), version, body))
+        Needs `If-Match` with the ETag last read.""",
+    )
 
 
 @blp.route("/<uuid:customer_id>/merge/preview")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import creator, deletes, edits, lister, reader
-from fieldbook_shared.web import current_uow
+from fieldbook_shared.verbs import creator, deleter, editor, lister, reader
 
 from ..domain.inputs import WorkAddressInSchema
 from ..service import sites
@@ -47,17 +45,16 @@ class BranchCollection(MethodView):
 class BranchItem(MethodView):
     get = reader(branches, BranchSchema, sites.get_branch, "Read a branch of the customer.")
 
-    @edits(branches, BranchInSchema(partial=True), BranchSchema)
-    def patch(self, body, customer_id, branch_id):
-        """Edit a branch. Needs `If-Match` with the ETag last read."""
-        version = expected_version()
-        return with_etag(sites.update_branch(current_uow(), str(customer_id), str(branch_id), version, body))
-
-    @deletes(branches)
-    def delete(self, customer_id, branch_id):
-        """Delete a branch. Needs `If-Match` with the ETag last read."""
-        version = expected_version()
-        sites.delete_branch(current_uow(), str(customer_id), str(branch_id), version)
+    patch = editor(
+        branches,
+        BranchInSchema(partial=True),
+        BranchSchema,
+        sites.update_branch,
+        "Edit a branch. Needs `If-Match` with the ETag last read.",
+    )
+    delete = deleter(
+        branches, sites.delete_branch, "Delete a branch. Needs `If-Match` with the ETag last read."
+    )
 
 
 @work_addresses.route("")
@@ -85,10 +82,10 @@ class WorkAddressItem(MethodView):
         work_addresses, WorkAddressSchema, sites.get_work_address, "Read a work address of the customer."
     )
 
-    @edits(work_addresses, WorkAddressInSchema(partial=True), WorkAddressSchema)
-    def patch(self, body, customer_id, work_address_id):
-        """Edit a work address. Needs `If-Match` with the ETag last read."""
-        version = expected_version()
-        return with_etag(
-            sites.update_work_address(current_uow(), str(customer_id), str(work_address_id), version, body)
-        )
+    patch = editor(
+        work_addresses,
+        WorkAddressInSchema(partial=True),
+        WorkAddressSchema,
+        sites.update_work_address,
+        "Edit a work address. Needs `If-Match` with the ETag last read.",
+    )

@@ -7,8 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import creator, edits, lists, reader, reads
+from fieldbook_shared.etag import with_etag
+from fieldbook_shared.verbs import creator, editor, lists, reader, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import contracts as service
@@ -66,10 +66,13 @@ class Contracts(MethodView):
 class ContractItem(MethodView):
     get = reader(blp, ContractSchema, service.get_contract, None)
 
-    @edits(blp, ContractChangeSchema, ContractSchema)
-    def patch(self, body, contract_id):
-        """Change an active contract: plan, term, auto-renew, what it covers (`contract.updated`)."""
-        return with_etag(service.change_contract(current_uow(), str(contract_id), expected_version(), body))
+    patch = editor(
+        blp,
+        ContractChangeSchema,
+        ContractSchema,
+        service.change_contract,
+        "Change an active contract: plan, term, auto-renew, what it covers (`contract.updated`).",
+    )
 
 
 @blp.route("/<uuid:contract_id>/renew")

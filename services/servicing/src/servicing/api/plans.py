@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import creator, deletes, edits, reader
+from fieldbook_shared.verbs import creator, deleter, editor, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import plans as service
@@ -42,12 +41,11 @@ class Plans(MethodView):
 class PlanItem(MethodView):
     get = reader(blp, ServicePlanSchema, service.get_plan, None)
 
-    @edits(blp, ServicePlanInSchema(partial=True), ServicePlanSchema)
-    def patch(self, body, plan_id):
-        """Change a plan; contracts already made keep the name and SLA they were made on."""
-        return with_etag(service.change_plan(current_uow(), str(plan_id), expected_version(), body))
-
-    @deletes(blp)
-    def delete(self, plan_id):
-        """Delete a plan no contract is on (else 409)."""
-        service.remove_plan(current_uow(), str(plan_id), expected_version())
+    patch = editor(
+        blp,
+        ServicePlanInSchema(partial=True),
+        ServicePlanSchema,
+        service.change_plan,
+        "Change a plan; contracts already made keep the name and SLA they were made on.",
+    )
+    delete = deleter(blp, service.remove_plan, "Delete a plan no contract is on (else 409).")

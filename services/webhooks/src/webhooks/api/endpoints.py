@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.verbs import created, creates, deletes, edits, lister, reader
+from fieldbook_shared.verbs import created, creates, deleter, edits, lister, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import endpoints as service
@@ -66,10 +66,12 @@ class EndpointItem(MethodView):
             service.update_endpoint(current_uow(), str(webhook_id), body, version, allow_private)
         )
 
-    @deletes(blp)
-    def delete(self, webhook_id):
-        """Delete the endpoint and its delivery log. Honours If-Match when sent (412 when stale)."""
-        service.delete_endpoint(current_uow(), str(webhook_id), optional_version())
+    delete = deleter(
+        blp,
+        service.delete_endpoint,
+        "Delete the endpoint and its delivery log. Honours If-Match when sent (412 when stale).",
+        version=optional_version,
+    )
 
 
 @blp.route("/<uuid:webhook_id>/rotate-secret")
