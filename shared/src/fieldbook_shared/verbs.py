@@ -43,6 +43,14 @@ from .schemas import PagedQuery
 from .web import current_uow
 
 
+def blueprint(name: str, url_prefix: str, description: str) -> Blueprint:
+    """A service's blueprint of one resource: `name` is its tag in the OpenAPI document (and its
+    endpoints' prefix), `url_prefix` where its routes live, `description` the tag's description. A
+    service's views answer JSON and files they make, never static files or templates, so the import
+    name Flask would look for those by is the kit's."""
+    return Blueprint(name, __name__, url_prefix=url_prefix, description=description)
+
+
 def _stack(*decorators: Callable) -> Callable:
     """The decorators as written top to bottom over a view (the last is applied first)."""
 

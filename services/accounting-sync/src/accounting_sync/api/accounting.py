@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from fieldbook_shared.verbs import lists, reader
+from fieldbook_shared.verbs import blueprint, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import accounting as service
@@ -20,17 +19,13 @@ from .schemas import (
     SyncStatusSchema,
 )
 
-customer_accounting = Blueprint(
-    "customer_accounting",
-    __name__,
-    url_prefix="/v1/customers",
-    description="A customer's link with the accounting system (Sage).",
+customer_accounting = blueprint(
+    "customer_accounting", "/v1/customers", "A customer's link with the accounting system (Sage)."
 )
-accounting = Blueprint(
+accounting = blueprint(
     "accounting",
-    __name__,
-    url_prefix="/v1/accounting",
-    description="Sync with the accounting system: status by customer, re-sync, reviews, balances.",
+    "/v1/accounting",
+    "Sync with the accounting system: status by customer, re-sync, reviews, balances.",
 )
 
 

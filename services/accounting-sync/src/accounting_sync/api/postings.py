@@ -4,19 +4,17 @@ those that cannot go without a person."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from fieldbook_shared.verbs import lists
+from fieldbook_shared.verbs import blueprint, lists
 from fieldbook_shared.web import current_uow
 
 from ..service import postings as service
 from .schemas import PostingQuerySchema, PostingReviewSchema, PostingSchema
 
-postings = Blueprint(
+postings = blueprint(
     "postings",
-    __name__,
-    url_prefix="/v1/accounting/postings",
-    description="Billing's documents posted to Sage (sales invoices, credit notes, contact payments).",
+    "/v1/accounting/postings",
+    "Billing's documents posted to Sage (sales invoices, credit notes, contact payments).",
 )
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.verbs import created, creates, deleter, edits, lists, reader
+from fieldbook_shared.verbs import blueprint, created, creates, deleter, edits, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import assets as service
@@ -17,13 +16,10 @@ from .schemas import AssetInSchema, AssetQuerySchema, AssetSchema
 
 LOOKUP_EXTENSION = "assets.customer_lookup"
 
-customer_assets = Blueprint(
-    "customer-assets",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/assets",
-    description="A customer's assets (appliances).",
+customer_assets = blueprint(
+    "customer-assets", "/v1/customers/<uuid:customer_id>/assets", "A customer's assets (appliances)."
 )
-assets = Blueprint("assets", __name__, url_prefix="/v1/assets", description="One asset.")
+assets = blueprint("assets", "/v1/assets", "One asset.")
 
 
 def lookup():

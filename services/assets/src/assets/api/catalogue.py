@@ -14,7 +14,7 @@ from marshmallow import RAISE
 from fieldbook_shared.apidoc import accepts_if_match, sends_etag
 from fieldbook_shared.etag import etag_for, optional_version, with_etag
 from fieldbook_shared.schemas import PagedQuery
-from fieldbook_shared.verbs import adds, created, creates, lists, reads
+from fieldbook_shared.verbs import adds, blueprint, created, creates, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import catalogue as service
@@ -31,7 +31,7 @@ PREFIX = "/v1/asset-catalogue"
 
 def simple_blueprint(kind: str, title: str) -> Blueprint:
     """The blueprint of a name + description family (groups, fuel types, makes, locations)."""
-    blp = Blueprint(f"catalogue-{kind}", __name__, url_prefix=f"{PREFIX}/{kind}", description=title)
+    blp = blueprint(f"catalogue-{kind}", f"{PREFIX}/{kind}", title)
 
     @blp.route("")
     class Collection(MethodView):
@@ -77,11 +77,10 @@ fuel_types = simple_blueprint("fuel-types", "Fuel types: gas, oil, LPG, electric
 makes = simple_blueprint("makes", "Makes (brands) of assets.")
 locations = simple_blueprint("locations", "Locations of an asset within a property: kitchen, loft…")
 
-models = Blueprint(
+models = blueprint(
     "catalogue-models",
-    __name__,
-    url_prefix=f"{PREFIX}/models",
-    description="Models of a make, found by product code: the code fills an asset's brand, "
+    f"{PREFIX}/models",
+    "Models of a make, found by product code: the code fills an asset's brand, "
     "description and product class.",
 )
 

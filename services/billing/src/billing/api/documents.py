@@ -18,7 +18,7 @@ from fieldbook_shared.apidoc import (
 from fieldbook_shared.etag import expected_version, with_etag
 from fieldbook_shared.problems import NotFound
 from fieldbook_shared.schemas import StrictSchema
-from fieldbook_shared.verbs import edits, reads
+from fieldbook_shared.verbs import blueprint, edits, reads
 from fieldbook_shared.web import current_uow
 
 from ..pdf import render_document
@@ -28,11 +28,10 @@ from .schemas import DocumentSendInSchema, DocumentSendSchema
 PDF = "application/pdf"
 LOGO_TYPES = ("image/png", "image/jpeg")
 
-blp = Blueprint(
+blp = blueprint(
     "document_settings",
-    __name__,
-    url_prefix="/v1/settings/documents",
-    description="What the tenant's invoices, quotes and credit notes print (admin).",
+    "/v1/settings/documents",
+    "What the tenant's invoices, quotes and credit notes print (admin).",
 )
 
 

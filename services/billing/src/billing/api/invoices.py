@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import (
@@ -13,7 +12,7 @@ from fieldbook_shared.apidoc import (
     sends_etag,
 )
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.verbs import created, creates, edits, lists, reads
+from fieldbook_shared.verbs import blueprint, created, creates, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service.invoices import (
@@ -35,18 +34,14 @@ from .schemas import (
     InvoiceSchema,
 )
 
-customer_invoices = Blueprint(
-    "customer_invoices",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/invoices",
-    description="A customer's invoices, latest first.",
+customer_invoices = blueprint(
+    "customer_invoices", "/v1/customers/<uuid:customer_id>/invoices", "A customer's invoices, latest first."
 )
-invoices = Blueprint("invoices", __name__, url_prefix="/v1/invoices", description="Invoices.")
-consolidated = Blueprint(
+invoices = blueprint("invoices", "/v1/invoices", "Invoices.")
+consolidated = blueprint(
     "consolidated_invoices",
-    __name__,
-    url_prefix="/v1/consolidated-invoices",
-    description="One invoice over several open jobs of one customer.",
+    "/v1/consolidated-invoices",
+    "One invoice over several open jobs of one customer.",
 )
 
 

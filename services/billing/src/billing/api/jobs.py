@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import creator, lists, reader
+from fieldbook_shared.verbs import blueprint, creator, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service.jobs import create_job, get_job, update_job
@@ -16,13 +15,10 @@ from ..service.lists import list_for_customer
 from .common import export_route
 from .schemas import JobInSchema, JobListQuerySchema, JobPatchSchema, JobSchema
 
-customer_jobs = Blueprint(
-    "customer_jobs",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/jobs",
-    description="A customer's jobs, latest first.",
+customer_jobs = blueprint(
+    "customer_jobs", "/v1/customers/<uuid:customer_id>/jobs", "A customer's jobs, latest first."
 )
-jobs = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Jobs.")
+jobs = blueprint("jobs", "/v1/jobs", "Jobs.")
 
 
 export_route(customer_jobs, "jobs", "CustomerJobsExport")

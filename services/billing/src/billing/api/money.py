@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import file_response
-from fieldbook_shared.verbs import adds, lister, lists, located
+from fieldbook_shared.verbs import adds, blueprint, lister, lists, located
 from fieldbook_shared.web import current_uow
 
 from ..service import cash, undo
@@ -31,44 +31,30 @@ from .schemas import (
     ReverseInSchema,
 )
 
-credit_notes = Blueprint(
-    "credit_notes",
-    __name__,
-    url_prefix="/v1/credit-notes",
-    description="Credit notes against an invoice or a customer.",
-)
-payments = Blueprint(
-    "payments", __name__, url_prefix="/v1/payments", description="Payments and their allocation to invoices."
-)
-account_credit = Blueprint(
+credit_notes = blueprint("credit_notes", "/v1/credit-notes", "Credit notes against an invoice or a customer.")
+payments = blueprint("payments", "/v1/payments", "Payments and their allocation to invoices.")
+account_credit = blueprint(
     "account_credit",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/account-credit",
-    description="Account credit: issued to a customer, applied to invoices later.",
+    "/v1/customers/<uuid:customer_id>/account-credit",
+    "Account credit: issued to a customer, applied to invoices later.",
 )
-customer_payments = Blueprint(
-    "customer_payments",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/payments",
-    description="A customer's payments, latest first.",
+customer_payments = blueprint(
+    "customer_payments", "/v1/customers/<uuid:customer_id>/payments", "A customer's payments, latest first."
 )
-customer_credit_notes = Blueprint(
+customer_credit_notes = blueprint(
     "customer_credit_notes",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/credit-notes",
-    description="A customer's credit notes, latest first.",
+    "/v1/customers/<uuid:customer_id>/credit-notes",
+    "A customer's credit notes, latest first.",
 )
-refunds = Blueprint(
+refunds = blueprint(
     "refunds",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/refunds",
-    description="Refunds: unallocated credit paid back to the customer.",
+    "/v1/customers/<uuid:customer_id>/refunds",
+    "Refunds: unallocated credit paid back to the customer.",
 )
-cards = Blueprint(
+cards = blueprint(
     "cards",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/cards",
-    description="Stored cards: the payment provider's token, brand, last 4 digits and expiry only.",
+    "/v1/customers/<uuid:customer_id>/cards",
+    "Stored cards: the payment provider's token, brand, last 4 digits and expiry only.",
 )
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import answers, file_response
 from fieldbook_shared.context import RequestContext
+from fieldbook_shared.verbs import blueprint
 from fieldbook_shared.web import current_uow
 
 from ..domain import acceptance_links
@@ -25,11 +25,8 @@ from .schemas import PublicQuoteSchema, QuoteDecisionSchema, QuoteSchema
 PATH = "/v1/public/quotes"
 ACTOR = "acceptance-link"  # who the events and logs say acted: the customer, through the link
 
-blp = Blueprint(
-    "public_quotes",
-    __name__,
-    url_prefix=PATH,
-    description="A quote as its customer sees it through the acceptance link: no API key.",
+blp = blueprint(
+    "public_quotes", PATH, "A quote as its customer sees it through the acceptance link: no API key."
 )
 NO_KEY = {"security": []}
 

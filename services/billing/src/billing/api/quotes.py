@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import file_response, sends_etag
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import adds, creator, editor, lists, located, reader
+from fieldbook_shared.verbs import adds, blueprint, creator, editor, lists, located, reader
 from fieldbook_shared.web import current_uow
 
 from ..service.acceptance import make_link
@@ -32,15 +31,10 @@ from .schemas import (
     QuoteStatusSchema,
 )
 
-customer_quotes = Blueprint(
-    "customer_quotes",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/quotes",
-    description="A customer's quotes, latest first.",
+customer_quotes = blueprint(
+    "customer_quotes", "/v1/customers/<uuid:customer_id>/quotes", "A customer's quotes, latest first."
 )
-quotes = Blueprint(
-    "quotes", __name__, url_prefix="/v1/quotes", description="Quotes and their conversion to jobs."
-)
+quotes = blueprint("quotes", "/v1/quotes", "Quotes and their conversion to jobs.")
 
 
 export_route(customer_quotes, "quotes", "CustomerQuotesExport")

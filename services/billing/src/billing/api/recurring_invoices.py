@@ -5,12 +5,11 @@ If-Match), pause, resume, stop."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import accepts_if_match, answers, sends_etag
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.verbs import creator, edits, lists, reader
+from fieldbook_shared.verbs import blueprint, creator, edits, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service.recurring_invoices import (
@@ -27,17 +26,15 @@ from .schemas import (
     RecurringInvoiceSchema,
 )
 
-customer_recurring_invoices = Blueprint(
+customer_recurring_invoices = blueprint(
     "customer_recurring_invoices",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/recurring-invoices",
-    description="A customer's recurring invoices, the latest set up first.",
+    "/v1/customers/<uuid:customer_id>/recurring-invoices",
+    "A customer's recurring invoices, the latest set up first.",
 )
-recurring_invoices = Blueprint(
+recurring_invoices = blueprint(
     "recurring_invoices",
-    __name__,
-    url_prefix="/v1/recurring-invoices",
-    description="Recurring invoices: one invoice each period, raised by billing's worker.",
+    "/v1/recurring-invoices",
+    "Recurring invoices: one invoice each period, raised by billing's worker.",
 )
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import file_response
 from fieldbook_shared.problems import ValidationFailed
+from fieldbook_shared.verbs import blueprint
 from fieldbook_shared.web import current_uow
 
 from .. import record_exports
@@ -20,7 +20,7 @@ JSON = "application/json"
 # the files by media type, as `Accept` names them (the CSV's is sent with its charset)
 FILES = {mimetype.split(";")[0]: fmt for fmt, mimetype in record_exports.MIMETYPES.items()}
 
-blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Reports across customers.")
+blp = blueprint("reports", "/v1/reports", "Reports across customers.")
 
 
 def _format(query) -> str:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import file_response
 from fieldbook_shared.problems import ValidationFailed
-from fieldbook_shared.verbs import adds, located
+from fieldbook_shared.verbs import adds, blueprint, located
 from fieldbook_shared.web import current_uow, json_response
 
 from ..pdf import render_statement
@@ -31,21 +30,11 @@ from .schemas import (
 
 PDF = "application/pdf"
 
-customer_statement = Blueprint(
-    "customer_statement",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>",
-    description="Statement of account and the account figures.",
+customer_statement = blueprint(
+    "customer_statement", "/v1/customers/<uuid:customer_id>", "Statement of account and the account figures."
 )
-statements = Blueprint(
-    "statements",
-    __name__,
-    url_prefix="/v1/statements",
-    description="Statements generated (e.g. sent by email).",
-)
-reconciliation = Blueprint(
-    "reconciliation", __name__, url_prefix="/v1/reconciliation", description="Ledger reconciliation (admin)."
-)
+statements = blueprint("statements", "/v1/statements", "Statements generated (e.g. sent by email).")
+reconciliation = blueprint("reconciliation", "/v1/reconciliation", "Ledger reconciliation (admin).")
 
 
 def _computed(customer_id, query) -> tuple[dict, dict]:

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from fieldbook_shared.verbs import lists
+from fieldbook_shared.verbs import blueprint, lists
 from fieldbook_shared.web import current_uow
 
 from ..service import communications as service
 from .schemas import CommunicationInSchema, CommunicationQuerySchema, CommunicationSchema
 
-customer_log = Blueprint(
+customer_log = blueprint(
     "customer_communications",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/communications",
-    description="A customer's communications: notes, emails, calls, SMS; pinned first, then latest.",
+    "/v1/customers/<uuid:customer_id>/communications",
+    "A customer's communications: notes, emails, calls, SMS; pinned first, then latest.",
 )
-work_address_log = Blueprint(
+work_address_log = blueprint(
     "work_address_communications",
-    __name__,
-    url_prefix="/v1/work-addresses/<uuid:work_address_id>/communications",
-    description="A work address's communications: only the records made on that work address.",
+    "/v1/work-addresses/<uuid:work_address_id>/communications",
+    "A work address's communications: only the records made on that work address.",
 )
 
 

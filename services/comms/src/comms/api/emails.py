@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_location
-from fieldbook_shared.verbs import lists
+from fieldbook_shared.verbs import blueprint, lists
 from fieldbook_shared.web import current_uow
 
 from ..service import emails as service
@@ -15,11 +14,10 @@ from ..store.models import Email
 from .mail_request import load_mail_request, request_body_doc
 from .schemas import EmailDetailSchema, EmailInSchema, EmailQuerySchema, EmailSchema
 
-blp = Blueprint(
+blp = blueprint(
     "emails",
-    __name__,
-    url_prefix="/v1/emails",
-    description="Emails to a customer (its primary contact) or an address, from a template or text, "
+    "/v1/emails",
+    "Emails to a customer (its primary contact) or an address, from a template or text, "
     "with attachments (16 MB in total). Sending happens in the background.",
 )
 

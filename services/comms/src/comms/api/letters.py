@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import file_response
-from fieldbook_shared.verbs import lists, reader
+from fieldbook_shared.verbs import blueprint, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import letters as service
@@ -17,11 +16,10 @@ from .schemas import LetterQuerySchema, LetterSchema, LettersPrintedSchema
 
 PDF = "application/pdf"
 
-blp = Blueprint(
+blp = blueprint(
     "letters",
-    __name__,
-    url_prefix="/v1/letters",
-    description="Letters to print and post (service reminders to customers who take post, not email), "
+    "/v1/letters",
+    "Letters to print and post (service reminders to customers who take post, not email), "
     "on the tenant's letterhead.",
 )
 

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from fieldbook_shared.verbs import creator, deleter, editor, lister, reader
+from fieldbook_shared.verbs import blueprint, creator, deleter, editor, lister, reader
 
 from ..service.mailing_lists import MAILING_LISTS
 from .schemas import MailingListInSchema, MailingListSchema
 
-blp = Blueprint(
-    "mailing_lists",
-    __name__,
-    url_prefix="/v1/mailing-lists",
-    description="Saved lists of customers to email.",
-)
+blp = blueprint("mailing_lists", "/v1/mailing-lists", "Saved lists of customers to email.")
 
 
 @blp.route("")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_location
-from fieldbook_shared.verbs import lister, lists, reader
+from fieldbook_shared.verbs import blueprint, lister, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import mass_emails as service
@@ -21,11 +20,10 @@ from .schemas import (
     RecipientSchema,
 )
 
-mass_emails = Blueprint(
+mass_emails = blueprint(
     "mass_emails",
-    __name__,
-    url_prefix="/v1/mass-emails",
-    description="One personalised email per recipient, sent by the worker as a job with progress. "
+    "/v1/mass-emails",
+    "One personalised email per recipient, sent by the worker as a job with progress. "
     "Customers without an email, who opted out, or dormant (automated sends) are skipped with the reason.",
 )
 

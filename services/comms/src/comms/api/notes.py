@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.etag import optional_version
-from fieldbook_shared.verbs import creator, editor, lists, reader
+from fieldbook_shared.verbs import blueprint, creator, editor, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import notes as service
 from .schemas import NoteInSchema, NotePatchSchema, NoteQuerySchema, NoteSchema
 
-customer_notes = Blueprint(
+customer_notes = blueprint(
     "customer_notes",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/notes",
-    description="Notes on a customer (and its work addresses): pinned first, then latest first.",
+    "/v1/customers/<uuid:customer_id>/notes",
+    "Notes on a customer (and its work addresses): pinned first, then latest first.",
 )
-notes = Blueprint("notes", __name__, url_prefix="/v1/notes", description="A note, by id.")
+notes = blueprint("notes", "/v1/notes", "A note, by id.")
 
 
 @customer_notes.route("")

@@ -4,21 +4,19 @@ queued here, handed to the provider by the worker, settled by the provider's del
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import answers, sends_location
-from fieldbook_shared.verbs import lists, reader
+from fieldbook_shared.verbs import blueprint, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import sms as service
 from .schemas import SmsInSchema, SmsQuerySchema, SmsSchema
 
-blp = Blueprint(
+blp = blueprint(
     "sms",
-    __name__,
-    url_prefix="/v1/sms",
-    description="SMS to a customer's mobile, from a template or text. The customer's, contact's and work "
+    "/v1/sms",
+    "SMS to a customer's mobile, from a template or text. The customer's, contact's and work "
     "address's SMS preference is honoured: an opted-out one (or one without a mobile) is skipped with the "
     "reason. Sending happens in the background; delivery receipts settle each SMS.",
 )

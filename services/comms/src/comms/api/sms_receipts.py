@@ -14,11 +14,11 @@ import time
 
 from flask import current_app, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import answers
 from fieldbook_shared.context import RequestContext
 from fieldbook_shared.problems import Unauthorised
+from fieldbook_shared.verbs import blueprint
 from fieldbook_shared.web import current_uow
 
 from ..domain.sms import receipt_verifies
@@ -29,11 +29,10 @@ PATH = "/v1/public/sms-receipts"
 ACTOR = "sms-provider"  # who the events and logs say acted
 TIMESTAMP_HEADER, SIGNATURE_HEADER = "X-Sms-Timestamp", "X-Sms-Signature"
 
-blp = Blueprint(
+blp = blueprint(
     "sms_receipts",
-    __name__,
-    url_prefix=PATH,
-    description="The SMS provider's delivery receipts: no API key; each signed with the shared secret.",
+    PATH,
+    "The SMS provider's delivery receipts: no API key; each signed with the shared secret.",
 )
 NO_KEY = {"security": []}
 SIGNED = {

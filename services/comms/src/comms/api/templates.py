@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from fieldbook_shared.etag import optional_version
-from fieldbook_shared.verbs import creator, deleter, editor, lister, reader
+from fieldbook_shared.verbs import blueprint, creator, deleter, editor, lister, reader
 
 from ..domain.templates import PLACEHOLDERS
 from ..service.templates import TEMPLATES
 from .schemas import PlaceholderSchema, TemplateInSchema, TemplateSchema
 
-blp = Blueprint(
+blp = blueprint(
     "email_templates",
-    __name__,
-    url_prefix="/v1/email-templates",
-    description="Email templates with placeholders; an unknown placeholder is refused (422) at save.",
+    "/v1/email-templates",
+    "Email templates with placeholders; an unknown placeholder is refused (422) at save.",
 )
 
 

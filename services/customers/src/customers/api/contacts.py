@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import creator, deleter, editor, lists, reader
+from fieldbook_shared.verbs import blueprint, creator, deleter, editor, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import contacts
 from .schemas import ContactInSchema, ContactPatchSchema, ContactQuerySchema, ContactSchema
 
-blp = Blueprint(
-    "contacts", __name__, url_prefix="/v1/customers/<uuid:customer_id>/contacts", description="Contacts."
-)
+blp = blueprint("contacts", "/v1/customers/<uuid:customer_id>/contacts", "Contacts.")
 
 
 @blp.route("")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import after_this_request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import creator, deleter, editor, lists, reader
+from fieldbook_shared.verbs import blueprint, creator, deleter, editor, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import customers, lifecycle
@@ -23,9 +22,7 @@ from .schemas import (
     UnblockSchema,
 )
 
-blp = Blueprint(
-    "customers", __name__, url_prefix="/v1/customers", description="Customers: the customer record."
-)
+blp = blueprint("customers", "/v1/customers", "Customers: the customer record.")
 
 
 def list_row(customer, primary) -> dict:

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldbook_shared.export_parts import parts_blueprint
 from fieldbook_shared.problems import Conflict
-from fieldbook_shared.verbs import adds, located, reader
+from fieldbook_shared.verbs import adds, blueprint, located, reader
 from fieldbook_shared.web import current_uow, state
 
 from .. import data_export
 
-blp = Blueprint(
+blp = blueprint(
     "data_exports",
-    __name__,
-    url_prefix="/v1/exports",
-    description="Export all customer data across services as a ZIP (a background job with progress).",
+    "/v1/exports",
+    "Export all customer data across services as a ZIP (a background job with progress).",
 )
 # this service's own part, for symmetry with the others (the job reads it from the database)
 parts = parts_blueprint(data_export.LOCAL_PARTS)

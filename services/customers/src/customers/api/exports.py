@@ -6,18 +6,16 @@ from datetime import UTC, datetime
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from fieldbook_shared.verbs import blueprint
 from fieldbook_shared.web import current_uow
 
 from .. import exports
 from ..store.queries import CustomerFilters
 from .schemas import CustomerQuerySchema
 
-blp = Blueprint(
-    "exports", __name__, url_prefix="/v1/exports", description="Exports of the customer list (CSV, XLSX)."
-)
+blp = blueprint("exports", "/v1/exports", "Exports of the customer list (CSV, XLSX).")
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",

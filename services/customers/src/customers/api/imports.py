@@ -6,24 +6,20 @@ import io
 
 from flask import Flask, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldbook_shared.apidoc import Computed
 from fieldbook_shared.pagination import paginate
 from fieldbook_shared.problems import DomainError, Forbidden, ValidationFailed
-from fieldbook_shared.verbs import adds, lister, located, reader
+from fieldbook_shared.verbs import adds, blueprint, lister, located, reader
 from fieldbook_shared.web import current_uow, request_context
 
 from ..domain import imports as import_rules
 from ..imports import service
 from ..settings import CustomersSettings
 
-blp = Blueprint(
-    "imports",
-    __name__,
-    url_prefix="/v1/imports",
-    description="CSV import of customers (with their primary contact) and of work addresses.",
+blp = blueprint(
+    "imports", "/v1/imports", "CSV import of customers (with their primary contact) and of work addresses."
 )
 
 CSV_TYPES = (

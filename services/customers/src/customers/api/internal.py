@@ -5,27 +5,24 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from fieldbook_shared.problems import Forbidden
-from fieldbook_shared.verbs import reader
+from fieldbook_shared.verbs import blueprint, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import lifecycle, sites
 from .schemas import WorkAddressSchema
 
-blp = Blueprint(
+blp = blueprint(
     "internal_customers",
-    __name__,
-    url_prefix="/internal/customers",
-    description="Internal: billing asks before it writes a document for a customer.",
+    "/internal/customers",
+    "Internal: billing asks before it writes a document for a customer.",
 )
-work_addresses = Blueprint(
+work_addresses = blueprint(
     "internal_work_addresses",
-    __name__,
-    url_prefix="/internal/work-addresses",
-    description="Internal: a work address by its id alone, for files on a work address.",
+    "/internal/work-addresses",
+    "Internal: a work address by its id alone, for files on a work address.",
 )
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from fieldbook_shared.verbs import editor, lister
+from fieldbook_shared.verbs import blueprint, editor, lister
 from fieldbook_shared.web import current_uow
 
 from ..service import lifecycle
@@ -22,12 +21,7 @@ from .schemas import (
     MergeRequestSchema,
 )
 
-blp = Blueprint(
-    "customer_lifecycle",
-    __name__,
-    url_prefix="/v1/customers",
-    description="Change type, merge, delete and erase customers.",
-)
+blp = blueprint("customer_lifecycle", "/v1/customers", "Change type, merge, delete and erase customers.")
 
 
 @blp.route("/<uuid:customer_id>/type")

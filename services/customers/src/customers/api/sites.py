@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from fieldbook_shared.verbs import creator, deleter, editor, lister, reader
+from fieldbook_shared.verbs import blueprint, creator, deleter, editor, lister, reader
 
 from ..domain.inputs import WorkAddressInSchema
 from ..service import sites
 from .schemas import BranchInSchema, BranchSchema, WorkAddressSchema
 
-branches = Blueprint(
-    "branches",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/branches",
-    description="Branches / sites.",
-)
-work_addresses = Blueprint(
+branches = blueprint("branches", "/v1/customers/<uuid:customer_id>/branches", "Branches / sites.")
+work_addresses = blueprint(
     "work_addresses",
-    __name__,
-    url_prefix="/v1/customers/<uuid:customer_id>/work-addresses",
-    description="Work addresses: the properties where work is done, with landlord and occupier.",
+    "/v1/customers/<uuid:customer_id>/work-addresses",
+    "Work addresses: the properties where work is done, with landlord and occupier.",
 )
 
 

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from fieldbook_shared.verbs import adds, located
+from fieldbook_shared.verbs import adds, blueprint, located
 from fieldbook_shared.web import current_uow
 
 from ..service import tenant_settings
 from .schemas import CustomerTypeSchema, CustomFieldDefinitionSchema
 
-custom_fields = Blueprint(
-    "custom_fields",
-    __name__,
-    url_prefix="/v1/custom-fields",
-    description="Custom customer fields of the tenant.",
-)
-customer_types = Blueprint(
-    "customer_types",
-    __name__,
-    url_prefix="/v1/customer-types",
-    description="Customer types and their required fields.",
+custom_fields = blueprint("custom_fields", "/v1/custom-fields", "Custom customer fields of the tenant.")
+customer_types = blueprint(
+    "customer_types", "/v1/customer-types", "Customer types and their required fields."
 )
 
 

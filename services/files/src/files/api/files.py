@@ -21,7 +21,7 @@ from marshmallow import RAISE
 from fieldbook_shared.apidoc import answers, file_response, sends_location
 from fieldbook_shared.problems import DomainError, ValidationFailed
 from fieldbook_shared.schemas import PagedQuery
-from fieldbook_shared.verbs import lists, reader
+from fieldbook_shared.verbs import blueprint, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..domain import content, owners
@@ -56,7 +56,7 @@ def _uploaded() -> tuple[str | None, bytes]:
 
 def owner_blueprint(attached_to: str, url_prefix: str, id_name: str, description: str) -> Blueprint:
     """The files of one kind of owner: list and upload, under the owner's own path."""
-    blp = Blueprint(f"{attached_to}_files", __name__, url_prefix=url_prefix, description=description)
+    blp = blueprint(f"{attached_to}_files", url_prefix, description)
     query_schema = CustomerFilesQuery if attached_to == owners.CUSTOMER else PagedQuery
 
     @blp.route("")
@@ -101,7 +101,7 @@ asset_files = owner_blueprint(
 )
 OWNER_BLUEPRINTS = [customer_files, work_address_files, job_files, asset_files]
 
-files = Blueprint("files", __name__, url_prefix="/v1/files", description="One file: read, download, delete.")
+files = blueprint("files", "/v1/files", "One file: read, download, delete.")
 
 
 @files.route("/<uuid:file_id>")

@@ -4,11 +4,10 @@ assets; listed by what expires soon; renewed and cancelled by actions."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import creator, editor, lists, reader, reads
+from fieldbook_shared.verbs import blueprint, creator, editor, lists, reader, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import contracts as service
@@ -21,17 +20,13 @@ from .schemas import (
     ContractSchema,
 )
 
-customer_contracts = Blueprint(
-    "customer-contracts",
-    __name__,
-    url_prefix="/v1/customers",
-    description="A customer's contracts on service plans.",
+customer_contracts = blueprint(
+    "customer-contracts", "/v1/customers", "A customer's contracts on service plans."
 )
-blp = Blueprint(
+blp = blueprint(
     "contracts",
-    __name__,
-    url_prefix="/v1/contracts",
-    description="Contracts: plan, term, auto-renew, covered work addresses and assets; renew, cancel.",
+    "/v1/contracts",
+    "Contracts: plan, term, auto-renew, covered work addresses and assets; renew, cancel.",
 )
 
 

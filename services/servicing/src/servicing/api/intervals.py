@@ -4,18 +4,17 @@ catalogue), a work address or one asset. The most specific applies: asset, work 
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from fieldbook_shared.verbs import blueprint
 from fieldbook_shared.web import current_uow
 
 from ..service import intervals as service
 from .schemas import IntervalInSchema, IntervalSchema
 
-blp = Blueprint(
+blp = blueprint(
     "service-intervals",
-    __name__,
-    url_prefix="/v1/service-intervals",
-    description="How often assets are serviced, per asset type, work address or asset.",
+    "/v1/service-intervals",
+    "How often assets are serviced, per asset type, work address or asset.",
 )
 
 # the path's word → the scope stored

@@ -4,19 +4,17 @@ covers). Anyone reads them; admin keys write them (the gateway's role table)."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from fieldbook_shared.verbs import creator, deleter, editor, reader
+from fieldbook_shared.verbs import blueprint, creator, deleter, editor, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import plans as service
 from .schemas import ServicePlanInSchema, ServicePlanSchema
 
-blp = Blueprint(
+blp = blueprint(
     "service-plans",
-    __name__,
-    url_prefix="/v1/service-plans",
-    description="Service plans: price, billing frequency, visits a year, SLA response time, cover.",
+    "/v1/service-plans",
+    "Service plans: price, billing frequency, visits a year, SLA response time, cover.",
 )
 
 

@@ -4,11 +4,10 @@ decisions (book, postpone, cancel)."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from fieldbook_shared.etag import expected_version, with_etag
-from fieldbook_shared.verbs import edits, lists, reads
+from fieldbook_shared.verbs import blueprint, edits, lists, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import reminders as service
@@ -21,11 +20,10 @@ from .schemas import (
     ReminderSchema,
 )
 
-blp = Blueprint(
+blp = blueprint(
     "service-reminders",
-    __name__,
-    url_prefix="/v1/service-reminders",
-    description="Service reminders: each asset's next service and the office's decisions.",
+    "/v1/service-reminders",
+    "Service reminders: each asset's next service and the office's decisions.",
 )
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.verbs import created, creates, deleter, edits, lister, reader
+from fieldbook_shared.verbs import blueprint, created, creates, deleter, edits, lister, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import endpoints as service
@@ -24,11 +23,10 @@ from .schemas import (
     RotateInSchema,
 )
 
-blp = Blueprint(
+blp = blueprint(
     "webhooks",
-    __name__,
-    url_prefix="/v1/webhooks",
-    description="Partners' endpoints for the public events, signed by the Standard Webhooks specification.",
+    "/v1/webhooks",
+    "Partners' endpoints for the public events, signed by the Standard Webhooks specification.",
 )
 
 
