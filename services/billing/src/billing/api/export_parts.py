@@ -2,6 +2,7 @@
 
 from fieldbook_shared.export_parts import Part, parts_blueprint
 
+from ..service.jobs import PLAN_FIELDS
 from ..store.models import CreditNote, Invoice, Job, Payment, Quote
 
 PARTS = {
@@ -33,13 +34,7 @@ PARTS = {
             "quote_id",
             "description",
             "status",
-            "scheduled_start",
-            "scheduled_end",
-            "engineer",
-            "priority",
-            "category",
-            "work_address_id",
-            "asset_id",
+            *PLAN_FIELDS,
             "total",
             "invoice_id",
             "created_at",

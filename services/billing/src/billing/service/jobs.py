@@ -11,8 +11,8 @@ from ..uow import BillingUnitOfWork
 from .common import admit, checked_work_address, customer_for, json_line
 from .contracts import stamp_sla
 
-JOB_FIELDS = (
-    "description",
+# a job's plan: when, by whom, how urgent, what kind of work, where and on what
+PLAN_FIELDS = (
     "scheduled_start",
     "scheduled_end",
     "engineer",
@@ -20,8 +20,8 @@ JOB_FIELDS = (
     "category",
     "work_address_id",
     "asset_id",
-    "service_reminder_id",
 )
+JOB_FIELDS = ("description", *PLAN_FIELDS, "service_reminder_id")
 
 
 def create_job(uow: BillingUnitOfWork, customer_id: str, body: dict) -> Job:
