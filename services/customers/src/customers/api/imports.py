@@ -73,20 +73,6 @@ class MappingSchema(Schema):
     dry_run = fields.Boolean(load_default=False)
 
 
-class ProgressSchema(Schema):
-    total_rows = fields.Integer()
-    processed_rows = fields.Integer()
-    percent = fields.Integer()
-
-
-class CountsSchema(Schema):
-    created = fields.Integer()
-    updated = fields.Integer()
-    unchanged = fields.Integer()
-    refused = fields.Integer()
-    duplicates = fields.Integer()
-
-
 class ImportSchema(Schema):
     id = fields.String()
     kind = fields.String()
