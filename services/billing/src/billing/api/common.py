@@ -1,15 +1,21 @@
-"""Small helpers the API modules share: the exports' answer, figures from the ledger on rows."""
+"""Small helpers the API modules share: a customer's quotes, jobs and invoices (their list and
+export), the exports' answer, figures from the ledger on rows."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
+from fieldbook_shared.verbs import blueprint, lists
 from fieldbook_shared.web import current_uow
 
 from .. import record_exports
-from ..service.lists import export_records
+from ..service.lists import export_records, list_for_customer
 from .schemas import ExportQuerySchema
 
 # what the export endpoints answer, for the OpenAPI document (flask-smorest has no schema for files)
@@ -22,6 +28,31 @@ EXPORT_RESPONSES = {
         },
     }
 }
+
+
+def customer_documents(kind: str) -> Blueprint:
+    """The blueprint of a customer's quotes, jobs or invoices (`kind`), latest first, with their
+    export (`export_route`)."""
+    blp = blueprint(
+        f"customer_{kind}", f"/v1/customers/<uuid:customer_id>/{kind}", f"A customer's {kind}, latest first."
+    )
+    export_route(blp, kind, f"Customer{kind.title()}Export")
+    return blp
+
+
+def documents_lister(
+    blp: Blueprint, kind: str, schema: Any, query: Any, shown: Callable[[Any], Any] | None = None
+) -> Callable:
+    """The paged list of a customer's quotes, jobs or invoices (`kind`), narrowed by the list's
+    filters (`query`); `shown` makes a row what `schema` shows (an invoice with what is outstanding)."""
+
+    @lists(blp, schema, query=query, unknown=RAISE)
+    def get(self: Any, query_: dict, customer_id: Any, page: tuple[int, int]) -> Any:
+        rows, total = list_for_customer(current_uow(), kind, customer_id, *page, query=query_)
+        return ([shown(row) for row in rows] if shown else rows), total
+
+    get.__doc__ = f"List the customer's {kind}."
+    return get
 
 
 def export_route(blp: Blueprint, kind: str, endpoint: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import (
     accepts_if_match,
@@ -12,7 +11,7 @@ from fieldbook_shared.apidoc import (
     sends_etag,
 )
 from fieldbook_shared.etag import expected_version, optional_version, with_etag
-from fieldbook_shared.verbs import blueprint, created, creates, edits, lists, reads
+from fieldbook_shared.verbs import blueprint, created, creates, edits, reads
 from fieldbook_shared.web import current_uow
 
 from ..service.invoices import (
@@ -23,8 +22,7 @@ from ..service.invoices import (
     update_invoice,
     void_invoice,
 )
-from ..service.lists import list_for_customer
-from .common import export_route, with_amount
+from .common import customer_documents, documents_lister, with_amount
 from .documents import PDF, document_pdf, send, sends
 from .schemas import (
     ConsolidatedInSchema,
@@ -34,9 +32,7 @@ from .schemas import (
     InvoiceSchema,
 )
 
-customer_invoices = blueprint(
-    "customer_invoices", "/v1/customers/<uuid:customer_id>/invoices", "A customer's invoices, latest first."
-)
+customer_invoices = customer_documents("invoices")
 invoices = blueprint("invoices", "/v1/invoices", "Invoices.")
 consolidated = blueprint(
     "consolidated_invoices",
@@ -50,23 +46,22 @@ def _shown(uow_invoice):
     return with_amount(invoice, "outstanding", outstanding)
 
 
-export_route(customer_invoices, "invoices", "CustomerInvoicesExport")
+def _read(invoice_id):
+    """The invoice as its schema shows it: with what is outstanding."""
+    return _shown(get_invoice(current_uow(), str(invoice_id)))
 
 
 @customer_invoices.route("")
 class CustomerInvoices(MethodView):
-    @lists(customer_invoices, InvoiceSchema(many=True), query=InvoiceListQuerySchema, unknown=RAISE)
-    def get(self, query, customer_id, page):
-        """List the customer's invoices."""
-        rows, total = list_for_customer(current_uow(), "invoices", customer_id, *page, query=query)
-        return [_shown(r) for r in rows], total
+    get = documents_lister(
+        customer_invoices, "invoices", InvoiceSchema(many=True), InvoiceListQuerySchema, shown=_shown
+    )
 
     @creates(customer_invoices, InvoiceInSchema, InvoiceSchema)
     def post(self, body, customer_id):
         """Invoice a job (lines pre-filled from it) or standalone lines; issued unless `draft`."""
         invoice = create_invoice(current_uow(), str(customer_id), body)
-        shown = _shown(get_invoice(current_uow(), invoice.id))
-        return created(shown, f"/v1/invoices/{invoice.id}")
+        return created(_read(invoice.id), f"/v1/invoices/{invoice.id}")
 
 
 @consolidated.route("")
@@ -75,8 +70,7 @@ class ConsolidatedInvoices(MethodView):
     def post(self, body):
         """Raise one invoice over several open jobs of one customer."""
         invoice = create_consolidated_invoice(current_uow(), body)
-        shown = _shown(get_invoice(current_uow(), invoice.id))
-        return created(shown, f"/v1/invoices/{invoice.id}")
+        return created(_read(invoice.id), f"/v1/invoices/{invoice.id}")
 
 
 @invoices.route("/<uuid:invoice_id>")
@@ -84,14 +78,14 @@ class InvoiceItem(MethodView):
     @reads(invoices, InvoiceSchema)
     def get(self, invoice_id):
         """Read an invoice with its lines and what is outstanding."""
-        return with_etag(_shown(get_invoice(current_uow(), str(invoice_id))))
+        return with_etag(_read(invoice_id))
 
     @edits(invoices, InvoicePatchSchema, InvoiceSchema)
     def patch(self, body, invoice_id):
         """Edit a draft invoice. Needs `If-Match`."""
         version = expected_version()
         update_invoice(current_uow(), str(invoice_id), version, body)
-        return with_etag(_shown(get_invoice(current_uow(), str(invoice_id))))
+        return with_etag(_read(invoice_id))
 
 
 @invoices.route("/<uuid:invoice_id>.pdf")
@@ -99,7 +93,7 @@ class InvoicePdf(MethodView):
     @file_response(PDF, description="The invoice as a PDF")
     def get(self, invoice_id):
         """The invoice as a PDF: the same lines, VAT breakdown and totals as its JSON."""
-        data = InvoiceSchema().dump(_shown(get_invoice(current_uow(), str(invoice_id))))
+        data = InvoiceSchema().dump(_read(invoice_id))
         return document_pdf("invoice", data, f"invoice-{data['number']}")
 
 
@@ -119,7 +113,7 @@ class InvoiceIssue(MethodView):
     def post(self, invoice_id):
         """Issue a draft invoice: it gets its number. `If-Match` optional."""
         issue_invoice(current_uow(), str(invoice_id), optional_version())
-        return with_etag(_shown(get_invoice(current_uow(), str(invoice_id))))
+        return with_etag(_read(invoice_id))
 
 
 @invoices.route("/<uuid:invoice_id>/void")
@@ -131,4 +125,4 @@ class InvoiceVoid(MethodView):
         """Void (the number stays used). Needs `If-Match`; refused once paid or credited."""
         version = expected_version()
         void_invoice(current_uow(), str(invoice_id), version)
-        return with_etag(_shown(get_invoice(current_uow(), str(invoice_id))))
+        return with_etag(_read(invoice_id))

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import blueprint, creator, lists, reader
+from fieldbook_shared.verbs import blueprint, creator, reader
 from fieldbook_shared.web import current_uow
 
 from ..service.jobs import create_job, get_job, update_job
-from ..service.lists import list_for_customer
-from .common import export_route
+from .common import customer_documents, documents_lister
 from .schemas import JobInSchema, JobListQuerySchema, JobPatchSchema, JobSchema
 
-customer_jobs = blueprint(
-    "customer_jobs", "/v1/customers/<uuid:customer_id>/jobs", "A customer's jobs, latest first."
-)
+customer_jobs = customer_documents("jobs")
 jobs = blueprint("jobs", "/v1/jobs", "Jobs.")
-
-
-export_route(customer_jobs, "jobs", "CustomerJobsExport")
 
 
 @customer_jobs.route("")
 class CustomerJobs(MethodView):
-    @lists(customer_jobs, JobSchema(many=True), query=JobListQuerySchema, unknown=RAISE)
-    def get(self, query, customer_id, page):
-        """List the customer's jobs."""
-        return list_for_customer(current_uow(), "jobs", customer_id, *page, query=query)
+    get = documents_lister(customer_jobs, "jobs", JobSchema(many=True), JobListQuerySchema)
 
     post = creator(
         customer_jobs,

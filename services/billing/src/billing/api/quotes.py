@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from marshmallow import RAISE
 
 from fieldbook_shared.apidoc import file_response, sends_etag
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import adds, blueprint, creator, editor, lists, located, reader
+from fieldbook_shared.verbs import adds, blueprint, creator, editor, located, reader
 from fieldbook_shared.web import current_uow
 
 from ..service.acceptance import make_link
-from ..service.lists import list_for_customer
 from ..service.quotes import convert_quote, create_quote, get_quote, set_quote_status, update_quote
 from ..service.sending import QuoteLinks
-from .common import export_route
+from .common import customer_documents, documents_lister
 from .documents import PDF, document_pdf, send, sends
 from .public_quotes import PATH as PUBLIC_PATH
 from .public_quotes import public_url
@@ -31,21 +29,13 @@ from .schemas import (
     QuoteStatusSchema,
 )
 
-customer_quotes = blueprint(
-    "customer_quotes", "/v1/customers/<uuid:customer_id>/quotes", "A customer's quotes, latest first."
-)
+customer_quotes = customer_documents("quotes")
 quotes = blueprint("quotes", "/v1/quotes", "Quotes and their conversion to jobs.")
-
-
-export_route(customer_quotes, "quotes", "CustomerQuotesExport")
 
 
 @customer_quotes.route("")
 class CustomerQuotes(MethodView):
-    @lists(customer_quotes, QuoteSchema(many=True), query=QuoteListQuerySchema, unknown=RAISE)
-    def get(self, query, customer_id, page):
-        """List the customer's quotes."""
-        return list_for_customer(current_uow(), "quotes", customer_id, *page, query=query)
+    get = documents_lister(customer_quotes, "quotes", QuoteSchema(many=True), QuoteListQuerySchema)
 
     post = creator(
         customer_quotes,
