@@ -23,17 +23,22 @@ work_address_log = blueprint(
 )
 
 
+def log_lister(blp, load, doc: str):
+    """The paged log of one customer or work address (the URL's one id), narrowed to a `kind`:
+    `load(uow, owner_id, kind, page, page_size)`."""
+
+    @lists(blp, CommunicationSchema(many=True), query=CommunicationQuerySchema, unknown=RAISE)
+    def get(self, query, page, **owner):
+        (owner_id,) = owner.values()
+        return load(current_uow(), str(owner_id), query.get("kind"), *page)
+
+    get.__doc__ = doc
+    return get
+
+
 @customer_log.route("")
 class CustomerCommunications(MethodView):
-    @lists(customer_log, CommunicationSchema(many=True), query=CommunicationQuerySchema, unknown=RAISE)
-    def get(self, query, customer_id, page):
-        """List the customer's communications log."""
-        return service.customer_communications(
-            current_uow(),
-            str(customer_id),
-            query.get("kind"),
-            *page,
-        )
+    get = log_lister(customer_log, service.customer_communications, "List the customer's communications log.")
 
     @customer_log.arguments(CommunicationInSchema)
     @customer_log.response(201, CommunicationSchema)
@@ -44,12 +49,8 @@ class CustomerCommunications(MethodView):
 
 @work_address_log.route("")
 class WorkAddressCommunications(MethodView):
-    @lists(work_address_log, CommunicationSchema(many=True), query=CommunicationQuerySchema, unknown=RAISE)
-    def get(self, query, work_address_id, page):
-        """List the communications log of a work address."""
-        return service.work_address_communications(
-            current_uow(),
-            str(work_address_id),
-            query.get("kind"),
-            *page,
-        )
+    get = log_lister(
+        work_address_log,
+        service.work_address_communications,
+        "List the communications log of a work address.",
+    )
