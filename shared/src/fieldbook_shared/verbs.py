@@ -164,6 +164,12 @@ def editor(
     return edits(blp, body, schema)(patch)
 
 
+def acts(blp: Blueprint, body: Any, schema: Any) -> Callable:
+    """A POST (or PATCH) that changes one record and asks no If-Match (block, mark sent, reschedule,
+    cancel): the body, and the record with its new ETag (`with_etag`)."""
+    return _stack(sends_etag, blp.arguments(body), blp.response(200, schema))
+
+
 def deletes(blp: Blueprint) -> Callable:
     """A DELETE of one record: needs If-Match, answers 204."""
     return _stack(requires_if_match, blp.response(204))

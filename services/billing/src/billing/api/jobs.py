@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import blueprint, creator, reader
+from fieldbook_shared.verbs import acts, blueprint, creator, reader
 from fieldbook_shared.web import current_uow
 
 from ..service.jobs import create_job, get_job, update_job
@@ -35,9 +34,7 @@ class CustomerJobs(MethodView):
 class JobItem(MethodView):
     get = reader(jobs, JobSchema, get_job, "Read a job.")
 
-    @sends_etag
-    @jobs.arguments(JobPatchSchema)
-    @jobs.response(200, JobSchema)
+    @acts(jobs, JobPatchSchema, JobSchema)
     def patch(self, body, job_id):
         """Reschedule, assign, or move the status (open, completed, aborted, free_of_charge)."""
         return with_etag(update_job(current_uow(), str(job_id), body))

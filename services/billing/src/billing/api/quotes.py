@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 
-from fieldbook_shared.apidoc import file_response, sends_etag
+from fieldbook_shared.apidoc import file_response
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import adds, blueprint, creator, editor, located, reader
+from fieldbook_shared.verbs import acts, adds, blueprint, creator, editor, located, reader
 from fieldbook_shared.web import current_uow
 
 from ..service.acceptance import make_link
@@ -78,9 +78,7 @@ class QuoteSend(MethodView):
 
 @quotes.route("/<uuid:quote_id>/status")
 class QuoteStatus(MethodView):
-    @sends_etag
-    @quotes.arguments(QuoteStatusSchema)
-    @quotes.response(200, QuoteSchema)
+    @acts(quotes, QuoteStatusSchema, QuoteSchema)
     def post(self, body, quote_id):
         """Mark a quote sent, accepted or rejected."""
         return with_etag(set_quote_status(current_uow(), str(quote_id), body["status"]))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import blueprint, creator, deleter, editor, lists, reader
+from fieldbook_shared.verbs import blueprint, creator, deleter, editor, lists, reader, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import contacts
@@ -59,8 +58,7 @@ class ContactItem(MethodView):
 
 @blp.route("/<uuid:contact_id>/primary")
 class ContactPrimary(MethodView):
-    @sends_etag
-    @blp.response(200, ContactSchema)
+    @reads(blp, ContactSchema)
     def post(self, customer_id, contact_id):
         """Make this contact the customer's primary contact (the previous one stops being primary)."""
         return with_etag(contacts.make_primary_contact(current_uow(), str(customer_id), str(contact_id)))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import after_this_request
 from flask.views import MethodView
 
-from fieldbook_shared.apidoc import sends_etag
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import blueprint, creator, deleter, editor, lists, reader
+from fieldbook_shared.verbs import acts, blueprint, creator, deleter, editor, lists, reader
 from fieldbook_shared.web import current_uow
 
 from ..service import customers, lifecycle
@@ -112,9 +111,7 @@ class CustomerItem(MethodView):
 
 @blp.route("/<uuid:customer_id>/block")
 class CustomerBlock(MethodView):
-    @sends_etag
-    @blp.arguments(BlockSchema)
-    @blp.response(200, CustomerSchema)
+    @acts(blp, BlockSchema, CustomerSchema)
     def post(self, body, customer_id):
         """Block the account: quotes can still be made, but not converted to jobs."""
         return with_etag(customers.block_customer(current_uow(), str(customer_id), reason=body["reason"]))
@@ -122,9 +119,7 @@ class CustomerBlock(MethodView):
 
 @blp.route("/<uuid:customer_id>/unblock")
 class CustomerUnblock(MethodView):
-    @sends_etag
-    @blp.arguments(UnblockSchema)
-    @blp.response(200, CustomerSchema)
+    @acts(blp, UnblockSchema, CustomerSchema)
     def post(self, body, customer_id):
         """Unblock the account, optionally saying why; the record keeps who unblocked, when and why."""
         return with_etag(

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from marshmallow import RAISE
 
 from fieldbook_shared.etag import with_etag
-from fieldbook_shared.verbs import blueprint, creator, editor, lists, reader, reads
+from fieldbook_shared.verbs import acts, blueprint, creator, editor, lists, reader, reads
 from fieldbook_shared.web import current_uow
 
 from ..service import contracts as service
@@ -80,8 +80,7 @@ class Renew(MethodView):
 
 @blp.route("/<uuid:contract_id>/cancel")
 class Cancel(MethodView):
-    @blp.arguments(ContractCancelSchema)
-    @reads(blp, ContractSchema)
+    @acts(blp, ContractCancelSchema, ContractSchema)
     def post(self, body, contract_id):
         """Cancel an active contract with a reason (`contract.cancelled`): its properties are no
         longer covered."""
