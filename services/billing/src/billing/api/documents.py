@@ -3,6 +3,9 @@ sending (`POST …/send`, the same for the three)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -121,6 +124,23 @@ def document_pdf(kind: str, data: dict, name: str) -> Response:
     customer = documents.customer_header(uow, data["customer_id"], data.get("work_address_id"))
     body = render_document(kind, data, _settings_for_print(row), customer, row.logo)
     return Response(body, mimetype=PDF, headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
+def pdf_route(
+    blp: Blueprint, kind: str, id_name: str, schema: type[Schema], read: Callable[[Any], Any]
+) -> None:
+    """GET …/<id>.pdf of a quote, an invoice or a credit note (`kind`): the document `read(id)`
+    gives, as `schema` dumps it for its JSON, printed (`document_pdf`); one view for the three."""
+    words = kind.replace("_", " ")
+
+    class Pdf(MethodView):
+        @file_response(PDF, description=f"The {words} as a PDF")
+        def get(self, **ids):
+            data = schema().dump(read(ids[id_name]))
+            return document_pdf(kind, data, f"{kind.replace('_', '-')}-{data['number']}")
+
+    Pdf.get.__doc__ = f"The {words} as a PDF: the same lines, VAT breakdown and totals as its JSON."
+    blp.route(f"/<uuid:{id_name}>.pdf", endpoint=f"{kind.title().replace('_', '')}Pdf")(Pdf)
 
 
 def sends(document_blp: Blueprint):

@@ -6,7 +6,6 @@ from flask.views import MethodView
 
 from fieldbook_shared.apidoc import (
     accepts_if_match,
-    file_response,
     requires_if_match,
     sends_etag,
 )
@@ -23,7 +22,7 @@ from ..service.invoices import (
     void_invoice,
 )
 from .common import customer_documents, documents_lister, with_amount
-from .documents import PDF, document_pdf, send, sends
+from .documents import pdf_route, send, sends
 from .schemas import (
     ConsolidatedInSchema,
     InvoiceInSchema,
@@ -88,13 +87,7 @@ class InvoiceItem(MethodView):
         return with_etag(_read(invoice_id))
 
 
-@invoices.route("/<uuid:invoice_id>.pdf")
-class InvoicePdf(MethodView):
-    @file_response(PDF, description="The invoice as a PDF")
-    def get(self, invoice_id):
-        """The invoice as a PDF: the same lines, VAT breakdown and totals as its JSON."""
-        data = InvoiceSchema().dump(_read(invoice_id))
-        return document_pdf("invoice", data, f"invoice-{data['number']}")
+pdf_route(invoices, "invoice", "invoice_id", InvoiceSchema, _read)
 
 
 @invoices.route("/<uuid:invoice_id>/send")

@@ -6,14 +6,13 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fieldbook_shared.apidoc import file_response
 from fieldbook_shared.verbs import adds, blueprint, lister, lists, located
 from fieldbook_shared.web import current_uow
 
 from ..service import cash, undo
 from ..service.credit_notes import create_credit_note, get_credit_note, list_credit_notes
 from .common import with_amount
-from .documents import PDF, document_pdf, send, sends
+from .documents import pdf_route, send, sends
 from .schemas import (
     AccountCreditInSchema,
     AllocationsInSchema,
@@ -107,14 +106,19 @@ def _refund(row, sources):
     return with_amount(row, "sources", sources)
 
 
+def _credit_note(credit_note_id):
+    """The credit note as its schema shows it: with what is unallocated."""
+    note, unallocated = get_credit_note(current_uow(), str(credit_note_id))
+    return with_amount(note, "unallocated", unallocated)
+
+
 @credit_notes.route("")
 class CreditNotes(MethodView):
     @adds(credit_notes, CreditNoteInSchema, CreditNoteSchema)
     def post(self, body):
         """Credit an invoice (pre-filled with its lines unless given) or the customer."""
         note = create_credit_note(current_uow(), body)
-        note, unallocated = get_credit_note(current_uow(), note.id)
-        return located(with_amount(note, "unallocated", unallocated), f"/v1/credit-notes/{note.id}")
+        return located(_credit_note(note.id), f"/v1/credit-notes/{note.id}")
 
 
 @credit_notes.route("/<uuid:credit_note_id>")
@@ -122,18 +126,10 @@ class CreditNoteItem(MethodView):
     @credit_notes.response(200, CreditNoteSchema)
     def get(self, credit_note_id):
         """Read a credit note."""
-        note, unallocated = get_credit_note(current_uow(), str(credit_note_id))
-        return with_amount(note, "unallocated", unallocated)
+        return _credit_note(credit_note_id)
 
 
-@credit_notes.route("/<uuid:credit_note_id>.pdf")
-class CreditNotePdf(MethodView):
-    @file_response(PDF, description="The credit note as a PDF")
-    def get(self, credit_note_id):
-        """The credit note as a PDF: the same lines, VAT breakdown and totals as its JSON."""
-        note, unallocated = get_credit_note(current_uow(), str(credit_note_id))
-        data = CreditNoteSchema().dump(with_amount(note, "unallocated", unallocated))
-        return document_pdf("credit_note", data, f"credit-note-{data['number']}")
+pdf_route(credit_notes, "credit_note", "credit_note_id", CreditNoteSchema, _credit_note)
 
 
 @credit_notes.route("/<uuid:credit_note_id>/send")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 
-from fieldbook_shared.apidoc import file_response
 from fieldbook_shared.etag import with_etag
 from fieldbook_shared.verbs import acts, adds, blueprint, creator, editor, located, reader
 from fieldbook_shared.web import current_uow
@@ -14,7 +13,7 @@ from ..service.acceptance import make_link
 from ..service.quotes import convert_quote, create_quote, get_quote, set_quote_status, update_quote
 from ..service.sending import QuoteLinks
 from .common import customer_documents, documents_lister
-from .documents import PDF, document_pdf, send, sends
+from .documents import pdf_route, send, sends
 from .public_quotes import PATH as PUBLIC_PATH
 from .public_quotes import public_url
 from .schemas import (
@@ -56,13 +55,7 @@ class QuoteItem(MethodView):
     )
 
 
-@quotes.route("/<uuid:quote_id>.pdf")
-class QuotePdf(MethodView):
-    @file_response(PDF, description="The quote as a PDF")
-    def get(self, quote_id):
-        """The quote as a PDF: the same lines, VAT breakdown and totals as its JSON."""
-        data = QuoteSchema().dump(get_quote(current_uow(), str(quote_id)))
-        return document_pdf("quote", data, f"quote-{data['number']}")
+pdf_route(quotes, "quote", "quote_id", QuoteSchema, lambda quote_id: get_quote(current_uow(), str(quote_id)))
 
 
 @quotes.route("/<uuid:quote_id>/send")
