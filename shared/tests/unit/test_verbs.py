@@ -7,16 +7,15 @@ import uuid
 
 import pytest
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from fieldbook_shared.db import Base, create_engine
-from fieldbook_shared.etag import optional_version
+from fieldbook_shared.etag import optional_version, with_etag
 from fieldbook_shared.problems import NotFound
 from fieldbook_shared.settings import Settings
 from fieldbook_shared.testing import Api
 from fieldbook_shared.uow import UnitOfWork
-from fieldbook_shared.verbs import creator, deleter, editor, lister, reader
+from fieldbook_shared.verbs import acts, blueprint, creator, deleter, editor, lister, reader
 from fieldbook_shared.web import create_service_app
 
 
@@ -64,7 +63,7 @@ def removed(uow, *args):
     REMOVED.append(args)
 
 
-blp = Blueprint("boilers", __name__, url_prefix="/v1/customers/<uuid:customer_id>/boilers")
+blp = blueprint("boilers", "/v1/customers/<uuid:customer_id>/boilers", "A customer's boilers.")
 
 
 @blp.route("")
@@ -90,6 +89,14 @@ class BoilerItem(MethodView):
 class BoilerMake(MethodView):
     patch = editor(blp, BoilerInSchema, BoilerSchema, changed, "Change the make. Needs `If-Match`.")
     delete = deleter(blp, removed, "Forget the make.", version=optional_version)
+
+
+@blp.route("/<uuid:boiler_id>/service")
+class BoilerService(MethodView):
+    @acts(blp, BoilerInSchema, BoilerSchema)
+    def post(self, body, customer_id, boiler_id):
+        """Service the boiler."""
+        return with_etag(Boiler(customer_id, body["make"]))
 
 
 @blp.route("/<uuid:boiler_id>/plate")
@@ -192,3 +199,21 @@ def test_edits_and_deletes_are_documented_as_hand_written_views_would_be(app):
     assert item["summary"] == "Delete a boiler. Needs `If-Match`." and "204" in item["responses"]
     plate = paths["/v1/customers/{customer_id}/boilers/{boiler_id}/plate"]["delete"]
     assert "428" not in plate["responses"] and "204" in plate["responses"]
+
+
+def test_an_action_asks_no_if_match_and_answers_the_record_with_its_etag(app):
+    customer_id = str(uuid.uuid4())
+    r = Api(app.test_client()).post(
+        f"/v1/customers/{customer_id}/boilers/{uuid.uuid4()}/service", json={"make": "Ideal"}
+    )
+    assert r.status_code == 200 and r.headers["ETag"] == '"3"'
+    assert r.get_json() == {"id": "Ideal", "customer_id": customer_id, "version": 3}
+    spec = app.test_client().get("/openapi.json").get_json()
+    service = spec["paths"]["/v1/customers/{customer_id}/boilers/{boiler_id}/service"]["post"]
+    assert "requestBody" in service and "428" not in service["responses"]
+    assert "ETag" in service["responses"]["200"]["headers"]
+
+
+def test_the_blueprint_is_its_resource_s_tag(app):
+    tags = app.test_client().get("/openapi.json").get_json()["tags"]
+    assert {"name": "boilers", "description": "A customer's boilers."} in tags
