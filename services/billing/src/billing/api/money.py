@@ -63,7 +63,7 @@ def _payment(payment, unallocated, allocations=()):
 
 
 def allocation_routes(
-    blp: Blueprint, kind: str, name: str, source_id: str, allocate_doc: str, deallocate_doc: str
+    blp: Blueprint, kind: str, source_id: str, allocate_doc: str, deallocate_doc: str
 ) -> None:
     """POST …/allocations and POST …/allocations/<id>/deallocate of a credit note, a payment or
     account credit (`kind`, its id the URL's `source_id`): one implementation for the three. An
@@ -97,6 +97,7 @@ def allocation_routes(
             }
 
     Allocations.post.__doc__, Deallocate.post.__doc__ = allocate_doc, deallocate_doc
+    name = kind.title().replace("_", "")  # the endpoints' prefix: credit_note → CreditNote
     rule = f"/<uuid:{source_id}>/allocations"
     blp.route(rule, endpoint=f"{name}Allocations")(Allocations)
     blp.route(f"{rule}/<uuid:allocation_id>/deallocate", endpoint=f"{name}Deallocate")(Deallocate)
@@ -143,7 +144,6 @@ class CreditNoteSend(MethodView):
 allocation_routes(
     credit_notes,
     "credit_note",
-    "CreditNote",
     "credit_note_id",
     "Allocate a credit note to invoices.",
     "De-allocate: the invoice owes the amount again, the credit note has it unallocated again.",
@@ -189,7 +189,6 @@ class PaymentItem(MethodView):
 allocation_routes(
     payments,
     "payment",
-    "Payment",
     "payment_id",
     "Allocate what is left of a payment; 409 with the figures when it would over-allocate.",
     "De-allocate: the invoice owes the amount again, the payment has it unallocated again.",
@@ -236,7 +235,6 @@ class AccountCreditItem(MethodView):
 allocation_routes(
     account_credit,
     "account_credit",
-    "AccountCredit",
     "credit_id",
     "Apply account credit to invoices.",
     "De-allocate: the invoice owes the amount again, the account credit is available again.",
