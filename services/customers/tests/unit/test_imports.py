@@ -628,3 +628,37 @@ def test_a_stopped_worker_hands_the_import_back_and_the_next_resumes_it(api, sma
     done = api.get(f"/v1/imports/{import_id}").get_json()
     assert done["counts"]["created"] == 9 and done["counts"]["duplicates"] == 1
     assert count(sessions, Customer) == 9
+
+
+def test_a_batch_that_meets_a_deadlock_runs_again_and_the_import_completes(
+    api, small_batches, sessions, outbox, monkeypatch
+):
+    """A deadlock (here the consumer writing accounts refs to the same customers) rolls the batch
+    back; it runs again with the file's keys as they were, so no row is a duplicate of itself."""
+    from sqlalchemy.exc import OperationalError
+
+    from customers.imports import job, rows
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    monkeypatch.setattr(job.time, "sleep", lambda seconds: None)
+    real_existing = rows.CustomerRows._existing
+    calls = {"n": 0}
+
+    def existing_deadlocking_once(self, uow, parsed):
+        calls["n"] += 1
+        found = real_existing(self, uow, parsed)
+        if calls["n"] == 2:  # the second batch, after its rows' keys were read
+            raise OperationalError("SELECT … FOR UPDATE", {}, Deadlock("deadlock detected"))
+        return found
+
+    monkeypatch.setattr(rows.CustomerRows, "_existing", existing_deadlocking_once)
+    rows_in = [person(i) for i in range(7)]
+    rows_in[5] = person(5, **{"E-mail": "john0@example.com", "Sage Ref": "X5"})  # a duplicate of row 2
+    done = run_import(api, small_batches, sessions, csv_bytes(rows_in))
+    assert calls["n"] == 4  # three batches of 3, the second tried twice
+    assert done["status"] == "completed"
+    assert done["counts"] == {"created": 6, "updated": 0, "unchanged": 0, "refused": 0, "duplicates": 1}
+    assert [(i["row"], i["kind"]) for i in issues(api, done["id"])] == [(7, "duplicate")]
+    assert len(outbox("customer.created")) == 6

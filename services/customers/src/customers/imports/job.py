@@ -6,6 +6,10 @@ the import's progress together; the progress UPDATE is conditional on the rows p
 so a worker that lost the import to another (after a stall) rolls its batch back and stops.
 A stopped worker hands its import back to the queue; one that died is resumed once its heartbeat
 is older than `stale_after`, from the last committed batch.
+
+A batch that meets a transient database error (a deadlock with the consumer writing accounts refs
+to the same customers, a dropped connection) is rolled back and run again, the processor's memory
+of the file's keys put back as it was before the batch, so the import does not fail on it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldbook_shared.context import RequestContext
-from fieldbook_shared.db import utcnow
+from fieldbook_shared.db import is_transient_database_error, utcnow
 from fieldbook_shared.jobs import claim_queued, poll_loop
 
 from ..settings import CustomersSettings
@@ -33,6 +37,7 @@ log = logging.getLogger("customers.imports")
 
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_SITE_BATCH_SIZE = 20_000
+BATCH_TRIES = 5  # a batch's tries on transient database errors before the import fails
 
 
 class LostClaim(RuntimeError):
@@ -131,6 +136,27 @@ class ImportJob:
             )
 
     def _commit(self, processor, batch: list, total: int | None, final: bool = False) -> None:
+        """Commit the batch, again after a transient database error (nothing of a rolled-back try
+        stays: not its rows, not the keys it taught the processor)."""
+        for attempt in range(1, BATCH_TRIES + 1):
+            seen = dict(processor.seen)
+            try:
+                self._commit_once(processor, batch, total, final)
+                return
+            except Exception as exc:
+                if attempt == BATCH_TRIES or not is_transient_database_error(exc):
+                    raise
+                processor.seen = seen
+                log.warning(
+                    "import %s: a batch met a transient database error (%s); try %d of %d",
+                    self.import_id,
+                    type(getattr(exc, "orig", exc)).__name__,
+                    attempt + 1,
+                    BATCH_TRIES,
+                )
+                time.sleep(0.2 * attempt)
+
+    def _commit_once(self, processor, batch: list, total: int | None, final: bool) -> None:
         uow = self.uow
         with uow:
             out: Outcome = processor.apply(uow, batch) if batch else Outcome()
