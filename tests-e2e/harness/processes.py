@@ -414,6 +414,7 @@ class System:
             SAGE_TIMEOUT_SECONDS="5",
             BALANCE_POLL_SECONDS="3600",
             POSTING_WAIT_SECONDS="0.5",  # a posting waiting for its contact or invoices looks again soon
+            POSTING_WAIT_MAX_SECONDS="2",
             # the suite's simulator allows 100,000 calls a minute (SIM_RATE_LIMIT); the worker's own
             # pacing (default 180 a minute per business, like real Sage) would only slow the suite
             SAGE_CALLS_PER_MINUTE=str(self.sage_calls_per_minute),

@@ -5,10 +5,12 @@ One attempt (as the customers' sync loop, `sync.py`):
 2. outside any transaction: check what it needs, then talk to Sage —
    - its customer's contact must be linked (`customer_sync` holds the Sage contact id); a credit
      note waits for the invoice it credits, a payment for every allocation made with it and for the
-     invoices it pays. Waiting is no attempt: the posting looks again in `POSTING_WAIT_SECONDS`,
-     and after `POSTING_WAIT_REVIEW_SECONDS` in all a person is asked (`needs_review`). A customer
-     that will not be linked without a person (`needs_review`, `failed`, `not_needed`) sends its
-     documents to review at once;
+     invoices it pays. Waiting is no attempt: the posting looks again after a quarter of the
+     time it has waited (`POSTING_WAIT_SECONDS` to `POSTING_WAIT_MAX_SECONDS`), at once when its
+     customer is linked or the customer's earlier document reaches Sage, and after
+     `POSTING_WAIT_REVIEW_SECONDS` in all a person is asked (`needs_review`). A customer that will
+     not be linked without a person (`needs_review`, `failed`, `not_needed`) sends its documents to
+     review at once;
    - a create was sent before (`create_sent_at`) and no answer came (lost, 5xx, crash): the
      document is looked up in Sage by its reference first, and linked when found;
    - else `create_sent_at` is saved (lease checked), then one POST with a deterministic
@@ -31,7 +33,7 @@ from datetime import datetime, timedelta
 from fieldbook_shared.db import utcnow
 
 from . import events
-from .domain import mapping
+from .domain import mapping, retry
 from .domain import postings as docs
 from .sage import SageError
 from .store.models import (
@@ -312,7 +314,10 @@ class PostingEngine(ClaimLoop):
                     row.to_review(f"{r.reason} for too long")
                 else:
                     row.last_error = r.reason
-                    row.next_attempt_at = utcnow() + timedelta(seconds=self.s.posting_wait_seconds)
+                    wait = retry.wait_delay(
+                        c.waiting_seconds, self.s.posting_wait_seconds, self.s.posting_wait_max_seconds
+                    )
+                    row.next_attempt_at = utcnow() + timedelta(seconds=wait)
             elif r.kind == "review":
                 row.to_review(r.reason)
             else:
@@ -338,6 +343,8 @@ class PostingEngine(ClaimLoop):
             row.next_attempt_at = None
         if newly_posted and row.kind in ("invoice", "credit_note", "payment"):  # billing keeps those ids
             events.publish_posted(uow, row)
+        if row.status != PENDING:  # what the customer's later documents waited for may be here now
+            uow.postings.wake_after_earlier(row.customer_id, row.id)
         log.info("%s %s %s in Sage (%s)", c.kind, c.source_id, r.kind, row.sage_id)
 
     def _record_failure(self, c: PostingClaim, exc: SageError) -> None:

@@ -57,6 +57,7 @@ class SyncSettings(Settings):
     sage_bank_account_id: str = env_setting("SAGE_BANK_ACCOUNT_ID", "bank-1200")
     sage_tax_rates: str = env_setting("SAGE_TAX_RATES", "0=GB_ZERO,5=GB_LOWER,20=GB_STANDARD")
     posting_wait_seconds: float = env_setting("POSTING_WAIT_SECONDS", 5.0)
+    posting_wait_max_seconds: float = env_setting("POSTING_WAIT_MAX_SECONDS", 300.0)
     posting_wait_review_seconds: float = env_setting("POSTING_WAIT_REVIEW_SECONDS", 3600.0)
     # balances
     balance_poll_seconds: float = env_setting("BALANCE_POLL_SECONDS", 300.0)

@@ -592,6 +592,36 @@ def test_linking_the_customer_makes_its_waiting_documents_due_at_once(bus, engin
     assert posting(sessions, "invoice", inv["id"]).status == "posted"
 
 
+def test_a_payment_waiting_for_its_invoice_is_woken_when_the_invoice_posts(
+    bus, engine, poster, sessions, sim
+):
+    linked_customer(bus, engine)
+    inv, pay = invoice(1), payment(1)
+    deliver(bus, "payment.received", pay)
+    deliver(bus, "payment.allocated", allocation(1, pay, inv))
+    poster.drain()
+    waiting = posting(sessions, "payment", pay["id"])
+    assert "to reach Sage" in waiting.last_error and waiting.next_attempt_at > utcnow()
+    deliver(bus, "invoice.issued", inv)
+    poster.drain()  # no make_due: the invoice reaching Sage wakes the payment
+    assert posting(sessions, "invoice", inv["id"]).status == "posted"
+    assert posting(sessions, "payment", pay["id"]).status == "posted"
+    assert len(sim.documents("contact_payments")) == 1
+
+
+def test_a_posting_that_has_waited_long_looks_again_less_often(bus, engine, poster, sessions):
+    inv = invoice(1)
+    deliver(bus, "invoice.issued", inv)
+    with sessions() as s:  # heard of 20 minutes ago, its customer still not linked
+        s.execute(update(SagePosting).values(created_at=utcnow() - timedelta(minutes=20)))
+        s.commit()
+    make_due(sessions)
+    poster.drain()
+    row = posting(sessions, "invoice", inv["id"])
+    assert row.status == "pending" and "contact" in row.last_error
+    assert utcnow() + timedelta(seconds=290) < row.next_attempt_at <= utcnow() + timedelta(seconds=300)
+
+
 def test_money_is_decimal_strings_and_payment_refs_are_stable():
     body = docs.contact_payment(payment(1, amount="10.5"), "c1", "bank", {}, [])
     assert body["total_amount"] == "10.50" and isinstance(body["total_amount"], str)

@@ -1,5 +1,6 @@
 """The retry policy: exponential backoff with jitter, Retry-After honoured, a limit."""
 
+from accounting_sync.domain import retry
 from accounting_sync.domain.retry import backoff_delay, gives_up, parse_retry_after, throttled_delay
 from accounting_sync.pacing import CallPacer
 
@@ -77,3 +78,9 @@ def test_pacing_threads_queue_behind_each_other_and_zero_turns_it_off():
     delays = [pacer.delay("biz") for _ in range(9)]  # 9 threads asking at the same instant
     assert delays == [0, 0, 0, 0, 0, 0, 1, 2, 3]
     assert CallPacer(0).delay("biz") == 0
+
+
+def test_a_waiting_posting_looks_again_after_a_quarter_of_its_wait_within_bounds():
+    assert retry.wait_delay(0, 5, 300) == 5
+    assert retry.wait_delay(60, 5, 300) == 15
+    assert retry.wait_delay(3600, 5, 300) == 300

@@ -38,6 +38,14 @@ def throttled_delay(
     return wait + rng() * max(1.0, wait / 2)
 
 
+def wait_delay(waited_seconds: float, base: float, cap: float) -> float:
+    """Seconds before a waiting posting looks again: a quarter of the time it has waited so far,
+    between `base` and `cap`. Thousands of documents waiting for customers Sage has not linked yet
+    (Sage down, a customer in review) would otherwise each be looked at every `base` seconds and
+    keep the worker and its database busy; what they wait for wakes them at once when it comes."""
+    return min(cap, max(base, waited_seconds / 4))
+
+
 def gives_up(attempts: int, max_attempts: int) -> bool:
     return attempts >= max_attempts
 

@@ -6,7 +6,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from fieldbook_shared.db import page_of, utcnow
@@ -140,6 +140,25 @@ class Postings(Repository):
         if lock:
             stmt = stmt.with_for_update()
         return list(self.session.scalars(stmt.order_by(SagePosting.created_at, SagePosting.id)))
+
+    def wake_after_earlier(self, customer_id: str, done_id: str) -> None:
+        """One of the customer's postings is done (posted, voided, in review, failed): its other
+        pending postings that wait on an earlier document or move are due now, not after their
+        growing wait (those waiting for the contact are woken by its link instead)."""
+        self.session.execute(
+            update(SagePosting)
+            .where(
+                SagePosting.tenant_id == self.tenant_id,
+                SagePosting.customer_id == customer_id,
+                SagePosting.id != done_id,
+                SagePosting.status == PENDING,
+                SagePosting.last_error.startswith("waiting for"),
+                ~SagePosting.last_error.startswith(WAITING_FOR_CONTACT),
+                SagePosting.next_attempt_at > utcnow(),
+            )
+            .values(next_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
 
     def wake_for_customer(self, customer_id: str) -> None:
         """The customer's Sage contact was just linked: what waited for it is due (the row's rule)."""
