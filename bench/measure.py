@@ -348,18 +348,9 @@ def raw_reportlab(statement: dict) -> bytes:
                 it.get("balance") or "",
             ]
         )
+    columns = ("reference", "invoice_date", "due_date", "days_overdue", "total", "outstanding")
     unpaid = [["Invoice", "Date", "Due", "Days overdue", "Total", "Outstanding"]]
-    for inv in statement["unpaid_invoices"]:
-        unpaid.append(
-            [
-                inv["reference"],
-                inv["invoice_date"],
-                inv["due_date"],
-                inv["days_overdue"],
-                inv["total"],
-                inv["outstanding"],
-            ]
-        )
+    unpaid += [[inv[c] for c in columns] for inv in statement["unpaid_invoices"]]
     style = TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("FONTSIZE", (0, 0), (-1, -1), 7)])
     tables = [Table(rows, repeatRows=1) for rows in (items, unpaid)]
     for table in tables:
