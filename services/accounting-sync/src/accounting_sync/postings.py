@@ -314,15 +314,24 @@ class PostingEngine(ClaimLoop):
                     row.to_review(f"{r.reason} for too long")
                 else:
                     row.last_error = r.reason
-                    wait = retry.wait_delay(
-                        c.waiting_seconds, self.s.posting_wait_seconds, self.s.posting_wait_max_seconds
-                    )
-                    row.next_attempt_at = utcnow() + timedelta(seconds=wait)
+                    row.next_attempt_at = utcnow() + timedelta(seconds=self._wait(uow, c, r))
             elif r.kind == "review":
                 row.to_review(r.reason)
             else:
                 self._done(uow, row, c, r)
             uow.commit()
+
+    def _wait(self, uow: SyncUnitOfWork, c: PostingClaim, r: Result) -> float:
+        """Seconds before a waiting posting looks again. Its customer's link wakes it
+        (`Postings.wake_for_customer`), so waiting for the contact is the longest wait, unless the
+        link came while this attempt was at it; other waits grow with the time waited so far."""
+        if r.reason == WAITING_FOR_CONTACT:
+            sync = uow.syncs.find(c.customer_id or "")
+            linked = sync is not None and bool(sync.sage_contact_id) and not sync.removed
+            return 0.0 if linked else self.s.posting_wait_max_seconds
+        return retry.wait_delay(
+            c.waiting_seconds, self.s.posting_wait_seconds, self.s.posting_wait_max_seconds
+        )
 
     def _done(self, uow, row: SagePosting, c: PostingClaim, r: Result) -> None:
         newly_posted = r.kind == "posted" and row.sage_id != r.sage_id

@@ -622,6 +622,20 @@ def test_a_posting_that_has_waited_long_looks_again_less_often(bus, engine, post
     assert utcnow() + timedelta(seconds=290) < row.next_attempt_at <= utcnow() + timedelta(seconds=300)
 
 
+def test_a_document_waiting_for_its_contact_sleeps_until_the_link_wakes_it(
+    bus, engine, poster, sessions, sim
+):
+    inv = invoice(1)
+    deliver(bus, "invoice.issued", inv)
+    poster.drain()
+    row = posting(sessions, "invoice", inv["id"])
+    assert row.last_error.startswith("waiting for the customer's Sage contact")
+    assert row.next_attempt_at > utcnow() + timedelta(seconds=290)  # no polling: the link wakes it
+    linked_customer(bus, engine)
+    poster.drain()
+    assert posting(sessions, "invoice", inv["id"]).status == "posted"
+
+
 def test_money_is_decimal_strings_and_payment_refs_are_stable():
     body = docs.contact_payment(payment(1, amount="10.5"), "c1", "bank", {}, [])
     assert body["total_amount"] == "10.50" and isinstance(body["total_amount"], str)

@@ -15,7 +15,6 @@ from fieldbook_shared.problems import NotFound
 from fieldbook_shared.uow import Repository
 
 from .models import (
-    CONTACT_NOT_LINKED,
     NEEDS_REVIEW,
     PENDING,
     WAITING_FOR_CONTACT,
@@ -161,14 +160,14 @@ class Postings(Repository):
         )
 
     def wake_for_customer(self, customer_id: str) -> None:
-        """The customer's Sage contact was just linked: what waited for it is due (the row's rule)."""
+        """The customer's Sage contact was just linked: what waited for it is due (the row's rule,
+        `contact_linked`). Every open posting of the customer is locked, not only those already
+        saying they wait: one whose attempt is being recorded right now is waited for and then
+        woken, so a wait recorded just as the link commits is never left to its long timeout."""
         stmt = select(SagePosting).where(
             SagePosting.tenant_id == self.tenant_id,
             SagePosting.customer_id == customer_id,
             SagePosting.status.in_((PENDING, NEEDS_REVIEW)),
-            or_(
-                *(SagePosting.last_error.startswith(why) for why in (WAITING_FOR_CONTACT, CONTACT_NOT_LINKED))
-            ),
         )
         for row in self.session.scalars(stmt.with_for_update()):
             row.contact_linked()
