@@ -139,14 +139,14 @@ class ImportJob:
         """Commit the batch, again after a transient database error (nothing of a rolled-back try
         stays: not its rows, not the keys it taught the processor)."""
         for attempt in range(1, BATCH_TRIES + 1):
-            seen = dict(processor.seen)
+            mark = processor.keys_known()
             try:
                 self._commit_once(processor, batch, total, final)
                 return
             except Exception as exc:
                 if attempt == BATCH_TRIES or not is_transient_database_error(exc):
                     raise
-                processor.seen = seen
+                processor.forget_keys_since(mark)
                 log.warning(
                     "import %s: a batch met a transient database error (%s); try %d of %d",
                     self.import_id,

@@ -85,6 +85,16 @@ class _Rows:
                 return self.seen[key], what
         return None
 
+    def keys_known(self) -> int:
+        """How many keys of the file are known so far: a mark to `forget_keys_since`."""
+        return len(self.seen)
+
+    def forget_keys_since(self, mark: int) -> None:
+        """Forget the keys learnt after `mark` (a batch rolled back). A key is only ever added,
+        never replaced, and a dict pops its last added item first, so this undoes exactly them."""
+        while len(self.seen) > mark:
+            self.seen.popitem()
+
     def _remember(self, number: int, row_keys) -> None:
         for key, _what in row_keys:
             if key is not None:
