@@ -198,7 +198,9 @@ def main() -> int:
         # waits for its contact. The suite re-reads a waiting posting every 2 s; with 10,000 of
         # them accounting-sync took a core from billing (9 invoices/s instead of 32). The service's
         # own wait (a linked customer wakes its postings at once) is what a business runs.
-        worker_overrides={"accounting-sync": {"POSTING_WAIT_SECONDS": "5", "POSTING_WAIT_MAX_SECONDS": "300"}},
+        worker_overrides={
+            "accounting-sync": {"POSTING_WAIT_SECONDS": "5", "POSTING_WAIT_MAX_SECONDS": "300"}
+        },
     )
     run_dir = system.run_dir
     run_dir.chmod(0o755)  # nginx may run as nobody under it

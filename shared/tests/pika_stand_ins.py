@@ -12,8 +12,13 @@ class RecordingChannel:
     def __init__(self) -> None:
         self.settled: list[tuple[str, int]] = []
 
-    def basic_ack(self, tag) -> None:
-        self.settled.append(("ack", tag))
+    def basic_ack(self, tag, multiple: bool = False) -> None:
+        if not multiple:
+            self.settled.append(("ack", tag))
+            return
+        # as the broker: every delivery up to `tag` not settled yet (the tests' tags count from 1)
+        done = {t for _how, t in self.settled}
+        self.settled += [("ack", t) for t in range(1, tag + 1) if t not in done]
 
     def basic_nack(self, tag, requeue: bool) -> None:
         self.settled.append(("requeue" if requeue else "nack", tag))

@@ -11,10 +11,15 @@ from sqlalchemy.exc import IntegrityError
 
 from fieldbook_shared.events import build_event
 from fieldbook_shared.messaging import apply_event
+from fieldbook_shared.messaging.consumer import apply_events
 
 pytestmark = pytest.mark.integration
 
 H = {"X-Tenant-Id": "t1", "X-Role": "admin", "X-Actor": "tester"}
+
+
+def deleted(customer_id: str):
+    return build_event("customer.deleted", source="c", tenant_id=TENANT, data={"customer_id": customer_id})
 
 
 def assert_no_sql(resp):
@@ -69,3 +74,20 @@ def test_only_an_inbox_key_already_there_is_a_duplicate_on_postgres(pg_sessions)
 
     assert [e.customer_id for e in effects(pg_sessions)] == ["c1"]
     assert inbox_ids(pg_sessions) == {event.id}
+
+
+def test_a_batch_reads_and_writes_its_inbox_rows_by_arrays_on_postgres(pg_sessions):
+    """The batch's inbox lookup (= ANY of an array) and its rows (INSERT … SELECT unnest): an id
+    seen before and an id twice in one batch are duplicates, the rest applied once."""
+    first = [deleted("c1"), deleted("c2")]
+    again, new = first[1], deleted("c3")
+    handlers = {"customer.deleted": on_customer_deleted}
+
+    assert apply_events(uow_factory(pg_sessions), handlers, first) == ["applied", "applied"]
+    assert apply_events(uow_factory(pg_sessions), handlers, [again, new, new]) == [
+        "duplicate",
+        "applied",
+        "duplicate",
+    ]
+    assert inbox_ids(pg_sessions) == {e.id for e in (*first, new)}
+    assert sorted(e.customer_id for e in effects(pg_sessions)) == ["c1", "c2", "c3"]

@@ -347,11 +347,11 @@ def test_consumer_reconnects_when_the_broker_closes_its_channel(broker, pg_sessi
     settle = Consumer._settle
     spoiled: list[int] = []
 
-    def ack_an_unknown_tag_once(channel, deliveries, delivery_tag, settlement):
+    def ack_an_unknown_tag_once(channel, deliveries, delivery_tag, settlement, acked=False):
         if not spoiled:  # PRECONDITION_FAILED: the broker closes the channel, the connection stays
             spoiled.append(delivery_tag)
             delivery_tag += 1000
-        settle(channel, deliveries, delivery_tag, settlement)
+        settle(channel, deliveries, delivery_tag, settlement, acked)
 
     monkeypatch.setattr(Consumer, "_settle", staticmethod(ack_an_unknown_tag_once))
     settings, consumer = start_consumer(broker, pg_sessions, on_customer_deleted)

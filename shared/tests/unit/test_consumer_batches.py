@@ -149,6 +149,44 @@ def test_a_poison_delivery_is_requeued_and_its_neighbours_acked(sqlite_sessions)
     assert [e.customer_id for e in effects(sqlite_sessions)] == ["c1", "c3"]
 
 
+class CountingChannel(RecordingChannel):
+    """Also counts the ack frames sent, `multiple` ones apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames: list[tuple[int, bool]] = []
+
+    def basic_ack(self, tag, multiple: bool = False) -> None:
+        self.frames.append((tag, multiple))
+        super().basic_ack(tag, multiple)
+
+
+def test_a_batch_of_acks_goes_as_one_multiple_ack(sqlite_sessions):
+    batch = deliveries_of([deleted(f"c{i}").to_json().encode() for i in range(1, 5)])
+    channel, connection, state = CountingChannel(), InlineConnection(), _Deliveries()
+    state.in_flight, state.open_tags = len(batch), {1, 2, 3, 4}
+
+    consumer(sqlite_sessions, HANDLERS)._work_batch(connection, channel, state, batch)
+
+    assert channel.frames == [(4, True)]
+    assert channel.settled == [("ack", 1), ("ack", 2), ("ack", 3), ("ack", 4)]
+    assert state.in_flight == 0 and state.open_tags == set()
+
+
+def test_a_multiple_ack_never_covers_a_delivery_still_open(sqlite_sessions):
+    """Tag 4 is an earlier batch's requeue still waiting on its timer: the acks below it go as one,
+    the one above it alone, and tag 4 stays open for its requeue."""
+    bodies = [deleted(f"c{i}").to_json().encode() for i in range(1, 6)]
+    batch = [d for d in deliveries_of(bodies) if d.tag != 4]
+    channel, connection, state = CountingChannel(), InlineConnection(), _Deliveries()
+    state.in_flight, state.open_tags = len(batch) + 1, {1, 2, 3, 4, 5}
+
+    consumer(sqlite_sessions, HANDLERS)._work_batch(connection, channel, state, batch)
+
+    assert channel.frames == [(3, True), (5, False)]
+    assert state.open_tags == {4} and state.in_flight == 1
+
+
 def test_a_transient_error_retries_the_batch_in_place_then_acks_it(sqlite_sessions, monkeypatch):
     import fieldbook_shared.messaging.consumer as consumer_module
 

@@ -35,18 +35,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from prometheus_client import Counter
-from sqlalchemy import insert, select
+from sqlalchemy import String, Table, any_, bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..context import RequestContext
-from ..db import ProcessedEvent, is_transient_database_error, utcnow
+from ..db import ProcessedEvent, is_postgres, is_transient_database_error, utcnow
 from ..events import Event, EventSchemaError, parse_event
 from ..settings import Settings
 from ..uow import UnitOfWork, UnitOfWorkFactory
@@ -196,10 +197,7 @@ def _apply_together(
                 results[i] = "applied"
         applied = [events[i] for i in todo if results[i] == "applied"]
         if applied:  # the inbox rows by one INSERT (no ORM objects), then the handlers' writes
-            session.execute(
-                insert(ProcessedEvent),
-                [{"event_id": e.id, "event_type": e.type, "processed_at": utcnow()} for e in applied],
-            )
+            _add_inbox_rows(session, applied)
         batch.commit()
     return results
 
@@ -285,8 +283,35 @@ def _unseen(
 
 
 def _seen(session: Session, ids: list[str]) -> set[str]:
-    """Which of `ids` the inbox holds already: one query for the batch."""
-    return set(session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(ids))))
+    """Which of `ids` the inbox holds already: one query for the batch (on PostgreSQL one array
+    parameter: a statement of 100 placeholders is parsed anew each time, psycopg caches no such text)."""
+    column = ProcessedEvent.event_id
+    where = column == any_(_array("ids", ids)) if is_postgres(session) else column.in_(ids)
+    return set(session.scalars(select(column).where(where)))
+
+
+INBOX = cast(Table, ProcessedEvent.__table__)
+
+
+def _add_inbox_rows(session: Session, events: list[Event]) -> None:
+    """The inbox rows of a batch: on PostgreSQL one INSERT … SELECT unnest of two arrays (one short
+    statement, not a VALUES list of 300 parameters), elsewhere an executemany."""
+    now = utcnow()
+    if not is_postgres(session):
+        session.execute(
+            insert(INBOX), [{"event_id": e.id, "event_type": e.type, "processed_at": now} for e in events]
+        )
+        return
+    rows = select(
+        func.unnest(_array("ids", [e.id for e in events])),
+        func.unnest(_array("types", [e.type for e in events])),
+        bindparam("now", now, type_=INBOX.c.processed_at.type),
+    )
+    session.execute(insert(INBOX).from_select(["event_id", "event_type", "processed_at"], rows))
+
+
+def _array(name: str, values: list[str]):
+    return bindparam(name, values, type_=ARRAY(String))
 
 
 def _add_inbox_row(session: Session, event: Event) -> None:
@@ -327,6 +352,7 @@ class _Deliveries:
         self.abandoned = threading.Event()  # set when the connection is going away: stop waiting
         self.waiting: queue.SimpleQueue[_Delivery] = queue.SimpleQueue()  # for the worker thread
         self.held: collections.Counter[str] = collections.Counter()  # unsettled, by consumer tag
+        self.open_tags: set[int] = set()  # delivery tags not settled yet (one channel's)
 
 
 @dataclass(frozen=True)
@@ -396,6 +422,21 @@ class _Subscriptions:
 
     def _consume(self, queue_name: str) -> None:
         self.tags[queue_name] = self.channel.basic_consume(queue_name, self.on_message, auto_ack=False)
+
+
+def _covered_by_one_ack(
+    open_tags: set[int], settlements: list[tuple[_Delivery, Settlement, float]]
+) -> int | None:
+    """The highest delivery tag a `multiple` ack may take for this batch: below it, every open
+    delivery of the channel is one of the batch's immediate acks. None when fewer than two would go."""
+    acks = {d.tag for d, settlement, delay in settlements if settlement == "ack" and delay == 0}
+    if None in acks or len(acks) < 2:
+        return None
+    rest = {d.tag for d, _settlement, _delay in settlements} - acks  # this batch's requeues, rejects
+    others = [tag for tag in open_tags | rest if tag is not None and tag not in acks]
+    below = min(others) if others else None
+    covered = [tag for tag in acks if tag is not None and (below is None or tag < below)]
+    return max(covered) if len(covered) >= 2 else None
 
 
 class _GaveUp(Exception):
@@ -477,6 +518,8 @@ class Consumer:
                 consumer_tag = getattr(method, "consumer_tag", None)
                 if consumer_tag:
                     deliveries.held[consumer_tag] += 1
+                if tag is not None:
+                    deliveries.open_tags.add(tag)
                 deliveries.waiting.put(
                     _Delivery(tag, method.routing_key, properties, body, retry_until, consumer_tag)
                 )
@@ -530,14 +573,20 @@ class Consumer:
         deliveries: _Deliveries,
         delivery_tag: int | None,
         settlement: Settlement,
+        acked: bool = False,
     ) -> None:
         """Runs on the I/O thread: ack after commit, nack+requeue (the delivery limit decides), or
-        reject without requeue (the queue's dead-letter exchange takes it)."""
+        reject without requeue (the queue's dead-letter exchange takes it). `acked`: already acked
+        by a `multiple` ack of its batch (`_settle_all`)."""
         deliveries.in_flight -= 1
+        if delivery_tag is not None:
+            deliveries.open_tags.discard(delivery_tag)
         if not channel.is_open:
             log.info("channel closed before settling delivery %s; the broker will redeliver it", delivery_tag)
             return
-        if settlement == "ack":
+        if acked:
+            pass
+        elif settlement == "ack":
             channel.basic_ack(delivery_tag)
         elif settlement == "reject":
             channel.basic_reject(delivery_tag, requeue=False)
@@ -553,22 +602,41 @@ class Consumer:
         settlements: list[tuple[_Delivery, Settlement, float]],
     ) -> None:
         """Runs on the I/O thread: settle a batch in order; a requeue with a delay waits on a timer
-        of the connection, so it holds up neither the worker thread nor the neighbours' acks."""
+        of the connection, so it holds up neither the worker thread nor the neighbours' acks.
+
+        The batch's acks below every other open delivery of the channel go as ONE `multiple` ack
+        (a frame per delivery cost the worker as much as its inbox INSERT); a delivery still open
+        outside them (a requeue waiting on its timer, another batch) is never covered."""
+        covered = _covered_by_one_ack(deliveries.open_tags, settlements)
+        if covered is not None and channel.is_open:
+            channel.basic_ack(covered, multiple=True)
         for delivery, settlement, delay in settlements:
-            settle = functools.partial(self._settle_held, channel, deliveries, delivery, settlement)
+            acked = (
+                covered is not None
+                and delivery.tag is not None
+                and settlement == "ack"
+                and delay == 0
+                and delivery.tag <= covered
+            )
+            settle = functools.partial(self._settle_held, channel, deliveries, delivery, settlement, acked)
             if delay > 0:
                 connection.call_later(delay, settle)
             else:
                 settle()
 
     def _settle_held(
-        self, channel: BlockingChannel, deliveries: _Deliveries, delivery: _Delivery, settlement: Settlement
+        self,
+        channel: BlockingChannel,
+        deliveries: _Deliveries,
+        delivery: _Delivery,
+        settlement: Settlement,
+        acked: bool = False,
     ) -> None:
         """Runs on the I/O thread: the delivery no longer counts as held by its consumer (standby
         step-back reads that), then `_settle`."""
         if delivery.consumer_tag:
             deliveries.held[delivery.consumer_tag] -= 1
-        self._settle(channel, deliveries, delivery.tag, settlement)
+        self._settle(channel, deliveries, delivery.tag, settlement, acked)
 
     # -- the worker thread ----------------------------------------------------------------------
 
