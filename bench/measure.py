@@ -15,12 +15,13 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import pika
 from data import connect
 
-from harness.infra import amqp_parameters
+from harness.infra import amqp_parameters, vhost_of
 from harness.processes import Process, System, free_port
 
 HERE = Path(__file__).resolve().parent
@@ -523,7 +524,28 @@ def clone_events(template: dict, n: int, token: str) -> list[tuple[str, str, str
     return out
 
 
-RAW_QUEUE = "bench.raw"
+RAW_QUEUE = "bench.raw"  # the raw anchors' routing key; its queues are bench.raw.0, .1, ...
+
+
+def raw_queues(fanout: int) -> list[str]:
+    return [f"{RAW_QUEUE}.{k}" for k in range(fanout)]
+
+
+def queues_reached(system: System, event_type: str) -> int:
+    """How many queues of the events exchange an event of `event_type` reaches (every service that
+    consumes it, bound by its exact type: messaging/topology.py), from the broker's bindings."""
+    out = system.broker.ctl(
+        "list_bindings",
+        "-p",
+        vhost_of(system.amqp_url),
+        "--quiet",
+        "--no-table-headers",
+        "source_name",
+        "routing_key",
+        "destination_kind",
+    )
+    rows = [line.split("\t") for line in out.splitlines() if line.strip()]
+    return sum(1 for r in rows if r[:3] == ["fieldbook.events", event_type, "queue"]) or 1
 
 
 def raw_properties(i: int) -> pika.BasicProperties:
@@ -536,29 +558,46 @@ def raw_properties(i: int) -> pika.BasicProperties:
     )
 
 
-def raw_pika(amqp_url: str, bodies: list[str]) -> float:
-    """Publish the bodies one by one with publisher confirms (persistent, mandatory): a blocking
-    channel waits for each confirm before the next publish (the relay's way before pipelining)."""
+def _declare_raw(channel, fanout: int) -> None:
+    for name in raw_queues(fanout):
+        channel.queue_declare(name, durable=True, arguments={"x-queue-type": "quorum"})
+        channel.queue_bind(name, "fieldbook.events", routing_key=RAW_QUEUE)
+
+
+def _delete_raw(amqp_url: str, fanout: int) -> None:
+    with pika.BlockingConnection(amqp_parameters(amqp_url, timeout=30)) as cleanup:
+        channel = cleanup.channel()
+        for name in raw_queues(fanout):
+            channel.queue_delete(name)
+
+
+def raw_pika(amqp_url: str, bodies: list[str], fanout: int = 1) -> float:
+    """Publish the bodies one by one with publisher confirms (persistent, mandatory) to `fanout`
+    quorum queues at once: a blocking channel waits for each confirm before the next publish (the
+    relay's way before pipelining)."""
     conn = pika.BlockingConnection(amqp_parameters(amqp_url, timeout=30))
     try:
         ch = conn.channel()
-        ch.queue_declare(RAW_QUEUE, durable=True, arguments={"x-queue-type": "quorum"})
-        ch.queue_bind(RAW_QUEUE, "fieldbook.events", routing_key=RAW_QUEUE)
+        _declare_raw(ch, fanout)
         ch.confirm_delivery()
         started = time.perf_counter()
         for i, body in enumerate(bodies):
             ch.basic_publish("fieldbook.events", RAW_QUEUE, body.encode(), raw_properties(i), mandatory=True)
         elapsed = time.perf_counter() - started
-        ch.queue_delete(RAW_QUEUE)
-        return elapsed
     finally:
         conn.close()
+    _delete_raw(amqp_url, fanout)
+    return elapsed
 
 
-def raw_pika_pipelined(amqp_url: str, bodies: list[str]) -> float:
+def raw_pika_pipelined(amqp_url: str, bodies: list[str], fanout: int = 1) -> float:
     """The same bodies with pipelined confirms, straight on pika's asynchronous adapter: every
     publish goes out, then the run waits for the confirms of all (acks cover several with
-    `multiple`). The ceiling of a relay that waits once per batch."""
+    `multiple`). The ceiling of a relay that waits once per batch. A confirm comes once every queue
+    the message reaches has it, so the anchor of the relay's customer.created reaches as many
+    quorum queues (`fanout`) as that event does."""
+    with pika.BlockingConnection(amqp_parameters(amqp_url, timeout=30)) as setup:
+        _declare_raw(setup.channel(), fanout)
     timing: dict[str, float] = {}
     confirmed = [0]
 
@@ -566,19 +605,7 @@ def raw_pika_pipelined(amqp_url: str, bodies: list[str]) -> float:
         connection.channel(on_open_callback=on_channel)
 
     def on_channel(channel):
-        channel.queue_declare(
-            RAW_QUEUE,
-            durable=True,
-            arguments={"x-queue-type": "quorum"},
-            callback=lambda _f: channel.queue_bind(
-                RAW_QUEUE,
-                "fieldbook.events",
-                routing_key=RAW_QUEUE,
-                callback=lambda _f: channel.confirm_delivery(
-                    on_confirm, callback=lambda _f: publish(channel)
-                ),
-            ),
-        )
+        channel.confirm_delivery(on_confirm, callback=lambda _f: publish(channel))
 
     def publish(channel):
         timing["started"] = time.perf_counter()
@@ -600,8 +627,7 @@ def raw_pika_pipelined(amqp_url: str, bodies: list[str]) -> float:
         on_close_callback=lambda _c, _r: conn.ioloop.stop(),
     )
     conn.ioloop.start()
-    with pika.BlockingConnection(amqp_parameters(amqp_url, timeout=30)) as cleanup:
-        cleanup.channel().queue_delete(RAW_QUEUE)
+    _delete_raw(amqp_url, fanout)
     if "elapsed" not in timing:
         raise RuntimeError(f"pipelined raw pika: {confirmed[0]} of {len(bodies)} confirmed")
     return timing["elapsed"]
@@ -634,26 +660,50 @@ def _commit_to_outbox(conn, tenant_id: str, events: list[tuple[str, str, str]]):
     return now
 
 
-def bus(system: System, client, tenant_id: str, n: int, timeout: float = 300) -> list[dict]:
-    template = template_event(system, client)
-    template["tenantid"] = tenant_id
-    events = clone_events(template, n, uuid.uuid4().hex[:6])
-    raw_s = raw_pika(system.amqp_url, [e[2] for e in events])
-    pipelined_s = raw_pika_pipelined(system.amqp_url, [e[2] for e in events])
-    ids = [e[0] for e in events]
+def _relay_rate(system: System, tenant_id: str, events, deadline: float) -> tuple[int, float, datetime]:
+    """Commit `events` to customers' outbox at once; (rows sent, seconds from that commit to the
+    last one marked sent, the commit's time)."""
     with connect(pg(system, "customers"), autocommit=True) as conn:
         now = _commit_to_outbox(conn, tenant_id, events)
-        deadline = time.monotonic() + timeout
-        sent, first, last = _poll(
+        sent, _first, last = _poll(
             conn,
             "SELECT count(*), min(sent_at), max(sent_at) FROM outbox"
             " WHERE event_id = ANY(%s) AND sent_at IS NOT NULL",
-            (ids,),
-            n,
+            ([e[0] for e in events],),
+            len(events),
             deadline,
             0.2,
         )
-    relay_s = (last - now).total_seconds()
+    return sent, (last - now).total_seconds(), now
+
+
+def bus(system: System, client, tenant_id: str, n: int, timeout: float = 300) -> list[dict]:
+    """The relay alone, beside raw pika (nothing else runs while either publishes: the other
+    services' workers are stopped, their queues fill); then the flow: `n` more events committed
+    while every consumer runs, each consumer's rate from that commit to its last inbox row, beside
+    the relay's rate in that same flow."""
+    template = template_event(system, client)
+    template["tenantid"] = tenant_id
+    alone = clone_events(template, n, uuid.uuid4().hex[:6])
+    bodies = [e[2] for e in alone]
+    fanout = queues_reached(system, "customer.created")
+    raw_s = raw_pika(system.amqp_url, bodies, fanout)
+    pipelined_s = raw_pika_pipelined(system.amqp_url, bodies, fanout)
+    one_queue_s = raw_pika_pipelined(system.amqp_url, bodies)  # what the broker does for one queue
+    workers = [name for name in system.processes if name.endswith("-worker") and name != "customers-worker"]
+    for name in workers:
+        system.processes[name].stop()
+    try:
+        sent_alone, relay_alone_s, _ = _relay_rate(system, tenant_id, alone, time.monotonic() + timeout)
+    finally:
+        for name in workers:
+            system.processes[name].start()
+    _wait_applied(system, [e[0] for e in alone], time.monotonic() + timeout)
+
+    events = clone_events(template, n, uuid.uuid4().hex[:6])
+    ids = [e[0] for e in events]
+    deadline = time.monotonic() + timeout
+    sent, relay_s, now = _relay_rate(system, tenant_id, events, deadline)
     applied = {}
     for service in CONSUMERS:
         with connect(pg(system, service), autocommit=True) as conn:
@@ -671,26 +721,43 @@ def bus(system: System, client, tenant_id: str, n: int, timeout: float = 300) ->
     )
     return [
         row(
-            f"bus: outbox relay, {n:,} customer.created rows committed at once",
-            f"{sent / relay_s:,.0f} events/s ({sent:,}/{n:,} sent)",
-            "raw pika, same broker and bodies: pipelined confirms; a confirm per message",
-            f"{n / pipelined_s:,.0f} events/s; {n / raw_s:,.0f} events/s",
-            relay_s=relay_s,
+            f"bus: outbox relay alone, {n:,} customer.created rows committed at once",
+            f"{sent_alone / relay_alone_s:,.0f} events/s ({sent_alone:,}/{n:,} sent)",
+            f"raw pika, same broker, bodies and {fanout} quorum queues: pipelined confirms; a confirm"
+            " per message (pipelined to one queue)",
+            f"{n / pipelined_s:,.0f} events/s; {n / raw_s:,.0f} events/s ({n / one_queue_s:,.0f} events/s)",
+            relay_s=relay_alone_s,
             raw_s=raw_s,
             raw_pipelined_s=pipelined_s,
-            relay_events_per_s=sent / relay_s,
+            raw_pipelined_one_queue_s=one_queue_s,
+            fanout=fanout,
+            relay_events_per_s=sent_alone / relay_alone_s,
             raw_pipelined_events_per_s=n / pipelined_s,
         ),
         row(
-            "bus: consumer events/s applied (relay start → last inbox row, per service)",
+            f"bus: {n:,} more with every consumer running: events/s applied (commit → last inbox row)",
             consumers,
-            "the relay's publish rate above",
+            "the relay's rate in the same flow",
             f"{sent / relay_s:,.0f} events/s",
             applied={s: {"count": c, "seconds": t} for s, (c, t) in applied.items()},
             relay_events_per_s=sent / relay_s,
             consumer_events_per_s={s: c / t for s, (c, t) in applied.items()},
         ),
     ]
+
+
+def _wait_applied(system: System, ids: list[str], deadline: float) -> None:
+    """Until every consumer applied `ids` (the backlog the relay-alone run left in their queues)."""
+    for service in CONSUMERS:
+        with connect(pg(system, service), autocommit=True) as conn:
+            _poll(
+                conn,
+                "SELECT count(*) FROM processed_events WHERE event_id = ANY(%s)",
+                (ids,),
+                len(ids),
+                deadline,
+                0.5,
+            )
 
 
 SCALED = "assets"  # the service whose consumer is measured with one worker and with two
