@@ -18,8 +18,9 @@ MIB = 1024 * 1024
 class CustomersSettings(Settings):
     max_import_body_bytes: int = env_setting("MAX_IMPORT_BODY_BYTES", 20 * MIB)
     import_batch_size: int = env_setting("IMPORT_BATCH_SIZE", 500)
-    # work addresses are imported set-based (staged, JOINed, INSERT … SELECT): larger batches
-    import_site_batch_size: int = env_setting("IMPORT_SITE_BATCH_SIZE", 20_000)
+    # work addresses are imported set-based (staged, JOINed, INSERT … SELECT): larger batches;
+    # 10,000 keeps the worker under 150 MiB (20,000 peaked at 162 MiB for ~15% less import time)
+    import_site_batch_size: int = env_setting("IMPORT_SITE_BATCH_SIZE", 10_000)
     # a queued import waits for the next poll: a second was a tenth of a 10,000-row import's time
     import_poll_seconds: float = env_setting("IMPORT_POLL_SECONDS", 0.2)
     import_stale_seconds: float = env_setting("IMPORT_STALE_SECONDS", 120.0)

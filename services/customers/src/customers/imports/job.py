@@ -36,7 +36,7 @@ from .sites import WorkAddressRows
 log = logging.getLogger("customers.imports")
 
 DEFAULT_BATCH_SIZE = 500
-DEFAULT_SITE_BATCH_SIZE = 20_000
+DEFAULT_SITE_BATCH_SIZE = 10_000  # settings.import_site_batch_size says why
 BATCH_TRIES = 5  # a batch's tries on transient database errors before the import fails
 
 
