@@ -181,6 +181,12 @@ def main() -> int:
     # SIGTERM (`kill`, timeout) unwinds through the finally below, which stops every process
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
+    # The e2e suite's pools (2 kept + 3 overflow per process) keep its many systems under one
+    # server's max_connections, but a web process runs 4 threads: under load every request past
+    # the second opened and closed a PostgreSQL connection (15% of the customers web's time at 50
+    # creations/s). 4 kept + 1 overflow is the same peak per process, without the churn.
+    os.environ.setdefault("E2E_DB_POOL_SIZE", "4")
+    os.environ.setdefault("E2E_DB_MAX_OVERFLOW", "1")
     infra = resolve()
     # A new customer costs 3 Sage calls (2 searches + the create): 50 creations/s need 150 calls/s,
     # past the suite's pacing budget (6,000 a minute, 100/s) and its 3 sync loops. The bench gives
