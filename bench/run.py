@@ -205,7 +205,7 @@ def main() -> int:
         # them accounting-sync took a core from billing (9 invoices/s instead of 32). The service's
         # own wait (a linked customer wakes its postings at once) is what a business runs.
         worker_overrides={
-            "accounting-sync": {"POSTING_WAIT_SECONDS": "5", "POSTING_WAIT_MAX_SECONDS": "300"}
+            "accounting-sync": {"POSTING_WAIT_SECONDS": None, "POSTING_WAIT_MAX_SECONDS": None}
         },
     )
     run_dir = system.run_dir

@@ -192,9 +192,9 @@ class System:
     sage_calls_per_minute: int = 6000
     sync_threads: int = 3
     delivery_limit: int = 3
-    # a service's worker settings over the suite's (the bench puts back a service's own defaults
-    # where the suite's short waits would measure the suite's polling, not the service)
-    worker_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    # a service's worker settings over the suite's; None unsets one, so the service's own default
+    # applies (the bench, where the suite's short waits would measure the suite's polling)
+    worker_overrides: dict[str, dict[str, str | None]] = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)
     gateway_url: str = ""
     customers_url: str = ""
@@ -333,7 +333,12 @@ class System:
         """`service`'s worker process (relay, consumer and its own loops), named `<service>-worker`;
         a test may add a second one under another `name`."""
         package = service_table.by_name(service).package
-        env = {**self.base_env(), **self.process_envs()[service][1], **self.worker_overrides.get(service, {})}
+        env = {**self.base_env(), **self.process_envs()[service][1]}
+        for key, value in self.worker_overrides.get(service, {}).items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
         return self.python_module(name or f"{service}-worker", f"{package}.worker", env)
 
     def process_envs(self) -> dict[str, tuple[dict[str, str], dict[str, str]]]:

@@ -24,12 +24,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    any_,
+    bindparam,
     event,
     func,
     select,
     text,
 )
 from sqlalchemy import create_engine as _create_engine
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -238,6 +241,17 @@ def session_factory(engine: Engine, *, writes: bool = True) -> sessionmaker[Sess
 def is_postgres(session_or_engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "postgresql"
+
+
+def array_of(values: list, item_type: Any) -> Any:
+    """`values` as ONE PostgreSQL array parameter: psycopg caches no statement with hundreds of
+    placeholders, so a batch's IN or VALUES list was parsed anew on every call."""
+    return bindparam(None, values, type_=ARRAY(item_type))
+
+
+def one_of(session: Session, column: Any, values: list) -> Any:
+    """`column IN values`: `= ANY(array)` on PostgreSQL (`array_of`), an IN list elsewhere."""
+    return column == any_(array_of(values, column.type)) if is_postgres(session) else column.in_(values)
 
 
 # PostgreSQL SQLSTATEs that say "try again", not "this statement is wrong": class 08 (connection

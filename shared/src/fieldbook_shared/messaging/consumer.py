@@ -41,13 +41,12 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from prometheus_client import Counter
-from sqlalchemy import String, Table, any_, bindparam, func, insert, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..context import RequestContext
-from ..db import ProcessedEvent, is_postgres, is_transient_database_error, utcnow
+from ..db import ProcessedEvent, array_of, is_postgres, is_transient_database_error, one_of, utcnow
 from ..events import Event, EventSchemaError, parse_event
 from ..settings import Settings
 from ..uow import UnitOfWork, UnitOfWorkFactory
@@ -283,19 +282,17 @@ def _unseen(
 
 
 def _seen(session: Session, ids: list[str]) -> set[str]:
-    """Which of `ids` the inbox holds already: one query for the batch (on PostgreSQL one array
-    parameter: a statement of 100 placeholders is parsed anew each time, psycopg caches no such text)."""
+    """Which of `ids` the inbox holds already: one query for the batch."""
     column = ProcessedEvent.event_id
-    where = column == any_(_array("ids", ids)) if is_postgres(session) else column.in_(ids)
-    return set(session.scalars(select(column).where(where)))
+    return set(session.scalars(select(column).where(one_of(session, column, ids))))
 
 
 INBOX = cast(Table, ProcessedEvent.__table__)
 
 
 def _add_inbox_rows(session: Session, events: list[Event]) -> None:
-    """The inbox rows of a batch: on PostgreSQL one INSERT … SELECT unnest of two arrays (one short
-    statement, not a VALUES list of 300 parameters), elsewhere an executemany."""
+    """The inbox rows of a batch: on PostgreSQL one INSERT … SELECT unnest of two arrays
+    (`array_of`), elsewhere an executemany."""
     now = utcnow()
     if not is_postgres(session):
         session.execute(
@@ -303,15 +300,11 @@ def _add_inbox_rows(session: Session, events: list[Event]) -> None:
         )
         return
     rows = select(
-        func.unnest(_array("ids", [e.id for e in events])),
-        func.unnest(_array("types", [e.type for e in events])),
+        func.unnest(array_of([e.id for e in events], INBOX.c.event_id.type)),
+        func.unnest(array_of([e.type for e in events], INBOX.c.event_type.type)),
         bindparam("now", now, type_=INBOX.c.processed_at.type),
     )
     session.execute(insert(INBOX).from_select(["event_id", "event_type", "processed_at"], rows))
-
-
-def _array(name: str, values: list[str]):
-    return bindparam(name, values, type_=ARRAY(String))
 
 
 def _add_inbox_row(session: Session, event: Event) -> None:
@@ -430,12 +423,11 @@ def _covered_by_one_ack(
     """The highest delivery tag a `multiple` ack may take for this batch: below it, every open
     delivery of the channel is one of the batch's immediate acks. None when fewer than two would go."""
     acks = {d.tag for d, settlement, delay in settlements if settlement == "ack" and delay == 0}
-    if None in acks or len(acks) < 2:
+    if None in acks:
         return None
-    rest = {d.tag for d, _settlement, _delay in settlements} - acks  # this batch's requeues, rejects
-    others = [tag for tag in open_tags | rest if tag is not None and tag not in acks]
-    below = min(others) if others else None
-    covered = [tag for tag in acks if tag is not None and (below is None or tag < below)]
+    others = (open_tags | {d.tag for d, _s, _d in settlements}) - acks  # requeues, rejects, other batches
+    lowest_other = min((tag for tag in others if tag is not None), default=None)
+    covered = [tag for tag in acks if tag is not None and (lowest_other is None or tag < lowest_other)]
     return max(covered) if len(covered) >= 2 else None
 
 
@@ -584,10 +576,9 @@ class Consumer:
         if not channel.is_open:
             log.info("channel closed before settling delivery %s; the broker will redeliver it", delivery_tag)
             return
-        if acked:
-            pass
-        elif settlement == "ack":
-            channel.basic_ack(delivery_tag)
+        if settlement == "ack":
+            if not acked:
+                channel.basic_ack(delivery_tag)
         elif settlement == "reject":
             channel.basic_reject(delivery_tag, requeue=False)
         else:

@@ -22,12 +22,11 @@ from typing import Protocol, cast
 import pika
 import pika.exceptions
 from prometheus_client import Counter, Gauge
-from sqlalchemy import BigInteger, Table, any_, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..db import OutboxMessage, is_postgres, utcnow
+from ..db import OutboxMessage, is_postgres, one_of, utcnow
 from ..retention import PURGE_BACKLOG_EVERY_SECONDS, PURGE_EVERY_SECONDS, purge_expired
 from ..settings import Settings
 from ._backoff import Backoff
@@ -133,9 +132,9 @@ class OutboxRelay:
                 )
             if sent:
                 ids = [r.id for r in sent]
-                # one array parameter on PostgreSQL, not a list of 500 to render and parse each time
-                where = OUTBOX.c.id == any_(array(ids)) if postgres else OUTBOX.c.id.in_(ids)
-                session.execute(update(OUTBOX).where(where).values(sent_at=utcnow()))
+                session.execute(
+                    update(OUTBOX).where(one_of(session, OUTBOX.c.id, ids)).values(sent_at=utcnow())
+                )
                 for event_type, count in Tally(r.event_type for r in sent).items():
                     OUTBOX_PUBLISHED.labels(service, event_type).inc(count)
             if outcome.error is not None and outcome.confirmed < len(rows):
@@ -225,10 +224,6 @@ class OutboxRelay:
                 backoff.reset()
             if sent < settings.relay_batch_size:
                 connection.sleep(settings.relay_idle_seconds)
-
-
-def array(ids: list[int]):
-    return bindparam("ids", ids, type_=ARRAY(BigInteger))
 
 
 def _record_failure(row: OutboxMessage, error: BaseException) -> None:
