@@ -256,9 +256,10 @@ def one_of(session: Session, column: Any, values: list) -> Any:
 
 # PostgreSQL SQLSTATEs that say "try again", not "this statement is wrong": class 08 (connection
 # exception), 57P01-57P03 (server shutting down / starting up), 53300 too many connections,
-# 40001 serialization failure, 40P01 deadlock. 57014 query_canceled (a statement timeout) is not here:
+# 40001 serialization failure, 40P01 deadlock, 55P03 a lock not had within `lock_timeout`
+# (`wait_for_locks_at_most`). 57014 query_canceled (a statement timeout) is not here:
 # a handler that always times out must use up its deliveries and reach the dead letters.
-_TRANSIENT_SQLSTATES = {"57P01", "57P02", "57P03", "53300", "40001", "40P01"}
+_TRANSIENT_SQLSTATES = {"57P01", "57P02", "57P03", "53300", "40001", "40P01", "55P03"}
 # Errors raised before any statement ran carry no SQLSTATE; psycopg and sqlite3 say it in words.
 _TRANSIENT_MESSAGES = (
     "could not connect",
@@ -274,6 +275,15 @@ _TRANSIENT_MESSAGES = (
     "ssl connection has been closed",
     "database is locked",  # SQLite: another writer held the lock past the busy timeout
 )
+
+
+def wait_for_locks_at_most(session: Session, milliseconds: int) -> None:
+    """From here to the end of this transaction, a row lock not had within `milliseconds` fails the
+    statement with 55P03 (transient: retried) instead of waiting on. A worker's batch sets it to be
+    the side that steps back: PostgreSQL looks for deadlocks only after `deadlock_timeout` (1 s),
+    so with a shorter wait the worker gives way before a request is chosen as the victim."""
+    if is_postgres(session):
+        session.execute(text(f"SET LOCAL lock_timeout = {int(milliseconds)}"))
 
 
 def is_transient_database_error(exc: BaseException) -> bool:

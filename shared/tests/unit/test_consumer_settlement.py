@@ -56,6 +56,7 @@ def pg_error(cls) -> Exception:
         operational(pg_error(psycopg.errors.CannotConnectNow)),  # 57P03
         operational(pg_error(psycopg.errors.DeadlockDetected)),  # 40P01
         operational(pg_error(psycopg.errors.SerializationFailure)),  # 40001
+        operational(pg_error(psycopg.errors.LockNotAvailable)),  # 55P03: a batch gave way to a request
         operational(RuntimeError("database is locked")),  # SQLite
         PoolTimeout("QueuePool limit of size 5 overflow 10 reached"),
     ],
@@ -69,7 +70,6 @@ def test_an_unreachable_or_busy_database_is_transient(exc):
     "exc",
     [
         operational(pg_error(psycopg.errors.QueryCanceled)),  # 57014: a statement timeout
-        operational(pg_error(psycopg.errors.LockNotAvailable)),  # 55P03: lock_timeout / NOWAIT
         operational(RuntimeError("no such column: customers.nickname")),  # SQLite
         ValueError("handler bug"),
     ],

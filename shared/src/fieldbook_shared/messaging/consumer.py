@@ -46,7 +46,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..context import RequestContext
-from ..db import ProcessedEvent, array_of, is_postgres, is_transient_database_error, one_of, utcnow
+from ..db import (
+    ProcessedEvent,
+    array_of,
+    is_postgres,
+    is_transient_database_error,
+    one_of,
+    utcnow,
+    wait_for_locks_at_most,
+)
 from ..events import Event, EventSchemaError, parse_event
 from ..settings import Settings
 from ..uow import UnitOfWork, UnitOfWorkFactory
@@ -55,6 +63,11 @@ from .topology import connect, declare_exchange, declare_service_queues, partiti
 
 log = logging.getLogger("fieldbook.consumer")
 event_log = logging.getLogger("fieldbook.events")
+
+# How long a batch waits for a row a request (or another worker) holds before it steps back and is
+# retried in place. A batch takes its rows in queue order, a request in its own (a payment, then its
+# invoices), so the two can deadlock; the batch must be the one to give way (docs/architecture.md §4).
+BATCH_LOCK_WAIT_MS = 200
 
 Handler = Callable[[UnitOfWork, Event], None]
 Handlers = Mapping[str, Handler]
@@ -177,6 +190,7 @@ def _apply_together(
     with batch:
         session = batch.session
         assert session is not None
+        wait_for_locks_at_most(session, BATCH_LOCK_WAIT_MS)
         for run in _runs(handlers, list(_unseen(session, events, todo, results))):
             if len(run) > 1:
                 _apply_run(uow_factory, handlers, session, [event for _, event in run])
@@ -244,6 +258,7 @@ def _apply_apart(
     with batch:
         session = batch.session
         assert session is not None
+        wait_for_locks_at_most(session, BATCH_LOCK_WAIT_MS)
         for i, event in _unseen(session, events, todo, results):
             if i in failed:
                 results[i] = failed[i]
