@@ -52,6 +52,12 @@ def copy_address(row: Any, address: dict | None, *keys: str) -> None:
         setattr(row, f"address_{key}" if key.startswith("line_") else key, address.get(key))
 
 
+def customer_of(data: dict) -> dict:
+    """What a new copy of a customer's record (a work address, branch or contact) needs at once:
+    its customer (`required` of `take_many`, `keep`, `copy_handler`)."""
+    return {"customer_id": data["customer_id"]}
+
+
 class CopyColumns:
     """What every copy's table holds beside the record's own fields: a counter as its key, the
     tenant, the version held, the tombstone flag and when it last changed (the record's id in its
@@ -119,6 +125,36 @@ class ReadModel(Generic[Row]):
                 session.add(row)
             out.append((row, self._newer(row, data)))
         return out
+
+    def keep(
+        self,
+        session: Session,
+        tenant_id: str,
+        data: dict,
+        copy: Callable[[Any, dict], object],
+        required: Callable[[dict], dict] | None = None,
+    ) -> Row:
+        """The copy of the record the snapshot `data` is of, with `copy(row, data)` applied when the
+        snapshot is newer: what a snapshot handler does with one event."""
+        row, newer = self.take(session, tenant_id, data, **(required(data) if required else {}))
+        if newer:
+            copy(row, data)
+        return row
+
+    def keep_many(
+        self,
+        session: Session,
+        tenant_id: str,
+        snapshots: Sequence[dict],
+        copy: Callable[[Any, dict], object],
+        required: Callable[[dict], dict] | None = None,
+    ) -> None:
+        """`keep` for a consumer's batch of snapshots, in order, the copies taken together (`take_many`)."""
+        for (row, newer), data in zip(
+            self.take_many(session, tenant_id, snapshots, required), snapshots, strict=True
+        ):
+            if newer:
+                copy(row, data)
 
     def _newer(self, row: Any, data: dict) -> bool:
         """Whether the snapshot is newer than the copy (not removed); then the copy takes its version."""

@@ -43,11 +43,16 @@ def session(engine):
         yield s
 
 
+def copy_name(row: CustomerCopy, data: dict) -> None:
+    row.name = data["name"]
+
+
+def unnamed(_data: dict) -> dict:
+    return {"name": ""}
+
+
 def keep(session, data: dict, tenant="t1") -> CustomerCopy:
-    row, newer = COPIES.take(session, tenant, data, name="")
-    if newer:
-        row.name = data["name"]
-    return row
+    return COPIES.keep(session, tenant, data, copy_name, unnamed)
 
 
 def test_a_newer_version_wins_and_an_older_or_equal_one_is_ignored(session):
@@ -111,11 +116,7 @@ def test_a_copy_inserted_meanwhile_by_another_process_is_used(engine, session, m
 
 
 def keep_many(session, snapshots: list[dict], tenant="t1") -> None:
-    for (row, newer), data in zip(
-        COPIES.take_many(session, tenant, snapshots, lambda _d: {"name": ""}), snapshots, strict=True
-    ):
-        if newer:
-            row.name = data["name"]
+    COPIES.keep_many(session, tenant, snapshots, copy_name, unnamed)
 
 
 def test_a_batch_of_snapshots_keeps_the_same_rule_as_one_by_one(session):

@@ -10,7 +10,6 @@ From customers: the customer, work address and branch snapshots that feed the re
 from __future__ import annotations
 
 from fieldbook_shared.events import Event
-from fieldbook_shared.messaging.snapshots import snapshot_handler
 
 from .service.assets import (
     delete_customers_assets,
@@ -19,19 +18,11 @@ from .service.assets import (
     unlink_deleted_branchs_assets,
 )
 from .service.customers import (
+    CUSTOMER_SNAPSHOT,
+    WORK_ADDRESS_SNAPSHOT,
     forget_customers_name,
     remember_branch,
-    remember_customer,
-    remember_customers,
-    remember_work_address,
 )
-
-# a backlog of customer snapshots (an import's) is taken into the read model a batch at a time
-CUSTOMER_SNAPSHOT = snapshot_handler(remember_customer, remember_customers)
-
-
-def on_work_address_snapshot(uow, event: Event) -> None:
-    remember_work_address(uow, event.data)
 
 
 def on_branch_snapshot(uow, event: Event) -> None:
@@ -80,9 +71,9 @@ HANDLERS = {
     "customer.merged": on_customer_merged,
     "customer.deleted": on_customer_deleted,
     "customer.erased": on_customer_erased,
-    "work_address.created": on_work_address_snapshot,
-    "work_address.updated": on_work_address_snapshot,
-    "work_address.status_changed": on_work_address_snapshot,
+    "work_address.created": WORK_ADDRESS_SNAPSHOT,
+    "work_address.updated": WORK_ADDRESS_SNAPSHOT,
+    "work_address.status_changed": WORK_ADDRESS_SNAPSHOT,
     "branch.created": on_branch_snapshot,
     "branch.updated": on_branch_snapshot,
     "branch.merged": on_branch_merged,

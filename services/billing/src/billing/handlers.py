@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 
 from fieldbook_shared.events import Event
-from fieldbook_shared.messaging.snapshots import snapshot_handler
-from fieldbook_shared.read_model import copy_address, copy_fields
+from fieldbook_shared.messaging.snapshots import copy_handler, snapshot_handler
+from fieldbook_shared.read_model import copy_address, copy_fields, customer_of
 
 from .service.bookings import book_service_job
 from .service.contracts import remember_contract
@@ -54,14 +54,14 @@ CUSTOMER_OWNED = (
 CUSTOMER_SNAPSHOT = snapshot_handler(apply_customer_snapshot, apply_customer_snapshots)
 
 
-def on_work_address(uow, event: Event) -> None:
-    data = event.data
-    row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
-    if not newer:
-        return
+def _copy_work_address(row: WorkAddressSnapshot, data: dict) -> None:
     copy_fields(row, data, "customer_id", "name", "landlord", "occupier")
     row.status = data.get("status") or "active"
     copy_address(row, data.get("address"))
+
+
+# an import's thousands of work addresses are taken into the read model a batch at a time
+WORK_ADDRESS_SNAPSHOT = copy_handler(WORK_ADDRESSES, _copy_work_address, customer_of)
 
 
 def on_customer_merged(uow, event: Event) -> None:
@@ -212,9 +212,9 @@ HANDLERS = {
     "customer.deleted": on_customer_removed,
     "customer.erased": on_customer_removed,
     "customer.merged": on_customer_merged,
-    "work_address.created": on_work_address,
-    "work_address.updated": on_work_address,
-    "work_address.status_changed": on_work_address,
+    "work_address.created": WORK_ADDRESS_SNAPSHOT,
+    "work_address.updated": WORK_ADDRESS_SNAPSHOT,
+    "work_address.status_changed": WORK_ADDRESS_SNAPSHOT,
     "accounting.document_posted": on_document_posted,
     "service_reminder.booked": on_service_booked,
 }

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from fieldbook_shared.read_model import ReadModel, copy_address, copy_fields
+from fieldbook_shared.messaging.snapshots import copy_handler
+from fieldbook_shared.read_model import ReadModel, copy_address, copy_fields, customer_of
 
 from .domain.recipients import CustomerView, Person
 from .store.models import ContactCopy, CustomerCopy, WorkAddressCopy
@@ -23,20 +24,12 @@ CONTACTS = ReadModel(ContactCopy)
 WORK_ADDRESSES = ReadModel(WorkAddressCopy, removed=None)  # a work address is never removed here
 
 
+def _active(_data: dict) -> dict:
+    return {"status": "active"}  # what a new copy needs at once
+
+
 def apply_customer(uow: CommsUnitOfWork, data: dict) -> CustomerCopy:
-    row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data, status="active")
-    if newer:
-        _copy_customer(row, data)
-    return row
-
-
-def apply_customers(uow: CommsUnitOfWork, snapshots: list[dict]) -> None:
-    """`apply_customer` for a consumer's batch, in order: the copies taken together, written by the
-    batch's flush."""
-    taken = CUSTOMERS.take_many(uow.session, uow.tenant_id, snapshots, lambda _data: {"status": "active"})
-    for (row, newer), data in zip(taken, snapshots, strict=True):
-        if newer:
-            _copy_customer(row, data)
+    return CUSTOMERS.keep(uow.session, uow.tenant_id, data, _copy_customer, _active)
 
 
 def _copy_customer(row: CustomerCopy, data: dict) -> None:
@@ -65,13 +58,19 @@ def remove_contact(uow: CommsUnitOfWork, contact_id: str, customer_id: str) -> N
 
 
 def apply_work_address(uow: CommsUnitOfWork, data: dict) -> None:
-    row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
-    if not newer:
-        return
+    WORK_ADDRESSES.keep(uow.session, uow.tenant_id, data, _copy_work_address, customer_of)
+
+
+def _copy_work_address(row: WorkAddressCopy, data: dict) -> None:
     copy_fields(row, data, "customer_id", "name")
     copy_address(row, data.get("address"), "line_1", "postcode")
     row.status = data.get("status") or "active"
     row.communication_preferences = dict(data.get("communication_preferences") or {})
+
+
+# the handlers of their snapshot events: a backlog (an import's) is taken a batch at a time
+CUSTOMER_SNAPSHOT = copy_handler(CUSTOMERS, _copy_customer, _active)
+WORK_ADDRESS_SNAPSHOT = copy_handler(WORK_ADDRESSES, _copy_work_address, customer_of)
 
 
 def tombstone(uow: CommsUnitOfWork, customer_id: str, merged_into: str | None = None) -> CustomerCopy:

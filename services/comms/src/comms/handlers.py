@@ -18,7 +18,6 @@ from sqlalchemy import delete, select, update
 
 from fieldbook_shared.events import Event
 from fieldbook_shared.events.catalogue.customers import CUSTOMER_SNAPSHOTS
-from fieldbook_shared.messaging.snapshots import snapshot_handler
 
 from . import directory
 from .domain import recipients
@@ -39,9 +38,6 @@ from .store.models import (
 )
 from .store.queries import repoint_customer
 from .uow import CommsUnitOfWork
-
-# a backlog of customer snapshots (an import's) is taken into the read model a batch at a time
-CUSTOMER_SNAPSHOT = snapshot_handler(directory.apply_customer, directory.apply_customers)
 
 
 def on_customer_merged(uow: CommsUnitOfWork, event: Event) -> None:
@@ -175,10 +171,6 @@ def on_contact_deleted(uow: CommsUnitOfWork, event: Event) -> None:
     directory.remove_contact(uow, event.data["id"], event.data["customer_id"])
 
 
-def on_work_address_snapshot(uow: CommsUnitOfWork, event: Event) -> None:
-    directory.apply_work_address(uow, event.data)
-
-
 def on_balance_changed(uow: CommsUnitOfWork, event: Event) -> None:
     """billing's ledger balance, for `[balance]`; a reading older than the one held is ignored."""
     row = uow.directory.customer(event.data["customer_id"])
@@ -221,7 +213,7 @@ def on_webhook_endpoint_disabled(uow: CommsUnitOfWork, event: Event) -> None:
 
 
 HANDLERS = {
-    **dict.fromkeys(CUSTOMER_SNAPSHOTS, CUSTOMER_SNAPSHOT),
+    **dict.fromkeys(CUSTOMER_SNAPSHOTS, directory.CUSTOMER_SNAPSHOT),
     "customer.merged": on_customer_merged,
     "customer.deleted": on_customer_removed,
     "customer.erased": on_customer_removed,
@@ -229,9 +221,9 @@ HANDLERS = {
     "contact.updated": on_contact_snapshot,
     "contact.primary_changed": on_contact_snapshot,
     "contact.deleted": on_contact_deleted,
-    "work_address.created": on_work_address_snapshot,
-    "work_address.updated": on_work_address_snapshot,
-    "work_address.status_changed": on_work_address_snapshot,
+    "work_address.created": directory.WORK_ADDRESS_SNAPSHOT,
+    "work_address.updated": directory.WORK_ADDRESS_SNAPSHOT,
+    "work_address.status_changed": directory.WORK_ADDRESS_SNAPSHOT,
     "ledger.balance_changed": on_balance_changed,
     "statement.generated": on_statement_generated,
     "document.send_requested": on_document_send_requested,

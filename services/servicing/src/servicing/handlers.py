@@ -17,22 +17,14 @@ from fieldbook_shared.events.catalogue.customers import CUSTOMER_SNAPSHOTS
 
 from .service.contracts import end_for_customer, follow_merge
 from .service.directory import (
+    CUSTOMER_SNAPSHOT,
+    WORK_ADDRESS_SNAPSHOT,
     forget_asset,
     forget_customer,
     remember_asset,
-    remember_customer,
-    remember_work_address,
 )
 from .service.reminders import booking_refused, follow_asset, is_service_job, job_booked, service_done
 from .uow import ServicingUnitOfWork
-
-
-def on_customer_snapshot(uow: ServicingUnitOfWork, event: Event) -> None:
-    remember_customer(uow, event.data)
-
-
-def on_work_address_snapshot(uow: ServicingUnitOfWork, event: Event) -> None:
-    remember_work_address(uow, event.data)
 
 
 def on_customer_merged(uow: ServicingUnitOfWork, event: Event) -> None:
@@ -89,13 +81,13 @@ def on_job_completed(uow: ServicingUnitOfWork, event: Event) -> None:
 
 
 HANDLERS = {
-    **dict.fromkeys(CUSTOMER_SNAPSHOTS, on_customer_snapshot),
+    **dict.fromkeys(CUSTOMER_SNAPSHOTS, CUSTOMER_SNAPSHOT),
     "customer.merged": on_customer_merged,
     "customer.deleted": on_customer_deleted,
     "customer.erased": on_customer_erased,
-    "work_address.created": on_work_address_snapshot,
-    "work_address.updated": on_work_address_snapshot,
-    "work_address.status_changed": on_work_address_snapshot,
+    "work_address.created": WORK_ADDRESS_SNAPSHOT,
+    "work_address.updated": WORK_ADDRESS_SNAPSHOT,
+    "work_address.status_changed": WORK_ADDRESS_SNAPSHOT,
     "asset.created": on_asset_snapshot,
     "asset.updated": on_asset_snapshot,
     "asset.deleted": on_asset_deleted,

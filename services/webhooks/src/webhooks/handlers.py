@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 from fieldbook_shared.events import PUBLIC_EVENTS, Event
+from fieldbook_shared.messaging import BatchHandler
 
-from .service.deliveries import erase_customer, fan_out
+from .service.deliveries import erase_customer, fan_out, fan_out_many
 from .uow import WebhooksUnitOfWork
 
-
-def on_public_event(uow: WebhooksUnitOfWork, event: Event) -> None:
-    fan_out(uow, event)
+# a run of one tenant's events (an import's work addresses) reads the tenant's endpoints once
+PUBLIC_EVENT = BatchHandler(fan_out, fan_out_many)
 
 
 def on_customer_erased(uow: WebhooksUnitOfWork, event: Event) -> None:
@@ -25,6 +25,6 @@ def on_customer_erased(uow: WebhooksUnitOfWork, event: Event) -> None:
 
 
 HANDLERS = {
-    **dict.fromkeys(sorted(PUBLIC_EVENTS), on_public_event),
+    **dict.fromkeys(sorted(PUBLIC_EVENTS), PUBLIC_EVENT),
     "customer.erased": on_customer_erased,
 }

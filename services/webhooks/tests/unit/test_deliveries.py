@@ -12,8 +12,11 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from fieldbook_shared import clock
+from fieldbook_shared.events import build_event
 from fieldbook_shared.jobs import lease_until, new_token
-from fieldbook_shared.testing import customer_event_data, publish
+from fieldbook_shared.messaging.consumer import apply_events
+from fieldbook_shared.testing import TENANT, customer_event_data, publish
+from webhooks.handlers import HANDLERS
 from webhooks.store.queries import claim_due
 
 from ..conftest import send_all
@@ -182,3 +185,19 @@ def test_a_url_that_resolves_to_a_private_address_is_refused_at_delivery_time_to
     (delivery,) = api.get(f"/v1/webhooks/{endpoint['id']}/deliveries").json
     assert delivery["status"] == "pending" and delivery["attempts"] == 1
     assert delivery["response_code"] is None and "loopback" in delivery["last_error"]
+
+
+def test_a_consumers_batch_fans_out_each_event_once_as_one_by_one(api, partner, sender, uow_factory):
+    """A run of one tenant's events reads its endpoints once (`fan_out_many`), with the same
+    deliveries as events applied one by one; a tenant without endpoints gets none."""
+    register(api, partner.url)
+    events = [
+        build_event(
+            "customer.created", source="customers", tenant_id=tenant, data=customer_event_data(cid, 1)
+        )
+        for tenant, cid in [(TENANT, str(uuid.uuid4())) for _ in range(3)] + [("no-endpoints", "c-other")]
+    ]
+
+    assert apply_events(uow_factory, HANDLERS, events) == ["applied"] * 4
+    assert send_all(sender) == 3
+    assert [h["webhook-id"] for _, h in partner.received] == [e.id for e in events[:3]]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..events import Event
+from ..read_model import ReadModel
 from .consumer import BatchHandler
 
 
@@ -26,5 +27,23 @@ def snapshot_handler(
 
     def many(uow: Any, events: list[Event]) -> None:
         take_many(uow, [event.data for event in events])
+
+    return BatchHandler(one, many)
+
+
+def copy_handler(
+    read_model: ReadModel,
+    copy: Callable[[Any, dict], object],
+    required: Callable[[dict], dict] | None = None,
+) -> BatchHandler:
+    """The handler of a read model's snapshot events when keeping one is `copy(row, data)` on the
+    copy a newer snapshot reaches (`ReadModel.keep` alone, `keep_many` for a run); `required(data)`
+    gives the columns a new copy needs."""
+
+    def one(uow: Any, event: Event) -> None:
+        read_model.keep(uow.session, uow.tenant_id, event.data, copy, required)
+
+    def many(uow: Any, events: list[Event]) -> None:
+        read_model.keep_many(uow.session, uow.tenant_id, [event.data for event in events], copy, required)
 
     return BatchHandler(one, many)

@@ -4,8 +4,9 @@ asset is on (live, merged → 410, unknown → 404) and its sites."""
 
 from __future__ import annotations
 
+from fieldbook_shared.messaging.snapshots import copy_handler
 from fieldbook_shared.problems import CustomerMerged, NotFound
-from fieldbook_shared.read_model import ReadModel, copy_fields
+from fieldbook_shared.read_model import ReadModel, copy_fields, customer_of
 
 from ..customers_client import CustomerLookup
 from ..domain import rules
@@ -18,29 +19,27 @@ WORK_ADDRESSES = ReadModel(KnownWorkAddress, key="work_address_id")
 BRANCHES = ReadModel(KnownBranch, key="branch_id")
 
 
+def _copy_customer(row: KnownCustomer, data: dict) -> None:
+    copy_fields(row, data, "display_name", "status")
+
+
+def _copy_work_address(row: KnownWorkAddress, data: dict) -> None:
+    copy_fields(row, data, "customer_id", "name", "status")
+    row.address = data.get("address") or {}
+
+
+# the handlers of their snapshot events: a backlog (an import's) is taken a batch at a time
+CUSTOMER_SNAPSHOT = copy_handler(CUSTOMERS, _copy_customer)
+WORK_ADDRESS_SNAPSHOT = copy_handler(WORK_ADDRESSES, _copy_work_address, customer_of)
+
+
 def remember_customer(uow: AssetsUnitOfWork, data: dict) -> KnownCustomer:
     """Keep a customer snapshot unless the one held is as new or newer, or the customer is gone."""
-    row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data)
-    if newer:
-        copy_fields(row, data, "display_name", "status")
-    return row
-
-
-def remember_customers(uow: AssetsUnitOfWork, snapshots: list[dict]) -> None:
-    """`remember_customer` for a consumer's batch of snapshots, in order, the copies taken together."""
-    for (row, newer), data in zip(
-        CUSTOMERS.take_many(uow.session, uow.tenant_id, snapshots), snapshots, strict=True
-    ):
-        if newer:
-            copy_fields(row, data, "display_name", "status")
+    return CUSTOMERS.keep(uow.session, uow.tenant_id, data, _copy_customer)
 
 
 def remember_work_address(uow: AssetsUnitOfWork, data: dict) -> KnownWorkAddress:
-    row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
-    if newer:
-        copy_fields(row, data, "customer_id", "name", "status")
-        row.address = data.get("address") or {}
-    return row
+    return WORK_ADDRESSES.keep(uow.session, uow.tenant_id, data, _copy_work_address, customer_of)
 
 
 def remember_branch(uow: AssetsUnitOfWork, data: dict) -> KnownBranch:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from fieldbook_shared.read_model import ReadModel, copy_fields
+from fieldbook_shared.messaging.snapshots import copy_handler
+from fieldbook_shared.read_model import ReadModel, copy_fields, customer_of
 
 from ..store.models import KnownAsset, KnownCustomer, KnownWorkAddress
 from ..uow import ServicingUnitOfWork
@@ -17,22 +18,21 @@ WORK_ADDRESSES = ReadModel(KnownWorkAddress, key="work_address_id")
 ASSETS = ReadModel(KnownAsset, key="asset_id")
 
 
-def remember_customer(uow: ServicingUnitOfWork, data: dict) -> KnownCustomer:
-    row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data)
-    if newer:
-        copy_fields(row, data, "display_name", "status")
-        row.blocked = bool(data.get("blocked"))
-        row.communication_preferences = dict(data.get("communication_preferences") or {})
-    return row
+def _copy_customer(row: KnownCustomer, data: dict) -> None:
+    copy_fields(row, data, "display_name", "status")
+    row.blocked = bool(data.get("blocked"))
+    row.communication_preferences = dict(data.get("communication_preferences") or {})
 
 
-def remember_work_address(uow: ServicingUnitOfWork, data: dict) -> KnownWorkAddress:
-    row, newer = WORK_ADDRESSES.take(uow.session, uow.tenant_id, data, customer_id=data["customer_id"])
-    if newer:
-        copy_fields(row, data, "customer_id", "name", "status")
-        row.address = dict(data.get("address") or {})
-        row.communication_preferences = dict(data.get("communication_preferences") or {})
-    return row
+def _copy_work_address(row: KnownWorkAddress, data: dict) -> None:
+    copy_fields(row, data, "customer_id", "name", "status")
+    row.address = dict(data.get("address") or {})
+    row.communication_preferences = dict(data.get("communication_preferences") or {})
+
+
+# the handlers of their snapshot events: a backlog (an import's) is taken a batch at a time
+CUSTOMER_SNAPSHOT = copy_handler(CUSTOMERS, _copy_customer)
+WORK_ADDRESS_SNAPSHOT = copy_handler(WORK_ADDRESSES, _copy_work_address, customer_of)
 
 
 def remember_asset(uow: ServicingUnitOfWork, data: dict) -> tuple[KnownAsset, bool]:
