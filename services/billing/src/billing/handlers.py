@@ -11,12 +11,12 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 
 from fieldbook_shared.events import Event
-from fieldbook_shared.messaging.snapshots import copy_handler, snapshot_handler
+from fieldbook_shared.messaging.snapshots import copy_handler
 from fieldbook_shared.read_model import copy_address, copy_fields, customer_of
 
 from .service.bookings import book_service_job
 from .service.contracts import remember_contract
-from .service.customers import WORK_ADDRESSES, apply_customer_snapshot, apply_customer_snapshots
+from .service.customers import CUSTOMER_SNAPSHOT, WORK_ADDRESSES
 from .store.models import (
     Allocation,
     CreditNote,
@@ -48,10 +48,6 @@ CUSTOMER_OWNED = (
     Statement,
     RecurringInvoice,
 )
-
-
-# a backlog of customer snapshots (an import's) is taken into the read model a batch at a time
-CUSTOMER_SNAPSHOT = snapshot_handler(apply_customer_snapshot, apply_customer_snapshots)
 
 
 def _copy_work_address(row: WorkAddressSnapshot, data: dict) -> None:

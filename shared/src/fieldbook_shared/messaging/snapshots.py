@@ -39,11 +39,7 @@ def copy_handler(
     """The handler of a read model's snapshot events when keeping one is `copy(row, data)` on the
     copy a newer snapshot reaches (`ReadModel.keep` alone, `keep_many` for a run); `required(data)`
     gives the columns a new copy needs."""
-
-    def one(uow: Any, event: Event) -> None:
-        read_model.keep(uow.session, uow.tenant_id, event.data, copy, required)
-
-    def many(uow: Any, events: list[Event]) -> None:
-        read_model.keep_many(uow.session, uow.tenant_id, [event.data for event in events], copy, required)
-
-    return BatchHandler(one, many)
+    return snapshot_handler(
+        lambda uow, data: read_model.keep(uow.session, uow.tenant_id, data, copy, required),
+        lambda uow, snapshots: read_model.keep_many(uow.session, uow.tenant_id, snapshots, copy, required),
+    )

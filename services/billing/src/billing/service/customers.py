@@ -4,6 +4,7 @@ kept from customers' events by handlers.py and fetched once by `common.customer_
 from __future__ import annotations
 
 from fieldbook_shared.db import utcnow
+from fieldbook_shared.messaging.snapshots import copy_handler
 from fieldbook_shared.read_model import ReadModel, copy_address, copy_fields
 
 from ..store.models import CustomerSnapshot, WorkAddressSnapshot
@@ -27,24 +28,14 @@ WORK_ADDRESSES = ReadModel(WorkAddressSnapshot, removed=None)
 # --- the customer read model ---------------------------------------------------------------------
 
 
-def apply_customer_snapshot(uow, data: dict) -> CustomerSnapshot | None:
+def _unnamed(_data: dict) -> dict:
+    return {"display_name": ""}  # what a new copy needs at once
+
+
+def apply_customer_snapshot(uow, data: dict) -> CustomerSnapshot:
     """Store a customer snapshot unless the one held is as new or newer, or the customer is
     deleted or merged. Returns the row."""
-    row, newer = CUSTOMERS.take(uow.session, uow.tenant_id, data, display_name="")
-    if not newer:
-        return row
-    _copy_customer(row, data)
-    uow.session.flush()
-    return row
-
-
-def apply_customer_snapshots(uow, snapshots: list[dict]) -> None:
-    """`apply_customer_snapshot` for a consumer's batch, in order: the copies taken together, written
-    by the batch's flush."""
-    taken = CUSTOMERS.take_many(uow.session, uow.tenant_id, snapshots, lambda _data: {"display_name": ""})
-    for (row, newer), data in zip(taken, snapshots, strict=True):
-        if newer:
-            _copy_customer(row, data)
+    return CUSTOMERS.keep(uow.session, uow.tenant_id, data, _copy_customer, _unnamed)
 
 
 def _copy_customer(row: CustomerSnapshot, data: dict) -> None:
@@ -56,3 +47,7 @@ def _copy_customer(row: CustomerSnapshot, data: dict) -> None:
     row.credit_limit = None if limit in (None, "") else limit
     copy_address(row, data.get("address"))
     row.updated_at = utcnow()
+
+
+# the handler of customers' snapshot events: a backlog (an import's) is taken a batch at a time
+CUSTOMER_SNAPSHOT = copy_handler(CUSTOMERS, _copy_customer, _unnamed)
